@@ -1,0 +1,39 @@
+/** What applying a plan reports back, per row. Shared contract between apply/, report/ and run.ts. */
+import type { ActionKind } from '../plan/types.js';
+
+export type OutcomeKind = 'ok' | 'unchanged' | 'failed' | 'relinked';
+
+export interface Outcome {
+  line: number | null;
+  key: string;
+  action: ActionKind;
+  outcome: OutcomeKind;
+  moodleId?: number;
+  /** Moodle's errorcode (or mdlsync's own code for local failures, e.g. 'duplicate-key', 'transient'). */
+  errorcode?: string;
+  /** Plain message; Moodle's debuginfo appended when the site sent one. Never a password. */
+  message?: string;
+}
+
+export interface ApplyOptions {
+  /** Form-variable budget per call, wstoken/wsfunction/moodlewsrestformat included (PHP max_input_vars; default 1000). */
+  maxInputVars: number;
+  /** Upper bound on records per call (default 50: measured fastest on a real site). */
+  batchSize: number;
+  /** Starting and maximum concurrent calls (adaptive between 1 and this; default 4). */
+  concurrency: number;
+  /** Tries per call for transient errors (default 5), with exponential backoff and jitter. */
+  retries: number;
+  /** First backoff delay in ms (default 500). */
+  backoffMs: number;
+  /** For creates without a password: use createpassword (Moodle emails one) unless the auth needs none. */
+  createPasswordWhenMissing: boolean;
+  /** Email used on create when the row has none (Moodle requires one): template with {username} and {key}. */
+  emailWhenMissing: string | null;
+}
+
+export interface ApplyProgress {
+  done: number;
+  total: number;
+  failed: number;
+}

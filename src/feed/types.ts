@@ -1,0 +1,130 @@
+/**
+ * What the feed reader produces: typed records (or row errors), each with the line it came from.
+ * Shared contract between feed/, plan/, apply/ and report/.
+ */
+
+export type EntityType = 'persons';
+export const ENTITY_TYPES: readonly EntityType[] = ['persons'];
+
+/** SIS snapshot headers (EXTERNAL_PERSON_KEY|USER_ID|…) or Moodle upload-user headers (username,firstname,…). */
+export type Dialect = 'sis' | 'moodle';
+
+/** ROW_STATUS of the SIS snapshot model. */
+export type RowStatus = 'enabled' | 'disabled' | 'deleted';
+
+/** Per-row ACTION/cmd/operation column: add|store → store, del|delete → delete. */
+export type RowCommand = 'store' | 'delete';
+
+/** Moodle user fields mdlsync sends, named as core_user_create_users / core_user_update_users name them. */
+export const USER_TEXT_FIELDS = [
+  'username',
+  'password',
+  'firstname',
+  'lastname',
+  'email',
+  'idnumber',
+  'auth',
+  'lang',
+  'city',
+  'country',
+  'timezone',
+  'institution',
+  'department',
+  'phone1',
+  'phone2',
+  'address',
+  'description',
+  'middlename',
+  'alternatename',
+  'firstnamephonetic',
+  'lastnamephonetic',
+  'interests',
+] as const;
+export type UserTextField = (typeof USER_TEXT_FIELDS)[number];
+export type PersonFields = Partial<Record<UserTextField, string>>;
+
+export interface PersonRecord {
+  /** The external key: EXTERNAL_PERSON_KEY (SIS), else idnumber, else username (Moodle dialect). Never empty. */
+  key: string;
+  /**
+   * The Moodle fields the file carries for this row, already normalised (username trimmed and lower-cased,
+   * other values trimmed). An empty cell means "not given": the field is absent here, never "".
+   * SIS dialect: idnumber = key (the key is stored in Moodle's idnumber).
+   */
+  fields: PersonFields;
+  /** profile_field_<shortname> columns: shortname → value (empty cells absent). */
+  customfields?: Record<string, string>;
+  /** AVAILABLE_IND Y/N, or Moodle dialect `suspended` 0/1 (inverted). Absent column or empty cell: undefined. */
+  available?: boolean;
+  rowStatus?: RowStatus;
+  /** DATA_SOURCE_KEY cell, when the file has one and it is not empty. */
+  dataSource?: string;
+  /** MOODLE_ID cell: the SIS already knows the Moodle id. */
+  moodleId?: number;
+  /** ACTION cell. */
+  command?: RowCommand;
+}
+
+/** A row the reader could not turn into a record. The rest of the file still runs. */
+export interface RowError {
+  line: number;
+  /** The key, when it could be read. */
+  key?: string;
+  /** Stable machine code, e.g. 'short-row', 'long-row', 'missing-value', 'invalid-value', 'invalid-encoding', 'record-too-large'. */
+  code: string;
+  /** One plain sentence, naming the column when there is one. */
+  message: string;
+}
+
+/** One data row of the file: a record or a row error. `line` is the 1-based physical line where the row starts. */
+export type FeedItem = { line: number; record: PersonRecord; error?: undefined } | { line: number; error: RowError; record?: undefined };
+
+export type FeedEncoding = 'utf8' | 'latin1' | 'windows-1252';
+
+export interface FeedOptions {
+  /** Entity type; inferred from the headers when omitted. */
+  type?: EntityType;
+  /** Overrides delimiter detection. */
+  delimiter?: string;
+  encoding?: FeedEncoding;
+  /** Largest accepted record in characters (default 1 MiB); a larger one is a row error, not a crash. */
+  maxRecordSize?: number;
+}
+
+export interface FeedInfo {
+  path: string;
+  type: EntityType;
+  dialect: Dialect;
+  delimiter: string;
+  encoding: FeedEncoding;
+  /** Header cells as written in the file. */
+  columns: string[];
+  /** Canonical field name of each column (same order as columns). */
+  fields: string[];
+  /** 1-based line of the header row. */
+  headerLine: number;
+  /** The header row's raw text as written (without line ending), for the tryback file. */
+  headerText: string;
+}
+
+export type FeedFileErrorCode =
+  | 'empty-file'
+  | 'no-header'
+  | 'unknown-header'
+  | 'duplicate-header'
+  | 'missing-column'
+  | 'wrong-delimiter'
+  | 'unknown-type'
+  | 'invalid-encoding'
+  | 'unreadable';
+
+/** A problem with the whole file: nothing in it can be trusted, so nothing is applied. */
+export class FeedFileError extends Error {
+  constructor(
+    readonly code: FeedFileErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'FeedFileError';
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * The plan: what a run will do, computed before any Moodle write. `mdlsync plan` prints it, `mdlsync run`
+ * executes exactly it. Shared contract between plan/, apply/, report/ and run.ts.
+ */
+import type { EntityType, PersonRecord } from '../feed/types.js';
+import type { LinkStatus } from '../ledger/types.js';
+
+export type Op = 'store' | 'delete' | 'refresh' | 'refresh-ds';
+export const OPS: readonly Op[] = ['store', 'delete', 'refresh', 'refresh-ds'];
+
+/**
+ * create    – not in the ledger, not found in Moodle: core_user_create_users (then suspend if needed).
+ * adopt     – not in the ledger, found in Moodle (by MOODLE_ID, idnumber or username): link it, then update it.
+ * update    – linked, active, content changed (or --full): core_user_update_users with the file's fields.
+ * enable    – linked but disabled, back in the file: update with suspended=0 (or the file's availability).
+ * disable   – ROW_STATUS=disabled, --op delete, or missing from a refresh: suspend (update suspended=1).
+ * delete    – --op delete (or ROW_STATUS=deleted under delete) with `disable: delete` configured: core_user_delete_users.
+ * unchanged – nothing to send (same content hash, or already in the wanted state).
+ * fail      – the row cannot be applied (duplicate key, missing required value …); reported, in the tryback.
+ */
+export type ActionKind = 'create' | 'adopt' | 'update' | 'enable' | 'disable' | 'delete' | 'unchanged' | 'fail';
+export const ACTION_KINDS: readonly ActionKind[] = ['create', 'adopt', 'update', 'enable', 'disable', 'delete', 'unchanged', 'fail'];
+
+export interface Action {
+  kind: ActionKind;
+  entity: EntityType;
+  key: string;
+  /** Line of the row in the file; null for records only the ledger knows (refresh disables). */
+  line: number | null;
+  /** Target Moodle id when known (ledger link, MOODLE_ID or adoption match). */
+  moodleId?: number;
+  /** The file's row, for create/adopt/update/enable (and disable/delete from a row). */
+  record?: PersonRecord;
+  /** Wanted `suspended` state of the account after the action (true = cannot log in). */
+  suspended?: boolean;
+  /** Send the row's password (create, or passwords: always). */
+  sendPassword?: boolean;
+  /** Content hash to store in the ledger once Moodle confirms the action. */
+  hash?: string;
+  /** Ledger status to store once confirmed. */
+  status?: LinkStatus;
+  /** Data source to store in the ledger (row's DATA_SOURCE_KEY, else the run's). */
+  dataSource: string | null;
+  /** Plain words: why this action ("new person", "email changed", "missing from refresh of data source SIS"). */
+  reason: string;
+  /** For kind 'fail'. */
+  error?: { code: string; message: string };
+}
+
+/** How a refresh would disable, per entity and scope, and whether that is allowed. */
+export interface GuardVerdict {
+  entity: EntityType;
+  /** null = all data sources (refresh); a key for refresh-ds. */
+  dataSource: string | null;
+  /** Active records the integration owns in the scope. */
+  owned: number;
+  /** Records the refresh would disable because the file lacks them. */
+  toDisable: number;
+  /** The largest number allowed without --force: min(maxPercent of owned, maxCount); 0 when the file has no data rows. */
+  limit: number;
+  refused: boolean;
+  forced: boolean;
+  message: string;
+}
+
+export interface GuardOptions {
+  /** Refuse when more than this percent of owned records would be disabled (default 10). */
+  maxPercent: number;
+  /** Refuse when more than this many records would be disabled (default 1000). */
+  maxCount: number;
+}
+
+export interface PlanOptions {
+  entity: EntityType;
+  op: Op;
+  /** The run's data source (--datasource or config). Required for refresh-ds. */
+  dataSource: string | null;
+  /** Re-send unchanged rows. */
+  full: boolean;
+  /** create-only (default): passwords only on create; always: also on update. */
+  passwords: 'create-only' | 'always';
+  /** What an explicit delete does to a person: suspend (default) or really delete. Refreshes always suspend. */
+  disable: 'suspend' | 'delete';
+  guard: GuardOptions;
+  force: boolean;
+}
+
+export type ActionCounts = Record<ActionKind, number>;
+
+export interface Plan {
+  options: PlanOptions;
+  /** Every row of the file (and every refresh disable) in file order, refresh disables last. */
+  actions: Action[];
+  counts: ActionCounts;
+  /** Data rows read (records + row errors). */
+  rows: number;
+  /** null unless op is refresh or refresh-ds. */
+  guard: GuardVerdict | null;
+}
