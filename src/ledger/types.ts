@@ -43,3 +43,28 @@ export interface RunRecord {
   status: string;
   summary: string | null;
 }
+
+/** The ledger's operations, as plan/, apply/, run.ts and the CLI use them (implemented by SqliteLedger). */
+export interface LedgerStore {
+  readonly path: string;
+  /** Links of these keys (any status), looked up in chunks. */
+  getLinks(entity: string, keys: readonly string[]): Map<string, LedgerLink>;
+  /** Active links owned in a scope: every data source when dataSource is null. Streams; does not load all at once. */
+  activeLinks(entity: string, dataSource: string | null): IterableIterator<LedgerLink>;
+  /** Number of links in a scope with a status (default active). */
+  countLinks(entity: string, dataSource: string | null, status?: LinkStatus): number;
+  /** Upserts in one transaction: lastSeen/lastRun now, firstSeen kept, disabledAt set on disable and cleared on enable. */
+  writeLinks(links: readonly LinkWrite[]): void;
+  /** Marks unchanged rows as seen by this run (lastSeen/lastRun), in one transaction. */
+  markSeen(entity: string, keys: readonly string[], runId: string): void;
+  /** Forgets a link (the Moodle record is gone or relinked). */
+  dropLink(entity: string, key: string): void;
+  findByMoodleId(entity: string, moodleId: number): LedgerLink | undefined;
+  /** Pages through links for `ledger show`. */
+  listLinks(filter: { entity?: string; dataSource?: string | null; status?: LinkStatus; limit: number; offset: number }): LedgerLink[];
+  startRun(run: Omit<RunRecord, 'finishedAt' | 'status' | 'summary'>): void;
+  finishRun(id: string, status: string, summary: unknown): void;
+  getRun(id: string): RunRecord | undefined;
+  listRuns(limit: number): RunRecord[];
+  close(): void;
+}

@@ -75,3 +75,8 @@ export interface CreateUserInput {
 export type UpdateUserInput = { id: number; suspended?: 0 | 1 } & Partial<Omit<CreateUserInput, 'createpassword' | 'preferences'>>;
 
 export type UserLookupField = 'id' | 'idnumber' | 'username' | 'email';
+
+/** The one thing apply/ needs from the REST client (MoodleClient implements it; tests may fake it). */
+export interface MoodleCaller {
+  call<T>(wsfunction: string, params: Record<string, unknown>): Promise<T>;
+}
