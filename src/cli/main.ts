@@ -1,2 +1,42 @@
-// Entry point of the `mdlsync` command; filled in by the CLI module.
-export {};
+/** `mdlsync` entry point: parse arguments, call the core, print, exit. No business logic here. */
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError } from '../config/index.js';
+import { registerDoctor } from './doctor.js';
+import { registerLedger } from './ledger.js';
+import { registerRun } from './run.js';
+import { registerSandbox } from './sandbox.js';
+
+export function buildProgram(): Command {
+  const program = new Command('mdlsync')
+    .description('Keeps a Moodle site in step with a student-information system through flat files.')
+    .version('0.1.0')
+    .addOption(new Option('-c, --config <file>', 'config file (default: ./mdlsync.config.json when present)'))
+    .showHelpAfterError('(run mdlsync --help for usage)')
+    .exitOverride();
+  registerRun(program);
+  registerSandbox(program);
+  registerDoctor(program);
+  registerLedger(program);
+  return program;
+}
+
+async function main(): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? 0 : 1;
+      return;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`mdlsync: ${err.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    process.stderr.write(`mdlsync: unexpected error: ${(err as Error).message}. Run again with --log-level debug and report the log if it persists.\n`);
+    process.exitCode = 1;
+  }
+}
+
+await main();

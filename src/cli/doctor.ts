@@ -1,0 +1,71 @@
+/** `mdlsync doctor`: is everything a run needs in place? One line per check, and what to do when one fails. */
+import type { Command } from 'commander';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { requireMoodle } from '../config/index.js';
+import { SqliteLedger } from '../ledger/index.js';
+import { MoodleClient, MoodleError, getSiteInfo, PERSON_FUNCTIONS } from '../moodle/index.js';
+import { configFrom } from './common.js';
+
+function writable(dir: string): boolean {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function registerDoctor(program: Command): void {
+  program
+    .command('doctor')
+    .description('check the Moodle URL, token, web-service functions, ledger and folders')
+    .option('--url <url>', 'Moodle site URL')
+    .action(async (flags: { url?: string }, cmd: Command) => {
+      const config = configFrom(cmd, { url: flags.url });
+      const lines: string[] = [];
+      let problems = 0;
+      const check = (ok: boolean, text: string, fix?: string) => {
+        lines.push(`${ok ? 'ok  ' : 'FAIL'} ${text}${!ok && fix ? `\n     → ${fix}` : ''}`);
+        if (!ok) problems++;
+      };
+      const { url, token } = requireMoodle(config);
+      check(true, `Moodle URL ${url}`);
+      const client = new MoodleClient({ url, token, timeoutMs: 30_000 });
+      try {
+        const info = await getSiteInfo(client);
+        check(true, `token accepted: site "${info.sitename}", Moodle ${info.release}, user ${info.username}`);
+        const have = new Set(info.functions.map((f) => f.name));
+        for (const fn of PERSON_FUNCTIONS) {
+          check(have.has(fn), `function ${fn} in the service`, `add ${fn} to the token's external service (Site administration › Server › Web services › External services › Functions)`);
+        }
+      } catch (err) {
+        if (err instanceof MoodleError) {
+          check(false, `token refused (${err.errorcode})`, 'create a token for the service user (Site administration › Server › Web services › Manage tokens) and set MDLSYNC_TOKEN');
+        } else {
+          check(false, `Moodle unreachable: ${(err as Error).message}`, 'check moodle.url, that web services and the REST protocol are enabled, and that the site is up');
+        }
+      } finally {
+        await client.close();
+      }
+      try {
+        const ledger = SqliteLedger.open(config.ledger);
+        ledger.close();
+        check(true, `ledger ${config.ledger}`);
+      } catch (err) {
+        check(false, `ledger ${config.ledger}: ${(err as Error).message}`, `make ${dirname(config.ledger)} writable or set "ledger" in the config`);
+      }
+      for (const [name, dir] of [
+        ['reports', config.reports],
+        ['archive', config.archive],
+      ] as const) {
+        check(writable(dir), `${name} folder ${dir}${existsSync(dir) ? '' : ' (created)'}`, `make ${dir} writable or set "${name}" in the config`);
+      }
+      process.stdout.write(lines.join('\n') + '\n');
+      if (problems > 0) {
+        process.stdout.write(`${problems} problem(s): fix the lines marked FAIL and run mdlsync doctor again.\n`);
+        process.exitCode = 3;
+      }
+    });
+}

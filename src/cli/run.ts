@@ -1,0 +1,106 @@
+/** `mdlsync run FILE…` and `mdlsync plan FILE…` (= run --dry-run). */
+import { Command, Option } from 'commander';
+import { resolve } from 'node:path';
+import { ENTITY_TYPES } from '../feed/types.js';
+import { OPS, type Op } from '../plan/types.js';
+import { createProgress } from '../report/progress.js';
+import { formatSummary } from '../report/console.js';
+import { runFile } from '../run.js';
+import { startSandbox, type SandboxHandle } from '../sandbox/server.js';
+import { configFrom, loggerFor, worstExit, positiveInt } from './common.js';
+
+interface RunFlags {
+  type?: 'persons';
+  op: Op;
+  datasource?: string;
+  dryRun?: boolean;
+  force?: boolean;
+  full?: boolean;
+  batchSize?: number;
+  concurrency?: number;
+  maxInputVars?: number;
+  ledger?: string;
+  reports?: string;
+  archive?: string;
+  url?: string;
+  delimiter?: string;
+  encoding?: 'utf8' | 'latin1' | 'windows-1252';
+  sandbox?: string | boolean;
+  quiet?: boolean;
+  logLevel?: string;
+}
+
+function addRunOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('-t, --type <type>', 'feed type (inferred from the headers when omitted)').choices([...ENTITY_TYPES]))
+    .addOption(new Option('-o, --op <op>', 'store | delete | refresh | refresh-ds').choices([...OPS]).default('store'))
+    .option('-d, --datasource <key>', 'data source of the run (refresh-ds compares only this one)')
+    .option('--force', 'apply a refresh even when the guard refuses it')
+    .option('--full', 're-send unchanged rows')
+    .option('--batch-size <n>', 'records per Moodle call at most', positiveInt)
+    .option('--concurrency <n>', 'Moodle calls in flight at most', positiveInt)
+    .option('--max-input-vars <n>', "the site's PHP max_input_vars", positiveInt)
+    .option('--ledger <file>', 'ledger database file')
+    .option('--reports <dir>', 'reports folder')
+    .option('--archive <dir>', 'archive folder')
+    .option('--url <url>', 'Moodle site URL (overrides config and MDLSYNC_URL)')
+    .option('--delimiter <char>', 'field delimiter (detected when omitted)')
+    .addOption(new Option('--encoding <enc>', 'input encoding').choices(['utf8', 'latin1', 'windows-1252']))
+    .option('--sandbox [stateFile]', 'run against the built-in sandbox Moodle (state in .mdlsync/sandbox.db unless given)')
+    .option('-q, --quiet', 'no progress or log lines on the console')
+    .addOption(new Option('--log-level <level>').choices(['error', 'warn', 'info', 'debug']));
+}
+
+async function execute(files: string[], flags: RunFlags, cmd: Command, dryRun: boolean): Promise<void> {
+  let sandbox: SandboxHandle | null = null;
+  try {
+    if (flags.sandbox) {
+      const stateFile = resolve(typeof flags.sandbox === 'string' ? flags.sandbox : '.mdlsync/sandbox.db');
+      sandbox = await startSandbox({ stateFile });
+    }
+    const config = configFrom(cmd, {
+      url: sandbox?.url ?? flags.url,
+      token: sandbox?.token,
+      ledger: flags.ledger,
+      reports: flags.reports,
+      archive: flags.archive,
+      dataSource: flags.datasource,
+      batchSize: flags.batchSize,
+      concurrency: flags.concurrency,
+      maxInputVars: flags.maxInputVars,
+    });
+    const logger = loggerFor(config, flags);
+    const codes: number[] = [];
+    for (const file of files) {
+      const progress = flags.quiet ? undefined : createProgress({ tty: Boolean(process.stderr.isTTY), write: (l) => logger.info(l) });
+      const summary = await runFile(
+        {
+          file: resolve(file),
+          op: flags.op,
+          type: flags.type,
+          dataSource: flags.datasource ?? null,
+          dryRun,
+          force: flags.force,
+          full: flags.full,
+          delimiter: flags.delimiter,
+          encoding: flags.encoding,
+        },
+        { config, logger, progress },
+      );
+      process.stdout.write(formatSummary(summary) + '\n');
+      codes.push(summary.exitCode);
+    }
+    process.exitCode = worstExit(codes);
+  } finally {
+    await sandbox?.close();
+  }
+}
+
+export function registerRun(program: Command): void {
+  addRunOptions(program.command('run').argument('<files...>', 'feed files').description('read, plan, apply, report and archive each file'))
+    .option('--dry-run', 'plan only: no Moodle writes')
+    .action(async (files: string[], flags: RunFlags, cmd: Command) => execute(files, flags, cmd, Boolean(flags.dryRun)));
+  addRunOptions(program.command('plan').argument('<files...>', 'feed files').description('what a run would do, and why; no Moodle writes')).action(
+    async (files: string[], flags: RunFlags, cmd: Command) => execute(files, flags, cmd, true),
+  );
+}

@@ -1,0 +1,32 @@
+/** `mdlsync sandbox`: the built-in Moodle-compatible web-service server, for trying mdlsync out. */
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { startSandbox } from '../sandbox/server.js';
+
+import { positiveInt } from './common.js';
+
+export function registerSandbox(program: Command): void {
+  program
+    .command('sandbox')
+    .description('run a Moodle-compatible web-service server on 127.0.0.1 (Ctrl-C stops it)')
+    .option('-p, --port <port>', 'port (default: any free one)', positiveInt)
+    .option('--state <file>', 'keep the site in this SQLite file (default: in memory)')
+    .option('--token <token>', 'the web-service token to accept', 'sandbox-token')
+    .option('--no-debug', 'answer errors without debuginfo, like a production site')
+    .option('--no-password-policy', "turn Moodle's password policy off")
+    .action(async (flags: { port?: number; state?: string; token: string; debug: boolean; passwordPolicy: boolean }) => {
+      const handle = await startSandbox({
+        port: flags.port ?? 0,
+        token: flags.token,
+        stateFile: flags.state ? resolve(flags.state) : undefined,
+        debug: flags.debug,
+        passwordPolicy: flags.passwordPolicy,
+      });
+      process.stdout.write(`sandbox Moodle listening on ${handle.url}\nexport MDLSYNC_URL=${handle.url}\nexport MDLSYNC_TOKEN=<the --token value>\n`);
+      await new Promise<void>((done) => {
+        const stop = () => void handle.close().then(done);
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+}

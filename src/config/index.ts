@@ -1,0 +1,145 @@
+/**
+ * Configuration: `mdlsync.config.json` (or --config), then environment (MDLSYNC_URL, MDLSYNC_TOKEN), then flags.
+ * Validated with zod so a typo in the file is an error naming the key, not a silent default.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve, dirname } from 'node:path';
+import { z } from 'zod';
+
+export const CONFIG_FILE_NAME = 'mdlsync.config.json';
+
+const moodleSchema = z
+  .object({
+    url: z.string().url().optional(),
+    token: z.string().min(1).optional(),
+    /** A file holding the token (keeps it out of the config file and the environment). */
+    tokenFile: z.string().optional(),
+    timeoutMs: z.number().int().positive().default(300_000),
+    /** PHP max_input_vars of the site (1000 is PHP's default; Moodle asks for 5000 on PHP 8). */
+    maxInputVars: z.number().int().min(20).default(1000),
+    batchSize: z.number().int().min(1).max(1000).default(50),
+    concurrency: z.number().int().min(1).max(32).default(4),
+    retries: z.number().int().min(1).max(20).default(5),
+    backoffMs: z.number().int().min(0).default(500),
+  })
+  .strict();
+
+const personsSchema = z
+  .object({
+    passwords: z.enum(['create-only', 'always']).default('create-only'),
+    /** What an explicit delete does: suspend the account (default) or really delete it. Refreshes always suspend. */
+    disable: z.enum(['suspend', 'delete']).default('suspend'),
+    /** Moodle requires an email: used on create when the row has none. {username} and {key} are replaced. */
+    emailWhenMissing: z.string().nullable().default('{username}@example.invalid'),
+    /** Without a password in the row, let Moodle generate one and email it (createpassword). */
+    createPasswordWhenMissing: z.boolean().default(true),
+  })
+  .strict();
+
+const guardSchema = z
+  .object({
+    maxPercent: z.number().min(0).max(100).default(10),
+    maxCount: z.number().int().min(0).default(1000),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    moodle: moodleSchema.default(() => moodleSchema.parse({})),
+    ledger: z.string().default('.mdlsync/ledger.db'),
+    reports: z.string().default('reports'),
+    archive: z.string().default('archive'),
+    dataSource: z.string().min(1).nullable().default(null),
+    persons: personsSchema.default(() => personsSchema.parse({})),
+    guard: guardSchema.default(() => guardSchema.parse({})),
+    logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Flags that override the config file (all optional). */
+export interface ConfigOverrides {
+  url?: string;
+  token?: string;
+  ledger?: string;
+  reports?: string;
+  archive?: string;
+  dataSource?: string;
+  batchSize?: number;
+  concurrency?: number;
+  maxInputVars?: number;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+function formatIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`).join('; ');
+}
+
+/**
+ * Loads the config file (explicit path, or mdlsync.config.json in cwd when present), applies the environment and
+ * flags, and resolves relative paths against the config file's folder (or cwd).
+ */
+export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.ProcessEnv; overrides?: ConfigOverrides } = {}): Config {
+  const cwd = opts.cwd ?? process.cwd();
+  const env = opts.env ?? process.env;
+  const explicit = opts.path !== undefined;
+  const file = resolve(cwd, opts.path ?? CONFIG_FILE_NAME);
+  let raw: unknown = {};
+  if (existsSync(file)) {
+    try {
+      raw = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new ConfigError(`${file} is not valid JSON: ${(err as Error).message}`);
+    }
+  } else if (explicit) {
+    throw new ConfigError(`config file ${file} does not exist`);
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(`${file}: ${formatIssues(parsed.error)}`);
+  const config = parsed.data;
+  const base = existsSync(file) ? dirname(file) : cwd;
+
+  if (config.moodle.tokenFile && !config.moodle.token) {
+    const tokenPath = resolve(base, config.moodle.tokenFile);
+    try {
+      config.moodle.token = readFileSync(tokenPath, 'utf8').trim();
+    } catch {
+      throw new ConfigError(`moodle.tokenFile ${tokenPath} cannot be read`);
+    }
+  }
+  if (env.MDLSYNC_URL) config.moodle.url = env.MDLSYNC_URL;
+  if (env.MDLSYNC_TOKEN) config.moodle.token = env.MDLSYNC_TOKEN;
+
+  const o = opts.overrides ?? {};
+  if (o.url) config.moodle.url = o.url;
+  if (o.token) config.moodle.token = o.token;
+  if (o.ledger) config.ledger = o.ledger;
+  if (o.reports) config.reports = o.reports;
+  if (o.archive) config.archive = o.archive;
+  if (o.dataSource) config.dataSource = o.dataSource;
+  if (o.batchSize !== undefined) config.moodle.batchSize = o.batchSize;
+  if (o.concurrency !== undefined) config.moodle.concurrency = o.concurrency;
+  if (o.maxInputVars !== undefined) config.moodle.maxInputVars = o.maxInputVars;
+
+  config.ledger = resolve(base, config.ledger);
+  config.reports = resolve(base, config.reports);
+  config.archive = resolve(base, config.archive);
+  const again = configSchema.safeParse(config);
+  if (!again.success) throw new ConfigError(formatIssues(again.error));
+  return again.data;
+}
+
+/** The Moodle connection, or a ConfigError saying what is missing. */
+export function requireMoodle(config: Config): { url: string; token: string } {
+  const { url, token } = config.moodle;
+  if (!url) throw new ConfigError('no Moodle URL: set moodle.url in mdlsync.config.json or MDLSYNC_URL');
+  if (!token) throw new ConfigError('no web-service token: set MDLSYNC_TOKEN, moodle.token or moodle.tokenFile');
+  return { url, token };
+}

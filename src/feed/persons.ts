@@ -1,0 +1,118 @@
+/**
+ * Pure row mapping for person feeds: the cells of one data row → a PersonRecord or a RowError.
+ * Compiled once per file from the header analysis so the per-row loop does no name lookups.
+ */
+import type { ColumnSpec, HeaderAnalysis } from './headers.js';
+import type { PersonFields, PersonRecord, RowCommand, RowError, RowStatus, UserTextField } from './types.js';
+
+export type RowResult = { record: PersonRecord; error?: undefined } | { error: Omit<RowError, 'line'>; record?: undefined };
+
+const YES_NO: Record<string, boolean> = { y: true, yes: true, true: true, '1': true, n: false, no: false, false: false, '0': false };
+const SUSPENDED: Record<string, boolean> = { '0': true, '1': false };
+const ROW_STATUS: Record<string, RowStatus> = { enabled: 'enabled', disabled: 'disabled', deleted: 'deleted' };
+const COMMANDS: Record<string, RowCommand> = { add: 'store', store: 'store', del: 'delete', delete: 'delete' };
+
+export interface RowMapper {
+  /** `spanLines` > 1 when the row ran over several physical lines (a multi-line quoted value, or an unbalanced quote). */
+  map(cells: readonly string[], spanLines: number): RowResult;
+}
+
+export function personRowMapper(header: HeaderAnalysis, columns: readonly string[]): RowMapper {
+  const specs: readonly ColumnSpec[] = header.specs;
+  const n = specs.length;
+  const sis = header.dialect === 'sis';
+  const keyIdx = sis ? specs.findIndex((s) => s.kind === 'key') : -1;
+  const idnumberIdx = specs.findIndex((s) => s.kind === 'text' && s.target === 'idnumber');
+  const usernameIdx = specs.findIndex((s) => s.kind === 'text' && s.target === 'username');
+
+  const readKey = (cells: readonly string[]): string | undefined => {
+    const pick = (i: number) => (i >= 0 && i < cells.length ? cells[i].trim() : '');
+    const k = sis ? pick(keyIdx) : pick(idnumberIdx) || pick(usernameIdx).toLowerCase();
+    return k === '' ? undefined : k;
+  };
+
+  const invalid = (i: number, value: string, expected: string, key: string | undefined): RowResult => ({
+    error: { key, code: 'invalid-value', message: `column ${columns[i]} has "${value}", expected ${expected}` },
+  });
+
+  return {
+    map(cells, spanLines) {
+      if (cells.length !== n) {
+        const code = cells.length < n ? 'short-row' : 'long-row';
+        const span = spanLines > 1 ? ` (the row runs over ${spanLines} lines: check for an unbalanced quote)` : '';
+        return { error: { key: readKey(cells), code, message: `the row has ${cells.length} values, the header has ${n}${span}` } };
+      }
+      const key = readKey(cells);
+      for (let i = 0; i < n; i++) {
+        // TextDecoder puts U+FFFD where the bytes were not valid in the file's encoding.
+        if (cells[i].includes('\uFFFD')) {
+          return {
+            error: {
+              key,
+              code: 'invalid-encoding',
+              message: `column ${columns[i]} holds bytes that are not valid UTF-8: if the file is Latin-1 or Windows-1252, run with --encoding latin1`,
+            },
+          };
+        }
+      }
+      if (key === undefined) {
+        const which = sis ? 'EXTERNAL_PERSON_KEY' : [idnumberIdx, usernameIdx].filter((i) => i >= 0).map((i) => columns[i]).join(' and ');
+        return { error: { code: 'missing-value', message: `the key column ${which} is empty` } };
+      }
+
+      const fields: PersonFields = {};
+      const record: PersonRecord = { key, fields };
+      for (let i = 0; i < n; i++) {
+        const v = cells[i].trim();
+        if (v === '') continue; // an empty cell means "not given"
+        const s = specs[i];
+        switch (s.kind) {
+          case 'key':
+            break; // already read; stored as idnumber below
+          case 'text':
+            fields[s.target as UserTextField] = s.target === 'username' ? v.toLowerCase() : v;
+            break;
+          case 'available': {
+            const b = YES_NO[v.toLowerCase()];
+            if (b === undefined) return invalid(i, v, 'Y or N', key);
+            record.available = b;
+            break;
+          }
+          case 'suspended': {
+            const b = SUSPENDED[v];
+            if (b === undefined) return invalid(i, v, '0 or 1', key);
+            record.available = b;
+            break;
+          }
+          case 'rowStatus': {
+            const st = ROW_STATUS[v.toLowerCase()];
+            if (st === undefined) return invalid(i, v, 'enabled, disabled or deleted', key);
+            record.rowStatus = st;
+            break;
+          }
+          case 'command': {
+            const c = COMMANDS[v.toLowerCase()];
+            if (c === undefined) return invalid(i, v, 'add, store, del or delete', key);
+            record.command = c;
+            break;
+          }
+          case 'moodleId': {
+            const id = /^[1-9][0-9]*$/.test(v) ? Number(v) : NaN;
+            if (!Number.isSafeInteger(id)) return invalid(i, v, 'a positive whole number (a Moodle user id)', key);
+            record.moodleId = id;
+            break;
+          }
+          case 'dataSource':
+            record.dataSource = v;
+            break;
+          case 'customfield':
+            (record.customfields ??= {})[s.target as string] = v;
+            break;
+        }
+      }
+      // The SIS key lives in Moodle's idnumber.
+      if (sis) fields.idnumber = key;
+      return { record };
+    },
+  };
+}

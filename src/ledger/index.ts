@@ -1,0 +1,4 @@
+export type { LedgerLink, LedgerStore, LinkStatus, LinkWrite, RunRecord } from './types.js';
+export { SqliteLedger, DEFAULT_LEDGER_PATH } from './sqlite.js';
+export { LEDGER_MIGRATIONS, LEDGER_SCHEMA_VERSION, migrate } from './migrations.js';
+export type { Migration } from './migrations.js';

@@ -1,0 +1,90 @@
+/**
+ * Versioned schema of the ledger. PRAGMA user_version is the fast check on open; schema_migrations keeps a
+ * readable history (version, name, applied_at). Later issues append migrations; never edit a shipped one.
+ */
+import type Database from 'better-sqlite3';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const LEDGER_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'links and runs',
+    sql: `
+      CREATE TABLE links (
+        entity      TEXT    NOT NULL,
+        key         TEXT    NOT NULL,
+        moodle_id   INTEGER NOT NULL,
+        data_source TEXT,
+        hash        TEXT,
+        status      TEXT    NOT NULL CHECK (status IN ('active', 'disabled')),
+        first_seen  TEXT    NOT NULL,
+        last_seen   TEXT    NOT NULL,
+        last_run    TEXT,
+        disabled_at TEXT,
+        PRIMARY KEY (entity, key)
+      ) WITHOUT ROWID;
+      CREATE INDEX links_scope ON links (entity, data_source, status);
+      CREATE INDEX links_moodle_id ON links (entity, moodle_id);
+
+      CREATE TABLE runs (
+        id          TEXT PRIMARY KEY,
+        file        TEXT NOT NULL,
+        sha256      TEXT NOT NULL,
+        type        TEXT NOT NULL,
+        op          TEXT NOT NULL,
+        data_source TEXT,
+        started_at  TEXT NOT NULL,
+        finished_at TEXT,
+        status      TEXT NOT NULL,
+        summary     TEXT
+      );
+      CREATE INDEX runs_started ON runs (started_at);
+    `,
+  },
+];
+
+/** The schema version this build writes. */
+export const LEDGER_SCHEMA_VERSION = LEDGER_MIGRATIONS[LEDGER_MIGRATIONS.length - 1].version;
+
+/**
+ * Brings the database up to the latest version; returns the versions applied now (empty when already current).
+ * Runs in one IMMEDIATE transaction so two processes opening a new ledger at once cannot both migrate.
+ */
+export function migrate(db: Database.Database, migrations: readonly Migration[] = LEDGER_MIGRATIONS): number[] {
+  // A gap or a reordering would silently skip a migration on some ledgers: refuse it outright.
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`Ledger migration "${m.name}" has version ${m.version}, expected ${i + 1}.`);
+  });
+  const latest = migrations.length ? migrations[migrations.length - 1].version : 0;
+  const applied: number[] = [];
+  const run = db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > latest) {
+      throw new Error(
+        `The ledger ${db.name} has schema version ${current}, newer than this mdlsync knows (${latest}): upgrade mdlsync.`,
+      );
+    }
+    if (current === latest) return;
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version    INTEGER PRIMARY KEY,
+      name       TEXT NOT NULL,
+      applied_at TEXT NOT NULL
+    )`);
+    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    for (const m of migrations) {
+      if (m.version <= current) continue;
+      db.exec(m.sql);
+      record.run(m.version, m.name, new Date().toISOString());
+      applied.push(m.version);
+    }
+    // PRAGMA takes no bound parameters; the value is an integer from our own table above.
+    db.pragma(`user_version = ${latest}`);
+  });
+  run.immediate();
+  return applied;
+}

@@ -1,0 +1,271 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { DEFAULT_LEDGER_PATH, LEDGER_MIGRATIONS, LEDGER_SCHEMA_VERSION, SqliteLedger, migrate } from './index.js';
+import type { LinkWrite, Migration } from './index.js';
+
+let dir: string;
+let ledger: SqliteLedger | undefined;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'mdlsync-ledger-'));
+});
+afterEach(() => {
+  ledger?.close();
+  ledger = undefined;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function open(name = 'ledger.db'): SqliteLedger {
+  ledger = SqliteLedger.open(join(dir, name));
+  return ledger;
+}
+
+function w(key: string, over: Partial<LinkWrite> = {}): LinkWrite {
+  return { entity: 'persons', key, moodleId: 100, dataSource: 'SIS', hash: 'h1', status: 'active', runId: 'r1', ...over };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('open and migrations', () => {
+  it('uses .mdlsync/ledger.db by default', () => {
+    expect(DEFAULT_LEDGER_PATH).toBe('.mdlsync/ledger.db');
+  });
+
+  it('creates parent folders, WAL mode, and migrates once', () => {
+    const path = join(dir, 'a', 'b', 'ledger.db');
+    ledger = SqliteLedger.open(path);
+    expect(ledger.path).toBe(path);
+    expect(existsSync(path)).toBe(true);
+    expect(ledger.schemaVersion()).toBe(LEDGER_SCHEMA_VERSION);
+    ledger.writeLinks([w('k1')]);
+    ledger.close();
+
+    // Re-open: no migration re-run, data kept.
+    ledger = SqliteLedger.open(path);
+    expect(ledger.getLinks('persons', ['k1']).get('k1')?.moodleId).toBe(100);
+    ledger.close();
+    ledger = undefined;
+
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('user_version', { simple: true })).toBe(LEDGER_SCHEMA_VERSION);
+    const rows = db.prepare('SELECT version, name FROM schema_migrations').all();
+    expect(rows).toEqual([{ version: 1, name: 'links and runs' }]);
+    const idx = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'links' ORDER BY name").all();
+    expect(idx).toEqual([{ name: 'links_moodle_id' }, { name: 'links_scope' }]);
+    db.close();
+  });
+
+  it('migrate() applies only the missing versions and refuses a newer ledger', () => {
+    const db = new Database(':memory:');
+    expect(migrate(db)).toEqual([1]);
+    expect(migrate(db)).toEqual([]);
+    const extra: Migration[] = [...LEDGER_MIGRATIONS, { version: 2, name: 'later table', sql: 'CREATE TABLE later (x)' }];
+    expect(migrate(db, extra)).toEqual([2]);
+    expect(db.prepare('SELECT count(*) AS n FROM schema_migrations').get()).toEqual({ n: 2 });
+    expect(() => migrate(db)).toThrow(/newer than this mdlsync knows/);
+    expect(() => migrate(db, [{ version: 2, name: 'gap', sql: '' }])).toThrow(/expected 1/);
+    db.close();
+  });
+
+  it('an in-memory ledger works (for tests and dry runs)', () => {
+    ledger = SqliteLedger.open(':memory:');
+    ledger.writeLinks([w('k')]);
+    expect(ledger.countLinks('persons', null)).toBe(1);
+  });
+});
+
+describe('links', () => {
+  it('upsert keeps firstSeen and updates the rest', async () => {
+    const l = open();
+    l.writeLinks([w('k1')]);
+    const first = l.getLinks('persons', ['k1']).get('k1')!;
+    expect(first).toMatchObject({ entity: 'persons', key: 'k1', moodleId: 100, dataSource: 'SIS', hash: 'h1', status: 'active', lastRun: 'r1', disabledAt: null });
+    expect(first.firstSeen).toBe(first.lastSeen);
+    await sleep(5);
+    l.writeLinks([w('k1', { moodleId: 101, hash: 'h2', runId: 'r2', dataSource: null })]);
+    const second = l.getLinks('persons', ['k1']).get('k1')!;
+    expect(second.firstSeen).toBe(first.firstSeen);
+    expect(second.lastSeen > first.lastSeen).toBe(true);
+    expect(second).toMatchObject({ moodleId: 101, hash: 'h2', lastRun: 'r2', dataSource: null });
+  });
+
+  it('sets disabledAt on disable, keeps it on a repeated disable, clears it on enable', async () => {
+    const l = open();
+    l.writeLinks([w('k1')]);
+    l.writeLinks([w('k1', { status: 'disabled' })]);
+    const disabled = l.getLinks('persons', ['k1']).get('k1')!;
+    expect(disabled.status).toBe('disabled');
+    expect(disabled.disabledAt).toBe(disabled.lastSeen);
+    await sleep(5);
+    l.writeLinks([w('k1', { status: 'disabled', runId: 'r3' })]);
+    expect(l.getLinks('persons', ['k1']).get('k1')!.disabledAt).toBe(disabled.disabledAt);
+    l.writeLinks([w('k1', { status: 'active' })]);
+    expect(l.getLinks('persons', ['k1']).get('k1')!.disabledAt).toBeNull();
+    // Created disabled (ROW_STATUS=disabled on a new person).
+    l.writeLinks([w('k2', { status: 'disabled' })]);
+    expect(l.getLinks('persons', ['k2']).get('k2')!.disabledAt).not.toBeNull();
+  });
+
+  it('getLinks returns only known keys of the entity, across chunks', () => {
+    const l = open();
+    const writes = Array.from({ length: 1203 }, (_, i) => w(`k${i}`, { moodleId: i }));
+    l.writeLinks(writes);
+    l.writeLinks([{ ...w('k5'), entity: 'courses', moodleId: 9999 }]);
+    const keys = [...writes.map((x) => x.key), 'nope', 'k5'];
+    const got = l.getLinks('persons', keys);
+    expect(got.size).toBe(1203);
+    expect(got.get('k1202')?.moodleId).toBe(1202);
+    expect(got.get('k5')?.moodleId).toBe(5);
+    expect(got.has('nope')).toBe(false);
+    expect(l.getLinks('persons', []).size).toBe(0);
+    expect(l.getLinks('courses', ['k5']).get('k5')?.moodleId).toBe(9999);
+  });
+
+  it('scopes activeLinks and countLinks by data source (null = all) and status', () => {
+    const l = open();
+    l.writeLinks([
+      w('a', { dataSource: 'SIS' }),
+      w('b', { dataSource: 'SIS' }),
+      w('c', { dataSource: 'HR' }),
+      w('d', { dataSource: null }),
+      w('e', { dataSource: 'SIS', status: 'disabled' }),
+      { ...w('f'), entity: 'courses' },
+    ]);
+    const keys = (it: Iterable<{ key: string }>) => [...it].map((x) => x.key).sort();
+    expect(keys(l.activeLinks('persons', 'SIS'))).toEqual(['a', 'b']);
+    expect(keys(l.activeLinks('persons', 'HR'))).toEqual(['c']);
+    expect(keys(l.activeLinks('persons', null))).toEqual(['a', 'b', 'c', 'd']);
+    expect(l.countLinks('persons', 'SIS')).toBe(2);
+    expect(l.countLinks('persons', null)).toBe(4);
+    expect(l.countLinks('persons', 'SIS', 'disabled')).toBe(1);
+    expect(l.countLinks('persons', null, 'disabled')).toBe(1);
+    expect(l.countLinks('courses', null)).toBe(1);
+  });
+
+  it('activeLinks streams (reads still work while it is open)', () => {
+    const l = open();
+    l.writeLinks([w('a'), w('b')]);
+    const it = l.activeLinks('persons', null);
+    const first = it.next();
+    expect(first.done).toBe(false);
+    expect(l.countLinks('persons', null)).toBe(2);
+    expect([...it]).toHaveLength(1);
+  });
+
+  it('markSeen touches lastSeen/lastRun only', async () => {
+    const l = open();
+    l.writeLinks([w('a'), w('b')]);
+    const before = l.getLinks('persons', ['a', 'b']);
+    await sleep(5);
+    l.markSeen('persons', ['a', 'missing'], 'r9');
+    l.markSeen('persons', [], 'r10');
+    const after = l.getLinks('persons', ['a', 'b']);
+    expect(after.get('a')).toMatchObject({ lastRun: 'r9', hash: 'h1', status: 'active', firstSeen: before.get('a')!.firstSeen });
+    expect(after.get('a')!.lastSeen > before.get('a')!.lastSeen).toBe(true);
+    expect(after.get('b')).toEqual(before.get('b'));
+  });
+
+  it('dropLink and findByMoodleId (active link preferred)', () => {
+    const l = open();
+    l.writeLinks([w('old', { moodleId: 7, status: 'disabled' }), w('new', { moodleId: 7 }), w('x', { moodleId: 8 })]);
+    expect(l.findByMoodleId('persons', 7)?.key).toBe('new');
+    expect(l.findByMoodleId('persons', 9)).toBeUndefined();
+    expect(l.findByMoodleId('courses', 7)).toBeUndefined();
+    l.dropLink('persons', 'new');
+    expect(l.findByMoodleId('persons', 7)?.key).toBe('old');
+    expect(l.getLinks('persons', ['new']).size).toBe(0);
+  });
+
+  it('listLinks filters and pages in key order', () => {
+    const l = open();
+    l.writeLinks([
+      w('a', { dataSource: 'SIS' }),
+      w('b', { dataSource: 'HR' }),
+      w('c', { dataSource: 'SIS', status: 'disabled' }),
+      w('d', { dataSource: 'SIS' }),
+      { ...w('e'), entity: 'courses' },
+    ]);
+    const keys = (xs: { key: string }[]) => xs.map((x) => x.key);
+    expect(keys(l.listLinks({ limit: 10, offset: 0 }))).toEqual(['e', 'a', 'b', 'c', 'd']);
+    expect(keys(l.listLinks({ entity: 'persons', limit: 2, offset: 0 }))).toEqual(['a', 'b']);
+    expect(keys(l.listLinks({ entity: 'persons', limit: 2, offset: 2 }))).toEqual(['c', 'd']);
+    expect(keys(l.listLinks({ entity: 'persons', limit: 2, offset: 4 }))).toEqual([]);
+    expect(keys(l.listLinks({ entity: 'persons', dataSource: 'SIS', limit: 10, offset: 0 }))).toEqual(['a', 'c', 'd']);
+    expect(keys(l.listLinks({ entity: 'persons', dataSource: null, limit: 10, offset: 0 }))).toHaveLength(4);
+    expect(keys(l.listLinks({ dataSource: 'SIS', status: 'active', limit: 10, offset: 0 }))).toEqual(['e', 'a', 'd']);
+  });
+});
+
+describe('runs', () => {
+  const run = (id: string, startedAt: string) => ({
+    id,
+    file: 'persons.txt',
+    sha256: 'abc',
+    type: 'persons',
+    op: 'store',
+    dataSource: 'SIS',
+    startedAt,
+  });
+
+  it('starts, finishes, gets and lists runs', () => {
+    const l = open();
+    l.startRun(run('r1', '2026-01-01T00:00:00.000Z'));
+    expect(l.getRun('r1')).toEqual({ ...run('r1', '2026-01-01T00:00:00.000Z'), finishedAt: null, status: 'running', summary: null });
+    l.finishRun('r1', 'ok', { counts: { create: 3 } });
+    const done = l.getRun('r1')!;
+    expect(done.status).toBe('ok');
+    expect(done.finishedAt).not.toBeNull();
+    expect(JSON.parse(done.summary!)).toEqual({ counts: { create: 3 } });
+
+    l.startRun(run('r2', '2026-01-02T00:00:00.000Z'));
+    l.finishRun('r2', 'refused', 'guard refused');
+    expect(l.getRun('r2')!.summary).toBe('guard refused');
+    l.startRun(run('r3', '2026-01-03T00:00:00.000Z'));
+    l.finishRun('r3', 'aborted', null);
+    expect(l.getRun('r3')!.summary).toBeNull();
+
+    expect(l.listRuns(2).map((r) => r.id)).toEqual(['r3', 'r2']);
+    expect(l.listRuns(10)).toHaveLength(3);
+    expect(l.getRun('nope')).toBeUndefined();
+    expect(() => l.finishRun('nope', 'ok', null)).toThrow(/never started/);
+    expect(() => l.startRun(run('r1', '2026-01-04T00:00:00.000Z'))).toThrow();
+  });
+});
+
+describe('performance', () => {
+  it('100k links: writeLinks, getLinks, markSeen, activeLinks well under a second each', () => {
+    const l = open();
+    const n = 100_000;
+    const writes: LinkWrite[] = Array.from({ length: n }, (_, i) => w(`person-${i}`, { moodleId: i + 1, hash: `hash-${i}` }));
+    const keys = writes.map((x) => x.key);
+    const time = (f: () => void) => {
+      const t = performance.now();
+      f();
+      return performance.now() - t;
+    };
+    const tInsert = time(() => l.writeLinks(writes));
+    const tUpdate = time(() => l.writeLinks(writes.map((x) => ({ ...x, runId: 'r2' }))));
+    let got = 0;
+    const tGet = time(() => {
+      got = l.getLinks('persons', keys).size;
+    });
+    const tSeen = time(() => l.markSeen('persons', keys, 'r3'));
+    let streamed = 0;
+    const tStream = time(() => {
+      for (const _ of l.activeLinks('persons', 'SIS')) streamed++;
+    });
+    expect(got).toBe(n);
+    expect(streamed).toBe(n);
+    expect(l.countLinks('persons', 'SIS')).toBe(n);
+    console.log(
+      `ledger 100k links: writeLinks insert ${tInsert.toFixed(0)} ms, upsert ${tUpdate.toFixed(0)} ms, ` +
+        `getLinks ${tGet.toFixed(0)} ms, markSeen ${tSeen.toFixed(0)} ms, activeLinks ${tStream.toFixed(0)} ms`,
+    );
+    // Loose bounds: the targets are well under 1 s; shared CI machines get slack.
+    for (const t of [tInsert, tUpdate, tGet, tSeen, tStream]) expect(t).toBeLessThan(3000);
+  });
+});

@@ -1,0 +1,141 @@
+/** The REST client: POST form bodies to /webservice/rest/server.php over a keep-alive undici Pool. */
+import { Pool } from 'undici';
+import { encodeForm } from './encode.js';
+import { MoodleError, ProtocolError, TransientError, isMoodleErrorBody } from './errors.js';
+import type { MoodleCaller } from './types.js';
+
+export interface MoodleClientOptions {
+  /** Site root, e.g. http://127.0.0.1:8080 (a trailing /webservice/rest/server.php is accepted too). */
+  url: string;
+  token: string;
+  /** Per call; default 300000 because Moodle keeps working (and may commit) long after proxies give up. */
+  timeoutMs?: number;
+  /** Sockets kept open to the site; default 8. */
+  connections?: number;
+}
+
+const ENDPOINT = '/webservice/rest/server.php';
+
+/** Node and undici error codes of a dropped or refused connection. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+]);
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+export class MoodleClient implements MoodleCaller {
+  readonly stats: { calls: number; byFunction: Record<string, number> } = { calls: 0, byFunction: {} };
+  private readonly pool: Pool;
+  private readonly path: string;
+  private readonly endpoint: string;
+  private readonly token: string;
+
+  constructor(opts: MoodleClientOptions) {
+    const url = new URL(opts.url);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`Moodle URL must be http(s): ${url.origin}`);
+    const base = url.pathname.replace(/\/+$/, '').replace(/\/webservice\/rest\/server\.php$/, '');
+    this.path = base + ENDPOINT;
+    this.endpoint = url.origin + this.path;
+    this.token = opts.token;
+    const timeout = opts.timeoutMs ?? 300_000;
+    this.pool = new Pool(url.origin, {
+      connections: opts.connections ?? 8,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+      keepAliveTimeout: 30_000,
+    });
+  }
+
+  async call<T>(wsfunction: string, params: Record<string, unknown>): Promise<T> {
+    this.stats.calls++;
+    this.stats.byFunction[wsfunction] = (this.stats.byFunction[wsfunction] ?? 0) + 1;
+    let status: number;
+    let text: string;
+    try {
+      // POST, never GET: a query string would put the token in access logs.
+      const res = await this.pool.request({
+        path: this.path,
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: encodeForm(this.token, wsfunction, params),
+      });
+      status = res.statusCode;
+      text = await res.body.text();
+    } catch (err) {
+      throw this.networkError(wsfunction, err);
+    }
+    return this.interpret<T>(wsfunction, status, text);
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  private interpret<T>(wsfunction: string, status: number, text: string): T {
+    const where = `${wsfunction} at ${this.endpoint}`;
+    const trimmed = text.trim();
+    if (status === 403 && trimmed === '') {
+      throw new ProtocolError(
+        `${where}: HTTP 403 with an empty body: web services or the REST protocol are disabled on the site (Site administration › Server › Web services)`,
+      );
+    }
+    if (status !== 200) {
+      // 5xx (PHP fatal, maintenance, proxy timeouts) and throttling pass; other 4xx (wrong URL, 413/414) will not.
+      if (status >= 500 || status === 408 || status === 429) {
+        throw new TransientError('http-status', this.scrub(`${where}: HTTP ${status}`), status);
+      }
+      throw new ProtocolError(this.scrub(`${where}: HTTP ${status}${status === 404 ? ' (is this the Moodle site root?)' : ''}`));
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(trimmed);
+    } catch {
+      // An HTML or empty 200 is a PHP fatal error or a proxy page, not Moodle's answer.
+      throw new TransientError('not-json', this.scrub(`${where}: the reply is not JSON (${describeBody(trimmed)})`), status);
+    }
+    if (isMoodleErrorBody(body)) {
+      const err = new MoodleError(wsfunction, {
+        exception: body.exception,
+        errorcode: body.errorcode,
+        message: this.scrub(String(body.message ?? '')),
+        ...(typeof body.debuginfo === 'string' ? { debuginfo: this.scrub(body.debuginfo) } : {}),
+      });
+      throw err;
+    }
+    return body as T;
+  }
+
+  private networkError(wsfunction: string, err: unknown): Error {
+    const code = (err as { code?: unknown })?.code;
+    const codeText = typeof code === 'string' ? code : 'unknown error';
+    const where = `${wsfunction} at ${this.endpoint}`;
+    if (typeof code === 'string' && TIMEOUT_CODES.has(code)) {
+      return new TransientError('timeout', `${where}: no answer in time (${codeText}); the call may still complete on the site`);
+    }
+    if (typeof code === 'string' && NETWORK_CODES.has(code)) {
+      return new TransientError('network', `${where}: connection failed (${codeText})`);
+    }
+    // Unknown failures are treated as network trouble; the message is ours, never the request's.
+    return new TransientError('network', this.scrub(`${where}: request failed (${codeText}: ${(err as Error)?.message ?? String(err)})`));
+  }
+
+  /** Belt and braces: nothing the site or a library says is allowed to echo the token back to the user. */
+  private scrub(text: string): string {
+    return this.token ? text.split(this.token).join('[token]') : text;
+  }
+}
+
+function describeBody(text: string): string {
+  if (text === '') return 'empty body';
+  const title = /<title>([^<]*)<\/title>/i.exec(text)?.[1]?.trim();
+  if (title) return `HTML page "${title.slice(0, 80)}"`;
+  return `starts with ${JSON.stringify(text.slice(0, 60))}`;
+}

@@ -1,0 +1,62 @@
+/** Typed errors of the REST client. None of them ever carries the token (it travels only in the POST body). */
+import type { MoodleErrorBody } from './types.js';
+
+/** Moodle's HTTP-200 error object. Key on `errorcode`: `exception` changed names in 4.5 and `message` is localised. */
+export class MoodleError extends Error {
+  readonly wsfunction: string;
+  readonly exception: string;
+  readonly errorcode: string;
+  readonly debuginfo?: string;
+
+  constructor(wsfunction: string, body: MoodleErrorBody) {
+    // debuginfo holds the useful text (which record, which field), but only on sites with debugging on.
+    super(body.debuginfo ? `${body.message} — ${body.debuginfo}` : body.message);
+    this.name = 'MoodleError';
+    this.wsfunction = wsfunction;
+    this.exception = body.exception;
+    this.errorcode = body.errorcode;
+    if (body.debuginfo !== undefined) this.debuginfo = body.debuginfo;
+  }
+}
+
+export type TransientReason = 'network' | 'timeout' | 'http-status' | 'not-json';
+
+/** A failure worth retrying: the call may or may not have run on the site. */
+export class TransientError extends Error {
+  readonly reason: TransientReason;
+  readonly status?: number;
+
+  constructor(reason: TransientReason, message: string, status?: number) {
+    super(message);
+    this.name = 'TransientError';
+    this.reason = reason;
+    if (status !== undefined) this.status = status;
+  }
+}
+
+/** The site answered in a way mdlsync cannot use and retrying will not fix (REST disabled, wrong URL, truncated input). */
+export class ProtocolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProtocolError';
+  }
+}
+
+/** Moodle error codes that come from the database or maintenance, not from the data: worth another try. */
+const TRANSIENT_ERRORCODES = new Set(['dmlreadexception', 'dmlwriteexception', 'sitemaintenance']);
+
+export function isTransient(err: unknown): boolean {
+  if (err instanceof TransientError) return true;
+  return err instanceof MoodleError && TRANSIENT_ERRORCODES.has(err.errorcode);
+}
+
+/** True for a parsed JSON body that is Moodle's error object. */
+export function isMoodleErrorBody(body: unknown): body is MoodleErrorBody {
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    !Array.isArray(body) &&
+    typeof (body as Record<string, unknown>).exception === 'string' &&
+    typeof (body as Record<string, unknown>).errorcode === 'string'
+  );
+}

@@ -1,0 +1,6 @@
+export * from './types.js';
+export * from './files.js';
+export * from './outputs.js';
+export * from './console.js';
+export * from './progress.js';
+export * from './logger.js';

@@ -1,0 +1,112 @@
+/** reports/RUNID/{summary.json, rows.csv, FILE.tryback.EXT} (DESIGN §10). */
+import { createWriteStream } from 'node:fs';
+import { mkdir, open } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { finished } from 'node:stream/promises';
+import { stringify } from 'csv-stringify';
+import type { Outcome } from '../apply/types.js';
+import type { FeedEncoding, FeedInfo } from '../feed/types.js';
+import { writePrivateFile } from './files.js';
+import type { RunSummary } from './types.js';
+
+export async function ensureReportDir(reportsRoot: string, runId: string): Promise<string> {
+  const dir = join(reportsRoot, runId);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
+export async function writeSummary(dir: string, summary: RunSummary): Promise<string> {
+  const path = join(dir, 'summary.json');
+  await writePrivateFile(path, JSON.stringify(summary, null, 2) + '\n');
+  return path;
+}
+
+/** One line per row and per refresh disable; never a password (outcomes carry none). */
+export async function writeRowsCsv(dir: string, outcomes: Iterable<Outcome>): Promise<string> {
+  const path = join(dir, 'rows.csv');
+  const out = createWriteStream(path, { mode: 0o600 });
+  const csv = stringify({ header: true, columns: ['line', 'key', 'action', 'outcome', 'moodle_id', 'errorcode', 'message'] });
+  csv.pipe(out);
+  for (const o of outcomes) {
+    const ok = csv.write([o.line ?? '', o.key, o.action, o.outcome, o.moodleId ?? '', o.errorcode ?? '', o.message ?? '']);
+    if (!ok) await new Promise((r) => csv.once('drain', r));
+  }
+  csv.end();
+  await finished(out);
+  return path;
+}
+
+export function trybackName(input: string): string {
+  const ext = extname(input);
+  const stem = basename(input, ext);
+  return `${stem}.tryback${ext || '.txt'}`;
+}
+
+/** windows-1252 has no Node encoder: derive the reverse of its 0x80–0x9F block from the decoder itself. */
+let cp1252Reverse: Map<string, number> | null = null;
+function encodeText(text: string, encoding: FeedEncoding): Buffer {
+  if (encoding === 'utf8') return Buffer.from(text, 'utf8');
+  if (encoding === 'latin1') return Buffer.from(text, 'latin1');
+  if (!cp1252Reverse) {
+    cp1252Reverse = new Map();
+    const decoder = new TextDecoder('windows-1252');
+    for (let b = 0x80; b <= 0x9f; b++) cp1252Reverse.set(decoder.decode(Uint8Array.of(b)), b);
+  }
+  const bytes = Buffer.alloc(text.length);
+  let n = 0;
+  for (const ch of text) {
+    const mapped = cp1252Reverse.get(ch);
+    const code = ch.codePointAt(0) ?? 0x3f;
+    bytes[n++] = mapped ?? (code <= 0xff ? code : 0x3f);
+  }
+  return bytes.subarray(0, n);
+}
+
+function oneLine(text: string): string {
+  return text.replace(/[\r\n]+/g, ' ').trim();
+}
+
+/**
+ * The failed rows only, each after a `# line N: code: message` comment, under the input's own header, delimiter,
+ * encoding and line ending: `mdlsync run` on it retries exactly those rows. Mode 0600 (rows may hold passwords).
+ */
+export async function writeTryback(
+  dir: string,
+  info: FeedInfo,
+  failed: readonly Outcome[],
+  rawByLine: ReadonlyMap<number, string>,
+  eol: string,
+): Promise<string | null> {
+  const rows = failed.filter((o) => o.line !== null && rawByLine.has(o.line));
+  if (rows.length === 0) return null;
+  const path = join(dir, trybackName(info.path));
+  const handle = await open(path, 'w', 0o600);
+  try {
+    await handle.write(encodeText(info.headerText + eol, info.encoding));
+    for (const o of rows) {
+      const comment = `# line ${o.line}: ${o.errorcode ?? 'failed'}: ${oneLine(o.message ?? '')}`;
+      await handle.write(encodeText(comment + eol + rawByLine.get(o.line as number) + eol, info.encoding));
+    }
+  } finally {
+    await handle.close();
+  }
+  return path;
+}
+
+/** plan.csv for dry runs: what each row would do and why. */
+export async function writePlanCsv(
+  dir: string,
+  actions: Iterable<{ line: number | null; key: string; kind: string; moodleId?: number; reason: string; error?: { code: string; message: string } }>,
+): Promise<string> {
+  const path = join(dir, 'plan.csv');
+  const out = createWriteStream(path, { mode: 0o600 });
+  const csv = stringify({ header: true, columns: ['line', 'key', 'action', 'moodle_id', 'reason', 'errorcode', 'message'] });
+  csv.pipe(out);
+  for (const a of actions) {
+    const ok = csv.write([a.line ?? '', a.key, a.kind, a.moodleId ?? '', a.reason, a.error?.code ?? '', a.error?.message ?? '']);
+    if (!ok) await new Promise((r) => csv.once('drain', r));
+  }
+  csv.end();
+  await finished(out);
+  return path;
+}

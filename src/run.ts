@@ -1,0 +1,250 @@
+/**
+ * One run end to end: read → plan → apply → report → archive. The single path used by `run`, `plan`, `watch`
+ * and `schedule` (DESIGN §4). Returns the summary; the caller turns summary.exitCode into the process exit code.
+ */
+import { existsSync } from 'node:fs';
+import type winston from 'winston';
+import { applyPlan, resolvePersons, DEFAULT_APPLY_OPTIONS } from './apply/index.js';
+import type { ApplyOptions, Outcome } from './apply/types.js';
+import { ConfigError, requireMoodle, type Config } from './config/index.js';
+import { FeedFileError, openFeed, readRawRecords, type EntityType, type Feed, type FeedEncoding, type FeedItem } from './feed/index.js';
+import { SqliteLedger } from './ledger/index.js';
+import type { LedgerLink, LedgerStore } from './ledger/types.js';
+import { MoodleClient, MoodleError, getSiteInfo, PERSON_FUNCTIONS } from './moodle/index.js';
+import { PersonPlanner, defaultPlanOptions, type RowContext } from './plan/index.js';
+import type { Op, Plan } from './plan/types.js';
+import {
+  archiveInput,
+  countOutcomes,
+  detectEol,
+  ensureReportDir,
+  newRunId,
+  sha256File,
+  writePlanCsv,
+  writeRowsCsv,
+  writeSummary,
+  writeTryback,
+  type ProgressSink,
+  type RunSummary,
+} from './report/index.js';
+
+export interface RunRequest {
+  file: string;
+  op: Op;
+  type?: EntityType;
+  dataSource?: string | null;
+  dryRun?: boolean;
+  force?: boolean;
+  full?: boolean;
+  delimiter?: string;
+  encoding?: FeedEncoding;
+}
+
+export interface RunDeps {
+  config: Config;
+  logger: winston.Logger;
+  progress?: ProgressSink;
+}
+
+/** Rows are planned in chunks so ledger reads and Moodle look-ups are batched and memory stays flat. */
+const PLAN_CHUNK = 2000;
+
+export const EXIT = { ok: 0, usage: 1, failedRows: 2, refused: 3 } as const;
+
+export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummary> {
+  const { config, logger } = deps;
+  if (!existsSync(req.file)) throw new ConfigError(`input file ${req.file} does not exist`);
+  if (req.type && req.type !== 'persons') throw new ConfigError(`type ${req.type} is not supported yet (supported: persons)`);
+  const dataSource = req.dataSource ?? config.dataSource;
+  if (req.op === 'refresh-ds' && !dataSource) {
+    throw new ConfigError('refresh-ds needs a data source: pass --datasource KEY or set dataSource in the config');
+  }
+  const moodle = requireMoodle(config);
+  const dryRun = req.dryRun ?? false;
+  const startedAt = new Date();
+  const runId = newRunId(startedAt);
+  const reportDir = await ensureReportDir(config.reports, runId);
+  const summary: RunSummary = {
+    runId,
+    file: req.file,
+    sha256: await sha256File(req.file),
+    type: req.type ?? null,
+    op: req.op,
+    dataSource: dataSource ?? null,
+    dryRun,
+    startedAt: startedAt.toISOString(),
+    finishedAt: '',
+    status: 'ok',
+    exitCode: EXIT.ok,
+    message: '',
+    rows: 0,
+    planned: null,
+    outcomes: { ok: 0, unchanged: 0, failed: 0, relinked: 0 },
+    guard: null,
+    moodleCalls: { total: 0, byFunction: {} },
+    reportDir,
+    archivedAs: null,
+    tryback: null,
+  };
+  logger.info(`run ${runId}: ${req.op} ${req.file}${dataSource ? ` (data source ${dataSource})` : ''}${dryRun ? ' [dry run]' : ''}`);
+
+  const finish = async (status: RunSummary['status'], exitCode: number, message: string): Promise<RunSummary> => {
+    if (!dryRun) summary.archivedAs = await archiveInput(req.file, config.archive, runId, startedAt);
+    summary.status = status;
+    summary.exitCode = exitCode;
+    summary.message = message;
+    summary.finishedAt = new Date().toISOString();
+    await writeSummary(reportDir, summary);
+    if (exitCode === EXIT.ok) logger.info(message);
+    else logger.warn(message);
+    return summary;
+  };
+
+  let feed: Feed;
+  try {
+    feed = await openFeed(req.file, { type: req.type, delimiter: req.delimiter, encoding: req.encoding });
+  } catch (err) {
+    if (!(err instanceof FeedFileError)) throw err;
+    summary.error = { code: err.code, message: err.message };
+    return finish('aborted', EXIT.refused, `The file was not applied: ${err.message}. Fix the file and run it again.`);
+  }
+  summary.type = feed.info.type;
+
+  const client = new MoodleClient({ url: moodle.url, token: moodle.token, timeoutMs: config.moodle.timeoutMs, connections: config.moodle.concurrency + 2 });
+  let ledger: SqliteLedger | null = null;
+  try {
+    const preflight = await checkMoodle(client, moodle.url);
+    if (preflight) {
+      summary.error = preflight;
+      return await finish('aborted', EXIT.refused, `Nothing was written: ${preflight.message}`);
+    }
+    ledger = SqliteLedger.open(config.ledger);
+    const plan = await buildPlan(feed, req, dataSource ?? null, config, ledger, client);
+    summary.rows = plan.rows;
+    summary.planned = plan.counts;
+    summary.guard = plan.guard;
+    summary.moodleCalls = snapshotCalls(client);
+
+    if (plan.guard?.refused) {
+      await writePlanCsv(reportDir, plan.actions);
+      return await finish('refused', EXIT.refused, `Refused, nothing was written: ${plan.guard.message}`);
+    }
+    if (dryRun) {
+      await writePlanCsv(reportDir, plan.actions);
+      return await finish('dry-run', EXIT.ok, `Dry run: nothing was written. The plan is in ${reportDir}/plan.csv.`);
+    }
+
+    ledger.startRun({ id: runId, file: req.file, sha256: summary.sha256, type: feed.info.type, op: req.op, dataSource: dataSource ?? null, startedAt: summary.startedAt });
+    const outcomes = await applyPlan(plan, { client, ledger, runId, options: applyOptions(config), onProgress: (p) => deps.progress?.update(p) });
+    deps.progress?.stop();
+    summary.outcomes = countOutcomes(outcomes);
+    summary.moodleCalls = snapshotCalls(client);
+    await writeRowsCsv(reportDir, outcomes);
+    summary.tryback = await writeTrybackFor(feed, outcomes, reportDir);
+
+    const failed = summary.outcomes.failed;
+    const result =
+      failed > 0
+        ? await finish(
+            'failed-rows',
+            EXIT.failedRows,
+            summary.tryback
+              ? `${failed} row(s) failed: see ${reportDir}/rows.csv, fix them and run the tryback file: mdlsync run ${summary.tryback} --op ${req.op === 'delete' ? 'delete' : 'store'}`
+              : `${failed} record(s) failed (see ${reportDir}/rows.csv); run the same command again once the cause is fixed.`,
+          )
+        : await finish('ok', EXIT.ok, 'Every row was applied or was already up to date.');
+    ledger.finishRun(runId, result.status, { planned: result.planned, outcomes: result.outcomes, exitCode: result.exitCode });
+    return result;
+  } finally {
+    ledger?.close();
+    await client.close();
+  }
+}
+
+function snapshotCalls(client: MoodleClient): RunSummary['moodleCalls'] {
+  return { total: client.stats.calls, byFunction: { ...client.stats.byFunction } };
+}
+
+export function applyOptions(config: Config): ApplyOptions {
+  return {
+    ...DEFAULT_APPLY_OPTIONS,
+    maxInputVars: config.moodle.maxInputVars,
+    batchSize: config.moodle.batchSize,
+    concurrency: config.moodle.concurrency,
+    retries: config.moodle.retries,
+    backoffMs: config.moodle.backoffMs,
+    createPasswordWhenMissing: config.persons.createPasswordWhenMissing,
+    emailWhenMissing: config.persons.emailWhenMissing,
+  };
+}
+
+/** Site info and the service's functions, before anything else: a wrong URL or token stops the run cleanly. */
+export async function checkMoodle(client: MoodleClient, url: string): Promise<{ code: string; message: string } | null> {
+  try {
+    const info = await getSiteInfo(client);
+    const available = new Set(info.functions.map((f) => f.name));
+    const missing = PERSON_FUNCTIONS.filter((f) => !available.has(f));
+    if (missing.length > 0) {
+      return { code: 'functions-missing', message: `the token's web service lacks ${missing.join(', ')}: add them to the service (Site administration › Server › Web services › External services)` };
+    }
+    return null;
+  } catch (err) {
+    if (err instanceof MoodleError) {
+      const hint = err.errorcode === 'invalidtoken' ? ': check MDLSYNC_TOKEN / moodle.token' : '';
+      return { code: err.errorcode, message: `Moodle refused the web-service token (${err.errorcode})${hint}` };
+    }
+    return { code: 'unreachable', message: `Moodle at ${url} is unreachable (${(err as Error).message}): check moodle.url and that the site is up, then run again` };
+  }
+}
+
+async function buildPlan(feed: Feed, req: RunRequest, dataSource: string | null, config: Config, ledger: LedgerStore, client: MoodleClient): Promise<Plan> {
+  const options = defaultPlanOptions({
+    op: req.op,
+    dataSource,
+    full: req.full ?? false,
+    force: req.force ?? false,
+    passwords: config.persons.passwords,
+    disable: config.persons.disable,
+    guard: { maxPercent: config.guard.maxPercent, maxCount: config.guard.maxCount },
+  });
+  const planner = new PersonPlanner(options);
+  let chunk: FeedItem[] = [];
+  const flush = async (): Promise<void> => {
+    const keys = chunk.flatMap((i) => (i.record ? [i.record.key] : []));
+    const links = ledger.getLinks('persons', keys);
+    // Only rows the ledger cannot place need a Moodle look-up (adoption, or a MOODLE_ID to verify).
+    const unknown = chunk.flatMap((i) => {
+      const r = i.record;
+      if (!r) return [];
+      const link = links.get(r.key);
+      return !link || (r.moodleId !== undefined && r.moodleId !== link.moodleId) ? [r] : [];
+    });
+    const found = unknown.length > 0 ? await resolvePersons(client, unknown) : new Map();
+    for (const item of chunk) {
+      const ctx: RowContext = {};
+      if (item.record) {
+        const link: LedgerLink | undefined = links.get(item.record.key);
+        const res = found.get(item.record.key);
+        if (link && !(item.record.moodleId !== undefined && item.record.moodleId !== link.moodleId)) ctx.link = link;
+        if (res) Object.assign(ctx, res);
+      }
+      planner.add(item, ctx);
+    }
+    chunk = [];
+  };
+  for await (const item of feed.items()) {
+    chunk.push(item);
+    if (chunk.length >= PLAN_CHUNK) await flush();
+  }
+  await flush();
+  const refresh = req.op === 'refresh' || req.op === 'refresh-ds';
+  const owned = refresh ? ledger.activeLinks('persons', req.op === 'refresh-ds' ? dataSource : null) : [];
+  return planner.finish(owned);
+}
+
+async function writeTrybackFor(feed: Feed, outcomes: readonly Outcome[], reportDir: string): Promise<string | null> {
+  const failed = outcomes.filter((o) => o.outcome === 'failed' && o.line !== null);
+  if (failed.length === 0) return null;
+  const raw = await readRawRecords(feed.info, new Set(failed.map((o) => o.line as number)));
+  return writeTryback(reportDir, feed.info, failed, raw, await detectEol(feed.info.path));
+}
