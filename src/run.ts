@@ -7,12 +7,12 @@ import type winston from 'winston';
 import { applyPlan, resolvePersons, DEFAULT_APPLY_OPTIONS } from './apply/index.js';
 import type { ApplyOptions, Outcome } from './apply/types.js';
 import { ConfigError, requireMoodle, type Config } from './config/index.js';
-import { FeedFileError, openFeed, readRawRecords, type EntityType, type Feed, type FeedEncoding, type FeedItem } from './feed/index.js';
+import { FeedFileError, openFeed, readRawRecords, type EntityType, type Feed, type FeedEncoding, type FeedItem, type PersonRecord } from './feed/index.js';
 import { SqliteLedger } from './ledger/index.js';
 import type { LedgerLink, LedgerStore } from './ledger/types.js';
 import { MoodleClient, MoodleError, getSiteInfo, PERSON_FUNCTIONS } from './moodle/index.js';
 import { PersonPlanner, defaultPlanOptions, type RowContext } from './plan/index.js';
-import type { Op, Plan } from './plan/types.js';
+import type { Op, Plan, PlanOptions } from './plan/types.js';
 import {
   archiveInput,
   countOutcomes,
@@ -119,7 +119,7 @@ export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummar
       return await finish('aborted', EXIT.refused, `Nothing was written: ${preflight.message}`);
     }
     ledger = SqliteLedger.open(config.ledger);
-    const plan = await buildPlan(feed, req, dataSource ?? null, config, ledger, client);
+    const plan = await planFeed(feed, planOptionsFor(req, dataSource ?? null, config), ledger, (records) => resolvePersons(client, records));
     summary.rows = plan.rows;
     summary.planned = plan.counts;
     summary.guard = plan.guard;
@@ -197,8 +197,11 @@ export async function checkMoodle(client: MoodleClient, url: string): Promise<{ 
   }
 }
 
-async function buildPlan(feed: Feed, req: RunRequest, dataSource: string | null, config: Config, ledger: LedgerStore, client: MoodleClient): Promise<Plan> {
-  const options = defaultPlanOptions({
+/** Looks up in Moodle the records the ledger cannot place (adoption, MOODLE_ID checks). */
+export type PersonLookup = (records: PersonRecord[]) => Promise<Map<string, Omit<RowContext, 'link'>>>;
+
+export function planOptionsFor(req: RunRequest, dataSource: string | null, config: Config): PlanOptions {
+  return defaultPlanOptions({
     op: req.op,
     dataSource,
     full: req.full ?? false,
@@ -207,26 +210,28 @@ async function buildPlan(feed: Feed, req: RunRequest, dataSource: string | null,
     disable: config.persons.disable,
     guard: { maxPercent: config.guard.maxPercent, maxCount: config.guard.maxCount },
   });
+}
+
+/** Streams the feed through the planner in chunks: ledger reads and Moodle look-ups are batched per chunk. */
+export async function planFeed(feed: Feed, options: PlanOptions, ledger: LedgerStore, lookup?: PersonLookup): Promise<Plan> {
   const planner = new PersonPlanner(options);
   let chunk: FeedItem[] = [];
   const flush = async (): Promise<void> => {
     const keys = chunk.flatMap((i) => (i.record ? [i.record.key] : []));
     const links = ledger.getLinks('persons', keys);
-    // Only rows the ledger cannot place need a Moodle look-up (adoption, or a MOODLE_ID to verify).
-    const unknown = chunk.flatMap((i) => {
-      const r = i.record;
-      if (!r) return [];
+    // A row whose MOODLE_ID disagrees with the ledger is placed by its MOODLE_ID, not by the old link.
+    const placed = (r: PersonRecord): LedgerLink | undefined => {
       const link = links.get(r.key);
-      return !link || (r.moodleId !== undefined && r.moodleId !== link.moodleId) ? [r] : [];
-    });
-    const found = unknown.length > 0 ? await resolvePersons(client, unknown) : new Map();
+      return link && (r.moodleId === undefined || r.moodleId === link.moodleId) ? link : undefined;
+    };
+    const unknown = chunk.flatMap((i) => (i.record && !placed(i.record) ? [i.record] : []));
+    const found = lookup && unknown.length > 0 ? await lookup(unknown) : new Map<string, Omit<RowContext, 'link'>>();
     for (const item of chunk) {
       const ctx: RowContext = {};
       if (item.record) {
-        const link: LedgerLink | undefined = links.get(item.record.key);
-        const res = found.get(item.record.key);
-        if (link && !(item.record.moodleId !== undefined && item.record.moodleId !== link.moodleId)) ctx.link = link;
-        if (res) Object.assign(ctx, res);
+        const link = placed(item.record);
+        if (link) ctx.link = link;
+        Object.assign(ctx, found.get(item.record.key));
       }
       planner.add(item, ctx);
     }
@@ -237,8 +242,8 @@ async function buildPlan(feed: Feed, req: RunRequest, dataSource: string | null,
     if (chunk.length >= PLAN_CHUNK) await flush();
   }
   await flush();
-  const refresh = req.op === 'refresh' || req.op === 'refresh-ds';
-  const owned = refresh ? ledger.activeLinks('persons', req.op === 'refresh-ds' ? dataSource : null) : [];
+  const refresh = options.op === 'refresh' || options.op === 'refresh-ds';
+  const owned = refresh ? ledger.activeLinks('persons', options.op === 'refresh-ds' ? options.dataSource : null) : [];
   return planner.finish(owned);
 }
 

@@ -142,6 +142,7 @@ export function analyseHeader(columns: readonly string[], type?: EntityType): He
   const unknown = columns.filter((_, i) => specs[i] === undefined);
   if (unknown.length > 0) {
     const named = unknown.map((c) => {
+      if (c.trim() === '') return `"" (column ${columns.indexOf(c) + 1} has no name)`;
       const hint = suggest(c.trim());
       return hint === undefined ? `"${c}"` : `"${c}" (did you mean "${hint}"?)`;
     });

@@ -27,7 +27,7 @@ export const LEDGER_MIGRATIONS: readonly Migration[] = [
         last_run    TEXT,
         disabled_at TEXT,
         PRIMARY KEY (entity, key)
-      ) WITHOUT ROWID;
+      );
       CREATE INDEX links_scope ON links (entity, data_source, status);
       CREATE INDEX links_moodle_id ON links (entity, moodle_id);
 

@@ -4,6 +4,7 @@ import { mkdir, open } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
+import iconv from 'iconv-lite';
 import type { Outcome } from '../apply/types.js';
 import type { FeedEncoding, FeedInfo } from '../feed/types.js';
 import { writePrivateFile } from './files.js';
@@ -42,24 +43,10 @@ export function trybackName(input: string): string {
   return `${stem}.tryback${ext || '.txt'}`;
 }
 
-/** windows-1252 has no Node encoder: derive the reverse of its 0x80–0x9F block from the decoder itself. */
-let cp1252Reverse: Map<string, number> | null = null;
+/** Back into the input's encoding (iconv-lite: Node 20's own windows-1252 support is really Latin-1). */
 function encodeText(text: string, encoding: FeedEncoding): Buffer {
   if (encoding === 'utf8') return Buffer.from(text, 'utf8');
-  if (encoding === 'latin1') return Buffer.from(text, 'latin1');
-  if (!cp1252Reverse) {
-    cp1252Reverse = new Map();
-    const decoder = new TextDecoder('windows-1252');
-    for (let b = 0x80; b <= 0x9f; b++) cp1252Reverse.set(decoder.decode(Uint8Array.of(b)), b);
-  }
-  const bytes = Buffer.alloc(text.length);
-  let n = 0;
-  for (const ch of text) {
-    const mapped = cp1252Reverse.get(ch);
-    const code = ch.codePointAt(0) ?? 0x3f;
-    bytes[n++] = mapped ?? (code <= 0xff ? code : 0x3f);
-  }
-  return bytes.subarray(0, n);
+  return iconv.encode(text, encoding === 'latin1' ? 'latin1' : 'win1252');
 }
 
 function oneLine(text: string): string {

@@ -1,0 +1,109 @@
+/** Turning plan actions into core_user_* records, and packing records into calls within max_input_vars. */
+import type { PersonRecord } from '../feed/types.js';
+import { USER_TEXT_FIELDS } from '../feed/types.js';
+import type { CreateUserInput, UpdateUserInput } from '../moodle/index.js';
+import { countFormVars } from '../moodle/index.js';
+import type { Action } from '../plan/types.js';
+import type { ApplyOptions } from './types.js';
+
+/** Auth plugins Moodle treats as internal: create_users insists on a password or createpassword for them. */
+const INTERNAL_AUTHS = new Set(['manual', 'nologin', 'email', 'none', 'oauth2', 'lti']);
+
+/** Fields create_users takes apart from the ones handled explicitly. */
+const OTHER_FIELDS = USER_TEXT_FIELDS.filter((f) => !['username', 'password', 'firstname', 'lastname', 'email'].includes(f));
+
+export class LocalRowError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'LocalRowError';
+  }
+}
+
+function customfields(record: PersonRecord): { type: string; value: string }[] | undefined {
+  const entries = Object.entries(record.customfields ?? {});
+  return entries.length ? entries.map(([type, value]) => ({ type, value })) : undefined;
+}
+
+/** A create_users record; throws LocalRowError for what Moodle would refuse anyway (saves a bisection). */
+export function buildCreate(action: Action, options: ApplyOptions): CreateUserInput {
+  const record = action.record;
+  if (!record) throw new LocalRowError('missing-record', 'A create needs the file row');
+  const f = record.fields;
+  for (const name of ['username', 'firstname', 'lastname'] as const) {
+    if (!f[name]) throw new LocalRowError('missing-value', `${name} is required to create a Moodle account`);
+  }
+  let email = f.email;
+  if (!email && options.emailWhenMissing) {
+    email = options.emailWhenMissing.replaceAll('{username}', f.username!).replaceAll('{key}', record.key);
+  }
+  if (!email) throw new LocalRowError('missing-value', 'email is required to create a Moodle account (no emailWhenMissing template is set)');
+  const input: CreateUserInput = { username: f.username!, firstname: f.firstname!, lastname: f.lastname!, email };
+  if (action.sendPassword && f.password) input.password = f.password;
+  else if (!f.auth || INTERNAL_AUTHS.has(f.auth)) {
+    if (!options.createPasswordWhenMissing) {
+      throw new LocalRowError('missing-password', `auth ${f.auth ?? 'manual'} needs a password: the row has none and createPasswordWhenMissing is off`);
+    }
+    input.createpassword = 1;
+  }
+  for (const name of OTHER_FIELDS) if (f[name] !== undefined) input[name] = f[name];
+  const cf = customfields(record);
+  if (cf) input.customfields = cf;
+  return input;
+}
+
+/** An update_users record: id, the row's fields (password only when asked), and the wanted suspended state. */
+export function buildUpdate(action: Action, id: number): UpdateUserInput {
+  const input: UpdateUserInput = { id };
+  const record = action.record;
+  if (record) {
+    for (const name of USER_TEXT_FIELDS) {
+      if (name === 'password' && !action.sendPassword) continue;
+      if (record.fields[name] !== undefined) input[name] = record.fields[name];
+    }
+    const cf = customfields(record);
+    if (cf) input.customfields = cf;
+  }
+  const suspended = action.suspended ?? (action.kind === 'disable' ? true : action.kind === 'enable' ? false : undefined);
+  if (suspended !== undefined) input.suspended = suspended ? 1 : 0;
+  return input;
+}
+
+/**
+ * Greedy packing in order: at most batchSize records, and at most maxInputVars − 3 (control) − extraVars leaves,
+ * counted from the actual records. Items that do not fit even alone come back in `tooBig`.
+ */
+export function pack<T>(
+  items: readonly T[],
+  leaves: (item: T) => number,
+  options: Pick<ApplyOptions, 'batchSize' | 'maxInputVars'>,
+  extraVars = 0,
+): { batches: T[][]; tooBig: { item: T; vars: number; budget: number }[] } {
+  const budget = options.maxInputVars - 3 - extraVars;
+  const maxRecords = Math.max(1, options.batchSize);
+  const batches: T[][] = [];
+  const tooBig: { item: T; vars: number; budget: number }[] = [];
+  let current: T[] = [];
+  let used = 0;
+  for (const item of items) {
+    const vars = leaves(item);
+    if (vars > budget) {
+      tooBig.push({ item, vars, budget });
+      continue;
+    }
+    if (current.length >= maxRecords || used + vars > budget) {
+      batches.push(current);
+      current = [];
+      used = 0;
+    }
+    current.push(item);
+    used += vars;
+  }
+  if (current.length) batches.push(current);
+  return { batches, tooBig };
+}
+
+/** Leaves one record adds to a `{users: [...]}` call. */
+export const userLeaves = (input: CreateUserInput | UpdateUserInput): number => countFormVars({ u: input });

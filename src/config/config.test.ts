@@ -1,0 +1,48 @@
+import { describe, expect, test } from '@jest/globals';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, requireMoodle } from './index.js';
+
+function dirWith(config?: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mdlsync-config-'));
+  if (config !== undefined) writeFileSync(join(dir, 'mdlsync.config.json'), JSON.stringify(config));
+  return dir;
+}
+
+describe('loadConfig', () => {
+  test('defaults without a file, paths resolved against cwd', () => {
+    const dir = dirWith();
+    const c = loadConfig({ cwd: dir, env: {} });
+    expect(c.moodle).toMatchObject({ maxInputVars: 1000, batchSize: 50, concurrency: 4 });
+    expect(c.persons).toMatchObject({ passwords: 'create-only', disable: 'suspend' });
+    expect(c.guard).toEqual({ maxPercent: 10, maxCount: 1000 });
+    expect(c.ledger).toBe(join(dir, '.mdlsync/ledger.db'));
+  });
+
+  test('environment overrides the file, flags override both', () => {
+    const dir = dirWith({ moodle: { url: 'http://file.example', token: 'filetoken' } });
+    const env = { MDLSYNC_URL: 'http://env.example', MDLSYNC_TOKEN: 'envtoken' };
+    expect(requireMoodle(loadConfig({ cwd: dir, env }))).toEqual({ url: 'http://env.example', token: 'envtoken' });
+    expect(loadConfig({ cwd: dir, env, overrides: { url: 'http://flag.example', batchSize: 10 } })).toMatchObject({
+      moodle: { url: 'http://flag.example', batchSize: 10 },
+    });
+  });
+
+  test('tokenFile is read relative to the config file', () => {
+    const dir = dirWith({ moodle: { url: 'http://x.example', tokenFile: 'token.txt' } });
+    writeFileSync(join(dir, 'token.txt'), 'abc123\n');
+    expect(requireMoodle(loadConfig({ cwd: dir, env: {} })).token).toBe('abc123');
+  });
+
+  test('an unknown key or a wrong value is an error naming it', () => {
+    expect(() => loadConfig({ cwd: dirWith({ moodel: {} }), env: {} })).toThrow(/moodel/);
+    expect(() => loadConfig({ cwd: dirWith({ persons: { passwords: 'never' } }), env: {} })).toThrow(/persons\.passwords/);
+    expect(() => loadConfig({ cwd: dirWith(), env: {}, path: 'missing.json' })).toThrow(ConfigError);
+  });
+
+  test('a missing URL or token says how to set it', () => {
+    expect(() => requireMoodle(loadConfig({ cwd: dirWith(), env: {} }))).toThrow(/MDLSYNC_URL/);
+    expect(() => requireMoodle(loadConfig({ cwd: dirWith(), env: { MDLSYNC_URL: 'http://x.example' } }))).toThrow(/MDLSYNC_TOKEN/);
+  });
+});

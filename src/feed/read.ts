@@ -1,0 +1,182 @@
+/**
+ * The stream shell: file bytes → decoded text → csv-parse → cells with their physical line span.
+ * Memory stays bounded by one chunk plus one (capped) record, whatever the file size.
+ */
+import { createReadStream } from 'node:fs';
+import { parse } from 'csv-parse';
+import { FeedFileError, type FeedEncoding } from './types.js';
+
+const CHUNK = 128 * 1024;
+
+export const DEFAULT_MAX_RECORD_SIZE = 1024 * 1024;
+
+/** WHATWG labels; `latin1` is Windows-1252 there, which is what "Latin-1" files from Windows tools really are. */
+const DECODER_LABEL: Record<FeedEncoding, string> = { utf8: 'utf-8', latin1: 'latin1', 'windows-1252': 'windows-1252' };
+
+export function fileError(path: string, err: unknown): FeedFileError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why =
+    code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : String((err as Error).message ?? err);
+  return new FeedFileError('unreadable', `cannot read ${path}: ${why}`);
+}
+
+/**
+ * Decoded text of the file in chunks, line endings normalised to LF (CRLF and lone CR alike).
+ * Normalising is also what keeps csv-parse's line count right: it counts CR and LF of an embedded CRLF twice.
+ */
+export async function* decodedChunks(path: string, encoding: FeedEncoding, normaliseEol = true): AsyncGenerator<string> {
+  // Non-fatal: invalid bytes become U+FFFD and are reported per row, not as a crash.
+  const decoder = new TextDecoder(DECODER_LABEL[encoding]);
+  let carryCR = false;
+  const normalise = (text: string): string => {
+    if (!normaliseEol) return text;
+    if (carryCR) text = '\r' + text;
+    // A chunk ending in CR may be half of a CRLF: keep it for the next chunk.
+    carryCR = text.endsWith('\r');
+    if (carryCR) text = text.slice(0, -1);
+    return text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
+  };
+  let stream;
+  try {
+    stream = createReadStream(path, { highWaterMark: CHUNK });
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const text = normalise(decoder.decode(chunk, { stream: true }));
+      if (text !== '') yield text;
+    }
+  } catch (err) {
+    if (err instanceof FeedFileError) throw err;
+    throw fileError(path, err);
+  } finally {
+    stream?.destroy();
+  }
+  const tail = decoder.decode() + (carryCR ? '\n' : '');
+  if (tail !== '') yield tail;
+}
+
+/** One CSV record of the file and the physical lines it covers. */
+export interface ScannedRecord {
+  /** 1-based line where the record starts. */
+  line: number;
+  endLine: number;
+  cells: string[];
+  /** Set when the cells could not be kept: the record is larger than the limit, or a quote is never closed. */
+  problem?: 'record-too-large' | 'unterminated-quote';
+}
+
+export interface ScanOptions {
+  delimiter: string;
+  encoding: FeedEncoding;
+  maxRecordSize: number;
+}
+
+/** The part of csv-parse's parser core (lib/api) that the shell drives; the stream wrapper exposes it as `api`. */
+interface CsvCore {
+  parse(buf: Buffer | undefined, end: boolean, push: (record: string[]) => void, close: () => void): Error | undefined;
+  info: { lines: number; comment_lines: number; empty_lines: number };
+  state: { field: { length: number }; record: string[] };
+}
+
+function csvCore(delimiter: string): CsvCore {
+  const parser = parse({
+    delimiter,
+    record_delimiter: '\n', // the text is normalised to LF
+    comment: '#',
+    comment_no_infix: true, // `#` starts a comment only at the start of a line; inside a value it is data
+    skip_empty_lines: true,
+    relax_quotes: true, // a quote inside an unquoted value (O"Brien) is data
+    relax_column_count: true, // short and long rows become row errors, not a parse failure
+  });
+  const core = (parser as unknown as { api?: CsvCore }).api;
+  if (typeof core?.parse !== 'function') throw new Error('csv-parse no longer exposes its parser core (api): check the csv-parse version');
+  return core;
+}
+
+/**
+ * Scans every record of the file (the header included), in batches of one chunk's records.
+ * csv-parse's own max_record_size aborts the whole parse, so the size limit is enforced here: between chunks
+ * the pending record is measured and, once over the limit, its content is dropped while csv-parse keeps
+ * tracking quotes and lines, so the record still ends where it really ends and the next rows read normally.
+ */
+export async function* scanRecords(path: string, opts: ScanOptions): AsyncGenerator<ScannedRecord[]> {
+  const core = csvCore(opts.delimiter);
+  const info = core.info;
+  const state = core.state;
+  const max = opts.maxRecordSize;
+  let prevEnd = 0;
+  let prevComments = 0;
+  let prevEmpty = 0;
+  let oversize = false;
+  let batch: ScannedRecord[] = [];
+
+  // Lines between two records are comment or empty lines, each exactly one line (after LF normalisation).
+  const startLine = () => prevEnd + 1 + (info.comment_lines - prevComments) + (info.empty_lines - prevEmpty);
+  const push = (cells: string[]) => {
+    const line = startLine();
+    const endLine = info.lines;
+    let problem: ScannedRecord['problem'];
+    if (oversize) {
+      problem = 'record-too-large';
+      oversize = false;
+    } else {
+      let size = 0;
+      for (let i = 0; i < cells.length; i++) size += cells[i].length;
+      if (size > max) problem = 'record-too-large';
+    }
+    batch.push(problem ? { line, endLine, cells: [], problem } : { line, endLine, cells });
+    prevEnd = endLine;
+    prevComments = info.comment_lines;
+    prevEmpty = info.empty_lines;
+  };
+  const close = () => {};
+
+  for await (const text of decodedChunks(path, opts.encoding)) {
+    const err = core.parse(Buffer.from(text, 'utf8'), false, push, close);
+    if (err) throw new FeedFileError('unreadable', `cannot parse ${path} near line ${info.lines}: ${err.message}`);
+    // Bytes of the pending field plus characters of its finished fields: over 3×max means over max characters.
+    let pending = state.field.length;
+    for (let i = 0; i < state.record.length; i++) pending += state.record[i].length;
+    if (oversize || pending > 3 * max) {
+      oversize = true;
+      // Keep one byte: an empty field would let a later quote open a quoted value that never was one.
+      if (state.field.length > 1) state.field.length = 1;
+      for (let i = 0; i < state.record.length; i++) state.record[i] = '';
+    }
+    if (batch.length > 0) {
+      yield batch;
+      batch = [];
+    }
+  }
+  const err = core.parse(undefined, true, push, close);
+  if (err) {
+    if ((err as Error & { code?: string }).code !== 'CSV_QUOTE_NOT_CLOSED') {
+      throw new FeedFileError('unreadable', `cannot parse ${path} near line ${info.lines}: ${err.message}`);
+    }
+    batch.push({ line: startLine(), endLine: info.lines, cells: [], problem: 'unterminated-quote' });
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/**
+ * Physical lines of the file as written (decoded, line endings kept apart), with their 1-based numbers.
+ * Line endings are CRLF, LF or a lone CR, the same ones scanRecords counts.
+ */
+export async function* physicalLines(path: string, encoding: FeedEncoding): AsyncGenerator<{ line: number; text: string; eol: string }> {
+  let line = 1;
+  let partial = '';
+  const eolRe = /\r\n|\r|\n/g;
+  for await (const chunk of decodedChunks(path, encoding, false)) {
+    const text = partial + chunk;
+    let from = 0;
+    // `partial` holds no line ending, except perhaps a trailing CR: no need to scan it again.
+    eolRe.lastIndex = Math.max(0, partial.length - 1);
+    for (let m = eolRe.exec(text); m !== null; m = eolRe.exec(text)) {
+      // A CR at the very end may be the first half of a CRLF split across chunks.
+      if (m[0] === '\r' && m.index === text.length - 1) break;
+      yield { line: line++, text: text.slice(from, m.index), eol: m[0] };
+      from = eolRe.lastIndex;
+    }
+    partial = text.slice(from);
+  }
+  if (partial.endsWith('\r')) yield { line, text: partial.slice(0, -1), eol: '\r' };
+  else if (partial !== '') yield { line, text: partial, eol: '' };
+}

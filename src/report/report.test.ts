@@ -1,0 +1,79 @@
+import { describe, expect, test } from '@jest/globals';
+import iconv from 'iconv-lite';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Outcome } from '../apply/types.js';
+import type { FeedInfo } from '../feed/types.js';
+import { archiveInput, detectEol, newRunId, writeRowsCsv, writeTryback } from './index.js';
+import { redact } from './logger.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'mdlsync-report-'));
+
+function info(path: string, encoding: FeedInfo['encoding'] = 'utf8'): FeedInfo {
+  return { path, type: 'persons', dialect: 'sis', delimiter: '|', encoding, columns: [], fields: [], headerLine: 1, headerText: 'EXTERNAL_PERSON_KEY|FIRSTNAME' };
+}
+
+describe('tryback', () => {
+  test('holds the header and only the failed rows, each after its reason, mode 0600', async () => {
+    const dir = tmp();
+    const failed: Outcome[] = [
+      { line: 3, key: 'k3', action: 'create', outcome: 'failed', errorcode: 'invalidparameter', message: 'Email address is invalid:\nx' },
+      { line: null, key: 'gone', action: 'disable', outcome: 'failed', errorcode: 'transient', message: 'timeout' },
+    ];
+    const path = await writeTryback(dir, info(join(dir, 'people.txt')), failed, new Map([[3, 'k3|Zoë']]), '\r\n');
+    expect(path).toBe(join(dir, 'people.tryback.txt'));
+    expect(readFileSync(path!, 'utf8')).toBe('EXTERNAL_PERSON_KEY|FIRSTNAME\r\n# line 3: invalidparameter: Email address is invalid: x\r\nk3|Zoë\r\n');
+    expect(statSync(path!).mode & 0o777).toBe(0o600);
+  });
+
+  test("keeps the input's encoding (windows-1252 €, Latin-1 é)", async () => {
+    const dir = tmp();
+    const failed: Outcome[] = [{ line: 2, key: 'k', action: 'create', outcome: 'failed', errorcode: 'x', message: 'y' }];
+    const path = await writeTryback(dir, info(join(dir, 'p.csv'), 'windows-1252'), failed, new Map([[2, 'k|José €5']]), '\n');
+    const bytes = readFileSync(path!);
+    expect(iconv.decode(bytes, 'win1252')).toContain('k|José €5');
+    expect(bytes.includes(0x80)).toBe(true);
+  });
+
+  test('no failed rows, no file', async () => {
+    expect(await writeTryback(tmp(), info('x.txt'), [], new Map(), '\n')).toBeNull();
+  });
+});
+
+describe('other outputs', () => {
+  test('rows.csv quotes messages with commas and never needs a password', async () => {
+    const dir = tmp();
+    await writeRowsCsv(dir, [{ line: 2, key: 'a', action: 'create', outcome: 'failed', errorcode: 'e', message: 'one, two' }]);
+    expect(readFileSync(join(dir, 'rows.csv'), 'utf8')).toBe('line,key,action,outcome,moodle_id,errorcode,message\n2,a,create,failed,,e,"one, two"\n');
+  });
+
+  test('archive copies the input byte for byte, mode 0600, under the day', async () => {
+    const dir = tmp();
+    const input = join(dir, 'in.txt');
+    writeFileSync(input, 'a|b\n1|2\n');
+    const path = await archiveInput(input, join(dir, 'archive'), 'RUN1', new Date('2026-11-23T10:00:00Z'));
+    expect(path).toBe(join(dir, 'archive', '2026-11-23', 'RUN1__in.txt'));
+    expect(readFileSync(path, 'utf8')).toBe('a|b\n1|2\n');
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+  });
+
+  test('run ids sort by time and differ', () => {
+    const a = newRunId(new Date('2026-11-23T10:00:00Z'));
+    expect(a).toMatch(/^20261123T100000Z-[0-9a-f]{4}$/);
+    expect(newRunId(new Date('2026-11-23T10:00:01Z')) > a).toBe(true);
+  });
+
+  test('line endings are detected', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'crlf.txt'), 'a\r\nb\r\n');
+    writeFileSync(join(dir, 'lf.txt'), 'a\nb\n');
+    expect(await detectEol(join(dir, 'crlf.txt'))).toBe('\r\n');
+    expect(await detectEol(join(dir, 'lf.txt'))).toBe('\n');
+  });
+
+  test('log redaction removes secret keys and registered secrets at any depth', () => {
+    const out = redact({ message: 'call with tok123456 failed', params: { users: [{ password: 'P@ss1' }] }, wstoken: 'tok123456' }, ['tok123456']);
+    expect(JSON.stringify(out)).not.toMatch(/tok123456|P@ss1/);
+  });
+});

@@ -1,0 +1,244 @@
+/**
+ * The sandbox's user table, in better-sqlite3 (in memory, or a file so state survives restarts).
+ * Column names follow Moodle's mdl_user. Ids come from a counter that, like a PostgreSQL sequence,
+ * is not rolled back with a failed transaction.
+ */
+import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
+
+export interface UserRow {
+  id: number;
+  auth: string;
+  confirmed: number;
+  deleted: number;
+  suspended: number;
+  username: string;
+  password: string;
+  idnumber: string;
+  firstname: string;
+  lastname: string;
+  email: string;
+  phone1: string;
+  phone2: string;
+  institution: string;
+  department: string;
+  address: string;
+  city: string;
+  country: string;
+  lang: string;
+  calendartype: string;
+  theme: string;
+  timezone: string;
+  firstaccess: number;
+  lastaccess: number;
+  description: string | null;
+  descriptionformat: number;
+  mailformat: number;
+  maildisplay: number;
+  trackforums: number;
+  picture: number;
+  timecreated: number;
+  timemodified: number;
+  firstnamephonetic: string | null;
+  lastnamephonetic: string | null;
+  middlename: string | null;
+  alternatename: string | null;
+  /** JSON: string[] of tags (user interests). */
+  interests: string;
+  /** JSON: Record<shortname, value> of profile fields. */
+  customfields: string;
+  /** JSON: Record<name, value> of user preferences. */
+  preferences: string;
+}
+
+const COLUMNS: [keyof UserRow, string][] = [
+  ['id', 'INTEGER PRIMARY KEY'],
+  ['auth', "TEXT NOT NULL DEFAULT 'manual'"],
+  ['confirmed', 'INTEGER NOT NULL DEFAULT 0'],
+  ['deleted', 'INTEGER NOT NULL DEFAULT 0'],
+  ['suspended', 'INTEGER NOT NULL DEFAULT 0'],
+  ['username', "TEXT NOT NULL DEFAULT ''"],
+  ['password', "TEXT NOT NULL DEFAULT ''"],
+  ['idnumber', "TEXT NOT NULL DEFAULT ''"],
+  ['firstname', "TEXT NOT NULL DEFAULT ''"],
+  ['lastname', "TEXT NOT NULL DEFAULT ''"],
+  ['email', "TEXT NOT NULL DEFAULT ''"],
+  ['phone1', "TEXT NOT NULL DEFAULT ''"],
+  ['phone2', "TEXT NOT NULL DEFAULT ''"],
+  ['institution', "TEXT NOT NULL DEFAULT ''"],
+  ['department', "TEXT NOT NULL DEFAULT ''"],
+  ['address', "TEXT NOT NULL DEFAULT ''"],
+  ['city', "TEXT NOT NULL DEFAULT ''"],
+  ['country', "TEXT NOT NULL DEFAULT ''"],
+  ['lang', "TEXT NOT NULL DEFAULT 'en'"],
+  ['calendartype', "TEXT NOT NULL DEFAULT 'gregorian'"],
+  ['theme', "TEXT NOT NULL DEFAULT ''"],
+  ['timezone', "TEXT NOT NULL DEFAULT '99'"],
+  ['firstaccess', 'INTEGER NOT NULL DEFAULT 0'],
+  ['lastaccess', 'INTEGER NOT NULL DEFAULT 0'],
+  ['description', 'TEXT'],
+  ['descriptionformat', 'INTEGER NOT NULL DEFAULT 1'],
+  ['mailformat', 'INTEGER NOT NULL DEFAULT 1'],
+  ['maildisplay', 'INTEGER NOT NULL DEFAULT 2'],
+  ['trackforums', 'INTEGER NOT NULL DEFAULT 0'],
+  ['picture', 'INTEGER NOT NULL DEFAULT 0'],
+  ['timecreated', 'INTEGER NOT NULL DEFAULT 0'],
+  ['timemodified', 'INTEGER NOT NULL DEFAULT 0'],
+  ['firstnamephonetic', 'TEXT'],
+  ['lastnamephonetic', 'TEXT'],
+  ['middlename', 'TEXT'],
+  ['alternatename', 'TEXT'],
+  ['interests', "TEXT NOT NULL DEFAULT '[]'"],
+  ['customfields', "TEXT NOT NULL DEFAULT '{}'"],
+  ['preferences', "TEXT NOT NULL DEFAULT '{}'"],
+];
+
+export const USER_COLUMNS = COLUMNS.map(([c]) => c);
+
+/** Thrown when an insert/update breaks the unique username index (Moodle: dml_write_exception). */
+export class UniqueViolation extends Error {}
+
+export class UserStore {
+  readonly db: Database.Database;
+  private nextId: number;
+  readonly privateKey: string;
+
+  constructor(file?: string) {
+    this.db = new Database(file ?? ':memory:');
+    this.db.pragma('journal_mode = WAL');
+    this.db.exec(`CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)`);
+    this.db.exec(`CREATE TABLE IF NOT EXISTS user (${COLUMNS.map(([c, t]) => `${c} ${t}`).join(', ')},
+      email_lc TEXT NOT NULL DEFAULT '')`);
+    // mdl_user has a unique index on (mnethostid, username); every sandbox user is local.
+    this.db.exec('CREATE UNIQUE INDEX IF NOT EXISTS user_username ON user(username)');
+    this.db.exec('CREATE INDEX IF NOT EXISTS user_email_lc ON user(email_lc)');
+    this.db.exec('CREATE INDEX IF NOT EXISTS user_email ON user(email)');
+    this.db.exec('CREATE INDEX IF NOT EXISTS user_idnumber ON user(idnumber)');
+    const meta = this.db.prepare('SELECT v FROM meta WHERE k = ?');
+    const next = meta.get('nextid') as { v: string } | undefined;
+    if (!next) {
+      this.seed();
+      this.nextId = 3;
+      this.setMeta('nextid', '3');
+      this.setMeta('privatekey', randomBytes(16).toString('hex'));
+    } else {
+      this.nextId = Number(next.v);
+    }
+    this.privateKey = (meta.get('privatekey') as { v: string }).v;
+  }
+
+  private setMeta(k: string, v: string): void {
+    this.db.prepare('INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v').run(k, v);
+  }
+
+  /** A fresh Moodle install: guest (id 1) and the site admin (id 2), both created at install time. */
+  private seed(): void {
+    const now = Math.floor(Date.now() / 1000);
+    const base = { confirmed: 1, timecreated: now, timemodified: now, lang: 'en', calendartype: 'gregorian' };
+    this.insert({
+      ...base, id: 1, auth: 'manual', username: 'guest', firstname: 'Guest user', lastname: ' ',
+      email: 'root@localhost', description: 'This user is a special user that allows read-only access to some courses.',
+      password: 'set',
+    });
+    this.insert({
+      ...base, id: 2, auth: 'manual', username: 'admin', firstname: 'Admin', lastname: 'User',
+      email: 'admin@example.com', password: 'set', timezone: '99',
+    });
+  }
+
+  allocateId(): number {
+    // Persisted by flushMeta() after the transaction, whatever its fate: a rolled-back insert still uses its
+    // id up, like a PostgreSQL sequence (the recorded ids show the gaps).
+    return this.nextId++;
+  }
+
+  /** Persist the id counter now (used after transactions, and before closing). */
+  flushMeta(): void {
+    this.setMeta('nextid', String(this.nextId));
+  }
+
+  insert(row: Partial<UserRow> & { id: number }): void {
+    const cols = Object.keys(row).filter((k) => USER_COLUMNS.includes(k as keyof UserRow));
+    const vals = cols.map((c) => (row as Record<string, unknown>)[c]);
+    try {
+      this.db
+        .prepare(`INSERT INTO user (${cols.join(', ')}, email_lc) VALUES (${cols.map(() => '?').join(', ')}, ?)`)
+        .run(...vals, (row.email ?? '').toLowerCase());
+    } catch (e) {
+      if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new UniqueViolation(String(e));
+      throw e;
+    }
+  }
+
+  update(id: number, changes: Partial<UserRow>): void {
+    const cols = Object.keys(changes).filter((k) => k !== 'id' && USER_COLUMNS.includes(k as keyof UserRow));
+    if (cols.length === 0) return;
+    const vals = cols.map((c) => (changes as Record<string, unknown>)[c]);
+    const sets = cols.map((c) => `${c} = ?`);
+    if (changes.email !== undefined) {
+      sets.push('email_lc = ?');
+      vals.push(changes.email.toLowerCase());
+    }
+    try {
+      this.db.prepare(`UPDATE user SET ${sets.join(', ')} WHERE id = ?`).run(...vals, id);
+    } catch (e) {
+      if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new UniqueViolation(String(e));
+      throw e;
+    }
+  }
+
+  get(id: number): UserRow | undefined {
+    return this.db.prepare(`SELECT ${USER_COLUMNS.join(', ')} FROM user WHERE id = ?`).get(id) as UserRow | undefined;
+  }
+
+  byUsername(username: string): UserRow | undefined {
+    return this.db.prepare(`SELECT ${USER_COLUMNS.join(', ')} FROM user WHERE username = ?`).get(username) as
+      | UserRow
+      | undefined;
+  }
+
+  usernameExists(username: string): boolean {
+    return this.db.prepare('SELECT 1 FROM user WHERE username = ?').get(username) !== undefined;
+  }
+
+  /** Case-insensitive email match (Moodle's sql_equal(..., false)), optionally ignoring one user. */
+  emailExistsCi(email: string, exceptId = 0): boolean {
+    return this.db.prepare('SELECT 1 FROM user WHERE email_lc = ? AND id <> ?').get(email.toLowerCase(), exceptId) !==
+      undefined;
+  }
+
+  /** get_records_list(): exact IN (...) match, ordered by id. */
+  listWhereIn(field: 'id' | 'idnumber' | 'username' | 'email', values: (string | number)[]): UserRow[] {
+    if (values.length === 0) return [];
+    const out: UserRow[] = [];
+    // Chunked so large value lists stay under SQLite's bound-parameter limit.
+    for (let i = 0; i < values.length; i += 500) {
+      const chunk = values.slice(i, i + 500);
+      out.push(
+        ...(this.db
+          .prepare(`SELECT ${USER_COLUMNS.join(', ')} FROM user WHERE ${field} IN (${chunk.map(() => '?').join(', ')})`)
+          .all(...chunk) as UserRow[]),
+      );
+    }
+    const seen = new Set<number>();
+    return out.filter((u) => (seen.has(u.id) ? false : (seen.add(u.id), true))).sort((a, b) => a.id - b.id);
+  }
+
+  all(): UserRow[] {
+    return this.db.prepare(`SELECT ${USER_COLUMNS.join(', ')} FROM user ORDER BY id`).all() as UserRow[];
+  }
+
+  /** Runs fn in one SQLite transaction: everything or nothing, like a Moodle delegated transaction. */
+  transaction<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn)();
+    } finally {
+      this.flushMeta();
+    }
+  }
+
+  close(): void {
+    this.flushMeta();
+    this.db.close();
+  }
+}
