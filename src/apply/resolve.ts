@@ -23,7 +23,7 @@ export const LOOKUP_CHUNK = 200;
  */
 function sendable(field: UserLookupField, value: string): boolean {
   if (field === 'id') return /^[1-9][0-9]*$/.test(value);
-  if (field === 'username') return value !== '' && value === value.trim().toLowerCase();
+  if (field === 'username') return value !== '' && value === value.toLowerCase() && !/\s/.test(value);
   // An empty idnumber would match every user without one.
   return value !== '';
 }

@@ -85,6 +85,7 @@ export class MoodleClient implements MoodleCaller {
     if (status === 403 && trimmed === '') {
       throw new ProtocolError(
         `${where}: HTTP 403 with an empty body: web services or the REST protocol are disabled on the site (Site administration › Server › Web services)`,
+        403,
       );
     }
     if (status !== 200) {
@@ -92,7 +93,7 @@ export class MoodleClient implements MoodleCaller {
       if (status >= 500 || status === 408 || status === 429) {
         throw new TransientError('http-status', this.scrub(`${where}: HTTP ${status}`), status);
       }
-      throw new ProtocolError(this.scrub(`${where}: HTTP ${status}${status === 404 ? ' (is this the Moodle site root?)' : ''}`));
+      throw new ProtocolError(this.scrub(`${where}: HTTP ${status}${status === 404 ? ' (is this the Moodle site root?)' : ''}`), status);
     }
     let body: unknown;
     try {

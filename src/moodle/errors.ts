@@ -36,9 +36,13 @@ export class TransientError extends Error {
 
 /** The site answered in a way mdlsync cannot use and retrying will not fix (REST disabled, wrong URL, truncated input). */
 export class ProtocolError extends Error {
-  constructor(message: string) {
+  /** The HTTP status when the site refused the request itself (403 REST disabled, 404 wrong URL …). */
+  readonly status?: number;
+
+  constructor(message: string, status?: number) {
     super(message);
     this.name = 'ProtocolError';
+    if (status !== undefined) this.status = status;
   }
 }
 
