@@ -17,7 +17,7 @@ import type { CreateUserInput, MoodleCaller, MoodleUser, MoodleWarning, UpdateUs
 import type { Action } from '../plan/types.js';
 import { AbortError, AdaptiveLimiter, backoffDelay, sleep } from './limiter.js';
 import { LocalRowError, buildCreate, buildUpdate, pack, userLeaves } from './records.js';
-import { lookupAll, resolveWith } from './resolve.js';
+import { lookupAll, lookupChunk, resolveWith } from './resolve.js';
 import type { ApplyOptions, ApplyProgress, Outcome, OutcomeKind } from './types.js';
 
 export interface ApplyDeps {
@@ -51,6 +51,8 @@ interface CreateItem {
   /** Outcome on success: 'relinked' when this re-creates a user deleted in Moodle by hand. */
   kind: OutcomeKind;
   message?: string;
+  /** Its username was already looked up after a failed create (so bisection does not look again). */
+  usernameChecked?: boolean;
 }
 
 interface DeleteItem {
@@ -67,6 +69,8 @@ interface BatchSpec<T, R> {
   failOne(item: T, code: string, message: string): void;
   /** Creates only: after an unclear failure, confirm what the site committed anyway; returns what is left to send. */
   recheck?(items: T[]): Promise<T[]>;
+  /** Before splitting a batch Moodle refused: settle what can be explained at once; returns what is left to send. */
+  explain?(items: T[]): Promise<T[]>;
 }
 
 const STALE_WARNINGS = new Set(['invaliduserid', 'usernotupdateddeleted']);
@@ -188,7 +192,11 @@ class Applier {
 
   private markSeen(rows: Row[]): void {
     const byEntity = new Map<string, string[]>();
-    for (const r of rows) byEntity.set(r.action.entity, [...(byEntity.get(r.action.entity) ?? []), r.action.key]);
+    for (const r of rows) {
+      const keys = byEntity.get(r.action.entity);
+      if (keys) keys.push(r.action.key);
+      else byEntity.set(r.action.entity, [r.action.key]);
+    }
     for (const [entity, keys] of byEntity) {
       for (let i = 0; i < keys.length; i += MARK_SEEN_CHUNK) this.deps.ledger.markSeen(entity, keys.slice(i, i + MARK_SEEN_CHUNK), this.deps.runId);
     }
@@ -283,6 +291,21 @@ class Applier {
       // A database error that persists through every try is likely one record (e.g. a value too long for its column).
       const persistentDbError = transient && attempt >= tries && err instanceof MoodleError && err.errorcode !== 'sitemaintenance';
       if (!transient || persistentDbError) {
+        if (spec.explain) {
+          const before = pending.length;
+          try {
+            pending = await spec.explain(pending);
+          } catch (e) {
+            for (const it of pending) spec.failOne(it, codeOf(e), (e as Error).message);
+            return;
+          }
+          if (pending.length === 0) return;
+          // Some records were explained (adopted): the rest may well go through as one call now.
+          if (pending.length < before) {
+            attempt = 0;
+            continue;
+          }
+        }
         if (pending.length === 1) spec.failOne(pending[0], codeOf(err), (err as Error).message);
         else await this.split(pending, spec, persistentDbError ? Math.min(2, tries) : tries);
         return;
@@ -390,7 +413,7 @@ class Applier {
     if (lookFor.length === 0) return;
     let matches: Awaited<ReturnType<typeof resolveWith>>;
     try {
-      matches = await resolveWith(this.lookup, lookFor.map((s) => s.row.action.record!), this.options.concurrency);
+      matches = await resolveWith(this.lookup, lookFor.map((s) => s.row.action.record!), { concurrency: this.options.concurrency, chunkSize: lookupChunk(this.options.maxInputVars) });
     } catch (err) {
       for (const { row, id } of lookFor) this.fail(row, codeOf(err), `Moodle user ${id} no longer exists and looking for the account again failed: ${(err as Error).message}`);
       return;
@@ -484,7 +507,45 @@ class Applier {
       await this.created(landed.map((item) => ({ item, id: found.get(item.input.username)! })));
       return items.filter((i) => !found.has(i.input.username));
     },
+    explain: (items) => this.adoptTakenUsernames(items),
   };
+
+  /**
+   * A create batch Moodle refused: usernames it already has are the usual reason (an account made by hand or by
+   * another tool). One lookup finds them; an account without an idnumber, or with ours, is adopted (linked and
+   * updated, its password kept); one with another idnumber is another person, and the row fails saying so.
+   */
+  private async adoptTakenUsernames(items: CreateItem[]): Promise<CreateItem[]> {
+    const unchecked = items.filter((i) => !i.usernameChecked);
+    if (unchecked.length === 0) return items;
+    for (const i of unchecked) i.usernameChecked = true;
+    const users = await lookupAll(this.lookup, 'username', unchecked.map((i) => i.input.username), this.options.concurrency, lookupChunk(this.options.maxInputVars));
+    if (users.length === 0) return items;
+    const found = new Map(users.map((u) => [u.username, u]));
+    const adopt: UpdateItem[] = [];
+    const rest: CreateItem[] = [];
+    for (const item of items) {
+      const u = found.get(item.input.username);
+      if (!u) {
+        rest.push(item);
+        continue;
+      }
+      const ours = item.input.idnumber ?? '';
+      if (u.idnumber && u.idnumber !== ours) {
+        this.fail(
+          item.row,
+          'username-taken',
+          `username ${u.username} belongs to Moodle user ${u.id} whose idnumber is ${u.idnumber}: another person, or set that account's idnumber to ${ours || 'this key'} to have it adopted`,
+        );
+        continue;
+      }
+      const adoption = { ...item.row.action, kind: 'adopt' as const, sendPassword: false };
+      const update = this.updateItem({ index: item.row.index, action: adoption }, u.id, item.kind, `adopted Moodle user ${u.id} (found by username)`);
+      adopt.push(update);
+    }
+    if (adopt.length) await this.runUpdates(adopt);
+    return rest;
+  }
 
   private async runCreates(items: CreateItem[]): Promise<void> {
     const { batches, tooBig } = pack(items, (i) => userLeaves(i.input), this.options);

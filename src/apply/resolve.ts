@@ -14,8 +14,14 @@ export interface PersonMatch {
   ambiguous?: string;
 }
 
-/** Values per lookup call: far below max_input_vars (1000 − 3 control − field) and quick for the site. */
-export const LOOKUP_CHUNK = 200;
+/**
+ * Values per lookup call: as many as max_input_vars allows (minus wstoken, wsfunction, moodlewsrestformat, field and a
+ * small margin). An indexed IN (...) is cheap for Moodle; each call's bootstrap is not.
+ */
+export function lookupChunk(maxInputVars: number): number {
+  return Math.max(1, maxInputVars - 4 - 6);
+}
+export const LOOKUP_CHUNK = lookupChunk(1000);
 
 /**
  * Values Moodle's cleaning would change make the whole get_users_by_field call fail (notes §1.1), so obviously
@@ -32,10 +38,16 @@ function sendable(field: UserLookupField, value: string): boolean {
  * Looks values up in chunks. A chunk Moodle still refuses (invalidparameter, e.g. a character PARAM_USERNAME drops)
  * is split in halves until the refused value is alone; that value is skipped instead of failing every record.
  */
-export async function lookupAll(lookup: Lookup, field: UserLookupField, values: readonly string[], concurrency = 2): Promise<MoodleUser[]> {
+export async function lookupAll(
+  lookup: Lookup,
+  field: UserLookupField,
+  values: readonly string[],
+  concurrency = 2,
+  chunkSize = LOOKUP_CHUNK,
+): Promise<MoodleUser[]> {
   const unique = [...new Set(values.filter((v) => sendable(field, v)))];
   const chunks: string[][] = [];
-  for (let i = 0; i < unique.length; i += LOOKUP_CHUNK) chunks.push(unique.slice(i, i + LOOKUP_CHUNK));
+  for (let i = 0; i < unique.length; i += chunkSize) chunks.push(unique.slice(i, i + chunkSize));
   const found: MoodleUser[] = [];
   const one = async (chunk: string[]): Promise<void> => {
     try {
@@ -57,15 +69,29 @@ export async function lookupAll(lookup: Lookup, field: UserLookupField, values: 
   return found.filter((u) => !u.deleted);
 }
 
+export interface ResolveOptions {
+  concurrency?: number;
+  /** Values per lookup call (see lookupChunk). */
+  chunkSize?: number;
+  /**
+   * Also look up by username the records no idnumber matched (default true). A run leaves it to the applier: a
+   * username Moodle already has makes create_users fail, and only then is the username looked up and adopted. That
+   * saves one lookup call per ~990 new persons, and create_users' own uniqueness check means no duplicate can slip by.
+   */
+  byUsername?: boolean;
+}
+
 /** Matching with an injected lookup (applyPlan passes its retrying, rate-limited one). */
-export async function resolveWith(lookup: Lookup, records: readonly PersonRecord[], concurrency = 2): Promise<Map<string, PersonMatch>> {
+export async function resolveWith(lookup: Lookup, records: readonly PersonRecord[], opts: ResolveOptions = {}): Promise<Map<string, PersonMatch>> {
+  const concurrency = opts.concurrency ?? 2;
+  const chunk = opts.chunkSize ?? LOOKUP_CHUNK;
   const result = new Map<string, PersonMatch>();
   for (const r of records) result.set(r.key, {});
   const matchOf = (u: MoodleUser, via: 'moodle-id' | 'idnumber' | 'username'): PersonMatch['match'] => ({ id: u.id, suspended: u.suspended === true, via });
 
   // MOODLE_ID is authoritative: a missing id is reported, never replaced by a guess.
   const withId = records.filter((r) => r.moodleId !== undefined);
-  const byId = new Map((await lookupAll(lookup, 'id', withId.map((r) => String(r.moodleId)), concurrency)).map((u) => [u.id, u]));
+  const byId = new Map((await lookupAll(lookup, 'id', withId.map((r) => String(r.moodleId)), concurrency, chunk)).map((u) => [u.id, u]));
   for (const r of withId) {
     const u = byId.get(r.moodleId!);
     result.set(r.key, u ? { match: matchOf(u, 'moodle-id') } : { moodleIdMissing: true });
@@ -74,7 +100,7 @@ export async function resolveWith(lookup: Lookup, records: readonly PersonRecord
   const rest = records.filter((r) => r.moodleId === undefined);
   const withIdnumber = rest.filter((r) => r.fields.idnumber);
   const byIdnumber = new Map<string, MoodleUser[]>();
-  for (const u of await lookupAll(lookup, 'idnumber', withIdnumber.map((r) => r.fields.idnumber!), concurrency)) {
+  for (const u of await lookupAll(lookup, 'idnumber', withIdnumber.map((r) => r.fields.idnumber!), concurrency, chunk)) {
     if (u.idnumber === undefined) continue;
     byIdnumber.set(u.idnumber, [...(byIdnumber.get(u.idnumber) ?? []), u]);
   }
@@ -89,8 +115,9 @@ export async function resolveWith(lookup: Lookup, records: readonly PersonRecord
     } else unresolved.push(r);
   }
 
+  if (opts.byUsername === false) return result;
   const withUsername = unresolved.filter((r) => r.fields.username);
-  const byUsername = new Map((await lookupAll(lookup, 'username', withUsername.map((r) => r.fields.username!), concurrency)).map((u) => [u.username, u]));
+  const byUsername = new Map((await lookupAll(lookup, 'username', withUsername.map((r) => r.fields.username!), concurrency, chunk)).map((u) => [u.username, u]));
   for (const r of withUsername) {
     const u = byUsername.get(r.fields.username!);
     if (u) result.set(r.key, { match: matchOf(u, 'username') });
@@ -119,7 +146,7 @@ export function retryingLookup(c: MoodleCaller, retries: number, backoffMs: numb
 export function resolvePersons(
   c: MoodleCaller,
   records: PersonRecord[],
-  opts: { retries?: number; backoffMs?: number } = {},
+  opts: { retries?: number; backoffMs?: number } & ResolveOptions = {},
 ): Promise<Map<string, PersonMatch>> {
-  return resolveWith(retryingLookup(c, opts.retries ?? 5, opts.backoffMs ?? 500), records);
+  return resolveWith(retryingLookup(c, opts.retries ?? 5, opts.backoffMs ?? 500), records, opts);
 }

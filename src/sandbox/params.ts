@@ -67,9 +67,14 @@ export const INSTALLED_THEMES = ['boost', 'classic'];
 export const INSTALLED_LANGS = ['en'];
 export const CALENDAR_TYPES = ['gregorian'];
 
-const PHP_TRIM = /^[ \t\n\r\0\x0B]+|[ \t\n\r\0\x0B]+$/g;
+const PHP_TRIM_CHARS = ' \t\n\r\0\x0B';
+/** PHP trim() with its default character list (space, tab, newlines, NUL, vertical tab). */
 export function phpTrim(s: string): string {
-  return s.replace(PHP_TRIM, '');
+  let a = 0;
+  let b = s.length;
+  while (a < b && PHP_TRIM_CHARS.includes(s[a])) a++;
+  while (b > a && PHP_TRIM_CHARS.includes(s[b - 1])) b--;
+  return s.slice(a, b);
 }
 
 /** PHP's strip_tags(): a '<' not followed by whitespace opens a tag that lasts to its '>' (quotes respected). */

@@ -224,6 +224,14 @@ export class UserStore {
     return out.filter((u) => (seen.has(u.id) ? false : (seen.add(u.id), true))).sort((a, b) => a.id - b.id);
   }
 
+  /** Users matching exact column values (AND), ordered by id. */
+  whereEquals(conds: [keyof UserRow, string | number][]): UserRow[] {
+    const where = conds.length ? `WHERE ${conds.map(([c]) => `${c} = ?`).join(' AND ')}` : '';
+    return this.db
+      .prepare(`SELECT ${USER_COLUMNS.join(', ')} FROM user ${where} ORDER BY id`)
+      .all(...conds.map(([, v]) => v)) as UserRow[];
+  }
+
   all(): UserRow[] {
     return this.db.prepare(`SELECT ${USER_COLUMNS.join(', ')} FROM user ORDER BY id`).all() as UserRow[];
   }
