@@ -1,20 +1,19 @@
 import { hash } from 'node:crypto';
+import { USER_TEXT_FIELDS } from '../feed/types.js';
 import type { PersonRecord } from '../feed/types.js';
 
 /** Bumped when the hashed content changes shape, so old ledger hashes read as "changed" rather than collide. */
 const HASH_VERSION = 'p1';
 
-/** Sorted [name, value] pairs flattened: key order of the record's objects must not matter. */
-function sortedPairs(obj: Readonly<Record<string, string | undefined>> | undefined, skip?: string): string[] {
-  const out: string[] = [];
-  if (!obj) return out;
-  const names = Object.keys(obj).sort();
-  for (const name of names) {
-    const value = obj[name];
-    if (value === undefined || name === skip) continue;
-    out.push(name, value);
-  }
-  return out;
+/**
+ * Walking a fixed sorted list is key-order independent without sorting each record's keys (the hot path).
+ * Only USER_TEXT_FIELDS reach Moodle (apply/ sends no others), so only they count.
+ */
+const SORTED_FIELDS = [...USER_TEXT_FIELDS].sort();
+
+/** name=length:value; — the length prefix keeps it unambiguous whatever a value contains. */
+function part(name: string, value: string): string {
+  return `${name}=${value.length}:${value};`;
 }
 
 /**
@@ -23,12 +22,20 @@ function sortedPairs(obj: Readonly<Record<string, string | undefined>> | undefin
  * Moodle id are routing, not content. A missing AVAILABLE_IND means available, so it hashes like Y.
  */
 export function personContentHash(record: PersonRecord, passwords: 'create-only' | 'always'): string {
-  // JSON of arrays is unambiguous whatever the values contain (separators, quotes, newlines).
-  const canonical = JSON.stringify([
-    HASH_VERSION,
-    sortedPairs(record.fields, passwords === 'always' ? undefined : 'password'),
-    sortedPairs(record.customfields),
-    record.available !== false,
-  ]);
+  const fields = record.fields;
+  let canonical = HASH_VERSION + (record.available === false ? '|N|' : '|Y|');
+  for (const name of SORTED_FIELDS) {
+    const value = fields[name];
+    if (value === undefined || (name === 'password' && passwords !== 'always')) continue;
+    canonical += part(name, value);
+  }
+  const custom = record.customfields;
+  if (custom) {
+    canonical += '|';
+    for (const name of Object.keys(custom).sort()) {
+      const value = custom[name];
+      if (value !== undefined) canonical += part(name, value);
+    }
+  }
   return hash('sha256', canonical, 'base64url');
 }

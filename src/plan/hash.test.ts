@@ -1,0 +1,50 @@
+import { describe, expect, it } from '@jest/globals';
+import { personContentHash } from './index.js';
+import type { PersonRecord } from '../feed/types.js';
+
+const base: PersonRecord = {
+  key: 'testPerson1',
+  fields: { username: 'aanderson_test', password: 'changeme', firstname: 'Alpha', lastname: 'Anderson', idnumber: 'testPerson1' },
+  customfields: { program: 'ENG', year: '2' },
+};
+
+describe('personContentHash', () => {
+  it('is stable and ignores key order of fields and custom fields', () => {
+    const reordered: PersonRecord = {
+      customfields: { year: '2', program: 'ENG' },
+      fields: { idnumber: 'testPerson1', lastname: 'Anderson', firstname: 'Alpha', password: 'changeme', username: 'aanderson_test' },
+      key: 'testPerson1',
+    };
+    expect(personContentHash(base, 'create-only')).toBe(personContentHash(reordered, 'create-only'));
+    expect(personContentHash(base, 'always')).toBe(personContentHash(reordered, 'always'));
+    expect(personContentHash(base, 'create-only')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('changes with fields, custom fields and availability', () => {
+    const h = personContentHash(base, 'create-only');
+    expect(personContentHash({ ...base, fields: { ...base.fields, email: 'a@test.com' } }, 'create-only')).not.toBe(h);
+    expect(personContentHash({ ...base, customfields: { program: 'ENG', year: '3' } }, 'create-only')).not.toBe(h);
+    expect(personContentHash({ ...base, customfields: undefined }, 'create-only')).not.toBe(h);
+    expect(personContentHash({ ...base, available: false }, 'create-only')).not.toBe(h);
+    // Absent AVAILABLE_IND means available.
+    expect(personContentHash({ ...base, available: true }, 'create-only')).toBe(h);
+  });
+
+  it('covers the password only with passwords: always', () => {
+    const other = { ...base, fields: { ...base.fields, password: 'secret2' } };
+    expect(personContentHash(other, 'create-only')).toBe(personContentHash(base, 'create-only'));
+    expect(personContentHash(other, 'always')).not.toBe(personContentHash(base, 'always'));
+  });
+
+  it('ignores command, row status, data source and Moodle id', () => {
+    const h = personContentHash(base, 'always');
+    const routed: PersonRecord = { ...base, command: 'store', rowStatus: 'enabled', dataSource: 'SIS', moodleId: 42 };
+    expect(personContentHash(routed, 'always')).toBe(h);
+  });
+
+  it('cannot be fooled by values that contain separators', () => {
+    const a: PersonRecord = { key: 'k', fields: { firstname: 'a","lastname', lastname: 'b' } };
+    const b: PersonRecord = { key: 'k', fields: { firstname: 'a', lastname: 'lastname","b' } };
+    expect(personContentHash(a, 'create-only')).not.toBe(personContentHash(b, 'create-only'));
+  });
+});
