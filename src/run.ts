@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import type winston from 'winston';
-import { applyPlan, resolvePersons, DEFAULT_APPLY_OPTIONS } from './apply/index.js';
+import { applyPlan, lookupChunk, resolvePersons, DEFAULT_APPLY_OPTIONS } from './apply/index.js';
 import type { ApplyOptions, Outcome } from './apply/types.js';
 import { ConfigError, requireMoodle, type Config } from './config/index.js';
 import { FeedFileError, openFeed, readRawRecords, type EntityType, type Feed, type FeedEncoding, type FeedItem, type PersonRecord } from './feed/index.js';
@@ -119,7 +119,14 @@ export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummar
       return await finish('aborted', EXIT.refused, `Nothing was written: ${preflight.message}`);
     }
     ledger = SqliteLedger.open(config.ledger);
-    const plan = await planFeed(feed, planOptionsFor(req, dataSource ?? null, config), ledger, (records) => resolvePersons(client, records));
+    const plan = await planFeed(feed, planOptionsFor(req, dataSource ?? null, config), ledger, (records) =>
+      resolvePersons(client, records, {
+        byUsername: false,
+        chunkSize: lookupChunk(config.moodle.maxInputVars),
+        retries: config.moodle.retries,
+        backoffMs: config.moodle.backoffMs,
+      }),
+    );
     summary.rows = plan.rows;
     summary.planned = plan.counts;
     summary.guard = plan.guard;

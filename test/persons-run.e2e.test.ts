@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { MoodleClient, createUsers } from '../src/moodle/index.js';
 import { SIS_HEADER, persons, sisFile, workspace, type Workspace } from './helpers.js';
 
 let ws: Workspace | null = null;
@@ -123,6 +124,24 @@ describe('idempotence and relinking', () => {
     expect(r.code).toBe(0);
     expect(ws.sandbox.users.list().filter((u) => u.username.startsWith('puser'))).toHaveLength(2);
     expect(ws.lastSummary()).toMatchObject({ planned: { adopt: 2, create: 0 } });
+  });
+
+  test('an account made by hand with the same username is adopted (password kept); one owned by another idnumber is not', async () => {
+    ws = await workspace();
+    const admin = new MoodleClient({ url: ws.sandbox.url, token: ws.sandbox.token });
+    await createUsers(admin, [
+      { username: 'puser0001', firstname: 'Hand', lastname: 'Made', email: 'hand1@example.edu', password: 'Hand-made-1' },
+      { username: 'puser0002', firstname: 'Other', lastname: 'Person', email: 'other@example.edu', password: 'Hand-made-2', idnumber: 'SOMEONE-ELSE' },
+    ]);
+    await admin.close();
+    const r = await ws.cli(['run', ws.write('a.txt', sisFile(SIS_HEADER, persons(4)))]);
+    expect(r.code).toBe(2);
+    expect(ws.sandbox.users.list().filter((u) => u.username.startsWith('puser'))).toHaveLength(4);
+    expect(ws.sandbox.users.byUsername('puser0001')).toMatchObject({ firstname: 'First0001', idnumber: 'P0001' });
+    expect(ws.sandbox.users.byUsername('puser0002')).toMatchObject({ firstname: 'Other', idnumber: 'SOMEONE-ELSE' });
+    const rows = readFileSync(join(ws.lastSummary().reportDir, 'rows.csv'), 'utf8');
+    expect(rows).toMatch(/P0001,create,ok,\d+,,"?adopted Moodle user/);
+    expect(rows).toMatch(/P0002,create,failed,,username-taken/);
   });
 });
 

@@ -11,7 +11,7 @@ export async function generatePersons(path: string, n: number, opts: { prefix?: 
     const id = String(i).padStart(7, '0');
     buf += `${prefix.toUpperCase()}${id}|${prefix}${id}|Secret-${id}x|First${id}|Last${id}|${prefix}${id}@example.edu|Y|SIS.${i % 2 ? 'A' : 'B'}\n`;
     if (buf.length > 1 << 16) {
-      if (!out.write(buf)) await new Promise((r) => out.once('drain', r));
+      if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
       buf = '';
     }
   }

@@ -139,10 +139,11 @@ export function analyseHeader(columns: readonly string[], type?: EntityType): He
     );
   }
 
-  const unknown = columns.filter((_, i) => specs[i] === undefined);
+  const unknown = columns.flatMap((_c, i) => (specs[i] === undefined ? [i] : []));
   if (unknown.length > 0) {
-    const named = unknown.map((c) => {
-      if (c.trim() === '') return `"" (column ${columns.indexOf(c) + 1} has no name)`;
+    const named = unknown.map((i) => {
+      const c = columns[i];
+      if (c.trim() === '') return `"" (column ${i + 1} has no name)`;
       const hint = suggest(c.trim());
       return hint === undefined ? `"${c}"` : `"${c}" (did you mean "${hint}"?)`;
     });

@@ -25,10 +25,22 @@ export function personRowMapper(header: HeaderAnalysis, columns: readonly string
   const idnumberIdx = specs.findIndex((s) => s.kind === 'text' && s.target === 'idnumber');
   const usernameIdx = specs.findIndex((s) => s.kind === 'text' && s.target === 'username');
 
+  const cell = (cells: readonly string[], i: number): string => (i >= 0 && i < cells.length ? cells[i].trim() : '');
   const readKey = (cells: readonly string[]): string | undefined => {
-    const pick = (i: number) => (i >= 0 && i < cells.length ? cells[i].trim() : '');
-    const k = sis ? pick(keyIdx) : pick(idnumberIdx) || pick(usernameIdx).toLowerCase();
+    const k = sis ? cell(cells, keyIdx) : cell(cells, idnumberIdx) || cell(cells, usernameIdx).toLowerCase();
     return k === '' ? undefined : k;
+  };
+
+  const badEncoding = (i: number, key: string | undefined): RowResult => ({
+    error: {
+      key,
+      code: 'invalid-encoding',
+      message: `column ${columns[i]} holds bytes that are not valid UTF-8: if the file is Latin-1 or Windows-1252, run with --encoding latin1`,
+    },
+  });
+  const encodingError = (cells: readonly string[]): RowResult | undefined => {
+    const i = cells.findIndex((c) => c.includes('\uFFFD'));
+    return i === -1 ? undefined : badEncoding(i, undefined);
   };
 
   const invalid = (i: number, value: string, expected: string, key: string | undefined): RowResult => ({
@@ -43,28 +55,18 @@ export function personRowMapper(header: HeaderAnalysis, columns: readonly string
         return { error: { key: readKey(cells), code, message: `the row has ${cells.length} values, the header has ${n}${span}` } };
       }
       const key = readKey(cells);
-      for (let i = 0; i < n; i++) {
-        // TextDecoder puts U+FFFD where the bytes were not valid in the file's encoding.
-        if (cells[i].includes('\uFFFD')) {
-          return {
-            error: {
-              key,
-              code: 'invalid-encoding',
-              message: `column ${columns[i]} holds bytes that are not valid UTF-8: if the file is Latin-1 or Windows-1252, run with --encoding latin1`,
-            },
-          };
-        }
-      }
       if (key === undefined) {
-        const which = sis ? 'EXTERNAL_PERSON_KEY' : [idnumberIdx, usernameIdx].filter((i) => i >= 0).map((i) => columns[i]).join(' and ');
-        return { error: { code: 'missing-value', message: `the key column ${which} is empty` } };
+        const named = sis ? [columns[keyIdx]] : [idnumberIdx, usernameIdx].filter((i) => i >= 0).map((i) => columns[i]);
+        const message = named.length === 1 ? `the key column ${named[0]} is empty` : `both key columns, ${named[0]} and ${named[1]}, are empty`;
+        return encodingError(cells) ?? { error: { code: 'missing-value', message } };
       }
-
       const fields: PersonFields = {};
       const record: PersonRecord = { key, fields };
       for (let i = 0; i < n; i++) {
         const v = cells[i].trim();
         if (v === '') continue; // an empty cell means "not given"
+        // U+FFFD stands where the bytes were not valid in the file's encoding.
+        if (v.includes('\uFFFD')) return badEncoding(i, key);
         const s = specs[i];
         switch (s.kind) {
           case 'key':

@@ -53,6 +53,55 @@ export async function* decodedChunks(path: string, encoding: FeedEncoding, norma
   if (tail !== '') yield tail;
 }
 
+/**
+ * LF-normalised UTF-8 bytes for csv-parse. UTF-8 files go through as bytes: csv-parse decodes each value itself
+ * (invalid bytes become U+FFFD exactly as with TextDecoder), which saves decoding and re-encoding the whole file.
+ * Other encodings are decoded with TextDecoder and re-encoded.
+ */
+async function* csvInput(path: string, encoding: FeedEncoding): AsyncGenerator<Buffer> {
+  if (encoding !== 'utf8') {
+    for await (const text of decodedChunks(path, encoding)) yield Buffer.from(text, 'utf8');
+    return;
+  }
+  let first = true;
+  let carryCR = false;
+  let stream;
+  try {
+    stream = createReadStream(path, { highWaterMark: CHUNK });
+    for await (let chunk of stream as AsyncIterable<Buffer>) {
+      if (first && chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
+      first = false;
+      if (carryCR) chunk = Buffer.concat([CR, chunk]);
+      carryCR = chunk.length > 0 && chunk[chunk.length - 1] === 13;
+      if (carryCR) chunk = chunk.subarray(0, -1);
+      if (chunk.includes(13)) chunk = lfOnly(chunk);
+      if (chunk.length > 0) yield chunk;
+    }
+  } catch (err) {
+    throw fileError(path, err);
+  } finally {
+    stream?.destroy();
+  }
+  if (carryCR) yield LF;
+}
+
+const CR = Buffer.from([13]);
+const LF = Buffer.from([10]);
+
+/** CRLF and lone CR → LF, on bytes (a chunk never ends in CR here). */
+function lfOnly(buf: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(buf.length);
+  let o = 0;
+  let from = 0;
+  for (let cr = buf.indexOf(13); cr !== -1; cr = buf.indexOf(13, from)) {
+    o += buf.copy(out, o, from, cr);
+    out[o++] = 10;
+    from = buf[cr + 1] === 10 ? cr + 2 : cr + 1;
+  }
+  o += buf.copy(out, o, from);
+  return out.subarray(0, o);
+}
+
 /** One CSV record of the file and the physical lines it covers. */
 export interface ScannedRecord {
   /** 1-based line where the record starts. */
@@ -129,8 +178,8 @@ export async function* scanRecords(path: string, opts: ScanOptions): AsyncGenera
   };
   const close = () => {};
 
-  for await (const text of decodedChunks(path, opts.encoding)) {
-    const err = core.parse(Buffer.from(text, 'utf8'), false, push, close);
+  for await (const bytes of csvInput(path, opts.encoding)) {
+    const err = core.parse(bytes, false, push, close);
     if (err) throw new FeedFileError('unreadable', `cannot parse ${path} near line ${info.lines}: ${err.message}`);
     // Bytes of the pending field plus characters of its finished fields: over 3×max means over max characters.
     let pending = state.field.length;
