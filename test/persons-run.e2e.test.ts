@@ -140,7 +140,7 @@ describe('idempotence and relinking', () => {
     expect(ws.sandbox.users.byUsername('puser0001')).toMatchObject({ firstname: 'First0001', idnumber: 'P0001' });
     expect(ws.sandbox.users.byUsername('puser0002')).toMatchObject({ firstname: 'Other', idnumber: 'SOMEONE-ELSE' });
     const rows = readFileSync(join(ws.lastSummary().reportDir, 'rows.csv'), 'utf8');
-    expect(rows).toMatch(/P0001,create,ok,\d+,,"?adopted Moodle user/);
+    expect(rows).toMatch(/P0001,adopt,ok,\d+,,"?adopted Moodle user/);
     expect(rows).toMatch(/P0002,create,failed,,username-taken/);
   });
 });

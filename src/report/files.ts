@@ -4,9 +4,9 @@ import { createReadStream } from 'node:fs';
 import { chmod, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 
-/** A run id sorts by time and stays unique across processes: 20261123T142501Z-3f9a. */
+/** A run id sorts by time (to the millisecond) and stays unique across processes: 20261123T142501123Z-3f9a. */
 export function newRunId(now: Date = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now.toISOString().replace(/[-:.]/g, '');
   const rand = Math.floor(Math.random() * 0x10000)
     .toString(16)
     .padStart(4, '0');

@@ -60,8 +60,8 @@ describe('other outputs', () => {
 
   test('run ids sort by time and differ', () => {
     const a = newRunId(new Date('2026-11-23T10:00:00Z'));
-    expect(a).toMatch(/^20261123T100000Z-[0-9a-f]{4}$/);
-    expect(newRunId(new Date('2026-11-23T10:00:01Z')) > a).toBe(true);
+    expect(a).toMatch(/^20261123T100000000Z-[0-9a-f]{4}$/);
+    expect(newRunId(new Date('2026-11-23T10:00:00.001Z')) > a).toBe(true);
   });
 
   test('line endings are detected', async () => {
