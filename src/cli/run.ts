@@ -1,6 +1,7 @@
 /** `mdlsync run FILE…` and `mdlsync plan FILE…` (= run --dry-run). */
 import { Command, Option } from 'commander';
-import { resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { ENTITY_TYPES } from '../feed/types.js';
 import { OPS, type Op } from '../plan/types.js';
 import { createProgress } from '../report/progress.js';
@@ -56,6 +57,7 @@ async function execute(files: string[], flags: RunFlags, cmd: Command, dryRun: b
   try {
     if (flags.sandbox) {
       const stateFile = resolve(typeof flags.sandbox === 'string' ? flags.sandbox : '.mdlsync/sandbox.db');
+      mkdirSync(dirname(stateFile), { recursive: true });
       sandbox = await startSandbox({ stateFile });
     }
     const config = configFrom(cmd, {

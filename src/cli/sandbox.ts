@@ -1,6 +1,7 @@
 /** `mdlsync sandbox`: the built-in Moodle-compatible web-service server, for trying mdlsync out. */
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { startSandbox } from '../sandbox/server.js';
 
 import { positiveInt } from './common.js';
@@ -15,6 +16,7 @@ export function registerSandbox(program: Command): void {
     .option('--no-debug', 'answer errors without debuginfo, like a production site')
     .option('--no-password-policy', "turn Moodle's password policy off")
     .action(async (flags: { port?: number; state?: string; token: string; debug: boolean; passwordPolicy: boolean }) => {
+      if (flags.state) mkdirSync(dirname(resolve(flags.state)), { recursive: true });
       const handle = await startSandbox({
         port: flags.port ?? 0,
         token: flags.token,
