@@ -12,12 +12,13 @@ import { SqliteLedger } from './ledger/index.js';
 import type { LedgerLink, LedgerStore } from './ledger/types.js';
 import { MoodleClient, MoodleError, getSiteInfo, PERSON_FUNCTIONS } from './moodle/index.js';
 import { PersonPlanner, defaultPlanOptions, type RowContext } from './plan/index.js';
-import type { Op, Plan, PlanOptions } from './plan/types.js';
+import type { Action, Op, Plan, PlanOptions } from './plan/types.js';
 import {
   archiveInput,
   countOutcomes,
   detectEol,
   ensureReportDir,
+  openPlanCsv,
   newRunId,
   sha256File,
   writePlanCsv,
@@ -46,8 +47,8 @@ export interface RunDeps {
   progress?: ProgressSink;
 }
 
-/** Rows are planned in chunks so ledger reads and Moodle look-ups are batched and memory stays flat. */
-const PLAN_CHUNK = 2000;
+/** Rows are planned in chunks so ledger reads and Moodle look-ups are batched. */
+const DEFAULT_PLAN_CHUNK = 2000;
 
 export const EXIT = { ok: 0, usage: 1, failedRows: 2, refused: 3 } as const;
 
@@ -119,14 +120,16 @@ export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummar
       return await finish('aborted', EXIT.refused, `Nothing was written: ${preflight.message}`);
     }
     ledger = SqliteLedger.open(config.ledger);
-    const plan = await planFeed(feed, planOptionsFor(req, dataSource ?? null, config), ledger, (records) =>
-      resolvePersons(client, records, {
-        byUsername: false,
-        chunkSize: lookupChunk(config.moodle.maxInputVars),
-        retries: config.moodle.retries,
-        backoffMs: config.moodle.backoffMs,
-      }),
-    );
+    // A dry run streams its plan to plan.csv instead of holding every action.
+    const planCsv = dryRun ? openPlanCsv(reportDir) : null;
+    const lookupSize = lookupChunk(config.moodle.maxInputVars);
+    const plan = await planFeed(feed, planOptionsFor(req, dataSource ?? null, config), ledger, {
+      lookup: (records) =>
+        resolvePersons(client, records, { byUsername: false, chunkSize: lookupSize, retries: config.moodle.retries, backoffMs: config.moodle.backoffMs }),
+      sink: planCsv ? (a) => planCsv.write(a) : undefined,
+      chunkSize: 2 * lookupSize,
+    });
+    await planCsv?.close();
     summary.rows = plan.rows;
     summary.planned = plan.counts;
     summary.guard = plan.guard;
@@ -137,7 +140,6 @@ export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummar
       return await finish('refused', EXIT.refused, `Refused, nothing was written: ${plan.guard.message}`);
     }
     if (dryRun) {
-      await writePlanCsv(reportDir, plan.actions);
       return await finish('dry-run', EXIT.ok, `Dry run: nothing was written. The plan is in ${reportDir}/plan.csv.`);
     }
 
@@ -220,8 +222,17 @@ export function planOptionsFor(req: RunRequest, dataSource: string | null, confi
 }
 
 /** Streams the feed through the planner in chunks: ledger reads and Moodle look-ups are batched per chunk. */
-export async function planFeed(feed: Feed, options: PlanOptions, ledger: LedgerStore, lookup?: PersonLookup): Promise<Plan> {
-  const planner = new PersonPlanner(options);
+export interface PlanFeedOptions {
+  lookup?: PersonLookup;
+  /** Stream actions here instead of keeping them in the plan (dry runs). */
+  sink?: (action: Action) => void;
+  /** Rows per chunk: a multiple of the look-up call size, so look-up calls go out full. */
+  chunkSize?: number;
+}
+
+export async function planFeed(feed: Feed, options: PlanOptions, ledger: LedgerStore, opts: PlanFeedOptions = {}): Promise<Plan> {
+  const { lookup, sink, chunkSize = DEFAULT_PLAN_CHUNK } = opts;
+  const planner = new PersonPlanner(options, sink);
   let chunk: FeedItem[] = [];
   const flush = async (): Promise<void> => {
     const keys = chunk.flatMap((i) => (i.record ? [i.record.key] : []));
@@ -246,7 +257,7 @@ export async function planFeed(feed: Feed, options: PlanOptions, ledger: LedgerS
   };
   for await (const item of feed.items()) {
     chunk.push(item);
-    if (chunk.length >= PLAN_CHUNK) await flush();
+    if (chunk.length >= chunkSize) await flush();
   }
   await flush();
   const refresh = options.op === 'refresh' || options.op === 'refresh-ds';

@@ -554,3 +554,19 @@ describe('summarizePlan', () => {
     expect(summarizePlan(store)).toBe('persons, op store: 0 rows read, 0 actions\ncreate 0, adopt 0, update 0, enable 0, disable 0, delete 0, unchanged 0, fail 0');
   });
 });
+
+describe('streaming into a sink', () => {
+  it('actions go to the sink in file order and the plan keeps none; counts and guard are the same', () => {
+    const opts = defaultPlanOptions({ op: 'store' });
+    const seen: string[] = [];
+    const planner = new PersonPlanner(opts, (a) => seen.push(`${a.line}:${a.kind}`));
+    const rec = (key: string): PersonRecord => ({ key, fields: { username: key.toLowerCase(), firstname: 'F', lastname: 'L', idnumber: key } });
+    planner.add({ line: 2, record: rec('A') }, {});
+    planner.add({ line: 3, record: rec('A') }, {});
+    planner.add({ line: 4, error: { line: 4, code: 'short-row', message: 'short' } }, {});
+    const plan = planner.finish([]);
+    expect(seen).toEqual(['2:create', '3:fail', '4:fail']);
+    expect(plan.actions).toEqual([]);
+    expect(plan.counts).toMatchObject({ create: 1, fail: 2 });
+  });
+});

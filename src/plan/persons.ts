@@ -62,7 +62,14 @@ export class PersonPlanner {
   /** Hard delete only from an explicit delete (file op or ACTION column), never inside a refresh. */
   private readonly hardDelete: boolean;
 
-  constructor(readonly options: PlanOptions) {
+  /**
+   * With a sink, each action goes to it as it is planned and the plan's `actions` stays empty: a dry run of a
+   * million rows then holds only the seen-key map, not a million records.
+   */
+  constructor(
+    readonly options: PlanOptions,
+    private readonly sink?: (action: Action) => void,
+  ) {
     if (!OPS.includes(options.op)) throw new Error(`Unknown operation "${options.op}": use one of ${OPS.join(', ')}.`);
     if (options.op === 'refresh-ds' && !options.dataSource) {
       throw new Error('refresh-ds needs a data source: pass --datasource KEY (or set datasource in the config).');
@@ -155,7 +162,8 @@ export class PersonPlanner {
   }
 
   private push(a: Action): Action {
-    this.actions.push(a);
+    if (this.sink) this.sink(a);
+    else this.actions.push(a);
     this.counts[a.kind]++;
     return a;
   }

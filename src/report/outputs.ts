@@ -80,20 +80,26 @@ export async function writeTryback(
   return path;
 }
 
-/** plan.csv for dry runs: what each row would do and why. */
-export async function writePlanCsv(
-  dir: string,
-  actions: Iterable<{ line: number | null; key: string; kind: string; moodleId?: number; reason: string; error?: { code: string; message: string } }>,
-): Promise<string> {
+type PlanRow = { line: number | null; key: string; kind: string; moodleId?: number; reason: string; error?: { code: string; message: string } };
+
+/** plan.csv, written as the plan is computed (a dry run keeps no actions in memory). */
+export function openPlanCsv(dir: string): { write(a: PlanRow): void; close(): Promise<string> } {
   const path = join(dir, 'plan.csv');
   const out = createWriteStream(path, { mode: 0o600 });
   const csv = stringify({ header: true, columns: ['line', 'key', 'action', 'moodle_id', 'reason', 'errorcode', 'message'] });
   csv.pipe(out);
-  for (const a of actions) {
-    const ok = csv.write([a.line ?? '', a.key, a.kind, a.moodleId ?? '', a.reason, a.error?.code ?? '', a.error?.message ?? '']);
-    if (!ok) await new Promise((r) => csv.once('drain', r));
-  }
-  csv.end();
-  await finished(out);
-  return path;
+  return {
+    write: (a) => void csv.write([a.line ?? '', a.key, a.kind, a.moodleId ?? '', a.reason, a.error?.code ?? '', a.error?.message ?? '']),
+    close: async () => {
+      csv.end();
+      await finished(out);
+      return path;
+    },
+  };
+}
+
+export async function writePlanCsv(dir: string, actions: Iterable<PlanRow>): Promise<string> {
+  const csv = openPlanCsv(dir);
+  for (const a of actions) csv.write(a);
+  return csv.close();
 }
