@@ -22,19 +22,29 @@ export async function writeSummary(dir: string, summary: RunSummary): Promise<st
   return path;
 }
 
+/** A CSV file written row by row (mode 0600); write() says false when the caller should wait for 'drain'. */
+function openCsv(path: string, columns: string[]) {
+  const out = createWriteStream(path, { mode: 0o600 });
+  const csv = stringify({ header: true, columns });
+  csv.pipe(out);
+  return {
+    write: (row: unknown[]): boolean => csv.write(row),
+    drain: () => new Promise<void>((r) => csv.once('drain', () => r())),
+    close: async (): Promise<string> => {
+      csv.end();
+      await finished(out);
+      return path;
+    },
+  };
+}
+
 /** One line per row and per refresh disable; never a password (outcomes carry none). */
 export async function writeRowsCsv(dir: string, outcomes: Iterable<Outcome>): Promise<string> {
-  const path = join(dir, 'rows.csv');
-  const out = createWriteStream(path, { mode: 0o600 });
-  const csv = stringify({ header: true, columns: ['line', 'key', 'action', 'outcome', 'moodle_id', 'errorcode', 'message'] });
-  csv.pipe(out);
+  const csv = openCsv(join(dir, 'rows.csv'), ['line', 'key', 'action', 'outcome', 'moodle_id', 'errorcode', 'message']);
   for (const o of outcomes) {
-    const ok = csv.write([o.line ?? '', o.key, o.action, o.outcome, o.moodleId ?? '', o.errorcode ?? '', o.message ?? '']);
-    if (!ok) await new Promise((r) => csv.once('drain', r));
+    if (!csv.write([o.line ?? '', o.key, o.action, o.outcome, o.moodleId ?? '', o.errorcode ?? '', o.message ?? ''])) await csv.drain();
   }
-  csv.end();
-  await finished(out);
-  return path;
+  return csv.close();
 }
 
 export function trybackName(input: string): string {
@@ -84,17 +94,10 @@ type PlanRow = { line: number | null; key: string; kind: string; moodleId?: numb
 
 /** plan.csv, written as the plan is computed (a dry run keeps no actions in memory). */
 export function openPlanCsv(dir: string): { write(a: PlanRow): void; close(): Promise<string> } {
-  const path = join(dir, 'plan.csv');
-  const out = createWriteStream(path, { mode: 0o600 });
-  const csv = stringify({ header: true, columns: ['line', 'key', 'action', 'moodle_id', 'reason', 'errorcode', 'message'] });
-  csv.pipe(out);
+  const csv = openCsv(join(dir, 'plan.csv'), ['line', 'key', 'action', 'moodle_id', 'reason', 'errorcode', 'message']);
   return {
     write: (a) => void csv.write([a.line ?? '', a.key, a.kind, a.moodleId ?? '', a.reason, a.error?.code ?? '', a.error?.message ?? '']),
-    close: async () => {
-      csv.end();
-      await finished(out);
-      return path;
-    },
+    close: csv.close,
   };
 }
 
