@@ -130,6 +130,7 @@ export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummar
       chunkSize: 2 * lookupSize,
     });
     await planCsv?.close();
+    logger.debug(`planned ${plan.rows} rows in ${elapsed(startedAt)}`);
     summary.rows = plan.rows;
     summary.planned = plan.counts;
     summary.guard = plan.guard;
@@ -146,10 +147,12 @@ export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummar
     ledger.startRun({ id: runId, file: req.file, sha256: summary.sha256, type: feed.info.type, op: req.op, dataSource: dataSource ?? null, startedAt: summary.startedAt });
     const outcomes = await applyPlan(plan, { client, ledger, runId, options: applyOptions(config), onProgress: (p) => deps.progress?.update(p) });
     deps.progress?.stop();
+    logger.debug(`applied after ${elapsed(startedAt)}`);
     summary.outcomes = countOutcomes(outcomes);
     summary.moodleCalls = snapshotCalls(client);
     await writeRowsCsv(reportDir, outcomes);
     summary.tryback = await writeTrybackFor(feed, outcomes, reportDir);
+    logger.debug(`reported after ${elapsed(startedAt)}`);
 
     const failed = summary.outcomes.failed;
     const result =
@@ -168,6 +171,10 @@ export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummar
     ledger?.close();
     await client.close();
   }
+}
+
+function elapsed(since: Date): string {
+  return `${((Date.now() - since.getTime()) / 1000).toFixed(2)} s`;
 }
 
 function snapshotCalls(client: MoodleClient): RunSummary['moodleCalls'] {
