@@ -5,6 +5,7 @@
  *     unchanged re-run (write calls, seconds);
  *  3. concurrency on a sandbox that costs what a real 2-core Moodle costs (15 ms per user, 30 ms per call).
  * Sizes can be reduced for a quick look: BENCH_SIZES=10000,100000 BENCH_STORE=20000 npm run bench
+ * (BENCH_STORE=0 and BENCH_CONCURRENCY=0 skip those parts).
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -70,38 +71,42 @@ async function main(): Promise<void> {
     rmSync(ledger, { force: true });
   }
 
-  say('');
-  say(`## ${storeSize.toLocaleString('en')}-person store into an empty sandbox (separate process), default settings`);
-  {
-    const sb = await startSandboxProcess({ passwordPolicy: true });
-    const dir = mkdtempSync(join(work, 'store-'));
-    const file = join(dir, 'persons.txt');
-    await generatePersons(file, storeSize, { prefix: 's' });
-    const env = { MDLSYNC_URL: sb.url, MDLSYNC_TOKEN: sb.token };
-    const first = await timedRun(file, dir, env);
-    const perCall = Math.min(50, Math.floor((1000 - 3) / 7));
-    const minimum = Math.ceil(storeSize / perCall);
-    const by = first.summary.moodleCalls.byFunction;
-    say(`- calls: ${first.summary.moodleCalls.total} in all (${JSON.stringify(by)}); minimum the batch size allows: ${minimum} create calls of ${perCall}; ratio ${(first.summary.moodleCalls.total / minimum).toFixed(3)}`);
-    say(`- time: ${first.seconds.toFixed(1)} s (${Math.round(storeSize / first.seconds).toLocaleString('en')} rows/s), outcomes ${JSON.stringify(first.summary.outcomes)}`);
-    const again = await timedRun(file, dir, env);
-    say(`- unchanged re-run: ${writes(again.summary.moodleCalls.byFunction)} write calls, ${again.summary.moodleCalls.total} calls in all, ${again.seconds.toFixed(2)} s`);
-    sb.stop();
+  if (storeSize > 0) {
+    say('');
+    say(`## ${storeSize.toLocaleString('en')}-person store into an empty sandbox (separate process), default settings`);
+    {
+      const sb = await startSandboxProcess({ passwordPolicy: true });
+      const dir = mkdtempSync(join(work, 'store-'));
+      const file = join(dir, 'persons.txt');
+      await generatePersons(file, storeSize, { prefix: 's' });
+      const env = { MDLSYNC_URL: sb.url, MDLSYNC_TOKEN: sb.token };
+      const first = await timedRun(file, dir, env);
+      const perCall = Math.min(50, Math.floor((1000 - 3) / 7));
+      const minimum = Math.ceil(storeSize / perCall);
+      const by = first.summary.moodleCalls.byFunction;
+      say(`- calls: ${first.summary.moodleCalls.total} in all (${JSON.stringify(by)}); minimum the batch size allows: ${minimum} create calls of ${perCall}; ratio ${(first.summary.moodleCalls.total / minimum).toFixed(3)}`);
+      say(`- time: ${first.seconds.toFixed(1)} s (${Math.round(storeSize / first.seconds).toLocaleString('en')} rows/s), outcomes ${JSON.stringify(first.summary.outcomes)}`);
+      const again = await timedRun(file, dir, env);
+      say(`- unchanged re-run: ${writes(again.summary.moodleCalls.byFunction)} write calls, ${again.summary.moodleCalls.total} calls in all, ${again.seconds.toFixed(2)} s`);
+      sb.stop();
+    }
   }
 
-  say('');
-  say('## concurrency against a sandbox with a real server cost (15 ms per user, 30 ms per call, 2 workers), 2,000 persons');
-  say('| max concurrency | seconds | persons/s |');
-  say('|---:|---:|---:|');
-  for (const concurrency of [1, 2, 4, 8]) {
-    const sb = await startSandboxProcess({ perRecordCostMs: 15, perCallCostMs: 30, workers: 2 });
-    const dir = mkdtempSync(join(work, `conc-${concurrency}-`));
-    writeFileSync(join(dir, 'mdlsync.config.json'), JSON.stringify({ moodle: { concurrency } }));
-    const file = join(dir, 'persons.txt');
-    await generatePersons(file, 2000, { prefix: 'c' });
-    const r = await timedRun(file, dir, { MDLSYNC_URL: sb.url, MDLSYNC_TOKEN: sb.token });
-    say(`| ${concurrency} | ${r.seconds.toFixed(1)} | ${Math.round(2000 / r.seconds)} |`);
-    sb.stop();
+  if (process.env.BENCH_CONCURRENCY !== '0') {
+    say('');
+    say('## concurrency against a sandbox with a real server cost (15 ms per user, 30 ms per call, 2 workers), 2,000 persons');
+    say('| max concurrency | seconds | persons/s |');
+    say('|---:|---:|---:|');
+    for (const concurrency of [1, 2, 4, 8]) {
+      const sb = await startSandboxProcess({ perRecordCostMs: 15, perCallCostMs: 30, workers: 2 });
+      const dir = mkdtempSync(join(work, `conc-${concurrency}-`));
+      writeFileSync(join(dir, 'mdlsync.config.json'), JSON.stringify({ moodle: { concurrency } }));
+      const file = join(dir, 'persons.txt');
+      await generatePersons(file, 2000, { prefix: 'c' });
+      const r = await timedRun(file, dir, { MDLSYNC_URL: sb.url, MDLSYNC_TOKEN: sb.token });
+      say(`| ${concurrency} | ${r.seconds.toFixed(1)} | ${Math.round(2000 / r.seconds)} |`);
+      sb.stop();
+    }
   }
   writeFileSync(join(process.cwd(), 'bench-results.md'), out.join('\n') + '\n');
   rmSync(work, { recursive: true, force: true });
