@@ -307,6 +307,18 @@ describe('applyPlan: creates', () => {
     expect(ledger.links.size).toBe(0);
   });
 
+  it('a site that stops answering: once nothing has gone through for a whole retry schedule, the rest fail at once', async () => {
+    const moodle = new FakeMoodle();
+    for (let i = 0; i < 1000; i++) moodle.faults.push({ fn: 'core_user_create_users', mode: 'fail' });
+    // Each failing call takes a while (a hanging site), so the outage outlasts one retry schedule quickly.
+    moodle.latencyMs = 15;
+    const outcomes = await apply(Array.from({ length: 80 }, (_, i) => action('create', person(i))), moodle, new FakeLedger(), { retries: 4, batchSize: 5, concurrency: 1, backoffMs: 10 });
+    expect(outcomes.every((o) => o.outcome === 'failed' && o.errorcode === 'transient')).toBe(true);
+    expect(outcomes.filter((o) => /Moodle stopped answering/.test(o.message ?? '')).length).toBeGreaterThan(40);
+    // Far fewer than 16 batches × 4 tries.
+    expect(moodle.callsOf('core_user_create_users').length).toBeLessThan(16);
+  });
+
   it('a call that committed and then timed out creates each row exactly once (usernames looked up before resending)', async () => {
     const moodle = new FakeMoodle();
     moodle.faults.push({ fn: 'core_user_create_users', mode: 'commit-then-timeout' }, { fn: 'core_user_create_users', mode: 'commit-then-timeout' });

@@ -99,6 +99,9 @@ class Applier {
   private failedCount = 0;
   /** A token/service/site problem seen once stops every later call. */
   private fatal: Error | null = null;
+  /** For telling a site that is down from a blip: calls failing in a row, and when a call last went through. */
+  private transientStreak = 0;
+  private lastSuccess = Date.now();
   private readonly stale: { row: Row; id: number; warning: MoodleWarning }[] = [];
   private readonly creates: CreateItem[] = [];
 
@@ -218,10 +221,14 @@ class Applier {
     const guarded = async (): Promise<T> => {
       if (this.fatal) throw this.fatal;
       try {
-        return await fn();
+        const value = await fn();
+        this.lastSuccess = Date.now();
+        this.transientStreak = 0;
+        return value;
       } catch (err) {
         // Recorded before the slot is released, so the next queued call already sees it.
         if (this.isFatal(err)) this.fatal ??= err as Error;
+        else if (isTransient(err) && !(err instanceof MoodleError)) this.transientStreak++;
         throw err;
       }
     };
@@ -269,7 +276,7 @@ class Applier {
         for (const it of pending) if (!this.outcomes[it.row.index]) this.fail(it.row, 'aborted', 'The run was aborted before Moodle confirmed this row');
         return;
       }
-      if (this.isFatal(err)) {
+      if (this.isFatal(err) || (err !== undefined && err === this.fatal)) {
         this.fatal ??= err as Error;
         for (const it of pending) spec.failOne(it, codeOf(err), (err as Error).message);
         return;
@@ -311,6 +318,11 @@ class Applier {
         return;
       }
       this.limiter.onTransient();
+      if (this.siteDown()) {
+        this.fatal ??= new TransientError('network', `Moodle stopped answering (nothing went through for ${Math.round((Date.now() - this.lastSuccess) / 1000)} s): ${(err as Error).message}; not sent`);
+        for (const it of pending) spec.failOne(it, 'transient', this.fatal.message);
+        return;
+      }
       if (attempt >= tries) {
         let rest = pending;
         if (spec.recheck && !(err instanceof MoodleError)) rest = await spec.recheck(pending).catch(() => pending);
@@ -333,6 +345,16 @@ class Applier {
     const mid = Math.ceil(items.length / 2);
     await this.sendBatch(items.slice(0, mid), spec, tries);
     await this.sendBatch(items.slice(mid), spec, tries);
+  }
+
+  /**
+   * Down, not a blip: every call for longer than one batch's whole retry schedule failed, and at least `retries` in a
+   * row. Then the rest fail at once (to the tryback file) instead of each waiting through its own tries.
+   */
+  private siteDown(): boolean {
+    const { retries, backoffMs } = this.options;
+    const schedule = backoffMs * (2 ** Math.max(0, retries - 1) - 1);
+    return this.transientStreak >= retries && Date.now() - this.lastSuccess > schedule;
   }
 
   private isFatal(err: unknown): boolean {
