@@ -145,6 +145,25 @@ describe('idempotence and relinking', () => {
   });
 });
 
+describe('MOODLE_ID', () => {
+  test('a known Moodle id links directly; a vanished one fails with a plain reason and is never re-created', async () => {
+    ws = await workspace();
+    const admin = new MoodleClient({ url: ws.sandbox.url, token: ws.sandbox.token });
+    const [made] = await createUsers(admin, [{ username: 'classlife1', firstname: 'Ana', lastname: 'Lopez', email: 'ana@example.edu', password: 'Hand-made-1' }]);
+    await admin.close();
+    const header = [...SIS_HEADER, 'MOODLE_ID'];
+    const rows = [
+      ['CL-1', 'classlife1', 'Secret-1x', 'Ana María', 'Lopez', 'ana@example.edu', String(made.id)],
+      ['CL-2', 'classlife2', 'Secret-2x', 'Gone', 'User', 'gone@example.edu', '999999'],
+    ];
+    const r = await ws.cli(['run', ws.write('m.txt', sisFile(header, rows))]);
+    expect(r.code).toBe(2);
+    expect(ws.sandbox.users.byId(made.id)).toMatchObject({ firstname: 'Ana María', idnumber: 'CL-1' });
+    expect(ws.sandbox.users.byUsername('classlife2')).toBeUndefined();
+    expect(readFileSync(join(ws.lastSummary().reportDir, 'rows.csv'), 'utf8')).toMatch(/CL-2,fail,failed,,moodle-id-missing,Moodle user 999999 no longer exists: clear the SIS's Moodle id/);
+  });
+});
+
 describe('transient faults', () => {
   test('500s, a dropped connection and a commit-then-drop end with every row applied exactly once', async () => {
     ws = await workspace();
