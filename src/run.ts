@@ -137,8 +137,9 @@ export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummar
     summary.moodleCalls = snapshotCalls(client);
 
     if (plan.guard?.refused) {
-      await writePlanCsv(reportDir, plan.actions);
-      return await finish('refused', EXIT.refused, `Refused, nothing was written: ${plan.guard.message}`);
+      if (!dryRun) await writePlanCsv(reportDir, plan.actions);
+      const what = dryRun ? 'Dry run: this refresh would be refused' : 'Refused, nothing was written';
+      return await finish('refused', EXIT.refused, `${what}: ${plan.guard.message}`);
     }
     if (dryRun) {
       return await finish('dry-run', EXIT.ok, `Dry run: nothing was written. The plan is in ${reportDir}/plan.csv.`);

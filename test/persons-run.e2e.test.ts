@@ -24,6 +24,11 @@ describe('refresh guard', () => {
     expect((await ws.cli(['run', ws.write('all.txt', sisFile(SIS_HEADER, rows))])).code).toBe(0);
     ws.sandbox.stats.reset();
     const one = ws.write('one.txt', sisFile(SIS_HEADER, rows.slice(0, 1)));
+    const preview = await ws.cli(['plan', one, '--op', 'refresh']);
+    expect(preview.code).toBe(3);
+    expect(preview.stdout).toMatch(/this refresh would be refused: refresh would disable 49 of 50/);
+    const planCsv = readFileSync(join(ws.lastSummary().reportDir, 'plan.csv'), 'utf8');
+    expect(planCsv.split('\n').filter((l) => l.includes(',disable,'))).toHaveLength(49);
     const refused = await ws.cli(['run', one, '--op', 'refresh']);
     expect(refused.code).toBe(3);
     expect(refused.stdout + refused.stderr).toMatch(/would disable 49 of 50/);
