@@ -47,6 +47,8 @@ export interface RunDeps {
   progress?: ProgressSink;
 }
 
+const NO_CONTEXT: RowContext = Object.freeze({});
+
 /** Rows are planned in chunks so ledger reads and Moodle look-ups are batched. */
 const DEFAULT_PLAN_CHUNK = 2000;
 
@@ -242,24 +244,30 @@ export async function planFeed(feed: Feed, options: PlanOptions, ledger: LedgerS
   const { lookup, sink, chunkSize = DEFAULT_PLAN_CHUNK } = opts;
   const planner = new PersonPlanner(options, sink);
   let chunk: FeedItem[] = [];
+  // An empty ledger (a first load) needs no link reads at all.
+  const ledgerEmpty = ledger.countLinks('persons', null, 'active') + ledger.countLinks('persons', null, 'disabled') === 0;
+  const noLinks = new Map<string, LedgerLink>();
   const flush = async (): Promise<void> => {
-    const keys = chunk.flatMap((i) => (i.record ? [i.record.key] : []));
-    const links = ledger.getLinks('persons', keys);
+    let links = noLinks;
+    if (!ledgerEmpty) {
+      const keys: string[] = [];
+      for (const i of chunk) if (i.record) keys.push(i.record.key);
+      links = ledger.getLinks('persons', keys);
+    }
     // A row whose MOODLE_ID disagrees with the ledger is placed by its MOODLE_ID, not by the old link.
     const placed = (r: PersonRecord): LedgerLink | undefined => {
       const link = links.get(r.key);
       return link && (r.moodleId === undefined || r.moodleId === link.moodleId) ? link : undefined;
     };
-    const unknown = chunk.flatMap((i) => (i.record && !placed(i.record) ? [i.record] : []));
-    const found = lookup && unknown.length > 0 ? await lookup(unknown) : new Map<string, Omit<RowContext, 'link'>>();
+    const unknown: PersonRecord[] = [];
+    for (const i of chunk) if (i.record && !placed(i.record)) unknown.push(i.record);
+    const found = lookup && unknown.length > 0 ? await lookup(unknown) : undefined;
     for (const item of chunk) {
-      const ctx: RowContext = {};
-      if (item.record) {
-        const link = placed(item.record);
-        if (link) ctx.link = link;
-        Object.assign(ctx, found.get(item.record.key));
-      }
-      planner.add(item, ctx);
+      const r = item.record;
+      const link = r && placed(r);
+      const res = r && found?.get(r.key);
+      // The hot path (unchanged or new rows) shares one empty context instead of allocating one per row.
+      planner.add(item, link ? (res ? { ...res, link } : { link }) : (res ?? NO_CONTEXT));
     }
     chunk = [];
   };

@@ -9,6 +9,8 @@ export type ParamType =
   | 'int'
   | 'bool'
   | 'raw'
+  /** PARAM_RAW for a value PHP may hold as an int: clean_param() returns it unchanged, so ints stay ints. */
+  | 'rawvalue'
   | 'raw_trimmed'
   | 'alpha'
   | 'alphanum'
@@ -154,6 +156,8 @@ export function cleanParam(input: string | number | boolean, type: ParamType): s
     case 'raw':
     case 'url':
       return s;
+    case 'rawvalue':
+      return typeof input === 'number' ? input : s;
     case 'raw_trimmed':
       return phpTrim(s);
     case 'alpha':
