@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { MoodleClient, createUsers } from '../src/moodle/index.js';
+import { MoodleClient, createUsers, updateUsers } from '../src/moodle/index.js';
 import { SIS_HEADER, persons, sisFile, workspace, type Workspace } from './helpers.js';
 
 let ws: Workspace | null = null;
@@ -147,6 +147,23 @@ describe('idempotence and relinking', () => {
     const rows = readFileSync(join(ws.lastSummary().reportDir, 'rows.csv'), 'utf8');
     expect(rows).toMatch(/P0001,adopt,ok,\d+,,"?adopted Moodle user/);
     expect(rows).toMatch(/P0002,create,failed,,username-taken/);
+  });
+});
+
+describe('Moodle dialect', () => {
+  test('without a suspended column an account suspended by hand stays suspended; suspended=0 reactivates it', async () => {
+    ws = await workspace();
+    const head = 'username,password,firstname,lastname,email,idnumber,city';
+    expect((await ws.cli(['run', ws.write('m1.csv', `${head}\njdoe,Passw0rd!,Jane,Doe,jdoe@example.edu,S1001,Leeds\n`)])).code).toBe(0);
+    const id = ws.sandbox.users.byUsername('jdoe')!.id;
+    const admin = new MoodleClient({ url: ws.sandbox.url, token: ws.sandbox.token });
+    await updateUsers(admin, [{ id, suspended: 1 }]);
+    await admin.close();
+    expect((await ws.cli(['run', ws.write('m2.csv', `${head}\njdoe,Passw0rd!,Jane,Doe,jdoe@example.edu,S1001,York\n`)])).code).toBe(0);
+    expect(ws.sandbox.users.byId(id)).toMatchObject({ city: 'York', suspended: true });
+    const r = await ws.cli(['run', ws.write('m3.csv', `${head},suspended\njdoe,Passw0rd!,Jane,Doe,jdoe@example.edu,S1001,York,0\n`)]);
+    expect(r.code).toBe(0);
+    expect(ws.sandbox.users.byId(id)).toMatchObject({ city: 'York', suspended: false });
   });
 });
 

@@ -54,6 +54,8 @@ describe('the SIS guide examples', () => {
       record: {
         key: 'testPerson1',
         fields: { username: 'aanderson_test', password: 'changeme', firstname: 'Alpha', lastname: 'Anderson', idnumber: 'testPerson1' },
+        // No AVAILABLE_IND column: the snapshot default, available.
+        available: true,
       },
     });
     expect(records(items).map((r) => r.fields.username)).toEqual(['aanderson_test', 'bbrown_test', 'gcarlin_test']);
@@ -65,6 +67,7 @@ describe('the SIS guide examples', () => {
       {
         key: 'testPerson1',
         fields: { username: 'aanderson_test', password: 'changeme', firstname: 'Alpha', lastname: 'Anderson', email: 'aanderson@test.com', idnumber: 'testPerson1' },
+        available: true,
       },
     ]);
   });
@@ -226,7 +229,7 @@ describe('SIS aliases and case-insensitivity', () => {
 
   test('empty cells are absent, never ""; values trimmed; username lower-cased', async () => {
     const [item] = await readAll(file('EXTERNAL_PERSON_KEY|USER_ID|EMAIL|AVAILABLE_IND|ROW_STATUS\n k |  ABC  |   ||\n'));
-    expect(item.record).toEqual({ key: 'k', fields: { username: 'abc', idnumber: 'k' } });
+    expect(item.record).toEqual({ key: 'k', fields: { username: 'abc', idnumber: 'k' }, available: true });
   });
 
   test('AVAILABLE_IND accepts Y/N/yes/no/true/false/1/0 in any case', async () => {

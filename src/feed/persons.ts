@@ -112,8 +112,11 @@ export function personRowMapper(header: HeaderAnalysis, columns: readonly string
             break;
         }
       }
-      // The SIS key lives in Moodle's idnumber.
-      if (sis) fields.idnumber = key;
+      // The SIS key lives in Moodle's idnumber; a missing AVAILABLE_IND means available (the snapshot default).
+      if (sis) {
+        fields.idnumber = key;
+        record.available ??= true;
+      }
       return { record };
     },
   };

@@ -5,3 +5,35 @@ export { MoodleError, TransientError, ProtocolError, isTransient } from './error
 export type { TransientReason } from './errors.js';
 export { PERSON_FUNCTIONS, getSiteInfo, createUsers, updateUsers, deleteUsers, getUsersByField, getUsers } from './users.js';
 export type * from './types.js';
+export {
+  COURSE_FUNCTIONS,
+  categoryLeaves,
+  courseLeaves,
+  createCategories,
+  getCategories,
+  updateCategories,
+  createCourses,
+  updateCourses,
+  getCoursesByField,
+  deleteCourses,
+  duplicateCourse,
+} from './courses.js';
+export {
+  ENROL_FUNCTIONS,
+  enrolmentLeaves,
+  getCourseEnrolmentMethods,
+  enrolUsers,
+  unenrolUsers,
+  getEnrolledUsers,
+  getUsersCourses,
+} from './enrol.js';
+export {
+  GROUP_FUNCTIONS,
+  groupLeaves,
+  groupMemberLeaves,
+  createGroups,
+  getCourseGroups,
+  addGroupMembers,
+  deleteGroupMembers,
+  getGroupMembers,
+} from './groups.js';

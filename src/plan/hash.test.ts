@@ -26,8 +26,9 @@ describe('personContentHash', () => {
     expect(personContentHash({ ...base, customfields: { program: 'ENG', year: '3' } }, 'create-only')).not.toBe(h);
     expect(personContentHash({ ...base, customfields: undefined }, 'create-only')).not.toBe(h);
     expect(personContentHash({ ...base, available: false }, 'create-only')).not.toBe(h);
-    // Absent AVAILABLE_IND means available.
-    expect(personContentHash({ ...base, available: true }, 'create-only')).toBe(h);
+    // Unsaid availability is not "available": saying it later (suspended=0 after no column) must be sent.
+    expect(personContentHash({ ...base, available: true }, 'create-only')).not.toBe(h);
+    expect(personContentHash({ ...base, available: true }, 'create-only')).toBe(personContentHash({ ...base, available: true }, 'create-only'));
   });
 
   it('covers the password only with passwords: always', () => {

@@ -19,11 +19,12 @@ function part(name: string, value: string): string {
 /**
  * Content hash of what mdlsync sends to Moodle for a person: fields, custom fields and availability. The
  * password counts only when it is sent on update (passwords: always); command, row status, data source and
- * Moodle id are routing, not content. A missing AVAILABLE_IND means available, so it hashes like Y.
+ * Moodle id are routing, not content. (SIS rows always carry availability: a missing AVAILABLE_IND reads as Y.)
  */
 export function personContentHash(record: PersonRecord, passwords: 'create-only' | 'always'): string {
   const fields = record.fields;
-  let canonical = HASH_VERSION + (record.available === false ? '|N|' : '|Y|');
+  // Unsaid availability (a Moodle-dialect file without `suspended`) differs from Y: saying it later must be sent.
+  let canonical = HASH_VERSION + (record.available === undefined ? '|-|' : record.available ? '|Y|' : '|N|');
   for (const name of SORTED_FIELDS) {
     const value = fields[name];
     if (value === undefined || (name === 'password' && passwords !== 'always')) continue;

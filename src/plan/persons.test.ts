@@ -7,8 +7,9 @@ import type { LedgerLink } from '../ledger/types.js';
 // ── helpers ─────────────────────────────────────────────────────────────────────────────────────────────────
 const TS = '2026-01-01T00:00:00.000Z';
 
+/** A SIS-dialect record as the feed makes it: the key in idnumber, availability Y unless the row says N. */
 function person(key: string, username: string, first: string, last: string, extra: Partial<PersonRecord> = {}): PersonRecord {
-  return { key, fields: { username, password: 'changeme', firstname: first, lastname: last, idnumber: key }, ...extra };
+  return { key, fields: { username, password: 'changeme', firstname: first, lastname: last, idnumber: key }, available: true, ...extra };
 }
 
 const alpha = () => person('testPerson1', 'aanderson_test', 'Alpha', 'Anderson');
@@ -180,13 +181,16 @@ describe('store: enabled rows', () => {
   });
 
   it('not linked but found in Moodle → adopt, saying how it was found', () => {
-    expect(one(alpha(), { match: { id: 55, suspended: false, via: 'idnumber' } })).toMatchObject({
+    const adopted = one({ ...alpha(), available: undefined }, { match: { id: 55, suspended: false, via: 'idnumber' } });
+    expect(adopted).toMatchObject({
       kind: 'adopt',
       moodleId: 55,
       status: 'active',
-      suspended: false,
       reason: 'found in Moodle by idnumber (user 55): adopt',
     });
+    // The row says nothing about availability (no AVAILABLE_IND / suspended column): the account's state is kept.
+    expect(adopted.suspended).toBeUndefined();
+    expect(one(alpha(), { match: { id: 55, suspended: true, via: 'idnumber' } }).suspended).toBe(false);
     expect(one({ ...alpha(), moodleId: 77 }, { match: { id: 77, suspended: true, via: 'moodle-id' } })).toMatchObject({
       kind: 'adopt',
       moodleId: 77,

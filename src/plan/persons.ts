@@ -250,13 +250,15 @@ export class PersonPlanner {
         return { kind: 'unchanged', entity, key, line, dataSource, moodleId: link.moodleId, reason: 'same content' };
       }
     }
-    const suspended = r.available === false;
+    // Availability only when the row says it (SIS rows always do: AVAILABLE_IND defaults to Y); otherwise the
+    // account's suspended state is left as it is, as Moodle's own upload tool does for a missing column.
+    const suspended = r.available === undefined ? undefined : !r.available;
     const hasPassword = r.fields.password !== undefined;
     const sendPassword = hasPassword && o.passwords === 'always';
     if (link) {
       if (link.status === 'disabled') {
         const reason = suspended ? 're-enable: back in the file (stays unavailable: AVAILABLE_IND=N)' : 're-enable: back in the file';
-        return { kind: 'enable', entity, key, line, dataSource, moodleId: link.moodleId, record: r, suspended, sendPassword, hash, status: 'active', reason };
+        return { kind: 'enable', entity, key, line, dataSource, moodleId: link.moodleId, record: r, suspended: suspended ?? false, sendPassword, hash, status: 'active', reason };
       }
       const reason =
         link.hash !== hash
@@ -276,7 +278,7 @@ export class PersonPlanner {
     const missing = this.missingForCreate(r);
     if (missing.length) return this.failMissing(r, line, ctx, missing);
     const reason = suspended ? 'new person (unavailable: AVAILABLE_IND=N)' : 'new person';
-    return { kind: 'create', entity, key, line, dataSource, record: r, suspended, sendPassword: hasPassword, hash, status: 'active', reason };
+    return { kind: 'create', entity, key, line, dataSource, record: r, suspended: suspended ?? false, sendPassword: hasPassword, hash, status: 'active', reason };
   }
 
   /** Row op store with ROW_STATUS disabled or deleted: disable (a store never hard-deletes). */

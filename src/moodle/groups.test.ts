@@ -1,0 +1,145 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { describe, expect, it } from '@jest/globals';
+import { encodeForm } from './encode.js';
+import { MoodleError, ProtocolError, isMoodleErrorBody } from './errors.js';
+import {
+  GROUP_FUNCTIONS,
+  addGroupMembers,
+  createGroups,
+  deleteGroupMembers,
+  getCourseGroups,
+  getGroupMembers,
+  groupLeaves,
+  groupMemberLeaves,
+} from './groups.js';
+import type { MoodleCaller } from './types.js';
+
+/* ---- recorded contract cases, replayed through the real encoder ---- */
+
+interface ContractCase {
+  function: string;
+  params: { encoded: string; object: Record<string, unknown> };
+  response: unknown;
+}
+const CONTRACT_DIR = new URL('../../../shared/moodle-contract/', import.meta.url);
+const contract = (name: string): ContractCase => JSON.parse(readFileSync(new URL(`${name}.json`, CONTRACT_DIR), 'utf8')) as ContractCase;
+/** Every recorded case (file name without .json) of one of `functions`. */
+const recordedCasesOf = (functions: string[]): string[] =>
+  readdirSync(CONTRACT_DIR)
+    .filter((f) => /^\d+_.*\.json$/.test(f))
+    .map((f) => f.slice(0, -5))
+    .filter((name) => functions.includes(contract(name).function));
+
+/** Encodes like MoodleClient (token TOKEN, as recorded) and answers the recorded reply, errors thrown as MoodleClient does. */
+function replay(rec: ContractCase): MoodleCaller & { bodies: string[] } {
+  const bodies: string[] = [];
+  return {
+    bodies,
+    call: <T>(fn: string, params: Record<string, unknown>) => {
+      bodies.push(encodeForm('TOKEN', fn, params));
+      if (isMoodleErrorBody(rec.response)) return Promise.reject(new MoodleError(fn, rec.response));
+      return Promise.resolve(structuredClone(rec.response) as T);
+    },
+  };
+}
+
+type O = Record<string, unknown>;
+type Case = [name: string, invoke: (c: MoodleCaller, o: O) => Promise<unknown>, expected: (response: unknown) => unknown];
+const same = (r: unknown): unknown => r;
+const nothing = (): unknown => undefined;
+
+const CASES: Case[] = [
+  ['96_create_group', (c, o) => createGroups(c, o.groups as never), same],
+  ['97_create_group_duplicate_name', (c, o) => createGroups(c, o.groups as never), same],
+  ['98_create_group_duplicate_idnumber', (c, o) => createGroups(c, o.groups as never), same],
+  ['99_add_group_member', (c, o) => addGroupMembers(c, o.members as never), nothing],
+  ['100_add_group_member_not_enrolled', (c, o) => addGroupMembers(c, o.members as never), nothing],
+  ['101_add_group_members_batch_second_invalid', (c, o) => addGroupMembers(c, o.members as never), nothing],
+  ['102_get_group_members', (c, o) => getGroupMembers(c, o.groupids as never), same],
+  ['103_get_course_groups', (c, o) => getCourseGroups(c, o.courseid as number), same],
+  ['104_delete_group_members', (c, o) => deleteGroupMembers(c, o.members as never), nothing],
+];
+
+describe('group wrappers against the recorded contract', () => {
+  it('cover every recorded case of GROUP_FUNCTIONS', () => {
+    expect(CASES.map(([name]) => name).sort()).toEqual(recordedCasesOf(GROUP_FUNCTIONS).sort());
+  });
+
+  it.each(CASES)('%s: same request body byte for byte, recorded reply understood', async (name, invoke, expected) => {
+    const rec = contract(name);
+    const c = replay(rec);
+    const run = invoke(c, structuredClone(rec.params.object));
+    if (isMoodleErrorBody(rec.response)) {
+      await expect(run).rejects.toBeInstanceOf(MoodleError);
+      await expect(run).rejects.toMatchObject({ wsfunction: rec.function, errorcode: rec.response.errorcode });
+    } else {
+      await expect(run).resolves.toEqual(expected(rec.response));
+    }
+    expect(c.bodies).toEqual([rec.params.encoded]);
+  });
+
+  it('per-record leaf counters add up to the recorded bodies (minus the 3 control pairs)', () => {
+    for (const name of ['96_create_group', '97_create_group_duplicate_name']) {
+      const rec = contract(name);
+      const leaves = (rec.params.object.groups as never[]).reduce((n, r) => n + groupLeaves(r), 0);
+      expect(leaves).toBe(rec.params.encoded.split('&').length - 3);
+    }
+    const rec = contract('101_add_group_members_batch_second_invalid');
+    const leaves = (rec.params.object.members as never[]).reduce((n, r) => n + groupMemberLeaves(r), 0);
+    expect(leaves).toBe(rec.params.encoded.split('&').length - 3);
+  });
+});
+
+/* ---- behaviour beyond the recordings ---- */
+
+function caller(...replies: unknown[]): MoodleCaller & { calls: [string, Record<string, unknown>][] } {
+  const calls: [string, Record<string, unknown>][] = [];
+  return {
+    calls,
+    call: <T>(fn: string, params: Record<string, unknown>) => {
+      calls.push([fn, params]);
+      return Promise.resolve(replies.shift() as T);
+    },
+  };
+}
+
+describe('group wrappers', () => {
+  it('createGroups throws ProtocolError when Moodle answers with fewer groups than were sent', async () => {
+    const groups = [
+      { courseid: 6, name: 'A', description: '' },
+      { courseid: 6, name: 'B', description: '' },
+    ];
+    await expect(createGroups(caller([{ id: 1 }]), groups)).rejects.toThrow(ProtocolError);
+    await expect(createGroups(caller(null), groups)).rejects.toThrow(/core_group_create_groups: sent 2 groups, Moodle answered with no list/);
+  });
+
+  it('sends an empty description (a required key) and participation as 1/0', async () => {
+    const c = caller([{ id: 4 }]);
+    await createGroups(c, [{ courseid: 6, name: 'A', description: '', participation: false }]);
+    expect(decodeURIComponent(encodeForm('T', ...c.calls[0]).split('json&')[1])).toBe(
+      'groups[0][courseid]=6&groups[0][name]=A&groups[0][description]=&groups[0][participation]=0',
+    );
+  });
+
+  it('list calls make no request for an empty list; null replies read as []', async () => {
+    const c = caller(null);
+    await expect(createGroups(c, [])).resolves.toEqual([]);
+    await addGroupMembers(c, []);
+    await deleteGroupMembers(c, []);
+    await expect(getGroupMembers(c, [])).resolves.toEqual([]);
+    expect(c.calls).toEqual([]);
+    await expect(getCourseGroups(c, 6)).resolves.toEqual([]);
+  });
+
+  it('GROUP_FUNCTIONS names every wrapped function', () => {
+    expect([...GROUP_FUNCTIONS].sort()).toEqual(
+      [
+        'core_group_add_group_members',
+        'core_group_create_groups',
+        'core_group_delete_group_members',
+        'core_group_get_course_groups',
+        'core_group_get_group_members',
+      ].sort(),
+    );
+  });
+});
