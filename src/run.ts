@@ -3,12 +3,13 @@
  * and `schedule` (DESIGN §4). Returns the summary; the caller turns summary.exitCode into the process exit code.
  */
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import type winston from 'winston';
 import { applyPlan, lookupChunk, resolvePersons, DEFAULT_APPLY_OPTIONS } from './apply/index.js';
 import type { ApplyOptions, Outcome } from './apply/types.js';
 import { ConfigError, requireMoodle, type Config } from './config/index.js';
 import { FeedFileError, openFeed, readRawRecords, type EntityType, type Feed, type FeedEncoding, type FeedItem, type PersonRecord } from './feed/index.js';
-import { SqliteLedger } from './ledger/index.js';
+import { SqliteLedger, type LockOwner } from './ledger/index.js';
 import type { LedgerLink, LedgerStore } from './ledger/types.js';
 import { MoodleClient, MoodleError, getSiteInfo, PERSON_FUNCTIONS } from './moodle/index.js';
 import { PersonPlanner, defaultPlanOptions, type RowContext } from './plan/index.js';
@@ -39,6 +40,8 @@ export interface RunRequest {
   full?: boolean;
   delimiter?: string;
   encoding?: FeedEncoding;
+  /** Seconds to wait for another run holding the ledger's writer lock (default 0: refuse at once). */
+  wait?: number;
 }
 
 export interface RunDeps {
@@ -122,6 +125,15 @@ export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummar
       return await finish('aborted', EXIT.refused, `Nothing was written: ${preflight.message}`);
     }
     ledger = SqliteLedger.open(config.ledger);
+    if (!dryRun) {
+      const held = await takeWriterLock(ledger, runId, req.wait ?? 0, config.lockStaleSeconds * 1000);
+      if (held) {
+        summary.error = { code: 'locked', message: held };
+        ledger.close();
+        ledger = null;
+        return await finish('aborted', EXIT.refused, `Nothing was written: ${held}.`);
+      }
+    }
     // A dry run streams its plan to plan.csv instead of holding every action.
     const planCsv = dryRun ? openPlanCsv(reportDir) : null;
     const lookupSize = lookupChunk(config.moodle.maxInputVars);
@@ -171,9 +183,43 @@ export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummar
     ledger.finishRun(runId, result.status, { planned: result.planned, outcomes: result.outcomes, exitCode: result.exitCode });
     return result;
   } finally {
-    ledger?.close();
+    if (ledger) {
+      releaseWriterLock(ledger, runId);
+      ledger.close();
+    }
     await client.close();
   }
+}
+
+const lockOwners = new Map<string, { owner: LockOwner; timer: NodeJS.Timeout }>();
+
+/**
+ * One writer per ledger: waits up to `waitSeconds` for another run, then gives up with a sentence naming it.
+ * While held, a heartbeat keeps it fresh; a holder that died is taken over once its heartbeat is staleMs old.
+ */
+async function takeWriterLock(ledger: SqliteLedger, runId: string, waitSeconds: number, staleMs: number): Promise<string | null> {
+  const owner: LockOwner = { id: `${hostname()}:${process.pid}:${runId}`, pid: process.pid, host: hostname(), runId };
+  const deadline = Date.now() + waitSeconds * 1000;
+  for (;;) {
+    const holder = ledger.acquireLock(owner, staleMs);
+    if (!holder) break;
+    if (Date.now() >= deadline) {
+      return `the ledger ${ledger.path} is in use by another mdlsync run (pid ${holder.pid} on ${holder.host}${holder.runId ? `, run ${holder.runId}` : ''}, since ${holder.acquiredAt}): wait for it to finish, or pass --wait SECONDS`;
+    }
+    await new Promise((r) => setTimeout(r, Math.min(500, Math.max(0, deadline - Date.now()))));
+  }
+  const timer = setInterval(() => ledger.heartbeatLock(owner), Math.max(1000, Math.floor(staleMs / 3)));
+  timer.unref();
+  lockOwners.set(runId, { owner, timer });
+  return null;
+}
+
+function releaseWriterLock(ledger: SqliteLedger, runId: string): void {
+  const held = lockOwners.get(runId);
+  if (!held) return;
+  clearInterval(held.timer);
+  lockOwners.delete(runId);
+  ledger.releaseLock(held.owner);
 }
 
 function elapsed(since: Date): string {

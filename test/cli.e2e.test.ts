@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { SqliteLedger } from '../src/ledger/index.js';
 import { MoodleClient, getSiteInfo } from '../src/moodle/index.js';
 import { CLI, SIS_HEADER, persons, runCli, sisFile, workspace, type Workspace } from './helpers.js';
 
@@ -48,6 +49,31 @@ describe('ledger show', () => {
     expect(links.stdout).toMatch(/persons\tP0001\t\d+\tHR\tactive/);
     const runs = await ws.cli(['ledger', 'show', '--runs']);
     expect(runs.stdout).toMatch(/ok +persons store/);
+  });
+});
+
+describe('writer lock', () => {
+  test('a run while another holds the ledger exits 3 naming it; with --wait it goes ahead once the lock is free', async () => {
+    ws = await workspace();
+    const file = ws.write('a.txt', sisFile(SIS_HEADER, persons(2)));
+    const other = SqliteLedger.open(join(ws.dir, '.mdlsync', 'ledger.db'));
+    const owner = { id: 'elsewhere:4242:RUN-X', pid: 4242, host: 'elsewhere', runId: 'RUN-X' };
+    try {
+      expect(other.acquireLock(owner, 60_000)).toBeNull();
+      const refused = await ws.cli(['run', file]);
+      expect(refused.code).toBe(3);
+      expect(refused.stdout).toMatch(/in use by another mdlsync run \(pid 4242 on elsewhere, run RUN-X/);
+      expect(ws.sandbox.stats.writeCalls).toBe(0);
+      // A dry run only reads: it does not need the lock.
+      expect((await ws.cli(['plan', file])).code).toBe(0);
+      setTimeout(() => other.releaseLock(owner), 1000);
+      const waited = await ws.cli(['run', file, '--wait', '10']);
+      expect(waited.code).toBe(0);
+      expect(ws.sandbox.users.byUsername('puser0002')).toBeDefined();
+      expect(other.acquireLock(owner, 60_000)).toBeNull(); // released by the run that finished
+    } finally {
+      other.close();
+    }
   });
 });
 

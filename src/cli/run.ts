@@ -29,6 +29,7 @@ interface RunFlags {
   sandbox?: string | boolean;
   quiet?: boolean;
   logLevel?: string;
+  wait?: number;
 }
 
 function addRunOptions(cmd: Command): Command {
@@ -47,6 +48,7 @@ function addRunOptions(cmd: Command): Command {
     .option('--url <url>', 'Moodle site URL (overrides config and MDLSYNC_URL)')
     .option('--delimiter <char>', 'field delimiter (detected when omitted)')
     .addOption(new Option('--encoding <enc>', 'input encoding').choices(['utf8', 'latin1', 'windows-1252']))
+    .option('--wait <seconds>', 'wait this long for another run holding the ledger (default: refuse at once)', positiveInt)
     .option('--sandbox [stateFile]', 'run against the built-in sandbox Moodle (state in .mdlsync/sandbox.db unless given)')
     .option('-q, --quiet', 'no progress or log lines on the console')
     .addOption(new Option('--log-level <level>').choices(['error', 'warn', 'info', 'debug']));
@@ -86,6 +88,7 @@ async function execute(files: string[], flags: RunFlags, cmd: Command, dryRun: b
           full: flags.full,
           delimiter: flags.delimiter,
           encoding: flags.encoding,
+          wait: flags.wait,
         },
         { config, logger, progress },
       );

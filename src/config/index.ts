@@ -53,6 +53,8 @@ export const configSchema = z
     persons: personsSchema.default(() => personsSchema.parse({})),
     guard: guardSchema.default(() => guardSchema.parse({})),
     logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+    /** A writer lock whose holder has not sent a heartbeat for this long is taken over (its process died). */
+    lockStaleSeconds: z.number().int().min(5).default(120),
   })
   .strict();
 

@@ -46,6 +46,21 @@ export const LEDGER_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX runs_started ON runs (started_at);
     `,
   },
+  {
+    version: 2,
+    name: 'writer lock',
+    sql: `
+      CREATE TABLE locks (
+        name         TEXT PRIMARY KEY,
+        owner        TEXT NOT NULL,
+        pid          INTEGER NOT NULL,
+        host         TEXT NOT NULL,
+        run_id       TEXT,
+        acquired_at  TEXT NOT NULL,
+        heartbeat_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

@@ -269,3 +269,39 @@ describe('performance', () => {
     for (const t of [tInsert, tUpdate, tGet, tSeen, tStream]) expect(t).toBeLessThan(3000);
   });
 });
+
+describe('writer lock', () => {
+  const a = { id: 'host-a:1:run1', pid: 1, host: 'host-a', runId: 'run1' };
+  const b = { id: 'host-b:2:run2', pid: 2, host: 'host-b', runId: 'run2' };
+
+  it('one holder at a time across connections; the holder is named; release frees it', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'mdlsync-lock-')), 'ledger.db');
+    const one = SqliteLedger.open(path);
+    const two = SqliteLedger.open(path);
+    try {
+      expect(one.acquireLock(a, 60_000)).toBeNull();
+      expect(one.acquireLock(a, 60_000)).toBeNull(); // re-entrant for its owner
+      expect(two.acquireLock(b, 60_000)).toMatchObject({ pid: 1, host: 'host-a', runId: 'run1' });
+      one.releaseLock(a);
+      expect(two.acquireLock(b, 60_000)).toBeNull();
+      expect(one.heartbeatLock(a)).toBe(false);
+      expect(two.heartbeatLock(b)).toBe(true);
+    } finally {
+      one.close();
+      two.close();
+    }
+  });
+
+  it('a holder whose heartbeat is older than the stale limit is taken over', async () => {
+    const ledger = SqliteLedger.open(':memory:');
+    try {
+      expect(ledger.acquireLock(a, 50)).toBeNull();
+      expect(ledger.acquireLock(b, 50)).not.toBeNull();
+      await new Promise((r) => setTimeout(r, 80));
+      expect(ledger.acquireLock(b, 50)).toBeNull();
+      expect(ledger.heartbeatLock(a)).toBe(false);
+    } finally {
+      ledger.close();
+    }
+  });
+});

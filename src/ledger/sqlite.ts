@@ -46,6 +46,38 @@ function toLink(r: LinkRow): LedgerLink {
   };
 }
 
+export const WRITER_LOCK = 'writer';
+
+/** Who runs: a unique id per process and run, with what a person needs to find it. */
+export interface LockOwner {
+  id: string;
+  pid: number;
+  host: string;
+  runId?: string;
+}
+
+export interface LockHolder {
+  pid: number;
+  host: string;
+  runId: string | null;
+  acquiredAt: string;
+  heartbeatAt: string;
+}
+
+interface LockRow {
+  name: string;
+  owner: string;
+  pid: number;
+  host: string;
+  run_id: string | null;
+  acquired_at: string;
+  heartbeat_at: number;
+}
+
+function toHolder(r: LockRow): LockHolder {
+  return { pid: r.pid, host: r.host, runId: r.run_id, acquiredAt: r.acquired_at, heartbeatAt: new Date(r.heartbeat_at).toISOString() };
+}
+
 function toRun(r: RunRow): RunRecord {
   return {
     id: r.id,
@@ -287,6 +319,35 @@ export class SqliteLedger implements LedgerStore {
     return (this.stmt('SELECT * FROM runs ORDER BY started_at DESC, id DESC LIMIT ?').all(Math.max(0, Math.floor(limit))) as RunRow[]).map(
       toRun,
     );
+  }
+
+  /**
+   * One writer per ledger across processes (manual runs, watch, schedule): takes the named lock when it is free,
+   * already ours, or stale (no heartbeat for staleMs: its process died). Inside an IMMEDIATE transaction, so two
+   * processes cannot both take it. Returns the holder when someone else has it.
+   */
+  acquireLock(owner: LockOwner, staleMs: number, name = WRITER_LOCK): LockHolder | null {
+    const now = Date.now();
+    const take = this.db.transaction((): LockHolder | null => {
+      const row = this.stmt('SELECT * FROM locks WHERE name = ?').get(name) as LockRow | undefined;
+      if (row && row.owner !== owner.id && now - row.heartbeat_at <= staleMs) return toHolder(row);
+      this.stmt(
+        `INSERT INTO locks (name, owner, pid, host, run_id, acquired_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, pid = excluded.pid, host = excluded.host,
+           run_id = excluded.run_id, acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at`,
+      ).run(name, owner.id, owner.pid, owner.host, owner.runId ?? null, new Date(now).toISOString(), now);
+      return null;
+    });
+    return take.immediate();
+  }
+
+  /** Keeps a held lock fresh; false when it was taken over (the holder looked dead). */
+  heartbeatLock(owner: LockOwner, name = WRITER_LOCK): boolean {
+    return this.stmt('UPDATE locks SET heartbeat_at = ? WHERE name = ? AND owner = ?').run(Date.now(), name, owner.id).changes === 1;
+  }
+
+  releaseLock(owner: LockOwner, name = WRITER_LOCK): void {
+    this.stmt('DELETE FROM locks WHERE name = ? AND owner = ?').run(name, owner.id);
   }
 
   /** PRAGMA user_version: the latest migration applied (for `doctor`). */
