@@ -292,6 +292,19 @@ describe('writer lock', () => {
     }
   });
 
+  it('a holder on this host whose process is gone (kill -9) is taken over at once', () => {
+    const ledger = SqliteLedger.open(':memory:');
+    try {
+      const gone = { id: 'here:dead', pid: 2 ** 22 + 12345, host: 'here' };
+      const alive = { id: 'here:me', pid: process.pid, host: 'here' };
+      expect(ledger.acquireLock(gone, 60_000)).toBeNull();
+      expect(ledger.acquireLock(alive, 60_000)).toBeNull();
+      expect(ledger.acquireLock({ ...gone, id: 'here:dead2' }, 60_000)).toMatchObject({ pid: process.pid });
+    } finally {
+      ledger.close();
+    }
+  });
+
   it('a holder whose heartbeat is older than the stale limit is taken over', async () => {
     const ledger = SqliteLedger.open(':memory:');
     try {

@@ -46,6 +46,16 @@ function toLink(r: LinkRow): LedgerLink {
   };
 }
 
+/** Whether a process of this host still runs (signal 0 only checks; EPERM means it runs as someone else). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export const WRITER_LOCK = 'writer';
 
 /** Who runs: a unique id per process and run, with what a person needs to find it. */
@@ -323,14 +333,16 @@ export class SqliteLedger implements LedgerStore {
 
   /**
    * One writer per ledger across processes (manual runs, watch, schedule): takes the named lock when it is free,
-   * already ours, or stale (no heartbeat for staleMs: its process died). Inside an IMMEDIATE transaction, so two
-   * processes cannot both take it. Returns the holder when someone else has it.
+   * already ours, or stale: its process is gone (same host, pid not running — a kill -9) or it sent no heartbeat for
+   * staleMs (another host). Inside an IMMEDIATE transaction, so two processes cannot both take it. Returns the holder
+   * when someone else has it.
    */
   acquireLock(owner: LockOwner, staleMs: number, name = WRITER_LOCK): LockHolder | null {
     const now = Date.now();
     const take = this.db.transaction((): LockHolder | null => {
       const row = this.stmt('SELECT * FROM locks WHERE name = ?').get(name) as LockRow | undefined;
-      if (row && row.owner !== owner.id && now - row.heartbeat_at <= staleMs) return toHolder(row);
+      const dead = row !== undefined && row.host === owner.host && !processAlive(row.pid);
+      if (row && row.owner !== owner.id && now - row.heartbeat_at <= staleMs && !dead) return toHolder(row);
       this.stmt(
         `INSERT INTO locks (name, owner, pid, host, run_id, acquired_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, pid = excluded.pid, host = excluded.host,
