@@ -53,7 +53,10 @@ describe('open and migrations', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('user_version', { simple: true })).toBe(LEDGER_SCHEMA_VERSION);
     const rows = db.prepare('SELECT version, name FROM schema_migrations').all();
-    expect(rows).toEqual([{ version: 1, name: 'links and runs' }]);
+    expect(rows).toEqual([
+      { version: 1, name: 'links and runs' },
+      { version: 2, name: 'writer lock' },
+    ]);
     const idx = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'links' AND name NOT LIKE 'sqlite_%' ORDER BY name").all();
     expect(idx).toEqual([{ name: 'links_moodle_id' }, { name: 'links_scope' }]);
     db.close();
@@ -61,11 +64,13 @@ describe('open and migrations', () => {
 
   it('migrate() applies only the missing versions and refuses a newer ledger', () => {
     const db = new Database(':memory:');
-    expect(migrate(db)).toEqual([1]);
+    expect(migrate(db, LEDGER_MIGRATIONS.slice(0, 1))).toEqual([1]);
+    expect(migrate(db)).toEqual([2]);
     expect(migrate(db)).toEqual([]);
-    const extra: Migration[] = [...LEDGER_MIGRATIONS, { version: 2, name: 'later table', sql: 'CREATE TABLE later (x)' }];
-    expect(migrate(db, extra)).toEqual([2]);
-    expect(db.prepare('SELECT count(*) AS n FROM schema_migrations').get()).toEqual({ n: 2 });
+    const next = LEDGER_MIGRATIONS.length + 1;
+    const extra: Migration[] = [...LEDGER_MIGRATIONS, { version: next, name: 'later table', sql: 'CREATE TABLE later (x)' }];
+    expect(migrate(db, extra)).toEqual([next]);
+    expect(db.prepare('SELECT count(*) AS n FROM schema_migrations').get()).toEqual({ n: next });
     expect(() => migrate(db)).toThrow(/newer than this mdlsync knows/);
     expect(() => migrate(db, [{ version: 2, name: 'gap', sql: '' }])).toThrow(/expected 1/);
     db.close();

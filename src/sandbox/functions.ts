@@ -29,6 +29,7 @@ import {
 } from './params.js';
 import { COUNTRIES, INTERNAL_AUTHS, passwordPolicyErrors, phpStringIncrement, validateEmail } from './moodlelib.js';
 import { UniqueViolation, UserRow, UserStore } from './store.js';
+import { COURSE_FUNCTIONS } from './courses.js';
 
 export const MOODLE_VERSION = '2024100705.01';
 export const MOODLE_RELEASE = '4.5.5+ (Build: 20250613)';
@@ -143,7 +144,7 @@ const updateUserFields = single({
   preferences: preferencesParam,
 });
 
-const warningsDesc = multiple(
+export const warningsDesc = multiple(
   single({
     item: value('text', VALUE_OPTIONAL),
     itemid: value('int', VALUE_OPTIONAL),
@@ -154,7 +155,7 @@ const warningsDesc = multiple(
 );
 
 /** core_user_external::user_description() as of 4.5 (key order is the JSON and XML order). */
-const userDescription = single({
+export const userDescription = single({
   id: value('int'),
   username: value('username', VALUE_OPTIONAL),
   firstname: value('notags', VALUE_OPTIONAL),
@@ -434,6 +435,7 @@ export function deleteUserRecord(store: UserStore, user: UserRow): boolean {
     preferences: '{}',
     interests: '[]',
   });
+  store.courses.purgeUser(user.id);
   return true;
 }
 
@@ -654,6 +656,7 @@ export const FUNCTIONS: WsFunction[] = [
     write: false,
     run: getUsers,
   },
+  ...COURSE_FUNCTIONS,
 ];
 
 /**
@@ -661,19 +664,13 @@ export const FUNCTIONS: WsFunction[] = [
  * (not in the token's service), as on a real site whose service lacks it; any other name is an unknown function.
  */
 export const OTHER_MOODLE_FUNCTIONS = [
-  'core_course_create_courses', 'core_course_update_courses', 'core_course_delete_courses', 'core_course_get_courses',
-  'core_course_get_courses_by_field', 'core_course_create_categories', 'core_course_get_categories',
-  'core_course_update_categories', 'core_course_delete_categories', 'core_course_duplicate_course',
-  'core_course_import_course', 'core_course_search_courses', 'core_course_get_contents',
-  'enrol_manual_enrol_users', 'enrol_manual_unenrol_users', 'core_enrol_get_enrolled_users',
-  'core_enrol_get_users_courses', 'core_enrol_get_course_enrolment_methods', 'core_cohort_create_cohorts',
-  'core_cohort_update_cohorts', 'core_cohort_delete_cohorts', 'core_cohort_search_cohorts', 'core_cohort_get_cohorts',
-  'core_cohort_add_cohort_members', 'core_cohort_delete_cohort_members', 'core_cohort_get_cohort_members',
-  'core_group_create_groups', 'core_group_get_course_groups', 'core_group_add_group_members',
-  'core_group_delete_group_members', 'core_group_get_group_members', 'core_group_delete_groups',
-  'core_group_get_groups', 'core_role_assign_roles', 'core_role_unassign_roles', 'gradereport_user_get_grade_items',
-  'core_completion_get_course_completion_status', 'core_user_update_picture', 'core_files_upload',
-  'core_user_get_course_user_profiles', 'core_user_update_user_preferences', 'core_user_get_user_preferences',
-  'core_user_add_user_device', 'core_user_view_user_list', 'core_user_view_user_profile',
-  'core_user_search_identity',
+  'core_course_get_courses', 'core_course_delete_categories', 'core_course_import_course',
+  'core_course_search_courses', 'core_course_get_contents', 'core_cohort_create_cohorts',
+  'core_cohort_update_cohorts', 'core_cohort_delete_cohorts', 'core_cohort_search_cohorts',
+  'core_cohort_get_cohorts', 'core_cohort_add_cohort_members', 'core_cohort_delete_cohort_members',
+  'core_cohort_get_cohort_members', 'core_group_delete_groups', 'core_group_get_groups', 'core_role_assign_roles',
+  'core_role_unassign_roles', 'gradereport_user_get_grade_items', 'core_completion_get_course_completion_status',
+  'core_user_update_picture', 'core_files_upload', 'core_user_get_course_user_profiles',
+  'core_user_update_user_preferences', 'core_user_get_user_preferences', 'core_user_add_user_device',
+  'core_user_view_user_list', 'core_user_view_user_profile', 'core_user_search_identity',
 ];

@@ -36,6 +36,8 @@ export interface ValueDesc {
   type: ParamType;
   required: Required;
   default?: unknown;
+  /** NULL_ALLOWED: a null return value is passed through as null. */
+  allowNull?: boolean;
 }
 export interface SingleDesc {
   kind: 'single';
@@ -284,6 +286,7 @@ function phpType(v: unknown): string {
 /** external_api::clean_returnvalue(): unknown keys dropped, scalars type-checked and converted. */
 export function cleanReturnValue(desc: Desc, response: unknown): unknown {
   if (desc.kind === 'value') {
+    if (desc.allowNull && response === null) return null;
     if (isContainer(response)) throw invalidResponse('Scalar type expected, array or object received.');
     const r = response as string | number | boolean;
     if (desc.type === 'bool' && (typeof r === 'boolean' || r === 0 || r === 1 || r === '0' || r === '1')) {

@@ -214,7 +214,7 @@ describe('protocol', () => {
     const info = (await call(sb, 'core_webservice_get_site_info')) as { functions: { name: string }[] };
     expect(info.functions.map((f) => f.name)).toEqual(['core_webservice_get_site_info', 'core_user_get_users_by_field']);
     expect(await call(sb, 'core_user_create_users', { users: [user('x')] })).toMatchObject({ errorcode: 'accessexception' });
-    await expect(startSandbox({ functions: ['core_course_create_courses'] })).rejects.toThrow(/does not implement/);
+    await expect(startSandbox({ functions: ['core_cohort_create_cohorts'] })).rejects.toThrow(/does not implement/);
   });
 
   test('a missing function name, a JSON body and scalar strictness', async () => {
@@ -349,5 +349,167 @@ describe('users', () => {
     expect(await call(sb, 'core_user_get_users_by_field', { field: 'id', values: ['abc'] })).toMatchObject({
       debuginfo: "The field 'id' value is invalid: abc(cleaned value: 0)",
     });
+  });
+});
+
+/** A category, a course in it and n users, for the course-side tests. */
+async function courseSetup(sb: SandboxHandle, usernames: string[]) {
+  const [cat] = (await call(sb, 'core_course_create_categories', { categories: [{ name: 'Cat', idnumber: 'CAT' }] })) as
+    { id: number }[];
+  const [course] = (await call(sb, 'core_course_create_courses', {
+    courses: [{ fullname: 'Course', shortname: 'C1', categoryid: cat.id, idnumber: 'C1-ID' }],
+  })) as { id: number }[];
+  const users = usernames.length === 0 ? [] :
+    (await call(sb, 'core_user_create_users', { users: usernames.map((n) => user(n)) })) as { id: number }[];
+  return { cat: cat.id, course: course.id, users: users.map((u) => u.id) };
+}
+
+describe('courses, enrolments and groups', () => {
+  test('the new tables survive a restart through the state file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mdlsync-sandbox-'));
+    try {
+      const file = join(dir, 'state.sqlite');
+      const a = await startSandbox({ stateFile: file });
+      const { cat, course, users } = await courseSetup(a, ['s1', 's2']);
+      expect(await call(a, 'enrol_manual_enrol_users', {
+        enrolments: [
+          { roleid: 5, userid: users[0], courseid: course },
+          { roleid: 3, userid: users[1], courseid: course, suspend: 1, timestart: 100, timeend: 200 },
+        ],
+      })).toBeNull();
+      const [g] = (await call(a, 'core_group_create_groups', {
+        groups: [{ courseid: course, name: 'G', description: '', idnumber: 'G1' }],
+      })) as { id: number }[];
+      expect(await call(a, 'core_group_add_group_members', { members: [{ groupid: g.id, userid: users[1] }] })).toBeNull();
+      await a.close();
+      const b = await startSandbox({ stateFile: file });
+      try {
+        expect(b.categories.list().find((c) => c.idnumber === 'CAT')).toMatchObject({ id: cat, name: 'Cat', depth: 1 });
+        expect(b.courses.byShortname('C1')).toMatchObject({ id: course, categoryid: cat, idnumber: 'C1-ID' });
+        expect(b.courses.byIdnumber('C1-ID')?.id).toBe(course);
+        expect(b.courses.list().map((c) => c.id)).toEqual([1, course]);
+        expect(b.enrolments.of(course)).toEqual([
+          { userid: users[0], status: 0, timestart: 0, timeend: 0, roles: [5] },
+          { userid: users[1], status: 1, timestart: 100, timeend: 200, roles: [3] },
+        ]);
+        expect(b.groups.of(course)).toEqual([{
+          id: g.id, courseid: course, name: 'G', idnumber: 'G1', description: '', visibility: 0, participation: true,
+          members: [users[1]],
+        }]);
+        // And the id sequences go on from where they were.
+        const [course2] = (await call(b, 'core_course_create_courses', {
+          courses: [{ fullname: 'Two', shortname: 'C2', categoryid: cat }],
+        })) as { id: number }[];
+        expect(course2.id).toBe(course + 1);
+      } finally {
+        await b.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('unenrolling the last enrolment removes every role and group membership in the course', async () => {
+    const sb = await sandbox();
+    const { course, users } = await courseSetup(sb, ['s1', 's2']);
+    await call(sb, 'enrol_manual_enrol_users', {
+      enrolments: [
+        { roleid: 5, userid: users[0], courseid: course },
+        { roleid: 4, userid: users[0], courseid: course },
+        { roleid: 5, userid: users[1], courseid: course },
+      ],
+    });
+    const [g] = (await call(sb, 'core_group_create_groups', {
+      groups: [{ courseid: course, name: 'G', description: '' }],
+    })) as { id: number }[];
+    await call(sb, 'core_group_add_group_members', {
+      members: [{ groupid: g.id, userid: users[0] }, { groupid: g.id, userid: users[1] }],
+    });
+    expect(sb.groups.of(course)[0].members).toEqual(users);
+    expect(await call(sb, 'enrol_manual_unenrol_users', {
+      enrolments: [{ userid: users[0], courseid: course, roleid: 4 }],
+    })).toBeNull();
+    expect(sb.enrolments.of(course).map((e) => e.userid)).toEqual([users[1]]);
+    expect(sb.groups.of(course)[0].members).toEqual([users[1]]);
+    // Enrolled again: no role and no group comes back by itself.
+    await call(sb, 'enrol_manual_enrol_users', { enrolments: [{ roleid: 5, userid: users[0], courseid: course }] });
+    expect(sb.enrolments.of(course).find((e) => e.userid === users[0])?.roles).toEqual([5]);
+    expect(sb.groups.of(course)[0].members).toEqual([users[1]]);
+  });
+
+  test('re-enrolling resets omitted dates and reactivates; suspended enrolments can join groups', async () => {
+    const sb = await sandbox();
+    const { course, users } = await courseSetup(sb, ['s1']);
+    await call(sb, 'enrol_manual_enrol_users', {
+      enrolments: [{ roleid: 5, userid: users[0], courseid: course, suspend: 1, timestart: 10, timeend: 20 }],
+    });
+    const [g] = (await call(sb, 'core_group_create_groups', {
+      groups: [{ courseid: course, name: 'G', description: '' }],
+    })) as { id: number }[];
+    expect(await call(sb, 'core_group_add_group_members', { members: [{ groupid: g.id, userid: users[0] }] })).toBeNull();
+    await call(sb, 'enrol_manual_enrol_users', { enrolments: [{ roleid: 5, userid: users[0], courseid: course }] });
+    expect(sb.enrolments.of(course)).toEqual([{ userid: users[0], status: 0, timestart: 0, timeend: 0, roles: [5] }]);
+  });
+
+  test('deleted users, the guest, the site course and role contexts are refused as Moodle does', async () => {
+    const sb = await sandbox();
+    const { course, users } = await courseSetup(sb, ['s1', 's2']);
+    await call(sb, 'enrol_manual_enrol_users', { enrolments: [{ roleid: 5, userid: users[1], courseid: course }] });
+    sb.users.deleteByHand(users[1]);
+    // delete_user() unenrols the user everywhere.
+    expect(sb.enrolments.of(course)).toEqual([]);
+    sb.users.deleteByHand(users[0]);
+    expect(await call(sb, 'enrol_manual_enrol_users', {
+      enrolments: [{ roleid: 5, userid: users[0], courseid: course }],
+    })).toMatchObject({ errorcode: 'userdeleted', message: 'error/userdeleted' });
+    expect(await call(sb, 'enrol_manual_enrol_users', { enrolments: [{ roleid: 5, userid: 1, courseid: course }] }))
+      .toMatchObject({ errorcode: 'guestsarenotallowed' });
+    // The parent role (9) is assignable in user context only, like user (7) nowhere: not in a course.
+    for (const roleid of [2, 6, 7, 8, 9]) {
+      expect(await call(sb, 'enrol_manual_enrol_users', { enrolments: [{ roleid, userid: 2, courseid: course }] }))
+        .toMatchObject({ errorcode: 'wsusercannotassign' });
+    }
+    for (const roleid of [1, 3, 4, 5]) {
+      expect(await call(sb, 'enrol_manual_enrol_users', { enrolments: [{ roleid, userid: 2, courseid: course }] }))
+        .toBeNull();
+    }
+    expect(sb.enrolments.of(course)[0].roles).toEqual([1, 3, 4, 5]);
+    // The site course has no manual instance.
+    expect(await call(sb, 'enrol_manual_enrol_users', { enrolments: [{ roleid: 5, userid: 2, courseid: 1 }] }))
+      .toMatchObject({ errorcode: 'wsnoinstance' });
+    expect(await call(sb, 'core_course_delete_courses', { courseids: [1, course] })).toEqual({
+      warnings: [{ item: 'course', itemid: 1, warningcode: 'cannotdeletecategorycourse', message: 'Course 1 failed to be deleted' }],
+    });
+    expect(sb.courses.list().map((c) => c.id)).toEqual([1]);
+  });
+
+  test('ids are not reused after a rolled-back batch (PostgreSQL sequences)', async () => {
+    const sb = await sandbox();
+    const { cat, course } = await courseSetup(sb, []);
+    expect(await call(sb, 'core_course_create_courses', {
+      courses: [{ fullname: 'A', shortname: 'A', categoryid: cat }, { fullname: 'B', shortname: 'C1', categoryid: cat }],
+    })).toMatchObject({ errorcode: 'shortnametaken' });
+    expect(sb.courses.byShortname('A')).toBeUndefined();
+    expect(await call(sb, 'core_course_create_courses', { courses: [{ fullname: 'N', shortname: 'N', categoryid: cat }] }))
+      .toEqual([{ id: course + 2, shortname: 'N' }]);
+  });
+
+  test('new courses go first in their category, get default dates and count as write calls', async () => {
+    const sb = await sandbox();
+    sb.stats.reset();
+    const { cat } = await courseSetup(sb, []);
+    await call(sb, 'core_course_create_courses', { courses: [{ fullname: 'B', shortname: 'C2', categoryid: cat }] });
+    await call(sb, 'core_course_get_courses_by_field', { field: 'shortname', value: 'C2' });
+    expect(sb.stats.writeCalls).toBe(3);
+    const catRow = sb.categories.list().find((c) => c.id === cat);
+    expect(catRow).toMatchObject({ coursecount: 2, path: `/${cat}` });
+    const [c1, c2] = [sb.courses.byShortname('C1'), sb.courses.byShortname('C2')];
+    expect((c2?.sortorder ?? 0) < (c1?.sortorder ?? 0)).toBe(true);
+    expect(c2?.startdate).toBe(c2 ? c2.createdAt - (c2.createdAt % 86400) : 0);
+    expect(c2?.enddate).toBe((c2?.startdate ?? 0) + 365 * 86400);
+    const dup = (await call(sb, 'core_course_duplicate_course', {
+      courseid: c1?.id, fullname: 'Copy', shortname: 'C1', categoryid: cat,
+    })) as { errorcode: string; message: string };
+    expect(dup).toMatchObject({ errorcode: 'shortnametaken', message: 'Short name is already used for another course (Course)' });
   });
 });

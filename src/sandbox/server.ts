@@ -16,6 +16,7 @@ import {
   WsFunction,
 } from './functions.js';
 import { UserRow, UserStore } from './store.js';
+import type { CategoryRow, CourseRow } from './coursestore.js';
 
 export interface SandboxOptions {
   /** 0 (default) = any free port; host is always 127.0.0.1. */
@@ -79,6 +80,62 @@ export interface SandboxUser {
   modifiedAt: number;
 }
 
+export interface SandboxCategory {
+  id: number;
+  name: string;
+  idnumber: string;
+  description: string;
+  /** 0 = top level. */
+  parent: number;
+  sortorder: number;
+  depth: number;
+  /** e.g. '/5/6'. */
+  path: string;
+  visible: boolean;
+  coursecount: number;
+  theme: string;
+}
+
+export interface SandboxCourse {
+  id: number;
+  /** 0 for the site course (id 1). */
+  categoryid: number;
+  shortname: string;
+  fullname: string;
+  idnumber: string;
+  summary: string;
+  format: string;
+  visible: boolean;
+  startdate: number;
+  enddate: number;
+  sortorder: number;
+  /** Unix seconds. */
+  createdAt: number;
+  modifiedAt: number;
+}
+
+export interface SandboxEnrolment {
+  userid: number;
+  /** 0 = active (ENROL_USER_ACTIVE), 1 = suspended (ENROL_USER_SUSPENDED). */
+  status: number;
+  timestart: number;
+  timeend: number;
+  /** Role ids assigned to the user in the course context, ascending. */
+  roles: number[];
+}
+
+export interface SandboxGroup {
+  id: number;
+  courseid: number;
+  name: string;
+  idnumber: string;
+  description: string;
+  visibility: number;
+  participation: boolean;
+  /** Member user ids, ascending. */
+  members: number[];
+}
+
 export interface SandboxHandle {
   /** e.g. http://127.0.0.1:PORT (the REST endpoint is url + '/webservice/rest/server.php'). */
   url: string;
@@ -91,6 +148,25 @@ export interface SandboxHandle {
     byIdnumber(idn: string): SandboxUser[];
     /** What an admin deleting the account in the UI does (delete_user()). */
     deleteByHand(id: number): void;
+  };
+  categories: {
+    /** Ordered by sortorder (depth first), as Moodle lists them. */
+    list(): SandboxCategory[];
+  };
+  courses: {
+    /** Ordered by id; includes the site course (id 1). */
+    list(): SandboxCourse[];
+    /** Course idnumbers are unique (when not empty), so at most one: undefined for '' or no match. */
+    byIdnumber(idnumber: string): SandboxCourse | undefined;
+    byShortname(shortname: string): SandboxCourse | undefined;
+  };
+  enrolments: {
+    /** The course's manual enrolments (any status), by userid. */
+    of(courseId: number): SandboxEnrolment[];
+  };
+  groups: {
+    /** The course's groups, by name, with their members. */
+    of(courseId: number): SandboxGroup[];
   };
   /** writeCalls counts calls of functions that change state. */
   stats: { calls: number; writeCalls: number; byFunction: Record<string, number>; reset(): void };
@@ -190,6 +266,21 @@ function toSandboxUser(u: UserRow): SandboxUser {
     passwordSet: u.password !== '' && u.password !== 'not cached',
     createdAt: u.timecreated,
     modifiedAt: u.timemodified,
+  };
+}
+
+function toSandboxCategory(c: CategoryRow): SandboxCategory {
+  return {
+    id: c.id, name: c.name, idnumber: c.idnumber, description: c.description, parent: c.parent, sortorder: c.sortorder,
+    depth: c.depth, path: c.path, visible: c.visible === 1, coursecount: c.coursecount, theme: c.theme,
+  };
+}
+
+function toSandboxCourse(c: CourseRow): SandboxCourse {
+  return {
+    id: c.id, categoryid: c.category, shortname: c.shortname, fullname: c.fullname, idnumber: c.idnumber,
+    summary: c.summary, format: c.format, visible: c.visible === 1, startdate: c.startdate, enddate: c.enddate,
+    sortorder: c.sortorder, createdAt: c.timecreated, modifiedAt: c.timemodified,
   };
 }
 
@@ -412,6 +503,38 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
         if (id === 1 || id === 2) throw new Error('The guest and admin accounts cannot be deleted');
         store.transaction(() => deleteUserRecord(store, u));
       },
+    },
+    categories: {
+      list: () => store.courses.categories().map(toSandboxCategory),
+    },
+    courses: {
+      list: () => store.courses.courses().map(toSandboxCourse),
+      byIdnumber: (idn) => {
+        const c = idn === '' ? undefined : store.courses.coursesWhere('idnumber', idn)[0];
+        return c ? toSandboxCourse(c) : undefined;
+      },
+      byShortname: (sn) => {
+        const c = store.courses.coursesWhere('shortname', sn)[0];
+        return c ? toSandboxCourse(c) : undefined;
+      },
+    },
+    enrolments: {
+      of: (courseId) => {
+        const instance = store.courses.manualInstance(courseId);
+        if (!instance) return [];
+        return store.courses.userEnrolments(courseId)
+          .filter((ue) => ue.enrolid === instance.id)
+          .map((ue) => ({
+            userid: ue.userid, status: ue.status, timestart: ue.timestart, timeend: ue.timeend,
+            roles: store.courses.roles(courseId, ue.userid),
+          }));
+      },
+    },
+    groups: {
+      of: (courseId) => store.courses.groups(courseId).map((g) => ({
+        id: g.id, courseid: g.courseid, name: g.name, idnumber: g.idnumber, description: g.description ?? '',
+        visibility: g.visibility, participation: g.participation === 1, members: store.courses.members(g.id),
+      })),
     },
     stats,
     faults: {

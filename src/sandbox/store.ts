@@ -5,6 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
+import { CourseStore, createCourseTables } from './coursestore.js';
 
 export interface UserRow {
   id: number;
@@ -102,6 +103,8 @@ export class UserStore {
   readonly db: Database.Database;
   private nextId: number;
   readonly privateKey: string;
+  /** The course-side tables (categories, courses, enrolments, roles, groups) in the same database. */
+  readonly courses: CourseStore;
 
   constructor(file?: string) {
     this.db = new Database(file ?? ':memory:');
@@ -125,6 +128,8 @@ export class UserStore {
       this.nextId = Number(next.v);
     }
     this.privateKey = (meta.get('privatekey') as { v: string }).v;
+    createCourseTables(this.db);
+    this.courses = new CourseStore(this.db);
   }
 
   private setMeta(k: string, v: string): void {
@@ -155,6 +160,7 @@ export class UserStore {
   /** Persist the id counter now (used after transactions, and before closing). */
   flushMeta(): void {
     this.setMeta('nextid', String(this.nextId));
+    this.courses.flushSequences();
   }
 
   insert(row: Partial<UserRow> & { id: number }): void {

@@ -1,0 +1,339 @@
+/**
+ * The sandbox's course side, in the same SQLite database as the users: Moodle's course_categories, course, enrol,
+ * user_enrolments, role_assignments (course context only), groups and groups_members, with the standard roles.
+ */
+import type Database from 'better-sqlite3';
+
+export const SITEID = 1;
+/** ENROL_USER_ACTIVE / ENROL_USER_SUSPENDED and ENROL_INSTANCE_ENABLED / _DISABLED. */
+export const ENROL_USER_ACTIVE = 0;
+export const ENROL_USER_SUSPENDED = 1;
+export const ENROL_INSTANCE_ENABLED = 0;
+/** MAX_COURSES_IN_CATEGORY: category sortorders are multiples of it, courses sort inside their category's range. */
+export const MAX_COURSES_IN_CATEGORY = 10000;
+
+export const CONTEXT_SYSTEM = 10;
+export const CONTEXT_USER = 30;
+export const CONTEXT_COURSECAT = 40;
+export const CONTEXT_COURSE = 50;
+
+export interface Role {
+  id: number;
+  shortname: string;
+  /** role_context_levels: where the role can be assigned. */
+  contextlevels: number[];
+}
+
+/** A standard Moodle 4.5 install, plus the 'parent' role (id 9, user context) the recorded site had. */
+export const ROLES: Role[] = [
+  { id: 1, shortname: 'manager', contextlevels: [CONTEXT_SYSTEM, CONTEXT_COURSECAT, CONTEXT_COURSE] },
+  { id: 2, shortname: 'coursecreator', contextlevels: [CONTEXT_SYSTEM, CONTEXT_COURSECAT] },
+  { id: 3, shortname: 'editingteacher', contextlevels: [CONTEXT_COURSECAT, CONTEXT_COURSE] },
+  { id: 4, shortname: 'teacher', contextlevels: [CONTEXT_COURSECAT, CONTEXT_COURSE] },
+  { id: 5, shortname: 'student', contextlevels: [CONTEXT_COURSE] },
+  { id: 6, shortname: 'guest', contextlevels: [] },
+  { id: 7, shortname: 'user', contextlevels: [] },
+  { id: 8, shortname: 'frontpage', contextlevels: [] },
+  { id: 9, shortname: 'parent', contextlevels: [CONTEXT_USER] },
+];
+
+/** get_assignable_roles() for the site admin in a course context. */
+export function assignableInCourse(roleid: number): boolean {
+  return ROLES.some((r) => r.id === roleid && r.contextlevels.includes(CONTEXT_COURSE));
+}
+
+export interface CategoryRow {
+  id: number;
+  name: string;
+  idnumber: string;
+  description: string;
+  descriptionformat: number;
+  parent: number;
+  sortorder: number;
+  coursecount: number;
+  visible: number;
+  visibleold: number;
+  timemodified: number;
+  depth: number;
+  path: string;
+  theme: string;
+}
+
+export interface CourseRow {
+  id: number;
+  category: number;
+  sortorder: number;
+  fullname: string;
+  shortname: string;
+  idnumber: string;
+  summary: string;
+  summaryformat: number;
+  format: string;
+  showgrades: number;
+  newsitems: number;
+  startdate: number;
+  enddate: number;
+  numsections: number;
+  hiddensections: number;
+  maxbytes: number;
+  showreports: number;
+  visible: number;
+  groupmode: number;
+  groupmodeforce: number;
+  defaultgroupingid: number;
+  lang: string;
+  theme: string;
+  calendartype: string;
+  enablecompletion: number;
+  completionnotify: number;
+  timecreated: number;
+  timemodified: number;
+  cacherev: number;
+}
+
+export interface EnrolRow {
+  id: number;
+  enrol: string;
+  courseid: number;
+  status: number;
+  roleid: number;
+  sortorder: number;
+}
+
+export interface UserEnrolmentRow {
+  id: number;
+  enrolid: number;
+  userid: number;
+  status: number;
+  timestart: number;
+  timeend: number;
+  timecreated: number;
+  timemodified: number;
+}
+
+export interface GroupRow {
+  id: number;
+  courseid: number;
+  idnumber: string;
+  name: string;
+  description: string;
+  descriptionformat: number;
+  enrolmentkey: string | null;
+  visibility: number;
+  participation: number;
+  timecreated: number;
+  timemodified: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS course_categories (id INTEGER PRIMARY KEY, name TEXT NOT NULL, idnumber TEXT NOT NULL DEFAULT '',
+  description TEXT NOT NULL DEFAULT '', descriptionformat INTEGER NOT NULL DEFAULT 1, parent INTEGER NOT NULL DEFAULT 0,
+  sortorder INTEGER NOT NULL DEFAULT 0, coursecount INTEGER NOT NULL DEFAULT 0, visible INTEGER NOT NULL DEFAULT 1,
+  visibleold INTEGER NOT NULL DEFAULT 1, timemodified INTEGER NOT NULL DEFAULT 0, depth INTEGER NOT NULL DEFAULT 0,
+  path TEXT NOT NULL DEFAULT '', theme TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS course (id INTEGER PRIMARY KEY, category INTEGER NOT NULL, sortorder INTEGER NOT NULL DEFAULT 0,
+  fullname TEXT NOT NULL, shortname TEXT NOT NULL, idnumber TEXT NOT NULL DEFAULT '', summary TEXT NOT NULL DEFAULT '',
+  summaryformat INTEGER NOT NULL DEFAULT 1, format TEXT NOT NULL DEFAULT 'topics', showgrades INTEGER NOT NULL DEFAULT 1,
+  newsitems INTEGER NOT NULL DEFAULT 5, startdate INTEGER NOT NULL DEFAULT 0, enddate INTEGER NOT NULL DEFAULT 0,
+  numsections INTEGER NOT NULL DEFAULT 4, hiddensections INTEGER NOT NULL DEFAULT 1, maxbytes INTEGER NOT NULL DEFAULT 0,
+  showreports INTEGER NOT NULL DEFAULT 0, visible INTEGER NOT NULL DEFAULT 1, groupmode INTEGER NOT NULL DEFAULT 0,
+  groupmodeforce INTEGER NOT NULL DEFAULT 0, defaultgroupingid INTEGER NOT NULL DEFAULT 0, lang TEXT NOT NULL DEFAULT '',
+  theme TEXT NOT NULL DEFAULT '', calendartype TEXT NOT NULL DEFAULT '', enablecompletion INTEGER NOT NULL DEFAULT 1,
+  completionnotify INTEGER NOT NULL DEFAULT 0, timecreated INTEGER NOT NULL DEFAULT 0,
+  timemodified INTEGER NOT NULL DEFAULT 0, cacherev INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS course_shortname ON course(shortname);
+CREATE INDEX IF NOT EXISTS course_idnumber ON course(idnumber);
+CREATE TABLE IF NOT EXISTS enrol (id INTEGER PRIMARY KEY, enrol TEXT NOT NULL, courseid INTEGER NOT NULL,
+  status INTEGER NOT NULL DEFAULT 0, roleid INTEGER NOT NULL DEFAULT 0, sortorder INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS user_enrolments (id INTEGER PRIMARY KEY, enrolid INTEGER NOT NULL, userid INTEGER NOT NULL,
+  status INTEGER NOT NULL DEFAULT 0, timestart INTEGER NOT NULL DEFAULT 0, timeend INTEGER NOT NULL DEFAULT 0,
+  timecreated INTEGER NOT NULL DEFAULT 0, timemodified INTEGER NOT NULL DEFAULT 0, UNIQUE(enrolid, userid));
+CREATE TABLE IF NOT EXISTS role_assignments (id INTEGER PRIMARY KEY, roleid INTEGER NOT NULL, courseid INTEGER NOT NULL,
+  userid INTEGER NOT NULL, component TEXT NOT NULL DEFAULT '', itemid INTEGER NOT NULL DEFAULT 0,
+  timemodified INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS course_groups (id INTEGER PRIMARY KEY, courseid INTEGER NOT NULL, idnumber TEXT NOT NULL DEFAULT '',
+  name TEXT NOT NULL, description TEXT, descriptionformat INTEGER NOT NULL DEFAULT 1, enrolmentkey TEXT,
+  visibility INTEGER NOT NULL DEFAULT 0, participation INTEGER NOT NULL DEFAULT 1, timecreated INTEGER NOT NULL DEFAULT 0,
+  timemodified INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS groups_members (id INTEGER PRIMARY KEY, groupid INTEGER NOT NULL, userid INTEGER NOT NULL,
+  timeadded INTEGER NOT NULL DEFAULT 0, component TEXT NOT NULL DEFAULT '', itemid INTEGER NOT NULL DEFAULT 0,
+  UNIQUE(groupid, userid));
+`;
+
+const now = () => Math.floor(Date.now() / 1000);
+/** Tables whose ids behave like Moodle's PostgreSQL sequences. */
+const SEQUENCED = ['course_categories', 'course', 'enrol', 'user_enrolments', 'role_assignments', 'course_groups',
+  'groups_members'];
+
+/** Creates the tables; a fresh site gets the default category (id 1) and the site course (id 1). */
+export function createCourseTables(db: Database.Database): void {
+  db.exec(SCHEMA);
+  if (!db.prepare('SELECT 1 FROM course_categories').get()) {
+    const t = now();
+    db.prepare(`INSERT INTO course_categories (id, name, parent, sortorder, depth, path, timemodified)
+      VALUES (1, 'Category 1', 0, ?, 1, '/1', ?)`).run(MAX_COURSES_IN_CATEGORY, t);
+    db.prepare(`INSERT INTO course (id, category, sortorder, fullname, shortname, summary, format, newsitems, numsections,
+      enablecompletion, startdate, timecreated, timemodified, cacherev)
+      VALUES (1, 0, 1, 'mdlsync sandbox', 'sandbox', '', 'site', 3, 1, 0, 0, ?, ?, ?)`).run(t, t, t);
+  }
+}
+
+/** Queries over the course tables (all callers run inside the user store's transactions where they write). */
+export class CourseStore {
+  /** Next id per table, kept outside transactions like PostgreSQL sequences (a rolled-back insert uses its id up). */
+  private readonly next = new Map<string, number>();
+
+  constructor(readonly db: Database.Database) {
+    for (const table of SEQUENCED) {
+      const saved = db.prepare('SELECT v FROM meta WHERE k = ?').get(`nextid:${table}`) as { v: string } | undefined;
+      const max = (db.prepare(`SELECT MAX(id) AS m FROM ${table}`).get() as { m: number | null }).m ?? 0;
+      this.next.set(table, Math.max(saved ? Number(saved.v) : 0, max + 1));
+    }
+  }
+
+  /** Persist the sequences (after each transaction, whatever its fate, and on close). */
+  flushSequences(): void {
+    const set = this.db.prepare('INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v');
+    for (const [table, n] of this.next) set.run(`nextid:${table}`, String(n));
+  }
+
+  category(id: number): CategoryRow | undefined {
+    return this.db.prepare('SELECT * FROM course_categories WHERE id = ?').get(id) as CategoryRow | undefined;
+  }
+  categories(): CategoryRow[] {
+    return this.db.prepare('SELECT * FROM course_categories ORDER BY sortorder, id').all() as CategoryRow[];
+  }
+  course(id: number): CourseRow | undefined {
+    return this.db.prepare('SELECT * FROM course WHERE id = ?').get(id) as CourseRow | undefined;
+  }
+  courses(): CourseRow[] {
+    return this.db.prepare('SELECT * FROM course ORDER BY id').all() as CourseRow[];
+  }
+  coursesWhere(col: 'id' | 'shortname' | 'idnumber' | 'category', v: string | number): CourseRow[] {
+    return this.db.prepare(`SELECT * FROM course WHERE ${col} = ? ORDER BY id`).all(v) as CourseRow[];
+  }
+
+  insert(table: string, fields: Record<string, unknown>): number {
+    const seq = this.next.get(table);
+    const row = seq === undefined ? fields : { id: seq, ...fields };
+    if (seq !== undefined) this.next.set(table, seq + 1);
+    const cols = Object.keys(row);
+    const r = this.db
+      .prepare(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`)
+      .run(...cols.map((c) => row[c]));
+    return Number(r.lastInsertRowid);
+  }
+  update(table: string, id: number, changes: Record<string, unknown>): void {
+    const cols = Object.keys(changes).filter((c) => c !== 'id');
+    if (cols.length === 0) return;
+    this.db
+      .prepare(`UPDATE ${table} SET ${cols.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`)
+      .run(...cols.map((c) => changes[c]), id);
+  }
+
+  /**
+   * fix_course_sortorder(): categories get MAX_COURSES_IN_CATEGORY × their depth-first position, courses
+   * category.sortorder + 1, + 2, … in their current order (a new course has sortorder 0, so it comes first),
+   * and coursecount is recomputed.
+   */
+  fixSortorder(): void {
+    const cats = this.db.prepare('SELECT id, parent FROM course_categories ORDER BY sortorder, id').all() as
+      { id: number; parent: number }[];
+    const ordered: number[] = [];
+    const walk = (parent: number) => {
+      for (const c of cats.filter((x) => x.parent === parent)) {
+        ordered.push(c.id);
+        walk(c.id);
+      }
+    };
+    walk(0);
+    const setCat = this.db.prepare('UPDATE course_categories SET sortorder = ?, coursecount = ? WHERE id = ?');
+    const setCourse = this.db.prepare('UPDATE course SET sortorder = ? WHERE id = ?');
+    ordered.forEach((id, i) => {
+      const sortorder = MAX_COURSES_IN_CATEGORY * (i + 1);
+      const courses = this.db.prepare('SELECT id FROM course WHERE category = ? ORDER BY sortorder, id DESC').all(id) as
+        { id: number }[];
+      setCat.run(sortorder, courses.length, id);
+      courses.forEach((c, j) => setCourse.run(sortorder + j + 1, c.id));
+    });
+  }
+
+  /** The course's manual instance (any status). */
+  manualInstance(courseid: number): EnrolRow | undefined {
+    return this.db.prepare("SELECT * FROM enrol WHERE courseid = ? AND enrol = 'manual' ORDER BY id").get(courseid) as
+      | EnrolRow
+      | undefined;
+  }
+  instances(courseid: number): EnrolRow[] {
+    return this.db.prepare('SELECT * FROM enrol WHERE courseid = ? ORDER BY sortorder, id').all(courseid) as EnrolRow[];
+  }
+
+  userEnrolments(courseid: number): (UserEnrolmentRow & { courseid: number })[] {
+    return this.db
+      .prepare(`SELECT ue.*, e.courseid FROM user_enrolments ue JOIN enrol e ON e.id = ue.enrolid
+        WHERE e.courseid = ? ORDER BY ue.userid`)
+      .all(courseid) as (UserEnrolmentRow & { courseid: number })[];
+  }
+  /** Courses where the user has an enrolment (optionally only active ones: status and instance enabled, in time). */
+  coursesOfUser(userid: number, onlyActive: boolean): number[] {
+    const t = now();
+    const rows = this.db
+      .prepare(`SELECT DISTINCT e.courseid FROM user_enrolments ue JOIN enrol e ON e.id = ue.enrolid WHERE ue.userid = ?
+        ${onlyActive ? 'AND ue.status = 0 AND e.status = 0 AND ue.timestart <= ? AND (ue.timeend = 0 OR ue.timeend > ?)' : ''}
+        ORDER BY e.courseid`)
+      .all(...(onlyActive ? [userid, t, t] : [userid])) as { courseid: number }[];
+    return rows.map((r) => r.courseid);
+  }
+  isEnrolled(courseid: number, userid: number): boolean {
+    return this.db
+      .prepare('SELECT 1 FROM user_enrolments ue JOIN enrol e ON e.id = ue.enrolid WHERE e.courseid = ? AND ue.userid = ?')
+      .get(courseid, userid) !== undefined;
+  }
+  roles(courseid: number, userid: number): number[] {
+    return (this.db
+      .prepare('SELECT DISTINCT roleid FROM role_assignments WHERE courseid = ? AND userid = ? ORDER BY roleid')
+      .all(courseid, userid) as { roleid: number }[]).map((r) => r.roleid);
+  }
+
+  groups(courseid: number): GroupRow[] {
+    return this.db.prepare('SELECT * FROM course_groups WHERE courseid = ? ORDER BY name, id').all(courseid) as GroupRow[];
+  }
+  group(id: number): GroupRow | undefined {
+    return this.db.prepare('SELECT * FROM course_groups WHERE id = ?').get(id) as GroupRow | undefined;
+  }
+  members(groupid: number): number[] {
+    return (this.db.prepare('SELECT userid FROM groups_members WHERE groupid = ? ORDER BY userid').all(groupid) as
+      { userid: number }[]).map((r) => r.userid);
+  }
+
+  /**
+   * enrol_plugin::unenrol_user() for the manual instance. The manual enrolment is the only one the sandbox
+   * models, so it is always the user's last one in the course: every role and group membership there goes too.
+   */
+  unenrol(instance: EnrolRow, userid: number): void {
+    const r = this.db.prepare('DELETE FROM user_enrolments WHERE enrolid = ? AND userid = ?').run(instance.id, userid);
+    if (r.changes === 0) return;
+    if (this.isEnrolled(instance.courseid, userid)) return;
+    this.db.prepare('DELETE FROM role_assignments WHERE courseid = ? AND userid = ?').run(instance.courseid, userid);
+    this.db
+      .prepare('DELETE FROM groups_members WHERE userid = ? AND groupid IN (SELECT id FROM course_groups WHERE courseid = ?)')
+      .run(userid, instance.courseid);
+  }
+
+  /** What delete_user() does on the course side: every enrolment, role assignment and group membership goes. */
+  purgeUser(userid: number): void {
+    this.db.prepare('DELETE FROM user_enrolments WHERE userid = ?').run(userid);
+    this.db.prepare('DELETE FROM role_assignments WHERE userid = ?').run(userid);
+    this.db.prepare('DELETE FROM groups_members WHERE userid = ?').run(userid);
+  }
+
+  /** delete_course(): the course and everything in it. */
+  deleteCourse(id: number): void {
+    for (const e of this.instances(id)) this.db.prepare('DELETE FROM user_enrolments WHERE enrolid = ?').run(e.id);
+    this.db.prepare('DELETE FROM enrol WHERE courseid = ?').run(id);
+    this.db.prepare('DELETE FROM role_assignments WHERE courseid = ?').run(id);
+    this.db.prepare('DELETE FROM groups_members WHERE groupid IN (SELECT id FROM course_groups WHERE courseid = ?)').run(id);
+    this.db.prepare('DELETE FROM course_groups WHERE courseid = ?').run(id);
+    this.db.prepare('DELETE FROM course WHERE id = ?').run(id);
+  }
+}
