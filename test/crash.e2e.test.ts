@@ -27,25 +27,30 @@ function seeded(seed: number): () => number {
 
 let ws: Workspace;
 beforeAll(async () => {
-  // A server cost per user spreads the run over a few seconds, so kills land in every phase.
+  // A server cost per user keeps batches in flight long enough for a kill to land inside one.
   ws = await workspace({ perRecordCostMs: 0.4, workers: 2 });
 });
 afterAll(async () => ws.close());
 
-function runAndKill(file: string, afterMs: number): Promise<{ killed: boolean; code: number | null }> {
+/**
+ * Runs the CLI and kills it with SIGKILL once the sandbox has answered `afterCalls` more calls: a point inside the
+ * run (planning look-ups, between batches, inside a batch), whatever the machine's speed.
+ */
+function runAndKill(file: string, afterCalls: number): Promise<{ killed: boolean }> {
   return new Promise((done) => {
+    const start = ws.sandbox.stats.calls;
     const child = spawn(process.execPath, [CLI, 'run', file, '--quiet'], {
       cwd: ws.dir,
       env: { PATH: process.env.PATH ?? '', HOME: ws.dir, MDLSYNC_URL: ws.sandbox.url, MDLSYNC_TOKEN: ws.sandbox.token },
       stdio: 'ignore',
     });
     let killed = false;
-    const timer = setTimeout(() => {
-      killed = child.kill('SIGKILL');
-    }, afterMs);
+    const poll = setInterval(() => {
+      if (!killed && ws.sandbox.stats.calls - start >= afterCalls) killed = child.kill('SIGKILL');
+    }, 2);
     child.once('exit', (code) => {
-      clearTimeout(timer);
-      done({ killed: killed && code === null, code });
+      clearInterval(poll);
+      done({ killed: killed && code === null });
     });
   });
 }
@@ -54,14 +59,11 @@ test(`a ${ROWS}-row store killed ${KILLS} times with SIGKILL, then finished, app
   const seed = Number(process.env.MDLSYNC_KILL_SEED ?? 20261123);
   const random = seeded(seed);
   const file = ws.write('big.txt', sisFile(SIS_HEADER, persons(ROWS)));
-  const kills: number[] = [];
-  for (let i = 0; i < KILLS; i++) {
-    const at = Math.round(300 + random() * 2200);
-    const r = await runAndKill(file, at);
-    if (r.killed) kills.push(at);
-  }
-  // At least some of the kills must have hit a running process, or the test proves nothing.
-  expect(kills.length).toBeGreaterThanOrEqual(3);
+  // A run makes ~104 calls (site check, look-ups, 100 creates of 50): five kills of at most 15 calls each all land.
+  const points = Array.from({ length: KILLS }, () => 1 + Math.floor(random() * 15));
+  const landed: boolean[] = [];
+  for (const afterCalls of points) landed.push((await runAndKill(file, afterCalls)).killed);
+  expect(landed).toEqual(points.map(() => true));
 
   const last = await ws.cli(['run', file]);
   expect(last.code).toBe(0);
