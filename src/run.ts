@@ -5,15 +5,28 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type winston from 'winston';
-import { applyPlan, lookupChunk, resolvePersons, DEFAULT_APPLY_OPTIONS } from './apply/index.js';
+import { applyPlan, lookupChunk, resolveCategories, resolvePersons, DEFAULT_APPLY_OPTIONS } from './apply/index.js';
 import type { ApplyOptions, Outcome } from './apply/types.js';
 import { ConfigError, requireMoodle, type Config } from './config/index.js';
-import { FeedFileError, openFeed, readRawRecords, type EntityType, type Feed, type FeedEncoding, type FeedItem, type PersonRecord } from './feed/index.js';
+import {
+  FeedFileError,
+  RUN_ORDER,
+  isFeedOf,
+  openFeed,
+  readRawRecords,
+  type AnyFeed,
+  type CategoryRecord,
+  type EntityRecord,
+  type EntityType,
+  type FeedEncoding,
+  type FeedItem,
+  type PersonRecord,
+} from './feed/index.js';
 import { SqliteLedger, type LockOwner } from './ledger/index.js';
 import type { LedgerLink, LedgerStore } from './ledger/types.js';
-import { MoodleClient, MoodleError, getSiteInfo, PERSON_FUNCTIONS } from './moodle/index.js';
-import { PersonPlanner, defaultPlanOptions, type RowContext } from './plan/index.js';
-import type { Action, Op, Plan, PlanOptions } from './plan/types.js';
+import { CATEGORY_FUNCTIONS, MoodleClient, MoodleError, getSiteInfo, PERSON_FUNCTIONS } from './moodle/index.js';
+import { CategoryPlanner, PersonPlanner, defaultPlanOptions, type CategoryContext, type ContextBase, type EntityPlanner, type RowContext } from './plan/index.js';
+import type { AnyAction, Op, Plan, PlanOptions } from './plan/types.js';
 import {
   archiveInput,
   countOutcomes,
@@ -50,7 +63,13 @@ export interface RunDeps {
   progress?: ProgressSink;
 }
 
-const NO_CONTEXT: RowContext = Object.freeze({});
+const NO_CONTEXT: ContextBase = Object.freeze({});
+
+/** The web-service functions each entity's run calls: checked before anything else. */
+export const ENTITY_FUNCTIONS: Record<EntityType, readonly string[]> = {
+  persons: PERSON_FUNCTIONS,
+  categories: CATEGORY_FUNCTIONS,
+};
 
 /** Rows are planned in chunks so ledger reads and Moodle look-ups are batched. */
 const DEFAULT_PLAN_CHUNK = 2000;
@@ -60,7 +79,6 @@ export const EXIT = { ok: 0, usage: 1, failedRows: 2, refused: 3 } as const;
 export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummary> {
   const { config, logger } = deps;
   if (!existsSync(req.file)) throw new ConfigError(`input file ${req.file} does not exist`);
-  if (req.type && req.type !== 'persons') throw new ConfigError(`type ${req.type} is not supported yet (supported: persons)`);
   const dataSource = req.dataSource ?? config.dataSource;
   if (req.op === 'refresh-ds' && !dataSource) {
     throw new ConfigError('refresh-ds needs a data source: pass --datasource KEY or set dataSource in the config');
@@ -106,7 +124,7 @@ export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummar
     return summary;
   };
 
-  let feed: Feed;
+  let feed: AnyFeed;
   try {
     feed = await openFeed(req.file, { type: req.type, delimiter: req.delimiter, encoding: req.encoding });
   } catch (err) {
@@ -119,7 +137,7 @@ export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummar
   const client = new MoodleClient({ url: moodle.url, token: moodle.token, timeoutMs: config.moodle.timeoutMs, connections: config.moodle.concurrency + 2 });
   let ledger: SqliteLedger | null = null;
   try {
-    const preflight = await checkMoodle(client, moodle.url);
+    const preflight = await checkMoodle(client, moodle.url, ENTITY_FUNCTIONS[feed.info.type]);
     if (preflight) {
       summary.error = preflight;
       return await finish('aborted', EXIT.refused, `Nothing was written: ${preflight.message}`);
@@ -137,9 +155,13 @@ export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummar
     // A dry run streams its plan to plan.csv instead of holding every action.
     const planCsv = dryRun ? openPlanCsv(reportDir) : null;
     const lookupSize = lookupChunk(config.moodle.maxInputVars);
+    const reads = { retries: config.moodle.retries, backoffMs: config.moodle.backoffMs };
+    // Each entity's adoption look-ups; persons leave usernames to the applier (see ResolveOptions.byUsername).
+    const lookup: EntityLookup<EntityRecord> = isFeedOf(feed, 'categories')
+      ? (categoryLookup(client, ledger, reads) as EntityLookup<EntityRecord>)
+      : async (unplaced) => (unplaced.length > 0 ? resolvePersons(client, unplaced as PersonRecord[], { byUsername: false, chunkSize: lookupSize, ...reads }) : new Map());
     const plan = await planFeed(feed, planOptionsFor(req, dataSource ?? null, config), ledger, {
-      lookup: (records) =>
-        resolvePersons(client, records, { byUsername: false, chunkSize: lookupSize, retries: config.moodle.retries, backoffMs: config.moodle.backoffMs }),
+      lookup,
       sink: planCsv ? (a) => planCsv.write(a) : undefined,
       chunkSize: 2 * lookupSize,
     });
@@ -244,11 +266,11 @@ export function applyOptions(config: Config): ApplyOptions {
 }
 
 /** Site info and the service's functions, before anything else: a wrong URL or token stops the run cleanly. */
-export async function checkMoodle(client: MoodleClient, url: string): Promise<{ code: string; message: string } | null> {
+export async function checkMoodle(client: MoodleClient, url: string, functions: readonly string[] = PERSON_FUNCTIONS): Promise<{ code: string; message: string } | null> {
   try {
     const info = await getSiteInfo(client);
     const available = new Set(info.functions.map((f) => f.name));
-    const missing = PERSON_FUNCTIONS.filter((f) => !available.has(f));
+    const missing = functions.filter((f) => !available.has(f));
     if (missing.length > 0) {
       return { code: 'functions-missing', message: `the token's web service lacks ${missing.join(', ')}: add them to the service (Site administration › Server › Web services › External services)` };
     }
@@ -262,8 +284,42 @@ export async function checkMoodle(client: MoodleClient, url: string): Promise<{ 
   }
 }
 
-/** Looks up in Moodle the records the ledger cannot place (adoption, MOODLE_ID checks). */
+/**
+ * Looks up in Moodle what the ledger cannot tell: the records it cannot place (`unplaced`: adoption, MOODLE_ID
+ * checks), and whatever else the entity's rules need about the chunk's rows (a category's parent).
+ */
+export type EntityLookup<R extends EntityRecord, C extends ContextBase = ContextBase> = (unplaced: R[], chunk: R[]) => Promise<Map<string, Omit<C, 'link'>>>;
+
+/** The persons look-up of earlier versions: records the ledger cannot place only. */
 export type PersonLookup = (records: PersonRecord[]) => Promise<Map<string, Omit<RowContext, 'link'>>>;
+
+/**
+ * Categories: adoption by idnumber (or MOODLE_ID), and each parent key's Moodle id, from the ledger first, else
+ * by idnumber in Moodle. Parent answers are kept for the whole file: many rows share a parent.
+ */
+export function categoryLookup(
+  client: MoodleClient,
+  ledger: LedgerStore,
+  reads: { retries: number; backoffMs: number },
+): EntityLookup<CategoryRecord, CategoryContext> {
+  const parentIds = new Map<string, number | null>();
+  return async (unplaced, chunk) => {
+    const wanted = [...new Set(chunk.flatMap((r) => (r.fields.parent !== undefined && !parentIds.has(r.fields.parent) ? [r.fields.parent] : [])))];
+    const links = wanted.length > 0 ? ledger.getLinks('categories', wanted) : new Map<string, LedgerLink>();
+    for (const [key, link] of links) parentIds.set(key, link.moodleId);
+    const ask = wanted.filter((k) => !links.has(k));
+    const found = unplaced.length + ask.length > 0 ? await resolveCategories(client, unplaced, ask, reads) : { matches: new Map(), parents: new Map<string, number>() };
+    for (const k of ask) parentIds.set(k, found.parents.get(k) ?? null);
+    const out = new Map<string, Omit<CategoryContext, 'link'>>();
+    for (const r of chunk) {
+      const ctx: Omit<CategoryContext, 'link'> = { ...found.matches.get(r.key) };
+      const parentId = r.fields.parent === undefined ? null : parentIds.get(r.fields.parent);
+      if (parentId !== null && parentId !== undefined) ctx.parentId = parentId;
+      out.set(r.key, ctx);
+    }
+    return out;
+  };
+}
 
 export function planOptionsFor(req: RunRequest, dataSource: string | null, config: Config): PlanOptions {
   return defaultPlanOptions({
@@ -279,41 +335,51 @@ export function planOptionsFor(req: RunRequest, dataSource: string | null, confi
 
 /** Streams the feed through the planner in chunks: ledger reads and Moodle look-ups are batched per chunk. */
 export interface PlanFeedOptions {
-  lookup?: PersonLookup;
+  lookup?: PersonLookup | EntityLookup<EntityRecord>;
   /** Stream actions here instead of keeping them in the plan (dry runs). */
-  sink?: (action: Action) => void;
+  sink?: (action: AnyAction) => void;
   /** Rows per chunk: a multiple of the look-up call size, so look-up calls go out full. */
   chunkSize?: number;
 }
 
-export async function planFeed(feed: Feed, options: PlanOptions, ledger: LedgerStore, opts: PlanFeedOptions = {}): Promise<Plan> {
-  const { lookup, sink, chunkSize = DEFAULT_PLAN_CHUNK } = opts;
-  const planner = new PersonPlanner(options, sink);
-  let chunk: FeedItem[] = [];
+/** Plans a feed with its entity's planner; the plan's entity is the feed's type, whatever `options.entity` says. */
+export async function planFeed(feed: AnyFeed, options: PlanOptions, ledger: LedgerStore, opts: PlanFeedOptions = {}): Promise<Plan<EntityRecord>> {
+  const o: PlanOptions = { ...options, entity: feed.info.type };
+  const lookup = opts.lookup as EntityLookup<EntityRecord> | undefined;
+  if (isFeedOf(feed, 'categories')) return planChunks(feed, new CategoryPlanner(o, opts.sink), ledger, lookup, opts.chunkSize);
+  return planChunks(feed, new PersonPlanner(o, opts.sink), ledger, lookup, opts.chunkSize);
+}
+
+async function planChunks<R extends EntityRecord, C extends ContextBase>(
+  feed: { items(): AsyncIterable<FeedItem<R>> },
+  planner: EntityPlanner<R, C>,
+  ledger: LedgerStore,
+  lookup: EntityLookup<R, C> | undefined,
+  chunkSize = DEFAULT_PLAN_CHUNK,
+): Promise<Plan<R>> {
+  const options = planner.options;
+  const entity = options.entity;
+  let chunk: FeedItem<R>[] = [];
   // An empty ledger (a first load) needs no link reads at all.
-  const ledgerEmpty = ledger.countLinks('persons', null, 'active') + ledger.countLinks('persons', null, 'disabled') === 0;
+  const ledgerEmpty = ledger.countLinks(entity, null, 'active') + ledger.countLinks(entity, null, 'disabled') === 0;
   const noLinks = new Map<string, LedgerLink>();
   const flush = async (): Promise<void> => {
-    let links = noLinks;
-    if (!ledgerEmpty) {
-      const keys: string[] = [];
-      for (const i of chunk) if (i.record) keys.push(i.record.key);
-      links = ledger.getLinks('persons', keys);
-    }
+    const records: R[] = [];
+    for (const i of chunk) if (i.record) records.push(i.record);
+    const links = ledgerEmpty ? noLinks : ledger.getLinks(entity, records.map((r) => r.key));
     // A row whose MOODLE_ID disagrees with the ledger is placed by its MOODLE_ID, not by the old link.
-    const placed = (r: PersonRecord): LedgerLink | undefined => {
+    const placed = (r: R): LedgerLink | undefined => {
       const link = links.get(r.key);
       return link && (r.moodleId === undefined || r.moodleId === link.moodleId) ? link : undefined;
     };
-    const unknown: PersonRecord[] = [];
-    for (const i of chunk) if (i.record && !placed(i.record)) unknown.push(i.record);
-    const found = lookup && unknown.length > 0 ? await lookup(unknown) : undefined;
+    const unknown = records.filter((r) => !placed(r));
+    const found = lookup && records.length > 0 ? await lookup(unknown, records) : undefined;
     for (const item of chunk) {
       const r = item.record;
       const link = r && placed(r);
       const res = r && found?.get(r.key);
       // The hot path (unchanged or new rows) shares one empty context instead of allocating one per row.
-      planner.add(item, link ? (res ? { ...res, link } : { link }) : (res ?? NO_CONTEXT));
+      planner.add(item, (link ? (res ? { ...res, link } : { link }) : (res ?? NO_CONTEXT)) as C);
     }
     chunk = [];
   };
@@ -323,11 +389,31 @@ export async function planFeed(feed: Feed, options: PlanOptions, ledger: LedgerS
   }
   await flush();
   const refresh = options.op === 'refresh' || options.op === 'refresh-ds';
-  const owned = refresh ? ledger.activeLinks('persons', options.op === 'refresh-ds' ? options.dataSource : null) : [];
+  const owned = refresh ? ledger.activeLinks(entity, options.op === 'refresh-ds' ? options.dataSource : null) : [];
   return planner.finish(owned);
 }
 
-async function writeTrybackFor(feed: Feed, outcomes: readonly Outcome[], reportDir: string): Promise<string | null> {
+/**
+ * The files of a multi-file run in dependency order (categories before courses before persons before enrolments…),
+ * each kept in the given order within its type. The type is read from the header (or forced); a file whose header
+ * cannot be read keeps its turn at the end, where its run reports the problem.
+ */
+export async function orderByDependency(files: readonly string[], opts: { type?: EntityType; delimiter?: string; encoding?: FeedEncoding } = {}): Promise<string[]> {
+  if (opts.type !== undefined || files.length < 2) return [...files];
+  const ranked = await Promise.all(
+    files.map(async (file, i) => {
+      try {
+        const feed = await openFeed(file, { delimiter: opts.delimiter, encoding: opts.encoding });
+        return { file, i, rank: RUN_ORDER.indexOf(feed.info.type) };
+      } catch {
+        return { file, i, rank: RUN_ORDER.length };
+      }
+    }),
+  );
+  return ranked.sort((a, b) => a.rank - b.rank || a.i - b.i).map((r) => r.file);
+}
+
+async function writeTrybackFor(feed: AnyFeed, outcomes: readonly Outcome[], reportDir: string): Promise<string | null> {
   const failed = outcomes.filter((o) => o.outcome === 'failed' && o.line !== null);
   if (failed.length === 0) return null;
   const raw = await readRawRecords(feed.info, new Set(failed.map((o) => o.line as number)));

@@ -1,6 +1,11 @@
 export { applyPlan } from './apply.js';
 export type { ApplyDeps } from './apply.js';
+export { BatchEngine, codeOf } from './engine.js';
+export type { BatchSpec, EntityApplier, Row } from './engine.js';
+export { personsApplier } from './persons.js';
+export { categoriesApplier } from './categories.js';
 export { DEFAULT_APPLY_OPTIONS } from './options.js';
 export { lookupChunk, resolvePersons } from './resolve.js';
 export type { PersonMatch } from './resolve.js';
+export { resolveCategories } from './resolve-categories.js';
 export type * from './types.js';

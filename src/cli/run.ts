@@ -2,16 +2,16 @@
 import { Command, Option } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ENTITY_TYPES } from '../feed/types.js';
+import { ENTITY_TYPES, type EntityType } from '../feed/types.js';
 import { OPS, type Op } from '../plan/types.js';
 import { createProgress } from '../report/progress.js';
 import { formatSummary } from '../report/console.js';
-import { runFile } from '../run.js';
+import { orderByDependency, runFile } from '../run.js';
 import { startSandbox, type SandboxHandle } from '../sandbox/server.js';
 import { configFrom, loggerFor, worstExit, positiveInt } from './common.js';
 
 interface RunFlags {
-  type?: 'persons';
+  type?: EntityType;
   op: Op;
   datasource?: string;
   dryRun?: boolean;
@@ -75,11 +75,13 @@ async function execute(files: string[], flags: RunFlags, cmd: Command, dryRun: b
     });
     const logger = loggerFor(config, flags);
     const codes: number[] = [];
-    for (const file of files) {
+    // What others refer to goes first (categories before persons …), whatever order the files were given in.
+    const ordered = await orderByDependency(files.map((f) => resolve(f)), { type: flags.type, delimiter: flags.delimiter, encoding: flags.encoding });
+    for (const file of ordered) {
       const progress = flags.quiet ? undefined : createProgress({ tty: Boolean(process.stderr.isTTY), write: (l) => logger.info(l) });
       const summary = await runFile(
         {
-          file: resolve(file),
+          file,
           op: flags.op,
           type: flags.type,
           dataSource: flags.datasource ?? null,

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FeedFileError, openFeed, personHeaderNames, readRawRecords, type FeedItem, type FeedOptions, type PersonRecord, type RowError } from './index.js';
+import { FeedFileError, isFeedOf, openFeed, personHeaderNames, readRawRecords, type FeedItem, type FeedOptions, type PersonRecord, type RowError } from './index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mdlsync-feed-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,6 +18,7 @@ const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, im
 
 async function readAll(path: string, opts?: FeedOptions): Promise<FeedItem[]> {
   const feed = await openFeed(path, opts);
+  if (!isFeedOf(feed, 'persons')) throw new Error(`${path} reads as a ${feed.info.type} feed`);
   const out: FeedItem[] = [];
   for await (const item of feed.items()) out.push(item);
   return out;

@@ -1,14 +1,14 @@
 /**
- * Pure header analysis for person feeds: header names → canonical fields, dialect, key column.
+ * Pure header analysis: header names → entity type, canonical fields, dialect, key column. One table per entity.
  * No I/O here; the stream shell (read.ts) hands in the header cells.
  */
 import { closest, distance } from 'fastest-levenshtein';
-import { FeedFileError, USER_TEXT_FIELDS, type Dialect, type EntityType, type UserTextField } from './types.js';
+import { ENTITY_TYPES, FeedFileError, USER_TEXT_FIELDS, type Dialect, type EntityType, type UserTextField } from './types.js';
 
-/** What a column feeds in a PersonRecord. */
+/** What a column feeds in a record. */
 export type ColumnKind =
-  | 'key' // SIS EXTERNAL_PERSON_KEY
-  | 'text' // a Moodle user text field (username handled as text + lower-case)
+  | 'key' // SIS EXTERNAL_PERSON_KEY / EXTERNAL_CATEGORY_KEY; a category's idnumber
+  | 'text' // an entity text field (persons: a Moodle user field, username lower-cased)
   | 'available' // AVAILABLE_IND Y/N
   | 'suspended' // Moodle `suspended` 0/1, inverted into `available`
   | 'rowStatus'
@@ -21,7 +21,7 @@ export interface ColumnSpec {
   kind: ColumnKind;
   /** Canonical name reported in FeedInfo.fields. */
   field: string;
-  /** For 'text': the Moodle user field. For 'customfield': the profile field shortname. */
+  /** For 'text': the entity's field. For 'customfield': the profile field shortname. */
   target?: string;
 }
 
@@ -67,8 +67,6 @@ const MOODLE_ONLY: Record<string, ColumnSpec> = {
   suspended: { kind: 'suspended', field: 'suspended' },
 };
 
-const ALL: Record<string, ColumnSpec> = { ...SIS_ONLY, ...SHARED, ...MOODLE_ONLY };
-
 const PROFILE_FIELD = /^profile_field_(.+)$/i;
 
 function text(target: UserTextField): ColumnSpec {
@@ -85,8 +83,95 @@ export function personHeaderNames(): string[] {
   ];
 }
 
+/** How one entity's headers read: its names per dialect, and what each dialect needs. */
+export interface HeaderTable {
+  type: EntityType;
+  /** Names only the SIS snapshot format uses: any of them makes the file SIS dialect. */
+  sisOnly: Record<string, ColumnSpec>;
+  shared: Record<string, ColumnSpec>;
+  moodleOnly: Record<string, ColumnSpec>;
+  /** Names built from a pattern (profile_field_<shortname>). */
+  dynamic?(column: string): ColumnSpec | undefined;
+  /** Names that only this entity's feeds use: they decide the type when --type is not given. */
+  signature: readonly string[];
+  /** What a feed of this type needs as a key, for the "cannot tell the type" message. */
+  needs: string;
+  /** The missing-key error of a dialect, or undefined when the key column is there. */
+  missingKey(dialect: Dialect, specs: readonly ColumnSpec[]): FeedFileError | undefined;
+}
+
+export const PERSON_HEADERS: HeaderTable = {
+  type: 'persons',
+  sisOnly: SIS_ONLY,
+  shared: SHARED,
+  moodleOnly: MOODLE_ONLY,
+  dynamic(column) {
+    const m = PROFILE_FIELD.exec(column.trim());
+    return m ? { kind: 'customfield', field: `profile_field_${m[1]}`, target: m[1] } : undefined;
+  },
+  signature: ['external_person_key', 'user_id', 'passwd', 'username', 'first_name', 'last_name', 'firstname', 'lastname'],
+  needs: 'a persons feed needs EXTERNAL_PERSON_KEY, username or idnumber',
+  missingKey(dialect, specs) {
+    if (dialect === 'sis' && !specs.some((s) => s.kind === 'key')) {
+      return new FeedFileError('missing-column', 'missing column "EXTERNAL_PERSON_KEY": a SIS persons feed needs it as the record key');
+    }
+    if (dialect === 'moodle' && !specs.some((s) => s.kind === 'text' && (s.target === 'username' || s.target === 'idnumber'))) {
+      return new FeedFileError(
+        'missing-column',
+        'missing column "username" or "idnumber": a Moodle-style persons feed needs one of them as the record key (or EXTERNAL_PERSON_KEY for the SIS format)',
+      );
+    }
+    return undefined;
+  },
+};
+
+/** Category feeds: SIS `EXTERNAL_CATEGORY_KEY, NAME, PARENT_KEY, DESCRIPTION`, Moodle `idnumber, name, parent, description`. */
+export const CATEGORY_HEADERS: HeaderTable = {
+  type: 'categories',
+  sisOnly: {
+    external_category_key: { kind: 'key', field: 'key' },
+    parent_key: { kind: 'text', field: 'parent', target: 'parent' },
+    row_status: { kind: 'rowStatus', field: 'rowStatus' },
+  },
+  shared: {
+    name: { kind: 'text', field: 'name', target: 'name' },
+    description: { kind: 'text', field: 'description', target: 'description' },
+    moodle_id: SHARED.moodle_id,
+    moodleid: SHARED.moodleid,
+    action: SHARED.action,
+    cmd: SHARED.cmd,
+    operation: SHARED.operation,
+    data_source_key: SHARED.data_source_key,
+    datasource: SHARED.datasource,
+  },
+  moodleOnly: {
+    idnumber: { kind: 'key', field: 'key' },
+    parent: { kind: 'text', field: 'parent', target: 'parent' },
+  },
+  signature: ['external_category_key', 'parent_key'],
+  needs: 'a categories feed needs EXTERNAL_CATEGORY_KEY, or idnumber and name',
+  missingKey(dialect, specs) {
+    if (specs.some((s) => s.kind === 'key')) return undefined;
+    return dialect === 'sis'
+      ? new FeedFileError('missing-column', 'missing column "EXTERNAL_CATEGORY_KEY": a SIS categories feed needs it as the record key')
+      : new FeedFileError(
+          'missing-column',
+          'missing column "idnumber": a Moodle-style categories feed needs it as the record key (or EXTERNAL_CATEGORY_KEY for the SIS format)',
+        );
+  },
+};
+
+export const HEADER_TABLES: Record<EntityType, HeaderTable> = { persons: PERSON_HEADERS, categories: CATEGORY_HEADERS };
+
+function specOf(table: HeaderTable, lower: string, column: string): ColumnSpec | undefined {
+  if (Object.hasOwn(table.sisOnly, lower)) return table.sisOnly[lower];
+  if (Object.hasOwn(table.shared, lower)) return table.shared[lower];
+  if (Object.hasOwn(table.moodleOnly, lower)) return table.moodleOnly[lower];
+  return table.dynamic?.(column);
+}
+
 /**
- * Columns that name another entity's feed. A persons reader that meets them says "wrong type" rather than
+ * Columns that name an entity mdlsync does not read yet. A reader that meets them says "wrong type" rather than
  * "unknown column", which would send the user hunting for a typo.
  */
 const OTHER_TYPES: Array<[string, string[]]> = [
@@ -94,7 +179,6 @@ const OTHER_TYPES: Array<[string, string[]]> = [
   ['institution-roles', ['role_id']],
   ['enrolments', ['external_course_key']],
   ['courses', ['course_id', 'course_name', 'shortname', 'fullname']],
-  ['categories', ['external_category_key']],
   ['cohorts', ['external_cohort_key', 'cohort']],
   ['groups', ['external_group_key']],
 ];
@@ -110,6 +194,19 @@ function otherType(lower: string[]): string | undefined {
   return undefined;
 }
 
+/**
+ * The type the header names: a signature column decides; a header of category columns only that has `name` or
+ * `parent` (the Moodle dialect: idnumber,name,parent) is categories; anything else reads as persons, whose
+ * messages then name the unknown columns.
+ */
+function inferType(columns: readonly string[], lower: string[]): EntityType {
+  if (lower.some((n) => CATEGORY_HEADERS.signature.includes(n))) return 'categories';
+  if (lower.some((n) => n === 'name' || n === 'parent') && lower.every((n, i) => specOf(CATEGORY_HEADERS, n, columns[i]) !== undefined)) {
+    return 'categories';
+  }
+  return 'persons';
+}
+
 export interface HeaderAnalysis {
   type: EntityType;
   dialect: Dialect;
@@ -120,22 +217,27 @@ export interface HeaderAnalysis {
 
 export function analyseHeader(columns: readonly string[], type?: EntityType): HeaderAnalysis {
   const lower = columns.map((c) => c.trim().toLowerCase());
-  const specs: Array<ColumnSpec | undefined> = lower.map((n, i) => {
-    if (Object.hasOwn(ALL, n)) return ALL[n];
-    const m = PROFILE_FIELD.exec(columns[i].trim());
-    return m ? { kind: 'customfield', field: `profile_field_${m[1]}`, target: m[1] } : undefined;
-  });
-
+  const readable = ENTITY_TYPES.join(' and ');
   const other = otherType(lower);
   if (other !== undefined) {
-    throw new FeedFileError('unknown-type', `the header looks like a ${other} feed, not a ${type ?? 'persons'} feed: this version of mdlsync reads persons feeds only`);
+    const not = type === undefined ? '' : `, not a ${type} feed`;
+    throw new FeedFileError('unknown-type', `the header looks like a ${other} feed${not}: this version of mdlsync reads ${readable} feeds only`);
   }
+  const inferred = inferType(columns, lower);
+  if (type !== undefined) {
+    // A forced type must not read another entity's file as its own.
+    const looksLike = ENTITY_TYPES.find((t) => t !== type && lower.some((n) => HEADER_TABLES[t].signature.includes(n) && specOf(HEADER_TABLES[type], n, n) === undefined));
+    if (looksLike !== undefined) throw new FeedFileError('unknown-type', `the header looks like a ${looksLike} feed, not a ${type} feed`);
+  }
+  const table = HEADER_TABLES[type ?? inferred];
+  const specs: Array<ColumnSpec | undefined> = lower.map((n, i) => specOf(table, n, columns[i]));
+
   if (specs.every((s) => s === undefined)) {
     throw new FeedFileError(
       'unknown-type',
       type === undefined
-        ? `cannot tell the feed type from the header "${columns.join(' ')}": a persons feed needs EXTERNAL_PERSON_KEY, username or idnumber`
-        : `the header has no ${type} column: a persons feed needs EXTERNAL_PERSON_KEY, username or idnumber`,
+        ? `cannot tell the feed type from the header "${columns.join(' ')}": ${ENTITY_TYPES.map((t) => HEADER_TABLES[t].needs).join('; ')}`
+        : `the header has no ${type} column: ${table.needs}`,
     );
   }
 
@@ -144,7 +246,7 @@ export function analyseHeader(columns: readonly string[], type?: EntityType): He
     const named = unknown.map((i) => {
       const c = columns[i];
       if (c.trim() === '') return `"" (column ${i + 1} has no name)`;
-      const hint = suggest(c.trim());
+      const hint = suggest(c.trim(), table);
       return hint === undefined ? `"${c}"` : `"${c}" (did you mean "${hint}"?)`;
     });
     const list = named.length === 1 ? named[0] : `${named.slice(0, -1).join(', ')} and ${named[named.length - 1]}`;
@@ -152,7 +254,7 @@ export function analyseHeader(columns: readonly string[], type?: EntityType): He
   }
   const known = specs as ColumnSpec[];
 
-  const dialect: Dialect = lower.some((n) => Object.hasOwn(SIS_ONLY, n)) ? 'sis' : 'moodle';
+  const dialect: Dialect = lower.some((n) => Object.hasOwn(table.sisOnly, n)) ? 'sis' : 'moodle';
 
   // Two columns feeding the same value would make one silently win over the other.
   const seen = new Map<string, number>();
@@ -172,24 +274,15 @@ export function analyseHeader(columns: readonly string[], type?: EntityType): He
     seen.set(slot, i);
   });
 
-  if (dialect === 'sis' && !known.some((s) => s.kind === 'key')) {
-    throw new FeedFileError('missing-column', 'missing column "EXTERNAL_PERSON_KEY": a SIS persons feed needs it as the record key');
-  }
-  if (dialect === 'moodle' && !known.some((s) => s.kind === 'text' && (s.target === 'username' || s.target === 'idnumber'))) {
-    throw new FeedFileError(
-      'missing-column',
-      'missing column "username" or "idnumber": a Moodle-style persons feed needs one of them as the record key (or EXTERNAL_PERSON_KEY for the SIS format)',
-    );
-  }
-  return { type: 'persons', dialect, fields: known.map((s) => s.field), specs: known };
+  const missing = table.missingKey(dialect, known);
+  if (missing) throw missing;
+  return { type: table.type, dialect, fields: known.map((s) => s.field), specs: known };
 }
 
-const SUGGESTIBLE = Object.keys(ALL);
-
 /** Closest accepted name, written in the same case style as the unknown one; undefined when nothing is close. */
-export function suggest(name: string): string | undefined {
+export function suggest(name: string, table: HeaderTable = PERSON_HEADERS): string | undefined {
   const lower = name.toLowerCase();
-  const best = closest(lower, SUGGESTIBLE);
+  const best = closest(lower, [...Object.keys(table.sisOnly), ...Object.keys(table.shared), ...Object.keys(table.moodleOnly)]);
   if (distance(lower, best) > Math.max(2, Math.floor(lower.length / 3))) return undefined;
   return name === name.toUpperCase() ? best.toUpperCase() : best;
 }

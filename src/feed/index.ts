@@ -1,26 +1,43 @@
 /**
  * The feed reader: openFeed() reads up to the header and checks it; items() streams the data rows.
- * Pure parts: headers.ts (names, dialect), persons.ts (row → record), delimiter.ts. I/O: read.ts.
+ * Pure parts: headers.ts (names, dialect, type), persons.ts and categories.ts (row → record), delimiter.ts. I/O: read.ts.
  */
 import { open } from 'node:fs/promises';
 import { parse as parseSync } from 'csv-parse/sync';
 import { analyseHeader, type HeaderAnalysis } from './headers.js';
 import { checkSingleColumn, detectDelimiter } from './delimiter.js';
-import { personRowMapper, type RowMapper } from './persons.js';
+import { categoryRowMapper } from './categories.js';
+import { personRowMapper } from './persons.js';
+import type { RowMapper } from './rows.js';
 import { DEFAULT_MAX_RECORD_SIZE, decodedChunks, fileError, physicalLines, scanRecords, type ScannedRecord } from './read.js';
-import { ENTITY_TYPES, FeedFileError, type FeedEncoding, type FeedInfo, type FeedItem, type FeedOptions } from './types.js';
+import { ENTITY_TYPES, FeedFileError, type EntityType, type FeedEncoding, type FeedInfo, type FeedItem, type FeedOptions, type RecordOf } from './types.js';
 
 export { personHeaderNames } from './headers.js';
 export * from './types.js';
 
-export interface Feed {
-  info: FeedInfo;
-  items(): AsyncIterable<FeedItem>;
+/** A feed of one entity type: `info.type` says which record type its items carry. */
+export interface Feed<T extends EntityType = EntityType> {
+  info: FeedInfo<T>;
+  items(): AsyncIterable<FeedItem<RecordOf<T>>>;
 }
+
+/** Any entity's feed, discriminated by `info.type`. */
+export type AnyFeed = { [T in EntityType]: Feed<T> }[EntityType];
+
+/** Narrows a feed by its type (TypeScript does not narrow a union by `feed.info.type` itself). */
+export function isFeedOf<T extends EntityType>(feed: AnyFeed, type: T): feed is Extract<AnyFeed, Feed<T>> {
+  return feed.info.type === type;
+}
+
+/** Each entity's row mapper, compiled once per file from the header analysis. */
+const ROW_MAPPERS: { [T in EntityType]: (header: HeaderAnalysis, columns: readonly string[]) => RowMapper<RecordOf<T>> } = {
+  persons: personRowMapper,
+  categories: categoryRowMapper,
+};
 
 const ENCODINGS: readonly FeedEncoding[] = ['utf8', 'latin1', 'windows-1252'];
 
-export async function openFeed(path: string, opts: FeedOptions = {}): Promise<Feed> {
+export async function openFeed(path: string, opts: FeedOptions = {}): Promise<AnyFeed> {
   const encoding = opts.encoding ?? 'utf8';
   if (!ENCODINGS.includes(encoding)) throw new FeedFileError('invalid-encoding', `unknown encoding "${encoding}": use utf8, latin1 or windows-1252`);
   if (opts.type !== undefined && !ENTITY_TYPES.includes(opts.type)) {
@@ -61,21 +78,20 @@ export async function openFeed(path: string, opts: FeedOptions = {}): Promise<Fe
     headerLine,
     headerText,
   };
-  return { info, items: () => items(info, header, maxRecordSize) };
+  return { info, items: () => items(info, header, maxRecordSize, ROW_MAPPERS[info.type](header, columns)) } as AnyFeed;
 }
 
 /**
  * The data rows. A plain iterator over the scanner's batches rather than an async generator: a generator's
  * per-yield await cost a third of the reader's time on simple rows.
  */
-function items(info: FeedInfo, header: HeaderAnalysis, maxRecordSize: number): AsyncIterable<FeedItem> {
+function items<R extends RecordOf<EntityType>>(info: FeedInfo, header: HeaderAnalysis, maxRecordSize: number, mapper: RowMapper<R>): AsyncIterable<FeedItem<R>> {
   return {
-    [Symbol.asyncIterator](): AsyncIterator<FeedItem> {
-      const mapper = personRowMapper(header, info.columns);
+    [Symbol.asyncIterator](): AsyncIterator<FeedItem<R>> {
       const scan = scanRecords(info.path, { delimiter: info.delimiter, encoding: info.encoding, maxRecordSize });
       let batch: ScannedRecord[] = [];
       let i = 0;
-      const nextItem = (): FeedItem | undefined => {
+      const nextItem = (): FeedItem<R> | undefined => {
         while (i < batch.length) {
           const r = batch[i++];
           const item = toItem(r, info.headerLine, mapper, maxRecordSize);
@@ -84,7 +100,7 @@ function items(info: FeedInfo, header: HeaderAnalysis, maxRecordSize: number): A
         return undefined;
       };
       return {
-        async next(): Promise<IteratorResult<FeedItem>> {
+        async next(): Promise<IteratorResult<FeedItem<R>>> {
           for (;;) {
             const item = nextItem();
             if (item !== undefined) return { value: item, done: false };
@@ -94,7 +110,7 @@ function items(info: FeedInfo, header: HeaderAnalysis, maxRecordSize: number): A
             i = 0;
           }
         },
-        async return(): Promise<IteratorResult<FeedItem>> {
+        async return(): Promise<IteratorResult<FeedItem<R>>> {
           await scan.return(undefined); // closes the file
           return { value: undefined, done: true };
         },
@@ -103,7 +119,7 @@ function items(info: FeedInfo, header: HeaderAnalysis, maxRecordSize: number): A
   };
 }
 
-function toItem(r: ScannedRecord, headerLine: number, mapper: RowMapper, maxRecordSize: number): FeedItem | undefined {
+function toItem<R extends RecordOf<EntityType>>(r: ScannedRecord, headerLine: number, mapper: RowMapper<R>, maxRecordSize: number): FeedItem<R> | undefined {
   // The header itself, and whitespace-only lines before it (csv-parse skips only truly empty lines).
   if (r.line <= headerLine) return undefined;
   const line = r.line;
@@ -117,7 +133,7 @@ function toItem(r: ScannedRecord, headerLine: number, mapper: RowMapper, maxReco
   }
   if (isBlank(r.cells)) return undefined;
   const res = mapper.map(r.cells, r.endLine - line + 1);
-  return res.record ? { line, record: res.record } : { line, error: { line, ...res.error } };
+  return res.record ? { line, record: res.record } : { line, error: { line, ...res.error! } };
 }
 
 /** Blank lines, and lines of delimiters only (spreadsheet exports pad with them), carry no row. */

@@ -3,21 +3,12 @@
  * Compiled once per file from the header analysis so the per-row loop does no name lookups.
  */
 import type { ColumnSpec, HeaderAnalysis } from './headers.js';
-import type { PersonFields, PersonRecord, RowCommand, RowError, RowStatus, UserTextField } from './types.js';
+import { COMMANDS, ROW_STATUS, SUSPENDED, YES_NO, encodingError, invalidValue, parseMoodleId, shapeError, type RowMapper, type RowResult } from './rows.js';
+import type { PersonFields, PersonRecord, UserTextField } from './types.js';
 
-export type RowResult = { record: PersonRecord; error?: undefined } | { error: Omit<RowError, 'line'>; record?: undefined };
+export type { RowMapper, RowResult } from './rows.js';
 
-const YES_NO: Record<string, boolean> = { y: true, yes: true, true: true, '1': true, n: false, no: false, false: false, '0': false };
-const SUSPENDED: Record<string, boolean> = { '0': true, '1': false };
-const ROW_STATUS: Record<string, RowStatus> = { enabled: 'enabled', disabled: 'disabled', deleted: 'deleted' };
-const COMMANDS: Record<string, RowCommand> = { add: 'store', store: 'store', del: 'delete', delete: 'delete' };
-
-export interface RowMapper {
-  /** `spanLines` > 1 when the row ran over several physical lines (a multi-line quoted value, or an unbalanced quote). */
-  map(cells: readonly string[], spanLines: number): RowResult;
-}
-
-export function personRowMapper(header: HeaderAnalysis, columns: readonly string[]): RowMapper {
+export function personRowMapper(header: HeaderAnalysis, columns: readonly string[]): RowMapper<PersonRecord> {
   const specs: readonly ColumnSpec[] = header.specs;
   const n = specs.length;
   const sis = header.dialect === 'sis';
@@ -31,34 +22,22 @@ export function personRowMapper(header: HeaderAnalysis, columns: readonly string
     return k === '' ? undefined : k;
   };
 
-  const badEncoding = (i: number, key: string | undefined): RowResult => ({
-    error: {
-      key,
-      code: 'invalid-encoding',
-      message: `column ${columns[i]} holds bytes that are not valid UTF-8: if the file is Latin-1 or Windows-1252, run with --encoding latin1`,
-    },
-  });
-  const encodingError = (cells: readonly string[]): RowResult | undefined => {
+  const badEncoding = (i: number, key: string | undefined): RowResult => ({ error: encodingError(columns[i], key) });
+  const firstBadEncoding = (cells: readonly string[]): RowResult | undefined => {
     const i = cells.findIndex((c) => c.includes('\uFFFD'));
     return i === -1 ? undefined : badEncoding(i, undefined);
   };
 
-  const invalid = (i: number, value: string, expected: string, key: string | undefined): RowResult => ({
-    error: { key, code: 'invalid-value', message: `column ${columns[i]} has "${value}", expected ${expected}` },
-  });
+  const invalid = (i: number, value: string, expected: string, key: string | undefined): RowResult => ({ error: invalidValue(columns[i], value, expected, key) });
 
   return {
     map(cells, spanLines) {
-      if (cells.length !== n) {
-        const code = cells.length < n ? 'short-row' : 'long-row';
-        const span = spanLines > 1 ? ` (the row runs over ${spanLines} lines: check for an unbalanced quote)` : '';
-        return { error: { key: readKey(cells), code, message: `the row has ${cells.length} values, the header has ${n}${span}` } };
-      }
+      if (cells.length !== n) return { error: shapeError(cells, n, spanLines, readKey(cells)) };
       const key = readKey(cells);
       if (key === undefined) {
         const named = sis ? [columns[keyIdx]] : [idnumberIdx, usernameIdx].filter((i) => i >= 0).map((i) => columns[i]);
         const message = named.length === 1 ? `the key column ${named[0]} is empty` : `both key columns, ${named[0]} and ${named[1]}, are empty`;
-        return encodingError(cells) ?? { error: { code: 'missing-value', message } };
+        return firstBadEncoding(cells) ?? { error: { code: 'missing-value', message } };
       }
       const fields: PersonFields = {};
       const record: PersonRecord = { key, fields };
@@ -99,8 +78,8 @@ export function personRowMapper(header: HeaderAnalysis, columns: readonly string
             break;
           }
           case 'moodleId': {
-            const id = /^[1-9][0-9]*$/.test(v) ? Number(v) : NaN;
-            if (!Number.isSafeInteger(id)) return invalid(i, v, 'a positive whole number (a Moodle user id)', key);
+            const id = parseMoodleId(v);
+            if (Number.isNaN(id)) return invalid(i, v, 'a positive whole number (a Moodle user id)', key);
             record.moodleId = id;
             break;
           }

@@ -3,8 +3,15 @@
  * Shared contract between feed/, plan/, apply/ and report/.
  */
 
-export type EntityType = 'persons';
-export const ENTITY_TYPES: readonly EntityType[] = ['persons'];
+/** The entity types mdlsync reads. Each has its header table and row mapper (feed/entities.ts). */
+export type EntityType = 'persons' | 'categories';
+export const ENTITY_TYPES: readonly EntityType[] = ['persons', 'categories'];
+
+/**
+ * The order in which a multi-file run applies feeds: what others refer to goes first. The later entities
+ * slot in as they come: categories, courses, persons, enrolments, groups, group-members, cohorts, roles, observers.
+ */
+export const RUN_ORDER: readonly EntityType[] = ['categories', 'persons'];
 
 /** SIS snapshot headers (EXTERNAL_PERSON_KEY|USER_ID|…) or Moodle upload-user headers (username,firstname,…). */
 export type Dialect = 'sis' | 'moodle';
@@ -43,9 +50,22 @@ export const USER_TEXT_FIELDS = [
 export type UserTextField = (typeof USER_TEXT_FIELDS)[number];
 export type PersonFields = Partial<Record<UserTextField, string>>;
 
-export interface PersonRecord {
-  /** The external key: EXTERNAL_PERSON_KEY (SIS), else idnumber, else username (Moodle dialect). Never empty. */
+/** What every entity's record carries besides its own fields. */
+export interface RecordBase {
+  /** The external key (EXTERNAL_PERSON_KEY, EXTERNAL_CATEGORY_KEY …, or the Moodle dialect's idnumber). Never empty. */
   key: string;
+  /** DATA_SOURCE_KEY cell, when the file has one and it is not empty. */
+  dataSource?: string;
+  rowStatus?: RowStatus;
+  /** ACTION cell. */
+  command?: RowCommand;
+  /** AVAILABLE_IND Y/N (persons: also Moodle's `suspended` 0/1, inverted). Absent column or empty cell: undefined. */
+  available?: boolean;
+  /** MOODLE_ID cell: the SIS already knows the Moodle id. */
+  moodleId?: number;
+}
+
+export interface PersonRecord extends RecordBase {
   /**
    * The Moodle fields the file carries for this row, already normalised (username trimmed and lower-cased,
    * other values trimmed). An empty cell means "not given": the field is absent here, never "".
@@ -54,16 +74,27 @@ export interface PersonRecord {
   fields: PersonFields;
   /** profile_field_<shortname> columns: shortname → value (empty cells absent). */
   customfields?: Record<string, string>;
-  /** AVAILABLE_IND Y/N, or Moodle dialect `suspended` 0/1 (inverted). Absent column or empty cell: undefined. */
-  available?: boolean;
-  rowStatus?: RowStatus;
-  /** DATA_SOURCE_KEY cell, when the file has one and it is not empty. */
-  dataSource?: string;
-  /** MOODLE_ID cell: the SIS already knows the Moodle id. */
-  moodleId?: number;
-  /** ACTION cell. */
-  command?: RowCommand;
 }
+
+/** Category fields as the file gives them; an empty cell is absent, as for persons. */
+export interface CategoryFields {
+  name?: string;
+  /** The parent category's external key (PARENT_KEY, or the Moodle dialect's `parent` idnumber); absent = top level. */
+  parent?: string;
+  description?: string;
+}
+
+export interface CategoryRecord extends RecordBase {
+  fields: CategoryFields;
+}
+
+/** The record type each entity's feed carries. */
+export interface EntityRecords {
+  persons: PersonRecord;
+  categories: CategoryRecord;
+}
+export type RecordOf<T extends EntityType> = EntityRecords[T];
+export type EntityRecord = EntityRecords[EntityType];
 
 /** A row the reader could not turn into a record. The rest of the file still runs. */
 export interface RowError {
@@ -76,8 +107,11 @@ export interface RowError {
   message: string;
 }
 
-/** One data row of the file: a record or a row error. `line` is the 1-based physical line where the row starts. */
-export type FeedItem = { line: number; record: PersonRecord; error?: undefined } | { line: number; error: RowError; record?: undefined };
+/**
+ * One data row of the file: a record or a row error. `line` is the 1-based physical line where the row starts.
+ * Without a type argument it is a persons item (the API persons code and tests were written against).
+ */
+export type FeedItem<R extends EntityRecord = PersonRecord> = { line: number; record: R; error?: undefined } | { line: number; error: RowError; record?: undefined };
 
 export type FeedEncoding = 'utf8' | 'latin1' | 'windows-1252';
 
@@ -91,9 +125,10 @@ export interface FeedOptions {
   maxRecordSize?: number;
 }
 
-export interface FeedInfo {
+export interface FeedInfo<T extends EntityType = EntityType> {
   path: string;
-  type: EntityType;
+  /** Which record type the feed's items carry. */
+  type: T;
   dialect: Dialect;
   delimiter: string;
   encoding: FeedEncoding;

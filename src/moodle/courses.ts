@@ -27,6 +27,14 @@ export const COURSE_FUNCTIONS: string[] = [
   'core_course_duplicate_course',
 ];
 
+/** The wsfunctions the categories pipeline calls (a subset of COURSE_FUNCTIONS); `run` checks the token's service offers them. */
+export const CATEGORY_FUNCTIONS: string[] = [
+  'core_webservice_get_site_info',
+  'core_course_create_categories',
+  'core_course_get_categories',
+  'core_course_update_categories',
+];
+
 /** Leaves one record adds to a `{categories: [...]}` call. */
 export const categoryLeaves = (input: CreateCategoryInput | UpdateCategoryInput): number => countFormVars({ c: input });
 

@@ -6,6 +6,7 @@ export type { TransientReason } from './errors.js';
 export { PERSON_FUNCTIONS, getSiteInfo, createUsers, updateUsers, deleteUsers, getUsersByField, getUsers } from './users.js';
 export type * from './types.js';
 export {
+  CATEGORY_FUNCTIONS,
   COURSE_FUNCTIONS,
   categoryLeaves,
   courseLeaves,

@@ -2,13 +2,14 @@
  * The plan: what a run will do, computed before any Moodle write. `mdlsync plan` prints it, `mdlsync run`
  * executes exactly it. Shared contract between plan/, apply/, report/ and run.ts.
  */
-import type { EntityType, PersonRecord } from '../feed/types.js';
+import type { EntityRecord, EntityType, PersonRecord } from '../feed/types.js';
 import type { LinkStatus } from '../ledger/types.js';
 
 export type Op = 'store' | 'delete' | 'refresh' | 'refresh-ds';
 export const OPS: readonly Op[] = ['store', 'delete', 'refresh', 'refresh-ds'];
 
 /**
+ * The action kinds, as persons use them (other entities say what each means for them in their rules):
  * create    – not in the ledger, not found in Moodle: core_user_create_users (then suspend if needed).
  * adopt     – not in the ledger, found in Moodle (by MOODLE_ID, idnumber or username): link it, then update it.
  * update    – linked, active, content changed (or --full): core_user_update_users with the file's fields.
@@ -21,7 +22,8 @@ export const OPS: readonly Op[] = ['store', 'delete', 'refresh', 'refresh-ds'];
 export type ActionKind = 'create' | 'adopt' | 'update' | 'enable' | 'disable' | 'delete' | 'unchanged' | 'fail';
 export const ACTION_KINDS: readonly ActionKind[] = ['create', 'adopt', 'update', 'enable', 'disable', 'delete', 'unchanged', 'fail'];
 
-export interface Action {
+/** One planned action. Without a type argument it is a persons action (the API persons code was written against). */
+export interface Action<R extends EntityRecord = PersonRecord> {
   kind: ActionKind;
   entity: EntityType;
   key: string;
@@ -30,11 +32,13 @@ export interface Action {
   /** Target Moodle id when known (ledger link, MOODLE_ID or adoption match). */
   moodleId?: number;
   /** The file's row, for create/adopt/update/enable (and disable/delete from a row). */
-  record?: PersonRecord;
-  /** Wanted `suspended` state of the account after the action (true = cannot log in). */
+  record?: R;
+  /** Persons: wanted `suspended` state of the account after the action (true = cannot log in). */
   suspended?: boolean;
-  /** Send the row's password (create, or passwords: always). */
+  /** Persons: send the row's password (create, or passwords: always). */
   sendPassword?: boolean;
+  /** Categories: the parent's key, and its Moodle id when known before applying (not when created by the same run). */
+  parent?: { key: string; id?: number };
   /** Content hash to store in the ledger once Moodle confirms the action. */
   hash?: string;
   /** Ledger status to store once confirmed. */
@@ -79,7 +83,7 @@ export interface PlanOptions {
   full: boolean;
   /** create-only (default): passwords only on create; always: also on update. */
   passwords: 'create-only' | 'always';
-  /** What an explicit delete does to a person: suspend (default) or really delete. Refreshes always suspend. */
+  /** What an explicit delete does to a person: suspend (default) or really delete. Refreshes always suspend. Categories ignore it. */
   disable: 'suspend' | 'delete';
   guard: GuardOptions;
   force: boolean;
@@ -87,10 +91,13 @@ export interface PlanOptions {
 
 export type ActionCounts = Record<ActionKind, number>;
 
-export interface Plan {
+/** Any entity's action. */
+export type AnyAction = Action<EntityRecord>;
+
+export interface Plan<R extends EntityRecord = PersonRecord> {
   options: PlanOptions;
   /** Every row of the file (and every refresh disable) in file order, refresh disables last. */
-  actions: Action[];
+  actions: Action<R>[];
   counts: ActionCounts;
   /** Data rows read (records + row errors). */
   rows: number;

@@ -1,0 +1,328 @@
+/**
+ * The batch machinery every entity's applier shares: outcomes and progress, ledger writes after each confirmed
+ * batch, the adaptive limiter, retries with backoff, rechecks of calls that may have committed, bisection of
+ * refused all-or-nothing calls, and the fatal (token, service) and site-down stops. An entity's applier only says
+ * how to build, send, confirm and fail its records (a BatchSpec per kind of call).
+ */
+import type { EntityRecord } from '../feed/types.js';
+import type { LedgerStore, LinkStatus, LinkWrite } from '../ledger/types.js';
+import { MoodleError, ProtocolError, TransientError, isTransient } from '../moodle/index.js';
+import type { MoodleCaller } from '../moodle/index.js';
+import type { Action, AnyAction } from '../plan/types.js';
+import { AbortError, AdaptiveLimiter, backoffDelay, sleep } from './limiter.js';
+import { LocalRowError } from './records.js';
+import type { ApplyOptions, ApplyProgress, Outcome, OutcomeKind } from './types.js';
+
+export interface ApplyDeps {
+  client: MoodleCaller;
+  ledger: LedgerStore;
+  runId: string;
+  options: ApplyOptions;
+  onProgress?: (p: ApplyProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** One action of the plan and its place in the outcomes. */
+export interface Row<R extends EntityRecord = EntityRecord> {
+  index: number;
+  action: Action<R>;
+}
+
+/** How one kind of call is sent, confirmed and failed (see BatchEngine.sendBatch). */
+export interface BatchSpec<T, R> {
+  wsfunction: string;
+  send(items: T[]): Promise<R>;
+  /** Settles the items Moodle confirmed and writes their links. */
+  confirm(items: T[], reply: R): Promise<void>;
+  failOne(item: T, code: string, message: string): void;
+  /** Creates only: after an unclear failure, confirm what the site committed anyway; returns what is left to send. */
+  recheck?(items: T[]): Promise<T[]>;
+  /** Before splitting a batch Moodle refused: settle what can be explained at once; returns what is left to send. */
+  explain?(items: T[]): Promise<T[]>;
+}
+
+/** Whole-call errors that are about the token, service or site, never about a record: splitting cannot help. */
+const FATAL_ERRORCODES = new Set([
+  'invalidtoken',
+  'accessexception',
+  'nopermissions',
+  'invalidrecord',
+  'wsaccessusersuspended',
+  'wsaccessusernologin',
+  'servicerequireslogin',
+]);
+const MARK_SEEN_CHUNK = 500;
+
+export class BatchEngine {
+  private readonly outcomes: (Outcome | undefined)[];
+  private readonly limiter: AdaptiveLimiter;
+  readonly options: ApplyOptions;
+  private done = 0;
+  private failedCount = 0;
+  /** A token/service/site problem seen once stops every later call. */
+  private fatal: Error | null = null;
+  /** For telling a site that is down from a blip: calls failing in a row, and when a call last went through. */
+  private transientStreak = 0;
+  private lastSuccess = Date.now();
+
+  constructor(
+    private readonly actions: readonly AnyAction[],
+    readonly deps: ApplyDeps,
+    /** Removes secrets (a person's password) from messages Moodle may have built from submitted values. */
+    private readonly redact: (message: string, action: AnyAction) => string = (m) => m,
+  ) {
+    this.outcomes = new Array<Outcome | undefined>(actions.length);
+    this.options = deps.options;
+    this.limiter = new AdaptiveLimiter(deps.options.concurrency);
+  }
+
+  // ── outcomes, ledger, progress ────────────────────────────────────────────────────────────────────────────
+
+  private outcomeFor(row: Row, outcome: OutcomeKind, extra: Partial<Outcome>): Outcome {
+    const a = row.action;
+    const o: Outcome = { line: a.line, key: a.key, action: a.kind, outcome };
+    if (extra.moodleId !== undefined) o.moodleId = extra.moodleId;
+    if (extra.errorcode !== undefined) o.errorcode = extra.errorcode;
+    if (extra.message !== undefined) o.message = extra.message;
+    return o;
+  }
+
+  settle(row: Row, outcome: OutcomeKind, extra: Partial<Outcome> = {}): void {
+    if (this.outcomes[row.index] === undefined) {
+      this.done++;
+      if (outcome === 'failed') this.failedCount++;
+    }
+    this.outcomes[row.index] = this.outcomeFor(row, outcome, extra);
+  }
+
+  fail(row: Row, errorcode: string, message: string, moodleId?: number): void {
+    // A row Moodle confirmed stays confirmed, whatever goes wrong later in its batch.
+    const prev = this.outcomes[row.index];
+    if (prev && prev.outcome !== 'failed') return;
+    this.settle(row, 'failed', { errorcode, message: this.redact(message, row.action), moodleId });
+  }
+
+  /** The outcome so far of a row, if it has one. */
+  outcomeOf(row: Row): Outcome | undefined {
+    return this.outcomes[row.index];
+  }
+
+  link(row: Row, moodleId: number, hash: string | null = row.action.hash ?? null): LinkWrite {
+    const a = row.action;
+    const status: LinkStatus = a.status ?? (a.kind === 'disable' ? 'disabled' : 'active');
+    return { entity: a.entity, key: a.key, moodleId, dataSource: a.dataSource, hash, status, runId: this.deps.runId };
+  }
+
+  writeLinks(links: (LinkWrite | null)[]): void {
+    const real = links.filter((l): l is LinkWrite => l !== null);
+    if (real.length) this.deps.ledger.writeLinks(real);
+  }
+
+  markSeen(rows: Row[]): void {
+    const byEntity = new Map<string, string[]>();
+    for (const r of rows) {
+      const keys = byEntity.get(r.action.entity);
+      if (keys) keys.push(r.action.key);
+      else byEntity.set(r.action.entity, [r.action.key]);
+    }
+    for (const [entity, keys] of byEntity) {
+      for (let i = 0; i < keys.length; i += MARK_SEEN_CHUNK) this.deps.ledger.markSeen(entity, keys.slice(i, i + MARK_SEEN_CHUNK), this.deps.runId);
+    }
+  }
+
+  progress(): void {
+    this.deps.onProgress?.({ done: this.done, total: this.actions.length, failed: this.failedCount });
+  }
+
+  targetId(a: AnyAction): number {
+    if (a.moodleId === undefined) throw new LocalRowError('missing-moodle-id', `A ${a.kind} needs the Moodle id of the ${a.entity === 'persons' ? 'account' : 'record'}`);
+    return a.moodleId;
+  }
+
+  /** One Outcome per action, in the plan's order. */
+  results(): Outcome[] {
+    return this.outcomes.map(
+      (o, index) => o ?? this.outcomeFor({ index, action: this.actions[index] }, 'failed', { errorcode: 'internal', message: 'No outcome recorded' }),
+    );
+  }
+
+  // ── calls: concurrency, retries, bisection ────────────────────────────────────────────────────────────────
+
+  limited<T>(wsfunction: string, records: number, fn: () => Promise<T>): Promise<T> {
+    // Checked once the slot is granted too: calls queued behind the one that hit a bad token must not go out.
+    const guarded = async (): Promise<T> => {
+      if (this.fatal) throw this.fatal;
+      try {
+        const value = await fn();
+        this.lastSuccess = Date.now();
+        this.transientStreak = 0;
+        return value;
+      } catch (err) {
+        // Recorded before the slot is released, so the next queued call already sees it.
+        if (this.isFatal(err)) this.fatal ??= err as Error;
+        else if (isTransient(err) && !(err instanceof MoodleError)) this.transientStreak++;
+        throw err;
+      }
+    };
+    if (this.fatal) return Promise.reject(this.fatal);
+    return this.limiter.run(guarded, { key: `${wsfunction}:${records}`, records }, this.deps.signal);
+  }
+
+  /** A read-only call with retries, through the limiter (reads are always safe to repeat). */
+  async read<T>(wsfunction: string, records: number, fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.limited(wsfunction, records, fn);
+      } catch (err) {
+        if (!isTransient(err) || attempt >= this.options.retries) throw err;
+        this.limiter.onTransient();
+        await sleep(backoffDelay(attempt, this.options.backoffMs), this.deps.signal);
+      }
+    }
+  }
+
+  /**
+   * Sends one batch. Transient failures are retried with backoff (after a recheck for creates, since a timed-out
+   * call may have committed); a record-level error splits the batch in halves until each bad record is alone.
+   */
+  async sendBatch<T extends { row: Row }, R>(items: T[], spec: BatchSpec<T, R>, tries = this.options.retries): Promise<void> {
+    let pending = items;
+    let recheckFirst = false;
+    for (let attempt = 1; ; attempt++) {
+      let err: unknown;
+      let reply: { value: R } | undefined;
+      try {
+        if (recheckFirst && spec.recheck) {
+          pending = await spec.recheck(pending);
+          recheckFirst = false;
+          if (pending.length === 0) return;
+        }
+        const items = pending;
+        reply = { value: await this.limited(spec.wsfunction, items.length, () => spec.send(items)) };
+      } catch (e) {
+        err = e;
+      }
+      // Outside the try: a failure while settling confirmed records must never look like a failed call (and resend).
+      if (reply) return spec.confirm(pending, reply.value);
+      if (err instanceof AbortError || this.deps.signal?.aborted) {
+        for (const it of pending) if (!this.outcomes[it.row.index]) this.fail(it.row, 'aborted', 'The run was aborted before Moodle confirmed this row');
+        return;
+      }
+      if (this.isFatal(err) || (err !== undefined && err === this.fatal)) {
+        this.fatal ??= err as Error;
+        for (const it of pending) spec.failOne(it, codeOf(err), (err as Error).message);
+        return;
+      }
+      if (err instanceof ProtocolError && spec.recheck) {
+        // A short create reply: PHP dropped the trailing records (max_input_vars). Keep what landed, resend the rest smaller.
+        let rest: T[];
+        try {
+          rest = await spec.recheck(pending);
+        } catch (e) {
+          for (const it of pending) spec.failOne(it, codeOf(e), (e as Error).message);
+          return;
+        }
+        if (rest.length === 1 && pending.length === 1) spec.failOne(rest[0], 'truncated', err.message);
+        else await this.split(rest, spec, tries);
+        return;
+      }
+      const transient = isTransient(err);
+      // A database error that persists through every try is likely one record (e.g. a value too long for its column).
+      const persistentDbError = transient && attempt >= tries && err instanceof MoodleError && err.errorcode !== 'sitemaintenance';
+      if (!transient || persistentDbError) {
+        if (spec.explain) {
+          const before = pending.length;
+          try {
+            pending = await spec.explain(pending);
+          } catch (e) {
+            for (const it of pending) spec.failOne(it, codeOf(e), (e as Error).message);
+            return;
+          }
+          if (pending.length === 0) return;
+          // Some records were explained (adopted): the rest may well go through as one call now.
+          if (pending.length < before) {
+            attempt = 0;
+            continue;
+          }
+        }
+        if (pending.length === 1) spec.failOne(pending[0], codeOf(err), (err as Error).message);
+        else await this.split(pending, spec, persistentDbError ? Math.min(2, tries) : tries);
+        return;
+      }
+      this.limiter.onTransient();
+      if (this.siteDown()) {
+        this.fatal ??= new TransientError('network', `Moodle stopped answering (nothing went through for ${Math.round((Date.now() - this.lastSuccess) / 1000)} s): ${(err as Error).message}; not sent`);
+        for (const it of pending) spec.failOne(it, 'transient', this.fatal.message);
+        return;
+      }
+      if (attempt >= tries) {
+        let rest = pending;
+        if (spec.recheck && !(err instanceof MoodleError)) rest = await spec.recheck(pending).catch(() => pending);
+        for (const it of rest) spec.failOne(it, 'transient', `${(err as Error).message} (gave up after ${attempt} tries)`);
+        return;
+      }
+      try {
+        await sleep(backoffDelay(attempt, this.options.backoffMs), this.deps.signal);
+      } catch {
+        for (const it of pending) this.fail(it.row, 'aborted', 'The run was aborted before Moodle confirmed this row');
+        return;
+      }
+      // A Moodle error object means the call was rolled back; anything else may have committed.
+      recheckFirst = !(err instanceof MoodleError);
+    }
+  }
+
+  private async split<T extends { row: Row }, R>(items: T[], spec: BatchSpec<T, R>, tries: number): Promise<void> {
+    if (items.length === 0) return;
+    const mid = Math.ceil(items.length / 2);
+    await this.sendBatch(items.slice(0, mid), spec, tries);
+    await this.sendBatch(items.slice(mid), spec, tries);
+  }
+
+  /**
+   * Down, not a blip: every call for longer than one batch's whole retry schedule failed, and at least `retries` in a
+   * row. Then the rest fail at once (to the tryback file) instead of each waiting through its own tries.
+   */
+  private siteDown(): boolean {
+    const { retries, backoffMs } = this.options;
+    const schedule = backoffMs * (2 ** Math.max(0, retries - 1) - 1);
+    return this.transientStreak >= retries && Date.now() - this.lastSuccess > schedule;
+  }
+
+  private isFatal(err: unknown): boolean {
+    if (err instanceof MoodleError) return FATAL_ERRORCODES.has(err.errorcode);
+    if (err instanceof ProtocolError) return err.status !== undefined;
+    return !(err instanceof TransientError);
+  }
+
+  /** Runs batches concurrently (the limiter decides how many calls are in flight), reporting progress after each. */
+  async runBatches<T>(batches: T[][], fn: (batch: T[]) => Promise<void>): Promise<void> {
+    await Promise.all(
+      batches.map(async (batch) => {
+        await fn(batch);
+        this.progress();
+      }),
+    );
+  }
+
+  failTooBig<T extends { row: Row }>(tooBig: { item: T; vars: number; budget: number }[]): void {
+    for (const { item, vars, budget } of tooBig) {
+      this.fail(item.row, 'too-many-fields', `This row needs ${vars} form variables, more than the max_input_vars budget of ${budget}`);
+    }
+  }
+}
+
+export function codeOf(err: unknown): string {
+  if (err instanceof AbortError) return 'aborted';
+  if (err instanceof MoodleError) return err.errorcode;
+  if (err instanceof TransientError) return 'transient';
+  if (err instanceof ProtocolError) return 'protocol';
+  return 'error';
+}
+
+/** An entity's applier: builds its calls from the rows to send (failing the rows it cannot build), then sends them. */
+export interface EntityApplier<R extends EntityRecord> {
+  redact?(message: string, action: Action<R>): string;
+  /** Synchronous part: classify and build; the returned function sends. */
+  prepare(engine: BatchEngine, rows: Row<R>[]): () => Promise<void>;
+}

@@ -1,0 +1,87 @@
+/** Read-only matching of category keys against Moodle (adoption, MOODLE_ID checks, parents), by idnumber. */
+import type { CategoryRecord } from '../feed/types.js';
+import { getCategories, isTransient } from '../moodle/index.js';
+import type { CategoryCriteriaKey, MoodleCaller, MoodleCategory } from '../moodle/index.js';
+import { backoffDelay, sleep } from './limiter.js';
+
+export interface CategoryMatchResult {
+  match?: { id: number; via: 'moodle-id' | 'idnumber' };
+  /** The record's MOODLE_ID names no existing category. */
+  moodleIdMissing?: boolean;
+}
+
+export interface CategoryResolution {
+  /** Per record key ({} when nothing matched). */
+  matches: Map<string, CategoryMatchResult>;
+  /** idnumber → Moodle id, for the parent keys asked about that Moodle has. */
+  parents: Map<string, number>;
+}
+
+/**
+ * get_categories takes one value per criterion, so a few values are looked up one by one and many with one
+ * listing of every category (one call, whatever the site's size, instead of one call per value).
+ */
+const ONE_BY_ONE_MAX = 20;
+
+export async function resolveCategories(
+  c: MoodleCaller,
+  records: readonly CategoryRecord[],
+  parentKeys: readonly string[],
+  opts: { retries?: number; backoffMs?: number; concurrency?: number } = {},
+): Promise<CategoryResolution> {
+  const retries = opts.retries ?? 5;
+  const backoffMs = opts.backoffMs ?? 500;
+  const read = async (criteria: { key: CategoryCriteriaKey; value: string | number }[]): Promise<MoodleCategory[]> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await getCategories(c, criteria, false);
+      } catch (err) {
+        if (!isTransient(err) || attempt >= retries) throw err;
+        await sleep(backoffDelay(attempt, backoffMs));
+      }
+    }
+  };
+  const ids = [...new Set(records.flatMap((r) => (r.moodleId === undefined ? [] : [r.moodleId])))];
+  // An empty idnumber would match every category without one.
+  const idnumbers = [...new Set([...records.filter((r) => r.moodleId === undefined).map((r) => r.key), ...parentKeys].filter((k) => k !== ''))];
+
+  const byId = new Map<number, MoodleCategory>();
+  const byIdnumber = new Map<string, MoodleCategory>();
+  if (ids.length + idnumbers.length > ONE_BY_ONE_MAX) {
+    for (const cat of await read([])) {
+      byId.set(cat.id, cat);
+      if (cat.idnumber) byIdnumber.set(cat.idnumber, cat);
+    }
+  } else {
+    const queries: (() => Promise<void>)[] = [
+      ...ids.map((id) => async () => {
+        for (const cat of await read([{ key: 'id', value: id }])) byId.set(cat.id, cat);
+      }),
+      ...idnumbers.map((idn) => async () => {
+        for (const cat of await read([{ key: 'idnumber', value: idn }])) if (cat.idnumber === idn) byIdnumber.set(idn, cat);
+      }),
+    ];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < queries.length) await queries[next++]();
+    };
+    await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 4, queries.length) }, worker));
+  }
+
+  const matches = new Map<string, CategoryMatchResult>();
+  for (const r of records) {
+    if (r.moodleId !== undefined) {
+      const cat = byId.get(r.moodleId);
+      matches.set(r.key, cat ? { match: { id: cat.id, via: 'moodle-id' } } : { moodleIdMissing: true });
+    } else {
+      const cat = byIdnumber.get(r.key);
+      matches.set(r.key, cat ? { match: { id: cat.id, via: 'idnumber' } } : {});
+    }
+  }
+  const parents = new Map<string, number>();
+  for (const k of parentKeys) {
+    const cat = byIdnumber.get(k);
+    if (cat) parents.set(k, cat.id);
+  }
+  return { matches, parents };
+}

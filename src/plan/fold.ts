@@ -1,0 +1,284 @@
+/**
+ * The generic planner: a pure fold over a file's rows (plus the ledger's view and the Moodle lookups the caller
+ * made) that decides one action per row, then the refresh disables and the guard verdict. What every entity
+ * shares lives here (row errors, duplicate keys, row op vs file op, ROW_STATUS, MOODLE_ID checks, refresh,
+ * guard, counts, the sink); each entity's own decisions come from its EntityRules. No I/O, no clock.
+ */
+import type { EntityRecord, FeedItem, RowCommand } from '../feed/types.js';
+import type { LedgerLink } from '../ledger/types.js';
+import { ACTION_KINDS, OPS } from './types.js';
+import type { Action, ActionCounts, ActionKind, GuardVerdict, Plan, PlanOptions } from './types.js';
+
+/** A Moodle object found for a key the ledger lacks. */
+export interface MatchBase {
+  id: number;
+  via: 'moodle-id' | 'idnumber' | 'username';
+}
+
+/** What the caller knows about a row's key: its ledger link, or else what a Moodle lookup found. */
+export interface ContextBase<M extends MatchBase = MatchBase> {
+  link?: LedgerLink;
+  match?: M;
+  /** The row's MOODLE_ID names an object Moodle does not have. */
+  moodleIdMissing?: boolean;
+  /** Plain words, e.g. '2 Moodle users have idnumber X'. */
+  ambiguous?: string;
+}
+
+/** What the fold offers an entity's rules while they decide a row. */
+export interface RowPlanning<R extends EntityRecord, C extends ContextBase> {
+  readonly options: PlanOptions;
+  /** Hard delete only from an explicit delete (file op or ACTION column), never inside a refresh. */
+  readonly hardDelete: boolean;
+  /** The row's data source; a linked record without one keeps the ledger's so it does not lose its scope. */
+  ds(r: R, ctx: C): string | null;
+  fail(r: R, line: number, ctx: C, code: string, message: string): Action<R>;
+  /** "found in Moodle by idnumber (category 12)". */
+  found(match: NonNullable<C['match']>): string;
+}
+
+/** An entity's own decisions. Each is called after the shared checks (MOODLE_ID, ambiguity) passed. */
+export interface EntityRules<R extends EntityRecord, C extends ContextBase> {
+  /** Moodle's name of the object in messages ("Moodle user 12") and the plain one ("re-create the account"). */
+  moodleNoun: string;
+  recordNoun: string;
+  /** Row op store, ROW_STATUS enabled or absent: create, adopt, update, enable or nothing. */
+  store(r: R, line: number, ctx: C, p: RowPlanning<R, C>): Action<R>;
+  /** Row op store with ROW_STATUS disabled or deleted (a store never hard-deletes). */
+  disable(r: R, line: number, ctx: C, p: RowPlanning<R, C>): Action<R>;
+  /** Row op delete of a record Moodle has (`target`); `via` says how it was found when the ledger did not know it. */
+  delete(r: R, line: number, ctx: C, p: RowPlanning<R, C>, target: number, via: string): Action<R>;
+  /** The disable of an owned record a refresh's file lacks. */
+  ownedDisable(link: LedgerLink, reason: string, p: RowPlanning<R, C>): Action<R>;
+  /**
+   * Whole-file decisions a row cannot make alone (a category's parent may come later in the file). When present,
+   * the fold holds every action until finish (the sink then gets them settled); may replace actions in place.
+   */
+  settle?(actions: Action<R>[], p: RowPlanning<R, C>): void;
+}
+
+export function defaultPlanOptions(partial: Partial<PlanOptions> & Pick<PlanOptions, 'op'>): PlanOptions {
+  return {
+    entity: 'persons',
+    dataSource: null,
+    full: false,
+    passwords: 'create-only',
+    disable: 'suspend',
+    force: false,
+    ...partial,
+    guard: { maxPercent: 10, maxCount: 1000, ...partial.guard },
+  };
+}
+
+export function emptyCounts(): ActionCounts {
+  const counts = {} as ActionCounts;
+  for (const k of ACTION_KINDS) counts[k] = 0;
+  return counts;
+}
+
+const VIA: Record<MatchBase['via'], string> = { 'moodle-id': 'MOODLE_ID', idnumber: 'idnumber', username: 'username' };
+
+export class EntityPlanner<R extends EntityRecord, C extends ContextBase> implements RowPlanning<R, C> {
+  private readonly actions: Action<R>[] = [];
+  private readonly counts = emptyCounts();
+  /** key → line of its first row (records and keyed row errors alike). */
+  private readonly seen = new Map<string, number>();
+  private rows = 0;
+  private finished = false;
+  private readonly fileRowOp: RowCommand;
+  readonly hardDelete: boolean;
+  /** Actions held for the rules' settle step (only when the rules have one). */
+  private readonly held: Action<R>[] | null;
+
+  /**
+   * With a sink, each action goes to it as it is planned and the plan's `actions` stays empty: a dry run of a
+   * million rows then holds only the seen-key map, not a million records.
+   */
+  constructor(
+    private readonly rules: EntityRules<R, C>,
+    readonly options: PlanOptions,
+    private readonly sink?: (action: Action<R>) => void,
+    private readonly name = 'EntityPlanner',
+  ) {
+    if (!OPS.includes(options.op)) throw new Error(`Unknown operation "${options.op}": use one of ${OPS.join(', ')}.`);
+    if (options.op === 'refresh-ds' && !options.dataSource) {
+      throw new Error('refresh-ds needs a data source: pass --datasource KEY (or set datasource in the config).');
+    }
+    this.fileRowOp = options.op === 'delete' ? 'delete' : 'store';
+    this.hardDelete = options.disable === 'delete' && (options.op === 'store' || options.op === 'delete');
+    this.held = rules.settle ? [] : null;
+  }
+
+  /** Plans one row. With rules that settle, the returned action may still change at finish. */
+  add(item: FeedItem<R>, ctx: C): Action<R> {
+    if (this.finished) throw new Error(`${this.name}.add after finish: start a new planner for a new file.`);
+    this.rows++;
+    if (item.error) {
+      const key = item.error.key ?? '';
+      // A row with a typo still counts as present: a refresh must not disable that record.
+      if (key !== '' && !this.seen.has(key)) this.seen.set(key, item.line);
+      return this.push({
+        kind: 'fail',
+        entity: this.options.entity,
+        key,
+        line: item.line,
+        dataSource: this.options.dataSource,
+        reason: item.error.message,
+        error: { code: item.error.code, message: item.error.message },
+      });
+    }
+    const r = item.record;
+    const line = item.line;
+    const first = this.seen.get(r.key);
+    if (first !== undefined) return this.push(this.fail(r, line, ctx, 'duplicate-key', `duplicate key, first seen on line ${first}`));
+    this.seen.set(r.key, line);
+    const rowOp = r.command ?? this.fileRowOp;
+    if (rowOp === 'delete') return this.push(this.planDelete(r, line, ctx));
+    if (this.moodleIdMissing(r, ctx)) return this.push(this.failMoodleIdMissing(r, line, ctx));
+    const bad = this.conflict(r, line, ctx);
+    if (bad) return this.push(bad);
+    if (r.rowStatus === 'disabled' || r.rowStatus === 'deleted') return this.push(this.rules.disable(r, line, ctx, this));
+    return this.push(this.rules.store(r, line, ctx, this));
+  }
+
+  finish(ownedActive: Iterable<LedgerLink>): Plan<R> {
+    if (this.finished) throw new Error(`${this.name}.finish called twice.`);
+    this.finished = true;
+    const o = this.options;
+    let guard: GuardVerdict | null = null;
+    if (o.op === 'refresh' || o.op === 'refresh-ds') {
+      const scope = o.op === 'refresh-ds' ? o.dataSource : null;
+      const reason = `missing from the refresh (${scope === null ? 'all data sources' : `data source ${scope}`})`;
+      let owned = 0;
+      let toDisable = 0;
+      for (const link of ownedActive) {
+        // The caller scopes the query; re-checked so a wrong scope can never disable another data source.
+        if (link.status !== 'active' || link.entity !== o.entity) continue;
+        if (scope !== null && link.dataSource !== scope) continue;
+        owned++;
+        if (this.seen.has(link.key)) continue;
+        toDisable++;
+        this.push(this.rules.ownedDisable(link, reason, this));
+      }
+      guard = this.verdict(scope, owned, toDisable);
+    }
+    this.seen.clear();
+    if (this.held) {
+      this.rules.settle?.(this.held, this);
+      for (const a of this.held) this.emit(a);
+    }
+    return { options: o, actions: this.actions, counts: this.counts, rows: this.rows, guard };
+  }
+
+  private verdict(scope: string | null, owned: number, toDisable: number): GuardVerdict {
+    const { maxPercent, maxCount } = this.options.guard;
+    const empty = this.rows === 0;
+    const limit = empty ? 0 : Math.min(Math.floor((owned * maxPercent) / 100), maxCount);
+    const over = toDisable > limit;
+    const refused = over && !this.options.force;
+    const forced = over && this.options.force;
+    const where = scope === null ? 'in all data sources' : `in data source ${scope}`;
+    const limitText = empty ? 'limit 0: the file has no data rows' : `limit ${limit}`;
+    const head = `refresh would disable ${toDisable} of ${owned} ${this.options.entity} owned ${where} (${limitText})`;
+    const tail = refused
+      ? 'refused; check the file or pass --force'
+      : forced
+        ? 'over the limit, allowed by --force'
+        : 'within the limit';
+    return { entity: this.options.entity, dataSource: scope, owned, toDisable, limit, refused, forced, message: `${head}: ${tail}` };
+  }
+
+  private push(a: Action<R>): Action<R> {
+    if (this.held) this.held.push(a);
+    else this.emit(a);
+    return a;
+  }
+
+  private emit(a: Action<R>): void {
+    if (this.sink) this.sink(a);
+    else this.actions.push(a);
+    this.counts[a.kind]++;
+  }
+
+  ds(r: R, ctx: C): string | null {
+    return r.dataSource ?? this.options.dataSource ?? ctx.link?.dataSource ?? null;
+  }
+
+  fail(r: R, line: number, ctx: C, code: string, message: string): Action<R> {
+    return {
+      kind: 'fail',
+      entity: this.options.entity,
+      key: r.key,
+      line,
+      moodleId: ctx.link?.moodleId ?? r.moodleId,
+      dataSource: this.ds(r, ctx),
+      reason: message,
+      error: { code, message },
+    };
+  }
+
+  found(match: NonNullable<C['match']>): string {
+    const suspended = (match as { suspended?: boolean }).suspended === true;
+    return `found in Moodle by ${VIA[match.via]} (${this.rules.moodleNoun} ${match.id}${suspended ? ', suspended' : ''})`;
+  }
+
+  /** Failures shared by every row op: a MOODLE_ID that disagrees with the ledger, an ambiguous lookup. */
+  private conflict(r: R, line: number, ctx: C): Action<R> | undefined {
+    if (ctx.link && r.moodleId !== undefined && r.moodleId !== ctx.link.moodleId) {
+      return this.fail(
+        r,
+        line,
+        ctx,
+        'moodle-id-conflict',
+        `the file's Moodle id ${r.moodleId} differs from Moodle ${this.rules.moodleNoun} ${ctx.link.moodleId} linked to this key: fix the SIS's Moodle id or forget the link (mdlsync ledger forget)`,
+      );
+    }
+    if (!ctx.link && ctx.ambiguous) return this.fail(r, line, ctx, 'ambiguous-match', ctx.ambiguous);
+    return undefined;
+  }
+
+  /** A row with MOODLE_ID that Moodle lacks (or that no lookup confirmed) is never silently re-created. */
+  private moodleIdMissing(r: R, ctx: C): boolean {
+    return ctx.moodleIdMissing === true || (!ctx.link && !ctx.match && r.moodleId !== undefined);
+  }
+
+  private failMoodleIdMissing(r: R, line: number, ctx: C): Action<R> {
+    const id = r.moodleId ?? ctx.link?.moodleId;
+    const { moodleNoun, recordNoun } = this.rules;
+    return this.fail(r, line, ctx, 'moodle-id-missing', `Moodle ${moodleNoun} ${id} no longer exists: clear the SIS's Moodle id to have the ${recordNoun} re-created`);
+  }
+
+  /** Row op delete (file op delete or ACTION=delete): the rules decide what disabling means for a record Moodle has. */
+  private planDelete(r: R, line: number, ctx: C): Action<R> {
+    const base = { entity: this.options.entity, key: r.key, line, dataSource: this.ds(r, ctx) };
+    if (ctx.moodleIdMissing) {
+      return {
+        kind: 'unchanged',
+        ...base,
+        moodleId: r.moodleId,
+        reason: `Moodle ${this.rules.moodleNoun} ${r.moodleId ?? ctx.link?.moodleId} no longer exists: nothing to disable`,
+      };
+    }
+    const bad = this.conflict(r, line, ctx);
+    if (bad) return bad;
+    const target = ctx.link ? ctx.link.moodleId : ctx.match?.id;
+    if (target === undefined) return { kind: 'unchanged', ...base, reason: 'not in Moodle: nothing to disable' };
+    const via = ctx.link ? '' : `; ${this.found(ctx.match!)}`;
+    return this.rules.delete(r, line, ctx, this, target, via);
+  }
+}
+
+/** A few plain lines for `mdlsync plan`: scope, counts per kind, the guard verdict. */
+export function summarizePlan(plan: Plan<EntityRecord>): string {
+  const o = plan.options;
+  const scope = o.dataSource ? ` (data source ${o.dataSource})` : '';
+  const lines = [
+    `${o.entity}, op ${o.op}${scope}: ${plan.rows} ${plan.rows === 1 ? 'row' : 'rows'} read, ${plan.actions.length} ${plan.actions.length === 1 ? 'action' : 'actions'}`,
+    ACTION_KINDS.map((k: ActionKind) => `${k} ${plan.counts[k]}`).join(', '),
+  ];
+  if (plan.guard) {
+    lines.push(`guard: ${plan.guard.message}`);
+    if (plan.guard.refused) lines.push('nothing will be applied');
+  }
+  return lines.join('\n');
+}
