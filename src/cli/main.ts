@@ -5,6 +5,8 @@ import { registerDoctor } from './doctor.js';
 import { registerLedger } from './ledger.js';
 import { registerRun } from './run.js';
 import { registerSandbox } from './sandbox.js';
+import { registerSchedule } from './schedule.js';
+import { registerWatch } from './watch.js';
 
 export function buildProgram(): Command {
   const program = new Command('mdlsync')
@@ -17,6 +19,8 @@ export function buildProgram(): Command {
   registerSandbox(program);
   registerDoctor(program);
   registerLedger(program);
+  registerWatch(program);
+  registerSchedule(program);
   return program;
 }
 

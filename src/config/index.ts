@@ -4,7 +4,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve, dirname } from 'node:path';
+import cron from 'node-cron';
 import { z } from 'zod';
+import { FEED_TYPE_ORDER, type FeedTypeName } from '../feed/types.js';
+import { OPS, type Op } from '../plan/types.js';
 
 export const CONFIG_FILE_NAME = 'mdlsync.config.json';
 
@@ -43,6 +46,77 @@ const guardSchema = z
   })
   .strict();
 
+export { FEED_TYPE_ORDER, type FeedTypeName };
+
+const opSchema = z.enum(OPS as [Op, ...Op[]]);
+
+const timezoneSchema = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'unknown time zone (use an IANA name such as Europe/Paris)' },
+);
+
+/** A watch rule: the first whose glob matches the file name decides type, op and data source. */
+const watchRuleSchema = z
+  .object({
+    match: z.string().min(1),
+    type: z.enum(FEED_TYPE_ORDER).optional(),
+    /** refresh / refresh-ds here is the explicit permission; a file name alone never asks for a refresh. */
+    op: opSchema,
+    datasource: z.string().min(1).optional(),
+    force: z.boolean().default(false),
+  })
+  .strict();
+
+export const watchSchema = z
+  .object({
+    rules: z.array(watchRuleSchema).default([]),
+    /** A file counts as completely written once its size has not changed for this long. */
+    stabilityMs: z.number().int().min(50).default(2000),
+    pollMs: z.number().int().min(10).default(100),
+    /** How long a run waits for the ledger's writer lock held by another run before it is refused. */
+    lockWaitSeconds: z.number().int().min(0).default(600),
+  })
+  .strict();
+
+export const jobSchema = z
+  .object({
+    name: z.string().min(1),
+    /** node-cron expression; six fields = with seconds. */
+    cron: z.string().refine((c) => cron.validate(c), { message: 'not a valid cron expression' }),
+    file: z.string().min(1).optional(),
+    glob: z.string().min(1).optional(),
+    type: z.enum(FEED_TYPE_ORDER).optional(),
+    op: opSchema.default('store'),
+    datasource: z.string().min(1).optional(),
+    /** Overrides the refresh guard (only meaningful with allowRefresh). */
+    force: z.boolean().default(false),
+    /** refresh / refresh-ds jobs must say so: a scheduled refresh can disable many accounts. */
+    allowRefresh: z.boolean().default(false),
+    timezone: timezoneSchema.optional(),
+    /** Delete the input after its run (the archive keeps a copy). Default: true for glob jobs, false for file jobs. */
+    consume: z.boolean().optional(),
+    /** Seconds a run waits for the ledger's writer lock (default 600). */
+    wait: z.number().int().min(0).optional(),
+  })
+  .strict()
+  .superRefine((job, ctx) => {
+    if (Boolean(job.file) === Boolean(job.glob)) ctx.addIssue({ code: 'custom', message: 'give exactly one of "file" or "glob"' });
+    if ((job.op === 'refresh' || job.op === 'refresh-ds') && !job.allowRefresh) {
+      ctx.addIssue({ code: 'custom', path: ['allowRefresh'], message: `op ${job.op} in a scheduled job needs "allowRefresh": true` });
+    }
+  });
+
+export type WatchConfig = z.infer<typeof watchSchema>;
+export type WatchRule = z.infer<typeof watchRuleSchema>;
+export type JobConfig = z.infer<typeof jobSchema>;
+
 export const configSchema = z
   .object({
     moodle: moodleSchema.default(() => moodleSchema.parse({})),
@@ -55,6 +129,19 @@ export const configSchema = z
     logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
     /** A writer lock whose holder has not sent a heartbeat for this long is taken over (its process died). */
     lockStaleSeconds: z.number().int().min(5).default(120),
+    /** `mdlsync watch`: rules and timings (optional). */
+    watch: watchSchema.optional(),
+    /** `mdlsync schedule`: the jobs (optional). */
+    jobs: z
+      .array(jobSchema)
+      .optional()
+      .superRefine((jobs, ctx) => {
+        const seen = new Set<string>();
+        for (const [i, j] of (jobs ?? []).entries()) {
+          if (seen.has(j.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `job name "${j.name}" is used twice` });
+          seen.add(j.name);
+        }
+      }),
   })
   .strict();
 
@@ -133,6 +220,11 @@ export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.Pro
   config.ledger = resolve(base, config.ledger);
   config.reports = resolve(base, config.reports);
   config.archive = resolve(base, config.archive);
+  // Job paths are relative to the config file, like the ledger, so cron's working directory does not matter.
+  for (const job of config.jobs ?? []) {
+    if (job.file) job.file = resolve(base, job.file);
+    if (job.glob) job.glob = resolve(base, job.glob);
+  }
   const again = configSchema.safeParse(config);
   if (!again.success) throw new ConfigError(formatIssues(again.error));
   return again.data;

@@ -8,10 +8,25 @@ export type EntityType = 'persons' | 'categories';
 export const ENTITY_TYPES: readonly EntityType[] = ['persons', 'categories'];
 
 /**
- * The order in which a multi-file run applies feeds: what others refer to goes first. The later entities
- * slot in as they come: categories, courses, persons, enrolments, groups, group-members, cohorts, roles, observers.
+ * Every feed type, read today or planned, in dependency order: files run together (one command, the drop folder,
+ * a glob job) go in this order, so what a later type refers to exists first.
  */
-export const RUN_ORDER: readonly EntityType[] = ['categories', 'persons'];
+export const FEED_TYPE_ORDER = [
+  'categories',
+  'courses',
+  'persons',
+  'enrolments',
+  'groups',
+  'group-members',
+  'cohorts',
+  'cohort-members',
+  'institution-roles',
+  'observers',
+] as const;
+export type FeedTypeName = (typeof FEED_TYPE_ORDER)[number];
+
+/** The types mdlsync reads, in FEED_TYPE_ORDER. */
+export const RUN_ORDER: readonly EntityType[] = FEED_TYPE_ORDER.filter((t): t is EntityType => (ENTITY_TYPES as readonly string[]).includes(t));
 
 /** SIS snapshot headers (EXTERNAL_PERSON_KEY|USER_ID|…) or Moodle upload-user headers (username,firstname,…). */
 export type Dialect = 'sis' | 'moodle';

@@ -1,0 +1,53 @@
+/** One classified file through runFile, with the verdict watch and schedule both act on. */
+import type winston from 'winston';
+import { ConfigError, type Config, type FeedTypeName } from '../config/index.js';
+import { ENTITY_TYPES, type EntityType } from '../feed/types.js';
+import type { Op } from '../plan/types.js';
+import type { RunSummary } from '../report/index.js';
+import { runFile } from '../run.js';
+
+export interface RunTarget {
+  file: string;
+  type?: FeedTypeName;
+  op: Op;
+  dataSource?: string;
+  force: boolean;
+  /** Seconds to wait for the ledger's writer lock. */
+  wait: number;
+}
+
+/**
+ * applied: the run went through (exit 0, or 2 with a tryback in the reports).
+ * not-applied: nothing was written (unreadable file, refresh guard, lock, Moodle down): summary.message says why.
+ * error: runFile threw (usage error such as an unsupported type, or a bug): `reason` says why.
+ */
+export type RunVerdict =
+  | { kind: 'applied'; summary: RunSummary }
+  | { kind: 'not-applied'; summary: RunSummary; reason: string }
+  | { kind: 'error'; reason: string; usage: boolean; exitCode: number };
+
+function isEntityType(type: string): type is EntityType {
+  return (ENTITY_TYPES as readonly string[]).includes(type);
+}
+
+export async function runTarget(target: RunTarget, deps: { config: Config; logger: winston.Logger }): Promise<RunVerdict> {
+  let type: EntityType | undefined;
+  if (target.type) {
+    if (!isEntityType(target.type)) {
+      return { kind: 'error', usage: true, exitCode: 1, reason: `mdlsync cannot read ${target.type} feeds yet (it reads ${ENTITY_TYPES.join(', ')}).` };
+    }
+    type = target.type;
+  }
+  try {
+    const summary = await runFile(
+      { file: target.file, op: target.op, type, dataSource: target.dataSource ?? null, force: target.force, wait: target.wait },
+      deps,
+    );
+    if (summary.status === 'aborted' || summary.status === 'refused') return { kind: 'not-applied', summary, reason: summary.message };
+    return { kind: 'applied', summary };
+  } catch (err) {
+    if (err instanceof ConfigError) return { kind: 'error', usage: true, exitCode: 1, reason: err.message };
+    deps.logger.debug(`runFile failed: ${(err as Error).stack ?? String(err)}`);
+    return { kind: 'error', usage: false, exitCode: 1, reason: `unexpected error: ${(err as Error).message}` };
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * `mdlsync schedule`: the config's jobs on their cron expressions. One run of a job at a time (a tick while it still
+ * runs is skipped and logged); a missing file or an empty glob is "nothing to do"; a failing job is logged and the
+ * others go on. Refresh jobs need `allowRefresh: true` (checked when the config loads); `force` only overrides the guard.
+ */
+import cron, { type ScheduledTask } from 'node-cron';
+import { existsSync } from 'node:fs';
+import { readdir, rm, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import picomatch from 'picomatch';
+import type winston from 'winston';
+import { ConfigError, type Config, type FeedTypeName, type JobConfig } from '../config/index.js';
+import type { RunSummary } from '../report/index.js';
+import { byDependencyThenAge, isIgnoredName, typeFromName } from './classify.js';
+import { runTarget } from './runner.js';
+
+/** Default seconds a scheduled run waits for the ledger's writer lock (another job, a watcher, a manual run). */
+const DEFAULT_LOCK_WAIT = 600;
+
+export interface JobFileResult {
+  file: string;
+  exitCode: number;
+  message: string;
+  summary?: RunSummary;
+}
+
+export interface JobResult {
+  job: string;
+  status: 'nothing-to-do' | 'ok' | 'failed';
+  /** The worst exit code of the job's runs (0 when there was nothing to do). */
+  exitCode: number;
+  files: JobFileResult[];
+}
+
+export interface JobStats {
+  runs: number;
+  skipped: number;
+  failed: number;
+  nothingToDo: number;
+  lastExitCode: number | null;
+}
+
+export interface ScheduleOptions {
+  config: Config;
+  logger: winston.Logger;
+  /** Defaults to config.jobs. */
+  jobs?: JobConfig[];
+  /** Called after each run of a job (not for skipped ticks). */
+  onJob?: (result: JobResult) => void;
+}
+
+export interface ScheduleHandle {
+  stats: ReadonlyMap<string, JobStats>;
+  /** Stop the timers and wait for runs in progress to finish. */
+  stop(): Promise<void>;
+}
+
+interface Deps {
+  config: Config;
+  logger: winston.Logger;
+}
+
+/** Refused (3) over failed rows (2) over usage (1) over ok (0). */
+function worst(codes: number[]): number {
+  const rank = (c: number) => (c === 3 ? 3 : c === 2 ? 2 : c === 1 ? 1 : 0);
+  return codes.reduce((a, b) => (rank(b) > rank(a) ? b : a), 0);
+}
+
+/** Files a glob matches (dotfiles, *.part and *.tmp left out). */
+export async function expandGlob(pattern: string): Promise<string[]> {
+  const { base, glob, isGlob } = picomatch.scan(pattern);
+  if (!isGlob) return existsSync(pattern) ? [pattern] : [];
+  const root = base || '.';
+  if (!existsSync(root)) return [];
+  const isMatch = picomatch(glob, { dot: false });
+  const deep = glob.includes('/');
+  const out: string[] = [];
+  for (const e of await readdir(root, { withFileTypes: true, recursive: deep })) {
+    if (!e.isFile() || isIgnoredName(e.name)) continue;
+    const full = join(e.parentPath, e.name);
+    const rel = full.slice(root.length + 1).split('\\').join('/');
+    if (isMatch(rel)) out.push(full);
+  }
+  return out;
+}
+
+/**
+ * Runs one job now: its file, or its glob's files in dependency order then oldest first. Without a job type, a file
+ * named TYPE.… is run as that type (as in the drop folder); otherwise runFile infers the type from the headers.
+ */
+export async function runJob(job: JobConfig, deps: Deps): Promise<JobResult> {
+  const { logger } = deps;
+  const found = job.file ? (existsSync(job.file) ? [job.file] : []) : await expandGlob(job.glob as string);
+  if (found.length === 0) {
+    logger.info(`job ${job.name}: nothing to do (${job.file ? `${job.file} does not exist` : `no file matches ${job.glob}`})`);
+    return { job: job.name, status: 'nothing-to-do', exitCode: 0, files: [] };
+  }
+  const ordered: { name: string; path: string; type?: FeedTypeName; mtimeMs: number }[] = [];
+  for (const path of found) {
+    const st = await stat(path).catch(() => null);
+    if (st) ordered.push({ name: basename(path), path, type: job.type ?? typeFromName(basename(path)), mtimeMs: st.mtimeMs });
+  }
+  ordered.sort(byDependencyThenAge);
+  const consume = job.consume ?? Boolean(job.glob);
+  const files: JobFileResult[] = [];
+  for (const f of ordered) {
+    logger.info(`job ${job.name}: ${job.op} ${f.path}`);
+    const verdict = await runTarget(
+      { file: f.path, type: f.type, op: job.op, dataSource: job.datasource, force: job.force, wait: job.wait ?? DEFAULT_LOCK_WAIT },
+      deps,
+    );
+    if (verdict.kind === 'error') {
+      logger.error(`job ${job.name}: ${f.path} failed: ${verdict.reason}`);
+      files.push({ file: f.path, exitCode: verdict.exitCode, message: verdict.reason });
+      continue;
+    }
+    const s = verdict.summary;
+    files.push({ file: f.path, exitCode: s.exitCode, message: s.message, summary: s });
+    // Only an applied file is consumed: one that was refused stays for the next tick, once its cause is fixed.
+    if (consume && verdict.kind === 'applied') await rm(f.path, { force: true });
+  }
+  const exitCode = worst(files.map((f) => f.exitCode));
+  const result: JobResult = { job: job.name, status: exitCode === 0 ? 'ok' : 'failed', exitCode, files };
+  const line = `job ${job.name}: ${files.length} file(s), exit ${exitCode}${exitCode === 0 ? '' : `: ${files.filter((f) => f.exitCode !== 0).map((f) => `${basename(f.file)}: ${f.message}`).join(' | ')}`}`;
+  if (exitCode === 0) logger.info(line);
+  else logger.warn(line);
+  return result;
+}
+
+export function findJob(config: Config, name: string): JobConfig {
+  const jobs = config.jobs ?? [];
+  const job = jobs.find((j) => j.name === name);
+  if (!job) throw new ConfigError(`no job named "${name}" in the config${jobs.length ? ` (jobs: ${jobs.map((j) => j.name).join(', ')})` : ': add it under "jobs"'}`);
+  return job;
+}
+
+export function startSchedule(opts: ScheduleOptions): ScheduleHandle {
+  const { config, logger } = opts;
+  const jobs = opts.jobs ?? config.jobs ?? [];
+  if (jobs.length === 0) throw new ConfigError('no jobs to schedule: add them under "jobs" in the config');
+  // node-cron's own warnings (missed ticks after a blocked event loop) go to our log, not to the console.
+  cron.setLogger({
+    info: (m) => logger.debug(`cron: ${m}`),
+    warn: (m) => logger.warn(`cron: ${m}`),
+    error: (m) => logger.error(`cron: ${String(m)}`),
+    debug: (m) => logger.debug(`cron: ${String(m)}`),
+  });
+  const stats = new Map<string, JobStats>();
+  const inFlight = new Map<string, Promise<void>>();
+  const tasks: ScheduledTask[] = [];
+  let stopping = false;
+
+  const tick = (job: JobConfig): void => {
+    const s = stats.get(job.name) as JobStats;
+    if (stopping) return;
+    if (inFlight.has(job.name)) {
+      s.skipped++;
+      logger.warn(`job ${job.name}: tick skipped, the previous run is still going`);
+      return;
+    }
+    const run = (async () => {
+      try {
+        const result = await runJob(job, { config, logger });
+        if (result.status === 'nothing-to-do') s.nothingToDo++;
+        else s.runs++;
+        if (result.status === 'failed') s.failed++;
+        s.lastExitCode = result.exitCode;
+        opts.onJob?.(result);
+      } catch (err) {
+        s.runs++;
+        s.failed++;
+        s.lastExitCode = 1;
+        logger.error(`job ${job.name}: ${(err as Error).message}`);
+      } finally {
+        inFlight.delete(job.name);
+      }
+    })();
+    inFlight.set(job.name, run);
+  };
+
+  for (const job of jobs) {
+    stats.set(job.name, { runs: 0, skipped: 0, failed: 0, nothingToDo: 0, lastExitCode: null });
+    tasks.push(cron.schedule(job.cron, () => tick(job), { name: `mdlsync:${job.name}`, timezone: job.timezone }));
+    logger.info(`schedule: job ${job.name} on "${job.cron}"${job.timezone ? ` (${job.timezone})` : ''}: ${job.op} ${job.file ?? job.glob}`);
+  }
+
+  return {
+    stats,
+    async stop() {
+      stopping = true;
+      for (const t of tasks) await t.destroy();
+      await Promise.all(inFlight.values());
+      logger.info('schedule: stopped');
+    },
+  };
+}

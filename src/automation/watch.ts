@@ -1,0 +1,303 @@
+/**
+ * `mdlsync watch DIR`: the drop folder. A file is taken once completely written, moved atomically (rename) into
+ * DIR/.processing/, run through runFile one at a time, then removed (runFile archived a copy). Files that cannot be
+ * applied go to DIR/rejected/ with NAME.reason.txt. Several watchers on one folder are safe: the rename decides.
+ */
+import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import type winston from 'winston';
+import { ConfigError, watchSchema, type Config, type FeedTypeName, type WatchConfig } from '../config/index.js';
+import type { RunSummary } from '../report/index.js';
+import { byDependencyThenAge, classify, isIgnoredName } from './classify.js';
+import { runTarget } from './runner.js';
+
+export const PROCESSING_DIR = '.processing';
+export const REJECTED_DIR = 'rejected';
+
+export interface WatchOptions {
+  config: Config;
+  logger: winston.Logger;
+  /** Override config.watch.stabilityMs (how long a file's size must stay still). */
+  stabilityMs?: number;
+  /** Override config.watch.lockWaitSeconds. */
+  wait?: number;
+  /** Called after each file, for tests and callers that report. */
+  onFile?: (event: WatchEvent) => void;
+}
+
+export interface WatchEvent {
+  name: string;
+  outcome: 'applied' | 'rejected';
+  resumed: boolean;
+  summary?: RunSummary;
+  reason?: string;
+  /** Where a rejected file now lies. */
+  rejectedAs?: string;
+}
+
+export interface WatchHandle {
+  /** Resolves once the files present at start have been seen. */
+  ready: Promise<void>;
+  /** Resolves when nothing runs, nothing waits and DIR holds no input file any more. */
+  idle(): Promise<void>;
+  /** Stop taking files; the current run finishes first. */
+  close(): Promise<void>;
+}
+
+interface Candidate {
+  name: string;
+  path: string;
+  resumed: boolean;
+  type?: FeedTypeName;
+  mtimeMs: number;
+}
+
+/** Watchers alive in this process, so a second one started here does not resume the first one's files. */
+const liveInstances = new Set<string>();
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function errCode(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** A free name in `dir`: NAME, else STAMP__NAME, so an earlier rejected file is never overwritten. */
+function freeName(dir: string, name: string): string {
+  if (!existsSync(join(dir, name)) && !existsSync(join(dir, `${name}.reason.txt`))) return name;
+  const stamp = new Date().toISOString().replace(/[-:.]/g, '');
+  return `${stamp}-${randomUUID().slice(0, 4)}__${name}`;
+}
+
+export async function startWatch(dirArg: string, opts: WatchOptions): Promise<WatchHandle> {
+  const dir = resolve(dirArg);
+  const { config, logger } = opts;
+  const settings: WatchConfig = config.watch ?? watchSchema.parse({});
+  const stabilityMs = opts.stabilityMs ?? settings.stabilityMs;
+  const wait = opts.wait ?? settings.lockWaitSeconds;
+  const processing = join(dir, PROCESSING_DIR);
+  const rejected = join(dir, REJECTED_DIR);
+  if (!existsSync(dir)) throw new ConfigError(`watch folder ${dir} does not exist: create it or give another folder`);
+  await mkdir(processing, { recursive: true });
+  await mkdir(rejected, { recursive: true });
+
+  const instance = randomUUID();
+  liveInstances.add(instance);
+  const host = hostname();
+  const queue = new Set<string>(); // names seen complete in DIR
+  const resume: string[] = await leftInProcessing();
+  let deferredUntil = new Map<string, number>();
+  let stopping = false;
+  let draining: Promise<void> | null = null;
+  let dirty = false;
+  let retryTimer: NodeJS.Timeout | null = null;
+  if (resume.length > 0) logger.info(`watch: resuming ${resume.length} file(s) left in ${processing}: ${resume.join(', ')}`);
+
+  async function leftInProcessing(): Promise<string[]> {
+    const out: string[] = [];
+    for (const e of await readdir(processing, { withFileTypes: true })) {
+      if (!e.isFile() || isIgnoredName(e.name)) continue;
+      if (await ownedByLiveWatcher(e.name)) continue;
+      out.push(e.name);
+    }
+    return out;
+  }
+
+  async function ownedByLiveWatcher(name: string): Promise<boolean> {
+    try {
+      const owner = JSON.parse(await readFile(markerPath(name), 'utf8')) as { id: string; pid: number; host: string };
+      if (owner.host !== host) return false;
+      return owner.pid === process.pid ? liveInstances.has(owner.id) : pidAlive(owner.pid);
+    } catch {
+      return false;
+    }
+  }
+
+  const markerPath = (name: string) => join(processing, `.${name}.owner`);
+
+  const ignored = (path: string): boolean => {
+    const rel = relative(dir, path);
+    if (rel === '') return false;
+    if (rel.includes(sep)) return true;
+    return rel === REJECTED_DIR || isIgnoredName(rel);
+  };
+
+  const watcher: FSWatcher = chokidarWatch(dir, {
+    depth: 0,
+    ignoreInitial: false,
+    ignored,
+    awaitWriteFinish: { stabilityThreshold: stabilityMs, pollInterval: Math.min(settings.pollMs, Math.max(10, Math.floor(stabilityMs / 4))) },
+  });
+  const ready = new Promise<void>((done) => watcher.once('ready', () => done()));
+  watcher.on('add', (path) => {
+    if (stopping || dirname(path) !== dir) return;
+    queue.add(basename(path));
+    kick();
+  });
+  watcher.on('error', (err) => logger.error(`watch: ${(err as Error).message}`));
+  logger.info(`watch: watching ${dir} (rejected files go to ${rejected})`);
+
+  function kick(): void {
+    dirty = true;
+    if (!draining && !stopping) draining = drain();
+  }
+
+  async function drain(): Promise<void> {
+    try {
+      // Files dropped together arrive as separate events: a short pause lets them be ordered as one batch.
+      await sleep(150);
+      while (!stopping) {
+        dirty = false;
+        const next = await pickNext();
+        if (!next) {
+          if (dirty) continue;
+          break;
+        }
+        await processOne(next);
+      }
+    } catch (err) {
+      logger.error(`watch: ${(err as Error).message}`);
+    } finally {
+      draining = null;
+    }
+  }
+
+  async function describe(name: string, path: string, resumed: boolean): Promise<Candidate | null> {
+    try {
+      const st = await stat(path);
+      if (!st.isFile()) return null;
+      const c = classify(name, settings.rules);
+      return { name, path, resumed, type: c.ok ? c.value.type : undefined, mtimeMs: st.mtimeMs };
+    } catch (err) {
+      if (errCode(err) === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  /** Resumed files first; then dependency order, oldest first. Names gone from DIR were taken by another watcher. */
+  async function pickNext(): Promise<Candidate | null> {
+    const resumed: Candidate[] = [];
+    for (const name of resume) {
+      const c = await describe(name, join(processing, name), true);
+      if (c) resumed.push(c);
+      else resume.splice(resume.indexOf(name), 1);
+    }
+    if (resumed.length > 0) return resumed.sort(byDependencyThenAge)[0];
+    const now = Date.now();
+    const waiting: Candidate[] = [];
+    for (const name of [...queue]) {
+      if ((deferredUntil.get(name) ?? 0) > now) continue;
+      const c = await describe(name, join(dir, name), false);
+      if (c) waiting.push(c);
+      else queue.delete(name);
+    }
+    return waiting.sort(byDependencyThenAge)[0] ?? null;
+  }
+
+  async function processOne(c: Candidate): Promise<void> {
+    const target = join(processing, c.name);
+    if (c.resumed) {
+      resume.splice(resume.indexOf(c.name), 1);
+    } else {
+      // rename() would replace a same-named file still being run (by us or another watcher): try again later.
+      if (existsSync(target)) {
+        deferredUntil.set(c.name, Date.now() + 1000);
+        retryTimer ??= setTimeout(() => {
+          retryTimer = null;
+          kick();
+        }, 1000);
+        return;
+      }
+      try {
+        await rename(c.path, target);
+      } catch (err) {
+        if (errCode(err) !== 'ENOENT') throw err;
+        queue.delete(c.name); // another watcher took it first
+        logger.debug(`watch: ${c.name} was taken by another watcher`);
+        return;
+      }
+      queue.delete(c.name);
+      deferredUntil.delete(c.name);
+    }
+    await writeFile(markerPath(c.name), JSON.stringify({ id: instance, pid: process.pid, host }));
+    try {
+      await runTaken(c.name, target, c.resumed);
+    } finally {
+      await rm(markerPath(c.name), { force: true });
+    }
+  }
+
+  async function runTaken(name: string, path: string, resumed: boolean): Promise<void> {
+    const cls = classify(name, settings.rules);
+    if (!cls.ok) return reject(name, path, resumed, cls.reason);
+    const { type, op, dataSource, force, by } = cls.value;
+    logger.info(`watch: ${resumed ? 'resuming' : 'taking'} ${name}: ${type ?? 'type from headers'}, ${op}${dataSource ? `, data source ${dataSource}` : ''} (${by})`);
+    const verdict = await runTarget({ file: path, type, op, dataSource, force, wait }, { config, logger });
+    if (verdict.kind === 'error') return reject(name, path, resumed, `${name} was not applied: ${verdict.reason} Fix the cause and drop the file again.`);
+    if (verdict.kind === 'not-applied') {
+      const where = verdict.summary.reportDir;
+      return reject(name, path, resumed, `${name} was not applied: ${verdict.reason} The run's report is in ${where}. Drop the file again once it is fixed.`, verdict.summary);
+    }
+    await rm(path, { force: true });
+    const s = verdict.summary;
+    const line = `watch: ${name} done (exit ${s.exitCode}): ${s.message}`;
+    if (s.exitCode === 0) logger.info(line);
+    else logger.warn(line);
+    opts.onFile?.({ name, outcome: 'applied', resumed, summary: s });
+  }
+
+  async function reject(name: string, path: string, resumed: boolean, reason: string, summary?: RunSummary): Promise<void> {
+    const as = freeName(rejected, name);
+    const dest = join(rejected, as);
+    await rename(path, dest);
+    await writeFile(`${dest}.reason.txt`, reason.replace(/\s*\n\s*/g, ' ').trim() + '\n');
+    logger.warn(`watch: ${name} rejected to ${dest}: ${reason}`);
+    opts.onFile?.({ name, outcome: 'rejected', resumed, summary, reason, rejectedAs: dest });
+  }
+
+  async function inputsInDir(): Promise<boolean> {
+    for (const e of await readdir(dir, { withFileTypes: true })) {
+      if (e.isFile() && !isIgnoredName(e.name)) return true;
+    }
+    return false;
+  }
+
+  await ready;
+  if (resume.length > 0) kick();
+
+  return {
+    ready,
+    async idle() {
+      for (;;) {
+        if (stopping) {
+          await draining;
+          return;
+        }
+        if (!draining && queue.size === 0 && resume.length === 0 && !(await inputsInDir())) return;
+        await sleep(50);
+      }
+    },
+    async close() {
+      if (stopping) return draining ?? undefined;
+      stopping = true;
+      if (retryTimer) clearTimeout(retryTimer);
+      deferredUntil = new Map();
+      await watcher.close();
+      await draining;
+      liveInstances.delete(instance);
+      logger.info('watch: stopped');
+    },
+  };
+}

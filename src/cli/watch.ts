@@ -1,0 +1,54 @@
+/** `mdlsync watch DIR`: process each file dropped in DIR until SIGTERM/SIGINT (DESIGN §7). */
+import { Option, type Command } from 'commander';
+import { startWatch } from '../automation/index.js';
+import { requireMoodle } from '../config/index.js';
+import { configFrom, loggerFor, positiveInt } from './common.js';
+
+interface WatchFlags {
+  url?: string;
+  ledger?: string;
+  reports?: string;
+  archive?: string;
+  wait?: number;
+  stabilityMs?: number;
+  quiet?: boolean;
+  logLevel?: string;
+}
+
+/** Resolves on the first SIGTERM or SIGINT; the caller then finishes the current work. */
+export function untilSignal(onSignal: (signal: NodeJS.Signals) => void): Promise<void> {
+  return new Promise((done) => {
+    const handler = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+      onSignal(signal);
+      done();
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+  });
+}
+
+export function registerWatch(program: Command): void {
+  program
+    .command('watch')
+    .argument('<dir>', 'drop folder')
+    .description('run each file dropped in DIR (TYPE.OP[.DATASOURCE].anything.csv or watch.rules); SIGTERM stops after the current file')
+    .option('--url <url>', 'Moodle site URL (overrides config and MDLSYNC_URL)')
+    .option('--ledger <file>', 'ledger database file')
+    .option('--reports <dir>', 'reports folder')
+    .option('--archive <dir>', 'archive folder')
+    .option('--wait <seconds>', 'wait this long for another run holding the ledger (default: watch.lockWaitSeconds, 600)', positiveInt)
+    .option('--stability-ms <ms>', 'a file is complete once its size is still for this long (default: watch.stabilityMs, 2000)', positiveInt)
+    .option('-q, --quiet', 'no log lines on the console')
+    .addOption(new Option('--log-level <level>').choices(['error', 'warn', 'info', 'debug']))
+    .action(async (dir: string, flags: WatchFlags, cmd: Command) => {
+      const config = configFrom(cmd, { url: flags.url, ledger: flags.ledger, reports: flags.reports, archive: flags.archive });
+      requireMoodle(config);
+      const logger = loggerFor(config, flags);
+      const handle = await startWatch(dir, { config, logger, wait: flags.wait, stabilityMs: flags.stabilityMs });
+      await untilSignal((signal) => logger.info(`watch: ${signal}: no new file is taken; finishing the current one`));
+      await handle.close();
+      process.exitCode = 0;
+    });
+}

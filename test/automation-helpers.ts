@@ -1,0 +1,43 @@
+/** Shared plumbing for the watch and schedule tests: an in-process config and a logger whose lines can be read. */
+import { Writable } from 'node:stream';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import winston from 'winston';
+import { loadConfig, type Config } from '../src/config/index.js';
+import type { Workspace } from './helpers.js';
+
+export interface CapturedLogger {
+  logger: winston.Logger;
+  lines: string[];
+}
+
+export function captureLogger(): CapturedLogger {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk).trim());
+      done();
+    },
+  });
+  const logger = winston.createLogger({
+    level: 'debug',
+    transports: [new winston.transports.Stream({ stream, format: winston.format.printf((i) => `${i.level}: ${String(i.message)}`) })],
+  });
+  return { logger, lines };
+}
+
+/** Writes the workspace's config file (with fast retries, as workspace() does) and loads it as the CLI would. */
+export function configFor(ws: Workspace, extra: Record<string, unknown> = {}): Config {
+  writeFileSync(join(ws.dir, 'mdlsync.config.json'), JSON.stringify({ moodle: { backoffMs: 20 }, ...extra }));
+  return loadConfig({ cwd: ws.dir, env: { MDLSYNC_URL: ws.sandbox.url, MDLSYNC_TOKEN: ws.sandbox.token } });
+}
+
+export async function waitFor(what: string, check: () => boolean, timeoutMs = 8000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

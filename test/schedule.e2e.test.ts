@@ -1,0 +1,108 @@
+/** Scheduled jobs end to end: node-cron with seconds, the sandbox Moodle over HTTP, and `mdlsync schedule --once`. */
+import { afterEach, describe, expect, test } from '@jest/globals';
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startSchedule, type JobResult, type ScheduleHandle } from '../src/automation/index.js';
+import { loadConfig } from '../src/config/index.js';
+import { captureLogger, configFor, waitFor } from './automation-helpers.js';
+import { SIS_HEADER, persons, sisFile, workspace, type Workspace } from './helpers.js';
+
+let ws: Workspace | null = null;
+let handle: ScheduleHandle | null = null;
+afterEach(async () => {
+  await handle?.stop();
+  handle = null;
+  await ws?.close();
+  ws = null;
+});
+
+const BAD_HEADER = 'EXTERNAL_PERSON_KEY|USER_ID|FIRSTNAME|LASTNAME|EMAL\nk|u|f|l|e@x.org\n';
+
+describe('schedule', () => {
+  test('a 1-second job runs, skips the tick that overlaps a slow run; a failing and a missing job do not stop it', async () => {
+    ws = await workspace();
+    ws.write('tick.txt', sisFile(SIS_HEADER, persons(3, { prefix: 't' })));
+    ws.write('bad.txt', BAD_HEADER);
+    const config = configFor(ws, {
+      jobs: [
+        { name: 'tick', cron: '*/1 * * * * *', file: 'tick.txt' },
+        { name: 'bad', cron: '*/1 * * * * *', file: 'bad.txt' },
+        { name: 'missing', cron: '*/1 * * * * *', file: 'nowhere/persons.txt' },
+      ],
+    });
+    // The first run's site-info call takes 1.5 s, so the next tick finds the job still running.
+    ws.sandbox.faults.add({ kind: 'latency', ms: 1500, fn: 'core_webservice_get_site_info' });
+    const log = captureLogger();
+    const results: JobResult[] = [];
+    handle = startSchedule({ config, logger: log.logger, onJob: (r) => results.push(r) });
+    const stats = handle.stats;
+    await waitFor('two runs of tick', () => (stats.get('tick')?.runs ?? 0) >= 2, 7000);
+    await handle.stop();
+    handle = null;
+
+    expect(stats.get('tick')).toMatchObject({ failed: 0, lastExitCode: 0 });
+    expect(stats.get('tick')?.skipped).toBeGreaterThanOrEqual(1);
+    expect(log.lines.some((l) => /job tick: tick skipped, the previous run is still going/.test(l))).toBe(true);
+    expect(ws.sandbox.users.list().filter((u) => u.username.startsWith('tuser'))).toHaveLength(3);
+    // A file job keeps its input (the SIS overwrites it); the archive has a copy per run.
+    expect(existsSync(join(ws.dir, 'tick.txt'))).toBe(true);
+
+    expect(stats.get('bad')?.failed).toBeGreaterThanOrEqual(2);
+    expect(stats.get('bad')?.lastExitCode).toBe(3);
+    expect(log.lines.some((l) => /^warn: job bad: 1 file\(s\), exit 3: bad\.txt: .*EMAL/.test(l))).toBe(true);
+    expect(stats.get('missing')).toMatchObject({ runs: 0, failed: 0 });
+    expect(stats.get('missing')?.nothingToDo).toBeGreaterThanOrEqual(2);
+    expect(log.lines.some((l) => /^info: job missing: nothing to do \(.*nowhere\/persons\.txt does not exist\)/.test(l))).toBe(true);
+    expect(results.filter((r) => r.job === 'tick').every((r) => r.exitCode === 0)).toBe(true);
+  }, 10000);
+
+  test('--once runs one job now and exits with its exit code; a glob job runs its files in order and consumes them', async () => {
+    ws = await workspace();
+    mkdirSync(join(ws.dir, 'inbox'));
+    ws.write('good.txt', sisFile(SIS_HEADER, persons(2, { prefix: 'g' })));
+    ws.write('bad.txt', BAD_HEADER);
+    // Same people: the older file first, then the newer one renames them, so the last state shows the order.
+    const older = ws.write('inbox/persons.store.b-old.csv', sisFile(SIS_HEADER, persons(2, { prefix: 'o' })));
+    const newer = ws.write('inbox/persons.store.a-new.csv', sisFile(SIS_HEADER, persons(2, { prefix: 'o' }).map((r) => [...r.slice(0, 3), 'Renamed', ...r.slice(4)])));
+    const now = Date.now() / 1000;
+    utimesSync(older, now - 60, now - 60);
+    utimesSync(newer, now - 10, now - 10);
+    configFor(ws, {
+      jobs: [
+        { name: 'good', cron: '0 2 * * *', file: 'good.txt' },
+        { name: 'bad', cron: '0 2 * * *', file: 'bad.txt' },
+        { name: 'missing', cron: '0 2 * * *', file: 'none.txt' },
+        { name: 'inbox', cron: '*/5 * * * *', glob: 'inbox/*.csv', timezone: 'Europe/Paris' },
+      ],
+    });
+    const good = await ws.cli(['schedule', '--once', 'good']);
+    expect(good.code).toBe(0);
+    expect(ws.sandbox.users.byUsername('guser0002')).toBeDefined();
+    const bad = await ws.cli(['schedule', '--once', 'bad']);
+    expect(bad.code).toBe(3);
+    expect(bad.stdout + bad.stderr).toMatch(/EMAL/);
+    const missing = await ws.cli(['schedule', '--once', 'missing']);
+    expect(missing.code).toBe(0);
+    expect(missing.stdout).toMatch(/nothing to do/);
+    const unknown = await ws.cli(['schedule', '--once', 'nope']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/no job named "nope".*good, bad, missing, inbox/);
+
+    const inbox = await ws.cli(['schedule', '--once', 'inbox']);
+    expect(inbox.code).toBe(0);
+    expect(inbox.stderr.indexOf('persons.store.b-old.csv')).toBeLessThan(inbox.stderr.indexOf('persons.store.a-new.csv'));
+    expect(ws.sandbox.users.byUsername('ouser0001')?.firstname).toBe('Renamed');
+    expect(existsSync(older) || existsSync(newer)).toBe(false);
+    expect(inbox.stderr).not.toContain(ws.sandbox.token);
+  }, 20000);
+
+  test('a refresh job without allowRefresh is a config error naming the key', async () => {
+    ws = await workspace();
+    writeFileSync(join(ws.dir, 'mdlsync.config.json'), JSON.stringify({ jobs: [{ name: 'r', cron: '0 2 * * *', file: 'x.txt', op: 'refresh', force: true }] }));
+    expect(() => loadConfig({ cwd: ws!.dir, env: {} })).toThrow(/jobs\.0\.allowRefresh: op refresh in a scheduled job needs "allowRefresh": true/);
+    const r = await ws.cli(['schedule', '--once', 'r']);
+    expect(r.code).toBe(1);
+    writeFileSync(join(ws.dir, 'mdlsync.config.json'), JSON.stringify({ jobs: [{ name: 'r', cron: 'every day', file: 'x.txt' }] }));
+    expect(() => loadConfig({ cwd: ws!.dir, env: {} })).toThrow(/jobs\.0\.cron: not a valid cron expression/);
+  });
+});

@@ -1,0 +1,150 @@
+/** The drop folder end to end: real files in a temp folder, runs against the sandbox Moodle over HTTP. */
+import { afterEach, describe, expect, test } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startWatch, type WatchEvent, type WatchHandle } from '../src/automation/index.js';
+import { captureLogger, configFor, sleep, waitFor } from './automation-helpers.js';
+import { CLI, SIS_HEADER, persons, sisFile, workspace, type Workspace } from './helpers.js';
+
+let ws: Workspace | null = null;
+const handles: WatchHandle[] = [];
+const children: ChildProcess[] = [];
+afterEach(async () => {
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+  for (const h of handles.splice(0)) await h.close();
+  await ws?.close();
+  ws = null;
+});
+
+const STABILITY_MS = 300;
+
+async function setup(extra: Record<string, unknown> = {}) {
+  ws = await workspace();
+  const drop = join(ws.dir, 'drop');
+  mkdirSync(drop);
+  const config = configFor(ws, extra);
+  const log = captureLogger();
+  const events: WatchEvent[] = [];
+  const start = async () => {
+    const h = await startWatch(drop, { config, logger: log.logger, stabilityMs: STABILITY_MS, onFile: (e) => events.push(e) });
+    handles.push(h);
+    return h;
+  };
+  return { ws, drop, config, log, events, start };
+}
+
+/** Writes `text` in five chunks over about a second, like a slow SFTP upload. */
+async function writeSlowly(path: string, text: string): Promise<void> {
+  const fh = await open(path, 'w');
+  const size = Math.ceil(text.length / 5);
+  for (let i = 0; i < text.length; i += size) {
+    await fh.write(text.slice(i, i + size));
+    await sleep(220);
+  }
+  await fh.close();
+}
+
+const usersWith = (w: Workspace, prefix: string) => w.sandbox.users.list().filter((u) => u.username.startsWith(prefix));
+
+describe('watch DIR', () => {
+  test('several files at once: valid ones run once each, in order; bad ones land in rejected/ with a reason', async () => {
+    const { ws, drop, events, start } = await setup();
+    await start();
+    const old = Date.now() / 1000;
+    writeFileSync(join(drop, 'persons.store.SIS.2026-11-23.csv'), sisFile(SIS_HEADER, persons(5, { prefix: 'a' })));
+    utimesSync(join(drop, 'persons.store.SIS.2026-11-23.csv'), old - 30, old - 30);
+    writeFileSync(join(drop, 'persons.store.c.csv'), sisFile(SIS_HEADER, persons(5, { prefix: 'c' })));
+    utimesSync(join(drop, 'persons.store.c.csv'), old - 20, old - 20);
+    writeFileSync(join(drop, 'persons.store.bad.csv'), 'EXTERNAL_PERSON_KEY|USER_ID|FIRSTNAME|LASTNAME|EMAL\nk|u|f|l|e@x.org\n');
+    writeFileSync(join(drop, 'notes.csv'), 'just some notes\n');
+    await writeSlowly(join(drop, 'persons.store.b.txt'), sisFile(SIS_HEADER, persons(40, { prefix: 'b' })));
+
+    await waitFor('five files handled', () => events.length >= 5);
+    await handles[0].idle();
+    const applied = events.filter((e) => e.outcome === 'applied').map((e) => e.name);
+    expect(applied).toEqual(['persons.store.SIS.2026-11-23.csv', 'persons.store.c.csv', 'persons.store.b.txt']);
+    expect(events.find((e) => e.name === 'persons.store.SIS.2026-11-23.csv')?.summary).toMatchObject({ dataSource: 'SIS', exitCode: 0, op: 'store' });
+    expect(events.filter((e) => e.outcome === 'rejected').map((e) => e.name).sort()).toEqual(['notes.csv', 'persons.store.bad.csv']);
+    expect(events).toHaveLength(5);
+
+    expect(readdirSync(drop).sort()).toEqual(['.processing', 'rejected']);
+    expect(readdirSync(join(drop, '.processing'))).toEqual([]);
+    expect(readdirSync(join(drop, 'rejected')).sort()).toEqual(['notes.csv', 'notes.csv.reason.txt', 'persons.store.bad.csv', 'persons.store.bad.csv.reason.txt']);
+    expect(readFileSync(join(drop, 'rejected', 'notes.csv.reason.txt'), 'utf8')).toMatch(/^The file name notes\.csv does not follow the convention TYPE\.OP.*\n$/);
+    expect(readFileSync(join(drop, 'rejected', 'persons.store.bad.csv.reason.txt'), 'utf8')).toMatch(/EMAL.*EMAIL/);
+
+    expect(usersWith(ws, 'auser')).toHaveLength(5);
+    expect(usersWith(ws, 'cuser')).toHaveLength(5);
+    expect(usersWith(ws, 'buser')).toHaveLength(40);
+    expect(ws.sandbox.users.byIdnumber('B0040')).toHaveLength(1);
+    expect(existsSync(join(ws.dir, 'archive'))).toBe(true);
+  }, 15000);
+
+  test('a file left in .processing/ by a crash is resumed at start', async () => {
+    const { ws, drop, events, start } = await setup();
+    mkdirSync(join(drop, '.processing'));
+    writeFileSync(join(drop, '.processing', 'persons.store.r.csv'), sisFile(SIS_HEADER, persons(3, { prefix: 'r' })));
+    const h = await start();
+    await waitFor('the resumed file', () => events.length >= 1);
+    await h.idle();
+    expect(events).toEqual([expect.objectContaining({ name: 'persons.store.r.csv', outcome: 'applied', resumed: true })]);
+    expect(usersWith(ws, 'ruser')).toHaveLength(3);
+    expect(readdirSync(join(drop, '.processing'))).toEqual([]);
+  });
+
+  test('a refresh asked by a file name is rejected; a rule that allows it runs', async () => {
+    const { ws, drop, events, start } = await setup({ watch: { rules: [{ match: 'full-*.csv', type: 'persons', op: 'refresh', force: true }] } });
+    const h = await start();
+    writeFileSync(join(drop, 'persons.store.first.csv'), sisFile(SIS_HEADER, persons(3)));
+    await waitFor('the store', () => events.length >= 1);
+    writeFileSync(join(drop, 'persons.refresh.x.csv'), sisFile(SIS_HEADER, persons(2)));
+    await waitFor('the name-convention refresh', () => events.length >= 2);
+    expect(events[1]).toMatchObject({ name: 'persons.refresh.x.csv', outcome: 'rejected' });
+    expect(readFileSync(join(drop, 'rejected', 'persons.refresh.x.csv.reason.txt'), 'utf8')).toMatch(/not allowed.*watch\.rules/);
+    expect(ws.sandbox.users.list().filter((u) => u.suspended)).toHaveLength(0);
+
+    writeFileSync(join(drop, 'full-2026.csv'), sisFile(SIS_HEADER, persons(2)));
+    await waitFor('the rule refresh', () => events.length >= 3);
+    await h.idle();
+    expect(events[2]).toMatchObject({ name: 'full-2026.csv', outcome: 'applied', summary: { op: 'refresh', exitCode: 0 } });
+    expect(ws.sandbox.users.list().filter((u) => u.suspended).map((u) => u.username)).toEqual(['puser0003']);
+  });
+
+  test('two watchers on one folder: each file is run exactly once', async () => {
+    const { ws, drop, events, start } = await setup();
+    const a = await start();
+    const b = await start();
+    for (const p of ['w', 'x', 'y', 'z']) writeFileSync(join(drop, `persons.store.${p}.csv`), sisFile(SIS_HEADER, persons(4, { prefix: p })));
+    await waitFor('four files', () => events.length >= 4);
+    await Promise.all([a.idle(), b.idle()]);
+    await sleep(300);
+    expect(events.map((e) => e.name).sort()).toEqual(['persons.store.w.csv', 'persons.store.x.csv', 'persons.store.y.csv', 'persons.store.z.csv']);
+    expect(events.every((e) => e.outcome === 'applied' && e.summary?.exitCode === 0)).toBe(true);
+    for (const p of ['w', 'x', 'y', 'z']) expect(usersWith(ws, `${p}user`)).toHaveLength(4);
+    expect(readdirSync(drop).sort()).toEqual(['.processing', 'rejected']);
+  });
+
+  test('mdlsync watch: SIGTERM lets the current run finish, then exits 0', async () => {
+    const { ws, drop } = await setup({ watch: { stabilityMs: STABILITY_MS } });
+    ws.sandbox.faults.add({ kind: 'latency', ms: 1200, fn: 'core_webservice_get_site_info' });
+    const child = spawn(process.execPath, [CLI, 'watch', 'drop', '--log-level', 'debug'], {
+      cwd: ws.dir,
+      env: { PATH: process.env.PATH ?? '', HOME: ws.dir, MDLSYNC_URL: ws.sandbox.url, MDLSYNC_TOKEN: ws.sandbox.token },
+    });
+    children.push(child);
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    await waitFor('the watcher to start', () => stderr.includes('watch: watching'));
+    writeFileSync(join(drop, 'persons.store.s.csv'), sisFile(SIS_HEADER, persons(3, { prefix: 's' })));
+    await waitFor('the file to be taken', () => existsSync(join(drop, '.processing', 'persons.store.s.csv')));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(usersWith(ws, 'suser')).toHaveLength(3);
+    expect(readdirSync(join(drop, '.processing'))).toEqual([]);
+    expect(stderr).toMatch(/SIGTERM/);
+    expect(stderr).not.toContain(ws.sandbox.token);
+  }, 15000);
+});
