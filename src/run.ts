@@ -7,6 +7,12 @@ import { hostname } from 'node:os';
 import type winston from 'winston';
 import { applyPlan, lookupChunk, resolveCategories, resolvePersons, DEFAULT_APPLY_OPTIONS } from './apply/index.js';
 import type { ApplyOptions, Outcome } from './apply/types.js';
+import { ENROLMENT_RUN_FUNCTIONS } from './apply/enrolments.js';
+import { enrolmentLookup } from './apply/resolve-enrolments.js';
+import { COURSE_RUN_FUNCTIONS } from './apply/courses.js';
+import { courseLookup } from './apply/resolve-courses.js';
+import { CoursePlanner } from './plan/courses.js';
+import { EnrolmentPlanner, type EnrolmentSettings } from './plan/enrolments.js';
 import { ConfigError, requireMoodle, type Config } from './config/index.js';
 import {
   FeedFileError,
@@ -34,6 +40,7 @@ import {
   ensureReportDir,
   openPlanCsv,
   newRunId,
+  retainOutputs,
   sha256File,
   writePlanCsv,
   writeRowsCsv,
@@ -69,6 +76,8 @@ const NO_CONTEXT: ContextBase = Object.freeze({});
 export const ENTITY_FUNCTIONS: Record<EntityType, readonly string[]> = {
   persons: PERSON_FUNCTIONS,
   categories: CATEGORY_FUNCTIONS,
+  enrolments: ENROLMENT_RUN_FUNCTIONS,
+  courses: COURSE_RUN_FUNCTIONS,
 };
 
 /** Rows are planned in chunks so ledger reads and Moodle look-ups are batched. */
@@ -119,6 +128,8 @@ export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummar
     summary.message = message;
     summary.finishedAt = new Date().toISOString();
     await writeSummary(reportDir, summary);
+    // Retention (archiveKeepDays / reportsKeepDays): never on a dry run, never this run's own folders.
+    if (!dryRun) await retainOutputs({ ...config, runId }, logger);
     if (exitCode === EXIT.ok) logger.info(message);
     else logger.warn(message);
     return summary;
@@ -126,7 +137,13 @@ export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummar
 
   let feed: AnyFeed;
   try {
-    feed = await openFeed(req.file, { type: req.type, delimiter: req.delimiter, encoding: req.encoding });
+    feed = await openFeed(req.file, {
+      type: req.type,
+      delimiter: req.delimiter,
+      encoding: req.encoding,
+      pathSeparator: config.courses.pathSeparator,
+      timezone: config.courses.timezone,
+    });
   } catch (err) {
     if (!(err instanceof FeedFileError)) throw err;
     summary.error = { code: err.code, message: err.message };
@@ -157,13 +174,19 @@ export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummar
     const lookupSize = lookupChunk(config.moodle.maxInputVars);
     const reads = { retries: config.moodle.retries, backoffMs: config.moodle.backoffMs };
     // Each entity's adoption look-ups; persons leave usernames to the applier (see ResolveOptions.byUsername).
-    const lookup: EntityLookup<EntityRecord> = isFeedOf(feed, 'categories')
+    const lookup: EntityLookup<EntityRecord> = isFeedOf(feed, 'enrolments')
+      ? (enrolmentLookup(client, ledger, { ...reads, chunkSize: lookupSize }) as EntityLookup<EntityRecord>)
+      : isFeedOf(feed, 'courses')
+        ? (courseLookup(client, ledger, reads) as EntityLookup<EntityRecord>)
+      : isFeedOf(feed, 'categories')
       ? (categoryLookup(client, ledger, reads) as EntityLookup<EntityRecord>)
       : async (unplaced) => (unplaced.length > 0 ? resolvePersons(client, unplaced as PersonRecord[], { byUsername: false, chunkSize: lookupSize, ...reads }) : new Map());
     const plan = await planFeed(feed, planOptionsFor(req, dataSource ?? null, config), ledger, {
       lookup,
       sink: planCsv ? (a) => planCsv.write(a) : undefined,
       chunkSize: 2 * lookupSize,
+      enrolments: config.enrolments,
+      courses: config.courses,
     });
     await planCsv?.close();
     logger.debug(`planned ${plan.rows} rows in ${elapsed(startedAt)}`);
@@ -219,7 +242,7 @@ const lockOwners = new Map<string, { owner: LockOwner; timer: NodeJS.Timeout }>(
  * One writer per ledger: waits up to `waitSeconds` for another run, then gives up with a sentence naming it.
  * While held, a heartbeat keeps it fresh; a holder that died is taken over once its heartbeat is staleMs old.
  */
-async function takeWriterLock(ledger: SqliteLedger, runId: string, waitSeconds: number, staleMs: number): Promise<string | null> {
+export async function takeWriterLock(ledger: SqliteLedger, runId: string, waitSeconds: number, staleMs: number): Promise<string | null> {
   const owner: LockOwner = { id: `${hostname()}:${process.pid}:${runId}`, pid: process.pid, host: hostname(), runId };
   const deadline = Date.now() + waitSeconds * 1000;
   for (;;) {
@@ -236,7 +259,7 @@ async function takeWriterLock(ledger: SqliteLedger, runId: string, waitSeconds: 
   return null;
 }
 
-function releaseWriterLock(ledger: SqliteLedger, runId: string): void {
+export function releaseWriterLock(ledger: SqliteLedger, runId: string): void {
   const held = lockOwners.get(runId);
   if (!held) return;
   clearInterval(held.timer);
@@ -340,13 +363,22 @@ export interface PlanFeedOptions {
   sink?: (action: AnyAction) => void;
   /** Rows per chunk: a multiple of the look-up call size, so look-up calls go out full. */
   chunkSize?: number;
+  /** Enrolment feeds: role map, role ids and what a disable does (config `enrolments`). */
+  enrolments?: EnrolmentSettings;
+  /** Course feeds: what an explicit delete does (config `courses.disable`). */
+  courses?: { disable: 'hide' | 'delete' };
 }
 
 /** Plans a feed with its entity's planner; the plan's entity is the feed's type, whatever `options.entity` says. */
 export async function planFeed(feed: AnyFeed, options: PlanOptions, ledger: LedgerStore, opts: PlanFeedOptions = {}): Promise<Plan<EntityRecord>> {
   const o: PlanOptions = { ...options, entity: feed.info.type };
   const lookup = opts.lookup as EntityLookup<EntityRecord> | undefined;
+  if (isFeedOf(feed, 'courses')) {
+    const co: PlanOptions = { ...o, disable: opts.courses?.disable === 'delete' ? 'delete' : 'suspend' };
+    return planChunks(feed, new CoursePlanner(co, opts.sink), ledger, lookup, opts.chunkSize);
+  }
   if (isFeedOf(feed, 'categories')) return planChunks(feed, new CategoryPlanner(o, opts.sink), ledger, lookup, opts.chunkSize);
+  if (isFeedOf(feed, 'enrolments')) return planChunks(feed, new EnrolmentPlanner(o, opts.enrolments, opts.sink), ledger, lookup, opts.chunkSize);
   return planChunks(feed, new PersonPlanner(o, opts.sink), ledger, lookup, opts.chunkSize);
 }
 

@@ -6,7 +6,9 @@
 import type { EntityRecord, EntityType, RecordOf } from '../feed/types.js';
 import type { Action, AnyAction } from '../plan/types.js';
 import { categoriesApplier } from './categories.js';
+import { coursesApplier } from './courses.js';
 import { BatchEngine, type ApplyDeps, type EntityApplier, type Row } from './engine.js';
+import { enrolmentsApplier } from './enrolments.js';
 import { personsApplier } from './persons.js';
 import type { Outcome } from './types.js';
 
@@ -15,6 +17,8 @@ export type { ApplyDeps } from './engine.js';
 const APPLIERS: { [T in EntityType]: EntityApplier<RecordOf<T>> } = {
   persons: personsApplier,
   categories: categoriesApplier,
+  courses: coursesApplier,
+  enrolments: enrolmentsApplier,
 };
 
 /** Executes the plan; one Outcome per action, in the plan's order. A plan holds one entity's actions. */

@@ -9,3 +9,7 @@ export { lookupChunk, resolvePersons } from './resolve.js';
 export type { PersonMatch } from './resolve.js';
 export { resolveCategories } from './resolve-categories.js';
 export type * from './types.js';
+export { ENROLMENT_RUN_FUNCTIONS, enrolmentsApplier } from './enrolments.js';
+export { enrolmentLookup } from './resolve-enrolments.js';
+export { COURSE_RUN_FUNCTIONS, coursesApplier } from './courses.js';
+export { courseLookup } from './resolve-courses.js';

@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../config/index.js';
 import { registerDoctor } from './doctor.js';
 import { registerLedger } from './ledger.js';
+import { registerPurge } from './purge.js';
 import { registerRun } from './run.js';
 import { registerSandbox } from './sandbox.js';
 import { registerSchedule } from './schedule.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerLedger(program);
   registerWatch(program);
   registerSchedule(program);
+  registerPurge(program);
   return program;
 }
 

@@ -8,6 +8,7 @@ import cron from 'node-cron';
 import { z } from 'zod';
 import { FEED_TYPE_ORDER, type FeedTypeName } from '../feed/types.js';
 import { OPS, type Op } from '../plan/types.js';
+import { enrolmentsSchema } from './enrolments.js';
 
 export const CONFIG_FILE_NAME = 'mdlsync.config.json';
 
@@ -36,6 +37,30 @@ const personsSchema = z
     emailWhenMissing: z.string().nullable().default('{username}@example.invalid'),
     /** Without a password in the row, let Moodle generate one and email it (createpassword). */
     createPasswordWhenMissing: z.boolean().default(true),
+  })
+  .strict();
+
+const coursesSchema = z
+  .object({
+    /** What an explicit delete does to a course: hide it (default) or really delete it. Refreshes always hide. */
+    disable: z.enum(['hide', 'delete']).default('hide'),
+    /** Separator of the levels of a CATEGORY path such as 2026/September/Morning. */
+    pathSeparator: z.string().min(1).default('/'),
+    /** Time zone of START_DATE / END_DATE without an offset (default: the machine's). */
+    timezone: z
+      .string()
+      .refine(
+        (tz) => {
+          try {
+            new Intl.DateTimeFormat('en', { timeZone: tz });
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        { message: 'unknown time zone (use an IANA name such as Europe/Paris)' },
+      )
+      .default(() => Intl.DateTimeFormat().resolvedOptions().timeZone),
   })
   .strict();
 
@@ -123,9 +148,14 @@ export const configSchema = z
     ledger: z.string().default('.mdlsync/ledger.db'),
     reports: z.string().default('reports'),
     archive: z.string().default('archive'),
+    /** Retention: archive day folders / report run folders older than this many days are pruned after each run (absent = keep forever). */
+    archiveKeepDays: z.number().int().min(1).optional(),
+    reportsKeepDays: z.number().int().min(1).optional(),
     dataSource: z.string().min(1).nullable().default(null),
     persons: personsSchema.default(() => personsSchema.parse({})),
+    enrolments: enrolmentsSchema.default(() => enrolmentsSchema.parse({})),
     guard: guardSchema.default(() => guardSchema.parse({})),
+    courses: coursesSchema.default(() => coursesSchema.parse({})),
     logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
     /** A writer lock whose holder has not sent a heartbeat for this long is taken over (its process died). */
     lockStaleSeconds: z.number().int().min(5).default(120),

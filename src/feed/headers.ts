@@ -3,6 +3,8 @@
  * No I/O here; the stream shell (read.ts) hands in the header cells.
  */
 import { closest, distance } from 'fastest-levenshtein';
+import { COURSE_HEADERS, COURSE_ONLY_COLUMNS, PERSON_COLUMNS } from './course-headers.js';
+import { ENROLMENT_HEADERS, looksLikeEnrolments } from './enrolments.js';
 import { ENTITY_TYPES, FeedFileError, USER_TEXT_FIELDS, type Dialect, type EntityType, type UserTextField } from './types.js';
 
 /** What a column feeds in a record. */
@@ -161,7 +163,7 @@ export const CATEGORY_HEADERS: HeaderTable = {
   },
 };
 
-export const HEADER_TABLES: Record<EntityType, HeaderTable> = { persons: PERSON_HEADERS, categories: CATEGORY_HEADERS };
+export const HEADER_TABLES: Record<EntityType, HeaderTable> = { persons: PERSON_HEADERS, categories: CATEGORY_HEADERS, courses: COURSE_HEADERS, enrolments: ENROLMENT_HEADERS };
 
 function specOf(table: HeaderTable, lower: string, column: string): ColumnSpec | undefined {
   if (Object.hasOwn(table.sisOnly, lower)) return table.sisOnly[lower];
@@ -177,8 +179,6 @@ function specOf(table: HeaderTable, lower: string, column: string): ColumnSpec |
 const OTHER_TYPES: Array<[string, string[]]> = [
   ['observers', ['external_observer_key', 'external_user_key']],
   ['institution-roles', ['role_id']],
-  ['enrolments', ['external_course_key']],
-  ['courses', ['course_id', 'course_name', 'shortname', 'fullname']],
   ['cohorts', ['external_cohort_key', 'cohort']],
   ['groups', ['external_group_key']],
 ];
@@ -187,7 +187,7 @@ function otherType(lower: string[]): string | undefined {
   for (const [type, names] of OTHER_TYPES) {
     if (lower.some((n) => names.includes(n))) {
       // A course key without a person key is a courses feed, with one an enrolments feed.
-      if (type === 'enrolments' && !lower.includes('external_person_key')) return 'courses';
+      if (type === 'enrolments' && !lower.includes('external_person_key')) continue;
       return type;
     }
   }
@@ -200,6 +200,9 @@ function otherType(lower: string[]): string | undefined {
  * messages then name the unknown columns.
  */
 function inferType(columns: readonly string[], lower: string[]): EntityType {
+  // A course column (not the course key alone, which enrolments carry too) without a person column: a courses feed.
+  if (lower.some((n) => COURSE_ONLY_COLUMNS.includes(n)) && !lower.some((n) => PERSON_COLUMNS.includes(n))) return 'courses';
+  if (looksLikeEnrolments(lower)) return 'enrolments';
   if (lower.some((n) => CATEGORY_HEADERS.signature.includes(n))) return 'categories';
   if (lower.some((n) => n === 'name' || n === 'parent') && lower.every((n, i) => specOf(CATEGORY_HEADERS, n, columns[i]) !== undefined)) {
     return 'categories';

@@ -7,6 +7,8 @@ import { parse as parseSync } from 'csv-parse/sync';
 import { analyseHeader, type HeaderAnalysis } from './headers.js';
 import { checkSingleColumn, detectDelimiter } from './delimiter.js';
 import { categoryRowMapper } from './categories.js';
+import { courseRowMapper } from './courses.js';
+import { enrolmentRowMapper } from './enrolments.js';
 import { personRowMapper } from './persons.js';
 import type { RowMapper } from './rows.js';
 import { DEFAULT_MAX_RECORD_SIZE, decodedChunks, fileError, physicalLines, scanRecords, type ScannedRecord } from './read.js';
@@ -30,9 +32,11 @@ export function isFeedOf<T extends EntityType>(feed: AnyFeed, type: T): feed is 
 }
 
 /** Each entity's row mapper, compiled once per file from the header analysis. */
-const ROW_MAPPERS: { [T in EntityType]: (header: HeaderAnalysis, columns: readonly string[]) => RowMapper<RecordOf<T>> } = {
+const ROW_MAPPERS: { [T in EntityType]: (header: HeaderAnalysis, columns: readonly string[], opts: FeedOptions) => RowMapper<RecordOf<T>> } = {
   persons: personRowMapper,
   categories: categoryRowMapper,
+  courses: courseRowMapper,
+  enrolments: enrolmentRowMapper,
 };
 
 const ENCODINGS: readonly FeedEncoding[] = ['utf8', 'latin1', 'windows-1252'];
@@ -78,7 +82,7 @@ export async function openFeed(path: string, opts: FeedOptions = {}): Promise<An
     headerLine,
     headerText,
   };
-  return { info, items: () => items(info, header, maxRecordSize, ROW_MAPPERS[info.type](header, columns)) } as AnyFeed;
+  return { info, items: () => items<RecordOf<EntityType>>(info, header, maxRecordSize, ROW_MAPPERS[info.type](header, columns, opts) as RowMapper<RecordOf<EntityType>>) } as AnyFeed;
 }
 
 /**

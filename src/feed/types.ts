@@ -4,8 +4,8 @@
  */
 
 /** The entity types mdlsync reads. Each has its header table and row mapper (feed/entities.ts). */
-export type EntityType = 'persons' | 'categories';
-export const ENTITY_TYPES: readonly EntityType[] = ['persons', 'categories'];
+export type EntityType = 'persons' | 'categories' | 'courses' | 'enrolments';
+export const ENTITY_TYPES: readonly EntityType[] = ['persons', 'categories', 'courses', 'enrolments'];
 
 /**
  * Every feed type, read today or planned, in dependency order: files run together (one command, the drop folder,
@@ -103,11 +103,18 @@ export interface CategoryRecord extends RecordBase {
   fields: CategoryFields;
 }
 
+export type { CourseFields, CourseRecord } from './course-types.js';
+import type { CourseRecord } from './course-types.js';
+
 /** The record type each entity's feed carries. */
 export interface EntityRecords {
   persons: PersonRecord;
   categories: CategoryRecord;
+  courses: CourseRecord;
+  enrolments: EnrolmentRecord;
 }
+export type { EnrolmentFields, EnrolmentRecord } from './enrolment-types.js';
+import type { EnrolmentRecord } from './enrolment-types.js';
 export type RecordOf<T extends EntityType> = EntityRecords[T];
 export type EntityRecord = EntityRecords[EntityType];
 
@@ -138,6 +145,10 @@ export interface FeedOptions {
   encoding?: FeedEncoding;
   /** Largest accepted record in characters (default 1 MiB); a larger one is a row error, not a crash. */
   maxRecordSize?: number;
+  /** Courses: separator of a CATEGORY path (default '/'). */
+  pathSeparator?: string;
+  /** Courses: IANA time zone of dates without an offset (default the machine's). */
+  timezone?: string;
 }
 
 export interface FeedInfo<T extends EntityType = EntityType> {

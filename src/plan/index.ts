@@ -7,3 +7,8 @@ export type { MoodleMatch, RowContext } from './persons.js';
 export { CATEGORY_RULES, CategoryPlanner, categoryContentHash } from './categories.js';
 export type { CategoryContext, CategoryMatch } from './categories.js';
 export { personContentHash } from './hash.js';
+export { DEFAULT_ENROLMENT_SETTINGS, DEFAULT_ROLE_IDS, DEFAULT_ROLE_MAP, EnrolmentPlanner, enrolmentRules, parseStateHash, resolveRole, stateHash } from './enrolments.js';
+export type { EnrolmentAction, EnrolmentContext, EnrolmentSettings, EnrolmentTarget } from './enrolments.js';
+export { COURSE_RULES, CoursePlanner, courseContentHash } from './courses.js';
+export type { CourseContext, CourseMatch } from './courses.js';
+export type { CourseTarget } from './course-target.js';

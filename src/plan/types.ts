@@ -4,6 +4,7 @@
  */
 import type { EntityRecord, EntityType, PersonRecord } from '../feed/types.js';
 import type { LinkStatus } from '../ledger/types.js';
+import type { CourseTarget } from './course-target.js';
 
 export type Op = 'store' | 'delete' | 'refresh' | 'refresh-ds';
 export const OPS: readonly Op[] = ['store', 'delete', 'refresh', 'refresh-ds'];
@@ -39,6 +40,8 @@ export interface Action<R extends EntityRecord = PersonRecord> {
   sendPassword?: boolean;
   /** Categories: the parent's key, and its Moodle id when known before applying (not when created by the same run). */
   parent?: { key: string; id?: number };
+  /** Courses: where the course goes (category id, or path levels to create) and the template to copy. */
+  course?: CourseTarget;
   /** Content hash to store in the ledger once Moodle confirms the action. */
   hash?: string;
   /** Ledger status to store once confirmed. */

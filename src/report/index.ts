@@ -4,3 +4,4 @@ export * from './outputs.js';
 export * from './console.js';
 export * from './progress.js';
 export * from './logger.js';
+export * from './retention.js';

@@ -1,0 +1,145 @@
+/**
+ * The enrolments applier: enrol_manual_enrol_users for creates, updates, re-enables and suspending disables, and
+ * enrol_manual_unenrol_users for unenrolling disables. Both calls are all or nothing, so the shared BatchEngine
+ * splits a refused batch until each bad row is alone. A disable whose course the planner could not place (a
+ * refresh's, from the ledger alone) gets its course id here: ledger first, else Moodle by idnumber.
+ */
+import type { EnrolmentRecord } from '../feed/types.js';
+import type { LinkWrite } from '../ledger/types.js';
+import { enrolmentLeaves, enrolUsers, getCoursesByField, unenrolUsers } from '../moodle/index.js';
+import type { ManualEnrolmentInput, ManualUnenrolmentInput } from '../moodle/index.js';
+import { courseKeyOf, type EnrolmentAction } from '../plan/enrolments.js';
+import { codeOf, type BatchEngine, type BatchSpec, type EntityApplier, type Row } from './engine.js';
+import { LocalRowError, pack } from './records.js';
+
+type EnrolmentRow = Row<EnrolmentRecord>;
+
+interface EnrolItem {
+  row: EnrolmentRow;
+  input: ManualEnrolmentInput;
+}
+
+interface UnenrolItem {
+  row: EnrolmentRow;
+  input: ManualUnenrolmentInput;
+}
+
+const targetOf = (row: EnrolmentRow): NonNullable<EnrolmentAction['enrolment']> => {
+  const t = (row.action as EnrolmentAction).enrolment;
+  if (!t) throw new LocalRowError('internal', 'the planned enrolment has no target');
+  return t;
+};
+
+export const enrolmentsApplier: EntityApplier<EnrolmentRecord> = {
+  prepare(engine, rows) {
+    const ready: EnrolmentRow[] = [];
+    const needCourse: EnrolmentRow[] = [];
+    for (const row of rows) {
+      try {
+        engine.targetId(row.action);
+        const t = targetOf(row);
+        if (t.call === 'enrol' && t.roleId === undefined) throw new LocalRowError('unknown-role', `unknown role ${t.role ?? ''}`);
+        if (t.courseId === undefined) needCourse.push(row);
+        else ready.push(row);
+      } catch (err) {
+        if (!(err instanceof LocalRowError)) throw err;
+        engine.fail(row, err.code, err.message);
+      }
+    }
+    return async () => {
+      const courseIds = await placeCourses(engine, needCourse);
+      const gone: LinkWrite[] = [];
+      for (const row of needCourse) {
+        const key = courseKeyOf(row.action.key);
+        const id = courseIds.get(key);
+        if (typeof id === 'number') ready.push(row);
+        else if (id === null) {
+          // The course is gone from Moodle, and its enrolments with it: nothing left to disable.
+          gone.push(engine.link(row, row.action.moodleId!));
+          engine.settle(row, 'ok', { moodleId: row.action.moodleId, message: `course ${key} is no longer in Moodle: nothing to disable` });
+        } else engine.fail(row, 'lookup-failed', `could not look up course ${key} in Moodle: ${id}`, row.action.moodleId);
+      }
+      engine.writeLinks(gone);
+      const enrols: EnrolItem[] = [];
+      const unenrols: UnenrolItem[] = [];
+      for (const row of ready) {
+        const t = targetOf(row);
+        const courseid = t.courseId ?? courseIds.get(courseKeyOf(row.action.key));
+        const userid = row.action.moodleId!;
+        if (t.call === 'unenrol') unenrols.push({ row, input: { userid, courseid: courseid as number } });
+        else {
+          const input: ManualEnrolmentInput = { roleid: t.roleId!, userid, courseid: courseid as number, suspend: t.suspend ? 1 : 0 };
+          // Omitted dates reset to 0 on a re-enrol, so they are always sent.
+          input.timestart = t.timestart ?? 0;
+          input.timeend = t.timeend ?? 0;
+          enrols.push({ row, input });
+        }
+      }
+      const enrolBatches = pack(enrols, (i) => enrolmentLeaves(i.input), engine.options);
+      engine.failTooBig(enrolBatches.tooBig);
+      const unenrolBatches = pack(unenrols, (i) => enrolmentLeaves(i.input), engine.options);
+      engine.failTooBig(unenrolBatches.tooBig);
+      await engine.runBatches(enrolBatches.batches, (b) => engine.sendBatch(b, enrolSpec(engine)));
+      await engine.runBatches(unenrolBatches.batches, (b) => engine.sendBatch(b, unenrolSpec(engine)));
+    };
+  },
+};
+
+/** Settles confirmed items and writes their links (user id in the link; the state in the hash). */
+function confirm(engine: BatchEngine, items: { row: EnrolmentRow; input: { userid: number } }[]): void {
+  engine.writeLinks(
+    items.map((item) => {
+      engine.settle(item.row, 'ok', { moodleId: item.input.userid });
+      return engine.link(item.row, item.input.userid);
+    }),
+  );
+}
+
+function enrolSpec(engine: BatchEngine): BatchSpec<EnrolItem, void> {
+  return {
+    wsfunction: 'enrol_manual_enrol_users',
+    send: (items) => enrolUsers(engine.deps.client, items.map((i) => i.input)),
+    confirm: async (items) => confirm(engine, items),
+    failOne: (item, code, message) => engine.fail(item.row, code, message, item.input.userid),
+  };
+}
+
+function unenrolSpec(engine: BatchEngine): BatchSpec<UnenrolItem, void> {
+  return {
+    wsfunction: 'enrol_manual_unenrol_users',
+    send: (items) => unenrolUsers(engine.deps.client, items.map((i) => i.input)),
+    confirm: async (items) => confirm(engine, items),
+    failOne: (item, code, message) => engine.fail(item.row, code, message, item.input.userid),
+  };
+}
+
+/** Course key → Moodle id; null when Moodle has no such course; a string when the look-up failed. */
+async function placeCourses(engine: BatchEngine, rows: EnrolmentRow[]): Promise<Map<string, number | null | string>> {
+  const out = new Map<string, number | null | string>();
+  const keys = [...new Set(rows.map((r) => courseKeyOf(r.action.key)))];
+  if (keys.length === 0) return out;
+  for (const [k, link] of engine.deps.ledger.getLinks('courses', keys)) out.set(k, link.moodleId);
+  await Promise.all(
+    keys
+      .filter((k) => !out.has(k))
+      .map(async (k) => {
+        try {
+          const { courses } = await engine.read('core_course_get_courses_by_field', 1, () => getCoursesByField(engine.deps.client, 'idnumber', k));
+          const exact = courses.filter((c) => c.idnumber === undefined || c.idnumber === k);
+          out.set(k, exact.length === 1 ? exact[0].id : exact.length === 0 ? null : `${exact.length} Moodle courses have idnumber ${k}`);
+        } catch (err) {
+          out.set(k, `${codeOf(err)}: ${(err as Error).message}`);
+        }
+      }),
+  );
+  return out;
+}
+
+/** The wsfunctions an enrolments run calls; `run` checks the token's service offers them. */
+export const ENROLMENT_RUN_FUNCTIONS: readonly string[] = [
+  'core_webservice_get_site_info',
+  'enrol_manual_enrol_users',
+  'enrol_manual_unenrol_users',
+  'core_user_get_users_by_field',
+  'core_course_get_courses_by_field',
+];

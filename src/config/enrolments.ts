@@ -1,0 +1,16 @@
+/** The `enrolments` config object (registered in config/index.ts). */
+import { z } from 'zod';
+import { DEFAULT_ROLE_IDS, DEFAULT_ROLE_MAP } from '../plan/enrolments.js';
+
+export const enrolmentsSchema = z
+  .object({
+    /** SIS role names (case-insensitive) → Moodle role shortnames. Replaces the default map when given. */
+    roleMap: z.record(z.string().min(1), z.string().min(1)).default(() => ({ ...DEFAULT_ROLE_MAP })),
+    /** Moodle role shortname → role id (this Moodle's web services cannot list roles). Replaces the defaults when given. */
+    roleIds: z.record(z.string().min(1), z.number().int().positive()).default(() => ({ ...DEFAULT_ROLE_IDS })),
+    /** What disabling an enrolment does: unenrol (default) or suspend it (keeps grades, groups and history). */
+    disable: z.enum(['unenrol', 'suspend']).default('unenrol'),
+  })
+  .strict();
+
+export type EnrolmentsConfig = z.infer<typeof enrolmentsSchema>;

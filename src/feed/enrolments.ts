@@ -1,0 +1,170 @@
+/**
+ * Enrolment feeds: the header table and the pure row mapping (cells of one data row → an EnrolmentRecord or a
+ * RowError). SIS: EXTERNAL_COURSE_KEY, EXTERNAL_PERSON_KEY, ROLE, START_DATE, END_DATE, AVAILABLE_IND, ROW_STATUS,
+ * DATA_SOURCE_KEY. Moodle flat-file style: operation, role, idnumber_user, idnumber_course[, start, end];
+ * tool_sync style: course, user, role[, cmd]. The key is `COURSE|PERSON`; ROLE is a field.
+ */
+import type { ColumnSpec, HeaderAnalysis, HeaderTable } from './headers.js';
+import { COMMANDS, ROW_STATUS, SUSPENDED, YES_NO, encodingError, invalidValue, shapeError, type RowMapper, type RowResult } from './rows.js';
+import { FeedFileError } from './types.js';
+import type { EnrolmentFields, EnrolmentRecord } from './enrolment-types.js';
+
+const course: ColumnSpec = { kind: 'text', field: 'course', target: 'course' };
+const person: ColumnSpec = { kind: 'text', field: 'person', target: 'person' };
+const start: ColumnSpec = { kind: 'text', field: 'start', target: 'start' };
+const end: ColumnSpec = { kind: 'text', field: 'end', target: 'end' };
+
+/** Every accepted enrolment column, lower-case (header names are case-insensitive). */
+export const ENROLMENT_HEADERS: HeaderTable = {
+  type: 'enrolments',
+  sisOnly: {
+    external_course_key: course,
+    external_person_key: person,
+    start_date: start,
+    end_date: end,
+    available_ind: { kind: 'available', field: 'available' },
+    row_status: { kind: 'rowStatus', field: 'rowStatus' },
+  },
+  shared: {
+    role: { kind: 'text', field: 'role', target: 'role' },
+    action: { kind: 'command', field: 'command' },
+    cmd: { kind: 'command', field: 'command' },
+    operation: { kind: 'command', field: 'command' },
+    data_source_key: { kind: 'dataSource', field: 'dataSource' },
+    datasource: { kind: 'dataSource', field: 'dataSource' },
+  },
+  moodleOnly: {
+    idnumber_course: course,
+    course_idnumber: course,
+    course,
+    idnumber_user: person,
+    user_idnumber: person,
+    user: person,
+    start,
+    end,
+    timestart: start,
+    timeend: end,
+    suspended: { kind: 'suspended', field: 'suspended' },
+  },
+  signature: ['external_course_key', 'idnumber_course', 'course_idnumber', 'idnumber_user', 'user_idnumber'],
+  needs: 'an enrolments feed needs EXTERNAL_COURSE_KEY and EXTERNAL_PERSON_KEY, or idnumber_course and idnumber_user (or course and user)',
+  missingKey(dialect, specs) {
+    const has = (t: string): boolean => specs.some((s) => s.kind === 'text' && s.target === t);
+    const missing = [has('course') ? [] : [dialect === 'sis' ? 'EXTERNAL_COURSE_KEY' : 'idnumber_course'], has('person') ? [] : [dialect === 'sis' ? 'EXTERNAL_PERSON_KEY' : 'idnumber_user']].flat();
+    if (missing.length === 0) return undefined;
+    return new FeedFileError('missing-column', `missing column ${missing.map((m) => `"${m}"`).join(' and ')}: an enrolments feed needs the course key and the person key`);
+  },
+};
+
+/**
+ * Whether a header (not forced to a type) is an enrolments feed: one of its signature columns, or the tool_sync
+ * style `course, user[, role, cmd]` whose every column is an enrolment column.
+ */
+export function looksLikeEnrolments(lower: readonly string[]): boolean {
+  if (lower.some((n) => ENROLMENT_HEADERS.signature.includes(n))) return true;
+  const known = (n: string): boolean => Object.hasOwn(ENROLMENT_HEADERS.sisOnly, n) || Object.hasOwn(ENROLMENT_HEADERS.shared, n) || Object.hasOwn(ENROLMENT_HEADERS.moodleOnly, n);
+  return lower.includes('course') && lower.includes('user') && lower.every(known);
+}
+
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * A date cell → Unix seconds, or NaN. ISO dates (2026-09-01, UTC midnight), ISO date-times (2026-09-01T08:00,
+ * UTC unless an offset is given) and Unix timestamps (the flat-file enrolment plugin's form).
+ */
+export function parseEnrolmentDate(v: string): number {
+  if (/^\d{9,11}$/.test(v)) return Number(v);
+  const m = ISO.exec(v);
+  if (!m) return NaN;
+  const [, y, mo, d, h = '00', mi = '00', s = '00', zone] = m;
+  const ms = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}${zone === undefined ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone}`);
+  if (Number.isNaN(ms)) return NaN;
+  // Date.parse rolls 2026-02-30 over to March: a date that does not exist is refused.
+  const check = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
+  if (check.getUTCMonth() !== Number(mo) - 1 || check.getUTCDate() !== Number(d)) return NaN;
+  return Math.floor(ms / 1000);
+}
+
+export function enrolmentRowMapper(header: HeaderAnalysis, columns: readonly string[]): RowMapper<EnrolmentRecord> {
+  const specs: readonly ColumnSpec[] = header.specs;
+  const n = specs.length;
+  const sis = header.dialect === 'sis';
+  const courseIdx = specs.findIndex((s) => s.kind === 'text' && s.target === 'course');
+  const personIdx = specs.findIndex((s) => s.kind === 'text' && s.target === 'person');
+  const cell = (cells: readonly string[], i: number): string => (i >= 0 && i < cells.length ? cells[i].trim() : '');
+  const readKey = (cells: readonly string[]): string | undefined => {
+    const c = cell(cells, courseIdx);
+    const p = cell(cells, personIdx);
+    return c === '' || p === '' ? undefined : `${c}|${p}`;
+  };
+  return {
+    map(cells, spanLines): RowResult<EnrolmentRecord> {
+      if (cells.length !== n) return { error: shapeError(cells, n, spanLines, readKey(cells)) };
+      const c = cell(cells, courseIdx);
+      const p = cell(cells, personIdx);
+      if (c === '' || p === '') {
+        const bad = cells.findIndex((x) => x.includes('\uFFFD'));
+        if (bad !== -1) return { error: encodingError(columns[bad], undefined) };
+        const empty = [c === '' ? columns[courseIdx] : null, p === '' ? columns[personIdx] : null].filter((x): x is string => x !== null);
+        return { error: { code: 'missing-value', message: `the key column${empty.length > 1 ? 's' : ''} ${empty.join(' and ')} ${empty.length > 1 ? 'are' : 'is'} empty` } };
+      }
+      const key = `${c}|${p}`;
+      // The key joins the two with a pipe; a course key holding one could not be split back.
+      if (c.includes('|')) return { error: invalidValue(columns[courseIdx], c, 'a course key without "|"', key) };
+      const fields: EnrolmentFields = { course: c, person: p };
+      const record: EnrolmentRecord = { key, fields };
+      for (let i = 0; i < n; i++) {
+        const v = cells[i].trim();
+        if (v === '') continue; // an empty cell means "not given"
+        if (v.includes('\uFFFD')) return { error: encodingError(columns[i], key) };
+        const s = specs[i];
+        switch (s.kind) {
+          case 'text':
+            if (s.target === 'role') fields.role = v;
+            else if (s.target === 'start' || s.target === 'end') {
+              const t = parseEnrolmentDate(v);
+              if (Number.isNaN(t)) return { error: invalidValue(columns[i], v, 'a date such as 2026-09-01 (or 2026-09-01T08:00, or a Unix timestamp)', key) };
+              fields[s.target] = t;
+            }
+            break;
+          case 'available': {
+            const b = YES_NO[v.toLowerCase()];
+            if (b === undefined) return { error: invalidValue(columns[i], v, 'Y or N', key) };
+            record.available = b;
+            break;
+          }
+          case 'suspended': {
+            const b = SUSPENDED[v];
+            if (b === undefined) return { error: invalidValue(columns[i], v, '0 or 1', key) };
+            record.available = b;
+            break;
+          }
+          case 'rowStatus': {
+            const st = ROW_STATUS[v.toLowerCase()];
+            if (st === undefined) return { error: invalidValue(columns[i], v, 'enabled, disabled or deleted', key) };
+            record.rowStatus = st;
+            break;
+          }
+          case 'command': {
+            const cmd = COMMANDS[v.toLowerCase()];
+            if (cmd === undefined) return { error: invalidValue(columns[i], v, 'add, store, del or delete', key) };
+            record.command = cmd;
+            break;
+          }
+          case 'dataSource':
+            record.dataSource = v;
+            break;
+          default:
+            break;
+        }
+      }
+      if (fields.start !== undefined && fields.end !== undefined && fields.end < fields.start) {
+        const [si, ei] = [specs.findIndex((s) => s.target === 'start'), specs.findIndex((s) => s.target === 'end')];
+        return { error: { key, code: 'invalid-dates', message: `the end date ${cells[ei].trim()} (${columns[ei]}) is before the start date ${cells[si].trim()} (${columns[si]})` } };
+      }
+      // A missing AVAILABLE_IND means available (the snapshot default).
+      if (sis) record.available ??= true;
+      return { record };
+    },
+  };
+}

@@ -1,0 +1,144 @@
+import { describe, expect, it } from '@jest/globals';
+import { DEFAULT_ENROLMENT_SETTINGS, EnrolmentPlanner, defaultPlanOptions, parseStateHash, resolveRole, stateHash } from './index.js';
+import type { EnrolmentAction, EnrolmentContext, EnrolmentSettings, Op, PlanOptions } from './index.js';
+import type { EnrolmentRecord, FeedItem } from '../feed/types.js';
+import type { LedgerLink } from '../ledger/types.js';
+
+const TS = '2026-01-01T00:00:00.000Z';
+const PLACED: EnrolmentContext = { courseId: 7, userId: 40, match: { id: 40, via: 'idnumber' } };
+
+function enr(course: string, person: string, extra: Partial<EnrolmentRecord> & { role?: string; start?: number; end?: number } = {}): EnrolmentRecord {
+  const { role, start, end, ...rest } = extra;
+  const fields: EnrolmentRecord['fields'] = { course, person };
+  if (role !== undefined) fields.role = role;
+  if (start !== undefined) fields.start = start;
+  if (end !== undefined) fields.end = end;
+  return { key: `${course}|${person}`, fields, ...rest };
+}
+
+function link(key: string, over: Partial<LedgerLink> = {}): LedgerLink {
+  const hash = stateHash({ role: 'student', start: 0, end: 0, suspend: false });
+  return { entity: 'enrolments', key, moodleId: 40, dataSource: 'SIS', hash, status: 'active', firstSeen: TS, lastSeen: TS, lastRun: 'r0', disabledAt: null, ...over };
+}
+
+function plan(
+  rows: { record: EnrolmentRecord; ctx?: EnrolmentContext }[],
+  op: Op = 'store',
+  owned: LedgerLink[] = [],
+  settings: Partial<EnrolmentSettings> = {},
+  options: Partial<PlanOptions> = {},
+) {
+  const p = new EnrolmentPlanner(defaultPlanOptions({ op, entity: 'enrolments', dataSource: 'SIS', ...options }), { ...DEFAULT_ENROLMENT_SETTINGS, ...settings });
+  rows.forEach(({ record, ctx }, i) => p.add({ line: i + 2, record } as FeedItem<EnrolmentRecord>, ctx ?? PLACED));
+  return p.finish(owned);
+}
+
+const summary = (actions: EnrolmentAction[]) => actions.map((a) => `${a.key}:${a.kind}${a.error ? `(${a.error.code})` : ''}`);
+
+describe('enrolments: roles', () => {
+  it('maps SIS names case-insensitively, accepts shortnames, and names an unknown role', () => {
+    const s = DEFAULT_ENROLMENT_SETTINGS;
+    expect(resolveRole('instructor', s)).toEqual({ shortname: 'editingteacher', id: 3 });
+    expect(resolveRole('S', s)).toEqual({ shortname: 'student', id: 5 });
+    expect(resolveRole('Teaching_Assistant', s)).toEqual({ shortname: 'teacher', id: 4 });
+    expect(resolveRole('Teacher', s)).toEqual({ shortname: 'editingteacher', id: 3 });
+    expect(resolveRole('teacher', s)).toEqual({ shortname: 'editingteacher', id: 3 }); // the map wins over the shortname
+    expect(resolveRole('manager', s)).toEqual({ shortname: 'manager', id: 1 });
+    expect(resolveRole(undefined, s)).toEqual({ shortname: 'student', id: 5 });
+    expect(resolveRole('Dean', s)).toEqual({ error: expect.stringContaining('unknown role "Dean"') });
+  });
+
+  it('the state hash round-trips', () => {
+    const st = { role: 'editingteacher', start: 1788220800, end: 0, suspend: true };
+    expect(parseStateHash(stateHash(st))).toEqual(st);
+    expect(parseStateHash('something else')).toBeUndefined();
+  });
+});
+
+describe('enrolments: store', () => {
+  it('new rows are creates with the role id, dates and suspension to send', () => {
+    const p = plan([
+      { record: enr('C1', 'P1', { role: 'Student' }) },
+      { record: enr('C1', 'P2', { role: 'Instructor', start: 100, end: 200, available: false }), ctx: { courseId: 7, userId: 41 } },
+    ]);
+    const [a, b] = p.actions as EnrolmentAction[];
+    expect(a).toMatchObject({ kind: 'create', moodleId: 40, status: 'active', enrolment: { call: 'enrol', courseId: 7, roleId: 5, suspend: false, timestart: 0, timeend: 0 } });
+    expect(b).toMatchObject({ kind: 'create', moodleId: 41, enrolment: { roleId: 3, timestart: 100, timeend: 200, suspend: true }, reason: 'new enrolment as editingteacher, suspended' });
+    expect(parseStateHash(b.hash)).toEqual({ role: 'editingteacher', start: 100, end: 200, suspend: true });
+  });
+
+  it('fails rows with an unknown role, course or person, naming them', () => {
+    const p = plan([
+      { record: enr('C1', 'P1', { role: 'Dean' }) },
+      { record: enr('NOPE', 'P2'), ctx: { userId: 41 } },
+      { record: enr('C1', 'GHOST'), ctx: { courseId: 7 } },
+      { record: enr('C1', 'TWIN'), ctx: { courseId: 7, personProblem: '2 Moodle users have idnumber TWIN' } },
+    ]);
+    expect(summary(p.actions)).toEqual(['C1|P1:fail(unknown-role)', 'NOPE|P2:fail(unknown-course)', 'C1|GHOST:fail(unknown-person)', 'C1|TWIN:fail(unknown-person)']);
+    expect(p.actions[1].error?.message).toBe('unknown course NOPE');
+    expect(p.actions[2].error?.message).toBe('unknown person GHOST');
+    expect(p.actions[3].error?.message).toBe('2 Moodle users have idnumber TWIN');
+  });
+
+  it('same state is unchanged; AVAILABLE_IND=N is an update that suspends; a disabled link is re-enabled', () => {
+    const p = plan(
+      [{ record: enr('C1', 'P1') }, { record: enr('C1', 'P2', { available: false }) }, { record: enr('C1', 'P3') }],
+      'store',
+      [],
+    );
+    expect(summary(p.actions)).toEqual(['C1|P1:create', 'C1|P2:create', 'C1|P3:create']);
+    const q = new EnrolmentPlanner(defaultPlanOptions({ op: 'store', entity: 'enrolments', dataSource: 'SIS' }));
+    q.add({ line: 2, record: enr('C1', 'P1') }, { ...PLACED, link: link('C1|P1') });
+    q.add({ line: 3, record: enr('C1', 'P2', { available: false }) }, { ...PLACED, link: link('C1|P2') });
+    q.add({ line: 4, record: enr('C1', 'P3') }, { ...PLACED, link: link('C1|P3', { status: 'disabled' }) });
+    const r = q.finish([]);
+    expect(summary(r.actions)).toEqual(['C1|P1:unchanged', 'C1|P2:update', 'C1|P3:enable']);
+    expect(r.actions[1]).toMatchObject({ reason: 'AVAILABLE_IND=N: suspend the enrolment', enrolment: { suspend: true } });
+  });
+
+  it('a role change re-enrols with the new role and says the old one stays', () => {
+    const q = new EnrolmentPlanner(defaultPlanOptions({ op: 'store', entity: 'enrolments', dataSource: 'SIS' }));
+    q.add({ line: 2, record: enr('C1', 'P1', { role: 'Instructor' }) }, { ...PLACED, link: link('C1|P1') });
+    const [a] = q.finish([]).actions as EnrolmentAction[];
+    expect(a).toMatchObject({ kind: 'update', enrolment: { roleId: 3 } });
+    expect(a.reason).toContain('role changed from student to editingteacher');
+    expect(a.reason).toContain('student stays');
+  });
+});
+
+describe('enrolments: disable', () => {
+  it('delete unenrols by default; with suspend configured it re-enrols suspended with the role and dates last sent', () => {
+    const old = stateHash({ role: 'editingteacher', start: 100, end: 900, suspend: false });
+    const run = (settings: Partial<EnrolmentSettings>) => {
+      const q = new EnrolmentPlanner(defaultPlanOptions({ op: 'delete', entity: 'enrolments', dataSource: 'SIS' }), { ...DEFAULT_ENROLMENT_SETTINGS, ...settings });
+      q.add({ line: 2, record: enr('C1', 'P1') }, { ...PLACED, link: link('C1|P1', { hash: old }) });
+      return q.finish([]).actions[0] as EnrolmentAction;
+    };
+    expect(run({})).toMatchObject({ kind: 'disable', status: 'disabled', enrolment: { call: 'unenrol', courseId: 7 } });
+    const s = run({ disable: 'suspend' });
+    expect(s).toMatchObject({ kind: 'disable', status: 'disabled', enrolment: { call: 'enrol', roleId: 3, timestart: 100, timeend: 900, suspend: true } });
+  });
+
+  it('ROW_STATUS=disabled of an enrolment mdlsync never made: unenrol (the file asks), but never suspend-by-enrolling', () => {
+    const rows = [{ record: enr('C1', 'P1', { rowStatus: 'disabled' }) }];
+    expect(summary(plan(rows).actions)).toEqual(['C1|P1:disable']);
+    expect(summary(plan(rows, 'store', [], { disable: 'suspend' }).actions)).toEqual(['C1|P1:unchanged']);
+    expect(summary(plan([{ record: enr('NOPE', 'P1', { rowStatus: 'disabled' }), ctx: { userId: 40 } }]).actions)).toEqual(['NOPE|P1:unchanged']);
+  });
+
+  it('a refresh-ds disables only its own data source, the course left for the applier to place', () => {
+    const owned = [link('C1|P1'), link('C1|P2'), link('C2|P9', { dataSource: 'OTHER' })];
+    const p = plan([{ record: enr('C1', 'P1') }], 'refresh-ds', owned, {}, { force: true });
+    const disables = (p.actions as EnrolmentAction[]).filter((a) => a.kind === 'disable');
+    expect(disables.map((a) => a.key)).toEqual(['C1|P2']);
+    expect(disables[0]).toMatchObject({ line: null, moodleId: 40, enrolment: { call: 'unenrol' } });
+    expect(disables[0].enrolment?.courseId).toBeUndefined();
+    expect(p.guard).toMatchObject({ owned: 2, toDisable: 1 });
+  });
+
+  it('the refresh guard refuses a refresh that would unenrol too many', () => {
+    const owned = Array.from({ length: 20 }, (_, i) => link(`C1|P${i}`));
+    const p = plan([{ record: enr('C1', 'P0') }], 'refresh', owned);
+    expect(p.guard).toMatchObject({ refused: true, owned: 20, toDisable: 19 });
+  });
+});

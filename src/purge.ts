@@ -1,0 +1,278 @@
+/**
+ * `mdlsync purge --disabled-older-than 180d`: really deletes in Moodle (core_user_delete_users) the persons this
+ * integration disabled longer ago than a retention period (the SIS guide's advice: delete only after one). Only
+ * ledger links with status disabled and a disabledAt before the cutoff; never an active link, never a record the
+ * ledger does not hold. Guarded like a refresh (exit 3 over guard.maxPercent of owned / guard.maxCount unless
+ * --force), under the ledger's writer lock, reported in reports/RUNID/ like a run.
+ */
+import type winston from 'winston';
+import { applyPlan, lookupChunk } from './apply/index.js';
+import type { Outcome } from './apply/types.js';
+import { requireMoodle, type Config } from './config/index.js';
+import { SqliteLedger, type LedgerLink } from './ledger/index.js';
+import { MoodleClient, getUsersByField, type MoodleUser } from './moodle/index.js';
+import type { Action } from './plan/types.js';
+import { countOutcomes, ensureReportDir, newRunId, writePlanCsv, writePrivateFile, writeRowsCsv, type ProgressSink, type RunStatus } from './report/index.js';
+import { EXIT, applyOptions, checkMoodle, releaseWriterLock, takeWriterLock } from './run.js';
+import { join } from 'node:path';
+
+/** Entities purge knows how to delete, with the web-service functions it calls for them. */
+export const PURGE_FUNCTIONS = {
+  persons: ['core_webservice_get_site_info', 'core_user_get_users_by_field', 'core_user_delete_users'],
+} as const;
+export type PurgeEntity = keyof typeof PURGE_FUNCTIONS;
+export const PURGE_ENTITIES = Object.keys(PURGE_FUNCTIONS) as PurgeEntity[];
+
+const DAY_MS = 86_400_000;
+const PAGE = 1000;
+
+/** "180d" → 180, "4w" → 28 (whole days or weeks, at least 1); null when not a period. */
+export function parsePeriod(text: string): number | null {
+  const m = /^\s*(\d+)\s*([dw])\s*$/i.exec(text);
+  if (!m) return null;
+  const n = Number(m[1]) * (m[2].toLowerCase() === 'w' ? 7 : 1);
+  return Number.isSafeInteger(n) && n >= 1 ? n : null;
+}
+
+export interface PurgeRequest {
+  /** Delete what was disabled more than this many days ago. */
+  olderThanDays: number;
+  entity?: PurgeEntity;
+  dryRun?: boolean;
+  force?: boolean;
+  /** Seconds to wait for another run holding the ledger's writer lock (default 0: refuse at once). */
+  wait?: number;
+  /** The clock the cutoff is computed from (tests); default now. */
+  now?: Date;
+}
+
+export interface PurgeGuard {
+  entity: PurgeEntity;
+  /** Links the ledger holds for the entity (active and disabled). */
+  owned: number;
+  toDelete: number;
+  limit: number;
+  refused: boolean;
+  forced: boolean;
+  message: string;
+}
+
+/** reports/RUNID/summary.json of a purge. */
+export interface PurgeSummary {
+  kind: 'purge';
+  runId: string;
+  entity: PurgeEntity;
+  olderThanDays: number;
+  /** Links disabled before this instant are purged. */
+  cutoff: string;
+  dryRun: boolean;
+  startedAt: string;
+  finishedAt: string;
+  status: RunStatus;
+  exitCode: number;
+  message: string;
+  /** Disabled links older than the cutoff. */
+  candidates: number;
+  /** Candidates kept because the account is active again in Moodle (re-enabled outside mdlsync). */
+  kept: number;
+  /** Disabled links without a disable date (cannot be aged): never purged. */
+  undated: number;
+  guard: PurgeGuard | null;
+  outcomes: ReturnType<typeof countOutcomes>;
+  moodleCalls: { total: number; byFunction: Record<string, number> };
+  reportDir: string;
+  error?: { code: string; message: string };
+}
+
+/** One candidate: what the purge does (or would do) with it. */
+export interface PurgeItem {
+  key: string;
+  moodleId: number;
+  disabledAt: string | null;
+  /** delete: deleted (or to delete); keep: active again in Moodle, not deleted. */
+  action: 'delete' | 'keep';
+}
+
+export interface PurgeResult {
+  summary: PurgeSummary;
+  /** The candidates (empty when the purge stopped before finding them). */
+  items: PurgeItem[];
+}
+
+export interface PurgeDeps {
+  config: Config;
+  logger: winston.Logger;
+  progress?: ProgressSink;
+}
+
+/** Disabled links of the entity, paged from the ledger, split into purgeable (disabled before cutoff) and undated. */
+function disabledBefore(ledger: SqliteLedger, entity: string, cutoffMs: number): { due: LedgerLink[]; undated: number } {
+  const due: LedgerLink[] = [];
+  let undated = 0;
+  for (let offset = 0; ; offset += PAGE) {
+    const page = ledger.listLinks({ entity, status: 'disabled', limit: PAGE, offset });
+    for (const link of page) {
+      if (link.status !== 'disabled') continue;
+      const at = link.disabledAt === null ? NaN : Date.parse(link.disabledAt);
+      if (Number.isNaN(at)) undated++;
+      else if (at < cutoffMs) due.push(link);
+    }
+    if (page.length < PAGE) break;
+  }
+  return { due, undated };
+}
+
+function guardFor(entity: PurgeEntity, owned: number, toDelete: number, config: Config, force: boolean): PurgeGuard {
+  const { maxPercent, maxCount } = config.guard;
+  const limit = Math.min(Math.floor((owned * maxPercent) / 100), maxCount);
+  const over = toDelete > limit;
+  const refused = over && !force;
+  const forced = over && force;
+  const tail = refused ? 'refused; check the period or pass --force' : forced ? 'over the limit, allowed by --force' : 'within the limit';
+  return { entity, owned, toDelete, limit, refused, forced, message: `purge would delete ${toDelete} of ${owned} ${entity} owned (limit ${limit}): ${tail}` };
+}
+
+/** Moodle's view of the candidates: accounts found (by id) in chunks; an id missing from the answer is likely gone. */
+async function lookupAccounts(client: MoodleClient, ids: number[], chunk: number): Promise<Map<number, MoodleUser>> {
+  const found = new Map<number, MoodleUser>();
+  for (let i = 0; i < ids.length; i += chunk) {
+    for (const u of await getUsersByField(client, 'id', ids.slice(i, i + chunk).map(String))) found.set(u.id, u);
+  }
+  return found;
+}
+
+export async function purgeDisabled(req: PurgeRequest, deps: PurgeDeps): Promise<PurgeResult> {
+  const { config, logger } = deps;
+  const entity = req.entity ?? 'persons';
+  const dryRun = req.dryRun ?? false;
+  const moodle = requireMoodle(config);
+  const startedAt = new Date();
+  const runId = newRunId(startedAt);
+  const cutoffMs = (req.now ?? startedAt).getTime() - req.olderThanDays * DAY_MS;
+  const reportDir = await ensureReportDir(config.reports, runId);
+  const summary: PurgeSummary = {
+    kind: 'purge',
+    runId,
+    entity,
+    olderThanDays: req.olderThanDays,
+    cutoff: new Date(cutoffMs).toISOString(),
+    dryRun,
+    startedAt: startedAt.toISOString(),
+    finishedAt: '',
+    status: 'ok',
+    exitCode: EXIT.ok,
+    message: '',
+    candidates: 0,
+    kept: 0,
+    undated: 0,
+    guard: null,
+    outcomes: { ok: 0, unchanged: 0, failed: 0, relinked: 0 },
+    moodleCalls: { total: 0, byFunction: {} },
+    reportDir,
+  };
+  logger.info(`purge ${runId}: ${entity} disabled more than ${req.olderThanDays} day(s) ago (before ${summary.cutoff})${dryRun ? ' [dry run]' : ''}`);
+
+  const client = new MoodleClient({ url: moodle.url, token: moodle.token, timeoutMs: config.moodle.timeoutMs, connections: config.moodle.concurrency + 2 });
+  const calls = () => ({ total: client.stats.calls, byFunction: { ...client.stats.byFunction } });
+  const items: PurgeItem[] = [];
+  const finish = async (status: RunStatus, exitCode: number, message: string): Promise<PurgeResult> => {
+    summary.status = status;
+    summary.exitCode = exitCode;
+    summary.message = message;
+    summary.moodleCalls = calls();
+    summary.finishedAt = new Date().toISOString();
+    await writePrivateFile(join(reportDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+    if (exitCode === EXIT.ok) logger.info(message);
+    else logger.warn(message);
+    return { summary, items };
+  };
+
+  let ledger: SqliteLedger | null = null;
+  let started = false;
+  try {
+    const preflight = await checkMoodle(client, moodle.url, PURGE_FUNCTIONS[entity]);
+    if (preflight) {
+      summary.error = preflight;
+      return await finish('aborted', EXIT.refused, `Nothing was deleted: ${preflight.message}`);
+    }
+    ledger = SqliteLedger.open(config.ledger);
+    if (!dryRun) {
+      const held = await takeWriterLock(ledger, runId, req.wait ?? 0, config.lockStaleSeconds * 1000);
+      if (held) {
+        summary.error = { code: 'locked', message: held };
+        ledger.close();
+        ledger = null;
+        return await finish('aborted', EXIT.refused, `Nothing was deleted: ${held}.`);
+      }
+    }
+
+    const { due, undated } = disabledBefore(ledger, entity, cutoffMs);
+    summary.candidates = due.length;
+    summary.undated = undated;
+    if (undated > 0) logger.warn(`${undated} disabled ${entity} link(s) have no disable date and are never purged (see mdlsync ledger show --status disabled)`);
+    const owned = ledger.countLinks(entity, null, 'active') + ledger.countLinks(entity, null, 'disabled');
+    const guard = guardFor(entity, owned, due.length, config, req.force ?? false);
+    summary.guard = guard;
+    const reason = (l: LedgerLink) => `disabled since ${l.disabledAt} (more than ${req.olderThanDays} days)`;
+    const deleteAction = (l: LedgerLink): Action => ({ kind: 'delete', entity, key: l.key, line: null, moodleId: l.moodleId, dataSource: l.dataSource, reason: reason(l) });
+
+    const item = (l: LedgerLink, action: PurgeItem['action']): PurgeItem => ({ key: l.key, moodleId: l.moodleId, disabledAt: l.disabledAt, action });
+
+    if (guard.refused) {
+      items.push(...due.map((l) => item(l, 'delete')));
+      await writePlanCsv(reportDir, due.map(deleteAction));
+      return await finish('refused', EXIT.refused, `${dryRun ? 'Dry run: this purge would be refused' : 'Refused, nothing was deleted'}: ${guard.message}`);
+    }
+    if (due.length === 0) {
+      if (dryRun) await writePlanCsv(reportDir, []);
+      else await writeRowsCsv(reportDir, []);
+      return await finish(dryRun ? 'dry-run' : 'ok', EXIT.ok, `Nothing to purge: no ${entity} disabled before ${summary.cutoff}.`);
+    }
+
+    // An account re-enabled in Moodle by hand since mdlsync disabled it is kept; ids Moodle does not return go last
+    // (most likely already deleted: Moodle's own "Invalid user" then settles them as done).
+    const accounts = await lookupAccounts(client, due.map((l) => l.moodleId), lookupChunk(config.moodle.maxInputVars));
+    const present: LedgerLink[] = [];
+    const missing: LedgerLink[] = [];
+    const keep: Outcome[] = [];
+    for (const l of due) {
+      const u = accounts.get(l.moodleId);
+      if (!u) missing.push(l);
+      else if (u.suspended === false) {
+        items.push(item(l, 'keep'));
+        keep.push({ line: null, key: l.key, action: 'unchanged', outcome: 'unchanged', moodleId: l.moodleId, message: `kept: Moodle user ${l.moodleId} is active again in Moodle (re-enabled outside mdlsync)` });
+      } else present.push(l);
+    }
+    summary.kept = keep.length;
+    const actions = [...present, ...missing].map(deleteAction);
+    items.unshift(...[...present, ...missing].map((l) => item(l, 'delete')));
+
+    if (dryRun) {
+      await writePlanCsv(reportDir, [...actions, ...keep.map((o) => ({ line: null, key: o.key, kind: 'unchanged', moodleId: o.moodleId, reason: o.message ?? '' }))]);
+      return await finish('dry-run', EXIT.ok, `Dry run: nothing was deleted; ${actions.length} ${entity} would be deleted${keep.length ? `, ${keep.length} kept` : ''}. The list is in ${reportDir}/plan.csv.`);
+    }
+
+    ledger.startRun({ id: runId, file: `purge --disabled-older-than ${req.olderThanDays}d`, sha256: '', type: entity, op: 'purge', dataSource: null, startedAt: summary.startedAt });
+    started = true;
+    const deleted = actions.length > 0 ? await applyPlan({ actions }, { client, ledger, runId, options: applyOptions(config), onProgress: (p) => deps.progress?.update(p) }) : [];
+    deps.progress?.stop();
+    const outcomes = [...deleted, ...keep];
+    summary.outcomes = countOutcomes(outcomes);
+    await writeRowsCsv(reportDir, outcomes);
+    const failed = summary.outcomes.failed;
+    const done = summary.outcomes.ok;
+    const result =
+      failed > 0
+        ? await finish('failed-rows', EXIT.failedRows, `${done} ${entity} deleted, ${failed} failed (see ${reportDir}/rows.csv); run the same purge again once the cause is fixed.`)
+        : await finish('ok', EXIT.ok, `${done} ${entity} deleted${keep.length ? `, ${keep.length} kept (active again in Moodle)` : ''}.`);
+    ledger.finishRun(runId, result.summary.status, { candidates: summary.candidates, outcomes: summary.outcomes, exitCode: summary.exitCode });
+    return result;
+  } finally {
+    if (ledger) {
+      if (started && summary.finishedAt === '') ledger.finishRun(runId, 'aborted', null);
+      releaseWriterLock(ledger, runId);
+      ledger.close();
+    }
+    await client.close();
+  }
+}
