@@ -11,6 +11,9 @@ import { ENROLMENT_RUN_FUNCTIONS } from './apply/enrolments.js';
 import { enrolmentLookup } from './apply/resolve-enrolments.js';
 import { COURSE_RUN_FUNCTIONS } from './apply/courses.js';
 import { courseLookup } from './apply/resolve-courses.js';
+import { GROUP_MEMBER_RUN_FUNCTIONS, GROUP_RUN_FUNCTIONS } from './apply/groups.js';
+import { groupLookup, groupMemberLookup } from './apply/resolve-groups.js';
+import { GroupMemberPlanner, GroupPlanner } from './plan/groups.js';
 import { CoursePlanner } from './plan/courses.js';
 import { EnrolmentPlanner, type EnrolmentSettings } from './plan/enrolments.js';
 import { ConfigError, requireMoodle, type Config } from './config/index.js';
@@ -78,6 +81,8 @@ export const ENTITY_FUNCTIONS: Record<EntityType, readonly string[]> = {
   categories: CATEGORY_FUNCTIONS,
   enrolments: ENROLMENT_RUN_FUNCTIONS,
   courses: COURSE_RUN_FUNCTIONS,
+  groups: GROUP_RUN_FUNCTIONS,
+  'group-members': GROUP_MEMBER_RUN_FUNCTIONS,
 };
 
 /** Rows are planned in chunks so ledger reads and Moodle look-ups are batched. */
@@ -174,7 +179,11 @@ export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummar
     const lookupSize = lookupChunk(config.moodle.maxInputVars);
     const reads = { retries: config.moodle.retries, backoffMs: config.moodle.backoffMs };
     // Each entity's adoption look-ups; persons leave usernames to the applier (see ResolveOptions.byUsername).
-    const lookup: EntityLookup<EntityRecord> = isFeedOf(feed, 'enrolments')
+    const lookup: EntityLookup<EntityRecord> = isFeedOf(feed, 'groups')
+      ? (groupLookup(client, ledger, reads) as EntityLookup<EntityRecord>)
+      : isFeedOf(feed, 'group-members')
+        ? (groupMemberLookup(client, ledger, { ...reads, chunkSize: lookupSize }) as EntityLookup<EntityRecord>)
+        : isFeedOf(feed, 'enrolments')
       ? (enrolmentLookup(client, ledger, { ...reads, chunkSize: lookupSize }) as EntityLookup<EntityRecord>)
       : isFeedOf(feed, 'courses')
         ? (courseLookup(client, ledger, reads) as EntityLookup<EntityRecord>)
@@ -379,6 +388,8 @@ export async function planFeed(feed: AnyFeed, options: PlanOptions, ledger: Ledg
   }
   if (isFeedOf(feed, 'categories')) return planChunks(feed, new CategoryPlanner(o, opts.sink), ledger, lookup, opts.chunkSize);
   if (isFeedOf(feed, 'enrolments')) return planChunks(feed, new EnrolmentPlanner(o, opts.enrolments, opts.sink), ledger, lookup, opts.chunkSize);
+  if (isFeedOf(feed, 'groups')) return planChunks(feed, new GroupPlanner(o, opts.sink), ledger, lookup, opts.chunkSize);
+  if (isFeedOf(feed, 'group-members')) return planChunks(feed, new GroupMemberPlanner(o, opts.sink), ledger, lookup, opts.chunkSize);
   return planChunks(feed, new PersonPlanner(o, opts.sink), ledger, lookup, opts.chunkSize);
 }
 

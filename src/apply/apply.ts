@@ -9,6 +9,7 @@ import { categoriesApplier } from './categories.js';
 import { coursesApplier } from './courses.js';
 import { BatchEngine, type ApplyDeps, type EntityApplier, type Row } from './engine.js';
 import { enrolmentsApplier } from './enrolments.js';
+import { groupMembersApplier, groupsApplier } from './groups.js';
 import { personsApplier } from './persons.js';
 import type { Outcome } from './types.js';
 
@@ -19,6 +20,8 @@ const APPLIERS: { [T in EntityType]: EntityApplier<RecordOf<T>> } = {
   categories: categoriesApplier,
   courses: coursesApplier,
   enrolments: enrolmentsApplier,
+  groups: groupsApplier,
+  'group-members': groupMembersApplier,
 };
 
 /** Executes the plan; one Outcome per action, in the plan's order. A plan holds one entity's actions. */

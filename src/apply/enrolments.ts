@@ -85,12 +85,25 @@ export const enrolmentsApplier: EntityApplier<EnrolmentRecord> = {
   },
 };
 
-/** Settles confirmed items and writes their links (user id in the link; the state in the hash). */
-function confirm(engine: BatchEngine, items: { row: EnrolmentRow; input: { userid: number } }[]): void {
+/** What an enrol call sent, kept in the link's data column (user unblock re-enrols with the same role and dates). */
+export interface EnrolmentData {
+  roleId: number;
+  role?: string;
+  timestart: number;
+  timeend: number;
+  suspend: boolean;
+}
+
+const enrolData = (item: EnrolItem): string =>
+  JSON.stringify({ roleId: item.input.roleid, role: targetOf(item.row).role, timestart: item.input.timestart ?? 0, timeend: item.input.timeend ?? 0, suspend: item.input.suspend === 1 } satisfies EnrolmentData);
+
+/** Settles confirmed items and writes their links (user id in the link; the state in the hash; an enrol's input in data). */
+function confirm<T extends { row: EnrolmentRow; input: { userid: number } }>(engine: BatchEngine, items: T[], data?: (item: T) => string): void {
   engine.writeLinks(
     items.map((item) => {
       engine.settle(item.row, 'ok', { moodleId: item.input.userid });
-      return engine.link(item.row, item.input.userid);
+      const link = engine.link(item.row, item.input.userid);
+      return data ? { ...link, data: data(item) } : link;
     }),
   );
 }
@@ -99,7 +112,7 @@ function enrolSpec(engine: BatchEngine): BatchSpec<EnrolItem, void> {
   return {
     wsfunction: 'enrol_manual_enrol_users',
     send: (items) => enrolUsers(engine.deps.client, items.map((i) => i.input)),
-    confirm: async (items) => confirm(engine, items),
+    confirm: async (items) => confirm(engine, items, enrolData),
     failOne: (item, code, message) => engine.fail(item.row, code, message, item.input.userid),
   };
 }

@@ -7,6 +7,7 @@ import { registerPurge } from './purge.js';
 import { registerRun } from './run.js';
 import { registerSandbox } from './sandbox.js';
 import { registerSchedule } from './schedule.js';
+import { registerUser } from './user.js';
 import { registerWatch } from './watch.js';
 
 export function buildProgram(): Command {
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerWatch(program);
   registerSchedule(program);
   registerPurge(program);
+  registerUser(program);
   return program;
 }
 

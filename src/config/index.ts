@@ -37,6 +37,8 @@ const personsSchema = z
     emailWhenMissing: z.string().nullable().default('{username}@example.invalid'),
     /** Without a password in the row, let Moodle generate one and email it (createpassword). */
     createPasswordWhenMissing: z.boolean().default(true),
+    /** `mdlsync user password`: also set username = email = the person's current email (as --username-from-email). */
+    usernameFromEmail: z.boolean().default(false),
   })
   .strict();
 

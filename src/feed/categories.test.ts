@@ -63,7 +63,9 @@ describe('categories feed', () => {
     expect((await fileError(file('EXTERNAL_PERSON_KEY|USER_ID\nk|u\n'), { type: 'categories' })).message).toBe('the header looks like a persons feed, not a categories feed');
     expect((await fileError(file('EXTERNAL_CATEGORY_KEY|NAME|PARENT_KY\nA|a|b\n'))).message).toBe('unknown column "PARENT_KY" (did you mean "PARENT_KEY"?)');
     expect(await fileError(file('NAME|PARENT_KEY\na|b\n'))).toMatchObject({ code: 'missing-column', message: expect.stringContaining('EXTERNAL_CATEGORY_KEY') });
-    expect((await fileError(file('EXTERNAL_GROUP_KEY|NAME\ng|g\n'))).message).toMatch(/^the header looks like a groups feed: this version of mdlsync reads /);
+    expect((await fileError(file('EXTERNAL_COHORT_KEY|NAME\ng|g\n'))).message).toMatch(/^the header looks like a cohorts feed: this version of mdlsync reads /);
+    // Groups are read now: a groups header without its course key names the missing column.
+    expect((await fileError(file('EXTERNAL_GROUP_KEY|NAME\ng|g\n'))).message).toMatch(/^missing column "EXTERNAL_COURSE_KEY": a groups feed needs/);
   });
 
   test('a persons file with a stray "name" column still reads as persons and names the column', async () => {

@@ -5,6 +5,7 @@
 import { closest, distance } from 'fastest-levenshtein';
 import { COURSE_HEADERS, COURSE_ONLY_COLUMNS, PERSON_COLUMNS } from './course-headers.js';
 import { ENROLMENT_HEADERS, looksLikeEnrolments } from './enrolments.js';
+import { GROUP_HEADERS, GROUP_MEMBER_HEADERS, groupFeedType } from './groups.js';
 import { ENTITY_TYPES, FeedFileError, USER_TEXT_FIELDS, type Dialect, type EntityType, type UserTextField } from './types.js';
 
 /** What a column feeds in a record. */
@@ -163,7 +164,8 @@ export const CATEGORY_HEADERS: HeaderTable = {
   },
 };
 
-export const HEADER_TABLES: Record<EntityType, HeaderTable> = { persons: PERSON_HEADERS, categories: CATEGORY_HEADERS, courses: COURSE_HEADERS, enrolments: ENROLMENT_HEADERS };
+export const HEADER_TABLES: Record<EntityType, HeaderTable> = { persons: PERSON_HEADERS, categories: CATEGORY_HEADERS, courses: COURSE_HEADERS, enrolments: ENROLMENT_HEADERS,
+  groups: GROUP_HEADERS, 'group-members': GROUP_MEMBER_HEADERS };
 
 function specOf(table: HeaderTable, lower: string, column: string): ColumnSpec | undefined {
   if (Object.hasOwn(table.sisOnly, lower)) return table.sisOnly[lower];
@@ -180,7 +182,6 @@ const OTHER_TYPES: Array<[string, string[]]> = [
   ['observers', ['external_observer_key', 'external_user_key']],
   ['institution-roles', ['role_id']],
   ['cohorts', ['external_cohort_key', 'cohort']],
-  ['groups', ['external_group_key']],
 ];
 
 function otherType(lower: string[]): string | undefined {
@@ -202,6 +203,8 @@ function otherType(lower: string[]): string | undefined {
 function inferType(columns: readonly string[], lower: string[]): EntityType {
   // A course column (not the course key alone, which enrolments carry too) without a person column: a courses feed.
   if (lower.some((n) => COURSE_ONLY_COLUMNS.includes(n)) && !lower.some((n) => PERSON_COLUMNS.includes(n))) return 'courses';
+  const groupType = groupFeedType(lower);
+  if (groupType !== undefined) return groupType;
   if (looksLikeEnrolments(lower)) return 'enrolments';
   if (lower.some((n) => CATEGORY_HEADERS.signature.includes(n))) return 'categories';
   if (lower.some((n) => n === 'name' || n === 'parent') && lower.every((n, i) => specOf(CATEGORY_HEADERS, n, columns[i]) !== undefined)) {

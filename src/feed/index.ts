@@ -9,6 +9,7 @@ import { checkSingleColumn, detectDelimiter } from './delimiter.js';
 import { categoryRowMapper } from './categories.js';
 import { courseRowMapper } from './courses.js';
 import { enrolmentRowMapper } from './enrolments.js';
+import { groupMemberRowMapper, groupRowMapper } from './groups.js';
 import { personRowMapper } from './persons.js';
 import type { RowMapper } from './rows.js';
 import { DEFAULT_MAX_RECORD_SIZE, decodedChunks, fileError, physicalLines, scanRecords, type ScannedRecord } from './read.js';
@@ -37,6 +38,8 @@ const ROW_MAPPERS: { [T in EntityType]: (header: HeaderAnalysis, columns: readon
   categories: categoryRowMapper,
   courses: courseRowMapper,
   enrolments: enrolmentRowMapper,
+  groups: groupRowMapper,
+  'group-members': groupMemberRowMapper,
 };
 
 const ENCODINGS: readonly FeedEncoding[] = ['utf8', 'latin1', 'windows-1252'];

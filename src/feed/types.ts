@@ -4,8 +4,8 @@
  */
 
 /** The entity types mdlsync reads. Each has its header table and row mapper (feed/entities.ts). */
-export type EntityType = 'persons' | 'categories' | 'courses' | 'enrolments';
-export const ENTITY_TYPES: readonly EntityType[] = ['persons', 'categories', 'courses', 'enrolments'];
+export type EntityType = 'persons' | 'categories' | 'courses' | 'enrolments' | 'groups' | 'group-members';
+export const ENTITY_TYPES: readonly EntityType[] = ['persons', 'categories', 'courses', 'enrolments', 'groups', 'group-members'];
 
 /**
  * Every feed type, read today or planned, in dependency order: files run together (one command, the drop folder,
@@ -112,7 +112,11 @@ export interface EntityRecords {
   categories: CategoryRecord;
   courses: CourseRecord;
   enrolments: EnrolmentRecord;
+  groups: GroupRecord;
+  'group-members': GroupMemberRecord;
 }
+export type { GroupFields, GroupMemberFields, GroupMemberRecord, GroupRecord } from './group-types.js';
+import type { GroupMemberRecord, GroupRecord } from './group-types.js';
 export type { EnrolmentFields, EnrolmentRecord } from './enrolment-types.js';
 import type { EnrolmentRecord } from './enrolment-types.js';
 export type RecordOf<T extends EntityType> = EntityRecords[T];

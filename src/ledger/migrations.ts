@@ -61,6 +61,13 @@ export const LEDGER_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'link data',
+    // What mdlsync last sent for a link, as JSON (enrolments: role id and shortname, timestart, timeend, suspend), for
+    // what the hash cannot give back (user unblock re-enrols with it); plus the lifecycle marks (blocked).
+    sql: `ALTER TABLE links ADD COLUMN data TEXT;`,
+  },
 ];
 
 /** The schema version this build writes. */

@@ -56,6 +56,7 @@ describe('open and migrations', () => {
     expect(rows).toEqual([
       { version: 1, name: 'links and runs' },
       { version: 2, name: 'writer lock' },
+      { version: 3, name: 'link data' },
     ]);
     const idx = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'links' AND name NOT LIKE 'sqlite_%' ORDER BY name").all();
     expect(idx).toEqual([{ name: 'links_moodle_id' }, { name: 'links_scope' }]);
@@ -65,7 +66,7 @@ describe('open and migrations', () => {
   it('migrate() applies only the missing versions and refuses a newer ledger', () => {
     const db = new Database(':memory:');
     expect(migrate(db, LEDGER_MIGRATIONS.slice(0, 1))).toEqual([1]);
-    expect(migrate(db)).toEqual([2]);
+    expect(migrate(db)).toEqual([2, 3]);
     expect(migrate(db)).toEqual([]);
     const next = LEDGER_MIGRATIONS.length + 1;
     const extra: Migration[] = [...LEDGER_MIGRATIONS, { version: next, name: 'later table', sql: 'CREATE TABLE later (x)' }];
@@ -202,6 +203,21 @@ describe('links', () => {
     expect(keys(l.listLinks({ entity: 'persons', dataSource: 'SIS', limit: 10, offset: 0 }))).toEqual(['a', 'c', 'd']);
     expect(keys(l.listLinks({ entity: 'persons', dataSource: null, limit: 10, offset: 0 }))).toHaveLength(4);
     expect(keys(l.listLinks({ dataSource: 'SIS', status: 'active', limit: 10, offset: 0 }))).toEqual(['e', 'a', 'd']);
+  });
+
+  it('data: written when given, kept when a later write has none, replaced by setLinkData; links by key suffix', () => {
+    const l = open();
+    const e = (key: string, over: Partial<LinkWrite> = {}): LinkWrite => w(key, { entity: 'enrolments', ...over });
+    l.writeLinks([e('C1|P1', { data: '{"roleId":5}' }), e('C2|P1'), e('C1|P12'), e('C1|XP1')]);
+    expect(l.getLinks('enrolments', ['C1|P1']).get('C1|P1')?.data).toBe('{"roleId":5}');
+    expect(l.getLinks('enrolments', ['C2|P1']).get('C2|P1')?.data).toBeNull();
+    l.writeLinks([e('C1|P1', { status: 'disabled' })]);
+    expect(l.getLinks('enrolments', ['C1|P1']).get('C1|P1')).toMatchObject({ status: 'disabled', data: '{"roleId":5}' });
+    expect(l.setLinkData('enrolments', 'C1|P1', '{"roleId":3}')).toBe(true);
+    expect(l.setLinkData('enrolments', 'nope', '{}')).toBe(false);
+    expect(l.getLinks('enrolments', ['C1|P1']).get('C1|P1')?.data).toBe('{"roleId":3}');
+    expect(l.linksWithKeySuffix('enrolments', '|P1').map((x) => x.key)).toEqual(['C1|P1', 'C2|P1']);
+    expect(l.linksWithKeySuffix('persons', '|P1')).toEqual([]);
   });
 });
 

@@ -14,7 +14,7 @@ const IN_CHUNK = 500;
 const BUSY_TIMEOUT_MS = 10_000;
 
 /** A links row as read in raw mode, columns in LINK_COLUMNS order (raw arrays skip building a row object). */
-type LinkRow = [string, string, number, string | null, string | null, LinkStatus, string, string, string | null, string | null];
+type LinkRow = [string, string, number, string | null, string | null, LinkStatus, string, string, string | null, string | null, string | null];
 
 interface RunRow {
   id: string;
@@ -29,7 +29,7 @@ interface RunRow {
   summary: string | null;
 }
 
-const LINK_COLUMNS = 'entity, key, moodle_id, data_source, hash, status, first_seen, last_seen, last_run, disabled_at';
+const LINK_COLUMNS = 'entity, key, moodle_id, data_source, hash, status, first_seen, last_seen, last_run, disabled_at, data';
 
 function toLink(r: LinkRow): LedgerLink {
   return {
@@ -43,6 +43,7 @@ function toLink(r: LinkRow): LedgerLink {
     lastSeen: r[7],
     lastRun: r[8],
     disabledAt: r[9],
+    data: r[10],
   };
 }
 
@@ -105,9 +106,9 @@ function toRun(r: RunRow): RunRecord {
 
 /** Links per multi-row upsert statement (WRITE_ROWS × UPSERT_PARAMS bound values). */
 const WRITE_ROWS = 50;
-const UPSERT_PARAMS = 10;
+const UPSERT_PARAMS = 11;
 const UPSERT_HEAD = `INSERT INTO links (${LINK_COLUMNS}) VALUES `;
-const UPSERT_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const UPSERT_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 // disabled_at: set on the first disable and kept on later disables (the retention period counts from when the
 // person was first disabled); cleared when the link becomes active again. first_seen is never updated.
 const UPSERT_TAIL = `
@@ -118,7 +119,8 @@ const UPSERT_TAIL = `
     status      = excluded.status,
     last_seen   = excluded.last_seen,
     last_run    = excluded.last_run,
-    disabled_at = CASE WHEN excluded.status = 'disabled' THEN coalesce(links.disabled_at, excluded.disabled_at) END`;
+    disabled_at = CASE WHEN excluded.status = 'disabled' THEN coalesce(links.disabled_at, excluded.disabled_at) END,
+    data        = coalesce(excluded.data, links.data)`;
 
 /** "?, ?, …" for an IN list of IN_CHUNK keys. */
 const IN_LIST = new Array<string>(IN_CHUNK).fill('?').join(', ');
@@ -236,6 +238,7 @@ export class SqliteLedger implements LedgerStore {
       p[at + 7] = now;
       p[at + 8] = l.runId;
       p[at + 9] = l.status === 'disabled' ? now : null;
+      p[at + 10] = l.data ?? null;
     };
     const one = new Array<string | number | null>(UPSERT_PARAMS);
     this.db.transaction(() => {
@@ -360,6 +363,17 @@ export class SqliteLedger implements LedgerStore {
 
   releaseLock(owner: LockOwner, name = WRITER_LOCK): void {
     this.stmt('DELETE FROM locks WHERE name = ? AND owner = ?').run(name, owner.id);
+  }
+
+  /** Links of an entity whose key ends with this text (e.g. `|P0001`: a person's enrolments), any status, by key. */
+  linksWithKeySuffix(entity: string, suffix: string): LedgerLink[] {
+    if (suffix === '') return [];
+    return (this.linkQuery('entity = ? AND substr(key, -?) = ? ORDER BY key').all(entity, suffix.length, suffix) as LinkRow[]).map(toLink);
+  }
+
+  /** Replaces a link's data (JSON text, or null to clear it); false when there is no such link. */
+  setLinkData(entity: string, key: string, data: string | null): boolean {
+    return this.stmt('UPDATE links SET data = ? WHERE entity = ? AND key = ?').run(data, entity, key).changes === 1;
   }
 
   /** PRAGMA user_version: the latest migration applied (for `doctor`). */

@@ -17,6 +17,8 @@ export interface LedgerLink {
   lastRun: string | null;
   /** ISO timestamp of the disable, when status is 'disabled' (for purge after a retention period). */
   disabledAt: string | null;
+  /** JSON of what mdlsync last sent, when the entity keeps it (enrolments: role, dates); null when none. */
+  data?: string | null;
 }
 
 /** What the apply step writes after a confirmed batch. firstSeen is kept when the link exists. */
@@ -28,6 +30,8 @@ export interface LinkWrite {
   hash: string | null;
   status: LinkStatus;
   runId: string;
+  /** JSON to store in the link's data column; undefined or null keeps what the link holds. */
+  data?: string | null;
 }
 
 export interface RunRecord {

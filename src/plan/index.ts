@@ -12,3 +12,5 @@ export type { EnrolmentAction, EnrolmentContext, EnrolmentSettings, EnrolmentTar
 export { COURSE_RULES, CoursePlanner, courseContentHash } from './courses.js';
 export type { CourseContext, CourseMatch } from './courses.js';
 export type { CourseTarget } from './course-target.js';
+export { GROUP_MEMBER_RULES, GROUP_RULES, GroupMemberPlanner, GroupPlanner, NO_GROUP_UPDATE } from './groups.js';
+export type { GroupAction, GroupContext, GroupMemberAction, GroupMemberContext } from './groups.js';

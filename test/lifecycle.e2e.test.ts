@@ -1,0 +1,174 @@
+/**
+ * Account lifecycle through the real CLI against the sandbox (DESIGN §6, the classroom-sync spec): expel a student
+ * (user unenrol), block a teacher (suspended, unenrolled), unblock (active, re-enrolled with the same role and dates),
+ * password from stdin (never echoed, logged nor reported), --username-from-email, unknown person → exit 3.
+ */
+import { afterEach, describe, expect, test } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SqliteLedger } from '../src/ledger/index.js';
+import { CLI, SIS_HEADER, persons, sisFile, workspace, type CliResult, type Workspace } from './helpers.js';
+
+let ws: Workspace | null = null;
+afterEach(async () => {
+  await ws?.close();
+  ws = null;
+});
+
+const COURSE_H = ['EXTERNAL_COURSE_KEY', 'COURSE_ID', 'COURSE_NAME', 'CATEGORY', 'START_DATE', 'END_DATE', 'AVAILABLE_IND', 'DATA_SOURCE_KEY'];
+const ENROL_H = ['EXTERNAL_COURSE_KEY', 'EXTERNAL_PERSON_KEY', 'ROLE', 'START_DATE', 'END_DATE', 'DATA_SOURCE_KEY'];
+const START = Date.UTC(2026, 8, 1) / 1000;
+const END = Date.UTC(2027, 5, 30) / 1000;
+
+/** Two persons (P0001 student, P0002 teacher), course C1 in 2026/September/Morning, both enrolled by feeds. */
+async function classroom(): Promise<{ w: Workspace; courseId: number }> {
+  const w = await workspace();
+  ws = w;
+  expect((await w.cli(['run', w.write('people.txt', sisFile(SIS_HEADER, persons(2)))])).code).toBe(0);
+  expect((await w.cli(['run', w.write('courses.txt', sisFile(COURSE_H, [['C1', 'c1', 'Course C1', '2026/September/Morning', '2026-09-01', '2027-06-30', 'Y', 'SIS']]))])).code).toBe(0);
+  const rows = [
+    ['C1', 'P0001', 'Student', '', '', 'SIS'],
+    ['C1', 'P0002', 'Instructor', '2026-09-01', '2027-06-30', 'SIS'],
+  ];
+  expect((await w.cli(['run', w.write('enr.txt', sisFile(ENROL_H, rows))])).code).toBe(0);
+  const courseId = w.sandbox.courses.byIdnumber('C1')!.id;
+  return { w, courseId };
+}
+
+const user = (w: Workspace, key: string) => w.sandbox.users.byIdnumber(key)[0];
+const enrolment = (w: Workspace, courseId: number, key: string) => w.sandbox.enrolments.of(courseId).find((e) => e.userid === user(w, key).id);
+const rowsCsv = (w: Workspace): string => readFileSync(join(w.lastSummary().reportDir, 'rows.csv'), 'utf8');
+
+function link(w: Workspace, entity: string, key: string) {
+  const l = SqliteLedger.open(join(w.dir, '.mdlsync', 'ledger.db'));
+  try {
+    return l.getLinks(entity, [key]).get(key);
+  } finally {
+    l.close();
+  }
+}
+
+/** The CLI with text piped on stdin (runCli gives it none). */
+function cliWithStdin(w: Workspace, args: string[], input: string): Promise<CliResult> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: w.dir,
+      env: { PATH: process.env.PATH ?? '', HOME: w.dir, MDLSYNC_URL: w.sandbox.url, MDLSYNC_TOKEN: w.sandbox.token },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => done({ code: code ?? 1, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+/** Every file under a folder, as text. */
+function allText(dir: string): string {
+  let out = '';
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    out += statSync(p).isDirectory() ? allText(p) : readFileSync(p, 'latin1');
+  }
+  return out;
+}
+
+describe('user lifecycle', () => {
+  test('classroom flow: expel the student, block the teacher, unblock restores the same role and dates', async () => {
+    const { w, courseId } = await classroom();
+    expect(enrolment(w, courseId, 'P0001')).toMatchObject({ status: 0, roles: [5] });
+    expect(enrolment(w, courseId, 'P0002')).toMatchObject({ status: 0, roles: [3], timestart: START, timeend: END });
+    // The ledger remembers what was sent.
+    expect(JSON.parse(link(w, 'enrolments', 'C1|P0002')!.data!)).toMatchObject({ roleId: 3, role: 'editingteacher', timestart: START, timeend: END, suspend: false });
+
+    // Expel the student.
+    const ex = await w.cli(['user', 'unenrol', 'P0001', 'C1']);
+    expect(ex.code).toBe(0);
+    expect(enrolment(w, courseId, 'P0001')).toBeUndefined();
+    expect(link(w, 'enrolments', 'C1|P0001')).toMatchObject({ status: 'disabled' });
+    expect(w.lastSummary()).toMatchObject({ kind: 'user-unenrol', person: 'P0001', course: 'C1', exitCode: 0, enrolments: 1 });
+    expect(rowsCsv(w)).toMatch(/^,C1\|P0001,disable,ok,\d+,,/m);
+
+    // Block the teacher: suspended and no longer enrolled.
+    const bl = await w.cli(['user', 'block', 'P0002']);
+    expect(bl.code).toBe(0);
+    expect(bl.stdout).toContain('P0002 blocked: account suspended, 1 enrolment(s) removed');
+    expect(user(w, 'P0002').suspended).toBe(true);
+    expect(enrolment(w, courseId, 'P0002')).toBeUndefined();
+    expect(link(w, 'enrolments', 'C1|P0002')).toMatchObject({ status: 'disabled' });
+    expect(rowsCsv(w)).toMatch(/^,P0002,disable,ok,\d+,,account suspended$/m);
+    // The student's account is untouched.
+    expect(user(w, 'P0001').suspended).toBe(false);
+
+    // Unblock: active, enrolled again with the same role and dates.
+    const ub = await w.cli(['user', 'unblock', 'P0002']);
+    expect(ub.code).toBe(0);
+    expect(user(w, 'P0002').suspended).toBe(false);
+    expect(enrolment(w, courseId, 'P0002')).toMatchObject({ status: 0, roles: [3], timestart: START, timeend: END });
+    expect(link(w, 'enrolments', 'C1|P0002')).toMatchObject({ status: 'active' });
+    expect(w.lastSummary()).toMatchObject({ kind: 'user-unblock', enrolments: 1, outcomes: { ok: 2, failed: 0 } });
+    // The expelled student is not brought back by anything, and the feed sees the teacher as unchanged.
+    expect(enrolment(w, courseId, 'P0001')).toBeUndefined();
+    w.sandbox.stats.reset();
+    expect((await w.cli(['run', w.write('enr2.txt', sisFile(ENROL_H, [['C1', 'P0002', 'Instructor', '2026-09-01', '2027-06-30', 'SIS']]))])).code).toBe(0);
+    expect(w.lastSummary()).toMatchObject({ outcomes: { unchanged: 1 } });
+    expect(w.sandbox.stats.writeCalls).toBe(0);
+
+    // A second unblock has nothing left to restore.
+    expect((await w.cli(['user', 'unblock', 'P0002'])).code).toBe(0);
+    expect(w.lastSummary()).toMatchObject({ enrolments: 0 });
+  });
+
+  test('with enrolments.disable "suspend", block suspends the enrolments and unblock reactivates them', async () => {
+    const { w, courseId } = await classroom();
+    writeFileSync(join(w.dir, 'mdlsync.config.json'), JSON.stringify({ moodle: { backoffMs: 20 }, enrolments: { disable: 'suspend' } }));
+    expect((await w.cli(['user', 'block', 'P0002'])).code).toBe(0);
+    expect(enrolment(w, courseId, 'P0002')).toMatchObject({ status: 1, roles: [3], timestart: START, timeend: END });
+    expect((await w.cli(['user', 'unblock', 'P0002'])).code).toBe(0);
+    expect(enrolment(w, courseId, 'P0002')).toMatchObject({ status: 0, roles: [3], timestart: START, timeend: END });
+    expect(user(w, 'P0002').suspended).toBe(false);
+  });
+
+  test('password from stdin: set, never echoed, logged nor reported; --username-from-email sets username = email', async () => {
+    const { w } = await classroom();
+    const secret = 'Brand-New-Pa55word!';
+    const before = user(w, 'P0001');
+    w.sandbox.stats.reset();
+    const r = await cliWithStdin(w, ['user', 'password', 'P0001'], `${secret}\n`);
+    expect(r.code).toBe(0);
+    expect(w.sandbox.stats.byFunction.core_user_update_users).toBe(1);
+    expect(user(w, 'P0001')).toMatchObject({ passwordSet: true, username: before.username });
+    expect(rowsCsv(w)).toMatch(/^,P0001,update,ok,\d+,,password set$/m);
+
+    const r2 = await cliWithStdin(w, ['user', 'password', 'P0001', '--username-from-email'], secret);
+    expect(r2.code).toBe(0);
+    expect(user(w, 'P0001')).toMatchObject({ passwordSet: true, username: 'puser0001@example.edu', email: 'puser0001@example.edu' });
+
+    for (const out of [r.stdout, r.stderr, r2.stdout, r2.stderr, allText(join(w.dir, 'reports')), allText(join(w.dir, '.mdlsync'))]) expect(out).not.toContain(secret);
+
+    // Nothing on stdin: a usage error, nothing sent.
+    w.sandbox.stats.reset();
+    const empty = await cliWithStdin(w, ['user', 'password', 'P0001'], '');
+    expect(empty.code).toBe(1);
+    expect(w.sandbox.stats.writeCalls).toBe(0);
+  });
+
+  test('an unknown person is refused with exit 3 and nothing is written', async () => {
+    const { w } = await classroom();
+    w.sandbox.stats.reset();
+    for (const args of [['user', 'block', 'NOBODY'], ['user', 'unblock', 'NOBODY'], ['user', 'unenrol', 'NOBODY', 'C1']]) {
+      const r = await w.cli(args);
+      expect(r.code).toBe(3);
+      expect(r.stdout).toContain('person NOBODY is unknown');
+    }
+    expect(w.sandbox.stats.writeCalls).toBe(0);
+    expect(w.lastSummary()).toMatchObject({ status: 'refused', exitCode: 3, error: { code: 'unknown-person' } });
+
+    const down = await w.cli(['user', 'block', 'P0001'], { MDLSYNC_URL: 'http://127.0.0.1:1' });
+    expect(down.code).toBe(3);
+    expect(down.stdout).toContain('is unreachable');
+    expect(user(w, 'P0001').suspended).toBe(false);
+  });
+});
