@@ -23,6 +23,16 @@ describe('doctor', () => {
     expect(r.stdout).toMatch(/ok +token accepted/);
     expect(r.stdout).toMatch(/ok +function core_user_create_users in the service/);
     expect(r.stdout).not.toMatch(/FAIL/);
+    expect(r.stdout).toMatch(/info the service also has every function for: .*courses/);
+  });
+
+  test('--types checks the functions of each feed type named', async () => {
+    ws = await workspace({ functions: ['core_webservice_get_site_info', 'core_user_create_users', 'core_user_update_users', 'core_user_delete_users', 'core_user_get_users_by_field'] });
+    expect((await ws.cli(['doctor'])).code).toBe(0);
+    const r = await ws.cli(['doctor', '--types', 'persons,enrolments']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/FAIL function enrol_manual_enrol_users in the service/);
+    expect((await ws.cli(['doctor', '--types', 'cohorts'])).code).toBe(1);
   });
 
   test('a function missing from the service is named, with where to add it (exit 3)', async () => {

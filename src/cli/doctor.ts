@@ -2,9 +2,11 @@
 import type { Command } from 'commander';
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { requireMoodle } from '../config/index.js';
+import { ConfigError, requireMoodle } from '../config/index.js';
+import { ENTITY_TYPES, type EntityType } from '../feed/types.js';
+import { ENTITY_FUNCTIONS } from '../run.js';
 import { SqliteLedger } from '../ledger/index.js';
-import { MoodleClient, MoodleError, getSiteInfo, PERSON_FUNCTIONS } from '../moodle/index.js';
+import { MoodleClient, MoodleError, getSiteInfo } from '../moodle/index.js';
 import { configFrom } from './common.js';
 
 function writable(dir: string): boolean {
@@ -22,7 +24,11 @@ export function registerDoctor(program: Command): void {
     .command('doctor')
     .description('check the Moodle URL, token, web-service functions, ledger and folders')
     .option('--url <url>', 'Moodle site URL')
-    .action(async (flags: { url?: string }, cmd: Command) => {
+    .option('--types <list>', `feed types you sync, comma-separated (${ENTITY_TYPES.join(', ')})`, 'persons')
+    .action(async (flags: { url?: string; types: string }, cmd: Command) => {
+      const types = flags.types.split(',').map((t) => t.trim()).filter(Boolean);
+      const unknown = types.filter((t) => !(ENTITY_TYPES as readonly string[]).includes(t));
+      if (unknown.length) throw new ConfigError(`unknown feed type ${unknown.join(', ')} in --types (known: ${ENTITY_TYPES.join(', ')})`);
       const config = configFrom(cmd, { url: flags.url });
       const lines: string[] = [];
       let problems = 0;
@@ -37,9 +43,14 @@ export function registerDoctor(program: Command): void {
         const info = await getSiteInfo(client);
         check(true, `token accepted: site "${info.sitename}", Moodle ${info.release}, user ${info.username}`);
         const have = new Set(info.functions.map((f) => f.name));
-        for (const fn of PERSON_FUNCTIONS) {
+        const needed = [...new Set(types.flatMap((t) => ENTITY_FUNCTIONS[t as EntityType]))];
+        for (const fn of needed) {
           check(have.has(fn), `function ${fn} in the service`, `add ${fn} to the token's external service (Site administration › Server › Web services › External services › Functions)`);
         }
+        // What else this service could sync, so an admin adding a feed type knows before the first run.
+        const others = ENTITY_TYPES.filter((t) => !types.includes(t));
+        const ready = others.filter((t) => ENTITY_FUNCTIONS[t].every((fn) => have.has(fn)));
+        if (others.length) lines.push(`info the service also has every function for: ${ready.length ? ready.join(', ') : '(no other feed type)'}`);
       } catch (err) {
         if (err instanceof MoodleError) {
           check(false, `token refused (${err.errorcode})`, 'create a token for the service user (Site administration › Server › Web services › Manage tokens) and set MDLSYNC_TOKEN');
