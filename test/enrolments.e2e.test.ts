@@ -170,6 +170,32 @@ describe('enrolments feed', () => {
     expect(w.sandbox.enrolments.of(course.C1)).toHaveLength(0);
   });
 
+  test('bad input: an enrolment in a course of another data source fails its row; rows for courses of its own data source land', async () => {
+    const { w } = await setup(2);
+    const CH = ['EXTERNAL_COURSE_KEY', 'COURSE_ID', 'COURSE_NAME', 'CATEGORY', 'START_DATE', 'END_DATE', 'AVAILABLE_IND', 'DATA_SOURCE_KEY'];
+    const courseRows = [
+      ['CB', 'cb', 'Course CB', '2026/Fall', '2026-09-01', '2027-06-30', 'Y', 'B'],
+      ['CA', 'ca', 'Course CA', '2026/Fall', '2026-09-01', '2027-06-30', 'Y', 'A'],
+    ];
+    expect((await w.cli(['run', w.write('courses.txt', sisFile(CH, courseRows))])).code).toBe(0);
+    const rows = [
+      ['CB', 'P0001', 'S', 'Y', 'A'],
+      ['CA', 'P0001', 'S', 'Y', 'A'],
+      ['CA', 'P0002', 'S', 'Y', 'A'],
+    ];
+    const r = await w.cli(['run', w.write('enr.txt', sisFile(H, rows))]);
+    expect(r.code).toBe(2);
+    expect(w.lastSummary()).toMatchObject({ outcomes: { ok: 2, failed: 1 } });
+    expect(rowsCsv(w)).toContain(
+      `2,CB|P0001,fail,failed,,data-source-mismatch,"course CB belongs to data source B, this row to A: enrol it from the courses' data source, or move the course"`,
+    );
+    const ca = w.sandbox.courses.byIdnumber('CA')!.id;
+    const cb = w.sandbox.courses.byIdnumber('CB')!.id;
+    expect(enrolment(w, ca, 'P0001')).toBeDefined();
+    expect(enrolment(w, ca, 'P0002')).toBeDefined();
+    expect(w.sandbox.enrolments.of(cb)).toHaveLength(0);
+  });
+
   test('a role change adds the new role; the old role stays (no role-unassign function in scope)', async () => {
     const { w, course } = await setup(1);
     expect((await w.cli(['run', w.write('a.txt', sisFile(H, [['C1', 'P0001', 'Student', 'Y', 'SIS']]))])).code).toBe(0);

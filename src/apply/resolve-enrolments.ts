@@ -10,8 +10,8 @@ import type { MoodleCaller } from '../moodle/index.js';
 import type { EnrolmentContext } from '../plan/enrolments.js';
 import { backoffDelay, sleep } from './limiter.js';
 
-/** A key's Moodle id, or why there is none (undefined: simply not found). */
-type Placed = { id: number } | { problem: string } | null;
+/** A key's Moodle id (and, from the ledger, its link's data source), or why there is none (null: simply not found). */
+type Placed = { id: number; dataSource?: string | null } | { problem: string } | null;
 
 export interface EnrolmentLookupOptions {
   retries?: number;
@@ -47,7 +47,7 @@ export function enrolmentLookup(
   const placeCourses = async (keys: string[]): Promise<void> => {
     const want = keys.filter((k) => !courses.has(k));
     if (want.length === 0) return;
-    for (const [k, link] of ledger.getLinks('courses', want)) courses.set(k, { id: link.moodleId });
+    for (const [k, link] of ledger.getLinks('courses', want)) courses.set(k, { id: link.moodleId, dataSource: link.dataSource });
     const ask = want.filter((k) => !courses.has(k));
     let next = 0;
     const worker = async (): Promise<void> => {
@@ -92,8 +92,10 @@ export function enrolmentLookup(
       const ctx: Omit<EnrolmentContext, 'link'> = {};
       const c = courses.get(r.fields.course);
       const p = persons.get(r.fields.person);
-      if (c && 'id' in c) ctx.courseId = c.id;
-      else if (c) ctx.courseProblem = c.problem;
+      if (c && 'id' in c) {
+        ctx.courseId = c.id;
+        if (c.dataSource) ctx.courseDataSource = c.dataSource;
+      } else if (c) ctx.courseProblem = c.problem;
       if (p && 'id' in p) ctx.userId = p.id;
       else if (p) ctx.personProblem = p.problem;
       // Both found: what a delete row without a ledger link disables (the fold's "found in Moodle").

@@ -80,6 +80,22 @@ describe('enrolments: store', () => {
     expect(p.actions[3].error?.message).toBe('2 Moodle users have idnumber TWIN');
   });
 
+  it('a course owned by another data source fails the row; the same data source, or none on either side, passes', () => {
+    const B: EnrolmentContext = { ...PLACED, courseDataSource: 'SIS.B' };
+    const p = plan([
+      { record: enr('C101', 'P1', { dataSource: 'SIS.A' }), ctx: B },
+      { record: enr('C101', 'P2'), ctx: B }, // no DATA_SOURCE_KEY: the run's data source (SIS)
+      { record: enr('C101', 'P3', { dataSource: 'SIS.B' }), ctx: B },
+      { record: enr('C102', 'P4', { dataSource: 'SIS.A' }), ctx: { ...PLACED, courseDataSource: null } },
+      { record: enr('C103', 'P5', { dataSource: 'SIS.A' }) }, // found in Moodle only
+    ]);
+    expect(summary(p.actions)).toEqual(['C101|P1:fail(data-source-mismatch)', 'C101|P2:fail(data-source-mismatch)', 'C101|P3:create', 'C102|P4:create', 'C103|P5:create']);
+    expect(p.actions[0].error?.message).toBe("course C101 belongs to data source SIS.B, this row to SIS.A: enrol it from the courses' data source, or move the course");
+    expect(p.actions[1].error?.message).toContain('this row to SIS:');
+    const none = plan([{ record: enr('C101', 'P1'), ctx: B }], 'store', [], {}, { dataSource: null });
+    expect(summary(none.actions)).toEqual(['C101|P1:create']);
+  });
+
   it('same state is unchanged; AVAILABLE_IND=N is an update that suspends; a disabled link is re-enabled', () => {
     const p = plan(
       [{ record: enr('C1', 'P1') }, { record: enr('C1', 'P2', { available: false }) }, { record: enr('C1', 'P3') }],

@@ -46,6 +46,8 @@ export interface EnrolmentContext extends ContextBase<EnrolmentMatch> {
   userId?: number;
   /** Why the course could not be placed, when it is not simply unknown (e.g. a failed look-up). */
   courseProblem?: string;
+  /** The data source of the course's ledger link (courses); absent for a course found in Moodle only. */
+  courseDataSource?: string | null;
   /** Why the person could not be placed, when it is not simply unknown (e.g. two users share the idnumber). */
   personProblem?: string;
 }
@@ -183,6 +185,13 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
       const role = resolveRole(r.fields.role, settings);
       if ('error' in role) return p.fail(r, line, ctx, 'unknown-role', role.error);
       if (ctx.courseId === undefined) return p.fail(r, line, ctx, 'unknown-course', ctx.courseProblem ?? `unknown course ${r.fields.course}`);
+      // A course owned by another data source is not this feed's to enrol in (the row's own data source, else the run's).
+      const rowSource = r.dataSource || o.dataSource;
+      const courseSource = ctx.courseDataSource;
+      if (rowSource && courseSource && rowSource !== courseSource) {
+        const why = `course ${r.fields.course} belongs to data source ${courseSource}, this row to ${rowSource}: enrol it from the courses' data source, or move the course`;
+        return p.fail(r, line, ctx, 'data-source-mismatch', why);
+      }
       const userId = ctx.userId;
       if (userId === undefined) return p.fail(r, line, ctx, 'unknown-person', ctx.personProblem ?? `unknown person ${r.fields.person}`);
       const state: EnrolmentState = { role: role.shortname, start: r.fields.start ?? 0, end: r.fields.end ?? 0, suspend: r.available === false };
