@@ -4,15 +4,22 @@
  *  2. a 100k-person store into an empty sandbox: Moodle calls against the minimum the batch size allows, then the
  *     unchanged re-run (write calls, seconds);
  *  3. concurrency on a sandbox that costs what a real 2-core Moodle costs (15 ms per user, 30 ms per call).
+ *  4. classroom feeds: 10k courses in 1k category paths and 500k enrolments (over 50k persons), read + plan rows/s
+ *     (classroom-worker.ts), then a store of persons, courses and enrolments into a sandbox process with the calls
+ *     made against the minimum the batch limits allow, and the unchanged re-run of the enrolments.
  * Sizes can be reduced for a quick look: BENCH_SIZES=10000,100000 BENCH_STORE=20000 npm run bench
- * (BENCH_STORE=0 and BENCH_CONCURRENCY=0 skip those parts).
+ * (BENCH_STORE=0, BENCH_CONCURRENCY=0 and BENCH_CLASSROOM=0 skip those parts; BENCH_CLASSROOM_STORE sets the
+ * enrolments the classroom store sends, default 20,000, and BENCH_CLASSROOM_STORE_COURSES its courses, default 2,000:
+ * the full 100k/10k store takes longer than a benchmark run should on this machine, sandbox-bound).
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { generatePersons } from './generate.js';
+import { CLASSROOM_PATHS, classroomPath, generateCourses, generateEnrolments, generatePersons } from './generate.js';
+import { enrolmentLeaves, courseLeaves, categoryLeaves } from '../moodle/index.js';
+import { userLeaves } from '../apply/records.js';
 
 const DIST = resolve(import.meta.dirname, '..');
 const CLI = resolve(DIST, '..', 'bin', 'mdlsync.js');
@@ -40,7 +47,18 @@ function lastSummary(dir: string): { moodleCalls: { total: number; byFunction: R
   return JSON.parse(readFileSync(join(reports, runs[runs.length - 1], 'summary.json'), 'utf8'));
 }
 
-const WRITE_FUNCTIONS = ['core_user_create_users', 'core_user_update_users', 'core_user_delete_users'];
+const WRITE_FUNCTIONS = [
+  'core_user_create_users',
+  'core_user_update_users',
+  'core_user_delete_users',
+  'core_course_create_categories',
+  'core_course_update_categories',
+  'core_course_create_courses',
+  'core_course_update_courses',
+  'core_course_delete_courses',
+  'enrol_manual_enrol_users',
+  'enrol_manual_unenrol_users',
+];
 const writes = (by: Record<string, number>) => WRITE_FUNCTIONS.reduce((n, f) => n + (by[f] ?? 0), 0);
 
 async function timedRun(file: string, cwd: string, env: Record<string, string>, extra: string[] = []) {
@@ -108,8 +126,82 @@ async function main(): Promise<void> {
       sb.stop();
     }
   }
+  if (process.env.BENCH_CLASSROOM !== '0') await classroom(say);
   writeFileSync(join(process.cwd(), 'bench-results.md'), out.join('\n') + '\n');
   rmSync(work, { recursive: true, force: true });
+}
+
+/** Records per call the batch limits allow (batchSize 50, maxInputVars 1000 less 3 control vars). */
+const perCall = (leaves: number) => Math.min(50, Math.floor((1000 - 3) / leaves));
+
+async function classroom(say: (s: string) => void): Promise<void> {
+  const nCourses = 10000;
+  const nPersons = 50000;
+  const nEnrolments = 500000;
+  const storeEnrolments = Number(process.env.BENCH_CLASSROOM_STORE ?? 20000);
+  // The sandbox renumbers a category's course sortorder on every create, as Moodle does: 10k courses take long.
+  const storeCourses = Number(process.env.BENCH_CLASSROOM_STORE_COURSES ?? 2000);
+  const worker = join(DIST, 'bench', 'classroom-worker.js');
+  const courses = join(work, 'courses.txt');
+  const enrolments = join(work, 'enrolments.txt');
+  await generateCourses(courses, nCourses);
+  await generateEnrolments(enrolments, nEnrolments, nCourses, nPersons);
+  say('');
+  say(`## classroom feeds: read + validate + plan (no Moodle), one process per measurement`);
+  say(`${nCourses.toLocaleString('en')} courses in ${CLASSROOM_PATHS.toLocaleString('en')} category paths; ${nEnrolments.toLocaleString('en')} enrolments over those courses and ${nPersons.toLocaleString('en')} persons. The ledger holds the persons, courses (enrolments only) and category-path links; the run's own look-ups ask a stub Moodle (an empty site, from memory) for the rest.`);
+  say('| feed | rows | ledger | rows/s | peak RSS | stub Moodle calls |');
+  say('|---|---:|---|---:|---:|---|');
+  for (const [file, n, seed] of [
+    [courses, nCourses, `--seed=0,0`],
+    [enrolments, nEnrolments, `--seed=${nPersons},${nCourses}`],
+  ] as const) {
+    const ledger = join(work, `classroom-${n}.db`);
+    await node([worker, '-', ledger, seed]);
+    const empty = JSON.parse(await node([worker, file, ledger]));
+    await node([worker, file, ledger, '--fill']);
+    const full = JSON.parse(await node([worker, file, ledger]));
+    for (const [label, r] of [['empty', empty], ['full (all unchanged)', full]] as const) {
+      say(`| ${r.type} | ${n.toLocaleString('en')} | ${label} | ${r.rowsPerSec.toLocaleString('en')} | ${r.maxRssMb} MB | ${JSON.stringify(r.stubCalls)} |`);
+    }
+    rmSync(ledger, { force: true });
+  }
+
+  say('');
+  say(`## classroom store into an empty sandbox (separate process), default settings: ${nPersons.toLocaleString('en')} persons, ${storeCourses.toLocaleString('en')} courses, ${storeEnrolments.toLocaleString('en')} enrolments`);
+  const sb = await startSandboxProcess({ passwordPolicy: true });
+  const dir = mkdtempSync(join(work, 'classroom-store-'));
+  const env = { MDLSYNC_URL: sb.url, MDLSYNC_TOKEN: sb.token };
+  const files = { persons: join(dir, 'persons.txt'), courses: join(dir, 'courses.txt'), enrolments: join(dir, 'enrolments.txt') };
+  await generatePersons(files.persons, nPersons, { prefix: 'p' });
+  await generateCourses(files.courses, storeCourses);
+  await generateEnrolments(files.enrolments, storeEnrolments, storeCourses, nPersons);
+  // The minimum: each entity's records at the most per call its leaves allow (the wrappers' leaf counters).
+  const userPer = perCall(userLeaves({ username: 'p0000001', password: 'Secret-0000001x', firstname: 'First0000001', lastname: 'Last0000001', email: 'p0000001@example.edu', idnumber: 'P0000001', auth: 'manual' }));
+  const coursePer = perCall(courseLeaves({ fullname: 'Course 00001', shortname: 'C00001', categoryid: 1, idnumber: 'C00001-2026', summary: 'Generated course 00001', startdate: 1, enddate: 2, visible: 1 }));
+  const categoryPer = perCall(categoryLeaves({ name: 'Shift-1', parent: 1, idnumber: 'path:2026/Intake-001/Shift-1' }));
+  const enrolPer = perCall(enrolmentLeaves({ roleid: 5, userid: 1, courseid: 1, suspend: 0, timestart: 1, timeend: 2 }));
+  // Categories go parent first, one level after the other: 1 + 250 + 1,000.
+  const paths = Math.min(CLASSROOM_PATHS, storeCourses);
+  const levelCounts = [1, 2, 3].map((d) => new Set(Array.from({ length: paths }, (_, i) => classroomPath(i).slice(0, d).join('/'))).size);
+  const minimum = {
+    persons: Math.ceil(nPersons / userPer),
+    courses: levelCounts.reduce((n, c) => n + Math.ceil(c / categoryPer), 0) + Math.ceil(storeCourses / coursePer),
+    enrolments: Math.ceil(storeEnrolments / enrolPer),
+  };
+  say(`Records per call the limits allow (batchSize 50, maxInputVars 1000): users ${userPer}, categories ${categoryPer}, courses ${coursePer}, enrolments ${enrolPer}; categories ${levelCounts.join(' + ')} by level, parent first.`);
+  say('| feed | rows | calls in all | write calls | minimum | ratio | seconds | rows/s | outcomes |');
+  say('|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  const rows = { persons: nPersons, courses: storeCourses, enrolments: storeEnrolments };
+  for (const type of ['persons', 'courses', 'enrolments'] as const) {
+    const r = await timedRun(files[type], dir, env);
+    const by = r.summary.moodleCalls.byFunction;
+    say(`| ${type} | ${rows[type].toLocaleString('en')} | ${r.summary.moodleCalls.total} | ${writes(by)} | ${minimum[type]} | ${(r.summary.moodleCalls.total / minimum[type]).toFixed(3)} | ${r.seconds.toFixed(1)} | ${Math.round(rows[type] / r.seconds).toLocaleString('en')} | ${JSON.stringify(r.summary.outcomes)} |`);
+    say(`|  | by function: ${JSON.stringify(by)} | | | | | | | |`);
+  }
+  const again = await timedRun(files.enrolments, dir, env);
+  say('');
+  say(`- unchanged re-run of the ${storeEnrolments.toLocaleString('en')} enrolments: ${writes(again.summary.moodleCalls.byFunction)} write calls, ${again.summary.moodleCalls.total} calls in all (${JSON.stringify(again.summary.moodleCalls.byFunction)}), ${again.seconds.toFixed(2)} s, outcomes ${JSON.stringify(again.summary.outcomes)}`);
+  sb.stop();
 }
 
 await main();
