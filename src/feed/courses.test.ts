@@ -68,3 +68,16 @@ describe('course feeds', () => {
     expect(byPath[0].record?.key).toBe('K');
   });
 });
+
+describe('dates across a daylight-saving change (offsets cached per quarter hour)', () => {
+  it('reads wall times on both sides of the change with the right offset, in any order', () => {
+    const tz = 'Europe/London'; // BST starts 2026-03-29 at 01:00 UTC
+    const after = parseCourseDate('2026-03-29T02:30', tz);
+    const before = parseCourseDate('2026-03-29T00:30', tz);
+    expect(before).toBe(Date.UTC(2026, 2, 29, 0, 30) / 1000);
+    expect(after).toBe(Date.UTC(2026, 2, 29, 1, 30) / 1000);
+    expect(parseCourseDate('2026-07-01', tz)).toBe(Date.UTC(2026, 5, 30, 23, 0) / 1000);
+    expect(parseCourseDate('2026-01-01', tz)).toBe(Date.UTC(2026, 0, 1, 0, 0) / 1000);
+    expect(parseCourseDate('2026-07-01', 'Asia/Kathmandu')).toBe(Date.UTC(2026, 5, 30, 18, 15) / 1000);
+  });
+});

@@ -12,8 +12,25 @@ export function localTimeZone(): string {
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
+/**
+ * Offsets per time zone and 15-minute slot: zone offsets and daylight-saving changes fall on quarter hours of UTC,
+ * so one slot has one offset. A feed's dates repeat a lot, and formatToParts is the costly part of reading them.
+ */
+const offsetCache = new Map<string, number>();
+const QUARTER_HOUR = 900_000;
+
 /** Offset of `tz` from UTC at the instant `ms`, in ms. */
 function offsetAt(ms: number, tz: string): number {
+  const slot = `${tz}|${Math.floor(ms / QUARTER_HOUR)}`;
+  const known = offsetCache.get(slot);
+  if (known !== undefined) return known;
+  const offset = computeOffset(ms, tz);
+  if (offsetCache.size > 10_000) offsetCache.clear();
+  offsetCache.set(slot, offset);
+  return offset;
+}
+
+function computeOffset(ms: number, tz: string): number {
   let f = formatters.get(tz);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
