@@ -1,5 +1,5 @@
-import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
+import { contract, recordedCasesOf, replay } from '../../test/moodle-contract.js';
 import { encodeForm } from './encode.js';
 import { MoodleError, ProtocolError, isMoodleErrorBody } from './errors.js';
 import {
@@ -16,32 +16,6 @@ import type { MoodleCaller } from './types.js';
 
 /* ---- recorded contract cases, replayed through the real encoder ---- */
 
-interface ContractCase {
-  function: string;
-  params: { encoded: string; object: Record<string, unknown> };
-  response: unknown;
-}
-const CONTRACT_DIR = new URL('../../../shared/moodle-contract/', import.meta.url);
-const contract = (name: string): ContractCase => JSON.parse(readFileSync(new URL(`${name}.json`, CONTRACT_DIR), 'utf8')) as ContractCase;
-/** Every recorded case (file name without .json) of one of `functions`. */
-const recordedCasesOf = (functions: string[]): string[] =>
-  readdirSync(CONTRACT_DIR)
-    .filter((f) => /^\d+_.*\.json$/.test(f))
-    .map((f) => f.slice(0, -5))
-    .filter((name) => functions.includes(contract(name).function));
-
-/** Encodes like MoodleClient (token TOKEN, as recorded) and answers the recorded reply, errors thrown as MoodleClient does. */
-function replay(rec: ContractCase): MoodleCaller & { bodies: string[] } {
-  const bodies: string[] = [];
-  return {
-    bodies,
-    call: <T>(fn: string, params: Record<string, unknown>) => {
-      bodies.push(encodeForm('TOKEN', fn, params));
-      if (isMoodleErrorBody(rec.response)) return Promise.reject(new MoodleError(fn, rec.response));
-      return Promise.resolve(structuredClone(rec.response) as T);
-    },
-  };
-}
 
 type O = Record<string, unknown>;
 type Case = [name: string, invoke: (c: MoodleCaller, o: O) => Promise<unknown>, expected: (response: unknown) => unknown];
