@@ -5,36 +5,15 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type winston from 'winston';
-import { applyPlan, lookupChunk, resolveCategories, resolvePersons, DEFAULT_APPLY_OPTIONS } from './apply/index.js';
+import { applyPlan, lookupChunk, DEFAULT_APPLY_OPTIONS } from './apply/index.js';
 import type { ApplyOptions, Outcome } from './apply/types.js';
-import { ENROLMENT_RUN_FUNCTIONS } from './apply/enrolments.js';
-import { enrolmentLookup } from './apply/resolve-enrolments.js';
-import { COURSE_RUN_FUNCTIONS } from './apply/courses.js';
-import { courseLookup } from './apply/resolve-courses.js';
-import { GROUP_MEMBER_RUN_FUNCTIONS, GROUP_RUN_FUNCTIONS } from './apply/groups.js';
-import { groupLookup, groupMemberLookup } from './apply/resolve-groups.js';
-import { GroupMemberPlanner, GroupPlanner } from './plan/groups.js';
-import { CoursePlanner } from './plan/courses.js';
-import { EnrolmentPlanner, type EnrolmentSettings } from './plan/enrolments.js';
+import { ENTITY_FUNCTIONS, ENTITY_RUNS, entitySettings, type EntityLookup, type EntitySettings } from './entities.js';
 import { ConfigError, requireMoodle, type Config } from './config/index.js';
-import {
-  FeedFileError,
-  RUN_ORDER,
-  isFeedOf,
-  openFeed,
-  readRawRecords,
-  type AnyFeed,
-  type CategoryRecord,
-  type EntityRecord,
-  type EntityType,
-  type FeedEncoding,
-  type FeedItem,
-  type PersonRecord,
-} from './feed/index.js';
+import { FeedFileError, RUN_ORDER, openFeed, readRawRecords, type AnyFeed, type EntityRecord, type EntityType, type FeedEncoding, type FeedItem, type PersonRecord } from './feed/index.js';
 import { SqliteLedger, type LockOwner } from './ledger/index.js';
 import type { LedgerLink, LedgerStore } from './ledger/types.js';
-import { CATEGORY_FUNCTIONS, MoodleClient, MoodleError, getSiteInfo, PERSON_FUNCTIONS } from './moodle/index.js';
-import { CategoryPlanner, PersonPlanner, defaultPlanOptions, type CategoryContext, type ContextBase, type EntityPlanner, type RowContext } from './plan/index.js';
+import { MoodleClient, MoodleError, getSiteInfo, PERSON_FUNCTIONS } from './moodle/index.js';
+import { defaultPlanOptions, type ContextBase, type EntityPlanner, type RowContext } from './plan/index.js';
 import type { AnyAction, Op, Plan, PlanOptions } from './plan/types.js';
 import {
   archiveInput,
@@ -75,15 +54,7 @@ export interface RunDeps {
 
 const NO_CONTEXT: ContextBase = Object.freeze({});
 
-/** The web-service functions each entity's run calls: checked before anything else. */
-export const ENTITY_FUNCTIONS: Record<EntityType, readonly string[]> = {
-  persons: PERSON_FUNCTIONS,
-  categories: CATEGORY_FUNCTIONS,
-  enrolments: ENROLMENT_RUN_FUNCTIONS,
-  courses: COURSE_RUN_FUNCTIONS,
-  groups: GROUP_RUN_FUNCTIONS,
-  'group-members': GROUP_MEMBER_RUN_FUNCTIONS,
-};
+export { ENTITY_FUNCTIONS, type EntityLookup } from './entities.js';
 
 /** Rows are planned in chunks so ledger reads and Moodle look-ups are batched. */
 const DEFAULT_PLAN_CHUNK = 2000;
@@ -178,24 +149,13 @@ export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummar
     const planCsv = dryRun ? openPlanCsv(reportDir) : null;
     const lookupSize = lookupChunk(config.moodle.maxInputVars);
     const reads = { retries: config.moodle.retries, backoffMs: config.moodle.backoffMs };
-    // Each entity's adoption look-ups; persons leave usernames to the applier (see ResolveOptions.byUsername).
-    const lookup: EntityLookup<EntityRecord> = isFeedOf(feed, 'groups')
-      ? (groupLookup(client, ledger, reads) as EntityLookup<EntityRecord>)
-      : isFeedOf(feed, 'group-members')
-        ? (groupMemberLookup(client, ledger, { ...reads, chunkSize: lookupSize }) as EntityLookup<EntityRecord>)
-        : isFeedOf(feed, 'enrolments')
-      ? (enrolmentLookup(client, ledger, { ...reads, chunkSize: lookupSize }) as EntityLookup<EntityRecord>)
-      : isFeedOf(feed, 'courses')
-        ? (courseLookup(client, ledger, reads) as EntityLookup<EntityRecord>)
-      : isFeedOf(feed, 'categories')
-      ? (categoryLookup(client, ledger, reads) as EntityLookup<EntityRecord>)
-      : async (unplaced) => (unplaced.length > 0 ? resolvePersons(client, unplaced as PersonRecord[], { byUsername: false, chunkSize: lookupSize, ...reads }) : new Map());
+    const settings = entitySettings(config);
+    const lookup = ENTITY_RUNS[feed.info.type].lookup(client, ledger, { ...reads, chunkSize: lookupSize }, settings) as EntityLookup<EntityRecord>;
     const plan = await planFeed(feed, planOptionsFor(req, dataSource ?? null, config), ledger, {
       lookup,
       sink: planCsv ? (a) => planCsv.write(a) : undefined,
       chunkSize: 2 * lookupSize,
-      enrolments: config.enrolments,
-      courses: config.courses,
+      ...settings,
     });
     await planCsv?.close();
     logger.debug(`planned ${plan.rows} rows in ${elapsed(startedAt)}`);
@@ -316,42 +276,8 @@ export async function checkMoodle(client: MoodleClient, url: string, functions: 
   }
 }
 
-/**
- * Looks up in Moodle what the ledger cannot tell: the records it cannot place (`unplaced`: adoption, MOODLE_ID
- * checks), and whatever else the entity's rules need about the chunk's rows (a category's parent).
- */
-export type EntityLookup<R extends EntityRecord, C extends ContextBase = ContextBase> = (unplaced: R[], chunk: R[]) => Promise<Map<string, Omit<C, 'link'>>>;
-
 /** The persons look-up of earlier versions: records the ledger cannot place only. */
 export type PersonLookup = (records: PersonRecord[]) => Promise<Map<string, Omit<RowContext, 'link'>>>;
-
-/**
- * Categories: adoption by idnumber (or MOODLE_ID), and each parent key's Moodle id, from the ledger first, else
- * by idnumber in Moodle. Parent answers are kept for the whole file: many rows share a parent.
- */
-export function categoryLookup(
-  client: MoodleClient,
-  ledger: LedgerStore,
-  reads: { retries: number; backoffMs: number },
-): EntityLookup<CategoryRecord, CategoryContext> {
-  const parentIds = new Map<string, number | null>();
-  return async (unplaced, chunk) => {
-    const wanted = [...new Set(chunk.flatMap((r) => (r.fields.parent !== undefined && !parentIds.has(r.fields.parent) ? [r.fields.parent] : [])))];
-    const links = wanted.length > 0 ? ledger.getLinks('categories', wanted) : new Map<string, LedgerLink>();
-    for (const [key, link] of links) parentIds.set(key, link.moodleId);
-    const ask = wanted.filter((k) => !links.has(k));
-    const found = unplaced.length + ask.length > 0 ? await resolveCategories(client, unplaced, ask, reads) : { matches: new Map(), parents: new Map<string, number>() };
-    for (const k of ask) parentIds.set(k, found.parents.get(k) ?? null);
-    const out = new Map<string, Omit<CategoryContext, 'link'>>();
-    for (const r of chunk) {
-      const ctx: Omit<CategoryContext, 'link'> = { ...found.matches.get(r.key) };
-      const parentId = r.fields.parent === undefined ? null : parentIds.get(r.fields.parent);
-      if (parentId !== null && parentId !== undefined) ctx.parentId = parentId;
-      out.set(r.key, ctx);
-    }
-    return out;
-  };
-}
 
 export function planOptionsFor(req: RunRequest, dataSource: string | null, config: Config): PlanOptions {
   return defaultPlanOptions({
@@ -366,31 +292,19 @@ export function planOptionsFor(req: RunRequest, dataSource: string | null, confi
 }
 
 /** Streams the feed through the planner in chunks: ledger reads and Moodle look-ups are batched per chunk. */
-export interface PlanFeedOptions {
+export interface PlanFeedOptions extends EntitySettings {
   lookup?: PersonLookup | EntityLookup<EntityRecord>;
   /** Stream actions here instead of keeping them in the plan (dry runs). */
   sink?: (action: AnyAction) => void;
   /** Rows per chunk: a multiple of the look-up call size, so look-up calls go out full. */
   chunkSize?: number;
-  /** Enrolment feeds: role map, role ids and what a disable does (config `enrolments`). */
-  enrolments?: EnrolmentSettings;
-  /** Course feeds: what an explicit delete does (config `courses.disable`). */
-  courses?: { disable: 'hide' | 'delete' };
 }
 
 /** Plans a feed with its entity's planner; the plan's entity is the feed's type, whatever `options.entity` says. */
 export async function planFeed(feed: AnyFeed, options: PlanOptions, ledger: LedgerStore, opts: PlanFeedOptions = {}): Promise<Plan<EntityRecord>> {
   const o: PlanOptions = { ...options, entity: feed.info.type };
-  const lookup = opts.lookup as EntityLookup<EntityRecord> | undefined;
-  if (isFeedOf(feed, 'courses')) {
-    const co: PlanOptions = { ...o, disable: opts.courses?.disable === 'delete' ? 'delete' : 'suspend' };
-    return planChunks(feed, new CoursePlanner(co, opts.sink), ledger, lookup, opts.chunkSize);
-  }
-  if (isFeedOf(feed, 'categories')) return planChunks(feed, new CategoryPlanner(o, opts.sink), ledger, lookup, opts.chunkSize);
-  if (isFeedOf(feed, 'enrolments')) return planChunks(feed, new EnrolmentPlanner(o, opts.enrolments, opts.sink), ledger, lookup, opts.chunkSize);
-  if (isFeedOf(feed, 'groups')) return planChunks(feed, new GroupPlanner(o, opts.sink), ledger, lookup, opts.chunkSize);
-  if (isFeedOf(feed, 'group-members')) return planChunks(feed, new GroupMemberPlanner(o, opts.sink), ledger, lookup, opts.chunkSize);
-  return planChunks(feed, new PersonPlanner(o, opts.sink), ledger, lookup, opts.chunkSize);
+  const planner = ENTITY_RUNS[feed.info.type].planner(o, opts, opts.sink) as EntityPlanner<EntityRecord, ContextBase>;
+  return planChunks(feed as { items(): AsyncIterable<FeedItem<EntityRecord>> }, planner, ledger, opts.lookup as EntityLookup<EntityRecord> | undefined, opts.chunkSize);
 }
 
 async function planChunks<R extends EntityRecord, C extends ContextBase>(

@@ -7,7 +7,7 @@ export { categoriesApplier } from './categories.js';
 export { DEFAULT_APPLY_OPTIONS } from './options.js';
 export { lookupChunk, resolvePersons } from './resolve.js';
 export type { PersonMatch } from './resolve.js';
-export { resolveCategories } from './resolve-categories.js';
+export { categoryLookup, resolveCategories } from './resolve-categories.js';
 export type * from './types.js';
 export { ENROLMENT_RUN_FUNCTIONS, enrolmentsApplier } from './enrolments.js';
 export { enrolmentLookup } from './resolve-enrolments.js';

@@ -2,6 +2,8 @@
 import type { CategoryRecord } from '../feed/types.js';
 import { getCategories, isTransient } from '../moodle/index.js';
 import type { CategoryCriteriaKey, MoodleCaller, MoodleCategory } from '../moodle/index.js';
+import type { LedgerLink, LedgerStore } from '../ledger/types.js';
+import type { CategoryContext } from '../plan/categories.js';
 import { backoffDelay, sleep } from './limiter.js';
 
 export interface CategoryMatchResult {
@@ -84,4 +86,32 @@ export async function resolveCategories(
     if (cat) parents.set(k, cat.id);
   }
   return { matches, parents };
+}
+
+/**
+ * Categories: adoption by idnumber (or MOODLE_ID), and each parent key's Moodle id, from the ledger first, else
+ * by idnumber in Moodle. Parent answers are kept for the whole file: many rows share a parent.
+ */
+export function categoryLookup(
+  client: MoodleCaller,
+  ledger: LedgerStore,
+  reads: { retries: number; backoffMs: number },
+): (unplaced: CategoryRecord[], chunk: CategoryRecord[]) => Promise<Map<string, Omit<CategoryContext, 'link'>>> {
+  const parentIds = new Map<string, number | null>();
+  return async (unplaced, chunk) => {
+    const wanted = [...new Set(chunk.flatMap((r) => (r.fields.parent !== undefined && !parentIds.has(r.fields.parent) ? [r.fields.parent] : [])))];
+    const links = wanted.length > 0 ? ledger.getLinks('categories', wanted) : new Map<string, LedgerLink>();
+    for (const [key, link] of links) parentIds.set(key, link.moodleId);
+    const ask = wanted.filter((k) => !links.has(k));
+    const found = unplaced.length + ask.length > 0 ? await resolveCategories(client, unplaced, ask, reads) : { matches: new Map(), parents: new Map<string, number>() };
+    for (const k of ask) parentIds.set(k, found.parents.get(k) ?? null);
+    const out = new Map<string, Omit<CategoryContext, 'link'>>();
+    for (const r of chunk) {
+      const ctx: Omit<CategoryContext, 'link'> = { ...found.matches.get(r.key) };
+      const parentId = r.fields.parent === undefined ? null : parentIds.get(r.fields.parent);
+      if (parentId !== null && parentId !== undefined) ctx.parentId = parentId;
+      out.set(r.key, ctx);
+    }
+    return out;
+  };
 }

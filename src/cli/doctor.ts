@@ -4,7 +4,7 @@ import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConfigError, requireMoodle } from '../config/index.js';
 import { ENTITY_TYPES, type EntityType } from '../feed/types.js';
-import { ENTITY_FUNCTIONS } from '../run.js';
+import { ENTITY_FUNCTIONS } from '../entities.js';
 import { SqliteLedger } from '../ledger/index.js';
 import { MoodleClient, MoodleError, getSiteInfo } from '../moodle/index.js';
 import { configFrom } from './common.js';
