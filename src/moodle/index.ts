@@ -38,3 +38,27 @@ export {
   deleteGroupMembers,
   getGroupMembers,
 } from './groups.js';
+export {
+  COHORT_FUNCTIONS,
+  cohortLeaves,
+  cohortMemberLeaves,
+  createCohorts,
+  updateCohorts,
+  deleteCohorts,
+  getCohorts,
+  searchCohorts,
+  addCohortMembers,
+  parseCohortMemberWarning,
+  deleteCohortMembers,
+  getCohortMembers,
+} from './cohorts.js';
+export type {
+  CohortInput,
+  UpdateCohortInput,
+  MoodleCohort,
+  CohortMemberInput,
+  CohortMemberWarning,
+  ParsedCohortMemberWarning,
+} from './cohorts.js';
+export { ROLE_FUNCTIONS, roleAssignmentLeaves, assignRoles, unassignRoles } from './roles.js';
+export type { RoleContextLevel, RoleAssignmentInput } from './roles.js';

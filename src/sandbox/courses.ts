@@ -28,6 +28,7 @@ import {
 import {
   assignableInCourse,
   CategoryRow,
+  CONTEXT_COURSE,
   CourseRow,
   CourseStore,
   ENROL_INSTANCE_ENABLED,
@@ -524,9 +525,10 @@ function enrolUser(ctx: FunctionContext, instance: EnrolRow, userid: number, rol
     cs(ctx).insert('user_enrolments', { enrolid: instance.id, userid, status, timestart, timeend, timecreated: t,
       timemodified: t });
   }
-  if (roleid && !db.prepare(`SELECT 1 FROM role_assignments WHERE roleid = ? AND courseid = ? AND userid = ?
-      AND component = '' AND itemid = 0`).get(roleid, instance.courseid, userid)) {
-    cs(ctx).insert('role_assignments', { roleid, courseid: instance.courseid, userid, timemodified: t });
+  if (roleid && !db.prepare(`SELECT 1 FROM role_assignments WHERE roleid = ? AND contextlevel = ${CONTEXT_COURSE}
+      AND instanceid = ? AND userid = ? AND component = '' AND itemid = 0`).get(roleid, instance.courseid, userid)) {
+    cs(ctx).insert('role_assignments', { roleid, contextlevel: CONTEXT_COURSE, instanceid: instance.courseid, userid,
+      timemodified: t });
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * The sandbox's course side, in the same SQLite database as the users: Moodle's course_categories, course, enrol,
- * user_enrolments, role_assignments (course context only), groups and groups_members, with the standard roles.
+ * user_enrolments, role_assignments (any context, addressed by level + instance id), groups and groups_members,
+ * cohort and cohort_members, with the standard roles.
  */
 import type Database from 'better-sqlite3';
 
@@ -16,6 +17,8 @@ export const CONTEXT_SYSTEM = 10;
 export const CONTEXT_USER = 30;
 export const CONTEXT_COURSECAT = 40;
 export const CONTEXT_COURSE = 50;
+export const CONTEXT_MODULE = 70;
+export const CONTEXT_BLOCK = 80;
 
 export interface Role {
   id: number;
@@ -125,6 +128,34 @@ export interface GroupRow {
   timemodified: number;
 }
 
+export interface RoleAssignmentRow {
+  id: number;
+  roleid: number;
+  /** CONTEXT_SYSTEM (instance 0), CONTEXT_USER (user id), CONTEXT_COURSECAT (category id), CONTEXT_COURSE (course id). */
+  contextlevel: number;
+  instanceid: number;
+  userid: number;
+  /** '' for manual assignments and enrol_manual's; a plugin name for plugin-owned ones. */
+  component: string;
+  itemid: number;
+  timemodified: number;
+}
+
+export interface CohortRow {
+  id: number;
+  /** 0: system context; else the course category whose context holds the cohort. */
+  categoryid: number;
+  name: string;
+  idnumber: string;
+  description: string;
+  descriptionformat: number;
+  visible: number;
+  component: string;
+  timecreated: number;
+  timemodified: number;
+  theme: string;
+}
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS course_categories (id INTEGER PRIMARY KEY, name TEXT NOT NULL, idnumber TEXT NOT NULL DEFAULT '',
   description TEXT NOT NULL DEFAULT '', descriptionformat INTEGER NOT NULL DEFAULT 1, parent INTEGER NOT NULL DEFAULT 0,
@@ -143,14 +174,20 @@ CREATE TABLE IF NOT EXISTS course (id INTEGER PRIMARY KEY, category INTEGER NOT 
   timemodified INTEGER NOT NULL DEFAULT 0, cacherev INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS course_shortname ON course(shortname);
 CREATE INDEX IF NOT EXISTS course_idnumber ON course(idnumber);
+CREATE INDEX IF NOT EXISTS course_category ON course(category, sortorder);
 CREATE TABLE IF NOT EXISTS enrol (id INTEGER PRIMARY KEY, enrol TEXT NOT NULL, courseid INTEGER NOT NULL,
   status INTEGER NOT NULL DEFAULT 0, roleid INTEGER NOT NULL DEFAULT 0, sortorder INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS user_enrolments (id INTEGER PRIMARY KEY, enrolid INTEGER NOT NULL, userid INTEGER NOT NULL,
   status INTEGER NOT NULL DEFAULT 0, timestart INTEGER NOT NULL DEFAULT 0, timeend INTEGER NOT NULL DEFAULT 0,
   timecreated INTEGER NOT NULL DEFAULT 0, timemodified INTEGER NOT NULL DEFAULT 0, UNIQUE(enrolid, userid));
-CREATE TABLE IF NOT EXISTS role_assignments (id INTEGER PRIMARY KEY, roleid INTEGER NOT NULL, courseid INTEGER NOT NULL,
+CREATE INDEX IF NOT EXISTS enrol_courseid ON enrol(courseid);
+CREATE INDEX IF NOT EXISTS user_enrolments_userid ON user_enrolments(userid);
+CREATE TABLE IF NOT EXISTS role_assignments (id INTEGER PRIMARY KEY, roleid INTEGER NOT NULL,
+  contextlevel INTEGER NOT NULL DEFAULT 50, instanceid INTEGER NOT NULL,
   userid INTEGER NOT NULL, component TEXT NOT NULL DEFAULT '', itemid INTEGER NOT NULL DEFAULT 0,
   timemodified INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS role_assignments_context ON role_assignments(contextlevel, instanceid, userid);
+CREATE INDEX IF NOT EXISTS role_assignments_userid ON role_assignments(userid);
 CREATE TABLE IF NOT EXISTS course_groups (id INTEGER PRIMARY KEY, courseid INTEGER NOT NULL, idnumber TEXT NOT NULL DEFAULT '',
   name TEXT NOT NULL, description TEXT, descriptionformat INTEGER NOT NULL DEFAULT 1, enrolmentkey TEXT,
   visibility INTEGER NOT NULL DEFAULT 0, participation INTEGER NOT NULL DEFAULT 1, timecreated INTEGER NOT NULL DEFAULT 0,
@@ -158,15 +195,27 @@ CREATE TABLE IF NOT EXISTS course_groups (id INTEGER PRIMARY KEY, courseid INTEG
 CREATE TABLE IF NOT EXISTS groups_members (id INTEGER PRIMARY KEY, groupid INTEGER NOT NULL, userid INTEGER NOT NULL,
   timeadded INTEGER NOT NULL DEFAULT 0, component TEXT NOT NULL DEFAULT '', itemid INTEGER NOT NULL DEFAULT 0,
   UNIQUE(groupid, userid));
+CREATE TABLE IF NOT EXISTS cohort (id INTEGER PRIMARY KEY, categoryid INTEGER NOT NULL DEFAULT 0, name TEXT NOT NULL,
+  idnumber TEXT NOT NULL DEFAULT '', description TEXT NOT NULL DEFAULT '', descriptionformat INTEGER NOT NULL DEFAULT 1,
+  visible INTEGER NOT NULL DEFAULT 1, component TEXT NOT NULL DEFAULT '', timecreated INTEGER NOT NULL DEFAULT 0,
+  timemodified INTEGER NOT NULL DEFAULT 0, theme TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS cohort_members (id INTEGER PRIMARY KEY, cohortid INTEGER NOT NULL, userid INTEGER NOT NULL,
+  timeadded INTEGER NOT NULL DEFAULT 0, UNIQUE(cohortid, userid));
 `;
 
 const now = () => Math.floor(Date.now() / 1000);
 /** Tables whose ids behave like Moodle's PostgreSQL sequences. */
 const SEQUENCED = ['course_categories', 'course', 'enrol', 'user_enrolments', 'role_assignments', 'course_groups',
-  'groups_members'];
+  'groups_members', 'cohort', 'cohort_members'];
 
 /** Creates the tables; a fresh site gets the default category (id 1) and the site course (id 1). */
 export function createCourseTables(db: Database.Database): void {
+  // A state file from before role assignments left the course context: its courseid becomes the instance id.
+  const raCols = db.prepare("SELECT name FROM pragma_table_info('role_assignments')").all() as { name: string }[];
+  if (raCols.some((c) => c.name === 'courseid')) {
+    db.exec(`ALTER TABLE role_assignments RENAME COLUMN courseid TO instanceid;
+      ALTER TABLE role_assignments ADD COLUMN contextlevel INTEGER NOT NULL DEFAULT ${CONTEXT_COURSE}`);
+  }
   db.exec(SCHEMA);
   if (!db.prepare('SELECT 1 FROM course_categories').get()) {
     const t = now();
@@ -237,23 +286,38 @@ export class CourseStore {
    * and coursecount is recomputed.
    */
   fixSortorder(): void {
-    const cats = this.db.prepare('SELECT id, parent FROM course_categories ORDER BY sortorder, id').all() as
-      { id: number; parent: number }[];
-    const ordered: number[] = [];
+    type Cat = { id: number; parent: number; sortorder: number; coursecount: number };
+    const cats = this.db.prepare('SELECT id, parent, sortorder, coursecount FROM course_categories ORDER BY sortorder, id')
+      .all() as Cat[];
+    const children = new Map<number, Cat[]>();
+    for (const c of cats) {
+      const list = children.get(c.parent);
+      if (list) list.push(c);
+      else children.set(c.parent, [c]);
+    }
+    const ordered: Cat[] = [];
     const walk = (parent: number) => {
-      for (const c of cats.filter((x) => x.parent === parent)) {
-        ordered.push(c.id);
+      for (const c of children.get(parent) ?? []) {
+        ordered.push(c);
         walk(c.id);
       }
     };
     walk(0);
+    // Only what renumbering would change is written (it runs on every course create: a full rewrite was O(courses)
+    // updates each time). A category whose courses already hold sortorder + 1 … + count keeps them as they are.
+    const stats = new Map((this.db.prepare(`SELECT category, COUNT(*) AS n, COUNT(DISTINCT sortorder) AS d,
+      MIN(sortorder) AS lo, MAX(sortorder) AS hi FROM course GROUP BY category`).all() as
+      { category: number; n: number; d: number; lo: number; hi: number }[]).map((s) => [s.category, s]));
     const setCat = this.db.prepare('UPDATE course_categories SET sortorder = ?, coursecount = ? WHERE id = ?');
     const setCourse = this.db.prepare('UPDATE course SET sortorder = ? WHERE id = ?');
-    ordered.forEach((id, i) => {
+    const inCategory = this.db.prepare('SELECT id FROM course WHERE category = ? ORDER BY sortorder, id DESC');
+    ordered.forEach((cat, i) => {
       const sortorder = MAX_COURSES_IN_CATEGORY * (i + 1);
-      const courses = this.db.prepare('SELECT id FROM course WHERE category = ? ORDER BY sortorder, id DESC').all(id) as
-        { id: number }[];
-      setCat.run(sortorder, courses.length, id);
+      const s = stats.get(cat.id);
+      const n = s?.n ?? 0;
+      if (cat.sortorder !== sortorder || cat.coursecount !== n) setCat.run(sortorder, n, cat.id);
+      if (!s || (s.d === n && s.lo === sortorder + 1 && s.hi === sortorder + n)) return;
+      const courses = inCategory.all(cat.id) as { id: number }[];
       courses.forEach((c, j) => setCourse.run(sortorder + j + 1, c.id));
     });
   }
@@ -289,10 +353,39 @@ export class CourseStore {
       .prepare('SELECT 1 FROM user_enrolments ue JOIN enrol e ON e.id = ue.enrolid WHERE e.courseid = ? AND ue.userid = ?')
       .get(courseid, userid) !== undefined;
   }
+  /** The user's roles in the course context. */
   roles(courseid: number, userid: number): number[] {
     return (this.db
-      .prepare('SELECT DISTINCT roleid FROM role_assignments WHERE courseid = ? AND userid = ? ORDER BY roleid')
+      .prepare(`SELECT DISTINCT roleid FROM role_assignments WHERE contextlevel = ${CONTEXT_COURSE} AND instanceid = ?
+        AND userid = ? ORDER BY roleid`)
       .all(courseid, userid) as { roleid: number }[]).map((r) => r.roleid);
+  }
+
+  /** Role assignments matching every given column, ordered by id. */
+  roleAssignments(filter: Partial<Pick<RoleAssignmentRow, 'roleid' | 'userid' | 'contextlevel' | 'instanceid' | 'component'>> = {}):
+    RoleAssignmentRow[] {
+    const cols = Object.keys(filter).filter((k) => ['roleid', 'userid', 'contextlevel', 'instanceid', 'component'].includes(k));
+    const where = cols.length ? `WHERE ${cols.map((c) => `${c} = ?`).join(' AND ')}` : '';
+    return this.db.prepare(`SELECT * FROM role_assignments ${where} ORDER BY id`)
+      .all(...cols.map((c) => (filter as Record<string, unknown>)[c])) as RoleAssignmentRow[];
+  }
+
+  cohort(id: number): CohortRow | undefined {
+    return this.db.prepare('SELECT * FROM cohort WHERE id = ?').get(id) as CohortRow | undefined;
+  }
+  /** Every cohort, by id. */
+  cohorts(): CohortRow[] {
+    return this.db.prepare('SELECT * FROM cohort ORDER BY id').all() as CohortRow[];
+  }
+  cohortMembers(cohortid: number): number[] {
+    return (this.db.prepare('SELECT userid FROM cohort_members WHERE cohortid = ? ORDER BY userid').all(cohortid) as
+      { userid: number }[]).map((r) => r.userid);
+  }
+
+  /** cohort_delete_cohort(): the members go with the cohort. */
+  deleteCohort(id: number): void {
+    this.db.prepare('DELETE FROM cohort_members WHERE cohortid = ?').run(id);
+    this.db.prepare('DELETE FROM cohort WHERE id = ?').run(id);
   }
 
   groups(courseid: number): GroupRow[] {
@@ -314,24 +407,30 @@ export class CourseStore {
     const r = this.db.prepare('DELETE FROM user_enrolments WHERE enrolid = ? AND userid = ?').run(instance.id, userid);
     if (r.changes === 0) return;
     if (this.isEnrolled(instance.courseid, userid)) return;
-    this.db.prepare('DELETE FROM role_assignments WHERE courseid = ? AND userid = ?').run(instance.courseid, userid);
+    this.db.prepare(`DELETE FROM role_assignments WHERE contextlevel = ${CONTEXT_COURSE} AND instanceid = ? AND userid = ?`)
+      .run(instance.courseid, userid);
     this.db
       .prepare('DELETE FROM groups_members WHERE userid = ? AND groupid IN (SELECT id FROM course_groups WHERE courseid = ?)')
       .run(userid, instance.courseid);
   }
 
-  /** What delete_user() does on the course side: every enrolment, role assignment and group membership goes. */
+  /**
+   * What delete_user() does beyond the user record: every enrolment, role assignment (in any context), group and
+   * cohort membership goes, and so does the user's own context with the roles others held in it (parent links).
+   */
   purgeUser(userid: number): void {
     this.db.prepare('DELETE FROM user_enrolments WHERE userid = ?').run(userid);
     this.db.prepare('DELETE FROM role_assignments WHERE userid = ?').run(userid);
+    this.db.prepare(`DELETE FROM role_assignments WHERE contextlevel = ${CONTEXT_USER} AND instanceid = ?`).run(userid);
     this.db.prepare('DELETE FROM groups_members WHERE userid = ?').run(userid);
+    this.db.prepare('DELETE FROM cohort_members WHERE userid = ?').run(userid);
   }
 
   /** delete_course(): the course and everything in it. */
   deleteCourse(id: number): void {
     for (const e of this.instances(id)) this.db.prepare('DELETE FROM user_enrolments WHERE enrolid = ?').run(e.id);
     this.db.prepare('DELETE FROM enrol WHERE courseid = ?').run(id);
-    this.db.prepare('DELETE FROM role_assignments WHERE courseid = ?').run(id);
+    this.db.prepare(`DELETE FROM role_assignments WHERE contextlevel = ${CONTEXT_COURSE} AND instanceid = ?`).run(id);
     this.db.prepare('DELETE FROM groups_members WHERE groupid IN (SELECT id FROM course_groups WHERE courseid = ?)').run(id);
     this.db.prepare('DELETE FROM course_groups WHERE courseid = ?').run(id);
     this.db.prepare('DELETE FROM course WHERE id = ?').run(id);

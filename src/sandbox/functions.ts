@@ -30,6 +30,8 @@ import {
 import { COUNTRIES, INTERNAL_AUTHS, passwordPolicyErrors, phpStringIncrement, validateEmail } from './moodlelib.js';
 import { UniqueViolation, UserRow, UserStore } from './store.js';
 import { COURSE_FUNCTIONS } from './courses.js';
+import { COHORT_FUNCTIONS } from './cohorts.js';
+import { ROLE_FUNCTIONS } from './roles.js';
 
 export const MOODLE_VERSION = '2024100705.01';
 export const MOODLE_RELEASE = '4.5.5+ (Build: 20250613)';
@@ -657,6 +659,8 @@ export const FUNCTIONS: WsFunction[] = [
     run: getUsers,
   },
   ...COURSE_FUNCTIONS,
+  ...COHORT_FUNCTIONS,
+  ...ROLE_FUNCTIONS,
 ];
 
 /**
@@ -665,11 +669,8 @@ export const FUNCTIONS: WsFunction[] = [
  */
 export const OTHER_MOODLE_FUNCTIONS = [
   'core_course_get_courses', 'core_course_delete_categories', 'core_course_import_course',
-  'core_course_search_courses', 'core_course_get_contents', 'core_cohort_create_cohorts',
-  'core_cohort_update_cohorts', 'core_cohort_delete_cohorts', 'core_cohort_search_cohorts',
-  'core_cohort_get_cohorts', 'core_cohort_add_cohort_members', 'core_cohort_delete_cohort_members',
-  'core_cohort_get_cohort_members', 'core_group_delete_groups', 'core_group_get_groups', 'core_role_assign_roles',
-  'core_role_unassign_roles', 'gradereport_user_get_grade_items', 'core_completion_get_course_completion_status',
+  'core_course_search_courses', 'core_course_get_contents', 'core_group_delete_groups', 'core_group_get_groups',
+  'gradereport_user_get_grade_items', 'core_completion_get_course_completion_status',
   'core_user_update_picture', 'core_files_upload', 'core_user_get_course_user_profiles',
   'core_user_update_user_preferences', 'core_user_get_user_preferences', 'core_user_add_user_device',
   'core_user_view_user_list', 'core_user_view_user_profile', 'core_user_search_identity',

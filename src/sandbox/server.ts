@@ -16,7 +16,7 @@ import {
   WsFunction,
 } from './functions.js';
 import { UserRow, UserStore } from './store.js';
-import type { CategoryRow, CourseRow } from './coursestore.js';
+import type { CategoryRow, CohortRow, CourseRow } from './coursestore.js';
 
 export interface SandboxOptions {
   /** 0 (default) = any free port; host is always 127.0.0.1. */
@@ -136,6 +136,29 @@ export interface SandboxGroup {
   members: number[];
 }
 
+export interface SandboxCohort {
+  id: number;
+  /** 0: system context; else the course category holding the cohort. */
+  categoryid: number;
+  name: string;
+  idnumber: string;
+  description: string;
+  visible: boolean;
+  /** Member user ids, ascending. */
+  members: number[];
+}
+
+export interface SandboxRoleAssignment {
+  roleid: number;
+  userid: number;
+  /** 10 system, 30 user, 40 coursecat, 50 course. */
+  contextlevel: number;
+  /** 0 for system; else the user, category or course id. */
+  instanceid: number;
+  /** '' for manual assignments (core_role_assign_roles and enrol_manual alike). */
+  component: string;
+}
+
 export interface SandboxHandle {
   /** e.g. http://127.0.0.1:PORT (the REST endpoint is url + '/webservice/rest/server.php'). */
   url: string;
@@ -167,6 +190,18 @@ export interface SandboxHandle {
   groups: {
     /** The course's groups, by name, with their members. */
     of(courseId: number): SandboxGroup[];
+  };
+  cohorts: {
+    /** Every cohort, by id. */
+    list(): SandboxCohort[];
+    /** The first cohort (by id) with that idnumber. */
+    byIdnumber(idnumber: string): SandboxCohort | undefined;
+    /** Member user ids of the cohort with that idnumber, ascending ([] when there is no such cohort). */
+    cohortMembers(cohortIdnumber: string): number[];
+  };
+  roles: {
+    /** Role assignments in any context matching every given field, by id. */
+    roleAssignments(filter?: Partial<SandboxRoleAssignment>): SandboxRoleAssignment[];
   };
   /** writeCalls counts calls of functions that change state. */
   stats: { calls: number; writeCalls: number; byFunction: Record<string, number>; reset(): void };
@@ -480,6 +515,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   const url = `http://127.0.0.1:${port}`;
   ctx.siteUrl = url;
 
+  const toSandboxCohort = (c: CohortRow): SandboxCohort => ({
+    id: c.id, categoryid: c.categoryid, name: c.name, idnumber: c.idnumber, description: c.description,
+    visible: c.visible === 1, members: store.courses.cohortMembers(c.id),
+  });
+
   const byId = (id: number) => {
     const u = store.get(id);
     return u ? toSandboxUser(u) : undefined;
@@ -534,6 +574,22 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
       of: (courseId) => store.courses.groups(courseId).map((g) => ({
         id: g.id, courseid: g.courseid, name: g.name, idnumber: g.idnumber, description: g.description ?? '',
         visibility: g.visibility, participation: g.participation === 1, members: store.courses.members(g.id),
+      })),
+    },
+    cohorts: {
+      list: () => store.courses.cohorts().map(toSandboxCohort),
+      byIdnumber: (idn) => {
+        const c = store.courses.cohorts().find((x) => x.idnumber === idn);
+        return c ? toSandboxCohort(c) : undefined;
+      },
+      cohortMembers: (idn) => {
+        const c = store.courses.cohorts().find((x) => x.idnumber === idn);
+        return c ? store.courses.cohortMembers(c.id) : [];
+      },
+    },
+    roles: {
+      roleAssignments: (filter = {}) => store.courses.roleAssignments(filter).map((r) => ({
+        roleid: r.roleid, userid: r.userid, contextlevel: r.contextlevel, instanceid: r.instanceid, component: r.component,
       })),
     },
     stats,

@@ -99,6 +99,29 @@ export const USER_COLUMNS = COLUMNS.map(([c]) => c);
 /** Thrown when an insert/update breaks the unique username index (Moodle: dml_write_exception). */
 export class UniqueViolation extends Error {}
 
+/**
+ * db.prepare, memoized by SQL text: compiling a statement cost more than running it (an enrolment runs a handful
+ * of indexed look-ups, each prepared afresh). A reused reader is handed out in its default mode (a caller may have
+ * switched it to raw or pluck); SQL whose placeholder count varies makes new texts, hence the bound.
+ */
+function memoizePrepare(db: Database.Database): void {
+  const prepare = db.prepare.bind(db);
+  const cache = new Map<string, Database.Statement>();
+  db.prepare = ((sql: string) => {
+    let s = cache.get(sql);
+    if (!s) {
+      if (cache.size >= 2000) cache.clear();
+      s = prepare(sql);
+      cache.set(sql, s);
+    } else if (s.reader) {
+      s.raw(false);
+      s.pluck(false);
+      s.expand(false);
+    }
+    return s;
+  }) as typeof db.prepare;
+}
+
 export class UserStore {
   readonly db: Database.Database;
   private nextId: number;
@@ -108,6 +131,7 @@ export class UserStore {
 
   constructor(file?: string) {
     this.db = new Database(file ?? ':memory:');
+    memoizePrepare(this.db);
     this.db.pragma('journal_mode = WAL');
     this.db.exec(`CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)`);
     this.db.exec(`CREATE TABLE IF NOT EXISTS user (${COLUMNS.map(([c, t]) => `${c} ${t}`).join(', ')},
