@@ -3,24 +3,30 @@
  * Moodle look-ups. run.ts stays one path for every type; a new type adds one entry here (its feed, rules and
  * applier register in feed/index.ts, feed/headers.ts and apply/apply.ts).
  */
+import { COHORT_MEMBER_RUN_FUNCTIONS, COHORT_RUN_FUNCTIONS } from './apply/cohorts.js';
 import { COURSE_RUN_FUNCTIONS } from './apply/courses.js';
 import { ENROLMENT_RUN_FUNCTIONS } from './apply/enrolments.js';
 import { GROUP_MEMBER_RUN_FUNCTIONS, GROUP_RUN_FUNCTIONS } from './apply/groups.js';
 import { categoryLookup } from './apply/resolve-categories.js';
+import { cohortLookup, cohortMemberLookup } from './apply/resolve-cohorts.js';
 import { courseLookup } from './apply/resolve-courses.js';
 import { enrolmentLookup } from './apply/resolve-enrolments.js';
 import { groupLookup, groupMemberLookup } from './apply/resolve-groups.js';
 import { resolvePersons } from './apply/resolve.js';
+import { institutionRoleLookup, observerLookup } from './apply/resolve-roles.js';
+import { INSTITUTION_ROLE_RUN_FUNCTIONS, OBSERVER_RUN_FUNCTIONS } from './apply/roles.js';
 import type { Config } from './config/index.js';
 import type { EntityRecord, EntityType, RecordOf } from './feed/types.js';
 import type { LedgerStore } from './ledger/types.js';
 import { CATEGORY_FUNCTIONS, PERSON_FUNCTIONS, type MoodleCaller } from './moodle/index.js';
 import { CategoryPlanner } from './plan/categories.js';
+import { CohortMemberPlanner, CohortPlanner } from './plan/cohorts.js';
 import { CoursePlanner } from './plan/courses.js';
 import { EnrolmentPlanner, type EnrolmentSettings } from './plan/enrolments.js';
 import type { ContextBase, EntityPlanner } from './plan/fold.js';
 import { GroupMemberPlanner, GroupPlanner } from './plan/groups.js';
 import { PersonPlanner } from './plan/persons.js';
+import { InstitutionRolePlanner, ObserverPlanner, type InstitutionRoleSettings, type ObserverSettings } from './plan/roles.js';
 import type { Action, PlanOptions } from './plan/types.js';
 
 /**
@@ -42,11 +48,23 @@ export interface EntitySettings {
   enrolments?: EnrolmentSettings;
   /** Course feeds: what an explicit delete does (config `courses.disable`). */
   courses?: { disable: 'hide' | 'delete' };
+  /** Cohort feeds: what an explicit disable does (config `cohorts.disable`; refreshes always empty). */
+  cohorts?: { disable: 'delete' | 'empty' };
+  /** Institution-role feeds: cohort or system-role mode, ROLE_ID → shortname, role ids (config `institutionRoles`, `enrolments.roleIds`). */
+  institutionRoles?: InstitutionRoleSettings;
+  /** Observer feeds: the role shortname and the role ids (config `observers`, `enrolments.roleIds`). */
+  observers?: ObserverSettings;
 }
 
 /** The settings of the config, for planFeed and the look-ups. */
 export function entitySettings(config: Config): EntitySettings {
-  return { enrolments: config.enrolments, courses: config.courses };
+  return {
+    enrolments: config.enrolments,
+    courses: config.courses,
+    cohorts: config.cohorts,
+    institutionRoles: { ...config.institutionRoles, roleIds: config.enrolments.roleIds },
+    observers: { role: config.observers.role, roleIds: config.enrolments.roleIds },
+  };
 }
 
 export interface EntityRun<T extends EntityType> {
@@ -92,6 +110,27 @@ export const ENTITY_RUNS: { [T in EntityType]: EntityRun<T> } = {
     functions: GROUP_MEMBER_RUN_FUNCTIONS,
     planner: (o, _s, sink) => new GroupMemberPlanner(o, sink) as unknown as AnyPlanner<'group-members'>,
     lookup: (client, ledger, reads) => groupMemberLookup(client, ledger, reads) as AnyLookup<'group-members'>,
+  },
+  cohorts: {
+    functions: COHORT_RUN_FUNCTIONS,
+    // An explicit disable deletes the cohort unless cohorts.disable says empty; the fold never hard-deletes in a refresh.
+    planner: (o, s, sink) => new CohortPlanner({ ...o, disable: (s.cohorts?.disable ?? 'delete') === 'delete' ? 'delete' : 'suspend' }, sink) as unknown as AnyPlanner<'cohorts'>,
+    lookup: (client, ledger, reads) => cohortLookup(client, ledger, reads) as AnyLookup<'cohorts'>,
+  },
+  'cohort-members': {
+    functions: COHORT_MEMBER_RUN_FUNCTIONS,
+    planner: (o, _s, sink) => new CohortMemberPlanner(o, sink) as unknown as AnyPlanner<'cohort-members'>,
+    lookup: (client, ledger, reads) => cohortMemberLookup(client, ledger, reads) as AnyLookup<'cohort-members'>,
+  },
+  'institution-roles': {
+    functions: INSTITUTION_ROLE_RUN_FUNCTIONS,
+    planner: (o, s, sink) => new InstitutionRolePlanner(o, s.institutionRoles, sink) as unknown as AnyPlanner<'institution-roles'>,
+    lookup: (client, ledger, reads, s) => institutionRoleLookup(client, ledger, { ...reads, mode: s.institutionRoles?.mode }) as AnyLookup<'institution-roles'>,
+  },
+  observers: {
+    functions: OBSERVER_RUN_FUNCTIONS,
+    planner: (o, s, sink) => new ObserverPlanner(o, s.observers, sink) as unknown as AnyPlanner<'observers'>,
+    lookup: (client, ledger, reads) => observerLookup(client, ledger, reads) as AnyLookup<'observers'>,
   },
 };
 

@@ -4,6 +4,8 @@
  * one row for the account step, one per enrolment). Enrolment changes go through the enrolments applier (shared
  * BatchEngine: retries, ledger writes after each confirmed call), so the ledger stays the truth for later runs.
  *
+ * block, unblock and password are exactly a persons feed row with ACTION=block|unblock|password: the command plans
+ * that one row with the persons planner and applies it with the persons applier (src/apply/account-lifecycle.ts).
  * - block: core_user_update_users suspended=1, then unenrol (or suspend, with enrolments.disable: suspend) every
  *   active enrolment link of the person; each link is marked `blocked` in its data with what to restore.
  * - unblock: suspended=0, then re-enrol the blocked links with the role and dates mdlsync last sent (link data).
@@ -14,13 +16,16 @@
 import type winston from 'winston';
 import { join } from 'node:path';
 import { applyPlan } from './apply/index.js';
+import { parseLinkData } from './apply/account-lifecycle.js';
 import { codeOf } from './apply/engine.js';
-import type { EnrolmentData } from './apply/enrolments.js';
 import type { Outcome } from './apply/types.js';
 import { requireMoodle, type Config } from './config/index.js';
+import type { PersonLifecycle, PersonRecord } from './feed/types.js';
 import { SqliteLedger, type LedgerLink } from './ledger/index.js';
-import { MoodleClient, getCoursesByField, getUsersByField, isTransient, updateUsers, type UpdateUserInput } from './moodle/index.js';
-import { parseStateHash, resolveRole, stateHash, type EnrolmentAction } from './plan/enrolments.js';
+import { MoodleClient, getCoursesByField, getUsersByField, isTransient } from './moodle/index.js';
+import type { EnrolmentAction } from './plan/enrolments.js';
+import { PersonPlanner, defaultPlanOptions } from './plan/persons.js';
+import type { Action } from './plan/types.js';
 import { countOutcomes, ensureReportDir, newRunId, writePrivateFile, writeRowsCsv, type RunStatus } from './report/index.js';
 import { EXIT, applyOptions, checkMoodle, releaseWriterLock, takeWriterLock } from './run.js';
 
@@ -77,32 +82,6 @@ export interface LifecycleResult {
 export interface LifecycleDeps {
   config: Config;
   logger: winston.Logger;
-}
-
-/** What the data column of a blocked enrolment link holds: what was last sent, plus the mark and what to restore. */
-interface BlockedData extends Partial<EnrolmentData> {
-  blocked?: string;
-  restore?: EnrolmentData;
-}
-
-function parseData(text: string | null | undefined): BlockedData | null {
-  if (!text) return null;
-  try {
-    const v = JSON.parse(text) as unknown;
-    return v && typeof v === 'object' ? (v as BlockedData) : null;
-  } catch {
-    return null;
-  }
-}
-
-/** The enrolment as mdlsync last sent it: the data column, else (links written before it existed) the hash. */
-function sentState(link: LedgerLink, config: Config): EnrolmentData | null {
-  const d = parseData(link.data);
-  if (d && typeof d.roleId === 'number') return { roleId: d.roleId, role: d.role, timestart: d.timestart ?? 0, timeend: d.timeend ?? 0, suspend: d.suspend === true };
-  const s = parseStateHash(link.hash);
-  if (!s) return null;
-  const role = resolveRole(s.role, config.enrolments);
-  return 'id' in role ? { roleId: role.id, role: role.shortname, timestart: s.start, timeend: s.end, suspend: s.suspend } : null;
 }
 
 const enrolmentKeyOf = (course: string, person: string): string => `${course}|${person}`;
@@ -170,7 +149,7 @@ export async function runLifecycle(req: LifecycleRequest, deps: LifecycleDeps): 
 
     const found = await findPerson(client, ledger, key);
     if (typeof found === 'string') return await refuse(found === 'unknown' ? 'unknown-person' : 'lookup-failed', found === 'unknown' ? `person ${key} is unknown: not in the ledger, and no Moodle user has idnumber ${key}` : found);
-    const userId = found;
+    const userId = found.id;
     summary.moodleId = userId;
 
     let courseId: number | undefined;
@@ -184,21 +163,10 @@ export async function runLifecycle(req: LifecycleRequest, deps: LifecycleDeps): 
     ledger.startRun({ id: runId, file: what, sha256: '', type: req.command === 'unenrol' ? 'enrolments' : 'persons', op: `user-${req.command}`, dataSource: null, startedAt: summary.startedAt });
     started = true;
     const ctx: StepContext = { client, ledger, config, runId, key, userId, rows, redact };
-    let message: string;
-    switch (req.command) {
-      case 'block':
-        message = await block(ctx, summary);
-        break;
-      case 'unblock':
-        message = await unblock(ctx, summary);
-        break;
-      case 'unenrol':
-        message = await unenrol(ctx, summary, req.course ?? '', courseId!);
-        break;
-      case 'password':
-        message = await setPassword(ctx, secret, req.usernameFromEmail ?? config.persons.usernameFromEmail);
-        break;
-    }
+    const message =
+      req.command === 'unenrol'
+        ? await unenrol(ctx, summary, req.course ?? '', courseId!)
+        : await accountStep(ctx, summary, found.link, req.command, secret, req.usernameFromEmail);
     const failed = rows.filter((r) => r.outcome === 'failed').length;
     const result =
       failed > 0
@@ -234,11 +202,11 @@ interface StepContext {
 }
 
 /** The person's Moodle id: ledger link first, else the one Moodle user with that idnumber; 'unknown' or a problem. */
-async function findPerson(client: MoodleClient, ledger: SqliteLedger, key: string): Promise<number | string> {
+async function findPerson(client: MoodleClient, ledger: SqliteLedger, key: string): Promise<{ id: number; link?: LedgerLink } | string> {
   const link = ledger.getLinks('persons', [key]).get(key);
-  if (link) return link.moodleId;
+  if (link) return { id: link.moodleId, link };
   const users = (await getUsersByField(client, 'idnumber', [key])).filter((u) => u.idnumber === undefined || u.idnumber === key);
-  if (users.length === 1) return users[0].id;
+  if (users.length === 1) return { id: users[0].id };
   return users.length === 0 ? 'unknown' : `${users.length} Moodle users have idnumber ${key}: make it unique`;
 }
 
@@ -251,31 +219,6 @@ async function findCourse(client: MoodleClient, ledger: SqliteLedger, key: strin
   return exact.length === 0 ? 'unknown' : `${exact.length} Moodle courses have idnumber ${key}`;
 }
 
-/** core_user_update_users for the one account, with retries on transient failures; adds its row to the report. */
-async function updateAccount(ctx: StepContext, fields: Omit<UpdateUserInput, 'id'>, action: Outcome['action'], done: string): Promise<boolean> {
-  const { retries, backoffMs } = ctx.config.moodle;
-  const row = (extra: Partial<Outcome>): Outcome => ({ line: null, key: ctx.key, action, outcome: 'ok', moodleId: ctx.userId, ...extra });
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const warnings = await updateUsers(ctx.client, [{ id: ctx.userId, ...fields }]);
-      const w = warnings[0];
-      if (w) {
-        ctx.rows.push(row({ outcome: 'failed', errorcode: w.warningcode, message: ctx.redact(w.message) }));
-        return false;
-      }
-      ctx.rows.push(row({ message: done }));
-      return true;
-    } catch (err) {
-      if (isTransient(err) && attempt < retries) {
-        await new Promise((r) => setTimeout(r, backoffMs * 2 ** (attempt - 1)));
-        continue;
-      }
-      ctx.rows.push(row({ outcome: 'failed', errorcode: codeOf(err), message: ctx.redact((err as Error).message) }));
-      return false;
-    }
-  }
-}
-
 /** Runs enrolment actions through the enrolments applier; their outcomes join the report. */
 async function applyEnrolments(ctx: StepContext, actions: EnrolmentAction[]): Promise<Outcome[]> {
   if (actions.length === 0) return [];
@@ -284,67 +227,26 @@ async function applyEnrolments(ctx: StepContext, actions: EnrolmentAction[]): Pr
   return outcomes;
 }
 
-const base = (link: LedgerLink) => ({ entity: 'enrolments' as const, key: link.key, line: null, moodleId: link.moodleId, dataSource: link.dataSource });
-
-async function block(ctx: StepContext, summary: LifecycleSummary): Promise<string> {
-  if (!(await updateAccount(ctx, { suspended: 1 }, 'disable', 'account suspended'))) return `${ctx.key}: the account could not be suspended, its enrolments were left alone`;
-  const links = ctx.ledger.linksWithKeySuffix('enrolments', `|${ctx.key}`).filter((l) => l.status === 'active');
-  const suspendMode = ctx.config.enrolments.disable === 'suspend';
-  const before = new Map<string, EnrolmentData | null>();
-  const actions: EnrolmentAction[] = links.map((link) => {
-    const sent = sentState(link, ctx.config);
-    before.set(link.key, sent);
-    if (!suspendMode) {
-      return { kind: 'disable', ...base(link), hash: link.hash ?? undefined, status: 'disabled', reason: 'user block: unenrolled', enrolment: { call: 'unenrol' } };
-    }
-    if (!sent) {
-      return { kind: 'fail', ...base(link), reason: 'user block', error: { code: 'unknown-role', message: 'the ledger does not say which role mdlsync gave: cannot re-enrol it suspended' } };
-    }
-    const role = sent.role ?? parseStateHash(link.hash)?.role ?? 'student';
-    return {
-      kind: 'disable',
-      ...base(link),
-      hash: stateHash({ role, start: sent.timestart, end: sent.timeend, suspend: true }),
-      status: 'disabled',
-      reason: 'user block: enrolment suspended',
-      enrolment: { call: 'enrol', roleId: sent.roleId, role, timestart: sent.timestart, timeend: sent.timeend, suspend: true },
-    };
-  });
-  const outcomes = await applyEnrolments(ctx, actions);
-  // Mark what was removed so unblock restores exactly these, as they were before the block.
-  const done = outcomes.filter((o) => o.outcome === 'ok').map((o) => o.key);
-  for (const [k, link] of ctx.ledger.getLinks('enrolments', done)) {
-    const restore = before.get(k);
-    const data: BlockedData = { ...(parseData(link.data) ?? {}), blocked: ctx.runId, ...(restore ? { restore } : {}) };
-    ctx.ledger.setLinkData('enrolments', k, JSON.stringify(data));
-  }
-  summary.enrolments = done.length;
-  return `${ctx.key} blocked: account suspended, ${done.length} enrolment(s) ${suspendMode ? 'suspended' : 'removed'}`;
-}
-
-async function unblock(ctx: StepContext, summary: LifecycleSummary): Promise<string> {
-  if (!(await updateAccount(ctx, { suspended: 0 }, 'enable', 'account reactivated'))) return `${ctx.key}: the account could not be reactivated, its enrolments were left alone`;
-  const links = ctx.ledger.linksWithKeySuffix('enrolments', `|${ctx.key}`).filter((l) => l.status === 'disabled' && parseData(l.data)?.blocked !== undefined);
-  const actions: EnrolmentAction[] = links.map((link) => {
-    const d = parseData(link.data)!;
-    const sent = d.restore ?? sentState(link, ctx.config);
-    if (!sent) {
-      return { kind: 'fail', ...base(link), reason: 'user unblock', error: { code: 'unknown-role', message: 'the ledger does not say which role mdlsync gave: re-enrol it with an enrolments feed' } };
-    }
-    const role = sent.role ?? parseStateHash(link.hash)?.role ?? 'student';
-    const state = { role, start: sent.timestart, end: sent.timeend, suspend: sent.suspend };
-    return {
-      kind: 'enable',
-      ...base(link),
-      hash: stateHash(state),
-      status: 'active',
-      reason: `user unblock: re-enrolled as ${role}`,
-      enrolment: { call: 'enrol', roleId: sent.roleId, role, timestart: sent.timestart, timeend: sent.timeend, suspend: sent.suspend },
-    };
-  });
-  const outcomes = await applyEnrolments(ctx, actions);
-  const done = outcomes.filter((o) => o.outcome === 'ok').length;
+/**
+ * block, unblock, password: the one-row persons plan an ACTION=block|unblock|password row of a feed makes, applied by
+ * the persons applier (account update, then for block/unblock the enrolments, each reported on its own row here).
+ */
+async function accountStep(ctx: StepContext, summary: LifecycleSummary, link: LedgerLink | undefined, step: PersonLifecycle, password: string, usernameFromEmail: boolean | undefined): Promise<string> {
+  const record: PersonRecord = { key: ctx.key, fields: step === 'password' ? { password } : {}, command: 'store', lifecycle: step, ...(usernameFromEmail !== undefined ? { usernameFromEmail } : {}) };
+  const planner = new PersonPlanner(defaultPlanOptions({ op: 'store', passwords: ctx.config.persons.passwords }));
+  const action: Action = { ...planner.add({ line: 0, record }, link ? { link } : { match: { id: ctx.userId, suspended: false, via: 'idnumber' } }), line: null };
+  const enrolments: Outcome[] = [];
+  const [account] = await applyPlan({ actions: [action] }, { client: ctx.client, ledger: ctx.ledger, runId: ctx.runId, options: applyOptions(ctx.config), extraOutcomes: (o) => enrolments.push(...o) });
+  ctx.rows.push(account, ...enrolments);
+  const done = enrolments.filter((o) => o.outcome === 'ok').length;
   summary.enrolments = done;
+  const updated = account.outcome === 'ok' || enrolments.length > 0;
+  if (step === 'password') return updated ? `${ctx.key}: ${account.message ?? 'password set'}` : `${ctx.key}: the password was not changed`;
+  if (step === 'block') {
+    if (!updated) return `${ctx.key}: the account could not be suspended, its enrolments were left alone`;
+    return `${ctx.key} blocked: account suspended, ${done} enrolment(s) ${ctx.config.enrolments.disable === 'suspend' ? 'suspended' : 'removed'}`;
+  }
+  if (!updated) return `${ctx.key}: the account could not be reactivated, its enrolments were left alone`;
   return `${ctx.key} unblocked: account reactivated, ${done} enrolment(s) restored`;
 }
 
@@ -370,7 +272,7 @@ async function unenrol(ctx: StepContext, summary: LifecycleSummary, course: stri
     // Never made nor adopted by mdlsync: it stays out of the ledger (a refresh must never think it owns it).
     ctx.ledger.dropLink('enrolments', k);
   } else {
-    const d = parseData(link.data);
+    const d = parseLinkData(link.data);
     if (d?.blocked !== undefined) {
       // Expelled for good: a later unblock must not bring it back.
       const { blocked: _b, restore: _r, ...rest } = d;
@@ -378,22 +280,4 @@ async function unenrol(ctx: StepContext, summary: LifecycleSummary, course: stri
     }
   }
   return `${ctx.key} unenrolled from ${course}`;
-}
-
-async function setPassword(ctx: StepContext, password: string, usernameFromEmail: boolean): Promise<string> {
-  const fields: Omit<UpdateUserInput, 'id'> = { password };
-  let extra = '';
-  if (usernameFromEmail) {
-    const [user] = await getUsersByField(ctx.client, 'id', [String(ctx.userId)]);
-    const email = user?.email?.trim() ?? '';
-    if (!user || email === '') {
-      ctx.rows.push({ line: null, key: ctx.key, action: 'update', outcome: 'failed', moodleId: ctx.userId, errorcode: user ? 'no-email' : 'invaliduser', message: user ? `Moodle user ${ctx.userId} has no email to use as username` : `Moodle user ${ctx.userId} no longer exists` });
-      return `${ctx.key}: the password was not changed`;
-    }
-    fields.username = email.toLowerCase();
-    fields.email = email;
-    extra = `, username = email = ${email}`;
-  }
-  const ok = await updateAccount(ctx, fields, 'update', `password set${extra}`);
-  return ok ? `${ctx.key}: password set${extra}` : `${ctx.key}: the password was not changed`;
 }

@@ -254,6 +254,8 @@ export function applyOptions(config: Config): ApplyOptions {
     backoffMs: config.moodle.backoffMs,
     createPasswordWhenMissing: config.persons.createPasswordWhenMissing,
     emailWhenMissing: config.persons.emailWhenMissing,
+    usernameFromEmail: config.persons.usernameFromEmail,
+    enrolments: config.enrolments,
   };
 }
 

@@ -1,6 +1,7 @@
 /** Shared plumbing for the watch and schedule tests: an in-process config and a logger whose lines can be read. */
 import { Writable } from 'node:stream';
 import { writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import winston from 'winston';
 import { loadConfig, type Config } from '../src/config/index.js';
@@ -41,3 +42,14 @@ export async function waitFor(what: string, check: () => boolean, timeoutMs = 80
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Writes `text` in five chunks over about a second, like a slow SFTP upload. */
+export async function writeSlowly(path: string, text: string): Promise<void> {
+  const fh = await open(path, 'w');
+  const size = Math.ceil(text.length / 5);
+  for (let i = 0; i < text.length; i += size) {
+    await fh.write(text.slice(i, i + size));
+    await sleep(220);
+  }
+  await fh.close();
+}

@@ -32,7 +32,7 @@ describe('doctor', () => {
     const r = await ws.cli(['doctor', '--types', 'persons,enrolments']);
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(/FAIL function enrol_manual_enrol_users in the service/);
-    expect((await ws.cli(['doctor', '--types', 'cohorts'])).code).toBe(1);
+    expect((await ws.cli(['doctor', '--types', 'badges'])).code).toBe(1);
   });
 
   test('a function missing from the service is named, with where to add it (exit 3)', async () => {

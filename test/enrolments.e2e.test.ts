@@ -196,16 +196,37 @@ describe('enrolments feed', () => {
     expect(w.sandbox.enrolments.of(cb)).toHaveLength(0);
   });
 
-  test('a role change adds the new role; the old role stays (no role-unassign function in scope)', async () => {
-    const { w, course } = await setup(1);
-    expect((await w.cli(['run', w.write('a.txt', sisFile(H, [['C1', 'P0001', 'Student', 'Y', 'SIS']]))])).code).toBe(0);
-    const b = w.write('b.txt', sisFile(H, [['C1', 'P0001', 'Instructor', 'Y', 'SIS']]));
+  test('a role change assigns the new role and removes the one mdlsync gave; a role given by hand stays', async () => {
+    const { w, course } = await setup(2);
+    const first = [
+      ['C1', 'P0001', 'Student', 'Y', 'SIS'],
+      ['C1', 'P0002', 'Student', 'Y', 'SIS'],
+    ];
+    expect((await w.cli(['run', w.write('a.txt', sisFile(H, first))])).code).toBe(0);
+    // An admin also makes P0002 a non-editing teacher by hand (an enrol call with another role).
+    const client = new MoodleClient({ url: w.sandbox.url, token: w.sandbox.token });
+    await enrolUsers(client, [{ roleid: 4, userid: uid(w, 'P0002'), courseid: course.C1 }]);
+    await client.close();
+    expect(enrolment(w, course.C1, 'P0002')?.roles).toEqual(expect.arrayContaining([4, 5]));
+
+    const b = w.write('b.txt', sisFile(H, first.map((r) => [r[0], r[1], 'Instructor', 'Y', 'SIS'])));
     expect((await w.cli(['plan', b])).code).toBe(0);
     const plan = readFileSync(join(w.lastSummary().reportDir, 'plan.csv'), 'utf8');
-    expect(plan).toContain('role changed from student to editingteacher: editingteacher is added; student stays');
+    expect(plan).toContain('role student → editingteacher: assign editingteacher, remove student');
+    w.sandbox.stats.reset();
     expect((await w.cli(['run', b])).code).toBe(0);
-    expect(w.lastSummary()).toMatchObject({ planned: { update: 1 }, outcomes: { ok: 1 } });
-    expect(enrolment(w, course.C1, 'P0001')).toMatchObject({ status: 0, roles: [3, 5] });
+    expect(w.lastSummary()).toMatchObject({ planned: { update: 2 }, outcomes: { ok: 2, failed: 0 } });
+    expect(w.sandbox.stats.byFunction.core_role_unassign_roles).toBe(1);
+    expect(enrolment(w, course.C1, 'P0001')).toMatchObject({ status: 0, roles: [3] });
+    const p2 = enrolment(w, course.C1, 'P0002')!.roles;
+    expect([...p2].sort()).toEqual([3, 4]);
+
+    // The ledger now says editingteacher: the same file again writes nothing; back to Student removes editingteacher.
+    w.sandbox.stats.reset();
+    expect((await w.cli(['run', w.write('b2.txt', sisFile(H, first.map((r) => [r[0], r[1], 'Instructor', 'Y', 'SIS'])))])).code).toBe(0);
+    expect(w.sandbox.stats.writeCalls).toBe(0);
+    expect((await w.cli(['run', w.write('c.txt', sisFile(H, [first[0]]))])).code).toBe(0);
+    expect(enrolment(w, course.C1, 'P0001')).toMatchObject({ status: 0, roles: [5] });
   });
 
   test('the flat-file style header works too', async () => {

@@ -98,7 +98,8 @@ describe('user lifecycle', () => {
     expect(user(w, 'P0002').suspended).toBe(true);
     expect(enrolment(w, courseId, 'P0002')).toBeUndefined();
     expect(link(w, 'enrolments', 'C1|P0002')).toMatchObject({ status: 'disabled' });
-    expect(rowsCsv(w)).toMatch(/^,P0002,disable,ok,\d+,,account suspended$/m);
+    expect(rowsCsv(w)).toMatch(/^,P0002,disable,ok,\d+,,"account suspended, 1 enrolment\(s\) removed"$/m);
+    expect(rowsCsv(w)).toMatch(/^,C1\|P0002,disable,ok,\d+,,block: unenrolled$/m);
     // The student's account is untouched.
     expect(user(w, 'P0001').suspended).toBe(false);
 
@@ -153,6 +154,70 @@ describe('user lifecycle', () => {
     const empty = await cliWithStdin(w, ['user', 'password', 'P0001'], '');
     expect(empty.code).toBe(1);
     expect(w.sandbox.stats.writeCalls).toBe(0);
+  });
+
+  test('a persons feed does the same through its ACTION column: block, unblock, password (one outcome per row, failures to the tryback)', async () => {
+    const { w, courseId } = await classroom();
+    const H = [...SIS_HEADER, 'ACTION'];
+    const [p1, p2] = persons(2);
+    // P0002 blocked from a batch, next to an ordinary store row and a block of someone Moodle does not have.
+    const blockFile = w.write('block.txt', sisFile(H, [[...p1, 'add'], [...p2, 'BLOCK'], ['NOBODY', 'nobody', '', 'No', 'Body', 'n@example.edu', 'block']]));
+    const plan = await w.cli(['plan', blockFile]);
+    expect(plan.code).toBe(0);
+    expect(readFileSync(join(w.lastSummary().reportDir, 'plan.csv'), 'utf8')).toContain('ACTION=block: suspend the account');
+    w.sandbox.stats.reset();
+    const bl = await w.cli(['run', blockFile]);
+    expect(bl.code).toBe(2);
+    expect(user(w, 'P0002').suspended).toBe(true);
+    expect(enrolment(w, courseId, 'P0002')).toBeUndefined();
+    expect(user(w, 'P0001').suspended).toBe(false);
+    expect(enrolment(w, courseId, 'P0001')).toMatchObject({ status: 0, roles: [5] });
+    const rows = rowsCsv(w).trim().split('\n').slice(1);
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toMatch(/^2,P0001,unchanged,unchanged,/);
+    expect(rows[1]).toMatch(/^3,P0002,disable,ok,\d+,,"account suspended, 1 enrolment\(s\) removed"$/);
+    expect(rows[2]).toMatch(/^4,NOBODY,fail,failed,,unknown-person,/);
+    const tryback = readFileSync(w.lastSummary().tryback as string, 'utf8');
+    expect(tryback).toContain('NOBODY');
+    expect(tryback).not.toContain('P0002');
+    // The person's link is not rewritten: the nightly store of the same row leaves the block alone.
+    expect(link(w, 'persons', 'P0002')).toMatchObject({ status: 'active' });
+    expect((await w.cli(['run', w.write('nightly.txt', sisFile(SIS_HEADER, [p1, p2]))])).code).toBe(0);
+    expect(user(w, 'P0002').suspended).toBe(true);
+
+    // Unblock: active again, the same enrolment back with the same role and dates.
+    const ub = await w.cli(['run', w.write('unblock.txt', sisFile(H, [[...p2, 'unblock']]))]);
+    expect(ub.code).toBe(0);
+    expect(user(w, 'P0002').suspended).toBe(false);
+    expect(enrolment(w, courseId, 'P0002')).toMatchObject({ status: 0, roles: [3], timestart: START, timeend: END });
+    expect(rowsCsv(w)).toMatch(/^2,P0002,enable,ok,\d+,,"account reactivated, 1 enrolment\(s\) restored"$/m);
+
+    // ACTION=password sends PASSWD although passwords are create-only; USERNAME_FROM_EMAIL=Y sets username = email.
+    const PH = [...SIS_HEADER, 'ACTION', 'USERNAME_FROM_EMAIL'];
+    const weak = 'abc';
+    w.sandbox.stats.reset();
+    const pw = await w.cli(['run', w.write('pw.txt', sisFile(PH, [['P0001', '', 'Brand-New-Pa55!', '', '', '', 'password', 'Y'], ['P0002', '', weak, '', '', '', 'password', '']]))]);
+    expect(pw.code).toBe(2);
+    expect(user(w, 'P0001')).toMatchObject({ username: 'puser0001@example.edu', email: 'puser0001@example.edu', suspended: false });
+    expect(user(w, 'P0002').username).toBe('puser0002');
+    const pwRows = rowsCsv(w);
+    expect(pwRows).toMatch(/^2,P0001,update,ok,\d+,,"password set, username = email = puser0001@example.edu"$/m);
+    // The weak one reached Moodle (its policy refused it): the row fails, without the password in the report.
+    expect(pwRows).toMatch(/^3,P0002,update,failed,\d+,/m);
+    expect(w.sandbox.stats.byFunction.core_user_update_users).toBeGreaterThanOrEqual(2);
+    expect(w.sandbox.stats.byFunction.enrol_manual_enrol_users ?? 0).toBe(0);
+  });
+
+  test('an enrolments feed ACTION=delete is user unenrol: an enrolment it removes while blocked is not restored by unblock', async () => {
+    const { w, courseId } = await classroom();
+    expect((await w.cli(['user', 'block', 'P0002'])).code).toBe(0);
+    const del = await w.cli(['run', w.write('expel.txt', sisFile([...ENROL_H, 'ACTION'], [['C1', 'P0002', 'Instructor', '', '', 'SIS', 'delete']]))]);
+    expect(del.code).toBe(0);
+    expect(rowsCsv(w)).toMatch(/^2,C1\|P0002,disable,ok,/m);
+    expect((await w.cli(['user', 'unblock', 'P0002'])).code).toBe(0);
+    expect(w.lastSummary()).toMatchObject({ enrolments: 0 });
+    expect(user(w, 'P0002').suspended).toBe(false);
+    expect(enrolment(w, courseId, 'P0002')).toBeUndefined();
   });
 
   test('an unknown person is refused with exit 3 and nothing is written', async () => {

@@ -2,10 +2,9 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startWatch, type WatchEvent, type WatchHandle } from '../src/automation/index.js';
-import { captureLogger, configFor, sleep, waitFor } from './automation-helpers.js';
+import { captureLogger, configFor, sleep, waitFor, writeSlowly } from './automation-helpers.js';
 import { CLI, SIS_HEADER, persons, sisFile, workspace, type Workspace } from './helpers.js';
 
 let ws: Workspace | null = null;
@@ -33,17 +32,6 @@ async function setup(extra: Record<string, unknown> = {}) {
     return h;
   };
   return { ws, drop, config, log, events, start };
-}
-
-/** Writes `text` in five chunks over about a second, like a slow SFTP upload. */
-async function writeSlowly(path: string, text: string): Promise<void> {
-  const fh = await open(path, 'w');
-  const size = Math.ceil(text.length / 5);
-  for (let i = 0; i < text.length; i += size) {
-    await fh.write(text.slice(i, i + size));
-    await sleep(220);
-  }
-  await fh.close();
 }
 
 const usersWith = (w: Workspace, prefix: string) => w.sandbox.users.list().filter((u) => u.username.startsWith(prefix));

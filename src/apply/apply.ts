@@ -6,11 +6,13 @@
 import type { EntityRecord, EntityType, RecordOf } from '../feed/types.js';
 import type { Action, AnyAction } from '../plan/types.js';
 import { categoriesApplier } from './categories.js';
+import { cohortMembersApplier, cohortsApplier } from './cohorts.js';
 import { coursesApplier } from './courses.js';
 import { BatchEngine, type ApplyDeps, type EntityApplier, type Row } from './engine.js';
 import { enrolmentsApplier } from './enrolments.js';
 import { groupMembersApplier, groupsApplier } from './groups.js';
 import { personsApplier } from './persons.js';
+import { institutionRolesApplier, observersApplier } from './roles.js';
 import type { Outcome } from './types.js';
 
 export type { ApplyDeps } from './engine.js';
@@ -22,6 +24,10 @@ const APPLIERS: { [T in EntityType]: EntityApplier<RecordOf<T>> } = {
   enrolments: enrolmentsApplier,
   groups: groupsApplier,
   'group-members': groupMembersApplier,
+  cohorts: cohortsApplier,
+  'cohort-members': cohortMembersApplier,
+  'institution-roles': institutionRolesApplier,
+  observers: observersApplier,
 };
 
 /** Executes the plan; one Outcome per action, in the plan's order. A plan holds one entity's actions. */

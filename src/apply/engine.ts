@@ -20,6 +20,8 @@ export interface ApplyDeps {
   options: ApplyOptions;
   onProgress?: (p: ApplyProgress) => void;
   signal?: AbortSignal;
+  /** Outcomes of steps a row sets off beside its own (the enrolments a block row removes): `user block` reports them. */
+  extraOutcomes?: (outcomes: Outcome[]) => void;
 }
 
 /** One action of the plan and its place in the outcomes. */

@@ -1,13 +1,14 @@
 /**
  * The enrolments applier: enrol_manual_enrol_users for creates, updates, re-enables and suspending disables, and
- * enrol_manual_unenrol_users for unenrolling disables. Both calls are all or nothing, so the shared BatchEngine
+ * enrol_manual_unenrol_users for unenrolling disables; a role change then unassigns the role mdlsync gave before
+ * (core_role_unassign_roles, course context). The calls are all or nothing, so the shared BatchEngine
  * splits a refused batch until each bad row is alone. A disable whose course the planner could not place (a
  * refresh's, from the ledger alone) gets its course id here: ledger first, else Moodle by idnumber.
  */
 import type { EnrolmentRecord } from '../feed/types.js';
 import type { LinkWrite } from '../ledger/types.js';
-import { enrolmentLeaves, enrolUsers, getCoursesByField, unenrolUsers } from '../moodle/index.js';
-import type { ManualEnrolmentInput, ManualUnenrolmentInput } from '../moodle/index.js';
+import { enrolmentLeaves, enrolUsers, getCoursesByField, roleAssignmentLeaves, unassignRoles, unenrolUsers } from '../moodle/index.js';
+import type { ManualEnrolmentInput, ManualUnenrolmentInput, RoleAssignmentInput } from '../moodle/index.js';
 import { courseKeyOf, type EnrolmentAction } from '../plan/enrolments.js';
 import { codeOf, type BatchEngine, type BatchSpec, type EntityApplier, type Row } from './engine.js';
 import { LocalRowError, pack } from './records.js';
@@ -22,6 +23,13 @@ interface EnrolItem {
 interface UnenrolItem {
   row: EnrolmentRow;
   input: ManualUnenrolmentInput;
+}
+
+/** A role change whose new role Moodle confirmed: the old role mdlsync gave, to unassign before the link is written. */
+interface UnassignItem {
+  row: EnrolmentRow;
+  input: RoleAssignmentInput;
+  enrol: EnrolItem;
 }
 
 const targetOf = (row: EnrolmentRow): NonNullable<EnrolmentAction['enrolment']> => {
@@ -79,7 +87,12 @@ export const enrolmentsApplier: EntityApplier<EnrolmentRecord> = {
       engine.failTooBig(enrolBatches.tooBig);
       const unenrolBatches = pack(unenrols, (i) => enrolmentLeaves(i.input), engine.options);
       engine.failTooBig(unenrolBatches.tooBig);
-      await engine.runBatches(enrolBatches.batches, (b) => engine.sendBatch(b, enrolSpec(engine)));
+      const roleChanges: UnassignItem[] = [];
+      await engine.runBatches(enrolBatches.batches, (b) => engine.sendBatch(b, enrolSpec(engine, roleChanges)));
+      // Only after the new role is confirmed; the link (with its new hash) waits for the unassign, so a failure is retried.
+      const unassignBatches = pack(roleChanges, (i) => roleAssignmentLeaves(i.input), engine.options);
+      engine.failTooBig(unassignBatches.tooBig);
+      await engine.runBatches(unassignBatches.batches, (b) => engine.sendBatch(b, unassignSpec(engine)));
       await engine.runBatches(unenrolBatches.batches, (b) => engine.sendBatch(b, unenrolSpec(engine)));
     };
   },
@@ -95,25 +108,50 @@ export interface EnrolmentData {
 }
 
 const enrolData = (item: EnrolItem): string =>
+  targetOf(item.row).data ??
   JSON.stringify({ roleId: item.input.roleid, role: targetOf(item.row).role, timestart: item.input.timestart ?? 0, timeend: item.input.timeend ?? 0, suspend: item.input.suspend === 1 } satisfies EnrolmentData);
 
 /** Settles confirmed items and writes their links (user id in the link; the state in the hash; an enrol's input in data). */
-function confirm<T extends { row: EnrolmentRow; input: { userid: number } }>(engine: BatchEngine, items: T[], data?: (item: T) => string): void {
+function confirm<T extends { row: EnrolmentRow; input: { userid: number } }>(engine: BatchEngine, items: T[], data: (item: T) => string | undefined): void {
   engine.writeLinks(
     items.map((item) => {
       engine.settle(item.row, 'ok', { moodleId: item.input.userid });
       const link = engine.link(item.row, item.input.userid);
-      return data ? { ...link, data: data(item) } : link;
+      const d = data(item);
+      return d !== undefined ? { ...link, data: d } : link;
     }),
   );
 }
 
-function enrolSpec(engine: BatchEngine): BatchSpec<EnrolItem, void> {
+function enrolSpec(engine: BatchEngine, roleChanges: UnassignItem[]): BatchSpec<EnrolItem, void> {
   return {
     wsfunction: 'enrol_manual_enrol_users',
     send: (items) => enrolUsers(engine.deps.client, items.map((i) => i.input)),
-    confirm: async (items) => confirm(engine, items, enrolData),
+    confirm: async (items) => {
+      const done: EnrolItem[] = [];
+      for (const item of items) {
+        const old = targetOf(item.row).unassign;
+        if (old === undefined) done.push(item);
+        else roleChanges.push({ row: item.row, enrol: item, input: { roleid: old.roleId, userid: item.input.userid, contextlevel: 'course', instanceid: item.input.courseid } });
+      }
+      confirm(engine, done, enrolData);
+    },
     failOne: (item, code, message) => engine.fail(item.row, code, message, item.input.userid),
+  };
+}
+
+/**
+ * core_role_unassign_roles of the role mdlsync gave before a role change, in the course context. Moodle keeps one
+ * assignment per (role, user, context, component): a role an admin also gave by hand is that same assignment and
+ * goes too; other roles given by hand are never named here and stay.
+ */
+function unassignSpec(engine: BatchEngine): BatchSpec<UnassignItem, void> {
+  const what = (item: UnassignItem): string => `${targetOf(item.row).role ?? 'the new role'} assigned, but removing ${targetOf(item.row).unassign?.role ?? 'the old role'} failed`;
+  return {
+    wsfunction: 'core_role_unassign_roles',
+    send: (items) => unassignRoles(engine.deps.client, items.map((i) => i.input)),
+    confirm: async (items) => confirm(engine, items.map((i) => i.enrol), enrolData),
+    failOne: (item, code, message) => engine.fail(item.row, code, `${what(item)}: ${message}; the row is sent again on the next run`, item.input.userid),
   };
 }
 
@@ -121,7 +159,7 @@ function unenrolSpec(engine: BatchEngine): BatchSpec<UnenrolItem, void> {
   return {
     wsfunction: 'enrol_manual_unenrol_users',
     send: (items) => unenrolUsers(engine.deps.client, items.map((i) => i.input)),
-    confirm: async (items) => confirm(engine, items),
+    confirm: async (items) => confirm(engine, items, (item) => targetOf(item.row).data),
     failOne: (item, code, message) => engine.fail(item.row, code, message, item.input.userid),
   };
 }
@@ -153,6 +191,7 @@ export const ENROLMENT_RUN_FUNCTIONS: readonly string[] = [
   'core_webservice_get_site_info',
   'enrol_manual_enrol_users',
   'enrol_manual_unenrol_users',
+  'core_role_unassign_roles',
   'core_user_get_users_by_field',
   'core_course_get_courses_by_field',
 ];

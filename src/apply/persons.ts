@@ -8,10 +8,12 @@ import type { LinkWrite } from '../ledger/types.js';
 import { createUsers, deleteUsers, getUsersByField, updateUsers } from '../moodle/index.js';
 import type { CreateUserInput, MoodleUser, MoodleWarning, UpdateUserInput, UserLookupField } from '../moodle/index.js';
 import type { Action } from '../plan/types.js';
+import { courseKeyOf } from '../plan/enrolments.js';
+import { accountUpdate, enrolmentStep, type EnrolmentStep } from './account-lifecycle.js';
 import { codeOf, type BatchEngine, type BatchSpec, type EntityApplier, type Row } from './engine.js';
 import { LocalRowError, buildCreate, buildUpdate, pack, userLeaves } from './records.js';
 import { lookupAll, lookupChunk, resolveWith } from './resolve.js';
-import type { OutcomeKind } from './types.js';
+import type { Outcome, OutcomeKind } from './types.js';
 
 type PersonRow = Row<PersonRecord>;
 
@@ -52,7 +54,10 @@ export const personsApplier: EntityApplier<PersonRecord> = {
     for (const row of rows) {
       const a = row.action;
       try {
-        if (a.kind === 'create') run.creates.push({ row, input: buildCreate(a, engine.options), kind: 'ok' });
+        if (a.record?.lifecycle !== undefined) {
+          const item = run.lifecycleItem(row, engine.targetId(a));
+          if (item) updates.push(item);
+        } else if (a.kind === 'create') run.creates.push({ row, input: buildCreate(a, engine.options), kind: 'ok' });
         else if (a.kind === 'delete') deletes.push({ row, id: engine.targetId(a) });
         else updates.push(run.updateItem(row, engine.targetId(a), 'ok'));
       } catch (err) {
@@ -62,10 +67,12 @@ export const personsApplier: EntityApplier<PersonRecord> = {
     }
     // Updates and deletes first: a rename, email change or deletion can free what a new account needs.
     return async () => {
+      updates.push(...(await run.usernameEmails()));
       await run.runUpdates(updates);
       await run.relinkStale();
       await run.runDeletes(deletes);
       await run.runCreates(run.creates.splice(0));
+      await run.runEnrolmentSteps();
     };
   },
 };
@@ -79,6 +86,95 @@ class PersonsRun {
   /** A read-only lookup with retries, through the limiter. */
   private readonly lookup = (field: UserLookupField, values: string[]): Promise<MoodleUser[]> =>
     this.e.read('core_user_get_users_by_field', values.length, () => getUsersByField(this.e.deps.client, field, values));
+
+  // ── lifecycle rows (ACTION=block, unblock, password) ──────────────────────────────────────────────────────
+
+  /** Block and unblock rows whose account update Moodle confirmed: their enrolments come after every update. */
+  private readonly steps: { row: PersonRow; id: number }[] = [];
+  /** Password rows that set username = email and carry no email: Moodle's current email is read first. */
+  private readonly needEmail: { row: PersonRow; id: number }[] = [];
+
+  private usernameFromEmail(r: PersonRecord): boolean {
+    return r.lifecycle === 'password' && (r.usernameFromEmail ?? this.e.options.usernameFromEmail ?? false);
+  }
+
+  /** The account update of a lifecycle row; null when it waits for the account's email. */
+  lifecycleItem(row: PersonRow, id: number): UpdateItem | null {
+    const r = row.action.record!;
+    if (this.usernameFromEmail(r) && !r.fields.email) {
+      this.needEmail.push({ row, id });
+      return null;
+    }
+    return this.accountItem(row, id, this.usernameFromEmail(r) ? r.fields.email : undefined);
+  }
+
+  private accountItem(row: PersonRow, id: number, usernameEmail?: string): UpdateItem {
+    const r = row.action.record!;
+    return {
+      row,
+      input: accountUpdate(r, id, usernameEmail),
+      ok: () => {
+        if (r.lifecycle === 'password') {
+          this.e.settle(row, 'ok', { moodleId: id, message: `password set${usernameEmail !== undefined ? `, username = email = ${usernameEmail}` : ''}` });
+        } else this.steps.push({ row, id });
+        // The person's link is left as it is: a lifecycle step is not the row's content.
+        return null;
+      },
+      failed: (code, msg) => this.e.fail(row, code, msg, id),
+      // No `stale`: a lifecycle row never re-creates or re-adopts an account; the row fails with Moodle's warning.
+    };
+  }
+
+  /** Reads the current email of the accounts whose password rows set username = email without giving one. */
+  async usernameEmails(): Promise<UpdateItem[]> {
+    const want = this.needEmail.splice(0);
+    if (want.length === 0) return [];
+    let users: MoodleUser[];
+    try {
+      users = await lookupAll(this.lookup, 'id', want.map((w) => String(w.id)), this.e.options.concurrency, lookupChunk(this.e.options.maxInputVars));
+    } catch (err) {
+      for (const { row, id } of want) this.e.fail(row, codeOf(err), `could not read the account's email: ${(err as Error).message}`, id);
+      return [];
+    }
+    const byId = new Map(users.map((u) => [u.id, u]));
+    const items: UpdateItem[] = [];
+    for (const { row, id } of want) {
+      const u = byId.get(id);
+      const email = u?.email?.trim() ?? '';
+      if (!u) this.e.fail(row, 'invaliduser', `Moodle user ${id} no longer exists`, id);
+      else if (email === '') this.e.fail(row, 'no-email', `Moodle user ${id} has no email to use as username: add EMAIL to the row`, id);
+      else items.push(this.accountItem(row, id, email));
+    }
+    return items;
+  }
+
+  /** The enrolment half of the confirmed block and unblock rows; each row's outcome says what became of its enrolments. */
+  async runEnrolmentSteps(): Promise<void> {
+    const steps = this.steps.splice(0);
+    if (steps.length === 0) return;
+    const stepOf = (row: PersonRow): EnrolmentStep => (row.action.record!.lifecycle === 'block' ? 'block' : 'unblock');
+    let results: Map<string, Outcome[]>;
+    try {
+      results = await enrolmentStep(this.e.deps, steps.map(({ row }) => ({ key: row.action.key, step: stepOf(row) })), this.e.options.enrolments);
+    } catch (err) {
+      for (const { row, id } of steps) this.e.fail(row, codeOf(err), `account ${stepOf(row) === 'block' ? 'suspended' : 'reactivated'}, but its enrolments were not touched: ${(err as Error).message}`, id);
+      return;
+    }
+    const suspendMode = this.e.options.enrolments?.disable === 'suspend';
+    for (const { row, id } of steps) {
+      const block = stepOf(row) === 'block';
+      const outcomes = results.get(row.action.key) ?? [];
+      const failed = outcomes.filter((o) => o.outcome === 'failed');
+      const account = block ? 'account suspended' : 'account reactivated';
+      const verb = block ? (suspendMode ? 'suspended' : 'removed') : 'restored';
+      if (failed.length === 0) {
+        this.e.settle(row, 'ok', { moodleId: id, message: `${account}, ${outcomes.length} enrolment(s) ${verb}` });
+      } else {
+        const which = failed.map((o) => `${courseKeyOf(o.key)} (${o.errorcode ?? 'failed'}: ${o.message ?? ''})`).join('; ');
+        this.e.fail(row, failed[0].errorcode ?? 'failed', `${account}, but ${failed.length} of ${outcomes.length} enrolment(s) could not be ${verb}: ${which}; run the row again`, id);
+      }
+    }
+  }
 
   // ── updates (adopt, update, enable, disable) ──────────────────────────────────────────────────────────────
 

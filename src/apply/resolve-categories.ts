@@ -1,10 +1,10 @@
 /** Read-only matching of category keys against Moodle (adoption, MOODLE_ID checks, parents), by idnumber. */
 import type { CategoryRecord } from '../feed/types.js';
-import { getCategories, isTransient } from '../moodle/index.js';
+import { getCategories } from '../moodle/index.js';
 import type { CategoryCriteriaKey, MoodleCaller, MoodleCategory } from '../moodle/index.js';
 import type { LedgerLink, LedgerStore } from '../ledger/types.js';
 import type { CategoryContext } from '../plan/categories.js';
-import { backoffDelay, sleep } from './limiter.js';
+import { retrier } from './lookup-common.js';
 
 export interface CategoryMatchResult {
   match?: { id: number; via: 'moodle-id' | 'idnumber' };
@@ -31,18 +31,8 @@ export async function resolveCategories(
   parentKeys: readonly string[],
   opts: { retries?: number; backoffMs?: number; concurrency?: number } = {},
 ): Promise<CategoryResolution> {
-  const retries = opts.retries ?? 5;
-  const backoffMs = opts.backoffMs ?? 500;
-  const read = async (criteria: { key: CategoryCriteriaKey; value: string | number }[]): Promise<MoodleCategory[]> => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await getCategories(c, criteria, false);
-      } catch (err) {
-        if (!isTransient(err) || attempt >= retries) throw err;
-        await sleep(backoffDelay(attempt, backoffMs));
-      }
-    }
-  };
+  const retry = retrier(opts);
+  const read = (criteria: { key: CategoryCriteriaKey; value: string | number }[]): Promise<MoodleCategory[]> => retry(() => getCategories(c, criteria, false));
   const ids = [...new Set(records.flatMap((r) => (r.moodleId === undefined ? [] : [r.moodleId])))];
   // An empty idnumber would match every category without one.
   const idnumbers = [...new Set([...records.filter((r) => r.moodleId === undefined).map((r) => r.key), ...parentKeys].filter((k) => k !== ''))];

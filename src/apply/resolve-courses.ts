@@ -4,12 +4,12 @@
  * Nothing is written: levels a path lacks are left to the applier, which creates them.
  */
 import type { CourseRecord } from '../feed/types.js';
-import type { LedgerStore } from '../ledger/types.js';
-import { getCategories, getCoursesByField, isTransient } from '../moodle/index.js';
+import type { LedgerLink, LedgerStore } from '../ledger/types.js';
+import { getCategories, getCoursesByField } from '../moodle/index.js';
 import type { CategoryCriteriaKey, MoodleCaller, MoodleCategory, MoodleCourse } from '../moodle/index.js';
 import { pathLevelKey } from '../plan/course-target.js';
 import type { CourseContext } from '../plan/courses.js';
-import { backoffDelay, sleep } from './limiter.js';
+import { retrier } from './lookup-common.js';
 
 const ONE_BY_ONE_MAX = 20;
 
@@ -21,23 +21,15 @@ export function courseLookup(
   ledger: LedgerStore,
   opts: { retries?: number; backoffMs?: number } = {},
 ): (unplaced: CourseRecord[], chunk: CourseRecord[]) => Promise<Map<string, Omit<CourseContext, 'link'>>> {
-  const retries = opts.retries ?? 5;
-  const backoffMs = opts.backoffMs ?? 500;
-  const retry = async <T>(fn: () => Promise<T>): Promise<T> => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn();
-      } catch (err) {
-        if (!isTransient(err) || attempt >= retries) throw err;
-        await sleep(backoffDelay(attempt, backoffMs));
-      }
-    }
-  };
+  const retry = retrier(opts);
   const cats = (criteria: { key: CategoryCriteriaKey; value: string | number }[]): Promise<MoodleCategory[]> => retry(() => getCategories(c, criteria, false));
   const courses = async (field: 'ids' | 'idnumber' | 'shortname' | '', value?: string | number[]): Promise<MoodleCourse[]> =>
     (await retry(() => getCoursesByField(c, field, value))).courses;
 
   // Answers kept for the whole file: many rows share a category or a template.
+  /** The ledger's links of a chunk's path levels, read in one go (a read per level cost a whole IN list each). */
+  let levelLinks = new Map<string, LedgerLink>();
+  let levelsRead = new Set<string>();
   const byKey = new Map<string, CategoryAnswer>();
   const levelIds = new Map<string, number | null>();
   const byId = new Map<number, CategoryAnswer>();
@@ -62,7 +54,7 @@ export function courseLookup(
     const known = levelIds.get(k);
     if (known !== undefined) return known;
     let id: number | null = null;
-    const link = ledger.getLinks('categories', [k]).get(k);
+    const link = levelsRead.has(k) ? levelLinks.get(k) : ledger.getLinks('categories', [k]).get(k);
     if (link) id = link.moodleId;
     else {
       const byIdn = (await cats([{ key: 'idnumber', value: k }])).filter((x) => x.idnumber === k);
@@ -109,25 +101,54 @@ export function courseLookup(
     return a;
   };
 
+  /**
+   * Every course with an idnumber, by idnumber: listed once per file, when a chunk has more keys to adopt than are
+   * worth asking one by one, and kept for the later chunks (planning writes nothing, so it cannot go stale before
+   * the apply). Moodle lists one idnumber per call otherwise, so a listing per chunk cost a full-site listing each.
+   */
+  let listing: Map<string, { id: number; idnumber?: string }[]> | undefined;
+  const listAll = async (): Promise<Map<string, { id: number; idnumber?: string }[]>> => {
+    const m = new Map<string, { id: number; idnumber?: string }[]>();
+    for (const x of await courses('')) {
+      if (!x.idnumber) continue;
+      const list = m.get(x.idnumber);
+      // Only what adoption reads is kept: a large site's full course structures are not held for the whole file.
+      if (list) list.push({ id: x.id, idnumber: x.idnumber });
+      else m.set(x.idnumber, [{ id: x.id, idnumber: x.idnumber }]);
+    }
+    return m;
+  };
+
   return async (unplaced, chunk) => {
     // Adoption: by MOODLE_ID, else by idnumber (one listing when many keys are asked).
     const ids = [...new Set(unplaced.flatMap((r) => (r.moodleId === undefined ? [] : [r.moodleId])))];
     const idnumbers = [...new Set(unplaced.filter((r) => r.moodleId === undefined).map((r) => r.key))];
     const byMoodleId = new Map<number, MoodleCourse>();
-    const byIdnumber = new Map<string, MoodleCourse[]>();
-    const addIdn = (x: MoodleCourse): void => {
+    const byIdnumber = new Map<string, { id: number }[]>();
+    const addIdn = (x: { id: number; idnumber?: string }): void => {
       if (!x.idnumber) return;
       const list = byIdnumber.get(x.idnumber);
       if (list) list.push(x);
       else byIdnumber.set(x.idnumber, [x]);
     };
     if (ids.length > 0) for (const x of await courses('ids', ids)) byMoodleId.set(x.id, x);
-    if (idnumbers.length > ONE_BY_ONE_MAX) {
-      const wanted = new Set(idnumbers);
-      for (const x of await courses('')) if (x.idnumber && wanted.has(x.idnumber)) addIdn(x);
+    if (!listing && idnumbers.length > ONE_BY_ONE_MAX) listing = await listAll();
+    if (listing) {
+      for (const idn of idnumbers) for (const x of listing.get(idn) ?? []) addIdn(x);
     } else {
       for (const idn of idnumbers) for (const x of await courses('idnumber', idn)) if (x.idnumber === idn) addIdn(x);
     }
+
+    levelsRead = new Set<string>();
+    for (const r of chunk) {
+      const spec = r.fields.category;
+      if (spec === undefined || !('path' in spec)) continue;
+      for (let depth = 1; depth <= spec.path.length; depth++) {
+        const k = pathLevelKey(spec.path, depth);
+        if (!levelIds.has(k)) levelsRead.add(k);
+      }
+    }
+    levelLinks = levelsRead.size > 0 ? ledger.getLinks('categories', [...levelsRead]) : new Map();
 
     const isUnplaced = new Set(unplaced);
     const out = new Map<string, Omit<CourseContext, 'link'>>();

@@ -6,29 +6,16 @@
  */
 import type { GroupMemberRecord, GroupRecord } from '../feed/types.js';
 import type { LedgerStore } from '../ledger/types.js';
-import { getCourseGroups, getCoursesByField, getEnrolledUsers, getGroupMembers, getUsersByField, isTransient } from '../moodle/index.js';
+import { getCourseGroups, getCoursesByField, getEnrolledUsers, getGroupMembers } from '../moodle/index.js';
 import type { MoodleCaller, MoodleGroup } from '../moodle/index.js';
 import type { GroupContext, GroupMemberContext } from '../plan/groups.js';
-import { backoffDelay, sleep } from './limiter.js';
-
-type Placed = { id: number } | { problem: string } | null;
+import { PersonPlaces, retrier, type Placed, type Retry } from './lookup-common.js';
 
 export interface GroupLookupOptions {
   retries?: number;
   backoffMs?: number;
   /** Values per get_users_by_field call. */
   chunkSize?: number;
-}
-
-async function withRetries<T>(fn: () => Promise<T>, retries: number, backoffMs: number): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (!isTransient(err) || attempt >= retries) throw err;
-      await sleep(backoffDelay(attempt, backoffMs));
-    }
-  }
 }
 
 /** Course keys → Moodle ids and each course's groups, cached for the file. */
@@ -38,7 +25,7 @@ class CourseCache {
   constructor(
     private readonly client: MoodleCaller,
     private readonly ledger: LedgerStore,
-    private readonly retry: <T>(fn: () => Promise<T>) => Promise<T>,
+    private readonly retry: Retry,
   ) {}
 
   async place(keys: string[]): Promise<void> {
@@ -77,7 +64,7 @@ export function groupLookup(
   ledger: LedgerStore,
   opts: GroupLookupOptions = {},
 ): (unplaced: GroupRecord[], chunk: GroupRecord[]) => Promise<Map<string, Omit<GroupContext, 'link'>>> {
-  const retry = <T>(fn: () => Promise<T>): Promise<T> => withRetries(fn, opts.retries ?? 5, opts.backoffMs ?? 500);
+  const retry = retrier(opts);
   const cache = new CourseCache(client, ledger, retry);
   return async (unplaced, chunk) => {
     await cache.place(chunk.map((r) => r.fields.course));
@@ -117,29 +104,13 @@ export function groupMemberLookup(
   ledger: LedgerStore,
   opts: GroupLookupOptions = {},
 ): (unplaced: GroupMemberRecord[], chunk: GroupMemberRecord[]) => Promise<Map<string, Omit<GroupMemberContext, 'link'>>> {
-  const retry = <T>(fn: () => Promise<T>): Promise<T> => withRetries(fn, opts.retries ?? 5, opts.backoffMs ?? 500);
-  const chunkSize = Math.max(1, opts.chunkSize ?? 500);
+  const retry = retrier(opts);
   const cache = new CourseCache(client, ledger, retry);
-  const persons = new Map<string, Placed>();
+  const persons = new PersonPlaces(client, ledger, retry, Math.max(1, opts.chunkSize ?? 500));
   const enrolled = new Map<number, Set<number>>();
   const members = new Map<number, Set<number>>();
   /** Course key → the groups of that course mdlsync manages (active ledger links): group key → group id. */
   let managed: Map<string, Map<string, number>> | null = null;
-
-  const placePersons = async (keys: string[]): Promise<void> => {
-    const want = [...new Set(keys)].filter((k) => !persons.has(k));
-    if (want.length === 0) return;
-    for (const [k, link] of ledger.getLinks('persons', want)) persons.set(k, { id: link.moodleId });
-    const ask = want.filter((k) => !persons.has(k));
-    for (let i = 0; i < ask.length; i += chunkSize) {
-      const part = ask.slice(i, i + chunkSize);
-      const users = await retry(() => getUsersByField(client, 'idnumber', part));
-      for (const k of part) {
-        const ids = users.filter((u) => (u as { idnumber?: string }).idnumber === k).map((u) => u.id);
-        persons.set(k, ids.length === 1 ? { id: ids[0] } : ids.length > 1 ? { problem: `${ids.length} Moodle users have idnumber ${k}` } : null);
-      }
-    }
-  };
 
   const isEnrolled = async (course: string, courseId: number, person: string, userId: number): Promise<boolean> => {
     const link = ledger.getLinks('enrolments', [`${course}|${person}`]).get(`${course}|${person}`);
@@ -177,14 +148,14 @@ export function groupMemberLookup(
 
   return async (_unplaced, chunk) => {
     await cache.place(chunk.map((r) => r.fields.course));
-    await placePersons(chunk.map((r) => r.fields.person));
+    await persons.place(chunk.map((r) => r.fields.person));
     const out = new Map<string, Omit<GroupMemberContext, 'link'>>();
     for (const r of chunk) {
       const { course, group, person } = r.fields;
       const ctx: Omit<GroupMemberContext, 'link'> = {};
       const p = persons.get(person);
-      if (p && 'id' in p) ctx.userId = p.id;
-      else if (p) ctx.personProblem = p.problem;
+      if (p.id !== undefined) ctx.userId = p.id;
+      else if (p.problem !== undefined) ctx.personProblem = p.problem;
       const courseId = cache.id(course);
       if (courseId === undefined) ctx.groupProblem = cache.problem(course) ?? `unknown course ${course}`;
       else {

@@ -1,5 +1,6 @@
 /** What applying a plan reports back, per row. Shared contract between apply/, report/ and run.ts. */
 import type { ActionKind } from '../plan/types.js';
+import type { EnrolmentSettings } from '../plan/enrolments.js';
 
 export type OutcomeKind = 'ok' | 'unchanged' | 'failed' | 'relinked';
 
@@ -30,6 +31,10 @@ export interface ApplyOptions {
   createPasswordWhenMissing: boolean;
   /** Email used on create when the row has none (Moodle requires one): template with {username} and {key}. */
   emailWhenMissing: string | null;
+  /** ACTION=password rows that do not say USERNAME_FROM_EMAIL: also set username = email (config persons.usernameFromEmail). */
+  usernameFromEmail?: boolean;
+  /** ACTION=block/unblock rows: what removing an enrolment does and the role ids (config enrolments; default unenrol). */
+  enrolments?: EnrolmentSettings;
 }
 
 export interface ApplyProgress {

@@ -5,12 +5,16 @@
  *     unchanged re-run (write calls, seconds);
  *  3. concurrency on a sandbox that costs what a real 2-core Moodle costs (15 ms per user, 30 ms per call).
  *  4. classroom feeds: 10k courses in 1k category paths and 500k enrolments (over 50k persons), read + plan rows/s
- *     (classroom-worker.ts), then a store of persons, courses and enrolments into a sandbox process with the calls
- *     made against the minimum the batch limits allow, and the unchanged re-run of the enrolments.
+ *     (classroom-worker.ts); the CLI's unchanged re-run of the 500k enrolments (on the ledger the plan measurement
+ *     filled, a sandbox process for the site check); then a store of persons, courses and enrolments into a sandbox
+ *     process with the calls made against the minimum the batch limits allow, and the unchanged re-run of those.
  * Sizes can be reduced for a quick look: BENCH_SIZES=10000,100000 BENCH_STORE=20000 npm run bench
  * (BENCH_STORE=0, BENCH_CONCURRENCY=0 and BENCH_CLASSROOM=0 skip those parts; BENCH_CLASSROOM_STORE sets the
- * enrolments the classroom store sends, default 20,000, and BENCH_CLASSROOM_STORE_COURSES its courses, default 2,000:
- * the full 100k/10k store takes longer than a benchmark run should on this machine, sandbox-bound).
+ * enrolments the classroom store sends, default 100,000, and BENCH_CLASSROOM_STORE_COURSES its courses, default
+ * 10,000: a store of all 500k enrolments takes minutes more on this machine, sandbox-bound).
+ *  5. cohort members: read + plan of BENCH_COHORT_MEMBERS memberships (default 200,000) over 20,000 persons and 200
+ *     cohorts (cohort-worker.ts), then a store of BENCH_COHORT_STORE memberships (default 10,000) into a sandbox process
+ *     with the calls against the minimum, and the unchanged re-run. BENCH_COHORTS=0 skips this part.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -20,6 +24,8 @@ import { createInterface } from 'node:readline';
 import { CLASSROOM_PATHS, classroomPath, generateCourses, generateEnrolments, generatePersons } from './generate.js';
 import { enrolmentLeaves, courseLeaves, categoryLeaves } from '../moodle/index.js';
 import { userLeaves } from '../apply/records.js';
+import { cohortLeaves, cohortMemberLeaves } from '../moodle/index.js';
+import { generateCohortMembers, generateCohorts } from './cohort-generate.js';
 
 const DIST = resolve(import.meta.dirname, '..');
 const CLI = resolve(DIST, '..', 'bin', 'mdlsync.js');
@@ -58,6 +64,11 @@ const WRITE_FUNCTIONS = [
   'core_course_delete_courses',
   'enrol_manual_enrol_users',
   'enrol_manual_unenrol_users',
+  'core_cohort_create_cohorts',
+  'core_cohort_update_cohorts',
+  'core_cohort_delete_cohorts',
+  'core_cohort_add_cohort_members',
+  'core_cohort_delete_cohort_members',
 ];
 const writes = (by: Record<string, number>) => WRITE_FUNCTIONS.reduce((n, f) => n + (by[f] ?? 0), 0);
 
@@ -127,6 +138,7 @@ async function main(): Promise<void> {
     }
   }
   if (process.env.BENCH_CLASSROOM !== '0') await classroom(say);
+  if (process.env.BENCH_COHORTS !== '0') await cohortMembers(say);
   writeFileSync(join(process.cwd(), 'bench-results.md'), out.join('\n') + '\n');
   rmSync(work, { recursive: true, force: true });
 }
@@ -134,14 +146,25 @@ async function main(): Promise<void> {
 /** Records per call the batch limits allow (batchSize 50, maxInputVars 1000 less 3 control vars). */
 const perCall = (leaves: number) => Math.min(50, Math.floor((1000 - 3) / leaves));
 
+/** The CLI's unchanged re-run of a whole file, on a ledger that links every row as the applier would have. */
+async function rerunWhole(file: string, ledger: string, n: number): Promise<string> {
+  const sb = await startSandboxProcess({});
+  const dir = mkdtempSync(join(work, 'classroom-rerun-'));
+  writeFileSync(join(dir, 'mdlsync.config.json'), JSON.stringify({ ledger }));
+  const again = await timedRun(file, dir, { MDLSYNC_URL: sb.url, MDLSYNC_TOKEN: sb.token });
+  sb.stop();
+  const by = again.summary.moodleCalls.byFunction;
+  return `- unchanged re-run of the ${n.toLocaleString('en')} enrolments (\`mdlsync run\` on the ledger the plan measurement filled): ${writes(by)} write calls, ${again.summary.moodleCalls.total} calls in all, ${again.seconds.toFixed(2)} s, outcomes ${JSON.stringify(again.summary.outcomes)}`;
+}
+
 async function classroom(say: (s: string) => void): Promise<void> {
   const nCourses = 10000;
   const nPersons = 50000;
   const nEnrolments = 500000;
-  const storeEnrolments = Number(process.env.BENCH_CLASSROOM_STORE ?? 20000);
-  // The sandbox renumbers a category's course sortorder on every create, as Moodle does: 10k courses take long.
-  const storeCourses = Number(process.env.BENCH_CLASSROOM_STORE_COURSES ?? 2000);
+  const storeEnrolments = Number(process.env.BENCH_CLASSROOM_STORE ?? 100000);
+  const storeCourses = Number(process.env.BENCH_CLASSROOM_STORE_COURSES ?? 10000);
   const worker = join(DIST, 'bench', 'classroom-worker.js');
+  let rerun = '';
   const courses = join(work, 'courses.txt');
   const enrolments = join(work, 'enrolments.txt');
   await generateCourses(courses, nCourses);
@@ -163,8 +186,10 @@ async function classroom(say: (s: string) => void): Promise<void> {
     for (const [label, r] of [['empty', empty], ['full (all unchanged)', full]] as const) {
       say(`| ${r.type} | ${n.toLocaleString('en')} | ${label} | ${r.rowsPerSec.toLocaleString('en')} | ${r.maxRssMb} MB | ${JSON.stringify(r.stubCalls)} |`);
     }
+    if (file === enrolments) rerun = await rerunWhole(file, ledger, n);
     rmSync(ledger, { force: true });
   }
+  if (rerun) say(`\n${rerun}`);
 
   say('');
   say(`## classroom store into an empty sandbox (separate process), default settings: ${nPersons.toLocaleString('en')} persons, ${storeCourses.toLocaleString('en')} courses, ${storeEnrolments.toLocaleString('en')} enrolments`);
@@ -201,6 +226,59 @@ async function classroom(say: (s: string) => void): Promise<void> {
   const again = await timedRun(files.enrolments, dir, env);
   say('');
   say(`- unchanged re-run of the ${storeEnrolments.toLocaleString('en')} enrolments: ${writes(again.summary.moodleCalls.byFunction)} write calls, ${again.summary.moodleCalls.total} calls in all (${JSON.stringify(again.summary.moodleCalls.byFunction)}), ${again.seconds.toFixed(2)} s, outcomes ${JSON.stringify(again.summary.outcomes)}`);
+  sb.stop();
+}
+
+async function cohortMembers(say: (s: string) => void): Promise<void> {
+  const n = Number(process.env.BENCH_COHORT_MEMBERS ?? 200000);
+  const worker = join(DIST, 'bench', 'cohort-worker.js');
+  const feed = join(work, 'cohort-members.txt');
+  await generateCohortMembers(feed, n, 20000, 200);
+  say('');
+  say(`## cohort members: read + validate + plan (no Moodle), one process per measurement`);
+  say(`${n.toLocaleString('en')} memberships over 20,000 persons and 200 cohorts; the ledger links the persons and cohorts, the run's own look-up (cohortMemberLookup) asks a stub Moodle for the rest.`);
+  say('| rows | ledger | rows/s | peak RSS | stub Moodle calls |');
+  say('|---:|---|---:|---:|---|');
+  const ledger = join(work, 'cohorts.db');
+  await node([worker, '-', ledger, '--seed=20000,200']);
+  const empty = JSON.parse(await node([worker, feed, ledger]));
+  await node([worker, feed, ledger, '--fill']);
+  const full = JSON.parse(await node([worker, feed, ledger]));
+  for (const [label, r] of [['empty', empty], ['full (all unchanged)', full]] as const) {
+    say(`| ${n.toLocaleString('en')} | ${label} | ${r.rowsPerSec.toLocaleString('en')} | ${r.maxRssMb} MB | ${JSON.stringify(r.stubCalls)} |`);
+  }
+  rmSync(ledger, { force: true });
+
+  const m = Number(process.env.BENCH_COHORT_STORE ?? 10000);
+  if (m <= 0) return;
+  const nPersons = Math.min(1000, m);
+  const nCohorts = Math.ceil(m / nPersons);
+  say('');
+  say(`## cohort store into an empty sandbox (separate process), default settings: ${nPersons.toLocaleString('en')} persons, ${nCohorts} cohorts, ${m.toLocaleString('en')} memberships`);
+  const sb = await startSandboxProcess({ passwordPolicy: true });
+  const dir = mkdtempSync(join(work, 'cohort-store-'));
+  const env = { MDLSYNC_URL: sb.url, MDLSYNC_TOKEN: sb.token };
+  const files = { persons: join(dir, 'persons.txt'), cohorts: join(dir, 'cohorts.txt'), 'cohort-members': join(dir, 'cohort-members.txt') };
+  await generatePersons(files.persons, nPersons, { prefix: 'p' });
+  await generateCohorts(files.cohorts, nCohorts);
+  await generateCohortMembers(files['cohort-members'], m, nPersons, nCohorts);
+  const cohortPer = perCall(cohortLeaves({ categorytype: { type: 'system', value: '' }, name: 'Cohort 1', idnumber: 'COH0001', description: 'Generated cohort 1', visible: 1 }));
+  const memberPer = perCall(cohortMemberLeaves({ cohortid: 1, userid: 1 }));
+  const minimum = { cohorts: Math.ceil(nCohorts / cohortPer), 'cohort-members': Math.ceil(m / memberPer) };
+  say(`Records per call the limits allow (batchSize 50, maxInputVars 1000): cohorts ${cohortPer}, memberships ${memberPer}.`);
+  say('| feed | rows | calls in all | write calls | minimum | ratio | seconds | rows/s | outcomes |');
+  say('|---|---:|---:|---:|---:|---:|---:|---:|---|');
+  await timedRun(files.persons, dir, env);
+  const rows = { cohorts: nCohorts, 'cohort-members': m };
+  for (const type of ['cohorts', 'cohort-members'] as const) {
+    const r = await timedRun(files[type], dir, env);
+    const by = r.summary.moodleCalls.byFunction;
+    say(`| ${type} | ${rows[type].toLocaleString('en')} | ${r.summary.moodleCalls.total} | ${writes(by)} | ${minimum[type]} | ${(r.summary.moodleCalls.total / minimum[type]).toFixed(3)} | ${r.seconds.toFixed(1)} | ${Math.round(rows[type] / r.seconds).toLocaleString('en')} | ${JSON.stringify(r.summary.outcomes)} |`);
+    say(`|  | by function: ${JSON.stringify(by)} | | | | | | | |`);
+  }
+  const again = await timedRun(files['cohort-members'], dir, env);
+  say('');
+  say(`- unchanged re-run of the ${m.toLocaleString('en')} memberships: ${writes(again.summary.moodleCalls.byFunction)} write calls, ${again.summary.moodleCalls.total} calls in all (${JSON.stringify(again.summary.moodleCalls.byFunction)}), ${again.seconds.toFixed(2)} s, outcomes ${JSON.stringify(again.summary.outcomes)}`);
   sb.stop();
 }
 

@@ -8,6 +8,7 @@ import { ENTITY_FUNCTIONS } from '../entities.js';
 import { SqliteLedger } from '../ledger/index.js';
 import { MoodleClient, MoodleError, getSiteInfo } from '../moodle/index.js';
 import { configFrom } from './common.js';
+import { roleChecks } from './doctor-roles.js';
 
 function writable(dir: string): boolean {
   try {
@@ -47,6 +48,8 @@ export function registerDoctor(program: Command): void {
         for (const fn of needed) {
           check(have.has(fn), `function ${fn} in the service`, `add ${fn} to the token's external service (Site administration › Server › Web services › External services › Functions)`);
         }
+        // Observer and system roles: probed, since the web services cannot list roles.
+        for (const c of await roleChecks(client, config, types, info.userid, have)) check(c.ok, c.text, c.fix);
         // What else this service could sync, so an admin adding a feed type knows before the first run.
         const others = ENTITY_TYPES.filter((t) => !types.includes(t));
         const ready = others.filter((t) => ENTITY_FUNCTIONS[t].every((fn) => have.has(fn)));

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { FEED_TYPE_ORDER, type FeedTypeName } from '../feed/types.js';
 import { OPS, type Op } from '../plan/types.js';
 import { enrolmentsSchema } from './enrolments.js';
+import { institutionRolesSchema, observersSchema } from './roles.js';
 
 export const CONFIG_FILE_NAME = 'mdlsync.config.json';
 
@@ -63,6 +64,13 @@ const coursesSchema = z
         { message: 'unknown time zone (use an IANA name such as Europe/Paris)' },
       )
       .default(() => Intl.DateTimeFormat().resolvedOptions().timeZone),
+  })
+  .strict();
+
+const cohortsSchema = z
+  .object({
+    /** What an explicit disable does to a cohort: delete it (default) or empty it (remove its members, keep it). Refreshes always empty. */
+    disable: z.enum(['delete', 'empty']).default('delete'),
   })
   .strict();
 
@@ -156,8 +164,11 @@ export const configSchema = z
     dataSource: z.string().min(1).nullable().default(null),
     persons: personsSchema.default(() => personsSchema.parse({})),
     enrolments: enrolmentsSchema.default(() => enrolmentsSchema.parse({})),
+    institutionRoles: institutionRolesSchema.default(() => institutionRolesSchema.parse({})),
+    observers: observersSchema.default(() => observersSchema.parse({})),
     guard: guardSchema.default(() => guardSchema.parse({})),
     courses: coursesSchema.default(() => coursesSchema.parse({})),
+    cohorts: cohortsSchema.default(() => cohortsSchema.parse({})),
     logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
     /** A writer lock whose holder has not sent a heartbeat for this long is taken over (its process died). */
     lockStaleSeconds: z.number().int().min(5).default(120),

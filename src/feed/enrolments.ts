@@ -92,6 +92,17 @@ export function enrolmentRowMapper(header: HeaderAnalysis, columns: readonly str
   const courseIdx = specs.findIndex((s) => s.kind === 'text' && s.target === 'course');
   const personIdx = specs.findIndex((s) => s.kind === 'text' && s.target === 'person');
   const cell = (cells: readonly string[], i: number): string => (i >= 0 && i < cells.length ? cells[i].trim() : '');
+  // A file repeats a few dates over and over: each distinct cell is parsed once (bounded, for files of many).
+  const dates = new Map<string, number>();
+  const dateOf = (v: string): number => {
+    let t = dates.get(v);
+    if (t === undefined) {
+      t = parseEnrolmentDate(v);
+      if (dates.size >= 4096) dates.clear();
+      dates.set(v, t);
+    }
+    return t;
+  };
   const readKey = (cells: readonly string[]): string | undefined => {
     const c = cell(cells, courseIdx);
     const p = cell(cells, personIdx);
@@ -122,7 +133,7 @@ export function enrolmentRowMapper(header: HeaderAnalysis, columns: readonly str
           case 'text':
             if (s.target === 'role') fields.role = v;
             else if (s.target === 'start' || s.target === 'end') {
-              const t = parseEnrolmentDate(v);
+              const t = dateOf(v);
               if (Number.isNaN(t)) return { error: invalidValue(columns[i], v, 'a date such as 2026-09-01 (or 2026-09-01T08:00, or a Unix timestamp)', key) };
               fields[s.target] = t;
             }

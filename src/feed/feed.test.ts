@@ -108,8 +108,9 @@ describe('the SIS guide examples', () => {
     expect(recs.map((r) => r.rowStatus)).toEqual(['enabled', 'enabled', 'disabled', 'enabled']);
   });
 
-  test('institution-role and observer feeds are recognised as other types', async () => {
-    expect(await fileError(fixture('sis-institution-roles.txt'))).toMatchObject({ code: 'unknown-type', message: expect.stringMatching(/institution-roles/) });
+  test('institution-role and observer feeds are recognised as their types, never as persons', async () => {
+    expect((await openFeed(fixture('sis-institution-roles.txt'))).info.type).toBe('institution-roles');
+    expect((await openFeed(fixture('sis-observers.txt'))).info.type).toBe('observers');
     expect(await fileError(fixture('sis-observers.txt'), { type: 'persons' })).toMatchObject({ code: 'unknown-type', message: expect.stringMatching(/observers/) });
   });
 });

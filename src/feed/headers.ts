@@ -6,6 +6,8 @@ import { closest, distance } from 'fastest-levenshtein';
 import { COURSE_HEADERS, COURSE_ONLY_COLUMNS, PERSON_COLUMNS } from './course-headers.js';
 import { ENROLMENT_HEADERS, looksLikeEnrolments } from './enrolments.js';
 import { GROUP_HEADERS, GROUP_MEMBER_HEADERS, groupFeedType } from './groups.js';
+import { COHORT_HEADERS, COHORT_MEMBER_HEADERS, cohortFeedType } from './cohorts.js';
+import { INSTITUTION_ROLE_HEADERS, OBSERVER_HEADERS, roleFeedType } from './roles.js';
 import { ENTITY_TYPES, FeedFileError, USER_TEXT_FIELDS, type Dialect, type EntityType, type UserTextField } from './types.js';
 
 /** What a column feeds in a record. */
@@ -18,6 +20,7 @@ export type ColumnKind =
   | 'dataSource'
   | 'moodleId'
   | 'command'
+  | 'usernameFromEmail' // persons: USERNAME_FROM_EMAIL Y/N on ACTION=password rows
   | 'customfield';
 
 export interface ColumnSpec {
@@ -60,6 +63,7 @@ const SHARED: Record<string, ColumnSpec> = {
   action: { kind: 'command', field: 'command' },
   cmd: { kind: 'command', field: 'command' },
   operation: { kind: 'command', field: 'command' },
+  username_from_email: { kind: 'usernameFromEmail', field: 'usernameFromEmail' },
   data_source_key: { kind: 'dataSource', field: 'dataSource' },
   datasource: { kind: 'dataSource', field: 'dataSource' },
 };
@@ -165,7 +169,8 @@ export const CATEGORY_HEADERS: HeaderTable = {
 };
 
 export const HEADER_TABLES: Record<EntityType, HeaderTable> = { persons: PERSON_HEADERS, categories: CATEGORY_HEADERS, courses: COURSE_HEADERS, enrolments: ENROLMENT_HEADERS,
-  groups: GROUP_HEADERS, 'group-members': GROUP_MEMBER_HEADERS };
+  groups: GROUP_HEADERS, 'group-members': GROUP_MEMBER_HEADERS, cohorts: COHORT_HEADERS, 'cohort-members': COHORT_MEMBER_HEADERS,
+  'institution-roles': INSTITUTION_ROLE_HEADERS, observers: OBSERVER_HEADERS };
 
 function specOf(table: HeaderTable, lower: string, column: string): ColumnSpec | undefined {
   if (Object.hasOwn(table.sisOnly, lower)) return table.sisOnly[lower];
@@ -179,9 +184,6 @@ function specOf(table: HeaderTable, lower: string, column: string): ColumnSpec |
  * "unknown column", which would send the user hunting for a typo.
  */
 const OTHER_TYPES: Array<[string, string[]]> = [
-  ['observers', ['external_observer_key', 'external_user_key']],
-  ['institution-roles', ['role_id']],
-  ['cohorts', ['external_cohort_key', 'cohort']],
 ];
 
 function otherType(lower: string[]): string | undefined {
@@ -201,6 +203,12 @@ function otherType(lower: string[]): string | undefined {
  * messages then name the unknown columns.
  */
 function inferType(columns: readonly string[], lower: string[]): EntityType {
+  // Before courses: a Moodle cohorts file may carry category_idnumber, a course column too.
+  const cohortType = cohortFeedType(lower);
+  if (cohortType !== undefined) return cohortType;
+  // EXTERNAL_OBSERVER_KEY / ROLE_ID belong to no other feed.
+  const roleType = roleFeedType(lower);
+  if (roleType !== undefined) return roleType;
   // A course column (not the course key alone, which enrolments carry too) without a person column: a courses feed.
   if (lower.some((n) => COURSE_ONLY_COLUMNS.includes(n)) && !lower.some((n) => PERSON_COLUMNS.includes(n))) return 'courses';
   const groupType = groupFeedType(lower);

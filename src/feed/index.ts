@@ -10,7 +10,9 @@ import { categoryRowMapper } from './categories.js';
 import { courseRowMapper } from './courses.js';
 import { enrolmentRowMapper } from './enrolments.js';
 import { groupMemberRowMapper, groupRowMapper } from './groups.js';
+import { cohortMemberRowMapper, cohortRowMapper } from './cohorts.js';
 import { personRowMapper } from './persons.js';
+import { institutionRoleRowMapper, observerRowMapper } from './roles.js';
 import type { RowMapper } from './rows.js';
 import { DEFAULT_MAX_RECORD_SIZE, decodedChunks, fileError, physicalLines, scanRecords, type ScannedRecord } from './read.js';
 import { ENTITY_TYPES, FeedFileError, type EntityType, type FeedEncoding, type FeedInfo, type FeedItem, type FeedOptions, type RecordOf } from './types.js';
@@ -40,6 +42,10 @@ const ROW_MAPPERS: { [T in EntityType]: (header: HeaderAnalysis, columns: readon
   enrolments: enrolmentRowMapper,
   groups: groupRowMapper,
   'group-members': groupMemberRowMapper,
+  cohorts: cohortRowMapper,
+  'cohort-members': cohortMemberRowMapper,
+  'institution-roles': institutionRoleRowMapper,
+  observers: observerRowMapper,
 };
 
 const ENCODINGS: readonly FeedEncoding[] = ['utf8', 'latin1', 'windows-1252'];

@@ -3,7 +3,7 @@
  * Compiled once per file from the header analysis so the per-row loop does no name lookups.
  */
 import type { ColumnSpec, HeaderAnalysis } from './headers.js';
-import { COMMANDS, ROW_STATUS, SUSPENDED, YES_NO, encodingError, invalidValue, parseMoodleId, shapeError, type RowMapper, type RowResult } from './rows.js';
+import { COMMANDS, PERSON_LIFECYCLE, ROW_STATUS, SUSPENDED, YES_NO, encodingError, invalidValue, parseMoodleId, shapeError, type RowMapper, type RowResult } from './rows.js';
 import type { PersonFields, PersonRecord, UserTextField } from './types.js';
 
 export type { RowMapper, RowResult } from './rows.js';
@@ -72,9 +72,19 @@ export function personRowMapper(header: HeaderAnalysis, columns: readonly string
             break;
           }
           case 'command': {
-            const c = COMMANDS[v.toLowerCase()];
-            if (c === undefined) return invalid(i, v, 'add, store, del or delete', key);
-            record.command = c;
+            const lower = v.toLowerCase();
+            const c = COMMANDS[lower];
+            const step = c === undefined ? PERSON_LIFECYCLE[lower] : undefined;
+            if (c === undefined && step === undefined) return invalid(i, v, 'add, store, del, delete, block, unblock or password', key);
+            // A lifecycle row is its own step whatever the file's op (a block row in a delete file still only blocks).
+            record.command = c ?? 'store';
+            if (step) record.lifecycle = step;
+            break;
+          }
+          case 'usernameFromEmail': {
+            const b = YES_NO[v.toLowerCase()];
+            if (b === undefined) return invalid(i, v, 'Y or N', key);
+            record.usernameFromEmail = b;
             break;
           }
           case 'moodleId': {

@@ -2,7 +2,7 @@
  * What every entity's row mapper shares: the result type, the cell vocabularies of the base columns
  * (ROW_STATUS, ACTION, AVAILABLE_IND, MOODLE_ID) and the row-shape and encoding errors.
  */
-import type { EntityRecord, PersonRecord, RowCommand, RowError, RowStatus } from './types.js';
+import type { EntityRecord, PersonLifecycle, PersonRecord, RowCommand, RowError, RowStatus } from './types.js';
 
 export type RowResult<R extends EntityRecord = PersonRecord> = { record: R; error?: undefined } | { error: Omit<RowError, 'line'>; record?: undefined };
 
@@ -15,6 +15,8 @@ export const YES_NO: Record<string, boolean> = { y: true, yes: true, true: true,
 export const SUSPENDED: Record<string, boolean> = { '0': true, '1': false };
 export const ROW_STATUS: Record<string, RowStatus> = { enabled: 'enabled', disabled: 'disabled', deleted: 'deleted' };
 export const COMMANDS: Record<string, RowCommand> = { add: 'store', store: 'store', del: 'delete', delete: 'delete' };
+/** Persons only: ACTION values that run one lifecycle step on the account (DESIGN §6), as `mdlsync user …` does. */
+export const PERSON_LIFECYCLE: Record<string, PersonLifecycle> = { block: 'block', unblock: 'unblock', password: 'password' };
 
 /** A MOODLE_ID cell: a positive safe integer, else NaN. */
 export function parseMoodleId(v: string): number {

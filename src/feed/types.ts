@@ -4,8 +4,10 @@
  */
 
 /** The entity types mdlsync reads. Each has its header table and row mapper (feed/entities.ts). */
-export type EntityType = 'persons' | 'categories' | 'courses' | 'enrolments' | 'groups' | 'group-members';
-export const ENTITY_TYPES: readonly EntityType[] = ['persons', 'categories', 'courses', 'enrolments', 'groups', 'group-members'];
+export type EntityType = 'persons' | 'categories' | 'courses' | 'enrolments' | 'groups' | 'group-members' | 'cohorts' | 'cohort-members'
+  | 'institution-roles' | 'observers';
+export const ENTITY_TYPES: readonly EntityType[] = ['persons', 'categories', 'courses', 'enrolments', 'groups', 'group-members', 'cohorts', 'cohort-members',
+  'institution-roles', 'observers'];
 
 /**
  * Every feed type, read today or planned, in dependency order: files run together (one command, the drop folder,
@@ -80,7 +82,14 @@ export interface RecordBase {
   moodleId?: number;
 }
 
+/** Persons ACTION values beyond store/delete: the account lifecycle of DESIGN §6 (`mdlsync user block|unblock|password`). */
+export type PersonLifecycle = 'block' | 'unblock' | 'password';
+
 export interface PersonRecord extends RecordBase {
+  /** ACTION=block|unblock|password: the row is that lifecycle step (its other cells are not sent). */
+  lifecycle?: PersonLifecycle;
+  /** USERNAME_FROM_EMAIL Y/N on an ACTION=password row: also set username = email; absent = config persons.usernameFromEmail. */
+  usernameFromEmail?: boolean;
   /**
    * The Moodle fields the file carries for this row, already normalised (username trimmed and lower-cased,
    * other values trimmed). An empty cell means "not given": the field is absent here, never "".
@@ -114,9 +123,17 @@ export interface EntityRecords {
   enrolments: EnrolmentRecord;
   groups: GroupRecord;
   'group-members': GroupMemberRecord;
+  cohorts: CohortRecord;
+  'cohort-members': CohortMemberRecord;
+  'institution-roles': InstitutionRoleRecord;
+  observers: ObserverRecord;
 }
+export type { InstitutionRoleFields, InstitutionRoleRecord, ObserverFields, ObserverRecord } from './role-types.js';
+import type { InstitutionRoleRecord, ObserverRecord } from './role-types.js';
 export type { GroupFields, GroupMemberFields, GroupMemberRecord, GroupRecord } from './group-types.js';
 import type { GroupMemberRecord, GroupRecord } from './group-types.js';
+export type { CohortFields, CohortMemberFields, CohortMemberRecord, CohortRecord } from './cohort-types.js';
+import type { CohortMemberRecord, CohortRecord } from './cohort-types.js';
 export type { EnrolmentFields, EnrolmentRecord } from './enrolment-types.js';
 import type { EnrolmentRecord } from './enrolment-types.js';
 export type RecordOf<T extends EntityType> = EntityRecords[T];

@@ -64,6 +64,8 @@ export interface LedgerStore {
   /** Forgets a link (the Moodle record is gone or relinked). */
   dropLink(entity: string, key: string): void;
   findByMoodleId(entity: string, moodleId: number): LedgerLink | undefined;
+  /** Links whose key ends with this text (`|P0001`: a person's enrolments), any status; block/unblock rows need it. */
+  linksWithKeySuffix?(entity: string, suffix: string): LedgerLink[];
   /** Pages through links for `ledger show`. */
   listLinks(filter: { entity?: string; dataSource?: string | null; status?: LinkStatus; limit: number; offset: number }): LedgerLink[];
   startRun(run: Omit<RunRecord, 'finishedAt' | 'status' | 'summary'>): void;

@@ -112,13 +112,12 @@ describe('enrolments: store', () => {
     expect(r.actions[1]).toMatchObject({ reason: 'AVAILABLE_IND=N: suspend the enrolment', enrolment: { suspend: true } });
   });
 
-  it('a role change re-enrols with the new role and says the old one stays', () => {
+  it('a role change re-enrols with the new role and says the old one is removed', () => {
     const q = new EnrolmentPlanner(defaultPlanOptions({ op: 'store', entity: 'enrolments', dataSource: 'SIS' }));
     q.add({ line: 2, record: enr('C1', 'P1', { role: 'Instructor' }) }, { ...PLACED, link: link('C1|P1') });
     const [a] = q.finish([]).actions as EnrolmentAction[];
-    expect(a).toMatchObject({ kind: 'update', enrolment: { roleId: 3 } });
-    expect(a.reason).toContain('role changed from student to editingteacher');
-    expect(a.reason).toContain('student stays');
+    expect(a).toMatchObject({ kind: 'update', enrolment: { roleId: 3, unassign: { roleId: 5, role: 'student' } } });
+    expect(a.reason).toContain('role student → editingteacher: assign editingteacher, remove student');
   });
 });
 
@@ -156,5 +155,62 @@ describe('enrolments: disable', () => {
     const owned = Array.from({ length: 20 }, (_, i) => link(`C1|P${i}`));
     const p = plan([{ record: enr('C1', 'P0') }], 'refresh', owned);
     expect(p.guard).toMatchObject({ refused: true, owned: 20, toDisable: 19 });
+  });
+});
+
+describe('enrolments: a role change removes the role mdlsync gave', () => {
+  const teacherRow = () => enr('C1', 'P1', { role: 'Instructor' });
+
+  it('student → editingteacher: assign the new role, then unassign the old one (its id from the link data)', () => {
+    const data = JSON.stringify({ roleId: 5, role: 'student', timestart: 0, timeend: 0, suspend: false });
+    const [a] = plan([{ record: teacherRow(), ctx: { ...PLACED, link: link('C1|P1', { data }) } }]).actions as EnrolmentAction[];
+    expect(a).toMatchObject({ kind: 'update', enrolment: { call: 'enrol', roleId: 3, role: 'editingteacher', unassign: { roleId: 5, role: 'student' } } });
+    expect(a.reason).toBe('role student → editingteacher: assign editingteacher, remove student');
+  });
+
+  it('without link data the old role id comes from the hash through the role ids', () => {
+    const [a] = plan([{ record: teacherRow(), ctx: { ...PLACED, link: link('C1|P1') } }], 'store', [], { roleIds: { student: 50, editingteacher: 30 } }).actions as EnrolmentAction[];
+    expect(a.enrolment).toMatchObject({ roleId: 30, unassign: { roleId: 50, role: 'student' } });
+  });
+
+  it('the same role, a date change or an unknown old role never unassigns anything', () => {
+    const same = plan([{ record: enr('C1', 'P1', { role: 'Student', start: 100 }), ctx: { ...PLACED, link: link('C1|P1') } }]).actions[0] as EnrolmentAction;
+    expect(same.kind).toBe('update');
+    expect(same.enrolment?.unassign).toBeUndefined();
+    const oddHash = stateHash({ role: 'dean', start: 0, end: 0, suspend: false });
+    const unknown = plan([{ record: teacherRow(), ctx: { ...PLACED, link: link('C1|P1', { hash: oddHash }) } }]).actions[0] as EnrolmentAction;
+    expect(unknown.enrolment?.unassign).toBeUndefined();
+    // A role map that now sends the same id under another name is not a change in Moodle.
+    const renamed = plan([{ record: teacherRow(), ctx: { ...PLACED, link: link('C1|P1') } }], 'store', [], { roleIds: { student: 3, editingteacher: 3 } }).actions[0] as EnrolmentAction;
+    expect(renamed.enrolment?.unassign).toBeUndefined();
+  });
+
+  it('a re-enable with another role unassigns the old one only when the enrolment was kept suspended', () => {
+    const suspended = link('C1|P1', { status: 'disabled', hash: stateHash({ role: 'student', start: 0, end: 0, suspend: true }) });
+    const back = plan([{ record: teacherRow(), ctx: { ...PLACED, link: suspended } }]).actions[0] as EnrolmentAction;
+    expect(back).toMatchObject({ kind: 'enable', enrolment: { roleId: 3, unassign: { roleId: 5 } } });
+    expect(back.reason).toContain('role student → editingteacher: assign editingteacher, remove student');
+    // Unenrolled: Moodle removed the role with the enrolment; nothing to unassign.
+    const unenrolled = plan([{ record: teacherRow(), ctx: { ...PLACED, link: link('C1|P1', { status: 'disabled' }) } }]).actions[0] as EnrolmentAction;
+    expect(unenrolled.kind).toBe('enable');
+    expect(unenrolled.enrolment?.unassign).toBeUndefined();
+  });
+
+  it('an unchanged row stays on the hot path: no unassign, no parse of the link data', () => {
+    const p = plan([{ record: enr('C1', 'P1', { role: 'Student' }), ctx: { ...PLACED, link: link('C1|P1', { data: '{not json' }) } }]);
+    expect(summary(p.actions as EnrolmentAction[])).toEqual(['C1|P1:unchanged']);
+  });
+});
+
+describe('enrolments: ACTION=delete of an enrolment a block removed', () => {
+  it('forgets the block mark so unblock will not restore it; an ordinary disabled link stays unchanged', () => {
+    const data = JSON.stringify({ roleId: 5, role: 'student', timestart: 0, timeend: 0, suspend: false, blocked: 'r1', restore: { roleId: 5, timestart: 0, timeend: 0, suspend: false } });
+    const blocked = link('C1|P1', { status: 'disabled', data });
+    const [a] = plan([{ record: enr('C1', 'P1', { command: 'delete' }), ctx: { ...PLACED, link: blocked } }]).actions as EnrolmentAction[];
+    expect(a).toMatchObject({ kind: 'disable', enrolment: { call: 'unenrol', courseId: 7 } });
+    expect(JSON.parse(a.enrolment!.data!)).toEqual({ roleId: 5, role: 'student', timestart: 0, timeend: 0, suspend: false });
+    expect(a.reason).toContain('no longer restored by unblock');
+    const plain = plan([{ record: enr('C1', 'P1', { command: 'delete' }), ctx: { ...PLACED, link: link('C1|P1', { status: 'disabled' }) } }]).actions[0];
+    expect(plain.kind).toBe('unchanged');
   });
 });

@@ -19,8 +19,11 @@ export const DEFAULT_ROLE_MAP: Readonly<Record<string, string>> = Object.freeze(
   teaching_assistant: 'teacher',
 });
 
-/** Moodle's standard role ids (this Moodle's web services cannot list roles, so they are configured). */
-export const DEFAULT_ROLE_IDS: Readonly<Record<string, number>> = Object.freeze({ manager: 1, coursecreator: 2, editingteacher: 3, teacher: 4, student: 5 });
+/**
+ * Moodle's standard role ids (this Moodle's web services cannot list roles, so they are configured), plus `parent`
+ * for observer links: 9 is the id of the first role an admin adds to a fresh site, so set the real one in enrolments.roleIds.
+ */
+export const DEFAULT_ROLE_IDS: Readonly<Record<string, number>> = Object.freeze({ manager: 1, coursecreator: 2, editingteacher: 3, teacher: 4, student: 5, parent: 9 });
 
 export type EnrolmentDisable = 'unenrol' | 'suspend';
 
@@ -63,6 +66,10 @@ export interface EnrolmentTarget {
   timestart?: number;
   timeend?: number;
   suspend?: boolean;
+  /** JSON for the link's data column once Moodle confirms (a block's mark and what to restore); default: what an enrol sent. */
+  data?: string;
+  /** A role change: the role mdlsync gave before, unassigned (core_role_unassign_roles) once the new one is confirmed. */
+  unassign?: { roleId: number; role: string };
 }
 
 export type EnrolmentAction = Action<EnrolmentRecord> & { enrolment?: EnrolmentTarget };
@@ -118,19 +125,65 @@ function describe(s: EnrolmentState): string {
   return `${s.role}${s.suspend ? ', suspended' : ''}`;
 }
 
+/** "role student → editingteacher: assign editingteacher, remove student". */
+function roleChange(old: string, now: string): string {
+  return `role ${old} → ${now}: assign ${now}, remove ${old}`;
+}
+
+/**
+ * The role mdlsync gave a linked enrolment, when a row now names another: the id it sent (link data), else the
+ * hash's shortname through the role ids. Only changed rows get here, so the hot path parses nothing.
+ */
+function givenRole(link: LedgerLink, old: EnrolmentState | undefined, now: { shortname: string; id: number }, settings: EnrolmentSettings): { roleId: number; role: string } | undefined {
+  if (!old || old.role === now.shortname) return undefined;
+  let roleId: number | undefined;
+  if (link.data) {
+    try {
+      const d = JSON.parse(link.data) as { roleId?: unknown };
+      if (typeof d.roleId === 'number') roleId = d.roleId;
+    } catch {
+      // not ours to judge: fall back to the hash
+    }
+  }
+  if (roleId === undefined) {
+    const r = resolveRole(old.role, settings);
+    if ('error' in r) return undefined;
+    roleId = r.id;
+  }
+  return roleId === now.id ? undefined : { roleId, role: old.role };
+}
+
+/** The link data without a block's mark and what it would restore (an enrol writes fresh data anyway). */
+function withoutBlockMark(data: string): string | undefined {
+  try {
+    const { blocked: _b, restore: _r, ...rest } = JSON.parse(data) as Record<string, unknown>;
+    return JSON.stringify(rest);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Why a linked enrolment is sent again, in plain words. */
 function changeReason(old: EnrolmentState | undefined, now: EnrolmentState): string {
   if (!old) return 'no enrolment state in the ledger';
   const parts: string[] = [];
-  if (old.role !== now.role) {
-    parts.push(`role changed from ${old.role} to ${now.role}: ${now.role} is added; ${old.role} stays (Moodle's manual enrolment functions cannot remove a role)`);
-  }
+  if (old.role !== now.role) parts.push(roleChange(old.role, now.role));
   if (old.start !== now.start || old.end !== now.end) parts.push('dates changed');
   if (old.suspend !== now.suspend) parts.push(now.suspend ? 'AVAILABLE_IND=N: suspend the enrolment' : 'available again: reactivate the enrolment');
   return parts.join('; ') || 'content changed';
 }
 
 export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_SETTINGS): EntityRules<Row, Ctx> {
+  // A file names a few roles over and over: each ROLE cell is resolved once (the map scans are per call).
+  const roles = new Map<string | undefined, ReturnType<typeof resolveRole>>();
+  const rowRole = (name: string | undefined): ReturnType<typeof resolveRole> => {
+    let res = roles.get(name);
+    if (res === undefined) {
+      res = resolveRole(name, settings);
+      if (roles.size < 1000) roles.set(name, res);
+    }
+    return res;
+  };
   const roleIdOf = (role: string): number | undefined => {
     const res = resolveRole(role, settings);
     return 'id' in res ? res.id : undefined;
@@ -162,7 +215,13 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
   const disableRow = (r: Row, line: number, ctx: Ctx, p: P, why: string): EnrolmentAction => {
     const base = { entity: p.options.entity, key: r.key, line, dataSource: p.ds(r, ctx) };
     const link = ctx.link;
-    if (link?.status === 'disabled') return { kind: 'unchanged', ...base, moodleId: link.moodleId, reason: `already disabled (${why})` };
+    if (link?.status === 'disabled') {
+      // A block's mark (user block / ACTION=block) would let a later unblock bring back what this row removes for good.
+      if (!link.data?.includes('"blocked"')) return { kind: 'unchanged', ...base, moodleId: link.moodleId, reason: `already disabled (${why})` };
+      const a = disabling(base, link.moodleId, ctx.courseId, link, r, `${why}; blocked, no longer restored by unblock`);
+      if (a.enrolment?.call === 'unenrol') a.enrolment.data = withoutBlockMark(link.data);
+      return a;
+    }
     const userId = link?.moodleId ?? ctx.userId;
     if (link === undefined) {
       if (ctx.courseId === undefined || userId === undefined) {
@@ -182,7 +241,7 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
     store(r, line, ctx, p) {
       const o = p.options;
       const base = { entity: o.entity, key: r.key, line, dataSource: p.ds(r, ctx) };
-      const role = resolveRole(r.fields.role, settings);
+      const role = rowRole(r.fields.role);
       if ('error' in role) return p.fail(r, line, ctx, 'unknown-role', role.error);
       if (ctx.courseId === undefined) return p.fail(r, line, ctx, 'unknown-course', ctx.courseProblem ?? `unknown course ${r.fields.course}`);
       // A course owned by another data source is not this feed's to enrol in (the row's own data source, else the run's).
@@ -197,23 +256,36 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
       const state: EnrolmentState = { role: role.shortname, start: r.fields.start ?? 0, end: r.fields.end ?? 0, suspend: r.available === false };
       const h = stateHash(state);
       const link = ctx.link;
+      // A re-run's hot path: an unchanged row builds nothing it would not send.
+      if (link && link.status === 'active' && link.hash === h && !o.full && base.dataSource === link.dataSource && link.moodleId === userId) {
+        return { kind: 'unchanged', ...base, moodleId: userId, reason: 'same content' };
+      }
       const enrolment: EnrolmentTarget = { call: 'enrol', courseId: ctx.courseId, roleId: role.id, role: role.shortname, timestart: state.start, timeend: state.end, suspend: state.suspend };
       const send = { ...base, moodleId: userId, record: r, hash: h, status: 'active' as const, enrolment };
       if (link && link.status === 'active') {
         const reowned = base.dataSource !== link.dataSource;
         const moved = link.moodleId !== userId;
-        if (link.hash === h && !o.full && !reowned && !moved) return { kind: 'unchanged', ...base, moodleId: userId, reason: 'same content' };
+        const old = link.hash !== h ? parseStateHash(link.hash) : undefined;
         const reason =
           link.hash !== h
-            ? changeReason(parseStateHash(link.hash), state)
+            ? changeReason(old, state)
             : moved
               ? `person ${r.fields.person} is now Moodle user ${userId} (was ${link.moodleId})`
               : reowned
                 ? `data source changed (${link.dataSource ?? 'none'} → ${base.dataSource ?? 'none'})`
                 : 'full re-send';
+        const unassign = givenRole(link, old, role, settings);
+        if (unassign) return { kind: 'update', ...send, enrolment: { ...enrolment, unassign }, reason } satisfies EnrolmentAction;
         return { kind: 'update', ...send, reason } satisfies EnrolmentAction;
       }
-      if (link) return { kind: 'enable', ...send, reason: `re-enrol as ${describe(state)}: back in the file` } satisfies EnrolmentAction;
+      if (link) {
+        // Unenrolling took the old role with it; a suspended enrolment (hash suspend=1) still holds it.
+        const old = parseStateHash(link.hash);
+        const unassign = old?.suspend ? givenRole(link, old, role, settings) : undefined;
+        const reason = `re-enrol as ${describe(state)}: back in the file`;
+        if (unassign) return { kind: 'enable', ...send, enrolment: { ...enrolment, unassign }, reason: `${reason}; ${roleChange(unassign.role, role.shortname)}` } satisfies EnrolmentAction;
+        return { kind: 'enable', ...send, reason } satisfies EnrolmentAction;
+      }
       return { kind: 'create', ...send, reason: `new enrolment as ${describe(state)}` } satisfies EnrolmentAction;
     },
 

@@ -574,3 +574,48 @@ describe('streaming into a sink', () => {
     expect(plan.counts).toMatchObject({ create: 1, fail: 2 });
   });
 });
+
+describe('ACTION=block|unblock|password rows (the account lifecycle as a feed row)', () => {
+  const step = (lifecycle: PersonRecord['lifecycle'], extra: Partial<PersonRecord> = {}): PersonRecord => ({ ...alpha(), command: 'store', lifecycle, ...extra });
+  const planOne = (r: PersonRecord, ctx: RowContext, options: Partial<PlanOptions> = {}) => new PersonPlanner(defaultPlanOptions({ op: 'store', ...options })).add(item(r), ctx);
+
+  it('block suspends a linked account without rewriting its link (no hash, no status), whatever the row says', () => {
+    const a = planOne(step('block'), { link: link('testPerson1', { moodleId: 7 }) });
+    expect(a).toMatchObject({ kind: 'disable', moodleId: 7, suspended: true, key: 'testPerson1' });
+    expect(a.hash).toBeUndefined();
+    expect(a.status).toBeUndefined();
+    expect(a.reason).toContain('ACTION=block');
+  });
+
+  it('unblock reactivates; an account found in Moodle by idnumber is acted on too', () => {
+    const a = planOne(step('unblock'), { match: { id: 9, suspended: true, via: 'idnumber' } });
+    expect(a).toMatchObject({ kind: 'enable', moodleId: 9, suspended: false });
+  });
+
+  it('a lifecycle row for a person Moodle does not have fails (never creates an account)', () => {
+    expect(planOne(step('block'), {})).toMatchObject({ kind: 'fail', error: { code: 'unknown-person' } });
+    expect(planOne(step('password'), {}).error?.message).toContain('person testPerson1 is unknown');
+  });
+
+  it('password sends the password even under passwords: create-only, and needs one', () => {
+    const a = planOne(step('password', { usernameFromEmail: true }), { link: link('testPerson1') }, { passwords: 'create-only' });
+    expect(a).toMatchObject({ kind: 'update', sendPassword: true });
+    expect(a.reason).toBe('ACTION=password: set the password; username = email');
+    const none = planOne(step('password', { fields: { idnumber: 'testPerson1' } }), { link: link('testPerson1') });
+    expect(none).toMatchObject({ kind: 'fail', error: { code: 'missing-value' } });
+  });
+
+  it('the row op decides nothing: a block row under --op delete or with ROW_STATUS=disabled still only blocks', () => {
+    expect(planOne(step('block'), { link: link('testPerson1') }, { op: 'delete' }).kind).toBe('disable');
+    const viaDisable = planOne(step('unblock', { rowStatus: 'disabled' }), { link: link('testPerson1') });
+    expect(viaDisable).toMatchObject({ kind: 'enable', suspended: false });
+  });
+
+  it('a refresh counts a lifecycle row as present (it is not disabled as missing)', () => {
+    const p = new PersonPlanner(defaultPlanOptions({ op: 'refresh' }));
+    p.add(item(step('block')), { link: link('testPerson1') });
+    const plan = p.finish([link('testPerson1'), link('testPerson2')]);
+    expect(plan.actions.map((a) => `${a.key}:${a.kind}`)).toEqual(['testPerson1:disable', 'testPerson2:disable']);
+    expect(plan.actions[1].reason).toContain('missing from the refresh');
+  });
+});

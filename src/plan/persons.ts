@@ -33,12 +33,34 @@ function failMissing(p: P, r: PersonRecord, line: number, ctx: RowContext, missi
   return p.fail(r, line, ctx, 'missing-value', `${missing.join(', ')} ${plural ? 'are' : 'is'} empty: a new account needs username, firstname and lastname`);
 }
 
+/**
+ * ACTION=block|unblock|password: one lifecycle step on an account Moodle has (ledger link, else found by MOODLE_ID or
+ * idnumber), as `mdlsync user …` does. The row's other cells are not sent and the person's link is not rewritten: a
+ * block is not a content change, so the next store of the same row still finds it unchanged.
+ */
+function lifecycleAction(r: PersonRecord, line: number, ctx: RowContext, p: P): Action {
+  const step = r.lifecycle!;
+  const moodleId = ctx.link?.moodleId ?? ctx.match?.id;
+  if (moodleId === undefined) {
+    return p.fail(r, line, ctx, 'unknown-person', `ACTION=${step}: person ${r.key} is unknown: not in the ledger, and no Moodle user has idnumber ${r.key}`);
+  }
+  const base = { entity: p.options.entity, key: r.key, line, dataSource: p.ds(r, ctx), moodleId, record: r };
+  if (step === 'block') {
+    return { kind: 'disable', ...base, suspended: true, reason: 'ACTION=block: suspend the account, then remove the enrolments mdlsync manages (or suspend them: enrolments.disable)' };
+  }
+  if (step === 'unblock') return { kind: 'enable', ...base, suspended: false, reason: 'ACTION=unblock: reactivate the account, then restore the enrolments a block removed' };
+  if (r.fields.password === undefined) return p.fail(r, line, ctx, 'missing-value', 'ACTION=password needs the new password in the PASSWD (password) column');
+  const extra = r.usernameFromEmail === true ? '; username = email' : r.usernameFromEmail === false ? '' : '; username = email if persons.usernameFromEmail';
+  return { kind: 'update', ...base, sendPassword: true, reason: `ACTION=password: set the password${extra}` };
+}
+
 export const PERSON_RULES: EntityRules<PersonRecord, RowContext> = {
   moodleNoun: 'user',
   recordNoun: 'account',
 
   /** The hot path. */
   store(r, line, ctx, p) {
+    if (r.lifecycle !== undefined) return lifecycleAction(r, line, ctx, p);
     const o = p.options;
     const entity = o.entity;
     const key = r.key;
@@ -85,6 +107,7 @@ export const PERSON_RULES: EntityRules<PersonRecord, RowContext> = {
 
   /** Suspend; a new person sent as disabled is created disabled. */
   disable(r, line, ctx, p) {
+    if (r.lifecycle !== undefined) return lifecycleAction(r, line, ctx, p);
     const o = p.options;
     const base = { entity: o.entity, key: r.key, line, dataSource: p.ds(r, ctx) };
     const why = r.rowStatus === 'deleted' ? 'ROW_STATUS=deleted (a store only disables)' : 'ROW_STATUS=disabled';
