@@ -33,6 +33,11 @@ describe('enrolment feeds', () => {
     });
   });
 
+  it('a date repeated over rows reads the same on each; a repeated bad date fails each of its rows', async () => {
+    const r = await read('EXTERNAL_COURSE_KEY|EXTERNAL_PERSON_KEY|START_DATE\nC1|P1|2026-09-01\nC1|P2|2026-02-30\nC1|P3|2026-09-01\nC1|P4|2026-02-30\n');
+    expect(r.items.map((i) => i.record?.fields.start ?? i.error?.code)).toEqual([Date.UTC(2026, 8, 1) / 1000, 'invalid-value', Date.UTC(2026, 8, 1) / 1000, 'invalid-value']);
+  });
+
   it('reads the flat-file style and the tool_sync style', async () => {
     const a = await read('operation,role,idnumber_user,idnumber_course\nadd,student,P1,C1\ndel,student,P2,C1\n');
     expect(a.type).toBe('enrolments');
