@@ -276,16 +276,24 @@ export const cohortMembersApplier: EntityApplier<CohortMemberRecord> = {
 
 const pair = (cohortid: number, userid: number): string => `${cohortid}:${userid}`;
 
+/** A membership sent to add_cohort_members, with the row it came from (cohort members or institution roles). */
+export interface AddMemberItem {
+  row: Row;
+  input: CohortMemberInput;
+}
+
 /**
  * Maps add_cohort_members' warnings back to the batch's rows. Every member is sent by ids, so each message names
  * the ids: '3' already a member → ok; '2' user or cohort does not exist → every row of that user / cohort fails.
  * A warning naming no ids (code 1, "Invalid context") cannot be placed: `verify` then asks Moodle who is a member.
+ * `who` names the row's person in messages.
  */
-export async function mapAddWarnings(
-  items: MemberItem[],
+export async function mapAddWarnings<T extends AddMemberItem>(
+  items: T[],
   warnings: CohortMemberWarning[],
   verify: (cohortIds: number[]) => Promise<Map<number, Set<number>>>,
-): Promise<{ ok: { item: MemberItem; note?: string }[]; failed: { item: MemberItem; code: string; message: string }[] }> {
+  who: (item: T) => string = (item) => cohortMemberKeyParts(item.row.action.key).person,
+): Promise<{ ok: { item: T; note?: string }[]; failed: { item: T; code: string; message: string }[] }> {
   const already = new Set<string>();
   const missingUsers = new Map<number, string>();
   const missingCohorts = new Map<number, string>();
@@ -297,14 +305,13 @@ export async function mapAddWarnings(
     else if (p.kind === 'missing-cohort' && p.cohortId !== undefined) missingCohorts.set(p.cohortId, w.message);
     else unplaced.push(`warning ${w.warningcode}: ${w.message}`);
   }
-  const ok: { item: MemberItem; note?: string }[] = [];
-  const failed: { item: MemberItem; code: string; message: string }[] = [];
-  const rest: MemberItem[] = [];
+  const ok: { item: T; note?: string }[] = [];
+  const failed: { item: T; code: string; message: string }[] = [];
+  const rest: T[] = [];
   for (const item of items) {
     const { cohortid, userid } = item.input;
-    const person = cohortMemberKeyParts(item.row.action.key).person;
     if (missingCohorts.has(cohortid)) failed.push({ item, code: 'missing-cohort', message: `Moodle cohort ${cohortid} does not exist (deleted in Moodle?): ${missingCohorts.get(cohortid)}` });
-    else if (missingUsers.has(userid)) failed.push({ item, code: 'missing-user', message: `person ${person}: Moodle user ${userid} does not exist (deleted in Moodle?): ${missingUsers.get(userid)}` });
+    else if (missingUsers.has(userid)) failed.push({ item, code: 'missing-user', message: `person ${who(item)}: Moodle user ${userid} does not exist (deleted in Moodle?): ${missingUsers.get(userid)}` });
     else if (already.has(pair(cohortid, userid))) ok.push({ item, note: 'already a member' });
     else rest.push(item);
   }
@@ -319,16 +326,20 @@ export async function mapAddWarnings(
   return { ok, failed };
 }
 
-function addSpec(engine: BatchEngine): BatchSpec<MemberItem, CohortMemberWarning[]> {
-  const verify = async (cohortIds: number[]): Promise<Map<number, Set<number>>> => {
+/** Who is a member of these cohorts, asking only about the cohorts Moodle still has (get_cohort_members fails on an unknown id). */
+export function memberVerifier(engine: BatchEngine): (cohortIds: number[]) => Promise<Map<number, Set<number>>> {
+  return async (cohortIds) => {
     const out = new Map<number, Set<number>>();
-    // get_cohort_members fails on an unknown id: ask only the cohorts Moodle still has.
     const have = await existingCohorts(engine, cohortIds);
     const ids = cohortIds.filter((id) => have.has(id));
     if (ids.length === 0) return out;
     for (const e of await engine.read('core_cohort_get_cohort_members', ids.length, () => getCohortMembers(engine.deps.client, ids))) out.set(e.cohortid, new Set(e.userids));
     return out;
   };
+}
+
+function addSpec(engine: BatchEngine): BatchSpec<MemberItem, CohortMemberWarning[]> {
+  const verify = memberVerifier(engine);
   return {
     wsfunction: 'core_cohort_add_cohort_members',
     send: (items) => addCohortMembers(engine.deps.client, items.map((i) => i.input)),

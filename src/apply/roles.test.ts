@@ -63,7 +63,7 @@ describe('institution roles applier', () => {
     expect(out.map((o) => [o.outcome, o.message])).toEqual([
       ['ok', undefined],
       ['ok', 'already a member'],
-      ['failed', 'Moodle did not add the member: user id=12 not exists'],
+      ['failed', 'person p12: Moodle user 12 does not exist (deleted in Moodle?): user id=12 not exists'],
     ]);
     const links = l.getLinks('institution-roles', ['p10|eng', 'p11|eng', 'p12|eng']);
     expect([...links.values()].map((x) => [x.key, x.moodleId, x.hash])).toEqual([

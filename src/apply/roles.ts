@@ -14,15 +14,14 @@ import {
   cohortMemberLeaves,
   createCohorts,
   deleteCohortMembers,
-  getCohortMembers,
   getCohorts,
-  parseCohortMemberWarning,
   roleAssignmentLeaves,
   unassignRoles,
 } from '../moodle/index.js';
 import type { CohortInput, CohortMemberInput, CohortMemberWarning, MoodleCohort, RoleAssignmentInput } from '../moodle/index.js';
 import { holdHash, type InstitutionRoleAction, type ObserverAction, type ObserverLinkTarget } from '../plan/roles.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from './engine.js';
+import { mapAddWarnings, memberVerifier } from './cohorts.js';
 import { pack } from './records.js';
 
 type IRow = Row<InstitutionRoleRecord>;
@@ -203,32 +202,11 @@ function addMembersSpec(engine: BatchEngine): BatchSpec<Item<CohortMemberInput, 
     wsfunction: 'core_cohort_add_cohort_members',
     send: (items) => addCohortMembers(engine.deps.client, items.map((i) => i.input)),
     confirm: async (items, warnings) => {
-      const already = new Set<string>();
-      const missingUsers = new Map<number, string>();
-      const missingCohorts = new Map<number, string>();
-      const unclear: string[] = [];
-      for (const w of warnings) {
-        const p = parseCohortMemberWarning(w);
-        if (p.kind === 'already-member' && p.cohortId !== undefined && p.userId !== undefined) already.add(`${p.cohortId}:${p.userId}`);
-        else if (p.kind === 'missing-user' && p.userId !== undefined) missingUsers.set(p.userId, w.message);
-        else if (p.kind === 'missing-cohort' && p.cohortId !== undefined) missingCohorts.set(p.cohortId, w.message);
-        else unclear.push(`${w.warningcode}: ${w.message}`);
-      }
-      let members: Map<number, Set<number>> | undefined;
-      if (unclear.length > 0) {
-        const cohorts = [...new Set(items.map((i) => i.input.cohortid))];
-        members = new Map((await engine.read('core_cohort_get_cohort_members', cohorts.length, () => getCohortMembers(engine.deps.client, cohorts))).map((e) => [e.cohortid, new Set(e.userids)]));
-      }
-      const ok: Item<CohortMemberInput>[] = [];
-      for (const item of items) {
-        const { cohortid, userid } = item.input;
-        const pair = `${cohortid}:${userid}`;
-        const why = missingUsers.get(userid) ?? missingCohorts.get(cohortid);
-        if (why !== undefined) engine.fail(item.row, 'moodle-warning', `Moodle did not add the member: ${why}`, userid);
-        else if (members && !already.has(pair) && !members.get(cohortid)?.has(userid)) engine.fail(item.row, 'moodle-warning', `Moodle did not add the member: ${unclear.join('; ')}`, userid);
-        else ok.push(item);
-      }
-      landed(engine, ok, (i) => holdHash({ kind: 'cohort', id: (i.input as CohortMemberInput).cohortid }), (i) => (already.has(`${(i.input as CohortMemberInput).cohortid}:${(i.input as CohortMemberInput).userid}`) ? 'already a member' : undefined));
+      // The key is PERSON|ROLE_ID: the person names the row in messages.
+      const { ok, failed } = await mapAddWarnings(items, warnings, memberVerifier(engine), (i) => i.row.action.key.slice(0, i.row.action.key.indexOf('|')));
+      for (const f of failed) engine.fail(f.item.row, f.code, f.message, f.item.input.userid);
+      const notes = new Map(ok.map((o) => [o.item, o.note]));
+      landed(engine, ok.map((o) => o.item) as Item<CohortMemberInput>[], (i) => holdHash({ kind: 'cohort', id: (i.input as CohortMemberInput).cohortid }), (i) => notes.get(i as Item<CohortMemberInput, InstitutionRoleRecord>));
     },
     failOne: (item, code, message) => engine.fail(item.row, code, message, item.input.userid),
   };
