@@ -33,7 +33,7 @@ export function configFor(ws: Workspace, extra: Record<string, unknown> = {}): C
   return loadConfig({ cwd: ws.dir, env: { MDLSYNC_URL: ws.sandbox.url, MDLSYNC_TOKEN: ws.sandbox.token } });
 }
 
-export async function waitFor(what: string, check: () => boolean, timeoutMs = 8000): Promise<void> {
+export async function waitFor(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -68,7 +68,7 @@ describe('watch DIR', () => {
     expect(usersWith(ws, 'buser')).toHaveLength(40);
     expect(ws.sandbox.users.byIdnumber('B0040')).toHaveLength(1);
     expect(existsSync(join(ws.dir, 'archive'))).toBe(true);
-  }, 15000);
+  }, 45_000);
 
   test('a file left in .processing/ by a crash is resumed at start', async () => {
     const { ws, drop, events, start } = await setup();
@@ -134,5 +134,5 @@ describe('watch DIR', () => {
     expect(readdirSync(join(drop, '.processing'))).toEqual([]);
     expect(stderr).toMatch(/SIGTERM/);
     expect(stderr).not.toContain(ws.sandbox.token);
-  }, 15000);
+  }, 45_000);
 });
