@@ -1,5 +1,9 @@
-/** The recorded Moodle cases (../shared/moodle-contract/), replayed through the real encoder by the wrapper tests. */
+/**
+ * The recorded Moodle cases (../shared/moodle-contract/), replayed through the real encoder by the wrapper tests;
+ * and a canned caller for the behaviour beyond the recordings.
+ */
 import { readFileSync, readdirSync } from 'node:fs';
+import { expect } from '@jest/globals';
 import { encodeForm } from '../src/moodle/encode.js';
 import { MoodleError, isMoodleErrorBody } from '../src/moodle/errors.js';
 import type { MoodleCaller } from '../src/moodle/types.js';
@@ -28,6 +32,53 @@ export function replay(rec: ContractCase): MoodleCaller & { bodies: string[] } {
       bodies.push(encodeForm('TOKEN', fn, params));
       if (isMoodleErrorBody(rec.response)) return Promise.reject(new MoodleError(fn, rec.response));
       return Promise.resolve(structuredClone(rec.response) as T);
+    },
+  };
+}
+
+/** Calls the wrapper under test with the recorded request object. */
+export type ContractInvoke = (c: MoodleCaller, o: Record<string, unknown>) => Promise<unknown>;
+/** What the wrapper returns for a recorded (non-error) reply. */
+export type ContractExpected = (response: unknown) => unknown;
+/** One recorded case a wrapper test replays: name, the call, what it should return (default: the reply itself). */
+export type ContractCaseOf = [name: string, invoke: ContractInvoke, expected?: ContractExpected];
+
+export const same: ContractExpected = (r) => r;
+export const nothing: ContractExpected = () => undefined;
+export const warningsOf: ContractExpected = (r) => (r as { warnings: unknown[] }).warnings;
+
+/**
+ * Replays one recorded case: the wrapper must send the recorded body byte for byte and understand the recorded reply
+ * (a Moodle error body is thrown as MoodleError with its errorcode; anything else resolves to expected(reply)).
+ */
+export async function expectReplay(name: string, invoke: ContractInvoke, expected: ContractExpected = same): Promise<void> {
+  const rec = contract(name);
+  const c = replay(rec);
+  const run = invoke(c, structuredClone(rec.params.object));
+  if (isMoodleErrorBody(rec.response)) {
+    await expect(run).rejects.toBeInstanceOf(MoodleError);
+    await expect(run).rejects.toMatchObject({ wsfunction: rec.function, errorcode: rec.response.errorcode });
+  } else {
+    await expect(run).resolves.toEqual(expected(rec.response));
+  }
+  expect(c.bodies).toEqual([rec.params.encoded]);
+}
+
+/** The leaf pairs of a recorded body, less its 3 control pairs (wstoken, wsfunction, moodlewsrestformat). */
+export const recordedLeaves = (name: string): number => contract(name).params.encoded.split('&').length - 3;
+
+/** A per-record leaf counter summed over the records under `key` of a recorded request. */
+export const countedLeaves = <R>(name: string, key: string, leaves: (record: R) => number): number =>
+  (contract(name).params.object[key] as R[]).reduce((n, r) => n + leaves(r), 0);
+
+/** Answers each call with the next canned reply and records what was asked. */
+export function cannedCaller(...replies: unknown[]): MoodleCaller & { calls: [string, Record<string, unknown>][] } {
+  const calls: [string, Record<string, unknown>][] = [];
+  return {
+    calls,
+    call: <T>(fn: string, params: Record<string, unknown>) => {
+      calls.push([fn, params]);
+      return Promise.resolve(replies.shift() as T);
     },
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { contract, recordedCasesOf, replay } from '../../test/moodle-contract.js';
+import { cannedCaller, contract, countedLeaves, expectReplay, nothing, recordedCasesOf, recordedLeaves, same, type ContractCaseOf } from '../../test/moodle-contract.js';
 import {
   COHORT_FUNCTIONS,
   addCohortMembers,
@@ -15,22 +15,17 @@ import {
   updateCohorts,
 } from './cohorts.js';
 import type { CohortMemberWarning } from './cohorts.js';
-import { MoodleError, ProtocolError, isMoodleErrorBody } from './errors.js';
-import type { MoodleCaller } from './types.js';
+import { ProtocolError } from './errors.js';
 
 /* ---- recorded contract cases, replayed through the real encoder ---- */
 
-type O = Record<string, unknown>;
-type Case = [name: string, invoke: (c: MoodleCaller, o: O) => Promise<unknown>, expected: (response: unknown) => unknown];
-const same = (r: unknown): unknown => r;
-const nothing = (): unknown => undefined;
-const members = (o: O): { cohortid: number; userid: number }[] =>
+const members = (o: Record<string, unknown>): { cohortid: number; userid: number }[] =>
   (o.members as { cohorttype: { value: string }; usertype: { value: string } }[]).map((m) => ({
     cohortid: Number(m.cohorttype.value),
     userid: Number(m.usertype.value),
   }));
 
-const CASES: Case[] = [
+const CASES: ContractCaseOf[] = [
   ['78_create_cohort_system', (c, o) => createCohorts(c, o.cohorts as never), same],
   ['79_create_cohort_category_by_idnumber', (c, o) => createCohorts(c, o.cohorts as never), same],
   ['80_create_cohort_duplicate_idnumber', (c, o) => createCohorts(c, o.cohorts as never), same],
@@ -56,18 +51,7 @@ describe('cohort wrappers against the recorded contract', () => {
     expect([...CASES.map(([name]) => name), ...LOOKUP_CASES].sort()).toEqual(recordedCasesOf(COHORT_FUNCTIONS).sort());
   });
 
-  it.each(CASES)('%s: same request body byte for byte, recorded reply understood', async (name, invoke, expected) => {
-    const rec = contract(name);
-    const c = replay(rec);
-    const run = invoke(c, structuredClone(rec.params.object));
-    if (isMoodleErrorBody(rec.response)) {
-      await expect(run).rejects.toBeInstanceOf(MoodleError);
-      await expect(run).rejects.toMatchObject({ wsfunction: rec.function, errorcode: rec.response.errorcode });
-    } else {
-      await expect(run).resolves.toEqual(expected(rec.response));
-    }
-    expect(c.bodies).toEqual([rec.params.encoded]);
-  });
+  it.each(CASES)('%s: same request body byte for byte, recorded reply understood', expectReplay);
 
   it('parses every recorded add_cohort_members warning', () => {
     const warnings = (name: string): CohortMemberWarning[] => (contract(name).response as { warnings: CohortMemberWarning[] }).warnings;
@@ -83,29 +67,15 @@ describe('cohort wrappers against the recorded contract', () => {
 
   it('per-record leaf counters add up to the recorded bodies (minus the 3 control pairs)', () => {
     for (const name of ['78_create_cohort_system', '81_create_cohorts_batch_second_invalid', '94_update_cohort']) {
-      const rec = contract(name);
-      const leaves = (rec.params.object.cohorts as never[]).reduce((n, r) => n + cohortLeaves(r), 0);
-      expect(leaves).toBe(rec.params.encoded.split('&').length - 3);
+      expect(countedLeaves(name, 'cohorts', cohortLeaves)).toBe(recordedLeaves(name));
     }
     for (const name of LOOKUP_CASES) {
-      const rec = contract(name);
-      expect(members(rec.params.object).reduce((n, m) => n + cohortMemberLeaves(m), 0)).toBe(rec.params.encoded.split('&').length - 3);
+      expect(members(contract(name).params.object).reduce((n, m) => n + cohortMemberLeaves(m), 0)).toBe(recordedLeaves(name));
     }
   });
 });
 
 /* ---- behaviour beyond the recordings ---- */
-
-function caller(...replies: unknown[]): MoodleCaller & { calls: [string, Record<string, unknown>][] } {
-  const calls: [string, Record<string, unknown>][] = [];
-  return {
-    calls,
-    call: <T>(fn: string, params: Record<string, unknown>) => {
-      calls.push([fn, params]);
-      return Promise.resolve(replies.shift() as T);
-    },
-  };
-}
 
 describe('cohort wrappers', () => {
   it('createCohorts throws ProtocolError when Moodle answers with fewer cohorts than were sent', async () => {
@@ -113,11 +83,11 @@ describe('cohort wrappers', () => {
       { categorytype: { type: 'system' as const, value: '' }, name: 'A', idnumber: 'A' },
       { categorytype: { type: 'system' as const, value: '' }, name: 'B', idnumber: 'B' },
     ];
-    await expect(createCohorts(caller([{ id: 1 }]), cohorts)).rejects.toThrow(ProtocolError);
+    await expect(createCohorts(cannedCaller([{ id: 1 }]), cohorts)).rejects.toThrow(ProtocolError);
   });
 
   it('addCohortMembers addresses both sides by id, so the ids of every warning map back', async () => {
-    const c = caller({ warnings: [{ warningcode: '2', message: 'user id=77 not exists' }, { warningcode: '2', message: 'cohort id=9 not exists' }] });
+    const c = cannedCaller({ warnings: [{ warningcode: '2', message: 'user id=77 not exists' }, { warningcode: '2', message: 'cohort id=9 not exists' }] });
     const w = await addCohortMembers(c, [{ cohortid: 3, userid: 77 }, { cohortid: 9, userid: 5 }]);
     expect(c.calls[0][1]).toEqual({
       members: [
@@ -144,7 +114,7 @@ describe('cohort wrappers', () => {
   });
 
   it('searchCohorts sends the paging options; list calls make no request for an empty list', async () => {
-    const c = caller({ cohorts: [] }, null);
+    const c = cannedCaller({ cohorts: [] }, null);
     await expect(searchCohorts(c, 'x', { contextid: 3, includes: 'self', limitfrom: 2, limitnum: 10 })).resolves.toEqual([]);
     expect(c.calls[0]).toEqual(['core_cohort_search_cohorts', { query: 'x', context: { contextid: 3 }, includes: 'self', limitfrom: 2, limitnum: 10 }]);
     await expect(createCohorts(c, [])).resolves.toEqual([]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { contract, recordedCasesOf, replay } from '../../test/moodle-contract.js';
+import { cannedCaller, countedLeaves, expectReplay, nothing, recordedCasesOf, recordedLeaves, same, warningsOf, type ContractCaseOf } from '../../test/moodle-contract.js';
 import { encodeForm } from './encode.js';
-import { MoodleError, ProtocolError, isMoodleErrorBody } from './errors.js';
+import { ProtocolError } from './errors.js';
 import {
   COURSE_FUNCTIONS,
   categoryLeaves,
@@ -15,18 +15,10 @@ import {
   updateCategories,
   updateCourses,
 } from './courses.js';
-import type { MoodleCaller } from './types.js';
 
 /* ---- recorded contract cases, replayed through the real encoder ---- */
 
-
-type O = Record<string, unknown>;
-type Case = [name: string, invoke: (c: MoodleCaller, o: O) => Promise<unknown>, expected: (response: unknown) => unknown];
-const same = (r: unknown): unknown => r;
-const warningsOf = (r: unknown): unknown => (r as { warnings: unknown[] }).warnings;
-const nothing = (): unknown => undefined;
-
-const CASES: Case[] = [
+const CASES: ContractCaseOf[] = [
   ['41_create_category', (c, o) => createCategories(c, o.categories as never), same],
   ['42_create_category_nested', (c, o) => createCategories(c, o.categories as never), same],
   ['43_create_category_duplicate_idnumber', (c, o) => createCategories(c, o.categories as never), same],
@@ -55,57 +47,31 @@ describe('course wrappers against the recorded contract', () => {
     expect(CASES.map(([name]) => name).sort()).toEqual(recordedCasesOf(COURSE_FUNCTIONS).sort());
   });
 
-  it.each(CASES)('%s: same request body byte for byte, recorded reply understood', async (name, invoke, expected) => {
-    const rec = contract(name);
-    const c = replay(rec);
-    const run = invoke(c, structuredClone(rec.params.object));
-    if (isMoodleErrorBody(rec.response)) {
-      await expect(run).rejects.toBeInstanceOf(MoodleError);
-      await expect(run).rejects.toMatchObject({ wsfunction: rec.function, errorcode: rec.response.errorcode });
-    } else {
-      await expect(run).resolves.toEqual(expected(rec.response));
-    }
-    expect(c.bodies).toEqual([rec.params.encoded]);
-  });
+  it.each(CASES)('%s: same request body byte for byte, recorded reply understood', expectReplay);
 
   it('per-record leaf counters add up to the recorded bodies (minus the 3 control pairs)', () => {
     for (const name of ['41_create_category', '45_create_categories_batch_second_invalid', '48_update_category']) {
-      const rec = contract(name);
-      const leaves = (rec.params.object.categories as never[]).reduce((n, r) => n + categoryLeaves(r), 0);
-      expect(leaves).toBe(rec.params.encoded.split('&').length - 3);
+      expect(countedLeaves(name, 'categories', categoryLeaves)).toBe(recordedLeaves(name));
     }
     for (const name of ['49_create_courses_ok', '60_update_courses_batch_one_bad']) {
-      const rec = contract(name);
-      const leaves = (rec.params.object.courses as never[]).reduce((n, r) => n + courseLeaves(r), 0);
-      expect(leaves).toBe(rec.params.encoded.split('&').length - 3);
+      expect(countedLeaves(name, 'courses', courseLeaves)).toBe(recordedLeaves(name));
     }
   });
 });
 
 /* ---- behaviour beyond the recordings ---- */
 
-function caller(...replies: unknown[]): MoodleCaller & { calls: [string, Record<string, unknown>][] } {
-  const calls: [string, Record<string, unknown>][] = [];
-  return {
-    calls,
-    call: <T>(fn: string, params: Record<string, unknown>) => {
-      calls.push([fn, params]);
-      return Promise.resolve(replies.shift() as T);
-    },
-  };
-}
-
 describe('course wrappers', () => {
   it('create calls throw ProtocolError when Moodle answers with fewer items than were sent', async () => {
     const cats = [{ name: 'A' }, { name: 'B' }];
-    await expect(createCategories(caller([{ id: 1, name: 'A' }]), cats)).rejects.toThrow(ProtocolError);
-    await expect(createCategories(caller(null), cats)).rejects.toThrow(/core_course_create_categories: sent 2 categories, Moodle answered with no list/);
+    await expect(createCategories(cannedCaller([{ id: 1, name: 'A' }]), cats)).rejects.toThrow(ProtocolError);
+    await expect(createCategories(cannedCaller(null), cats)).rejects.toThrow(/core_course_create_categories: sent 2 categories, Moodle answered with no list/);
     const courses = [{ fullname: 'A', shortname: 'A', categoryid: 1 }, { fullname: 'B', shortname: 'B', categoryid: 1 }];
-    await expect(createCourses(caller([{ id: 1, shortname: 'A' }]), courses)).rejects.toThrow(/sent 2 courses, Moodle answered with 1 courses/);
+    await expect(createCourses(cannedCaller([{ id: 1, shortname: 'A' }]), courses)).rejects.toThrow(/sent 2 courses, Moodle answered with 1 courses/);
   });
 
   it('list calls make no request for an empty list (Moodle would refuse the missing key)', async () => {
-    const c = caller();
+    const c = cannedCaller();
     await expect(createCategories(c, [])).resolves.toEqual([]);
     await expect(updateCategories(c, [])).resolves.toBeUndefined();
     await expect(createCourses(c, [])).resolves.toEqual([]);
@@ -115,18 +81,18 @@ describe('course wrappers', () => {
   });
 
   it('getCategories sends addsubcategories=0 by default and turns null into []', async () => {
-    const c = caller(null);
+    const c = cannedCaller(null);
     await expect(getCategories(c, [{ key: 'idnumber', value: 'X' }])).resolves.toEqual([]);
     expect(encodeForm('T', ...c.calls[0])).toBe(
       'wstoken=T&wsfunction=core_course_get_categories&moodlewsrestformat=json&criteria%5B0%5D%5Bkey%5D=idnumber&criteria%5B0%5D%5Bvalue%5D=X&addsubcategories=0',
     );
-    const d = caller([]);
+    const d = cannedCaller([]);
     await getCategories(d, [{ key: 'id', value: 5 }], true);
     expect(d.calls[0]).toEqual(['core_course_get_categories', { criteria: [{ key: 'id', value: 5 }], addsubcategories: true }]);
   });
 
   it('getCoursesByField joins ids, and never asks for an empty idnumber or shortname (it would match every course without one)', async () => {
-    const c = caller({ courses: [{ id: 6 }] }, { courses: [] });
+    const c = cannedCaller({ courses: [{ id: 6 }] }, { courses: [] });
     await expect(getCoursesByField(c, 'ids', [6, 7])).resolves.toEqual({ courses: [{ id: 6 }], warnings: [] });
     await expect(getCoursesByField(c, 'idnumber', '')).resolves.toEqual({ courses: [], warnings: [] });
     await expect(getCoursesByField(c, 'shortname', '')).resolves.toEqual({ courses: [], warnings: [] });
@@ -136,12 +102,12 @@ describe('course wrappers', () => {
   });
 
   it('updateCourses and deleteCourses accept a reply without warnings', async () => {
-    await expect(updateCourses(caller(null), [{ id: 1, fullname: 'x' }])).resolves.toEqual([]);
-    await expect(deleteCourses(caller({}), [1])).resolves.toEqual([]);
+    await expect(updateCourses(cannedCaller(null), [{ id: 1, fullname: 'x' }])).resolves.toEqual([]);
+    await expect(deleteCourses(cannedCaller({}), [1])).resolves.toEqual([]);
   });
 
   it('duplicateCourse sends booleans as 1/0', async () => {
-    const c = caller({ id: 9, shortname: 'C' });
+    const c = cannedCaller({ id: 9, shortname: 'C' });
     await duplicateCourse(c, { courseid: 6, fullname: 'C', shortname: 'C', categoryid: 2, visible: false, options: [{ name: 'users', value: true }] });
     expect(encodeForm('T', ...c.calls[0]).split('json&')[1]).toBe(
       'courseid=6&fullname=C&shortname=C&categoryid=2&visible=0&options%5B0%5D%5Bname%5D=users&options%5B0%5D%5Bvalue%5D=1',

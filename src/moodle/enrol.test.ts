@@ -1,19 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { contract, recordedCasesOf, replay } from '../../test/moodle-contract.js';
+import { cannedCaller, countedLeaves, expectReplay, nothing, recordedCasesOf, recordedLeaves, same, type ContractCaseOf } from '../../test/moodle-contract.js';
 import { encodeForm } from './encode.js';
-import { MoodleError, isMoodleErrorBody } from './errors.js';
 import { ENROL_FUNCTIONS, enrolUsers, enrolmentLeaves, getCourseEnrolmentMethods, getEnrolledUsers, getUsersCourses, unenrolUsers } from './enrol.js';
-import type { MoodleCaller } from './types.js';
 
 /* ---- recorded contract cases, replayed through the real encoder ---- */
 
-
-type O = Record<string, unknown>;
-type Case = [name: string, invoke: (c: MoodleCaller, o: O) => Promise<unknown>, expected: (response: unknown) => unknown];
-const same = (r: unknown): unknown => r;
-const nothing = (): unknown => undefined;
-
-const CASES: Case[] = [
+const CASES: ContractCaseOf[] = [
   ['59_course_enrolment_methods', (c, o) => getCourseEnrolmentMethods(c, o.courseid as number), same],
   ['61_enrol_student', (c, o) => enrolUsers(c, o.enrolments as never), nothing],
   ['62_enrol_editingteacher', (c, o) => enrolUsers(c, o.enrolments as never), nothing],
@@ -46,44 +38,20 @@ describe('enrolment wrappers against the recorded contract', () => {
     expect(CASES.map(([name]) => name).sort()).toEqual(recordedCasesOf(ENROL_FUNCTIONS).sort());
   });
 
-  it.each(CASES)('%s: same request body byte for byte, recorded reply understood', async (name, invoke, expected) => {
-    const rec = contract(name);
-    const c = replay(rec);
-    const run = invoke(c, structuredClone(rec.params.object));
-    if (isMoodleErrorBody(rec.response)) {
-      await expect(run).rejects.toBeInstanceOf(MoodleError);
-      await expect(run).rejects.toMatchObject({ wsfunction: rec.function, errorcode: rec.response.errorcode });
-    } else {
-      await expect(run).resolves.toEqual(expected(rec.response));
-    }
-    expect(c.bodies).toEqual([rec.params.encoded]);
-  });
+  it.each(CASES)('%s: same request body byte for byte, recorded reply understood', expectReplay);
 
   it('per-record leaf counters add up to the recorded bodies (minus the 3 control pairs)', () => {
     for (const name of ['66_enrol_batch_second_invalid', '67_enrol_suspended_with_dates', '75_unenrol_with_roleid', '77_unenrol_batch_second_invalid']) {
-      const rec = contract(name);
-      const leaves = (rec.params.object.enrolments as never[]).reduce((n, r) => n + enrolmentLeaves(r), 0);
-      expect(leaves).toBe(rec.params.encoded.split('&').length - 3);
+      expect(countedLeaves(name, 'enrolments', enrolmentLeaves)).toBe(recordedLeaves(name));
     }
   });
 });
 
 /* ---- behaviour beyond the recordings ---- */
 
-function caller(...replies: unknown[]): MoodleCaller & { calls: [string, Record<string, unknown>][] } {
-  const calls: [string, Record<string, unknown>][] = [];
-  return {
-    calls,
-    call: <T>(fn: string, params: Record<string, unknown>) => {
-      calls.push([fn, params]);
-      return Promise.resolve(replies.shift() as T);
-    },
-  };
-}
-
 describe('enrolment wrappers', () => {
   it('enrolUsers sends suspend as 1/0 and leaves omitted dates out', async () => {
-    const c = caller(null, null);
+    const c = cannedCaller(null, null);
     await enrolUsers(c, [{ roleid: 5, userid: 2, courseid: 3, suspend: true }]);
     await enrolUsers(c, [{ roleid: 5, userid: 2, courseid: 3, suspend: false, timestart: 10 }]);
     expect(c.calls.map(([fn, p]) => decodeURIComponent(encodeForm('T', fn, p).split('json&')[1]))).toEqual([
@@ -93,14 +61,14 @@ describe('enrolment wrappers', () => {
   });
 
   it('enrol and unenrol make no request for an empty list', async () => {
-    const c = caller();
+    const c = cannedCaller();
     await enrolUsers(c, []);
     await unenrolUsers(c, []);
     expect(c.calls).toEqual([]);
   });
 
   it('getEnrolledUsers sends typed options as name/value pairs (booleans as 1/0), and none by default', async () => {
-    const c = caller([{ id: 1 }], null);
+    const c = cannedCaller([{ id: 1 }], null);
     await expect(
       getEnrolledUsers(c, 6, [
         { name: 'onlyactive', value: true },
@@ -115,7 +83,7 @@ describe('enrolment wrappers', () => {
   });
 
   it('getUsersCourses sends returnusercount only when given, and reads methods/null replies as []', async () => {
-    const c = caller(null, null);
+    const c = cannedCaller(null, null);
     await expect(getUsersCourses(c, 26, false)).resolves.toEqual([]);
     await expect(getCourseEnrolmentMethods(c, 6)).resolves.toEqual([]);
     expect(encodeForm('T', ...c.calls[0]).split('json&')[1]).toBe('userid=26&returnusercount=0');

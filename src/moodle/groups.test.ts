@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { contract, recordedCasesOf, replay } from '../../test/moodle-contract.js';
+import { cannedCaller, countedLeaves, expectReplay, nothing, recordedCasesOf, recordedLeaves, same, type ContractCaseOf } from '../../test/moodle-contract.js';
 import { encodeForm } from './encode.js';
-import { MoodleError, ProtocolError, isMoodleErrorBody } from './errors.js';
+import { ProtocolError } from './errors.js';
 import {
   GROUP_FUNCTIONS,
   addGroupMembers,
@@ -12,17 +12,10 @@ import {
   groupLeaves,
   groupMemberLeaves,
 } from './groups.js';
-import type { MoodleCaller } from './types.js';
 
 /* ---- recorded contract cases, replayed through the real encoder ---- */
 
-
-type O = Record<string, unknown>;
-type Case = [name: string, invoke: (c: MoodleCaller, o: O) => Promise<unknown>, expected: (response: unknown) => unknown];
-const same = (r: unknown): unknown => r;
-const nothing = (): unknown => undefined;
-
-const CASES: Case[] = [
+const CASES: ContractCaseOf[] = [
   ['96_create_group', (c, o) => createGroups(c, o.groups as never), same],
   ['97_create_group_duplicate_name', (c, o) => createGroups(c, o.groups as never), same],
   ['98_create_group_duplicate_idnumber', (c, o) => createGroups(c, o.groups as never), same],
@@ -39,43 +32,18 @@ describe('group wrappers against the recorded contract', () => {
     expect(CASES.map(([name]) => name).sort()).toEqual(recordedCasesOf(GROUP_FUNCTIONS).sort());
   });
 
-  it.each(CASES)('%s: same request body byte for byte, recorded reply understood', async (name, invoke, expected) => {
-    const rec = contract(name);
-    const c = replay(rec);
-    const run = invoke(c, structuredClone(rec.params.object));
-    if (isMoodleErrorBody(rec.response)) {
-      await expect(run).rejects.toBeInstanceOf(MoodleError);
-      await expect(run).rejects.toMatchObject({ wsfunction: rec.function, errorcode: rec.response.errorcode });
-    } else {
-      await expect(run).resolves.toEqual(expected(rec.response));
-    }
-    expect(c.bodies).toEqual([rec.params.encoded]);
-  });
+  it.each(CASES)('%s: same request body byte for byte, recorded reply understood', expectReplay);
 
   it('per-record leaf counters add up to the recorded bodies (minus the 3 control pairs)', () => {
     for (const name of ['96_create_group', '97_create_group_duplicate_name']) {
-      const rec = contract(name);
-      const leaves = (rec.params.object.groups as never[]).reduce((n, r) => n + groupLeaves(r), 0);
-      expect(leaves).toBe(rec.params.encoded.split('&').length - 3);
+      expect(countedLeaves(name, 'groups', groupLeaves)).toBe(recordedLeaves(name));
     }
-    const rec = contract('101_add_group_members_batch_second_invalid');
-    const leaves = (rec.params.object.members as never[]).reduce((n, r) => n + groupMemberLeaves(r), 0);
-    expect(leaves).toBe(rec.params.encoded.split('&').length - 3);
+    const members = '101_add_group_members_batch_second_invalid';
+    expect(countedLeaves(members, 'members', groupMemberLeaves)).toBe(recordedLeaves(members));
   });
 });
 
 /* ---- behaviour beyond the recordings ---- */
-
-function caller(...replies: unknown[]): MoodleCaller & { calls: [string, Record<string, unknown>][] } {
-  const calls: [string, Record<string, unknown>][] = [];
-  return {
-    calls,
-    call: <T>(fn: string, params: Record<string, unknown>) => {
-      calls.push([fn, params]);
-      return Promise.resolve(replies.shift() as T);
-    },
-  };
-}
 
 describe('group wrappers', () => {
   it('createGroups throws ProtocolError when Moodle answers with fewer groups than were sent', async () => {
@@ -83,12 +51,12 @@ describe('group wrappers', () => {
       { courseid: 6, name: 'A', description: '' },
       { courseid: 6, name: 'B', description: '' },
     ];
-    await expect(createGroups(caller([{ id: 1 }]), groups)).rejects.toThrow(ProtocolError);
-    await expect(createGroups(caller(null), groups)).rejects.toThrow(/core_group_create_groups: sent 2 groups, Moodle answered with no list/);
+    await expect(createGroups(cannedCaller([{ id: 1 }]), groups)).rejects.toThrow(ProtocolError);
+    await expect(createGroups(cannedCaller(null), groups)).rejects.toThrow(/core_group_create_groups: sent 2 groups, Moodle answered with no list/);
   });
 
   it('sends an empty description (a required key) and participation as 1/0', async () => {
-    const c = caller([{ id: 4 }]);
+    const c = cannedCaller([{ id: 4 }]);
     await createGroups(c, [{ courseid: 6, name: 'A', description: '', participation: false }]);
     expect(decodeURIComponent(encodeForm('T', ...c.calls[0]).split('json&')[1])).toBe(
       'groups[0][courseid]=6&groups[0][name]=A&groups[0][description]=&groups[0][participation]=0',
@@ -96,7 +64,7 @@ describe('group wrappers', () => {
   });
 
   it('list calls make no request for an empty list; null replies read as []', async () => {
-    const c = caller(null);
+    const c = cannedCaller(null);
     await expect(createGroups(c, [])).resolves.toEqual([]);
     await addGroupMembers(c, []);
     await deleteGroupMembers(c, []);
