@@ -147,4 +147,28 @@ describe('observers planner', () => {
     const r = planObservers([{ record: ob('o200', 's200'), ctx: { observerId: 30, userId: 31 } }], 'refresh', [old]);
     expect(r.map((x) => `${x.key}:${x.kind}`)).toEqual(['o200|s200:create', 'o200|s100:disable']);
   });
+
+  it('removals of both rule sets say what they undo, or why nothing', () => {
+    const held = lnk('observers', 'o2|u', { moodleId: 30, hash: observerHash(26, 9) });
+    const o = planObservers([
+      { record: ob('o1', 'u', { rowStatus: 'disabled' }), ctx: { observerId: 30, userId: 26, link: lnk('observers', 'o1|u', { moodleId: 30 }) } },
+      { record: ob('o2', 'u', { rowStatus: 'deleted' }), ctx: { observerId: 30, userId: 26, link: held } },
+      { record: ob('o3', 'u', { rowStatus: 'disabled' }), ctx: { observerId: 31, userId: 26 } },
+      { record: ob('o4', 'u', { rowStatus: 'disabled' }), ctx: { observerId: 32, userId: 26, link: { ...held, key: 'o4|u', status: 'disabled' } } },
+    ]);
+    expect(o.map((a) => [a.kind, a.reason, a.target])).toEqual([
+      ['disable', 'ROW_STATUS=disabled: the link does not say what mdlsync assigned, nothing removed', { call: 'none' }],
+      ['disable', 'ROW_STATUS=deleted: unassign role 9 in the context of user 26', { call: 'remove', assignment: { roleId: 9, observerId: 30, userId: 26 } }],
+      ['unchanged', 'not linked by mdlsync: nothing to remove (ROW_STATUS=disabled)', undefined],
+      ['unchanged', 'already removed (ROW_STATUS=disabled)', undefined],
+    ]);
+    const owned = [lnk('institution-roles', 'p1|eng'), lnk('institution-roles', 'p2|eng', { hash: 'ir1;role=1', moodleId: 21 })];
+    const r = planRoles([], 'refresh', owned, SYSTEM).actions;
+    expect(r.map((a) => [a.kind, a.line, a.target])).toEqual([
+      ['disable', null, { call: 'none' }],
+      ['disable', null, { call: 'remove', from: { kind: 'role', id: 1, userId: 21 } }],
+    ]);
+    expect(r[0].reason).toMatch(/: the link does not say what mdlsync gave, nothing removed$/);
+    expect(r[1].reason).toMatch(/: unassign role 1 \(system\)$/);
+  });
 });

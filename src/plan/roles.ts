@@ -14,7 +14,7 @@
  */
 import type { EntityRecord, InstitutionRoleRecord, ObserverRecord } from '../feed/types.js';
 import type { LedgerLink } from '../ledger/types.js';
-import { EntityPlanner, type ContextBase, type EntityRules } from './fold.js';
+import { EntityPlanner, type ContextBase, type EntityRules, type RowPlanning } from './fold.js';
 import { DEFAULT_ROLE_IDS } from './enrolments.js';
 import type { Action, PlanOptions } from './types.js';
 
@@ -36,25 +36,61 @@ function sameAsLink<R extends EntityRecord>(r: R, line: number, link: LedgerLink
   return { kind: 'unchanged', entity: p.options.entity, key: r.key, line, dataSource: ds, moodleId, reason: 'same content' };
 }
 
-/** Shared store decision over a link: unchanged, update (resend or link only), enable or create. */
+/** Shared store decision over a link: unchanged (no target), update (resend or link only), enable or create. */
 function storeOver<R extends EntityRecord, T>(
   base: Base,
   r: R,
   link: LedgerLink | undefined,
   want: { moodleId: number; hash: string | undefined; add: T; relink: (prev: LedgerLink) => T; linkOnly: T; what: string },
   full: boolean,
-): Action<R> & { target: T } {
+): Action<R> & { target?: T } {
   const send = { ...base, moodleId: want.moodleId, record: r, hash: want.hash, status: 'active' as const };
   if (link && link.status === 'active') {
     const same = want.hash !== undefined && link.hash === want.hash && link.moodleId === want.moodleId;
     const reowned = base.dataSource !== link.dataSource;
-    if (same && !full && !reowned) return { kind: 'unchanged', ...base, moodleId: want.moodleId, reason: 'same content', target: want.linkOnly };
+    if (same && !full && !reowned) return { kind: 'unchanged', ...base, moodleId: want.moodleId, reason: 'same content' };
     if (same && !full) return { kind: 'update', ...send, reason: `data source changed (${link.dataSource ?? 'none'} → ${base.dataSource ?? 'none'})`, target: want.linkOnly };
     if (same) return { kind: 'update', ...send, reason: 'full re-send', target: want.add };
     return { kind: 'update', ...send, reason: `${want.what}: the link held another (${link.hash ?? 'nothing'}), replaced`, target: want.relink(link) };
   }
   if (link) return { kind: 'enable', ...send, reason: `back in the file: ${want.what} again`, target: want.add };
   return { kind: 'create', ...send, reason: want.what, target: want.add };
+}
+
+/** What a removal reads from its link: the Moodle change to undo, or undefined when the link does not say. */
+interface Removal<T> {
+  /** "not given by mdlsync": the reason when there is no link. */
+  unlinked: string;
+  /** "gave": what the link should have said mdlsync did. */
+  gave: string;
+  read: (link: LedgerLink) => { what: string; target: T } | undefined;
+  none: T;
+}
+
+/** Shared removal over a link: only ever what the link says mdlsync gave; nothing without a link. */
+function removeOver<R extends EntityRecord, T>(base: Base, link: LedgerLink | undefined, why: string, r: R | undefined, removal: Removal<T>): Action<R> & { target?: T } {
+  if (!link) return { kind: 'unchanged', ...base, reason: `${removal.unlinked}: nothing to remove (${why})` };
+  if (link.status === 'disabled') return { kind: 'unchanged', ...base, moodleId: link.moodleId, reason: `already removed (${why})` };
+  const common = { kind: 'disable' as const, ...base, moodleId: link.moodleId, record: r, hash: link.hash ?? undefined, status: 'disabled' as const };
+  const held = removal.read(link);
+  if (!held) return { ...common, reason: `${why}: the link does not say what mdlsync ${removal.gave}, nothing removed`, target: removal.none };
+  return { ...common, reason: `${why}: ${held.what}`, target: held.target };
+}
+
+/** The row disable, row delete and refresh disable of both rule sets: each a removal over the link. */
+function removalRules<R extends EntityRecord, C extends ContextBase, T>(removal: Removal<T>): Pick<EntityRules<R, C>, 'disable' | 'delete' | 'ownedDisable'> {
+  const base = (r: R, line: number, ctx: C, p: RowPlanning<R, C>): Base => ({ entity: p.options.entity, key: r.key, line, dataSource: p.ds(r, ctx) });
+  return {
+    disable(r, line, ctx, p) {
+      return removeOver(base(r, line, ctx, p), ctx.link, r.rowStatus === 'deleted' ? 'ROW_STATUS=deleted' : 'ROW_STATUS=disabled', r, removal);
+    },
+    delete(r, line, ctx, p) {
+      return removeOver(base(r, line, ctx, p), ctx.link, p.options.op === 'delete' ? 'delete' : 'ACTION=delete', r, removal);
+    },
+    ownedDisable(link, reason, p) {
+      return removeOver<R, T>({ entity: p.options.entity, key: link.key, line: null, dataSource: link.dataSource }, link, reason, undefined, removal);
+    },
+  };
 }
 
 // ── institution roles ──────────────────────────────────────────────────────────────────────────────────────
@@ -106,15 +142,17 @@ export type InstitutionRoleAction = Action<InstitutionRoleRecord> & { target?: I
 type IR = InstitutionRoleRecord;
 type IRC = InstitutionRoleContext;
 
-function roleRemove(base: Base, link: LedgerLink | undefined, why: string, r?: IR): InstitutionRoleAction {
-  if (!link) return { kind: 'unchanged', ...base, reason: `not given by mdlsync: nothing to remove (${why})` };
-  if (link.status === 'disabled') return { kind: 'unchanged', ...base, moodleId: link.moodleId, reason: `already removed (${why})` };
-  const hold = parseHoldHash(link.hash);
-  const common = { kind: 'disable' as const, ...base, moodleId: link.moodleId, record: r, hash: link.hash ?? undefined, status: 'disabled' as const };
-  if (!hold) return { ...common, reason: `${why}: the link does not say what mdlsync gave, nothing removed`, target: { call: 'none' } };
-  const what = hold.kind === 'cohort' ? `leave cohort ${hold.id}` : `unassign role ${hold.id} (system)`;
-  return { ...common, reason: `${why}: ${what}`, target: { call: 'remove', from: { ...hold, userId: link.moodleId } } };
-}
+const ROLE_REMOVAL: Removal<InstitutionRoleTarget> = {
+  unlinked: 'not given by mdlsync',
+  gave: 'gave',
+  read: (link) => {
+    const hold = parseHoldHash(link.hash);
+    if (!hold) return undefined;
+    const what = hold.kind === 'cohort' ? `leave cohort ${hold.id}` : `unassign role ${hold.id} (system)`;
+    return { what, target: { call: 'remove', from: { ...hold, userId: link.moodleId } } };
+  },
+  none: { call: 'none' },
+};
 
 export function institutionRoleRules(settings: InstitutionRoleSettings = DEFAULT_INSTITUTION_ROLE_SETTINGS): EntityRules<IR, IRC> {
   const roleMap = lowerMap(settings.roleMap);
@@ -145,7 +183,7 @@ export function institutionRoleRules(settings: InstitutionRoleSettings = DEFAULT
       const same = sameAsLink(r, line, ctx.link, ctx.userId, hash, base.dataSource, p);
       if (same) return same;
       const what = to.kind === 'cohort' ? `add to cohort ${to.idnumber}${to.id === undefined ? ' (created first)' : ''}` : `assign role ${to.id} at system context`;
-      const a = storeOver(
+      return storeOver(
         base,
         r,
         ctx.link,
@@ -162,21 +200,9 @@ export function institutionRoleRules(settings: InstitutionRoleSettings = DEFAULT
         },
         p.options.full,
       );
-      if (a.kind === 'unchanged') return { kind: a.kind, entity: a.entity, key: a.key, line: a.line, dataSource: a.dataSource, moodleId: a.moodleId, reason: a.reason };
-      return a;
     },
 
-    disable(r, line, ctx, p) {
-      return roleRemove({ entity: p.options.entity, key: r.key, line, dataSource: p.ds(r, ctx) }, ctx.link, r.rowStatus === 'deleted' ? 'ROW_STATUS=deleted' : 'ROW_STATUS=disabled', r);
-    },
-
-    delete(r, line, ctx, p) {
-      return roleRemove({ entity: p.options.entity, key: r.key, line, dataSource: p.ds(r, ctx) }, ctx.link, p.options.op === 'delete' ? 'delete' : 'ACTION=delete', r);
-    },
-
-    ownedDisable(link, reason, p) {
-      return roleRemove({ entity: p.options.entity, key: link.key, line: null, dataSource: link.dataSource }, link, reason);
-    },
+    ...removalRules<IR, IRC, InstitutionRoleTarget>(ROLE_REMOVAL),
   };
 }
 
@@ -239,14 +265,15 @@ function linkAssignment(link: LedgerLink): ObserverLinkTarget | undefined {
   return h ? { roleId: h.roleId, observerId: link.moodleId, userId: h.userId } : undefined;
 }
 
-function observerRemove(base: Base, link: LedgerLink | undefined, why: string, r?: OB): ObserverAction {
-  if (!link) return { kind: 'unchanged', ...base, reason: `not linked by mdlsync: nothing to remove (${why})` };
-  if (link.status === 'disabled') return { kind: 'unchanged', ...base, moodleId: link.moodleId, reason: `already removed (${why})` };
-  const assignment = linkAssignment(link);
-  const common = { kind: 'disable' as const, ...base, moodleId: link.moodleId, record: r, hash: link.hash ?? undefined, status: 'disabled' as const };
-  if (!assignment) return { ...common, reason: `${why}: the link does not say what mdlsync assigned, nothing removed`, target: { call: 'none' } };
-  return { ...common, reason: `${why}: unassign role ${assignment.roleId} in the context of user ${assignment.userId}`, target: { call: 'remove', assignment } };
-}
+const OBSERVER_REMOVAL: Removal<ObserverTarget> = {
+  unlinked: 'not linked by mdlsync',
+  gave: 'assigned',
+  read: (link) => {
+    const assignment = linkAssignment(link);
+    return assignment && { what: `unassign role ${assignment.roleId} in the context of user ${assignment.userId}`, target: { call: 'remove', assignment } };
+  },
+  none: { call: 'none' },
+};
 
 export function observerRules(settings: ObserverSettings = DEFAULT_OBSERVER_SETTINGS): EntityRules<OB, OBC> {
   const roleId = lowerMap(settings.roleIds).get(settings.role.toLowerCase());
@@ -267,7 +294,7 @@ export function observerRules(settings: ObserverSettings = DEFAULT_OBSERVER_SETT
       const same = sameAsLink(r, line, ctx.link, ctx.observerId, hash, base.dataSource, p);
       if (same) return same;
       const assignment: ObserverLinkTarget = { roleId, observerId: ctx.observerId, userId: ctx.userId };
-      const a = storeOver(
+      return storeOver(
         base,
         r,
         ctx.link,
@@ -281,21 +308,9 @@ export function observerRules(settings: ObserverSettings = DEFAULT_OBSERVER_SETT
         },
         p.options.full,
       );
-      if (a.kind === 'unchanged') return { kind: a.kind, entity: a.entity, key: a.key, line: a.line, dataSource: a.dataSource, moodleId: a.moodleId, reason: a.reason };
-      return a;
     },
 
-    disable(r, line, ctx, p) {
-      return observerRemove({ entity: p.options.entity, key: r.key, line, dataSource: p.ds(r, ctx) }, ctx.link, r.rowStatus === 'deleted' ? 'ROW_STATUS=deleted' : 'ROW_STATUS=disabled', r);
-    },
-
-    delete(r, line, ctx, p) {
-      return observerRemove({ entity: p.options.entity, key: r.key, line, dataSource: p.ds(r, ctx) }, ctx.link, p.options.op === 'delete' ? 'delete' : 'ACTION=delete', r);
-    },
-
-    ownedDisable(link, reason, p) {
-      return observerRemove({ entity: p.options.entity, key: link.key, line: null, dataSource: link.dataSource }, link, reason);
-    },
+    ...removalRules<OB, OBC, ObserverTarget>(OBSERVER_REMOVAL),
   };
 }
 
