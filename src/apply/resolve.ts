@@ -1,8 +1,8 @@
 /** Read-only matching of file records against existing Moodle users (adoption), in batched lookups. */
 import type { PersonRecord } from '../feed/types.js';
-import { MoodleError, getUsersByField, isTransient } from '../moodle/index.js';
+import { MoodleError, getUsersByField } from '../moodle/index.js';
 import type { MoodleCaller, MoodleUser, UserLookupField } from '../moodle/index.js';
-import { backoffDelay, sleep } from './limiter.js';
+import { retrier } from './lookup-common.js';
 
 export type Lookup = (field: UserLookupField, values: string[]) => Promise<MoodleUser[]>;
 
@@ -127,16 +127,8 @@ export async function resolveWith(lookup: Lookup, records: readonly PersonRecord
 
 /** Retries a lookup on transient failures (lookups are read-only, so always safe to repeat). */
 export function retryingLookup(c: MoodleCaller, retries: number, backoffMs: number): Lookup {
-  return async (field, values) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await getUsersByField(c, field, values);
-      } catch (err) {
-        if (!isTransient(err) || attempt >= retries) throw err;
-        await sleep(backoffDelay(attempt, backoffMs));
-      }
-    }
-  };
+  const retry = retrier({ retries, backoffMs });
+  return (field, values) => retry(() => getUsersByField(c, field, values));
 }
 
 /**
