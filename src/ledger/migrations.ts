@@ -68,6 +68,29 @@ export const LEDGER_MIGRATIONS: readonly Migration[] = [
     // what the hash cannot give back (user unblock re-enrols with it); plus the lifecycle marks (blocked).
     sql: `ALTER TABLE links ADD COLUMN data TEXT;`,
   },
+  {
+    version: 4,
+    name: 'seen marks',
+    // An unchanged row's "seen by this run" goes here, not into its links row: rewriting every links row (~200 bytes)
+    // was ~2 s of a 500k-row unchanged re-run, a mark is two integers. A link's last_seen/last_run are the later of
+    // its own and its mark's (the ledger reads join them). One seen_runs row per run that marked anything. Marks are
+    // keyed by links' rowid: a deleted link's mark goes with it (trigger); mdlsync never VACUUMs, and SQLite's VACUUM
+    // keeps these rowids (its transfer copy; checked on 3.53), though its documentation does not promise it.
+    sql: `
+      CREATE TABLE seen_runs (
+        seq     INTEGER PRIMARY KEY,
+        run_id  TEXT NOT NULL UNIQUE,
+        seen_at TEXT NOT NULL
+      );
+      CREATE TABLE link_seen (
+        link INTEGER PRIMARY KEY,
+        seq  INTEGER NOT NULL
+      );
+      CREATE TRIGGER links_forget_seen AFTER DELETE ON links BEGIN
+        DELETE FROM link_seen WHERE link = old.rowid;
+      END;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

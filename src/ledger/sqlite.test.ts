@@ -57,6 +57,7 @@ describe('open and migrations', () => {
       { version: 1, name: 'links and runs' },
       { version: 2, name: 'writer lock' },
       { version: 3, name: 'link data' },
+      { version: 4, name: 'seen marks' },
     ]);
     const idx = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'links' AND name NOT LIKE 'sqlite_%' ORDER BY name").all();
     expect(idx).toEqual([{ name: 'links_moodle_id' }, { name: 'links_scope' }]);
@@ -66,7 +67,7 @@ describe('open and migrations', () => {
   it('migrate() applies only the missing versions and refuses a newer ledger', () => {
     const db = new Database(':memory:');
     expect(migrate(db, LEDGER_MIGRATIONS.slice(0, 1))).toEqual([1]);
-    expect(migrate(db)).toEqual([2, 3]);
+    expect(migrate(db)).toEqual([2, 3, 4]);
     expect(migrate(db)).toEqual([]);
     const next = LEDGER_MIGRATIONS.length + 1;
     const extra: Migration[] = [...LEDGER_MIGRATIONS, { version: next, name: 'later table', sql: 'CREATE TABLE later (x)' }];
@@ -173,6 +174,63 @@ describe('links', () => {
     expect(after.get('a')).toMatchObject({ lastRun: 'r9', hash: 'h1', status: 'active', firstSeen: before.get('a')!.firstSeen });
     expect(after.get('a')!.lastSeen > before.get('a')!.lastSeen).toBe(true);
     expect(after.get('b')).toEqual(before.get('b'));
+  });
+
+  it('a seen mark shows in every read until a later write of the link wins; a dropped link loses its mark', async () => {
+    const l = open();
+    l.writeLinks([w('a', { moodleId: 7 }), w('b', { moodleId: 7 }), w('c')]);
+    await sleep(5);
+    l.markSeen('persons', ['b'], 'r9');
+    const seen = l.getLinks('persons', ['b']).get('b')!;
+    expect(seen.lastRun).toBe('r9');
+    // listLinks (ledger show), linkPage, activeLinks and linksWithKeySuffix read the same.
+    expect(l.listLinks({ entity: 'persons', limit: 10, offset: 0 }).find((x) => x.key === 'b')).toEqual(seen);
+    expect(l.linkPage('persons', 0, 10).links.find((x) => x.key === 'b')).toEqual(seen);
+    expect([...l.activeLinks('persons', null)].find((x) => x.key === 'b')).toEqual(seen);
+    expect(l.linksWithKeySuffix('persons', 'b')).toEqual([seen]);
+    // Of two active links to one Moodle id, the one seen last wins.
+    expect(l.findByMoodleId('persons', 7)?.key).toBe('b');
+    await sleep(5);
+    l.writeLinks([w('b', { moodleId: 7, runId: 'r10' })]);
+    const written = l.getLinks('persons', ['b']).get('b')!;
+    expect(written).toMatchObject({ lastRun: 'r10' });
+    expect(written.lastSeen > seen.lastSeen).toBe(true);
+    // The run's later marks move its time on; a link re-created after a drop starts without the old mark.
+    await sleep(5);
+    l.markSeen('persons', ['c'], 'r9');
+    const marks = () => {
+      const db = new Database(l.path, { readonly: true });
+      const n = db.prepare('SELECT count(*) FROM link_seen').pluck().get();
+      db.close();
+      return n;
+    };
+    expect(marks()).toBe(2);
+    l.dropLink('persons', 'c');
+    expect(marks()).toBe(1);
+    l.writeLinks([w('c', { runId: 'r11' })]);
+    expect(l.getLinks('persons', ['c']).get('c')).toMatchObject({ lastRun: 'r11' });
+  });
+
+  it('hasLinks tells an entity with links of any status from one without', () => {
+    const l = open();
+    expect(l.hasLinks('persons')).toBe(false);
+    l.writeLinks([w('a', { status: 'disabled' })]);
+    expect(l.hasLinks('persons')).toBe(true);
+    expect(l.hasLinks('courses')).toBe(false);
+  });
+
+  it('markSeen marks every key it is given, in the ledger order or not, and no other', () => {
+    const l = open();
+    const keys = Array.from({ length: 1500 }, (_, i) => `k${String(i).padStart(4, '0')}`);
+    l.writeLinks(keys.map((k) => w(k)));
+    const inOrder = keys.filter((_, i) => i % 5 !== 0);
+    l.markSeen('persons', inOrder, 'r-in');
+    // Reversed, with keys the ledger lacks and a duplicate: the seek form completes what a range misses.
+    const other = keys.filter((_, i) => i % 5 === 0).reverse();
+    l.markSeen('persons', [...other.slice(0, 100), 'nope', other[3], ...other.slice(100)], 'r-other');
+    const links = l.getLinks('persons', keys);
+    for (const [i, k] of keys.entries()) expect([k, links.get(k)!.lastRun]).toEqual([k, i % 5 === 0 ? 'r-other' : 'r-in']);
+    expect(l.getLinks('persons', ['nope']).size).toBe(0);
   });
 
   it('dropLink and findByMoodleId (active link preferred)', () => {

@@ -10,6 +10,9 @@ export const DEFAULT_LEDGER_PATH = '.mdlsync/ledger.db';
 /** Keys per IN (…) list: well under SQLite's 32766 bound-parameter limit, and large enough to amortise calls. */
 const IN_CHUNK = 500;
 
+/** markSeen tests a chunk's rowid range instead of seeking each key when the range holds at most this many rows. */
+const RANGE_ROWS = 4 * IN_CHUNK;
+
 /** How long a writer waits for another process's lock before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 10_000;
 
@@ -31,7 +34,15 @@ interface RunRow {
 
 const LINK_COLUMNS = 'entity, key, moodle_id, data_source, hash, status, first_seen, last_seen, last_run, disabled_at, data';
 
-function toLink(r: LinkRow): LedgerLink {
+/** When a link was last seen: its own last write, or its seen mark when that is later (migration 4). */
+const SEEN_AT = 'CASE WHEN sr.seen_at > links.last_seen THEN sr.seen_at ELSE links.last_seen END';
+/** What reads select, in LINK_COLUMNS order, from links with SEEN_JOIN. */
+const READ_COLUMNS = `links.entity, links.key, links.moodle_id, links.data_source, links.hash, links.status, links.first_seen,
+  ${SEEN_AT}, CASE WHEN sr.seen_at > links.last_seen THEN sr.run_id ELSE links.last_run END, links.disabled_at, links.data`;
+const SEEN_JOIN = 'LEFT JOIN link_seen ls ON ls.link = links.rowid LEFT JOIN seen_runs sr ON sr.seq = ls.seq';
+
+/** A links row, also with its rowid after the columns (linkPage). */
+function toLink(r: LinkRow | [...LinkRow, number]): LedgerLink {
   return {
     entity: r[0],
     key: r[1],
@@ -177,7 +188,7 @@ export class SqliteLedger implements LedgerStore {
 
   /** A cached SELECT over links returning raw arrays in LINK_COLUMNS order. */
   private linkQuery(where: string): Database.Statement {
-    const sql = `SELECT ${LINK_COLUMNS} FROM links WHERE ${where}`;
+    const sql = `SELECT ${READ_COLUMNS} FROM links ${SEEN_JOIN} WHERE ${where}`;
     let s = this.stmts.get(sql);
     if (!s) {
       s = this.db.prepare(sql).raw(true);
@@ -196,6 +207,24 @@ export class SqliteLedger implements LedgerStore {
     return out;
   }
 
+  /** Pages by rowid (the order links were first written); NOT INDEXED keeps SQLite on the rowid range. */
+  linkPage(entity: string, after: number, limit: number): { links: LedgerLink[]; last: number } {
+    const sql = `SELECT ${READ_COLUMNS}, links.rowid FROM links NOT INDEXED ${SEEN_JOIN}
+      WHERE links.rowid > ? AND links.entity = ? ORDER BY links.rowid LIMIT ?`;
+    let s = this.stmts.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql).raw(true);
+      this.stmts.set(sql, s);
+    }
+    const rows = s.all(after, entity, limit) as [...LinkRow, number][];
+    return { links: rows.map(toLink), last: rows.length > 0 ? rows[rows.length - 1][11] : after };
+  }
+
+  linkPosition(entity: string, key: string): number {
+    const r = this.stmt('SELECT rowid FROM links WHERE entity = ? AND key = ?').pluck().get(entity, key) as number | undefined;
+    return r ?? 0;
+  }
+
   /**
    * Streams with .iterate(): while the iterator is open the connection can still read but not write, so
    * consume it (e.g. in the planner's finish) before applying.
@@ -206,6 +235,10 @@ export class SqliteLedger implements LedgerStore {
         ? this.linkQuery(`entity = ? AND status = 'active'`).iterate(entity)
         : this.linkQuery(`entity = ? AND data_source = ? AND status = 'active'`).iterate(entity, dataSource);
     for (const r of rows as IterableIterator<LinkRow>) yield toLink(r);
+  }
+
+  hasLinks(entity: string): boolean {
+    return this.stmt('SELECT 1 FROM links WHERE entity = ? LIMIT 1').get(entity) !== undefined;
   }
 
   countLinks(entity: string, dataSource: string | null, status: LinkStatus = 'active'): number {
@@ -254,12 +287,39 @@ export class SqliteLedger implements LedgerStore {
     })();
   }
 
+  /**
+   * A seen mark per link (link_seen → seen_runs), not a links row rewrite. The run's seen_runs row takes the time of
+   * its latest mark, so every link a run marked reads as seen at that time (seconds apart at most within a run).
+   */
   markSeen(entity: string, keys: readonly string[], runId: string): void {
     if (keys.length === 0) return;
-    const s = this.stmt(`UPDATE links SET last_seen = ?, last_run = ? WHERE entity = ? AND key IN (${IN_LIST})`);
-    const now = new Date().toISOString();
+    const run = this.stmt(
+      'INSERT INTO seen_runs (run_id, seen_at) VALUES (?, ?) ON CONFLICT (run_id) DO UPDATE SET seen_at = excluded.seen_at RETURNING seq',
+    );
+    const mark = this.stmt(
+      `INSERT INTO link_seen (link, seq) SELECT rowid, ? FROM links WHERE entity = ? AND key IN (${IN_LIST})
+       ON CONFLICT (link) DO UPDATE SET seq = excluded.seq`,
+    );
+    // Keys in the order the ledger learnt them (a re-run of the same export) sit in a short rowid range: testing the
+    // range's rows against the list costs less than an index seek per key.
+    const markRange = this.stmt(
+      `INSERT INTO link_seen (link, seq) SELECT rowid, ? FROM links NOT INDEXED
+       WHERE rowid BETWEEN ? AND ? AND entity = ? AND key IN (${IN_LIST})
+       ON CONFLICT (link) DO UPDATE SET seq = excluded.seq`,
+    );
     const tx = this.db.transaction(() => {
-      for (let i = 0; i < keys.length; i += IN_CHUNK) s.run(now, runId, entity, ...padChunk(keys, i));
+      const { seq } = run.get(runId, new Date().toISOString()) as { seq: number };
+      for (let i = 0; i < keys.length; i += IN_CHUNK) {
+        const chunk = padChunk(keys, i);
+        const n = Math.min(IN_CHUNK, keys.length - i);
+        const from = this.linkPosition(entity, chunk[0]);
+        const to = this.linkPosition(entity, chunk[n - 1]);
+        const inRange = from > 0 && to > 0 && Math.abs(to - from) < RANGE_ROWS;
+        // Marking is idempotent: when the range missed a key (another order, a duplicate, no such link), the seek
+        // form marks the whole chunk.
+        if (inRange && markRange.run(seq, Math.min(from, to), Math.max(from, to), entity, ...chunk).changes === n) continue;
+        mark.run(seq, entity, ...chunk);
+      }
     });
     tx();
   }
@@ -271,7 +331,7 @@ export class SqliteLedger implements LedgerStore {
   /** The active link wins when a Moodle id is linked more than once (an old disabled key and a re-keyed one). */
   findByMoodleId(entity: string, moodleId: number): LedgerLink | undefined {
     const r = this.linkQuery(
-      `entity = ? AND moodle_id = ? ORDER BY status = 'active' DESC, last_seen DESC LIMIT 1`,
+      `entity = ? AND moodle_id = ? ORDER BY status = 'active' DESC, ${SEEN_AT} DESC LIMIT 1`,
     ).get(entity, moodleId) as LinkRow | undefined;
     return r ? toLink(r) : undefined;
   }

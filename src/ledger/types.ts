@@ -53,8 +53,17 @@ export interface LedgerStore {
   readonly path: string;
   /** Links of these keys (any status), looked up in chunks. */
   getLinks(entity: string, keys: readonly string[]): Map<string, LedgerLink>;
+  /**
+   * A page of an entity's links in the order the ledger learnt them (any status), after position `after`; `last` is
+   * the position of the page's last link (where the next page starts). LinkReader scans with it.
+   */
+  linkPage?(entity: string, after: number, limit: number): { links: LedgerLink[]; last: number };
+  /** A key's position in that order; 0 when the ledger has no link for it. */
+  linkPosition?(entity: string, key: string): number;
   /** Active links owned in a scope: every data source when dataSource is null. Streams; does not load all at once. */
   activeLinks(entity: string, dataSource: string | null): IterableIterator<LedgerLink>;
+  /** Whether the entity has any link (any status, data source): one index probe, where counting reads them all. */
+  hasLinks?(entity: string): boolean;
   /** Number of links in a scope with a status (default active). */
   countLinks(entity: string, dataSource: string | null, status?: LinkStatus): number;
   /** Upserts in one transaction: lastSeen/lastRun now, firstSeen kept, disabledAt set on disable and cleared on enable. */

@@ -1,9 +1,11 @@
 /** reports/RUNID/{summary.json, rows.csv, FILE.tryback.EXT} (DESIGN §10). */
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
+import { stringify as stringifySync } from 'csv-stringify/sync';
 import iconv from 'iconv-lite';
 import type { Outcome } from '../apply/types.js';
 import type { FeedEncoding, FeedInfo } from '../feed/types.js';
@@ -38,13 +40,36 @@ function openCsv(path: string, columns: string[]) {
   };
 }
 
-/** One line per row and per refresh disable; never a password (outcomes carry none). */
+/** Records stringified per write: csv-stringify's sync API on a batch is faster than its stream, record by record. */
+const ROWS_CSV_BATCH = 5000;
+const ROWS_CSV_COLUMNS = ['line', 'key', 'action', 'outcome', 'moodle_id', 'errorcode', 'message'];
+
+/**
+ * One line per row and per refresh disable; never a password (outcomes carry none). Written in batches through
+ * csv-stringify/sync: a 500k-row file took ~2 s through the streaming stringifier's per-record writes.
+ */
 export async function writeRowsCsv(dir: string, outcomes: Iterable<Outcome>): Promise<string> {
-  const csv = openCsv(join(dir, 'rows.csv'), ['line', 'key', 'action', 'outcome', 'moodle_id', 'errorcode', 'message']);
+  const path = join(dir, 'rows.csv');
+  const out = createWriteStream(path, { mode: 0o600 });
+  // A write error (disk full) is thrown by finished() below; the listener keeps it from being an uncaught event.
+  out.on('error', () => {});
+  let batch: (string | number)[][] = [ROWS_CSV_COLUMNS];
+  const flush = async (): Promise<void> => {
+    const more = out.write(stringifySync(batch));
+    batch = [];
+    if (!more && !out.errored) await once(out, 'drain');
+  };
   for (const o of outcomes) {
-    if (!csv.write([o.line ?? '', o.key, o.action, o.outcome, o.moodleId ?? '', o.errorcode ?? '', o.message ?? ''])) await csv.drain();
+    batch.push([o.line ?? '', o.key, o.action, o.outcome, o.moodleId ?? '', o.errorcode ?? '', o.message ?? '']);
+    if (batch.length >= ROWS_CSV_BATCH) {
+      await flush();
+      if (out.errored) break;
+    }
   }
-  return csv.close();
+  if (batch.length > 0) await flush();
+  out.end();
+  await finished(out);
+  return path;
 }
 
 export function trybackName(input: string): string {

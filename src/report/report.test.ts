@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
+import { stringify } from 'csv-stringify/sync';
 import iconv from 'iconv-lite';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,6 +47,33 @@ describe('other outputs', () => {
     const dir = tmp();
     await writeRowsCsv(dir, [{ line: 2, key: 'a', action: 'create', outcome: 'failed', errorcode: 'e', message: 'one, two' }]);
     expect(readFileSync(join(dir, 'rows.csv'), 'utf8')).toBe('line,key,action,outcome,moodle_id,errorcode,message\n2,a,create,failed,,e,"one, two"\n');
+  });
+
+  test('rows.csv holds the same bytes csv-stringify writes, for awkward values and past one write chunk', async () => {
+    const dir = tmp();
+    const awkward = ['', 'plain', 'one, two', 'say "hi"', 'line\nbreak', 'cr\rhere', '"', ',', ' spaced ', 'Zoë €', '=1+1', '0'];
+    const outcomes: Outcome[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const pick = (n: number) => awkward[(i * 7 + n) % awkward.length];
+      const o: Outcome = { line: i % 5 === 0 ? null : i, key: `${pick(1)}k${i}`, action: 'unchanged', outcome: i % 3 === 0 ? 'failed' : 'unchanged' };
+      if (i % 2 === 0) o.moodleId = i % 4 === 0 ? 0 : 1000 + i;
+      if (i % 3 === 0) o.errorcode = pick(2);
+      if (i % 3 !== 1) o.message = pick(3);
+      outcomes.push(o);
+    }
+    await writeRowsCsv(dir, outcomes);
+    const expected = stringify(
+      outcomes.map((o) => [o.line ?? '', o.key, o.action, o.outcome, o.moodleId ?? '', o.errorcode ?? '', o.message ?? '']),
+      { header: true, columns: ['line', 'key', 'action', 'outcome', 'moodle_id', 'errorcode', 'message'] },
+    );
+    expect(readFileSync(join(dir, 'rows.csv'), 'utf8')).toBe(expected);
+    expect(statSync(join(dir, 'rows.csv')).mode & 0o777).toBe(0o600);
+  });
+
+  test('rows.csv of no rows is the header alone', async () => {
+    const dir = tmp();
+    await writeRowsCsv(dir, []);
+    expect(readFileSync(join(dir, 'rows.csv'), 'utf8')).toBe('line,key,action,outcome,moodle_id,errorcode,message\n');
   });
 
   test('archive copies the input byte for byte, mode 0600, under the day', async () => {
