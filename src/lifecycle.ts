@@ -21,13 +21,14 @@ import { codeOf } from './apply/engine.js';
 import type { Outcome } from './apply/types.js';
 import { requireMoodle, type Config } from './config/index.js';
 import type { PersonLifecycle, PersonRecord } from './feed/types.js';
-import { SqliteLedger, type LedgerLink } from './ledger/index.js';
-import { MoodleClient, getCoursesByField, getUsersByField, isTransient } from './moodle/index.js';
+import type { LedgerLink, SqliteLedger } from './ledger/index.js';
+import { getCoursesByField, getUsersByField, isTransient, type MoodleClient } from './moodle/index.js';
 import type { EnrolmentAction } from './plan/enrolments.js';
 import { PersonPlanner, defaultPlanOptions } from './plan/persons.js';
 import type { Action } from './plan/types.js';
 import { countOutcomes, ensureReportDir, newRunId, writePrivateFile, writeRowsCsv, type RunStatus } from './report/index.js';
-import { EXIT, applyOptions, checkMoodle, releaseWriterLock, takeWriterLock } from './run.js';
+import { EXIT, applyOptions } from './run.js';
+import { MoodleSession } from './session.js';
 
 export type LifecycleCommand = 'block' | 'unblock' | 'unenrol' | 'password';
 
@@ -114,7 +115,8 @@ export async function runLifecycle(req: LifecycleRequest, deps: LifecycleDeps): 
   const what = `user ${req.command} ${key}${req.course !== undefined ? ` ${req.course}` : ''}`;
   logger.info(`${what}: run ${runId}`);
 
-  const client = new MoodleClient({ url: moodle.url, token: moodle.token, timeoutMs: config.moodle.timeoutMs, connections: 2 });
+  const session = new MoodleSession(config, runId, 2);
+  const { client } = session;
   const rows: Outcome[] = [];
   const finish = async (status: RunStatus, exitCode: number, message: string): Promise<LifecycleResult> => {
     summary.status = status;
@@ -134,18 +136,11 @@ export async function runLifecycle(req: LifecycleRequest, deps: LifecycleDeps): 
     return finish('refused', EXIT.refused, `Nothing was changed: ${message}.`);
   };
 
-  let ledger: SqliteLedger | null = null;
   let started = false;
   try {
-    const preflight = await checkMoodle(client, moodle.url, LIFECYCLE_FUNCTIONS[req.command]);
-    if (preflight) return await refuse(preflight.code, preflight.message);
-    ledger = SqliteLedger.open(config.ledger);
-    const held = await takeWriterLock(ledger, runId, req.wait ?? 0, config.lockStaleSeconds * 1000);
-    if (held) {
-      ledger.close();
-      ledger = null;
-      return await refuse('locked', held);
-    }
+    const refused = await session.open({ functions: LIFECYCLE_FUNCTIONS[req.command], lock: true, wait: req.wait });
+    if (refused) return await refuse(refused.code, refused.message);
+    const ledger = session.ledger;
 
     const found = await findPerson(client, ledger, key);
     if (typeof found === 'string') return await refuse(found === 'unknown' ? 'unknown-person' : 'lookup-failed', found === 'unknown' ? `person ${key} is unknown: not in the ledger, and no Moodle user has idnumber ${key}` : found);
@@ -180,13 +175,8 @@ export async function runLifecycle(req: LifecycleRequest, deps: LifecycleDeps): 
     summary.error = { code: codeOf(err), message: redact((err as Error).message) };
     return await finish('aborted', EXIT.refused, `Stopped: Moodle at ${moodle.url} is unreachable (${summary.error.message}); run the same command again once it is back.`);
   } finally {
-    if (ledger) {
-      if (started && summary.finishedAt === '') ledger.finishRun(runId, 'aborted', null);
-      else if (started && summary.status === 'aborted') ledger.finishRun(runId, 'aborted', null);
-      releaseWriterLock(ledger, runId);
-      ledger.close();
-    }
-    await client.close();
+    if (started && (summary.finishedAt === '' || summary.status === 'aborted')) session.ledger.finishRun(runId, 'aborted', null);
+    await session.close();
   }
 }
 

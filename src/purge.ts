@@ -9,11 +9,12 @@ import type winston from 'winston';
 import { applyPlan, lookupChunk } from './apply/index.js';
 import type { Outcome } from './apply/types.js';
 import { requireMoodle, type Config } from './config/index.js';
-import { SqliteLedger, type LedgerLink } from './ledger/index.js';
-import { MoodleClient, getUsersByField, type MoodleUser } from './moodle/index.js';
+import type { LedgerLink, SqliteLedger } from './ledger/index.js';
+import { getUsersByField, type MoodleClient, type MoodleUser } from './moodle/index.js';
 import type { Action } from './plan/types.js';
 import { countOutcomes, ensureReportDir, newRunId, writePlanCsv, writePrivateFile, writeRowsCsv, type ProgressSink, type RunStatus } from './report/index.js';
-import { EXIT, applyOptions, checkMoodle, releaseWriterLock, takeWriterLock } from './run.js';
+import { EXIT, applyOptions } from './run.js';
+import { MoodleSession } from './session.js';
 import { join } from 'node:path';
 
 /** Entities purge knows how to delete, with the web-service functions it calls for them. */
@@ -145,7 +146,7 @@ export async function purgeDisabled(req: PurgeRequest, deps: PurgeDeps): Promise
   const { config, logger } = deps;
   const entity = req.entity ?? 'persons';
   const dryRun = req.dryRun ?? false;
-  const moodle = requireMoodle(config);
+  requireMoodle(config); // no Moodle configured: stop before any report folder exists
   const startedAt = new Date();
   const runId = newRunId(startedAt);
   const cutoffMs = (req.now ?? startedAt).getTime() - req.olderThanDays * DAY_MS;
@@ -172,7 +173,8 @@ export async function purgeDisabled(req: PurgeRequest, deps: PurgeDeps): Promise
   };
   logger.info(`purge ${runId}: ${entity} disabled more than ${req.olderThanDays} day(s) ago (before ${summary.cutoff})${dryRun ? ' [dry run]' : ''}`);
 
-  const client = new MoodleClient({ url: moodle.url, token: moodle.token, timeoutMs: config.moodle.timeoutMs, connections: config.moodle.concurrency + 2 });
+  const session = new MoodleSession(config, runId, config.moodle.concurrency + 2);
+  const { client } = session;
   const calls = () => ({ total: client.stats.calls, byFunction: { ...client.stats.byFunction } });
   const items: PurgeItem[] = [];
   const finish = async (status: RunStatus, exitCode: number, message: string): Promise<PurgeResult> => {
@@ -187,24 +189,14 @@ export async function purgeDisabled(req: PurgeRequest, deps: PurgeDeps): Promise
     return { summary, items };
   };
 
-  let ledger: SqliteLedger | null = null;
   let started = false;
   try {
-    const preflight = await checkMoodle(client, moodle.url, PURGE_FUNCTIONS[entity]);
-    if (preflight) {
-      summary.error = preflight;
-      return await finish('aborted', EXIT.refused, `Nothing was deleted: ${preflight.message}`);
+    const refused = await session.open({ functions: PURGE_FUNCTIONS[entity], lock: !dryRun, wait: req.wait });
+    if (refused) {
+      summary.error = { code: refused.code, message: refused.message };
+      return await finish('aborted', EXIT.refused, `Nothing was deleted: ${refused.message}${refused.stage === 'locked' ? '.' : ''}`);
     }
-    ledger = SqliteLedger.open(config.ledger);
-    if (!dryRun) {
-      const held = await takeWriterLock(ledger, runId, req.wait ?? 0, config.lockStaleSeconds * 1000);
-      if (held) {
-        summary.error = { code: 'locked', message: held };
-        ledger.close();
-        ledger = null;
-        return await finish('aborted', EXIT.refused, `Nothing was deleted: ${held}.`);
-      }
-    }
+    const ledger = session.ledger;
 
     const { due, undated } = disabledBefore(ledger, entity, cutoffMs);
     summary.candidates = due.length;
@@ -268,11 +260,7 @@ export async function purgeDisabled(req: PurgeRequest, deps: PurgeDeps): Promise
     ledger.finishRun(runId, result.summary.status, { candidates: summary.candidates, outcomes: summary.outcomes, exitCode: summary.exitCode });
     return result;
   } finally {
-    if (ledger) {
-      if (started && summary.finishedAt === '') ledger.finishRun(runId, 'aborted', null);
-      releaseWriterLock(ledger, runId);
-      ledger.close();
-    }
-    await client.close();
+    if (started && summary.finishedAt === '') session.ledger.finishRun(runId, 'aborted', null);
+    await session.close();
   }
 }

@@ -1,0 +1,122 @@
+/**
+ * The preamble every writing command shares (run, purge, user …): a Moodle client, a preflight of the site and the
+ * service's functions, the ledger, and the ledger's writer lock; close() gives them all back in reverse order.
+ */
+import { hostname } from 'node:os';
+import { requireMoodle, type Config } from './config/index.js';
+import { SqliteLedger, type LockOwner } from './ledger/index.js';
+import { MoodleClient, MoodleError, getSiteInfo, PERSON_FUNCTIONS } from './moodle/index.js';
+
+/** Why a session could not open: the preflight failed, or another run holds the writer lock. */
+export interface SessionRefusal {
+  stage: 'preflight' | 'locked';
+  code: string;
+  message: string;
+}
+
+export interface SessionOpenOptions {
+  /** Web-service functions the command calls (checked before anything is written). */
+  functions: readonly string[];
+  /** Take the writer lock (false for a dry run, which writes nothing). */
+  lock: boolean;
+  /** Seconds to wait for another run holding the writer lock (default 0: refuse at once). */
+  wait?: number;
+}
+
+export class MoodleSession {
+  readonly client: MoodleClient;
+  private handle: SqliteLedger | null = null;
+  private readonly url: string;
+
+  constructor(
+    private readonly config: Config,
+    private readonly runId: string,
+    connections: number,
+  ) {
+    const moodle = requireMoodle(config);
+    this.url = moodle.url;
+    this.client = new MoodleClient({ url: moodle.url, token: moodle.token, timeoutMs: config.moodle.timeoutMs, connections });
+  }
+
+  /** The open ledger; only valid once open() returned null. */
+  get ledger(): SqliteLedger {
+    if (!this.handle) throw new Error('the session is not open');
+    return this.handle;
+  }
+
+  /** Preflight, ledger, writer lock: null once all are in hand, else why not (the ledger is then closed again). */
+  async open(opts: SessionOpenOptions): Promise<SessionRefusal | null> {
+    const preflight = await checkMoodle(this.client, this.url, opts.functions);
+    if (preflight) return { stage: 'preflight', ...preflight };
+    const ledger = SqliteLedger.open(this.config.ledger);
+    if (opts.lock) {
+      const held = await takeWriterLock(ledger, this.runId, opts.wait ?? 0, this.config.lockStaleSeconds * 1000);
+      if (held) {
+        ledger.close();
+        return { stage: 'locked', code: 'locked', message: held };
+      }
+    }
+    this.handle = ledger;
+    return null;
+  }
+
+  /** Releases the writer lock, closes the ledger, then the client. */
+  async close(): Promise<void> {
+    if (this.handle) {
+      releaseWriterLock(this.handle, this.runId);
+      this.handle.close();
+      this.handle = null;
+    }
+    await this.client.close();
+  }
+}
+
+const lockOwners = new Map<string, { owner: LockOwner; timer: NodeJS.Timeout }>();
+
+/**
+ * One writer per ledger: waits up to `waitSeconds` for another run, then gives up with a sentence naming it.
+ * While held, a heartbeat keeps it fresh; a holder that died is taken over once its heartbeat is staleMs old.
+ */
+export async function takeWriterLock(ledger: SqliteLedger, runId: string, waitSeconds: number, staleMs: number): Promise<string | null> {
+  const owner: LockOwner = { id: `${hostname()}:${process.pid}:${runId}`, pid: process.pid, host: hostname(), runId };
+  const deadline = Date.now() + waitSeconds * 1000;
+  for (;;) {
+    const holder = ledger.acquireLock(owner, staleMs);
+    if (!holder) break;
+    if (Date.now() >= deadline) {
+      return `the ledger ${ledger.path} is in use by another mdlsync run (pid ${holder.pid} on ${holder.host}${holder.runId ? `, run ${holder.runId}` : ''}, since ${holder.acquiredAt}): wait for it to finish, or pass --wait SECONDS`;
+    }
+    await new Promise((r) => setTimeout(r, Math.min(500, Math.max(0, deadline - Date.now()))));
+  }
+  const timer = setInterval(() => ledger.heartbeatLock(owner), Math.max(1000, Math.floor(staleMs / 3)));
+  timer.unref();
+  lockOwners.set(runId, { owner, timer });
+  return null;
+}
+
+export function releaseWriterLock(ledger: SqliteLedger, runId: string): void {
+  const held = lockOwners.get(runId);
+  if (!held) return;
+  clearInterval(held.timer);
+  lockOwners.delete(runId);
+  ledger.releaseLock(held.owner);
+}
+
+/** Site info and the service's functions, before anything else: a wrong URL or token stops the run cleanly. */
+export async function checkMoodle(client: MoodleClient, url: string, functions: readonly string[] = PERSON_FUNCTIONS): Promise<{ code: string; message: string } | null> {
+  try {
+    const info = await getSiteInfo(client);
+    const available = new Set(info.functions.map((f) => f.name));
+    const missing = functions.filter((f) => !available.has(f));
+    if (missing.length > 0) {
+      return { code: 'functions-missing', message: `the token's web service lacks ${missing.join(', ')}: add them to the service (Site administration › Server › Web services › External services)` };
+    }
+    return null;
+  } catch (err) {
+    if (err instanceof MoodleError) {
+      const hint = err.errorcode === 'invalidtoken' ? ': check MDLSYNC_TOKEN / moodle.token' : '';
+      return { code: err.errorcode, message: `Moodle refused the web-service token (${err.errorcode})${hint}` };
+    }
+    return { code: 'unreachable', message: `Moodle at ${url} is unreachable (${(err as Error).message}): check moodle.url and that the site is up, then run again` };
+  }
+}
