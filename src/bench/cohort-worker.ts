@@ -7,16 +7,14 @@
  * No Moodle: the run's own look-up (cohortMemberLookup) is used against a ledger that holds the persons and cohorts,
  * and a stub Moodle that answers from memory as an empty site (its calls are counted: a full ledger needs none).
  */
-import { lookupChunk } from '../apply/index.js';
 import { cohortMemberLookup } from '../apply/resolve-cohorts.js';
-import { openFeed, type EntityRecord } from '../feed/index.js';
+import type { EntityRecord } from '../feed/index.js';
 import { SqliteLedger } from '../ledger/index.js';
 import type { LinkWrite } from '../ledger/types.js';
-import type { MoodleCaller } from '../moodle/index.js';
-import { defaultPlanOptions } from '../plan/index.js';
-import { planFeed, type EntityLookup } from '../run.js';
+import type { EntityLookup } from '../run.js';
 import { cohortKey, generateCohortMembers } from './cohort-generate.js';
 import { personKey } from './generate.js';
+import { benchLink, countingStub, measurePlan, seedLinks } from './worker-common.js';
 
 const [file, ledgerPath, flag = ''] = process.argv.slice(2);
 
@@ -29,40 +27,17 @@ if (flag.startsWith('--gen=')) {
 const ledger = SqliteLedger.open(ledgerPath);
 if (flag.startsWith('--seed=')) {
   const [persons, cohorts] = flag.slice('--seed='.length).split(',').map(Number);
-  const link = (entity: string, key: string, moodleId: number): LinkWrite => ({ entity, key, moodleId, dataSource: 'SIS.2026', hash: null, status: 'active', runId: 'bench' });
   const links: LinkWrite[] = [];
-  for (let p = 0; p < persons; p++) links.push(link('persons', personKey(p), 1000 + p));
-  for (let c = 0; c < cohorts; c++) links.push(link('cohorts', cohortKey(c), 10 + c));
-  for (let i = 0; i < links.length; i += 10000) ledger.writeLinks(links.slice(i, i + 10000));
-  ledger.close();
-  process.stdout.write(JSON.stringify({ seeded: links.length }) + '\n');
+  for (let p = 0; p < persons; p++) links.push(benchLink('persons', personKey(p), 1000 + p));
+  for (let c = 0; c < cohorts; c++) links.push(benchLink('cohorts', cohortKey(c), 10 + c));
+  seedLinks(ledger, links);
   process.exit(0);
 }
 
-const stubCalls: Record<string, number> = {};
-const stub: MoodleCaller = {
-  call: async <T>(wsfunction: string): Promise<T> => {
-    stubCalls[wsfunction] = (stubCalls[wsfunction] ?? 0) + 1;
-    return [] as T;
-  },
-};
-
-const started = process.hrtime.bigint();
-const feed = await openFeed(file);
-const size = lookupChunk(1000);
-const lookup = cohortMemberLookup(stub, ledger, { retries: 1, backoffMs: 0, chunkSize: size }) as EntityLookup<EntityRecord>;
-const fill: LinkWrite[] = [];
-const plan = await planFeed(feed, defaultPlanOptions({ op: 'store' }), ledger, {
-  lookup,
-  chunkSize: 2 * size,
-  sink: (a) => {
-    if (flag !== '--fill' || a.kind !== 'create') return;
-    fill.push({ entity: feed.info.type, key: a.key, moodleId: a.moodleId!, dataSource: a.dataSource, hash: a.hash ?? null, status: 'active', runId: 'bench' });
-    if (fill.length === 10000) ledger.writeLinks(fill.splice(0));
-  },
+const { stub, calls } = countingStub(() => []);
+await measurePlan(file, ledger, {
+  lookup: (_feed, size) => cohortMemberLookup(stub, ledger, { retries: 1, backoffMs: 0, chunkSize: size }) as EntityLookup<EntityRecord>,
+  fill: flag === '--fill',
+  moodleIdOf: (a) => a.moodleId!,
+  stubCalls: calls,
 });
-ledger.writeLinks(fill);
-const ms = Number(process.hrtime.bigint() - started) / 1e6;
-const maxRssMb = process.resourceUsage().maxRSS / 1024;
-ledger.close();
-process.stdout.write(JSON.stringify({ type: feed.info.type, rows: plan.rows, counts: plan.counts, ms, rowsPerSec: Math.round(plan.rows / (ms / 1000)), maxRssMb: Math.round(maxRssMb), stubCalls }) + '\n');

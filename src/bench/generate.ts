@@ -2,21 +2,13 @@
 import { createWriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 
-export async function generatePersons(path: string, n: number, opts: { prefix?: string } = {}): Promise<void> {
+export function generatePersons(path: string, n: number, opts: { prefix?: string } = {}): Promise<void> {
   const prefix = opts.prefix ?? 'b';
-  const out = createWriteStream(path);
-  out.write('EXTERNAL_PERSON_KEY|USER_ID|PASSWD|FIRSTNAME|LASTNAME|EMAIL|AVAILABLE_IND|DATA_SOURCE_KEY\n');
-  let buf = '';
-  for (let i = 1; i <= n; i++) {
+  return writeLines(path, 'EXTERNAL_PERSON_KEY|USER_ID|PASSWD|FIRSTNAME|LASTNAME|EMAIL|AVAILABLE_IND|DATA_SOURCE_KEY', n, (j) => {
+    const i = j + 1;
     const id = String(i).padStart(7, '0');
-    buf += `${prefix.toUpperCase()}${id}|${prefix}${id}|Secret-${id}x|First${id}|Last${id}|${prefix}${id}@example.edu|Y|SIS.${i % 2 ? 'A' : 'B'}\n`;
-    if (buf.length > 1 << 16) {
-      if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
-      buf = '';
-    }
-  }
-  out.end(buf);
-  await finished(out);
+    return `${prefix.toUpperCase()}${id}|${prefix}${id}|Secret-${id}x|First${id}|Last${id}|${prefix}${id}@example.edu|Y|SIS.${i % 2 ? 'A' : 'B'}`;
+  });
 }
 
 /** Classroom feeds: 1,000 category paths 2026/Intake-NNN/Shift-M (250 intakes × 4 shifts). */
@@ -27,7 +19,8 @@ export const courseKey = (c: number): string => `C${String(c + 1).padStart(5, '0
 /** The person keys generatePersons(…, { prefix: 'p' }) writes: P0000001… */
 export const personKey = (p: number): string => `P${String(p + 1).padStart(7, '0')}`;
 
-async function writeLines(path: string, header: string, n: number, line: (i: number) => string): Promise<void> {
+/** Writes a pipe-delimited feed: the header, then line(0…n-1), in 64 KiB writes that respect back-pressure. */
+export async function writeLines(path: string, header: string, n: number, line: (i: number) => string): Promise<void> {
   const out = createWriteStream(path);
   out.write(header + '\n');
   let buf = '';
