@@ -43,6 +43,19 @@ const personsSchema = z
   })
   .strict();
 
+/** An IANA time zone name this Node can use. */
+const timezoneSchema = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'unknown time zone (use an IANA name such as Europe/Paris)' },
+);
+
 const coursesSchema = z
   .object({
     /** What an explicit delete does to a course: hide it (default) or really delete it. Refreshes always hide. */
@@ -50,20 +63,7 @@ const coursesSchema = z
     /** Separator of the levels of a CATEGORY path such as 2026/September/Morning. */
     pathSeparator: z.string().min(1).default('/'),
     /** Time zone of START_DATE / END_DATE without an offset (default: the machine's). */
-    timezone: z
-      .string()
-      .refine(
-        (tz) => {
-          try {
-            new Intl.DateTimeFormat('en', { timeZone: tz });
-            return true;
-          } catch {
-            return false;
-          }
-        },
-        { message: 'unknown time zone (use an IANA name such as Europe/Paris)' },
-      )
-      .default(() => Intl.DateTimeFormat().resolvedOptions().timeZone),
+    timezone: timezoneSchema.default(() => Intl.DateTimeFormat().resolvedOptions().timeZone),
   })
   .strict();
 
@@ -84,18 +84,6 @@ const guardSchema = z
 export { FEED_TYPE_ORDER, type FeedTypeName };
 
 const opSchema = z.enum(OPS as [Op, ...Op[]]);
-
-const timezoneSchema = z.string().refine(
-  (tz) => {
-    try {
-      new Intl.DateTimeFormat('en', { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'unknown time zone (use an IANA name such as Europe/Paris)' },
-);
 
 /** A watch rule: the first whose glob matches the file name decides type, op and data source. */
 const watchRuleSchema = z

@@ -9,20 +9,12 @@
  * user's idnumber) or username, cmd. Key `COHORT|PERSON`.
  */
 import type { ColumnSpec, HeaderAnalysis, HeaderTable } from './headers.js';
-import { COMMANDS, ROW_STATUS, YES_NO, encodingError, invalidValue, parseMoodleId, shapeError, type RowMapper, type RowResult } from './rows.js';
+import { COMMAND_COLUMNS, DATA_SOURCE_COLUMNS, ROW_STATUS_COLUMN, YES_NO, baseCell, cellAt, encodingError, invalidValue, missingKeyColumns, missingKeyError, parseMoodleId, shapeError, type RowMapper, type RowResult } from './rows.js';
 import { FeedFileError } from './types.js';
 import type { CohortFields, CohortMemberFields, CohortMemberRecord, CohortRecord } from './cohort-types.js';
 
 const key: ColumnSpec = { kind: 'key', field: 'key' };
-const command: ColumnSpec = { kind: 'command', field: 'command' };
-const rowStatus: ColumnSpec = { kind: 'rowStatus', field: 'rowStatus' };
-const common = {
-  action: command,
-  cmd: command,
-  operation: command,
-  data_source_key: { kind: 'dataSource', field: 'dataSource' },
-  datasource: { kind: 'dataSource', field: 'dataSource' },
-} satisfies Record<string, ColumnSpec>;
+const common = { ...COMMAND_COLUMNS, ...DATA_SOURCE_COLUMNS } satisfies Record<string, ColumnSpec>;
 /** Every way of saying where the cohort lives feeds one slot, so a header with two of them is refused as a duplicate. */
 const where = (field: string): ColumnSpec => ({ kind: 'text', field, target: 'context' });
 const cohort: ColumnSpec = { kind: 'text', field: 'cohort', target: 'cohort' };
@@ -30,7 +22,7 @@ const person: ColumnSpec = { kind: 'text', field: 'person', target: 'person' };
 
 export const COHORT_HEADERS: HeaderTable = {
   type: 'cohorts',
-  sisOnly: { external_cohort_key: key, row_status: rowStatus },
+  sisOnly: { external_cohort_key: key, row_status: ROW_STATUS_COLUMN },
   shared: {
     name: { kind: 'text', field: 'name', target: 'name' },
     description: { kind: 'text', field: 'description', target: 'description' },
@@ -57,7 +49,7 @@ export const COHORT_HEADERS: HeaderTable = {
 
 export const COHORT_MEMBER_HEADERS: HeaderTable = {
   type: 'cohort-members',
-  sisOnly: { external_cohort_key: cohort, external_person_key: person, row_status: rowStatus },
+  sisOnly: { external_cohort_key: cohort, external_person_key: person, row_status: ROW_STATUS_COLUMN },
   shared: common,
   moodleOnly: {
     cohort,
@@ -72,10 +64,7 @@ export const COHORT_MEMBER_HEADERS: HeaderTable = {
   needs: 'a cohort-members feed needs EXTERNAL_COHORT_KEY and EXTERNAL_PERSON_KEY, or cohort and user',
   missingKey(dialect, specs) {
     const sis = dialect === 'sis';
-    const has = (t: string): boolean => specs.some((s) => s.kind === 'text' && s.target === t);
-    const missing = [has('cohort') ? [] : [sis ? 'EXTERNAL_COHORT_KEY' : 'cohort'], has('person') ? [] : [sis ? 'EXTERNAL_PERSON_KEY' : 'user']].flat();
-    if (missing.length === 0) return undefined;
-    return new FeedFileError('missing-column', `missing column ${missing.map((m) => `"${m}"`).join(' and ')}: a cohort-members feed needs the cohort key and the person key`);
+    return missingKeyColumns(specs, [['cohort', sis ? 'EXTERNAL_COHORT_KEY' : 'cohort'], ['person', sis ? 'EXTERNAL_PERSON_KEY' : 'user']], 'a cohort-members feed needs the cohort key and the person key');
   },
 };
 
@@ -96,22 +85,6 @@ export function cohortFeedType(lower: readonly string[]): 'cohorts' | 'cohort-me
   if (cohortCol && personCol && lower.every((n) => known(COHORT_MEMBER_HEADERS, n))) return 'cohort-members';
   if (lower.includes('external_cohort_key') && !personCol) return 'cohorts';
   if (lower.includes('idnumber') && lower.includes('name') && lower.some((n) => COHORT_PLACE_COLUMNS.includes(n)) && lower.every((n) => known(COHORT_HEADERS, n))) return 'cohorts';
-  return undefined;
-}
-
-const cellOf = (cells: readonly string[], i: number): string => (i >= 0 && i < cells.length ? cells[i].trim() : '');
-
-/** ROW_STATUS, ACTION and DATA_SOURCE_KEY cells; an error result when a value is not one the column takes. */
-function base(record: CohortRecord | CohortMemberRecord, s: ColumnSpec, column: string, v: string): RowResult<CohortRecord>['error'] | undefined {
-  if (s.kind === 'command') {
-    const cmd = COMMANDS[v.toLowerCase()];
-    if (cmd === undefined) return invalidValue(column, v, 'add, store, del or delete', record.key);
-    record.command = cmd;
-  } else if (s.kind === 'rowStatus') {
-    const st = ROW_STATUS[v.toLowerCase()];
-    if (st === undefined) return invalidValue(column, v, 'enabled, disabled or deleted', record.key);
-    record.rowStatus = st;
-  } else if (s.kind === 'dataSource') record.dataSource = v;
   return undefined;
 }
 
@@ -138,11 +111,9 @@ export function cohortRowMapper(header: HeaderAnalysis, columns: readonly string
   const keyAt = specs.findIndex((s) => s.kind === 'key');
   return {
     map(cells, spanLines): RowResult<CohortRecord> {
-      const k = cellOf(cells, keyAt);
+      const k = cellAt(cells, keyAt);
       if (cells.length !== n) return { error: shapeError(cells, n, spanLines, k === '' ? undefined : k) };
-      if (k === '') {
-        return { error: { code: 'missing-value', message: `the key column ${columns[keyAt]} is empty` } };
-      }
+      if (k === '') return { error: missingKeyError([columns[keyAt]]) };
       const fields: CohortFields = {};
       const record: CohortRecord = { key: k, fields };
       for (let i = 0; i < n; i++) {
@@ -161,7 +132,7 @@ export function cohortRowMapper(header: HeaderAnalysis, columns: readonly string
             if (bad !== undefined) return { error: invalidValue(columns[i], v, bad, k) };
           }
         } else {
-          const err = base(record, s, columns[i], v);
+          const err = baseCell(record, s.kind, columns[i], v);
           if (err) return { error: err };
         }
       }
@@ -176,7 +147,7 @@ export function cohortMemberRowMapper(header: HeaderAnalysis, columns: readonly 
   const idx = ['cohort', 'person'].map((t) => specs.findIndex((s) => s.kind === 'text' && s.target === t));
   const byUsername = specs[idx[1]]?.field === 'username';
   const keyOf = (cells: readonly string[]): { key: string; parts: string[] } => {
-    const parts = idx.map((i) => cellOf(cells, i));
+    const parts = idx.map((i) => cellAt(cells, i));
     // Moodle lower-cases usernames; the key must too, or `Ann` and `ann` would be two memberships of one user.
     if (byUsername) parts[1] = parts[1].toLowerCase();
     return { key: parts.join('|'), parts };
@@ -188,8 +159,7 @@ export function cohortMemberRowMapper(header: HeaderAnalysis, columns: readonly 
       if (parts.some((p) => p === '')) {
         const bad = idx.find((i) => cells[i].includes('\uFFFD'));
         if (bad !== undefined) return { error: encodingError(columns[bad], undefined) };
-        const empty = idx.filter((_, j) => parts[j] === '').map((i) => columns[i]);
-        return { error: { code: 'missing-value', message: `the key column${empty.length > 1 ? 's' : ''} ${empty.join(' and ')} ${empty.length > 1 ? 'are' : 'is'} empty` } };
+        return { error: missingKeyError(idx.filter((_, j) => parts[j] === '').map((i) => columns[i])) };
       }
       // The key joins cohort and person with a pipe: a cohort key holding one could not be split back.
       if (parts[0].includes('|')) return { error: invalidValue(columns[idx[0]], parts[0], 'a key without "|"', k) };
@@ -200,7 +170,7 @@ export function cohortMemberRowMapper(header: HeaderAnalysis, columns: readonly 
         const v = cells[i].trim();
         if (v === '') continue;
         if (v.includes('\uFFFD')) return { error: encodingError(columns[i], k) };
-        const err = base(record, specs[i], columns[i], v);
+        const err = baseCell(record, specs[i].kind, columns[i], v);
         if (err) return { error: err };
       }
       return { record };

@@ -7,6 +7,7 @@
  */
 import { FeedFileError } from './types.js';
 import type { ColumnSpec, HeaderTable } from './headers.js';
+import { AVAILABLE_COLUMN, COMMAND_COLUMNS, DATA_SOURCE_COLUMNS, MOODLE_ID_COLUMNS, ROW_STATUS_COLUMN } from './rows.js';
 
 const t = (target: string, field = target): ColumnSpec => ({ kind: 'text', field, target });
 
@@ -23,8 +24,8 @@ export const COURSE_HEADERS: HeaderTable = {
     course_name: t('fullname'),
     start_date: t('startdate'),
     end_date: t('enddate'),
-    available_ind: { kind: 'available', field: 'available' },
-    row_status: { kind: 'rowStatus', field: 'rowStatus' },
+    available_ind: AVAILABLE_COLUMN,
+    row_status: ROW_STATUS_COLUMN,
     template: t('template'),
   },
   shared: {
@@ -33,13 +34,9 @@ export const COURSE_HEADERS: HeaderTable = {
     description: t('summary'),
     summary: t('summary'),
     format: t('format'),
-    moodle_id: { kind: 'moodleId', field: 'moodleId' },
-    moodleid: { kind: 'moodleId', field: 'moodleId' },
-    action: { kind: 'command', field: 'command' },
-    cmd: { kind: 'command', field: 'command' },
-    operation: { kind: 'command', field: 'command' },
-    data_source_key: { kind: 'dataSource', field: 'dataSource' },
-    datasource: { kind: 'dataSource', field: 'dataSource' },
+    ...MOODLE_ID_COLUMNS,
+    ...COMMAND_COLUMNS,
+    ...DATA_SOURCE_COLUMNS,
   },
   moodleOnly: {
     idnumber: { kind: 'key', field: 'key' },

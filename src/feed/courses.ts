@@ -5,7 +5,7 @@
 import type { CourseCategorySpec, CourseFields, CourseRecord } from './course-types.js';
 import { localTimeZone, parseCourseDate } from './dates.js';
 import type { ColumnSpec, HeaderAnalysis } from './headers.js';
-import { COMMANDS, ROW_STATUS, YES_NO, encodingError, invalidValue, parseMoodleId, shapeError, type RowMapper, type RowResult } from './rows.js';
+import { baseCell, cellAt, emptyKeyError, encodingError, invalidValue, parseMoodleId, shapeError, type RowMapper, type RowResult } from './rows.js';
 import type { FeedOptions, RowError } from './types.js';
 
 type Err = { error: Omit<RowError, 'line'> };
@@ -29,21 +29,15 @@ export function courseRowMapper(header: HeaderAnalysis, columns: readonly string
   const sis = header.dialect === 'sis';
   const keyIdx = specs.findIndex((s) => s.kind === 'key');
   const shortIdx = specs.findIndex((s) => s.kind === 'text' && s.target === 'shortname');
-  const cell = (cells: readonly string[], i: number): string => (i >= 0 && i < cells.length ? cells[i].trim() : '');
   const readKey = (cells: readonly string[]): string | undefined => {
-    const k = cell(cells, keyIdx) || (sis ? '' : cell(cells, shortIdx));
+    const k = cellAt(cells, keyIdx) || (sis ? '' : cellAt(cells, shortIdx));
     return k === '' ? undefined : k;
   };
   return {
     map(cells, spanLines): RowResult<CourseRecord> {
       if (cells.length !== n) return { error: shapeError(cells, n, spanLines, readKey(cells)) };
       const key = readKey(cells);
-      if (key === undefined) {
-        const bad = cells.findIndex((c) => c.includes('\uFFFD'));
-        if (bad !== -1) return { error: encodingError(columns[bad], undefined) };
-        const named = keyIdx >= 0 ? columns[keyIdx] : columns[shortIdx];
-        return { error: { code: 'missing-value', message: `the key column ${named} is empty` } };
-      }
+      if (key === undefined) return { error: emptyKeyError(cells, columns, [keyIdx >= 0 ? columns[keyIdx] : columns[shortIdx]]) };
       const fields: CourseFields = {};
       const record: CourseRecord = { key, fields };
       // Category columns by priority: id, then idnumber, then path (Moodle's upload tool reads them in that order).
@@ -54,42 +48,13 @@ export function courseRowMapper(header: HeaderAnalysis, columns: readonly string
         if (v.includes('\uFFFD')) return { error: encodingError(columns[i], key) };
         const s = specs[i];
         const col = columns[i];
-        switch (s.kind) {
-          case 'text': {
-            const r = textField(s.target ?? '', v, col, key, record, sis, sep, tz);
-            if (r && 'error' in r) return r;
-            if (r) categories.push(r);
-            break;
-          }
-          case 'available': {
-            const yes = YES_NO[v.toLowerCase()];
-            if (yes === undefined) return { error: invalidValue(col, v, 'Y or N', key) };
-            record.available = yes;
-            break;
-          }
-          case 'rowStatus': {
-            const st = ROW_STATUS[v.toLowerCase()];
-            if (st === undefined) return { error: invalidValue(col, v, 'enabled, disabled or deleted', key) };
-            record.rowStatus = st;
-            break;
-          }
-          case 'command': {
-            const c = COMMANDS[v.toLowerCase()];
-            if (c === undefined) return { error: invalidValue(col, v, 'add, store, del or delete', key) };
-            record.command = c;
-            break;
-          }
-          case 'moodleId': {
-            const id = parseMoodleId(v);
-            if (Number.isNaN(id)) return { error: invalidValue(col, v, 'a positive whole number (a Moodle course id)', key) };
-            record.moodleId = id;
-            break;
-          }
-          case 'dataSource':
-            record.dataSource = v;
-            break;
-          default:
-            break; // the key, already read
+        if (s.kind === 'text') {
+          const r = textField(s.target ?? '', v, col, key, record, sis, sep, tz);
+          if (r && 'error' in r) return r;
+          if (r) categories.push(r);
+        } else {
+          const err = baseCell(record, s.kind, col, v, 'course');
+          if (err) return { error: err };
         }
       }
       if (categories.length > 0) fields.category = categories.sort((a, b) => a.rank - b.rank)[0].spec;

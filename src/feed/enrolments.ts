@@ -5,8 +5,7 @@
  * tool_sync style: course, user, role[, cmd]. The key is `COURSE|PERSON`; ROLE is a field.
  */
 import type { ColumnSpec, HeaderAnalysis, HeaderTable } from './headers.js';
-import { COMMANDS, ROW_STATUS, SUSPENDED, YES_NO, encodingError, invalidValue, shapeError, type RowMapper, type RowResult } from './rows.js';
-import { FeedFileError } from './types.js';
+import { AVAILABLE_COLUMN, COMMAND_COLUMNS, DATA_SOURCE_COLUMNS, ROW_STATUS_COLUMN, SUSPENDED_COLUMN, baseCell, cellAt, emptyKeyError, encodingError, missingKeyColumns, invalidValue, shapeError, type RowMapper, type RowResult } from './rows.js';
 import type { EnrolmentFields, EnrolmentRecord } from './enrolment-types.js';
 
 const course: ColumnSpec = { kind: 'text', field: 'course', target: 'course' };
@@ -22,16 +21,13 @@ export const ENROLMENT_HEADERS: HeaderTable = {
     external_person_key: person,
     start_date: start,
     end_date: end,
-    available_ind: { kind: 'available', field: 'available' },
-    row_status: { kind: 'rowStatus', field: 'rowStatus' },
+    available_ind: AVAILABLE_COLUMN,
+    row_status: ROW_STATUS_COLUMN,
   },
   shared: {
     role: { kind: 'text', field: 'role', target: 'role' },
-    action: { kind: 'command', field: 'command' },
-    cmd: { kind: 'command', field: 'command' },
-    operation: { kind: 'command', field: 'command' },
-    data_source_key: { kind: 'dataSource', field: 'dataSource' },
-    datasource: { kind: 'dataSource', field: 'dataSource' },
+    ...COMMAND_COLUMNS,
+    ...DATA_SOURCE_COLUMNS,
   },
   moodleOnly: {
     idnumber_course: course,
@@ -44,15 +40,13 @@ export const ENROLMENT_HEADERS: HeaderTable = {
     end,
     timestart: start,
     timeend: end,
-    suspended: { kind: 'suspended', field: 'suspended' },
+    suspended: SUSPENDED_COLUMN,
   },
   signature: ['external_course_key', 'idnumber_course', 'course_idnumber', 'idnumber_user', 'user_idnumber'],
   needs: 'an enrolments feed needs EXTERNAL_COURSE_KEY and EXTERNAL_PERSON_KEY, or idnumber_course and idnumber_user (or course and user)',
   missingKey(dialect, specs) {
-    const has = (t: string): boolean => specs.some((s) => s.kind === 'text' && s.target === t);
-    const missing = [has('course') ? [] : [dialect === 'sis' ? 'EXTERNAL_COURSE_KEY' : 'idnumber_course'], has('person') ? [] : [dialect === 'sis' ? 'EXTERNAL_PERSON_KEY' : 'idnumber_user']].flat();
-    if (missing.length === 0) return undefined;
-    return new FeedFileError('missing-column', `missing column ${missing.map((m) => `"${m}"`).join(' and ')}: an enrolments feed needs the course key and the person key`);
+    const sis = dialect === 'sis';
+    return missingKeyColumns(specs, [['course', sis ? 'EXTERNAL_COURSE_KEY' : 'idnumber_course'], ['person', sis ? 'EXTERNAL_PERSON_KEY' : 'idnumber_user']], 'an enrolments feed needs the course key and the person key');
   },
 };
 
@@ -91,7 +85,6 @@ export function enrolmentRowMapper(header: HeaderAnalysis, columns: readonly str
   const sis = header.dialect === 'sis';
   const courseIdx = specs.findIndex((s) => s.kind === 'text' && s.target === 'course');
   const personIdx = specs.findIndex((s) => s.kind === 'text' && s.target === 'person');
-  const cell = (cells: readonly string[], i: number): string => (i >= 0 && i < cells.length ? cells[i].trim() : '');
   // A file repeats a few dates over and over: each distinct cell is parsed once (bounded, for files of many).
   const dates = new Map<string, number>();
   const dateOf = (v: string): number => {
@@ -104,21 +97,16 @@ export function enrolmentRowMapper(header: HeaderAnalysis, columns: readonly str
     return t;
   };
   const readKey = (cells: readonly string[]): string | undefined => {
-    const c = cell(cells, courseIdx);
-    const p = cell(cells, personIdx);
+    const c = cellAt(cells, courseIdx);
+    const p = cellAt(cells, personIdx);
     return c === '' || p === '' ? undefined : `${c}|${p}`;
   };
   return {
     map(cells, spanLines): RowResult<EnrolmentRecord> {
       if (cells.length !== n) return { error: shapeError(cells, n, spanLines, readKey(cells)) };
-      const c = cell(cells, courseIdx);
-      const p = cell(cells, personIdx);
-      if (c === '' || p === '') {
-        const bad = cells.findIndex((x) => x.includes('\uFFFD'));
-        if (bad !== -1) return { error: encodingError(columns[bad], undefined) };
-        const empty = [c === '' ? columns[courseIdx] : null, p === '' ? columns[personIdx] : null].filter((x): x is string => x !== null);
-        return { error: { code: 'missing-value', message: `the key column${empty.length > 1 ? 's' : ''} ${empty.join(' and ')} ${empty.length > 1 ? 'are' : 'is'} empty` } };
-      }
+      const c = cellAt(cells, courseIdx);
+      const p = cellAt(cells, personIdx);
+      if (c === '' || p === '') return { error: emptyKeyError(cells, columns, [c === '' ? columns[courseIdx] : '', p === '' ? columns[personIdx] : ''].filter(Boolean)) };
       const key = `${c}|${p}`;
       // The key joins the two with a pipe; a course key holding one could not be split back.
       if (c.includes('|')) return { error: invalidValue(columns[courseIdx], c, 'a course key without "|"', key) };
@@ -129,44 +117,16 @@ export function enrolmentRowMapper(header: HeaderAnalysis, columns: readonly str
         if (v === '') continue; // an empty cell means "not given"
         if (v.includes('\uFFFD')) return { error: encodingError(columns[i], key) };
         const s = specs[i];
-        switch (s.kind) {
-          case 'text':
-            if (s.target === 'role') fields.role = v;
-            else if (s.target === 'start' || s.target === 'end') {
-              const t = dateOf(v);
-              if (Number.isNaN(t)) return { error: invalidValue(columns[i], v, 'a date such as 2026-09-01 (or 2026-09-01T08:00, or a Unix timestamp)', key) };
-              fields[s.target] = t;
-            }
-            break;
-          case 'available': {
-            const b = YES_NO[v.toLowerCase()];
-            if (b === undefined) return { error: invalidValue(columns[i], v, 'Y or N', key) };
-            record.available = b;
-            break;
+        if (s.kind === 'text') {
+          if (s.target === 'role') fields.role = v;
+          else if (s.target === 'start' || s.target === 'end') {
+            const t = dateOf(v);
+            if (Number.isNaN(t)) return { error: invalidValue(columns[i], v, 'a date such as 2026-09-01 (or 2026-09-01T08:00, or a Unix timestamp)', key) };
+            fields[s.target] = t;
           }
-          case 'suspended': {
-            const b = SUSPENDED[v];
-            if (b === undefined) return { error: invalidValue(columns[i], v, '0 or 1', key) };
-            record.available = b;
-            break;
-          }
-          case 'rowStatus': {
-            const st = ROW_STATUS[v.toLowerCase()];
-            if (st === undefined) return { error: invalidValue(columns[i], v, 'enabled, disabled or deleted', key) };
-            record.rowStatus = st;
-            break;
-          }
-          case 'command': {
-            const cmd = COMMANDS[v.toLowerCase()];
-            if (cmd === undefined) return { error: invalidValue(columns[i], v, 'add, store, del or delete', key) };
-            record.command = cmd;
-            break;
-          }
-          case 'dataSource':
-            record.dataSource = v;
-            break;
-          default:
-            break;
+        } else {
+          const err = baseCell(record, s.kind, columns[i], v);
+          if (err) return { error: err };
         }
       }
       if (fields.start !== undefined && fields.end !== undefined && fields.end < fields.start) {

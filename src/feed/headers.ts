@@ -8,6 +8,7 @@ import { ENROLMENT_HEADERS, looksLikeEnrolments } from './enrolments.js';
 import { GROUP_HEADERS, GROUP_MEMBER_HEADERS, groupFeedType } from './groups.js';
 import { COHORT_HEADERS, COHORT_MEMBER_HEADERS, cohortFeedType } from './cohorts.js';
 import { INSTITUTION_ROLE_HEADERS, OBSERVER_HEADERS, roleFeedType } from './roles.js';
+import { AVAILABLE_COLUMN, COMMAND_COLUMNS, DATA_SOURCE_COLUMNS, MOODLE_ID_COLUMNS, ROW_STATUS_COLUMN, SUSPENDED_COLUMN } from './rows.js';
 import { ENTITY_TYPES, FeedFileError, USER_TEXT_FIELDS, type Dialect, type EntityType, type UserTextField } from './types.js';
 
 /** What a column feeds in a record. */
@@ -38,10 +39,10 @@ const SIS_ONLY: Record<string, ColumnSpec> = {
   passwd: text('password'),
   first_name: text('firstname'),
   last_name: text('lastname'),
-  available_ind: { kind: 'available', field: 'available' },
+  available_ind: AVAILABLE_COLUMN,
   // The SIS guide itself spells it this way once; files copied from it must still load.
-  availabile_ind: { kind: 'available', field: 'available' },
-  row_status: { kind: 'rowStatus', field: 'rowStatus' },
+  availabile_ind: AVAILABLE_COLUMN,
+  row_status: ROW_STATUS_COLUMN,
   street_1: text('address'),
   b_phone_1: text('phone1'),
   m_phone: text('phone2'),
@@ -58,20 +59,16 @@ const SHARED: Record<string, ColumnSpec> = {
   country: text('country'),
   department: text('department'),
   institution: text('institution'),
-  moodle_id: { kind: 'moodleId', field: 'moodleId' },
-  moodleid: { kind: 'moodleId', field: 'moodleId' },
-  action: { kind: 'command', field: 'command' },
-  cmd: { kind: 'command', field: 'command' },
-  operation: { kind: 'command', field: 'command' },
+  ...MOODLE_ID_COLUMNS,
+  ...COMMAND_COLUMNS,
   username_from_email: { kind: 'usernameFromEmail', field: 'usernameFromEmail' },
-  data_source_key: { kind: 'dataSource', field: 'dataSource' },
-  datasource: { kind: 'dataSource', field: 'dataSource' },
+  ...DATA_SOURCE_COLUMNS,
 };
 
 /** Moodle admin/tool/uploaduser names. */
 const MOODLE_ONLY: Record<string, ColumnSpec> = {
   ...Object.fromEntries(USER_TEXT_FIELDS.filter((f) => !(f in SHARED)).map((f) => [f, text(f)])),
-  suspended: { kind: 'suspended', field: 'suspended' },
+  suspended: SUSPENDED_COLUMN,
 };
 
 const PROFILE_FIELD = /^profile_field_(.+)$/i;
@@ -138,18 +135,14 @@ export const CATEGORY_HEADERS: HeaderTable = {
   sisOnly: {
     external_category_key: { kind: 'key', field: 'key' },
     parent_key: { kind: 'text', field: 'parent', target: 'parent' },
-    row_status: { kind: 'rowStatus', field: 'rowStatus' },
+    row_status: ROW_STATUS_COLUMN,
   },
   shared: {
     name: { kind: 'text', field: 'name', target: 'name' },
     description: { kind: 'text', field: 'description', target: 'description' },
-    moodle_id: SHARED.moodle_id,
-    moodleid: SHARED.moodleid,
-    action: SHARED.action,
-    cmd: SHARED.cmd,
-    operation: SHARED.operation,
-    data_source_key: SHARED.data_source_key,
-    datasource: SHARED.datasource,
+    ...MOODLE_ID_COLUMNS,
+    ...COMMAND_COLUMNS,
+    ...DATA_SOURCE_COLUMNS,
   },
   moodleOnly: {
     idnumber: { kind: 'key', field: 'key' },
@@ -177,24 +170,6 @@ function specOf(table: HeaderTable, lower: string, column: string): ColumnSpec |
   if (Object.hasOwn(table.shared, lower)) return table.shared[lower];
   if (Object.hasOwn(table.moodleOnly, lower)) return table.moodleOnly[lower];
   return table.dynamic?.(column);
-}
-
-/**
- * Columns that name an entity mdlsync does not read yet. A reader that meets them says "wrong type" rather than
- * "unknown column", which would send the user hunting for a typo.
- */
-const OTHER_TYPES: Array<[string, string[]]> = [
-];
-
-function otherType(lower: string[]): string | undefined {
-  for (const [type, names] of OTHER_TYPES) {
-    if (lower.some((n) => names.includes(n))) {
-      // A course key without a person key is a courses feed, with one an enrolments feed.
-      if (type === 'enrolments' && !lower.includes('external_person_key')) continue;
-      return type;
-    }
-  }
-  return undefined;
 }
 
 /**
@@ -231,12 +206,6 @@ export interface HeaderAnalysis {
 
 export function analyseHeader(columns: readonly string[], type?: EntityType): HeaderAnalysis {
   const lower = columns.map((c) => c.trim().toLowerCase());
-  const readable = ENTITY_TYPES.join(' and ');
-  const other = otherType(lower);
-  if (other !== undefined) {
-    const not = type === undefined ? '' : `, not a ${type} feed`;
-    throw new FeedFileError('unknown-type', `the header looks like a ${other} feed${not}: this version of mdlsync reads ${readable} feeds only`);
-  }
   const inferred = inferType(columns, lower);
   if (type !== undefined) {
     // A forced type must not read another entity's file as its own.

@@ -3,7 +3,7 @@
  * Compiled once per file from the header analysis so the per-row loop does no name lookups.
  */
 import type { ColumnSpec, HeaderAnalysis } from './headers.js';
-import { COMMANDS, PERSON_LIFECYCLE, ROW_STATUS, SUSPENDED, YES_NO, encodingError, invalidValue, parseMoodleId, shapeError, type RowMapper, type RowResult } from './rows.js';
+import { COMMANDS, PERSON_LIFECYCLE, YES_NO, baseCell, cellAt, encodingError, invalidValue, shapeError, type RowMapper, type RowResult } from './rows.js';
 import type { PersonFields, PersonRecord, UserTextField } from './types.js';
 
 export type { RowMapper, RowResult } from './rows.js';
@@ -16,9 +16,8 @@ export function personRowMapper(header: HeaderAnalysis, columns: readonly string
   const idnumberIdx = specs.findIndex((s) => s.kind === 'text' && s.target === 'idnumber');
   const usernameIdx = specs.findIndex((s) => s.kind === 'text' && s.target === 'username');
 
-  const cell = (cells: readonly string[], i: number): string => (i >= 0 && i < cells.length ? cells[i].trim() : '');
   const readKey = (cells: readonly string[]): string | undefined => {
-    const k = sis ? cell(cells, keyIdx) : cell(cells, idnumberIdx) || cell(cells, usernameIdx).toLowerCase();
+    const k = sis ? cellAt(cells, keyIdx) : cellAt(cells, idnumberIdx) || cellAt(cells, usernameIdx).toLowerCase();
     return k === '' ? undefined : k;
   };
 
@@ -53,24 +52,6 @@ export function personRowMapper(header: HeaderAnalysis, columns: readonly string
           case 'text':
             fields[s.target as UserTextField] = s.target === 'username' ? v.toLowerCase() : v;
             break;
-          case 'available': {
-            const b = YES_NO[v.toLowerCase()];
-            if (b === undefined) return invalid(i, v, 'Y or N', key);
-            record.available = b;
-            break;
-          }
-          case 'suspended': {
-            const b = SUSPENDED[v];
-            if (b === undefined) return invalid(i, v, '0 or 1', key);
-            record.available = b;
-            break;
-          }
-          case 'rowStatus': {
-            const st = ROW_STATUS[v.toLowerCase()];
-            if (st === undefined) return invalid(i, v, 'enabled, disabled or deleted', key);
-            record.rowStatus = st;
-            break;
-          }
           case 'command': {
             const lower = v.toLowerCase();
             const c = COMMANDS[lower];
@@ -87,18 +68,13 @@ export function personRowMapper(header: HeaderAnalysis, columns: readonly string
             record.usernameFromEmail = b;
             break;
           }
-          case 'moodleId': {
-            const id = parseMoodleId(v);
-            if (Number.isNaN(id)) return invalid(i, v, 'a positive whole number (a Moodle user id)', key);
-            record.moodleId = id;
-            break;
-          }
-          case 'dataSource':
-            record.dataSource = v;
-            break;
           case 'customfield':
             (record.customfields ??= {})[s.target as string] = v;
             break;
+          default: {
+            const err = baseCell(record, s.kind, columns[i], v, 'user');
+            if (err) return { error: err };
+          }
         }
       }
       // The SIS key lives in Moodle's idnumber; a missing AVAILABLE_IND means available (the snapshot default).

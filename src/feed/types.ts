@@ -27,8 +27,13 @@ export const FEED_TYPE_ORDER = [
 ] as const;
 export type FeedTypeName = (typeof FEED_TYPE_ORDER)[number];
 
+/** Whether a name (a --type flag, a config value, a feed type) is an entity type mdlsync reads. */
+export function isEntityType(type: string): type is EntityType {
+  return (ENTITY_TYPES as readonly string[]).includes(type);
+}
+
 /** The types mdlsync reads, in FEED_TYPE_ORDER. */
-export const RUN_ORDER: readonly EntityType[] = FEED_TYPE_ORDER.filter((t): t is EntityType => (ENTITY_TYPES as readonly string[]).includes(t));
+export const RUN_ORDER: readonly EntityType[] = FEED_TYPE_ORDER.filter(isEntityType);
 
 /** SIS snapshot headers (EXTERNAL_PERSON_KEY|USER_ID|…) or Moodle upload-user headers (username,firstname,…). */
 export type Dialect = 'sis' | 'moodle';
