@@ -7,7 +7,7 @@
 import { hash } from 'node:crypto';
 import type { CategoryRecord } from '../feed/types.js';
 import type { Action, PlanOptions } from './types.js';
-import { EntityPlanner, type ContextBase, type EntityRules, type MatchBase } from './fold.js';
+import { EntityPlanner, unchangedByLink, updateReason, type ContextBase, type EntityRules, type MatchBase } from './fold.js';
 
 export interface CategoryMatch extends MatchBase {
   via: 'moodle-id' | 'idnumber';
@@ -60,25 +60,13 @@ export const CATEGORY_RULES: EntityRules<CategoryRecord, CategoryContext> = {
     const dataSource = p.ds(r, ctx);
     const h = categoryContentHash(r);
     const link = ctx.link;
+    const same = unchangedByLink(r, line, link, h, dataSource, p);
+    if (same) return same;
     const parent = parentOf(r, ctx);
-    if (link && link.status === 'active') {
-      const reowned = dataSource !== link.dataSource;
-      if (link.hash === h && !o.full && !reowned) {
-        return { kind: 'unchanged', entity, key, line, dataSource, moodleId: link.moodleId, reason: 'same content' };
-      }
-    }
     const placed = { entity, key, line, dataSource, record: r, hash: h, status: 'active' as const };
     if (link) {
       if (link.status === 'disabled') return withParent({ kind: 'enable', ...placed, moodleId: link.moodleId, reason: 're-enable: back in the file' }, parent);
-      const reason =
-        link.hash !== h
-          ? link.hash === null
-            ? 'no content hash in the ledger'
-            : 'content changed'
-          : dataSource !== link.dataSource
-            ? `data source changed (${link.dataSource ?? 'none'} → ${dataSource ?? 'none'})`
-            : 'full re-send';
-      return withParent({ kind: 'update', ...placed, moodleId: link.moodleId, reason }, parent);
+      return withParent({ kind: 'update', ...placed, moodleId: link.moodleId, reason: updateReason(link, h, dataSource) }, parent);
     }
     if (ctx.match) return withParent({ kind: 'adopt', ...placed, moodleId: ctx.match.id, reason: `${p.found(ctx.match)}: adopt` }, parent);
     if (!r.fields.name) return p.fail(r, line, ctx, 'missing-value', 'name is empty: a new category needs a name');

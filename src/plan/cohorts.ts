@@ -13,7 +13,7 @@
  */
 import type { CohortMemberRecord, CohortRecord, FeedItem } from '../feed/types.js';
 import type { LedgerLink } from '../ledger/types.js';
-import { EntityPlanner, type ContextBase, type EntityRules, type MatchBase, type RowPlanning } from './fold.js';
+import { EntityPlanner, dataSourceChange, unchangedByLink, type ContextBase, type EntityRules, type MatchBase, type RowPlanning } from './fold.js';
 import type { Action, PlanOptions } from './types.js';
 
 /** idnumber prefix of the cohorts the institution-roles feed manages. */
@@ -115,7 +115,7 @@ export const COHORT_RULES: EntityRules<C, CC> = {
       const reowned = base.dataSource !== link.dataSource;
       if (link.hash === hash && !p.options.full) {
         if (!reowned) return { kind: 'unchanged', ...base, moodleId: link.moodleId, reason: 'same content' };
-        return { kind: 'update', ...withId, reason: `data source changed (${link.dataSource ?? 'none'} → ${base.dataSource ?? 'none'})`, cohort: { call: 'none' } } satisfies CohortAction;
+        return { kind: 'update', ...withId, reason: dataSourceChange(link, base.dataSource), cohort: { call: 'none' } } satisfies CohortAction;
       }
       return { kind: 'update', ...withId, reason: link.hash === hash ? 'full re-send' : 'content changed', cohort: { call: 'update', input: inputOf(r, ctx) } } satisfies CohortAction;
     }
@@ -228,9 +228,8 @@ export const COHORT_MEMBER_RULES: EntityRules<M, MC> = {
     const hash = cohortMemberHash(ctx.cohortId);
     const link = ctx.link;
     // The hot path of a re-run: decided before anything else is built.
-    if (link && link.status === 'active' && link.hash === hash && link.moodleId === ctx.userId && link.dataSource === dataSource && !p.options.full) {
-      return { kind: 'unchanged', entity: p.options.entity, key: r.key, line, dataSource, moodleId: ctx.userId, reason: 'same content' };
-    }
+    const same = unchangedByLink(r, line, link, hash, dataSource, p, ctx.userId);
+    if (same) return same;
     const base = { entity: p.options.entity, key: r.key, line, dataSource };
     const send = { ...base, moodleId: ctx.userId, record: r, hash, status: 'active' as const, member: { call: 'add' as const, cohortId: ctx.cohortId } };
     if (link && link.status === 'active') {

@@ -6,7 +6,7 @@
 import { hash } from 'node:crypto';
 import type { CourseRecord } from '../feed/types.js';
 import type { CourseTarget } from './course-target.js';
-import { EntityPlanner, type ContextBase, type EntityRules, type MatchBase, type RowPlanning } from './fold.js';
+import { EntityPlanner, unchangedByLink, updateReason, type ContextBase, type EntityRules, type MatchBase, type RowPlanning } from './fold.js';
 import type { Action, PlanOptions } from './types.js';
 
 export interface CourseMatch extends MatchBase {
@@ -85,23 +85,14 @@ export function courseRules(): EntityRules<CourseRecord, CourseContext> {
       const dataSource = p.ds(r, ctx);
       const h = courseContentHash(r);
       const link = ctx.link;
-      if (link && link.status === 'active' && link.hash === h && !o.full && dataSource === link.dataSource) {
-        return { kind: 'unchanged', entity, key, line, dataSource, moodleId: link.moodleId, reason: 'same content' };
-      }
+      const same = unchangedByLink(r, line, link, h, dataSource, p);
+      if (same) return same;
       if (isError(ctx.category)) return p.fail(r, line, ctx, ctx.category.error.code, ctx.category.error.message);
       const placed = { entity, key, line, dataSource, record: r, hash: h, status: 'active' as const };
       const t = target(ctx);
       if (link) {
         if (link.status === 'disabled') return withTarget({ kind: 'enable', ...placed, moodleId: link.moodleId, reason: 're-enable: back in the file' }, t);
-        const reason =
-          link.hash !== h
-            ? link.hash === null
-              ? 'no content hash in the ledger'
-              : 'content changed'
-            : dataSource !== link.dataSource
-              ? `data source changed (${link.dataSource ?? 'none'} → ${dataSource ?? 'none'})`
-              : 'full re-send';
-        return withTarget({ kind: 'update', ...placed, moodleId: link.moodleId, reason }, t);
+        return withTarget({ kind: 'update', ...placed, moodleId: link.moodleId, reason: updateReason(link, h, dataSource) }, t);
       }
       if (ctx.match) return withTarget({ kind: 'adopt', ...placed, moodleId: ctx.match.id, reason: `${p.found(ctx.match)}: adopt` }, t);
       if (!r.fields.shortname) return p.fail(r, line, ctx, 'missing-value', 'shortname is empty: a new course needs a short name (COURSE_ID)');

@@ -6,7 +6,7 @@
  */
 import type { EnrolmentRecord } from '../feed/types.js';
 import type { LedgerLink } from '../ledger/types.js';
-import { EntityPlanner, type ContextBase, type EntityRules, type MatchBase, type RowPlanning } from './fold.js';
+import { EntityPlanner, dataSourceChange, unchangedByLink, type ContextBase, type EntityRules, type MatchBase, type RowPlanning } from './fold.js';
 import type { Action, PlanOptions } from './types.js';
 
 /** SIS role names → Moodle role shortnames (keys compared case-insensitively). */
@@ -257,10 +257,8 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
       const h = stateHash(state);
       const link = ctx.link;
       // A re-run's hot path: an unchanged row builds nothing it would not send.
-      if (link && link.status === 'active' && link.hash === h && !o.full && base.dataSource === link.dataSource && link.moodleId === userId) {
-        // Spelled out: a spread after `kind` takes V8's slow copy (~0.4 µs a row).
-        return { kind: 'unchanged', entity: base.entity, key: base.key, line, dataSource: base.dataSource, moodleId: userId, reason: 'same content' };
-      }
+      const same = unchangedByLink(r, line, link, h, base.dataSource, p, userId);
+      if (same) return same;
       const enrolment: EnrolmentTarget = { call: 'enrol', courseId: ctx.courseId, roleId: role.id, role: role.shortname, timestart: state.start, timeend: state.end, suspend: state.suspend };
       const send = { ...base, moodleId: userId, record: r, hash: h, status: 'active' as const, enrolment };
       if (link && link.status === 'active') {
@@ -273,7 +271,7 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
             : moved
               ? `person ${r.fields.person} is now Moodle user ${userId} (was ${link.moodleId})`
               : reowned
-                ? `data source changed (${link.dataSource ?? 'none'} → ${base.dataSource ?? 'none'})`
+                ? dataSourceChange(link, base.dataSource)
                 : 'full re-send';
         const unassign = givenRole(link, old, role, settings);
         if (unassign) return { kind: 'update', ...send, enrolment: { ...enrolment, unassign }, reason } satisfies EnrolmentAction;

@@ -11,7 +11,7 @@
  */
 import type { GroupMemberRecord, GroupRecord } from '../feed/types.js';
 import type { LedgerLink } from '../ledger/types.js';
-import { EntityPlanner, type ContextBase, type EntityRules, type MatchBase, type RowPlanning } from './fold.js';
+import { EntityPlanner, dataSourceChange, unchangedByLink, type ContextBase, type EntityRules, type MatchBase, type RowPlanning } from './fold.js';
 import type { Action, PlanOptions } from './types.js';
 
 /** Why a changed group is not sent. */
@@ -82,7 +82,7 @@ export const GROUP_RULES: EntityRules<GroupRecord, GroupContext> = {
       }
       const reowned = base.dataSource !== link.dataSource;
       if (note || reowned) {
-        const reason = [note, reowned ? `data source changed (${link.dataSource ?? 'none'} → ${base.dataSource ?? 'none'})` : ''].filter(Boolean).join('; ');
+        const reason = [note, reowned ? dataSourceChange(link, base.dataSource) : ''].filter(Boolean).join('; ');
         return { kind: 'update', ...base, moodleId: link.moodleId, record: r, hash, status: 'active', reason, group: { call: 'none', note } } satisfies GroupAction;
       }
       return { kind: 'unchanged', ...base, moodleId: link.moodleId, reason: 'same content' };
@@ -220,12 +220,14 @@ export const GROUP_MEMBER_RULES: EntityRules<M, MC> = {
     const leave = r.fields.shift ? (ctx.leave ?? []).filter((l) => l.groupId !== ctx.groupId) : [];
     const hash = memberHash(ctx.groupId);
     const link = ctx.link;
+    // A shift that still has groups to leave is never unchanged.
+    const same = leave.length === 0 ? unchangedByLink(r, line, link, hash, base.dataSource, p, ctx.userId) : undefined;
+    if (same) return same;
     const member: GroupMemberTarget = { call: 'add', groupId: ctx.groupId, leave };
     const send = { ...base, moodleId: ctx.userId, record: r, hash, status: 'active' as const, member };
     const leaving = leave.length > 0 ? `; leave ${leave.map((l) => memberKeyParts(l.key).group).join(', ')} first (shift)` : '';
     if (link && link.status === 'active') {
       const reowned = base.dataSource !== link.dataSource;
-      if (link.hash === hash && link.moodleId === ctx.userId && !p.options.full && !reowned && leave.length === 0) return { kind: 'unchanged', ...base, moodleId: ctx.userId, reason: 'same content' };
       const reason = link.hash !== hash ? 'the group is another Moodle group now' : link.moodleId !== ctx.userId ? `person ${r.fields.person} is now Moodle user ${ctx.userId}` : reowned ? 'data source changed' : leave.length > 0 ? 'shift' : 'full re-send';
       return { kind: 'update', ...send, reason: `${reason}${leaving}` } satisfies GroupMemberAction;
     }

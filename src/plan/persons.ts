@@ -5,7 +5,7 @@
 import type { FeedItem, PersonRecord } from '../feed/types.js';
 import type { LedgerLink } from '../ledger/types.js';
 import type { Action, Plan, PlanOptions } from './types.js';
-import { EntityPlanner, type ContextBase, type EntityRules, type RowPlanning } from './fold.js';
+import { EntityPlanner, unchangedByLink, updateReason, type ContextBase, type EntityRules, type RowPlanning } from './fold.js';
 import { personContentHash } from './hash.js';
 
 export { defaultPlanOptions, emptyCounts, summarizePlan } from './fold.js';
@@ -67,13 +67,9 @@ export const PERSON_RULES: EntityRules<PersonRecord, RowContext> = {
     const dataSource = p.ds(r, ctx);
     const hash = personContentHash(r, o.passwords);
     const link = ctx.link;
-    if (link && link.status === 'active') {
-      // A new DATA_SOURCE_KEY re-owns the link even when the content is the same.
-      const reowned = dataSource !== link.dataSource;
-      if (link.hash === hash && !o.full && !reowned) {
-        return { kind: 'unchanged', entity, key, line, dataSource, moodleId: link.moodleId, reason: 'same content' };
-      }
-    }
+    // A new DATA_SOURCE_KEY re-owns the link even when the content is the same.
+    const same = unchangedByLink(r, line, link, hash, dataSource, p);
+    if (same) return same;
     // Availability only when the row says it (SIS rows always do: AVAILABLE_IND defaults to Y); otherwise the
     // account's suspended state is left as it is, as Moodle's own upload tool does for a missing column.
     const suspended = r.available === undefined ? undefined : !r.available;
@@ -84,14 +80,7 @@ export const PERSON_RULES: EntityRules<PersonRecord, RowContext> = {
         const reason = suspended ? 're-enable: back in the file (stays unavailable: AVAILABLE_IND=N)' : 're-enable: back in the file';
         return { kind: 'enable', entity, key, line, dataSource, moodleId: link.moodleId, record: r, suspended: suspended ?? false, sendPassword, hash, status: 'active', reason };
       }
-      const reason =
-        link.hash !== hash
-          ? link.hash === null
-            ? 'no content hash in the ledger'
-            : 'content changed'
-          : dataSource !== link.dataSource
-            ? `data source changed (${link.dataSource ?? 'none'} → ${dataSource ?? 'none'})`
-            : 'full re-send';
+      const reason = updateReason(link, hash, dataSource);
       return { kind: 'update', entity, key, line, dataSource, moodleId: link.moodleId, record: r, suspended, sendPassword, hash, status: 'active', reason };
     }
     if (ctx.match) {

@@ -14,12 +14,13 @@
  */
 import type { EntityRecord, InstitutionRoleRecord, ObserverRecord } from '../feed/types.js';
 import type { LedgerLink } from '../ledger/types.js';
-import { EntityPlanner, type ContextBase, type EntityRules, type RowPlanning } from './fold.js';
+import { EntityPlanner, dataSourceChange, unchangedByLink, type ContextBase, type EntityRules, type RowPlanning } from './fold.js';
+import { ROLE_COHORT_PREFIX } from './cohorts.js';
 import { DEFAULT_ROLE_IDS } from './enrolments.js';
 import type { Action, PlanOptions } from './types.js';
 
-/** Prefix of the idnumber of an institution role's cohort; cohorts feeds refuse it. */
-export const ROLE_COHORT_PREFIX = 'role:';
+// The idnumber prefix of an institution role's cohort is the one cohorts feeds refuse (one definition, in cohorts.ts).
+export { ROLE_COHORT_PREFIX } from './cohorts.js';
 
 /** Case-insensitive look-up table built once per planner (the hot path then costs one Map.get). */
 function lowerMap<V>(rec: Record<string, V>): Map<string, V> {
@@ -30,13 +31,7 @@ function lowerMap<V>(rec: Record<string, V>): Map<string, V> {
 
 type Base = { entity: Action['entity']; key: string; line: number | null; dataSource: string | null };
 
-/** The re-run hot path: a linked row whose link already holds this — no target, no closures allocated. */
-function sameAsLink<R extends EntityRecord>(r: R, line: number, link: LedgerLink | undefined, moodleId: number, hash: string | undefined, ds: string | null, p: { options: PlanOptions }): Action<R> | undefined {
-  if (!link || link.status !== 'active' || p.options.full || hash === undefined || link.hash !== hash || link.moodleId !== moodleId || link.dataSource !== ds) return undefined;
-  return { kind: 'unchanged', entity: p.options.entity, key: r.key, line, dataSource: ds, moodleId, reason: 'same content' };
-}
-
-/** Shared store decision over a link: unchanged (no target), update (resend or link only), enable or create. */
+/** Shared store decision over a link the hot path did not settle: update (resend or link only), enable or create. */
 function storeOver<R extends EntityRecord, T>(
   base: Base,
   r: R,
@@ -47,9 +42,8 @@ function storeOver<R extends EntityRecord, T>(
   const send = { ...base, moodleId: want.moodleId, record: r, hash: want.hash, status: 'active' as const };
   if (link && link.status === 'active') {
     const same = want.hash !== undefined && link.hash === want.hash && link.moodleId === want.moodleId;
-    const reowned = base.dataSource !== link.dataSource;
-    if (same && !full && !reowned) return { kind: 'unchanged', ...base, moodleId: want.moodleId, reason: 'same content' };
-    if (same && !full) return { kind: 'update', ...send, reason: `data source changed (${link.dataSource ?? 'none'} → ${base.dataSource ?? 'none'})`, target: want.linkOnly };
+    // Same content under the same data source was settled by unchangedByLink before any target was built.
+    if (same && !full) return { kind: 'update', ...send, reason: dataSourceChange(link, base.dataSource), target: want.linkOnly };
     if (same) return { kind: 'update', ...send, reason: 'full re-send', target: want.add };
     return { kind: 'update', ...send, reason: `${want.what}: the link held another (${link.hash ?? 'nothing'}), replaced`, target: want.relink(link) };
   }
@@ -180,7 +174,7 @@ export function institutionRoleRules(settings: InstitutionRoleSettings = DEFAULT
         to = { kind: 'role', id };
       }
       const hash = to.id === undefined ? undefined : holdHash(to as RoleHold);
-      const same = sameAsLink(r, line, ctx.link, ctx.userId, hash, base.dataSource, p);
+      const same = unchangedByLink(r, line, ctx.link, hash, base.dataSource, p, ctx.userId);
       if (same) return same;
       const what = to.kind === 'cohort' ? `add to cohort ${to.idnumber}${to.id === undefined ? ' (created first)' : ''}` : `assign role ${to.id} at system context`;
       return storeOver(
@@ -291,7 +285,7 @@ export function observerRules(settings: ObserverSettings = DEFAULT_OBSERVER_SETT
       if (ctx.userId === undefined) return p.fail(r, line, ctx, 'unknown-person', ctx.userProblem ?? `unknown person ${user} (EXTERNAL_USER_KEY)`);
       if (ctx.observerId === ctx.userId) return p.fail(r, line, ctx, 'invalid-value', `${observer} and ${user} are the same Moodle user ${ctx.userId}: a person cannot observe themselves`);
       const hash = observerHash(ctx.userId, roleId);
-      const same = sameAsLink(r, line, ctx.link, ctx.observerId, hash, base.dataSource, p);
+      const same = unchangedByLink(r, line, ctx.link, hash, base.dataSource, p, ctx.observerId);
       if (same) return same;
       const assignment: ObserverLinkTarget = { roleId, observerId: ctx.observerId, userId: ctx.userId };
       return storeOver(
