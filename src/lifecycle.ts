@@ -14,7 +14,6 @@
  *   password is never logged, reported, nor stored.
  */
 import type winston from 'winston';
-import { join } from 'node:path';
 import { applyPlan } from './apply/index.js';
 import { parseLinkData } from './apply/account-lifecycle.js';
 import { codeOf } from './apply/engine.js';
@@ -26,7 +25,7 @@ import { getCoursesByField, getUsersByField, isTransient, type MoodleClient } fr
 import type { EnrolmentAction } from './plan/enrolments.js';
 import { PersonPlanner, defaultPlanOptions } from './plan/persons.js';
 import type { Action } from './plan/types.js';
-import { countOutcomes, ensureReportDir, newRunId, writePrivateFile, writeRowsCsv, type RunStatus } from './report/index.js';
+import { countOutcomes, ensureReportDir, newRunId, writeRowsCsv, writeSummary, type RunStatus, type SummaryBase } from './report/index.js';
 import { EXIT, applyOptions } from './run.js';
 import { MoodleSession } from './session.js';
 
@@ -55,24 +54,14 @@ export interface LifecycleRequest {
 }
 
 /** reports/RUNID/summary.json of a lifecycle command. */
-export interface LifecycleSummary {
+export interface LifecycleSummary extends SummaryBase {
   kind: `user-${LifecycleCommand}`;
-  runId: string;
   person: string;
   course?: string;
   /** The person's Moodle user id, once found. */
   moodleId: number | null;
-  startedAt: string;
-  finishedAt: string;
-  status: RunStatus;
-  exitCode: number;
-  message: string;
   /** Enrolments the command touched (block: removed or suspended; unblock: restored; unenrol: 1). */
   enrolments: number;
-  outcomes: ReturnType<typeof countOutcomes>;
-  moodleCalls: { total: number; byFunction: Record<string, number> };
-  reportDir: string;
-  error?: { code: string; message: string };
 }
 
 export interface LifecycleResult {
@@ -123,9 +112,9 @@ export async function runLifecycle(req: LifecycleRequest, deps: LifecycleDeps): 
     summary.exitCode = exitCode;
     summary.message = redact(message);
     summary.outcomes = countOutcomes(rows);
-    summary.moodleCalls = { total: client.stats.calls, byFunction: { ...client.stats.byFunction } };
+    summary.moodleCalls = session.calls();
     summary.finishedAt = new Date().toISOString();
-    await writePrivateFile(join(reportDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+    await writeSummary(reportDir, summary);
     if (status !== 'refused' && status !== 'aborted') await writeRowsCsv(reportDir, rows);
     if (exitCode === EXIT.ok) logger.info(summary.message);
     else logger.warn(summary.message);

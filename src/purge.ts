@@ -12,10 +12,9 @@ import { requireMoodle, type Config } from './config/index.js';
 import type { LedgerLink, SqliteLedger } from './ledger/index.js';
 import { getUsersByField, type MoodleClient, type MoodleUser } from './moodle/index.js';
 import type { Action } from './plan/types.js';
-import { countOutcomes, ensureReportDir, newRunId, writePlanCsv, writePrivateFile, writeRowsCsv, type ProgressSink, type RunStatus } from './report/index.js';
+import { countOutcomes, ensureReportDir, newRunId, writePlanCsv, writeRowsCsv, writeSummary, type ProgressSink, type RunStatus, type SummaryBase } from './report/index.js';
 import { EXIT, applyOptions } from './run.js';
 import { MoodleSession } from './session.js';
-import { join } from 'node:path';
 
 /** Entities purge knows how to delete, with the web-service functions it calls for them. */
 export const PURGE_FUNCTIONS = {
@@ -59,19 +58,13 @@ export interface PurgeGuard {
 }
 
 /** reports/RUNID/summary.json of a purge. */
-export interface PurgeSummary {
+export interface PurgeSummary extends SummaryBase {
   kind: 'purge';
-  runId: string;
   entity: PurgeEntity;
   olderThanDays: number;
   /** Links disabled before this instant are purged. */
   cutoff: string;
   dryRun: boolean;
-  startedAt: string;
-  finishedAt: string;
-  status: RunStatus;
-  exitCode: number;
-  message: string;
   /** Disabled links older than the cutoff. */
   candidates: number;
   /** Candidates kept because the account is active again in Moodle (re-enabled outside mdlsync). */
@@ -79,10 +72,6 @@ export interface PurgeSummary {
   /** Disabled links without a disable date (cannot be aged): never purged. */
   undated: number;
   guard: PurgeGuard | null;
-  outcomes: ReturnType<typeof countOutcomes>;
-  moodleCalls: { total: number; byFunction: Record<string, number> };
-  reportDir: string;
-  error?: { code: string; message: string };
 }
 
 /** One candidate: what the purge does (or would do) with it. */
@@ -175,15 +164,14 @@ export async function purgeDisabled(req: PurgeRequest, deps: PurgeDeps): Promise
 
   const session = new MoodleSession(config, runId, config.moodle.concurrency + 2);
   const { client } = session;
-  const calls = () => ({ total: client.stats.calls, byFunction: { ...client.stats.byFunction } });
   const items: PurgeItem[] = [];
   const finish = async (status: RunStatus, exitCode: number, message: string): Promise<PurgeResult> => {
     summary.status = status;
     summary.exitCode = exitCode;
     summary.message = message;
-    summary.moodleCalls = calls();
+    summary.moodleCalls = session.calls();
     summary.finishedAt = new Date().toISOString();
-    await writePrivateFile(join(reportDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+    await writeSummary(reportDir, summary);
     if (exitCode === EXIT.ok) logger.info(message);
     else logger.warn(message);
     return { summary, items };

@@ -11,7 +11,6 @@ import { ConfigError, requireMoodle, type Config } from './config/index.js';
 import { FeedFileError, RUN_ORDER, openFeed, readRawRecords, type AnyFeed, type EntityRecord, type EntityType, type FeedEncoding, type FeedItem, type PersonRecord } from './feed/index.js';
 import type { LedgerLink, LedgerStore } from './ledger/types.js';
 import { LinkReader } from './ledger/reader.js';
-import type { MoodleClient } from './moodle/index.js';
 import { defaultPlanOptions, type ContextBase, type EntityPlanner, type RowContext } from './plan/index.js';
 import type { AnyAction, Op, Plan, PlanOptions } from './plan/types.js';
 import { MoodleSession } from './session.js';
@@ -156,7 +155,7 @@ export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummar
     summary.rows = plan.rows;
     summary.planned = plan.counts;
     summary.guard = plan.guard;
-    summary.moodleCalls = snapshotCalls(client);
+    summary.moodleCalls = session.calls();
 
     if (plan.guard?.refused) {
       if (!dryRun) await writePlanCsv(reportDir, plan.actions);
@@ -172,7 +171,7 @@ export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummar
     deps.progress?.stop();
     logger.debug(`applied after ${elapsed(startedAt)}`);
     summary.outcomes = countOutcomes(outcomes);
-    summary.moodleCalls = snapshotCalls(client);
+    summary.moodleCalls = session.calls();
     await writeRowsCsv(reportDir, outcomes);
     summary.tryback = await writeTrybackFor(feed, outcomes, reportDir);
     logger.debug(`reported after ${elapsed(startedAt)}`);
@@ -197,10 +196,6 @@ export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummar
 
 function elapsed(since: Date): string {
   return `${((Date.now() - since.getTime()) / 1000).toFixed(2)} s`;
-}
-
-function snapshotCalls(client: MoodleClient): RunSummary['moodleCalls'] {
-  return { total: client.stats.calls, byFunction: { ...client.stats.byFunction } };
 }
 
 export function applyOptions(config: Config): ApplyOptions {

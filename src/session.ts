@@ -60,6 +60,11 @@ export class MoodleSession {
     return null;
   }
 
+  /** The Moodle calls made so far, for the summary. */
+  calls(): { total: number; byFunction: Record<string, number> } {
+    return { total: this.client.stats.calls, byFunction: { ...this.client.stats.byFunction } };
+  }
+
   /** Releases the writer lock, closes the ledger, then the client. */
   async close(): Promise<void> {
     if (this.handle) {

@@ -87,12 +87,7 @@ export const cohortsApplier: EntityApplier<CohortRecord> = {
       }
     }
     return async () => {
-      engine.writeLinks(
-        linkOnly.map((row) => {
-          engine.settle(row, 'ok', { moodleId: row.action.moodleId });
-          return engine.link(row, row.action.moodleId!);
-        }),
-      );
+      engine.settleLinkOnly(linkOnly);
       const gone = new Set<string>();
       // An adoption's id comes from this run's listing: only ids the ledger gave are checked.
       const linked = [...updates.filter((u) => u.row.action.kind !== 'adopt').map((u) => u.input.id), ...deletes.map((d) => d.id), ...empties.map((e) => e.id)];
@@ -166,12 +161,7 @@ function updateSpec(engine: BatchEngine): BatchSpec<UpdateItem, void> {
     wsfunction: 'core_cohort_update_cohorts',
     send: (items) => updateCohorts(engine.deps.client, items.map((i) => i.input)),
     confirm: async (items) =>
-      engine.writeLinks(
-        items.map((item) => {
-          engine.settle(item.row, 'ok', { moodleId: item.input.id });
-          return engine.link(item.row, item.input.id);
-        }),
-      ),
+      engine.writeLinks(items.map((item) => engine.landed(item.row, item.input.id))),
     failOne: (item, code, message) => engine.fail(item.row, code, message, item.input.id),
   };
 }
@@ -183,9 +173,8 @@ function deleteSpec(engine: BatchEngine, gone: Set<string>): BatchSpec<IdItem, v
     confirm: async (items) =>
       engine.writeLinks(
         items.map((item) => {
-          engine.settle(item.row, 'ok', { moodleId: item.id });
           gone.add(item.row.action.key);
-          return engine.link(item.row, item.id, DELETED_HASH);
+          return engine.landed(item.row, item.id, undefined, DELETED_HASH);
         }),
       ),
     failOne: (item, code, message) => engine.fail(item.row, code, message, item.id),
@@ -212,9 +201,8 @@ function emptySpec(engine: BatchEngine, gone: Set<string>): BatchSpec<IdItem, vo
     confirm: async (items) =>
       engine.writeLinks(
         items.map((item) => {
-          engine.settle(item.row, 'ok', { moodleId: item.id });
           gone.add(item.row.action.key);
-          return engine.link(item.row, item.id);
+          return engine.landed(item.row, item.id);
         }),
       ),
     failOne: (item, code, message) => engine.fail(item.row, code, `could not empty the cohort: ${message}`, item.id),
@@ -347,10 +335,7 @@ function addSpec(engine: BatchEngine): BatchSpec<MemberItem, CohortMemberWarning
       const { ok, failed } = await mapAddWarnings(items, warnings, verify);
       for (const f of failed) engine.fail(f.item.row, f.code, f.message, f.item.input.userid);
       engine.writeLinks(
-        ok.map(({ item, note }) => {
-          engine.settle(item.row, 'ok', { moodleId: item.input.userid, message: note });
-          return engine.link(item.row, item.input.userid);
-        }),
+        ok.map(({ item, note }) => engine.landed(item.row, item.input.userid, note)),
       );
     },
     failOne: (item, code, message) => engine.fail(item.row, code, message, item.input.userid),

@@ -120,6 +120,17 @@ export class BatchEngine {
     if (real.length) this.deps.ledger.writeLinks(real);
   }
 
+  /** A row Moodle confirmed: settled ok under this id; the answer is the link to write for it. */
+  landed(row: Row, moodleId: number, message?: string, hash?: string | null): LinkWrite {
+    this.settle(row, 'ok', { moodleId, message });
+    return this.link(row, moodleId, hash);
+  }
+
+  /** Rows that need no call: settled ok under their planned id; the link alone records the change. */
+  settleLinkOnly(rows: Row[]): void {
+    this.writeLinks(rows.map((row) => this.landed(row, row.action.moodleId!)));
+  }
+
   markSeen(rows: Row[]): void {
     const byEntity = new Map<string, string[]>();
     for (const r of rows) {

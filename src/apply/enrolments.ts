@@ -115,8 +115,7 @@ const enrolData = (item: EnrolItem): string =>
 function confirm<T extends { row: EnrolmentRow; input: { userid: number } }>(engine: BatchEngine, items: T[], data: (item: T) => string | undefined): void {
   engine.writeLinks(
     items.map((item) => {
-      engine.settle(item.row, 'ok', { moodleId: item.input.userid });
-      const link = engine.link(item.row, item.input.userid);
+      const link = engine.landed(item.row, item.input.userid);
       const d = data(item);
       return d !== undefined ? { ...link, data: d } : link;
     }),

@@ -57,10 +57,7 @@ export const groupsApplier: EntityApplier<GroupRecord> = {
 function createSpec(engine: BatchEngine): BatchSpec<CreateItem, MoodleGroup[]> {
   const landed = (pairs: { item: CreateItem; id: number }[]): void =>
     engine.writeLinks(
-      pairs.map(({ item, id }) => {
-        engine.settle(item.row, 'ok', { moodleId: id });
-        return engine.link(item.row, id);
-      }),
+      pairs.map(({ item, id }) => engine.landed(item.row, id)),
     );
   return {
     wsfunction: 'core_group_create_groups',
@@ -158,12 +155,7 @@ function memberSpec(engine: BatchEngine, wsfunction: 'core_group_add_group_membe
     wsfunction,
     send: (items) => call(engine.deps.client, items.map((i) => i.input)),
     confirm: async (items) =>
-      engine.writeLinks(
-        items.map((item) => {
-          engine.settle(item.row, 'ok', { moodleId: item.input.userid });
-          return engine.link(item.row, item.input.userid);
-        }),
-      ),
+      engine.writeLinks(items.map((item) => engine.landed(item.row, item.input.userid))),
     failOne: (item, code, message) => engine.fail(item.row, code, message, item.input.userid),
   };
 }

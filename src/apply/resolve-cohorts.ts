@@ -27,16 +27,21 @@ export interface CohortLookupOptions {
 /** idnumber → cohort ids, from the one listing of the site's cohorts (fetched on first need). */
 export class CohortDirectory {
   private byIdnumber: Map<string, number[]> | null = null;
-  /** get_cohorts calls made (0 or 1). */
-  calls = 0;
   constructor(
     private readonly client: MoodleCaller,
     private readonly retry: Retry,
   ) {}
 
   async find(idnumber: string): Promise<Placed> {
+    const ids = await this.ids(idnumber);
+    if (!ids) return null;
+    // update_cohorts does not check idnumbers, so a site may hold two.
+    return ids.length === 1 ? { id: ids[0] } : { problem: `${ids.length} Moodle cohorts have idnumber ${idnumber}` };
+  }
+
+  /** Every cohort id with this idnumber; undefined when there is none. */
+  async ids(idnumber: string): Promise<number[] | undefined> {
     if (!this.byIdnumber) {
-      this.calls++;
       const all = await this.retry(() => getCohorts(this.client, []));
       this.byIdnumber = new Map();
       for (const c of all) {
@@ -46,10 +51,7 @@ export class CohortDirectory {
         else this.byIdnumber.set(c.idnumber, [c.id]);
       }
     }
-    const ids = this.byIdnumber.get(idnumber);
-    if (!ids) return null;
-    // update_cohorts does not check idnumbers, so a site may hold two.
-    return ids.length === 1 ? { id: ids[0] } : { problem: `${ids.length} Moodle cohorts have idnumber ${idnumber}` };
+    return this.byIdnumber.get(idnumber);
   }
 }
 

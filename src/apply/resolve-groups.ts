@@ -5,7 +5,7 @@
  * enrolled users. Answers are kept for the whole file, since many rows share a course, a group or a person.
  */
 import type { GroupMemberRecord, GroupRecord } from '../feed/types.js';
-import type { LedgerStore } from '../ledger/types.js';
+import type { LedgerLink, LedgerStore } from '../ledger/types.js';
 import { getCourseGroups, getCoursesByField, getEnrolledUsers, getGroupMembers } from '../moodle/index.js';
 import type { MoodleCaller, MoodleGroup } from '../moodle/index.js';
 import type { GroupContext, GroupMemberContext } from '../plan/groups.js';
@@ -69,6 +69,8 @@ export function groupLookup(
   return async (unplaced, chunk) => {
     await cache.place(chunk.map((r) => r.fields.course));
     const isUnplaced = new Set(unplaced.map((r) => r.key));
+    // Linked rows: their links in one read for the chunk, not one per row.
+    const links = ledger.getLinks('groups', chunk.filter((r) => !isUnplaced.has(r.key)).map((r) => r.key));
     const out = new Map<string, Omit<GroupContext, 'link'>>();
     for (const r of chunk) {
       const ctx: Omit<GroupContext, 'link'> = {};
@@ -88,7 +90,7 @@ export function groupLookup(
           } else if (g) ctx.match = { id: g.id, via: 'idnumber', by: byIdnumber ? 'idnumber' : 'name', name: g.name, description: g.description ?? '' };
         } else {
           // Linked: what the group looks like in Moodle now, to report changes Moodle cannot take.
-          const linked = ledger.getLinks('groups', [r.key]).get(r.key);
+          const linked = links.get(r.key);
           const g = linked ? groups.find((x) => x.id === linked.moodleId) : undefined;
           if (g) ctx.current = { name: g.name, description: g.description ?? '' };
         }
@@ -112,9 +114,8 @@ export function groupMemberLookup(
   /** Course key → the groups of that course mdlsync manages (active ledger links): group key → group id. */
   let managed: Map<string, Map<string, number>> | null = null;
 
-  const isEnrolled = async (course: string, courseId: number, person: string, userId: number): Promise<boolean> => {
-    const link = ledger.getLinks('enrolments', [`${course}|${person}`]).get(`${course}|${person}`);
-    if (link?.status === 'active') return true;
+  const isEnrolled = async (enrolment: LedgerLink | undefined, courseId: number, userId: number): Promise<boolean> => {
+    if (enrolment?.status === 'active') return true;
     let set = enrolled.get(courseId);
     if (!set) {
       // Suspended enrolments count: Moodle lets their users be group members.
@@ -149,6 +150,9 @@ export function groupMemberLookup(
   return async (_unplaced, chunk) => {
     await cache.place(chunk.map((r) => r.fields.course));
     await persons.place(chunk.map((r) => r.fields.person));
+    // The chunk's group and enrolment links in one read each, not one per row.
+    const groupLinks = ledger.getLinks('groups', chunk.map((r) => `${r.fields.course}|${r.fields.group}`));
+    const enrolmentLinks = ledger.getLinks('enrolments', chunk.map((r) => `${r.fields.course}|${r.fields.person}`));
     const out = new Map<string, Omit<GroupMemberContext, 'link'>>();
     for (const r of chunk) {
       const { course, group, person } = r.fields;
@@ -159,12 +163,12 @@ export function groupMemberLookup(
       const courseId = cache.id(course);
       if (courseId === undefined) ctx.groupProblem = cache.problem(course) ?? `unknown course ${course}`;
       else {
-        const link = ledger.getLinks('groups', [`${course}|${group}`]).get(`${course}|${group}`);
+        const link = groupLinks.get(`${course}|${group}`);
         const g = link ? link.moodleId : (await cache.groupsOf(courseId)).find((x) => x.idnumber === group)?.id;
         if (g !== undefined) ctx.groupId = g;
         if (ctx.userId !== undefined && g !== undefined) {
           ctx.match = { id: ctx.userId, via: 'idnumber' };
-          if (r.command !== 'delete' && r.rowStatus !== 'disabled' && r.rowStatus !== 'deleted') ctx.enrolled = await isEnrolled(course, courseId, person, ctx.userId);
+          if (r.command !== 'delete' && r.rowStatus !== 'disabled' && r.rowStatus !== 'deleted') ctx.enrolled = await isEnrolled(enrolmentLinks.get(`${course}|${person}`), courseId, ctx.userId);
           if (r.fields.shift) {
             const others = [...managedOf(course)].filter(([, id]) => id !== g);
             await membersOf(others.map(([, id]) => id));

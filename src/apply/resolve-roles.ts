@@ -5,10 +5,10 @@
  */
 import type { InstitutionRoleRecord, ObserverRecord } from '../feed/types.js';
 import type { LedgerStore } from '../ledger/types.js';
-import { getCohorts } from '../moodle/index.js';
 import type { MoodleCaller } from '../moodle/index.js';
 import { ROLE_COHORT_PREFIX, type InstitutionRoleContext, type ObserverContext } from '../plan/roles.js';
 import { PersonPlaces, retrier } from './lookup-common.js';
+import { CohortDirectory } from './resolve-cohorts.js';
 
 export interface RoleLookupOptions {
   retries?: number;
@@ -26,21 +26,11 @@ export function institutionRoleLookup(
 ): (unplaced: InstitutionRoleRecord[], chunk: InstitutionRoleRecord[]) => Promise<Map<string, Omit<InstitutionRoleContext, 'link'>>> {
   const retry = retrier(opts);
   const persons = new PersonPlaces(client, ledger, retry, Math.max(1, opts.chunkSize ?? 500));
-  /** idnumber `role:X` → cohort ids (one, unless someone made a duplicate by hand); read once per run. */
-  let cohorts: Map<string, number[]> | null = null;
-  const cohortMode = (opts.mode ?? 'cohort') === 'cohort';
+  /** The `role:X` cohorts (one each, unless someone made a duplicate by hand), from one listing per run. */
+  const cohorts = (opts.mode ?? 'cohort') === 'cohort' ? new CohortDirectory(client, retry) : null;
 
   return async (_unplaced, chunk) => {
     await persons.place(chunk.map((r) => r.fields.person));
-    if (cohortMode && cohorts === null && chunk.length > 0) {
-      cohorts = new Map();
-      for (const c of await retry(() => getCohorts(client, []))) {
-        if (!c.idnumber.startsWith(ROLE_COHORT_PREFIX)) continue;
-        const ids = cohorts.get(c.idnumber);
-        if (ids) ids.push(c.id);
-        else cohorts.set(c.idnumber, [c.id]);
-      }
-    }
     const out = new Map<string, Omit<InstitutionRoleContext, 'link'>>();
     for (const r of chunk) {
       const ctx: Omit<InstitutionRoleContext, 'link'> = {};
@@ -50,7 +40,7 @@ export function institutionRoleLookup(
         ctx.match = { id: p.id, via: 'idnumber' };
       } else if (p.problem !== undefined) ctx.personProblem = p.problem;
       if (cohorts) {
-        const ids = cohorts.get(`${ROLE_COHORT_PREFIX}${r.fields.role}`);
+        const ids = await cohorts.ids(`${ROLE_COHORT_PREFIX}${r.fields.role}`);
         if (ids && ids.length > 1) ctx.cohortProblem = `${ids.length} Moodle cohorts have idnumber ${ROLE_COHORT_PREFIX}${r.fields.role} (ids ${ids.join(', ')}): delete or renumber all but one`;
         else if (ids) ctx.cohortId = ids[0];
       }

@@ -34,25 +34,12 @@ interface Item<I, R extends EntityRecord = EntityRecord> {
   pre?: boolean;
 }
 
-/** Settles rows that need no call: the link alone records the change (data source, a hash-less disable). */
-function linkOnly(engine: BatchEngine, rows: Row[]): void {
-  engine.writeLinks(
-    rows.map((row) => {
-      const id = row.action.moodleId!;
-      engine.settle(row, 'ok', { moodleId: id });
-      return engine.link(row, id);
-    }),
-  );
-}
-
 /** Confirmed items: a pre-removal only clears the way, anything else settles its row and writes its link. */
 function landed<I>(engine: BatchEngine, items: Item<I>[], hashOf: (item: Item<I>) => string | null, message?: (item: Item<I>) => string | undefined): void {
   engine.writeLinks(
     items.map((item) => {
       if (item.pre) return null;
-      const id = item.row.action.moodleId!;
-      engine.settle(item.row, 'ok', { moodleId: id, message: message?.(item) });
-      return engine.link(item.row, id, hashOf(item));
+      return engine.landed(item.row, item.row.action.moodleId!, message?.(item), hashOf(item));
     }),
   );
 }
@@ -110,7 +97,8 @@ export const institutionRolesApplier: EntityApplier<InstitutionRoleRecord> = {
       if (t.call === 'add') adds.push(row);
     }
     return async () => {
-      linkOnly(engine, none);
+      // The link alone records the change (data source, a hash-less disable).
+      engine.settleLinkOnly(none);
       await removeFromCohorts(engine, cohortRemoves);
       await sendPacked(engine, roleRemoves, roleAssignmentLeaves, roleSpec(engine, 'core_role_unassign_roles', (i) => i.row.action.hash ?? null));
 
@@ -237,7 +225,7 @@ export const observersApplier: EntityApplier<ObserverRecord> = {
       }
     }
     return async () => {
-      linkOnly(engine, none);
+      engine.settleLinkOnly(none);
       await sendPacked(engine, removes, roleAssignmentLeaves, roleSpec(engine, 'core_role_unassign_roles', (i) => i.row.action.hash ?? null));
       const ready = adds.filter((a) => !failed(engine, a.row));
       await sendPacked(engine, ready, roleAssignmentLeaves, roleSpec(engine, 'core_role_assign_roles', (i) => i.row.action.hash ?? null));

@@ -1,5 +1,5 @@
 export type { LedgerLink, LedgerStore, LinkStatus, LinkWrite, RunRecord } from './types.js';
-export { SqliteLedger, DEFAULT_LEDGER_PATH, WRITER_LOCK } from './sqlite.js';
+export { SqliteLedger, DEFAULT_LEDGER_PATH, WRITER_LOCK, processAlive } from './sqlite.js';
 export { LinkReader } from './reader.js';
 export type { LockHolder, LockOwner } from './sqlite.js';
 export { LEDGER_MIGRATIONS, LEDGER_SCHEMA_VERSION, migrate } from './migrations.js';

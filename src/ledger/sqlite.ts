@@ -59,7 +59,7 @@ function toLink(r: LinkRow | [...LinkRow, number]): LedgerLink {
 }
 
 /** Whether a process of this host still runs (signal 0 only checks; EPERM means it runs as someone else). */
-function processAlive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

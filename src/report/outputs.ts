@@ -10,7 +10,7 @@ import iconv from 'iconv-lite';
 import type { Outcome } from '../apply/types.js';
 import type { FeedEncoding, FeedInfo } from '../feed/types.js';
 import { writePrivateFile } from './files.js';
-import type { RunSummary } from './types.js';
+import type { SummaryBase } from './types.js';
 
 export async function ensureReportDir(reportsRoot: string, runId: string): Promise<string> {
   const dir = join(reportsRoot, runId);
@@ -18,7 +18,7 @@ export async function ensureReportDir(reportsRoot: string, runId: string): Promi
   return dir;
 }
 
-export async function writeSummary(dir: string, summary: RunSummary): Promise<string> {
+export async function writeSummary(dir: string, summary: SummaryBase): Promise<string> {
   const path = join(dir, 'summary.json');
   await writePrivateFile(path, JSON.stringify(summary, null, 2) + '\n');
   return path;

@@ -3,31 +3,35 @@ import type { ActionCounts, GuardVerdict, Op } from '../plan/types.js';
 
 export type RunStatus = 'ok' | 'failed-rows' | 'refused' | 'aborted' | 'dry-run';
 
-/** reports/RUNID/summary.json (DESIGN §10). */
-export interface RunSummary {
+/** What every command's summary.json holds (run, purge, user …). */
+export interface SummaryBase {
   runId: string;
-  file: string;
-  sha256: string;
-  type: string | null;
-  op: Op;
-  dataSource: string | null;
-  dryRun: boolean;
   startedAt: string;
   finishedAt: string;
   status: RunStatus;
   exitCode: number;
   /** One plain sentence: what happened and, when not ok, what to do next. */
   message: string;
-  rows: number;
-  planned: ActionCounts | null;
   outcomes: Record<OutcomeKind, number>;
-  guard: GuardVerdict | null;
   moodleCalls: { total: number; byFunction: Record<string, number> };
   reportDir: string;
-  archivedAs: string | null;
-  tryback: string | null;
   /** File-level problem (bad header, Moodle unreachable …). */
   error?: { code: string; message: string };
+}
+
+/** reports/RUNID/summary.json of a run (DESIGN §10). */
+export interface RunSummary extends SummaryBase {
+  file: string;
+  sha256: string;
+  type: string | null;
+  op: Op;
+  dataSource: string | null;
+  dryRun: boolean;
+  rows: number;
+  planned: ActionCounts | null;
+  guard: GuardVerdict | null;
+  archivedAs: string | null;
+  tryback: string | null;
 }
 
 export function countOutcomes(outcomes: readonly Outcome[]): Record<OutcomeKind, number> {
