@@ -1,7 +1,7 @@
 /** One classified file through runFile, with the verdict watch and schedule both act on. */
 import type winston from 'winston';
 import { ConfigError, type Config, type FeedTypeName } from '../config/index.js';
-import { ENTITY_TYPES, type EntityType } from '../feed/types.js';
+import { ENTITY_TYPES, isEntityType, type EntityType } from '../feed/types.js';
 import type { Op } from '../plan/types.js';
 import type { RunSummary } from '../report/index.js';
 import { runFile } from '../run.js';
@@ -26,9 +26,12 @@ export type RunVerdict =
   | { kind: 'not-applied'; summary: RunSummary; reason: string }
   | { kind: 'error'; reason: string; usage: boolean; exitCode: number };
 
-function isEntityType(type: string): type is EntityType {
-  return (ENTITY_TYPES as readonly string[]).includes(type);
+/** The worst of several exit codes: refused (3) over failed rows (2) over usage (1) over ok (0). */
+export function worstExit(codes: number[]): number {
+  const rank = (c: number) => (c === 3 ? 3 : c === 2 ? 2 : c === 1 ? 1 : 0);
+  return codes.reduce((a, b) => (rank(b) > rank(a) ? b : a), 0);
 }
+
 
 export async function runTarget(target: RunTarget, deps: { config: Config; logger: winston.Logger }): Promise<RunVerdict> {
   let type: EntityType | undefined;

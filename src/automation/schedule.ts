@@ -12,7 +12,7 @@ import type winston from 'winston';
 import { ConfigError, type Config, type FeedTypeName, type JobConfig } from '../config/index.js';
 import type { RunSummary } from '../report/index.js';
 import { byDependencyThenAge, isIgnoredName, typeFromName } from './classify.js';
-import { runTarget } from './runner.js';
+import { runTarget, worstExit } from './runner.js';
 
 /** Default seconds a scheduled run waits for the ledger's writer lock (another job, a watcher, a manual run). */
 const DEFAULT_LOCK_WAIT = 600;
@@ -58,12 +58,6 @@ export interface ScheduleHandle {
 interface Deps {
   config: Config;
   logger: winston.Logger;
-}
-
-/** Refused (3) over failed rows (2) over usage (1) over ok (0). */
-function worst(codes: number[]): number {
-  const rank = (c: number) => (c === 3 ? 3 : c === 2 ? 2 : c === 1 ? 1 : 0);
-  return codes.reduce((a, b) => (rank(b) > rank(a) ? b : a), 0);
 }
 
 /** Files a glob matches (dotfiles, *.part and *.tmp left out). */
@@ -119,7 +113,7 @@ export async function runJob(job: JobConfig, deps: Deps): Promise<JobResult> {
     // Only an applied file is consumed: one that was refused stays for the next tick, once its cause is fixed.
     if (consume && verdict.kind === 'applied') await rm(f.path, { force: true });
   }
-  const exitCode = worst(files.map((f) => f.exitCode));
+  const exitCode = worstExit(files.map((f) => f.exitCode));
   const result: JobResult = { job: job.name, status: exitCode === 0 ? 'ok' : 'failed', exitCode, files };
   const line = `job ${job.name}: ${files.length} file(s), exit ${exitCode}${exitCode === 0 ? '' : `: ${files.filter((f) => f.exitCode !== 0).map((f) => `${basename(f.file)}: ${f.message}`).join(' | ')}`}`;
   if (exitCode === 0) logger.info(line);

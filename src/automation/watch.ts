@@ -11,6 +11,7 @@ import { hostname } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type winston from 'winston';
 import { ConfigError, watchSchema, type Config, type FeedTypeName, type WatchConfig } from '../config/index.js';
+import { processAlive } from '../ledger/index.js';
 import type { RunSummary } from '../report/index.js';
 import { byDependencyThenAge, classify, isIgnoredName } from './classify.js';
 import { runTarget } from './runner.js';
@@ -58,15 +59,6 @@ interface Candidate {
 
 /** Watchers alive in this process, so a second one started here does not resume the first one's files. */
 const liveInstances = new Set<string>();
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -119,7 +111,7 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
     try {
       const owner = JSON.parse(await readFile(markerPath(name), 'utf8')) as { id: string; pid: number; host: string };
       if (owner.host !== host) return false;
-      return owner.pid === process.pid ? liveInstances.has(owner.id) : pidAlive(owner.pid);
+      return owner.pid === process.pid ? liveInstances.has(owner.id) : processAlive(owner.pid);
     } catch {
       return false;
     }

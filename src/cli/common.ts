@@ -1,5 +1,5 @@
-/** Shared CLI plumbing: config from --config/env/flags, and the logger. */
-import { InvalidArgumentError, type Command } from 'commander';
+/** Shared CLI plumbing: config from --config/env/flags, the site/ledger options, and the logger. */
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { join } from 'node:path';
 import { loadConfig, type Config, type ConfigOverrides } from '../config/index.js';
 import { createLogger } from '../report/logger.js';
@@ -9,19 +9,35 @@ export function configFrom(cmd: Command, overrides: ConfigOverrides = {}): Confi
   return loadConfig({ path: globals.config, overrides });
 }
 
-export function loggerFor(config: Config, opts: { quiet?: boolean; logLevel?: string } = {}) {
+/** The flags addSiteOptions() adds. */
+export interface SiteFlags {
+  url?: string;
+  ledger?: string;
+  reports?: string;
+  wait?: number;
+  quiet?: boolean;
+  logLevel?: string;
+}
+
+/** --url, --ledger, --reports, --wait, -q and --log-level, for the commands that write to Moodle and the ledger. */
+export function addSiteOptions(cmd: Command, quietHelp = 'no log lines on the console'): Command {
+  return cmd
+    .option('--url <url>', 'Moodle site URL (overrides config and MDLSYNC_URL)')
+    .option('--ledger <file>', 'ledger database file')
+    .option('--reports <dir>', 'reports folder')
+    .option('--wait <seconds>', 'wait this long for another run holding the ledger (default: refuse at once)', positiveInt)
+    .option('-q, --quiet', quietHelp)
+    .addOption(new Option('--log-level <level>').choices(['error', 'warn', 'info', 'debug']));
+}
+
+/** `secrets`: more values (besides the token) the log must never show. */
+export function loggerFor(config: Config, opts: { quiet?: boolean; logLevel?: string } = {}, secrets: string[] = []) {
   return createLogger({
     level: opts.logLevel ?? config.logLevel,
     file: join(config.reports, 'mdlsync.log'),
-    secrets: [config.moodle.token ?? ''],
+    secrets: [config.moodle.token ?? '', ...secrets],
     silentConsole: opts.quiet,
   });
-}
-
-/** The worst of several exit codes: refused (3) over failed rows (2) over usage (1) over ok (0). */
-export function worstExit(codes: number[]): number {
-  const rank = (c: number) => (c === 3 ? 3 : c === 2 ? 2 : c === 1 ? 1 : 0);
-  return codes.reduce((a, b) => (rank(b) > rank(a) ? b : a), 0);
 }
 
 export function positiveInt(value: string): number {

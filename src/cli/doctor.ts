@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConfigError, requireMoodle } from '../config/index.js';
-import { ENTITY_TYPES, type EntityType } from '../feed/types.js';
+import { ENTITY_TYPES, isEntityType, type EntityType } from '../feed/types.js';
 import { ENTITY_FUNCTIONS } from '../entities.js';
 import { SqliteLedger } from '../ledger/index.js';
 import { MoodleClient, MoodleError, getSiteInfo } from '../moodle/index.js';
@@ -28,7 +28,7 @@ export function registerDoctor(program: Command): void {
     .option('--types <list>', `feed types you sync, comma-separated (${ENTITY_TYPES.join(', ')})`, 'persons')
     .action(async (flags: { url?: string; types: string }, cmd: Command) => {
       const types = flags.types.split(',').map((t) => t.trim()).filter(Boolean);
-      const unknown = types.filter((t) => !(ENTITY_TYPES as readonly string[]).includes(t));
+      const unknown = types.filter((t) => !isEntityType(t));
       if (unknown.length) throw new ConfigError(`unknown feed type ${unknown.join(', ')} in --types (known: ${ENTITY_TYPES.join(', ')})`);
       const config = configFrom(cmd, { url: flags.url });
       const lines: string[] = [];

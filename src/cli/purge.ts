@@ -2,19 +2,13 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { PURGE_ENTITIES, parsePeriod, purgeDisabled, type PurgeEntity, type PurgeResult } from '../purge.js';
 import { createProgress } from '../report/progress.js';
-import { configFrom, loggerFor, positiveInt } from './common.js';
+import { addSiteOptions, configFrom, loggerFor, type SiteFlags } from './common.js';
 
-interface PurgeFlags {
+interface PurgeFlags extends SiteFlags {
   disabledOlderThan: number;
   entity: PurgeEntity;
   dryRun?: boolean;
   force?: boolean;
-  url?: string;
-  ledger?: string;
-  reports?: string;
-  wait?: number;
-  quiet?: boolean;
-  logLevel?: string;
 }
 
 function period(value: string): number {
@@ -43,19 +37,14 @@ export function formatPurge({ summary: s, items }: PurgeResult): string {
 }
 
 export function registerPurge(program: Command): void {
-  program
+  const purge = program
     .command('purge')
     .description('really delete in Moodle what mdlsync disabled longer ago than a retention period (guarded like a refresh)')
     .requiredOption('--disabled-older-than <period>', 'retention period: days or weeks, e.g. 180d or 26w', period)
     .addOption(new Option('--entity <type>', 'what to purge').choices([...PURGE_ENTITIES]).default('persons'))
     .option('--dry-run', 'list what would be deleted; no Moodle writes')
-    .option('--force', 'delete even when the guard refuses (more than guard.maxPercent / guard.maxCount)')
-    .option('--url <url>', 'Moodle site URL (overrides config and MDLSYNC_URL)')
-    .option('--ledger <file>', 'ledger database file')
-    .option('--reports <dir>', 'reports folder')
-    .option('--wait <seconds>', 'wait this long for another run holding the ledger (default: refuse at once)', positiveInt)
-    .option('-q, --quiet', 'no progress or log lines on the console')
-    .addOption(new Option('--log-level <level>').choices(['error', 'warn', 'info', 'debug']))
+    .option('--force', 'delete even when the guard refuses (more than guard.maxPercent / guard.maxCount)');
+  addSiteOptions(purge, 'no progress or log lines on the console')
     .action(async (flags: PurgeFlags, cmd: Command) => {
       const config = configFrom(cmd, { url: flags.url, ledger: flags.ledger, reports: flags.reports });
       const logger = loggerFor(config, flags);

@@ -8,7 +8,8 @@ import { createProgress } from '../report/progress.js';
 import { formatSummary } from '../report/console.js';
 import { orderByDependency, runFile } from '../run.js';
 import { startSandbox, type SandboxHandle } from '../sandbox/server.js';
-import { configFrom, loggerFor, worstExit, positiveInt } from './common.js';
+import { worstExit } from '../automation/runner.js';
+import { configFrom, loggerFor, positiveInt } from './common.js';
 
 interface RunFlags {
   type?: EntityType;

@@ -1,17 +1,9 @@
 /** `mdlsync user block|unblock|unenrol|password …`: the account lifecycle, one person at a time (see src/lifecycle.ts). */
-import { Option, type Command } from 'commander';
-import { join } from 'node:path';
+import type { Command } from 'commander';
 import { runLifecycle, type LifecycleCommand, type LifecycleRequest, type LifecycleResult } from '../lifecycle.js';
-import { createLogger } from '../report/logger.js';
-import { configFrom, positiveInt } from './common.js';
+import { addSiteOptions, configFrom, loggerFor, type SiteFlags } from './common.js';
 
-interface UserFlags {
-  url?: string;
-  ledger?: string;
-  reports?: string;
-  wait?: number;
-  quiet?: boolean;
-  logLevel?: string;
+interface UserFlags extends SiteFlags {
   usernameFromEmail?: boolean;
 }
 
@@ -72,16 +64,6 @@ async function readPassword(): Promise<string | { error: string }> {
   return first === again ? first : { error: 'the two passwords differ; nothing was changed' };
 }
 
-function common(cmd: Command): Command {
-  return cmd
-    .option('--url <url>', 'Moodle site URL (overrides config and MDLSYNC_URL)')
-    .option('--ledger <file>', 'ledger database file')
-    .option('--reports <dir>', 'reports folder')
-    .option('--wait <seconds>', 'wait this long for another run holding the ledger (default: refuse at once)', positiveInt)
-    .option('-q, --quiet', 'no log lines on the console')
-    .addOption(new Option('--log-level <level>').choices(['error', 'warn', 'info', 'debug']));
-}
-
 async function execute(command: LifecycleCommand, req: Omit<LifecycleRequest, 'command' | 'wait'>, flags: UserFlags, cmd: Command): Promise<void> {
   const config = configFrom(cmd, { url: flags.url, ledger: flags.ledger, reports: flags.reports });
   let password: string | undefined;
@@ -94,12 +76,7 @@ async function execute(command: LifecycleCommand, req: Omit<LifecycleRequest, 'c
     }
     password = got;
   }
-  const logger = createLogger({
-    level: flags.logLevel ?? config.logLevel,
-    file: join(config.reports, 'mdlsync.log'),
-    secrets: [config.moodle.token ?? '', password ?? ''],
-    silentConsole: flags.quiet,
-  });
+  const logger = loggerFor(config, flags, password !== undefined ? [password] : []);
   const result = await runLifecycle({ ...req, command, password, wait: flags.wait }, { config, logger });
   process.stdout.write(formatLifecycle(result) + '\n');
   process.exitCode = result.summary.exitCode;
@@ -107,16 +84,16 @@ async function execute(command: LifecycleCommand, req: Omit<LifecycleRequest, 'c
 
 export function registerUser(program: Command): void {
   const user = program.command('user').description('account lifecycle, one person at a time: block, unblock, unenrol, password');
-  common(user.command('block <key>').description('suspend the account and remove (or suspend, per enrolments.disable) every enrolment mdlsync manages for the person')).action(
+  addSiteOptions(user.command('block <key>').description('suspend the account and remove (or suspend, per enrolments.disable) every enrolment mdlsync manages for the person')).action(
     (key: string, flags: UserFlags, cmd: Command) => execute('block', { person: key }, flags, cmd),
   );
-  common(user.command('unblock <key>').description('reactivate the account and restore the enrolments block removed, with the same role and dates')).action(
+  addSiteOptions(user.command('unblock <key>').description('reactivate the account and restore the enrolments block removed, with the same role and dates')).action(
     (key: string, flags: UserFlags, cmd: Command) => execute('unblock', { person: key }, flags, cmd),
   );
-  common(user.command('unenrol <key> <course>').description('unenrol the person from one course (student or teacher)')).action(
+  addSiteOptions(user.command('unenrol <key> <course>').description('unenrol the person from one course (student or teacher)')).action(
     (key: string, course: string, flags: UserFlags, cmd: Command) => execute('unenrol', { person: key, course }, flags, cmd),
   );
-  common(
+  addSiteOptions(
     user
       .command('password <key>')
       .description('set a new password, read from stdin (when piped) or a hidden prompt; never from the command line')

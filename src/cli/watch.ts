@@ -2,17 +2,11 @@
 import { Option, type Command } from 'commander';
 import { startWatch } from '../automation/index.js';
 import { requireMoodle } from '../config/index.js';
-import { configFrom, loggerFor, positiveInt } from './common.js';
+import { configFrom, loggerFor, positiveInt, type SiteFlags } from './common.js';
 
-interface WatchFlags {
-  url?: string;
-  ledger?: string;
-  reports?: string;
+interface WatchFlags extends SiteFlags {
   archive?: string;
-  wait?: number;
   stabilityMs?: number;
-  quiet?: boolean;
-  logLevel?: string;
 }
 
 /** Resolves on the first SIGTERM or SIGINT; the caller then finishes the current work. */

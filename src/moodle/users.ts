@@ -1,5 +1,5 @@
 /** Typed wrappers of the core_user_* and site-info web-service functions. */
-import { ProtocolError } from './errors.js';
+import { expectOnePerRecord } from './replies.js';
 import type { CreateUserInput, MoodleCaller, MoodleUser, MoodleWarning, SiteInfo, UpdateUserInput, UserLookupField } from './types.js';
 
 /** The wsfunctions the persons pipeline calls; `doctor` checks the token's service offers them. */
@@ -18,14 +18,7 @@ export function getSiteInfo(c: MoodleCaller): Promise<SiteInfo> {
 /** Creates in one all-or-nothing call; a reply shorter than the request means PHP dropped input (max_input_vars). */
 export async function createUsers(c: MoodleCaller, users: CreateUserInput[]): Promise<{ id: number; username: string }[]> {
   const reply = await c.call<unknown>('core_user_create_users', { users });
-  if (!Array.isArray(reply) || reply.length !== users.length) {
-    const got = Array.isArray(reply) ? `${reply.length} users` : 'no list';
-    throw new ProtocolError(
-      `core_user_create_users: sent ${users.length} users, Moodle answered with ${got}; the site probably cut the request ` +
-        `(PHP max_input_vars lower than mdlsync's budget): lower maxInputVars`,
-    );
-  }
-  return reply as { id: number; username: string }[];
+  return expectOnePerRecord<{ id: number; username: string }>('core_user_create_users', 'users', users.length, reply);
 }
 
 /** Per-record since Moodle 4.0: failures come back as warnings (itemid = user id). Before 4.0 the reply is null. */

@@ -4,7 +4,7 @@
  */
 import { codingException, invalidParameter, missingRecord } from './errors.js';
 import type { FunctionContext, WsFunction } from './functions.js';
-import { multiple, phpTrim, single, value, VALUE_DEFAULT, VALUE_OPTIONAL } from './params.js';
+import { multiple, phpTrim, single, value, VALUE_DEFAULT, VALUE_OPTIONAL, warningsDesc } from './params.js';
 import { CONTEXT_COURSE, CONTEXT_COURSECAT, CONTEXT_SYSTEM, CohortRow, CourseStore } from './coursestore.js';
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -317,10 +317,7 @@ export const COHORT_FUNCTIONS: WsFunction[] = [
   {
     name: 'core_cohort_add_cohort_members',
     params: single({ members: multiple(single({ cohorttype: typedValue('alphanumext'), usertype: typedValue('alphanumext') })) }),
-    returns: single({ warnings: multiple(single({
-      item: value('text', VALUE_OPTIONAL), itemid: value('int', VALUE_OPTIONAL), warningcode: value('alphanum'),
-      message: value('raw'),
-    }), VALUE_OPTIONAL) }),
+    returns: single({ warnings: warningsDesc }),
     write: true,
     run: addCohortMembers,
   },

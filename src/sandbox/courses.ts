@@ -24,6 +24,7 @@ import {
   value,
   VALUE_DEFAULT,
   VALUE_OPTIONAL,
+  warningsDesc,
 } from './params.js';
 import {
   assignableInCourse,
@@ -780,17 +781,6 @@ function getGroupMembers(ctx: FunctionContext, params: Record<string, unknown>):
 
 // ---------------------------------------------------------------------------------------------------------------
 // Descriptions
-
-/** external_warnings(). */
-const warningsDesc = multiple(
-  single({
-    item: value('text', VALUE_OPTIONAL),
-    itemid: value('int', VALUE_OPTIONAL),
-    warningcode: value('alphanum'),
-    message: value('raw'),
-  }),
-  VALUE_OPTIONAL,
-);
 
 const formatParam = (def = 1) => value('int', VALUE_DEFAULT, def);
 

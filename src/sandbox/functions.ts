@@ -26,6 +26,7 @@ import {
   value,
   VALUE_DEFAULT,
   VALUE_OPTIONAL,
+  warningsDesc,
 } from './params.js';
 import { COUNTRIES, INTERNAL_AUTHS, passwordPolicyErrors, phpStringIncrement, validateEmail } from './moodlelib.js';
 import { UniqueViolation, UserRow, UserStore } from './store.js';
@@ -145,16 +146,6 @@ const updateUserFields = single({
   customfields: customFieldsParam,
   preferences: preferencesParam,
 });
-
-export const warningsDesc = multiple(
-  single({
-    item: value('text', VALUE_OPTIONAL),
-    itemid: value('int', VALUE_OPTIONAL),
-    warningcode: value('alphanum'),
-    message: value('raw'),
-  }),
-  VALUE_OPTIONAL,
-);
 
 /** core_user_external::user_description() as of 4.5 (key order is the JSON and XML order). */
 export const userDescription = single({

@@ -63,6 +63,17 @@ export function multiple(content: Desc, required: Required = VALUE_REQUIRED, def
   return { kind: 'multiple', content, required, default: def };
 }
 
+/** external_warnings(): the warnings list many functions return. */
+export const warningsDesc = multiple(
+  single({
+    item: value('text', VALUE_OPTIONAL),
+    itemid: value('int', VALUE_OPTIONAL),
+    warningcode: value('alphanum'),
+    message: value('raw'),
+  }),
+  VALUE_OPTIONAL,
+);
+
 /** Plugins installed on a standard Moodle 4.5 site. */
 export const INSTALLED_AUTHS = [
   'cas', 'db', 'email', 'ldap', 'lti', 'manual', 'mnet', 'nologin', 'none', 'oauth2', 'shibboleth', 'webservice',
