@@ -1,5 +1,5 @@
 /**
- * The recorded Moodle cases (../shared/moodle-contract/), replayed through the real encoder by the wrapper tests;
+ * The recorded Moodle cases (contract/, copied from ../shared/moodle-contract by scripts/refresh-contract.sh), replayed through the real encoder by the wrapper tests;
  * and a canned caller for the behaviour beyond the recordings.
  */
 import { readFileSync, readdirSync } from 'node:fs';
@@ -13,7 +13,7 @@ export interface ContractCase {
   params: { encoded: string; object: Record<string, unknown> };
   response: unknown;
 }
-const CONTRACT_DIR = new URL('../../shared/moodle-contract/', import.meta.url);
+const CONTRACT_DIR = new URL('../contract/', import.meta.url);
 export const contract = (name: string): ContractCase => JSON.parse(readFileSync(new URL(`${name}.json`, CONTRACT_DIR), 'utf8')) as ContractCase;
 
 /** Every recorded case (file name without .json) of one of `functions`. */

@@ -315,8 +315,8 @@ describe('runs', () => {
   });
 });
 
-describe('performance', () => {
-  it('100k links: writeLinks, getLinks, markSeen, activeLinks well under a second each', () => {
+describe('at scale', () => {
+  it('100k links: writeLinks, getLinks, markSeen, activeLinks handle every link (times printed)', () => {
     const l = open();
     const n = 100_000;
     const writes: LinkWrite[] = Array.from({ length: n }, (_, i) => w(`person-${i}`, { moodleId: i + 1, hash: `hash-${i}` }));
@@ -344,8 +344,7 @@ describe('performance', () => {
       `ledger 100k links: writeLinks insert ${tInsert.toFixed(0)} ms, upsert ${tUpdate.toFixed(0)} ms, ` +
         `getLinks ${tGet.toFixed(0)} ms, markSeen ${tSeen.toFixed(0)} ms, activeLinks ${tStream.toFixed(0)} ms`,
     );
-    // Loose bounds: the targets are well under 1 s; shared CI machines get slack.
-    for (const t of [tInsert, tUpdate, tGet, tSeen, tStream]) expect(t).toBeLessThan(3000);
+    // Times are printed, never asserted: speed is measured by `npm run bench`.
   });
 });
 

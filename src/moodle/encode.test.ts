@@ -7,7 +7,7 @@ interface ContractCase {
   params: { encoded: string; object: Record<string, unknown> };
 }
 const contract = (name: string): ContractCase =>
-  JSON.parse(readFileSync(new URL(`../../../shared/moodle-contract/${name}.json`, import.meta.url), 'utf8')) as ContractCase;
+  JSON.parse(readFileSync(new URL(`../../contract/${name}.json`, import.meta.url), 'utf8')) as ContractCase;
 
 describe('encodeForm', () => {
   it.each(['02_create_users_ok', '121_invalid_param_type'])('reproduces the recorded body of %s', (name) => {

@@ -1,5 +1,5 @@
 /**
- * Replays the real Moodle 4.5 recordings (../shared/moodle-contract/) against the sandbox, in file order, and
+ * Replays the real Moodle 4.5 recordings (contract/, copied from ../shared/moodle-contract by scripts/refresh-contract.sh) against the sandbox, in file order, and
  * compares status, error objects and the shape (and, ids and site URLs aside, the values) of every answer.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -9,7 +9,7 @@ import { request } from 'undici';
 import { FUNCTIONS } from './functions.js';
 import { REST_PATH, SandboxHandle, startSandbox } from './server.js';
 
-const DIR = fileURLToPath(new URL('../../../shared/moodle-contract/', import.meta.url));
+const DIR = fileURLToPath(new URL('../../contract/', import.meta.url));
 
 interface Case {
   case: string;

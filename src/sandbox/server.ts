@@ -1,6 +1,6 @@
 /**
  * The sandbox Moodle: an HTTP server answering /webservice/rest/server.php the way a Moodle 4.5 site does for the
- * functions mdlsync uses (see ../shared/moodle-contract/), with fault injection and a worker queue so tests and
+ * functions mdlsync uses (see contract/), with fault injection and a worker queue so tests and
  * the benchmark can reproduce a real server's failures and throughput.
  */
 import http from 'node:http';

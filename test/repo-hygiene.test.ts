@@ -1,0 +1,44 @@
+/**
+ * Rules the suite keeps about itself: a clone runs its tests alone (no reads outside the repository, the recorded
+ * Moodle cases are the repo's own copy), and no test asserts a speed (`npm run bench` measures it; a loaded machine
+ * would fail such a test for nothing).
+ */
+import { describe, expect, test } from '@jest/globals';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? tsFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
+}
+const sources = [...tsFiles(join(ROOT, 'src')), ...tsFiles(join(ROOT, 'test'))];
+const tests = sources.filter((f) => f.endsWith('.test.ts') && !f.endsWith('repo-hygiene.test.ts'));
+
+describe('a clone runs its own tests', () => {
+  test('no source or test reads a path outside the repository (../shared)', () => {
+    const outside = /['"`][^'"`\n]*\.\.\/(?:\.\.\/)*shared\//;
+    expect(sources.filter((f) => outside.test(readFileSync(f, 'utf8'))).map((f) => relative(ROOT, f))).toEqual([]);
+  });
+
+  test.each(['contract', 'contract/2026-12'])('every case %s/index.json lists is in the repository', (dir) => {
+    const index = JSON.parse(readFileSync(join(ROOT, dir, 'index.json'), 'utf8')) as { cases: { file: string }[] };
+    expect(index.cases.length).toBeGreaterThan(0);
+    expect(index.cases.filter((c) => !existsSync(join(ROOT, dir, c.file))).map((c) => c.file)).toEqual([]);
+  });
+});
+
+describe('speed is measured, never asserted', () => {
+  test('no test bounds a measured duration from above or a rate from below', () => {
+    const duration = /expect\(\s*(?:Date\.now\(\)\s*-\s*\w+|performance\.now\(\)\s*-\s*\w+|\w*(?:[mM]s|[eE]lapsed|[sS]econds|[dD]uration)\w*)\s*\)\.toBeLessThan/;
+    const rate = /expect\(\s*\w*(?:[rR]ate|[pP]erSecond|[tT]hroughput)\w*\s*\)\.toBeGreaterThan/;
+    const offenders = tests.filter((f) => {
+      const s = readFileSync(f, 'utf8');
+      return duration.test(s) || rate.test(s);
+    });
+    expect(offenders.map((f) => relative(ROOT, f))).toEqual([]);
+  });
+});
