@@ -1,0 +1,62 @@
+/**
+ * Who gets which rights, through the real CLI against the sandbox over HTTP: a Moodle role shortname in a file is
+ * that role (the role map never remaps it), and a row of one data source never acts on what another owns, whatever
+ * the row asks (store, ROW_STATUS=disabled, ACTION=delete).
+ */
+import { afterEach, describe, expect, test } from '@jest/globals';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SIS_HEADER, persons, sisFile, workspace, type Workspace } from './helpers.js';
+
+let ws: Workspace | null = null;
+afterEach(async () => {
+  await ws?.close();
+  ws = null;
+});
+
+const COURSE_HEADER = ['EXTERNAL_COURSE_KEY', 'COURSE_ID', 'COURSE_NAME', 'CATEGORY', 'START_DATE', 'END_DATE', 'AVAILABLE_IND', 'DATA_SOURCE_KEY'];
+
+/** A workspace with n persons (P0001…) and the courses given, made by a courses feed of data source `ds`. */
+async function setup(n: number, courses: string[], ds = 'SIS.COURSE'): Promise<Workspace> {
+  const w = await workspace();
+  ws = w;
+  expect((await w.cli(['run', w.write('people.txt', sisFile(SIS_HEADER, persons(n)))])).code).toBe(0);
+  const rows = courses.map((c) => [c, c.toLowerCase(), `Course ${c}`, '2026/Fall', '2026-09-01', '2027-06-30', 'Y', ds]);
+  expect((await w.cli(['run', w.write('courses.txt', sisFile(COURSE_HEADER, rows))])).code).toBe(0);
+  return w;
+}
+
+const uid = (w: Workspace, key: string): number => w.sandbox.users.byIdnumber(key)[0].id;
+const courseId = (w: Workspace, key: string): number => w.sandbox.courses.byIdnumber(key)!.id;
+const enrolment = (w: Workspace, course: string, key: string) => w.sandbox.enrolments.of(courseId(w, course)).find((e) => e.userid === uid(w, key));
+
+describe('a Moodle role shortname is never remapped', () => {
+  test('a file written for Moodle’s own tools ("add, teacher, T101, CF101") enrols the non-editing teacher (role 4), with the default role map', async () => {
+    const w = await setup(3, ['CF101']);
+    const file = sisFile(['operation', 'role', 'idnumber_user', 'idnumber_course'], [
+      ['add', 'teacher', 'P0001', 'CF101'],
+      ['add', 'editingteacher', 'P0002', 'CF101'],
+      ['add', 'Instructor', 'P0003', 'CF101'],
+    ]).replaceAll('|', ',');
+    const r = await w.cli(['run', w.write('enrol.csv', file), '--type', 'enrolments']);
+    expect(r.code).toBe(0);
+    expect(enrolment(w, 'CF101', 'P0001')).toMatchObject({ roles: [4] });
+    expect(enrolment(w, 'CF101', 'P0002')).toMatchObject({ roles: [3] });
+    // A SIS name that is no shortname is still translated by the role map.
+    expect(enrolment(w, 'CF101', 'P0003')).toMatchObject({ roles: [3] });
+  });
+
+  test('a roleMap entry that shadows a shortname is a one-sentence config error naming the entry (exit 1); nothing is sent', async () => {
+    const w = await setup(1, ['CF101']);
+    writeFileSync(join(w.dir, 'mdlsync.config.json'), JSON.stringify({ moodle: { backoffMs: 20 }, enrolments: { roleMap: { Teacher: 'editingteacher', I: 'editingteacher' } } }));
+    w.sandbox.stats.reset();
+    const file = sisFile(['EXTERNAL_COURSE_KEY', 'EXTERNAL_PERSON_KEY', 'ROLE', 'DATA_SOURCE_KEY'], [['CF101', 'P0001', 'teacher', 'SIS.COURSE']]);
+    const r = await w.cli(['run', w.write('enr.txt', file)]);
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^mdlsync: .*enrolments\.roleMap: the entry "Teacher" → "editingteacher" shadows the Moodle role shortname "teacher"/);
+    expect(w.sandbox.stats.writeCalls).toBe(0);
+    expect(enrolment(w, 'CF101', 'P0001')).toBeUndefined();
+  });
+});
