@@ -4,7 +4,7 @@
  * the row asks (store, ROW_STATUS=disabled, ACTION=delete).
  */
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SIS_HEADER, persons, sisFile, workspace, type Workspace } from './helpers.js';
 
@@ -29,6 +29,7 @@ async function setup(n: number, courses: string[], ds = 'SIS.COURSE'): Promise<W
 const uid = (w: Workspace, key: string): number => w.sandbox.users.byIdnumber(key)[0].id;
 const courseId = (w: Workspace, key: string): number => w.sandbox.courses.byIdnumber(key)!.id;
 const enrolment = (w: Workspace, course: string, key: string) => w.sandbox.enrolments.of(courseId(w, course)).find((e) => e.userid === uid(w, key));
+const rowsCsv = (w: Workspace): string => readFileSync(join(w.lastSummary().reportDir, 'rows.csv'), 'utf8');
 
 describe('a Moodle role shortname is never remapped', () => {
   test('a file written for Moodle’s own tools ("add, teacher, T101, CF101") enrols the non-editing teacher (role 4), with the default role map', async () => {
@@ -58,5 +59,67 @@ describe('a Moodle role shortname is never remapped', () => {
     expect(lines[0]).toMatch(/^mdlsync: .*enrolments\.roleMap: the entry "Teacher" → "editingteacher" shadows the Moodle role shortname "teacher"/);
     expect(w.sandbox.stats.writeCalls).toBe(0);
     expect(enrolment(w, 'CF101', 'P0001')).toBeUndefined();
+  });
+});
+
+describe('a row of one data source never acts on what another owns, whatever it asks', () => {
+  const EH = ['EXTERNAL_COURSE_KEY', 'EXTERNAL_PERSON_KEY', 'ROLE', 'ROW_STATUS', 'ACTION', 'DATA_SOURCE_KEY'];
+
+  test('ROW_STATUS=disabled and ACTION=delete rows of OTHER.DS fail data-source-mismatch for a course owned by SIS.COURSE, like their enabled row; nobody is unenrolled', async () => {
+    const w = await setup(3, ['C1'], 'SIS.COURSE');
+    const enrol = sisFile(EH, [
+      ['C1', 'P0001', 'S', 'enabled', '', 'SIS.COURSE'],
+      ['C1', 'P0002', 'S', 'enabled', '', 'SIS.COURSE'],
+      ['C1', 'P0003', 'S', 'enabled', '', 'SIS.COURSE'],
+    ]);
+    expect((await w.cli(['run', w.write('enr.txt', enrol)])).code).toBe(0);
+
+    const other = sisFile(EH, [
+      ['C1', 'P0001', 'S', 'disabled', '', 'OTHER.DS'],
+      ['C1', 'P0002', 'S', 'enabled', 'delete', 'OTHER.DS'],
+      ['C1', 'P0003', 'S', 'enabled', '', 'OTHER.DS'],
+    ]);
+    w.sandbox.stats.reset();
+    const r = await w.cli(['run', w.write('other.txt', other)]);
+    expect(r.code).toBe(2);
+    expect(w.lastSummary()).toMatchObject({ outcomes: { failed: 3 } });
+    const why = `"course C1 belongs to data source SIS.COURSE, this row to OTHER.DS: enrol it from the courses' data source, or move the course"`;
+    const csv = rowsCsv(w);
+    expect(csv).toContain(`2,C1|P0001,fail,failed,,data-source-mismatch,${why}`);
+    expect(csv).toContain(`3,C1|P0002,fail,failed,,data-source-mismatch,${why}`);
+    expect(csv).toContain(`4,C1|P0003,fail,failed,,data-source-mismatch,${why}`);
+    expect(w.sandbox.stats.writeCalls).toBe(0);
+    for (const p of ['P0001', 'P0002', 'P0003']) expect(enrolment(w, 'C1', p)).toMatchObject({ status: 0, roles: [5] });
+    // The failed rows wait in the tryback, untouched.
+    const tryback = readFileSync(w.lastSummary().tryback as string, 'utf8');
+    expect(tryback).toContain('C1|P0001|S|disabled||OTHER.DS');
+    expect(tryback).toContain('C1|P0002|S|enabled|delete|OTHER.DS');
+
+    // From the course's own data source the same disable and delete do what they ask.
+    const own = sisFile(EH, [
+      ['C1', 'P0001', 'S', 'disabled', '', 'SIS.COURSE'],
+      ['C1', 'P0002', 'S', 'enabled', 'delete', 'SIS.COURSE'],
+    ]);
+    expect((await w.cli(['run', w.write('own.txt', own)])).code).toBe(0);
+    expect(enrolment(w, 'C1', 'P0001')).toBeUndefined();
+    expect(enrolment(w, 'C1', 'P0002')).toBeUndefined();
+    expect(enrolment(w, 'C1', 'P0003')).toMatchObject({ status: 0 });
+  });
+
+  test('a person owned by SIS.PERSON is not suspended by a ROW_STATUS=disabled row of OTHER.DS, nor by --op delete with --datasource OTHER.DS', async () => {
+    const w = await workspace();
+    ws = w;
+    const PH = [...SIS_HEADER, 'DATA_SOURCE_KEY'];
+    expect((await w.cli(['run', w.write('people.txt', sisFile(PH, persons(2, { ds: 'SIS.PERSON' })))])).code).toBe(0);
+    const [p1, p2] = persons(2);
+    const H = [...SIS_HEADER, 'ROW_STATUS', 'DATA_SOURCE_KEY'];
+    const r = await w.cli(['run', w.write('off.txt', sisFile(H, [[...p1, 'disabled', 'OTHER.DS']]))]);
+    expect(r.code).toBe(2);
+    expect(rowsCsv(w)).toContain('2,P0001,fail,failed,,data-source-mismatch,"account P0001 belongs to data source SIS.PERSON, this row to OTHER.DS: send the row from data source SIS.PERSON"');
+    const d = await w.cli(['run', w.write('del.txt', sisFile(SIS_HEADER, [p2])), '--op', 'delete', '--datasource', 'OTHER.DS']);
+    expect(d.code).toBe(2);
+    expect(rowsCsv(w)).toContain('2,P0002,fail,failed,,data-source-mismatch,');
+    expect(w.sandbox.users.byIdnumber('P0001')[0].suspended).toBe(false);
+    expect(w.sandbox.users.byIdnumber('P0002')[0].suspended).toBe(false);
   });
 });

@@ -252,19 +252,15 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
     moodleNoun: 'user',
     recordNoun: 'enrolment',
 
+    // A course owned by another data source is not this row's to enrol in, nor to unenrol from (the fold checks every row).
+    owners: (r, ctx) => [{ what: `course ${r.fields.course}`, dataSource: ctx.courseDataSource, hint: "enrol it from the courses' data source, or move the course" }],
+
     store(r, line, ctx, p) {
       const o = p.options;
       const base = { entity: o.entity, key: r.key, line, dataSource: p.ds(r, ctx) };
       const role = rowRole(r.fields.role);
       if ('error' in role) return p.fail(r, line, ctx, 'unknown-role', role.error);
       if (ctx.courseId === undefined) return p.fail(r, line, ctx, 'unknown-course', ctx.courseProblem ?? `unknown course ${r.fields.course}`);
-      // A course owned by another data source is not this feed's to enrol in (the row's own data source, else the run's).
-      const rowSource = r.dataSource || o.dataSource;
-      const courseSource = ctx.courseDataSource;
-      if (rowSource && courseSource && rowSource !== courseSource) {
-        const why = `course ${r.fields.course} belongs to data source ${courseSource}, this row to ${rowSource}: enrol it from the courses' data source, or move the course`;
-        return p.fail(r, line, ctx, 'data-source-mismatch', why);
-      }
       const userId = ctx.userId;
       if (userId === undefined) return p.fail(r, line, ctx, 'unknown-person', ctx.personProblem ?? `unknown person ${r.fields.person}`);
       const state: EnrolmentState = { role: role.shortname, start: r.fields.start ?? 0, end: r.fields.end ?? 0, suspend: r.available === false };
