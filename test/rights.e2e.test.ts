@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MoodleClient, addCohortMembers } from '../src/moodle/index.js';
 import { SIS_HEADER, persons, sisFile, workspace, type Workspace } from './helpers.js';
 
 let ws: Workspace | null = null;
@@ -121,5 +122,32 @@ describe('a row of one data source never acts on what another owns, whatever it 
     expect(rowsCsv(w)).toContain('2,P0002,fail,failed,,data-source-mismatch,');
     expect(w.sandbox.users.byIdnumber('P0001')[0].suspended).toBe(false);
     expect(w.sandbox.users.byIdnumber('P0002')[0].suspended).toBe(false);
+  });
+
+  test('cohort members: rows of OTHER.DS neither remove a member of a cohort owned by SIS.COHORTS (mdlsync’s or one added by hand) nor add one', async () => {
+    const w = await workspace();
+    ws = w;
+    expect((await w.cli(['run', w.write('people.txt', sisFile(SIS_HEADER, persons(3)))])).code).toBe(0);
+    const CH = ['EXTERNAL_COHORT_KEY', 'NAME', 'DESCRIPTION', 'CONTEXT', 'VISIBLE', 'DATA_SOURCE_KEY'];
+    expect((await w.cli(['run', w.write('cohorts.txt', sisFile(CH, [['Y1', 'Year 1', '', 'system', 'Y', 'SIS.COHORTS']]))])).code).toBe(0);
+    const MH = ['EXTERNAL_COHORT_KEY', 'EXTERNAL_PERSON_KEY', 'ACTION', 'ROW_STATUS', 'DATA_SOURCE_KEY'];
+    expect((await w.cli(['run', w.write('m.txt', sisFile(MH, [['Y1', 'P0001', 'add', 'enabled', 'SIS.COHORTS']]))])).code).toBe(0);
+    const client = new MoodleClient({ url: w.sandbox.url, token: w.sandbox.token });
+    await addCohortMembers(client, [{ cohortid: w.sandbox.cohorts.byIdnumber('Y1')!.id, userid: uid(w, 'P0002') }]);
+    await client.close();
+
+    w.sandbox.stats.reset();
+    const other = sisFile(MH, [
+      ['Y1', 'P0001', '', 'disabled', 'OTHER.DS'],
+      ['Y1', 'P0002', 'delete', 'enabled', 'OTHER.DS'],
+      ['Y1', 'P0003', 'add', 'enabled', 'OTHER.DS'],
+    ]);
+    expect((await w.cli(['run', w.write('other.txt', other)])).code).toBe(2);
+    const csv = rowsCsv(w);
+    expect(csv).toContain('2,Y1|P0001,fail,failed,,data-source-mismatch,');
+    expect(csv).toMatch(/^3,Y1\|P0002,fail,failed,,data-source-mismatch,"cohort Y1 belongs to data source SIS.COHORTS, this row to OTHER.DS: send its members from the cohort's data source"$/m);
+    expect(csv).toContain('4,Y1|P0003,fail,failed,,data-source-mismatch,');
+    expect(w.sandbox.stats.writeCalls).toBe(0);
+    expect(w.sandbox.cohorts.cohortMembers('Y1')).toEqual([uid(w, 'P0001'), uid(w, 'P0002')].sort((a, b) => a - b));
   });
 });

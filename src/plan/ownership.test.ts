@@ -124,6 +124,16 @@ describe('data-source ownership: every row, whatever it asks, passes the same ch
       ctx: { courseId: 7, userId: 40, match: { id: 40, via: 'idnumber' }, courseDataSource: 'SIS.COURSE' },
       message: `course C1 belongs to data source SIS.COURSE, this row to ${OTHER}: enrol it from the courses' data source, or move the course`,
     },
+    {
+      entity: 'group-members',
+      ctx: { groupId: 11, userId: 40, enrolled: true, match: { id: 40, via: 'idnumber' }, groupDataSource: 'SIS.GROUPS' },
+      message: `group G1 of course C1 belongs to data source SIS.GROUPS, this row to ${OTHER}: send its members from the group's data source`,
+    },
+    {
+      entity: 'cohort-members',
+      ctx: { cohortId: 12, userId: 40, match: { id: 40, via: 'idnumber' }, cohortDataSource: 'SIS.COHORTS' },
+      message: `cohort Y1 belongs to data source SIS.COHORTS, this row to ${OTHER}: send its members from the cohort's data source`,
+    },
   ];
   for (const k of CONTAINERS) {
     it(`${k.entity}: every row of another data source than its container’s fails like its store row, even without a link of its own`, () => {
