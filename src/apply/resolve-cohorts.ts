@@ -91,14 +91,14 @@ export function cohortMemberLookup(
   const persons = new PersonPlaces(client, ledger, retry, chunkSize);
   // Usernames are no ledger keys: Moodle only.
   const usernames = new PersonPlaces(client, null, retry, chunkSize, 'username');
-  const cohorts = new Map<string, Placed>();
+  const cohorts = new Map<string, Placed<{ dataSource?: string | null }>>();
 
   const placeCohorts = async (chunk: CohortMemberRecord[]): Promise<void> => {
     const want = [...new Set(chunk.map((r) => r.fields.cohort))].filter((k) => !cohorts.has(k) && !k.startsWith(ROLE_COHORT_PREFIX));
     if (want.length === 0) return;
     for (const [k, link] of ledger.getLinks('cohorts', want)) {
       // A cohort mdlsync deleted is gone; an emptied one (disabled, content hash kept) still exists.
-      if (link.hash !== DELETED_HASH) cohorts.set(k, { id: link.moodleId });
+      if (link.hash !== DELETED_HASH) cohorts.set(k, { id: link.moodleId, dataSource: link.dataSource });
     }
     for (const k of want) if (!cohorts.has(k)) cohorts.set(k, await directory.find(k));
   };
@@ -111,8 +111,10 @@ export function cohortMemberLookup(
     for (const r of chunk) {
       const ctx: Omit<CohortMemberContext, 'link'> = {};
       const c = cohorts.get(r.fields.cohort);
-      if (c && 'id' in c) ctx.cohortId = c.id;
-      else if (c) ctx.cohortProblem = c.problem;
+      if (c && 'id' in c) {
+        ctx.cohortId = c.id;
+        if (c.dataSource) ctx.cohortDataSource = c.dataSource;
+      } else if (c) ctx.cohortProblem = c.problem;
       const p = (r.fields.personBy === 'username' ? usernames : persons).get(r.fields.person);
       if (p.id !== undefined) ctx.userId = p.id;
       else if (p.problem !== undefined) ctx.personProblem = p.problem;

@@ -166,6 +166,7 @@ export function groupMemberLookup(
         const link = groupLinks.get(`${course}|${group}`);
         const g = link ? link.moodleId : (await cache.groupsOf(courseId)).find((x) => x.idnumber === group)?.id;
         if (g !== undefined) ctx.groupId = g;
+        if (link?.dataSource) ctx.groupDataSource = link.dataSource;
         if (ctx.userId !== undefined && g !== undefined) {
           ctx.match = { id: ctx.userId, via: 'idnumber' };
           if (r.command !== 'delete' && r.rowStatus !== 'disabled' && r.rowStatus !== 'deleted') ctx.enrolled = await isEnrolled(enrolmentLinks.get(`${course}|${person}`), courseId, ctx.userId);

@@ -41,6 +41,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ cwd: dirWith(), env: {}, path: 'missing.json' })).toThrow(ConfigError);
   });
 
+  test('a roleMap entry that shadows a Moodle role shortname of the site is an error naming the entry', () => {
+    const shadow = () => loadConfig({ cwd: dirWith({ enrolments: { roleMap: { Teacher: 'editingteacher', S: 'student' } } }), env: {} });
+    expect(shadow).toThrow(ConfigError);
+    expect(shadow).toThrow(/enrolments\.roleMap: the entry "Teacher" → "editingteacher" shadows the Moodle role shortname "teacher"/);
+    // Shortnames come from enrolments.roleIds: a site whose roleIds lack "teacher" may map that name.
+    expect(() => loadConfig({ cwd: dirWith({ enrolments: { roleMap: { Teacher: 'editingteacher' }, roleIds: { editingteacher: 3, student: 5 } } }), env: {} })).not.toThrow();
+    // An entry naming the same role is harmless; the defaults shadow nothing.
+    expect(() => loadConfig({ cwd: dirWith({ enrolments: { roleMap: { Student: 'student' } } }), env: {} })).not.toThrow();
+    expect(loadConfig({ cwd: dirWith(), env: {} }).enrolments.roleMap).not.toHaveProperty('Teacher');
+  });
+
   test('a missing URL or token says how to set it', () => {
     expect(() => requireMoodle(loadConfig({ cwd: dirWith(), env: {} }))).toThrow(/MDLSYNC_URL/);
     expect(() => requireMoodle(loadConfig({ cwd: dirWith(), env: { MDLSYNC_URL: 'http://x.example' } }))).toThrow(/MDLSYNC_TOKEN/);

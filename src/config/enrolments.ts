@@ -1,6 +1,6 @@
 /** The `enrolments` config object (registered in config/index.ts). */
 import { z } from 'zod';
-import { DEFAULT_ROLE_IDS, DEFAULT_ROLE_MAP } from '../plan/enrolments.js';
+import { DEFAULT_ROLE_IDS, DEFAULT_ROLE_MAP, shadowingRoleMapEntries } from '../plan/enrolments.js';
 
 export const enrolmentsSchema = z
   .object({
@@ -11,6 +11,16 @@ export const enrolmentsSchema = z
     /** What disabling an enrolment does: unenrol (default) or suspend it (keeps grades, groups and history). */
     disable: z.enum(['unenrol', 'suspend']).default('unenrol'),
   })
-  .strict();
+  .strict()
+  .superRefine((e, ctx) => {
+    // A shortname in a file always means that role, so an entry that would remap one is a mistake, not a choice.
+    for (const s of shadowingRoleMapEntries(e.roleMap, e.roleIds)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['roleMap'],
+        message: `the entry "${s.name}" → "${s.mappedTo}" shadows the Moodle role shortname "${s.shortname}" (enrolments.roleIds), which a file always means as itself: remove the entry`,
+      });
+    }
+  });
 
 export type EnrolmentsConfig = z.infer<typeof enrolmentsSchema>;

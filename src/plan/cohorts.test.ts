@@ -53,8 +53,11 @@ describe('cohorts planner', () => {
     expect(same[0]).toMatchObject({ kind: 'unchanged', moodleId: 9 });
     const changed = planCohorts([{ record: coh('Y1', { name: 'Year One' }), ctx: { link: lnk('cohorts', 'Y1', { hash: cohortHash(r) }) } }]);
     expect(changed[0]).toMatchObject({ kind: 'update', moodleId: 9, cohort: { call: 'update', input: { name: 'Year One', idnumber: 'Y1', categorytype: { type: 'system', value: '' } } } });
-    const moved = planCohorts([{ record: r, ctx: { link: lnk('cohorts', 'Y1', { hash: cohortHash(r), dataSource: 'OTHER' }) } }]);
-    expect(moved[0]).toMatchObject({ kind: 'update', cohort: { call: 'none' } });
+    // Linked without a data source: the row's data source claims it, nothing to send. Another data source's: refused.
+    const claimed = planCohorts([{ record: r, ctx: { link: lnk('cohorts', 'Y1', { hash: cohortHash(r), dataSource: null }) } }]);
+    expect(claimed[0]).toMatchObject({ kind: 'update', cohort: { call: 'none' } });
+    const foreign = planCohorts([{ record: r, ctx: { link: lnk('cohorts', 'Y1', { hash: cohortHash(r), dataSource: 'OTHER' }) } }]);
+    expect(foreign[0]).toMatchObject({ kind: 'fail', error: { code: 'data-source-mismatch' } });
   });
 
   it('adopts a cohort found by idnumber and sends the row to it', () => {

@@ -165,6 +165,8 @@ export class CohortPlanner extends EntityPlanner<C, CC> {
 export interface CohortMemberContext extends ContextBase {
   cohortId?: number;
   cohortProblem?: string;
+  /** The data source of the cohort's ledger link; absent for a cohort found in Moodle only. */
+  cohortDataSource?: string | null;
   userId?: number;
   personProblem?: string;
 }
@@ -220,6 +222,8 @@ function memberDisable(r: M, line: number, ctx: MC, p: RowPlanning<M, MC>, why: 
 export const COHORT_MEMBER_RULES: EntityRules<M, MC> = {
   moodleNoun: 'user',
   recordNoun: 'cohort membership',
+  // A cohort owned by another data source is not this row's to fill or empty (the fold checks every row).
+  owners: (r, ctx) => [{ what: `cohort ${r.fields.cohort}`, dataSource: ctx.cohortDataSource, hint: "send its members from the cohort's data source" }],
 
   store(r, line, ctx, p) {
     if (ctx.cohortId === undefined) return p.fail(r, line, ctx, 'unknown-cohort', ctx.cohortProblem ?? `unknown cohort ${r.fields.cohort}`);

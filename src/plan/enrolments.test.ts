@@ -41,11 +41,20 @@ describe('enrolments: roles', () => {
     expect(resolveRole('instructor', s)).toEqual({ shortname: 'editingteacher', id: 3 });
     expect(resolveRole('S', s)).toEqual({ shortname: 'student', id: 5 });
     expect(resolveRole('Teaching_Assistant', s)).toEqual({ shortname: 'teacher', id: 4 });
-    expect(resolveRole('Teacher', s)).toEqual({ shortname: 'editingteacher', id: 3 });
-    expect(resolveRole('teacher', s)).toEqual({ shortname: 'editingteacher', id: 3 }); // the map wins over the shortname
+    expect(resolveRole('manager', s)).toEqual({ shortname: 'manager', id: 1 });
     expect(resolveRole('manager', s)).toEqual({ shortname: 'manager', id: 1 });
     expect(resolveRole(undefined, s)).toEqual({ shortname: 'student', id: 5 });
     expect(resolveRole('Dean', s)).toEqual({ error: expect.stringContaining('unknown role "Dean"') });
+  });
+
+  it('a Moodle role shortname of the site is that role: Moodle’s own "teacher" is the non-editing teacher (4), in any case', () => {
+    const s = DEFAULT_ENROLMENT_SETTINGS;
+    expect(resolveRole('teacher', s)).toEqual({ shortname: 'teacher', id: 4 });
+    expect(resolveRole('Teacher', s)).toEqual({ shortname: 'teacher', id: 4 });
+    expect(resolveRole('editingteacher', s)).toEqual({ shortname: 'editingteacher', id: 3 });
+    // Even a map that shadows a shortname (the config refuses one) cannot turn it into another role.
+    expect(resolveRole('teacher', { ...s, roleMap: { Teacher: 'editingteacher' } })).toEqual({ shortname: 'teacher', id: 4 });
+    expect(resolveRole('Instructor', { ...s, roleMap: { Instructor: 'editingteacher' } })).toEqual({ shortname: 'editingteacher', id: 3 });
   });
 
   it('the state hash round-trips', () => {

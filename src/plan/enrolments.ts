@@ -9,13 +9,14 @@ import type { LedgerLink } from '../ledger/types.js';
 import { EntityPlanner, dataSourceChange, unchangedByLink, type ContextBase, type EntityRules, type MatchBase, type RowPlanning } from './fold.js';
 import type { Action, PlanOptions } from './types.js';
 
-/** SIS role names → Moodle role shortnames (keys compared case-insensitively). */
+/**
+ * SIS role names → Moodle role shortnames (keys compared case-insensitively). Only names that are no shortname:
+ * a shortname in a file is that role (`teacher` is Moodle's non-editing teacher), so no entry may shadow one.
+ */
 export const DEFAULT_ROLE_MAP: Readonly<Record<string, string>> = Object.freeze({
-  Student: 'student',
   S: 'student',
   Instructor: 'editingteacher',
   I: 'editingteacher',
-  Teacher: 'editingteacher',
   teaching_assistant: 'teacher',
 });
 
@@ -103,10 +104,23 @@ export function personKeyOf(key: string): string {
   return i === -1 ? '' : key.slice(i + 1);
 }
 
-/** A role as the file names it → Moodle shortname and id, through the role map, else as a shortname itself. */
+/** The roleMap entries that shadow a role shortname of the site (`roleIds`) with another role; the config refuses them. */
+export function shadowingRoleMapEntries(roleMap: Record<string, string>, roleIds: Record<string, number>): { name: string; mappedTo: string; shortname: string }[] {
+  const shortnames = new Map(Object.keys(roleIds).map((k) => [k.toLowerCase(), k]));
+  return Object.entries(roleMap)
+    .filter(([name, to]) => shortnames.has(name.toLowerCase()) && to.toLowerCase() !== name.toLowerCase())
+    .map(([name, mappedTo]) => ({ name, mappedTo, shortname: shortnames.get(name.toLowerCase())! }));
+}
+
+/**
+ * A role as the file names it → Moodle shortname and id: a shortname of the site (roleIds) is that role, else the
+ * role map translates the name. Files written for Moodle's own tools say `teacher` and mean it.
+ */
 export function resolveRole(name: string | undefined, s: EnrolmentSettings): { shortname: string; id: number } | { error: string } {
   const given = (name ?? DEFAULT_ROLE).trim();
   const lower = given.toLowerCase();
+  const own = Object.entries(s.roleIds).find(([k]) => k.toLowerCase() === lower)?.[1];
+  if (own !== undefined) return { shortname: lower, id: own };
   const mapped = Object.entries(s.roleMap).find(([k]) => k.toLowerCase() === lower)?.[1];
   const shortname = (mapped ?? given).toLowerCase();
   const id = Object.entries(s.roleIds).find(([k]) => k.toLowerCase() === shortname)?.[1];
@@ -238,19 +252,15 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
     moodleNoun: 'user',
     recordNoun: 'enrolment',
 
+    // A course owned by another data source is not this row's to enrol in, nor to unenrol from (the fold checks every row).
+    owners: (r, ctx) => [{ what: `course ${r.fields.course}`, dataSource: ctx.courseDataSource, hint: "enrol it from the courses' data source, or move the course" }],
+
     store(r, line, ctx, p) {
       const o = p.options;
       const base = { entity: o.entity, key: r.key, line, dataSource: p.ds(r, ctx) };
       const role = rowRole(r.fields.role);
       if ('error' in role) return p.fail(r, line, ctx, 'unknown-role', role.error);
       if (ctx.courseId === undefined) return p.fail(r, line, ctx, 'unknown-course', ctx.courseProblem ?? `unknown course ${r.fields.course}`);
-      // A course owned by another data source is not this feed's to enrol in (the row's own data source, else the run's).
-      const rowSource = r.dataSource || o.dataSource;
-      const courseSource = ctx.courseDataSource;
-      if (rowSource && courseSource && rowSource !== courseSource) {
-        const why = `course ${r.fields.course} belongs to data source ${courseSource}, this row to ${rowSource}: enrol it from the courses' data source, or move the course`;
-        return p.fail(r, line, ctx, 'data-source-mismatch', why);
-      }
       const userId = ctx.userId;
       if (userId === undefined) return p.fail(r, line, ctx, 'unknown-person', ctx.personProblem ?? `unknown person ${r.fields.person}`);
       const state: EnrolmentState = { role: role.shortname, start: r.fields.start ?? 0, end: r.fields.end ?? 0, suspend: r.available === false };

@@ -51,6 +51,11 @@ export interface EntityRules<R extends EntityRecord, C extends ContextBase> {
   /** The disable of an owned record a refresh's file lacks. */
   ownedDisable(link: LedgerLink, reason: string, p: RowPlanning<R, C>): Action<R>;
   /**
+   * What else a row acts in whose data source must be the row's, besides its own ledger link (an enrolment's
+   * course). `hint` says what to do instead; absent: send the row from the owner's data source.
+   */
+  owners?(r: R, ctx: C): { what: string; dataSource: string | null | undefined; hint?: string }[];
+  /**
    * Whole-file decisions a row cannot make alone (a category's parent may come later in the file). When present,
    * the fold holds every action until finish (the sink then gets them settled); may replace actions in place.
    */
@@ -162,6 +167,8 @@ export class EntityPlanner<R extends EntityRecord, C extends ContextBase> implem
     const first = this.seen.get(r.key);
     if (first !== undefined) return this.push(this.fail(r, line, ctx, 'duplicate-key', `duplicate key, first seen on line ${first}`));
     this.seen.set(r.key, line);
+    const foreign = this.foreignOwner(r, line, ctx);
+    if (foreign) return this.push(foreign);
     const rowOp = r.command ?? this.fileRowOp;
     if (rowOp === 'delete') return this.push(this.planDelete(r, line, ctx));
     if (this.moodleIdMissing(r, ctx)) return this.push(this.failMoodleIdMissing(r, line, ctx));
@@ -250,6 +257,23 @@ export class EntityPlanner<R extends EntityRecord, C extends ContextBase> implem
   found(match: NonNullable<C['match']>): string {
     const suspended = (match as { suspended?: boolean }).suspended === true;
     return `found in Moodle by ${VIA[match.via]} (${this.rules.moodleNoun} ${match.id}${suspended ? ', suspended' : ''})`;
+  }
+
+  /**
+   * Data-source ownership, checked before the row op is even looked at: a row (its DATA_SOURCE_KEY, else the run's
+   * data source) never acts on what another data source owns, whether it stores, disables or deletes. What nobody
+   * owns (no link, a link without a data source) and rows without a data source are never refused this way.
+   */
+  private foreignOwner(r: R, line: number, ctx: C): Action<R> | undefined {
+    const rowSource = r.dataSource || this.options.dataSource;
+    if (!rowSource) return undefined;
+    const owners = [...(this.rules.owners?.(r, ctx) ?? []), { what: `${this.rules.recordNoun} ${r.key}`, dataSource: ctx.link?.dataSource, hint: undefined }];
+    for (const o of owners) {
+      if (!o.dataSource || o.dataSource === rowSource) continue;
+      const hint = o.hint ?? `send the row from data source ${o.dataSource}`;
+      return this.fail(r, line, ctx, 'data-source-mismatch', `${o.what} belongs to data source ${o.dataSource}, this row to ${rowSource}: ${hint}`);
+    }
+    return undefined;
   }
 
   /** Failures shared by every row op: a MOODLE_ID that disagrees with the ledger, an ambiguous lookup. */

@@ -156,6 +156,8 @@ export interface GroupMemberContext extends ContextBase {
   groupId?: number;
   /** Why the group cannot be placed when it is not simply unknown (unknown course, a failed look-up). */
   groupProblem?: string;
+  /** The data source of the group's ledger link; absent for a group found in Moodle only. */
+  groupDataSource?: string | null;
   userId?: number;
   personProblem?: string;
   /** Whether the person is enrolled in the course (suspended enrolments count); undefined when not checked. */
@@ -209,6 +211,8 @@ function memberDisable(r: M, line: number, ctx: MC, p: RowPlanning<M, MC>, why: 
 export const GROUP_MEMBER_RULES: EntityRules<M, MC> = {
   moodleNoun: 'user',
   recordNoun: 'group membership',
+  // A group owned by another data source is not this row's to fill or empty (the fold checks every row).
+  owners: (r, ctx) => [{ what: `group ${r.fields.group} of course ${r.fields.course}`, dataSource: ctx.groupDataSource, hint: "send its members from the group's data source" }],
 
   store(r, line, ctx, p) {
     const base = { entity: p.options.entity, key: r.key, line, dataSource: p.ds(r, ctx) };

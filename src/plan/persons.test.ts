@@ -149,10 +149,11 @@ describe('store: enabled rows', () => {
     expect(one(r, { link: link(r.key, { hash: h }) }, { full: true })).toMatchObject({ kind: 'update', reason: 'full re-send' });
   });
 
-  it('a new DATA_SOURCE_KEY re-owns an unchanged person (update), a row without one keeps the link’s', () => {
+  it('a person owned by another data source is refused (data-source-mismatch); one linked without a data source is claimed; a row without one keeps the link’s', () => {
     const r = { ...alpha(), dataSource: 'HR' };
     const h = personContentHash(r, 'create-only');
-    expect(one(r, { link: link(r.key, { hash: h, dataSource: 'SIS' }) })).toMatchObject({ kind: 'update', dataSource: 'HR', reason: 'data source changed (SIS → HR)' });
+    expect(one(r, { link: link(r.key, { hash: h, dataSource: 'SIS' }) })).toMatchObject({ kind: 'fail', error: { code: 'data-source-mismatch' } });
+    expect(one(r, { link: link(r.key, { hash: h, dataSource: null }) })).toMatchObject({ kind: 'update', dataSource: 'HR', reason: 'data source changed (none → HR)' });
     const plain = alpha();
     expect(one(plain, { link: link(plain.key, { hash: h, dataSource: 'HR' }) }, { dataSource: null })).toMatchObject({ kind: 'unchanged', dataSource: 'HR' });
   });
