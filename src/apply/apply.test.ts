@@ -345,6 +345,20 @@ describe('applyPlan: creates', () => {
     expect(sent.sort()).toEqual(['user5', 'user6', 'user7', 'user8', 'user9']);
   });
 
+  it('a create keyed by username (no idnumber) whose username Moodle has adopts that account, whatever its idnumber', async () => {
+    const moodle = new FakeMoodle();
+    const taken = moodle.addUser({ username: 'user1', idnumber: 'SET-BY-ANOTHER-TOOL' });
+    const byUsername = (n: number): PersonRecord => ({ ...person(n, { idnumber: undefined, city: 'York' }), key: `user${n}` });
+    const outcomes = await apply([action('create', byUsername(1)), action('create', byUsername(2))], moodle);
+    expect(outcomes.map((o) => [o.key, o.outcome, o.errorcode])).toEqual([
+      ['user1', 'ok', undefined],
+      ['user2', 'ok', undefined],
+    ]);
+    expect(outcomes[0]).toMatchObject({ moodleId: taken.id, message: `adopted Moodle user ${taken.id} (found by username)` });
+    expect(moodle.users.get(taken.id)).toMatchObject({ city: 'York', idnumber: 'SET-BY-ANOTHER-TOOL' });
+    expect([...moodle.users.values()].filter((u) => u.username === 'user1')).toHaveLength(1);
+  });
+
   it('retries site maintenance and transient update failures', async () => {
     const moodle = new FakeMoodle();
     const u = moodle.addUser({ username: 'user1' });
@@ -567,6 +581,21 @@ describe('resolvePersons', () => {
     expect(sent).not.toContain('Upper');
     expect(sent).not.toContain('has space');
     expect(moodle.callsOf('core_user_get_users_by_field').at(-1)).toEqual({ field: 'username', values: ['bad#char'] });
+  });
+
+  it('looks rows keyed by username (no idnumber) up by username even when usernames are left to the applier', async () => {
+    const moodle = new FakeMoodle();
+    const jdoe = moodle.addUser({ username: 'jdoe', idnumber: 'S1001' });
+    moodle.addUser({ username: 'user2' });
+    const keyedByUsername: PersonRecord = { key: 'jdoe', fields: { username: 'jdoe', firstname: 'Jane', lastname: 'Doe' } };
+    const result = await resolvePersons(moodle, [keyedByUsername, person(2)], { byUsername: false });
+    expect(result.get('jdoe')).toEqual({ match: { id: jdoe.id, suspended: false, via: 'username' } });
+    // A row with an idnumber Moodle lacks is still left to the applier's create.
+    expect(result.get('K2')).toEqual({});
+    expect(moodle.callsOf('core_user_get_users_by_field')).toEqual([
+      { field: 'idnumber', values: ['K2'] },
+      { field: 'username', values: ['jdoe'] },
+    ]);
   });
 
   it('retries a transient lookup failure', async () => {

@@ -11,6 +11,7 @@ import type { CreateCategoryInput, MoodleCategory, UpdateCategoryInput } from '.
 import { CATEGORY_KEPT } from '../plan/categories.js';
 import { codeOf, type BatchEngine, type BatchSpec, type EntityApplier, type Row } from './engine.js';
 import { LocalRowError, pack } from './records.js';
+import { isPathKey } from './resolve-categories.js';
 import type { OutcomeKind } from './types.js';
 
 type CategoryRow = Row<CategoryRecord>;
@@ -184,6 +185,7 @@ class CategoriesRun {
     confirm: async (items) => {
       this.e.writeLinks(
         items.map((item) => {
+          if (item.row.action.kind === 'adopt') this.dropPathLinks(item.row, item.input.id);
           this.e.settle(item.row, item.kind, { moodleId: item.input.id, ...(item.message ? { message: item.message } : {}) });
           return this.e.link(item.row, item.input.id);
         }),
@@ -195,6 +197,16 @@ class CategoriesRun {
       else this.e.fail(item.row, code, message, item.input.id);
     },
   };
+
+  /**
+   * An adopted category that a course's category path made: its `path:…` link gives way to the row's key, so the
+   * ledger holds one link for the one category. The courses feed still finds it by name under its parent.
+   */
+  private dropPathLinks(row: CategoryRow, id: number): void {
+    const { entity, key } = row.action;
+    const ledger = this.e.deps.ledger;
+    for (let l = ledger.findByMoodleId(entity, id); l && l.key !== key && isPathKey(l.key); l = ledger.findByMoodleId(entity, id)) ledger.dropLink(entity, l.key);
+  }
 
   async runUpdates(items: UpdateItem[]): Promise<void> {
     const ready: UpdateItem[] = [];

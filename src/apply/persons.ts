@@ -12,7 +12,7 @@ import { courseKeyOf } from '../plan/enrolments.js';
 import { accountUpdate, enrolmentStep, type EnrolmentStep } from './account-lifecycle.js';
 import { codeOf, type BatchEngine, type BatchSpec, type EntityApplier, type Row } from './engine.js';
 import { LocalRowError, buildCreate, buildUpdate, pack, userLeaves } from './records.js';
-import { lookupAll, lookupChunk, resolveWith } from './resolve.js';
+import { keyedByUsername, lookupAll, lookupChunk, resolveWith } from './resolve.js';
 import type { Outcome, OutcomeKind } from './types.js';
 
 type PersonRow = Row<PersonRecord>;
@@ -332,7 +332,8 @@ class PersonsRun {
   /**
    * A create batch Moodle refused: usernames it already has are the usual reason (an account made by hand or by
    * another tool). One lookup finds them; an account without an idnumber, or with ours, is adopted (linked and
-   * updated, its password kept); one with another idnumber is another person, and the row fails saying so.
+   * updated, its password kept), and so is any account when the row is keyed by username (it has no idnumber); one
+   * with another idnumber is another person, and the row fails saying so.
    */
   private async adoptTakenUsernames(items: CreateItem[]): Promise<CreateItem[]> {
     const unchecked = items.filter((i) => !i.usernameChecked);
@@ -350,11 +351,12 @@ class PersonsRun {
         continue;
       }
       const ours = item.input.idnumber ?? '';
-      if (u.idnumber && u.idnumber !== ours) {
+      // A row keyed by username (no idnumber) names this very account, whatever idnumber it has.
+      if (!keyedByUsername(item.row.action.record!) && u.idnumber && u.idnumber !== ours) {
         this.e.fail(
           item.row,
           'username-taken',
-          `username ${u.username} belongs to Moodle user ${u.id} whose idnumber is ${u.idnumber}: another person, or set that account's idnumber to ${ours || 'this key'} to have it adopted`,
+          `username ${u.username} belongs to Moodle user ${u.id} whose idnumber is ${u.idnumber}: another person, or set that account's idnumber to ${ours} to have it adopted`,
         );
         continue;
       }

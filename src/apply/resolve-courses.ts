@@ -10,6 +10,7 @@ import type { CategoryCriteriaKey, MoodleCaller, MoodleCategory, MoodleCourse } 
 import { pathLevelKey } from '../plan/course-target.js';
 import type { CourseContext } from '../plan/courses.js';
 import { retrier } from './lookup-common.js';
+import { categoriesNamed } from './resolve-categories.js';
 
 const ONE_BY_ONE_MAX = 20;
 
@@ -61,7 +62,7 @@ export function courseLookup(
       if (byIdn.length > 0) id = byIdn[0].id;
       else {
         const name = levels[depth - 1];
-        const named = (await cats([{ key: 'name', value: name }, { key: 'parent', value: parentId }])).filter((x) => x.name === name && x.parent === parentId);
+        const named = await categoriesNamed(cats, name, parentId);
         if (named.length > 0) id = Math.min(...named.map((x) => x.id));
       }
     }

@@ -69,12 +69,18 @@ export async function lookupAll(
   return found.filter((u) => !u.deleted);
 }
 
+/** A person row with no idnumber (a Moodle-dialect file without one): its key is its username. */
+export function keyedByUsername(r: PersonRecord): boolean {
+  return !r.fields.idnumber && r.fields.username !== undefined && r.key === r.fields.username;
+}
+
 export interface ResolveOptions {
   concurrency?: number;
   /** Values per lookup call (see lookupChunk). */
   chunkSize?: number;
   /**
-   * Also look up by username the records no idnumber matched (default true). A run leaves it to the applier: a
+   * Also look up by username the records no idnumber matched (default true; rows keyed by username are always
+   * looked up by it). A run leaves the others to the applier: a
    * username Moodle already has makes create_users fail, and only then is the username looked up and adopted. That
    * saves one lookup call per ~990 new persons, and create_users' own uniqueness check means no duplicate can slip by.
    */
@@ -115,8 +121,10 @@ export async function resolveWith(lookup: Lookup, records: readonly PersonRecord
     } else unresolved.push(r);
   }
 
-  if (opts.byUsername === false) return result;
-  const withUsername = unresolved.filter((r) => r.fields.username);
+  // A row without an idnumber is keyed by its username (Moodle dialect): that username's account is always asked
+  // for, whatever idnumber it has, so the plan adopts it instead of planning a create that Moodle would refuse.
+  const askByUsername = opts.byUsername === false ? unresolved.filter(keyedByUsername) : unresolved;
+  const withUsername = askByUsername.filter((r) => r.fields.username);
   const byUsername = new Map((await lookupAll(lookup, 'username', withUsername.map((r) => r.fields.username!), concurrency, chunk)).map((u) => [u.username, u]));
   for (const r of withUsername) {
     const u = byUsername.get(r.fields.username!);

@@ -10,7 +10,8 @@ import type { Action, PlanOptions } from './types.js';
 import { EntityPlanner, unchangedByLink, updateReason, type ContextBase, type EntityRules, type MatchBase } from './fold.js';
 
 export interface CategoryMatch extends MatchBase {
-  via: 'moodle-id' | 'idnumber';
+  /** 'name': a category with no SIS key (made by hand or by a course's path) of the row's name under its parent. */
+  via: 'moodle-id' | 'idnumber' | 'name';
 }
 
 export interface CategoryContext extends ContextBase<CategoryMatch> {

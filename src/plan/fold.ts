@@ -12,7 +12,8 @@ import type { Action, ActionCounts, ActionKind, GuardVerdict, Plan, PlanOptions 
 /** A Moodle object found for a key the ledger lacks. */
 export interface MatchBase {
   id: number;
-  via: 'moodle-id' | 'idnumber' | 'username';
+  /** 'name': the same name under the same parent (categories only). */
+  via: 'moodle-id' | 'idnumber' | 'username' | 'name';
 }
 
 /** What the caller knows about a row's key: its ledger link, or else what a Moodle lookup found. */
@@ -111,7 +112,7 @@ export function updateReason(link: LedgerLink, hash: string, dataSource: string 
   return dataSource !== link.dataSource ? dataSourceChange(link, dataSource) : 'full re-send';
 }
 
-const VIA: Record<MatchBase['via'], string> = { 'moodle-id': 'MOODLE_ID', idnumber: 'idnumber', username: 'username' };
+const VIA: Record<MatchBase['via'], string> = { 'moodle-id': 'MOODLE_ID', idnumber: 'idnumber', username: 'username', name: 'name under its parent' };
 
 export class EntityPlanner<R extends EntityRecord, C extends ContextBase> implements RowPlanning<R, C> {
   private readonly actions: Action<R>[] = [];

@@ -42,7 +42,8 @@ function lifecycleAction(r: PersonRecord, line: number, ctx: RowContext, p: P): 
   const step = r.lifecycle!;
   const moodleId = ctx.link?.moodleId ?? ctx.match?.id;
   if (moodleId === undefined) {
-    return p.fail(r, line, ctx, 'unknown-person', `ACTION=${step}: person ${r.key} is unknown: not in the ledger, and no Moodle user has idnumber ${r.key}`);
+    const field = r.fields.idnumber ? 'idnumber' : 'username';
+    return p.fail(r, line, ctx, 'unknown-person', `ACTION=${step}: person ${r.key} is unknown: not in the ledger, and no Moodle user has ${field} ${r.key}`);
   }
   const base = { entity: p.options.entity, key: r.key, line, dataSource: p.ds(r, ctx), moodleId, record: r };
   if (step === 'block') {
