@@ -87,6 +87,16 @@ describe('values longer than Moodle allows', () => {
     expect(tryback).not.toContain('FL-EMOJI');
   });
 
+  test('a NUL character fails its row only, naming the field; the rest of the batch lands', async () => {
+    const good = persons(2, { prefix: 'nu' });
+    const rows = [good[0], ['NU-NUL', 'nunul', 'Secret-1x', 'Ana\0Maria', 'Nul', 'nunul@example.edu'], good[1]];
+    const r = await ws.cli(['run', ws.write('nul.txt', sisFile(SIS_HEADER, rows))]);
+    expect(r.code).toBe(2);
+    expect(user('nuuser0001') && user('nuuser0002')).toBeDefined();
+    expect(user('nunul')).toBeUndefined();
+    expect(rowOf('NU-NUL')).toMatchObject({ line: '3', outcome: 'failed', errorcode: 'invalid-character', message: 'firstname contains a NUL character (U+0000), which Moodle refuses' });
+  });
+
   test('an update with a too-long city or phone fails its row only; the account is unchanged', async () => {
     const header = [...SIS_HEADER, 'CITY', 'B_PHONE_1'];
     const base = persons(2, { prefix: 'fu' });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { LocalRowError } from './records.js';
-import { checkFieldLengths, dropUninstalledLang, fitToSite, USER_FIELD_LIMITS } from './site-limits.js';
+import { checkFieldLengths, checkNulCharacters, dropUninstalledLang, fitToSite, USER_FIELD_LIMITS } from './site-limits.js';
 
 const base = { username: 'ana', firstname: 'Ana', lastname: 'Uno', email: 'ana@example.edu' };
 
@@ -48,5 +48,15 @@ describe('dropUninstalledLang', () => {
     const es = { ...base, lang: 'es' };
     expect(fitToSite(es, ['en', 'es'], 'create')).toBeUndefined();
     expect(es.lang).toBe('es');
+  });
+});
+
+describe('checkNulCharacters', () => {
+  test('a NUL anywhere fails the row naming the field (Moodle refuses the whole batch: case 158)', () => {
+    expect(() => checkNulCharacters({ ...base, firstname: 'Ana\0Maria' })).toThrow(
+      new LocalRowError('invalid-character', 'firstname contains a NUL character (U+0000), which Moodle refuses'),
+    );
+    expect(() => checkNulCharacters({ id: 4, city: 'a\0', idnumber: '\0' })).toThrow('city, idnumber contain a NUL');
+    expect(() => fitToSite({ ...base, firstname: 'Ana María 😀' }, ['en'], 'create')).not.toThrow();
   });
 });

@@ -44,6 +44,15 @@ export function checkFieldLengths(input: UserInput): void {
 }
 
 /**
+ * A NUL character is refused wherever it is: PARAM_NOTAGS fields fail parameter cleaning (invalidparameter, the whole
+ * create batch: contract case 158) and the database refuses it in the others. Throws LocalRowError naming the fields.
+ */
+export function checkNulCharacters(input: UserInput): void {
+  const fields = Object.entries(input).filter(([, v]) => typeof v === 'string' && v.includes('\0')).map(([f]) => f);
+  if (fields.length) throw new LocalRowError('invalid-character', `${fields.join(', ')} ${fields.length > 1 ? 'contain' : 'contains'} a NUL character (U+0000), which Moodle refuses`);
+}
+
+/**
  * A lang the site has not installed is left out, as Moodle's *Upload users* does, so the row still lands: on create
  * the site default applies, on update the account keeps its language. Returns the warning for the row, if any.
  */
@@ -55,8 +64,9 @@ export function dropUninstalledLang(input: UserInput, languages: readonly string
   return `lang ${lang} is not installed on the site (moodle.languages: ${languages.join(', ')}): sent without lang, ${effect}`;
 }
 
-/** Both checks on a record about to be sent: throws for a too-long value, returns the lang warning. */
+/** The checks on a record about to be sent: throws for a too-long value or a NUL, returns the lang warning. */
 export function fitToSite(input: UserInput, languages: readonly string[] | undefined, on: 'create' | 'update'): string | undefined {
   checkFieldLengths(input);
+  checkNulCharacters(input);
   return dropUninstalledLang(input, languages, on);
 }
