@@ -87,6 +87,26 @@ describe('values longer than Moodle allows', () => {
     expect(tryback).not.toContain('FL-EMOJI');
   });
 
+  test('mdlsync plan shows the same failure the run will have, so planning first tells the truth', async () => {
+    const rows = [persons(1, { prefix: 'pl' })[0], ['PL-LONG', 'pllong', 'Secret-1x', 'Long', 'L'.repeat(101), 'pllong@example.edu']];
+    const r = await ws.cli(['plan', ws.write('plan-long.txt', sisFile(SIS_HEADER, rows))]);
+    expect(r.code).not.toBe(3);
+    const plan = parse(readFileSync(join(ws.lastSummary().reportDir, 'plan.csv'), 'utf8'), { columns: true }) as CsvRow[];
+    expect(plan.find((p) => p.key === 'PL-LONG')).toMatchObject({ line: '3', action: 'fail', errorcode: 'field-too-long', message: 'lastname is 101 characters; Moodle allows at most 100' });
+    expect(plan.find((p) => p.key === 'PL0001')).toMatchObject({ action: 'create' });
+    expect(user('pllong')).toBeUndefined();
+  });
+
+  test('an email made by persons.emailWhenMissing is checked too, when the record is built', async () => {
+    const name = `m${'m'.repeat(89)}`;
+    const rows = [['EM-OK', 'emok', 'Secret-1x', 'Em', 'Ok', ''], ['EM-LONG', name, 'Secret-1x', 'Em', 'Long', '']];
+    const r = await ws.cli(['run', ws.write('em.txt', sisFile(SIS_HEADER, rows))]);
+    expect(r.code).toBe(2);
+    expect(user('emok')?.email).toBe('emok@example.invalid');
+    expect(user(name)).toBeUndefined();
+    expect(rowOf('EM-LONG')).toMatchObject({ line: '3', action: 'create', outcome: 'failed', errorcode: 'field-too-long', message: 'email is 106 characters; Moodle allows at most 100' });
+  });
+
   test('a NUL character fails its row only, naming the field; the rest of the batch lands', async () => {
     const good = persons(2, { prefix: 'nu' });
     const rows = [good[0], ['NU-NUL', 'nunul', 'Secret-1x', 'Ana\0Maria', 'Nul', 'nunul@example.edu'], good[1]];
@@ -108,7 +128,7 @@ describe('values longer than Moodle allows', () => {
     changed[0][3] = 'Renamed';
     const r = await ws.cli(['run', ws.write('fu2.txt', sisFile(header, changed))]);
     expect(r.code).toBe(2);
-    expect(rowOf('FU0001')).toMatchObject({ action: 'update', outcome: 'failed', errorcode: 'field-too-long', message: 'city is 121 characters; Moodle allows at most 120' });
+    expect(rowOf('FU0001')).toMatchObject({ action: 'fail', outcome: 'failed', errorcode: 'field-too-long', message: 'city is 121 characters; Moodle allows at most 120' });
     expect(rowOf('FU0002')).toMatchObject({ errorcode: 'field-too-long', message: 'phone1 is 21 characters; Moodle allows at most 20' });
     expect(user('fuuser0001')).toMatchObject({ firstname: 'First0001', city: 'Lyon' });
     expect(user('fuuser0002')).toMatchObject({ city: 'Lyon', phone1: '+33 1 23 45 67 89' });

@@ -4,43 +4,17 @@
  * truncates a value that is too long for its column.
  */
 import type { CreateUserInput, UpdateUserInput } from '../moodle/index.js';
+import { tooLongFields } from '../plan/user-limits.js';
 import { LocalRowError } from './records.js';
 
-/**
- * mdl_user's varchar sizes (lib/db/install.xml) for the text fields stored as sent. Moodle counts characters, not
- * bytes (contract cases 152–157, 159, 166). auth, lang, country and timezone are absent: their values are checked
- * against the site's lists first (PARAM_AUTH, PARAM_LANG, the country list, PARAM_TIMEZONE).
- */
-export const USER_FIELD_LIMITS = {
-  username: 100,
-  firstname: 100,
-  lastname: 100,
-  email: 100,
-  idnumber: 255,
-  city: 120,
-  phone1: 20,
-  phone2: 20,
-  institution: 255,
-  department: 255,
-  address: 255,
-  middlename: 255,
-  alternatename: 255,
-  firstnamephonetic: 255,
-  lastnamephonetic: 255,
-} as const;
+export { USER_FIELD_LIMITS } from '../plan/user-limits.js';
 
 type UserInput = CreateUserInput | UpdateUserInput;
 
 /** Throws LocalRowError('field-too-long') naming every field over its column size, with the size. */
 export function checkFieldLengths(input: UserInput): void {
-  const over: string[] = [];
-  for (const [field, max] of Object.entries(USER_FIELD_LIMITS)) {
-    const v = input[field as keyof typeof USER_FIELD_LIMITS];
-    // Code points, as the database counts them: an emoji is one character (two UTF-16 units).
-    const length = typeof v === 'string' ? [...v].length : 0;
-    if (length > max) over.push(`${field} is ${length} characters; Moodle allows at most ${max}`);
-  }
-  if (over.length) throw new LocalRowError('field-too-long', over.join('; '));
+  const over = tooLongFields(input);
+  if (over) throw new LocalRowError('field-too-long', over);
 }
 
 /**
