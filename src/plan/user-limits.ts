@@ -29,8 +29,10 @@ export function tooLongFields(values: object): string | undefined {
   const over: string[] = [];
   for (const [field, max] of Object.entries(USER_FIELD_LIMITS)) {
     const v = (values as Record<string, unknown>)[field];
+    // UTF-16 units are never fewer than characters, so only a long value is counted (on the planner's hot path).
+    if (typeof v !== 'string' || v.length <= max) continue;
     // Code points, as the database counts them: an emoji is one character (two UTF-16 units).
-    const length = typeof v === 'string' ? [...v].length : 0;
+    const length = [...v].length;
     if (length > max) over.push(`${field} is ${length} characters; Moodle allows at most ${max}`);
   }
   return over.length ? over.join('; ') : undefined;
