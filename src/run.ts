@@ -208,6 +208,7 @@ export function applyOptions(config: Config): ApplyOptions {
     backoffMs: config.moodle.backoffMs,
     createPasswordWhenMissing: config.persons.createPasswordWhenMissing,
     emailWhenMissing: config.persons.emailWhenMissing,
+    languages: config.moodle.languages,
     usernameFromEmail: config.persons.usernameFromEmail,
     enrolments: config.enrolments,
   };

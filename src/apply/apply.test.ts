@@ -64,7 +64,8 @@ class FakeMoodle implements MoodleCaller {
         for (const u of input) {
           if (!u.email?.includes('@')) throw moodleError('invalidparameter', 'Invalid parameter value detected', `Email address is invalid: ${u.email}`);
           if (taken.has(u.username)) throw moodleError('invalidparameter', 'Invalid parameter value detected', `Username already exists: ${u.username}`);
-          if ((u.city ?? '').length > 120) throw moodleError('dmlwriteexception', 'Error writing to database');
+          // A MySQL site still on utf8 (not utf8mb4) refuses 4-byte characters such as emoji.
+          if (/\p{Extended_Pictographic}/u.test(u.city ?? '')) throw moodleError('dmlwriteexception', 'Error writing to database');
           if ((u as { password?: string }).password === 'weak') throw moodleError('<div>Too weak</div>', 'error/weak', `the value is "weak"`);
           taken.add(u.username);
         }
@@ -371,7 +372,7 @@ describe('applyPlan: creates', () => {
 
   it('a database error that persists through every try is bisected down to the record that causes it', async () => {
     const moodle = new FakeMoodle();
-    const actions = Array.from({ length: 8 }, (_, i) => action('create', person(i, i === 5 ? { city: 'x'.repeat(200) } : {})));
+    const actions = Array.from({ length: 8 }, (_, i) => action('create', person(i, i === 5 ? { city: 'Leeds 😀' } : {})));
     const outcomes = await apply(actions, moodle, undefined, { retries: 2 });
     expect(outcomes.filter((o) => o.outcome === 'failed').map((o) => [o.key, o.errorcode])).toEqual([['K5', 'dmlwriteexception']]);
     expect(moodle.users.size).toBe(7);
@@ -383,6 +384,17 @@ describe('applyPlan: creates', () => {
     expect(outcomes[0]).toMatchObject({ outcome: 'failed', errorcode: '<div>Too weak</div>' });
     expect(JSON.stringify(outcomes)).not.toContain('"weak"');
     expect(outcomes[0].message).toContain('********');
+  });
+
+  it('a value longer than its Moodle column fails its row before sending; the batch goes without it', async () => {
+    const moodle = new FakeMoodle();
+    const actions = Array.from({ length: 4 }, (_, i) => action('create', person(i, i === 2 ? { city: 'x'.repeat(121) } : {})));
+    const outcomes = await apply(actions, moodle);
+    expect(outcomes.filter((o) => o.outcome === 'failed')).toEqual([
+      { line: 2, key: 'K2', action: 'create', outcome: 'failed', errorcode: 'field-too-long', message: 'city is 121 characters; Moodle allows at most 120' },
+    ]);
+    expect(moodle.users.size).toBe(3);
+    expect(moodle.callsOf('core_user_create_users')).toHaveLength(1);
   });
 
   it('fails rows the planner could not build locally, without calling Moodle', async () => {

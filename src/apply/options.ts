@@ -9,4 +9,5 @@ export const DEFAULT_APPLY_OPTIONS: ApplyOptions = Object.freeze({
   backoffMs: 500,
   createPasswordWhenMissing: true,
   emailWhenMissing: '{username}@example.invalid',
+  languages: ['en'],
 });

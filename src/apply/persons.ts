@@ -13,6 +13,7 @@ import { accountUpdate, enrolmentStep, type EnrolmentStep } from './account-life
 import { codeOf, type BatchEngine, type BatchSpec, type EntityApplier, type Row } from './engine.js';
 import { LocalRowError, buildCreate, buildUpdate, pack, userLeaves } from './records.js';
 import { keyedByUsername, lookupAll, lookupChunk, resolveWith } from './resolve.js';
+import { fitToSite } from './site-limits.js';
 import type { Outcome, OutcomeKind } from './types.js';
 
 type PersonRow = Row<PersonRecord>;
@@ -57,7 +58,7 @@ export const personsApplier: EntityApplier<PersonRecord> = {
         if (a.record?.lifecycle !== undefined) {
           const item = run.lifecycleItem(row, engine.targetId(a));
           if (item) updates.push(item);
-        } else if (a.kind === 'create') run.creates.push({ row, input: buildCreate(a, engine.options), kind: 'ok' });
+        } else if (a.kind === 'create') run.creates.push(run.createItem(row, 'ok'));
         else if (a.kind === 'delete') deletes.push({ row, id: engine.targetId(a) });
         else updates.push(run.updateItem(row, engine.targetId(a), 'ok'));
       } catch (err) {
@@ -178,10 +179,13 @@ class PersonsRun {
 
   // ── updates (adopt, update, enable, disable) ──────────────────────────────────────────────────────────────
 
+  /** Throws LocalRowError for a value the site would refuse (too long); a lang it lacks is left out with a warning. */
   updateItem(row: PersonRow, id: number, kind: OutcomeKind, message?: string): UpdateItem {
+    const input = buildUpdate(row.action, id);
+    message = notes(message, fitToSite(input, this.e.options.languages, 'update'));
     return {
       row,
-      input: buildUpdate(row.action, id),
+      input,
       ok: () => {
         this.e.settle(row, kind, { moodleId: id, ...(message ? { message } : {}) });
         return this.e.link(row, id);
@@ -242,16 +246,17 @@ class PersonsRun {
       const m = matches.get(row.action.key) ?? {};
       if (m.ambiguous) this.e.fail(row, 'ambiguous', `Moodle user ${id} no longer exists, and ${m.ambiguous}`);
       else if (m.match && m.match.id !== id) {
-        const item = this.updateItem(row, m.match.id, 'relinked', `Moodle user ${id} no longer existed; linked to user ${m.match.id} (found by ${m.match.via})`);
-        item.stale = (w) => item.failed(w.warningcode, w.message);
-        readopt.push(item);
+        const item = this.checkedUpdateItem(row, m.match.id, 'relinked', `Moodle user ${id} no longer existed; linked to user ${m.match.id} (found by ${m.match.via})`);
+        if (item) {
+          item.stale = (w) => item.failed(w.warningcode, w.message);
+          readopt.push(item);
+        }
       } else if (row.action.kind === 'disable') {
         // Nothing to suspend: creating an account only to lock it would be noise.
         this.e.settle(row, 'ok', { message: `Moodle user ${id} no longer exists; link dropped` });
       } else {
         try {
-          const input = buildCreate({ ...row.action, kind: 'create' }, this.e.options);
-          this.creates.push({ row, input, kind: 'relinked', message: `Moodle user ${id} no longer existed; re-created` });
+          this.creates.push(this.createItem(row, 'relinked', `Moodle user ${id} no longer existed; re-created`));
         } catch (err) {
           if (!(err instanceof LocalRowError)) throw err;
           this.e.fail(row, err.code, `Moodle user ${id} no longer exists and cannot be re-created: ${err.message}`);
@@ -286,7 +291,24 @@ class PersonsRun {
     await this.e.runBatches(batches, (b) => this.e.sendBatch(b, this.deleteSpec));
   }
 
+  /** The update of a row already checked once (a re-adoption, a create turned adoption), or its failure. */
+  private checkedUpdateItem(row: PersonRow, id: number, kind: OutcomeKind, message: string): UpdateItem | undefined {
+    try {
+      return this.updateItem(row, id, kind, message);
+    } catch (err) {
+      if (!(err instanceof LocalRowError)) throw err;
+      this.e.fail(row, err.code, err.message, id);
+      return undefined;
+    }
+  }
+
   // ── creates ───────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Throws LocalRowError for what the site would refuse; a lang it lacks is left out with a warning. */
+  createItem(row: PersonRow, kind: OutcomeKind, message?: string): CreateItem {
+    const input = buildCreate({ ...row.action, kind: 'create' }, this.e.options);
+    return { row, input, kind, message: notes(message, fitToSite(input, this.e.options.languages, 'create')) };
+  }
 
   /** Created (or found created): write links, then suspend the ones that must be (create_users has no suspended). */
   private async created(pairs: { item: CreateItem; id: number }[]): Promise<void> {
@@ -361,8 +383,8 @@ class PersonsRun {
         continue;
       }
       const adoption = { ...item.row.action, kind: 'adopt' as const, sendPassword: false };
-      const update = this.updateItem({ index: item.row.index, action: adoption }, u.id, item.kind, `adopted Moodle user ${u.id} (found by username)`);
-      adopt.push(update);
+      const update = this.checkedUpdateItem({ index: item.row.index, action: adoption }, u.id, item.kind, `adopted Moodle user ${u.id} (found by username)`);
+      if (update) adopt.push(update);
     }
     if (adopt.length) await this.runUpdates(adopt);
     return rest;
@@ -379,4 +401,10 @@ class PersonsRun {
 function hidePassword(message: string, action: Action): string {
   const pw = action.record?.fields.password;
   return pw ? message.split(pw).join('********') : message;
+}
+
+/** The row's messages joined: what happened, then what was left out. */
+function notes(...parts: (string | undefined)[]): string | undefined {
+  const real = parts.filter((p): p is string => Boolean(p));
+  return real.length ? real.join('; ') : undefined;
 }

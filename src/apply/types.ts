@@ -31,6 +31,8 @@ export interface ApplyOptions {
   createPasswordWhenMissing: boolean;
   /** Email used on create when the row has none (Moodle requires one): template with {username} and {key}. */
   emailWhenMissing: string | null;
+  /** The site's installed language packs (config moodle.languages); a person's other lang is left out with a warning. */
+  languages?: readonly string[];
   /** ACTION=password rows that do not say USERNAME_FROM_EMAIL: also set username = email (config persons.usernameFromEmail). */
   usernameFromEmail?: boolean;
   /** ACTION=block/unblock rows: what removing an enrolment does and the role ids (config enrolments; default unenrol). */

@@ -52,6 +52,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ cwd: dirWith(), env: {} }).enrolments.roleMap).not.toHaveProperty('Teacher');
   });
 
+  test('moodle.languages: the installed language packs, en by default; a bad code is an error naming the key', () => {
+    expect(loadConfig({ cwd: dirWith(), env: {} }).moodle.languages).toEqual(['en']);
+    expect(loadConfig({ cwd: dirWith({ moodle: { languages: ['en', 'es', 'pt_br'] } }), env: {} }).moodle.languages).toEqual(['en', 'es', 'pt_br']);
+    expect(() => loadConfig({ cwd: dirWith({ moodle: { languages: ['en', 'es mx'] } }), env: {} })).toThrow(/moodle\.languages/);
+    expect(() => loadConfig({ cwd: dirWith({ moodle: { languages: [] } }), env: {} })).toThrow(/moodle\.languages/);
+  });
+
   test('a missing URL or token says how to set it', () => {
     expect(() => requireMoodle(loadConfig({ cwd: dirWith(), env: {} }))).toThrow(/MDLSYNC_URL/);
     expect(() => requireMoodle(loadConfig({ cwd: dirWith(), env: { MDLSYNC_URL: 'http://x.example' } }))).toThrow(/MDLSYNC_TOKEN/);

@@ -26,6 +26,11 @@ const moodleSchema = z
     concurrency: z.number().int().min(1).max(32).default(4),
     retries: z.number().int().min(1).max(20).default(5),
     backoffMs: z.number().int().min(0).default(500),
+    /**
+     * The language packs the site has installed (Site administration › Language › Language packs); no web-service
+     * function lists them. A person's lang outside this list is left out rather than have Moodle refuse the batch.
+     */
+    languages: z.array(z.string().regex(/^[a-zA-Z0-9_-]+$/, 'a language code such as en, es or pt_br')).min(1).default(['en']),
   })
   .strict();
 

@@ -7,6 +7,7 @@ import type { LedgerLink } from '../ledger/types.js';
 import type { Action, Plan, PlanOptions } from './types.js';
 import { EntityPlanner, unchangedByLink, updateReason, type ContextBase, type EntityRules, type RowPlanning } from './fold.js';
 import { personContentHash } from './hash.js';
+import { tooLongFields } from './user-limits.js';
 
 export { defaultPlanOptions, emptyCounts, summarizePlan } from './fold.js';
 
@@ -62,6 +63,9 @@ export const PERSON_RULES: EntityRules<PersonRecord, RowContext> = {
   /** The hot path. */
   store(r, line, ctx, p) {
     if (r.lifecycle !== undefined) return lifecycleAction(r, line, ctx, p);
+    // Moodle never truncates: the plan says now what the run would meet (the applier checks again what it sends).
+    const tooLong = tooLongFields(r.fields);
+    if (tooLong) return p.fail(r, line, ctx, 'field-too-long', tooLong);
     const o = p.options;
     const entity = o.entity;
     const key = r.key;

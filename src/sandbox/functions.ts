@@ -29,7 +29,7 @@ import {
   warningsDesc,
 } from './params.js';
 import { COUNTRIES, INTERNAL_AUTHS, passwordPolicyErrors, phpStringIncrement, validateEmail } from './moodlelib.js';
-import { UniqueViolation, UserRow, UserStore } from './store.js';
+import { UniqueViolation, UserRow, UserStore, ValueTooLong } from './store.js';
 import { COURSE_FUNCTIONS } from './courses.js';
 import { COHORT_FUNCTIONS } from './cohorts.js';
 import { ROLE_FUNCTIONS } from './roles.js';
@@ -340,7 +340,7 @@ function createUsers(ctx: FunctionContext, params: Record<string, unknown>): unk
       try {
         ctx.store.insert(row as Partial<UserRow> & { id: number });
       } catch (e) {
-        if (e instanceof UniqueViolation) throw dmlWriteException(String(e.message));
+        if (e instanceof UniqueViolation || e instanceof ValueTooLong) throw dmlWriteException(String(e.message));
         throw e;
       }
       result.push({ id, username });
@@ -390,7 +390,7 @@ function updateOneUser(ctx: FunctionContext, user: Record<string, unknown>): voi
   try {
     ctx.store.update(id, changes as Partial<UserRow>);
   } catch (e) {
-    if (e instanceof UniqueViolation) throw dmlWriteException(e.message);
+    if (e instanceof UniqueViolation || e instanceof ValueTooLong) throw dmlWriteException(e.message);
     throw e;
   }
 }

@@ -100,6 +100,28 @@ export const USER_COLUMNS = COLUMNS.map(([c]) => c);
 export class UniqueViolation extends Error {}
 
 /**
+ * The varchar sizes of mdl_user's text columns (lib/db/install.xml; cases 152–157 and 166 confirm username, firstname,
+ * email, idnumber, phone1 and city). Sizes count characters, as PostgreSQL and MySQL utf8mb4 do, not bytes.
+ */
+export const USER_COLUMN_SIZES: Partial<Record<keyof UserRow, number>> = {
+  auth: 20, username: 100, password: 255, idnumber: 255, firstname: 100, lastname: 100, email: 100, phone1: 20,
+  phone2: 20, institution: 255, department: 255, address: 255, city: 120, country: 2, lang: 30, calendartype: 30,
+  theme: 50, timezone: 100, firstnamephonetic: 255, lastnamephonetic: 255, middlename: 255, alternatename: 255,
+};
+
+/** Thrown when a value is longer than its column: the database refuses it, never truncates (dml_write_exception). */
+export class ValueTooLong extends Error {}
+
+function checkSizes(row: Partial<UserRow>): void {
+  for (const [col, size] of Object.entries(USER_COLUMN_SIZES)) {
+    const v = (row as Record<string, unknown>)[col];
+    if (typeof v === 'string' && [...v].length > size) {
+      throw new ValueTooLong(`ERROR:  value too long for type character varying(${size})`);
+    }
+  }
+}
+
+/**
  * db.prepare, memoized by SQL text: compiling a statement cost more than running it (an enrolment runs a handful
  * of indexed look-ups, each prepared afresh). A reused reader is handed out in its default mode (a caller may have
  * switched it to raw or pluck); SQL whose placeholder count varies makes new texts, hence the bound.
@@ -190,6 +212,7 @@ export class UserStore {
   insert(row: Partial<UserRow> & { id: number }): void {
     const cols = Object.keys(row).filter((k) => USER_COLUMNS.includes(k as keyof UserRow));
     const vals = cols.map((c) => (row as Record<string, unknown>)[c]);
+    checkSizes(row);
     try {
       this.db
         .prepare(`INSERT INTO user (${cols.join(', ')}, email_lc) VALUES (${cols.map(() => '?').join(', ')}, ?)`)
@@ -204,6 +227,7 @@ export class UserStore {
     const cols = Object.keys(changes).filter((k) => k !== 'id' && USER_COLUMNS.includes(k as keyof UserRow));
     if (cols.length === 0) return;
     const vals = cols.map((c) => (changes as Record<string, unknown>)[c]);
+    checkSizes(changes);
     const sets = cols.map((c) => `${c} = ?`);
     if (changes.email !== undefined) {
       sets.push('email_lc = ?');
