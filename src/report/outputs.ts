@@ -24,10 +24,16 @@ export async function writeSummary(dir: string, summary: SummaryBase): Promise<s
   return path;
 }
 
+/**
+ * rows.csv and plan.csv are opened in spreadsheets: a cell starting with = + - @ (a key such as =HYPERLINK(…)) gets a
+ * leading ' so it shows as text instead of running (OWASP CSV injection). Not for the tryback: it is run again, byte for byte.
+ */
+const SPREADSHEET_SAFE = { escape_formulas: true } as const;
+
 /** A CSV file written row by row (mode 0600); write() says false when the caller should wait for 'drain'. */
 function openCsv(path: string, columns: string[]) {
   const out = createWriteStream(path, { mode: 0o600 });
-  const csv = stringify({ header: true, columns });
+  const csv = stringify({ header: true, columns, ...SPREADSHEET_SAFE });
   csv.pipe(out);
   return {
     write: (row: unknown[]): boolean => csv.write(row),
@@ -55,7 +61,7 @@ export async function writeRowsCsv(dir: string, outcomes: Iterable<Outcome>): Pr
   out.on('error', () => {});
   let batch: (string | number)[][] = [ROWS_CSV_COLUMNS];
   const flush = async (): Promise<void> => {
-    const more = out.write(stringifySync(batch));
+    const more = out.write(stringifySync(batch, SPREADSHEET_SAFE));
     batch = [];
     if (!more && !out.errored) await once(out, 'drain');
   };

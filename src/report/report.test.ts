@@ -64,9 +64,10 @@ describe('other outputs', () => {
     await writeRowsCsv(dir, outcomes);
     const expected = stringify(
       outcomes.map((o) => [o.line ?? '', o.key, o.action, o.outcome, o.moodleId ?? '', o.errorcode ?? '', o.message ?? '']),
-      { header: true, columns: ['line', 'key', 'action', 'outcome', 'moodle_id', 'errorcode', 'message'] },
+      { header: true, columns: ['line', 'key', 'action', 'outcome', 'moodle_id', 'errorcode', 'message'], escape_formulas: true },
     );
     expect(readFileSync(join(dir, 'rows.csv'), 'utf8')).toBe(expected);
+    expect(expected).toContain("'=1+1k3");
     expect(statSync(join(dir, 'rows.csv')).mode & 0o777).toBe(0o600);
   });
 
