@@ -47,3 +47,23 @@ describe('formula injection: rows.csv and plan.csv escape cells a spreadsheet wo
   });
 });
 
+
+describe('the tryback holds the original bytes of each failed line', () => {
+  test('a Latin-1 file read as UTF-8: the tryback keeps é as the byte E9, and runs with --encoding latin1', async () => {
+    // Comment and header carry Latin-1 bytes too; CRLF line endings.
+    const text = '# export Caf\xe9\r\n' + `${SIS_HEADER.join('|')}\r\n` + 'TRY1|tryuser1|Secret-1x|Jos\xe9|Silva|try1@example.edu\r\nTRY2|tryuser2|Secret-2x|Ana|Gon\xe7alves|try2@example.edu\r\n';
+    const input = Buffer.from(text, 'latin1');
+    const r = await ws.cli(['run', ws.write('latin.txt', input)]);
+    expect(r.code).toBe(2);
+    const tryback = readFileSync(ws.lastSummary().tryback as string);
+    expect(tryback.includes(Buffer.from('TRY1|tryuser1|Secret-1x|Jos\xe9|Silva|try1@example.edu\r\n', 'latin1'))).toBe(true);
+    expect(tryback.includes(Buffer.from('TRY2|tryuser2|Secret-2x|Ana|Gon\xe7alves|try2@example.edu\r\n', 'latin1'))).toBe(true);
+    expect(tryback.includes(Buffer.from('\ufffd', 'utf8'))).toBe(false);
+    expect(tryback.subarray(0, SIS_HEADER.join('|').length + 2).toString('latin1')).toBe(`${SIS_HEADER.join('|')}\r\n`);
+
+    const again = await ws.cli(['run', ws.lastSummary().tryback as string, '--encoding', 'latin1']);
+    expect(again.code).toBe(0);
+    expect(ws.sandbox.users.byUsername('tryuser1')).toMatchObject({ firstname: 'José' });
+    expect(ws.sandbox.users.byUsername('tryuser2')).toMatchObject({ lastname: 'Gonçalves' });
+  });
+});

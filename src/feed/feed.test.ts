@@ -481,14 +481,15 @@ describe('row errors (the rest of the file still runs)', () => {
 });
 
 describe('readRawRecords', () => {
-  test('exactly the raw text of the chosen rows, multi-line ones whole', async () => {
+  test('exactly the raw bytes of the chosen rows and of the header, multi-line ones whole', async () => {
     const text = '# head\r\nEXTERNAL_PERSON_KEY|USER_ID|FIRSTNAME\r\nk1|u1|A\r\n\r\n# note\r\nk2| u2 |"two\r\nlines"\r\nk3|u3|"q""x"\r\nk4|u4\r\nk5|u5|E';
     const path = file(text);
     const feed = await openFeed(path);
     const lines = (await readAll(path)).map((i) => i.line);
     expect(lines).toEqual([3, 6, 8, 9, 10]);
     const raw = await readRawRecords(feed.info, new Set([6, 8, 9, 10, 99]));
-    expect([...raw.entries()]).toEqual([
+    expect([...raw.entries()].map(([l, b]) => [l, b.toString('utf8')])).toEqual([
+      [2, 'EXTERNAL_PERSON_KEY|USER_ID|FIRSTNAME'],
       [6, 'k2| u2 |"two\r\nlines"'],
       [8, 'k3|u3|"q""x"'],
       [9, 'k4|u4'],
@@ -496,9 +497,14 @@ describe('readRawRecords', () => {
     ]);
   });
 
-  test('decodes with the feed encoding', async () => {
-    const path = file(Buffer.from('EXTERNAL_PERSON_KEY;FIRSTNAME\nk1;José\n', 'latin1'));
-    const feed = await openFeed(path, { encoding: 'latin1' });
-    expect(await readRawRecords(feed.info, new Set([2]))).toEqual(new Map([[2, 'k1;José']]));
+  test('gives the bytes back undecoded, whatever the feed encoding', async () => {
+    const bytes = Buffer.from('EXTERNAL_PERSON_KEY;FIRSTNAME\nk1;Jos\xe9\rk2;\x80\n', 'latin1');
+    const path = file(bytes);
+    for (const encoding of ['latin1', 'utf8'] as const) {
+      const feed = await openFeed(path, { encoding });
+      const raw = await readRawRecords(feed.info, new Set([2, 3]));
+      expect(raw.get(2)).toEqual(Buffer.from('k1;Jos\xe9', 'latin1'));
+      expect(raw.get(3)).toEqual(Buffer.from([0x6b, 0x32, 0x3b, 0x80]));
+    }
   });
 });

@@ -198,35 +198,36 @@ async function readHeaderLine(path: string, encoding: FeedEncoding, maxLine: num
 }
 
 /**
- * Raw text (decoded, without its final line ending) of the records starting at the given lines, for the tryback
- * file. A record over several lines (a multi-line quoted value) comes back whole, with its inner line endings.
+ * The original bytes (not decoded, without the final line ending) of the records starting at the given lines, and
+ * of the header line, for the tryback file: running it again reads exactly what the SIS sent, even bytes the
+ * decoder could not read. A record over several lines (a multi-line quoted value) comes back whole, with its
+ * inner line endings as written.
  */
-export async function readRawRecords(info: FeedInfo, lines: ReadonlySet<number>): Promise<Map<number, string>> {
-  const out = new Map<number, string>();
+export async function readRawRecords(info: FeedInfo, lines: ReadonlySet<number>): Promise<Map<number, Buffer>> {
+  const out = new Map<number, Buffer>();
   if (lines.size === 0) return out;
   // First pass: where each wanted record ends. The size limit does not change where records end.
-  const spans = new Map<number, number>();
+  const spans = new Map<number, number>([[info.headerLine, info.headerLine]]);
   for await (const batch of scanRecords(info.path, { delimiter: info.delimiter, encoding: info.encoding, maxRecordSize: DEFAULT_MAX_RECORD_SIZE })) {
-    for (const r of batch) if (lines.has(r.line)) spans.set(r.line, r.endLine);
+    for (const r of batch) if (lines.has(r.line) && r.line > info.headerLine) spans.set(r.line, r.endLine);
   }
-  if (spans.size === 0) return out;
   // Second pass: the physical lines as written.
-  let current: { start: number; end: number; parts: string[] } | undefined;
-  for await (const { line, text, eol } of physicalLines(info.path, info.encoding)) {
+  let current: { start: number; end: number; parts: Buffer[] } | undefined;
+  for await (const { line, bytes, eol } of physicalLines(info.path)) {
     if (current === undefined) {
       const end = spans.get(line);
       if (end === undefined) continue;
       current = { start: line, end, parts: [] };
     }
-    current.parts.push(text);
+    current.parts.push(Buffer.from(bytes));
     if (line >= current.end) {
-      out.set(current.start, current.parts.join(''));
+      out.set(current.start, Buffer.concat(current.parts));
       current = undefined;
       if (out.size === spans.size) break;
     } else {
-      current.parts.push(eol);
+      current.parts.push(Buffer.from(eol));
     }
   }
-  if (current !== undefined) out.set(current.start, current.parts.join(''));
+  if (current !== undefined) out.set(current.start, Buffer.concat(current.parts));
   return out;
 }

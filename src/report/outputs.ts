@@ -96,24 +96,28 @@ function oneLine(text: string): string {
 
 /**
  * The failed rows only, each after a `# line N: code: message` comment, under the input's own header, delimiter,
- * encoding and line ending: `mdlsync run` on it retries exactly those rows. Mode 0600 (rows may hold passwords).
+ * encoding and line ending: `mdlsync run` on it retries exactly those rows. Rows (and the header, when given at
+ * its line) are written as the original bytes (Buffer) the input held, so a byte the decoder could not read goes
+ * back as it came; only the comments are encoded. Mode 0600 (rows may hold passwords).
  */
 export async function writeTryback(
   dir: string,
   info: FeedInfo,
   failed: readonly Outcome[],
-  rawByLine: ReadonlyMap<number, string>,
+  rawByLine: ReadonlyMap<number, Buffer | string>,
   eol: string,
 ): Promise<string | null> {
-  const rows = failed.filter((o) => o.line !== null && rawByLine.has(o.line));
+  const rows = failed.filter((o) => o.line !== null && o.line !== info.headerLine && rawByLine.has(o.line));
   if (rows.length === 0) return null;
   const path = join(dir, trybackName(info.path));
+  const asBytes = (raw: Buffer | string): Buffer => (typeof raw === 'string' ? encodeText(raw, info.encoding) : raw);
+  const end = encodeText(eol, info.encoding);
   const handle = await open(path, 'w', 0o600);
   try {
-    await handle.write(encodeText(info.headerText + eol, info.encoding));
+    await handle.write(Buffer.concat([asBytes(rawByLine.get(info.headerLine) ?? info.headerText), end]));
     for (const o of rows) {
       const comment = `# line ${o.line}: ${o.errorcode ?? 'failed'}: ${oneLine(o.message ?? '')}`;
-      await handle.write(encodeText(comment + eol + rawByLine.get(o.line as number) + eol, info.encoding));
+      await handle.write(Buffer.concat([encodeText(comment, info.encoding), end, asBytes(rawByLine.get(o.line as number) as Buffer | string), end]));
     }
   } finally {
     await handle.close();
