@@ -120,4 +120,16 @@ describe('passwords never reach rows.csv, plan.csv, the summary or the log, what
     // The tryback (mode 0600) keeps the rows as they were, to be fixed and run again.
     expect(readFileSync(ws.lastSummary().tryback as string, 'latin1')).toContain('PW1;pwuser1;Pass-Semi-1!');
   });
+
+  test('a row of the right length whose password shifted into a checked column: the value is not quoted', async () => {
+    const header = 'EXTERNAL_PERSON_KEY|USER_ID|AVAILABLE_IND|PASSWD|FIRSTNAME|LASTNAME|EMAIL';
+    const text = `${header}\nPW20|pwuser20|Pass-Shift-20!|First|Last|pw20@example.edu|extra\nPW21|pwuser21|maybe|Secret-21x!|First|Last|pw21@example.edu\n`;
+    const run = await ws.cli(['run', ws.write('pw-shifted.txt', text)]);
+    expect(run.code).toBe(2);
+    const rows = report('rows.csv');
+    expect(leaks(rows + run.stdout + run.stderr)).toEqual([]);
+    expect(rows).toMatch(/^2,PW20,fail,failed,,invalid-value,"?column AVAILABLE_IND has ""\(value not shown\)"", expected Y or N/m);
+    // A mistyped word is still shown, to help fix it.
+    expect(rows).toMatch(/^3,PW21,fail,failed,,invalid-value,"?column AVAILABLE_IND has ""maybe""/m);
+  });
 });

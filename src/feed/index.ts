@@ -103,7 +103,12 @@ function items<R extends RecordOf<EntityType>>(info: FeedInfo, header: HeaderAna
   return {
     [Symbol.asyncIterator](): AsyncIterator<FeedItem<R>> {
       const scan = scanRecords(info.path, { delimiter: info.delimiter, encoding: info.encoding, maxRecordSize });
-      const keys: KeyCheck = { columns: info.columns, delimiter: info.delimiter, keyColumns: keyColumns(header) };
+      const keys: KeyCheck = {
+        columns: info.columns,
+        delimiter: info.delimiter,
+        keyColumns: keyColumns(header),
+        hasPasswords: header.specs.some((s) => s.kind === 'text' && s.target === 'password'),
+      };
       let batch: ScannedRecord[] = [];
       let i = 0;
       const nextItem = (): FeedItem<R> | undefined => {
@@ -148,7 +153,24 @@ function toItem<R extends RecordOf<EntityType>>(r: ScannedRecord, headerLine: nu
   }
   if (isBlank(r.cells)) return undefined;
   const res = trustKey(mapper.map(r.cells, r.endLine - line + 1), r.cells, keys);
-  return res.record ? { line, record: res.record } : { line, error: { line, ...res.error!, ...(r.endLine > line ? { endLine: r.endLine } : {}) } };
+  if (res.record) return { line, record: res.record };
+  const error = keys.hasPasswords ? { ...res.error!, message: maskCells(res.error!.message, r.cells) } : res.error!;
+  return { line, error: { line, ...error, ...(r.endLine > line ? { endLine: r.endLine } : {}) } };
+}
+
+/**
+ * A row error message with every quoted cell value that could be a password masked. A row with a value missing and
+ * one extra keeps its length, so its password can land in any column (`column AVAILABLE_IND has "…"`). Shown are
+ * only short runs of letters, digits and spaces, which a password policy asking for a symbol never accepts.
+ */
+function maskCells(message: string, cells: readonly string[]): string {
+  let out = message;
+  for (const cell of cells) {
+    const v = cell.trim();
+    if (v === '' || /^[\p{L}\p{N} ]{1,16}$/u.test(v)) continue;
+    out = out.split(`"${v}"`).join('"(value not shown)"');
+  }
+  return out;
 }
 
 /** What toItem needs to judge whether a row's key was really read. */
@@ -157,6 +179,8 @@ interface KeyCheck {
   delimiter: string;
   /** Indexes of the cells the entity's key is read from. */
   keyColumns: readonly number[];
+  /** The file has a password column: row error messages quote no value that could be a password. */
+  hasPasswords: boolean;
 }
 
 /**
