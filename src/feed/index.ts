@@ -107,6 +107,7 @@ function items<R extends RecordOf<EntityType>>(info: FeedInfo, header: HeaderAna
         columns: info.columns,
         delimiter: info.delimiter,
         keyColumns: keyColumns(header),
+        lastKeyColumn: Math.max(-1, ...keyColumns(header)),
         hasPasswords: header.specs.some((s) => s.kind === 'text' && s.target === 'password'),
       };
       let batch: ScannedRecord[] = [];
@@ -179,6 +180,7 @@ interface KeyCheck {
   delimiter: string;
   /** Indexes of the cells the entity's key is read from. */
   keyColumns: readonly number[];
+  lastKeyColumn: number;
   /** The file has a password column: row error messages quote no value that could be a password. */
   hasPasswords: boolean;
 }
@@ -227,7 +229,7 @@ function trustKey<R extends RecordOf<EntityType>>(res: RowResult<R>, cells: read
 
 function untrustedKey(cells: readonly string[], k: KeyCheck): string | undefined {
   const n = k.columns.length;
-  const last = Math.max(-1, ...k.keyColumns);
+  const last = k.lastKeyColumn;
   for (const i of k.keyColumns) {
     if (i < cells.length && cells[i].includes(k.delimiter)) {
       return `the key column ${k.columns[i]} holds the delimiter ${showDelimiter(k.delimiter)}: check the quotes on this line`;
