@@ -163,7 +163,8 @@ export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummar
       return await finish('refused', EXIT.refused, `${what}: ${plan.guard.message}`);
     }
     if (dryRun) {
-      return await finish('dry-run', EXIT.ok, `Dry run: nothing was written. The plan is in ${reportDir}/plan.csv.`);
+      const unread = plan.guard?.unreadable ? ` ${plan.guard.message}.` : '';
+      return await finish('dry-run', EXIT.ok, `Dry run: nothing was written. The plan is in ${reportDir}/plan.csv.${unread}`);
     }
 
     ledger.startRun({ id: runId, file: req.file, sha256: summary.sha256, type: feed.info.type, op: req.op, dataSource: dataSource ?? null, startedAt: summary.startedAt });
@@ -177,16 +178,19 @@ export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummar
     logger.debug(`reported after ${elapsed(startedAt)}`);
 
     const failed = summary.outcomes.failed;
+    // Unreadable rows in a refresh: say why nothing was disabled (or, forced, what was risked) before the rows' advice.
+    const unread = plan.guard?.unreadable ? `${plan.guard.message}. ` : '';
     const result =
-      failed > 0
+      failed > 0 || plan.guard?.disablesSkipped
         ? await finish(
             'failed-rows',
             EXIT.failedRows,
-            summary.tryback
+            unread +
+            (summary.tryback
               ? `${failed} row(s) failed: see ${reportDir}/rows.csv, fix them and run the tryback file: mdlsync run ${summary.tryback} --op ${req.op === 'delete' ? 'delete' : 'store'}`
-              : `${failed} record(s) failed (see ${reportDir}/rows.csv); run the same command again once the cause is fixed.`,
+              : `${failed} record(s) failed (see ${reportDir}/rows.csv); run the same command again once the cause is fixed.`),
           )
-        : await finish('ok', EXIT.ok, 'Every row was applied or was already up to date.');
+        : await finish('ok', EXIT.ok, unread + 'Every row was applied or was already up to date.');
     ledger.finishRun(runId, result.status, { planned: result.planned, outcomes: result.outcomes, exitCode: result.exitCode });
     return result;
   } finally {

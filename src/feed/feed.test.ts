@@ -480,15 +480,50 @@ describe('row errors (the rest of the file still runs)', () => {
   });
 });
 
+describe('rows whose key cannot be trusted', () => {
+  const H = 'EXTERNAL_PERSON_KEY|USER_ID|PASSWD|FIRSTNAME|LASTNAME|EMAIL';
+  const view = (items: FeedItem[]) => items.map((i) => ({ line: i.line, key: i.error ? (i.error.key ?? null) : i.record.key, code: i.error?.code ?? null, unread: i.error?.keyUnread ?? false }));
+
+  test('a row read as one value, a quoted delimiter or bad bytes in or before the key: no key, marked unread', async () => {
+    const bytes = Buffer.concat([
+      Buffer.from(`${H}\nk1;u1;pw-1;A;B;a@x\n"k2|u2|pw-2"|u|p|A|B|b@x\nk3\xe9|u3|pw-3|A|B|c@x\nk4|u4|pw-4|Jos\xe9|B|d@x\n`, 'latin1'),
+      Buffer.from('k5|u5|pw-5|A|B\nk6|u6|pw-6|A|M|B|f@x\n|u7|pw-7|A|B|g@x\nk8|u8|"pw-8|A|B|h@x\nk9|u9|pw-9|A|B|i@x\n'),
+    ]);
+    expect(view(await readAll(file(bytes)))).toEqual([
+      { line: 2, key: null, code: 'short-row', unread: true },
+      { line: 3, key: null, code: 'unreadable-key', unread: true },
+      { line: 4, key: null, code: 'invalid-encoding', unread: true },
+      // Bad bytes after the key: the key is read, the row fails for its bytes.
+      { line: 5, key: 'k4', code: 'invalid-encoding', unread: false },
+      // Wrong length, the key first: still the key.
+      { line: 6, key: 'k5', code: 'short-row', unread: false },
+      { line: 7, key: 'k6', code: 'long-row', unread: false },
+      // An empty key in a whole row is a row error, not an unread row.
+      { line: 8, key: null, code: 'missing-value', unread: false },
+      { line: 9, key: null, code: 'unterminated-quote', unread: true },
+    ]);
+  });
+
+  test('wrong length with the key after other columns: the key may have shifted, so it is not read', async () => {
+    const items = await readAll(file('USER_ID|EXTERNAL_PERSON_KEY|FIRSTNAME|LASTNAME\nu1|k1|A\nu2|k2|A|B\n'));
+    expect(view(items)).toEqual([
+      { line: 2, key: null, code: 'short-row', unread: true },
+      { line: 3, key: 'k2', code: null, unread: false },
+    ]);
+    expect(items[0].error?.message).toMatch(/the row has 3 values, the header has 4.*key is not read/);
+  });
+});
+
 describe('readRawRecords', () => {
-  test('exactly the raw text of the chosen rows, multi-line ones whole', async () => {
+  test('exactly the raw bytes of the chosen rows and of the header, multi-line ones whole', async () => {
     const text = '# head\r\nEXTERNAL_PERSON_KEY|USER_ID|FIRSTNAME\r\nk1|u1|A\r\n\r\n# note\r\nk2| u2 |"two\r\nlines"\r\nk3|u3|"q""x"\r\nk4|u4\r\nk5|u5|E';
     const path = file(text);
     const feed = await openFeed(path);
     const lines = (await readAll(path)).map((i) => i.line);
     expect(lines).toEqual([3, 6, 8, 9, 10]);
     const raw = await readRawRecords(feed.info, new Set([6, 8, 9, 10, 99]));
-    expect([...raw.entries()]).toEqual([
+    expect([...raw.entries()].map(([l, b]) => [l, b.toString('utf8')])).toEqual([
+      [2, 'EXTERNAL_PERSON_KEY|USER_ID|FIRSTNAME'],
       [6, 'k2| u2 |"two\r\nlines"'],
       [8, 'k3|u3|"q""x"'],
       [9, 'k4|u4'],
@@ -496,9 +531,14 @@ describe('readRawRecords', () => {
     ]);
   });
 
-  test('decodes with the feed encoding', async () => {
-    const path = file(Buffer.from('EXTERNAL_PERSON_KEY;FIRSTNAME\nk1;José\n', 'latin1'));
-    const feed = await openFeed(path, { encoding: 'latin1' });
-    expect(await readRawRecords(feed.info, new Set([2]))).toEqual(new Map([[2, 'k1;José']]));
+  test('gives the bytes back undecoded, whatever the feed encoding', async () => {
+    const bytes = Buffer.from('EXTERNAL_PERSON_KEY;FIRSTNAME\nk1;Jos\xe9\rk2;\x80\n', 'latin1');
+    const path = file(bytes);
+    for (const encoding of ['latin1', 'utf8'] as const) {
+      const feed = await openFeed(path, { encoding });
+      const raw = await readRawRecords(feed.info, new Set([2, 3]));
+      expect(raw.get(2)).toEqual(Buffer.from('k1;Jos\xe9', 'latin1'));
+      expect(raw.get(3)).toEqual(Buffer.from([0x6b, 0x32, 0x3b, 0x80]));
+    }
   });
 });

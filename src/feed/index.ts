@@ -5,7 +5,7 @@
 import { open } from 'node:fs/promises';
 import { parse as parseSync } from 'csv-parse/sync';
 import { analyseHeader, type HeaderAnalysis } from './headers.js';
-import { checkSingleColumn, detectDelimiter } from './delimiter.js';
+import { CANDIDATE_DELIMITERS, checkSingleColumn, detectDelimiter, showDelimiter } from './delimiter.js';
 import { categoryRowMapper } from './categories.js';
 import { courseRowMapper } from './courses.js';
 import { enrolmentRowMapper } from './enrolments.js';
@@ -13,7 +13,7 @@ import { groupMemberRowMapper, groupRowMapper } from './groups.js';
 import { cohortMemberRowMapper, cohortRowMapper } from './cohorts.js';
 import { personRowMapper } from './persons.js';
 import { institutionRoleRowMapper, observerRowMapper } from './roles.js';
-import type { RowMapper } from './rows.js';
+import type { RowMapper, RowResult } from './rows.js';
 import { DEFAULT_MAX_RECORD_SIZE, decodedChunks, fileError, physicalLines, scanRecords, type ScannedRecord } from './read.js';
 import { ENTITY_TYPES, FeedFileError, type EntityType, type FeedEncoding, type FeedInfo, type FeedItem, type FeedOptions, type RecordOf } from './types.js';
 
@@ -91,7 +91,8 @@ export async function openFeed(path: string, opts: FeedOptions = {}): Promise<An
     headerLine,
     headerText,
   };
-  return { info, items: () => items<RecordOf<EntityType>>(info, header, maxRecordSize, ROW_MAPPERS[info.type](header, columns, opts) as RowMapper<RecordOf<EntityType>>) } as AnyFeed;
+  const mapper = ROW_MAPPERS[info.type](header, columns, opts) as RowMapper<RecordOf<EntityType>>;
+  return { info, items: () => items<RecordOf<EntityType>>(info, header, maxRecordSize, mapper) } as AnyFeed;
 }
 
 /**
@@ -102,12 +103,19 @@ function items<R extends RecordOf<EntityType>>(info: FeedInfo, header: HeaderAna
   return {
     [Symbol.asyncIterator](): AsyncIterator<FeedItem<R>> {
       const scan = scanRecords(info.path, { delimiter: info.delimiter, encoding: info.encoding, maxRecordSize });
+      const keys: KeyCheck = {
+        columns: info.columns,
+        delimiter: info.delimiter,
+        keyColumns: keyColumns(header),
+        lastKeyColumn: Math.max(-1, ...keyColumns(header)),
+        hasPasswords: header.specs.some((s) => s.kind === 'text' && s.target === 'password'),
+      };
       let batch: ScannedRecord[] = [];
       let i = 0;
       const nextItem = (): FeedItem<R> | undefined => {
         while (i < batch.length) {
           const r = batch[i++];
-          const item = toItem(r, info.headerLine, mapper, maxRecordSize);
+          const item = toItem(r, info.headerLine, mapper, maxRecordSize, keys);
           if (item !== undefined) return item;
         }
         return undefined;
@@ -132,21 +140,113 @@ function items<R extends RecordOf<EntityType>>(info: FeedInfo, header: HeaderAna
   };
 }
 
-function toItem<R extends RecordOf<EntityType>>(r: ScannedRecord, headerLine: number, mapper: RowMapper<R>, maxRecordSize: number): FeedItem<R> | undefined {
+function toItem<R extends RecordOf<EntityType>>(r: ScannedRecord, headerLine: number, mapper: RowMapper<R>, maxRecordSize: number, keys: KeyCheck): FeedItem<R> | undefined {
   // The header itself, and whitespace-only lines before it (csv-parse skips only truly empty lines).
   if (r.line <= headerLine) return undefined;
   const line = r.line;
   if (r.problem === 'record-too-large') {
-    return { line, error: { line, code: 'record-too-large', message: `the row is longer than ${maxRecordSize} characters, the most a row may have` } };
+    return { line, error: { line, code: 'record-too-large', message: `the row is longer than ${maxRecordSize} characters, the most a row may have`, keyUnread: true } };
   }
   if (r.problem === 'unterminated-quote') {
     const lines = r.endLine > line ? `lines ${line} to ${r.endLine}` : `line ${line}`;
     const message = `a quoted value starting on line ${line} is never closed, so ${lines} could not be read: close the quote, or double the quotes inside the value`;
-    return { line, error: { line, code: 'unterminated-quote', message } };
+    return { line, error: { line, code: 'unterminated-quote', message, keyUnread: true, endLine: r.endLine } };
   }
   if (isBlank(r.cells)) return undefined;
-  const res = mapper.map(r.cells, r.endLine - line + 1);
-  return res.record ? { line, record: res.record } : { line, error: { line, ...res.error! } };
+  const res = trustKey(mapper.map(r.cells, r.endLine - line + 1), r.cells, keys);
+  if (res.record) return { line, record: res.record };
+  const error = keys.hasPasswords ? { ...res.error!, message: maskCells(res.error!.message, r.cells) } : res.error!;
+  return { line, error: { line, ...error, ...(r.endLine > line ? { endLine: r.endLine } : {}) } };
+}
+
+/**
+ * A row error message with every quoted cell value that could be a password masked. A row with a value missing and
+ * one extra keeps its length, so its password can land in any column (`column AVAILABLE_IND has "…"`). Shown are
+ * only short runs of letters, digits and spaces, which a password policy asking for a symbol never accepts.
+ */
+function maskCells(message: string, cells: readonly string[]): string {
+  let out = message;
+  for (const cell of cells) {
+    const v = cell.trim();
+    if (v === '' || /^[\p{L}\p{N} ]{1,16}$/u.test(v)) continue;
+    out = out.split(`"${v}"`).join('"(value not shown)"');
+  }
+  return out;
+}
+
+/** What toItem needs to judge whether a row's key was really read. */
+interface KeyCheck {
+  columns: readonly string[];
+  delimiter: string;
+  /** Indexes of the cells the entity's key is read from. */
+  keyColumns: readonly number[];
+  lastKeyColumn: number;
+  /** The file has a password column: row error messages quote no value that could be a password. */
+  hasPasswords: boolean;
+}
+
+/**
+ * Text columns that make up each entity's key, besides a column of kind 'key' (the Moodle dialects key persons by
+ * idnumber or username, courses by idnumber or shortname; the link entities by their pair or triple).
+ */
+const KEY_TARGETS: { [T in EntityType]: (sis: boolean) => readonly string[] } = {
+  persons: (sis) => (sis ? [] : ['idnumber', 'username']),
+  categories: () => [],
+  courses: (sis) => (sis ? [] : ['shortname']),
+  enrolments: () => ['course', 'person'],
+  groups: () => ['course', 'group'],
+  'group-members': () => ['course', 'group', 'person'],
+  cohorts: () => [],
+  'cohort-members': () => ['cohort', 'person'],
+  'institution-roles': () => ['person', 'role'],
+  observers: () => ['observer', 'user'],
+};
+
+function keyColumns(header: HeaderAnalysis): number[] {
+  const targets = KEY_TARGETS[header.type](header.dialect === 'sis');
+  const out: number[] = [];
+  header.specs.forEach((s, i) => {
+    if (s.kind === 'key' || (s.kind === 'text' && s.target !== undefined && targets.includes(s.target))) out.push(i);
+  });
+  return out;
+}
+
+/**
+ * The mapper's result, unless its key cannot be trusted; then a row error that names no key (`line N` only) and
+ * says the key was not read. A key cell holding the file's delimiter (a quote around a whole line) or, in a row of
+ * the wrong length, a row read as one value, another delimiter, or key columns after other columns (a missing or
+ * extra value before them shifted the key), or bytes not valid in the encoding in or before the key: such a "key"
+ * may be a whole line, password included, and is never the record it seems to be.
+ */
+function trustKey<R extends RecordOf<EntityType>>(res: RowResult<R>, cells: readonly string[], k: KeyCheck): RowResult<R> {
+  const why = untrustedKey(cells, k);
+  if (why === undefined) return res;
+  // The mapper's own code and message when it has one (it quotes no value for these shapes), and why the key was not read.
+  const shaped = res.error && (res.error.code === 'short-row' || res.error.code === 'long-row' || res.error.code === 'invalid-encoding');
+  const error = shaped ? { code: res.error!.code, message: `${res.error!.message}; ${why}` } : { code: 'unreadable-key', message: why };
+  return { error: { ...error, keyUnread: true } };
+}
+
+function untrustedKey(cells: readonly string[], k: KeyCheck): string | undefined {
+  const n = k.columns.length;
+  const last = k.lastKeyColumn;
+  for (const i of k.keyColumns) {
+    if (i < cells.length && cells[i].includes(k.delimiter)) {
+      return `the key column ${k.columns[i]} holds the delimiter ${showDelimiter(k.delimiter)}: check the quotes on this line`;
+    }
+  }
+  for (let i = 0; i <= last && i < cells.length; i++) {
+    if (cells[i].includes('\uFFFD')) return `column ${k.columns[i]} holds bytes that are not valid in the file's encoding, so the key is not read`;
+  }
+  if (cells.length === n) return undefined;
+  if (cells.length === 1) return 'the whole line reads as one value, so the key is not read: check the delimiter';
+  // Key columns are trusted only when no other column comes before them: a value missing or extra there shifts the key.
+  if (k.keyColumns.some((i) => i >= k.keyColumns.length)) return 'a value missing or extra before the key column shifts it, so the key is not read';
+  for (const i of k.keyColumns) {
+    if (i < cells.length && CANDIDATE_DELIMITERS.some((d) => cells[i].includes(d))) return 'the key cell holds another delimiter, so the key is not read: check the delimiter';
+  }
+  if (k.keyColumns.some((i) => i >= cells.length || cells[i].trim() === '')) return 'the key cell is missing, so the key is not read';
+  return undefined;
 }
 
 /** Blank lines, and lines of delimiters only (spreadsheet exports pad with them), carry no row. */
@@ -198,35 +298,36 @@ async function readHeaderLine(path: string, encoding: FeedEncoding, maxLine: num
 }
 
 /**
- * Raw text (decoded, without its final line ending) of the records starting at the given lines, for the tryback
- * file. A record over several lines (a multi-line quoted value) comes back whole, with its inner line endings.
+ * The original bytes (not decoded, without the final line ending) of the records starting at the given lines, and
+ * of the header line, for the tryback file: running it again reads exactly what the SIS sent, even bytes the
+ * decoder could not read. A record over several lines (a multi-line quoted value) comes back whole, with its
+ * inner line endings as written.
  */
-export async function readRawRecords(info: FeedInfo, lines: ReadonlySet<number>): Promise<Map<number, string>> {
-  const out = new Map<number, string>();
+export async function readRawRecords(info: FeedInfo, lines: ReadonlySet<number>): Promise<Map<number, Buffer>> {
+  const out = new Map<number, Buffer>();
   if (lines.size === 0) return out;
   // First pass: where each wanted record ends. The size limit does not change where records end.
-  const spans = new Map<number, number>();
+  const spans = new Map<number, number>([[info.headerLine, info.headerLine]]);
   for await (const batch of scanRecords(info.path, { delimiter: info.delimiter, encoding: info.encoding, maxRecordSize: DEFAULT_MAX_RECORD_SIZE })) {
-    for (const r of batch) if (lines.has(r.line)) spans.set(r.line, r.endLine);
+    for (const r of batch) if (lines.has(r.line) && r.line > info.headerLine) spans.set(r.line, r.endLine);
   }
-  if (spans.size === 0) return out;
   // Second pass: the physical lines as written.
-  let current: { start: number; end: number; parts: string[] } | undefined;
-  for await (const { line, text, eol } of physicalLines(info.path, info.encoding)) {
+  let current: { start: number; end: number; parts: Buffer[] } | undefined;
+  for await (const { line, bytes, eol } of physicalLines(info.path)) {
     if (current === undefined) {
       const end = spans.get(line);
       if (end === undefined) continue;
       current = { start: line, end, parts: [] };
     }
-    current.parts.push(text);
+    current.parts.push(Buffer.from(bytes));
     if (line >= current.end) {
-      out.set(current.start, current.parts.join(''));
+      out.set(current.start, Buffer.concat(current.parts));
       current = undefined;
       if (out.size === spans.size) break;
     } else {
-      current.parts.push(eol);
+      current.parts.push(Buffer.from(eol));
     }
   }
-  if (current !== undefined) out.set(current.start, current.parts.join(''));
+  if (current !== undefined) out.set(current.start, Buffer.concat(current.parts));
   return out;
 }

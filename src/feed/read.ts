@@ -206,26 +206,42 @@ export async function* scanRecords(path: string, opts: ScanOptions): AsyncGenera
 }
 
 /**
- * Physical lines of the file as written (decoded, line endings kept apart), with their 1-based numbers.
- * Line endings are CRLF, LF or a lone CR, the same ones scanRecords counts.
+ * Physical lines of the file as its bytes (no decoding), with their 1-based numbers and their own line endings:
+ * CRLF, LF or a lone CR, the same ones scanRecords counts. CR and LF are single bytes that never occur inside a
+ * character in the encodings mdlsync reads (UTF-8, Latin-1, Windows-1252), so splitting bytes splits lines.
+ * The tryback is written from these, so a byte the decoder could not read is given back as it came.
  */
-export async function* physicalLines(path: string, encoding: FeedEncoding): AsyncGenerator<{ line: number; text: string; eol: string }> {
+export async function* physicalLines(path: string): AsyncGenerator<{ line: number; bytes: Buffer; eol: Buffer }> {
   let line = 1;
-  let partial = '';
-  const eolRe = /\r\n|\r|\n/g;
-  for await (const chunk of decodedChunks(path, encoding, false)) {
-    const text = partial + chunk;
-    let from = 0;
-    // `partial` holds no line ending, except perhaps a trailing CR: no need to scan it again.
-    eolRe.lastIndex = Math.max(0, partial.length - 1);
-    for (let m = eolRe.exec(text); m !== null; m = eolRe.exec(text)) {
-      // A CR at the very end may be the first half of a CRLF split across chunks.
-      if (m[0] === '\r' && m.index === text.length - 1) break;
-      yield { line: line++, text: text.slice(from, m.index), eol: m[0] };
-      from = eolRe.lastIndex;
+  let partial: Buffer = Buffer.alloc(0);
+  let stream;
+  try {
+    stream = createReadStream(path, { highWaterMark: CHUNK });
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const buf = partial.length > 0 ? Buffer.concat([partial, chunk]) : chunk;
+      let from = 0;
+      for (let i = nextEol(buf, 0); i !== -1; i = nextEol(buf, from)) {
+        // A CR at the very end may be the first half of a CRLF split across chunks.
+        if (buf[i] === 13 && i === buf.length - 1) break;
+        const len = buf[i] === 13 && buf[i + 1] === 10 ? 2 : 1;
+        yield { line: line++, bytes: buf.subarray(from, i), eol: buf.subarray(i, i + len) };
+        from = i + len;
+      }
+      // A copy: the stream may reuse the chunk's memory.
+      partial = Buffer.from(buf.subarray(from));
     }
-    partial = text.slice(from);
+  } catch (err) {
+    throw fileError(path, err);
+  } finally {
+    stream?.destroy();
   }
-  if (partial.endsWith('\r')) yield { line, text: partial.slice(0, -1), eol: '\r' };
-  else if (partial !== '') yield { line, text: partial, eol: '' };
+  if (partial.length > 0 && partial[partial.length - 1] === 13) yield { line, bytes: partial.subarray(0, -1), eol: partial.subarray(-1) };
+  else if (partial.length > 0) yield { line, bytes: partial, eol: Buffer.alloc(0) };
+}
+
+/** Index of the next CR or LF byte from `from`, or -1. */
+function nextEol(buf: Buffer, from: number): number {
+  const lf = buf.indexOf(10, from);
+  const cr = buf.indexOf(13, from);
+  return cr === -1 ? lf : lf === -1 ? cr : Math.min(cr, lf);
 }

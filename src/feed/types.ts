@@ -153,6 +153,13 @@ export interface RowError {
   code: string;
   /** One plain sentence, naming the column when there is one. */
   message: string;
+  /**
+   * The row could not be read into a key (broken quoting, wrong column count before the key, bad encoding before the
+   * key, the delimiter inside a key cell): it may hide any record, so a refresh must not take its absence as real.
+   */
+  keyUnread?: boolean;
+  /** Last physical line of the row, when it ran over several (an unterminated quote swallows the lines after it). */
+  endLine?: number;
 }
 
 /**

@@ -120,6 +120,9 @@ export class EntityPlanner<R extends EntityRecord, C extends ContextBase> implem
   /** key → line of its first row (records and keyed row errors alike). */
   private readonly seen = new Map<string, number>();
   private rows = 0;
+  /** Rows that could not be read into a key: how many, and the first few line ranges for the verdict. */
+  private unread = 0;
+  private readonly unreadLines: string[] = [];
   private finished = false;
   private readonly fileRowOp: RowCommand;
   readonly hardDelete: boolean;
@@ -150,6 +153,7 @@ export class EntityPlanner<R extends EntityRecord, C extends ContextBase> implem
     if (this.finished) throw new Error(`${this.name}.add after finish: start a new planner for a new file.`);
     this.rows++;
     if (item.error) {
+      if (item.error.keyUnread) this.noteUnread(item.line, item.error.endLine);
       const key = item.error.key ?? '';
       // A row with a typo still counts as present: a refresh must not disable that record.
       if (key !== '' && !this.seen.has(key)) this.seen.set(key, item.line);
@@ -187,6 +191,8 @@ export class EntityPlanner<R extends EntityRecord, C extends ContextBase> implem
     if (o.op === 'refresh' || o.op === 'refresh-ds') {
       const scope = o.op === 'refresh-ds' ? o.dataSource : null;
       const reason = `missing from the refresh (${scope === null ? 'all data sources' : `data source ${scope}`})`;
+      // A row that could not be read into a key may be any owned record: its absence proves nothing (--force overrides).
+      const skip = this.unread > 0 && !o.force;
       let owned = 0;
       let toDisable = 0;
       for (const link of ownedActive) {
@@ -196,9 +202,9 @@ export class EntityPlanner<R extends EntityRecord, C extends ContextBase> implem
         owned++;
         if (this.seen.has(link.key)) continue;
         toDisable++;
-        this.push(this.rules.ownedDisable(link, reason, this));
+        if (!skip) this.push(this.rules.ownedDisable(link, reason, this));
       }
-      guard = this.verdict(scope, owned, toDisable);
+      guard = this.unread > 0 ? this.unreadVerdict(scope, owned, toDisable, skip) : this.verdict(scope, owned, toDisable);
     }
     this.seen.clear();
     if (this.held) {
@@ -224,6 +230,29 @@ export class EntityPlanner<R extends EntityRecord, C extends ContextBase> implem
         ? 'over the limit, allowed by --force'
         : 'within the limit';
     return { entity: this.options.entity, dataSource: scope, owned, toDisable, limit, refused, forced, message: `${head}: ${tail}` };
+  }
+
+  private noteUnread(line: number, endLine: number | undefined): void {
+    this.unread++;
+    if (this.unreadLines.length < 10) this.unreadLines.push(endLine !== undefined && endLine > line ? `${line}-${endLine}` : String(line));
+    else if (this.unreadLines.length === 10) this.unreadLines.push('…');
+  }
+
+  /** The verdict of a refresh whose file has rows that could not be read into a key. */
+  private unreadVerdict(scope: string | null, owned: number, toDisable: number, skipped: boolean): GuardVerdict {
+    const unreadable = { rows: this.unread, lines: this.unreadLines.join(', ') };
+    const rowsText = `${this.unread} row(s) of the file could not be read into a key (line${this.unread > 1 ? 's' : ''} ${unreadable.lines})`;
+    if (skipped) {
+      const where = scope === null ? 'in all data sources' : `in data source ${scope}`;
+      const message =
+        `refresh disables nothing: ${rowsText}, and any ${this.options.entity} missing from the file may be in them ` +
+        `(${toDisable} of ${owned} owned ${where} would have been disabled); fix those rows and run again, or pass --force to disable anyway`;
+      const { limit } = this.verdict(scope, owned, toDisable);
+      return { entity: this.options.entity, dataSource: scope, owned, toDisable, limit, refused: false, forced: false, unreadable, disablesSkipped: true, message };
+    }
+    const v = this.verdict(scope, owned, toDisable);
+    const risk = `--force: disabled although ${rowsText}; any of the ${toDisable} disabled may have been in those rows`;
+    return { ...v, forced: true, unreadable, disablesSkipped: false, message: `${v.message}; ${risk}` };
   }
 
   private push(a: Action<R>): Action<R> {

@@ -360,6 +360,40 @@ describe('row errors and duplicate keys', () => {
   });
 });
 
+describe('refresh with rows that could not be read into a key', () => {
+  const owned = ['k1', 'k2', 'k3', 'k4'].map((k) => link(k));
+  const rows = (): { item: FeedItem; ctx: RowContext }[] => [
+    { item: item({ key: 'k1', fields: { username: 'u1' } }, 2), ctx: { link: owned[0] } },
+    { item: { line: 3, error: { line: 3, code: 'short-row', message: 'one value', keyUnread: true } }, ctx: {} },
+    { item: { line: 5, error: { line: 5, code: 'unterminated-quote', message: 'never closed', keyUnread: true, endLine: 9 } }, ctx: {} },
+  ];
+  const guard = { maxPercent: 100, maxCount: 1000 };
+
+  it('disables nothing and says why, for refresh and refresh-ds', () => {
+    for (const op of ['refresh', 'refresh-ds'] as const) {
+      const plan = planPersons(rows(), owned, defaultPlanOptions({ op, dataSource: 'SIS', guard }));
+      expect(plan.actions.map((a) => a.kind)).not.toContain('disable');
+      expect(plan.guard).toMatchObject({ owned: 4, toDisable: 3, refused: false, disablesSkipped: true, unreadable: { rows: 2, lines: '3, 5-9' } });
+      expect(plan.guard?.message).toMatch(/^refresh disables nothing: 2 row\(s\) of the file could not be read into a key \(lines 3, 5-9\)/);
+    }
+  });
+
+  it('--force disables them and the verdict says what it risked', () => {
+    const plan = planPersons(rows(), owned, defaultPlanOptions({ op: 'refresh', dataSource: 'SIS', guard, force: true }));
+    expect(plan.actions.filter((a) => a.kind === 'disable').map((a) => a.key)).toEqual(['k2', 'k3', 'k4']);
+    expect(plan.guard).toMatchObject({ toDisable: 3, refused: false, forced: true, disablesSkipped: false });
+    expect(plan.guard?.message).toMatch(/--force: disabled although 2 row\(s\) .* any of the 3 disabled may have been in those rows/);
+  });
+
+  it('a row error whose key was read does not stop the disables; a store ignores unread rows', () => {
+    const keyed = [rows()[0], { item: { line: 3, error: { line: 3, key: 'k2', code: 'short-row', message: 'short' } }, ctx: {} }];
+    const plan = planPersons(keyed, owned, defaultPlanOptions({ op: 'refresh', dataSource: 'SIS', guard }));
+    expect(plan.actions.filter((a) => a.kind === 'disable').map((a) => a.key)).toEqual(['k3', 'k4']);
+    expect(plan.guard?.disablesSkipped).toBeUndefined();
+    expect(planPersons(rows(), owned, defaultPlanOptions({ op: 'store', dataSource: 'SIS' })).guard).toBeNull();
+  });
+});
+
 // ── the guide's examples as sequences ───────────────────────────────────────────────────────────────────────
 describe('the snapshot guide’s person examples', () => {
   it('store creates three; a later store with one email leaves the others alone', () => {

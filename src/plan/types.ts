@@ -67,6 +67,13 @@ export interface GuardVerdict {
   limit: number;
   refused: boolean;
   forced: boolean;
+  /**
+   * Rows of the file that could not be read into a key (broken quoting, wrong column count or bad encoding before
+   * the key), and their lines ("40, 97-100"). Any of them may be a record the ledger owns, so their absence proves nothing.
+   */
+  unreadable?: { rows: number; lines: string };
+  /** The disable phase did not run because of unreadable rows (no --force); toDisable says what it would have done. */
+  disablesSkipped?: boolean;
   message: string;
 }
 

@@ -24,10 +24,16 @@ export async function writeSummary(dir: string, summary: SummaryBase): Promise<s
   return path;
 }
 
+/**
+ * rows.csv and plan.csv are opened in spreadsheets: a cell starting with = + - @ (a key such as =HYPERLINK(…)) gets a
+ * leading ' so it shows as text instead of running (OWASP CSV injection). Not for the tryback: it is run again, byte for byte.
+ */
+const SPREADSHEET_SAFE = { escape_formulas: true } as const;
+
 /** A CSV file written row by row (mode 0600); write() says false when the caller should wait for 'drain'. */
 function openCsv(path: string, columns: string[]) {
   const out = createWriteStream(path, { mode: 0o600 });
-  const csv = stringify({ header: true, columns });
+  const csv = stringify({ header: true, columns, ...SPREADSHEET_SAFE });
   csv.pipe(out);
   return {
     write: (row: unknown[]): boolean => csv.write(row),
@@ -55,7 +61,7 @@ export async function writeRowsCsv(dir: string, outcomes: Iterable<Outcome>): Pr
   out.on('error', () => {});
   let batch: (string | number)[][] = [ROWS_CSV_COLUMNS];
   const flush = async (): Promise<void> => {
-    const more = out.write(stringifySync(batch));
+    const more = out.write(stringifySync(batch, SPREADSHEET_SAFE));
     batch = [];
     if (!more && !out.errored) await once(out, 'drain');
   };
@@ -90,24 +96,28 @@ function oneLine(text: string): string {
 
 /**
  * The failed rows only, each after a `# line N: code: message` comment, under the input's own header, delimiter,
- * encoding and line ending: `mdlsync run` on it retries exactly those rows. Mode 0600 (rows may hold passwords).
+ * encoding and line ending: `mdlsync run` on it retries exactly those rows. Rows (and the header, when given at
+ * its line) are written as the original bytes (Buffer) the input held, so a byte the decoder could not read goes
+ * back as it came; only the comments are encoded. Mode 0600 (rows may hold passwords).
  */
 export async function writeTryback(
   dir: string,
   info: FeedInfo,
   failed: readonly Outcome[],
-  rawByLine: ReadonlyMap<number, string>,
+  rawByLine: ReadonlyMap<number, Buffer | string>,
   eol: string,
 ): Promise<string | null> {
-  const rows = failed.filter((o) => o.line !== null && rawByLine.has(o.line));
+  const rows = failed.filter((o) => o.line !== null && o.line !== info.headerLine && rawByLine.has(o.line));
   if (rows.length === 0) return null;
   const path = join(dir, trybackName(info.path));
+  const asBytes = (raw: Buffer | string): Buffer => (typeof raw === 'string' ? encodeText(raw, info.encoding) : raw);
+  const end = encodeText(eol, info.encoding);
   const handle = await open(path, 'w', 0o600);
   try {
-    await handle.write(encodeText(info.headerText + eol, info.encoding));
+    await handle.write(Buffer.concat([asBytes(rawByLine.get(info.headerLine) ?? info.headerText), end]));
     for (const o of rows) {
       const comment = `# line ${o.line}: ${o.errorcode ?? 'failed'}: ${oneLine(o.message ?? '')}`;
-      await handle.write(encodeText(comment + eol + rawByLine.get(o.line as number) + eol, info.encoding));
+      await handle.write(Buffer.concat([encodeText(comment, info.encoding), end, asBytes(rawByLine.get(o.line as number) as Buffer | string), end]));
     }
   } finally {
     await handle.close();

@@ -37,6 +37,17 @@ describe('tryback', () => {
     expect(bytes.includes(0x80)).toBe(true);
   });
 
+  test('writes rows and the header given as bytes as they are, only the comments encoded', async () => {
+    const dir = tmp();
+    const failed: Outcome[] = [{ line: 2, key: 'k', action: 'create', outcome: 'failed', errorcode: 'x', message: 'é' }];
+    const raw = new Map([
+      [1, Buffer.from('EXTERNAL_PERSON_KEY|FIRSTNAME', 'latin1')],
+      [2, Buffer.from([0x6b, 0x7c, 0xe9, 0xff])],
+    ]);
+    const path = await writeTryback(dir, info(join(dir, 'p.txt')), failed, raw, '\n');
+    expect(readFileSync(path!)).toEqual(Buffer.concat([Buffer.from('EXTERNAL_PERSON_KEY|FIRSTNAME\n# line 2: x: é\n', 'utf8'), Buffer.from([0x6b, 0x7c, 0xe9, 0xff, 0x0a])]));
+  });
+
   test('no failed rows, no file', async () => {
     expect(await writeTryback(tmp(), info('x.txt'), [], new Map(), '\n')).toBeNull();
   });
@@ -64,9 +75,10 @@ describe('other outputs', () => {
     await writeRowsCsv(dir, outcomes);
     const expected = stringify(
       outcomes.map((o) => [o.line ?? '', o.key, o.action, o.outcome, o.moodleId ?? '', o.errorcode ?? '', o.message ?? '']),
-      { header: true, columns: ['line', 'key', 'action', 'outcome', 'moodle_id', 'errorcode', 'message'] },
+      { header: true, columns: ['line', 'key', 'action', 'outcome', 'moodle_id', 'errorcode', 'message'], escape_formulas: true },
     );
     expect(readFileSync(join(dir, 'rows.csv'), 'utf8')).toBe(expected);
+    expect(expected).toContain("'=1+1k3");
     expect(statSync(join(dir, 'rows.csv')).mode & 0o777).toBe(0o600);
   });
 
