@@ -330,7 +330,7 @@ export class BatchEngine {
   /** Rows a read-back found saved after their call failed: ok, with a warning naming what the call answered. */
   private warnSaved<T extends { row: Row }>(items: T[], err: unknown): void {
     if (err === undefined) return;
-    const said = err instanceof MoodleError ? `Moodle answered "${err.errorcode}"` : `the call failed (${(err as Error).message})`;
+    const said = err instanceof MoodleError ? `Moodle answered "${err.errorcode}"` : `the call ${failureOf(err)}`;
     const warning = `warning: ${said} but the row is saved in Moodle (read back)`;
     for (const it of items) {
       const o = this.outcomes[it.row.index];
@@ -376,6 +376,21 @@ export class BatchEngine {
     for (const { item, vars, budget } of tooBig) {
       this.fail(item.row, 'too-many-fields', `This row needs ${vars} form variables, more than the max_input_vars budget of ${budget}`);
     }
+  }
+}
+
+/** A failure that carries no Moodle answer, in a few words (the full message names the site's URL). */
+function failureOf(err: unknown): string {
+  if (!(err instanceof TransientError)) return `failed (${(err as Error).message})`;
+  switch (err.reason) {
+    case 'timeout':
+      return 'got no answer in time';
+    case 'network':
+      return 'lost its connection';
+    case 'http-status':
+      return `got HTTP ${err.status ?? 'error'}`;
+    default:
+      return 'got a reply that is not JSON';
   }
 }
 
