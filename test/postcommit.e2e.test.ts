@@ -24,10 +24,9 @@ const STUDENTS = [
 const TEACHER = ['C1', 'P0004', 'Instructor', 'Y', 'SIS'];
 
 /** Persons P0001-P0004, course C1, and P0004 enrolled as its teacher (the course contact welcome mails come from). */
-async function setup(moodle: object = {}): Promise<{ w: Workspace; course: number }> {
+async function setup(): Promise<{ w: Workspace; course: number }> {
   const w = await workspace({ debug: false });
   ws = w;
-  writeFileSync(join(w.dir, 'mdlsync.config.json'), JSON.stringify({ moodle: { backoffMs: 20, ...moodle } }));
   expect((await w.cli(['run', w.write('people.txt', sisFile(SIS_HEADER, persons(4)))])).code).toBe(0);
   const client = new MoodleClient({ url: w.sandbox.url, token: w.sandbox.token });
   const [made] = await createCourses(client, [{ fullname: 'Course C1', shortname: 'C1', categoryid: 1, idnumber: 'C1' }]);
@@ -36,6 +35,9 @@ async function setup(moodle: object = {}): Promise<{ w: Workspace; course: numbe
   return { w, course: made.id };
 }
 
+/** Moodle settings for the next runs (short timeouts only around the faulted run: a loaded machine is slow). */
+const config = (w: Workspace, moodle: object = {}): void =>
+  writeFileSync(join(w.dir, 'mdlsync.config.json'), JSON.stringify({ moodle: { backoffMs: 20, ...moodle } }));
 const uid = (w: Workspace, key: string): number => w.sandbox.users.byIdnumber(key)[0].id;
 const rowsCsv = (w: Workspace): string => readFileSync(join(w.lastSummary().reportDir, 'rows.csv'), 'utf8');
 const studentRows = (w: Workspace): string[] => rowsCsv(w).split('\n').filter((l) => /C1\|P000[123]/.test(l));
@@ -74,9 +76,10 @@ describe('errors Moodle raises after it has committed', () => {
   });
 
   test('a reply lost after the commit (timeout) is read back, not sent again: one welcome mail each, ok with a warning', async () => {
-    const { w, course } = await setup({ timeoutMs: 1000 });
+    const { w, course } = await setup();
+    config(w, { timeoutMs: 2000 });
     const before = w.sandbox.mail.sent;
-    w.sandbox.faults.add({ fn: 'enrol_manual_enrol_users', kind: 'commit-then-stall', ms: 3000 });
+    w.sandbox.faults.add({ fn: 'enrol_manual_enrol_users', kind: 'commit-then-stall', ms: 4000 });
     expect((await w.cli(['run', w.write('enr.txt', sisFile(H, STUDENTS))])).code).toBe(0);
     expect(w.lastSummary()).toMatchObject({ outcomes: { ok: 3, failed: 0 } });
     for (const row of studentRows(w)) expect(row).toMatch(/,create,ok,\d+,,warning: the call got no answer in time but the row is saved in Moodle \(read back\)$/);
@@ -86,8 +89,9 @@ describe('errors Moodle raises after it has committed', () => {
   });
 
   test('when Moodle stops answering after a call went out, its rows are "unknown: verified on the next run", never "not sent"', async () => {
-    const { w, course } = await setup({ timeoutMs: 500, retries: 3 });
-    w.sandbox.faults.add({ fn: 'enrol_manual_enrol_users', kind: 'commit-then-stall', ms: 1500, times: 10 });
+    const { w, course } = await setup();
+    config(w, { timeoutMs: 1000, retries: 3 });
+    w.sandbox.faults.add({ fn: 'enrol_manual_enrol_users', kind: 'commit-then-stall', ms: 2500, times: 10 });
     w.sandbox.faults.add({ fn: 'core_enrol_get_enrolled_users', kind: 'drop', times: 100 });
     const r = await w.cli(['run', w.write('enr.txt', sisFile(H, STUDENTS))]);
     expect(r.code).not.toBe(0);
@@ -100,6 +104,7 @@ describe('errors Moodle raises after it has committed', () => {
     // Moodle did save them; the next run reads that back and links them.
     expect(w.sandbox.enrolments.of(course).filter((e) => e.roles.includes(5))).toHaveLength(3);
     w.sandbox.faults.clear();
+    config(w);
     expect((await w.cli(['run', w.write('enr2.txt', sisFile(H, STUDENTS))])).code).toBe(0);
     expect(w.lastSummary()).toMatchObject({ outcomes: { ok: 3, failed: 0 } });
     w.sandbox.stats.reset();
