@@ -93,7 +93,8 @@ export class MoodleClient implements MoodleCaller {
     if (status !== 200) {
       // 5xx (PHP fatal, maintenance, proxy timeouts) and throttling pass; other 4xx (wrong URL, 413/414) will not.
       if (status >= 500 || status === 408 || status === 429) {
-        throw new TransientError('http-status', this.scrub(`${where}: HTTP ${status}`), status);
+        // 408 and 429 come before the request is processed (request timeout, throttling): nothing ran.
+        throw new TransientError('http-status', this.scrub(`${where}: HTTP ${status}`), status, status >= 500);
       }
       throw new ProtocolError(this.scrub(`${where}: HTTP ${status}${status === 404 ? ' (is this the Moodle site root?)' : ''}`), status);
     }
