@@ -148,8 +148,8 @@ function enrolSpec(engine: BatchEngine, roleChanges: UnassignItem[]): BatchSpec<
 
 /**
  * The items Moodle has as the call asked: the user enrolled in the course with the role, and active or not as the
- * row's suspend flag and dates say (core_enrol_get_enrolled_users, once for all and once with onlysuspended, per
- * course). The reply has no enrolment dates, so a change of dates alone that keeps the state is taken as saved:
+ * row's suspend flag and dates say (core_enrol_get_enrolled_users, once for all and once with onlyactive, per
+ * course; both recorded, cases 71 and 182). The reply has no enrolment dates, so a change of dates alone that keeps the state is taken as saved:
  * enrol_manual_enrol_users saves a whole call in one transaction, so the rest of the batch vouches for it.
  */
 async function enrolledAsAsked(engine: BatchEngine, items: EnrolItem[]): Promise<Set<EnrolItem>> {
@@ -157,22 +157,22 @@ async function enrolledAsAsked(engine: BatchEngine, items: EnrolItem[]): Promise
   for (const i of items) byCourse.set(i.input.courseid, [...(byCourse.get(i.input.courseid) ?? []), i]);
   const saved = new Set<EnrolItem>();
   const now = Math.floor(Date.now() / 1000);
-  const read = (courseid: number, onlysuspended: boolean) =>
+  const read = (courseid: number, onlyactive: boolean) =>
     engine.read('core_enrol_get_enrolled_users', 1, () =>
       getEnrolledUsers(engine.deps.client, courseid, [
         { name: 'userfields', value: 'id,roles' },
-        ...(onlysuspended ? [{ name: 'onlysuspended' as const, value: 1 as const }] : []),
+        ...(onlyactive ? [{ name: 'onlyactive' as const, value: 1 as const }] : []),
       ]),
     );
   await Promise.all(
     [...byCourse].map(async ([courseid, course]) => {
-      const [all, suspended] = await Promise.all([read(courseid, false), read(courseid, true)]);
+      const [all, activeUsers] = await Promise.all([read(courseid, false), read(courseid, true)]);
       const roles = new Map(all.map((u) => [u.id, new Set((u.roles ?? []).map((r) => r.roleid))]));
-      const inactive = new Set(suspended.map((u) => u.id));
+      const activeNow = new Set(activeUsers.map((u) => u.id));
       for (const item of course) {
         const { userid, roleid, suspend, timestart = 0, timeend = 0 } = item.input;
         const active = suspend !== 1 && timestart <= now && (timeend === 0 || timeend > now);
-        if (roles.get(userid)?.has(roleid) && inactive.has(userid) === !active) saved.add(item);
+        if (roles.get(userid)?.has(roleid) && activeNow.has(userid) === active) saved.add(item);
       }
     }),
   );
