@@ -6,7 +6,7 @@
  */
 import type { EntityRecord } from '../feed/types.js';
 import type { LedgerStore, LinkStatus, LinkWrite } from '../ledger/types.js';
-import { MoodleError, ProtocolError, TransientError, isTransient } from '../moodle/index.js';
+import { MoodleError, ProtocolError, TransientError, isTransient, mayHaveCommitted } from '../moodle/index.js';
 import type { MoodleCaller } from '../moodle/index.js';
 import type { Action, AnyAction } from '../plan/types.js';
 import { AbortError, AdaptiveLimiter, backoffDelay, sleep } from './limiter.js';
@@ -37,7 +37,10 @@ export interface BatchSpec<T, R> {
   /** Settles the items Moodle confirmed and writes their links. */
   confirm(items: T[], reply: R): Promise<void>;
   failOne(item: T, code: string, message: string): void;
-  /** Creates only: after an unclear failure, confirm what the site committed anyway; returns what is left to send. */
+  /**
+   * After a failure that may have come after Moodle committed (timeout, dropped connection, an errorcode that is not
+   * a refusal): settle what the site has anyway, read back; returns the items it does not have (safe to resend).
+   */
   recheck?(items: T[]): Promise<T[]>;
   /** Before splitting a batch Moodle refused: settle what can be explained at once; returns what is left to send. */
   explain?(items: T[]): Promise<T[]>;
@@ -54,6 +57,8 @@ const FATAL_ERRORCODES = new Set([
   'servicerequireslogin',
 ]);
 const MARK_SEEN_CHUNK = 500;
+/** Said of a row whose call may have been saved and could not be checked: the next run's plan reads it back. */
+const UNKNOWN_NOTE = '; unknown whether Moodle saved it: verified on the next run';
 
 export class BatchEngine {
   private readonly outcomes: (Outcome | undefined)[];
@@ -201,13 +206,18 @@ export class BatchEngine {
   async sendBatch<T extends { row: Row }, R>(items: T[], spec: BatchSpec<T, R>, tries = this.options.retries): Promise<void> {
     let pending = items;
     let recheckFirst = false;
+    /** The last failed try may have been saved: its rows are read back before they are resent, split or failed. */
+    let maybeSaved: unknown = undefined;
     for (let attempt = 1; ; attempt++) {
       let err: unknown;
       let reply: { value: R } | undefined;
       try {
         if (recheckFirst && spec.recheck) {
+          const before = pending;
           pending = await spec.recheck(pending);
+          this.warnSaved(before, maybeSaved);
           recheckFirst = false;
+          maybeSaved = undefined;
           if (pending.length === 0) return;
         }
         const items = pending;
@@ -221,11 +231,15 @@ export class BatchEngine {
         for (const it of pending) if (!this.outcomes[it.row.index]) this.fail(it.row, 'aborted', 'The run was aborted before Moodle confirmed this row');
         return;
       }
+      const unknown = maybeSaved !== undefined ? UNKNOWN_NOTE : '';
       if (this.isFatal(err) || (err !== undefined && err === this.fatal)) {
         this.fatal ??= err as Error;
-        for (const it of pending) spec.failOne(it, codeOf(err), (err as Error).message);
+        const notSent = err instanceof TransientError && !unknown ? '; not sent' : '';
+        for (const it of pending) spec.failOne(it, codeOf(err), (err as Error).message + (unknown || notSent));
         return;
       }
+      // (An error of the read-back itself says nothing about the write.)
+      if (!(recheckFirst && spec.recheck)) maybeSaved = mayHaveCommitted(err) ? err : undefined;
       if (err instanceof ProtocolError && spec.recheck) {
         // A short create reply: PHP dropped the trailing records (max_input_vars). Keep what landed, resend the rest smaller.
         let rest: T[];
@@ -240,6 +254,23 @@ export class BatchEngine {
         return;
       }
       const transient = isTransient(err);
+      let checked = '';
+      if (!transient && maybeSaved !== undefined && !spec.recheck) checked = UNKNOWN_NOTE;
+      else if (!transient && maybeSaved !== undefined && spec.recheck) {
+        // Moodle's error may have come after its commit (the welcome mail of enrol_manual_enrol_users): read back
+        // before failing, and never split and resend what the site saved (a user created twice is username-taken).
+        const before = pending;
+        try {
+          pending = await spec.recheck(pending);
+        } catch (e) {
+          for (const it of pending) spec.failOne(it, codeOf(err), `${(err as Error).message}${UNKNOWN_NOTE} (reading it back failed: ${(e as Error).message})`);
+          return;
+        }
+        this.warnSaved(before, err);
+        maybeSaved = undefined;
+        if (pending.length === 0) return;
+        checked = ' (read back: not in Moodle)';
+      }
       // A database error that persists through every try is likely one record (e.g. a value too long for its column).
       const persistentDbError = transient && attempt >= tries && err instanceof MoodleError && err.errorcode !== 'sitemaintenance';
       if (!transient || persistentDbError) {
@@ -258,20 +289,31 @@ export class BatchEngine {
             continue;
           }
         }
-        if (pending.length === 1) spec.failOne(pending[0], codeOf(err), (err as Error).message);
+        if (pending.length === 1) spec.failOne(pending[0], codeOf(err), (err as Error).message + checked);
         else await this.split(pending, spec, persistentDbError ? Math.min(2, tries) : tries);
         return;
       }
       this.limiter.onTransient();
       if (this.siteDown()) {
-        this.fatal ??= new TransientError('network', `Moodle stopped answering (nothing went through for ${Math.round((Date.now() - this.lastSuccess) / 1000)} s): ${(err as Error).message}; not sent`);
-        for (const it of pending) spec.failOne(it, 'transient', this.fatal.message);
+        this.fatal ??= new TransientError('network', `Moodle stopped answering (nothing went through for ${Math.round((Date.now() - this.lastSuccess) / 1000)} s): ${(err as Error).message}`);
+        // Rows of a call that went out may be saved: "unknown", never "not sent" (the site is down, no read back).
+        const why = maybeSaved !== undefined ? UNKNOWN_NOTE : '; not sent';
+        for (const it of pending) spec.failOne(it, 'transient', this.fatal.message + why);
         return;
       }
       if (attempt >= tries) {
         let rest = pending;
-        if (spec.recheck && !(err instanceof MoodleError)) rest = await spec.recheck(pending).catch(() => pending);
-        for (const it of rest) spec.failOne(it, 'transient', `${(err as Error).message} (gave up after ${attempt} tries)`);
+        let note = maybeSaved !== undefined ? UNKNOWN_NOTE : '';
+        if (spec.recheck && maybeSaved !== undefined) {
+          try {
+            rest = await spec.recheck(pending);
+            this.warnSaved(pending, maybeSaved);
+            note = ' (read back: not in Moodle)';
+          } catch {
+            rest = pending;
+          }
+        }
+        for (const it of rest) spec.failOne(it, 'transient', `${(err as Error).message} (gave up after ${attempt} tries)${note}`);
         return;
       }
       try {
@@ -280,8 +322,20 @@ export class BatchEngine {
         for (const it of pending) this.fail(it.row, 'aborted', 'The run was aborted before Moodle confirmed this row');
         return;
       }
-      // A Moodle error object means the call was rolled back; anything else may have committed.
-      recheckFirst = !(err instanceof MoodleError);
+      // A Moodle refusal means the call was rolled back; anything else may have committed.
+      recheckFirst = maybeSaved !== undefined;
+    }
+  }
+
+  /** Rows a read-back found saved after their call failed: ok, with a warning naming what the call answered. */
+  private warnSaved<T extends { row: Row }>(items: T[], err: unknown): void {
+    if (err === undefined) return;
+    const said = err instanceof MoodleError ? `Moodle answered "${err.errorcode}"` : `the call ${failureOf(err)}`;
+    const warning = `warning: ${said} but the row is saved in Moodle (read back)`;
+    for (const it of items) {
+      const o = this.outcomes[it.row.index];
+      if (!o || o.outcome === 'failed' || o.message?.includes(warning)) continue;
+      o.message = o.message ? `${o.message}; ${warning}` : warning;
     }
   }
 
@@ -322,6 +376,21 @@ export class BatchEngine {
     for (const { item, vars, budget } of tooBig) {
       this.fail(item.row, 'too-many-fields', `This row needs ${vars} form variables, more than the max_input_vars budget of ${budget}`);
     }
+  }
+}
+
+/** A failure that carries no Moodle answer, in a few words (the full message names the site's URL). */
+function failureOf(err: unknown): string {
+  if (!(err instanceof TransientError)) return `failed (${(err as Error).message})`;
+  switch (err.reason) {
+    case 'timeout':
+      return 'got no answer in time';
+    case 'network':
+      return 'lost its connection';
+    case 'http-status':
+      return `got HTTP ${err.status ?? 'error'}`;
+    default:
+      return 'got a reply that is not JSON';
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import type { EnrolmentRecord } from '../feed/types.js';
 import type { LinkWrite } from '../ledger/types.js';
-import { enrolmentLeaves, enrolUsers, getCoursesByField, roleAssignmentLeaves, unassignRoles, unenrolUsers } from '../moodle/index.js';
+import { enrolmentLeaves, enrolUsers, getCoursesByField, getEnrolledUsers, roleAssignmentLeaves, unassignRoles, unenrolUsers } from '../moodle/index.js';
 import type { ManualEnrolmentInput, ManualUnenrolmentInput, RoleAssignmentInput } from '../moodle/index.js';
 import { courseKeyOf, type EnrolmentAction } from '../plan/enrolments.js';
 import { codeOf, type BatchEngine, type BatchSpec, type EntityApplier, type Row } from './engine.js';
@@ -123,7 +123,7 @@ function confirm<T extends { row: EnrolmentRow; input: { userid: number } }>(eng
 }
 
 function enrolSpec(engine: BatchEngine, roleChanges: UnassignItem[]): BatchSpec<EnrolItem, void> {
-  return {
+  const spec: BatchSpec<EnrolItem, void> = {
     wsfunction: 'enrol_manual_enrol_users',
     send: (items) => enrolUsers(engine.deps.client, items.map((i) => i.input)),
     confirm: async (items) => {
@@ -136,7 +136,47 @@ function enrolSpec(engine: BatchEngine, roleChanges: UnassignItem[]): BatchSpec<
       confirm(engine, done, enrolData);
     },
     failOne: (item, code, message) => engine.fail(item.row, code, message, item.input.userid),
+    // The welcome mail goes out after the commit, so its failure ("Message was not sent.") does not undo the call.
+    recheck: async (items) => {
+      const saved = await enrolledAsAsked(engine, items);
+      await spec.confirm(items.filter((i) => saved.has(i)));
+      return items.filter((i) => !saved.has(i));
+    },
   };
+  return spec;
+}
+
+/**
+ * The items Moodle has as the call asked: the user enrolled in the course with the role, and active or not as the
+ * row's suspend flag and dates say (core_enrol_get_enrolled_users, once for all and once with onlyactive, per
+ * course; both recorded, cases 71 and 182). The reply has no enrolment dates, so a change of dates alone that keeps the state is taken as saved:
+ * enrol_manual_enrol_users saves a whole call in one transaction, so the rest of the batch vouches for it.
+ */
+async function enrolledAsAsked(engine: BatchEngine, items: EnrolItem[]): Promise<Set<EnrolItem>> {
+  const byCourse = new Map<number, EnrolItem[]>();
+  for (const i of items) byCourse.set(i.input.courseid, [...(byCourse.get(i.input.courseid) ?? []), i]);
+  const saved = new Set<EnrolItem>();
+  const now = Math.floor(Date.now() / 1000);
+  const read = (courseid: number, onlyactive: boolean) =>
+    engine.read('core_enrol_get_enrolled_users', 1, () =>
+      getEnrolledUsers(engine.deps.client, courseid, [
+        { name: 'userfields', value: 'id,roles' },
+        ...(onlyactive ? [{ name: 'onlyactive' as const, value: 1 as const }] : []),
+      ]),
+    );
+  await Promise.all(
+    [...byCourse].map(async ([courseid, course]) => {
+      const [all, activeUsers] = await Promise.all([read(courseid, false), read(courseid, true)]);
+      const roles = new Map(all.map((u) => [u.id, new Set((u.roles ?? []).map((r) => r.roleid))]));
+      const activeNow = new Set(activeUsers.map((u) => u.id));
+      for (const item of course) {
+        const { userid, roleid, suspend, timestart = 0, timeend = 0 } = item.input;
+        const active = suspend !== 1 && timestart <= now && (timeend === 0 || timeend > now);
+        if (roles.get(userid)?.has(roleid) && activeNow.has(userid) === active) saved.add(item);
+      }
+    }),
+  );
+  return saved;
 }
 
 /**
@@ -190,6 +230,7 @@ export const ENROLMENT_RUN_FUNCTIONS: readonly string[] = [
   'core_webservice_get_site_info',
   'enrol_manual_enrol_users',
   'enrol_manual_unenrol_users',
+  'core_enrol_get_enrolled_users',
   'core_role_unassign_roles',
   'core_user_get_users_by_field',
   'core_course_get_courses_by_field',

@@ -30,6 +30,8 @@ const NETWORK_CODES = new Set([
   'UND_ERR_CLOSED',
 ]);
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+/** Codes of a request that never reached the site: nothing of the call can have run there. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
 export class MoodleClient implements MoodleCaller {
   readonly stats: { calls: number; byFunction: Record<string, number> } = { calls: 0, byFunction: {} };
@@ -91,7 +93,8 @@ export class MoodleClient implements MoodleCaller {
     if (status !== 200) {
       // 5xx (PHP fatal, maintenance, proxy timeouts) and throttling pass; other 4xx (wrong URL, 413/414) will not.
       if (status >= 500 || status === 408 || status === 429) {
-        throw new TransientError('http-status', this.scrub(`${where}: HTTP ${status}`), status);
+        // 408 and 429 come before the request is processed (request timeout, throttling): nothing ran.
+        throw new TransientError('http-status', this.scrub(`${where}: HTTP ${status}`), status, status >= 500);
       }
       throw new ProtocolError(this.scrub(`${where}: HTTP ${status}${status === 404 ? ' (is this the Moodle site root?)' : ''}`), status);
     }
@@ -118,11 +121,12 @@ export class MoodleClient implements MoodleCaller {
     const code = (err as { code?: unknown })?.code;
     const codeText = typeof code === 'string' ? code : 'unknown error';
     const where = `${wsfunction} at ${this.endpoint}`;
+    const reached = !(typeof code === 'string' && NOT_SENT_CODES.has(code));
     if (typeof code === 'string' && TIMEOUT_CODES.has(code)) {
-      return new TransientError('timeout', `${where}: no answer in time (${codeText}); the call may still complete on the site`);
+      return new TransientError('timeout', `${where}: no answer in time (${codeText}); the call may still complete on the site`, undefined, reached);
     }
     if (typeof code === 'string' && NETWORK_CODES.has(code)) {
-      return new TransientError('network', `${where}: connection failed (${codeText})`);
+      return new TransientError('network', `${where}: connection failed (${codeText})`, undefined, reached);
     }
     // Unknown failures are treated as network trouble; the message is ours, never the request's.
     return new TransientError('network', this.scrub(`${where}: request failed (${codeText}: ${(err as Error)?.message ?? String(err)})`));

@@ -25,12 +25,15 @@ export type TransientReason = 'network' | 'timeout' | 'http-status' | 'not-json'
 export class TransientError extends Error {
   readonly reason: TransientReason;
   readonly status?: number;
+  /** False only when the request never reached the site (connection refused, no such host): nothing can have run. */
+  readonly reachedSite: boolean;
 
-  constructor(reason: TransientReason, message: string, status?: number) {
+  constructor(reason: TransientReason, message: string, status?: number, reachedSite = true) {
     super(message);
     this.name = 'TransientError';
     this.reason = reason;
     if (status !== undefined) this.status = status;
+    this.reachedSite = reachedSite;
   }
 }
 
@@ -52,6 +55,28 @@ const TRANSIENT_ERRORCODES = new Set(['dmlreadexception', 'dmlwriteexception', '
 export function isTransient(err: unknown): boolean {
   if (err instanceof TransientError) return true;
   return err instanceof MoodleError && TRANSIENT_ERRORCODES.has(err.errorcode);
+}
+
+/**
+ * Error codes Moodle raises while checking a call or inside its transaction, so nothing of the call was saved.
+ * Any other code (e.g. "Message was not sent.", raised by the welcome mail after enrol_manual_enrol_users committed,
+ * or invalidresponse, raised while cleaning the reply) may come after the commit.
+ */
+const REFUSAL_ERRORCODES = new Set([
+  'invalidparameter', 'invalidrecord', 'invaliduser', 'invalidtoken', 'accessexception', 'nopermissions',
+  'wsaccessusersuspended', 'wsaccessusernologin', 'servicerequireslogin', 'requireloginerror', 'shortnametaken',
+  'courseidnumbertaken', 'categoryidnumbertaken', 'idnumbertaken', 'unknowcategory', 'unknowncategory',
+  'errorcatcontextnotvalid', 'wsusercannotassign', 'wsnoinstance', 'useradminodelete', 'cannotmovecategory',
+  'dmlreadexception', 'dmlwriteexception', 'sitemaintenance',
+]);
+
+/**
+ * True when a failed write may nonetheless have been saved: the request reached the site and the answer is not one
+ * of Moodle's refusals (a timeout or dropped connection after sending, a 5xx or HTML page, an unknown errorcode).
+ */
+export function mayHaveCommitted(err: unknown): boolean {
+  if (err instanceof TransientError) return err.reachedSite;
+  return err instanceof MoodleError && !REFUSAL_ERRORCODES.has(err.errorcode);
 }
 
 /** True for a parsed JSON body that is Moodle's error object. */

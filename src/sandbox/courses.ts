@@ -508,7 +508,26 @@ function enrolUsers(ctx: FunctionContext, params: Record<string, unknown>): unkn
       enrolUser(ctx, instance, userid, roleid, timestart, timeend, status);
     }
   });
+  sendWelcomeMessages(ctx, params.enrolments as { courseid: number }[]);
   return null;
+}
+
+/** $CFG->coursecontact's default: the editing teacher is the course contact welcome messages come from. */
+const COURSE_CONTACT_ROLE = 3;
+
+/**
+ * enrol_manual's after_user_enrolled hook: every enrol_user() (a re-enrolment too) sends the welcome message from
+ * the course contact, none when the course has no contact. Messages are buffered until the transaction commits,
+ * so a failing mail transport answers "Message was not sent." with the whole call saved; the first failure stops
+ * the rest (contract/2026-12 cases 173-176).
+ */
+function sendWelcomeMessages(ctx: FunctionContext, enrolments: { courseid: number }[]): void {
+  for (const e of enrolments) {
+    const [contact] = cs(ctx).roleAssignments({ roleid: COURSE_CONTACT_ROLE, contextlevel: CONTEXT_COURSE, instanceid: e.courseid });
+    if (!contact) continue;
+    if (ctx.mail.failing) throw moodleException('Message was not sent.');
+    ctx.mail.sent++;
+  }
 }
 
 /** enrol_plugin::enrol_user(): insert or update the enrolment, then role_assign() (never removes a role). */

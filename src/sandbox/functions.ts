@@ -49,6 +49,14 @@ export interface FunctionContext {
   passwordPolicy: boolean;
   allowAccountsSameEmail: boolean;
   serviceFunctions: string[];
+  /** The site's mail transport: when failing, every message Moodle sends raises "Message was not sent.". */
+  mail: SandboxMail;
+}
+
+export interface SandboxMail {
+  failing: boolean;
+  /** Messages delivered so far (what a fake sendmail would have written). */
+  sent: number;
 }
 
 export interface WsFunction {

@@ -13,6 +13,7 @@ import {
   FUNCTIONS,
   FunctionContext,
   OTHER_MOODLE_FUNCTIONS,
+  SandboxMail,
   WsFunction,
 } from './functions.js';
 import { UserRow, UserStore } from './store.js';
@@ -206,6 +207,8 @@ export interface SandboxHandle {
   /** writeCalls counts calls of functions that change state. */
   stats: { calls: number; writeCalls: number; byFunction: Record<string, number>; reset(): void };
   faults: { add(f: Fault): void; clear(): void };
+  /** The site's mail transport: set `failing` to make every message fail (as a broken sendmail does). */
+  mail: SandboxMail;
   close(): Promise<void>;
 }
 
@@ -213,6 +216,8 @@ export type Fault = { fn?: string; times?: number } & (
   | { kind: 'http500' }
   | { kind: 'drop' }
   | { kind: 'commit-then-drop' }
+  /** The call runs and commits, then the answer is held back for ms before the connection drops (a proxy timeout). */
+  | { kind: 'commit-then-stall'; ms: number }
   | { kind: 'latency'; ms: number }
 );
 
@@ -360,6 +365,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     passwordPolicy: opts.passwordPolicy ?? true,
     allowAccountsSameEmail: opts.allowAccountsSameEmail ?? false,
     serviceFunctions,
+    mail: { failing: false, sent: 0 },
   };
 
   const parseForm = (s: string) =>
@@ -493,7 +499,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     } finally {
       pool.release();
     }
-    if (fault?.kind === 'commit-then-drop') {
+    if (fault?.kind === 'commit-then-stall') await sleep(fault.ms);
+    if (fault?.kind === 'commit-then-drop' || fault?.kind === 'commit-then-stall') {
       req.socket.destroy();
       return;
     }
@@ -593,6 +600,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
       })),
     },
     stats,
+    mail: ctx.mail,
     faults: {
       add: (f) => {
         faults.push({ ...f, left: f.times ?? 1 });
