@@ -8,6 +8,7 @@ import cron from 'node-cron';
 import { z } from 'zod';
 import { FEED_TYPE_ORDER, type FeedTypeName } from '../feed/types.js';
 import { OPS, type Op } from '../plan/types.js';
+import { addSecrets } from '../report/redact.js';
 import { enrolmentsSchema } from './enrolments.js';
 import { institutionRolesSchema, observersSchema } from './roles.js';
 
@@ -209,6 +210,8 @@ function formatIssues(error: z.ZodError): string {
 export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.ProcessEnv; overrides?: ConfigOverrides } = {}): Config {
   const cwd = opts.cwd ?? process.cwd();
   const env = opts.env ?? process.env;
+  // Before anything can fail: an error sentence about the config file must not show the token either.
+  addSecrets(env.MDLSYNC_TOKEN);
   const explicit = opts.path !== undefined;
   const file = resolve(cwd, opts.path ?? CONFIG_FILE_NAME);
   let raw: unknown = {};
@@ -226,10 +229,12 @@ export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.Pro
   const config = parsed.data;
   const base = existsSync(file) ? dirname(file) : cwd;
 
+  const tokenInConfig = config.moodle.token;
+  let tokenFromFile: string | undefined;
   if (config.moodle.tokenFile && !config.moodle.token) {
     const tokenPath = resolve(base, config.moodle.tokenFile);
     try {
-      config.moodle.token = readFileSync(tokenPath, 'utf8').trim();
+      config.moodle.token = tokenFromFile = readFileSync(tokenPath, 'utf8').trim();
     } catch {
       throw new ConfigError(`moodle.tokenFile ${tokenPath} cannot be read`);
     }
@@ -240,6 +245,8 @@ export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.Pro
   const o = opts.overrides ?? {};
   if (o.url) config.moodle.url = o.url;
   if (o.token) config.moodle.token = o.token;
+  // Every token read (file, config, environment, flag), not only the one used: none may ever be shown.
+  addSecrets(tokenInConfig, tokenFromFile, env.MDLSYNC_TOKEN, o.token, config.moodle.token);
   if (o.ledger) config.ledger = o.ledger;
   if (o.reports) config.reports = o.reports;
   if (o.archive) config.archive = o.archive;

@@ -1,0 +1,117 @@
+/**
+ * What mdlsync must never show and never damage, end to end through the CLI: the web-service token (planted in a
+ * feed's content, a file name and an error message) and reports/mdlsync.log (appended, never through a symlink).
+ */
+import { afterEach, describe, expect, test } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { waitFor } from './automation-helpers.js';
+import { CLI, SIS_HEADER, persons, sisFile, workspace, type CliResult, type Workspace } from './helpers.js';
+
+let ws: Workspace | null = null;
+afterEach(async () => {
+  await ws?.close();
+  ws = null;
+});
+
+/** Every file under `dir`, recursively (symbolic links are listed, not followed). */
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) out.push(...filesUnder(path));
+    else out.push(path);
+  }
+  return out;
+}
+
+describe('the token is redacted at every output', () => {
+  test('a token planted in a feed, a file name and a row error appears in no output: console, log, reports, reason files', async () => {
+    // A real Moodle token is 32 hex characters; a random one cannot match anything by chance.
+    const token = randomBytes(16).toString('hex');
+    ws = await workspace({ token });
+    const outputs: { what: string; result: CliResult }[] = [];
+    const cli = async (what: string, args: string[]) => {
+      const result = await ws!.cli(args);
+      outputs.push({ what, result });
+      return result;
+    };
+
+    // 1. A feed whose whole content is the token: refused, its header quoted in the error sentence.
+    const tokenOnly = ws.write('pasted.txt', token + '\n');
+    expect((await cli('token as content', ['run', tokenOnly])).code).toBe(3);
+
+    // 2. The token in the file name and in a row whose error message quotes the cell.
+    const header = [...SIS_HEADER, 'ROW_STATUS'];
+    const rows = persons(2).map((r) => [...r, 'enabled']);
+    rows[1][6] = token;
+    const input = sisFile(header, rows);
+    const named = ws.write(`persons-${token}.txt`, input);
+    expect((await cli('token in name and row, plan', ['plan', named])).code).toBe(0);
+    const run = await cli('token in name and row, run', ['run', named]);
+    expect(run.code).toBe(2);
+    const tryback = ws.lastSummary().tryback;
+    expect(tryback).toBeTruthy();
+
+    // 3. The watch folder rejects a feed whose header holds the token, with a reason file.
+    const pastedHeader = `EXTERNAL_PERSON_KEY|${token}\n`;
+    const drop = join(ws.dir, 'drop');
+    mkdirSync(drop);
+    const child = spawn(process.execPath, [CLI, 'watch', 'drop', '--stability-ms', '200'], {
+      cwd: ws.dir,
+      env: { PATH: process.env.PATH ?? '', HOME: ws.dir, MDLSYNC_URL: ws.sandbox.url, MDLSYNC_TOKEN: token },
+    });
+    const watched: CliResult = { code: -1, stdout: '', stderr: '' };
+    child.stdout.on('data', (d) => (watched.stdout += String(d)));
+    child.stderr.on('data', (d) => (watched.stderr += String(d)));
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    try {
+      await waitFor('the watcher to start', () => watched.stderr.includes('watch: watching'));
+      writeFileSync(join(drop, 'persons.store.pasted.csv'), pastedHeader);
+      await waitFor('the reason file', () => existsSync(join(drop, 'rejected', 'persons.store.pasted.csv.reason.txt')));
+    } finally {
+      child.kill('SIGTERM');
+    }
+    watched.code = (await exited) ?? -1;
+    outputs.push({ what: 'watch', result: watched });
+    // The reason names what went wrong (the column it does not know), only without the token.
+    expect(readFileSync(join(drop, 'rejected', 'persons.store.pasted.csv.reason.txt'), 'utf8')).toMatch(/unknown column "\[redacted\]"/);
+
+    // Every console output: stdout and stderr of each command.
+    for (const { what, result } of outputs) {
+      expect({ what, stdout: result.stdout.includes(token), stderr: result.stderr.includes(token) }).toEqual({ what, stdout: false, stderr: false });
+    }
+    // The final sentence still says what went wrong.
+    expect(outputs[0].result.stdout).toMatch(/from the header "\[redacted\]"/);
+
+    // Every file under reports/ (the log included) and every reason file: neither their content nor their name.
+    const reports = join(ws.dir, 'reports');
+    const files = [...filesUnder(reports), ...filesUnder(join(drop, 'rejected')).filter((f) => f.endsWith('.reason.txt'))];
+    expect(files).toContain(join(reports, 'mdlsync.log'));
+    expect(files.filter((f) => f.endsWith('summary.json')).length).toBeGreaterThanOrEqual(3);
+    expect(files.some((f) => f.endsWith('rows.csv'))).toBe(true);
+    expect(files.some((f) => f.endsWith('plan.csv'))).toBe(true);
+    const inputLines = new Set(input.split('\n'));
+    const leaks: string[] = [];
+    for (const file of files) {
+      if (relative(reports, file).includes(token)) leaks.push(`name: ${relative(ws.dir, file)}`);
+      for (const line of readFileSync(file, 'utf8').split(/\r?\n/)) {
+        // The tryback holds the failed rows exactly as received (like the archive, mode 0600); its comments are ours.
+        if (file === tryback && inputLines.has(line)) continue;
+        if (line.includes(token)) leaks.push(`${relative(ws.dir, file)}: ${line.slice(0, 120)}`);
+      }
+    }
+    expect(leaks).toEqual([]);
+    // The failed row is still in the tryback, byte for byte, after a comment that names its error.
+    expect(readFileSync(tryback!, 'utf8')).toMatch(/# line 3: invalid-value: column ROW_STATUS has "\[redacted\]".*\n.*\|/);
+    expect(readFileSync(tryback!, 'utf8')).toContain(input.split('\n')[2]);
+
+    // The archive keeps each input as received (it is the input, mode 0600); only its name is ours, and redacted.
+    const archived = filesUnder(join(ws.dir, 'archive'));
+    expect(archived.filter((f) => f.includes(token))).toEqual([]);
+    expect(archived.map((f) => readFileSync(f, 'utf8')).sort()).toEqual([token + '\n', pastedHeader, input].sort());
+  }, 60_000);
+});
