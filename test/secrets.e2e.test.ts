@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { waitFor } from './automation-helpers.js';
 import { CLI, SIS_HEADER, persons, sisFile, workspace, type CliResult, type Workspace } from './helpers.js';
@@ -113,5 +113,57 @@ describe('the token is redacted at every output', () => {
     const archived = filesUnder(join(ws.dir, 'archive'));
     expect(archived.filter((f) => f.includes(token))).toEqual([]);
     expect(archived.map((f) => readFileSync(f, 'utf8')).sort()).toEqual([token + '\n', pastedHeader, input].sort());
+  }, 60_000);
+});
+
+describe('reports/mdlsync.log', () => {
+  test('two commands writing it at once: earlier content kept, both commands\' lines whole, no NUL bytes', async () => {
+    ws = await workspace();
+    const log = join(ws.dir, 'reports', 'mdlsync.log');
+    mkdirSync(join(ws.dir, 'reports'));
+    const earlier = JSON.stringify({ level: 'info', message: 'a line from an earlier command' }) + '\n';
+    writeFileSync(log, earlier);
+    const a = ws.write('a.txt', sisFile(SIS_HEADER, persons(30, { prefix: 'a' })));
+    const b = ws.write('b.txt', sisFile(SIS_HEADER, persons(30, { prefix: 'b' })));
+    const [ra, rb] = await Promise.all([ws.cli(['plan', a, '--log-level', 'debug']), ws.cli(['plan', b, '--log-level', 'debug'])]);
+    expect([ra.code, rb.code]).toEqual([0, 0]);
+    const runIdOf = (r: CliResult) => /^plan (\S+):/m.exec(r.stdout)?.[1] ?? 'none';
+
+    const text = readFileSync(log, 'utf8');
+    expect(text.includes('\0')).toBe(false);
+    expect(text.startsWith(earlier)).toBe(true);
+    // Every line is a whole JSON entry: no line was cut into or overwritten by the other writer.
+    const entries = text.trimEnd().split('\n').map((l) => JSON.parse(l) as { message: string });
+    for (const r of [ra, rb]) {
+      const id = runIdOf(r);
+      expect(entries.filter((e) => e.message.startsWith(`run ${id}:`))).toHaveLength(1);
+      expect(entries.some((e) => e.message.startsWith('Dry run: nothing was written') && e.message.includes(id))).toBe(true);
+    }
+    // A later command appends again.
+    expect((await ws.cli(['plan', a])).code).toBe(0);
+    expect(readFileSync(log, 'utf8').startsWith(text)).toBe(true);
+  }, 60_000);
+
+  test('a symlink planted at the log path is refused with a clear message; its target is untouched', async () => {
+    ws = await workspace();
+    mkdirSync(join(ws.dir, 'reports'));
+    const log = join(ws.dir, 'reports', 'mdlsync.log');
+    const victim = ws.write('victim.conf', 'precious = yes\n');
+    symlinkSync(victim, log);
+    const file = ws.write('a.txt', sisFile(SIS_HEADER, persons(2)));
+    const r = await ws.cli(['run', file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/the log file .*mdlsync\.log is a symbolic link: .*remove or rename it/);
+    expect(readFileSync(victim, 'utf8')).toBe('precious = yes\n');
+    expect(lstatSync(log).isSymbolicLink()).toBe(true);
+    expect(ws.sandbox.stats.writeCalls).toBe(0);
+
+    // A dangling link is not followed either: nothing is created where it points.
+    const nowhere = join(ws.dir, 'created-through-link.log');
+    const dangling = join(ws.dir, 'other-reports', 'mdlsync.log');
+    mkdirSync(join(ws.dir, 'other-reports'));
+    symlinkSync(nowhere, dangling);
+    expect((await ws.cli(['run', file, '--reports', 'other-reports'])).code).toBe(1);
+    expect(existsSync(nowhere)).toBe(false);
   }, 60_000);
 });
