@@ -116,6 +116,20 @@ describe('the token is redacted at every output', () => {
   }, 60_000);
 });
 
+describe('secrets mdlsync cannot know yet', () => {
+  test('a config file that is not valid JSON around an unquoted token: the error names the file, not the text', async () => {
+    ws = await workspace();
+    // Starting with a letter: JSON.parse then fails on the token's first character and quotes what follows.
+    const token = 'ab' + randomBytes(15).toString('hex');
+    // A common slip: the token pasted without quotes. JSON.parse quotes the text around the error, i.e. the token.
+    writeFileSync(join(ws.dir, 'mdlsync.config.json'), `{ "moodle": { "url": "${ws.sandbox.url}", "token": ${token} } }\n`);
+    const r = await ws.cli(['doctor'], { MDLSYNC_TOKEN: '' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/mdlsync\.config\.json is not valid JSON/);
+    expect(r.stderr).not.toContain(token.slice(0, 6));
+  }, 30_000);
+});
+
 describe('reports/mdlsync.log', () => {
   test('two commands writing it at once: earlier content kept, both commands\' lines whole, no NUL bytes', async () => {
     ws = await workspace();

@@ -219,7 +219,9 @@ export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.Pro
     try {
       raw = JSON.parse(readFileSync(file, 'utf8'));
     } catch (err) {
-      throw new ConfigError(`${file} is not valid JSON: ${(err as Error).message}`);
+      // V8 quotes the text around the error, which may be the token itself (pasted without quotes), unknown here.
+      const why = (err as Error).message.replace(/,?\s*(\.\.\.)?"[\s\S]*"(\.\.\.)?\s*is not valid JSON$/, '');
+      throw new ConfigError(`${file} is not valid JSON (${why}): check the quotes and commas; every string value, the token too, needs double quotes`);
     }
   } else if (explicit) {
     throw new ConfigError(`config file ${file} does not exist`);
