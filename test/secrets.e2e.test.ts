@@ -179,5 +179,10 @@ describe('reports/mdlsync.log', () => {
     symlinkSync(nowhere, dangling);
     expect((await ws.cli(['run', file, '--reports', 'other-reports'])).code).toBe(1);
     expect(existsSync(nowhere)).toBe(false);
+
+    // doctor names it too, as a problem to fix.
+    const doctor = await ws.cli(['doctor']);
+    expect(doctor.code).toBe(3);
+    expect(doctor.stdout).toMatch(/FAIL log file .*mdlsync\.log is a symbolic link\n\s+→ remove or rename/);
   }, 60_000);
 });

@@ -48,12 +48,9 @@ export function createLogger(opts: LoggerOptions): winston.Logger {
  */
 export function openLogFile(path: string): NodeJS.WritableStream {
   mkdirSync(dirname(path), { recursive: true });
-  const refuse = (why: string) =>
-    new ConfigError(`the log file ${path} ${why}: mdlsync only appends to a regular file of its own there; remove or rename it, then run again`);
-  const existing = lstatSafe(path);
-  if (existing?.isSymbolicLink()) throw refuse('is a symbolic link');
-  // Checked before opening: opening a FIFO for writing would wait for a reader forever.
-  if (existing && !existing.isFile()) throw refuse('is not a regular file');
+  const refuse = (why: string) => new ConfigError(logFileRefusal(path, why));
+  const problem = logFileProblem(path);
+  if (problem) throw refuse(problem);
   let fd: number;
   try {
     fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
@@ -75,6 +72,19 @@ export function openLogFile(path: string): NodeJS.WritableStream {
   // A write error (disk full) must not crash a run: the console still has every line.
   stream.on('error', (err) => process.stderr.write(`mdlsync: cannot write the log file ${path}: ${err.message}\n`));
   return stream;
+}
+
+/** Why mdlsync would refuse to write the log at `path` (a symlink, not a regular file), or null (also for none yet). */
+export function logFileProblem(path: string): string | null {
+  const existing = lstatSafe(path);
+  if (existing?.isSymbolicLink()) return 'is a symbolic link';
+  // Checked before opening: opening a FIFO for writing would wait for a reader forever.
+  if (existing && !existing.isFile()) return 'is not a regular file';
+  return null;
+}
+
+function logFileRefusal(path: string, why: string): string {
+  return `the log file ${path} ${why}: mdlsync only appends to a regular file of its own there; remove or rename it, then run again`;
 }
 
 function lstatSafe(path: string) {
