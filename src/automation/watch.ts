@@ -12,7 +12,7 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type winston from 'winston';
 import { ConfigError, watchSchema, type Config, type FeedTypeName, type WatchConfig } from '../config/index.js';
 import { processAlive } from '../ledger/index.js';
-import type { RunSummary } from '../report/index.js';
+import { redactText, type RunSummary } from '../report/index.js';
 import { byDependencyThenAge, classify, isIgnoredName } from './classify.js';
 import { runTarget } from './runner.js';
 
@@ -254,7 +254,7 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
     const as = freeName(rejected, name);
     const dest = join(rejected, as);
     await rename(path, dest);
-    await writeFile(`${dest}.reason.txt`, reason.replace(/\s*\n\s*/g, ' ').trim() + '\n');
+    await writeFile(`${dest}.reason.txt`, redactText(reason.replace(/\s*\n\s*/g, ' ').trim()) + '\n');
     logger.warn(`watch: ${name} rejected to ${dest}: ${reason}`);
     opts.onFile?.({ name, outcome: 'rejected', resumed, summary, reason, rejectedAs: dest });
   }

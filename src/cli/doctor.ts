@@ -1,12 +1,13 @@
 /** `mdlsync doctor`: is everything a run needs in place? One line per check, and what to do when one fails. */
 import type { Command } from 'commander';
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ConfigError, requireMoodle } from '../config/index.js';
 import { ENTITY_TYPES, isEntityType, type EntityType } from '../feed/types.js';
 import { ENTITY_FUNCTIONS } from '../entities.js';
 import { SqliteLedger } from '../ledger/index.js';
 import { MoodleClient, MoodleError, getSiteInfo } from '../moodle/index.js';
+import { logFileProblem } from '../report/logger.js';
 import { configFrom } from './common.js';
 import { roleChecks } from './doctor-roles.js';
 
@@ -76,6 +77,9 @@ export function registerDoctor(program: Command): void {
       ] as const) {
         check(writable(dir), `${name} folder ${dir}${existsSync(dir) ? '' : ' (created)'}`, `make ${dir} writable or set "${name}" in the config`);
       }
+      const log = join(config.reports, 'mdlsync.log');
+      const logProblem = logFileProblem(log);
+      check(logProblem === null, `log file ${log}${logProblem ? ` ${logProblem}` : ''}`, `remove or rename ${log}: mdlsync only appends to a regular file of its own there`);
       process.stdout.write(lines.join('\n') + '\n');
       if (problems > 0) {
         process.stdout.write(`${problems} problem(s): fix the lines marked FAIL and run mdlsync doctor again.\n`);

@@ -6,6 +6,7 @@ import { registerLedger } from './ledger.js';
 import { registerPurge } from './purge.js';
 import { registerRun } from './run.js';
 import { registerSandbox } from './sandbox.js';
+import { redactStdio } from './stdio.js';
 import { registerSchedule } from './schedule.js';
 import { registerUser } from './user.js';
 import { registerWatch } from './watch.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
 }
 
 async function main(): Promise<void> {
+  redactStdio();
   const program = buildProgram();
   try {
     await program.parseAsync(process.argv);

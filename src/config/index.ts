@@ -8,6 +8,7 @@ import cron from 'node-cron';
 import { z } from 'zod';
 import { FEED_TYPE_ORDER, type FeedTypeName } from '../feed/types.js';
 import { OPS, type Op } from '../plan/types.js';
+import { addSecrets } from '../report/redact.js';
 import { enrolmentsSchema } from './enrolments.js';
 import { institutionRolesSchema, observersSchema } from './roles.js';
 
@@ -214,6 +215,8 @@ function formatIssues(error: z.ZodError): string {
 export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.ProcessEnv; overrides?: ConfigOverrides } = {}): Config {
   const cwd = opts.cwd ?? process.cwd();
   const env = opts.env ?? process.env;
+  // Before anything can fail: an error sentence about the config file must not show the token either.
+  addSecrets(env.MDLSYNC_TOKEN);
   const explicit = opts.path !== undefined;
   const file = resolve(cwd, opts.path ?? CONFIG_FILE_NAME);
   let raw: unknown = {};
@@ -221,7 +224,9 @@ export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.Pro
     try {
       raw = JSON.parse(readFileSync(file, 'utf8'));
     } catch (err) {
-      throw new ConfigError(`${file} is not valid JSON: ${(err as Error).message}`);
+      // V8 quotes the text around the error, which may be the token itself (pasted without quotes), unknown here.
+      const why = (err as Error).message.replace(/,?\s*(\.\.\.)?"[\s\S]*"(\.\.\.)?\s*is not valid JSON$/, '');
+      throw new ConfigError(`${file} is not valid JSON (${why}): check the quotes and commas; every string value, the token too, needs double quotes`);
     }
   } else if (explicit) {
     throw new ConfigError(`config file ${file} does not exist`);
@@ -231,10 +236,12 @@ export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.Pro
   const config = parsed.data;
   const base = existsSync(file) ? dirname(file) : cwd;
 
+  const tokenInConfig = config.moodle.token;
+  let tokenFromFile: string | undefined;
   if (config.moodle.tokenFile && !config.moodle.token) {
     const tokenPath = resolve(base, config.moodle.tokenFile);
     try {
-      config.moodle.token = readFileSync(tokenPath, 'utf8').trim();
+      config.moodle.token = tokenFromFile = readFileSync(tokenPath, 'utf8').trim();
     } catch {
       throw new ConfigError(`moodle.tokenFile ${tokenPath} cannot be read`);
     }
@@ -245,6 +252,8 @@ export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.Pro
   const o = opts.overrides ?? {};
   if (o.url) config.moodle.url = o.url;
   if (o.token) config.moodle.token = o.token;
+  // Every token read (file, config, environment, flag), not only the one used: none may ever be shown.
+  addSecrets(tokenInConfig, tokenFromFile, env.MDLSYNC_TOKEN, o.token, config.moodle.token);
   if (o.ledger) config.ledger = o.ledger;
   if (o.reports) config.reports = o.reports;
   if (o.archive) config.archive = o.archive;

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { chmod, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { redactText } from './redact.js';
 
 /** A run id sorts by time (to the millisecond) and stays unique across processes: 20261123T142501123Z-3f9a. */
 export function newRunId(now: Date = new Date()): string {
@@ -30,7 +31,8 @@ export async function archiveInput(input: string, archiveDir: string, runId: str
   const day = now.toISOString().slice(0, 10);
   const dir = join(archiveDir, day);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const target = join(dir, `${runId}__${basename(input)}`);
+  // The copy is the input as received; only its name is ours, and never shows a secret the input's name holds.
+  const target = join(dir, `${runId}__${redactText(basename(input))}`);
   await copyFile(input, target);
   await chmod(target, 0o600);
   return target;

@@ -10,6 +10,7 @@ import iconv from 'iconv-lite';
 import type { Outcome } from '../apply/types.js';
 import type { FeedEncoding, FeedInfo } from '../feed/types.js';
 import { writePrivateFile } from './files.js';
+import { redactText } from './redact.js';
 import type { SummaryBase } from './types.js';
 
 export async function ensureReportDir(reportsRoot: string, runId: string): Promise<string> {
@@ -20,7 +21,7 @@ export async function ensureReportDir(reportsRoot: string, runId: string): Promi
 
 export async function writeSummary(dir: string, summary: SummaryBase): Promise<string> {
   const path = join(dir, 'summary.json');
-  await writePrivateFile(path, JSON.stringify(summary, null, 2) + '\n');
+  await writePrivateFile(path, JSON.stringify(summary, (_key, v: unknown) => (typeof v === 'string' ? redactText(v) : v), 2) + '\n');
   return path;
 }
 
@@ -36,7 +37,7 @@ function openCsv(path: string, columns: string[]) {
   const csv = stringify({ header: true, columns, ...SPREADSHEET_SAFE });
   csv.pipe(out);
   return {
-    write: (row: unknown[]): boolean => csv.write(row),
+    write: (row: unknown[]): boolean => csv.write(row.map(redactCell)),
     drain: () => new Promise<void>((r) => csv.once('drain', () => r())),
     close: async (): Promise<string> => {
       csv.end();
@@ -66,7 +67,7 @@ export async function writeRowsCsv(dir: string, outcomes: Iterable<Outcome>): Pr
     if (!more && !out.errored) await once(out, 'drain');
   };
   for (const o of outcomes) {
-    batch.push([o.line ?? '', o.key, o.action, o.outcome, o.moodleId ?? '', o.errorcode ?? '', o.message ?? '']);
+    batch.push([o.line ?? '', o.key, o.action, o.outcome, o.moodleId ?? '', o.errorcode ?? '', o.message ?? ''].map(redactCell));
     if (batch.length >= ROWS_CSV_BATCH) {
       await flush();
       if (out.errored) break;
@@ -78,9 +79,11 @@ export async function writeRowsCsv(dir: string, outcomes: Iterable<Outcome>): Pr
   return path;
 }
 
+/** Our own files are named after the input, but never show a secret its name holds. */
 export function trybackName(input: string): string {
-  const ext = extname(input);
-  const stem = basename(input, ext);
+  const name = redactText(basename(input));
+  const ext = extname(name);
+  const stem = basename(name, ext);
   return `${stem}.tryback${ext || '.txt'}`;
 }
 
@@ -88,6 +91,10 @@ export function trybackName(input: string): string {
 function encodeText(text: string, encoding: FeedEncoding): Buffer {
   if (encoding === 'utf8') return Buffer.from(text, 'utf8');
   return iconv.encode(text, encoding === 'latin1' ? 'latin1' : 'win1252');
+}
+
+function redactCell<T>(cell: T): T | string {
+  return typeof cell === 'string' ? redactText(cell) : cell;
 }
 
 function oneLine(text: string): string {
@@ -116,7 +123,8 @@ export async function writeTryback(
   try {
     await handle.write(Buffer.concat([asBytes(rawByLine.get(info.headerLine) ?? info.headerText), end]));
     for (const o of rows) {
-      const comment = `# line ${o.line}: ${o.errorcode ?? 'failed'}: ${oneLine(o.message ?? '')}`;
+      // The rows stay as received (they are the input, like the archive); the comments are ours, so redacted.
+      const comment = redactText(`# line ${o.line}: ${o.errorcode ?? 'failed'}: ${oneLine(o.message ?? '')}`);
       await handle.write(Buffer.concat([encodeText(comment, info.encoding), end, asBytes(rawByLine.get(o.line as number) as Buffer | string), end]));
     }
   } finally {
