@@ -144,7 +144,9 @@ export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummar
     const reads = { retries: config.moodle.retries, backoffMs: config.moodle.backoffMs };
     const settings = entitySettings(config);
     const lookup = ENTITY_RUNS[feed.info.type].lookup(client, ledger, { ...reads, chunkSize: lookupSize }, settings) as EntityLookup<EntityRecord>;
-    const plan = await planFeed(feed, planOptionsFor(req, dataSource ?? null, config), ledger, {
+    const planOptions = planOptionsFor(req, dataSource ?? null, config);
+    if (planOptions.passwords === 'always') planOptions.passwordKey = ledger.passwordKey();
+    const plan = await planFeed(feed, planOptions, ledger, {
       lookup,
       sink: planCsv ? (a) => planCsv.write(a) : undefined,
       chunkSize: 2 * lookupSize,
