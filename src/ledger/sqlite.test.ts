@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -351,6 +352,26 @@ describe('runs', () => {
     expect(() => l.startRun(run('r1', '2026-01-04T00:00:00.000Z'))).toThrow();
   });
 
+  it('a run left running by a process that is gone reads as interrupted once the ledger is opened again', () => {
+    const l = open();
+    const dead = 2 ** 22 + 12345;
+    l.startRun(run('killed', '2026-01-01T00:00:00.000Z'));
+    l.acquireLock({ id: 'x:dead', pid: dead, host: hostname(), runId: 'killed' }, 60_000);
+    l.startRun(run('orphan', '2026-01-02T00:00:00.000Z')); // no lock names it any more
+    l.startRun(run('other-host', '2026-01-03T00:00:00.000Z'));
+    l.acquireLock({ id: 'y:1', pid: dead, host: 'elsewhere', runId: 'other-host' }, 60_000, 'other');
+    l.startRun(run('live', '2026-01-04T00:00:00.000Z'));
+    l.acquireLock({ id: 'me', pid: process.pid, host: hostname(), runId: 'live' }, 60_000, 'mine');
+    l.startRun(run('done', '2026-01-05T00:00:00.000Z'));
+    l.finishRun('done', 'ok', null);
+    const again = SqliteLedger.open(join(dir, 'ledger.db'));
+    try {
+      const status = Object.fromEntries(again.listRuns(10).map((r) => [r.id, r.status]));
+      expect(status).toEqual({ killed: 'interrupted', orphan: 'interrupted', 'other-host': 'running', live: 'running', done: 'ok' });
+    } finally {
+      again.close();
+    }
+  });
 });
 
 describe('at scale', () => {

@@ -1,6 +1,7 @@
 /** The ledger in a SQLite file (better-sqlite3): links external key ↔ Moodle id, and runs. */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { LedgerLink, LedgerStore, LinkStatus, LinkWrite, RunRecord } from './types.js';
@@ -98,6 +99,22 @@ export function processAlive(pid: number): boolean {
 }
 
 export const WRITER_LOCK = 'writer';
+
+/**
+ * A run still `running` whose process is gone (killed, power loss) becomes `interrupted`. A run runs under the writer
+ * lock naming it: no such lock, or one whose holder on this host is dead, means nobody is running it any more.
+ */
+function markInterruptedRuns(db: Database.Database): void {
+  const running = db.prepare(`SELECT id FROM runs WHERE status = 'running'`).pluck().all() as string[];
+  if (running.length === 0) return;
+  const holder = db.prepare('SELECT pid, host FROM locks WHERE run_id = ?');
+  const mark = db.prepare(`UPDATE runs SET status = 'interrupted' WHERE id = ? AND status = 'running'`);
+  const here = hostname();
+  for (const id of running) {
+    const lock = holder.get(id) as { pid: number; host: string } | undefined;
+    if (!lock || (lock.host === here && !processAlive(lock.pid))) mark.run(id);
+  }
+}
 
 /** Who runs: a unique id per process and run, with what a person needs to find it. */
 export interface LockOwner {
@@ -199,6 +216,7 @@ export class SqliteLedger implements LedgerStore {
       // 64 MiB page cache: a 100k-link ledger with its indexes fits, so bulk upserts do not thrash.
       db.pragma('cache_size = -65536');
       migrate(db);
+      markInterruptedRuns(db);
     } catch (err) {
       db.close();
       throw err;
