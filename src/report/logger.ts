@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import winston from 'winston';
+import { escapeControls } from '../refusal.js';
 
 const SECRET_KEYS = /^(wstoken|token|password|passwd|newpassword)$/i;
 
@@ -39,7 +40,7 @@ export function createLogger(opts: LoggerOptions): winston.Logger {
     new winston.transports.Console({
       silent: opts.silentConsole,
       stderrLevels: ['error', 'warn', 'info', 'debug'],
-      format: winston.format.printf((i) => `${i.level}: ${String(i.message)}`),
+      format: winston.format.printf((i) => `${i.level}: ${escapeControls(String(i.message))}`),
     }),
   ];
   if (opts.file) {
