@@ -130,6 +130,15 @@ describe('sites that are not Moodle or never answer', () => {
     expect(r.stdout).toMatch(/JSON that is not Moodle's site information: check that moodle\.url is the Moodle site root/);
   }, 30_000);
 
+  test('doctor against a JSON {} reply says it is not Moodle, without a JavaScript message', async () => {
+    const url = `http://127.0.0.1:${(json.address() as AddressInfo).port}`;
+    const r = await cli(['doctor'], { MDLSYNC_URL: url });
+    expect(r.hung).toBe(false);
+    expect(r.code).toBe(3);
+    expect(r.stdout + r.stderr).not.toMatch(JS_NOISE);
+    expect(r.stdout).toMatch(/JSON that is not Moodle's site information/);
+  }, 30_000);
+
   test('a site that never answers: progress while waiting, then exit 3 within moodle.timeoutMs, naming the setting', async () => {
     writeFileSync(join(ws.dir, 'slow.config.json'), JSON.stringify({ moodle: { backoffMs: 20, timeoutMs: 1500 } }));
     const file = ws.write('p4.txt', sisFile(SIS_HEADER, persons(1)));
