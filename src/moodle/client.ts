@@ -56,6 +56,8 @@ export class MoodleClient implements MoodleCaller {
       connections: opts.connections ?? 8,
       headersTimeout: timeout,
       bodyTimeout: timeout,
+      // undici's own 10 s for a host that never completes the connection, but never longer than moodle.timeoutMs.
+      connectTimeout: Math.min(timeout, 10_000),
       keepAliveTimeout: 30_000,
     });
   }
