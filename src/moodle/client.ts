@@ -75,6 +75,8 @@ export class MoodleClient implements MoodleCaller {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body: encodeForm(this.token, wsfunction, params),
+        // undici's header/body timers tick coarsely (up to ~1 s late): this deadline holds the call to moodle.timeoutMs.
+        signal: AbortSignal.timeout(this.timeoutMs),
       });
       status = res.statusCode;
       text = await res.body.text();
@@ -93,7 +95,7 @@ export class MoodleClient implements MoodleCaller {
     const started = Date.now();
     const every = Math.max(200, Math.min(5000, Math.floor(this.timeoutMs / 3)));
     const timer = setInterval(() => {
-      const waited = ((Date.now() - started) / 1000).toFixed(0);
+      const waited = ((Date.now() - started) / 1000).toFixed(1);
       notify(`waiting for Moodle to answer ${wsfunction} (${waited} s so far; mdlsync gives up after moodle.timeoutMs = ${this.timeoutMs} ms)`);
     }, every);
     timer.unref();
@@ -143,7 +145,7 @@ export class MoodleClient implements MoodleCaller {
     const code = (err as { code?: unknown })?.code;
     const codeText = typeof code === 'string' ? code : 'unknown error';
     const where = `${wsfunction} at ${this.endpoint}`;
-    if (typeof code === 'string' && TIMEOUT_CODES.has(code)) {
+    if ((typeof code === 'string' && TIMEOUT_CODES.has(code)) || (err as Error)?.name === 'TimeoutError') {
       return new TransientError('timeout', `${where}: no answer within moodle.timeoutMs (${this.timeoutMs} ms); the call may still complete on the site`);
     }
     if (typeof code === 'string' && NETWORK_CODES.has(code)) {
