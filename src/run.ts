@@ -8,12 +8,13 @@ import { applyPlan, lookupChunk, DEFAULT_APPLY_OPTIONS } from './apply/index.js'
 import type { ApplyOptions, Outcome } from './apply/types.js';
 import { ENTITY_FUNCTIONS, ENTITY_RUNS, entitySettings, type EntityLookup, type EntitySettings } from './entities.js';
 import { ConfigError, requireMoodle, type Config } from './config/index.js';
-import { FeedFileError, RUN_ORDER, openFeed, readRawRecords, type AnyFeed, type EntityRecord, type EntityType, type FeedEncoding, type FeedItem, type PersonRecord } from './feed/index.js';
+import { FeedFileError, RUN_ORDER, checkFeedPath, openFeed, readRawRecords, type AnyFeed, type EntityRecord, type EntityType, type FeedEncoding, type FeedItem, type PersonRecord } from './feed/index.js';
 import type { LedgerLink, LedgerStore } from './ledger/types.js';
 import { LinkReader } from './ledger/reader.js';
 import { defaultPlanOptions, type ContextBase, type EntityPlanner, type RowContext } from './plan/index.js';
 import type { AnyAction, Op, Plan, PlanOptions } from './plan/types.js';
 import { MoodleSession } from './session.js';
+import { Refusal } from './refusal.js';
 import {
   archiveInput,
   countOutcomes,
@@ -66,6 +67,13 @@ export { checkMoodle, releaseWriterLock, takeWriterLock } from './session.js';
 export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummary> {
   const { config, logger } = deps;
   if (!existsSync(req.file)) throw new ConfigError(`input file ${req.file} does not exist`);
+  // A folder or a FIFO is refused before anything opens it (a FIFO would hang) and before a report folder exists.
+  try {
+    checkFeedPath(req.file);
+  } catch (err) {
+    if (err instanceof FeedFileError) throw new Refusal(`The file was not applied: ${err.message}.`);
+    throw err;
+  }
   const dataSource = req.dataSource ?? config.dataSource;
   if (req.op === 'refresh-ds' && !dataSource) {
     throw new ConfigError('refresh-ds needs a data source: pass --datasource KEY or set dataSource in the config');
@@ -129,7 +137,7 @@ export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummar
   }
   summary.type = feed.info.type;
 
-  const session = new MoodleSession(config, runId, config.moodle.concurrency + 2);
+  const session = new MoodleSession(config, runId, config.moodle.concurrency + 2, (line) => logger.info(line));
   const { client } = session;
   try {
     const refused = await session.open({ functions: ENTITY_FUNCTIONS[feed.info.type], lock: !dryRun, wait: req.wait });
@@ -144,7 +152,9 @@ export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummar
     const reads = { retries: config.moodle.retries, backoffMs: config.moodle.backoffMs };
     const settings = entitySettings(config);
     const lookup = ENTITY_RUNS[feed.info.type].lookup(client, ledger, { ...reads, chunkSize: lookupSize }, settings) as EntityLookup<EntityRecord>;
-    const plan = await planFeed(feed, planOptionsFor(req, dataSource ?? null, config), ledger, {
+    const planOptions = planOptionsFor(req, dataSource ?? null, config);
+    if (planOptions.passwords === 'always') planOptions.passwordKey = ledger.passwordKey();
+    const plan = await planFeed(feed, planOptions, ledger, {
       lookup,
       sink: planCsv ? (a) => planCsv.write(a) : undefined,
       chunkSize: 2 * lookupSize,

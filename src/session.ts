@@ -32,10 +32,11 @@ export class MoodleSession {
     private readonly config: Config,
     private readonly runId: string,
     connections: number,
+    onWaiting?: (line: string) => void,
   ) {
     const moodle = requireMoodle(config);
     this.url = moodle.url;
-    this.client = new MoodleClient({ url: moodle.url, token: moodle.token, timeoutMs: config.moodle.timeoutMs, connections });
+    this.client = new MoodleClient({ url: moodle.url, token: moodle.token, timeoutMs: config.moodle.timeoutMs, connections, onWaiting });
   }
 
   /** The open ledger; only valid once open() returned null. */
@@ -111,6 +112,10 @@ export function releaseWriterLock(ledger: SqliteLedger, runId: string): void {
 export async function checkMoodle(client: MoodleClient, url: string, functions: readonly string[] = PERSON_FUNCTIONS): Promise<{ code: string; message: string } | null> {
   try {
     const info = await getSiteInfo(client);
+    // A proxy or another application can answer JSON too (`{}`): without Moodle's functions list it is not the site.
+    if (typeof info !== 'object' || info === null || !Array.isArray(info.functions)) {
+      return { code: 'not-moodle', message: `${url} answered the site check with JSON that is not Moodle's site information: check that moodle.url is the Moodle site root` };
+    }
     const available = new Set(info.functions.map((f) => f.name));
     const missing = functions.filter((f) => !available.has(f));
     if (missing.length > 0) {

@@ -1,6 +1,8 @@
 /** Shared CLI plumbing: config from --config/env/flags, the site/ledger options, and the logger. */
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { lstatSync, mkdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { Refusal } from '../refusal.js';
 import { loadConfig, type Config, type ConfigOverrides } from '../config/index.js';
 import { createLogger } from '../report/logger.js';
 
@@ -32,6 +34,7 @@ export function addSiteOptions(cmd: Command, quietHelp = 'no log lines on the co
 
 /** `secrets`: more values (besides the token) the log must never show. */
 export function loggerFor(config: Config, opts: { quiet?: boolean; logLevel?: string } = {}, secrets: string[] = []) {
+  usableReportsFolder(config.reports);
   return createLogger({
     level: opts.logLevel ?? config.logLevel,
     file: join(config.reports, 'mdlsync.log'),
@@ -44,4 +47,27 @@ export function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
   return n;
+}
+
+/**
+ * The reports folder (made when missing) must be a folder: a file or a dangling symbolic link there is refused with
+ * one sentence before the log or any report is written.
+ */
+export function usableReportsFolder(path: string): void {
+  const fix = 'pass another --reports or set "reports" in the config';
+  let link: string | null = null;
+  try {
+    if (lstatSync(path).isSymbolicLink()) link = readlinkSync(path);
+    if (!statSync(path).isDirectory()) throw new Refusal(`The reports folder ${path} is a file, not a folder: ${fix}.`);
+    return;
+  } catch (err) {
+    if (err instanceof Refusal) throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Refusal(`The reports folder ${path} cannot be used (${(err as NodeJS.ErrnoException).code}): ${fix}.`);
+  }
+  if (link !== null) throw new Refusal(`The reports folder ${path} is a symbolic link to ${link}, which does not exist: create ${link}, or ${fix}.`);
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (err) {
+    throw new Refusal(`The reports folder ${path} cannot be created (${(err as NodeJS.ErrnoException).code}): ${fix}.`);
+  }
 }

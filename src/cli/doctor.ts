@@ -43,6 +43,9 @@ export function registerDoctor(program: Command): void {
       const client = new MoodleClient({ url, token, timeoutMs: 30_000 });
       try {
         const info = await getSiteInfo(client);
+        if (typeof info !== 'object' || info === null || !Array.isArray(info.functions)) {
+          throw new Error(`${url} answered the site check with JSON that is not Moodle's site information (is moodle.url the Moodle site root?)`);
+        }
         check(true, `token accepted: site "${info.sitename}", Moodle ${info.release}, user ${info.username}`);
         const have = new Set(info.functions.map((f) => f.name));
         const needed = [...new Set(types.flatMap((t) => ENTITY_FUNCTIONS[t as EntityType]))];

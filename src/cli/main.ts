@@ -1,6 +1,7 @@
 /** `mdlsync` entry point: parse arguments, call the core, print, exit. No business logic here. */
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../config/index.js';
+import { Refusal, escapeControls } from '../refusal.js';
 import { registerDoctor } from './doctor.js';
 import { registerLedger } from './ledger.js';
 import { registerPurge } from './purge.js';
@@ -40,11 +41,16 @@ async function main(): Promise<void> {
       return;
     }
     if (err instanceof ConfigError) {
-      process.stderr.write(`mdlsync: ${err.message}\n`);
+      process.stderr.write(`mdlsync: ${escapeControls(err.message)}\n`);
       process.exitCode = 1;
       return;
     }
-    process.stderr.write(`mdlsync: unexpected error: ${(err as Error).message}. Run again with --log-level debug and report the log if it persists.\n`);
+    if (err instanceof Refusal) {
+      process.stderr.write(`mdlsync: ${escapeControls(err.message)}\n`);
+      process.exitCode = 3;
+      return;
+    }
+    process.stderr.write(`mdlsync: unexpected error: ${escapeControls(String((err as Error).message))}. Run again with --log-level debug and report the log if it persists.\n`);
     process.exitCode = 1;
   }
 }

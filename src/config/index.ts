@@ -11,6 +11,7 @@ import { OPS, type Op } from '../plan/types.js';
 import { addSecrets } from '../report/redact.js';
 import { enrolmentsSchema } from './enrolments.js';
 import { institutionRolesSchema, observersSchema } from './roles.js';
+import { Refusal } from '../refusal.js';
 
 export const CONFIG_FILE_NAME = 'mdlsync.config.json';
 
@@ -280,5 +281,9 @@ export function requireMoodle(config: Config): { url: string; token: string } {
   const { url, token } = config.moodle;
   if (!url) throw new ConfigError('no Moodle URL: set moodle.url in mdlsync.config.json or MDLSYNC_URL');
   if (!token) throw new ConfigError('no web-service token: set MDLSYNC_TOKEN, moodle.token or moodle.tokenFile');
+  const protocol = new URL(url).protocol;
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    throw new Refusal(`The Moodle URL ${url} is not a web address (${protocol.replace(':', '')}): set moodle.url, MDLSYNC_URL or --url to the site's https:// (or http://) address.`);
+  }
   return { url, token };
 }

@@ -14,10 +14,11 @@ import { cohortMemberRowMapper, cohortRowMapper } from './cohorts.js';
 import { personRowMapper } from './persons.js';
 import { institutionRoleRowMapper, observerRowMapper } from './roles.js';
 import type { RowMapper, RowResult } from './rows.js';
-import { DEFAULT_MAX_RECORD_SIZE, decodedChunks, fileError, physicalLines, scanRecords, type ScannedRecord } from './read.js';
+import { DEFAULT_MAX_RECORD_SIZE, checkFeedPath, decodedChunks, fileError, physicalLines, scanRecords, utf16Bom, type ScannedRecord } from './read.js';
 import { ENTITY_TYPES, FeedFileError, type EntityType, type FeedEncoding, type FeedInfo, type FeedItem, type FeedOptions, type RecordOf } from './types.js';
 
 export { personHeaderNames } from './headers.js';
+export { checkFeedPath } from './read.js';
 export * from './types.js';
 
 /** A feed of one entity type: `info.type` says which record type its items carry. */
@@ -257,11 +258,19 @@ function isBlank(cells: readonly string[]): boolean {
 
 /** Readability, emptiness, and a UTF-8 BOM on a file said to be Latin-1. */
 async function checkStart(path: string, encoding: FeedEncoding): Promise<void> {
+  checkFeedPath(path);
   let handle;
   try {
     handle = await open(path, 'r');
     const { bytesRead, buffer } = await handle.read(Buffer.alloc(3), 0, 3, 0);
     if (bytesRead === 0) throw new FeedFileError('empty-file', `${path} is empty`);
+    const utf16 = utf16Bom(buffer.subarray(0, bytesRead));
+    if (utf16) {
+      throw new FeedFileError(
+        'invalid-encoding',
+        `${path} is ${utf16} (it starts with a UTF-16 byte-order mark): save it as UTF-8 (Excel: "CSV UTF-8"; Notepad: Save as, Encoding UTF-8)`,
+      );
+    }
     if (encoding !== 'utf8' && bytesRead === 3 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf) {
       throw new FeedFileError('invalid-encoding', `${path} starts with a UTF-8 byte-order mark, so it is UTF-8: run without --encoding ${encoding}`);
     }

@@ -2,7 +2,7 @@
  * The stream shell: file bytes → decoded text → csv-parse → cells with their physical line span.
  * Memory stays bounded by one chunk plus one (capped) record, whatever the file size.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { parse } from 'csv-parse';
 import { FeedFileError, type FeedEncoding } from './types.js';
 
@@ -18,6 +18,31 @@ export function fileError(path: string, err: unknown): FeedFileError {
   const why =
     code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : String((err as Error).message ?? err);
   return new FeedFileError('unreadable', `cannot read ${path}: ${why}`);
+}
+
+/**
+ * A feed must be a regular file: a folder cannot be read, and opening a FIFO (named pipe) would wait for a writer
+ * forever. Checked with stat before anything opens the path.
+ */
+export function checkFeedPath(path: string): void {
+  let st;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    throw fileError(path, err);
+  }
+  if (st.isDirectory()) throw new FeedFileError('unreadable', `cannot read ${path}: it is a folder, not a file`);
+  if (!st.isFile()) {
+    const what = st.isFIFO() ? 'a named pipe (FIFO)' : st.isSocket() ? 'a socket' : 'a device';
+    throw new FeedFileError('unreadable', `cannot read ${path}: it is ${what}, not a regular file; copy the export to a file and run that`);
+  }
+}
+
+/** A UTF-16 byte-order mark (FF FE little-endian, FE FF big-endian) at the start of a file, or null. */
+export function utf16Bom(start: Uint8Array): 'UTF-16LE' | 'UTF-16BE' | null {
+  if (start.length >= 2 && start[0] === 0xff && start[1] === 0xfe) return 'UTF-16LE';
+  if (start.length >= 2 && start[0] === 0xfe && start[1] === 0xff) return 'UTF-16BE';
+  return null;
 }
 
 /**

@@ -91,6 +91,12 @@ export const LEDGER_MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 5,
+    name: 'ledger secrets',
+    // Random per-ledger secrets (the password HMAC key, made on first use by SqliteLedger.passwordKey).
+    sql: `CREATE TABLE ledger_secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);`,
+  },
 ];
 
 /** The schema version this build writes. */

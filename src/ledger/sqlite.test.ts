@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -58,6 +59,7 @@ describe('open and migrations', () => {
       { version: 2, name: 'writer lock' },
       { version: 3, name: 'link data' },
       { version: 4, name: 'seen marks' },
+      { version: 5, name: 'ledger secrets' },
     ]);
     const idx = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'links' AND name NOT LIKE 'sqlite_%' ORDER BY name").all();
     expect(idx).toEqual([{ name: 'links_moodle_id' }, { name: 'links_scope' }]);
@@ -67,7 +69,7 @@ describe('open and migrations', () => {
   it('migrate() applies only the missing versions and refuses a newer ledger', () => {
     const db = new Database(':memory:');
     expect(migrate(db, LEDGER_MIGRATIONS.slice(0, 1))).toEqual([1]);
-    expect(migrate(db)).toEqual([2, 3, 4]);
+    expect(migrate(db)).toEqual([2, 3, 4, 5]);
     expect(migrate(db)).toEqual([]);
     const next = LEDGER_MIGRATIONS.length + 1;
     const extra: Migration[] = [...LEDGER_MIGRATIONS, { version: next, name: 'later table', sql: 'CREATE TABLE later (x)' }];
@@ -76,6 +78,42 @@ describe('open and migrations', () => {
     expect(() => migrate(db)).toThrow(/newer than this mdlsync knows/);
     expect(() => migrate(db, [{ version: 2, name: 'gap', sql: '' }])).toThrow(/expected 1/);
     db.close();
+  });
+
+  it('is private: the file and its -wal/-shm are 0600 in a 0700 folder, and an older 0644 ledger is tightened on open', () => {
+    const mode = (p: string) => statSync(p).mode & 0o777;
+    const path = join(dir, 'state', 'ledger.db');
+    ledger = SqliteLedger.open(path);
+    ledger.writeLinks([w('k1')]);
+    expect(mode(join(dir, 'state'))).toBe(0o700);
+    for (const f of [path, `${path}-wal`, `${path}-shm`]) expect([f, mode(f)]).toEqual([f, 0o600]);
+    ledger.close();
+    ledger = undefined;
+
+    // What an earlier version left: a 0644 ledger (and WAL) in a 0755 folder.
+    const old = join(dir, 'old');
+    mkdirSync(old);
+    const oldPath = join(old, 'ledger.db');
+    const db = new Database(oldPath);
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (x)');
+    db.close();
+    chmodSync(oldPath, 0o644);
+    chmodSync(old, 0o755);
+    ledger = SqliteLedger.open(oldPath);
+    ledger.writeLinks([w('k1')]);
+    expect(mode(old)).toBe(0o700);
+    for (const f of [oldPath, `${oldPath}-wal`, `${oldPath}-shm`]) expect([f, mode(f)]).toEqual([f, 0o600]);
+  });
+
+  it('keeps a random per-ledger password key: the same on every open, another in another ledger', () => {
+    const first = open('a.db').passwordKey();
+    expect(first).toHaveLength(32);
+    ledger!.close();
+    const again = open('a.db').passwordKey();
+    expect(again.equals(first)).toBe(true);
+    ledger!.close();
+    expect(open('b.db').passwordKey().equals(first)).toBe(false);
   });
 
   it('an in-memory ledger works (for tests and dry runs)', () => {
@@ -312,6 +350,27 @@ describe('runs', () => {
     expect(l.getRun('nope')).toBeUndefined();
     expect(() => l.finishRun('nope', 'ok', null)).toThrow(/never started/);
     expect(() => l.startRun(run('r1', '2026-01-04T00:00:00.000Z'))).toThrow();
+  });
+
+  it('a run left running by a process that is gone reads as interrupted once the ledger is opened again', () => {
+    const l = open();
+    const dead = 2 ** 22 + 12345;
+    l.startRun(run('killed', '2026-01-01T00:00:00.000Z'));
+    l.acquireLock({ id: 'x:dead', pid: dead, host: hostname(), runId: 'killed' }, 60_000);
+    l.startRun(run('orphan', '2026-01-02T00:00:00.000Z')); // no lock names it any more
+    l.startRun(run('other-host', '2026-01-03T00:00:00.000Z'));
+    l.acquireLock({ id: 'y:1', pid: dead, host: 'elsewhere', runId: 'other-host' }, 60_000, 'other');
+    l.startRun(run('live', '2026-01-04T00:00:00.000Z'));
+    l.acquireLock({ id: 'me', pid: process.pid, host: hostname(), runId: 'live' }, 60_000, 'mine');
+    l.startRun(run('done', '2026-01-05T00:00:00.000Z'));
+    l.finishRun('done', 'ok', null);
+    const again = SqliteLedger.open(join(dir, 'ledger.db'));
+    try {
+      const status = Object.fromEntries(again.listRuns(10).map((r) => [r.id, r.status]));
+      expect(status).toEqual({ killed: 'interrupted', orphan: 'interrupted', 'other-host': 'running', live: 'running', done: 'ok' });
+    } finally {
+      again.close();
+    }
   });
 });
 

@@ -1,5 +1,7 @@
 /** The ledger in a SQLite file (better-sqlite3): links external key ↔ Moodle id, and runs. */
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { LedgerLink, LedgerStore, LinkStatus, LinkWrite, RunRecord } from './types.js';
@@ -12,6 +14,34 @@ const IN_CHUNK = 500;
 
 /** markSeen tests a chunk's rowid range instead of seeking each key when the range holds at most this many rows. */
 const RANGE_ROWS = 4 * IN_CHUNK;
+
+/** The ledger and its -wal/-shm files: only the account running mdlsync reads them (they link people to accounts). */
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
+
+/** Name of the per-ledger secret that keys the HMAC of passwords in content hashes (ledger_secrets). */
+const PASSWORD_KEY = 'password-hmac';
+
+/**
+ * Creates the ledger's folder 0700 and its file 0600 before SQLite opens it (SQLite gives the -wal and -shm files
+ * the database file's mode), and tightens what an older mdlsync left group- or world-readable.
+ */
+function privateLedgerFiles(path: string): void {
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+  tighten(dir, DIR_MODE);
+  closeSync(openSync(path, 'a', FILE_MODE));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) tighten(file, FILE_MODE);
+}
+
+/** Drops group/other bits; a folder we do not own (EPERM) is left as it is rather than failing the run. */
+function tighten(path: string, mode: number): void {
+  try {
+    if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, mode);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+  }
+}
 
 /** How long a writer waits for another process's lock before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 10_000;
@@ -69,6 +99,22 @@ export function processAlive(pid: number): boolean {
 }
 
 export const WRITER_LOCK = 'writer';
+
+/**
+ * A run still `running` whose process is gone (killed, power loss) becomes `interrupted`. A run runs under the writer
+ * lock naming it: no such lock, or one whose holder on this host is dead, means nobody is running it any more.
+ */
+function markInterruptedRuns(db: Database.Database): void {
+  const running = db.prepare(`SELECT id FROM runs WHERE status = 'running'`).pluck().all() as string[];
+  if (running.length === 0) return;
+  const holder = db.prepare('SELECT pid, host FROM locks WHERE run_id = ?');
+  const mark = db.prepare(`UPDATE runs SET status = 'interrupted' WHERE id = ? AND status = 'running'`);
+  const here = hostname();
+  for (const id of running) {
+    const lock = holder.get(id) as { pid: number; host: string } | undefined;
+    if (!lock || (lock.host === here && !processAlive(lock.pid))) mark.run(id);
+  }
+}
 
 /** Who runs: a unique id per process and run, with what a person needs to find it. */
 export interface LockOwner {
@@ -150,6 +196,7 @@ function padChunk(keys: readonly string[], start: number): string[] {
 
 export class SqliteLedger implements LedgerStore {
   private readonly stmts = new Map<string, Database.Statement>();
+  private key: Buffer | null = null;
 
   private constructor(
     readonly path: string,
@@ -158,7 +205,7 @@ export class SqliteLedger implements LedgerStore {
 
   /** Opens (creating folders and file when missing) and migrates the ledger. ':memory:' gives a throwaway one. */
   static open(path: string): SqliteLedger {
-    if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:' && path !== '') privateLedgerFiles(path);
     const db = new Database(path);
     try {
       db.pragma('journal_mode = WAL');
@@ -169,11 +216,28 @@ export class SqliteLedger implements LedgerStore {
       // 64 MiB page cache: a 100k-link ledger with its indexes fits, so bulk upserts do not thrash.
       db.pragma('cache_size = -65536');
       migrate(db);
+      markInterruptedRuns(db);
     } catch (err) {
       db.close();
       throw err;
     }
     return new SqliteLedger(path, db);
+  }
+
+  /**
+   * The per-ledger random secret (32 bytes) that keys the HMAC of passwords in content hashes: a copy of the hashes
+   * alone cannot confirm a guessed password. Made on first use; INSERT OR IGNORE keeps the first of two racing makers.
+   */
+  passwordKey(): Buffer {
+    if (this.key) return this.key;
+    const read = this.stmt('SELECT value FROM ledger_secrets WHERE name = ?').pluck();
+    let value = read.get(PASSWORD_KEY) as Buffer | undefined;
+    if (!value) {
+      this.stmt('INSERT OR IGNORE INTO ledger_secrets (name, value) VALUES (?, ?)').run(PASSWORD_KEY, randomBytes(32));
+      value = read.get(PASSWORD_KEY) as Buffer;
+    }
+    this.key = value;
+    return value;
   }
 
   /** Prepared statements are compiled once per ledger and reused. */

@@ -12,6 +12,8 @@ export interface MoodleClientOptions {
   timeoutMs?: number;
   /** Sockets kept open to the site; default 8. */
   connections?: number;
+  /** Told every few seconds while a call waits for its answer (progress for a site that is slow or never answers). */
+  onWaiting?: (line: string) => void;
 }
 
 const ENDPOINT = '/webservice/rest/server.php';
@@ -39,6 +41,8 @@ export class MoodleClient implements MoodleCaller {
   private readonly path: string;
   private readonly endpoint: string;
   private readonly token: string;
+  private readonly timeoutMs: number;
+  private readonly onWaiting?: (line: string) => void;
 
   constructor(opts: MoodleClientOptions) {
     const url = new URL(opts.url);
@@ -48,10 +52,14 @@ export class MoodleClient implements MoodleCaller {
     this.endpoint = url.origin + this.path;
     this.token = opts.token;
     const timeout = opts.timeoutMs ?? 300_000;
+    this.timeoutMs = timeout;
+    this.onWaiting = opts.onWaiting;
     this.pool = new Pool(url.origin, {
       connections: opts.connections ?? 8,
       headersTimeout: timeout,
       bodyTimeout: timeout,
+      // undici's own 10 s for a host that never completes the connection, but never longer than moodle.timeoutMs.
+      connectTimeout: Math.min(timeout, 10_000),
       keepAliveTimeout: 30_000,
     });
   }
@@ -61,6 +69,7 @@ export class MoodleClient implements MoodleCaller {
     this.stats.byFunction[wsfunction] = (this.stats.byFunction[wsfunction] ?? 0) + 1;
     let status: number;
     let text: string;
+    const waiting = this.waitingNotice(wsfunction);
     try {
       // POST, never GET: a query string would put the token in access logs.
       const res = await this.pool.request({
@@ -68,13 +77,31 @@ export class MoodleClient implements MoodleCaller {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body: encodeForm(this.token, wsfunction, params),
+        // undici's header/body timers tick coarsely (up to ~1 s late): this deadline holds the call to moodle.timeoutMs.
+        signal: AbortSignal.timeout(this.timeoutMs),
       });
       status = res.statusCode;
       text = await res.body.text();
     } catch (err) {
       throw this.networkError(wsfunction, err);
+    } finally {
+      if (waiting) clearInterval(waiting);
     }
     return this.interpret<T>(wsfunction, status, text);
+  }
+
+  /** A line every few seconds (at most a third of the timeout) while the call has no answer; none without a listener. */
+  private waitingNotice(wsfunction: string): NodeJS.Timeout | null {
+    const notify = this.onWaiting;
+    if (!notify) return null;
+    const started = Date.now();
+    const every = Math.max(200, Math.min(5000, Math.floor(this.timeoutMs / 3)));
+    const timer = setInterval(() => {
+      const waited = ((Date.now() - started) / 1000).toFixed(1);
+      notify(`waiting for Moodle to answer ${wsfunction} (${waited} s so far; mdlsync gives up after moodle.timeoutMs = ${this.timeoutMs} ms)`);
+    }, every);
+    timer.unref();
+    return timer;
   }
 
   close(): Promise<void> {
@@ -122,8 +149,8 @@ export class MoodleClient implements MoodleCaller {
     const codeText = typeof code === 'string' ? code : 'unknown error';
     const where = `${wsfunction} at ${this.endpoint}`;
     const reached = !(typeof code === 'string' && NOT_SENT_CODES.has(code));
-    if (typeof code === 'string' && TIMEOUT_CODES.has(code)) {
-      return new TransientError('timeout', `${where}: no answer in time (${codeText}); the call may still complete on the site`, undefined, reached);
+    if ((typeof code === 'string' && TIMEOUT_CODES.has(code)) || (err as Error)?.name === 'TimeoutError') {
+      return new TransientError('timeout', `${where}: no answer within moodle.timeoutMs (${this.timeoutMs} ms); the call may still complete on the site`, undefined, reached);
     }
     if (typeof code === 'string' && NETWORK_CODES.has(code)) {
       return new TransientError('network', `${where}: connection failed (${codeText})`, undefined, reached);

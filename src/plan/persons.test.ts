@@ -160,11 +160,12 @@ describe('store: enabled rows', () => {
 
   it('passwords: always re-sends the password on update/adopt/enable and counts it in the hash', () => {
     const r = alpha();
-    const ha = personContentHash(r, 'always');
-    expect(one(r, { link: link(r.key, { hash: ha }) }, { passwords: 'always' }).kind).toBe('unchanged');
-    expect(one(r, { link: link(r.key) }, { passwords: 'always' })).toMatchObject({ kind: 'update', sendPassword: true, hash: ha });
-    expect(one(r, { match: { id: 5, suspended: false, via: 'username' } }, { passwords: 'always' })).toMatchObject({ kind: 'adopt', sendPassword: true });
-    expect(one(r, { link: link(r.key, { status: 'disabled' }) }, { passwords: 'always' })).toMatchObject({ kind: 'enable', sendPassword: true });
+    const always = { passwords: 'always' as const, passwordKey: Buffer.alloc(32, 7) };
+    const ha = personContentHash(r, 'always', always.passwordKey);
+    expect(one(r, { link: link(r.key, { hash: ha }) }, always).kind).toBe('unchanged');
+    expect(one(r, { link: link(r.key) }, always)).toMatchObject({ kind: 'update', sendPassword: true, hash: ha });
+    expect(one(r, { match: { id: 5, suspended: false, via: 'username' } }, always)).toMatchObject({ kind: 'adopt', sendPassword: true });
+    expect(one(r, { link: link(r.key, { status: 'disabled' }) }, always)).toMatchObject({ kind: 'enable', sendPassword: true });
     expect(one(r, { match: { id: 5, suspended: false, via: 'username' } })).toMatchObject({ kind: 'adopt', sendPassword: false });
   });
 

@@ -70,7 +70,7 @@ export const PERSON_RULES: EntityRules<PersonRecord, RowContext> = {
     const entity = o.entity;
     const key = r.key;
     const dataSource = p.ds(r, ctx);
-    const hash = personContentHash(r, o.passwords);
+    const hash = personContentHash(r, o.passwords, o.passwordKey);
     const link = ctx.link;
     // A new DATA_SOURCE_KEY re-owns the link even when the content is the same.
     const same = unchangedByLink(r, line, link, hash, dataSource, p);
@@ -108,7 +108,7 @@ export const PERSON_RULES: EntityRules<PersonRecord, RowContext> = {
     const link = ctx.link;
     if (link) {
       if (link.status === 'disabled') return { kind: 'unchanged', ...base, moodleId: link.moodleId, reason: `already disabled (${why})` };
-      return { kind: 'disable', ...base, moodleId: link.moodleId, record: r, suspended: true, hash: personContentHash(r, o.passwords), status: 'disabled', reason: why };
+      return { kind: 'disable', ...base, moodleId: link.moodleId, record: r, suspended: true, hash: personContentHash(r, o.passwords, o.passwordKey), status: 'disabled', reason: why };
     }
     if (ctx.match) {
       return {
@@ -117,7 +117,7 @@ export const PERSON_RULES: EntityRules<PersonRecord, RowContext> = {
         moodleId: ctx.match.id,
         record: r,
         suspended: true,
-        hash: personContentHash(r, o.passwords),
+        hash: personContentHash(r, o.passwords, o.passwordKey),
         status: 'disabled',
         reason: `${why}; ${p.found(ctx.match)}`,
       };
@@ -131,7 +131,7 @@ export const PERSON_RULES: EntityRules<PersonRecord, RowContext> = {
       record: r,
       suspended: true,
       sendPassword: r.fields.password !== undefined,
-      hash: personContentHash(r, o.passwords),
+      hash: personContentHash(r, o.passwords, o.passwordKey),
       status: 'disabled',
       reason: `new person, created disabled (${why})`,
     };

@@ -93,6 +93,8 @@ export interface PlanOptions {
   full: boolean;
   /** create-only (default): passwords only on create; always: also on update. */
   passwords: 'create-only' | 'always';
+  /** The ledger's secret keying the HMAC of passwords in content hashes (needed with passwords: always). */
+  passwordKey?: Uint8Array;
   /** What an explicit delete does to a person: suspend (default) or really delete. Refreshes always suspend. Categories ignore it. */
   disable: 'suspend' | 'delete';
   guard: GuardOptions;

@@ -1,4 +1,5 @@
 /** The summary printed at the end of a run: a few lines an admin reads at a glance. */
+import { escapeControls } from '../refusal.js';
 import type { RunSummary } from './types.js';
 
 export function formatSummary(s: RunSummary): string {
@@ -20,5 +21,6 @@ export function formatSummary(s: RunSummary): string {
   lines.push(`  report: ${s.reportDir}`);
   if (s.archivedAs) lines.push(`  archived: ${s.archivedAs}`);
   lines.push(s.message);
-  return lines.join('\n');
+  // Each line is one line: a file name or message holding ESC or a newline is shown escaped, not obeyed.
+  return lines.map(escapeControls).join('\n');
 }

@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import winston from 'winston';
 import { ConfigError } from '../config/index.js';
 import { addSecrets, redactValue } from './redact.js';
+import { escapeControls } from '../refusal.js';
 
 /** Earlier name of redactValue: a copy with the values of secret keys and every registered secret removed. */
 export { redactValue as redact } from './redact.js';
@@ -31,7 +32,7 @@ export function createLogger(opts: LoggerOptions): winston.Logger {
     new winston.transports.Console({
       silent: opts.silentConsole,
       stderrLevels: ['error', 'warn', 'info', 'debug'],
-      format: winston.format.printf((i) => `${i.level}: ${String(i.message)}`),
+      format: winston.format.printf((i) => `${i.level}: ${escapeControls(String(i.message))}`),
     }),
   ];
   if (opts.file) transports.push(new winston.transports.Stream({ stream: openLogFile(opts.file), format: winston.format.json() }));
