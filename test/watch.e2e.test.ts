@@ -1,7 +1,7 @@
 /** The drop folder end to end: real files in a temp folder, runs against the sandbox Moodle over HTTP. */
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startWatch, type WatchEvent, type WatchHandle } from '../src/automation/index.js';
 import { captureLogger, configFor, sleep, waitFor, writeSlowly } from './automation-helpers.js';
@@ -112,6 +112,44 @@ describe('watch DIR', () => {
     expect(events.every((e) => e.outcome === 'applied' && e.summary?.exitCode === 0)).toBe(true);
     for (const p of ['w', 'x', 'y', 'z']) expect(usersWith(ws, `${p}user`)).toHaveLength(4);
     expect(readdirSync(drop).sort()).toEqual(['.processing', 'rejected']);
+  });
+
+  test('a symlink or a hard link dropped in the folder is rejected unread; reason files are 0600 and quote no content', async () => {
+    const { ws, drop, events, start } = await setup();
+    // Files only the service may read, outside the drop folder.
+    const secret = join(ws.dir, 'token-file');
+    writeFileSync(secret, 'SECRET-TOKEN-abc123|x|y\nline2-secret\n', { mode: 0o600 });
+    const other = join(ws.dir, 'shadow-like');
+    writeFileSync(other, 'root:SECRET-HASH:0:0\n', { mode: 0o600 });
+    const h = await start();
+    symlinkSync(secret, join(drop, 'persons.store.link.csv'));
+    linkSync(other, join(drop, 'persons.store.hard.csv'));
+    writeFileSync(join(drop, 'persons.store.badhead.csv'), 'EXTERNAL_PERSON_KEY|USER_ID|NOPE\nk|u|SECRET-CELL\n');
+    await waitFor('three files handled', () => events.length >= 3);
+    await h.idle();
+    expect(events.map((e) => [e.name, e.outcome]).sort()).toEqual([
+      ['persons.store.badhead.csv', 'rejected'],
+      ['persons.store.hard.csv', 'rejected'],
+      ['persons.store.link.csv', 'rejected'],
+    ]);
+    const rejected = join(drop, 'rejected');
+    const linkReason = readFileSync(join(rejected, 'persons.store.link.csv.reason.txt'), 'utf8');
+    expect(linkReason).toMatch(/symbolic link/);
+    expect(readFileSync(join(rejected, 'persons.store.hard.csv.reason.txt'), 'utf8')).toMatch(/hard link/);
+    for (const name of readdirSync(rejected).filter((n) => n.endsWith('.reason.txt'))) {
+      const text = readFileSync(join(rejected, name), 'utf8');
+      expect(text).not.toMatch(/SECRET/);
+      expect(lstatSync(join(rejected, name)).mode & 0o777).toBe(0o600);
+    }
+    // Nothing was read: no run, no archive copy, no report quoting them; the targets are untouched.
+    const everything = (dir: string): string[] =>
+      existsSync(dir) ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)) : [];
+    for (const f of [...everything(join(ws.dir, 'archive')), ...everything(join(ws.dir, 'reports'))]) {
+      expect(readFileSync(f, 'utf8')).not.toMatch(/SECRET-TOKEN|SECRET-HASH/);
+    }
+    expect(lstatSync(join(rejected, 'persons.store.link.csv')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(secret, 'utf8')).toBe('SECRET-TOKEN-abc123|x|y\nline2-secret\n');
+    expect(readFileSync(other, 'utf8')).toBe('root:SECRET-HASH:0:0\n');
   });
 
   test('mdlsync watch: SIGTERM lets the current run finish, then exits 0', async () => {

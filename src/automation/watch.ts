@@ -5,8 +5,8 @@
  */
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { constants as fsConstants, existsSync } from 'node:fs';
+import { lstat, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type winston from 'winston';
@@ -73,6 +73,36 @@ function freeName(dir: string, name: string): string {
   return `${stamp}-${randomUUID().slice(0, 4)}__${name}`;
 }
 
+/**
+ * Why a taken file must not be read, or null when it is a plain file. Opened with O_NOFOLLOW and checked on the open
+ * handle, so the file checked is the file that was there: a symlink (to a token file, /etc/shadow…) or a hard link
+ * (nlink > 1: its other name may lie outside the folder, which cannot be proven otherwise) is rejected unread.
+ */
+export async function notPlainFile(path: string): Promise<string | null> {
+  let handle;
+  try {
+    handle = await open(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+  } catch (err) {
+    if (errCode(err) === 'ELOOP') return 'it is a symbolic link, and the drop folder takes only plain files. Copy the file itself into the folder.';
+    throw err;
+  }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) return 'it is not a plain file (a device, a pipe or a folder). Drop a plain file.';
+    if (st.nlink > 1) return `it is a hard link (the file has ${st.nlink} names), so it may be a file from outside the folder. Copy the file into the folder instead of linking it.`;
+    return null;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A folder of the watcher's own (created 0700): an existing symlink in its place is refused, never followed. */
+async function ownFolder(path: string): Promise<void> {
+  await mkdir(path, { recursive: true, mode: 0o700 });
+  const st = await lstat(path);
+  if (!st.isDirectory()) throw new ConfigError(`${path} is not a folder (a symbolic link or a file is in its place): remove it and start the watcher again`);
+}
+
 export async function startWatch(dirArg: string, opts: WatchOptions): Promise<WatchHandle> {
   const dir = resolve(dirArg);
   const { config, logger } = opts;
@@ -82,8 +112,8 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
   const processing = join(dir, PROCESSING_DIR);
   const rejected = join(dir, REJECTED_DIR);
   if (!existsSync(dir)) throw new ConfigError(`watch folder ${dir} does not exist: create it or give another folder`);
-  await mkdir(processing, { recursive: true });
-  await mkdir(rejected, { recursive: true });
+  await ownFolder(processing);
+  await ownFolder(rejected);
 
   const instance = randomUUID();
   liveInstances.add(instance);
@@ -129,6 +159,8 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
   const watcher: FSWatcher = chokidarWatch(dir, {
     depth: 0,
     ignoreInitial: false,
+    // A symlink is reported as itself (and rejected unread), never resolved.
+    followSymlinks: false,
     ignored,
     awaitWriteFinish: { stabilityThreshold: stabilityMs, pollInterval: Math.min(settings.pollMs, Math.max(10, Math.floor(stabilityMs / 4))) },
   });
@@ -168,8 +200,9 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
 
   async function describe(name: string, path: string, resumed: boolean): Promise<Candidate | null> {
     try {
-      const st = await stat(path);
-      if (!st.isFile()) return null;
+      // lstat: a symlink is a candidate too (to be rejected unread), never followed.
+      const st = await lstat(path);
+      if (!st.isFile() && !st.isSymbolicLink()) return null;
       const c = classify(name, settings.rules);
       return { name, path, resumed, type: c.ok ? c.value.type : undefined, mtimeMs: st.mtimeMs };
     } catch (err) {
@@ -232,6 +265,8 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
   }
 
   async function runTaken(name: string, path: string, resumed: boolean): Promise<void> {
+    const unsafe = await notPlainFile(path);
+    if (unsafe) return reject(name, path, resumed, `${name} was not read: ${unsafe}`);
     const cls = classify(name, settings.rules);
     if (!cls.ok) return reject(name, path, resumed, cls.reason);
     const { type, op, dataSource, force, by } = cls.value;
@@ -254,7 +289,11 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
     const as = freeName(rejected, name);
     const dest = join(rejected, as);
     await rename(path, dest);
-    await writeFile(`${dest}.reason.txt`, reason.replace(/\s*\n\s*/g, ' ').trim() + '\n');
+    // 0600, and 'wx' so a planted NAME.reason.txt (or a symlink by that name) is never written through.
+    await writeFile(`${dest}.reason.txt`, reason.replace(/\s*\n\s*/g, ' ').trim() + '\n', { mode: 0o600, flag: 'wx' }).catch((err: unknown) => {
+      if (errCode(err) !== 'EEXIST') throw err;
+      logger.warn(`watch: ${dest}.reason.txt already exists and was left alone`);
+    });
     logger.warn(`watch: ${name} rejected to ${dest}: ${reason}`);
     opts.onFile?.({ name, outcome: 'rejected', resumed, summary, reason, rejectedAs: dest });
   }
