@@ -11,13 +11,16 @@ import { hostname } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type winston from 'winston';
 import { ConfigError, watchSchema, type Config, type FeedTypeName, type WatchConfig } from '../config/index.js';
-import { processAlive } from '../ledger/index.js';
+import { processAlive, SqliteLedger, type RetryRecord } from '../ledger/index.js';
 import type { RunSummary } from '../report/index.js';
 import { byDependencyThenAge, classify, isIgnoredName } from './classify.js';
+import { keepForRetry, tryRetry, type RetryContext } from './retry.js';
 import { runTarget } from './runner.js';
 
 export const PROCESSING_DIR = '.processing';
 export const REJECTED_DIR = 'rejected';
+/** Rows Moodle could not take (outage), kept to be tried again: see retry.ts. */
+export const RETRY_DIR = '.retry';
 
 export interface WatchOptions {
   config: Config;
@@ -32,12 +35,19 @@ export interface WatchOptions {
 
 export interface WatchEvent {
   name: string;
-  outcome: 'applied' | 'rejected';
+  /** waiting: Moodle was down before the file could run; the whole file is kept for retry. */
+  outcome: 'applied' | 'rejected' | 'waiting';
   resumed: boolean;
   summary?: RunSummary;
   reason?: string;
   /** Where a rejected file now lies. */
   rejectedAs?: string;
+  /** Rows (or the whole file) kept for retry after this run, as they now stand. */
+  retry?: RetryRecord;
+  /** This run was a try of that retry. */
+  retryOf?: number;
+  /** A try of a retry left nothing to retry. */
+  landed?: boolean;
 }
 
 export interface WatchHandle {
@@ -114,6 +124,8 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
   if (!existsSync(dir)) throw new ConfigError(`watch folder ${dir} does not exist: create it or give another folder`);
   await ownFolder(processing);
   await ownFolder(rejected);
+  const retryDir = join(dir, RETRY_DIR);
+  await ownFolder(retryDir);
 
   const instance = randomUUID();
   liveInstances.add(instance);
@@ -125,6 +137,10 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
   let draining: Promise<void> | null = null;
   let dirty = false;
   let retryTimer: NodeJS.Timeout | null = null;
+  let wakeTimer: NodeJS.Timeout | null = null;
+  let heldLogged = false;
+  const ledger = SqliteLedger.open(config.ledger);
+  const retries: RetryContext = { config, logger, ledger, source: `watch:${dir}`, retryDir, who: { id: instance, pid: process.pid, host }, wait };
   if (resume.length > 0) logger.info(`watch: resuming ${resume.length} file(s) left in ${processing}: ${resume.join(', ')}`);
 
   async function leftInProcessing(): Promise<string[]> {
@@ -184,6 +200,13 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
       await sleep(150);
       while (!stopping) {
         dirty = false;
+        if (resume.length === 0) {
+          const due = ledger.retries.claimDue(retries.source, Date.now(), retries.who);
+          if (due) {
+            await processRetry(due);
+            continue;
+          }
+        }
         const next = await pickNext();
         if (!next) {
           if (dirty) continue;
@@ -195,7 +218,28 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
       logger.error(`watch: ${(err as Error).message}`);
     } finally {
       draining = null;
+      wakeForRetries();
     }
+  }
+
+  /** Sets a timer for the next retry that falls due. */
+  function wakeForRetries(): void {
+    if (stopping) return;
+    const waiting = ledger.retries.list(retries.source);
+    if (wakeTimer) clearTimeout(wakeTimer);
+    wakeTimer = null;
+    if (waiting.length === 0) return;
+    const next = Math.min(...waiting.map((r) => r.nextAt));
+    wakeTimer = setTimeout(() => {
+      wakeTimer = null;
+      kick();
+    }, Math.max(50, next - Date.now()));
+  }
+
+  async function processRetry(r: RetryRecord): Promise<void> {
+    const t = await tryRetry(retries, r);
+    const s = t.verdict.kind === 'error' ? undefined : t.verdict.summary;
+    opts.onFile?.({ name: r.name, outcome: t.landed || t.verdict.kind === 'applied' ? 'applied' : 'waiting', resumed: false, summary: s, retryOf: r.id, landed: t.landed, retry: t.next, reason: t.landed ? undefined : t.next?.lastError });
   }
 
   async function describe(name: string, path: string, resumed: boolean): Promise<Candidate | null> {
@@ -220,6 +264,17 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
       else resume.splice(resume.indexOf(name), 1);
     }
     if (resumed.length > 0) return resumed.sort(byDependencyThenAge)[0];
+    // New files wait behind rows kept for retry, so an older file's rows never land over a newer file's.
+    const waitingRetries = ledger.retries.list(retries.source);
+    if (waitingRetries.length > 0) {
+      if (queue.size > 0 && !heldLogged) {
+        const first = waitingRetries[0];
+        logger.info(`watch: ${queue.size} file(s) wait behind retry #${first.id} (${first.name}), next try at ${new Date(first.nextAt).toISOString()}`);
+        heldLogged = true;
+      }
+      return null;
+    }
+    heldLogged = false;
     const now = Date.now();
     const waiting: Candidate[] = [];
     for (const name of [...queue]) {
@@ -271,7 +326,12 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
     if (!cls.ok) return reject(name, path, resumed, cls.reason);
     const { type, op, dataSource, force, by } = cls.value;
     logger.info(`watch: ${resumed ? 'resuming' : 'taking'} ${name}: ${type ?? 'type from headers'}, ${op}${dataSource ? `, data source ${dataSource}` : ''} (${by})`);
-    const verdict = await runTarget({ file: path, type, op, dataSource, force, wait }, { config, logger });
+    const verdict = await runTarget({ file: path, type, op, dataSource, force, wait, retryDir }, { config, logger });
+    const kept = await keepForRetry(retries, { name, path, type, op, dataSource, force }, verdict, true);
+    if (kept && verdict.kind === 'not-applied') {
+      opts.onFile?.({ name, outcome: 'waiting', resumed, summary: verdict.summary, reason: kept.lastError, retry: kept });
+      return;
+    }
     if (verdict.kind === 'error') return reject(name, path, resumed, `${name} was not applied: ${verdict.reason} Fix the cause and drop the file again.`);
     if (verdict.kind === 'not-applied') {
       const where = verdict.summary.reportDir;
@@ -282,7 +342,7 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
     const line = `watch: ${name} done (exit ${s.exitCode}): ${s.message}`;
     if (s.exitCode === 0) logger.info(line);
     else logger.warn(line);
-    opts.onFile?.({ name, outcome: 'applied', resumed, summary: s });
+    opts.onFile?.({ name, outcome: 'applied', resumed, summary: s, retry: kept ?? undefined });
   }
 
   async function reject(name: string, path: string, resumed: boolean, reason: string, summary?: RunSummary): Promise<void> {
@@ -306,7 +366,8 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
   }
 
   await ready;
-  if (resume.length > 0) kick();
+  // Resumed files, and retries left by an earlier watcher (or due already), are looked at at once.
+  if (resume.length > 0 || ledger.retries.list(retries.source).length > 0) kick();
 
   return {
     ready,
@@ -324,9 +385,11 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
       if (stopping) return draining ?? undefined;
       stopping = true;
       if (retryTimer) clearTimeout(retryTimer);
+      if (wakeTimer) clearTimeout(wakeTimer);
       deferredUntil = new Map();
       await watcher.close();
       await draining;
+      ledger.close();
       liveInstances.delete(instance);
       logger.info('watch: stopped');
     },
