@@ -4,7 +4,8 @@
  * table, and tried again with a doubling delay until they land or a person discards them. Rows Moodle refused for a
  * reason of its own go to the run's tryback as usual.
  */
-import { rename, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type winston from 'winston';
 import type { Config, FeedTypeName } from '../config/index.js';
@@ -57,6 +58,7 @@ export async function keepForRetry(ctx: RetryContext, taken: TakenFile, verdict:
   } else if (wholeFile && isOutage(verdict) && verdict.kind === 'not-applied') {
     const file = join(ctx.retryDir, `${newRunId(new Date(now))}__${taken.name}`);
     await rename(taken.path, file);
+    await chmod(file, 0o600); // it may hold passwords, like the archive and the tryback
     record = ctx.ledger.retries.add({ ...base, file, op: taken.op, rows: null, lastError: verdict.summary.error?.message ?? verdict.reason });
   } else {
     return null;
@@ -77,6 +79,12 @@ export interface RetryTry {
 /** Tries one claimed retry again: what lands is done, what still cannot reach Moodle waits for the next try. */
 export async function tryRetry(ctx: RetryContext, r: RetryRecord): Promise<RetryTry> {
   const { logger } = ctx;
+  if (!existsSync(r.file)) {
+    // Deleted by hand instead of discarded: nothing is left to send.
+    ctx.ledger.retries.remove(r.id);
+    logger.warn(`retry #${r.id}: ${r.file} is gone, so ${r.name}'s retry is dropped (use mdlsync ledger discard-retry ID next time)`);
+    return { record: r, landed: true, verdict: { kind: 'error', usage: true, exitCode: 1, reason: `the retry file ${r.file} is gone` } };
+  }
   logger.info(`retry #${r.id}: trying ${describe(r)} again (attempt ${r.attempts + 1})`);
   const verdict = await runTarget(
     { file: r.file, type: (r.type ?? undefined) as FeedTypeName | undefined, op: r.op as Op, dataSource: r.dataSource ?? undefined, force: r.force, wait: ctx.wait, retryDir: ctx.retryDir },
