@@ -252,4 +252,32 @@ describe('watch DIR', () => {
     expect(stderr).toMatch(/SIGTERM/);
     expect(stderr).not.toContain(ws.sandbox.token);
   }, 45_000);
+
+  test('mdlsync watch (CLI): a symlink is rejected unread; an outage shows "kept for retry" in its output, and the rows land later', async () => {
+    const { ws, drop } = await setup({ watch: { stabilityMs: STABILITY_MS }, retry: { firstDelayMs: 300, maxDelayMs: 600 } });
+    const secret = join(ws.dir, 'token-file');
+    writeFileSync(secret, 'SECRET-TOKEN-xyz\n', { mode: 0o600 });
+    ws.sandbox.faults.add({ kind: 'drop', fn: 'core_user_create_users', times: 1_000_000 });
+    const child = spawn(process.execPath, [CLI, 'watch', 'drop'], {
+      cwd: ws.dir,
+      env: { PATH: process.env.PATH ?? '', HOME: ws.dir, MDLSYNC_URL: ws.sandbox.url, MDLSYNC_TOKEN: ws.sandbox.token },
+    });
+    children.push(child);
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    await waitFor('the watcher to start', () => stderr.includes('watch: watching'));
+    symlinkSync(secret, join(drop, 'persons.store.token.csv'));
+    await waitFor('the symlink rejected', () => existsSync(join(drop, 'rejected', 'persons.store.token.csv.reason.txt')), 60_000);
+    expect(readFileSync(join(drop, 'rejected', 'persons.store.token.csv.reason.txt'), 'utf8')).toMatch(/symbolic link/);
+    writeFileSync(join(drop, 'persons.store.cli.csv'), sisFile(SIS_HEADER, persons(4, { prefix: 'c' })));
+    await waitFor('the rows kept for retry', () => /persons\.store\.cli\.csv: 4 row\(s\) kept for retry #1/.test(stderr), 60_000);
+    expect(stderr).not.toContain('SECRET-TOKEN');
+    ws.sandbox.faults.clear();
+    await waitFor('the retry to land', () => /retry #1: persons\.store\.cli\.csv landed/.test(stderr), 60_000);
+    expect(usersWith(ws, 'cuser')).toHaveLength(4);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stderr).not.toContain(ws.sandbox.token);
+  }, 90_000);
 });
