@@ -3,6 +3,8 @@
  * and `schedule` (DESIGN §4). Returns the summary; the caller turns summary.exitCode into the process exit code.
  */
 import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type winston from 'winston';
 import { applyPlan, lookupChunk, DEFAULT_APPLY_OPTIONS } from './apply/index.js';
 import type { ApplyOptions, Outcome } from './apply/types.js';
@@ -44,6 +46,11 @@ export interface RunRequest {
   encoding?: FeedEncoding;
   /** Seconds to wait for another run holding the ledger's writer lock (default 0: refuse at once). */
   wait?: number;
+  /**
+   * watch and schedule: rows that failed only because Moodle could not take them (errorcode `transient`) are written
+   * to a retry file in this folder instead of the tryback, which keeps only the rows Moodle refused for a reason of its own.
+   */
+  retryDir?: string;
 }
 
 export interface RunDeps {
@@ -184,14 +191,24 @@ export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummar
     summary.outcomes = countOutcomes(outcomes);
     summary.moodleCalls = session.calls();
     await writeRowsCsv(reportDir, outcomes);
-    summary.tryback = await writeTrybackFor(feed, outcomes, reportDir);
+    const transient = req.retryDir ? outcomes.filter(isTransientFailure) : [];
+    summary.tryback = await writeTrybackFor(feed, transient.length > 0 ? outcomes.filter((o) => !isTransientFailure(o)) : outcomes, reportDir);
+    if (transient.length > 0) summary.retry = await keepForRetry(feed, transient, req.retryDir as string, runId);
     logger.debug(`reported after ${elapsed(startedAt)}`);
 
     const failed = summary.outcomes.failed;
     // Unreadable rows in a refresh: say why nothing was disabled (or, forced, what was risked) before the rows' advice.
     const unread = plan.guard?.unreadable ? `${plan.guard.message}. ` : '';
+    const kept = summary.retry?.rows ?? 0;
     const result =
-      failed > 0 || plan.guard?.disablesSkipped
+      kept > 0
+        ? await finish(
+            'failed-rows',
+            EXIT.failedRows,
+            unread +
+              `${kept} row(s) could not reach Moodle and are kept for retry${failed > kept ? `; ${failed - kept} row(s) failed: see ${reportDir}/rows.csv${summary.tryback ? ` and the tryback file ${summary.tryback}` : ''}` : ''}.`,
+          )
+        : failed > 0 || plan.guard?.disablesSkipped
         ? await finish(
             'failed-rows',
             EXIT.failedRows,
@@ -323,6 +340,27 @@ export async function orderByDependency(files: readonly string[], opts: { type?:
     }),
   );
   return ranked.sort((a, b) => a.rank - b.rank || a.i - b.i).map((r) => r.file);
+}
+
+/** A row Moodle could not take (outage, timeout, 5xx) rather than one it refused: worth sending again as it is. */
+function isTransientFailure(o: Outcome): boolean {
+  return o.outcome === 'failed' && o.errorcode === 'transient' && o.line !== null;
+}
+
+/** The transient rows as a file of their own (the tryback writer: input header, encoding, line ending; 0600). */
+async function keepForRetry(feed: AnyFeed, rows: readonly Outcome[], retryDir: string, runId: string): Promise<RunSummary['retry']> {
+  await mkdir(retryDir, { recursive: true, mode: 0o700 });
+  const staging = await mkdtemp(join(retryDir, `.${runId}-`));
+  try {
+    const written = await writeTrybackFor(feed, rows, staging);
+    if (!written) return null;
+    // A retry's own retry keeps the dropped file's name: RUNID__NAME, never RUNID__RUNID__NAME.
+    const file = join(retryDir, `${runId}__${basename(feed.info.path).replace(/^\d{8}T\d{9}Z-[0-9a-f]+__/, '')}`);
+    await rename(written, file);
+    return { file, rows: rows.length, error: rows[0].message ?? 'Moodle could not be reached' };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
 }
 
 async function writeTrybackFor(feed: AnyFeed, outcomes: readonly Outcome[], reportDir: string): Promise<string | null> {

@@ -2,9 +2,9 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSchedule, type JobResult, type ScheduleHandle } from '../src/automation/index.js';
+import { findJob, runJob, startSchedule, type JobResult, type ScheduleHandle } from '../src/automation/index.js';
 import { loadConfig } from '../src/config/index.js';
-import { captureLogger, configFor, waitFor } from './automation-helpers.js';
+import { captureLogger, configFor, sleep, waitFor } from './automation-helpers.js';
 import { SIS_HEADER, persons, sisFile, workspace, type Workspace } from './helpers.js';
 
 let ws: Workspace | null = null;
@@ -55,6 +55,40 @@ describe('schedule', () => {
     expect(log.lines.some((l) => /^info: job missing: nothing to do \(.*nowhere\/persons\.txt does not exist\)/.test(l))).toBe(true);
     expect(results.filter((r) => r.job === 'tick').every((r) => r.exitCode === 0)).toBe(true);
   }, 10000);
+
+  test('a Moodle outage in a job keeps the rows it could not take for retry (not the tryback); a later run lands them before newer files', async () => {
+    ws = await workspace();
+    mkdirSync(join(ws.dir, 'inbox'));
+    const config = configFor(ws, { retry: { firstDelayMs: 10, maxDelayMs: 10 }, jobs: [{ name: 'inbox', cron: '0 0 * * * *', glob: 'inbox/*.csv' }] });
+    const job = findJob(config, 'inbox');
+    const log = captureLogger();
+    writeFileSync(join(ws.dir, 'inbox', 'persons.store.a.csv'), sisFile(SIS_HEADER, persons(6, { prefix: 's' })));
+    ws.sandbox.faults.add({ kind: 'drop', fn: 'core_user_create_users', times: 1_000_000 });
+    const first = await runJob(job, { config, logger: log.logger });
+    expect(first).toMatchObject({ status: 'waiting', exitCode: 2 });
+    expect(first.files[0].summary).toMatchObject({ tryback: null, retry: { rows: 6 } });
+    // Consumed: its rows are in the retry state, not lost.
+    expect(existsSync(join(ws.dir, 'inbox', 'persons.store.a.csv'))).toBe(false);
+    const shown = await ws.cli(['ledger', 'show', '--runs']);
+    expect(shown.stdout).toMatch(/retry #1 +waiting +persons\.store\.a\.csv +6 row\(s\) +attempt 1, next try at \S+ +\(job:inbox;/);
+
+    // Still down: the retry is tried again and stays; a newer file waits behind it.
+    writeFileSync(join(ws.dir, 'inbox', 'persons.store.b.csv'), sisFile(SIS_HEADER, [['S0001', 'suser0001', 'Secret-0001x', 'First0001', 'Newer', 'suser0001@example.edu']]));
+    await sleep(20);
+    const second = await runJob(job, { config, logger: log.logger });
+    expect(second).toMatchObject({ status: 'waiting', exitCode: 2 });
+    expect(existsSync(join(ws.dir, 'inbox', 'persons.store.b.csv'))).toBe(true);
+    expect(ws.sandbox.users.list().filter((u) => u.username.startsWith('suser'))).toHaveLength(0);
+
+    ws.sandbox.faults.clear();
+    await sleep(20);
+    const third = await runJob(job, { config, logger: log.logger });
+    expect(third).toMatchObject({ status: 'ok', exitCode: 0 });
+    expect(third.files).toHaveLength(2);
+    expect(ws.sandbox.users.list().filter((u) => u.username.startsWith('suser'))).toHaveLength(6);
+    expect(ws.sandbox.users.byIdnumber('S0001')[0].lastname).toBe('Newer');
+    expect((await ws.cli(['ledger', 'show', '--runs'])).stdout).not.toMatch(/retry #/);
+  }, 30000);
 
   test('--once runs one job now and exits with its exit code; a glob job runs its files in order and consumes them', async () => {
     ws = await workspace();

@@ -89,7 +89,7 @@ describe('watch DIR: 20 files of all types at once', () => {
     expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
 
     // DIR is empty but for rejected/ (and the watcher's own, empty, .processing/).
-    expect(readdirSync(drop).sort()).toEqual(['.processing', 'rejected']);
+    expect(readdirSync(drop).sort()).toEqual(['.processing', '.retry', 'rejected']);
     expect(readdirSync(join(drop, '.processing'))).toEqual([]);
     expect(readdirSync(join(drop, 'rejected')).sort()).toEqual(REJECTED.flatMap((n) => [n, `${n}.reason.txt`]).sort());
     expect(readFileSync(join(drop, 'rejected', 'enrolments.store.SIS.bad.txt.reason.txt'), 'utf8')).toMatch(/ROLLE/);

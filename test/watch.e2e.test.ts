@@ -1,7 +1,7 @@
 /** The drop folder end to end: real files in a temp folder, runs against the sandbox Moodle over HTTP. */
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startWatch, type WatchEvent, type WatchHandle } from '../src/automation/index.js';
 import { captureLogger, configFor, sleep, waitFor, writeSlowly } from './automation-helpers.js';
@@ -57,7 +57,7 @@ describe('watch DIR', () => {
     expect(events.filter((e) => e.outcome === 'rejected').map((e) => e.name).sort()).toEqual(['notes.csv', 'persons.store.bad.csv']);
     expect(events).toHaveLength(5);
 
-    expect(readdirSync(drop).sort()).toEqual(['.processing', 'rejected']);
+    expect(readdirSync(drop).sort()).toEqual(['.processing', '.retry', 'rejected']);
     expect(readdirSync(join(drop, '.processing'))).toEqual([]);
     expect(readdirSync(join(drop, 'rejected')).sort()).toEqual(['notes.csv', 'notes.csv.reason.txt', 'persons.store.bad.csv', 'persons.store.bad.csv.reason.txt']);
     expect(readFileSync(join(drop, 'rejected', 'notes.csv.reason.txt'), 'utf8')).toMatch(/^The file name notes\.csv does not follow the convention TYPE\.OP.*\n$/);
@@ -111,8 +111,125 @@ describe('watch DIR', () => {
     expect(events.map((e) => e.name).sort()).toEqual(['persons.store.w.csv', 'persons.store.x.csv', 'persons.store.y.csv', 'persons.store.z.csv']);
     expect(events.every((e) => e.outcome === 'applied' && e.summary?.exitCode === 0)).toBe(true);
     for (const p of ['w', 'x', 'y', 'z']) expect(usersWith(ws, `${p}user`)).toHaveLength(4);
-    expect(readdirSync(drop).sort()).toEqual(['.processing', 'rejected']);
+    expect(readdirSync(drop).sort()).toEqual(['.processing', '.retry', 'rejected']);
   });
+
+  test('a symlink or a hard link dropped in the folder is rejected unread; reason files are 0600 and quote no content', async () => {
+    const { ws, drop, events, start } = await setup();
+    // Files only the service may read, outside the drop folder.
+    const secret = join(ws.dir, 'token-file');
+    writeFileSync(secret, 'SECRET-TOKEN-abc123|x|y\nline2-secret\n', { mode: 0o600 });
+    const other = join(ws.dir, 'shadow-like');
+    writeFileSync(other, 'root:SECRET-HASH:0:0\n', { mode: 0o600 });
+    const h = await start();
+    symlinkSync(secret, join(drop, 'persons.store.link.csv'));
+    linkSync(other, join(drop, 'persons.store.hard.csv'));
+    writeFileSync(join(drop, 'persons.store.badhead.csv'), 'EXTERNAL_PERSON_KEY|USER_ID|NOPE\nk|u|SECRET-CELL\n');
+    await waitFor('three files handled', () => events.length >= 3);
+    await h.idle();
+    expect(events.map((e) => [e.name, e.outcome]).sort()).toEqual([
+      ['persons.store.badhead.csv', 'rejected'],
+      ['persons.store.hard.csv', 'rejected'],
+      ['persons.store.link.csv', 'rejected'],
+    ]);
+    const rejected = join(drop, 'rejected');
+    const linkReason = readFileSync(join(rejected, 'persons.store.link.csv.reason.txt'), 'utf8');
+    expect(linkReason).toMatch(/symbolic link/);
+    expect(readFileSync(join(rejected, 'persons.store.hard.csv.reason.txt'), 'utf8')).toMatch(/hard link/);
+    for (const name of readdirSync(rejected).filter((n) => n.endsWith('.reason.txt'))) {
+      const text = readFileSync(join(rejected, name), 'utf8');
+      expect(text).not.toMatch(/SECRET/);
+      expect(lstatSync(join(rejected, name)).mode & 0o777).toBe(0o600);
+    }
+    // Nothing was read: no run, no archive copy, no report quoting them; the targets are untouched.
+    const everything = (dir: string): string[] =>
+      existsSync(dir) ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)) : [];
+    for (const f of [...everything(join(ws.dir, 'archive')), ...everything(join(ws.dir, 'reports'))]) {
+      expect(readFileSync(f, 'utf8')).not.toMatch(/SECRET-TOKEN|SECRET-HASH/);
+    }
+    expect(lstatSync(join(rejected, 'persons.store.link.csv')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(secret, 'utf8')).toBe('SECRET-TOKEN-abc123|x|y\nline2-secret\n');
+    expect(readFileSync(other, 'utf8')).toBe('root:SECRET-HASH:0:0\n');
+  });
+
+  test('a Moodle outage mid-file keeps the rows it could not take for retry; they land once Moodle is back, and later files wait behind them', async () => {
+    const { ws, drop, events, log, start } = await setup({ retry: { firstDelayMs: 200, maxDelayMs: 400 } });
+    const h = await start();
+    writeFileSync(join(drop, 'persons.store.first.csv'), sisFile(SIS_HEADER, persons(5, { prefix: 'e' })));
+    await waitFor('the first file', () => events.length >= 1);
+    expect(events[0]).toMatchObject({ outcome: 'applied', summary: { exitCode: 0 } });
+
+    // Moodle goes down for account creation: the updates go through, every create gets its connection dropped.
+    ws.sandbox.faults.add({ kind: 'drop', fn: 'core_user_create_users', times: 1_000_000 });
+    const existing = persons(5, { prefix: 'e' }).map((r) => [...r.slice(0, 4), `Changed${r[4]}`, r[5]]);
+    existing[4][5] = 'not-an-email'; // Moodle refuses this one for a reason of its own
+    writeFileSync(join(drop, 'persons.store.outage.csv'), sisFile(SIS_HEADER, [...existing, ...persons(20, { prefix: 'n' })]));
+    await waitFor('the outage file', () => events.length >= 2, 60_000);
+    const first = events[1];
+    expect(first).toMatchObject({ name: 'persons.store.outage.csv', outcome: 'applied', retry: { id: 1, rows: 20, attempts: 1 }, summary: { exitCode: 2 } });
+    // The tryback holds only the row Moodle refused; the 20 creates wait in the retry file (0600, original header).
+    const tryback = readFileSync(first.summary?.tryback as string, 'utf8');
+    expect(tryback).toContain('E0005|');
+    expect(tryback).not.toContain('N0001');
+    const retryFile = first.retry?.file as string;
+    expect(retryFile.startsWith(join(drop, '.retry'))).toBe(true);
+    expect(lstatSync(retryFile).mode & 0o777).toBe(0o600);
+    const kept = readFileSync(retryFile, 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    expect(kept[0]).toBe(SIS_HEADER.join('|'));
+    expect(kept.slice(1).map((l) => l.split('|')[0])).toEqual(persons(20, { prefix: 'n' }).map((r) => r[0]));
+    expect(usersWith(ws, 'nuser')).toHaveLength(0);
+    expect(ws.sandbox.users.byIdnumber('E0001')[0].lastname).toBe('ChangedLast0001');
+    // The file left the folder without being rejected; the retry is visible in the ledger and the log.
+    expect(readdirSync(drop).filter((n) => !n.startsWith('.')).sort()).toEqual(['rejected']);
+    expect(readdirSync(join(drop, 'rejected'))).toEqual([]);
+    const shown = await ws.cli(['ledger', 'show', '--runs']);
+    expect(shown.stdout).toMatch(/retry #1 +waiting +persons\.store\.outage\.csv +20 row\(s\) +attempt \d+, next try at \S+/);
+    expect(log.lines.join('\n')).toMatch(/persons\.store\.outage\.csv: 20 row\(s\) kept for retry #1/);
+
+    // A newer file dropped meanwhile waits behind the retry (its row must land after the older one).
+    writeFileSync(join(drop, 'persons.store.later.csv'), sisFile(SIS_HEADER, [['N0001', 'nuser0001', 'Secret-0001x', 'First0001', 'Later', 'nuser0001@example.edu']]));
+    // While Moodle is still down the retry is tried again with backoff, and stays.
+    await waitFor('a second try', () => events.some((e) => e.retryOf === 1 && e.retry?.attempts === 2), 60_000);
+    expect(existsSync(join(drop, 'persons.store.later.csv'))).toBe(true);
+
+    ws.sandbox.faults.clear();
+    await waitFor('the retry to land', () => events.some((e) => e.retryOf === 1 && e.landed), 60_000);
+    await waitFor('the later file', () => events.some((e) => e.name === 'persons.store.later.csv'), 60_000);
+    await h.idle();
+    expect(usersWith(ws, 'nuser')).toHaveLength(20);
+    expect(ws.sandbox.users.byIdnumber('N0001')[0].lastname).toBe('Later');
+    expect(events.filter((e) => e.name === 'persons.store.outage.csv' && e.retryOf === undefined)).toHaveLength(1);
+    expect(readdirSync(join(drop, '.retry'))).toEqual([]);
+    expect(readdirSync(join(drop, 'rejected'))).toEqual([]);
+    expect((await ws.cli(['ledger', 'show', '--runs'])).stdout).not.toMatch(/retry #/);
+  }, 120_000);
+
+  test('Moodle down before a file runs: the whole file waits for retry instead of being rejected; a person can discard it', async () => {
+    const { ws, drop, events, start } = await setup({ retry: { firstDelayMs: 2000, maxDelayMs: 8000 } });
+    ws.sandbox.faults.add({ kind: 'http500', fn: 'core_webservice_get_site_info', times: 1_000_000 });
+    const h = await start();
+    writeFileSync(join(drop, 'persons.store.down.csv'), sisFile(SIS_HEADER, persons(3, { prefix: 'd' })));
+    await waitFor('the file to wait', () => events.length >= 1);
+    expect(events[0]).toMatchObject({ name: 'persons.store.down.csv', outcome: 'waiting', retry: { id: 1, rows: null } });
+    expect(readdirSync(join(drop, 'rejected'))).toEqual([]);
+    const kept = events[0].retry?.file as string;
+    expect(readFileSync(kept, 'utf8')).toBe(sisFile(SIS_HEADER, persons(3, { prefix: 'd' })));
+    writeFileSync(join(drop, 'persons.store.next.csv'), sisFile(SIS_HEADER, persons(2, { prefix: 'x' })));
+    await waitFor('a try while still down', () => events.some((e) => e.retryOf === 1 && e.outcome === 'waiting'));
+    expect(existsSync(join(drop, 'persons.store.next.csv'))).toBe(true);
+
+    // Moodle is back, but the person gives up on that file before its next try (4 s after the last).
+    ws.sandbox.faults.clear();
+    const discarded = await ws.cli(['ledger', 'discard-retry', '1']);
+    expect(discarded).toMatchObject({ code: 0, stdout: expect.stringMatching(/discarded retry #1: persons\.store\.down\.csv, the whole file/) });
+    expect(existsSync(kept)).toBe(false);
+    expect((await ws.cli(['ledger', 'discard-retry', '1'])).code).toBe(1);
+    await waitFor('the next file', () => events.some((e) => e.name === 'persons.store.next.csv'));
+    await h.idle();
+    expect(events.find((e) => e.name === 'persons.store.next.csv')).toMatchObject({ outcome: 'applied', summary: { exitCode: 0 } });
+    expect(usersWith(ws, 'xuser')).toHaveLength(2);
+    expect(usersWith(ws, 'duser')).toHaveLength(0);
+  }, 60_000);
 
   test('mdlsync watch: SIGTERM lets the current run finish, then exits 0', async () => {
     const { ws, drop } = await setup({ watch: { stabilityMs: STABILITY_MS } });
@@ -135,4 +252,32 @@ describe('watch DIR', () => {
     expect(stderr).toMatch(/SIGTERM/);
     expect(stderr).not.toContain(ws.sandbox.token);
   }, 45_000);
+
+  test('mdlsync watch (CLI): a symlink is rejected unread; an outage shows "kept for retry" in its output, and the rows land later', async () => {
+    const { ws, drop } = await setup({ watch: { stabilityMs: STABILITY_MS }, retry: { firstDelayMs: 300, maxDelayMs: 600 } });
+    const secret = join(ws.dir, 'token-file');
+    writeFileSync(secret, 'SECRET-TOKEN-xyz\n', { mode: 0o600 });
+    ws.sandbox.faults.add({ kind: 'drop', fn: 'core_user_create_users', times: 1_000_000 });
+    const child = spawn(process.execPath, [CLI, 'watch', 'drop'], {
+      cwd: ws.dir,
+      env: { PATH: process.env.PATH ?? '', HOME: ws.dir, MDLSYNC_URL: ws.sandbox.url, MDLSYNC_TOKEN: ws.sandbox.token },
+    });
+    children.push(child);
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    await waitFor('the watcher to start', () => stderr.includes('watch: watching'));
+    symlinkSync(secret, join(drop, 'persons.store.token.csv'));
+    await waitFor('the symlink rejected', () => existsSync(join(drop, 'rejected', 'persons.store.token.csv.reason.txt')), 60_000);
+    expect(readFileSync(join(drop, 'rejected', 'persons.store.token.csv.reason.txt'), 'utf8')).toMatch(/symbolic link/);
+    writeFileSync(join(drop, 'persons.store.cli.csv'), sisFile(SIS_HEADER, persons(4, { prefix: 'c' })));
+    await waitFor('the rows kept for retry', () => /persons\.store\.cli\.csv: 4 row\(s\) kept for retry #1/.test(stderr), 60_000);
+    expect(stderr).not.toContain('SECRET-TOKEN');
+    ws.sandbox.faults.clear();
+    await waitFor('the retry to land', () => /retry #1: persons\.store\.cli\.csv landed/.test(stderr), 60_000);
+    expect(usersWith(ws, 'cuser')).toHaveLength(4);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stderr).not.toContain(ws.sandbox.token);
+  }, 90_000);
 });

@@ -14,6 +14,8 @@ export interface RunTarget {
   force: boolean;
   /** Seconds to wait for the ledger's writer lock. */
   wait: number;
+  /** Where rows Moodle could not take (outage) go instead of the tryback: see RunRequest.retryDir. */
+  retryDir?: string;
 }
 
 /**
@@ -25,6 +27,14 @@ export type RunVerdict =
   | { kind: 'applied'; summary: RunSummary }
   | { kind: 'not-applied'; summary: RunSummary; reason: string }
   | { kind: 'error'; reason: string; usage: boolean; exitCode: number };
+
+/** Codes of a run that wrote nothing because Moodle was down (not because of the file, the token or the service). */
+const OUTAGE_CODES = new Set(['unreachable', 'sitemaintenance']);
+
+/** A run that wrote nothing only because Moodle could not be reached: the whole file is worth trying again as it is. */
+export function isOutage(verdict: RunVerdict): boolean {
+  return verdict.kind === 'not-applied' && verdict.summary.status === 'aborted' && OUTAGE_CODES.has(verdict.summary.error?.code ?? '');
+}
 
 /** The worst of several exit codes: refused (3) over failed rows (2) over usage (1) over ok (0). */
 export function worstExit(codes: number[]): number {
@@ -43,7 +53,7 @@ export async function runTarget(target: RunTarget, deps: { config: Config; logge
   }
   try {
     const summary = await runFile(
-      { file: target.file, op: target.op, type, dataSource: target.dataSource ?? null, force: target.force, wait: target.wait },
+      { file: target.file, op: target.op, type, dataSource: target.dataSource ?? null, force: target.force, wait: target.wait, retryDir: target.retryDir },
       deps,
     );
     if (summary.status === 'aborted' || summary.status === 'refused') return { kind: 'not-applied', summary, reason: summary.message };

@@ -4,14 +4,18 @@
  * others go on. Refresh jobs need `allowRefresh: true` (checked when the config loads); `force` only overrides the guard.
  */
 import cron, { type ScheduledTask } from 'node-cron';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { hostname } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import picomatch from 'picomatch';
 import type winston from 'winston';
 import { ConfigError, type Config, type FeedTypeName, type JobConfig } from '../config/index.js';
+import { SqliteLedger } from '../ledger/index.js';
 import type { RunSummary } from '../report/index.js';
 import { byDependencyThenAge, isIgnoredName, typeFromName } from './classify.js';
+import { keepForRetry, tryRetry, type RetryContext } from './retry.js';
 import { runTarget, worstExit } from './runner.js';
 
 /** Default seconds a scheduled run waits for the ledger's writer lock (another job, a watcher, a manual run). */
@@ -26,7 +30,8 @@ export interface JobFileResult {
 
 export interface JobResult {
   job: string;
-  status: 'nothing-to-do' | 'ok' | 'failed';
+  /** waiting: rows Moodle could not take are kept for retry (and the job's files wait behind them). */
+  status: 'nothing-to-do' | 'ok' | 'failed' | 'waiting';
   /** The worst exit code of the job's runs (0 when there was nothing to do). */
   exitCode: number;
   files: JobFileResult[];
@@ -83,8 +88,46 @@ export async function expandGlob(pattern: string): Promise<string[]> {
  * named TYPE.… is run as that type (as in the drop folder); otherwise runFile infers the type from the headers.
  */
 export async function runJob(job: JobConfig, deps: Deps): Promise<JobResult> {
+  const ledger = SqliteLedger.open(deps.config.ledger);
+  try {
+    return await runJobWith(job, deps, ledger);
+  } finally {
+    ledger.close();
+  }
+}
+
+/** Where a job's retry files are kept: next to the ledger, which holds their rows. */
+export function jobRetryDir(config: Config): string {
+  return join(dirname(config.ledger), 'retry');
+}
+
+async function runJobWith(job: JobConfig, deps: Deps, ledger: SqliteLedger): Promise<JobResult> {
   const { logger } = deps;
+  const wait = job.wait ?? DEFAULT_LOCK_WAIT;
+  const retries: RetryContext = {
+    ...deps,
+    ledger,
+    source: `job:${job.name}`,
+    retryDir: jobRetryDir(deps.config),
+    who: { id: `${hostname()}:${process.pid}:${randomUUID()}`, pid: process.pid, host: hostname() },
+    wait,
+  };
+  // Rows an earlier run could not send go first, once their delay is over.
+  const files: JobFileResult[] = [];
+  for (let r = ledger.retries.claimDue(retries.source, Date.now(), retries.who); r; r = ledger.retries.claimDue(retries.source, Date.now(), retries.who)) {
+    const t = await tryRetry(retries, r);
+    const v = t.verdict;
+    files.push(v.kind === 'error' ? { file: r.file, exitCode: v.exitCode, message: v.reason } : { file: r.file, exitCode: v.summary.exitCode, message: v.summary.message, summary: v.summary });
+  }
+  const waiting = ledger.retries.list(retries.source);
+  if (waiting.length > 0) {
+    // The job's files wait behind them, so an older file's rows never land over a newer file's.
+    const w = waiting[0];
+    logger.warn(`job ${job.name}: waiting for retry #${w.id} (${w.name}, next try at ${new Date(w.nextAt).toISOString()}); its files are left for a later tick`);
+    return { job: job.name, status: 'waiting', exitCode: worstExit([2, ...files.map((f) => f.exitCode)]), files };
+  }
   const found = job.file ? (existsSync(job.file) ? [job.file] : []) : await expandGlob(job.glob as string);
+  if (found.length === 0 && files.length > 0) return finishJob(job, files, logger);
   if (found.length === 0) {
     logger.info(`job ${job.name}: nothing to do (${job.file ? `${job.file} does not exist` : `no file matches ${job.glob}`})`);
     return { job: job.name, status: 'nothing-to-do', exitCode: 0, files: [] };
@@ -96,11 +139,10 @@ export async function runJob(job: JobConfig, deps: Deps): Promise<JobResult> {
   }
   ordered.sort(byDependencyThenAge);
   const consume = job.consume ?? Boolean(job.glob);
-  const files: JobFileResult[] = [];
   for (const f of ordered) {
     logger.info(`job ${job.name}: ${job.op} ${f.path}`);
     const verdict = await runTarget(
-      { file: f.path, type: f.type, op: job.op, dataSource: job.datasource, force: job.force, wait: job.wait ?? DEFAULT_LOCK_WAIT },
+      { file: f.path, type: f.type, op: job.op, dataSource: job.datasource, force: job.force, wait, retryDir: retries.retryDir },
       deps,
     );
     if (verdict.kind === 'error') {
@@ -110,9 +152,16 @@ export async function runJob(job: JobConfig, deps: Deps): Promise<JobResult> {
     }
     const s = verdict.summary;
     files.push({ file: f.path, exitCode: s.exitCode, message: s.message, summary: s });
-    // Only an applied file is consumed: one that was refused stays for the next tick, once its cause is fixed.
+    // Only an applied file is consumed: one that was refused (or Moodle was down) stays for the next tick.
     if (consume && verdict.kind === 'applied') await rm(f.path, { force: true });
+    // Its rows Moodle could not take wait for retry; the job's later files wait behind them.
+    const kept = await keepForRetry(retries, { name: f.name, path: f.path, type: f.type, op: job.op, dataSource: job.datasource, force: job.force }, verdict, false);
+    if (kept) return { ...finishJob(job, files, logger), status: 'waiting' };
   }
+  return finishJob(job, files, logger);
+}
+
+function finishJob(job: JobConfig, files: JobFileResult[], logger: winston.Logger): JobResult {
   const exitCode = worstExit(files.map((f) => f.exitCode));
   const result: JobResult = { job: job.name, status: exitCode === 0 ? 'ok' : 'failed', exitCode, files };
   const line = `job ${job.name}: ${files.length} file(s), exit ${exitCode}${exitCode === 0 ? '' : `: ${files.filter((f) => f.exitCode !== 0).map((f) => `${basename(f.file)}: ${f.message}`).join(' | ')}`}`;

@@ -5,19 +5,22 @@
  */
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { constants as fsConstants, existsSync } from 'node:fs';
+import { lstat, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type winston from 'winston';
 import { ConfigError, watchSchema, type Config, type FeedTypeName, type WatchConfig } from '../config/index.js';
-import { processAlive } from '../ledger/index.js';
+import { processAlive, SqliteLedger, type RetryRecord } from '../ledger/index.js';
 import { redactText, type RunSummary } from '../report/index.js';
 import { byDependencyThenAge, classify, isIgnoredName } from './classify.js';
+import { keepForRetry, tryRetry, type RetryContext } from './retry.js';
 import { runTarget } from './runner.js';
 
 export const PROCESSING_DIR = '.processing';
 export const REJECTED_DIR = 'rejected';
+/** Rows Moodle could not take (outage), kept to be tried again: see retry.ts. */
+export const RETRY_DIR = '.retry';
 
 export interface WatchOptions {
   config: Config;
@@ -32,12 +35,19 @@ export interface WatchOptions {
 
 export interface WatchEvent {
   name: string;
-  outcome: 'applied' | 'rejected';
+  /** waiting: Moodle was down before the file could run; the whole file is kept for retry. */
+  outcome: 'applied' | 'rejected' | 'waiting';
   resumed: boolean;
   summary?: RunSummary;
   reason?: string;
   /** Where a rejected file now lies. */
   rejectedAs?: string;
+  /** Rows (or the whole file) kept for retry after this run, as they now stand. */
+  retry?: RetryRecord;
+  /** This run was a try of that retry. */
+  retryOf?: number;
+  /** A try of a retry left nothing to retry. */
+  landed?: boolean;
 }
 
 export interface WatchHandle {
@@ -73,6 +83,36 @@ function freeName(dir: string, name: string): string {
   return `${stamp}-${randomUUID().slice(0, 4)}__${name}`;
 }
 
+/**
+ * Why a taken file must not be read, or null when it is a plain file. Opened with O_NOFOLLOW and checked on the open
+ * handle, so the file checked is the file that was there: a symlink (to a token file, /etc/shadow…) or a hard link
+ * (nlink > 1: its other name may lie outside the folder, which cannot be proven otherwise) is rejected unread.
+ */
+export async function notPlainFile(path: string): Promise<string | null> {
+  let handle;
+  try {
+    handle = await open(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+  } catch (err) {
+    if (errCode(err) === 'ELOOP') return 'it is a symbolic link, and the drop folder takes only plain files. Copy the file itself into the folder.';
+    throw err;
+  }
+  try {
+    const st = await handle.stat();
+    if (!st.isFile()) return 'it is not a plain file (a device, a pipe or a folder). Drop a plain file.';
+    if (st.nlink > 1) return `it is a hard link (the file has ${st.nlink} names), so it may be a file from outside the folder. Copy the file into the folder instead of linking it.`;
+    return null;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A folder of the watcher's own (created 0700): an existing symlink in its place is refused, never followed. */
+async function ownFolder(path: string): Promise<void> {
+  await mkdir(path, { recursive: true, mode: 0o700 });
+  const st = await lstat(path);
+  if (!st.isDirectory()) throw new ConfigError(`${path} is not a folder (a symbolic link or a file is in its place): remove it and start the watcher again`);
+}
+
 export async function startWatch(dirArg: string, opts: WatchOptions): Promise<WatchHandle> {
   const dir = resolve(dirArg);
   const { config, logger } = opts;
@@ -82,8 +122,10 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
   const processing = join(dir, PROCESSING_DIR);
   const rejected = join(dir, REJECTED_DIR);
   if (!existsSync(dir)) throw new ConfigError(`watch folder ${dir} does not exist: create it or give another folder`);
-  await mkdir(processing, { recursive: true });
-  await mkdir(rejected, { recursive: true });
+  await ownFolder(processing);
+  await ownFolder(rejected);
+  const retryDir = join(dir, RETRY_DIR);
+  await ownFolder(retryDir);
 
   const instance = randomUUID();
   liveInstances.add(instance);
@@ -95,6 +137,10 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
   let draining: Promise<void> | null = null;
   let dirty = false;
   let retryTimer: NodeJS.Timeout | null = null;
+  let wakeTimer: NodeJS.Timeout | null = null;
+  let heldLogged = false;
+  const ledger = SqliteLedger.open(config.ledger);
+  const retries: RetryContext = { config, logger, ledger, source: `watch:${dir}`, retryDir, who: { id: instance, pid: process.pid, host }, wait };
   if (resume.length > 0) logger.info(`watch: resuming ${resume.length} file(s) left in ${processing}: ${resume.join(', ')}`);
 
   async function leftInProcessing(): Promise<string[]> {
@@ -129,6 +175,8 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
   const watcher: FSWatcher = chokidarWatch(dir, {
     depth: 0,
     ignoreInitial: false,
+    // A symlink is reported as itself (and rejected unread), never resolved.
+    followSymlinks: false,
     ignored,
     awaitWriteFinish: { stabilityThreshold: stabilityMs, pollInterval: Math.min(settings.pollMs, Math.max(10, Math.floor(stabilityMs / 4))) },
   });
@@ -152,6 +200,13 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
       await sleep(150);
       while (!stopping) {
         dirty = false;
+        if (resume.length === 0) {
+          const due = ledger.retries.claimDue(retries.source, Date.now(), retries.who);
+          if (due) {
+            await processRetry(due);
+            continue;
+          }
+        }
         const next = await pickNext();
         if (!next) {
           if (dirty) continue;
@@ -163,13 +218,35 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
       logger.error(`watch: ${(err as Error).message}`);
     } finally {
       draining = null;
+      wakeForRetries();
     }
+  }
+
+  /** Sets a timer for the next retry that falls due. */
+  function wakeForRetries(): void {
+    if (stopping) return;
+    const waiting = ledger.retries.list(retries.source);
+    if (wakeTimer) clearTimeout(wakeTimer);
+    wakeTimer = null;
+    if (waiting.length === 0) return;
+    const next = Math.min(...waiting.map((r) => r.nextAt));
+    wakeTimer = setTimeout(() => {
+      wakeTimer = null;
+      kick();
+    }, Math.max(50, next - Date.now()));
+  }
+
+  async function processRetry(r: RetryRecord): Promise<void> {
+    const t = await tryRetry(retries, r);
+    const s = t.verdict.kind === 'error' ? undefined : t.verdict.summary;
+    opts.onFile?.({ name: r.name, outcome: t.landed || t.verdict.kind === 'applied' ? 'applied' : 'waiting', resumed: false, summary: s, retryOf: r.id, landed: t.landed, retry: t.next, reason: t.landed ? undefined : t.next?.lastError });
   }
 
   async function describe(name: string, path: string, resumed: boolean): Promise<Candidate | null> {
     try {
-      const st = await stat(path);
-      if (!st.isFile()) return null;
+      // lstat: a symlink is a candidate too (to be rejected unread), never followed.
+      const st = await lstat(path);
+      if (!st.isFile() && !st.isSymbolicLink()) return null;
       const c = classify(name, settings.rules);
       return { name, path, resumed, type: c.ok ? c.value.type : undefined, mtimeMs: st.mtimeMs };
     } catch (err) {
@@ -187,6 +264,17 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
       else resume.splice(resume.indexOf(name), 1);
     }
     if (resumed.length > 0) return resumed.sort(byDependencyThenAge)[0];
+    // New files wait behind rows kept for retry, so an older file's rows never land over a newer file's.
+    const waitingRetries = ledger.retries.list(retries.source);
+    if (waitingRetries.length > 0) {
+      if (queue.size > 0 && !heldLogged) {
+        const first = waitingRetries[0];
+        logger.info(`watch: ${queue.size} file(s) wait behind retry #${first.id} (${first.name}), next try at ${new Date(first.nextAt).toISOString()}`);
+        heldLogged = true;
+      }
+      return null;
+    }
+    heldLogged = false;
     const now = Date.now();
     const waiting: Candidate[] = [];
     for (const name of [...queue]) {
@@ -232,11 +320,18 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
   }
 
   async function runTaken(name: string, path: string, resumed: boolean): Promise<void> {
+    const unsafe = await notPlainFile(path);
+    if (unsafe) return reject(name, path, resumed, `${name} was not read: ${unsafe}`);
     const cls = classify(name, settings.rules);
     if (!cls.ok) return reject(name, path, resumed, cls.reason);
     const { type, op, dataSource, force, by } = cls.value;
     logger.info(`watch: ${resumed ? 'resuming' : 'taking'} ${name}: ${type ?? 'type from headers'}, ${op}${dataSource ? `, data source ${dataSource}` : ''} (${by})`);
-    const verdict = await runTarget({ file: path, type, op, dataSource, force, wait }, { config, logger });
+    const verdict = await runTarget({ file: path, type, op, dataSource, force, wait, retryDir }, { config, logger });
+    const kept = await keepForRetry(retries, { name, path, type, op, dataSource, force }, verdict, true);
+    if (kept && verdict.kind === 'not-applied') {
+      opts.onFile?.({ name, outcome: 'waiting', resumed, summary: verdict.summary, reason: kept.lastError, retry: kept });
+      return;
+    }
     if (verdict.kind === 'error') return reject(name, path, resumed, `${name} was not applied: ${verdict.reason} Fix the cause and drop the file again.`);
     if (verdict.kind === 'not-applied') {
       const where = verdict.summary.reportDir;
@@ -247,14 +342,18 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
     const line = `watch: ${name} done (exit ${s.exitCode}): ${s.message}`;
     if (s.exitCode === 0) logger.info(line);
     else logger.warn(line);
-    opts.onFile?.({ name, outcome: 'applied', resumed, summary: s });
+    opts.onFile?.({ name, outcome: 'applied', resumed, summary: s, retry: kept ?? undefined });
   }
 
   async function reject(name: string, path: string, resumed: boolean, reason: string, summary?: RunSummary): Promise<void> {
     const as = freeName(rejected, name);
     const dest = join(rejected, as);
     await rename(path, dest);
-    await writeFile(`${dest}.reason.txt`, redactText(reason.replace(/\s*\n\s*/g, ' ').trim()) + '\n');
+    // 0600, and 'wx' so a planted NAME.reason.txt (or a symlink by that name) is never written through.
+    await writeFile(`${dest}.reason.txt`, redactText(reason.replace(/\s*\n\s*/g, ' ').trim()) + '\n', { mode: 0o600, flag: 'wx' }).catch((err: unknown) => {
+      if (errCode(err) !== 'EEXIST') throw err;
+      logger.warn(`watch: ${dest}.reason.txt already exists and was left alone`);
+    });
     logger.warn(`watch: ${name} rejected to ${dest}: ${reason}`);
     opts.onFile?.({ name, outcome: 'rejected', resumed, summary, reason, rejectedAs: dest });
   }
@@ -267,7 +366,8 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
   }
 
   await ready;
-  if (resume.length > 0) kick();
+  // Resumed files, and retries left by an earlier watcher (or due already), are looked at at once.
+  if (resume.length > 0 || ledger.retries.list(retries.source).length > 0) kick();
 
   return {
     ready,
@@ -285,9 +385,11 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
       if (stopping) return draining ?? undefined;
       stopping = true;
       if (retryTimer) clearTimeout(retryTimer);
+      if (wakeTimer) clearTimeout(wakeTimer);
       deferredUntil = new Map();
       await watcher.close();
       await draining;
+      ledger.close();
       liveInstances.delete(instance);
       logger.info('watch: stopped');
     },

@@ -115,6 +115,14 @@ export const watchSchema = z
   })
   .strict();
 
+/** watch and schedule: rows Moodle could not take (outage, timeouts, 5xx) are tried again after a delay that doubles. */
+export const retrySchema = z
+  .object({
+    firstDelayMs: z.number().int().min(10).default(60_000),
+    maxDelayMs: z.number().int().min(10).default(3_600_000),
+  })
+  .strict();
+
 export const jobSchema = z
   .object({
     name: z.string().min(1),
@@ -144,6 +152,7 @@ export const jobSchema = z
   });
 
 export type WatchConfig = z.infer<typeof watchSchema>;
+export type RetryConfig = z.infer<typeof retrySchema>;
 export type WatchRule = z.infer<typeof watchRuleSchema>;
 export type JobConfig = z.infer<typeof jobSchema>;
 
@@ -169,6 +178,7 @@ export const configSchema = z
     lockStaleSeconds: z.number().int().min(5).default(120),
     /** `mdlsync watch`: rules and timings (optional). */
     watch: watchSchema.optional(),
+    retry: retrySchema.default(() => retrySchema.parse({})),
     /** `mdlsync schedule`: the jobs (optional). */
     jobs: z
       .array(jobSchema)

@@ -97,6 +97,34 @@ export const LEDGER_MIGRATIONS: readonly Migration[] = [
     // Random per-ledger secrets (the password HMAC key, made on first use by SqliteLedger.passwordKey).
     sql: `CREATE TABLE ledger_secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL);`,
   },
+  {
+    version: 6,
+    name: 'retries',
+    // Rows of a watched or scheduled file that Moodle could not take (outage, timeout, 5xx): kept in a retry file and
+    // tried again with backoff until they land or a person discards them (`mdlsync ledger discard-retry ID`).
+    sql: `
+      CREATE TABLE retries (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        source      TEXT    NOT NULL,
+        name        TEXT    NOT NULL,
+        file        TEXT    NOT NULL,
+        type        TEXT,
+        op          TEXT    NOT NULL,
+        data_source TEXT,
+        force       INTEGER NOT NULL DEFAULT 0,
+        rows        INTEGER,
+        attempts    INTEGER NOT NULL,
+        next_at     INTEGER NOT NULL,
+        last_error  TEXT    NOT NULL,
+        created_at  TEXT    NOT NULL,
+        updated_at  TEXT    NOT NULL,
+        claimed_by  TEXT,
+        claimed_pid INTEGER,
+        claimed_host TEXT
+      );
+      CREATE INDEX retries_source ON retries (source, next_at);
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { LedgerLink, LedgerStore, LinkStatus, LinkWrite, RunRecord } from './types.js';
 import { migrate } from './migrations.js';
+import { RetryTable } from './retries.js';
 
 export const DEFAULT_LEDGER_PATH = '.mdlsync/ledger.db';
 
@@ -498,6 +499,11 @@ export class SqliteLedger implements LedgerStore {
   /** Replaces a link's data (JSON text, or null to clear it); false when there is no such link. */
   setLinkData(entity: string, key: string, data: string | null): boolean {
     return this.stmt('UPDATE links SET data = ? WHERE entity = ? AND key = ?').run(data, entity, key).changes === 1;
+  }
+
+  /** Rows kept for retry by watch and schedule (migration 5). */
+  get retries(): RetryTable {
+    return new RetryTable(this.db, processAlive);
   }
 
   /** PRAGMA user_version: the latest migration applied (for `doctor`). */

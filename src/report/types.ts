@@ -32,6 +32,8 @@ export interface RunSummary extends SummaryBase {
   guard: GuardVerdict | null;
   archivedAs: string | null;
   tryback: string | null;
+  /** watch/schedule runs: rows Moodle could not take (outage, timeouts, 5xx), kept apart from the tryback to be retried. */
+  retry?: { file: string; rows: number; error: string } | null;
 }
 
 export function countOutcomes(outcomes: readonly Outcome[]): Record<OutcomeKind, number> {
