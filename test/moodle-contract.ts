@@ -4,9 +4,11 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { expect } from '@jest/globals';
+import { request } from 'undici';
 import { encodeForm } from '../src/moodle/encode.js';
 import { MoodleError, isMoodleErrorBody } from '../src/moodle/errors.js';
 import type { MoodleCaller } from '../src/moodle/types.js';
+import { REST_PATH } from '../src/sandbox/server.js';
 
 export interface ContractCase {
   function: string;
@@ -81,4 +83,14 @@ export function cannedCaller(...replies: unknown[]): MoodleCaller & { calls: [st
       return Promise.resolve(replies.shift() as T);
     },
   };
+}
+
+/** Posts a raw form body to a sandbox's REST endpoint, as a recording did; answers status, content type and text. */
+export async function postRaw(sb: { url: string }, body: string): Promise<{ status: number; contentType: string; text: string }> {
+  const res = await request(sb.url + REST_PATH, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+  });
+  return { status: res.statusCode, contentType: String(res.headers['content-type']), text: await res.body.text() };
 }

@@ -71,7 +71,9 @@ describe('the token is redacted at every output', () => {
     try {
       await waitFor('the watcher to start', () => watched.stderr.includes('watch: watching'));
       writeFileSync(join(drop, 'persons.store.pasted.csv'), pastedHeader);
-      await waitFor('the reason file', () => existsSync(join(drop, 'rejected', 'persons.store.pasted.csv.reason.txt')));
+      await waitFor('the reason file', () => existsSync(join(drop, 'rejected', 'persons.store.pasted.csv.reason.txt'))).catch((err: Error) => {
+        throw new Error(`${err.message}; the watcher said:\n${watched.stderr}`);
+      });
     } finally {
       child.kill('SIGTERM');
     }

@@ -187,7 +187,6 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
     kick();
   });
   watcher.on('error', (err) => logger.error(`watch: ${(err as Error).message}`));
-  logger.info(`watch: watching ${dir} (rejected files go to ${rejected})`);
 
   function kick(): void {
     dirty = true;
@@ -366,6 +365,8 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
   }
 
   await ready;
+  // Said once chokidar's first scan is done: a file dropped after this line is seen.
+  logger.info(`watch: watching ${dir} (rejected files go to ${rejected})`);
   // Resumed files, and retries left by an earlier watcher (or due already), are looked at at once.
   if (resume.length > 0 || ledger.retries.list(retries.source).length > 0) kick();
 

@@ -1,5 +1,5 @@
 /**
- * The ledger's retries table (migration 5): rows of a watched or scheduled file that Moodle could not take because it
+ * The ledger's retries table (migration 6): rows of a watched or scheduled file that Moodle could not take because it
  * was down or failing transiently, kept in a retry file until they land or a person discards them.
  */
 import type Database from 'better-sqlite3';

@@ -7,8 +7,8 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { request } from 'undici';
-import { REST_PATH, SandboxHandle, startSandbox } from './server.js';
+import { postRaw } from '../../test/moodle-contract.js';
+import { SandboxHandle, startSandbox } from './server.js';
 
 const DIR = fileURLToPath(new URL('../../contract/2026-12/', import.meta.url));
 
@@ -47,14 +47,7 @@ const load = (name: string) => JSON.parse(readFileSync(`${DIR}${name}.json`, 'ut
 /** The accounts the update cases act on, made by unrecorded calls: recorded id → username (firstname Bee). */
 const UPDATE_TARGETS: [number, string][] = [[20823, 'r2upd1'], [20825, 'r2upd2'], [20827, 'r2upd3']];
 
-async function post(sb: SandboxHandle, body: string) {
-  const res = await request(sb.url + REST_PATH, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body,
-  });
-  return { status: res.statusCode, contentType: String(res.headers['content-type']), text: await res.body.text() };
-}
+const post = postRaw;
 
 /** Creates the update targets as the recording had them; returns recorded id → sandbox id. */
 async function prepareUpdateTargets(sb: SandboxHandle): Promise<Map<number, number>> {

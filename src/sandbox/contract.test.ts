@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { request } from 'undici';
+import { postRaw } from '../../test/moodle-contract.js';
 import { FUNCTIONS } from './functions.js';
-import { REST_PATH, SandboxHandle, startSandbox } from './server.js';
+import { SandboxHandle, startSandbox } from './server.js';
 
 const DIR = fileURLToPath(new URL('../../contract/', import.meta.url));
 
@@ -194,14 +194,7 @@ function expectedResponse(file: string, response: unknown): unknown {
   };
 }
 
-async function post(sb: SandboxHandle, body: string) {
-  const res = await request(sb.url + REST_PATH, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body,
-  });
-  return { status: res.statusCode, contentType: String(res.headers['content-type']), text: await res.body.text() };
-}
+const post = postRaw;
 
 async function call(sb: SandboxHandle, fn: string, params: string) {
   const r = await post(sb, `wstoken=${sb.token}&wsfunction=${fn}&moodlewsrestformat=json&${params}`);
