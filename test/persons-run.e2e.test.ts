@@ -189,6 +189,9 @@ describe('MOODLE_ID', () => {
 describe('transient faults', () => {
   test('500s, a dropped connection and a commit-then-drop end with every row applied exactly once', async () => {
     ws = await workspace();
+    // More tries than faults in a row: with 20 ms backoffs, a loaded machine could otherwise see the six faults as a
+    // site that went down (engine.siteDown), which is not what this test is about.
+    ws.write('mdlsync.config.json', JSON.stringify({ moodle: { backoffMs: 20, retries: 8 } }));
     ws.sandbox.faults.add({ fn: 'core_user_create_users', kind: 'http500', times: 2 });
     ws.sandbox.faults.add({ fn: 'core_user_create_users', kind: 'drop', times: 1 });
     ws.sandbox.faults.add({ fn: 'core_user_create_users', kind: 'commit-then-drop', times: 2 });
