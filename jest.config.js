@@ -8,4 +8,6 @@ export default {
   },
   testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   testTimeout: 60000,
+  // The end-to-end suites mostly wait on child processes and HTTP: two workers on a 2-core machine halve the wall time.
+  maxWorkers: 2,
 };
