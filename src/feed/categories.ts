@@ -2,7 +2,7 @@
  * Pure row mapping for category feeds: the cells of one data row → a CategoryRecord or a RowError.
  * SIS: EXTERNAL_CATEGORY_KEY, NAME, PARENT_KEY, DESCRIPTION; Moodle: idnumber, name, parent (the parent's idnumber), description.
  */
-import type { ColumnSpec, HeaderAnalysis } from './headers.js';
+import type { ColumnSpec, HeaderAnalysis } from './columns.js';
 import { baseCell, cellAt, emptyKeyError, encodingError, shapeError, type RowMapper, type RowResult } from './rows.js';
 import type { CategoryFields, CategoryRecord } from './types.js';
 

@@ -1,5 +1,5 @@
 /** The cohorts and cohort-members feeds' records (registered in types.ts). Kept apart so the shared types file only gains a line or two. */
-import type { RecordBase } from './types.js';
+import type { RecordBase } from './record-base.js';
 
 /** Cohort fields as the file gives them; an empty cell is absent. key = the cohort's idnumber. */
 export interface CohortFields {

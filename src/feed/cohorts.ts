@@ -8,7 +8,7 @@
  * tool_sync style: cohort (or cohortid, cohort_idnumber: the cohort's idnumber), user (or userid, user_idnumber: the
  * user's idnumber) or username, cmd. Key `COHORT|PERSON`.
  */
-import type { ColumnSpec, HeaderAnalysis, HeaderTable } from './headers.js';
+import type { ColumnSpec, HeaderAnalysis, HeaderTable } from './columns.js';
 import { COMMAND_COLUMNS, DATA_SOURCE_COLUMNS, ROW_STATUS_COLUMN, YES_NO, baseCell, cellAt, encodingError, invalidValue, missingKeyColumns, missingKeyError, parseMoodleId, shapeError, type RowMapper, type RowResult } from './rows.js';
 import { FeedFileError } from './types.js';
 import type { CohortFields, CohortMemberFields, CohortMemberRecord, CohortRecord } from './cohort-types.js';

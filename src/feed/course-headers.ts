@@ -6,7 +6,7 @@
  * the row mapper (courses.ts) reads.
  */
 import { FeedFileError } from './types.js';
-import type { ColumnSpec, HeaderTable } from './headers.js';
+import type { ColumnSpec, HeaderTable } from './columns.js';
 import { AVAILABLE_COLUMN, COMMAND_COLUMNS, DATA_SOURCE_COLUMNS, MOODLE_ID_COLUMNS, ROW_STATUS_COLUMN } from './rows.js';
 
 const t = (target: string, field = target): ColumnSpec => ({ kind: 'text', field, target });

@@ -1,5 +1,5 @@
 /** The course record a courses feed carries (kept apart from types.ts so the shared file stays small). */
-import type { RecordBase } from './types.js';
+import type { RecordBase } from './record-base.js';
 
 /** Where a course goes: an existing category's id, its key (idnumber), or a path of category names. */
 export type CourseCategorySpec = { id: number } | { key: string } | { path: string[] };

@@ -4,7 +4,7 @@
  */
 import type { CourseCategorySpec, CourseFields, CourseRecord } from './course-types.js';
 import { localTimeZone, parseCourseDate } from './dates.js';
-import type { ColumnSpec, HeaderAnalysis } from './headers.js';
+import type { ColumnSpec, HeaderAnalysis } from './columns.js';
 import { baseCell, cellAt, emptyKeyError, encodingError, invalidValue, parseMoodleId, shapeError, type RowMapper, type RowResult } from './rows.js';
 import type { FeedOptions, RowError } from './types.js';
 

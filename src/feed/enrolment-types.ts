@@ -1,5 +1,5 @@
 /** The enrolments feed's record (registered in types.ts). Kept apart so the shared types file only gains a line or two. */
-import type { RecordBase } from './types.js';
+import type { RecordBase } from './record-base.js';
 
 /** Enrolment fields as the file gives them; an empty cell is absent. Dates are already Unix seconds. */
 export interface EnrolmentFields {

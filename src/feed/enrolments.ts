@@ -4,7 +4,7 @@
  * DATA_SOURCE_KEY. Moodle flat-file style: operation, role, idnumber_user, idnumber_course[, start, end];
  * tool_sync style: course, user, role[, cmd]. The key is `COURSE|PERSON`; ROLE is a field.
  */
-import type { ColumnSpec, HeaderAnalysis, HeaderTable } from './headers.js';
+import type { ColumnSpec, HeaderAnalysis, HeaderTable } from './columns.js';
 import { AVAILABLE_COLUMN, COMMAND_COLUMNS, DATA_SOURCE_COLUMNS, ROW_STATUS_COLUMN, SUSPENDED_COLUMN, baseCell, cellAt, emptyKeyError, encodingError, missingKeyColumns, invalidValue, shapeError, type RowMapper, type RowResult } from './rows.js';
 import type { EnrolmentFields, EnrolmentRecord } from './enrolment-types.js';
 

@@ -1,5 +1,5 @@
 /** The groups and group-members feeds' records (registered in types.ts). Kept apart so the shared types file only gains a line or two. */
-import type { RecordBase } from './types.js';
+import type { RecordBase } from './record-base.js';
 
 /** Group fields as the file gives them; an empty cell is absent. */
 export interface GroupFields {

@@ -5,7 +5,7 @@
  * group-members — SIS: EXTERNAL_COURSE_KEY, EXTERNAL_GROUP_KEY, EXTERNAL_PERSON_KEY, ACTION (add | shift | delete),
  * DATA_SOURCE_KEY, ROW_STATUS; tool_sync style: course, group (or groupid), user (or userid), cmd. Key `COURSE|GROUP|PERSON`.
  */
-import type { ColumnSpec, HeaderAnalysis, HeaderTable } from './headers.js';
+import type { ColumnSpec, HeaderAnalysis, HeaderTable } from './columns.js';
 import { COMMANDS, DATA_SOURCE_COLUMNS, ROW_STATUS_COLUMN, baseCell, cellAt, emptyKeyError, encodingError, missingKeyColumns, invalidValue, shapeError, type RowMapper, type RowResult } from './rows.js';
 import type { RowError } from './types.js';
 

@@ -10,27 +10,9 @@ import { COHORT_HEADERS, COHORT_MEMBER_HEADERS, cohortFeedType } from './cohorts
 import { INSTITUTION_ROLE_HEADERS, OBSERVER_HEADERS, roleFeedType } from './roles.js';
 import { AVAILABLE_COLUMN, COMMAND_COLUMNS, DATA_SOURCE_COLUMNS, MOODLE_ID_COLUMNS, ROW_STATUS_COLUMN, SUSPENDED_COLUMN } from './rows.js';
 import { ENTITY_TYPES, FeedFileError, USER_TEXT_FIELDS, type Dialect, type EntityType, type UserTextField } from './types.js';
+import type { ColumnSpec, HeaderAnalysis, HeaderTable } from './columns.js';
 
-/** What a column feeds in a record. */
-export type ColumnKind =
-  | 'key' // SIS EXTERNAL_PERSON_KEY / EXTERNAL_CATEGORY_KEY; a category's idnumber
-  | 'text' // an entity text field (persons: a Moodle user field, username lower-cased)
-  | 'available' // AVAILABLE_IND Y/N
-  | 'suspended' // Moodle `suspended` 0/1, inverted into `available`
-  | 'rowStatus'
-  | 'dataSource'
-  | 'moodleId'
-  | 'command'
-  | 'usernameFromEmail' // persons: USERNAME_FROM_EMAIL Y/N on ACTION=password rows
-  | 'customfield';
-
-export interface ColumnSpec {
-  kind: ColumnKind;
-  /** Canonical name reported in FeedInfo.fields. */
-  field: string;
-  /** For 'text': the entity's field. For 'customfield': the profile field shortname. */
-  target?: string;
-}
+export type { ColumnKind, ColumnSpec, HeaderAnalysis, HeaderTable } from './columns.js';
 
 /** SIS snapshot names that Moodle's upload tool does not use: any of them makes the file SIS dialect. */
 const SIS_ONLY: Record<string, ColumnSpec> = {
@@ -85,23 +67,6 @@ export function personHeaderNames(): string[] {
     ...Object.keys(MOODLE_ONLY),
     'profile_field_<shortname>',
   ];
-}
-
-/** How one entity's headers read: its names per dialect, and what each dialect needs. */
-export interface HeaderTable {
-  type: EntityType;
-  /** Names only the SIS snapshot format uses: any of them makes the file SIS dialect. */
-  sisOnly: Record<string, ColumnSpec>;
-  shared: Record<string, ColumnSpec>;
-  moodleOnly: Record<string, ColumnSpec>;
-  /** Names built from a pattern (profile_field_<shortname>). */
-  dynamic?(column: string): ColumnSpec | undefined;
-  /** Names that only this entity's feeds use: they decide the type when --type is not given. */
-  signature: readonly string[];
-  /** What a feed of this type needs as a key, for the "cannot tell the type" message. */
-  needs: string;
-  /** The missing-key error of a dialect, or undefined when the key column is there. */
-  missingKey(dialect: Dialect, specs: readonly ColumnSpec[]): FeedFileError | undefined;
 }
 
 export const PERSON_HEADERS: HeaderTable = {
@@ -194,14 +159,6 @@ function inferType(columns: readonly string[], lower: string[]): EntityType {
     return 'categories';
   }
   return 'persons';
-}
-
-export interface HeaderAnalysis {
-  type: EntityType;
-  dialect: Dialect;
-  /** Canonical field per column (FeedInfo.fields). */
-  fields: string[];
-  specs: ColumnSpec[];
 }
 
 export function analyseHeader(columns: readonly string[], type?: EntityType): HeaderAnalysis {

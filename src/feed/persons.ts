@@ -2,7 +2,7 @@
  * Pure row mapping for person feeds: the cells of one data row → a PersonRecord or a RowError.
  * Compiled once per file from the header analysis so the per-row loop does no name lookups.
  */
-import type { ColumnSpec, HeaderAnalysis } from './headers.js';
+import type { ColumnSpec, HeaderAnalysis } from './columns.js';
 import { COMMANDS, PERSON_LIFECYCLE, YES_NO, baseCell, cellAt, encodingError, invalidValue, shapeError, type RowMapper, type RowResult } from './rows.js';
 import type { PersonFields, PersonRecord, UserTextField } from './types.js';
 

@@ -1,5 +1,5 @@
 /** The institution-roles and observers feeds' records (registered in types.ts). Kept apart so the shared types file only gains a line or two. */
-import type { RecordBase } from './types.js';
+import type { RecordBase } from './record-base.js';
 
 export interface InstitutionRoleFields {
   /** EXTERNAL_PERSON_KEY. */

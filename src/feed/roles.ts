@@ -4,7 +4,7 @@
  * lower-cased (the SIS guide spells one role ENGINEERING_STUDENT and engineering_student).
  * observers — EXTERNAL_OBSERVER_KEY, EXTERNAL_USER_KEY, ROW_STATUS, DATA_SOURCE_KEY, ACTION. Key `OBSERVER|USER`.
  */
-import type { ColumnSpec, HeaderAnalysis, HeaderTable } from './headers.js';
+import type { ColumnSpec, HeaderAnalysis, HeaderTable } from './columns.js';
 import { COMMAND_COLUMNS, DATA_SOURCE_COLUMNS, ROW_STATUS_COLUMN, baseCell, cellAt, emptyKeyError, missingKeyColumns, encodingError, invalidValue, shapeError, type RowMapper, type RowResult } from './rows.js';
 import type { EntityRecord } from './types.js';
 import type { InstitutionRoleRecord, ObserverRecord } from './role-types.js';

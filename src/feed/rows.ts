@@ -2,7 +2,7 @@
  * What every entity's row mapper shares: the result type, the cell vocabularies of the base columns
  * (ROW_STATUS, ACTION, AVAILABLE_IND, MOODLE_ID), their header specs, and the row-shape and encoding errors.
  */
-import type { ColumnKind, ColumnSpec } from './headers.js';
+import type { ColumnKind, ColumnSpec } from './columns.js';
 import { FeedFileError, type EntityRecord, type PersonLifecycle, type PersonRecord, type RecordBase, type RowCommand, type RowError, type RowStatus } from './types.js';
 
 export type RowResult<R extends EntityRecord = PersonRecord> = { record: R; error?: undefined } | { error: Omit<RowError, 'line'>; record?: undefined };

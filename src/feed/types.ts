@@ -3,6 +3,10 @@
  * Shared contract between feed/, plan/, apply/ and report/.
  */
 
+import type { RecordBase } from './record-base.js';
+
+export type { RecordBase, RowCommand, RowStatus } from './record-base.js';
+
 /** The entity types mdlsync reads. Each has its header table and row mapper (feed/entities.ts). */
 export type EntityType = 'persons' | 'categories' | 'courses' | 'enrolments' | 'groups' | 'group-members' | 'cohorts' | 'cohort-members'
   | 'institution-roles' | 'observers';
@@ -38,11 +42,6 @@ export const RUN_ORDER: readonly EntityType[] = FEED_TYPE_ORDER.filter(isEntityT
 /** SIS snapshot headers (EXTERNAL_PERSON_KEY|USER_ID|…) or Moodle upload-user headers (username,firstname,…). */
 export type Dialect = 'sis' | 'moodle';
 
-/** ROW_STATUS of the SIS snapshot model. */
-export type RowStatus = 'enabled' | 'disabled' | 'deleted';
-
-/** Per-row ACTION/cmd/operation column: add|store → store, del|delete → delete. */
-export type RowCommand = 'store' | 'delete';
 
 /** Moodle user fields mdlsync sends, named as core_user_create_users / core_user_update_users name them. */
 export const USER_TEXT_FIELDS = [
@@ -72,20 +71,6 @@ export const USER_TEXT_FIELDS = [
 export type UserTextField = (typeof USER_TEXT_FIELDS)[number];
 export type PersonFields = Partial<Record<UserTextField, string>>;
 
-/** What every entity's record carries besides its own fields. */
-export interface RecordBase {
-  /** The external key (EXTERNAL_PERSON_KEY, EXTERNAL_CATEGORY_KEY …, or the Moodle dialect's idnumber). Never empty. */
-  key: string;
-  /** DATA_SOURCE_KEY cell, when the file has one and it is not empty. */
-  dataSource?: string;
-  rowStatus?: RowStatus;
-  /** ACTION cell. */
-  command?: RowCommand;
-  /** AVAILABLE_IND Y/N (persons: also Moodle's `suspended` 0/1, inverted). Absent column or empty cell: undefined. */
-  available?: boolean;
-  /** MOODLE_ID cell: the SIS already knows the Moodle id. */
-  moodleId?: number;
-}
 
 /** Persons ACTION values beyond store/delete: the account lifecycle of DESIGN §6 (`mdlsync user block|unblock|password`). */
 export type PersonLifecycle = 'block' | 'unblock' | 'password';
