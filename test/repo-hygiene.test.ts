@@ -31,6 +31,14 @@ describe('a clone runs its own tests', () => {
   });
 });
 
+describe('the sandbox is loaded only when asked for', () => {
+  test('no module outside src/sandbox and src/bench imports it statically (import type and import() are fine)', () => {
+    const outside = sources.filter((f) => !f.endsWith('.test.ts') && !/\/src\/(sandbox|bench)\//.test(f) && !/\/test\//.test(f));
+    const staticImport = /^import\s+(?!type\b)[^;]*from\s+'(?:\.\.?\/)+sandbox\//m;
+    expect(outside.filter((f) => staticImport.test(readFileSync(f, 'utf8'))).map((f) => relative(ROOT, f))).toEqual([]);
+  });
+});
+
 describe('speed is measured, never asserted', () => {
   test('no test bounds a measured duration from above or a rate from below', () => {
     const duration = /expect\(\s*(?:Date\.now\(\)\s*-\s*\w+|performance\.now\(\)\s*-\s*\w+|\w*(?:[mM]s|[eE]lapsed|[sS]econds|[dD]uration)\w*)\s*\)\.toBeLessThan/;

@@ -7,7 +7,7 @@ import { OPS, type Op } from '../plan/types.js';
 import { createProgress } from '../report/progress.js';
 import { formatSummary } from '../report/console.js';
 import { orderByDependency, runFile } from '../run.js';
-import { startSandbox, type SandboxHandle } from '../sandbox/server.js';
+import type { SandboxHandle } from '../sandbox/server.js';
 import { worstExit } from '../automation/runner.js';
 import { configFrom, loggerFor, positiveInt } from './common.js';
 
@@ -61,6 +61,8 @@ async function execute(files: string[], flags: RunFlags, cmd: Command, dryRun: b
     if (flags.sandbox) {
       const stateFile = resolve(typeof flags.sandbox === 'string' ? flags.sandbox : '.mdlsync/sandbox.db');
       mkdirSync(dirname(stateFile), { recursive: true });
+      // Loaded only when asked for: a run against a real site never loads the sandbox's code.
+      const { startSandbox } = await import('../sandbox/server.js');
       sandbox = await startSandbox({ stateFile });
     }
     const config = configFrom(cmd, {

@@ -2,8 +2,6 @@
 import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { startSandbox } from '../sandbox/server.js';
-
 import { positiveInt } from './common.js';
 
 export function registerSandbox(program: Command): void {
@@ -17,6 +15,8 @@ export function registerSandbox(program: Command): void {
     .option('--no-password-policy', "turn Moodle's password policy off")
     .action(async (flags: { port?: number; state?: string; token: string; debug: boolean; passwordPolicy: boolean }) => {
       if (flags.state) mkdirSync(dirname(resolve(flags.state)), { recursive: true });
+      // Loaded only for this command and --sandbox: a run against a real site never loads the sandbox's code.
+      const { startSandbox } = await import('../sandbox/server.js');
       const handle = await startSandbox({
         port: flags.port ?? 0,
         token: flags.token,
