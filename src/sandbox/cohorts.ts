@@ -3,7 +3,7 @@
  * cohort/externallib.php and cohort/lib.php. Cohorts live in the system context (categoryid 0) or a category's.
  */
 import { codingException, invalidParameter, missingRecord } from './errors.js';
-import type { FunctionContext, WsFunction } from './functions.js';
+import type { FunctionContext, WsFunction } from './context.js';
 import { multiple, phpTrim, single, value, VALUE_DEFAULT, VALUE_OPTIONAL, warningsDesc } from './params.js';
 import { CONTEXT_COURSE, CONTEXT_COURSECAT, CONTEXT_SYSTEM, CohortRow, CourseStore } from './coursestore.js';
 

@@ -9,12 +9,10 @@ import {
   MoodleException,
   moodleException,
 } from './errors.js';
-import type { FunctionContext, WsFunction } from './functions.js';
-// functions.ts imports this module: only its function declarations (hoisted) may be used while this one loads.
-import { userDescription, userDetails } from './functions.js';
+import type { FunctionContext, WsFunction } from './context.js';
+import { userDescription, userDetails } from './users.js';
 import {
   cleanParam,
-  Desc,
   INSTALLED_LANGS,
   INSTALLED_THEMES,
   multiple,
@@ -886,22 +884,18 @@ const usersCourseDesc = single({
   timemodified: value('int', VALUE_OPTIONAL),
 });
 
-let enrolledUserDescCache: Desc | undefined;
-/** user_description() plus groups, roles and enrolledcourses (built on first use: functions.ts loads first). */
-function enrolledUserDesc(): Desc {
-  enrolledUserDescCache ??= multiple(single({
-    // core_enrol_external's own user structure: every key optional but id and fullname (userfields filters them).
-    ...Object.fromEntries(userDescription.keys.map(([k, d]) =>
-      [k, k === 'id' || k === 'fullname' ? d : { ...d, required: VALUE_OPTIONAL }])),
-    groups: multiple(single({ id: value('int'), name: value('raw'), description: value('raw'),
-      descriptionformat: value('int') }), VALUE_OPTIONAL),
-    roles: multiple(single({ roleid: value('int'), name: value('raw'), shortname: value('alpha'),
-      sortorder: value('int') }), VALUE_OPTIONAL),
-    enrolledcourses: multiple(single({ id: value('int'), fullname: value('raw'), shortname: value('raw') }),
-      VALUE_OPTIONAL),
-  }));
-  return enrolledUserDescCache;
-}
+/** user_description() plus groups, roles and enrolledcourses. */
+const enrolledUserDesc = multiple(single({
+  // core_enrol_external's own user structure: every key optional but id and fullname (userfields filters them).
+  ...Object.fromEntries(userDescription.keys.map(([k, d]) =>
+    [k, k === 'id' || k === 'fullname' ? d : { ...d, required: VALUE_OPTIONAL }])),
+  groups: multiple(single({ id: value('int'), name: value('raw'), description: value('raw'),
+    descriptionformat: value('int') }), VALUE_OPTIONAL),
+  roles: multiple(single({ roleid: value('int'), name: value('raw'), shortname: value('alpha'),
+    sortorder: value('int') }), VALUE_OPTIONAL),
+  enrolledcourses: multiple(single({ id: value('int'), fullname: value('raw'), shortname: value('raw') }),
+    VALUE_OPTIONAL),
+}));
 
 const groupDesc = single({
   id: value('int'), courseid: value('int'), name: value('text'), description: value('raw'),
@@ -1026,9 +1020,7 @@ export const COURSE_FUNCTIONS: WsFunction[] = [
       courseid: value('int'),
       options: multiple(single({ name: value('alphanumext'), value: value('raw') }), VALUE_DEFAULT, []),
     }),
-    get returns() {
-      return enrolledUserDesc();
-    },
+    returns: enrolledUserDesc,
     write: false,
     run: getEnrolledUsers,
   },

@@ -4,7 +4,7 @@
  * role_unassign() (lib/accesslib.php). Both are one delegated transaction.
  */
 import { codingException, invalidParameter } from './errors.js';
-import type { FunctionContext, WsFunction } from './functions.js';
+import type { FunctionContext, WsFunction } from './context.js';
 import { multiple, single, value, VALUE_OPTIONAL } from './params.js';
 import {
   CONTEXT_BLOCK,

@@ -8,14 +8,9 @@ import type { AddressInfo } from 'node:net';
 import qs from 'qs';
 import { MoodleException, missingRecord, invalidParameter, webserviceAccessException, moodleException } from './errors.js';
 import { cleanReturnValue, validateParameters, xmlize, htmlspecialchars } from './params.js';
-import {
-  deleteUserRecord,
-  FUNCTIONS,
-  FunctionContext,
-  OTHER_MOODLE_FUNCTIONS,
-  SandboxMail,
-  WsFunction,
-} from './functions.js';
+import type { FunctionContext, SandboxMail, WsFunction } from './context.js';
+import { FUNCTIONS, OTHER_MOODLE_FUNCTIONS } from './functions.js';
+import { deleteUserRecord } from './users.js';
 import { UserRow, UserStore } from './store.js';
 import type { CategoryRow, CohortRow, CourseRow } from './coursestore.js';
 
