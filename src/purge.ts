@@ -6,7 +6,8 @@
  * --force), under the ledger's writer lock, reported in reports/RUNID/ like a run.
  */
 import type winston from 'winston';
-import { applyPlan, lookupChunk } from './apply/index.js';
+import { applyPlan } from './apply/index.js';
+import { lookupChunk } from './resolve/index.js';
 import type { Outcome } from './apply/types.js';
 import { requireMoodle, type Config } from './config/index.js';
 import type { LedgerLink, SqliteLedger } from './ledger/index.js';

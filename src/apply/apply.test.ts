@@ -4,7 +4,8 @@ import type { LedgerLink, LedgerStore, LinkWrite } from '../ledger/types.js';
 import { MoodleError, TransientError, countFormVars } from '../moodle/index.js';
 import type { MoodleCaller, MoodleUser } from '../moodle/index.js';
 import type { Action } from '../plan/types.js';
-import { DEFAULT_APPLY_OPTIONS, applyPlan, resolvePersons } from './index.js';
+import { DEFAULT_APPLY_OPTIONS, applyPlan } from './index.js';
+import { resolvePersons } from '../resolve/index.js';
 import type { ApplyOptions, ApplyProgress } from './index.js';
 
 // ── fakes ─────────────────────────────────────────────────────────────────────────────────────────────────────

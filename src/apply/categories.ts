@@ -11,7 +11,7 @@ import type { CreateCategoryInput, MoodleCategory, UpdateCategoryInput } from '.
 import { CATEGORY_KEPT } from '../plan/categories.js';
 import { codeOf, type BatchEngine, type BatchSpec, type EntityApplier, type Row } from './engine.js';
 import { LocalRowError, pack } from './records.js';
-import { isPathKey } from './resolve-categories.js';
+import { isPathKey } from '../resolve/categories.js';
 import type { OutcomeKind } from './types.js';
 
 type CategoryRow = Row<CategoryRecord>;

@@ -12,7 +12,7 @@ import { courseKeyOf } from '../plan/enrolments.js';
 import { accountUpdate, enrolmentStep, type EnrolmentStep } from './account-lifecycle.js';
 import { codeOf, type BatchEngine, type BatchSpec, type EntityApplier, type Row } from './engine.js';
 import { LocalRowError, buildCreate, buildUpdate, pack, userLeaves } from './records.js';
-import { keyedByUsername, lookupAll, lookupChunk, resolveWith } from './resolve.js';
+import { keyedByUsername, lookupAll, lookupChunk, resolveWith } from '../resolve/persons.js';
 import { fitToSite } from './site-limits.js';
 import type { Outcome, OutcomeKind } from './types.js';
 

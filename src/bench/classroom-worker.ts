@@ -8,8 +8,8 @@
  * courses and category links, and a stub Moodle that answers from memory as an empty site would (its calls are counted:
  * a full ledger needs none).
  */
-import { courseLookup } from '../apply/resolve-courses.js';
-import { enrolmentLookup } from '../apply/resolve-enrolments.js';
+import { courseLookup } from '../resolve/courses.js';
+import { enrolmentLookup } from '../resolve/enrolments.js';
 import { isFeedOf, type EntityRecord } from '../feed/index.js';
 import { SqliteLedger } from '../ledger/index.js';
 import type { LinkWrite } from '../ledger/types.js';

@@ -2,7 +2,7 @@
  * What the classroom and cohort bench workers share: seeding the ledger with links, a counting stub Moodle, and the
  * planning measurement itself (read + validate + plan a file against the ledger, printed as one JSON line).
  */
-import { lookupChunk } from '../apply/index.js';
+import { lookupChunk } from '../resolve/index.js';
 import { openFeed, type AnyFeed, type EntityRecord } from '../feed/index.js';
 import type { SqliteLedger } from '../ledger/index.js';
 import type { LinkWrite } from '../ledger/types.js';

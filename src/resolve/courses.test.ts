@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { CourseRecord } from '../feed/types.js';
 import { SqliteLedger } from '../ledger/index.js';
 import type { MoodleCaller } from '../moodle/index.js';
-import { courseLookup } from './resolve-courses.js';
+import { courseLookup } from './courses.js';
 
 type Params = Record<string, unknown>;
 

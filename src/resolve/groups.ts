@@ -9,7 +9,7 @@ import type { LedgerLink, LedgerStore } from '../ledger/types.js';
 import { getCourseGroups, getCoursesByField, getEnrolledUsers, getGroupMembers } from '../moodle/index.js';
 import type { MoodleCaller, MoodleGroup } from '../moodle/index.js';
 import type { GroupContext, GroupMemberContext } from '../plan/groups.js';
-import { PersonPlaces, retrier, type Placed, type Retry } from './lookup-common.js';
+import { PersonPlaces, retrier, type Placed, type Retry } from './common.js';
 
 export interface GroupLookupOptions {
   retries?: number;

@@ -1,11 +1,11 @@
 /**
- * What the read-only look-ups (resolve-*.ts) share: retrying read calls on transient errors, and placing person keys
+ * What the read-only look-ups of this folder share: retrying read calls on transient errors, and placing person keys
  * (ledger first, else Moodle by idnumber in batches), kept for the whole file.
  */
 import type { LedgerStore } from '../ledger/types.js';
 import { getUsersByField, isTransient } from '../moodle/index.js';
 import type { MoodleCaller } from '../moodle/index.js';
-import { backoffDelay, sleep } from './limiter.js';
+import { backoffDelay, sleep } from '../apply/limiter.js';
 
 /** A key's Moodle id (with any extra the look-up keeps), or why there is none; null: simply not found. */
 export type Placed<Extra extends object = object> = ({ id: number } & Extra) | { problem: string } | null;

@@ -2,7 +2,7 @@
 import type { PersonRecord } from '../feed/types.js';
 import { MoodleError, getUsersByField } from '../moodle/index.js';
 import type { MoodleCaller, MoodleUser, UserLookupField } from '../moodle/index.js';
-import { retrier } from './lookup-common.js';
+import { retrier } from './common.js';
 
 export type Lookup = (field: UserLookupField, values: string[]) => Promise<MoodleUser[]>;
 

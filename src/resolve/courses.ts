@@ -9,8 +9,8 @@ import { getCategories, getCoursesByField } from '../moodle/index.js';
 import type { CategoryCriteriaKey, MoodleCaller, MoodleCategory, MoodleCourse } from '../moodle/index.js';
 import { pathLevelKey } from '../plan/course-target.js';
 import type { CourseContext } from '../plan/courses.js';
-import { retrier } from './lookup-common.js';
-import { categoriesNamed } from './resolve-categories.js';
+import { retrier } from './common.js';
+import { categoriesNamed } from './categories.js';
 
 const ONE_BY_ONE_MAX = 20;
 

@@ -7,8 +7,8 @@ import type { InstitutionRoleRecord, ObserverRecord } from '../feed/types.js';
 import type { LedgerStore } from '../ledger/types.js';
 import type { MoodleCaller } from '../moodle/index.js';
 import { ROLE_COHORT_PREFIX, type InstitutionRoleContext, type ObserverContext } from '../plan/roles.js';
-import { PersonPlaces, retrier } from './lookup-common.js';
-import { CohortDirectory } from './resolve-cohorts.js';
+import { PersonPlaces, retrier } from './common.js';
+import { CohortDirectory } from './cohorts.js';
 
 export interface RoleLookupOptions {
   retries?: number;

@@ -7,7 +7,7 @@ import { getCategories } from '../moodle/index.js';
 import type { CategoryCriteriaKey, MoodleCaller, MoodleCategory } from '../moodle/index.js';
 import type { LedgerLink, LedgerStore } from '../ledger/types.js';
 import type { CategoryContext } from '../plan/categories.js';
-import { retrier } from './lookup-common.js';
+import { retrier } from './common.js';
 
 export interface CategoryMatchResult {
   match?: { id: number; via: 'moodle-id' | 'idnumber' | 'name' };

@@ -15,7 +15,7 @@ import type { LedgerStore } from '../ledger/types.js';
 import { getCohorts } from '../moodle/index.js';
 import type { MoodleCaller } from '../moodle/index.js';
 import { DELETED_HASH, ROLE_COHORT_PREFIX, type CohortContext, type CohortMemberContext } from '../plan/cohorts.js';
-import { PersonPlaces, retrier, type Placed, type Retry } from './lookup-common.js';
+import { PersonPlaces, retrier, type Placed, type Retry } from './common.js';
 
 export interface CohortLookupOptions {
   retries?: number;

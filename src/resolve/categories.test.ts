@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { CategoryRecord } from '../feed/types.js';
 import type { LedgerLink, LedgerStore } from '../ledger/types.js';
 import type { MoodleCaller } from '../moodle/index.js';
-import { categoryLookup } from './resolve-categories.js';
+import { categoryLookup } from './categories.js';
 
 interface Cat {
   id: number;

@@ -8,7 +8,7 @@ import type { LedgerStore } from '../ledger/types.js';
 import { getCoursesByField } from '../moodle/index.js';
 import type { MoodleCaller } from '../moodle/index.js';
 import type { EnrolmentContext } from '../plan/enrolments.js';
-import { PersonPlaces, retrier, type Placed } from './lookup-common.js';
+import { PersonPlaces, retrier, type Placed } from './common.js';
 
 export interface EnrolmentLookupOptions {
   retries?: number;
