@@ -3,7 +3,8 @@ import { countFormVars } from './encode.js';
 import { expectOnePerRecord } from './replies.js';
 import type { MoodleCaller } from './types.js';
 
-/** The wsfunctions the cohorts pipeline calls; `doctor` checks the token's service offers them. */
+/** The cohort wsfunctions this module wraps (its tests check each against the recorded cases). What a run needs is
+ * declared per entity type in entities.ts: `run` and `doctor` check the token's service against that list. */
 export const COHORT_FUNCTIONS: string[] = [
   'core_cohort_create_cohorts',
   'core_cohort_update_cohorts',

@@ -2,7 +2,8 @@
 import { countFormVars } from './encode.js';
 import type { MoodleCaller } from './types.js';
 
-/** The wsfunctions the roles pipeline calls; `doctor` checks the token's service offers them. */
+/** The role wsfunctions this module wraps (its tests check each against the recorded cases). What a run needs is
+ * declared per entity type in entities.ts: `run` and `doctor` check the token's service against that list. */
 export const ROLE_FUNCTIONS: string[] = ['core_role_assign_roles', 'core_role_unassign_roles'];
 
 export type RoleContextLevel = 'system' | 'user' | 'coursecat' | 'course' | 'module' | 'block';
