@@ -2,8 +2,8 @@
 import { expectOnePerRecord } from './replies.js';
 import type { CreateUserInput, MoodleCaller, MoodleUser, MoodleWarning, SiteInfo, UpdateUserInput, UserLookupField } from './types.js';
 
-/** The user wsfunctions this module wraps (its tests check each against the recorded cases). What a run needs is
- * declared per entity type in entities.ts: `run` and `doctor` check the token's service against that list. */
+/** The user wsfunctions this module wraps (its tests check each against the recorded cases). It is also the persons
+ * run's list in entities.ts, against which `run` and `doctor` check the token's service. */
 export const PERSON_FUNCTIONS: string[] = [
   'core_webservice_get_site_info',
   'core_user_create_users',
