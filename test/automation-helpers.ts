@@ -1,11 +1,12 @@
 /** Shared plumbing for the watch and schedule tests: an in-process config and a logger whose lines can be read. */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import winston from 'winston';
 import { loadConfig, type Config } from '../src/config/index.js';
-import type { Workspace } from './helpers.js';
+import { CLI, type Workspace } from './helpers.js';
 
 export interface CapturedLogger {
   logger: winston.Logger;
@@ -52,4 +53,30 @@ export async function writeSlowly(path: string, text: string): Promise<void> {
     await sleep(220);
   }
   await fh.close();
+}
+
+export interface WatchProcess {
+  child: ChildProcess;
+  /** Everything the watcher wrote to stderr so far. */
+  stderr(): string;
+  stdout(): string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `mdlsync watch ARGS…` as a child process in the workspace and waits until it says it is watching. */
+export async function startWatchCli(ws: Workspace, args: string[], token = ws.sandbox.token): Promise<WatchProcess> {
+  const child = spawn(process.execPath, [CLI, 'watch', ...args], {
+    cwd: ws.dir,
+    env: { PATH: process.env.PATH ?? '', HOME: ws.dir, MDLSYNC_URL: ws.sandbox.url, MDLSYNC_TOKEN: token },
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d) => (out += String(d)));
+  child.stderr?.on('data', (d) => (err += String(d)));
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  await waitFor('the watcher to start', () => err.includes('watch: watching')).catch((e: Error) => {
+    child.kill('SIGKILL');
+    throw new Error(`${e.message}; the watcher said:\n${err}`);
+  });
+  return { child, stderr: () => err, stdout: () => out, exited };
 }

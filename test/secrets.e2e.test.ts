@@ -3,12 +3,11 @@
  * feed's content, a file name and an error message) and reports/mdlsync.log (appended, never through a symlink).
  */
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { waitFor } from './automation-helpers.js';
-import { CLI, SIS_HEADER, persons, sisFile, workspace, type CliResult, type Workspace } from './helpers.js';
+import { startWatchCli, waitFor } from './automation-helpers.js';
+import { SIS_HEADER, persons, sisFile, workspace, type CliResult, type Workspace } from './helpers.js';
 
 let ws: Workspace | null = null;
 afterEach(async () => {
@@ -60,24 +59,16 @@ describe('the token is redacted at every output', () => {
     const pastedHeader = `EXTERNAL_PERSON_KEY|${token}\n`;
     const drop = join(ws.dir, 'drop');
     mkdirSync(drop);
-    const child = spawn(process.execPath, [CLI, 'watch', 'drop', '--stability-ms', '200'], {
-      cwd: ws.dir,
-      env: { PATH: process.env.PATH ?? '', HOME: ws.dir, MDLSYNC_URL: ws.sandbox.url, MDLSYNC_TOKEN: token },
-    });
-    const watched: CliResult = { code: -1, stdout: '', stderr: '' };
-    child.stdout.on('data', (d) => (watched.stdout += String(d)));
-    child.stderr.on('data', (d) => (watched.stderr += String(d)));
-    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    const watcher = await startWatchCli(ws, ['drop', '--stability-ms', '200'], token);
     try {
-      await waitFor('the watcher to start', () => watched.stderr.includes('watch: watching'));
       writeFileSync(join(drop, 'persons.store.pasted.csv'), pastedHeader);
       await waitFor('the reason file', () => existsSync(join(drop, 'rejected', 'persons.store.pasted.csv.reason.txt'))).catch((err: Error) => {
-        throw new Error(`${err.message}; the watcher said:\n${watched.stderr}`);
+        throw new Error(`${err.message}; the watcher said:\n${watcher.stderr()}`);
       });
     } finally {
-      child.kill('SIGTERM');
+      watcher.child.kill('SIGTERM');
     }
-    watched.code = (await exited) ?? -1;
+    const watched: CliResult = { code: (await watcher.exited) ?? -1, stdout: watcher.stdout(), stderr: watcher.stderr() };
     outputs.push({ what: 'watch', result: watched });
     // The reason names what went wrong (the column it does not know), only without the token.
     expect(readFileSync(join(drop, 'rejected', 'persons.store.pasted.csv.reason.txt'), 'utf8')).toMatch(/unknown column "\[redacted\]"/);

@@ -1,11 +1,11 @@
 /** The drop folder end to end: real files in a temp folder, runs against the sandbox Moodle over HTTP. */
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startWatch, type WatchEvent, type WatchHandle } from '../src/automation/index.js';
-import { captureLogger, configFor, sleep, waitFor, writeSlowly } from './automation-helpers.js';
-import { CLI, SIS_HEADER, persons, sisFile, workspace, type Workspace } from './helpers.js';
+import { captureLogger, configFor, sleep, startWatchCli, waitFor, writeSlowly } from './automation-helpers.js';
+import { SIS_HEADER, persons, sisFile, workspace, type Workspace } from './helpers.js';
 
 let ws: Workspace | null = null;
 const handles: WatchHandle[] = [];
@@ -234,23 +234,16 @@ describe('watch DIR', () => {
   test('mdlsync watch: SIGTERM lets the current run finish, then exits 0', async () => {
     const { ws, drop } = await setup({ watch: { stabilityMs: STABILITY_MS } });
     ws.sandbox.faults.add({ kind: 'latency', ms: 1200, fn: 'core_webservice_get_site_info' });
-    const child = spawn(process.execPath, [CLI, 'watch', 'drop', '--log-level', 'debug'], {
-      cwd: ws.dir,
-      env: { PATH: process.env.PATH ?? '', HOME: ws.dir, MDLSYNC_URL: ws.sandbox.url, MDLSYNC_TOKEN: ws.sandbox.token },
-    });
+    const { child, stderr: err, exited } = await startWatchCli(ws, ['drop', '--log-level', 'debug']);
     children.push(child);
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += String(d)));
-    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-    await waitFor('the watcher to start', () => stderr.includes('watch: watching'));
     writeFileSync(join(drop, 'persons.store.s.csv'), sisFile(SIS_HEADER, persons(3, { prefix: 's' })));
     await waitFor('the file to be taken', () => existsSync(join(drop, '.processing', 'persons.store.s.csv')));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(usersWith(ws, 'suser')).toHaveLength(3);
     expect(readdirSync(join(drop, '.processing'))).toEqual([]);
-    expect(stderr).toMatch(/SIGTERM/);
-    expect(stderr).not.toContain(ws.sandbox.token);
+    expect(err()).toMatch(/SIGTERM/);
+    expect(err()).not.toContain(ws.sandbox.token);
   }, 45_000);
 
   test('mdlsync watch (CLI): a symlink is rejected unread; an outage shows "kept for retry" in its output, and the rows land later', async () => {
@@ -258,26 +251,19 @@ describe('watch DIR', () => {
     const secret = join(ws.dir, 'token-file');
     writeFileSync(secret, 'SECRET-TOKEN-xyz\n', { mode: 0o600 });
     ws.sandbox.faults.add({ kind: 'drop', fn: 'core_user_create_users', times: 1_000_000 });
-    const child = spawn(process.execPath, [CLI, 'watch', 'drop'], {
-      cwd: ws.dir,
-      env: { PATH: process.env.PATH ?? '', HOME: ws.dir, MDLSYNC_URL: ws.sandbox.url, MDLSYNC_TOKEN: ws.sandbox.token },
-    });
+    const { child, stderr: err, exited } = await startWatchCli(ws, ['drop']);
     children.push(child);
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += String(d)));
-    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-    await waitFor('the watcher to start', () => stderr.includes('watch: watching'));
     symlinkSync(secret, join(drop, 'persons.store.token.csv'));
     await waitFor('the symlink rejected', () => existsSync(join(drop, 'rejected', 'persons.store.token.csv.reason.txt')), 60_000);
     expect(readFileSync(join(drop, 'rejected', 'persons.store.token.csv.reason.txt'), 'utf8')).toMatch(/symbolic link/);
     writeFileSync(join(drop, 'persons.store.cli.csv'), sisFile(SIS_HEADER, persons(4, { prefix: 'c' })));
-    await waitFor('the rows kept for retry', () => /persons\.store\.cli\.csv: 4 row\(s\) kept for retry #1/.test(stderr), 60_000);
-    expect(stderr).not.toContain('SECRET-TOKEN');
+    await waitFor('the rows kept for retry', () => /persons\.store\.cli\.csv: 4 row\(s\) kept for retry #1/.test(err()), 60_000);
+    expect(err()).not.toContain('SECRET-TOKEN');
     ws.sandbox.faults.clear();
-    await waitFor('the retry to land', () => /retry #1: persons\.store\.cli\.csv landed/.test(stderr), 60_000);
+    await waitFor('the retry to land', () => /retry #1: persons\.store\.cli\.csv landed/.test(err()), 60_000);
     expect(usersWith(ws, 'cuser')).toHaveLength(4);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(stderr).not.toContain(ws.sandbox.token);
+    expect(err()).not.toContain(ws.sandbox.token);
   }, 90_000);
 });
