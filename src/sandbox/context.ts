@@ -4,7 +4,7 @@
  * module imports it, and it imports none of them.
  */
 import type { Desc, SingleDesc } from './params.js';
-import type { UserStore } from './store.js';
+import type { UserStore } from './user-store.js';
 
 export interface FunctionContext {
   store: UserStore;

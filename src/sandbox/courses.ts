@@ -37,8 +37,8 @@ import {
   GroupRow,
   ROLES,
   SITEID,
-} from './coursestore.js';
-import type { UserRow } from './store.js';
+} from './course-store.js';
+import type { UserRow } from './user-store.js';
 
 const GUEST_ID = 1;
 const YEAR = 365 * 24 * 3600;

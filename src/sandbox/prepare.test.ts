@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { UserStore } from './store.js';
+import { UserStore } from './user-store.js';
 
 describe('sandbox prepared statements', () => {
   it('reuses one statement per SQL text, handed out in its default mode whatever a caller switched', () => {

@@ -14,7 +14,7 @@ import {
   CONTEXT_SYSTEM,
   CONTEXT_USER,
   ROLES,
-} from './coursestore.js';
+} from './course-store.js';
 
 const now = () => Math.floor(Date.now() / 1000);
 const SYSTEM_CONTEXT_ID = 1;

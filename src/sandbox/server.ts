@@ -11,8 +11,8 @@ import { cleanReturnValue, validateParameters, xmlize, htmlspecialchars } from '
 import type { FunctionContext, SandboxMail, WsFunction } from './context.js';
 import { FUNCTIONS, OTHER_MOODLE_FUNCTIONS } from './functions.js';
 import { deleteUserRecord } from './users.js';
-import { UserRow, UserStore } from './store.js';
-import type { CategoryRow, CohortRow, CourseRow } from './coursestore.js';
+import { UserRow, UserStore } from './user-store.js';
+import type { CategoryRow, CohortRow, CourseRow } from './course-store.js';
 
 export interface SandboxOptions {
   /** 0 (default) = any free port; host is always 127.0.0.1. */

@@ -3,7 +3,7 @@
  */
 import type { FunctionContext, WsFunction } from './context.js';
 import { multiple, single, value, VALUE_DEFAULT, VALUE_OPTIONAL } from './params.js';
-import type { UserRow } from './store.js';
+import type { UserRow } from './user-store.js';
 import { pictureUrl, TOKEN_USER_ID } from './users.js';
 
 export const MOODLE_VERSION = '2024100705.01';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type Database from 'better-sqlite3';
-import { MAX_COURSES_IN_CATEGORY } from './coursestore.js';
-import { UserStore } from './store.js';
+import { MAX_COURSES_IN_CATEGORY } from './course-store.js';
+import { UserStore } from './user-store.js';
 
 /** fix_course_sortorder() as a full renumber of every category and course: what fixSortorder must end up with. */
 function fullRenumber(db: Database.Database): void {

@@ -29,7 +29,7 @@ import {
   warningsDesc,
 } from './params.js';
 import { COUNTRIES, INTERNAL_AUTHS, passwordPolicyErrors, phpStringIncrement, validateEmail } from './moodlelib.js';
-import { UniqueViolation, UserRow, UserStore, ValueTooLong } from './store.js';
+import { UniqueViolation, UserRow, UserStore, ValueTooLong } from './user-store.js';
 
 /** The token's user: the site admin, as on the recorded site. */
 export const TOKEN_USER_ID = 2;

@@ -5,7 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { CourseStore, createCourseTables } from './coursestore.js';
+import { CourseStore, createCourseTables } from './course-store.js';
 
 export interface UserRow {
   id: number;
