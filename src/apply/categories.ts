@@ -10,7 +10,7 @@ import { categoryLeaves, createCategories, getCategories, updateCategories } fro
 import type { CreateCategoryInput, MoodleCategory, UpdateCategoryInput } from '../moodle/index.js';
 import { CATEGORY_KEPT } from '../plan/categories.js';
 import { codeOf, type BatchEngine, type BatchSpec, type EntityApplier, type Row } from './engine.js';
-import { LocalRowError, pack } from './records.js';
+import { LocalRowError, pack } from './pack.js';
 import { isPathKey } from '../resolve/categories.js';
 import type { OutcomeKind } from './types.js';
 

@@ -25,7 +25,7 @@ import {
 import type { CohortInput, CohortMemberInput, CohortMemberWarning, MoodleCohort, UpdateCohortInput } from '../moodle/index.js';
 import { DELETED_HASH, cohortMemberKeyParts, membersOfCohorts, type CohortAction, type CohortMemberAction } from '../plan/cohorts.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from './engine.js';
-import { LocalRowError, pack } from './records.js';
+import { LocalRowError, pack } from './pack.js';
 
 type CohortRow = Row<CohortRecord>;
 type MemberRow = Row<CohortMemberRecord>;

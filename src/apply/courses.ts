@@ -12,7 +12,7 @@ import type { CreateCategoryInput, CreateCourseInput, MoodleWarning, UpdateCours
 import { pathLevelKey } from '../plan/course-target.js';
 import { COURSE_HIDDEN } from '../plan/courses.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from './engine.js';
-import { LocalRowError, pack } from './records.js';
+import { LocalRowError, pack } from './pack.js';
 
 type CourseRow = Row<CourseRecord>;
 

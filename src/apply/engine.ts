@@ -10,7 +10,7 @@ import { MoodleError, ProtocolError, TransientError, isTransient, mayHaveCommitt
 import type { MoodleCaller } from '../moodle/index.js';
 import type { Action, AnyAction } from '../plan/types.js';
 import { AbortError, AdaptiveLimiter, backoffDelay, sleep } from './limiter.js';
-import { LocalRowError } from './records.js';
+import { LocalRowError } from './pack.js';
 import type { ApplyOptions, ApplyProgress, Outcome, OutcomeKind } from './types.js';
 
 export interface ApplyDeps {

@@ -11,7 +11,7 @@ import { enrolmentLeaves, enrolUsers, getCoursesByField, getEnrolledUsers, roleA
 import type { ManualEnrolmentInput, ManualUnenrolmentInput, RoleAssignmentInput } from '../moodle/index.js';
 import { courseKeyOf, type EnrolmentAction } from '../plan/enrolments.js';
 import { codeOf, type BatchEngine, type BatchSpec, type EntityApplier, type Row } from './engine.js';
-import { LocalRowError, pack } from './records.js';
+import { LocalRowError, pack } from './pack.js';
 
 type EnrolmentRow = Row<EnrolmentRecord>;
 

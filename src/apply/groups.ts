@@ -10,7 +10,7 @@ import { addGroupMembers, createGroups, deleteGroupMembers, getCourseGroups, gro
 import type { CreateGroupInput, GroupMemberInput, MoodleGroup } from '../moodle/index.js';
 import { memberKeyParts, type GroupAction, type GroupMemberAction } from '../plan/groups.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from './engine.js';
-import { LocalRowError, pack } from './records.js';
+import { LocalRowError, pack } from './pack.js';
 
 type GroupRow = Row<GroupRecord>;
 type MemberRow = Row<GroupMemberRecord>;

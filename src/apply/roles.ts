@@ -22,7 +22,7 @@ import type { CohortInput, CohortMemberInput, CohortMemberWarning, MoodleCohort,
 import { holdHash, type InstitutionRoleAction, type ObserverAction, type ObserverLinkTarget } from '../plan/roles.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from './engine.js';
 import { mapAddWarnings, memberVerifier } from './cohorts.js';
-import { pack } from './records.js';
+import { pack } from './pack.js';
 
 type IRow = Row<InstitutionRoleRecord>;
 type ORow = Row<ObserverRecord>;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { LocalRowError } from './records.js';
+import { LocalRowError } from './pack.js';
 import { checkFieldLengths, checkNulCharacters, dropUninstalledLang, fitToSite, USER_FIELD_LIMITS } from './site-limits.js';
 
 const base = { username: 'ana', firstname: 'Ana', lastname: 'Uno', email: 'ana@example.edu' };

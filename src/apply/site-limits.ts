@@ -5,7 +5,7 @@
  */
 import type { CreateUserInput, UpdateUserInput } from '../moodle/index.js';
 import { tooLongFields } from '../plan/user-limits.js';
-import { LocalRowError } from './records.js';
+import { LocalRowError } from './pack.js';
 
 export { USER_FIELD_LIMITS } from '../plan/user-limits.js';
 

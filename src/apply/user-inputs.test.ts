@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Action } from '../plan/types.js';
 import { DEFAULT_APPLY_OPTIONS } from './options.js';
-import { LocalRowError, buildCreate, buildUpdate, pack, userLeaves } from './records.js';
+import { LocalRowError, pack } from './pack.js';
+import { buildCreate, buildUpdate, userLeaves } from './user-inputs.js';
 
 const act = (kind: Action['kind'], fields: Record<string, string>, more: Partial<Action> = {}): Action => ({
   kind,

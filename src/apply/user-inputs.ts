@@ -1,9 +1,10 @@
-/** Turning plan actions into core_user_* records, and packing records into calls within max_input_vars. */
+/** Turning persons plan actions into core_user_* records (create and update inputs), and their form-variable count. */
 import type { PersonRecord } from '../feed/types.js';
 import { USER_TEXT_FIELDS } from '../feed/types.js';
 import type { CreateUserInput, UpdateUserInput } from '../moodle/index.js';
 import { countFormVars } from '../moodle/index.js';
 import type { Action } from '../plan/types.js';
+import { LocalRowError } from './pack.js';
 import type { ApplyOptions } from './types.js';
 
 /** Auth plugins Moodle treats as internal: create_users insists on a password or createpassword for them. */
@@ -11,16 +12,6 @@ const INTERNAL_AUTHS = new Set(['manual', 'nologin', 'email', 'none', 'oauth2', 
 
 /** Fields create_users takes apart from the ones handled explicitly. */
 const OTHER_FIELDS = USER_TEXT_FIELDS.filter((f) => !['username', 'password', 'firstname', 'lastname', 'email'].includes(f));
-
-export class LocalRowError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'LocalRowError';
-  }
-}
 
 function customfields(record: PersonRecord): { type: string; value: string }[] | undefined {
   const entries = Object.entries(record.customfields ?? {});
@@ -69,40 +60,6 @@ export function buildUpdate(action: Action, id: number): UpdateUserInput {
   const suspended = action.suspended ?? (action.kind === 'disable' ? true : action.kind === 'enable' ? false : undefined);
   if (suspended !== undefined) input.suspended = suspended ? 1 : 0;
   return input;
-}
-
-/**
- * Greedy packing in order: at most batchSize records, and at most maxInputVars − 3 (control) − extraVars leaves,
- * counted from the actual records. Items that do not fit even alone come back in `tooBig`.
- */
-export function pack<T>(
-  items: readonly T[],
-  leaves: (item: T) => number,
-  options: Pick<ApplyOptions, 'batchSize' | 'maxInputVars'>,
-  extraVars = 0,
-): { batches: T[][]; tooBig: { item: T; vars: number; budget: number }[] } {
-  const budget = options.maxInputVars - 3 - extraVars;
-  const maxRecords = Math.max(1, options.batchSize);
-  const batches: T[][] = [];
-  const tooBig: { item: T; vars: number; budget: number }[] = [];
-  let current: T[] = [];
-  let used = 0;
-  for (const item of items) {
-    const vars = leaves(item);
-    if (vars > budget) {
-      tooBig.push({ item, vars, budget });
-      continue;
-    }
-    if (current.length >= maxRecords || used + vars > budget) {
-      batches.push(current);
-      current = [];
-      used = 0;
-    }
-    current.push(item);
-    used += vars;
-  }
-  if (current.length) batches.push(current);
-  return { batches, tooBig };
 }
 
 /** Leaves one record adds to a `{users: [...]}` call. */
