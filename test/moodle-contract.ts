@@ -1,5 +1,5 @@
 /**
- * The recorded Moodle cases (contract/, copied from ../shared/moodle-contract by scripts/refresh-contract.sh), replayed through the real encoder by the wrapper tests;
+ * The recorded Moodle cases (the repository's contract/ folder, refreshed by scripts/refresh-contract.sh), replayed through the real encoder by the wrapper tests;
  * and a canned caller for the behaviour beyond the recordings.
  */
 import { readFileSync, readdirSync } from 'node:fs';

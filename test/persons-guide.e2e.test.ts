@@ -1,5 +1,5 @@
 /**
- * The person examples of the SIS snapshot guide (../shared/reference/sis-snapshot-flat-file-persons.pt.txt), run
+ * The person examples of the SIS snapshot flat-file guide (its persons chapter), run
  * through the real CLI against the sandbox Moodle over HTTP, each post-condition checked in the sandbox's state.
  * The guide's password "changeme" fails Moodle's default policy, so this site has the policy off.
  */

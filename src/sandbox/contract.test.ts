@@ -1,5 +1,5 @@
 /**
- * Replays the real Moodle 4.5 recordings (contract/, copied from ../shared/moodle-contract by scripts/refresh-contract.sh) against the sandbox, in file order, and
+ * Replays the real Moodle 4.5 recordings (the repository's contract/ folder, refreshed by scripts/refresh-contract.sh) against the sandbox, in file order, and
  * compares status, error objects and the shape (and, ids and site URLs aside, the values) of every answer.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';

@@ -169,10 +169,9 @@ describe('workers', () => {
       await Promise.all([1, 2, 3, 4].map(() => call(sb, 'core_webservice_get_site_info')));
       return Date.now() - t;
     };
-    const two = await timeBatch(2);
-    const four = await timeBatch(4);
-    expect(two).toBeGreaterThanOrEqual(290); // two rounds of 150 ms
-    expect(four).toBeLessThan(two);
+    // A lower bound on the injected cost only (two rounds of 150 ms): a loaded machine cannot make it pass wrongly
+    // or fail. How fast calls go is for `npm run bench`, not for a test.
+    expect(await timeBatch(2)).toBeGreaterThanOrEqual(290);
   });
 
   test('perRecordCostMs is paid per created user', async () => {
