@@ -29,43 +29,15 @@ export interface RetryRecord {
 
 export type NewRetry = Omit<RetryRecord, 'id' | 'createdAt' | 'updatedAt'>;
 
-interface RetryRow {
-  id: number;
-  source: string;
-  name: string;
-  file: string;
-  type: string | null;
-  op: string;
-  data_source: string | null;
-  force: number;
-  rows: number | null;
-  attempts: number;
-  next_at: number;
-  last_error: string;
-  created_at: string;
-  updated_at: string;
-  claimed_by: string | null;
-  claimed_pid: number | null;
-  claimed_host: string | null;
-}
+/** The columns as RetryRecord names them (plus the claim), so a row needs only its flag turned into a boolean. */
+const COLUMNS = `id, source, name, file, type, op, data_source AS dataSource, force, rows, attempts, next_at AS nextAt,
+  last_error AS lastError, created_at AS createdAt, updated_at AS updatedAt, claimed_by AS claimedBy,
+  claimed_pid AS claimedPid, claimed_host AS claimedHost`;
 
-function toRetry(r: RetryRow): RetryRecord {
-  return {
-    id: r.id,
-    source: r.source,
-    name: r.name,
-    file: r.file,
-    type: r.type,
-    op: r.op,
-    dataSource: r.data_source,
-    force: r.force === 1,
-    rows: r.rows,
-    attempts: r.attempts,
-    nextAt: r.next_at,
-    lastError: r.last_error,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
+type RetryRow = Omit<RetryRecord, 'force'> & { force: number; claimedBy: string | null; claimedPid: number | null; claimedHost: string | null };
+
+function toRetry({ force, claimedBy: _by, claimedPid: _pid, claimedHost: _host, ...rest }: RetryRow): RetryRecord {
+  return { ...rest, force: force === 1 };
 }
 
 export interface RetryClaimer {
@@ -86,22 +58,22 @@ export class RetryTable {
     const row = this.db
       .prepare(
         `INSERT INTO retries (source, name, file, type, op, data_source, force, rows, attempts, next_at, last_error, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`,
       )
       .get(r.source, r.name, r.file, r.type, r.op, r.dataSource, r.force ? 1 : 0, r.rows, r.attempts, r.nextAt, r.lastError, now, now) as RetryRow;
     return toRetry(row);
   }
 
   get(id: number): RetryRecord | undefined {
-    const r = this.db.prepare('SELECT * FROM retries WHERE id = ?').get(id) as RetryRow | undefined;
+    const r = this.db.prepare(`SELECT ${COLUMNS} FROM retries WHERE id = ?`).get(id) as RetryRow | undefined;
     return r ? toRetry(r) : undefined;
   }
 
   /** Every retry (of one source when given), oldest first: the order they are tried in. */
   list(source?: string): RetryRecord[] {
     const rows = (source === undefined
-      ? this.db.prepare('SELECT * FROM retries ORDER BY id').all()
-      : this.db.prepare('SELECT * FROM retries WHERE source = ? ORDER BY id').all(source)) as RetryRow[];
+      ? this.db.prepare(`SELECT ${COLUMNS} FROM retries ORDER BY id`).all()
+      : this.db.prepare(`SELECT ${COLUMNS} FROM retries WHERE source = ? ORDER BY id`).all(source)) as RetryRow[];
     return rows.map(toRetry);
   }
 
@@ -111,9 +83,9 @@ export class RetryTable {
    */
   claimDue(source: string, now: number, who: RetryClaimer): RetryRecord | undefined {
     const take = this.db.transaction((): RetryRecord | undefined => {
-      const rows = this.db.prepare('SELECT * FROM retries WHERE source = ? AND next_at <= ? ORDER BY id').all(source, now) as RetryRow[];
+      const rows = this.db.prepare(`SELECT ${COLUMNS} FROM retries WHERE source = ? AND next_at <= ? ORDER BY id`).all(source, now) as RetryRow[];
       for (const r of rows) {
-        const free = r.claimed_by === null || r.claimed_by === who.id || (r.claimed_host === who.host && r.claimed_pid !== null && !this.alive(r.claimed_pid));
+        const free = r.claimedBy === null || r.claimedBy === who.id || (r.claimedHost === who.host && r.claimedPid !== null && !this.alive(r.claimedPid));
         if (!free) continue;
         this.db.prepare('UPDATE retries SET claimed_by = ?, claimed_pid = ?, claimed_host = ? WHERE id = ?').run(who.id, who.pid, who.host, r.id);
         return toRetry(r);
@@ -137,7 +109,7 @@ export class RetryTable {
 
   /** Removes it (landed, or discarded by a person); returns what it was. */
   remove(id: number): RetryRecord | undefined {
-    const r = this.db.prepare('DELETE FROM retries WHERE id = ? RETURNING *').get(id) as RetryRow | undefined;
+    const r = this.db.prepare(`DELETE FROM retries WHERE id = ? RETURNING ${COLUMNS}`).get(id) as RetryRow | undefined;
     return r ? toRetry(r) : undefined;
   }
 }

@@ -9,8 +9,6 @@ import { ConfigError } from '../config/index.js';
 import { addSecrets, redactValue } from './redact.js';
 import { escapeControls } from '../refusal.js';
 
-/** Earlier name of redactValue: a copy with the values of secret keys and every registered secret removed. */
-export { redactValue as redact } from './redact.js';
 
 export interface LoggerOptions {
   level: string;

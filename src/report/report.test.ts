@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Outcome } from '../apply/types.js';
 import type { FeedInfo } from '../feed/types.js';
 import { archiveInput, detectEol, newRunId, writeRowsCsv, writeTryback } from './index.js';
-import { redact } from './logger.js';
+import { redactValue } from './redact.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'mdlsync-report-'));
 
@@ -113,7 +113,7 @@ describe('other outputs', () => {
   });
 
   test('log redaction removes secret keys and registered secrets at any depth', () => {
-    const out = redact({ message: 'call with tok123456 failed', params: { users: [{ password: 'P@ss1' }] }, wstoken: 'tok123456' }, ['tok123456']);
+    const out = redactValue({ message: 'call with tok123456 failed', params: { users: [{ password: 'P@ss1' }] }, wstoken: 'tok123456' }, ['tok123456']);
     expect(JSON.stringify(out)).not.toMatch(/tok123456|P@ss1/);
   });
 });
