@@ -197,33 +197,32 @@ export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummar
     if (transient.length > 0) summary.retry = await keepForRetry(feed, transient, req.retryDir as string, runId);
     logger.debug(`reported after ${elapsed(startedAt)}`);
 
-    const failed = summary.outcomes.failed;
-    // Unreadable rows in a refresh: say why nothing was disabled (or, forced, what was risked) before the rows' advice.
-    const unread = plan.guard?.unreadable ? `${plan.guard.message}. ` : '';
-    const kept = summary.retry?.rows ?? 0;
-    const result =
-      kept > 0
-        ? await finish(
-            'failed-rows',
-            EXIT.failedRows,
-            unread +
-              `${kept} row(s) could not reach Moodle and are kept for retry${failed > kept ? `; ${failed - kept} row(s) failed: see ${reportDir}/rows.csv${summary.tryback ? ` and the tryback file ${summary.tryback}` : ''}` : ''}.`,
-          )
-        : failed > 0 || plan.guard?.disablesSkipped
-        ? await finish(
-            'failed-rows',
-            EXIT.failedRows,
-            unread +
-            (summary.tryback
-              ? `${failed} row(s) failed: see ${reportDir}/rows.csv, fix them and run the tryback file: mdlsync run ${summary.tryback} --op ${req.op === 'delete' ? 'delete' : 'store'}`
-              : `${failed} record(s) failed (see ${reportDir}/rows.csv); run the same command again once the cause is fixed.`),
-          )
-        : await finish('ok', EXIT.ok, unread + 'Every row was applied or was already up to date.');
+    const verdict = closing(summary, plan.guard, reportDir, req.op);
+    const result = await finish(verdict.status, verdict.exitCode, verdict.message);
     ledger.finishRun(runId, result.status, { planned: result.planned, outcomes: result.outcomes, exitCode: result.exitCode });
     return result;
   } finally {
     await session.close();
   }
+}
+
+/** How an applied run ends: its status, exit code and the sentence that says what to do next. */
+function closing(summary: RunSummary, guard: Plan['guard'], reportDir: string, op: Op): { status: RunSummary['status']; exitCode: number; message: string } {
+  const failed = summary.outcomes.failed;
+  // Unreadable rows in a refresh: say why nothing was disabled (or, forced, what was risked) before the rows' advice.
+  const unread = guard?.unreadable ? `${guard.message}. ` : '';
+  const kept = summary.retry?.rows ?? 0;
+  if (kept > 0) {
+    const rest = failed > kept ? `; ${failed - kept} row(s) failed: see ${reportDir}/rows.csv${summary.tryback ? ` and the tryback file ${summary.tryback}` : ''}` : '';
+    return { status: 'failed-rows', exitCode: EXIT.failedRows, message: `${unread}${kept} row(s) could not reach Moodle and are kept for retry${rest}.` };
+  }
+  if (failed > 0 || guard?.disablesSkipped) {
+    const advice = summary.tryback
+      ? `${failed} row(s) failed: see ${reportDir}/rows.csv, fix them and run the tryback file: mdlsync run ${summary.tryback} --op ${op === 'delete' ? 'delete' : 'store'}`
+      : `${failed} record(s) failed (see ${reportDir}/rows.csv); run the same command again once the cause is fixed.`;
+    return { status: 'failed-rows', exitCode: EXIT.failedRows, message: unread + advice };
+  }
+  return { status: 'ok', exitCode: EXIT.ok, message: unread + 'Every row was applied or was already up to date.' };
 }
 
 function elapsed(since: Date): string {
