@@ -5,7 +5,7 @@
  * BatchEngine: retries, ledger writes after each confirmed call), so the ledger stays the truth for later runs.
  *
  * block, unblock and password are exactly a persons feed row with ACTION=block|unblock|password: the command plans
- * that one row with the persons planner and applies it with the persons applier (src/apply/account-lifecycle.ts).
+ * that one row with the persons planner and applies it with the persons applier (src/entities/persons/account-lifecycle.ts).
  * - block: core_user_update_users suspended=1, then unenrol (or suspend, with enrolments.disable: suspend) every
  *   active enrolment link of the person; each link is marked `blocked` in its data with what to restore.
  * - unblock: suspended=0, then re-enrol the blocked links with the role and dates mdlsync last sent (link data).
@@ -15,15 +15,15 @@
  */
 import type winston from 'winston';
 import { applyPlan } from './apply/index.js';
-import { parseLinkData } from './apply/account-lifecycle.js';
+import { parseLinkData } from './entities/persons/account-lifecycle.js';
 import { codeOf } from './apply/engine.js';
 import type { Outcome } from './apply/types.js';
 import { requireMoodle, type Config } from './config/index.js';
-import type { PersonLifecycle, PersonRecord } from './feed/types.js';
+import type { PersonLifecycle, PersonRecord } from './entities/persons/record.js';
 import type { LedgerLink, SqliteLedger } from './ledger/index.js';
 import { getCoursesByField, getUsersByField, isTransient, type MoodleClient } from './moodle/index.js';
-import type { EnrolmentAction } from './plan/enrolments.js';
-import { PersonPlanner, defaultPlanOptions } from './plan/persons.js';
+import type { EnrolmentAction } from './entities/enrolments/rules.js';
+import { PersonPlanner, defaultPlanOptions } from './entities/persons/rules.js';
 import type { Action } from './plan/types.js';
 import { countOutcomes, ensureReportDir, newRunId, writeRowsCsv, writeSummary, type RunStatus, type SummaryBase } from './report/index.js';
 import { EXIT, applyOptions } from './run.js';

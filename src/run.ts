@@ -9,12 +9,14 @@ import type winston from 'winston';
 import { applyPlan, DEFAULT_APPLY_OPTIONS } from './apply/index.js';
 import { lookupChunk } from './resolve/index.js';
 import type { ApplyOptions, Outcome } from './apply/types.js';
-import { ENTITY_FUNCTIONS, ENTITY_RUNS, entitySettings, type EntityLookup, type EntitySettings } from './entities.js';
+import { RUN_ORDER, entity, functionsOf, type EntityLookup, type EntitySettings } from './entities/index.js';
 import { ConfigError, requireMoodle, type Config } from './config/index.js';
-import { FeedFileError, RUN_ORDER, checkFeedPath, openFeed, readRawRecords, type AnyFeed, type EntityRecord, type EntityType, type FeedEncoding, type FeedItem, type PersonRecord } from './feed/index.js';
+import { FeedFileError, checkFeedPath, openFeed, readRawRecords, type AnyFeed, type EntityRecord, type EntityType, type FeedEncoding, type FeedItem } from './feed/index.js';
+import type { PersonRecord } from './entities/persons/record.js';
 import type { LedgerLink, LedgerStore } from './ledger/types.js';
 import { LinkReader } from './ledger/reader.js';
-import { defaultPlanOptions, type ContextBase, type EntityPlanner, type RowContext } from './plan/index.js';
+import { defaultPlanOptions, type ContextBase, type EntityPlanner } from './plan/index.js';
+import type { RowContext } from './entities/persons/rules.js';
 import type { AnyAction, Op, Plan, PlanOptions } from './plan/types.js';
 import { MoodleSession } from './session.js';
 import { Refusal } from './refusal.js';
@@ -62,7 +64,18 @@ export interface RunDeps {
 
 const NO_CONTEXT: ContextBase = Object.freeze({});
 
-export { ENTITY_FUNCTIONS, type EntityLookup } from './entities.js';
+export type { EntityLookup } from './entities/index.js';
+
+/** The per-entity settings of the config, for the planners and the look-ups. */
+export function entitySettings(config: Config): EntitySettings {
+  return {
+    enrolments: config.enrolments,
+    courses: config.courses,
+    cohorts: config.cohorts,
+    institutionRoles: { ...config.institutionRoles, roleIds: config.enrolments.roleIds },
+    observers: { role: config.observers.role, roleIds: config.enrolments.roleIds },
+  };
+}
 
 /** Rows are planned in chunks so ledger reads and Moodle look-ups are batched. */
 const DEFAULT_PLAN_CHUNK = 2000;
@@ -148,7 +161,7 @@ export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummar
   const session = new MoodleSession(config, runId, config.moodle.concurrency + 2, (line) => logger.info(line));
   const { client } = session;
   try {
-    const refused = await session.open({ functions: ENTITY_FUNCTIONS[feed.info.type], lock: !dryRun, wait: req.wait });
+    const refused = await session.open({ functions: functionsOf(feed.info.type), lock: !dryRun, wait: req.wait });
     if (refused) {
       summary.error = { code: refused.code, message: refused.message };
       return await finish('aborted', EXIT.refused, `Nothing was written: ${refused.message}${refused.stage === 'locked' ? '.' : ''}`);
@@ -159,7 +172,7 @@ export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummar
     const lookupSize = lookupChunk(config.moodle.maxInputVars);
     const reads = { retries: config.moodle.retries, backoffMs: config.moodle.backoffMs };
     const settings = entitySettings(config);
-    const lookup = ENTITY_RUNS[feed.info.type].lookup(client, ledger, { ...reads, chunkSize: lookupSize }, settings) as EntityLookup<EntityRecord>;
+    const lookup = entity(feed.info.type).lookup(client, ledger, { ...reads, chunkSize: lookupSize }, settings) as EntityLookup<EntityRecord>;
     const planOptions = planOptionsFor(req, dataSource ?? null, config);
     if (planOptions.passwords === 'always') planOptions.passwordKey = ledger.passwordKey();
     const plan = await planFeed(feed, planOptions, ledger, {
@@ -272,7 +285,7 @@ export interface PlanFeedOptions extends EntitySettings {
 /** Plans a feed with its entity's planner; the plan's entity is the feed's type, whatever `options.entity` says. */
 export async function planFeed(feed: AnyFeed, options: PlanOptions, ledger: LedgerStore, opts: PlanFeedOptions = {}): Promise<Plan<EntityRecord>> {
   const o: PlanOptions = { ...options, entity: feed.info.type };
-  const planner = ENTITY_RUNS[feed.info.type].planner(o, opts, opts.sink) as EntityPlanner<EntityRecord, ContextBase>;
+  const planner = entity(feed.info.type).planner(o, opts, opts.sink) as EntityPlanner<EntityRecord, ContextBase>;
   return planChunks(feed as { items(): AsyncIterable<FeedItem<EntityRecord>> }, planner, ledger, opts.lookup as EntityLookup<EntityRecord> | undefined, opts.chunkSize);
 }
 

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startWatch, type WatchEvent, type WatchHandle } from '../src/automation/index.js';
-import { FEED_TYPE_ORDER, type FeedTypeName } from '../src/feed/types.js';
+import { ENTITY_TYPES, type EntityType } from '../src/entities/index.js';
 import { MoodleClient, getCohortMembers, getCohorts, getCoursesByField, getEnrolledUsers, getGroupMembers, getCourseGroups } from '../src/moodle/index.js';
 import { captureLogger, configFor, sleep, waitFor, writeSlowly } from './automation-helpers.js';
 import { SIS_HEADER, persons, sisFile, workspace, type Workspace } from './helpers.js';
@@ -54,7 +54,7 @@ const SLOW: Record<string, string> = {
 };
 const REJECTED = ['enrolments.store.SIS.bad.txt', 'export-2026-11-23.csv'];
 
-const typeOf = (name: string) => name.split('.')[0] as FeedTypeName;
+const typeOf = (name: string) => name.split('.')[0] as EntityType;
 
 describe('watch DIR: 20 files of all types at once', () => {
   test('each valid file runs exactly once, in dependency order; the two bad ones are rejected with reasons', async () => {
@@ -85,7 +85,7 @@ describe('watch DIR: 20 files of all types at once', () => {
 
     // The files dropped together ran in dependency order (the slow ones join whenever they are complete).
     const fastApplied = applied.map((e) => e.name).filter((n) => FAST[n] !== undefined);
-    const ranks = fastApplied.map((n) => FEED_TYPE_ORDER.indexOf(typeOf(n)));
+    const ranks = fastApplied.map((n) => ENTITY_TYPES.indexOf(typeOf(n)));
     expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
 
     // DIR is empty but for rejected/ (and the watcher's own, empty, .processing/).

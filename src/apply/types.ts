@@ -1,6 +1,6 @@
 /** What applying a plan reports back, per row. Shared contract between apply/, report/ and run.ts. */
 import type { ActionKind } from '../plan/types.js';
-import type { EnrolmentSettings } from '../plan/enrolments.js';
+import type { EnrolmentSettings } from '../entities/enrolments/rules.js';
 
 export type OutcomeKind = 'ok' | 'unchanged' | 'failed' | 'relinked';
 

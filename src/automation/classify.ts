@@ -1,10 +1,11 @@
 /** What a dropped file is (rules, then the name convention), and the order files waiting together run in. */
 import picomatch from 'picomatch';
-import { FEED_TYPE_ORDER, type FeedTypeName, type WatchRule } from '../config/index.js';
+import type { WatchRule } from '../config/index.js';
+import { ENTITY_TYPES, type EntityType } from '../entities/index.js';
 import { OPS, type Op } from '../plan/types.js';
 
 export interface Classified {
-  type?: FeedTypeName;
+  type?: EntityType;
   op: Op;
   dataSource?: string;
   force: boolean;
@@ -40,12 +41,12 @@ export function classify(name: string, rules: readonly WatchRule[]): Classificat
     return { ok: false, reason: `The file name ${name} does not follow the convention TYPE.OP[.DATASOURCE].anything.csv (or .txt)${ruleHint}. Rename it, for example persons.store.2026-11-23.csv, or add a rule to "watch.rules" in the config, then drop it again.` };
   }
   const parts = name.replace(INPUT_EXT, '').split('.');
-  const type = parts[0]?.toLowerCase() as FeedTypeName;
+  const type = parts[0]?.toLowerCase() as EntityType;
   const op = parts[1]?.toLowerCase() as Op;
-  if (parts.length < 2 || !FEED_TYPE_ORDER.includes(type) || !OPS.includes(op)) {
+  if (parts.length < 2 || !ENTITY_TYPES.includes(type) || !OPS.includes(op)) {
     return {
       ok: false,
-      reason: `The file name ${name} does not follow the convention TYPE.OP[.DATASOURCE].anything.csv (or .txt), where TYPE is one of ${FEED_TYPE_ORDER.join(', ')} and OP is store or delete${ruleHint}. Rename it, for example persons.store.2026-11-23.csv, or add a rule to "watch.rules", then drop it again.`,
+      reason: `The file name ${name} does not follow the convention TYPE.OP[.DATASOURCE].anything.csv (or .txt), where TYPE is one of ${ENTITY_TYPES.join(', ')} and OP is store or delete${ruleHint}. Rename it, for example persons.store.2026-11-23.csv, or add a rule to "watch.rules", then drop it again.`,
     };
   }
   if (isRefresh(op)) {
@@ -59,17 +60,17 @@ export function classify(name: string, rules: readonly WatchRule[]): Classificat
 }
 
 /** A type's place in the dependency order; files of an unknown type run after every typed one. */
-export function typeRank(type: FeedTypeName | undefined): number {
-  return type ? FEED_TYPE_ORDER.indexOf(type) : FEED_TYPE_ORDER.length;
+export function typeRank(type: EntityType | undefined): number {
+  return type ? ENTITY_TYPES.indexOf(type) : ENTITY_TYPES.length;
 }
 
 /** The type a file name announces (`persons.…`), if any: used to order glob jobs without a type. */
-export function typeFromName(name: string): FeedTypeName | undefined {
-  const first = name.split('.')[0]?.toLowerCase() as FeedTypeName;
-  return FEED_TYPE_ORDER.includes(first) ? first : undefined;
+export function typeFromName(name: string): EntityType | undefined {
+  const first = name.split('.')[0]?.toLowerCase() as EntityType;
+  return ENTITY_TYPES.includes(first) ? first : undefined;
 }
 
 /** Dependency order first, then oldest first, then by name so the order is stable. */
-export function byDependencyThenAge<T extends { type?: FeedTypeName; mtimeMs: number; name: string }>(a: T, b: T): number {
+export function byDependencyThenAge<T extends { type?: EntityType; mtimeMs: number; name: string }>(a: T, b: T): number {
   return typeRank(a.type) - typeRank(b.type) || a.mtimeMs - b.mtimeMs || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }

@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import { chmod, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type winston from 'winston';
-import type { Config, FeedTypeName } from '../config/index.js';
+import type { Config } from '../config/index.js';
+import type { EntityType } from '../entities/index.js';
 import type { RetryClaimer, RetryRecord, SqliteLedger } from '../ledger/index.js';
 import { newRunId, type RunSummary } from '../report/index.js';
 import type { Op } from '../plan/types.js';
@@ -31,7 +32,7 @@ export interface RetryContext {
 export interface TakenFile {
   name: string;
   path: string;
-  type?: FeedTypeName;
+  type?: EntityType;
   op: Op;
   dataSource?: string;
   force: boolean;
@@ -87,7 +88,7 @@ export async function tryRetry(ctx: RetryContext, r: RetryRecord): Promise<Retry
   }
   logger.info(`retry #${r.id}: trying ${describe(r)} again (attempt ${r.attempts + 1})`);
   const verdict = await runTarget(
-    { file: r.file, type: (r.type ?? undefined) as FeedTypeName | undefined, op: r.op as Op, dataSource: r.dataSource ?? undefined, force: r.force, wait: ctx.wait, retryDir: ctx.retryDir },
+    { file: r.file, type: (r.type ?? undefined) as EntityType | undefined, op: r.op as Op, dataSource: r.dataSource ?? undefined, force: r.force, wait: ctx.wait, retryDir: ctx.retryDir },
     { config: ctx.config, logger },
   );
   if (verdict.kind === 'applied' && !verdict.summary.retry) {

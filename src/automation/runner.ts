@@ -1,14 +1,14 @@
 /** One classified file through runFile, with the verdict watch and schedule both act on. */
 import type winston from 'winston';
-import { ConfigError, type Config, type FeedTypeName } from '../config/index.js';
-import { ENTITY_TYPES, isEntityType, type EntityType } from '../feed/types.js';
+import { ConfigError, type Config } from '../config/index.js';
+import { ENTITY_TYPES, isEntityType, type EntityType } from '../entities/index.js';
 import type { Op } from '../plan/types.js';
 import type { RunSummary } from '../report/index.js';
 import { runFile } from '../run.js';
 
 export interface RunTarget {
   file: string;
-  type?: FeedTypeName;
+  type?: EntityType;
   op: Op;
   dataSource?: string;
   force: boolean;

@@ -11,7 +11,8 @@ import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import picomatch from 'picomatch';
 import type winston from 'winston';
-import { ConfigError, type Config, type FeedTypeName, type JobConfig } from '../config/index.js';
+import { ConfigError, type Config, type JobConfig } from '../config/index.js';
+import type { EntityType } from '../entities/index.js';
 import { SqliteLedger } from '../ledger/index.js';
 import type { RunSummary } from '../report/index.js';
 import { byDependencyThenAge, isIgnoredName, typeFromName } from './classify.js';
@@ -132,7 +133,7 @@ async function runJobWith(job: JobConfig, deps: Deps, ledger: SqliteLedger): Pro
     logger.info(`job ${job.name}: nothing to do (${job.file ? `${job.file} does not exist` : `no file matches ${job.glob}`})`);
     return { job: job.name, status: 'nothing-to-do', exitCode: 0, files: [] };
   }
-  const ordered: { name: string; path: string; type?: FeedTypeName; mtimeMs: number }[] = [];
+  const ordered: { name: string; path: string; type?: EntityType; mtimeMs: number }[] = [];
   for (const path of found) {
     const st = await stat(path).catch(() => null);
     if (st) ordered.push({ name: basename(path), path, type: job.type ?? typeFromName(basename(path)), mtimeMs: st.mtimeMs });

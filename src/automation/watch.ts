@@ -10,7 +10,8 @@ import { lstat, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'no
 import { hostname } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type winston from 'winston';
-import { ConfigError, watchSchema, type Config, type FeedTypeName, type WatchConfig } from '../config/index.js';
+import { ConfigError, watchSchema, type Config, type WatchConfig } from '../config/index.js';
+import type { EntityType } from '../entities/index.js';
 import { processAlive, SqliteLedger, type RetryRecord } from '../ledger/index.js';
 import { redactText, type RunSummary } from '../report/index.js';
 import { byDependencyThenAge, classify, isIgnoredName } from './classify.js';
@@ -63,7 +64,7 @@ interface Candidate {
   name: string;
   path: string;
   resumed: boolean;
-  type?: FeedTypeName;
+  type?: EntityType;
   mtimeMs: number;
 }
 

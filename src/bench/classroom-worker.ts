@@ -8,12 +8,12 @@
  * courses and category links, and a stub Moodle that answers from memory as an empty site would (its calls are counted:
  * a full ledger needs none).
  */
-import { courseLookup } from '../resolve/courses.js';
-import { enrolmentLookup } from '../resolve/enrolments.js';
+import { courseLookup } from '../entities/courses/lookup.js';
+import { enrolmentLookup } from '../entities/enrolments/lookup.js';
 import { isFeedOf, type EntityRecord } from '../feed/index.js';
 import { SqliteLedger } from '../ledger/index.js';
 import type { LinkWrite } from '../ledger/types.js';
-import { pathLevelKey } from '../plan/course-target.js';
+import { pathLevelKey } from '../entities/courses/target.js';
 import type { EntityLookup } from '../run.js';
 import { CLASSROOM_PATHS, classroomPath, courseKey, personKey } from './generate.js';
 import { benchLink, countingStub, measurePlan, seedLinks } from './worker-common.js';

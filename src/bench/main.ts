@@ -23,7 +23,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CLASSROOM_PATHS, classroomPath, generateCourses, generateEnrolments, generatePersons } from './generate.js';
 import { enrolmentLeaves, courseLeaves, categoryLeaves } from '../moodle/index.js';
-import { userLeaves } from '../apply/user-inputs.js';
+import { userLeaves } from '../entities/persons/user-inputs.js';
 import { cohortLeaves, cohortMemberLeaves } from '../moodle/index.js';
 import { generateCohortMembers, generateCohorts } from './cohort-generate.js';
 

@@ -3,8 +3,7 @@ import type { Command } from 'commander';
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigError, requireMoodle } from '../config/index.js';
-import { ENTITY_TYPES, isEntityType, type EntityType } from '../feed/types.js';
-import { ENTITY_FUNCTIONS } from '../entities.js';
+import { ENTITY_TYPES, functionsOf, isEntityType, type EntityType } from '../entities/index.js';
 import { SqliteLedger } from '../ledger/index.js';
 import { MoodleClient, MoodleError, getSiteInfo } from '../moodle/index.js';
 import { logFileProblem } from '../report/logger.js';
@@ -48,7 +47,7 @@ export function registerDoctor(program: Command): void {
         }
         check(true, `token accepted: site "${info.sitename}", Moodle ${info.release}, user ${info.username}`);
         const have = new Set(info.functions.map((f) => f.name));
-        const needed = [...new Set(types.flatMap((t) => ENTITY_FUNCTIONS[t as EntityType]))];
+        const needed = [...new Set(types.flatMap((t) => functionsOf(t as EntityType)))];
         for (const fn of needed) {
           check(have.has(fn), `function ${fn} in the service`, `add ${fn} to the token's external service (Site administration › Server › Web services › External services › Functions)`);
         }
@@ -56,7 +55,7 @@ export function registerDoctor(program: Command): void {
         for (const c of await roleChecks(client, config, types, info.userid, have)) check(c.ok, c.text, c.fix);
         // What else this service could sync, so an admin adding a feed type knows before the first run.
         const others = ENTITY_TYPES.filter((t) => !types.includes(t));
-        const ready = others.filter((t) => ENTITY_FUNCTIONS[t].every((fn) => have.has(fn)));
+        const ready = others.filter((t) => functionsOf(t).every((fn) => have.has(fn)));
         if (others.length) lines.push(`info the service also has every function for: ${ready.length ? ready.join(', ') : '(no other feed type)'}`);
       } catch (err) {
         if (err instanceof MoodleError) {

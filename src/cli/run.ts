@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ENTITY_TYPES, type EntityType } from '../feed/types.js';
+import { ENTITY_TYPES, type EntityType } from '../entities/index.js';
 import { OPS, type Op } from '../plan/types.js';
 import { createProgress } from '../report/progress.js';
 import { formatSummary } from '../report/console.js';

@@ -1,6 +1,6 @@
 /** The `enrolments` config object (registered in config/index.ts). */
 import { z } from 'zod';
-import { DEFAULT_ROLE_IDS, DEFAULT_ROLE_MAP, shadowingRoleMapEntries } from '../plan/enrolments.js';
+import { DEFAULT_ROLE_IDS, DEFAULT_ROLE_MAP, shadowingRoleMapEntries } from '../entities/enrolments/rules.js';
 
 export const enrolmentsSchema = z
   .object({

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve, dirname } from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';
-import { FEED_TYPE_ORDER, type FeedTypeName } from '../feed/types.js';
+import { ENTITY_TYPES, type EntityType } from '../entities/index.js';
 import { OPS, type Op } from '../plan/types.js';
 import { addSecrets } from '../report/redact.js';
 import { enrolmentsSchema } from './enrolments.js';
@@ -88,7 +88,6 @@ const guardSchema = z
   })
   .strict();
 
-export { FEED_TYPE_ORDER, type FeedTypeName };
 
 const opSchema = z.enum(OPS as [Op, ...Op[]]);
 
@@ -96,7 +95,7 @@ const opSchema = z.enum(OPS as [Op, ...Op[]]);
 const watchRuleSchema = z
   .object({
     match: z.string().min(1),
-    type: z.enum(FEED_TYPE_ORDER).optional(),
+    type: z.enum(ENTITY_TYPES).optional(),
     /** refresh / refresh-ds here is the explicit permission; a file name alone never asks for a refresh. */
     op: opSchema,
     datasource: z.string().min(1).optional(),
@@ -130,7 +129,7 @@ export const jobSchema = z
     cron: z.string().refine((c) => cron.validate(c), { message: 'not a valid cron expression' }),
     file: z.string().min(1).optional(),
     glob: z.string().min(1).optional(),
-    type: z.enum(FEED_TYPE_ORDER).optional(),
+    type: z.enum(ENTITY_TYPES).optional(),
     op: opSchema.default('store'),
     datasource: z.string().min(1).optional(),
     /** Overrides the refresh guard (only meaningful with allowRefresh). */

@@ -35,8 +35,14 @@ export interface HeaderTable {
   moodleOnly: Record<string, ColumnSpec>;
   /** Names built from a pattern (profile_field_<shortname>). */
   dynamic?(column: string): ColumnSpec | undefined;
-  /** Names that only this entity's feeds use: they decide the type when --type is not given. */
+  /** Names that only this entity's feeds use: a forced --type refuses a header that carries another type's. */
   signature: readonly string[];
+  /** Whether a header is this type's (when --type is not given): tests run lowest rank first, the first yes wins. */
+  detect?: { rank: number; test(lower: readonly string[], columns: readonly string[]): boolean };
+  /** The type of a header no table's test claims (persons: its messages then name the unknown columns). */
+  fallback?: boolean;
+  /** The columns (by spec target) that together with the key column identify a row, by dialect: the reader distrusts a row whose key cells look shifted. */
+  keyTargets(dialect: Dialect): readonly string[];
   /** What a feed of this type needs as a key, for the "cannot tell the type" message. */
   needs: string;
   /** The missing-key error of a dialect, or undefined when the key column is there. */
@@ -49,4 +55,12 @@ export interface HeaderAnalysis {
   /** Canonical field per column (FeedInfo.fields). */
   fields: string[];
   specs: ColumnSpec[];
+}
+
+/** The spec a table gives a header name (lower-cased), or undefined when the table does not know it. */
+export function columnSpec(table: HeaderTable, lower: string, column: string): ColumnSpec | undefined {
+  if (Object.hasOwn(table.sisOnly, lower)) return table.sisOnly[lower];
+  if (Object.hasOwn(table.shared, lower)) return table.shared[lower];
+  if (Object.hasOwn(table.moodleOnly, lower)) return table.moodleOnly[lower];
+  return table.dynamic?.(column);
 }

@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FeedFileError, isFeedOf, openFeed, personHeaderNames, readRawRecords, type FeedItem, type FeedOptions, type PersonRecord, type RowError } from './index.js';
+import { personHeaderNames } from '../entities/persons/headers.js';
+import { FeedFileError, isFeedOf, openFeed, readRawRecords, type FeedItem, type FeedOptions, type RowError } from './index.js';
+import type { PersonRecord } from '../entities/persons/record.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mdlsync-feed-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

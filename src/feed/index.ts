@@ -4,20 +4,13 @@
  */
 import { open } from 'node:fs/promises';
 import { parse as parseSync } from 'csv-parse/sync';
-import { analyseHeader, type HeaderAnalysis } from './headers.js';
+import { ENTITIES, ENTITY_TYPES, entity } from '../entities/index.js';
+import { analyseHeaderWith, type HeaderAnalysis } from './headers.js';
 import { CANDIDATE_DELIMITERS, checkSingleColumn, detectDelimiter, showDelimiter } from './delimiter.js';
-import { categoryRowMapper } from './categories.js';
-import { courseRowMapper } from './courses.js';
-import { enrolmentRowMapper } from './enrolments.js';
-import { groupMemberRowMapper, groupRowMapper } from './groups.js';
-import { cohortMemberRowMapper, cohortRowMapper } from './cohorts.js';
-import { personRowMapper } from './persons.js';
-import { institutionRoleRowMapper, observerRowMapper } from './roles.js';
 import type { RowMapper, RowResult } from './rows.js';
 import { DEFAULT_MAX_RECORD_SIZE, checkFeedPath, decodedChunks, fileError, physicalLines, scanRecords, utf16Bom, type ScannedRecord } from './read.js';
-import { ENTITY_TYPES, FeedFileError, type EntityType, type FeedEncoding, type FeedInfo, type FeedItem, type FeedOptions, type RecordOf } from './types.js';
+import { FeedFileError, type EntityType, type FeedEncoding, type FeedInfo, type FeedItem, type FeedOptions, type RecordOf } from './types.js';
 
-export { personHeaderNames } from './headers.js';
 export { checkFeedPath } from './read.js';
 export * from './types.js';
 
@@ -35,19 +28,12 @@ export function isFeedOf<T extends EntityType>(feed: AnyFeed, type: T): feed is 
   return feed.info.type === type;
 }
 
-/** Each entity's row mapper, compiled once per file from the header analysis. */
-const ROW_MAPPERS: { [T in EntityType]: (header: HeaderAnalysis, columns: readonly string[], opts: FeedOptions) => RowMapper<RecordOf<T>> } = {
-  persons: personRowMapper,
-  categories: categoryRowMapper,
-  courses: courseRowMapper,
-  enrolments: enrolmentRowMapper,
-  groups: groupRowMapper,
-  'group-members': groupMemberRowMapper,
-  cohorts: cohortRowMapper,
-  'cohort-members': cohortMemberRowMapper,
-  'institution-roles': institutionRoleRowMapper,
-  observers: observerRowMapper,
-};
+const HEADER_TABLES = ENTITIES.map((e) => e.headers);
+
+/** The header's type, dialect and column specs, read against every entity's header table. */
+export function analyseHeader(columns: readonly string[], type?: EntityType): HeaderAnalysis {
+  return analyseHeaderWith(HEADER_TABLES, columns, type);
+}
 
 const ENCODINGS: readonly FeedEncoding[] = ['utf8', 'latin1', 'windows-1252'];
 
@@ -92,7 +78,7 @@ export async function openFeed(path: string, opts: FeedOptions = {}): Promise<An
     headerLine,
     headerText,
   };
-  const mapper = ROW_MAPPERS[info.type](header, columns, opts) as RowMapper<RecordOf<EntityType>>;
+  const mapper = entity(info.type).rowMapper(header, columns, opts) as RowMapper<RecordOf<EntityType>>;
   return { info, items: () => items<RecordOf<EntityType>>(info, header, maxRecordSize, mapper) } as AnyFeed;
 }
 
@@ -190,21 +176,8 @@ interface KeyCheck {
  * Text columns that make up each entity's key, besides a column of kind 'key' (the Moodle dialects key persons by
  * idnumber or username, courses by idnumber or shortname; the link entities by their pair or triple).
  */
-const KEY_TARGETS: { [T in EntityType]: (sis: boolean) => readonly string[] } = {
-  persons: (sis) => (sis ? [] : ['idnumber', 'username']),
-  categories: () => [],
-  courses: (sis) => (sis ? [] : ['shortname']),
-  enrolments: () => ['course', 'person'],
-  groups: () => ['course', 'group'],
-  'group-members': () => ['course', 'group', 'person'],
-  cohorts: () => [],
-  'cohort-members': () => ['cohort', 'person'],
-  'institution-roles': () => ['person', 'role'],
-  observers: () => ['observer', 'user'],
-};
-
 function keyColumns(header: HeaderAnalysis): number[] {
-  const targets = KEY_TARGETS[header.type](header.dialect === 'sis');
+  const targets = entity(header.type).headers.keyTargets(header.dialect);
   const out: number[] = [];
   header.specs.forEach((s, i) => {
     if (s.kind === 'key' || (s.kind === 'text' && s.target !== undefined && targets.includes(s.target))) out.push(i);

@@ -3,7 +3,8 @@
  * (ROW_STATUS, ACTION, AVAILABLE_IND, MOODLE_ID), their header specs, and the row-shape and encoding errors.
  */
 import type { ColumnKind, ColumnSpec } from './columns.js';
-import { FeedFileError, type EntityRecord, type PersonLifecycle, type PersonRecord, type RecordBase, type RowCommand, type RowError, type RowStatus } from './types.js';
+import { FeedFileError, type EntityRecord, type RecordBase, type RowCommand, type RowError, type RowStatus } from './types.js';
+import type { PersonLifecycle, PersonRecord } from '../entities/persons/record.js';
 
 export type RowResult<R extends EntityRecord = PersonRecord> = { record: R; error?: undefined } | { error: Omit<RowError, 'line'>; record?: undefined };
 

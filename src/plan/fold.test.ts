@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { defaultPlanOptions, unchangedByLink, updateReason } from './fold.js';
-import type { CategoryRecord } from '../feed/types.js';
+import type { CategoryRecord } from '../entities/categories/record.js';
 import type { LedgerLink } from '../ledger/types.js';
 
 const TS = '2026-01-01T00:00:00.000Z';

@@ -2,15 +2,3 @@ export type { Action, ActionCounts, ActionKind, AnyAction, GuardOptions, GuardVe
 export { ACTION_KINDS, OPS } from './types.js';
 export { EntityPlanner, defaultPlanOptions, emptyCounts, summarizePlan } from './fold.js';
 export type { ContextBase, EntityRules, MatchBase, RowPlanning } from './fold.js';
-export { PERSON_RULES, PersonPlanner, planPersons } from './persons.js';
-export type { MoodleMatch, RowContext } from './persons.js';
-export { CATEGORY_RULES, CategoryPlanner, categoryContentHash } from './categories.js';
-export type { CategoryContext, CategoryMatch } from './categories.js';
-export { personContentHash } from './hash.js';
-export { DEFAULT_ENROLMENT_SETTINGS, DEFAULT_ROLE_IDS, DEFAULT_ROLE_MAP, EnrolmentPlanner, enrolmentRules, parseStateHash, resolveRole, stateHash } from './enrolments.js';
-export type { EnrolmentAction, EnrolmentContext, EnrolmentSettings, EnrolmentTarget } from './enrolments.js';
-export { COURSE_RULES, CoursePlanner, courseContentHash } from './courses.js';
-export type { CourseContext, CourseMatch } from './courses.js';
-export type { CourseTarget } from './course-target.js';
-export { GROUP_MEMBER_RULES, GROUP_RULES, GroupMemberPlanner, GroupPlanner, NO_GROUP_UPDATE } from './groups.js';
-export type { GroupAction, GroupContext, GroupMemberAction, GroupMemberContext } from './groups.js';

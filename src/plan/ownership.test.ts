@@ -5,13 +5,13 @@
 import { describe, expect, it } from '@jest/globals';
 import type { EntityRecord, EntityType, FeedItem, RowCommand, RowStatus } from '../feed/types.js';
 import type { LedgerLink } from '../ledger/types.js';
-import { CohortMemberPlanner } from './cohorts.js';
-import { CoursePlanner } from './courses.js';
-import { EnrolmentPlanner, stateHash } from './enrolments.js';
+import { CohortMemberPlanner } from '../entities/cohorts/rules.js';
+import { CoursePlanner } from '../entities/courses/rules.js';
+import { EnrolmentPlanner, stateHash } from '../entities/enrolments/rules.js';
 import { EntityPlanner, defaultPlanOptions } from './fold.js';
-import { GroupMemberPlanner } from './groups.js';
-import { PersonPlanner } from './persons.js';
-import { InstitutionRolePlanner, ObserverPlanner } from './roles.js';
+import { GroupMemberPlanner } from '../entities/groups/rules.js';
+import { PersonPlanner } from '../entities/persons/rules.js';
+import { InstitutionRolePlanner, ObserverPlanner } from '../entities/roles/rules.js';
 import type { Action, Op, PlanOptions } from './types.js';
 
 const TS = '2026-01-01T00:00:00.000Z';

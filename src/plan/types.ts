@@ -2,9 +2,10 @@
  * The plan: what a run will do, computed before any Moodle write. `mdlsync plan` prints it, `mdlsync run`
  * executes exactly it. Shared contract between plan/, apply/, report/ and run.ts.
  */
-import type { EntityRecord, EntityType, PersonRecord } from '../feed/types.js';
+import type { EntityRecord, EntityType } from '../feed/types.js';
+import type { PersonRecord } from '../entities/persons/record.js';
 import type { LinkStatus } from '../ledger/types.js';
-import type { CourseTarget } from './course-target.js';
+import type { CourseTarget } from '../entities/courses/target.js';
 
 export type Op = 'store' | 'delete' | 'refresh' | 'refresh-ds';
 export const OPS: readonly Op[] = ['store', 'delete', 'refresh', 'refresh-ds'];

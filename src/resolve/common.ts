@@ -7,6 +7,15 @@ import { getUsersByField, isTransient } from '../moodle/index.js';
 import type { MoodleCaller } from '../moodle/index.js';
 import { backoffDelay, sleep } from '../apply/limiter.js';
 
+/**
+ * Values per lookup call: as many as max_input_vars allows (minus wstoken, wsfunction, moodlewsrestformat, field and a
+ * small margin). An indexed IN (...) is cheap for Moodle; each call's bootstrap is not.
+ */
+export function lookupChunk(maxInputVars: number): number {
+  return Math.max(1, maxInputVars - 4 - 6);
+}
+export const LOOKUP_CHUNK = lookupChunk(1000);
+
 /** A key's Moodle id (with any extra the look-up keeps), or why there is none; null: simply not found. */
 export type Placed<Extra extends object = object> = ({ id: number } & Extra) | { problem: string } | null;
 

@@ -2,10 +2,10 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CourseRecord } from '../feed/types.js';
+import type { CourseRecord } from '../entities/courses/record.js';
 import { SqliteLedger } from '../ledger/index.js';
 import type { MoodleCaller } from '../moodle/index.js';
-import { courseLookup } from './courses.js';
+import { courseLookup } from '../entities/courses/lookup.js';
 
 type Params = Record<string, unknown>;
 

@@ -2,8 +2,4 @@
  * The resolve step: read-only look-ups (ledger first, then Moodle in batches) that give the pure planner what it
  * needs to know about each row's key before it decides. Nothing here writes to Moodle or the ledger.
  */
-export { LOOKUP_CHUNK, lookupChunk, resolvePersons, keyedByUsername } from './persons.js';
-export type { PersonMatch } from './persons.js';
-export { categoryLookup, resolveCategories } from './categories.js';
-export { enrolmentLookup } from './enrolments.js';
-export { courseLookup } from './courses.js';
+export { LOOKUP_CHUNK, lookupChunk } from './common.js';

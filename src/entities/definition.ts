@@ -1,0 +1,62 @@
+/**
+ * What an entity type declares about itself, once, in src/entities/<type>/index.ts: its header table (both
+ * dialects, how a header is recognised), row mapper, the web-service functions its run calls, its planner, its
+ * look-ups and its applier. entities/index.ts lists the definitions in run order; the feed reader, the run, the
+ * applier dispatch and `doctor` all read them from there.
+ */
+import type { EntityApplier } from '../apply/engine.js';
+import type { HeaderAnalysis, HeaderTable } from '../feed/columns.js';
+import type { RowMapper } from '../feed/rows.js';
+import type { FeedOptions } from '../feed/types.js';
+import type { LedgerStore } from '../ledger/types.js';
+import type { MoodleCaller } from '../moodle/types.js';
+import type { ContextBase, EntityPlanner } from '../plan/fold.js';
+import type { Action, PlanOptions } from '../plan/types.js';
+import type { InstitutionRoleSettings, ObserverSettings } from './roles/rules.js';
+import type { EnrolmentSettings } from './enrolments/rules.js';
+import type { EntityType, RecordOf } from './types.js';
+
+/**
+ * Looks up in Moodle what the ledger cannot tell: the records it cannot place (`unplaced`: adoption, MOODLE_ID
+ * checks), and whatever else the entity's rules need about the chunk's rows (a category's parent).
+ */
+export type EntityLookup<R, C extends ContextBase = ContextBase> = (unplaced: R[], chunk: R[]) => Promise<Map<string, Omit<C, 'link'>>>;
+
+/** How look-ups read: retries of transient errors, and values per look-up call. */
+export interface LookupReads {
+  retries: number;
+  backoffMs: number;
+  chunkSize: number;
+}
+
+/** The per-entity configuration a plan needs (each entity reads its own part; absent parts take the defaults). */
+export interface EntitySettings {
+  /** Enrolment feeds: role map, role ids and what a disable does (config `enrolments`). */
+  enrolments?: EnrolmentSettings;
+  /** Course feeds: what an explicit delete does (config `courses.disable`). */
+  courses?: { disable: 'hide' | 'delete' };
+  /** Cohort feeds: what an explicit disable does (config `cohorts.disable`; refreshes always empty). */
+  cohorts?: { disable: 'delete' | 'empty' };
+  /** Institution-role feeds: cohort or system-role mode, ROLE_ID → shortname, role ids (config `institutionRoles`, `enrolments.roleIds`). */
+  institutionRoles?: InstitutionRoleSettings;
+  /** Observer feeds: the role shortname and the role ids (config `observers`, `enrolments.roleIds`). */
+  observers?: ObserverSettings;
+}
+
+export interface EntityDefinition<T extends EntityType = EntityType> {
+  type: T;
+  /** Types whose records this one refers to: they come earlier in the list, so they run first. */
+  dependsOn: readonly EntityType[];
+  /** Header names of both dialects, how a header is recognised, and the key's columns. */
+  headers: HeaderTable;
+  /** Row → record (or row error), compiled once per file from the header analysis. */
+  rowMapper(header: HeaderAnalysis, columns: readonly string[], opts: FeedOptions): RowMapper<RecordOf<T>>;
+  /** The web-service functions a run of this type calls: checked before anything else, and by `doctor`. */
+  functions: readonly string[];
+  planner(options: PlanOptions, settings: EntitySettings, sink?: (action: Action<RecordOf<T>>) => void): EntityPlanner<RecordOf<T>, ContextBase>;
+  lookup(client: MoodleCaller, ledger: LedgerStore, reads: LookupReads, settings: EntitySettings): EntityLookup<RecordOf<T>, ContextBase>;
+  applier: EntityApplier<RecordOf<T>>;
+}
+
+/** Any type's definition, discriminated by `type`. */
+export type AnyEntityDefinition = { [T in EntityType]: EntityDefinition<T> }[EntityType];

@@ -1,0 +1,74 @@
+/** The groups and group-members feeds: keys, the mode column (members also take `shift`), base columns and row errors. */
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isFeedOf, openFeed, type FeedItem } from '../../feed/index.js';
+import type { GroupMemberRecord, GroupRecord } from './record.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mdlsync-groups-feed-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const file = (content: string): string => {
+  const path = join(dir, `f${++n}.txt`);
+  writeFileSync(path, content);
+  return path;
+};
+
+async function groups(path: string): Promise<FeedItem<GroupRecord>[]> {
+  const feed = await openFeed(path);
+  if (!isFeedOf(feed, 'groups')) throw new Error(`reads as ${feed.info.type}`);
+  const out: FeedItem<GroupRecord>[] = [];
+  for await (const i of feed.items()) out.push(i);
+  return out;
+}
+
+async function members(path: string): Promise<FeedItem<GroupMemberRecord>[]> {
+  const feed = await openFeed(path);
+  if (!isFeedOf(feed, 'group-members')) throw new Error(`reads as ${feed.info.type}`);
+  const out: FeedItem<GroupMemberRecord>[] = [];
+  for await (const i of feed.items()) out.push(i);
+  return out;
+}
+
+describe('groups feed', () => {
+  test('key COURSE|GROUP, name, description, ACTION, ROW_STATUS and DATA_SOURCE_KEY', async () => {
+    const items = await groups(
+      file('EXTERNAL_COURSE_KEY|EXTERNAL_GROUP_KEY|GROUP_NAME|DESCRIPTION|ACTION|ROW_STATUS|DATA_SOURCE_KEY\nC1|G1|Group one|First|del|disabled|sis\n'),
+    );
+    expect(items).toEqual([
+      { line: 2, record: { key: 'C1|G1', fields: { course: 'C1', group: 'G1', name: 'Group one', description: 'First' }, command: 'delete', rowStatus: 'disabled', dataSource: 'sis' } },
+    ]);
+  });
+
+  test('row errors: an empty key column, a pipe in the course key, a bad ACTION, a short row', async () => {
+    const items = await groups(file('EXTERNAL_COURSE_KEY|EXTERNAL_GROUP_KEY|GROUP_NAME|ACTION\n|G1|x|add\n"C|1"|G2|x|add\nC1|G3|x|shift\nC1|G4\n'));
+    expect(items.map((i) => [i.line, i.error?.code, i.error?.message])).toEqual([
+      [2, 'missing-value', 'the key column EXTERNAL_COURSE_KEY is empty'],
+      // A key cell holding the file's delimiter may be a whole quoted line: reported by its line only (no value quoted).
+      [3, 'unreadable-key', 'the key column EXTERNAL_COURSE_KEY holds the delimiter "|": check the quotes on this line'],
+      [4, 'invalid-value', 'column ACTION has "shift", expected add, store, del or delete'],
+      [5, 'short-row', 'the row has 2 values, the header has 4'],
+    ]);
+    expect(items[3].error?.key).toBe('C1|G4');
+  });
+});
+
+describe('group-members feed', () => {
+  test('key COURSE|GROUP|PERSON; ACTION shift marks the row, add/del are commands', async () => {
+    const items = await members(file('EXTERNAL_COURSE_KEY|EXTERNAL_GROUP_KEY|EXTERNAL_PERSON_KEY|ACTION|ROW_STATUS\nC1|G1|p1|shift|\nC1|G1|p2|del|enabled\n'));
+    expect(items).toEqual([
+      { line: 2, record: { key: 'C1|G1|p1', fields: { course: 'C1', group: 'G1', person: 'p1', shift: true } } },
+      { line: 3, record: { key: 'C1|G1|p2', fields: { course: 'C1', group: 'G1', person: 'p2' }, command: 'delete', rowStatus: 'enabled' } },
+    ]);
+  });
+
+  test('row errors: two empty key columns, a bad ACTION, a bad ROW_STATUS', async () => {
+    const items = await members(file('EXTERNAL_COURSE_KEY|EXTERNAL_GROUP_KEY|EXTERNAL_PERSON_KEY|ACTION|ROW_STATUS\nC1|||add|\nC1|G1|p1|move|\nC1|G1|p1||gone\n'));
+    expect(items.map((i) => [i.line, i.error?.code, i.error?.message])).toEqual([
+      [2, 'missing-value', 'the key columns EXTERNAL_GROUP_KEY and EXTERNAL_PERSON_KEY are empty'],
+      [3, 'invalid-value', 'column ACTION has "move", expected add, shift, del or delete'],
+      [4, 'invalid-value', 'column ROW_STATUS has "gone", expected enabled, disabled or deleted'],
+    ]);
+  });
+});

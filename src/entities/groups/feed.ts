@@ -1,0 +1,176 @@
+/**
+ * Group and group-member feeds: the header tables and the pure row mappings.
+ * groups — SIS: EXTERNAL_COURSE_KEY, EXTERNAL_GROUP_KEY, GROUP_NAME (or NAME), DESCRIPTION, DATA_SOURCE_KEY,
+ * ROW_STATUS; tool_sync style: course, idnumber, name, description. Key `COURSE|GROUP`.
+ * group-members — SIS: EXTERNAL_COURSE_KEY, EXTERNAL_GROUP_KEY, EXTERNAL_PERSON_KEY, ACTION (add | shift | delete),
+ * DATA_SOURCE_KEY, ROW_STATUS; tool_sync style: course, group (or groupid), user (or userid), cmd. Key `COURSE|GROUP|PERSON`.
+ */
+import type { ColumnSpec, HeaderAnalysis, HeaderTable } from '../../feed/columns.js';
+import { COMMANDS, DATA_SOURCE_COLUMNS, ROW_STATUS_COLUMN, baseCell, cellAt, emptyKeyError, encodingError, missingKeyColumns, invalidValue, shapeError, type RowMapper, type RowResult } from '../../feed/rows.js';
+import type { RowError } from '../../feed/types.js';
+
+/** A row error before the reader adds its line number. */
+type CellError = Omit<RowError, 'line'>;
+import type { GroupMemberRecord, GroupRecord } from './record.js';
+
+const course: ColumnSpec = { kind: 'text', field: 'course', target: 'course' };
+const group: ColumnSpec = { kind: 'text', field: 'group', target: 'group' };
+const person: ColumnSpec = { kind: 'text', field: 'person', target: 'person' };
+const name: ColumnSpec = { kind: 'text', field: 'name', target: 'name' };
+/** The per-row mode column: read as text so the members feed can also take `shift`. */
+const mode: ColumnSpec = { kind: 'text', field: 'command', target: 'mode' };
+
+export const GROUP_HEADERS: HeaderTable = {
+  type: 'groups',
+  detect: { rank: 40, test: (lower) => groupFeedType(lower) === 'groups' },
+  keyTargets: () => ['course', 'group'],
+  sisOnly: {
+    external_course_key: course,
+    external_group_key: group,
+    group_name: name,
+    row_status: ROW_STATUS_COLUMN,
+  },
+  shared: {
+    name,
+    description: { kind: 'text', field: 'description', target: 'description' },
+    action: mode,
+    cmd: mode,
+    operation: mode,
+    ...DATA_SOURCE_COLUMNS,
+  },
+  moodleOnly: { course, courseid: course, course_idnumber: course, idnumber: group, group_idnumber: group },
+  signature: ['external_group_key', 'group_name', 'group_idnumber'],
+  needs: 'a groups feed needs EXTERNAL_COURSE_KEY and EXTERNAL_GROUP_KEY, or course and idnumber',
+  missingKey(dialect, specs) {
+    const sis = dialect === 'sis';
+    return missingKeyColumns(specs, [['course', sis ? 'EXTERNAL_COURSE_KEY' : 'course'], ['group', sis ? 'EXTERNAL_GROUP_KEY' : 'idnumber']], 'a groups feed needs the course key and the group key');
+  },
+};
+
+export const GROUP_MEMBER_HEADERS: HeaderTable = {
+  type: 'group-members',
+  detect: { rank: 40, test: (lower) => groupFeedType(lower) === 'group-members' },
+  keyTargets: () => ['course', 'group', 'person'],
+  sisOnly: {
+    external_course_key: course,
+    external_group_key: group,
+    external_person_key: person,
+    row_status: ROW_STATUS_COLUMN,
+  },
+  shared: { action: mode, cmd: mode, operation: mode, gcmd: mode, ...DATA_SOURCE_COLUMNS },
+  moodleOnly: { course, courseid: course, course_idnumber: course, group, groupid: group, group_idnumber: group, user: person, userid: person, user_idnumber: person },
+  signature: ['groupid', 'gcmd'],
+  needs: 'a group-members feed needs EXTERNAL_COURSE_KEY, EXTERNAL_GROUP_KEY and EXTERNAL_PERSON_KEY, or course, group and user',
+  missingKey(dialect, specs) {
+    const sis = dialect === 'sis';
+    return missingKeyColumns(
+      specs,
+      [['course', sis ? 'EXTERNAL_COURSE_KEY' : 'course'], ['group', sis ? 'EXTERNAL_GROUP_KEY' : 'group'], ['person', sis ? 'EXTERNAL_PERSON_KEY' : 'user']],
+      'a group-members feed needs the course, group and person keys',
+    );
+  },
+};
+
+const known = (t: HeaderTable, n: string): boolean => Object.hasOwn(t.sisOnly, n) || Object.hasOwn(t.shared, n) || Object.hasOwn(t.moodleOnly, n);
+
+/**
+ * Whether a header (not forced to a type) is a groups or group-members feed. A group column with a person column is
+ * group members; EXTERNAL_GROUP_KEY or GROUP_NAME without one is groups; tool_sync's `course, idnumber, name[, description]`
+ * (every column a group column) is groups.
+ */
+export function groupFeedType(lower: readonly string[]): 'groups' | 'group-members' | undefined {
+  const groupCol = lower.some((n) => ['external_group_key', 'group', 'groupid', 'group_idnumber'].includes(n));
+  const personCol = lower.some((n) => ['external_person_key', 'user', 'userid', 'user_idnumber'].includes(n));
+  if (groupCol && personCol && lower.every((n) => known(GROUP_MEMBER_HEADERS, n))) return 'group-members';
+  if (lower.some((n) => GROUP_HEADERS.signature.includes(n)) && !personCol) return 'groups';
+  if (lower.some((n) => n === 'course' || n === 'courseid') && lower.includes('idnumber') && lower.includes('name') && lower.every((n) => known(GROUP_HEADERS, n))) return 'groups';
+  return undefined;
+}
+
+/** The key columns' cells → the key, or a row error (empty key cell, a pipe inside a key part). */
+function readKey(cells: readonly string[], columns: readonly string[], idx: number[]): { key: string; parts: string[] } | { error: CellError } {
+  const parts = idx.map((i) => cellAt(cells, i));
+  const key = parts.join('|');
+  if (parts.some((p) => p === '')) return { error: emptyKeyError(cells, columns, idx.filter((_, k) => parts[k] === '').map((i) => columns[i])) };
+  // The key joins the parts with a pipe; a part holding one (other than the last) could not be split back.
+  for (let k = 0; k < parts.length - 1; k++) {
+    if (parts[k].includes('|')) return { error: invalidValue(columns[idx[k]], parts[k], 'a key without "|"', key) };
+  }
+  return { key, parts };
+}
+
+/**
+ * The mapper both group feeds share: the key from the `targets` columns, then every other cell; `mode` reads the
+ * ACTION-like column (the members feed also takes `shift`), `text` any other text column.
+ */
+function keyedMapper<R extends GroupRecord | GroupMemberRecord>(
+  header: HeaderAnalysis,
+  columns: readonly string[],
+  targets: readonly string[],
+  build: (key: string, parts: string[]) => R,
+  mode: (record: R, v: string, column: string) => CellError | undefined,
+  text: (record: R, target: string | undefined, v: string) => void,
+): RowMapper<R> {
+  const specs = header.specs;
+  const n = specs.length;
+  const idx = targets.map((t) => specs.findIndex((s) => s.kind === 'text' && s.target === t));
+  return {
+    map(cells, spanLines): RowResult<R> {
+      const k = readKey(cells, columns, idx);
+      if (cells.length !== n) return { error: shapeError(cells, n, spanLines, 'key' in k ? k.key : undefined) };
+      if ('error' in k) return { error: k.error };
+      const record = build(k.key, k.parts);
+      for (let i = 0; i < n; i++) {
+        const v = cells[i].trim();
+        if (v === '') continue;
+        if (v.includes('\uFFFD')) return { error: encodingError(columns[i], k.key) };
+        const s = specs[i];
+        let err: CellError | undefined;
+        if (s.kind !== 'text') err = baseCell(record, s.kind, columns[i], v);
+        else if (s.target === 'mode') err = mode(record, v, columns[i]);
+        else text(record, s.target, v);
+        if (err) return { error: err };
+      }
+      return { record };
+    },
+  };
+}
+
+export function groupRowMapper(header: HeaderAnalysis, columns: readonly string[]): RowMapper<GroupRecord> {
+  return keyedMapper<GroupRecord>(
+    header,
+    columns,
+    ['course', 'group'],
+    (key, [course, group]) => ({ key, fields: { course, group } }),
+    (record, v, column) => {
+      const cmd = COMMANDS[v.toLowerCase()];
+      if (cmd === undefined) return invalidValue(column, v, 'add, store, del or delete', record.key);
+      record.command = cmd;
+      return undefined;
+    },
+    (record, target, v) => {
+      if (target === 'name' || target === 'description') record.fields[target] = v;
+    },
+  );
+}
+
+export function groupMemberRowMapper(header: HeaderAnalysis, columns: readonly string[]): RowMapper<GroupMemberRecord> {
+  return keyedMapper<GroupMemberRecord>(
+    header,
+    columns,
+    ['course', 'group', 'person'],
+    (key, [course, group, person]) => ({ key, fields: { course, group, person } }),
+    (record, v, column) => {
+      const lower = v.toLowerCase();
+      if (lower === 'shift') {
+        record.fields.shift = true;
+        return undefined;
+      }
+      const cmd = COMMANDS[lower];
+      if (cmd === undefined) return invalidValue(column, v, 'add, shift, del or delete', record.key);
+      record.command = cmd;
+      return undefined;
+    },
+    () => undefined, // the key columns, already read
+  );
+}

@@ -1,0 +1,61 @@
+/**
+ * The entity types mdlsync reads, in run order: the one list. Files run together (one command, the drop folder, a
+ * glob job) go in this order, so what a later type refers to exists first. Everything per type (header detection,
+ * row mappers, planners, look-ups, appliers, the functions `run` and `doctor` check) is read from here.
+ * Adding a type: a folder under src/entities/ with its definition, and one line below.
+ */
+import type { AnyEntityDefinition, EntityDefinition } from './definition.js';
+import type { EntityType } from './types.js';
+import { categories } from './categories/index.js';
+import { courses } from './courses/index.js';
+import { persons } from './persons/index.js';
+import { enrolments } from './enrolments/index.js';
+import { groupMembers, groups } from './groups/index.js';
+import { cohortMembers, cohorts } from './cohorts/index.js';
+import { institutionRoles, observers } from './roles/index.js';
+
+export const ENTITIES = [
+  categories,
+  courses,
+  persons,
+  enrolments,
+  groups,
+  groupMembers,
+  cohorts,
+  cohortMembers,
+  institutionRoles,
+  observers,
+] as const satisfies readonly AnyEntityDefinition[];
+
+// Every type of EntityRecords has its definition in the list (a record.ts without a list line fails to compile).
+type Listed = (typeof ENTITIES)[number]['type'];
+const everyTypeListed: [EntityType] extends [Listed] ? true : never = true;
+void everyTypeListed;
+
+/** The entity types, in run order. */
+export const ENTITY_TYPES: readonly EntityType[] = ENTITIES.map((e) => e.type);
+/** The same list as a tuple type, for zod enums and the like. */
+export const RUN_ORDER = ENTITY_TYPES;
+
+const BY_TYPE = new Map<EntityType, AnyEntityDefinition>(ENTITIES.map((e) => [e.type, e]));
+
+/** Whether a name (a --type flag, a config value, a file-name prefix) is an entity type mdlsync reads. */
+export function isEntityType(type: string): type is EntityType {
+  return BY_TYPE.has(type as EntityType);
+}
+
+/** The definition of a type. */
+export function entity<T extends EntityType>(type: T): EntityDefinition<T> {
+  const def = BY_TYPE.get(type);
+  if (!def) throw new Error(`no entity type ${type}`);
+  // The map is keyed by each definition's own type, so the definition found for T is T's.
+  return def as unknown as EntityDefinition<T>;
+}
+
+/** The web-service functions each type's run calls. */
+export function functionsOf(type: EntityType): readonly string[] {
+  return entity(type).functions;
+}
+
+export type { AnyEntityDefinition, EntityDefinition, EntityLookup, EntitySettings, LookupReads } from './definition.js';
+export type { EntityRecord, EntityType, RecordOf } from './types.js';

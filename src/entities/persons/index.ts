@@ -1,0 +1,20 @@
+/** Persons: users, keyed by EXTERNAL_PERSON_KEY (stored in idnumber) or, in Moodle's dialect, by username or idnumber. */
+import { PERSON_FUNCTIONS } from '../../moodle/users.js';
+import type { EntityDefinition } from '../definition.js';
+import { personsApplier } from './apply.js';
+import { personRowMapper } from './feed.js';
+import { PERSON_HEADERS } from './headers.js';
+import { resolvePersons } from './lookup.js';
+import { PersonPlanner } from './rules.js';
+
+export const persons: EntityDefinition<'persons'> = {
+  type: 'persons',
+  dependsOn: [],
+  headers: PERSON_HEADERS,
+  rowMapper: personRowMapper,
+  functions: PERSON_FUNCTIONS,
+  planner: (options, _settings, sink) => new PersonPlanner(options, sink),
+  // Usernames are left to the applier (see ResolveOptions.byUsername): a first load then costs few look-ups.
+  lookup: (client, _ledger, reads) => async (unplaced) => (unplaced.length > 0 ? resolvePersons(client, unplaced, { byUsername: false, ...reads }) : new Map()),
+  applier: personsApplier,
+};

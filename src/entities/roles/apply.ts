@@ -1,0 +1,235 @@
+/**
+ * The institution-roles and observers appliers (plans from rules.ts), on the shared BatchEngine.
+ * Institution roles: removals first (a changed role leaves the old one before it joins the new), then the missing
+ * `role:` cohorts are created once, then the adds: core_cohort_add_cohort_members (mixed: warnings by ids, '3' already
+ * a member = ok) or core_role_assign_roles at system context. A cohort that no longer exists has nothing to remove
+ * (delete_cohort_members would refuse the whole call), so removals check the cohorts first.
+ * Observers: core_role_unassign_roles, then core_role_assign_roles in the observed person's user context.
+ */
+import type { EntityRecord } from '../../feed/types.js';
+import type { InstitutionRoleRecord, ObserverRecord } from './record.js';
+import {
+  addCohortMembers,
+  assignRoles,
+  cohortLeaves,
+  cohortMemberLeaves,
+  createCohorts,
+  deleteCohortMembers,
+  getCohorts,
+  roleAssignmentLeaves,
+  unassignRoles,
+} from '../../moodle/index.js';
+import type { CohortInput, CohortMemberInput, CohortMemberWarning, MoodleCohort, RoleAssignmentInput } from '../../moodle/index.js';
+import { holdHash, type InstitutionRoleAction, type ObserverAction, type ObserverLinkTarget } from './rules.js';
+import type { BatchEngine, BatchSpec, EntityApplier, Row } from '../../apply/engine.js';
+import { mapAddWarnings, memberVerifier } from '../cohorts/apply.js';
+import { pack } from '../../apply/pack.js';
+
+type IRow = Row<InstitutionRoleRecord>;
+type ORow = Row<ObserverRecord>;
+
+/** A call item; `pre` marks the removal of what an updated link held before (its row goes on to the add). */
+interface Item<I, R extends EntityRecord = EntityRecord> {
+  row: Row<R>;
+  input: I;
+  pre?: boolean;
+}
+
+/** Confirmed items: a pre-removal only clears the way, anything else settles its row and writes its link. */
+function landed<I>(engine: BatchEngine, items: Item<I>[], hashOf: (item: Item<I>) => string | null, message?: (item: Item<I>) => string | undefined): void {
+  engine.writeLinks(
+    items.map((item) => {
+      if (item.pre) return null;
+      return engine.landed(item.row, item.row.action.moodleId!, message?.(item), hashOf(item));
+    }),
+  );
+}
+
+const failed = (engine: BatchEngine, row: Row): boolean => engine.outcomeOf(row)?.outcome === 'failed';
+
+function roleSpec<R extends EntityRecord>(
+  engine: BatchEngine,
+  wsfunction: 'core_role_assign_roles' | 'core_role_unassign_roles',
+  hashOf: (item: Item<RoleAssignmentInput>) => string | null,
+): BatchSpec<Item<RoleAssignmentInput, R>, void> {
+  const call = wsfunction === 'core_role_assign_roles' ? assignRoles : unassignRoles;
+  return {
+    wsfunction,
+    send: (items) => call(engine.deps.client, items.map((i) => i.input)),
+    confirm: async (items) => landed(engine, items as Item<RoleAssignmentInput>[], hashOf),
+    failOne: (item, code, message) => engine.fail(item.row, code, item.pre ? `could not remove what the link held before: ${message}` : message, item.input.userid),
+  };
+}
+
+async function sendPacked<I, R extends EntityRecord>(engine: BatchEngine, items: Item<I, R>[], leaves: (input: I) => number, spec: BatchSpec<Item<I, R>, unknown>): Promise<void> {
+  if (items.length === 0) return;
+  const { batches, tooBig } = pack(items, (i) => leaves(i.input), engine.options);
+  engine.failTooBig(tooBig);
+  await engine.runBatches(batches, (b) => engine.sendBatch(b, spec));
+}
+
+// ── institution roles ──────────────────────────────────────────────────────────────────────────────────────
+
+interface CreateItem {
+  /** The first row that needs the cohort (the engine's bookkeeping); `rows` are all of them. */
+  row: IRow;
+  rows: IRow[];
+  input: CohortInput;
+}
+
+export const institutionRolesApplier: EntityApplier<InstitutionRoleRecord> = {
+  prepare(engine, rows) {
+    const none: IRow[] = [];
+    const cohortRemoves: Item<CohortMemberInput, InstitutionRoleRecord>[] = [];
+    const roleRemoves: Item<RoleAssignmentInput, InstitutionRoleRecord>[] = [];
+    const adds: IRow[] = [];
+    for (const row of rows) {
+      const t = (row.action as InstitutionRoleAction).target;
+      if (!t || row.action.moodleId === undefined) {
+        engine.fail(row, 'internal', 'the planned institution role has no target');
+        continue;
+      }
+      if (t.call === 'none') none.push(row);
+      if (t.from && t.call !== 'none') {
+        const pre = t.call === 'add';
+        if (t.from.kind === 'cohort') cohortRemoves.push({ row, input: { cohortid: t.from.id, userid: t.from.userId }, pre });
+        else roleRemoves.push({ row, input: systemRole(t.from.id, t.from.userId), pre });
+      }
+      if (t.call === 'add') adds.push(row);
+    }
+    return async () => {
+      // The link alone records the change (data source, a hash-less disable).
+      engine.settleLinkOnly(none);
+      await removeFromCohorts(engine, cohortRemoves);
+      await sendPacked(engine, roleRemoves, roleAssignmentLeaves, roleSpec(engine, 'core_role_unassign_roles', (i) => i.row.action.hash ?? null));
+
+      const ready = adds.filter((row) => !failed(engine, row));
+      const cohortIds = await createRoleCohorts(engine, ready);
+      const memberItems: Item<CohortMemberInput, InstitutionRoleRecord>[] = [];
+      const roleItems: Item<RoleAssignmentInput, InstitutionRoleRecord>[] = [];
+      for (const row of ready) {
+        const to = (row.action as InstitutionRoleAction).target!.to!;
+        const userid = row.action.moodleId!;
+        if (to.kind === 'role') roleItems.push({ row, input: systemRole(to.id, userid) });
+        else {
+          const cohortid = to.id ?? cohortIds.get(to.idnumber);
+          if (cohortid !== undefined) memberItems.push({ row, input: { cohortid, userid } });
+        }
+      }
+      await sendPacked(engine, memberItems, cohortMemberLeaves, addMembersSpec(engine));
+      await sendPacked(engine, roleItems, roleAssignmentLeaves, roleSpec(engine, 'core_role_assign_roles', (i) => holdHash({ kind: 'role', id: i.input.roleid })));
+    };
+  },
+};
+
+function systemRole(roleid: number, userid: number): RoleAssignmentInput {
+  return { roleid, userid, contextlevel: 'system', instanceid: 0 };
+}
+
+/** Removals from cohorts that still exist (one get_cohorts call); from a gone cohort there is nothing to remove. */
+async function removeFromCohorts(engine: BatchEngine, items: Item<CohortMemberInput, InstitutionRoleRecord>[]): Promise<void> {
+  if (items.length === 0) return;
+  const ids = [...new Set(items.map((i) => i.input.cohortid))];
+  const existing = new Set((await engine.read('core_cohort_get_cohorts', ids.length, () => getCohorts(engine.deps.client, ids))).map((c) => c.id));
+  const gone = items.filter((i) => !existing.has(i.input.cohortid));
+  landed(engine, gone, (i) => i.row.action.hash ?? null, (i) => `cohort ${i.input.cohortid} no longer exists: nothing to remove`);
+  const spec: BatchSpec<Item<CohortMemberInput, InstitutionRoleRecord>, void> = {
+    wsfunction: 'core_cohort_delete_cohort_members',
+    send: (batch) => deleteCohortMembers(engine.deps.client, batch.map((i) => i.input)),
+    confirm: async (batch) => landed(engine, batch as Item<CohortMemberInput>[], (i) => i.row.action.hash ?? null),
+    failOne: (item, code, message) => {
+      // A user deleted in Moodle left every cohort with the account: nothing is left to remove.
+      if (code === 'invaliduser') return landed(engine, [item as Item<CohortMemberInput>], (i) => i.row.action.hash ?? null, () => `Moodle user ${item.input.userid} no longer exists: nothing to remove`);
+      engine.fail(item.row, code, item.pre ? `could not leave the cohort the link held before: ${message}` : message, item.input.userid);
+    },
+  };
+  await sendPacked(engine, items.filter((i) => existing.has(i.input.cohortid)), (i) => cohortMemberLeaves(i), spec);
+}
+
+/** Creates each missing `role:` cohort once, at system context; rows whose cohort cannot be made fail. */
+async function createRoleCohorts(engine: BatchEngine, rows: IRow[]): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  const byIdnumber = new Map<string, CreateItem>();
+  for (const row of rows) {
+    const to = (row.action as InstitutionRoleAction).target!.to!;
+    if (to.kind !== 'cohort' || to.id !== undefined) continue;
+    const item = byIdnumber.get(to.idnumber);
+    if (item) item.rows.push(row);
+    else byIdnumber.set(to.idnumber, { row, rows: [row], input: { categorytype: { type: 'system', value: '' }, name: to.name, idnumber: to.idnumber, description: 'Institution role (mdlsync)', visible: 1 } });
+  }
+  if (byIdnumber.size === 0) return ids;
+  const found = (items: CreateItem[], cohorts: MoodleCohort[]): CreateItem[] => {
+    const rest: CreateItem[] = [];
+    for (const item of items) {
+      const c = cohorts.find((x) => x.idnumber === item.input.idnumber);
+      if (c) ids.set(item.input.idnumber, c.id);
+      else rest.push(item);
+    }
+    return rest;
+  };
+  const spec: BatchSpec<CreateItem, MoodleCohort[]> = {
+    wsfunction: 'core_cohort_create_cohorts',
+    send: (items) => createCohorts(engine.deps.client, items.map((i) => i.input)),
+    confirm: async (items, reply) => items.forEach((item, i) => ids.set(item.input.idnumber, reply[i].id)),
+    failOne: (item, code, message) => {
+      for (const row of item.rows) engine.fail(row, code, `could not create cohort ${item.input.idnumber}: ${message}`, row.action.moodleId);
+    },
+    recheck: async (items) => found(items, await engine.read('core_cohort_get_cohorts', 1, () => getCohorts(engine.deps.client, []))),
+  };
+  const { batches, tooBig } = pack([...byIdnumber.values()], (i) => cohortLeaves(i.input), engine.options);
+  for (const t of tooBig) spec.failOne(t.item, 'too-many-fields', `the cohort needs ${t.vars} form variables, more than the budget of ${t.budget}`);
+  await engine.runBatches(batches, (b) => engine.sendBatch(b, spec));
+  return ids;
+}
+
+/**
+ * add_cohort_members answers warnings without item ids; sent by id, each names its cohort and user. '3' (already a
+ * member) is success. A warning that names neither is checked against the cohorts' members.
+ */
+function addMembersSpec(engine: BatchEngine): BatchSpec<Item<CohortMemberInput, InstitutionRoleRecord>, CohortMemberWarning[]> {
+  return {
+    wsfunction: 'core_cohort_add_cohort_members',
+    send: (items) => addCohortMembers(engine.deps.client, items.map((i) => i.input)),
+    confirm: async (items, warnings) => {
+      // The key is PERSON|ROLE_ID: the person names the row in messages.
+      const { ok, failed } = await mapAddWarnings(items, warnings, memberVerifier(engine), (i) => i.row.action.key.slice(0, i.row.action.key.indexOf('|')));
+      for (const f of failed) engine.fail(f.item.row, f.code, f.message, f.item.input.userid);
+      const notes = new Map(ok.map((o) => [o.item, o.note]));
+      landed(engine, ok.map((o) => o.item) as Item<CohortMemberInput>[], (i) => holdHash({ kind: 'cohort', id: (i.input as CohortMemberInput).cohortid }), (i) => notes.get(i as Item<CohortMemberInput, InstitutionRoleRecord>));
+    },
+    failOne: (item, code, message) => engine.fail(item.row, code, message, item.input.userid),
+  };
+}
+
+// ── observers ──────────────────────────────────────────────────────────────────────────────────────────────
+
+function inUserContext(t: ObserverLinkTarget): RoleAssignmentInput {
+  return { roleid: t.roleId, userid: t.observerId, contextlevel: 'user', instanceid: t.userId };
+}
+
+export const observersApplier: EntityApplier<ObserverRecord> = {
+  prepare(engine, rows) {
+    const none: ORow[] = [];
+    const removes: Item<RoleAssignmentInput, ObserverRecord>[] = [];
+    const adds: Item<RoleAssignmentInput, ObserverRecord>[] = [];
+    for (const row of rows) {
+      const t = (row.action as ObserverAction).target;
+      if (!t || row.action.moodleId === undefined || (t.call !== 'none' && !t.assignment)) {
+        engine.fail(row, 'internal', 'the planned observer link has no target');
+        continue;
+      }
+      if (t.call === 'none') none.push(row);
+      else if (t.call === 'remove') removes.push({ row, input: inUserContext(t.assignment!) });
+      else {
+        if (t.previous) removes.push({ row, input: inUserContext(t.previous), pre: true });
+        adds.push({ row, input: inUserContext(t.assignment!) });
+      }
+    }
+    return async () => {
+      engine.settleLinkOnly(none);
+      await sendPacked(engine, removes, roleAssignmentLeaves, roleSpec(engine, 'core_role_unassign_roles', (i) => i.row.action.hash ?? null));
+      const ready = adds.filter((a) => !failed(engine, a.row));
+      await sendPacked(engine, ready, roleAssignmentLeaves, roleSpec(engine, 'core_role_assign_roles', (i) => i.row.action.hash ?? null));
+    };
+  },
+};
