@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve, dirname } from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';
-import { ENTITY_TYPES, type EntityType } from '../entities/index.js';
+import { ENTITY_TYPES } from '../entities/index.js';
 import { OPS, type Op } from '../plan/types.js';
 import { addSecrets } from '../report/redact.js';
 import { enrolmentsSchema } from './enrolments.js';

@@ -3,7 +3,6 @@
  * Shared contract between feed/, plan/, apply/ and report/.
  */
 
-import type { RecordBase } from './record-base.js';
 
 export type { RecordBase, RowCommand, RowStatus } from './record-base.js';
 
