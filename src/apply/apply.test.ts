@@ -2,11 +2,11 @@ import { describe, expect, it } from '@jest/globals';
 import type { PersonRecord } from '../entities/persons/record.js';
 import type { LedgerLink, LedgerStore, LinkWrite } from '../ledger/types.js';
 import { MoodleError, TransientError, countFormVars } from '../moodle/index.js';
-import type { MoodleCaller, MoodleUser } from '../moodle/index.js';
+import type { MoodleCaller, MoodleUser } from '../moodle/types.js';
 import type { Action } from '../plan/types.js';
 import { DEFAULT_APPLY_OPTIONS, applyPlan } from './index.js';
 import { resolvePersons } from '../entities/persons/lookup.js';
-import type { ApplyOptions, ApplyProgress } from './index.js';
+import type { ApplyOptions, ApplyProgress } from './types.js';
 
 // ── fakes ─────────────────────────────────────────────────────────────────────────────────────────────────────
 

@@ -7,7 +7,7 @@
  * No Moodle: the run's own look-up (cohortMemberLookup) is used against a ledger that holds the persons and cohorts,
  * and a stub Moodle that answers from memory as an empty site (its calls are counted: a full ledger needs none).
  */
-import { cohortMemberLookup } from '../entities/cohorts/lookup.js';
+import { cohortMemberLookup } from '../entities/cohort-members/lookup.js';
 import type { EntityRecord } from '../feed/index.js';
 import { SqliteLedger } from '../ledger/index.js';
 import type { LinkWrite } from '../ledger/types.js';

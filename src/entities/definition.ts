@@ -12,7 +12,8 @@ import type { LedgerStore } from '../ledger/types.js';
 import type { MoodleCaller } from '../moodle/types.js';
 import type { ContextBase, EntityPlanner } from '../plan/fold.js';
 import type { Action, PlanOptions } from '../plan/types.js';
-import type { InstitutionRoleSettings, ObserverSettings } from './roles/rules.js';
+import type { InstitutionRoleSettings } from './institution-roles/rules.js';
+import type { ObserverSettings } from './observers/rules.js';
 import type { EnrolmentSettings } from './enrolments/rules.js';
 import type { EntityType, RecordOf } from './types.js';
 

@@ -10,9 +10,12 @@ import { categories } from './categories/index.js';
 import { courses } from './courses/index.js';
 import { persons } from './persons/index.js';
 import { enrolments } from './enrolments/index.js';
-import { groupMembers, groups } from './groups/index.js';
-import { cohortMembers, cohorts } from './cohorts/index.js';
-import { institutionRoles, observers } from './roles/index.js';
+import { groups } from './groups/index.js';
+import { groupMembers } from './group-members/index.js';
+import { cohorts } from './cohorts/index.js';
+import { cohortMembers } from './cohort-members/index.js';
+import { institutionRoles } from './institution-roles/index.js';
+import { observers } from './observers/index.js';
 
 export const ENTITIES = [
   categories,

@@ -64,3 +64,8 @@ export function columnSpec(table: HeaderTable, lower: string, column: string): C
   if (Object.hasOwn(table.moodleOnly, lower)) return table.moodleOnly[lower];
   return table.dynamic?.(column);
 }
+
+/** Whether a table knows a header name (lower-cased) as one of its fixed columns. */
+export function knowsColumn(table: HeaderTable, lower: string): boolean {
+  return Object.hasOwn(table.sisOnly, lower) || Object.hasOwn(table.shared, lower) || Object.hasOwn(table.moodleOnly, lower);
+}

@@ -5,13 +5,14 @@
 import { describe, expect, it } from '@jest/globals';
 import type { EntityRecord, EntityType, FeedItem, RowCommand, RowStatus } from '../feed/types.js';
 import type { LedgerLink } from '../ledger/types.js';
-import { CohortMemberPlanner } from '../entities/cohorts/rules.js';
+import { CohortMemberPlanner } from '../entities/cohort-members/rules.js';
 import { CoursePlanner } from '../entities/courses/rules.js';
 import { EnrolmentPlanner, stateHash } from '../entities/enrolments/rules.js';
 import { EntityPlanner, defaultPlanOptions } from './fold.js';
-import { GroupMemberPlanner } from '../entities/groups/rules.js';
+import { GroupMemberPlanner } from '../entities/group-members/rules.js';
 import { PersonPlanner } from '../entities/persons/rules.js';
-import { InstitutionRolePlanner, ObserverPlanner } from '../entities/roles/rules.js';
+import { InstitutionRolePlanner } from '../entities/institution-roles/rules.js';
+import { ObserverPlanner } from '../entities/observers/rules.js';
 import type { Action, Op, PlanOptions } from './types.js';
 
 const TS = '2026-01-01T00:00:00.000Z';

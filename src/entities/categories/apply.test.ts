@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { CategoryRecord } from './record.js';
 import { SqliteLedger } from '../../ledger/index.js';
 import { MoodleError, TransientError } from '../../moodle/index.js';
-import type { MoodleCaller } from '../../moodle/index.js';
+import type { MoodleCaller } from '../../moodle/types.js';
 import type { Action } from '../../plan/types.js';
 import { DEFAULT_APPLY_OPTIONS, applyPlan } from '../../apply/index.js';
 

@@ -7,7 +7,7 @@
 import type { CategoryRecord } from './record.js';
 import type { LinkWrite } from '../../ledger/types.js';
 import { categoryLeaves, createCategories, getCategories, updateCategories } from '../../moodle/index.js';
-import type { CreateCategoryInput, MoodleCategory, UpdateCategoryInput } from '../../moodle/index.js';
+import type { CreateCategoryInput, MoodleCategory, UpdateCategoryInput } from '../../moodle/types.js';
 import { CATEGORY_KEPT } from './rules.js';
 import { codeOf, type BatchEngine, type BatchSpec, type EntityApplier, type Row } from '../../apply/engine.js';
 import { LocalRowError, pack } from '../../apply/pack.js';

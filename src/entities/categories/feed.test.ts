@@ -3,7 +3,8 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FeedFileError, isFeedOf, openFeed, type FeedItem, type FeedOptions } from '../../feed/index.js';
+import { isFeedOf, openFeed } from '../../feed/index.js';
+import { FeedFileError, type FeedItem, type FeedOptions } from '../../feed/types.js';
 import type { CategoryRecord } from './record.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mdlsync-catfeed-'));

@@ -4,7 +4,7 @@
  */
 import type { CategoryRecord } from './record.js';
 import { getCategories } from '../../moodle/index.js';
-import type { CategoryCriteriaKey, MoodleCaller, MoodleCategory } from '../../moodle/index.js';
+import type { CategoryCriteriaKey, MoodleCaller, MoodleCategory } from '../../moodle/types.js';
 import type { LedgerLink, LedgerStore } from '../../ledger/types.js';
 import type { CategoryContext } from './rules.js';
 import { retrier } from '../../resolve/common.js';

@@ -1,9 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import type { CohortMemberRecord, CohortRecord } from './record.js';
+import type { CohortRecord } from './record.js';
+import type { CohortMemberRecord } from '../cohort-members/record.js';
 import type { LedgerLink, LedgerStore, LinkWrite } from '../../ledger/types.js';
 import { MoodleError } from '../../moodle/index.js';
-import type { MoodleCaller } from '../../moodle/index.js';
-import { DELETED_HASH, cohortMemberHash, type CohortAction, type CohortMemberAction } from './rules.js';
+import type { MoodleCaller } from '../../moodle/types.js';
+import { DELETED_HASH, type CohortAction } from './rules.js';
+import { cohortMemberHash, type CohortMemberAction } from '../cohort-members/rules.js';
 import type { AnyAction } from '../../plan/types.js';
 import { mapAddWarnings } from './apply.js';
 import { DEFAULT_APPLY_OPTIONS, applyPlan } from '../../apply/index.js';

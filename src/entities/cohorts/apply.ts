@@ -1,34 +1,21 @@
 /**
- * The cohorts and cohort-members appliers (on the shared BatchEngine).
- * Cohorts: create_cohorts / update_cohorts (all or nothing: a refused batch is split), delete_cohorts, and "empty"
+ * The cohorts applier (on the shared BatchEngine), and the membership checks cohort members and institution roles share.
+ * create_cohorts / update_cohorts (all or nothing: a refused batch is split), delete_cohorts, and "empty"
  * (get_cohort_members, then delete_cohort_members). Linked ids are checked first with one get_cohorts read, since
  * Moodle answers an unknown id with invalidrecord, which would stop the whole run: a cohort deleted by hand is
  * re-created (relinked) on update and counts as gone on delete. When mdlsync deletes or empties a cohort, the
  * cohort-members links of that cohort are disabled too (those memberships are gone).
- * Cohort members: add_cohort_members by ids only, each warning mapped back to its rows by (cohort id, user id);
- * delete_cohort_members for removes.
  */
-import type { CohortMemberRecord, CohortRecord } from './record.js';
+import type { CohortRecord } from './record.js';
 import type { LinkWrite } from '../../ledger/types.js';
-import {
-  addCohortMembers,
-  cohortLeaves,
-  cohortMemberLeaves,
-  createCohorts,
-  deleteCohortMembers,
-  deleteCohorts,
-  getCohortMembers,
-  getCohorts,
-  parseCohortMemberWarning,
-  updateCohorts,
-} from '../../moodle/index.js';
+import { cohortLeaves, createCohorts, deleteCohortMembers, deleteCohorts, getCohortMembers, getCohorts, parseCohortMemberWarning, updateCohorts } from '../../moodle/index.js';
 import type { CohortInput, CohortMemberInput, CohortMemberWarning, MoodleCohort, UpdateCohortInput } from '../../moodle/index.js';
-import { DELETED_HASH, cohortMemberKeyParts, membersOfCohorts, type CohortAction, type CohortMemberAction } from './rules.js';
+import { DELETED_HASH, membersOfCohorts, type CohortAction } from './rules.js';
+import { cohortMemberKeyParts } from '../cohort-members/rules.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from '../../apply/engine.js';
 import { LocalRowError, pack } from '../../apply/pack.js';
 
 type CohortRow = Row<CohortRecord>;
-type MemberRow = Row<CohortMemberRecord>;
 
 interface CreateItem {
   row: CohortRow;
@@ -46,7 +33,7 @@ interface IdItem {
 }
 
 /** Which of these cohort ids Moodle has (get_cohorts skips unknown ids), in reads within max_input_vars. */
-async function existingCohorts(engine: BatchEngine, ids: number[]): Promise<Map<number, MoodleCohort>> {
+export async function existingCohorts(engine: BatchEngine, ids: number[]): Promise<Map<number, MoodleCohort>> {
   const out = new Map<number, MoodleCohort>();
   const unique = [...new Set(ids)];
   const per = Math.max(1, engine.options.maxInputVars - 10);
@@ -209,59 +196,6 @@ function emptySpec(engine: BatchEngine, gone: Set<string>): BatchSpec<IdItem, vo
   };
 }
 
-// ── cohort members ──────────────────────────────────────────────────────────────────────────────────────────
-
-interface MemberItem {
-  row: MemberRow;
-  input: CohortMemberInput;
-}
-
-export const cohortMembersApplier: EntityApplier<CohortMemberRecord> = {
-  prepare(engine, rows) {
-    const adds: MemberItem[] = [];
-    const removes: MemberItem[] = [];
-    const needCohort: MemberRow[] = [];
-    for (const row of rows) {
-      try {
-        const userid = engine.targetId(row.action);
-        const t = (row.action as CohortMemberAction).member;
-        if (!t) throw new LocalRowError('internal', 'the planned cohort membership has no target');
-        if (t.cohortId === undefined) needCohort.push(row);
-        else (t.call === 'remove' ? removes : adds).push({ row, input: { cohortid: t.cohortId, userid } });
-      } catch (err) {
-        if (!(err instanceof LocalRowError)) throw err;
-        engine.fail(row, err.code, err.message);
-      }
-    }
-    return async () => {
-      // A refresh disable whose link lacks the cohort id: the cohort's own link gives it.
-      const cohortKeys = needCohort.map((row) => cohortMemberKeyParts(row.action.key).cohort);
-      const cohortLinks = cohortKeys.length > 0 ? engine.deps.ledger.getLinks('cohorts', cohortKeys) : new Map();
-      needCohort.forEach((row, i) => {
-        const c = cohortLinks.get(cohortKeys[i]);
-        if (c) removes.push({ row, input: { cohortid: c.moodleId, userid: row.action.moodleId! } });
-        else engine.fail(row, 'unknown-cohort', `cohort ${cohortKeys[i]} is not in the ledger: cannot tell which Moodle cohort to remove the member from`, row.action.moodleId);
-      });
-
-      const a = pack(adds, (i) => cohortMemberLeaves(i.input), engine.options);
-      engine.failTooBig(a.tooBig);
-      await engine.runBatches(a.batches, (b) => engine.sendBatch(b, addSpec(engine)));
-
-      // An unknown cohort id makes delete_cohort_members fail with invalidrecord, which stops the run: check first.
-      const have = removes.length > 0 ? await existingCohorts(engine, removes.map((r) => r.input.cohortid)) : new Map<number, MoodleCohort>();
-      const live = removes.filter((r) => {
-        if (have.has(r.input.cohortid)) return true;
-        engine.settle(r.row, 'ok', { moodleId: r.input.userid, message: `cohort ${r.input.cohortid} is no longer in Moodle: the membership is gone with it` });
-        engine.writeLinks([engine.link(r.row, r.input.userid)]);
-        return false;
-      });
-      const d = pack(live, (i) => cohortMemberLeaves(i.input) / 2, engine.options);
-      engine.failTooBig(d.tooBig);
-      await engine.runBatches(d.batches, (b) => engine.sendBatch(b, removeSpec(engine)));
-    };
-  },
-};
-
 const pair = (cohortid: number, userid: number): string => `${cohortid}:${userid}`;
 
 /** A membership sent to add_cohort_members, with the row it came from (cohort members or institution roles). */
@@ -323,38 +257,5 @@ export function memberVerifier(engine: BatchEngine): (cohortIds: number[]) => Pr
     if (ids.length === 0) return out;
     for (const e of await engine.read('core_cohort_get_cohort_members', ids.length, () => getCohortMembers(engine.deps.client, ids))) out.set(e.cohortid, new Set(e.userids));
     return out;
-  };
-}
-
-function addSpec(engine: BatchEngine): BatchSpec<MemberItem, CohortMemberWarning[]> {
-  const verify = memberVerifier(engine);
-  return {
-    wsfunction: 'core_cohort_add_cohort_members',
-    send: (items) => addCohortMembers(engine.deps.client, items.map((i) => i.input)),
-    confirm: async (items, warnings) => {
-      const { ok, failed } = await mapAddWarnings(items, warnings, verify);
-      for (const f of failed) engine.fail(f.item.row, f.code, f.message, f.item.input.userid);
-      engine.writeLinks(
-        ok.map(({ item, note }) => engine.landed(item.row, item.input.userid, note)),
-      );
-    },
-    failOne: (item, code, message) => engine.fail(item.row, code, message, item.input.userid),
-  };
-}
-
-function removeSpec(engine: BatchEngine): BatchSpec<MemberItem, void> {
-  const done = (item: MemberItem, message?: string): LinkWrite => {
-    engine.settle(item.row, 'ok', { moodleId: item.input.userid, message });
-    return engine.link(item.row, item.input.userid);
-  };
-  return {
-    wsfunction: 'core_cohort_delete_cohort_members',
-    send: (items) => deleteCohortMembers(engine.deps.client, items.map((i) => i.input)),
-    confirm: async (items) => engine.writeLinks(items.map((item) => done(item))),
-    failOne: (item, code, message) => {
-      // Moodle removed the memberships of a deleted user with the account: nothing is left to remove.
-      if (code === 'invaliduser') engine.writeLinks([done(item, `Moodle user ${item.input.userid} no longer exists: the membership is gone with it`)]);
-      else engine.fail(item.row, code, message, item.input.userid);
-    },
   };
 }

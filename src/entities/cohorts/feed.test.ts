@@ -2,8 +2,10 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FeedFileError, openFeed, type FeedItem } from '../../feed/index.js';
-import type { CohortMemberRecord, CohortRecord } from './record.js';
+import { openFeed } from '../../feed/index.js';
+import { FeedFileError, type FeedItem } from '../../feed/types.js';
+import type { CohortRecord } from './record.js';
+import type { CohortMemberRecord } from '../cohort-members/record.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mdlsync-cohort-feed-'));
 let n = 0;

@@ -1,5 +1,5 @@
 /**
- * Read-only placing of the cohorts and cohort-members feeds' keys.
+ * Read-only placing of the cohorts feed's keys, and the cohort directory cohort members and institution roles share.
  *
  * Cohorts are found by idnumber in ONE core_cohort_get_cohorts call listing every cohort of the site, made once per
  * run and only when some key is neither in the ledger nor reserved. Not core_cohort_search_cohorts: it is a
@@ -10,12 +10,12 @@
  * Persons: ledger, else Moodle by idnumber (core_user_get_users_by_field, batched); a Moodle-dialect `username`
  * column by username. Answers are kept for the whole file, since many rows share a cohort or a person.
  */
-import type { CohortMemberRecord, CohortRecord } from './record.js';
+import type { CohortRecord } from './record.js';
 import type { LedgerStore } from '../../ledger/types.js';
 import { getCohorts } from '../../moodle/index.js';
-import type { MoodleCaller } from '../../moodle/index.js';
-import { DELETED_HASH, ROLE_COHORT_PREFIX, type CohortContext, type CohortMemberContext } from './rules.js';
-import { PersonPlaces, retrier, type Placed, type Retry } from '../../resolve/common.js';
+import type { MoodleCaller } from '../../moodle/types.js';
+import { ROLE_COHORT_PREFIX, type CohortContext } from './rules.js';
+import { retrier, type Placed, type Retry } from '../../resolve/common.js';
 
 export interface CohortLookupOptions {
   retries?: number;
@@ -74,52 +74,6 @@ export function cohortLookup(client: MoodleCaller, ledger: LedgerStore, opts: Co
       const ctx = out.get(r.key) ?? {};
       if (found && 'id' in found) ctx.match = { id: found.id, via: 'idnumber' };
       else if (found) ctx.ambiguous = found.problem;
-      out.set(r.key, ctx);
-    }
-    return out;
-  };
-}
-
-export function cohortMemberLookup(
-  client: MoodleCaller,
-  ledger: LedgerStore,
-  opts: CohortLookupOptions = {},
-): (unplaced: CohortMemberRecord[], chunk: CohortMemberRecord[]) => Promise<Map<string, Omit<CohortMemberContext, 'link'>>> {
-  const retry = retrier(opts);
-  const chunkSize = Math.max(1, opts.chunkSize ?? 500);
-  const directory = new CohortDirectory(client, retry);
-  const persons = new PersonPlaces(client, ledger, retry, chunkSize);
-  // Usernames are no ledger keys: Moodle only.
-  const usernames = new PersonPlaces(client, null, retry, chunkSize, 'username');
-  const cohorts = new Map<string, Placed<{ dataSource?: string | null }>>();
-
-  const placeCohorts = async (chunk: CohortMemberRecord[]): Promise<void> => {
-    const want = [...new Set(chunk.map((r) => r.fields.cohort))].filter((k) => !cohorts.has(k) && !k.startsWith(ROLE_COHORT_PREFIX));
-    if (want.length === 0) return;
-    for (const [k, link] of ledger.getLinks('cohorts', want)) {
-      // A cohort mdlsync deleted is gone; an emptied one (disabled, content hash kept) still exists.
-      if (link.hash !== DELETED_HASH) cohorts.set(k, { id: link.moodleId, dataSource: link.dataSource });
-    }
-    for (const k of want) if (!cohorts.has(k)) cohorts.set(k, await directory.find(k));
-  };
-
-  return async (_unplaced, chunk) => {
-    await placeCohorts(chunk);
-    await persons.place(chunk.flatMap((r) => (r.fields.personBy !== 'username' ? [r.fields.person] : [])));
-    await usernames.place(chunk.flatMap((r) => (r.fields.personBy === 'username' ? [r.fields.person] : [])));
-    const out = new Map<string, Omit<CohortMemberContext, 'link'>>();
-    for (const r of chunk) {
-      const ctx: Omit<CohortMemberContext, 'link'> = {};
-      const c = cohorts.get(r.fields.cohort);
-      if (c && 'id' in c) {
-        ctx.cohortId = c.id;
-        if (c.dataSource) ctx.cohortDataSource = c.dataSource;
-      } else if (c) ctx.cohortProblem = c.problem;
-      const p = (r.fields.personBy === 'username' ? usernames : persons).get(r.fields.person);
-      if (p.id !== undefined) ctx.userId = p.id;
-      else if (p.problem !== undefined) ctx.personProblem = p.problem;
-      // Lets an explicit delete remove a membership the ledger does not know (made by hand).
-      if (ctx.userId !== undefined && ctx.cohortId !== undefined) ctx.match = { id: ctx.userId, via: 'idnumber' };
       out.set(r.key, ctx);
     }
     return out;

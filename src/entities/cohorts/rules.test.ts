@@ -1,21 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { defaultPlanOptions } from '../../plan/fold.js';
 import type { Op } from '../../plan/types.js';
-import {
-  CohortMemberPlanner,
-  CohortPlanner,
-  DELETED_HASH,
-  cohortHash,
-  cohortMemberHash,
-  membersOfCohorts,
-  parseCohortMemberHash,
-  type CohortAction,
-  type CohortContext,
-  type CohortMemberAction,
-  type CohortMemberContext,
-} from './rules.js';
+import { CohortPlanner, DELETED_HASH, cohortHash, membersOfCohorts, type CohortAction, type CohortContext } from './rules.js';
+import { CohortMemberPlanner, cohortMemberHash, parseCohortMemberHash, type CohortMemberAction, type CohortMemberContext } from '../cohort-members/rules.js';
 import type { FeedItem } from '../../feed/types.js';
-import type { CohortMemberRecord, CohortRecord } from './record.js';
+import type { CohortRecord } from './record.js';
+import type { CohortMemberRecord } from '../cohort-members/record.js';
 import type { LedgerLink } from '../../ledger/types.js';
 
 const TS = '2026-01-01T00:00:00.000Z';

@@ -1,5 +1,5 @@
 /**
- * The cohorts and cohort-members rules of the generic planner (fold.ts). Pure: no I/O, no clock.
+ * The cohorts rules of the generic planner (fold.ts). Pure: no I/O, no clock.
  *
  * cohorts — key = the cohort idnumber; the ledger link holds the cohort id and, as hash, the content mdlsync last
  * sent (or DELETED_HASH once mdlsync deleted the cohort). Store creates, adopts an existing cohort by idnumber (then
@@ -7,14 +7,13 @@
  * record). An explicit disable deletes the cohort (`cohorts.disable: delete`, default) or empties it (`empty`); a
  * refresh only ever empties (DESIGN §3: a refresh never hard-deletes).
  *
- * cohort-members — key `COHORT|PERSON`; the link holds the user id and, as hash, the cohort id.
- *
  * Cohorts whose idnumber starts with `role:` belong to the institution-roles feed: these feeds refuse them.
  */
 import type { FeedItem } from '../../feed/types.js';
-import type { CohortMemberRecord, CohortRecord } from './record.js';
+import type { CohortRecord } from './record.js';
+import type { CohortMemberRecord } from '../cohort-members/record.js';
 import type { LedgerLink } from '../../ledger/types.js';
-import { EntityPlanner, dataSourceChange, unchangedByLink, type ContextBase, type EntityRules, type MatchBase, type RowPlanning } from '../../plan/fold.js';
+import { EntityPlanner, dataSourceChange, type ContextBase, type EntityRules, type MatchBase, type RowPlanning } from '../../plan/fold.js';
 import type { Action, PlanOptions } from '../../plan/types.js';
 
 /** idnumber prefix of the cohorts the institution-roles feed manages. */
@@ -143,7 +142,7 @@ export const COHORT_RULES: EntityRules<C, CC> = {
 };
 
 /** A row naming a `role:` cohort becomes a failed row before the rules see it. */
-function refuseReserved<R extends C | M>(item: FeedItem<R>, cohortKey: (r: R) => string): FeedItem<R> {
+export function refuseReserved<R extends CohortRecord | CohortMemberRecord>(item: FeedItem<R>, cohortKey: (r: R) => string): FeedItem<R> {
   if (!item.record) return item;
   const k = cohortKey(item.record);
   if (!k.startsWith(ROLE_COHORT_PREFIX)) return item;
@@ -158,115 +157,6 @@ export class CohortPlanner extends EntityPlanner<C, CC> {
 
   override add(item: FeedItem<C>, ctx: CC): Action<C> {
     return super.add(refuseReserved(item, (r) => r.key), ctx);
-  }
-}
-
-// ── cohort members ─────────────────────────────────────────────────────────────────────────────────────────
-
-export interface CohortMemberContext extends ContextBase {
-  cohortId?: number;
-  cohortProblem?: string;
-  /** The data source of the cohort's ledger link; absent for a cohort found in Moodle only. */
-  cohortDataSource?: string | null;
-  userId?: number;
-  personProblem?: string;
-}
-
-export interface CohortMemberTarget {
-  /** add: core_cohort_add_cohort_members; remove: core_cohort_delete_cohort_members. */
-  call: 'add' | 'remove';
-  /** Undefined for a refresh disable whose link lacks it: the applier asks the cohort's own link. */
-  cohortId?: number;
-}
-
-export type CohortMemberAction = Action<CohortMemberRecord> & { member?: CohortMemberTarget };
-
-/** Built once per cohort: every row of a cohort shares its hash string (the unchanged re-run compares 200k of them). */
-const MEMBER_HASHES = new Map<number, string>();
-
-export function cohortMemberHash(cohortId: number): string {
-  let h = MEMBER_HASHES.get(cohortId);
-  if (h === undefined) {
-    if (MEMBER_HASHES.size > 100_000) MEMBER_HASHES.clear();
-    MEMBER_HASHES.set(cohortId, (h = `cm1;cohort=${cohortId}`));
-  }
-  return h;
-}
-
-export function parseCohortMemberHash(hash: string | null | undefined): number | undefined {
-  const m = hash ? /^cm1;cohort=(\d+)$/.exec(hash) : null;
-  return m ? Number(m[1]) : undefined;
-}
-
-/** `COHORT|PERSON` → its parts (a cohort key never holds a pipe: the reader refuses it). */
-export function cohortMemberKeyParts(key: string): { cohort: string; person: string } {
-  const i = key.indexOf('|');
-  return { cohort: key.slice(0, i), person: key.slice(i + 1) };
-}
-
-type M = CohortMemberRecord;
-type MC = CohortMemberContext;
-
-function memberDisable(r: M, line: number, ctx: MC, p: RowPlanning<M, MC>, why: string): CohortMemberAction {
-  const base = { entity: p.options.entity, key: r.key, line, dataSource: p.ds(r, ctx) };
-  const link = ctx.link;
-  if (link?.status === 'disabled') return { kind: 'unchanged', ...base, moodleId: link.moodleId, reason: `already removed (${why})` };
-  const userId = link?.moodleId ?? ctx.userId;
-  const cohortId = parseCohortMemberHash(link?.hash) ?? ctx.cohortId;
-  if (userId === undefined || cohortId === undefined) {
-    const what = cohortId === undefined ? `cohort ${r.fields.cohort}` : `person ${r.fields.person}`;
-    return { kind: 'unchanged', ...base, reason: `${what} is not in Moodle: nothing to remove (${why})` };
-  }
-  return { kind: 'disable', ...base, moodleId: userId, record: r, hash: link?.hash ?? cohortMemberHash(cohortId), status: 'disabled', reason: `${why}: remove from the cohort`, member: { call: 'remove', cohortId } } satisfies CohortMemberAction;
-}
-
-export const COHORT_MEMBER_RULES: EntityRules<M, MC> = {
-  moodleNoun: 'user',
-  recordNoun: 'cohort membership',
-  // A cohort owned by another data source is not this row's to fill or empty (the fold checks every row).
-  owners: (r, ctx) => [{ what: `cohort ${r.fields.cohort}`, dataSource: ctx.cohortDataSource, hint: "send its members from the cohort's data source" }],
-
-  store(r, line, ctx, p) {
-    if (ctx.cohortId === undefined) return p.fail(r, line, ctx, 'unknown-cohort', ctx.cohortProblem ?? `unknown cohort ${r.fields.cohort}`);
-    if (ctx.userId === undefined) return p.fail(r, line, ctx, 'unknown-person', ctx.personProblem ?? `unknown person ${r.fields.person}`);
-    const dataSource = p.ds(r, ctx);
-    const hash = cohortMemberHash(ctx.cohortId);
-    const link = ctx.link;
-    // The hot path of a re-run: decided before anything else is built.
-    const same = unchangedByLink(r, line, link, hash, dataSource, p, ctx.userId);
-    if (same) return same;
-    const base = { entity: p.options.entity, key: r.key, line, dataSource };
-    const send = { ...base, moodleId: ctx.userId, record: r, hash, status: 'active' as const, member: { call: 'add' as const, cohortId: ctx.cohortId } };
-    if (link && link.status === 'active') {
-      const reowned = base.dataSource !== link.dataSource;
-      const reason = link.hash !== hash ? 'the cohort is another Moodle cohort now' : link.moodleId !== ctx.userId ? `person ${r.fields.person} is now Moodle user ${ctx.userId}` : reowned ? 'data source changed' : 'full re-send';
-      return { kind: 'update', ...send, reason } satisfies CohortMemberAction;
-    }
-    if (link) return { kind: 'enable', ...send, reason: 'back in the file: add to the cohort again' } satisfies CohortMemberAction;
-    return { kind: 'create', ...send, reason: `add to cohort ${r.fields.cohort}` } satisfies CohortMemberAction;
-  },
-
-  disable(r, line, ctx, p) {
-    return memberDisable(r, line, ctx, p, r.rowStatus === 'deleted' ? 'ROW_STATUS=deleted' : 'ROW_STATUS=disabled');
-  },
-
-  delete(r, line, ctx, p) {
-    return memberDisable(r, line, ctx, p, p.options.op === 'delete' ? 'delete' : 'ACTION=delete');
-  },
-
-  ownedDisable(link, reason, p) {
-    const a: CohortMemberAction = { kind: 'disable', entity: p.options.entity, key: link.key, line: null, dataSource: link.dataSource, moodleId: link.moodleId, hash: link.hash ?? undefined, status: 'disabled', reason: `${reason}: remove from the cohort`, member: { call: 'remove', cohortId: parseCohortMemberHash(link.hash) } };
-    return a;
-  },
-};
-
-export class CohortMemberPlanner extends EntityPlanner<M, MC> {
-  constructor(options: PlanOptions, sink?: (action: Action<M>) => void) {
-    super(COHORT_MEMBER_RULES, options, sink, 'CohortMemberPlanner');
-  }
-
-  override add(item: FeedItem<M>, ctx: MC): Action<M> {
-    return super.add(refuseReserved(item, (r) => r.fields.cohort), ctx);
   }
 }
 

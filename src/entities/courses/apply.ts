@@ -8,7 +8,7 @@
 import type { CourseRecord } from './record.js';
 import type { LinkWrite } from '../../ledger/types.js';
 import { categoryLeaves, courseLeaves, createCategories, createCourses, deleteCourses, duplicateCourse, getCategories, getCoursesByField, updateCourses } from '../../moodle/index.js';
-import type { CreateCategoryInput, CreateCourseInput, MoodleWarning, UpdateCourseInput } from '../../moodle/index.js';
+import type { CreateCategoryInput, CreateCourseInput, MoodleWarning, UpdateCourseInput } from '../../moodle/types.js';
 import { pathLevelKey } from './target.js';
 import { COURSE_HIDDEN } from './rules.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from '../../apply/engine.js';

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCourseDate } from '../../feed/dates.js';
 import { splitCategoryPath } from './feed.js';
-import { openFeed, type FeedItem } from '../../feed/index.js';
+import { openFeed } from '../../feed/index.js';
+import { type FeedItem } from '../../feed/types.js';
 import type { CourseRecord } from './record.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mdlsync-courses-'));

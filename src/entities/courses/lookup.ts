@@ -6,7 +6,7 @@
 import type { CourseRecord } from './record.js';
 import type { LedgerLink, LedgerStore } from '../../ledger/types.js';
 import { getCategories, getCoursesByField } from '../../moodle/index.js';
-import type { CategoryCriteriaKey, MoodleCaller, MoodleCategory, MoodleCourse } from '../../moodle/index.js';
+import type { CategoryCriteriaKey, MoodleCaller, MoodleCategory, MoodleCourse } from '../../moodle/types.js';
 import { pathLevelKey } from './target.js';
 import type { CourseContext } from './rules.js';
 import { retrier } from '../../resolve/common.js';

@@ -8,7 +8,8 @@
 import type { EnrolmentRecord } from './record.js';
 import type { LinkWrite } from '../../ledger/types.js';
 import { enrolmentLeaves, enrolUsers, getCoursesByField, getEnrolledUsers, roleAssignmentLeaves, unassignRoles, unenrolUsers } from '../../moodle/index.js';
-import type { ManualEnrolmentInput, ManualUnenrolmentInput, RoleAssignmentInput } from '../../moodle/index.js';
+import type { RoleAssignmentInput } from '../../moodle/index.js';
+import type { ManualEnrolmentInput, ManualUnenrolmentInput } from '../../moodle/types.js';
 import { courseKeyOf, type EnrolmentAction } from './rules.js';
 import { codeOf, type BatchEngine, type BatchSpec, type EntityApplier, type Row } from '../../apply/engine.js';
 import { LocalRowError, pack } from '../../apply/pack.js';

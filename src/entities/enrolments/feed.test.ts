@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FeedFileError, openFeed, type FeedItem } from '../../feed/index.js';
+import { openFeed } from '../../feed/index.js';
+import { FeedFileError, type FeedItem } from '../../feed/types.js';
 import type { EnrolmentRecord } from './record.js';
 import { parseEnrolmentDate } from './feed.js';
 

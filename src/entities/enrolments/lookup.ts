@@ -6,7 +6,7 @@
 import type { EnrolmentRecord } from './record.js';
 import type { LedgerStore } from '../../ledger/types.js';
 import { getCoursesByField } from '../../moodle/index.js';
-import type { MoodleCaller } from '../../moodle/index.js';
+import type { MoodleCaller } from '../../moodle/types.js';
 import type { EnrolmentContext } from './rules.js';
 import { PersonPlaces, retrier, type Placed } from '../../resolve/common.js';
 

@@ -3,8 +3,10 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isFeedOf, openFeed, type FeedItem } from '../../feed/index.js';
-import type { GroupMemberRecord, GroupRecord } from './record.js';
+import { isFeedOf, openFeed } from '../../feed/index.js';
+import { type FeedItem } from '../../feed/types.js';
+import type { GroupRecord } from './record.js';
+import type { GroupMemberRecord } from '../group-members/record.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mdlsync-groups-feed-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,28 +1,29 @@
 /**
- * Group and group-member feeds: the header tables and the pure row mappings.
+ * Group feeds: the header table and the pure row mapping, and the keyed row mapper group members share.
  * groups — SIS: EXTERNAL_COURSE_KEY, EXTERNAL_GROUP_KEY, GROUP_NAME (or NAME), DESCRIPTION, DATA_SOURCE_KEY,
  * ROW_STATUS; tool_sync style: course, idnumber, name, description. Key `COURSE|GROUP`.
  * group-members — SIS: EXTERNAL_COURSE_KEY, EXTERNAL_GROUP_KEY, EXTERNAL_PERSON_KEY, ACTION (add | shift | delete),
  * DATA_SOURCE_KEY, ROW_STATUS; tool_sync style: course, group (or groupid), user (or userid), cmd. Key `COURSE|GROUP|PERSON`.
  */
-import type { ColumnSpec, HeaderAnalysis, HeaderTable } from '../../feed/columns.js';
+import { knowsColumn, type ColumnSpec, type HeaderAnalysis, type HeaderTable } from '../../feed/columns.js';
 import { COMMANDS, DATA_SOURCE_COLUMNS, ROW_STATUS_COLUMN, baseCell, cellAt, emptyKeyError, encodingError, missingKeyColumns, invalidValue, shapeError, type RowMapper, type RowResult } from '../../feed/rows.js';
 import type { RowError } from '../../feed/types.js';
+import type { GroupRecord } from './record.js';
+import type { GroupMemberRecord } from '../group-members/record.js';
 
 /** A row error before the reader adds its line number. */
 type CellError = Omit<RowError, 'line'>;
-import type { GroupMemberRecord, GroupRecord } from './record.js';
 
-const course: ColumnSpec = { kind: 'text', field: 'course', target: 'course' };
-const group: ColumnSpec = { kind: 'text', field: 'group', target: 'group' };
-const person: ColumnSpec = { kind: 'text', field: 'person', target: 'person' };
+export const course: ColumnSpec = { kind: 'text', field: 'course', target: 'course' };
+export const group: ColumnSpec = { kind: 'text', field: 'group', target: 'group' };
+export const person: ColumnSpec = { kind: 'text', field: 'person', target: 'person' };
 const name: ColumnSpec = { kind: 'text', field: 'name', target: 'name' };
 /** The per-row mode column: read as text so the members feed can also take `shift`. */
-const mode: ColumnSpec = { kind: 'text', field: 'command', target: 'mode' };
+export const mode: ColumnSpec = { kind: 'text', field: 'command', target: 'mode' };
 
 export const GROUP_HEADERS: HeaderTable = {
   type: 'groups',
-  detect: { rank: 40, test: (lower) => groupFeedType(lower) === 'groups' },
+  detect: { rank: 41, test: isGroupsHeader },
   keyTargets: () => ['course', 'group'],
   sisOnly: {
     external_course_key: course,
@@ -47,44 +48,16 @@ export const GROUP_HEADERS: HeaderTable = {
   },
 };
 
-export const GROUP_MEMBER_HEADERS: HeaderTable = {
-  type: 'group-members',
-  detect: { rank: 40, test: (lower) => groupFeedType(lower) === 'group-members' },
-  keyTargets: () => ['course', 'group', 'person'],
-  sisOnly: {
-    external_course_key: course,
-    external_group_key: group,
-    external_person_key: person,
-    row_status: ROW_STATUS_COLUMN,
-  },
-  shared: { action: mode, cmd: mode, operation: mode, gcmd: mode, ...DATA_SOURCE_COLUMNS },
-  moodleOnly: { course, courseid: course, course_idnumber: course, group, groupid: group, group_idnumber: group, user: person, userid: person, user_idnumber: person },
-  signature: ['groupid', 'gcmd'],
-  needs: 'a group-members feed needs EXTERNAL_COURSE_KEY, EXTERNAL_GROUP_KEY and EXTERNAL_PERSON_KEY, or course, group and user',
-  missingKey(dialect, specs) {
-    const sis = dialect === 'sis';
-    return missingKeyColumns(
-      specs,
-      [['course', sis ? 'EXTERNAL_COURSE_KEY' : 'course'], ['group', sis ? 'EXTERNAL_GROUP_KEY' : 'group'], ['person', sis ? 'EXTERNAL_PERSON_KEY' : 'user']],
-      'a group-members feed needs the course, group and person keys',
-    );
-  },
-};
-
-const known = (t: HeaderTable, n: string): boolean => Object.hasOwn(t.sisOnly, n) || Object.hasOwn(t.shared, n) || Object.hasOwn(t.moodleOnly, n);
+export const GROUP_COLUMNS = ['external_group_key', 'group', 'groupid', 'group_idnumber'];
+export const GROUP_PERSON_COLUMNS = ['external_person_key', 'user', 'userid', 'user_idnumber'];
 
 /**
- * Whether a header (not forced to a type) is a groups or group-members feed. A group column with a person column is
- * group members; EXTERNAL_GROUP_KEY or GROUP_NAME without one is groups; tool_sync's `course, idnumber, name[, description]`
- * (every column a group column) is groups.
+ * A groups header: EXTERNAL_GROUP_KEY or GROUP_NAME without a person column, or tool_sync's
+ * `course, idnumber, name[, description]` (every column a group column). Tested after group members.
  */
-export function groupFeedType(lower: readonly string[]): 'groups' | 'group-members' | undefined {
-  const groupCol = lower.some((n) => ['external_group_key', 'group', 'groupid', 'group_idnumber'].includes(n));
-  const personCol = lower.some((n) => ['external_person_key', 'user', 'userid', 'user_idnumber'].includes(n));
-  if (groupCol && personCol && lower.every((n) => known(GROUP_MEMBER_HEADERS, n))) return 'group-members';
-  if (lower.some((n) => GROUP_HEADERS.signature.includes(n)) && !personCol) return 'groups';
-  if (lower.some((n) => n === 'course' || n === 'courseid') && lower.includes('idnumber') && lower.includes('name') && lower.every((n) => known(GROUP_HEADERS, n))) return 'groups';
-  return undefined;
+export function isGroupsHeader(lower: readonly string[]): boolean {
+  if (lower.some((n) => GROUP_HEADERS.signature.includes(n)) && !lower.some((n) => GROUP_PERSON_COLUMNS.includes(n))) return true;
+  return lower.some((n) => n === 'course' || n === 'courseid') && lower.includes('idnumber') && lower.includes('name') && lower.every((n) => knowsColumn(GROUP_HEADERS, n));
 }
 
 /** The key columns' cells → the key, or a row error (empty key cell, a pipe inside a key part). */
@@ -103,7 +76,7 @@ function readKey(cells: readonly string[], columns: readonly string[], idx: numb
  * The mapper both group feeds share: the key from the `targets` columns, then every other cell; `mode` reads the
  * ACTION-like column (the members feed also takes `shift`), `text` any other text column.
  */
-function keyedMapper<R extends GroupRecord | GroupMemberRecord>(
+export function keyedMapper<R extends GroupRecord | GroupMemberRecord>(
   header: HeaderAnalysis,
   columns: readonly string[],
   targets: readonly string[],
@@ -151,26 +124,5 @@ export function groupRowMapper(header: HeaderAnalysis, columns: readonly string[
     (record, target, v) => {
       if (target === 'name' || target === 'description') record.fields[target] = v;
     },
-  );
-}
-
-export function groupMemberRowMapper(header: HeaderAnalysis, columns: readonly string[]): RowMapper<GroupMemberRecord> {
-  return keyedMapper<GroupMemberRecord>(
-    header,
-    columns,
-    ['course', 'group', 'person'],
-    (key, [course, group, person]) => ({ key, fields: { course, group, person } }),
-    (record, v, column) => {
-      const lower = v.toLowerCase();
-      if (lower === 'shift') {
-        record.fields.shift = true;
-        return undefined;
-      }
-      const cmd = COMMANDS[lower];
-      if (cmd === undefined) return invalidValue(column, v, 'add, shift, del or delete', record.key);
-      record.command = cmd;
-      return undefined;
-    },
-    () => undefined, // the key columns, already read
   );
 }

@@ -1,10 +1,9 @@
-/** The groups and group-members feeds' records (registered in types.ts). Kept apart so the shared types file only gains a line or two. */
+/** What a groups feed carries. */
 import type { RecordBase } from '../../feed/record-base.js';
 
 declare module '../types.js' {
   interface EntityRecords {
     groups: GroupRecord;
-    'group-members': GroupMemberRecord;
   }
 }
 
@@ -21,18 +20,4 @@ export interface GroupFields {
 /** key = `COURSE|GROUP`. */
 export interface GroupRecord extends RecordBase {
   fields: GroupFields;
-}
-
-export interface GroupMemberFields {
-  course: string;
-  /** The group's key within the course (its idnumber). */
-  group: string;
-  person: string;
-  /** tool_sync's `shift`: the person leaves the course's other groups that mdlsync manages, then joins this one. */
-  shift?: boolean;
-}
-
-/** key = `COURSE|GROUP|PERSON`. */
-export interface GroupMemberRecord extends RecordBase {
-  fields: GroupMemberFields;
 }

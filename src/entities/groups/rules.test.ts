@@ -1,11 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
 import { defaultPlanOptions } from '../../plan/index.js';
-import { GroupMemberPlanner, GroupPlanner, NO_GROUP_UPDATE } from './rules.js';
+import { GroupPlanner, NO_GROUP_UPDATE } from './rules.js';
+import { GroupMemberPlanner } from '../group-members/rules.js';
 import type { Op } from '../../plan/index.js';
-import type { GroupAction, GroupContext, GroupMemberAction, GroupMemberContext } from './rules.js';
-import { groupHash, memberHash, memberKeyParts, parseGroupHash, parseMemberHash } from './rules.js';
+import type { GroupAction, GroupContext } from './rules.js';
+import type { GroupMemberAction, GroupMemberContext } from '../group-members/rules.js';
+import { groupHash, parseGroupHash } from './rules.js';
+import { memberHash, memberKeyParts, parseMemberHash } from '../group-members/rules.js';
 import type { FeedItem } from '../../feed/types.js';
-import type { GroupMemberRecord, GroupRecord } from './record.js';
+import type { GroupRecord } from './record.js';
+import type { GroupMemberRecord } from '../group-members/record.js';
 import type { LedgerLink } from '../../ledger/types.js';
 import { analyseHeader } from '../../feed/index.js';
 

@@ -11,7 +11,7 @@
 import type { EnrolmentRecord } from '../enrolments/record.js';
 import type { PersonRecord } from './record.js';
 import type { LedgerLink } from '../../ledger/types.js';
-import type { UpdateUserInput } from '../../moodle/index.js';
+import type { UpdateUserInput } from '../../moodle/types.js';
 import {
   DEFAULT_ENROLMENT_SETTINGS,
   parseStateHash,

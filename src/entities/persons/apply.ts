@@ -6,7 +6,7 @@
 import type { PersonRecord } from './record.js';
 import type { LinkWrite } from '../../ledger/types.js';
 import { createUsers, deleteUsers, getUsersByField, updateUsers } from '../../moodle/index.js';
-import type { CreateUserInput, MoodleUser, MoodleWarning, UpdateUserInput, UserLookupField } from '../../moodle/index.js';
+import type { CreateUserInput, MoodleUser, MoodleWarning, UpdateUserInput, UserLookupField } from '../../moodle/types.js';
 import type { Action } from '../../plan/types.js';
 import { courseKeyOf } from '../enrolments/rules.js';
 import { accountUpdate, enrolmentStep, type EnrolmentStep } from './account-lifecycle.js';

@@ -3,7 +3,8 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isFeedOf, openFeed, type FeedItem } from '../../feed/index.js';
+import { isFeedOf, openFeed } from '../../feed/index.js';
+import { type FeedItem } from '../../feed/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mdlsync-feed-persons-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

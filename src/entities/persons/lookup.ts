@@ -1,7 +1,7 @@
 /** Read-only matching of file records against existing Moodle users (adoption), in batched lookups. */
 import type { PersonRecord } from './record.js';
 import { MoodleError, getUsersByField } from '../../moodle/index.js';
-import type { MoodleCaller, MoodleUser, UserLookupField } from '../../moodle/index.js';
+import type { MoodleCaller, MoodleUser, UserLookupField } from '../../moodle/types.js';
 import { LOOKUP_CHUNK, retrier } from '../../resolve/common.js';
 
 export type Lookup = (field: UserLookupField, values: string[]) => Promise<MoodleUser[]>;

@@ -3,7 +3,7 @@
  * whole create_users batch (a language it has not installed refuses a whole update_users call too), and Moodle never
  * truncates a value that is too long for its column.
  */
-import type { CreateUserInput, UpdateUserInput } from '../../moodle/index.js';
+import type { CreateUserInput, UpdateUserInput } from '../../moodle/types.js';
 import { tooLongFields } from './user-limits.js';
 import { LocalRowError } from '../../apply/pack.js';
 

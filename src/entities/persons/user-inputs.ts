@@ -1,7 +1,7 @@
 /** Turning persons plan actions into core_user_* records (create and update inputs), and their form-variable count. */
 import type { PersonRecord } from './record.js';
 import { USER_TEXT_FIELDS } from './record.js';
-import type { CreateUserInput, UpdateUserInput } from '../../moodle/index.js';
+import type { CreateUserInput, UpdateUserInput } from '../../moodle/types.js';
 import { countFormVars } from '../../moodle/index.js';
 import type { Action } from '../../plan/types.js';
 import { LocalRowError } from '../../apply/pack.js';

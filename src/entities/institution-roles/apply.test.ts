@@ -3,11 +3,13 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { InstitutionRoleRecord, ObserverRecord } from './record.js';
+import type { InstitutionRoleRecord } from './record.js';
+import type { ObserverRecord } from '../observers/record.js';
 import { SqliteLedger } from '../../ledger/index.js';
 import { MoodleError } from '../../moodle/index.js';
-import type { MoodleCaller } from '../../moodle/index.js';
-import type { InstitutionRoleAction, InstitutionRoleTarget, ObserverAction } from './rules.js';
+import type { MoodleCaller } from '../../moodle/types.js';
+import type { InstitutionRoleAction, InstitutionRoleTarget } from './rules.js';
+import type { ObserverAction } from '../observers/rules.js';
 import { DEFAULT_APPLY_OPTIONS, applyPlan } from '../../apply/index.js';
 
 type Params = Record<string, unknown>;

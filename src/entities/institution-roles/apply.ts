@@ -1,35 +1,23 @@
 /**
- * The institution-roles and observers appliers (plans from rules.ts), on the shared BatchEngine.
- * Institution roles: removals first (a changed role leaves the old one before it joins the new), then the missing
+ * The institution-roles applier (plans from rules.ts), on the shared BatchEngine, and the role-assignment batches
+ * the observers applier shares. Removals first (a changed role leaves the old one before it joins the new), then the missing
  * `role:` cohorts are created once, then the adds: core_cohort_add_cohort_members (mixed: warnings by ids, '3' already
  * a member = ok) or core_role_assign_roles at system context. A cohort that no longer exists has nothing to remove
  * (delete_cohort_members would refuse the whole call), so removals check the cohorts first.
- * Observers: core_role_unassign_roles, then core_role_assign_roles in the observed person's user context.
  */
 import type { EntityRecord } from '../../feed/types.js';
-import type { InstitutionRoleRecord, ObserverRecord } from './record.js';
-import {
-  addCohortMembers,
-  assignRoles,
-  cohortLeaves,
-  cohortMemberLeaves,
-  createCohorts,
-  deleteCohortMembers,
-  getCohorts,
-  roleAssignmentLeaves,
-  unassignRoles,
-} from '../../moodle/index.js';
+import type { InstitutionRoleRecord } from './record.js';
+import { addCohortMembers, assignRoles, cohortLeaves, cohortMemberLeaves, createCohorts, deleteCohortMembers, getCohorts, roleAssignmentLeaves, unassignRoles } from '../../moodle/index.js';
 import type { CohortInput, CohortMemberInput, CohortMemberWarning, MoodleCohort, RoleAssignmentInput } from '../../moodle/index.js';
-import { holdHash, type InstitutionRoleAction, type ObserverAction, type ObserverLinkTarget } from './rules.js';
+import { holdHash, type InstitutionRoleAction } from './rules.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from '../../apply/engine.js';
 import { mapAddWarnings, memberVerifier } from '../cohorts/apply.js';
 import { pack } from '../../apply/pack.js';
 
 type IRow = Row<InstitutionRoleRecord>;
-type ORow = Row<ObserverRecord>;
 
 /** A call item; `pre` marks the removal of what an updated link held before (its row goes on to the add). */
-interface Item<I, R extends EntityRecord = EntityRecord> {
+export interface Item<I, R extends EntityRecord = EntityRecord> {
   row: Row<R>;
   input: I;
   pre?: boolean;
@@ -45,9 +33,9 @@ function landed<I>(engine: BatchEngine, items: Item<I>[], hashOf: (item: Item<I>
   );
 }
 
-const failed = (engine: BatchEngine, row: Row): boolean => engine.outcomeOf(row)?.outcome === 'failed';
+export const failed = (engine: BatchEngine, row: Row): boolean => engine.outcomeOf(row)?.outcome === 'failed';
 
-function roleSpec<R extends EntityRecord>(
+export function roleSpec<R extends EntityRecord>(
   engine: BatchEngine,
   wsfunction: 'core_role_assign_roles' | 'core_role_unassign_roles',
   hashOf: (item: Item<RoleAssignmentInput>) => string | null,
@@ -61,7 +49,7 @@ function roleSpec<R extends EntityRecord>(
   };
 }
 
-async function sendPacked<I, R extends EntityRecord>(engine: BatchEngine, items: Item<I, R>[], leaves: (input: I) => number, spec: BatchSpec<Item<I, R>, unknown>): Promise<void> {
+export async function sendPacked<I, R extends EntityRecord>(engine: BatchEngine, items: Item<I, R>[], leaves: (input: I) => number, spec: BatchSpec<Item<I, R>, unknown>): Promise<void> {
   if (items.length === 0) return;
   const { batches, tooBig } = pack(items, (i) => leaves(i.input), engine.options);
   engine.failTooBig(tooBig);
@@ -200,36 +188,3 @@ function addMembersSpec(engine: BatchEngine): BatchSpec<Item<CohortMemberInput, 
     failOne: (item, code, message) => engine.fail(item.row, code, message, item.input.userid),
   };
 }
-
-// ── observers ──────────────────────────────────────────────────────────────────────────────────────────────
-
-function inUserContext(t: ObserverLinkTarget): RoleAssignmentInput {
-  return { roleid: t.roleId, userid: t.observerId, contextlevel: 'user', instanceid: t.userId };
-}
-
-export const observersApplier: EntityApplier<ObserverRecord> = {
-  prepare(engine, rows) {
-    const none: ORow[] = [];
-    const removes: Item<RoleAssignmentInput, ObserverRecord>[] = [];
-    const adds: Item<RoleAssignmentInput, ObserverRecord>[] = [];
-    for (const row of rows) {
-      const t = (row.action as ObserverAction).target;
-      if (!t || row.action.moodleId === undefined || (t.call !== 'none' && !t.assignment)) {
-        engine.fail(row, 'internal', 'the planned observer link has no target');
-        continue;
-      }
-      if (t.call === 'none') none.push(row);
-      else if (t.call === 'remove') removes.push({ row, input: inUserContext(t.assignment!) });
-      else {
-        if (t.previous) removes.push({ row, input: inUserContext(t.previous), pre: true });
-        adds.push({ row, input: inUserContext(t.assignment!) });
-      }
-    }
-    return async () => {
-      engine.settleLinkOnly(none);
-      await sendPacked(engine, removes, roleAssignmentLeaves, roleSpec(engine, 'core_role_unassign_roles', (i) => i.row.action.hash ?? null));
-      const ready = adds.filter((a) => !failed(engine, a.row));
-      await sendPacked(engine, ready, roleAssignmentLeaves, roleSpec(engine, 'core_role_assign_roles', (i) => i.row.action.hash ?? null));
-    };
-  },
-};

@@ -1,21 +1,21 @@
 /**
- * Institution-role and observer feeds: the header tables and the pure row mappings.
+ * Institution-role feeds: the header table and the pure row mapping, and the two-key row mapper observers share.
  * institution-roles — EXTERNAL_PERSON_KEY, ROLE_ID, ROW_STATUS, DATA_SOURCE_KEY, ACTION. Key `PERSON|ROLE_ID`, the role
  * lower-cased (the SIS guide spells one role ENGINEERING_STUDENT and engineering_student).
- * observers — EXTERNAL_OBSERVER_KEY, EXTERNAL_USER_KEY, ROW_STATUS, DATA_SOURCE_KEY, ACTION. Key `OBSERVER|USER`.
  */
 import type { ColumnSpec, HeaderAnalysis, HeaderTable } from '../../feed/columns.js';
 import { COMMAND_COLUMNS, DATA_SOURCE_COLUMNS, ROW_STATUS_COLUMN, baseCell, cellAt, emptyKeyError, missingKeyColumns, encodingError, invalidValue, shapeError, type RowMapper, type RowResult } from '../../feed/rows.js';
 import type { EntityRecord } from '../../feed/types.js';
-import type { InstitutionRoleRecord, ObserverRecord } from './record.js';
+import type { InstitutionRoleRecord } from './record.js';
 
-const text = (target: string): ColumnSpec => ({ kind: 'text', field: target, target });
-const common = { row_status: ROW_STATUS_COLUMN, ...DATA_SOURCE_COLUMNS, ...COMMAND_COLUMNS } satisfies Record<string, ColumnSpec>;
+export const text = (target: string): ColumnSpec => ({ kind: 'text', field: target, target });
+export const common = { row_status: ROW_STATUS_COLUMN, ...DATA_SOURCE_COLUMNS, ...COMMAND_COLUMNS } satisfies Record<string, ColumnSpec>;
 
 export const INSTITUTION_ROLE_HEADERS: HeaderTable = {
   type: 'institution-roles',
   // EXTERNAL_OBSERVER_KEY / ROLE_ID belong to no other feed.
-  detect: { rank: 20, test: (lower) => roleFeedType(lower) === 'institution-roles' },
+  // After observers (EXTERNAL_OBSERVER_KEY), whose files may name a role too.
+  detect: { rank: 21, test: (lower) => lower.includes('role_id') },
   keyTargets: () => ['person', 'role'],
   sisOnly: { external_person_key: text('person'), role_id: text('role') },
   shared: common,
@@ -25,30 +25,12 @@ export const INSTITUTION_ROLE_HEADERS: HeaderTable = {
   missingKey: (_d, specs) => missingKeyColumns(specs, [['person', 'EXTERNAL_PERSON_KEY'], ['role', 'ROLE_ID']], 'an institution-roles feed needs the person key and the role'),
 };
 
-export const OBSERVER_HEADERS: HeaderTable = {
-  type: 'observers',
-  detect: { rank: 20, test: (lower) => roleFeedType(lower) === 'observers' },
-  keyTargets: () => ['observer', 'user'],
-  sisOnly: { external_observer_key: text('observer'), external_user_key: text('user') },
-  shared: common,
-  moodleOnly: {},
-  signature: ['external_observer_key', 'external_user_key'],
-  needs: 'an observers feed needs EXTERNAL_OBSERVER_KEY and EXTERNAL_USER_KEY',
-  missingKey: (_d, specs) => missingKeyColumns(specs, [['observer', 'EXTERNAL_OBSERVER_KEY'], ['user', 'EXTERNAL_USER_KEY']], 'an observers feed needs the observer key and the observed person key'),
-};
-
-/** Whether a header (not forced to a type) is an observers or institution-roles feed: their key columns say so. */
-export function roleFeedType(lower: readonly string[]): 'observers' | 'institution-roles' | undefined {
-  if (lower.some((n) => OBSERVER_HEADERS.signature.includes(n))) return 'observers';
-  if (lower.includes('role_id')) return 'institution-roles';
-  return undefined;
-}
 
 /**
  * A row of two key columns and the base columns (ROW_STATUS, DATA_SOURCE_KEY, ACTION). The first key part must not
  * hold a pipe: the key `A|B` could not be split back.
  */
-function pairMapper<R extends EntityRecord>(header: HeaderAnalysis, columns: readonly string[], targets: [string, string], build: (a: string, b: string) => { key: string; record: R }): RowMapper<R> {
+export function pairMapper<R extends EntityRecord>(header: HeaderAnalysis, columns: readonly string[], targets: [string, string], build: (a: string, b: string) => { key: string; record: R }): RowMapper<R> {
   const specs = header.specs;
   const n = specs.length;
   const ia = specs.findIndex((s) => s.kind === 'text' && s.target === targets[0]);
@@ -79,13 +61,6 @@ export function institutionRoleRowMapper(header: HeaderAnalysis, columns: readon
     const role = r.toLowerCase();
     const key = `${person}|${role}`;
     return { key, record: { key, fields: { person, role } } };
-  });
-}
-
-export function observerRowMapper(header: HeaderAnalysis, columns: readonly string[]): RowMapper<ObserverRecord> {
-  return pairMapper<ObserverRecord>(header, columns, ['observer', 'user'], (observer, user) => {
-    const key = `${observer}|${user}`;
-    return { key, record: { key, fields: { observer, user } } };
   });
 }
 

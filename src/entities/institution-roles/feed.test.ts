@@ -4,8 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FeedFileError, isFeedOf, openFeed, type FeedItem } from '../../feed/index.js';
-import type { InstitutionRoleRecord, ObserverRecord } from './record.js';
+import { isFeedOf, openFeed } from '../../feed/index.js';
+import { FeedFileError, type FeedItem } from '../../feed/types.js';
+import type { InstitutionRoleRecord } from './record.js';
+import type { ObserverRecord } from '../observers/record.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mdlsync-roles-feed-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

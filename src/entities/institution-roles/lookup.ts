@@ -1,12 +1,12 @@
 /**
- * Read-only placing of the institution-roles and observers feeds' keys. Persons: ledger first, else Moodle by idnumber
+ * Read-only placing of the institution-roles feed's keys (and the options observers share). Persons: ledger first, else Moodle by idnumber
  * (batched get_users_by_field). Institution roles in cohort mode: the cohorts `role:ROLE_ID`, found by idnumber in one
  * core_cohort_get_cohorts listing per run (they are not ledger links: see rules.ts). Answers are kept for the file.
  */
-import type { InstitutionRoleRecord, ObserverRecord } from './record.js';
+import type { InstitutionRoleRecord } from './record.js';
 import type { LedgerStore } from '../../ledger/types.js';
-import type { MoodleCaller } from '../../moodle/index.js';
-import { ROLE_COHORT_PREFIX, type InstitutionRoleContext, type ObserverContext } from './rules.js';
+import type { MoodleCaller } from '../../moodle/types.js';
+import { ROLE_COHORT_PREFIX, type InstitutionRoleContext } from './rules.js';
 import { PersonPlaces, retrier } from '../../resolve/common.js';
 import { CohortDirectory } from '../cohorts/lookup.js';
 
@@ -44,36 +44,6 @@ export function institutionRoleLookup(
         if (ids && ids.length > 1) ctx.cohortProblem = `${ids.length} Moodle cohorts have idnumber ${ROLE_COHORT_PREFIX}${r.fields.role} (ids ${ids.join(', ')}): delete or renumber all but one`;
         else if (ids) ctx.cohortId = ids[0];
       }
-      out.set(r.key, ctx);
-    }
-    return out;
-  };
-}
-
-export function observerLookup(
-  client: MoodleCaller,
-  ledger: LedgerStore,
-  opts: RoleLookupOptions = {},
-): (unplaced: ObserverRecord[], chunk: ObserverRecord[]) => Promise<Map<string, Omit<ObserverContext, 'link'>>> {
-  const persons = new PersonPlaces(client, ledger, retrier(opts), Math.max(1, opts.chunkSize ?? 500));
-  return async (_unplaced, chunk) => {
-    const keys = new Set<string>();
-    for (const r of chunk) {
-      keys.add(r.fields.observer);
-      keys.add(r.fields.user);
-    }
-    await persons.place(keys);
-    const out = new Map<string, Omit<ObserverContext, 'link'>>();
-    for (const r of chunk) {
-      const ctx: Omit<ObserverContext, 'link'> = {};
-      const o = persons.get(r.fields.observer);
-      const u = persons.get(r.fields.user);
-      if (o.id !== undefined) {
-        ctx.observerId = o.id;
-        ctx.match = { id: o.id, via: 'idnumber' };
-      } else if (o.problem !== undefined) ctx.observerProblem = o.problem;
-      if (u.id !== undefined) ctx.userId = u.id;
-      else if (u.problem !== undefined) ctx.userProblem = u.problem;
       out.set(r.key, ctx);
     }
     return out;

@@ -1,9 +1,9 @@
-/** Institution roles (a cohort per role, or a system role) and observer links (a role in the observed user's context). */
+/** Institution roles: a person's ROLE_ID, as membership of the cohort `role:ROLE_ID` or as a system role. */
 import type { EntityDefinition } from '../definition.js';
-import { institutionRolesApplier, observersApplier } from './apply.js';
-import { INSTITUTION_ROLE_HEADERS, OBSERVER_HEADERS, institutionRoleRowMapper, observerRowMapper } from './feed.js';
-import { institutionRoleLookup, observerLookup } from './lookup.js';
-import { InstitutionRolePlanner, ObserverPlanner } from './rules.js';
+import { institutionRolesApplier } from './apply.js';
+import { INSTITUTION_ROLE_HEADERS, institutionRoleRowMapper } from './feed.js';
+import { institutionRoleLookup } from './lookup.js';
+import { InstitutionRolePlanner } from './rules.js';
 
 /** The wsfunctions an institution-roles run calls (both modes: the mode is config, the service should allow a switch). */
 const INSTITUTION_ROLE_RUN_FUNCTIONS: readonly string[] = [
@@ -18,9 +18,6 @@ const INSTITUTION_ROLE_RUN_FUNCTIONS: readonly string[] = [
   'core_role_unassign_roles',
 ];
 
-/** The wsfunctions an observers run calls. */
-const OBSERVER_RUN_FUNCTIONS: readonly string[] = ['core_webservice_get_site_info', 'core_user_get_users_by_field', 'core_role_assign_roles', 'core_role_unassign_roles'];
-
 export const institutionRoles: EntityDefinition<'institution-roles'> = {
   type: 'institution-roles',
   dependsOn: ['persons'],
@@ -30,15 +27,4 @@ export const institutionRoles: EntityDefinition<'institution-roles'> = {
   planner: (options, settings, sink) => new InstitutionRolePlanner(options, settings.institutionRoles, sink),
   lookup: (client, ledger, reads, settings) => institutionRoleLookup(client, ledger, { ...reads, mode: settings.institutionRoles?.mode }),
   applier: institutionRolesApplier,
-};
-
-export const observers: EntityDefinition<'observers'> = {
-  type: 'observers',
-  dependsOn: ['persons'],
-  headers: OBSERVER_HEADERS,
-  rowMapper: observerRowMapper,
-  functions: OBSERVER_RUN_FUNCTIONS,
-  planner: (options, settings, sink) => new ObserverPlanner(options, settings.observers, sink),
-  lookup: (client, ledger, reads) => observerLookup(client, ledger, reads),
-  applier: observersApplier,
 };

@@ -1,21 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { defaultPlanOptions } from '../../plan/fold.js';
-import {
-  InstitutionRolePlanner,
-  ObserverPlanner,
-  holdHash,
-  observerHash,
-  parseHoldHash,
-  parseObserverHash,
-  type InstitutionRoleAction,
-  type InstitutionRoleContext,
-  type InstitutionRoleSettings,
-  type ObserverAction,
-  type ObserverContext,
-} from './rules.js';
+import { InstitutionRolePlanner, holdHash, parseHoldHash, type InstitutionRoleAction, type InstitutionRoleContext, type InstitutionRoleSettings } from './rules.js';
+import { ObserverPlanner, observerHash, parseObserverHash, type ObserverAction, type ObserverContext } from '../observers/rules.js';
 import type { Op } from '../../plan/types.js';
 import type { FeedItem } from '../../feed/types.js';
-import type { InstitutionRoleRecord, ObserverRecord } from './record.js';
+import type { InstitutionRoleRecord } from './record.js';
+import type { ObserverRecord } from '../observers/record.js';
 import type { LedgerLink } from '../../ledger/types.js';
 
 const TS = '2026-01-01T00:00:00.000Z';

@@ -1,10 +1,9 @@
-/** The institution-roles and observers feeds' records (registered in types.ts). Kept apart so the shared types file only gains a line or two. */
+/** What an institution-roles feed carries: a person's institution role (ROLE_ID). */
 import type { RecordBase } from '../../feed/record-base.js';
 
 declare module '../types.js' {
   interface EntityRecords {
     'institution-roles': InstitutionRoleRecord;
-    observers: ObserverRecord;
   }
 }
 
@@ -18,16 +17,4 @@ export interface InstitutionRoleFields {
 /** key = `PERSON|ROLE_ID` (ROLE_ID lower-cased). */
 export interface InstitutionRoleRecord extends RecordBase {
   fields: InstitutionRoleFields;
-}
-
-export interface ObserverFields {
-  /** EXTERNAL_OBSERVER_KEY: the person who observes (a parent, a mentor). */
-  observer: string;
-  /** EXTERNAL_USER_KEY: the person observed. */
-  user: string;
-}
-
-/** key = `OBSERVER|USER`. */
-export interface ObserverRecord extends RecordBase {
-  fields: ObserverFields;
 }

@@ -1,0 +1,97 @@
+/** The cohort-members applier, on the shared BatchEngine: core_cohort_add_cohort_members (warnings mapped back to rows) / core_cohort_delete_cohort_members. */
+import type { CohortMemberRecord } from './record.js';
+import type { LinkWrite } from '../../ledger/types.js';
+import { addCohortMembers, cohortMemberLeaves, deleteCohortMembers } from '../../moodle/index.js';
+import type { CohortMemberInput, CohortMemberWarning, MoodleCohort } from '../../moodle/index.js';
+import { cohortMemberKeyParts, type CohortMemberAction } from './rules.js';
+import type { BatchEngine, BatchSpec, EntityApplier, Row } from '../../apply/engine.js';
+import { LocalRowError, pack } from '../../apply/pack.js';
+import { existingCohorts, mapAddWarnings, memberVerifier } from '../cohorts/apply.js';
+
+type MemberRow = Row<CohortMemberRecord>;
+
+// ── cohort members ──────────────────────────────────────────────────────────────────────────────────────────
+
+interface MemberItem {
+  row: MemberRow;
+  input: CohortMemberInput;
+}
+
+export const cohortMembersApplier: EntityApplier<CohortMemberRecord> = {
+  prepare(engine, rows) {
+    const adds: MemberItem[] = [];
+    const removes: MemberItem[] = [];
+    const needCohort: MemberRow[] = [];
+    for (const row of rows) {
+      try {
+        const userid = engine.targetId(row.action);
+        const t = (row.action as CohortMemberAction).member;
+        if (!t) throw new LocalRowError('internal', 'the planned cohort membership has no target');
+        if (t.cohortId === undefined) needCohort.push(row);
+        else (t.call === 'remove' ? removes : adds).push({ row, input: { cohortid: t.cohortId, userid } });
+      } catch (err) {
+        if (!(err instanceof LocalRowError)) throw err;
+        engine.fail(row, err.code, err.message);
+      }
+    }
+    return async () => {
+      // A refresh disable whose link lacks the cohort id: the cohort's own link gives it.
+      const cohortKeys = needCohort.map((row) => cohortMemberKeyParts(row.action.key).cohort);
+      const cohortLinks = cohortKeys.length > 0 ? engine.deps.ledger.getLinks('cohorts', cohortKeys) : new Map();
+      needCohort.forEach((row, i) => {
+        const c = cohortLinks.get(cohortKeys[i]);
+        if (c) removes.push({ row, input: { cohortid: c.moodleId, userid: row.action.moodleId! } });
+        else engine.fail(row, 'unknown-cohort', `cohort ${cohortKeys[i]} is not in the ledger: cannot tell which Moodle cohort to remove the member from`, row.action.moodleId);
+      });
+
+      const a = pack(adds, (i) => cohortMemberLeaves(i.input), engine.options);
+      engine.failTooBig(a.tooBig);
+      await engine.runBatches(a.batches, (b) => engine.sendBatch(b, addSpec(engine)));
+
+      // An unknown cohort id makes delete_cohort_members fail with invalidrecord, which stops the run: check first.
+      const have = removes.length > 0 ? await existingCohorts(engine, removes.map((r) => r.input.cohortid)) : new Map<number, MoodleCohort>();
+      const live = removes.filter((r) => {
+        if (have.has(r.input.cohortid)) return true;
+        engine.settle(r.row, 'ok', { moodleId: r.input.userid, message: `cohort ${r.input.cohortid} is no longer in Moodle: the membership is gone with it` });
+        engine.writeLinks([engine.link(r.row, r.input.userid)]);
+        return false;
+      });
+      const d = pack(live, (i) => cohortMemberLeaves(i.input) / 2, engine.options);
+      engine.failTooBig(d.tooBig);
+      await engine.runBatches(d.batches, (b) => engine.sendBatch(b, removeSpec(engine)));
+    };
+  },
+};
+
+function addSpec(engine: BatchEngine): BatchSpec<MemberItem, CohortMemberWarning[]> {
+  const verify = memberVerifier(engine);
+  return {
+    wsfunction: 'core_cohort_add_cohort_members',
+    send: (items) => addCohortMembers(engine.deps.client, items.map((i) => i.input)),
+    confirm: async (items, warnings) => {
+      const { ok, failed } = await mapAddWarnings(items, warnings, verify);
+      for (const f of failed) engine.fail(f.item.row, f.code, f.message, f.item.input.userid);
+      engine.writeLinks(
+        ok.map(({ item, note }) => engine.landed(item.row, item.input.userid, note)),
+      );
+    },
+    failOne: (item, code, message) => engine.fail(item.row, code, message, item.input.userid),
+  };
+}
+
+function removeSpec(engine: BatchEngine): BatchSpec<MemberItem, void> {
+  const done = (item: MemberItem, message?: string): LinkWrite => {
+    engine.settle(item.row, 'ok', { moodleId: item.input.userid, message });
+    return engine.link(item.row, item.input.userid);
+  };
+  return {
+    wsfunction: 'core_cohort_delete_cohort_members',
+    send: (items) => deleteCohortMembers(engine.deps.client, items.map((i) => i.input)),
+    confirm: async (items) => engine.writeLinks(items.map((item) => done(item))),
+    failOne: (item, code, message) => {
+      // Moodle removed the memberships of a deleted user with the account: nothing is left to remove.
+      if (code === 'invaliduser') engine.writeLinks([done(item, `Moodle user ${item.input.userid} no longer exists: the membership is gone with it`)]);
+      else engine.fail(item.row, code, message, item.input.userid);
+    },
+  };
+}

@@ -1,0 +1,107 @@
+/** The group-members applier, on the shared BatchEngine: core_group_add_group_members / core_group_delete_group_members. */
+import type { GroupMemberRecord } from './record.js';
+import type { LinkWrite } from '../../ledger/types.js';
+import { addGroupMembers, deleteGroupMembers, groupMemberLeaves } from '../../moodle/index.js';
+import type { GroupMemberInput } from '../../moodle/types.js';
+import { memberKeyParts, type GroupMemberAction } from './rules.js';
+import type { BatchEngine, BatchSpec, EntityApplier, Row } from '../../apply/engine.js';
+import { LocalRowError, pack } from '../../apply/pack.js';
+
+type MemberRow = Row<GroupMemberRecord>;
+
+interface MemberItem {
+  row: MemberRow;
+  input: GroupMemberInput;
+}
+
+interface ShiftItem {
+  row: MemberRow;
+  leave: { key: string; groupId: number }[];
+}
+
+export const groupMembersApplier: EntityApplier<GroupMemberRecord> = {
+  prepare(engine, rows) {
+    const adds: MemberItem[] = [];
+    const removes: MemberItem[] = [];
+    const shifts: ShiftItem[] = [];
+    const needGroup: MemberRow[] = [];
+    for (const row of rows) {
+      try {
+        const userid = engine.targetId(row.action);
+        const t = (row.action as GroupMemberAction).member;
+        if (!t) throw new LocalRowError('internal', 'the planned group membership has no target');
+        if (t.groupId === undefined) {
+          needGroup.push(row);
+          continue;
+        }
+        const item = { row, input: { groupid: t.groupId, userid } };
+        if (t.call === 'remove') removes.push(item);
+        else {
+          adds.push(item);
+          if (t.leave && t.leave.length > 0) shifts.push({ row, leave: t.leave });
+        }
+      } catch (err) {
+        if (!(err instanceof LocalRowError)) throw err;
+        engine.fail(row, err.code, err.message);
+      }
+    }
+    return async () => {
+      // A refresh disable whose link lacks the group id: the group's own link gives it.
+      const groupKeys = needGroup.map((row) => {
+        const k = memberKeyParts(row.action.key);
+        return `${k.course}|${k.group}`;
+      });
+      const groupLinks = groupKeys.length > 0 ? engine.deps.ledger.getLinks('groups', groupKeys) : new Map();
+      needGroup.forEach((row, i) => {
+        const g = groupLinks.get(groupKeys[i]);
+        if (g) removes.push({ row, input: { groupid: g.moodleId, userid: row.action.moodleId! } });
+        else engine.fail(row, 'unknown-group', `group ${groupKeys[i]} is not in the ledger: cannot tell which Moodle group to remove the member from`, row.action.moodleId);
+      });
+
+      // Shift: leave the other managed groups first, one call per row; a row whose leave fails is not added.
+      await engine.runBatches(
+        shifts.map((s) => [s]),
+        (b) => engine.sendBatch(b, leaveSpec(engine)),
+      );
+      const ready = adds.filter((a) => engine.outcomeOf(a.row)?.outcome !== 'failed');
+      const addBatches = pack(ready, (i) => groupMemberLeaves(i.input), engine.options);
+      engine.failTooBig(addBatches.tooBig);
+      const removeBatches = pack(removes, (i) => groupMemberLeaves(i.input), engine.options);
+      engine.failTooBig(removeBatches.tooBig);
+      await engine.runBatches(addBatches.batches, (b) => engine.sendBatch(b, memberSpec(engine, 'core_group_add_group_members')));
+      await engine.runBatches(removeBatches.batches, (b) => engine.sendBatch(b, memberSpec(engine, 'core_group_delete_group_members')));
+    };
+  },
+};
+
+function memberSpec(engine: BatchEngine, wsfunction: 'core_group_add_group_members' | 'core_group_delete_group_members'): BatchSpec<MemberItem, void> {
+  const call = wsfunction === 'core_group_add_group_members' ? addGroupMembers : deleteGroupMembers;
+  return {
+    wsfunction,
+    send: (items) => call(engine.deps.client, items.map((i) => i.input)),
+    confirm: async (items) =>
+      engine.writeLinks(items.map((item) => engine.landed(item.row, item.input.userid))),
+    failOne: (item, code, message) => engine.fail(item.row, code, message, item.input.userid),
+  };
+}
+
+function leaveSpec(engine: BatchEngine): BatchSpec<ShiftItem, void> {
+  return {
+    wsfunction: 'core_group_delete_group_members',
+    send: async (items) => {
+      for (const s of items) await deleteGroupMembers(engine.deps.client, s.leave.map((l) => ({ groupid: l.groupId, userid: s.row.action.moodleId! })));
+    },
+    confirm: async (items) => {
+      // The memberships left were mdlsync's when the ledger links them: those links are disabled now.
+      const writes: LinkWrite[] = [];
+      for (const s of items) {
+        const links = engine.deps.ledger.getLinks('group-members', s.leave.map((l) => l.key));
+        for (const link of links.values()) {
+          if (link.status === 'active') writes.push({ entity: link.entity, key: link.key, moodleId: link.moodleId, dataSource: link.dataSource, hash: link.hash, status: 'disabled', runId: engine.deps.runId });
+        }
+      }
+      engine.writeLinks(writes);
+    },
+    failOne: (item, code, message) => engine.fail(item.row, code, `could not leave the other groups (shift): ${message}`, item.row.action.moodleId),
+  };
+}
