@@ -52,6 +52,8 @@ function userMustExist(ctx: FunctionContext, id: number): UserRow {
   return u;
 }
 
+// enrol_manual: enrol_manual_external and the enrol_plugin methods it calls.
+
 function noInstance(courseid: number): MoodleException {
   return moodleException('wsnoinstance',
     `Manual enrolment plugin instance doesn't exist or is disabled for the course (id = ${courseid})`);
@@ -140,6 +142,8 @@ function unenrolUsers(ctx: FunctionContext, params: Record<string, unknown>): un
   });
   return null;
 }
+
+// core_enrol: core_enrol_external's reads.
 
 function getCourseEnrolmentMethods(ctx: FunctionContext, params: Record<string, unknown>): unknown {
   const id = params.courseid as number;

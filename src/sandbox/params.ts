@@ -1,7 +1,8 @@
 /**
  * Moodle's parameter machinery, reproduced: clean_param() for the PARAM_* types the user functions use,
  * validate_param(), external_api::validate_parameters() / clean_returnvalue() over external descriptions,
- * and the REST server's XML serialisation of a result.
+ * the descriptions core_external shares between functions (warnings, format fields, files), and the REST server's
+ * XML serialisation of a result.
  */
 import { invalidParameter, invalidResponse, MoodleException } from './errors.js';
 
