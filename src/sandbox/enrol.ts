@@ -9,16 +9,14 @@ import type { FunctionContext, WsFunction } from './context.js';
 import { userDescription, userDetails } from './users.js';
 import { courseImage } from './courses.js';
 import { cleanParam, fileDesc, multiple, single, value, VALUE_DEFAULT, VALUE_OPTIONAL } from './params.js';
+import { CONTEXT_COURSE, isAssignable, ROLES } from './accesslib.js';
 import {
-  assignableInCourse,
-  CONTEXT_COURSE,
   type CourseRow,
   type CourseStore,
   ENROL_INSTANCE_ENABLED,
   ENROL_USER_ACTIVE,
   ENROL_USER_SUSPENDED,
   type EnrolRow,
-  ROLES,
   SITEID,
 } from './course-store.js';
 import type { UserRow } from './user-store.js';
@@ -67,7 +65,7 @@ function enrolUsers(ctx: FunctionContext, params: Record<string, unknown>): unkn
       const roleid = e.roleid as number;
       if (!cs(ctx).course(courseid)) throw noContext();
       requireActiveUser(userMustExist(ctx, userid));
-      if (!assignableInCourse(roleid)) {
+      if (!isAssignable(roleid, CONTEXT_COURSE)) {
         throw moodleException('wsusercannotassign',
           `You don't have the permission to assign this role (${roleid}) to this user (${userid}) in this course (${courseid}).`);
       }
