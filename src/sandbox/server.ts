@@ -73,6 +73,7 @@ interface CallStats {
   reset(): void;
 }
 
+/** Starts a sandbox site on 127.0.0.1 (state in memory unless stateFile says); close() stops it and its database. */
 export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHandle> {
   // The service first: a bad function list fails before any state file is opened.
   const service = webService(opts);
