@@ -44,7 +44,10 @@ function checkCourseUnique(ctx: FunctionContext, shortname: string | undefined, 
   }
 }
 
-/** The instances enrol_course_updated() adds to a new course (guest and self disabled, as on a default site). */
+/**
+ * The instances enrol_course_updated() adds to a new course (guest and self disabled, as on a default site). Kept
+ * with create_course(), its one caller: enrol.ts reads courses, so the edge runs from enrol to courses only.
+ */
 function addDefaultInstances(ctx: FunctionContext, courseid: number): void {
   cs(ctx).insert('enrol', { enrol: 'manual', courseid, status: ENROL_INSTANCE_ENABLED, roleid: 5, sortorder: 0 });
   cs(ctx).insert('enrol', { enrol: 'guest', courseid, status: 1, roleid: 0, sortorder: 1 });
