@@ -1,6 +1,7 @@
 /**
  * One run end to end: read → plan → apply → report → archive. The single path used by `run`, `plan`, `watch`
- * and `schedule` (DESIGN §4). Returns the summary; the caller turns summary.exitCode into the process exit code.
+ * and `schedule` (DESIGN §4), a job on the conductor (src/conductor.ts: session, report folder, counts, summary,
+ * status and exit code). Returns the summary; the caller turns summary.exitCode into the process exit code.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
