@@ -78,7 +78,6 @@ export interface JobContext<S extends SummaryBase> extends RunStart {
   config: Config;
   logger: winston.Logger;
   summary: S;
-  session: MoodleSession;
   client: MoodleClient;
   ledger: SqliteLedger;
   /** Records the run in the ledger's runs table, just before the first write; the conductor closes the record. */
@@ -187,7 +186,6 @@ export async function conduct<S extends SummaryBase, P>(job: Job<S, P>, deps: Co
         config,
         logger,
         summary,
-        session: open,
         client: open.client,
         ledger: open.ledger,
         startRun: (record) => {
