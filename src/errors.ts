@@ -198,21 +198,27 @@ export interface FailureInfo {
   /** The table's code, or null for a value that is no MdlsyncError (a bug, or a library's error). */
   code: ErrorCode | null;
   family: ErrorFamily | null;
+  /** The process exit code when this value is thrown up to the CLI. */
   exit: ExitCode;
   hint: string;
+  /** The CLI prints the message alone (the config family's sentences say what to fix), not as an unexpected error. */
+  expected: boolean;
 }
 
 const UNEXPECTED_HINT = 'run again with --log-level debug and report the log if it persists';
 
 /**
- * The exit code and hint of any thrown value. A row code never ends a command on its own (its run ends with 2): thrown
- * up to the CLI it is a bug, like any value that is no MdlsyncError, and ends with 1.
+ * The exit code and hint of any thrown value. The codes of the other families end a command through its summary
+ * (a file that cannot be read, Moodle unreachable, the ledger locked: exit 3; failed rows: exit 2); thrown up to the
+ * CLI instead, like any value that is no MdlsyncError, they are unexpected and end with 1. Only the config family
+ * (ConfigError, Refusal) is thrown on purpose, and ends with its own exit code.
  */
 export function failureInfo(err: unknown): FailureInfo {
-  if (!(err instanceof MdlsyncError) || !isErrorCode(err.code)) return { code: null, family: null, exit: EXIT.usage, hint: UNEXPECTED_HINT };
-  const spec: CodeSpec = CODES[err.code as ErrorCode];
-  const exit = spec.family === 'row' ? EXIT.usage : spec.exit;
-  return { code: err.code as ErrorCode, family: spec.family, exit, hint: spec.hint };
+  if (!(err instanceof MdlsyncError) || !isErrorCode(err.code)) return { code: null, family: null, exit: EXIT.usage, hint: UNEXPECTED_HINT, expected: false };
+  const code: ErrorCode = err.code;
+  const spec: CodeSpec = CODES[code];
+  const expected = spec.family === 'config';
+  return { code, family: spec.family, exit: expected ? spec.exit : EXIT.usage, hint: spec.hint, expected };
 }
 
 export function exitCodeOf(err: unknown): ExitCode {

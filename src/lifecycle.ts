@@ -88,7 +88,7 @@ function lifecycleJob(req: LifecycleRequest, config: Config, rows: Outcome[]): J
   const secret = req.password ?? '';
   const redact = (m: string): string => (secret ? m.split(secret).join('***') : m);
   const what = `user ${req.command} ${key}${req.course !== undefined ? ` ${req.course}` : ''}`;
-  const refuse = (summary: LifecycleSummary, code: string, message: string): Ending => {
+  const refuse = (summary: LifecycleSummary, code: NonNullable<SummaryBase['error']>['code'], message: string): Ending => {
     summary.error = { code, message };
     return { status: 'refused', exitCode: EXIT.refused, message: `Nothing was changed: ${message}.`, rows };
   };
