@@ -165,6 +165,12 @@ export type OutcomeCode = RowCode | MoodleErrorcode;
 /** What summary.json's error.code holds: any mdlsync code, or Moodle's errorcode (a refused token). */
 export type FailureCode = ErrorCode | MoodleErrorcode;
 
+/** A failure that travels as a value (a look-up that found no single record, a refused preflight): its code and sentence. */
+export interface Failure<C extends FailureCode = RowCode> {
+  code: C;
+  message: string;
+}
+
 export function isErrorCode(code: unknown): code is ErrorCode {
   return typeof code === 'string' && Object.hasOwn(CODES, code);
 }
