@@ -17,6 +17,7 @@ import type winston from 'winston';
 import { applyPlan } from './apply/index.js';
 import { parseLinkData } from './entities/persons/account-lifecycle.js';
 import { codeOf } from './apply/engine.js';
+import type { Failure } from './errors.js';
 import type { Outcome } from './apply/types.js';
 import { requireMoodle, type Config } from './config/index.js';
 import type { PersonLifecycle, PersonRecord } from './entities/persons/record.js';
@@ -88,7 +89,7 @@ function lifecycleJob(req: LifecycleRequest, config: Config, rows: Outcome[]): J
   const secret = req.password ?? '';
   const redact = (m: string): string => (secret ? m.split(secret).join('***') : m);
   const what = `user ${req.command} ${key}${req.course !== undefined ? ` ${req.course}` : ''}`;
-  const refuse = (summary: LifecycleSummary, code: string, message: string): Ending => {
+  const refuse = (summary: LifecycleSummary, code: NonNullable<SummaryBase['error']>['code'], message: string): Ending => {
     summary.error = { code, message };
     return { status: 'refused', exitCode: EXIT.refused, message: `Nothing was changed: ${message}.`, rows };
   };
@@ -117,7 +118,7 @@ function lifecycleJob(req: LifecycleRequest, config: Config, rows: Outcome[]): J
 
     work: async ({ client, ledger, summary, reportDir, runId, startRun }) => {
       const found = await findPerson(client, ledger, key);
-      if (typeof found === 'string') return refuse(summary, found === 'unknown' ? 'unknown-person' : 'lookup-failed', found === 'unknown' ? `person ${key} is unknown: not in the ledger, and no Moodle user has idnumber ${key}` : found);
+      if ('code' in found) return refuse(summary, found.code, found.message);
       const userId = found.id;
       summary.moodleId = userId;
 
@@ -125,7 +126,7 @@ function lifecycleJob(req: LifecycleRequest, config: Config, rows: Outcome[]): J
       if (req.command === 'unenrol') {
         const course = req.course ?? '';
         const placed = await findCourse(client, ledger, course);
-        if (typeof placed === 'string') return refuse(summary, placed === 'unknown' ? 'unknown-course' : 'lookup-failed', placed === 'unknown' ? `course ${course} is unknown: not in the ledger, and no Moodle course has idnumber ${course}` : placed);
+        if (typeof placed !== 'number') return refuse(summary, placed.code, placed.message);
         courseId = placed;
       }
 
@@ -161,22 +162,24 @@ interface StepContext {
   redact: (m: string) => string;
 }
 
-/** The person's Moodle id: ledger link first, else the one Moodle user with that idnumber; 'unknown' or a problem. */
-async function findPerson(client: MoodleClient, ledger: SqliteLedger, key: string): Promise<{ id: number; link?: LedgerLink } | string> {
+/** The person's Moodle id: ledger link first, else the one Moodle user with that idnumber; else why not (unknown-person, lookup-failed). */
+async function findPerson(client: MoodleClient, ledger: SqliteLedger, key: string): Promise<{ id: number; link?: LedgerLink } | Failure> {
   const link = ledger.getLinks('persons', [key]).get(key);
   if (link) return { id: link.moodleId, link };
   const users = (await getUsersByField(client, 'idnumber', [key])).filter((u) => u.idnumber === undefined || u.idnumber === key);
   if (users.length === 1) return { id: users[0].id };
-  return users.length === 0 ? 'unknown' : `${users.length} Moodle users have idnumber ${key}: make it unique`;
+  if (users.length === 0) return { code: 'unknown-person', message: `person ${key} is unknown: not in the ledger, and no Moodle user has idnumber ${key}` };
+  return { code: 'lookup-failed', message: `${users.length} Moodle users have idnumber ${key}: make it unique` };
 }
 
-async function findCourse(client: MoodleClient, ledger: SqliteLedger, key: string): Promise<number | string> {
+async function findCourse(client: MoodleClient, ledger: SqliteLedger, key: string): Promise<number | Failure> {
   const link = ledger.getLinks('courses', [key]).get(key);
   if (link) return link.moodleId;
   const { courses } = await getCoursesByField(client, 'idnumber', key);
   const exact = courses.filter((c) => c.idnumber === undefined || c.idnumber === key);
   if (exact.length === 1) return exact[0].id;
-  return exact.length === 0 ? 'unknown' : `${exact.length} Moodle courses have idnumber ${key}`;
+  if (exact.length === 0) return { code: 'unknown-course', message: `course ${key} is unknown: not in the ledger, and no Moodle course has idnumber ${key}` };
+  return { code: 'lookup-failed', message: `${exact.length} Moodle courses have idnumber ${key}` };
 }
 
 /** Runs enrolment actions through the enrolments applier; their outcomes join the report. */
