@@ -21,8 +21,9 @@ import type { MoodleClient } from './moodle/index.js';
 import { countOutcomes, ensureReportDir, newRunId, writeRowsCsv, writeSummary, type RunStatus, type SummaryBase } from './report/index.js';
 import { MoodleSession, type SessionOpenOptions, type SessionRefusal } from './session.js';
 
-/** Process exit codes of every command: 0 ok, 1 usage, 2 some rows failed (see rows.csv), 3 refused or stopped. */
-export const EXIT = { ok: 0, usage: 1, failedRows: 2, refused: 3 } as const;
+export { EXIT } from './errors.js';
+import { EXIT } from './errors.js';
+
 
 /** The apply engine's options from the config (batch size, concurrency, retries, the person defaults …). */
 export function applyOptions(config: Config): ApplyOptions {

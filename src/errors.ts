@@ -8,7 +8,7 @@
  * A leaf module: it imports nothing from src/.
  */
 
-/** Process exit codes (the CLI's, `EXIT` of run.ts: the same numbers). */
+/** Process exit codes: 0 done, 1 usage or config, 2 some rows failed, 3 refused (guard, lock, preflight). */
 export const EXIT = { ok: 0, usage: 1, failedRows: 2, refused: 3 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
