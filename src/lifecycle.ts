@@ -28,16 +28,17 @@ import { PersonPlanner, defaultPlanOptions } from './entities/persons/rules.js';
 import type { Action } from './plan/types.js';
 import type { SummaryBase } from './report/index.js';
 import { EXIT, applyOptions, conduct, type Ending, type Job } from './conductor.js';
+import { functionsFrom } from './entities/index.js';
 
 export type LifecycleCommand = 'block' | 'unblock' | 'unenrol' | 'password';
 
 /** The wsfunctions each command calls; checked against the token's service before anything is written. */
 export const LIFECYCLE_FUNCTIONS: Record<LifecycleCommand, readonly string[]> = {
   // core_enrol_get_enrolled_users reads back an enrol call Moodle answered with an error after its commit.
-  block: ['core_webservice_get_site_info', 'core_user_get_users_by_field', 'core_user_update_users', 'enrol_manual_enrol_users', 'enrol_manual_unenrol_users', 'core_course_get_courses_by_field', 'core_enrol_get_enrolled_users'],
-  unblock: ['core_webservice_get_site_info', 'core_user_get_users_by_field', 'core_user_update_users', 'enrol_manual_enrol_users', 'core_course_get_courses_by_field', 'core_enrol_get_enrolled_users'],
-  unenrol: ['core_webservice_get_site_info', 'core_user_get_users_by_field', 'enrol_manual_unenrol_users', 'core_course_get_courses_by_field'],
-  password: ['core_webservice_get_site_info', 'core_user_get_users_by_field', 'core_user_update_users'],
+  block: functionsFrom(['persons', 'enrolments'], ['core_webservice_get_site_info', 'core_user_get_users_by_field', 'core_user_update_users', 'enrol_manual_enrol_users', 'enrol_manual_unenrol_users', 'core_course_get_courses_by_field', 'core_enrol_get_enrolled_users']),
+  unblock: functionsFrom(['persons', 'enrolments'], ['core_webservice_get_site_info', 'core_user_get_users_by_field', 'core_user_update_users', 'enrol_manual_enrol_users', 'core_course_get_courses_by_field', 'core_enrol_get_enrolled_users']),
+  unenrol: functionsFrom(['persons', 'enrolments'], ['core_webservice_get_site_info', 'core_user_get_users_by_field', 'enrol_manual_unenrol_users', 'core_course_get_courses_by_field']),
+  password: functionsFrom(['persons'], ['core_webservice_get_site_info', 'core_user_get_users_by_field', 'core_user_update_users']),
 };
 
 export interface LifecycleRequest {

@@ -15,10 +15,11 @@ import type { LedgerLink, SqliteLedger } from './ledger/index.js';
 import { getUsersByField, type MoodleClient, type MoodleUser } from './moodle/index.js';
 import type { Action } from './plan/types.js';
 import { writePlanCsv, type ProgressSink, type SummaryBase } from './report/index.js';
+import { functionsFrom } from './entities/index.js';
 
 /** Entities purge knows how to delete, with the web-service functions it calls for them. */
 export const PURGE_FUNCTIONS = {
-  persons: ['core_webservice_get_site_info', 'core_user_get_users_by_field', 'core_user_delete_users'],
+  persons: functionsFrom(['persons'], ['core_webservice_get_site_info', 'core_user_get_users_by_field', 'core_user_delete_users']),
 } as const;
 export type PurgeEntity = keyof typeof PURGE_FUNCTIONS;
 export const PURGE_ENTITIES = Object.keys(PURGE_FUNCTIONS) as PurgeEntity[];
