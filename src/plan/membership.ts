@@ -21,16 +21,16 @@ export function storeOver<R extends EntityRecord, T>(
   base: Base,
   r: R,
   link: LedgerLink | undefined,
-  want: { moodleId: number; hash: string | undefined; add: T; relink: (prev: LedgerLink) => T; linkOnly: T; what: string },
+  want: { moodleId: number; state: string | undefined; add: T; relink: (prev: LedgerLink) => T; linkOnly: T; what: string },
   full: boolean,
 ): Action<R> & { target?: T } {
-  const send = { ...base, moodleId: want.moodleId, record: r, hash: want.hash, status: 'active' as const };
+  const send = { ...base, moodleId: want.moodleId, record: r, state: want.state, status: 'active' as const };
   if (link && link.status === 'active') {
-    const same = want.hash !== undefined && link.hash === want.hash && link.moodleId === want.moodleId;
-    // Same content under the same data source was settled by unchangedByLink before any target was built.
+    const same = want.state !== undefined && link.state === want.state && link.moodleId === want.moodleId;
+    // The same state under the same data source was settled by unchangedByState before any target was built.
     if (same && !full) return { kind: 'update', ...send, reason: dataSourceChange(link, base.dataSource), target: want.linkOnly };
     if (same) return { kind: 'update', ...send, reason: 'full re-send', target: want.add };
-    return { kind: 'update', ...send, reason: `${want.what}: the link held another (${link.hash ?? 'nothing'}), replaced`, target: want.relink(link) };
+    return { kind: 'update', ...send, reason: `${want.what}: the link held another (${link.state ?? 'nothing'}), replaced`, target: want.relink(link) };
   }
   if (link) return { kind: 'enable', ...send, reason: `back in the file: ${want.what} again`, target: want.add };
   return { kind: 'create', ...send, reason: want.what, target: want.add };
@@ -50,7 +50,7 @@ export interface Removal<T> {
 function removeOver<R extends EntityRecord, T>(base: Base, link: LedgerLink | undefined, why: string, r: R | undefined, removal: Removal<T>): Action<R> & { target?: T } {
   if (!link) return { kind: 'unchanged', ...base, reason: `${removal.unlinked}: nothing to remove (${why})` };
   if (link.status === 'disabled') return { kind: 'unchanged', ...base, moodleId: link.moodleId, reason: `already removed (${why})` };
-  const common = { kind: 'disable' as const, ...base, moodleId: link.moodleId, record: r, hash: link.hash ?? undefined, status: 'disabled' as const };
+  const common = { kind: 'disable' as const, ...base, moodleId: link.moodleId, record: r, state: link.state ?? undefined, status: 'disabled' as const };
   const held = removal.read(link);
   if (!held) return { ...common, reason: `${why}: the link does not say what mdlsync ${removal.gave}, nothing removed`, target: removal.none };
   return { ...common, reason: `${why}: ${held.what}`, target: held.target };

@@ -1,12 +1,12 @@
 /**
  * The enrolments rules of the generic planner (fold.ts). An enrolment is a manual enrolment of a person in a
- * course with a role; its key is `COURSE|PERSON` and its ledger link holds the Moodle user id. The ledger hash is
- * the enrolment's state as mdlsync last sent it (role shortname, dates, suspended), so a later run can tell what
- * changed and re-send the same role and dates when it only suspends. Pure: no I/O, no clock.
+ * course with a role; its key is `COURSE|PERSON` and its ledger link holds the Moodle user id. The link's state is
+ * the enrolment as mdlsync last sent it (role shortname, dates, suspended), so a later run can tell what changed
+ * and re-send the same role and dates when it only suspends; it keeps no content hash. Pure: no I/O, no clock.
  */
 import type { EnrolmentRecord } from './record.js';
 import type { LedgerLink } from '../../ledger/types.js';
-import { EntityPlanner, dataSourceChange, unchangedByLink, type ContextBase, type EntityRules, type MatchBase, type RowPlanning } from '../../plan/fold.js';
+import { EntityPlanner, dataSourceChange, unchangedByState, type ContextBase, type EntityRules, type MatchBase, type RowPlanning } from '../../plan/fold.js';
 import type { Action, PlanOptions } from '../../plan/types.js';
 
 /**
@@ -75,7 +75,7 @@ export interface EnrolmentTarget {
 
 export type EnrolmentAction = Action<EnrolmentRecord> & { enrolment?: EnrolmentTarget };
 
-/** The enrolment state mdlsync sent, kept as the ledger hash. */
+/** The enrolment state mdlsync sent, kept as the link's state. */
 export interface EnrolmentState {
   role: string;
   start: number;
@@ -83,12 +83,13 @@ export interface EnrolmentState {
   suspend: boolean;
 }
 
+/** The link state of an enrolment (`e1;role=…;start=…;end=…;suspend=0|1`). */
 export function stateHash(s: EnrolmentState): string {
   return `e1;role=${encodeURIComponent(s.role)};start=${s.start};end=${s.end};suspend=${s.suspend ? 1 : 0}`;
 }
 
-export function parseStateHash(hash: string | null | undefined): EnrolmentState | undefined {
-  const m = hash ? /^e1;role=([^;]*);start=(\d+);end=(\d+);suspend=([01])$/.exec(hash) : null;
+export function parseStateHash(state: string | null | undefined): EnrolmentState | undefined {
+  const m = state ? /^e1;role=([^;]*);start=(\d+);end=(\d+);suspend=([01])$/.exec(state) : null;
   if (!m) return undefined;
   return { role: decodeURIComponent(m[1]), start: Number(m[2]), end: Number(m[3]), suspend: m[4] === '1' };
 }
@@ -146,7 +147,7 @@ function roleChange(old: string, now: string): string {
 
 /**
  * The role mdlsync gave a linked enrolment, when a row now names another: the id it sent (link data), else the
- * hash's shortname through the role ids. Only changed rows get here, so the hot path parses nothing.
+ * state's shortname through the role ids. Only changed rows get here, so the hot path parses nothing.
  */
 function givenRole(link: LedgerLink, old: EnrolmentState | undefined, now: { shortname: string; id: number }, settings: EnrolmentSettings): { roleId: number; role: string } | undefined {
   if (!old || old.role === now.shortname) return undefined;
@@ -156,7 +157,7 @@ function givenRole(link: LedgerLink, old: EnrolmentState | undefined, now: { sho
       const d = JSON.parse(link.data) as { roleId?: unknown };
       if (typeof d.roleId === 'number') roleId = d.roleId;
     } catch {
-      // not ours to judge: fall back to the hash
+      // not ours to judge: fall back to the state
     }
   }
   if (roleId === undefined) {
@@ -213,16 +214,16 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
     why: string,
   ): EnrolmentAction => {
     if (settings.disable === 'unenrol') {
-      return { kind: 'disable', ...base, moodleId: userId, record: r, hash: link?.hash ?? undefined, status: 'disabled', reason: `${why}: unenrol`, enrolment: { call: 'unenrol', courseId } };
+      return { kind: 'disable', ...base, moodleId: userId, record: r, state: link?.state ?? undefined, status: 'disabled', reason: `${why}: unenrol`, enrolment: { call: 'unenrol', courseId } };
     }
-    const old = parseStateHash(link?.hash);
+    const old = parseStateHash(link?.state);
     // The row's role when it gives a known one, else the role mdlsync last sent: re-enrolling adds the role it names.
     const fromRow = r?.fields.role !== undefined ? resolveRole(r.fields.role, settings) : undefined;
     const role = fromRow && 'id' in fromRow ? fromRow.shortname : (old?.role ?? DEFAULT_ROLE);
     const state: EnrolmentState = { role, start: r?.fields.start ?? old?.start ?? 0, end: r?.fields.end ?? old?.end ?? 0, suspend: true };
     const roleId = roleIdOf(role);
     const enrolment: EnrolmentTarget = { call: 'enrol', courseId, role, roleId, timestart: state.start, timeend: state.end, suspend: true };
-    return { kind: 'disable', ...base, moodleId: userId, record: r, hash: stateHash(state), status: 'disabled', reason: `${why}: suspend the enrolment`, enrolment };
+    return { kind: 'disable', ...base, moodleId: userId, record: r, state: stateHash(state), status: 'disabled', reason: `${why}: suspend the enrolment`, enrolment };
   };
 
   /** Row-driven disables (ROW_STATUS, --op delete, ACTION=delete). */
@@ -267,16 +268,16 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
       const h = stateHash(state);
       const link = ctx.link;
       // A re-run's hot path: an unchanged row builds nothing it would not send.
-      const same = unchangedByLink(r, line, link, h, base.dataSource, p, userId);
+      const same = unchangedByState(r, line, link, h, base.dataSource, p, userId);
       if (same) return same;
       const enrolment: EnrolmentTarget = { call: 'enrol', courseId: ctx.courseId, roleId: role.id, role: role.shortname, timestart: state.start, timeend: state.end, suspend: state.suspend };
-      const send = { ...base, moodleId: userId, record: r, hash: h, status: 'active' as const, enrolment };
+      const send = { ...base, moodleId: userId, record: r, state: h, status: 'active' as const, enrolment };
       if (link && link.status === 'active') {
         const reowned = base.dataSource !== link.dataSource;
         const moved = link.moodleId !== userId;
-        const old = link.hash !== h ? parseStateHash(link.hash) : undefined;
+        const old = link.state !== h ? parseStateHash(link.state) : undefined;
         const reason =
-          link.hash !== h
+          link.state !== h
             ? changeReason(old, state)
             : moved
               ? `person ${r.fields.person} is now Moodle user ${userId} (was ${link.moodleId})`
@@ -288,8 +289,8 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
         return { kind: 'update', ...send, reason } satisfies EnrolmentAction;
       }
       if (link) {
-        // Unenrolling took the old role with it; a suspended enrolment (hash suspend=1) still holds it.
-        const old = parseStateHash(link.hash);
+        // Unenrolling took the old role with it; a suspended enrolment (state suspend=1) still holds it.
+        const old = parseStateHash(link.state);
         const unassign = old?.suspend ? givenRole(link, old, role, settings) : undefined;
         const reason = `re-enrol as ${describe(state)}: back in the file`;
         if (unassign) return { kind: 'enable', ...send, enrolment: { ...enrolment, unassign }, reason: `${reason}; ${roleChange(unassign.role, role.shortname)}` } satisfies EnrolmentAction;
