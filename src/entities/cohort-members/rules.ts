@@ -4,7 +4,8 @@
  */
 import type { FeedItem } from '../../feed/types.js';
 import type { CohortMemberRecord } from './record.js';
-import { EntityPlanner, unchangedByState, type ContextBase, type EntityRules, type RowPlanning } from '../../plan/fold.js';
+import { EntityPlanner, unchangedByState, type ContextBase, type EntityRules } from '../../plan/fold.js';
+import { containerRemoval, removalRules } from '../../plan/membership.js';
 import type { Action, PlanOptions } from '../../plan/types.js';
 import { refuseReserved } from '../cohorts/rules.js';
 
@@ -55,18 +56,17 @@ export function cohortMemberKeyParts(key: string): { cohort: string; person: str
 type M = CohortMemberRecord;
 type MC = CohortMemberContext;
 
-function memberDisable(r: M, line: number, ctx: MC, p: RowPlanning<M, MC>, why: string): CohortMemberAction {
-  const base = { entity: p.options.entity, key: r.key, line, dataSource: p.ds(r, ctx) };
-  const link = ctx.link;
-  if (link?.status === 'disabled') return { kind: 'unchanged', ...base, moodleId: link.moodleId, reason: `already removed (${why})` };
-  const userId = link?.moodleId ?? ctx.userId;
-  const cohortId = parseCohortMemberHash(link?.state) ?? ctx.cohortId;
-  if (userId === undefined || cohortId === undefined) {
-    const what = cohortId === undefined ? `cohort ${r.fields.cohort}` : `person ${r.fields.person}`;
-    return { kind: 'unchanged', ...base, reason: `${what} is not in Moodle: nothing to remove (${why})` };
-  }
-  return { kind: 'disable', ...base, moodleId: userId, record: r, state: link?.state ?? cohortMemberHash(cohortId), status: 'disabled', reason: `${why}: remove from the cohort`, member: { call: 'remove', cohortId } } satisfies CohortMemberAction;
-}
+/** Removing a cohort membership: leave the cohort (the link's, else the row's; none known: the applier asks the cohort's link). */
+const MEMBER_REMOVAL = containerRemoval<M, MC, { member: CohortMemberTarget }>({
+  linked: parseCohortMemberHash,
+  found: (ctx) => ctx.cohortId,
+  user: (ctx) => ctx.userId,
+  state: cohortMemberHash,
+  container: (r) => `cohort ${r.fields.cohort}`,
+  person: (r) => `person ${r.fields.person}`,
+  what: 'remove from the cohort',
+  leave: (cohortId) => ({ member: { call: 'remove', cohortId } }),
+});
 
 export const COHORT_MEMBER_RULES: EntityRules<M, MC> = {
   moodleNoun: 'user',
@@ -94,18 +94,7 @@ export const COHORT_MEMBER_RULES: EntityRules<M, MC> = {
     return { kind: 'create', ...send, reason: `add to cohort ${r.fields.cohort}` } satisfies CohortMemberAction;
   },
 
-  disable(r, line, ctx, p) {
-    return memberDisable(r, line, ctx, p, r.rowStatus === 'deleted' ? 'ROW_STATUS=deleted' : 'ROW_STATUS=disabled');
-  },
-
-  delete(r, line, ctx, p) {
-    return memberDisable(r, line, ctx, p, p.options.op === 'delete' ? 'delete' : 'ACTION=delete');
-  },
-
-  ownedDisable(link, reason, p) {
-    const a: CohortMemberAction = { kind: 'disable', entity: p.options.entity, key: link.key, line: null, dataSource: link.dataSource, moodleId: link.moodleId, state: link.state ?? undefined, status: 'disabled', reason: `${reason}: remove from the cohort`, member: { call: 'remove', cohortId: parseCohortMemberHash(link.state) } };
-    return a;
-  },
+  ...removalRules(MEMBER_REMOVAL),
 };
 
 export class CohortMemberPlanner extends EntityPlanner<M, MC> {

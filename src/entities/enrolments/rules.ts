@@ -6,8 +6,9 @@
  */
 import type { EnrolmentRecord } from './record.js';
 import type { LedgerLink } from '../../ledger/types.js';
-import { EntityPlanner, dataSourceChange, unchangedByState, type ContextBase, type EntityRules, type MatchBase, type RowPlanning } from '../../plan/fold.js';
+import { EntityPlanner, dataSourceChange, unchangedByState, type ContextBase, type EntityRules, type MatchBase } from '../../plan/fold.js';
 import type { Action, PlanOptions } from '../../plan/types.js';
+import { removalRules, type Membership, type Removed } from '../../plan/membership.js';
 
 /**
  * SIS role names → Moodle role shortnames (keys compared case-insensitively). Only names that are no shortname:
@@ -134,7 +135,6 @@ export function resolveRole(name: string | undefined, s: EnrolmentSettings): { s
 
 type Row = EnrolmentRecord;
 type Ctx = EnrolmentContext;
-type P = RowPlanning<Row, Ctx>;
 
 function describe(s: EnrolmentState): string {
   return `${s.role}${s.suspend ? ', suspended' : ''}`;
@@ -204,17 +204,16 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
     return 'id' in res ? res.id : undefined;
   };
 
-  /** A disable of a row or link: unenrol, or re-enrol suspended with the role and dates last sent. */
-  const disabling = (
-    base: { entity: Action['entity']; key: string; line: number | null; dataSource: string | null },
-    userId: number,
-    courseId: number | undefined,
-    link: LedgerLink | undefined,
-    r: Row | undefined,
-    why: string,
-  ): EnrolmentAction => {
+  /**
+   * Disabling an enrolment: unenrol, or re-enrol suspended with the role and dates last sent (the link's state, else
+   * the row's). The course id is the row's; a refresh's applier looks it up by the key (the link holds the user id).
+   */
+  const disabling = (userId: number, courseId: number | undefined, link: LedgerLink | undefined, r: Row | undefined): Removed<{ enrolment: EnrolmentTarget }> => {
     if (settings.disable === 'unenrol') {
-      return { kind: 'disable', ...base, moodleId: userId, record: r, state: link?.state ?? undefined, status: 'disabled', reason: `${why}: unenrol`, enrolment: { call: 'unenrol', courseId } };
+      const enrolment: EnrolmentTarget = { call: 'unenrol', courseId };
+      // A block's mark would let a later unblock bring back what this removes for good.
+      if (link?.status === 'disabled' && link.data) enrolment.data = withoutBlockMark(link.data);
+      return { moodleId: userId, what: 'unenrol', fields: { enrolment } };
     }
     const old = parseStateHash(link?.state);
     // The row's role when it gives a known one, else the role mdlsync last sent: re-enrolling adds the role it names.
@@ -223,30 +222,21 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
     const state: EnrolmentState = { role, start: r?.fields.start ?? old?.start ?? 0, end: r?.fields.end ?? old?.end ?? 0, suspend: true };
     const roleId = roleIdOf(role);
     const enrolment: EnrolmentTarget = { call: 'enrol', courseId, role, roleId, timestart: state.start, timeend: state.end, suspend: true };
-    return { kind: 'disable', ...base, moodleId: userId, record: r, state: stateHash(state), status: 'disabled', reason: `${why}: suspend the enrolment`, enrolment };
+    return { moodleId: userId, state: stateHash(state), what: 'suspend the enrolment', fields: { enrolment } };
   };
 
-  /** Row-driven disables (ROW_STATUS, --op delete, ACTION=delete). */
-  const disableRow = (r: Row, line: number, ctx: Ctx, p: P, why: string): EnrolmentAction => {
-    const base = { entity: p.options.entity, key: r.key, line, dataSource: p.ds(r, ctx) };
-    const link = ctx.link;
-    if (link?.status === 'disabled') {
-      // A block's mark (user block / ACTION=block) would let a later unblock bring back what this row removes for good.
-      if (!link.data?.includes('"blocked"')) return { kind: 'unchanged', ...base, moodleId: link.moodleId, reason: `already disabled (${why})` };
-      const a = disabling(base, link.moodleId, ctx.courseId, link, r, `${why}; blocked, no longer restored by unblock`);
-      if (a.enrolment?.call === 'unenrol') a.enrolment.data = withoutBlockMark(link.data);
-      return a;
-    }
-    const userId = link?.moodleId ?? ctx.userId;
-    if (link === undefined) {
-      if (ctx.courseId === undefined || userId === undefined) {
-        const what = ctx.courseId === undefined ? `course ${r.fields.course}` : `person ${r.fields.person}`;
-        return { kind: 'unchanged', ...base, reason: `${what} is not in Moodle: nothing to disable (${why})` };
-      }
+  /** Removing an enrolment (enrolments.disable: unenrol or suspend), through the shared membership rules. */
+  const removal: Membership<Row, Ctx, { enrolment: EnrolmentTarget }> = {
+    removed: 'already disabled',
+    // A block's mark (user block / ACTION=block) would let a later unblock bring back what a row removes for good.
+    again: (link) => (link.data?.includes('"blocked"') ? 'blocked, no longer restored by unblock' : undefined),
+    given: (link, row) => disabling(link.moodleId, row?.ctx.courseId, link, row?.r),
+    unlinked(r, ctx) {
+      if (ctx.courseId === undefined || ctx.userId === undefined) return { kept: `${ctx.courseId === undefined ? `course ${r.fields.course}` : `person ${r.fields.person}`} is not in Moodle: nothing to disable` };
       // Suspending re-enrols: for an enrolment mdlsync never made, that could create one just to suspend it.
-      if (settings.disable === 'suspend') return { kind: 'unchanged', ...base, moodleId: userId, reason: `not enrolled by mdlsync: nothing to suspend (${why})` };
-    }
-    return disabling(base, userId!, ctx.courseId, link, r, why);
+      if (settings.disable === 'suspend') return { kept: 'not enrolled by mdlsync: nothing to suspend', moodleId: ctx.userId };
+      return disabling(ctx.userId, ctx.courseId, undefined, r);
+    },
   };
 
   return {
@@ -299,18 +289,7 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
       return { kind: 'create', ...send, reason: `new enrolment as ${describe(state)}` } satisfies EnrolmentAction;
     },
 
-    disable(r, line, ctx, p) {
-      return disableRow(r, line, ctx, p, r.rowStatus === 'deleted' ? 'ROW_STATUS=deleted' : 'ROW_STATUS=disabled');
-    },
-
-    delete(r, line, ctx, p) {
-      return disableRow(r, line, ctx, p, p.options.op === 'delete' ? 'delete' : 'ACTION=delete');
-    },
-
-    ownedDisable(link, reason, p) {
-      // The course id is looked up by the applier from the key: the ledger link holds the user id only.
-      return disabling({ entity: p.options.entity, key: link.key, line: null, dataSource: link.dataSource }, link.moodleId, undefined, link, undefined, reason);
-    },
+    ...removalRules(removal),
   };
 }
 

@@ -3,7 +3,8 @@
  * the person out of exactly that group; a member must be enrolled in the course first (Moodle refuses otherwise).
  */
 import type { GroupMemberRecord } from './record.js';
-import { EntityPlanner, unchangedByState, type ContextBase, type EntityRules, type RowPlanning } from '../../plan/fold.js';
+import { EntityPlanner, unchangedByState, type ContextBase, type EntityRules } from '../../plan/fold.js';
+import { containerRemoval, removalRules } from '../../plan/membership.js';
 import type { Action, PlanOptions } from '../../plan/types.js';
 
 // ── group members ──────────────────────────────────────────────────────────────────────────────────────────
@@ -52,18 +53,17 @@ export function memberKeyParts(key: string): { course: string; group: string; pe
 type M = GroupMemberRecord;
 type MC = GroupMemberContext;
 
-function memberDisable(r: M, line: number, ctx: MC, p: RowPlanning<M, MC>, why: string): GroupMemberAction {
-  const base = { entity: p.options.entity, key: r.key, line, dataSource: p.ds(r, ctx) };
-  const link = ctx.link;
-  if (link?.status === 'disabled') return { kind: 'unchanged', ...base, moodleId: link.moodleId, reason: `already removed (${why})` };
-  const userId = link?.moodleId ?? ctx.userId;
-  const groupId = parseMemberHash(link?.state) ?? ctx.groupId;
-  if (userId === undefined || groupId === undefined) {
-    const what = groupId === undefined ? `group ${r.fields.group} of course ${r.fields.course}` : `person ${r.fields.person}`;
-    return { kind: 'unchanged', ...base, reason: `${what} is not in Moodle: nothing to remove (${why})` };
-  }
-  return { kind: 'disable', ...base, moodleId: userId, record: r, state: link?.state ?? memberHash(groupId), status: 'disabled', reason: `${why}: remove from the group`, member: { call: 'remove', groupId } } satisfies GroupMemberAction;
-}
+/** Removing a group membership: leave the group (the link's, else the row's; none known: the applier looks it up). */
+const MEMBER_REMOVAL = containerRemoval<M, MC, { member: GroupMemberTarget }>({
+  linked: parseMemberHash,
+  found: (ctx) => ctx.groupId,
+  user: (ctx) => ctx.userId,
+  state: memberHash,
+  container: (r) => `group ${r.fields.group} of course ${r.fields.course}`,
+  person: (r) => `person ${r.fields.person}`,
+  what: 'remove from the group',
+  leave: (groupId) => ({ member: { call: 'remove', groupId } }),
+});
 
 export const GROUP_MEMBER_RULES: EntityRules<M, MC> = {
   moodleNoun: 'user',
@@ -96,19 +96,7 @@ export const GROUP_MEMBER_RULES: EntityRules<M, MC> = {
     return { kind: 'create', ...send, reason: `add to group ${r.fields.group}${leaving}` } satisfies GroupMemberAction;
   },
 
-  disable(r, line, ctx, p) {
-    return memberDisable(r, line, ctx, p, r.rowStatus === 'deleted' ? 'ROW_STATUS=deleted' : 'ROW_STATUS=disabled');
-  },
-
-  delete(r, line, ctx, p) {
-    return memberDisable(r, line, ctx, p, p.options.op === 'delete' ? 'delete' : 'ACTION=delete');
-  },
-
-  ownedDisable(link, reason, p) {
-    const base = { entity: p.options.entity, key: link.key, line: null, dataSource: link.dataSource };
-    const a: GroupMemberAction = { kind: 'disable', ...base, moodleId: link.moodleId, state: link.state ?? undefined, status: 'disabled', reason: `${reason}: remove from the group`, member: { call: 'remove', groupId: parseMemberHash(link.state) } };
-    return a;
-  },
+  ...removalRules(MEMBER_REMOVAL),
 };
 
 export class GroupMemberPlanner extends EntityPlanner<GroupMemberRecord, GroupMemberContext> {

@@ -14,7 +14,7 @@ import { EntityPlanner, unchangedByState, type ContextBase, type EntityRules } f
 import { ROLE_COHORT_PREFIX } from '../cohorts/rules.js';
 import { DEFAULT_ROLE_IDS } from '../enrolments/rules.js';
 import type { Action, PlanOptions } from '../../plan/types.js';
-import { lowerMap, storeOver, Removal, removalRules } from '../../plan/membership.js';
+import { lowerMap, notGiven, removalRules, storeOver, unsaid, type Membership } from '../../plan/membership.js';
 
 // The idnumber prefix of an institution role's cohort is the one cohorts feeds refuse (one definition, in cohorts.ts).
 export { ROLE_COHORT_PREFIX } from '../cohorts/rules.js';
@@ -69,16 +69,16 @@ export type InstitutionRoleAction = Action<InstitutionRoleRecord> & { target?: I
 type IR = InstitutionRoleRecord;
 type IRC = InstitutionRoleContext;
 
-const ROLE_REMOVAL: Removal<InstitutionRoleTarget> = {
-  unlinked: 'not given by mdlsync',
-  gave: 'gave',
-  read: (link) => {
+/** Removing an institution role: leave the cohort or unassign the system role the link says mdlsync gave. */
+const ROLE_REMOVAL: Membership<IR, IRC, { target: InstitutionRoleTarget }> = {
+  removed: 'already removed',
+  given(link) {
     const hold = parseHoldHash(link.state);
-    if (!hold) return undefined;
+    if (!hold) return unsaid(link, 'gave', { target: { call: 'none' } });
     const what = hold.kind === 'cohort' ? `leave cohort ${hold.id}` : `unassign role ${hold.id} (system)`;
-    return { what, target: { call: 'remove', from: { ...hold, userId: link.moodleId } } };
+    return { moodleId: link.moodleId, what, fields: { target: { call: 'remove', from: { ...hold, userId: link.moodleId } } } };
   },
-  none: { call: 'none' },
+  unlinked: notGiven('not given by mdlsync'),
 };
 
 export function institutionRoleRules(settings: InstitutionRoleSettings = DEFAULT_INSTITUTION_ROLE_SETTINGS): EntityRules<IR, IRC> {
@@ -129,7 +129,7 @@ export function institutionRoleRules(settings: InstitutionRoleSettings = DEFAULT
       );
     },
 
-    ...removalRules<IR, IRC, InstitutionRoleTarget>(ROLE_REMOVAL),
+    ...removalRules(ROLE_REMOVAL),
   };
 }
 

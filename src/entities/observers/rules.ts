@@ -8,7 +8,7 @@ import type { LedgerLink } from '../../ledger/types.js';
 import { EntityPlanner, unchangedByState, type ContextBase, type EntityRules } from '../../plan/fold.js';
 import { DEFAULT_ROLE_IDS } from '../enrolments/rules.js';
 import type { Action, PlanOptions } from '../../plan/types.js';
-import { lowerMap, storeOver, Removal, removalRules } from '../../plan/membership.js';
+import { lowerMap, notGiven, removalRules, storeOver, unsaid, type Membership } from '../../plan/membership.js';
 
 // ── observers ──────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -64,14 +64,15 @@ function linkAssignment(link: LedgerLink): ObserverLinkTarget | undefined {
   return h ? { roleId: h.roleId, observerId: link.moodleId, userId: h.userId } : undefined;
 }
 
-const OBSERVER_REMOVAL: Removal<ObserverTarget> = {
-  unlinked: 'not linked by mdlsync',
-  gave: 'assigned',
-  read: (link) => {
+/** Removing an observer link: unassign exactly the (user, role) the link says mdlsync assigned. */
+const OBSERVER_REMOVAL: Membership<OB, OBC, { target: ObserverTarget }> = {
+  removed: 'already removed',
+  given(link) {
     const assignment = linkAssignment(link);
-    return assignment && { what: `unassign role ${assignment.roleId} in the context of user ${assignment.userId}`, target: { call: 'remove', assignment } };
+    if (!assignment) return unsaid(link, 'assigned', { target: { call: 'none' } });
+    return { moodleId: link.moodleId, what: `unassign role ${assignment.roleId} in the context of user ${assignment.userId}`, fields: { target: { call: 'remove', assignment } } };
   },
-  none: { call: 'none' },
+  unlinked: notGiven('not linked by mdlsync'),
 };
 
 export function observerRules(settings: ObserverSettings = DEFAULT_OBSERVER_SETTINGS): EntityRules<OB, OBC> {
@@ -109,7 +110,7 @@ export function observerRules(settings: ObserverSettings = DEFAULT_OBSERVER_SETT
       );
     },
 
-    ...removalRules<OB, OBC, ObserverTarget>(OBSERVER_REMOVAL),
+    ...removalRules(OBSERVER_REMOVAL),
   };
 }
 
