@@ -224,7 +224,7 @@ async function unenrol(ctx: StepContext, summary: LifecycleSummary, course: stri
     line: null,
     moodleId: ctx.userId,
     dataSource: link?.dataSource ?? null,
-    hash: link?.hash ?? undefined,
+    state: link?.state ?? undefined,
     status: 'disabled',
     reason: `user unenrol: unenrolled from ${course}`,
     enrolment: { call: 'unenrol', courseId },

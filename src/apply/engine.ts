@@ -118,7 +118,7 @@ export class BatchEngine {
   link(row: Row, moodleId: number, hash: string | null = row.action.hash ?? null): LinkWrite {
     const a = row.action;
     const status: LinkStatus = a.status ?? (a.kind === 'disable' ? 'disabled' : 'active');
-    return { entity: a.entity, key: a.key, moodleId, dataSource: a.dataSource, hash, status, runId: this.deps.runId };
+    return { entity: a.entity, key: a.key, moodleId, dataSource: a.dataSource, hash, state: a.state ?? null, status, runId: this.deps.runId };
   }
 
   writeLinks(links: (LinkWrite | null)[]): void {

@@ -58,7 +58,7 @@ export async function measurePlan(file: string, ledger: SqliteLedger, m: PlanMea
     chunkSize: 2 * size,
     sink: (a) => {
       if (!m.fill || a.kind !== 'create') return;
-      fill.push({ entity: feed.info.type, key: a.key, moodleId: m.moodleIdOf(a), dataSource: a.dataSource, hash: a.hash ?? null, status: 'active', runId: 'bench' });
+      fill.push({ entity: feed.info.type, key: a.key, moodleId: m.moodleIdOf(a), dataSource: a.dataSource, hash: a.hash ?? null, state: a.state ?? null, status: 'active', runId: 'bench' });
       if (fill.length === WRITE_CHUNK) ledger.writeLinks(fill.splice(0));
     },
   });

@@ -35,8 +35,9 @@ export function registerLedger(program: Command): void {
           return;
         }
         const links = store.listLinks({ entity: flags.entity, dataSource: flags.datasource ?? null, status: flags.status, limit: flags.limit, offset: flags.offset });
-        process.stdout.write('entity\tkey\tmoodle_id\tdata_source\tstatus\tlast_seen\n');
-        for (const l of links) process.stdout.write(`${l.entity}\t${l.key}\t${l.moodleId}\t${l.dataSource ?? ''}\t${l.status}\t${l.lastSeen}\n`);
+        // state: what mdlsync gave (an enrolment's role and dates, a member's group …); content hashes are not shown.
+        process.stdout.write('entity\tkey\tmoodle_id\tdata_source\tstatus\tlast_seen\tstate\n');
+        for (const l of links) process.stdout.write(`${l.entity}\t${l.key}\t${l.moodleId}\t${l.dataSource ?? ''}\t${l.status}\t${l.lastSeen}\t${l.state ?? ''}\n`);
       } finally {
         store.close();
       }

@@ -126,6 +126,26 @@ export const LEDGER_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX retries_source ON retries (source, next_at);
     `,
   },
+  {
+    version: 7,
+    name: 'link state',
+    // `hash` held two kinds of values: content hashes (what mdlsync last sent: persons, categories, courses, cohorts)
+    // and state (what mdlsync gave or knows Moodle has: an enrolment's role, dates and suspension, a member's group
+    // or cohort id, an observer's (user, role), what an institution role holds, a group's name and description, a
+    // cohort mdlsync deleted). State moves to its own column, by entity and by the shape its writer gave it (the
+    // parse functions in src/entities/*/rules.ts); `hash` keeps content hashes only. A value of another shape stays.
+    sql: `
+      ALTER TABLE links ADD COLUMN state TEXT;
+      UPDATE links SET state = hash, hash = NULL
+       WHERE (entity = 'enrolments' AND hash GLOB 'e1;role=*')
+          OR (entity = 'groups' AND hash GLOB 'g1;name=*')
+          OR (entity = 'group-members' AND hash GLOB 'm1;group=*')
+          OR (entity = 'cohorts' AND hash = 'c1;deleted')
+          OR (entity = 'cohort-members' AND hash GLOB 'cm1;cohort=*')
+          OR (entity = 'institution-roles' AND hash GLOB 'ir1;*')
+          OR (entity = 'observers' AND hash GLOB 'ob1;user=*');
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

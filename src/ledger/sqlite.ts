@@ -49,7 +49,7 @@ function tighten(path: string, mode: number): void {
 const BUSY_TIMEOUT_MS = 10_000;
 
 /** A links row as read in raw mode, columns in LINK_COLUMNS order (raw arrays skip building a row object). */
-type LinkRow = [string, string, number, string | null, string | null, LinkStatus, string, string, string | null, string | null, string | null];
+type LinkRow = [string, string, number, string | null, string | null, LinkStatus, string, string, string | null, string | null, string | null, string | null];
 
 interface RunRow {
   id: string;
@@ -64,13 +64,13 @@ interface RunRow {
   summary: string | null;
 }
 
-const LINK_COLUMNS = 'entity, key, moodle_id, data_source, hash, status, first_seen, last_seen, last_run, disabled_at, data';
+const LINK_COLUMNS = 'entity, key, moodle_id, data_source, hash, status, first_seen, last_seen, last_run, disabled_at, data, state';
 
 /** When a link was last seen: its own last write, or its seen mark when that is later (migration 4). */
 const SEEN_AT = 'CASE WHEN sr.seen_at > links.last_seen THEN sr.seen_at ELSE links.last_seen END';
 /** What reads select, in LINK_COLUMNS order, from links with SEEN_JOIN. */
 const READ_COLUMNS = `links.entity, links.key, links.moodle_id, links.data_source, links.hash, links.status, links.first_seen,
-  ${SEEN_AT}, CASE WHEN sr.seen_at > links.last_seen THEN sr.run_id ELSE links.last_run END, links.disabled_at, links.data`;
+  ${SEEN_AT}, CASE WHEN sr.seen_at > links.last_seen THEN sr.run_id ELSE links.last_run END, links.disabled_at, links.data, links.state`;
 const SEEN_JOIN = 'LEFT JOIN link_seen ls ON ls.link = links.rowid LEFT JOIN seen_runs sr ON sr.seq = ls.seq';
 
 /** A links row, also with its rowid after the columns (linkPage). */
@@ -87,6 +87,7 @@ function toLink(r: LinkRow | [...LinkRow, number]): LedgerLink {
     lastRun: r[8],
     disabledAt: r[9],
     data: r[10],
+    state: r[11],
   };
 }
 
@@ -165,9 +166,9 @@ function toRun(r: RunRow): RunRecord {
 
 /** Links per multi-row upsert statement (WRITE_ROWS × UPSERT_PARAMS bound values). */
 const WRITE_ROWS = 50;
-const UPSERT_PARAMS = 11;
+const UPSERT_PARAMS = 12;
 const UPSERT_HEAD = `INSERT INTO links (${LINK_COLUMNS}) VALUES `;
-const UPSERT_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const UPSERT_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 // disabled_at: set on the first disable and kept on later disables (the retention period counts from when the
 // person was first disabled); cleared when the link becomes active again. first_seen is never updated.
 const UPSERT_TAIL = `
@@ -175,6 +176,7 @@ const UPSERT_TAIL = `
     moodle_id   = excluded.moodle_id,
     data_source = excluded.data_source,
     hash        = excluded.hash,
+    state       = excluded.state,
     status      = excluded.status,
     last_seen   = excluded.last_seen,
     last_run    = excluded.last_run,
@@ -283,7 +285,7 @@ export class SqliteLedger implements LedgerStore {
       this.stmts.set(sql, s);
     }
     const rows = s.all(after, entity, limit) as [...LinkRow, number][];
-    return { links: rows.map(toLink), last: rows.length > 0 ? rows[rows.length - 1][11] : after };
+    return { links: rows.map(toLink), last: rows.length > 0 ? rows[rows.length - 1][12] : after };
   }
 
   linkPosition(entity: string, key: string): number {
@@ -338,6 +340,7 @@ export class SqliteLedger implements LedgerStore {
       p[at + 8] = l.runId;
       p[at + 9] = l.status === 'disabled' ? now : null;
       p[at + 10] = l.data ?? null;
+      p[at + 11] = l.state ?? null;
     };
     const one = new Array<string | number | null>(UPSERT_PARAMS);
     this.db.transaction(() => {

@@ -7,8 +7,14 @@ export interface LedgerLink {
   key: string;
   moodleId: number;
   dataSource: string | null;
-  /** Content hash of the row last applied; null when unknown (adopted without content). */
+  /** Content hash of the row last applied; null when unknown (adopted without content) or the entity keeps none. */
   hash: string | null;
+  /**
+   * What mdlsync gave or knows Moodle holds for the link, in the entity's own words (migration 7): an enrolment's
+   * role, dates and suspension, a member's group or cohort id, an observer's (user, role), an institution role's
+   * cohort or role, a group's name and description, a deleted cohort's mark. Null (or absent) when none.
+   */
+  state?: string | null;
   status: LinkStatus;
   /** ISO timestamps. */
   firstSeen: string;
@@ -28,6 +34,8 @@ export interface LinkWrite {
   moodleId: number;
   dataSource: string | null;
   hash: string | null;
+  /** Written as given, like hash: undefined or null leaves the link without state. */
+  state?: string | null;
   status: LinkStatus;
   runId: string;
   /** JSON to store in the link's data column; undefined or null keeps what the link holds. */

@@ -107,6 +107,24 @@ export function unchangedByLink<R extends EntityRecord>(
   return { kind: 'unchanged', entity: p.options.entity, key: r.key, line, dataSource, moodleId: link.moodleId, reason: 'same content' };
 }
 
+/**
+ * unchangedByLink for entities whose link keeps state instead of a content hash (memberships, groups): an active
+ * link that already holds this state under the row's data source (and this Moodle id, when given) is unchanged.
+ */
+export function unchangedByState<R extends EntityRecord>(
+  r: R,
+  line: number,
+  link: LedgerLink | undefined,
+  state: string | undefined,
+  dataSource: string | null,
+  p: { readonly options: PlanOptions },
+  moodleId?: number,
+): Action<R> | undefined {
+  if (!link || link.status !== 'active' || p.options.full || state === undefined || link.state !== state || link.dataSource !== dataSource) return undefined;
+  if (moodleId !== undefined && link.moodleId !== moodleId) return undefined;
+  return { kind: 'unchanged', entity: p.options.entity, key: r.key, line, dataSource, moodleId: link.moodleId, reason: 'same content' };
+}
+
 /** Why an active, linked record with a content hash is sent again: its content, a missing hash, a new data source, or --full. */
 export function updateReason(link: LedgerLink, hash: string, dataSource: string | null): string {
   if (link.hash !== hash) return link.hash === null ? 'no content hash in the ledger' : 'content changed';

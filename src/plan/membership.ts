@@ -1,6 +1,9 @@
 /**
- * The rules every membership-like entity shares (a link between two records: an institution role, an observer link):
- * storing over an existing link, and what a disable, a delete and a refresh's removal do to it.
+ * The rules every membership entity shares (a link between two records: an enrolment, a group or cohort member, an
+ * institution role, an observer link): what a ROW_STATUS=disabled row, an --op delete row and a refresh's missing
+ * link do to a membership, once for all five (each says what removal means for it: unenrol or suspend, the group or
+ * cohort to leave, the role to unassign), only ever removing what a ledger link says mdlsync gave unless a row names
+ * the membership itself; and storing over an existing link (institution roles, observers).
  */
 import type { EntityRecord } from '../feed/types.js';
 import type { LedgerLink } from '../ledger/types.js';
@@ -21,53 +24,150 @@ export function storeOver<R extends EntityRecord, T>(
   base: Base,
   r: R,
   link: LedgerLink | undefined,
-  want: { moodleId: number; hash: string | undefined; add: T; relink: (prev: LedgerLink) => T; linkOnly: T; what: string },
+  want: { moodleId: number; state: string | undefined; add: T; relink: (prev: LedgerLink) => T; linkOnly: T; what: string },
   full: boolean,
 ): Action<R> & { target?: T } {
-  const send = { ...base, moodleId: want.moodleId, record: r, hash: want.hash, status: 'active' as const };
+  const send = { ...base, moodleId: want.moodleId, record: r, state: want.state, status: 'active' as const };
   if (link && link.status === 'active') {
-    const same = want.hash !== undefined && link.hash === want.hash && link.moodleId === want.moodleId;
-    // Same content under the same data source was settled by unchangedByLink before any target was built.
+    const same = want.state !== undefined && link.state === want.state && link.moodleId === want.moodleId;
+    // The same state under the same data source was settled by unchangedByState before any target was built.
     if (same && !full) return { kind: 'update', ...send, reason: dataSourceChange(link, base.dataSource), target: want.linkOnly };
     if (same) return { kind: 'update', ...send, reason: 'full re-send', target: want.add };
-    return { kind: 'update', ...send, reason: `${want.what}: the link held another (${link.hash ?? 'nothing'}), replaced`, target: want.relink(link) };
+    return { kind: 'update', ...send, reason: `${want.what}: the link held another (${link.state ?? 'nothing'}), replaced`, target: want.relink(link) };
   }
   if (link) return { kind: 'enable', ...send, reason: `back in the file: ${want.what} again`, target: want.add };
   return { kind: 'create', ...send, reason: want.what, target: want.add };
 }
 
-/** What a removal reads from its link: the Moodle change to undo, or undefined when the link does not say. */
-export interface Removal<T> {
-  /** "not given by mdlsync": the reason when there is no link. */
-  unlinked: string;
-  /** "gave": what the link should have said mdlsync did. */
-  gave: string;
-  read: (link: LedgerLink) => { what: string; target: T } | undefined;
-  none: T;
+/**
+ * What removing one membership takes away, in the entity's own terms: the Moodle id the removal acts on, the state the
+ * disabled link keeps (default: the link's), plain words for the reason, and the entity's own action fields (its
+ * target: unenrol or suspend, the group or cohort to leave, the role to unassign).
+ */
+export interface Removed<X extends object> {
+  moodleId: number;
+  state?: string;
+  /** "remove from the group", "unenrol", "leave cohort 4". */
+  what: string;
+  fields: X;
 }
 
-/** Shared removal over a link: only ever what the link says mdlsync gave; nothing without a link. */
-function removeOver<R extends EntityRecord, T>(base: Base, link: LedgerLink | undefined, why: string, r: R | undefined, removal: Removal<T>): Action<R> & { target?: T } {
-  if (!link) return { kind: 'unchanged', ...base, reason: `${removal.unlinked}: nothing to remove (${why})` };
-  if (link.status === 'disabled') return { kind: 'unchanged', ...base, moodleId: link.moodleId, reason: `already removed (${why})` };
-  const common = { kind: 'disable' as const, ...base, moodleId: link.moodleId, record: r, hash: link.hash ?? undefined, status: 'disabled' as const };
-  const held = removal.read(link);
-  if (!held) return { ...common, reason: `${why}: the link does not say what mdlsync ${removal.gave}, nothing removed`, target: removal.none };
-  return { ...common, reason: `${why}: ${held.what}`, target: held.target };
+/** Nothing to remove, and why ("not given by mdlsync: nothing to remove"); the row stays unchanged. */
+export interface Kept {
+  kept: string;
+  moodleId?: number;
 }
 
-/** The row disable, row delete and refresh disable of both rule sets: each a removal over the link. */
-export function removalRules<R extends EntityRecord, C extends ContextBase, T>(removal: Removal<T>): Pick<EntityRules<R, C>, 'disable' | 'delete' | 'ownedDisable'> {
+/**
+ * What a membership's removal means for one entity: enrolments, group members, cohort members, institution roles
+ * and observers each give one, and the shared rules (removalRules) do the rest: the same decisions for a
+ * ROW_STATUS=disabled row, an --op delete (or ACTION=delete) row and a refresh's missing link.
+ */
+export interface Membership<R extends EntityRecord, C extends ContextBase, X extends object> {
+  /** The reason of a row whose link is already disabled ("already removed"). */
+  removed: string;
+  /**
+   * What the link says mdlsync gave, to take away. A row (not a refresh) also gives what the resolve step found,
+   * which may fill in what the link lacks. The link may not say: `unsaid` disables it and removes nothing.
+   */
+  given(link: LedgerLink, row?: { r: R; ctx: C }): Removed<X> | Kept;
+  /**
+   * A row whose membership has no link: what the row itself names (an explicit row may take away a membership
+   * mdlsync never made: unenrol, leave a group), or why nothing is removed (`notGiven`).
+   */
+  unlinked(r: R, ctx: C): Removed<X> | Kept;
+  /** A disabled link that still needs a removal (an enrolment a block removed): words for the reason; else undefined. */
+  again?(link: LedgerLink): string | undefined;
+}
+
+/** `unlinked` of the entities that only ever remove what a link says mdlsync gave. */
+export const notGiven = (words: string) => (): Kept => ({ kept: `${words}: nothing to remove` });
+
+/** `given` when the link does not say what mdlsync gave: the link is disabled, nothing is removed in Moodle. */
+export function unsaid<X extends object>(link: LedgerLink, gave: string, fields: X): Removed<X> {
+  return { moodleId: link.moodleId, what: `the link does not say what mdlsync ${gave}, nothing removed`, fields };
+}
+
+/** A person's membership of a container (a group, a cohort) whose id the link's state names. */
+export interface Container<R extends EntityRecord, C extends ContextBase, X extends object> {
+  /** The container id a link's state names, and the one the resolve step found for the row. */
+  linked(state: string | null | undefined): number | undefined;
+  found(ctx: C): number | undefined;
+  /** The person the resolve step found for the row. */
+  user(ctx: C): number | undefined;
+  /** The state a membership of container `id` keeps. */
+  state(id: number): string;
+  /** What the row names, in messages: "group A of course C1", "person P1". */
+  container(r: R): string;
+  person(r: R): string;
+  /** "remove from the group"; the action fields of leaving `id` (undefined: the applier looks the container up). */
+  what: string;
+  leave(id: number | undefined): X;
+}
+
+/**
+ * Removing a container membership (group and cohort members): leave the container the link names, else the row's
+ * (an explicit row may name a membership mdlsync never made); a refresh's link without one leaves it to the applier.
+ */
+export function containerRemoval<R extends EntityRecord, C extends ContextBase, X extends object>(c: Container<R, C, X>): Membership<R, C, X> {
+  const leave = (userId: number, id: number | undefined, state: string | null | undefined): Removed<X> => ({
+    moodleId: userId,
+    state: state ?? (id === undefined ? undefined : c.state(id)),
+    what: c.what,
+    fields: c.leave(id),
+  });
+  const missing = (r: R, id: number | undefined): Kept => ({ kept: `${id === undefined ? c.container(r) : c.person(r)} is not in Moodle: nothing to remove` });
+  return {
+    removed: 'already removed',
+    given(link, row) {
+      const id = c.linked(link.state) ?? (row && c.found(row.ctx));
+      if (row && id === undefined) return missing(row.r, id);
+      return leave(link.moodleId, id, link.state);
+    },
+    unlinked(r, ctx) {
+      const id = c.found(ctx);
+      const userId = c.user(ctx);
+      if (userId === undefined || id === undefined) return missing(r, id);
+      return leave(userId, id, undefined);
+    },
+  };
+}
+
+/** The one removal of a membership, over its link (or the row alone); `why` names what asked for it. */
+function removeMembership<R extends EntityRecord, C extends ContextBase, X extends object>(
+  base: Base,
+  link: LedgerLink | undefined,
+  why: string,
+  row: { r: R; ctx: C } | undefined,
+  m: Membership<R, C, X>,
+): Action<R> {
+  if (link?.status === 'disabled') {
+    const more = m.again?.(link);
+    if (more === undefined) return { kind: 'unchanged', ...base, moodleId: link.moodleId, reason: `${m.removed} (${why})` };
+    why = `${why}; ${more}`;
+  }
+  const out = link ? m.given(link, row) : m.unlinked(row!.r, row!.ctx);
+  if ('kept' in out) {
+    const a: Action<R> = { kind: 'unchanged', ...base, reason: `${out.kept} (${why})` };
+    if (out.moodleId !== undefined) a.moodleId = out.moodleId;
+    return a;
+  }
+  const state = out.state ?? link?.state ?? undefined;
+  return { kind: 'disable', ...base, moodleId: out.moodleId, record: row?.r, state, status: 'disabled', reason: `${why}: ${out.what}`, ...out.fields };
+}
+
+/** The row disable, row delete and refresh disable of a membership entity: each one removal over the link. */
+export function removalRules<R extends EntityRecord, C extends ContextBase, X extends object>(m: Membership<R, C, X>): Pick<EntityRules<R, C>, 'disable' | 'delete' | 'ownedDisable'> {
   const base = (r: R, line: number, ctx: C, p: RowPlanning<R, C>): Base => ({ entity: p.options.entity, key: r.key, line, dataSource: p.ds(r, ctx) });
   return {
     disable(r, line, ctx, p) {
-      return removeOver(base(r, line, ctx, p), ctx.link, r.rowStatus === 'deleted' ? 'ROW_STATUS=deleted' : 'ROW_STATUS=disabled', r, removal);
+      return removeMembership(base(r, line, ctx, p), ctx.link, r.rowStatus === 'deleted' ? 'ROW_STATUS=deleted' : 'ROW_STATUS=disabled', { r, ctx }, m);
     },
     delete(r, line, ctx, p) {
-      return removeOver(base(r, line, ctx, p), ctx.link, p.options.op === 'delete' ? 'delete' : 'ACTION=delete', r, removal);
+      return removeMembership(base(r, line, ctx, p), ctx.link, p.options.op === 'delete' ? 'delete' : 'ACTION=delete', { r, ctx }, m);
     },
     ownedDisable(link, reason, p) {
-      return removeOver<R, T>({ entity: p.options.entity, key: link.key, line: null, dataSource: link.dataSource }, link, reason, undefined, removal);
+      return removeMembership<R, C, X>({ entity: p.options.entity, key: link.key, line: null, dataSource: link.dataSource }, link, reason, undefined, m);
     },
   };
 }

@@ -19,8 +19,12 @@ const TS = '2026-01-01T00:00:00.000Z';
 const OWNER = 'SIS.OWNER';
 const OTHER = 'OTHER.DS';
 
-function link(entity: EntityType, key: string, moodleId: number, hash: string | null): LedgerLink {
-  return { entity, key, moodleId, dataSource: OWNER, hash, status: 'active', firstSeen: TS, lastSeen: TS, lastRun: 'r0', disabledAt: null };
+/** Entities whose link keeps a content hash; the others keep state (ledger migration 7). */
+const CONTENT = new Set<EntityType>(['persons', 'categories', 'courses', 'cohorts']);
+
+function link(entity: EntityType, key: string, moodleId: number, saved: string | null): LedgerLink {
+  const [hash, state] = CONTENT.has(entity) ? [saved, null] : [null, saved];
+  return { entity, key, moodleId, dataSource: OWNER, hash, state, status: 'active', firstSeen: TS, lastSeen: TS, lastRun: 'r0', disabledAt: null };
 }
 
 interface Case {

@@ -46,6 +46,8 @@ export interface Action<R extends EntityRecord = PersonRecord> {
   course?: CourseTarget;
   /** Content hash to store in the ledger once Moodle confirms the action. */
   hash?: string;
+  /** State to store in the ledger's state column once confirmed (what mdlsync gave: see LedgerLink.state); none when absent. */
+  state?: string;
   /** Ledger status to store once confirmed. */
   status?: LinkStatus;
   /** Data source to store in the ledger (row's DATA_SOURCE_KEY, else the run's). */

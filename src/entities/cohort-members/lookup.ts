@@ -2,7 +2,7 @@
 import type { CohortMemberRecord } from './record.js';
 import type { LedgerStore } from '../../ledger/types.js';
 import type { MoodleCaller } from '../../moodle/types.js';
-import { DELETED_HASH, ROLE_COHORT_PREFIX } from '../cohorts/rules.js';
+import { DELETED_STATE, ROLE_COHORT_PREFIX } from '../cohorts/rules.js';
 import { type CohortMemberContext } from './rules.js';
 import { PersonPlaces, retrier, type Placed } from '../../resolve/common.js';
 import { CohortLookupOptions, CohortDirectory } from '../cohorts/lookup.js';
@@ -24,8 +24,8 @@ export function cohortMemberLookup(
     const want = [...new Set(chunk.map((r) => r.fields.cohort))].filter((k) => !cohorts.has(k) && !k.startsWith(ROLE_COHORT_PREFIX));
     if (want.length === 0) return;
     for (const [k, link] of ledger.getLinks('cohorts', want)) {
-      // A cohort mdlsync deleted is gone; an emptied one (disabled, content hash kept) still exists.
-      if (link.hash !== DELETED_HASH) cohorts.set(k, { id: link.moodleId, dataSource: link.dataSource });
+      // A cohort mdlsync deleted is gone; an emptied one (disabled, no deleted state) still exists.
+      if (link.state !== DELETED_STATE) cohorts.set(k, { id: link.moodleId, dataSource: link.dataSource });
     }
     for (const k of want) if (!cohorts.has(k)) cohorts.set(k, await directory.find(k));
   };

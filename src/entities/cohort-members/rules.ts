@@ -4,7 +4,8 @@
  */
 import type { FeedItem } from '../../feed/types.js';
 import type { CohortMemberRecord } from './record.js';
-import { EntityPlanner, unchangedByLink, type ContextBase, type EntityRules, type RowPlanning } from '../../plan/fold.js';
+import { EntityPlanner, unchangedByState, type ContextBase, type EntityRules } from '../../plan/fold.js';
+import { containerRemoval, removalRules } from '../../plan/membership.js';
 import type { Action, PlanOptions } from '../../plan/types.js';
 import { refuseReserved } from '../cohorts/rules.js';
 
@@ -28,9 +29,10 @@ export interface CohortMemberTarget {
 
 export type CohortMemberAction = Action<CohortMemberRecord> & { member?: CohortMemberTarget };
 
-/** Built once per cohort: every row of a cohort shares its hash string (the unchanged re-run compares 200k of them). */
+/** Built once per cohort: every row of a cohort shares its state string (the unchanged re-run compares 200k of them). */
 const MEMBER_HASHES = new Map<number, string>();
 
+/** The link state of a membership: the cohort the person was added to (`cm1;cohort=ID`). */
 export function cohortMemberHash(cohortId: number): string {
   let h = MEMBER_HASHES.get(cohortId);
   if (h === undefined) {
@@ -40,8 +42,8 @@ export function cohortMemberHash(cohortId: number): string {
   return h;
 }
 
-export function parseCohortMemberHash(hash: string | null | undefined): number | undefined {
-  const m = hash ? /^cm1;cohort=(\d+)$/.exec(hash) : null;
+export function parseCohortMemberHash(state: string | null | undefined): number | undefined {
+  const m = state ? /^cm1;cohort=(\d+)$/.exec(state) : null;
   return m ? Number(m[1]) : undefined;
 }
 
@@ -54,18 +56,17 @@ export function cohortMemberKeyParts(key: string): { cohort: string; person: str
 type M = CohortMemberRecord;
 type MC = CohortMemberContext;
 
-function memberDisable(r: M, line: number, ctx: MC, p: RowPlanning<M, MC>, why: string): CohortMemberAction {
-  const base = { entity: p.options.entity, key: r.key, line, dataSource: p.ds(r, ctx) };
-  const link = ctx.link;
-  if (link?.status === 'disabled') return { kind: 'unchanged', ...base, moodleId: link.moodleId, reason: `already removed (${why})` };
-  const userId = link?.moodleId ?? ctx.userId;
-  const cohortId = parseCohortMemberHash(link?.hash) ?? ctx.cohortId;
-  if (userId === undefined || cohortId === undefined) {
-    const what = cohortId === undefined ? `cohort ${r.fields.cohort}` : `person ${r.fields.person}`;
-    return { kind: 'unchanged', ...base, reason: `${what} is not in Moodle: nothing to remove (${why})` };
-  }
-  return { kind: 'disable', ...base, moodleId: userId, record: r, hash: link?.hash ?? cohortMemberHash(cohortId), status: 'disabled', reason: `${why}: remove from the cohort`, member: { call: 'remove', cohortId } } satisfies CohortMemberAction;
-}
+/** Removing a cohort membership: leave the cohort (the link's, else the row's; none known: the applier asks the cohort's link). */
+const MEMBER_REMOVAL = containerRemoval<M, MC, { member: CohortMemberTarget }>({
+  linked: parseCohortMemberHash,
+  found: (ctx) => ctx.cohortId,
+  user: (ctx) => ctx.userId,
+  state: cohortMemberHash,
+  container: (r) => `cohort ${r.fields.cohort}`,
+  person: (r) => `person ${r.fields.person}`,
+  what: 'remove from the cohort',
+  leave: (cohortId) => ({ member: { call: 'remove', cohortId } }),
+});
 
 export const COHORT_MEMBER_RULES: EntityRules<M, MC> = {
   moodleNoun: 'user',
@@ -77,34 +78,23 @@ export const COHORT_MEMBER_RULES: EntityRules<M, MC> = {
     if (ctx.cohortId === undefined) return p.fail(r, line, ctx, 'unknown-cohort', ctx.cohortProblem ?? `unknown cohort ${r.fields.cohort}`);
     if (ctx.userId === undefined) return p.fail(r, line, ctx, 'unknown-person', ctx.personProblem ?? `unknown person ${r.fields.person}`);
     const dataSource = p.ds(r, ctx);
-    const hash = cohortMemberHash(ctx.cohortId);
+    const state = cohortMemberHash(ctx.cohortId);
     const link = ctx.link;
     // The hot path of a re-run: decided before anything else is built.
-    const same = unchangedByLink(r, line, link, hash, dataSource, p, ctx.userId);
+    const same = unchangedByState(r, line, link, state, dataSource, p, ctx.userId);
     if (same) return same;
     const base = { entity: p.options.entity, key: r.key, line, dataSource };
-    const send = { ...base, moodleId: ctx.userId, record: r, hash, status: 'active' as const, member: { call: 'add' as const, cohortId: ctx.cohortId } };
+    const send = { ...base, moodleId: ctx.userId, record: r, state, status: 'active' as const, member: { call: 'add' as const, cohortId: ctx.cohortId } };
     if (link && link.status === 'active') {
       const reowned = base.dataSource !== link.dataSource;
-      const reason = link.hash !== hash ? 'the cohort is another Moodle cohort now' : link.moodleId !== ctx.userId ? `person ${r.fields.person} is now Moodle user ${ctx.userId}` : reowned ? 'data source changed' : 'full re-send';
+      const reason = link.state !== state ? 'the cohort is another Moodle cohort now' : link.moodleId !== ctx.userId ? `person ${r.fields.person} is now Moodle user ${ctx.userId}` : reowned ? 'data source changed' : 'full re-send';
       return { kind: 'update', ...send, reason } satisfies CohortMemberAction;
     }
     if (link) return { kind: 'enable', ...send, reason: 'back in the file: add to the cohort again' } satisfies CohortMemberAction;
     return { kind: 'create', ...send, reason: `add to cohort ${r.fields.cohort}` } satisfies CohortMemberAction;
   },
 
-  disable(r, line, ctx, p) {
-    return memberDisable(r, line, ctx, p, r.rowStatus === 'deleted' ? 'ROW_STATUS=deleted' : 'ROW_STATUS=disabled');
-  },
-
-  delete(r, line, ctx, p) {
-    return memberDisable(r, line, ctx, p, p.options.op === 'delete' ? 'delete' : 'ACTION=delete');
-  },
-
-  ownedDisable(link, reason, p) {
-    const a: CohortMemberAction = { kind: 'disable', entity: p.options.entity, key: link.key, line: null, dataSource: link.dataSource, moodleId: link.moodleId, hash: link.hash ?? undefined, status: 'disabled', reason: `${reason}: remove from the cohort`, member: { call: 'remove', cohortId: parseCohortMemberHash(link.hash) } };
-    return a;
-  },
+  ...removalRules(MEMBER_REMOVAL),
 };
 
 export class CohortMemberPlanner extends EntityPlanner<M, MC> {

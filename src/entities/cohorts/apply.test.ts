@@ -4,7 +4,7 @@ import type { CohortMemberRecord } from '../cohort-members/record.js';
 import type { LedgerLink, LedgerStore, LinkWrite } from '../../ledger/types.js';
 import { MoodleError } from '../../moodle/index.js';
 import type { MoodleCaller } from '../../moodle/types.js';
-import { DELETED_HASH, type CohortAction } from './rules.js';
+import { DELETED_STATE, type CohortAction } from './rules.js';
 import { cohortMemberHash, type CohortMemberAction } from '../cohort-members/rules.js';
 import type { AnyAction } from '../../plan/types.js';
 import { mapAddWarnings } from './apply.js';
@@ -120,7 +120,7 @@ const deps = (client: MoodleCaller, ledger: LedgerStore) => ({ client, ledger, r
 
 function addAction(cohortId: number, userId: number, person: string): CohortMemberAction {
   const record: CohortMemberRecord = { key: `Y1|${person}`, fields: { cohort: 'Y1', person } };
-  return { kind: 'create', entity: 'cohort-members', key: record.key, line: 2, moodleId: userId, record, hash: cohortMemberHash(cohortId), status: 'active', dataSource: 'SIS', reason: 'add', member: { call: 'add', cohortId } };
+  return { kind: 'create', entity: 'cohort-members', key: record.key, line: 2, moodleId: userId, record, state: cohortMemberHash(cohortId), status: 'active', dataSource: 'SIS', reason: 'add', member: { call: 'add', cohortId } };
 }
 
 describe('add_cohort_members warnings', () => {
@@ -196,16 +196,16 @@ describe('cohorts applier', () => {
     moodle.cohorts.set(7, { id: 7, idnumber: 'E', name: 'E', members: new Set([1, 2, 3]) });
     const ledger = new FakeLedger();
     ledger.writeLinks([
-      { entity: 'cohort-members', key: 'D|P1', moodleId: 1, dataSource: 'SIS', hash: cohortMemberHash(6), status: 'active', runId: 'r0' },
-      { entity: 'cohort-members', key: 'E|P1', moodleId: 1, dataSource: 'SIS', hash: cohortMemberHash(7), status: 'active', runId: 'r0' },
-      { entity: 'cohort-members', key: 'DD|P1', moodleId: 1, dataSource: 'SIS', hash: cohortMemberHash(8), status: 'active', runId: 'r0' },
+      { entity: 'cohort-members', key: 'D|P1', moodleId: 1, dataSource: 'SIS', hash: null, state: cohortMemberHash(6), status: 'active', runId: 'r0' },
+      { entity: 'cohort-members', key: 'E|P1', moodleId: 1, dataSource: 'SIS', hash: null, state: cohortMemberHash(7), status: 'active', runId: 'r0' },
+      { entity: 'cohort-members', key: 'DD|P1', moodleId: 1, dataSource: 'SIS', hash: null, state: cohortMemberHash(8), status: 'active', runId: 'r0' },
     ]);
     const base = { entity: 'cohorts' as const, line: 2, dataSource: 'SIS', reason: 'x' };
     const actions: CohortAction[] = [
       { ...base, kind: 'create', key: 'N', record: rec('N'), hash: 'h', status: 'active', cohort: { call: 'create', input: input('N') } },
       { ...base, kind: 'update', key: 'U', moodleId: 4, record: rec('U'), hash: 'h', status: 'active', cohort: { call: 'update', input: input('U') } },
       { ...base, kind: 'update', key: 'G', moodleId: 5, record: rec('G'), hash: 'h', status: 'active', cohort: { call: 'update', input: input('G') } },
-      { ...base, kind: 'delete', key: 'D', moodleId: 6, hash: DELETED_HASH, status: 'disabled', cohort: { call: 'delete' } },
+      { ...base, kind: 'delete', key: 'D', moodleId: 6, state: DELETED_STATE, status: 'disabled', cohort: { call: 'delete' } },
       { ...base, kind: 'disable', key: 'E', moodleId: 7, hash: 'h', status: 'disabled', cohort: { call: 'empty' } },
     ];
     const out = await applyPlan({ actions: actions as unknown as AnyAction[] }, deps(moodle, ledger));
@@ -214,7 +214,7 @@ describe('cohorts applier', () => {
     expect([...moodle.cohorts.values()].map((c) => c.idnumber).sort()).toEqual(['E', 'G', 'N', 'U']);
     expect(moodle.cohorts.get(7)!.members.size).toBe(0);
     expect(ledger.links.get('cohorts/G')?.moodleId).toBe(out[2].moodleId);
-    expect(ledger.links.get('cohorts/D')).toMatchObject({ status: 'disabled', hash: DELETED_HASH });
+    expect(ledger.links.get('cohorts/D')).toMatchObject({ status: 'disabled', state: DELETED_STATE });
     expect(ledger.links.get('cohort-members/D|P1')?.status).toBe('disabled');
     expect(ledger.links.get('cohort-members/E|P1')?.status).toBe('disabled');
     expect(ledger.links.get('cohort-members/DD|P1')?.status).toBe('active');

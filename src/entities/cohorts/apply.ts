@@ -11,7 +11,7 @@ import type { RowCode } from '../../errors.js';
 import type { LinkWrite } from '../../ledger/types.js';
 import { cohortLeaves, createCohorts, deleteCohortMembers, deleteCohorts, getCohortMembers, getCohorts, parseCohortMemberWarning, updateCohorts } from '../../moodle/index.js';
 import type { CohortInput, CohortMemberInput, CohortMemberWarning, MoodleCohort, UpdateCohortInput } from '../../moodle/index.js';
-import { DELETED_HASH, membersOfCohorts, type CohortAction } from './rules.js';
+import { DELETED_STATE, membersOfCohorts, type CohortAction } from './rules.js';
 import { cohortMemberKeyParts } from '../cohort-members/rules.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from '../../apply/engine.js';
 import { LocalRowError, pack } from '../../apply/pack.js';
@@ -50,7 +50,7 @@ function dropMemberLinks(engine: BatchEngine, cohortKeys: Set<string>): void {
   if (cohortKeys.size === 0) return;
   // Read fully before writing: the ledger cannot write while a streamed read is open.
   const links = membersOfCohorts(Array.from(engine.deps.ledger.activeLinks('cohort-members', null)), cohortKeys);
-  engine.writeLinks(links.map((l): LinkWrite => ({ entity: l.entity, key: l.key, moodleId: l.moodleId, dataSource: l.dataSource, hash: l.hash, status: 'disabled', runId: engine.deps.runId })));
+  engine.writeLinks(links.map((l): LinkWrite => ({ entity: l.entity, key: l.key, moodleId: l.moodleId, dataSource: l.dataSource, hash: l.hash, state: l.state, status: 'disabled', runId: engine.deps.runId })));
 }
 
 export const cohortsApplier: EntityApplier<CohortRecord> = {
@@ -91,7 +91,7 @@ export const cohortsApplier: EntityApplier<CohortRecord> = {
         items.filter((d) => {
           if (have.has(d.id)) return true;
           engine.settle(d.row, 'ok', { moodleId: d.id, message: `cohort ${d.id} is no longer in Moodle: nothing left to ${d.row.action.kind === 'delete' ? 'delete' : 'empty'}` });
-          engine.writeLinks([engine.link(d.row, d.id, DELETED_HASH)]);
+          engine.writeLinks([{ ...engine.link(d.row, d.id), state: DELETED_STATE }]);
           gone.add(d.row.action.key);
           return false;
         });
@@ -162,7 +162,7 @@ function deleteSpec(engine: BatchEngine, gone: Set<string>): BatchSpec<IdItem, v
       engine.writeLinks(
         items.map((item) => {
           gone.add(item.row.action.key);
-          return engine.landed(item.row, item.id, undefined, DELETED_HASH);
+          return { ...engine.landed(item.row, item.id), state: DELETED_STATE };
         }),
       ),
     failOne: (item, code, message) => engine.fail(item.row, code, message, item.id),

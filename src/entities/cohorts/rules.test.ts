@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { defaultPlanOptions } from '../../plan/fold.js';
 import type { Op } from '../../plan/types.js';
-import { CohortPlanner, DELETED_HASH, cohortHash, membersOfCohorts, type CohortAction, type CohortContext } from './rules.js';
+import { CohortPlanner, DELETED_STATE, cohortHash, membersOfCohorts, type CohortAction, type CohortContext } from './rules.js';
 import { CohortMemberPlanner, cohortMemberHash, parseCohortMemberHash, type CohortMemberAction, type CohortMemberContext } from '../cohort-members/rules.js';
 import type { FeedItem } from '../../feed/types.js';
 import type { CohortRecord } from './record.js';
@@ -71,7 +71,7 @@ describe('cohorts planner', () => {
   it('deletes by default on an explicit delete or ROW_STATUS, empties with disable: empty', () => {
     const link = lnk('cohorts', 'Y1', { hash: 'h' });
     const del = planCohorts([{ record: coh('Y1'), ctx: { link } }], 'delete');
-    expect(del[0]).toMatchObject({ kind: 'delete', moodleId: 9, hash: DELETED_HASH, status: 'disabled', cohort: { call: 'delete' } });
+    expect(del[0]).toMatchObject({ kind: 'delete', moodleId: 9, state: DELETED_STATE, status: 'disabled', cohort: { call: 'delete' } });
     const st = planCohorts([{ record: coh('Y1', { name: 'x' }, { rowStatus: 'deleted' }), ctx: { link } }]);
     expect(st[0]).toMatchObject({ kind: 'delete', cohort: { call: 'delete' } });
     const empty = planCohorts([{ record: coh('Y1'), ctx: { link } }], 'delete', { disable: 'suspend' });
@@ -83,7 +83,7 @@ describe('cohorts planner', () => {
   it('re-creates a cohort mdlsync deleted, and re-sends one it emptied', () => {
     const r = coh('Y1');
     const a = planCohorts([
-      { record: r, ctx: { link: lnk('cohorts', 'Y1', { status: 'disabled', hash: DELETED_HASH }) } },
+      { record: r, ctx: { link: lnk('cohorts', 'Y1', { status: 'disabled', state: DELETED_STATE }) } },
       { record: coh('Y2'), ctx: { link: lnk('cohorts', 'Y2', { status: 'disabled', hash: cohortHash(coh('Y2')) }) } },
     ]);
     expect(a[0]).toMatchObject({ kind: 'enable', cohort: { call: 'create' } });
@@ -115,10 +115,10 @@ function planMembers(rows: { record: CohortMemberRecord; ctx?: CohortMemberConte
 describe('cohort-members planner', () => {
   it('adds a new member by ids, and costs nothing when unchanged', () => {
     const [a] = planMembers([{ record: mem('Y1', 'P1') }]);
-    expect(a).toMatchObject({ kind: 'create', moodleId: 26, hash: cohortMemberHash(4), member: { call: 'add', cohortId: 4 } });
-    const [b] = planMembers([{ record: mem('Y1', 'P1'), ctx: { cohortId: 4, userId: 26, link: lnk('cohort-members', 'Y1|P1', { moodleId: 26, hash: cohortMemberHash(4) }) } }]);
+    expect(a).toMatchObject({ kind: 'create', moodleId: 26, state: cohortMemberHash(4), member: { call: 'add', cohortId: 4 } });
+    const [b] = planMembers([{ record: mem('Y1', 'P1'), ctx: { cohortId: 4, userId: 26, link: lnk('cohort-members', 'Y1|P1', { moodleId: 26, state: cohortMemberHash(4) }) } }]);
     expect(b.kind).toBe('unchanged');
-    const [c] = planMembers([{ record: mem('Y1', 'P1'), ctx: { cohortId: 5, userId: 26, link: lnk('cohort-members', 'Y1|P1', { moodleId: 26, hash: cohortMemberHash(4) }) } }]);
+    const [c] = planMembers([{ record: mem('Y1', 'P1'), ctx: { cohortId: 5, userId: 26, link: lnk('cohort-members', 'Y1|P1', { moodleId: 26, state: cohortMemberHash(4) }) } }]);
     expect(c).toMatchObject({ kind: 'update', member: { call: 'add', cohortId: 5 } });
   });
 
@@ -136,12 +136,12 @@ describe('cohort-members planner', () => {
   });
 
   it('removes on delete, ROW_STATUS disabled and refresh; a refresh only knows the ledger\'s memberships', () => {
-    const link = lnk('cohort-members', 'Y1|P1', { moodleId: 26, hash: cohortMemberHash(4) });
+    const link = lnk('cohort-members', 'Y1|P1', { moodleId: 26, state: cohortMemberHash(4) });
     const [d] = planMembers([{ record: mem('Y1', 'P1'), ctx: { link } }], 'delete');
     expect(d).toMatchObject({ kind: 'disable', moodleId: 26, member: { call: 'remove', cohortId: 4 } });
     const [s] = planMembers([{ record: mem('Y1', 'P2', { rowStatus: 'disabled' }), ctx: { cohortId: 4, userId: 27 } }]);
     expect(s).toMatchObject({ kind: 'disable', moodleId: 27, member: { call: 'remove', cohortId: 4 } });
-    const owned = [link, lnk('cohort-members', 'Y1|P3', { moodleId: 28, hash: cohortMemberHash(4) })];
+    const owned = [link, lnk('cohort-members', 'Y1|P3', { moodleId: 28, state: cohortMemberHash(4) })];
     const r = planMembers([{ record: mem('Y1', 'P1'), ctx: { cohortId: 4, userId: 26, link } }], 'refresh', owned);
     expect(r.map((x) => [x.key, x.kind])).toEqual([
       ['Y1|P1', 'unchanged'],

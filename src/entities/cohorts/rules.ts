@@ -1,8 +1,8 @@
 /**
  * The cohorts rules of the generic planner (fold.ts). Pure: no I/O, no clock.
  *
- * cohorts — key = the cohort idnumber; the ledger link holds the cohort id and, as hash, the content mdlsync last
- * sent (or DELETED_HASH once mdlsync deleted the cohort). Store creates, adopts an existing cohort by idnumber (then
+ * cohorts — key = the cohort idnumber; the ledger link holds the cohort id, as hash the content mdlsync last sent,
+ * and as state DELETED_STATE once mdlsync deleted the cohort. Store creates, adopts an existing cohort by idnumber (then
  * sends the row, since get_cohorts does not say where a cohort lives) or updates (update_cohorts wants the full
  * record). An explicit disable deletes the cohort (`cohorts.disable: delete`, default) or empties it (`empty`); a
  * refresh only ever empties (DESIGN §3: a refresh never hard-deletes).
@@ -18,8 +18,8 @@ import type { Action, PlanOptions } from '../../plan/types.js';
 
 /** idnumber prefix of the cohorts the institution-roles feed manages. */
 export const ROLE_COHORT_PREFIX = 'role:';
-/** The hash of a link whose cohort mdlsync deleted: a store re-creates it rather than updating a gone id. */
-export const DELETED_HASH = 'c1;deleted';
+/** The state of a link whose cohort mdlsync deleted: a store re-creates it rather than updating a gone id. */
+export const DELETED_STATE = 'c1;deleted';
 
 export function reservedCohortReason(cohortKey: string): string {
   return `cohort ${cohortKey} is reserved: cohorts whose idnumber starts with "${ROLE_COHORT_PREFIX}" belong to institution roles (the institution-roles feed manages them)`;
@@ -87,11 +87,11 @@ type CC = CohortContext;
 function disableCohort(r: C, line: number, ctx: CC, p: RowPlanning<C, CC>, why: string, target?: number, via = ''): CohortAction {
   const base = { entity: p.options.entity, key: r.key, line, dataSource: p.ds(r, ctx) };
   const link = ctx.link;
-  if (link?.status === 'disabled') return { kind: 'unchanged', ...base, moodleId: link.moodleId, reason: `already ${link.hash === DELETED_HASH ? 'deleted' : 'emptied'} (${why})` };
+  if (link?.status === 'disabled') return { kind: 'unchanged', ...base, moodleId: link.moodleId, reason: `already ${link.state === DELETED_STATE ? 'deleted' : 'emptied'} (${why})` };
   const id = target ?? link?.moodleId ?? ctx.match?.id;
   if (id === undefined) return { kind: 'unchanged', ...base, reason: `not in Moodle: nothing to disable (${why})` };
   if (p.hardDelete) {
-    return { kind: 'delete', ...base, moodleId: id, record: r, hash: DELETED_HASH, status: 'disabled', reason: `${why}: delete the cohort${via}`, cohort: { call: 'delete' } };
+    return { kind: 'delete', ...base, moodleId: id, record: r, hash: link?.hash ?? undefined, state: DELETED_STATE, status: 'disabled', reason: `${why}: delete the cohort${via}`, cohort: { call: 'delete' } };
   }
   return { kind: 'disable', ...base, moodleId: id, record: r, hash: link?.hash ?? undefined, status: 'disabled', reason: `${why}: empty the cohort (remove its members)${via}`, cohort: { call: 'empty' } };
 }
@@ -107,7 +107,7 @@ export const COHORT_RULES: EntityRules<C, CC> = {
     const link = ctx.link;
     const send = { ...base, record: r, hash, status: 'active' as const };
     if (link) {
-      if (link.status === 'disabled' && link.hash === DELETED_HASH) {
+      if (link.status === 'disabled' && link.state === DELETED_STATE) {
         return { kind: 'enable', ...send, reason: 'back in the file: create the cohort again (mdlsync deleted it)', cohort: { call: 'create', input: inputOf(r, ctx) } } satisfies CohortAction;
       }
       const withId = { ...send, moodleId: link.moodleId };

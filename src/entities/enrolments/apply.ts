@@ -90,7 +90,7 @@ export const enrolmentsApplier: EntityApplier<EnrolmentRecord> = {
       engine.failTooBig(unenrolBatches.tooBig);
       const roleChanges: UnassignItem[] = [];
       await engine.runBatches(enrolBatches.batches, (b) => engine.sendBatch(b, enrolSpec(engine, roleChanges)));
-      // Only after the new role is confirmed; the link (with its new hash) waits for the unassign, so a failure is retried.
+      // Only after the new role is confirmed; the link (with its new state) waits for the unassign, so a failure is retried.
       const unassignBatches = pack(roleChanges, (i) => roleAssignmentLeaves(i.input), engine.options);
       engine.failTooBig(unassignBatches.tooBig);
       await engine.runBatches(unassignBatches.batches, (b) => engine.sendBatch(b, unassignSpec(engine)));
@@ -112,7 +112,7 @@ const enrolData = (item: EnrolItem): string =>
   targetOf(item.row).data ??
   JSON.stringify({ roleId: item.input.roleid, role: targetOf(item.row).role, timestart: item.input.timestart ?? 0, timeend: item.input.timeend ?? 0, suspend: item.input.suspend === 1 } satisfies EnrolmentData);
 
-/** Settles confirmed items and writes their links (user id in the link; the state in the hash; an enrol's input in data). */
+/** Settles confirmed items and writes their links (user id in the link; the enrolment's state; an enrol's input in data). */
 function confirm<T extends { row: EnrolmentRow; input: { userid: number } }>(engine: BatchEngine, items: T[], data: (item: T) => string | undefined): void {
   engine.writeLinks(
     items.map((item) => {

@@ -20,8 +20,8 @@ function enr(course: string, person: string, extra: Partial<EnrolmentRecord> & {
 }
 
 function link(key: string, over: Partial<LedgerLink> = {}): LedgerLink {
-  const hash = stateHash({ role: 'student', start: 0, end: 0, suspend: false });
-  return { entity: 'enrolments', key, moodleId: 40, dataSource: 'SIS', hash, status: 'active', firstSeen: TS, lastSeen: TS, lastRun: 'r0', disabledAt: null, ...over };
+  const state = stateHash({ role: 'student', start: 0, end: 0, suspend: false });
+  return { entity: 'enrolments', key, moodleId: 40, dataSource: 'SIS', hash: null, state, status: 'active', firstSeen: TS, lastSeen: TS, lastRun: 'r0', disabledAt: null, ...over };
 }
 
 function plan(
@@ -60,7 +60,7 @@ describe('enrolments: roles', () => {
     expect(resolveRole('Instructor', { ...s, roleMap: { Instructor: 'editingteacher' } })).toEqual({ shortname: 'editingteacher', id: 3 });
   });
 
-  it('the state hash round-trips', () => {
+  it('the state round-trips', () => {
     const st = { role: 'editingteacher', start: 1788220800, end: 0, suspend: true };
     expect(parseStateHash(stateHash(st))).toEqual(st);
     expect(parseStateHash('something else')).toBeUndefined();
@@ -76,7 +76,7 @@ describe('enrolments: store', () => {
     const [a, b] = p.actions as EnrolmentAction[];
     expect(a).toMatchObject({ kind: 'create', moodleId: 40, status: 'active', enrolment: { call: 'enrol', courseId: 7, roleId: 5, suspend: false, timestart: 0, timeend: 0 } });
     expect(b).toMatchObject({ kind: 'create', moodleId: 41, enrolment: { roleId: 3, timestart: 100, timeend: 200, suspend: true }, reason: 'new enrolment as editingteacher, suspended' });
-    expect(parseStateHash(b.hash)).toEqual({ role: 'editingteacher', start: 100, end: 200, suspend: true });
+    expect(parseStateHash(b.state)).toEqual({ role: 'editingteacher', start: 100, end: 200, suspend: true });
   });
 
   it('fails rows with an unknown role, course or person, naming them', () => {
@@ -138,7 +138,7 @@ describe('enrolments: disable', () => {
     const old = stateHash({ role: 'editingteacher', start: 100, end: 900, suspend: false });
     const run = (settings: Partial<EnrolmentSettings>) => {
       const q = new EnrolmentPlanner(defaultPlanOptions({ op: 'delete', entity: 'enrolments', dataSource: 'SIS' }), { ...DEFAULT_ENROLMENT_SETTINGS, ...settings });
-      q.add({ line: 2, record: enr('C1', 'P1') }, { ...PLACED, link: link('C1|P1', { hash: old }) });
+      q.add({ line: 2, record: enr('C1', 'P1') }, { ...PLACED, link: link('C1|P1', { state: old }) });
       return q.finish([]).actions[0] as EnrolmentAction;
     };
     expect(run({})).toMatchObject({ kind: 'disable', status: 'disabled', enrolment: { call: 'unenrol', courseId: 7 } });
@@ -180,7 +180,7 @@ describe('enrolments: a role change removes the role mdlsync gave', () => {
     expect(a.reason).toBe('role student → editingteacher: assign editingteacher, remove student');
   });
 
-  it('without link data the old role id comes from the hash through the role ids', () => {
+  it('without link data the old role id comes from the state through the role ids', () => {
     const [a] = plan([{ record: teacherRow(), ctx: { ...PLACED, link: link('C1|P1') } }], 'store', [], { roleIds: { student: 50, editingteacher: 30 } }).actions as EnrolmentAction[];
     expect(a.enrolment).toMatchObject({ roleId: 30, unassign: { roleId: 50, role: 'student' } });
   });
@@ -190,7 +190,7 @@ describe('enrolments: a role change removes the role mdlsync gave', () => {
     expect(same.kind).toBe('update');
     expect(same.enrolment?.unassign).toBeUndefined();
     const oddHash = stateHash({ role: 'dean', start: 0, end: 0, suspend: false });
-    const unknown = plan([{ record: teacherRow(), ctx: { ...PLACED, link: link('C1|P1', { hash: oddHash }) } }]).actions[0] as EnrolmentAction;
+    const unknown = plan([{ record: teacherRow(), ctx: { ...PLACED, link: link('C1|P1', { state: oddHash }) } }]).actions[0] as EnrolmentAction;
     expect(unknown.enrolment?.unassign).toBeUndefined();
     // A role map that now sends the same id under another name is not a change in Moodle.
     const renamed = plan([{ record: teacherRow(), ctx: { ...PLACED, link: link('C1|P1') } }], 'store', [], { roleIds: { student: 3, editingteacher: 3 } }).actions[0] as EnrolmentAction;
@@ -198,7 +198,7 @@ describe('enrolments: a role change removes the role mdlsync gave', () => {
   });
 
   it('a re-enable with another role unassigns the old one only when the enrolment was kept suspended', () => {
-    const suspended = link('C1|P1', { status: 'disabled', hash: stateHash({ role: 'student', start: 0, end: 0, suspend: true }) });
+    const suspended = link('C1|P1', { status: 'disabled', state: stateHash({ role: 'student', start: 0, end: 0, suspend: true }) });
     const back = plan([{ record: teacherRow(), ctx: { ...PLACED, link: suspended } }]).actions[0] as EnrolmentAction;
     expect(back).toMatchObject({ kind: 'enable', enrolment: { roleId: 3, unassign: { roleId: 5 } } });
     expect(back.reason).toContain('role student → editingteacher: assign editingteacher, remove student');

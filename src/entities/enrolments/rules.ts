@@ -1,13 +1,14 @@
 /**
  * The enrolments rules of the generic planner (fold.ts). An enrolment is a manual enrolment of a person in a
- * course with a role; its key is `COURSE|PERSON` and its ledger link holds the Moodle user id. The ledger hash is
- * the enrolment's state as mdlsync last sent it (role shortname, dates, suspended), so a later run can tell what
- * changed and re-send the same role and dates when it only suspends. Pure: no I/O, no clock.
+ * course with a role; its key is `COURSE|PERSON` and its ledger link holds the Moodle user id. The link's state is
+ * the enrolment as mdlsync last sent it (role shortname, dates, suspended), so a later run can tell what changed
+ * and re-send the same role and dates when it only suspends; it keeps no content hash. Pure: no I/O, no clock.
  */
 import type { EnrolmentRecord } from './record.js';
 import type { LedgerLink } from '../../ledger/types.js';
-import { EntityPlanner, dataSourceChange, unchangedByLink, type ContextBase, type EntityRules, type MatchBase, type RowPlanning } from '../../plan/fold.js';
+import { EntityPlanner, dataSourceChange, unchangedByState, type ContextBase, type EntityRules, type MatchBase } from '../../plan/fold.js';
 import type { Action, PlanOptions } from '../../plan/types.js';
+import { removalRules, type Membership, type Removed } from '../../plan/membership.js';
 
 /**
  * SIS role names → Moodle role shortnames (keys compared case-insensitively). Only names that are no shortname:
@@ -75,7 +76,7 @@ export interface EnrolmentTarget {
 
 export type EnrolmentAction = Action<EnrolmentRecord> & { enrolment?: EnrolmentTarget };
 
-/** The enrolment state mdlsync sent, kept as the ledger hash. */
+/** The enrolment state mdlsync sent, kept as the link's state. */
 export interface EnrolmentState {
   role: string;
   start: number;
@@ -83,12 +84,13 @@ export interface EnrolmentState {
   suspend: boolean;
 }
 
+/** The link state of an enrolment (`e1;role=…;start=…;end=…;suspend=0|1`). */
 export function stateHash(s: EnrolmentState): string {
   return `e1;role=${encodeURIComponent(s.role)};start=${s.start};end=${s.end};suspend=${s.suspend ? 1 : 0}`;
 }
 
-export function parseStateHash(hash: string | null | undefined): EnrolmentState | undefined {
-  const m = hash ? /^e1;role=([^;]*);start=(\d+);end=(\d+);suspend=([01])$/.exec(hash) : null;
+export function parseStateHash(state: string | null | undefined): EnrolmentState | undefined {
+  const m = state ? /^e1;role=([^;]*);start=(\d+);end=(\d+);suspend=([01])$/.exec(state) : null;
   if (!m) return undefined;
   return { role: decodeURIComponent(m[1]), start: Number(m[2]), end: Number(m[3]), suspend: m[4] === '1' };
 }
@@ -133,7 +135,6 @@ export function resolveRole(name: string | undefined, s: EnrolmentSettings): { s
 
 type Row = EnrolmentRecord;
 type Ctx = EnrolmentContext;
-type P = RowPlanning<Row, Ctx>;
 
 function describe(s: EnrolmentState): string {
   return `${s.role}${s.suspend ? ', suspended' : ''}`;
@@ -146,7 +147,7 @@ function roleChange(old: string, now: string): string {
 
 /**
  * The role mdlsync gave a linked enrolment, when a row now names another: the id it sent (link data), else the
- * hash's shortname through the role ids. Only changed rows get here, so the hot path parses nothing.
+ * state's shortname through the role ids. Only changed rows get here, so the hot path parses nothing.
  */
 function givenRole(link: LedgerLink, old: EnrolmentState | undefined, now: { shortname: string; id: number }, settings: EnrolmentSettings): { roleId: number; role: string } | undefined {
   if (!old || old.role === now.shortname) return undefined;
@@ -156,7 +157,7 @@ function givenRole(link: LedgerLink, old: EnrolmentState | undefined, now: { sho
       const d = JSON.parse(link.data) as { roleId?: unknown };
       if (typeof d.roleId === 'number') roleId = d.roleId;
     } catch {
-      // not ours to judge: fall back to the hash
+      // not ours to judge: fall back to the state
     }
   }
   if (roleId === undefined) {
@@ -203,49 +204,39 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
     return 'id' in res ? res.id : undefined;
   };
 
-  /** A disable of a row or link: unenrol, or re-enrol suspended with the role and dates last sent. */
-  const disabling = (
-    base: { entity: Action['entity']; key: string; line: number | null; dataSource: string | null },
-    userId: number,
-    courseId: number | undefined,
-    link: LedgerLink | undefined,
-    r: Row | undefined,
-    why: string,
-  ): EnrolmentAction => {
+  /**
+   * Disabling an enrolment: unenrol, or re-enrol suspended with the role and dates last sent (the link's state, else
+   * the row's). The course id is the row's; a refresh's applier looks it up by the key (the link holds the user id).
+   */
+  const disabling = (userId: number, courseId: number | undefined, link: LedgerLink | undefined, r: Row | undefined): Removed<{ enrolment: EnrolmentTarget }> => {
     if (settings.disable === 'unenrol') {
-      return { kind: 'disable', ...base, moodleId: userId, record: r, hash: link?.hash ?? undefined, status: 'disabled', reason: `${why}: unenrol`, enrolment: { call: 'unenrol', courseId } };
+      const enrolment: EnrolmentTarget = { call: 'unenrol', courseId };
+      // A block's mark would let a later unblock bring back what this removes for good.
+      if (link?.status === 'disabled' && link.data) enrolment.data = withoutBlockMark(link.data);
+      return { moodleId: userId, what: 'unenrol', fields: { enrolment } };
     }
-    const old = parseStateHash(link?.hash);
+    const old = parseStateHash(link?.state);
     // The row's role when it gives a known one, else the role mdlsync last sent: re-enrolling adds the role it names.
     const fromRow = r?.fields.role !== undefined ? resolveRole(r.fields.role, settings) : undefined;
     const role = fromRow && 'id' in fromRow ? fromRow.shortname : (old?.role ?? DEFAULT_ROLE);
     const state: EnrolmentState = { role, start: r?.fields.start ?? old?.start ?? 0, end: r?.fields.end ?? old?.end ?? 0, suspend: true };
     const roleId = roleIdOf(role);
     const enrolment: EnrolmentTarget = { call: 'enrol', courseId, role, roleId, timestart: state.start, timeend: state.end, suspend: true };
-    return { kind: 'disable', ...base, moodleId: userId, record: r, hash: stateHash(state), status: 'disabled', reason: `${why}: suspend the enrolment`, enrolment };
+    return { moodleId: userId, state: stateHash(state), what: 'suspend the enrolment', fields: { enrolment } };
   };
 
-  /** Row-driven disables (ROW_STATUS, --op delete, ACTION=delete). */
-  const disableRow = (r: Row, line: number, ctx: Ctx, p: P, why: string): EnrolmentAction => {
-    const base = { entity: p.options.entity, key: r.key, line, dataSource: p.ds(r, ctx) };
-    const link = ctx.link;
-    if (link?.status === 'disabled') {
-      // A block's mark (user block / ACTION=block) would let a later unblock bring back what this row removes for good.
-      if (!link.data?.includes('"blocked"')) return { kind: 'unchanged', ...base, moodleId: link.moodleId, reason: `already disabled (${why})` };
-      const a = disabling(base, link.moodleId, ctx.courseId, link, r, `${why}; blocked, no longer restored by unblock`);
-      if (a.enrolment?.call === 'unenrol') a.enrolment.data = withoutBlockMark(link.data);
-      return a;
-    }
-    const userId = link?.moodleId ?? ctx.userId;
-    if (link === undefined) {
-      if (ctx.courseId === undefined || userId === undefined) {
-        const what = ctx.courseId === undefined ? `course ${r.fields.course}` : `person ${r.fields.person}`;
-        return { kind: 'unchanged', ...base, reason: `${what} is not in Moodle: nothing to disable (${why})` };
-      }
+  /** Removing an enrolment (enrolments.disable: unenrol or suspend), through the shared membership rules. */
+  const removal: Membership<Row, Ctx, { enrolment: EnrolmentTarget }> = {
+    removed: 'already disabled',
+    // A block's mark (user block / ACTION=block) would let a later unblock bring back what a row removes for good.
+    again: (link) => (link.data?.includes('"blocked"') ? 'blocked, no longer restored by unblock' : undefined),
+    given: (link, row) => disabling(link.moodleId, row?.ctx.courseId, link, row?.r),
+    unlinked(r, ctx) {
+      if (ctx.courseId === undefined || ctx.userId === undefined) return { kept: `${ctx.courseId === undefined ? `course ${r.fields.course}` : `person ${r.fields.person}`} is not in Moodle: nothing to disable` };
       // Suspending re-enrols: for an enrolment mdlsync never made, that could create one just to suspend it.
-      if (settings.disable === 'suspend') return { kind: 'unchanged', ...base, moodleId: userId, reason: `not enrolled by mdlsync: nothing to suspend (${why})` };
-    }
-    return disabling(base, userId!, ctx.courseId, link, r, why);
+      if (settings.disable === 'suspend') return { kept: 'not enrolled by mdlsync: nothing to suspend', moodleId: ctx.userId };
+      return disabling(ctx.userId, ctx.courseId, undefined, r);
+    },
   };
 
   return {
@@ -267,16 +258,16 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
       const h = stateHash(state);
       const link = ctx.link;
       // A re-run's hot path: an unchanged row builds nothing it would not send.
-      const same = unchangedByLink(r, line, link, h, base.dataSource, p, userId);
+      const same = unchangedByState(r, line, link, h, base.dataSource, p, userId);
       if (same) return same;
       const enrolment: EnrolmentTarget = { call: 'enrol', courseId: ctx.courseId, roleId: role.id, role: role.shortname, timestart: state.start, timeend: state.end, suspend: state.suspend };
-      const send = { ...base, moodleId: userId, record: r, hash: h, status: 'active' as const, enrolment };
+      const send = { ...base, moodleId: userId, record: r, state: h, status: 'active' as const, enrolment };
       if (link && link.status === 'active') {
         const reowned = base.dataSource !== link.dataSource;
         const moved = link.moodleId !== userId;
-        const old = link.hash !== h ? parseStateHash(link.hash) : undefined;
+        const old = link.state !== h ? parseStateHash(link.state) : undefined;
         const reason =
-          link.hash !== h
+          link.state !== h
             ? changeReason(old, state)
             : moved
               ? `person ${r.fields.person} is now Moodle user ${userId} (was ${link.moodleId})`
@@ -288,8 +279,8 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
         return { kind: 'update', ...send, reason } satisfies EnrolmentAction;
       }
       if (link) {
-        // Unenrolling took the old role with it; a suspended enrolment (hash suspend=1) still holds it.
-        const old = parseStateHash(link.hash);
+        // Unenrolling took the old role with it; a suspended enrolment (state suspend=1) still holds it.
+        const old = parseStateHash(link.state);
         const unassign = old?.suspend ? givenRole(link, old, role, settings) : undefined;
         const reason = `re-enrol as ${describe(state)}: back in the file`;
         if (unassign) return { kind: 'enable', ...send, enrolment: { ...enrolment, unassign }, reason: `${reason}; ${roleChange(unassign.role, role.shortname)}` } satisfies EnrolmentAction;
@@ -298,18 +289,7 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
       return { kind: 'create', ...send, reason: `new enrolment as ${describe(state)}` } satisfies EnrolmentAction;
     },
 
-    disable(r, line, ctx, p) {
-      return disableRow(r, line, ctx, p, r.rowStatus === 'deleted' ? 'ROW_STATUS=deleted' : 'ROW_STATUS=disabled');
-    },
-
-    delete(r, line, ctx, p) {
-      return disableRow(r, line, ctx, p, p.options.op === 'delete' ? 'delete' : 'ACTION=delete');
-    },
-
-    ownedDisable(link, reason, p) {
-      // The course id is looked up by the applier from the key: the ledger link holds the user id only.
-      return disabling({ entity: p.options.entity, key: link.key, line: null, dataSource: link.dataSource }, link.moodleId, undefined, link, undefined, reason);
-    },
+    ...removalRules(removal),
   };
 }
 

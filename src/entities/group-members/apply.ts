@@ -97,7 +97,7 @@ function leaveSpec(engine: BatchEngine): BatchSpec<ShiftItem, void> {
       for (const s of items) {
         const links = engine.deps.ledger.getLinks('group-members', s.leave.map((l) => l.key));
         for (const link of links.values()) {
-          if (link.status === 'active') writes.push({ entity: link.entity, key: link.key, moodleId: link.moodleId, dataSource: link.dataSource, hash: link.hash, status: 'disabled', runId: engine.deps.runId });
+          if (link.status === 'active') writes.push({ entity: link.entity, key: link.key, moodleId: link.moodleId, dataSource: link.dataSource, hash: link.hash, state: link.state, status: 'disabled', runId: engine.deps.runId });
         }
       }
       engine.writeLinks(writes);

@@ -3,7 +3,8 @@
  * the person out of exactly that group; a member must be enrolled in the course first (Moodle refuses otherwise).
  */
 import type { GroupMemberRecord } from './record.js';
-import { EntityPlanner, unchangedByLink, type ContextBase, type EntityRules, type RowPlanning } from '../../plan/fold.js';
+import { EntityPlanner, unchangedByState, type ContextBase, type EntityRules } from '../../plan/fold.js';
+import { containerRemoval, removalRules } from '../../plan/membership.js';
 import type { Action, PlanOptions } from '../../plan/types.js';
 
 // ── group members ──────────────────────────────────────────────────────────────────────────────────────────
@@ -32,12 +33,13 @@ export interface GroupMemberTarget {
 
 export type GroupMemberAction = Action<GroupMemberRecord> & { member?: GroupMemberTarget };
 
+/** The link state of a membership: the group the person was added to (`m1;group=ID`). */
 export function memberHash(groupId: number): string {
   return `m1;group=${groupId}`;
 }
 
-export function parseMemberHash(hash: string | null | undefined): number | undefined {
-  const m = hash ? /^m1;group=(\d+)$/.exec(hash) : null;
+export function parseMemberHash(state: string | null | undefined): number | undefined {
+  const m = state ? /^m1;group=(\d+)$/.exec(state) : null;
   return m ? Number(m[1]) : undefined;
 }
 
@@ -51,18 +53,17 @@ export function memberKeyParts(key: string): { course: string; group: string; pe
 type M = GroupMemberRecord;
 type MC = GroupMemberContext;
 
-function memberDisable(r: M, line: number, ctx: MC, p: RowPlanning<M, MC>, why: string): GroupMemberAction {
-  const base = { entity: p.options.entity, key: r.key, line, dataSource: p.ds(r, ctx) };
-  const link = ctx.link;
-  if (link?.status === 'disabled') return { kind: 'unchanged', ...base, moodleId: link.moodleId, reason: `already removed (${why})` };
-  const userId = link?.moodleId ?? ctx.userId;
-  const groupId = parseMemberHash(link?.hash) ?? ctx.groupId;
-  if (userId === undefined || groupId === undefined) {
-    const what = groupId === undefined ? `group ${r.fields.group} of course ${r.fields.course}` : `person ${r.fields.person}`;
-    return { kind: 'unchanged', ...base, reason: `${what} is not in Moodle: nothing to remove (${why})` };
-  }
-  return { kind: 'disable', ...base, moodleId: userId, record: r, hash: link?.hash ?? memberHash(groupId), status: 'disabled', reason: `${why}: remove from the group`, member: { call: 'remove', groupId } } satisfies GroupMemberAction;
-}
+/** Removing a group membership: leave the group (the link's, else the row's; none known: the applier looks it up). */
+const MEMBER_REMOVAL = containerRemoval<M, MC, { member: GroupMemberTarget }>({
+  linked: parseMemberHash,
+  found: (ctx) => ctx.groupId,
+  user: (ctx) => ctx.userId,
+  state: memberHash,
+  container: (r) => `group ${r.fields.group} of course ${r.fields.course}`,
+  person: (r) => `person ${r.fields.person}`,
+  what: 'remove from the group',
+  leave: (groupId) => ({ member: { call: 'remove', groupId } }),
+});
 
 export const GROUP_MEMBER_RULES: EntityRules<M, MC> = {
   moodleNoun: 'user',
@@ -78,36 +79,24 @@ export const GROUP_MEMBER_RULES: EntityRules<M, MC> = {
       return p.fail(r, line, ctx, 'not-enrolled', `person ${r.fields.person} is not enrolled in course ${r.fields.course}: only enrolled users may be members of groups (enrol first: an enrolments feed runs before group members)`);
     }
     const leave = r.fields.shift ? (ctx.leave ?? []).filter((l) => l.groupId !== ctx.groupId) : [];
-    const hash = memberHash(ctx.groupId);
+    const state = memberHash(ctx.groupId);
     const link = ctx.link;
     // A shift that still has groups to leave is never unchanged.
-    const same = leave.length === 0 ? unchangedByLink(r, line, link, hash, base.dataSource, p, ctx.userId) : undefined;
+    const same = leave.length === 0 ? unchangedByState(r, line, link, state, base.dataSource, p, ctx.userId) : undefined;
     if (same) return same;
     const member: GroupMemberTarget = { call: 'add', groupId: ctx.groupId, leave };
-    const send = { ...base, moodleId: ctx.userId, record: r, hash, status: 'active' as const, member };
+    const send = { ...base, moodleId: ctx.userId, record: r, state, status: 'active' as const, member };
     const leaving = leave.length > 0 ? `; leave ${leave.map((l) => memberKeyParts(l.key).group).join(', ')} first (shift)` : '';
     if (link && link.status === 'active') {
       const reowned = base.dataSource !== link.dataSource;
-      const reason = link.hash !== hash ? 'the group is another Moodle group now' : link.moodleId !== ctx.userId ? `person ${r.fields.person} is now Moodle user ${ctx.userId}` : reowned ? 'data source changed' : leave.length > 0 ? 'shift' : 'full re-send';
+      const reason = link.state !== state ? 'the group is another Moodle group now' : link.moodleId !== ctx.userId ? `person ${r.fields.person} is now Moodle user ${ctx.userId}` : reowned ? 'data source changed' : leave.length > 0 ? 'shift' : 'full re-send';
       return { kind: 'update', ...send, reason: `${reason}${leaving}` } satisfies GroupMemberAction;
     }
     if (link) return { kind: 'enable', ...send, reason: `back in the file: add to the group again${leaving}` } satisfies GroupMemberAction;
     return { kind: 'create', ...send, reason: `add to group ${r.fields.group}${leaving}` } satisfies GroupMemberAction;
   },
 
-  disable(r, line, ctx, p) {
-    return memberDisable(r, line, ctx, p, r.rowStatus === 'deleted' ? 'ROW_STATUS=deleted' : 'ROW_STATUS=disabled');
-  },
-
-  delete(r, line, ctx, p) {
-    return memberDisable(r, line, ctx, p, p.options.op === 'delete' ? 'delete' : 'ACTION=delete');
-  },
-
-  ownedDisable(link, reason, p) {
-    const base = { entity: p.options.entity, key: link.key, line: null, dataSource: link.dataSource };
-    const a: GroupMemberAction = { kind: 'disable', ...base, moodleId: link.moodleId, hash: link.hash ?? undefined, status: 'disabled', reason: `${reason}: remove from the group`, member: { call: 'remove', groupId: parseMemberHash(link.hash) } };
-    return a;
-  },
+  ...removalRules(MEMBER_REMOVAL),
 };
 
 export class GroupMemberPlanner extends EntityPlanner<GroupMemberRecord, GroupMemberContext> {

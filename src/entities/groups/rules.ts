@@ -2,9 +2,10 @@
  * The groups rules of the generic planner (fold.ts). Pure: no I/O, no clock.
  *
  * groups — key `COURSE|GROUP`, the group key kept in the group's idnumber; the ledger link holds the group id and,
- * as hash, the name and description Moodle has as far as mdlsync knows. A group is created, or an existing group of
- * the course is adopted (by idnumber, then by exact name). This service has no group update function, so a changed
- * name or description is reported, never sent; delete is out of scope too: disabling only disables the ledger link.
+ * as state, the name and description Moodle has as far as mdlsync knows (no content hash). A group is created, or an
+ * existing group of the course is adopted (by idnumber, then by exact name). This service has no group update
+ * function, so a changed name or description is reported, never sent; delete is out of scope too: disabling only
+ * disables the ledger link.
  */
 import type { GroupRecord } from './record.js';
 import type { LedgerLink } from '../../ledger/types.js';
@@ -44,12 +45,13 @@ export interface GroupTarget {
 
 export type GroupAction = Action<GroupRecord> & { group?: GroupTarget };
 
+/** The link state of a group: its name and description as Moodle has them, as far as mdlsync knows. */
 export function groupHash(name: string, description: string): string {
   return `g1;name=${encodeURIComponent(name)};description=${encodeURIComponent(description)}`;
 }
 
-export function parseGroupHash(hash: string | null | undefined): { name: string; description: string } | undefined {
-  const m = hash ? /^g1;name=([^;]*);description=([^;]*)$/.exec(hash) : null;
+export function parseGroupHash(state: string | null | undefined): { name: string; description: string } | undefined {
+  const m = state ? /^g1;name=([^;]*);description=([^;]*)$/.exec(state) : null;
   return m ? { name: decodeURIComponent(m[1]), description: decodeURIComponent(m[2]) } : undefined;
 }
 
@@ -70,17 +72,17 @@ export const GROUP_RULES: EntityRules<GroupRecord, GroupContext> = {
     const base = { entity: p.options.entity, key: r.key, line, dataSource: p.ds(r, ctx) };
     const link = ctx.link;
     if (link) {
-      const have = ctx.current ?? parseGroupHash(link.hash);
-      const hash = have ? groupHash(have.name, have.description) : link.hash ?? undefined;
+      const have = ctx.current ?? parseGroupHash(link.state);
+      const state = have ? groupHash(have.name, have.description) : link.state ?? undefined;
       const changes = groupChanges(r, have);
       const note = changes ? `${changes}: ${NO_GROUP_UPDATE}` : undefined;
       if (link.status === 'disabled') {
-        return { kind: 'enable', ...base, moodleId: link.moodleId, record: r, hash, status: 'active', reason: `back in the file: link group ${link.moodleId} again${note ? `; ${note}` : ''}`, group: { call: 'none', note } } satisfies GroupAction;
+        return { kind: 'enable', ...base, moodleId: link.moodleId, record: r, state, status: 'active', reason: `back in the file: link group ${link.moodleId} again${note ? `; ${note}` : ''}`, group: { call: 'none', note } } satisfies GroupAction;
       }
       const reowned = base.dataSource !== link.dataSource;
       if (note || reowned) {
         const reason = [note, reowned ? dataSourceChange(link, base.dataSource) : ''].filter(Boolean).join('; ');
-        return { kind: 'update', ...base, moodleId: link.moodleId, record: r, hash, status: 'active', reason, group: { call: 'none', note } } satisfies GroupAction;
+        return { kind: 'update', ...base, moodleId: link.moodleId, record: r, state, status: 'active', reason, group: { call: 'none', note } } satisfies GroupAction;
       }
       return { kind: 'unchanged', ...base, moodleId: link.moodleId, reason: 'same content' };
     }
@@ -95,7 +97,7 @@ export const GROUP_RULES: EntityRules<GroupRecord, GroupContext> = {
         ...base,
         moodleId: m.id,
         record: r,
-        hash: groupHash(m.name, m.description),
+        state: groupHash(m.name, m.description),
         status: 'active',
         reason: `${found}: link it${note ? `; ${note}` : ''}`,
         group: { call: 'none', note },
@@ -107,7 +109,7 @@ export const GROUP_RULES: EntityRules<GroupRecord, GroupContext> = {
       kind: 'create',
       ...base,
       record: r,
-      hash: groupHash(r.fields.name, description),
+      state: groupHash(r.fields.name, description),
       status: 'active',
       reason: 'new group',
       group: { call: 'create', courseId: ctx.courseId, name: r.fields.name, description, idnumber: r.fields.group },
@@ -130,7 +132,7 @@ export const GROUP_RULES: EntityRules<GroupRecord, GroupContext> = {
 const KEPT = 'deleting groups is out of scope: the ledger link is disabled, the group stays in Moodle';
 
 function groupLinkDisable(base: { entity: Action['entity']; key: string; line: number | null; dataSource: string | null }, link: LedgerLink, why: string, r?: GroupRecord): GroupAction {
-  return { kind: 'disable', ...base, moodleId: link.moodleId, record: r, hash: link.hash ?? undefined, status: 'disabled', reason: `${why}: ${KEPT}`, group: { call: 'none', note: KEPT } };
+  return { kind: 'disable', ...base, moodleId: link.moodleId, record: r, state: link.state ?? undefined, status: 'disabled', reason: `${why}: ${KEPT}`, group: { call: 'none', note: KEPT } };
 }
 
 function disableGroup(r: GroupRecord, line: number, ctx: GroupContext, p: RowPlanning<GroupRecord, GroupContext>, why: string): Action<GroupRecord> {

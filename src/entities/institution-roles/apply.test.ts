@@ -68,7 +68,7 @@ describe('institution roles applier', () => {
       ['failed', 'person p12: Moodle user 12 does not exist (deleted in Moodle?): user id=12 not exists'],
     ]);
     const links = l.getLinks('institution-roles', ['p10|eng', 'p11|eng', 'p12|eng']);
-    expect([...links.values()].map((x) => [x.key, x.moodleId, x.hash])).toEqual([
+    expect([...links.values()].map((x) => [x.key, x.moodleId, x.state])).toEqual([
       ['p10|eng', 10, 'ir1;cohort=7'],
       ['p11|eng', 11, 'ir1;cohort=7'],
     ]);
@@ -86,9 +86,9 @@ describe('institution roles applier', () => {
     });
     const from = (id: number, userId: number) => ({ kind: 'cohort' as const, id, userId });
     const actions = [
-      ir('disable', 'p10', 10, { call: 'remove', from: from(7, 10) }, { hash: 'ir1;cohort=7' }),
-      ir('disable', 'p11', 11, { call: 'remove', from: from(8, 11) }, { hash: 'ir1;cohort=8' }),
-      ir('disable', 'p13', 13, { call: 'remove', from: from(7, 13) }, { hash: 'ir1;cohort=7' }),
+      ir('disable', 'p10', 10, { call: 'remove', from: from(7, 10) }, { state: 'ir1;cohort=7' }),
+      ir('disable', 'p11', 11, { call: 'remove', from: from(8, 11) }, { state: 'ir1;cohort=8' }),
+      ir('disable', 'p13', 13, { call: 'remove', from: from(7, 13) }, { state: 'ir1;cohort=7' }),
     ];
     const l = ledger();
     const out = await applyPlan({ actions }, { client: moodle, ledger: l, runId: 'r1', options: OPTIONS });
@@ -115,7 +115,7 @@ describe('observers applier', () => {
     });
     const rec = (o: string): ObserverRecord => ({ key: `${o}|kid`, fields: { observer: o, user: 'kid' } });
     const act = (o: string, id: number, prev: number): ObserverAction => ({
-      kind: 'update', entity: 'observers', key: `${o}|kid`, line: 2, record: rec(o), moodleId: id, dataSource: null, reason: 't', status: 'active', hash: 'ob1;user=27;role=9',
+      kind: 'update', entity: 'observers', key: `${o}|kid`, line: 2, record: rec(o), moodleId: id, dataSource: null, reason: 't', status: 'active', state: 'ob1;user=27;role=9',
       target: { call: 'add', assignment: { roleId: 9, observerId: id, userId: 27 }, previous: { roleId: 9, observerId: id, userId: prev } },
     });
     const l = ledger();
@@ -123,7 +123,7 @@ describe('observers applier', () => {
     expect(out.map((o) => o.outcome)).toEqual(['ok', 'failed']);
     expect(out[1].message).toMatch(/^could not remove what the link held before/);
     expect(moodle.of('core_role_assign_roles').flatMap((p) => p.assignments as unknown[])).toEqual([{ roleid: 9, userid: 29, contextlevel: 'user', instanceid: 27 }]);
-    expect(l.getLinks('observers', ['a|kid']).get('a|kid')).toMatchObject({ moodleId: 29, hash: 'ob1;user=27;role=9', status: 'active' });
+    expect(l.getLinks('observers', ['a|kid']).get('a|kid')).toMatchObject({ moodleId: 29, state: 'ob1;user=27;role=9', status: 'active' });
     l.close();
   });
 });

@@ -23,12 +23,12 @@ export interface Item<I, R extends EntityRecord = EntityRecord> {
   pre?: boolean;
 }
 
-/** Confirmed items: a pre-removal only clears the way, anything else settles its row and writes its link. */
-function landed<I>(engine: BatchEngine, items: Item<I>[], hashOf: (item: Item<I>) => string | null, message?: (item: Item<I>) => string | undefined): void {
+/** Confirmed items: a pre-removal only clears the way, anything else settles its row and writes its link (with `stateOf`). */
+function landed<I>(engine: BatchEngine, items: Item<I>[], stateOf: (item: Item<I>) => string | null, message?: (item: Item<I>) => string | undefined): void {
   engine.writeLinks(
     items.map((item) => {
       if (item.pre) return null;
-      return engine.landed(item.row, item.row.action.moodleId!, message?.(item), hashOf(item));
+      return { ...engine.landed(item.row, item.row.action.moodleId!, message?.(item)), state: stateOf(item) };
     }),
   );
 }
@@ -38,13 +38,13 @@ export const failed = (engine: BatchEngine, row: Row): boolean => engine.outcome
 export function roleSpec<R extends EntityRecord>(
   engine: BatchEngine,
   wsfunction: 'core_role_assign_roles' | 'core_role_unassign_roles',
-  hashOf: (item: Item<RoleAssignmentInput>) => string | null,
+  stateOf: (item: Item<RoleAssignmentInput>) => string | null,
 ): BatchSpec<Item<RoleAssignmentInput, R>, void> {
   const call = wsfunction === 'core_role_assign_roles' ? assignRoles : unassignRoles;
   return {
     wsfunction,
     send: (items) => call(engine.deps.client, items.map((i) => i.input)),
-    confirm: async (items) => landed(engine, items as Item<RoleAssignmentInput>[], hashOf),
+    confirm: async (items) => landed(engine, items as Item<RoleAssignmentInput>[], stateOf),
     failOne: (item, code, message) => engine.fail(item.row, code, item.pre ? `could not remove what the link held before: ${message}` : message, item.input.userid),
   };
 }
@@ -86,10 +86,10 @@ export const institutionRolesApplier: EntityApplier<InstitutionRoleRecord> = {
       if (t.call === 'add') adds.push(row);
     }
     return async () => {
-      // The link alone records the change (data source, a hash-less disable).
+      // The link alone records the change (data source, a disable whose link held no state).
       engine.settleLinkOnly(none);
       await removeFromCohorts(engine, cohortRemoves);
-      await sendPacked(engine, roleRemoves, roleAssignmentLeaves, roleSpec(engine, 'core_role_unassign_roles', (i) => i.row.action.hash ?? null));
+      await sendPacked(engine, roleRemoves, roleAssignmentLeaves, roleSpec(engine, 'core_role_unassign_roles', (i) => i.row.action.state ?? null));
 
       const ready = adds.filter((row) => !failed(engine, row));
       const cohortIds = await createRoleCohorts(engine, ready);
@@ -120,14 +120,14 @@ async function removeFromCohorts(engine: BatchEngine, items: Item<CohortMemberIn
   const ids = [...new Set(items.map((i) => i.input.cohortid))];
   const existing = new Set((await engine.read('core_cohort_get_cohorts', ids.length, () => getCohorts(engine.deps.client, ids))).map((c) => c.id));
   const gone = items.filter((i) => !existing.has(i.input.cohortid));
-  landed(engine, gone, (i) => i.row.action.hash ?? null, (i) => `cohort ${i.input.cohortid} no longer exists: nothing to remove`);
+  landed(engine, gone, (i) => i.row.action.state ?? null, (i) => `cohort ${i.input.cohortid} no longer exists: nothing to remove`);
   const spec: BatchSpec<Item<CohortMemberInput, InstitutionRoleRecord>, void> = {
     wsfunction: 'core_cohort_delete_cohort_members',
     send: (batch) => deleteCohortMembers(engine.deps.client, batch.map((i) => i.input)),
-    confirm: async (batch) => landed(engine, batch as Item<CohortMemberInput>[], (i) => i.row.action.hash ?? null),
+    confirm: async (batch) => landed(engine, batch as Item<CohortMemberInput>[], (i) => i.row.action.state ?? null),
     failOne: (item, code, message) => {
       // A user deleted in Moodle left every cohort with the account: nothing is left to remove.
-      if (code === 'invaliduser') return landed(engine, [item as Item<CohortMemberInput>], (i) => i.row.action.hash ?? null, () => `Moodle user ${item.input.userid} no longer exists: nothing to remove`);
+      if (code === 'invaliduser') return landed(engine, [item as Item<CohortMemberInput>], (i) => i.row.action.state ?? null, () => `Moodle user ${item.input.userid} no longer exists: nothing to remove`);
       engine.fail(item.row, code, item.pre ? `could not leave the cohort the link held before: ${message}` : message, item.input.userid);
     },
   };

@@ -34,12 +34,12 @@ const SYSTEM: InstitutionRoleSettings = { mode: 'system-role', roleMap: { Engine
 describe('institution roles planner, cohort mode', () => {
   it('adds to the role cohort, created first when Moodle lacks it', () => {
     const { actions } = planRoles([{ record: ir('p1', 'eng') }, { record: ir('p2', 'eng'), ctx: { userId: 21, cohortId: 4 } }]);
-    expect(actions[0]).toMatchObject({ kind: 'create', moodleId: 20, hash: undefined, target: { call: 'add', to: { kind: 'cohort', id: undefined, idnumber: 'role:eng', name: 'eng' } } });
-    expect(actions[1]).toMatchObject({ kind: 'create', moodleId: 21, hash: holdHash({ kind: 'cohort', id: 4 }), target: { call: 'add', to: { id: 4 } } });
+    expect(actions[0]).toMatchObject({ kind: 'create', moodleId: 20, state: undefined, target: { call: 'add', to: { kind: 'cohort', id: undefined, idnumber: 'role:eng', name: 'eng' } } });
+    expect(actions[1]).toMatchObject({ kind: 'create', moodleId: 21, state: holdHash({ kind: 'cohort', id: 4 }), target: { call: 'add', to: { id: 4 } } });
   });
 
   it('an unknown person fails with its key; a linked row with the same cohort is unchanged', () => {
-    const link = lnk('institution-roles', 'p1|eng', { hash: 'ir1;cohort=4' });
+    const link = lnk('institution-roles', 'p1|eng', { state: 'ir1;cohort=4' });
     const { actions } = planRoles([{ record: ir('nobody', 'eng'), ctx: {} }, { record: ir('p1', 'eng'), ctx: { userId: 20, cohortId: 4, link } }]);
     expect(actions[0]).toMatchObject({ kind: 'fail', error: { code: 'unknown-person', message: 'unknown person nobody' } });
     expect(actions[1]).toMatchObject({ kind: 'unchanged', moodleId: 20 });
@@ -47,13 +47,13 @@ describe('institution roles planner, cohort mode', () => {
   });
 
   it('a link to another cohort (re-made by hand, or the mode switched) is replaced: leave the old, join the new', () => {
-    const link = lnk('institution-roles', 'p1|eng', { hash: 'ir1;role=1' });
+    const link = lnk('institution-roles', 'p1|eng', { state: 'ir1;role=1' });
     const { actions } = planRoles([{ record: ir('p1', 'eng'), ctx: { userId: 20, cohortId: 4, link } }]);
     expect(actions[0]).toMatchObject({ kind: 'update', target: { call: 'add', to: { id: 4 }, from: { kind: 'role', id: 1, userId: 20 } } });
   });
 
   it('ROW_STATUS=disabled and delete remove only what a link holds; a disabled link comes back as enable', () => {
-    const link = lnk('institution-roles', 'p1|eng', { hash: 'ir1;cohort=4' });
+    const link = lnk('institution-roles', 'p1|eng', { state: 'ir1;cohort=4' });
     const { actions } = planRoles([
       { record: ir('p1', 'eng', { rowStatus: 'disabled' }), ctx: { userId: 20, cohortId: 4, link } },
       { record: ir('p2', 'eng', { rowStatus: 'disabled' }), ctx: { userId: 21, cohortId: 4, match: { id: 21, via: 'idnumber' } } },
@@ -67,7 +67,7 @@ describe('institution roles planner, cohort mode', () => {
   });
 
   it('refresh removes the owned links the file lacks; refresh-ds only those of its data source', () => {
-    const owned = [lnk('institution-roles', 'p1|eng', { hash: 'ir1;cohort=4' }), lnk('institution-roles', 'p2|eng', { hash: 'ir1;cohort=4', moodleId: 21 }), lnk('institution-roles', 'p3|eng', { hash: 'ir1;cohort=4', moodleId: 22, dataSource: 'OTHER' })];
+    const owned = [lnk('institution-roles', 'p1|eng', { state: 'ir1;cohort=4' }), lnk('institution-roles', 'p2|eng', { state: 'ir1;cohort=4', moodleId: 21 }), lnk('institution-roles', 'p3|eng', { state: 'ir1;cohort=4', moodleId: 22, dataSource: 'OTHER' })];
     const rows = [{ record: ir('p1', 'eng'), ctx: { userId: 20, cohortId: 4, link: owned[0] } }];
     const r = planRoles(rows, 'refresh', owned);
     expect(r.actions.map((a) => `${a.key}:${a.kind}`)).toEqual(['p1|eng:unchanged', 'p2|eng:disable', 'p3|eng:disable']);
@@ -81,7 +81,7 @@ describe('institution roles planner, cohort mode', () => {
 describe('institution roles planner, system-role mode', () => {
   it('maps ROLE_ID (case-insensitive) to a shortname and its id: assign at system context', () => {
     const { actions } = planRoles([{ record: ir('p1', 'engineering_faculty') }], 'store', [], SYSTEM);
-    expect(actions[0]).toMatchObject({ kind: 'create', hash: 'ir1;role=1', target: { call: 'add', to: { kind: 'role', id: 1 } } });
+    expect(actions[0]).toMatchObject({ kind: 'create', state: 'ir1;role=1', target: { call: 'add', to: { kind: 'role', id: 1 } } });
   });
 
   it('a ROLE_ID the map lacks, or a shortname without id, fails naming the config key to set', () => {
@@ -100,7 +100,7 @@ describe('institution roles planner, system-role mode', () => {
 describe('observers planner', () => {
   it('assigns the parent role to the observer in the observed user context', () => {
     const [a] = planObservers([{ record: ob('o100', 's100') }]);
-    expect(a).toMatchObject({ kind: 'create', moodleId: 29, hash: 'ob1;user=26;role=9', target: { call: 'add', assignment: { roleId: 9, observerId: 29, userId: 26 } } });
+    expect(a).toMatchObject({ kind: 'create', moodleId: 29, state: 'ob1;user=26;role=9', target: { call: 'add', assignment: { roleId: 9, observerId: 29, userId: 26 } } });
   });
 
   it('unknown observer or observed person fail with which column; oneself is refused', () => {
@@ -123,14 +123,14 @@ describe('observers planner', () => {
   });
 
   it('same link is unchanged; the observed person relinked to another id unassigns the old context first', () => {
-    const link = lnk('observers', 'o100|s100', { moodleId: 29, hash: observerHash(26, 9) });
+    const link = lnk('observers', 'o100|s100', { moodleId: 29, state: observerHash(26, 9) });
     expect(planObservers([{ record: ob('o100', 's100'), ctx: { observerId: 29, userId: 26, link } }])[0].kind).toBe('unchanged');
     const [u] = planObservers([{ record: ob('o100', 's100'), ctx: { observerId: 29, userId: 27, link } }]);
     expect(u).toMatchObject({ kind: 'update', target: { call: 'add', assignment: { userId: 27 }, previous: { roleId: 9, observerId: 29, userId: 26 } } });
   });
 
   it("the guide's example 2 and 3: the new pair is stored; delete and refresh unassign the old one from its link", () => {
-    const old = lnk('observers', 'o200|s100', { moodleId: 30, hash: observerHash(26, 9) });
+    const old = lnk('observers', 'o200|s100', { moodleId: 30, state: observerHash(26, 9) });
     const store = planObservers([{ record: ob('o200', 's200'), ctx: { observerId: 30, userId: 31 } }]);
     expect(store[0]).toMatchObject({ kind: 'create', target: { assignment: { observerId: 30, userId: 31 } } });
     const [d] = planObservers([{ record: ob('o200', 's100'), ctx: { observerId: 30, userId: 26, link: old } }], 'delete');
@@ -140,7 +140,7 @@ describe('observers planner', () => {
   });
 
   it('removals of both rule sets say what they undo, or why nothing', () => {
-    const held = lnk('observers', 'o2|u', { moodleId: 30, hash: observerHash(26, 9) });
+    const held = lnk('observers', 'o2|u', { moodleId: 30, state: observerHash(26, 9) });
     const o = planObservers([
       { record: ob('o1', 'u', { rowStatus: 'disabled' }), ctx: { observerId: 30, userId: 26, link: lnk('observers', 'o1|u', { moodleId: 30 }) } },
       { record: ob('o2', 'u', { rowStatus: 'deleted' }), ctx: { observerId: 30, userId: 26, link: held } },
@@ -153,7 +153,7 @@ describe('observers planner', () => {
       ['unchanged', 'not linked by mdlsync: nothing to remove (ROW_STATUS=disabled)', undefined],
       ['unchanged', 'already removed (ROW_STATUS=disabled)', undefined],
     ]);
-    const owned = [lnk('institution-roles', 'p1|eng'), lnk('institution-roles', 'p2|eng', { hash: 'ir1;role=1', moodleId: 21 })];
+    const owned = [lnk('institution-roles', 'p1|eng'), lnk('institution-roles', 'p2|eng', { state: 'ir1;role=1', moodleId: 21 })];
     const r = planRoles([], 'refresh', owned, SYSTEM).actions;
     expect(r.map((a) => [a.kind, a.line, a.target])).toEqual([
       ['disable', null, { call: 'none' }],

@@ -4,17 +4,17 @@
  * institution-roles — key `PERSON|ROLE_ID`. Cohort mode (default): the person is a member of the cohort whose idnumber
  * is `role:ROLE_ID` (created on first use; never a ledger link of its own, so no refresh ever disables it).
  * system-role mode: the person holds the Moodle role institutionRoles.roleMap[ROLE_ID] at system context. The link
- * holds the user id and, as hash, what mdlsync gave: `ir1;cohort=ID` or `ir1;role=ID`.
+ * holds the user id and, as state, what mdlsync gave: `ir1;cohort=ID` or `ir1;role=ID`.
  *
  * Only ever removes what a ledger link says mdlsync gave; role ids come from enrolments.roleIds (Moodle's web
  * services cannot list roles).
  */
 import type { InstitutionRoleRecord } from './record.js';
-import { EntityPlanner, unchangedByLink, type ContextBase, type EntityRules } from '../../plan/fold.js';
+import { EntityPlanner, unchangedByState, type ContextBase, type EntityRules } from '../../plan/fold.js';
 import { ROLE_COHORT_PREFIX } from '../cohorts/rules.js';
 import { DEFAULT_ROLE_IDS } from '../enrolments/rules.js';
 import type { Action, PlanOptions } from '../../plan/types.js';
-import { lowerMap, storeOver, Removal, removalRules } from '../../plan/membership.js';
+import { lowerMap, notGiven, removalRules, storeOver, unsaid, type Membership } from '../../plan/membership.js';
 
 // The idnumber prefix of an institution role's cohort is the one cohorts feeds refuse (one definition, in cohorts.ts).
 export { ROLE_COHORT_PREFIX } from '../cohorts/rules.js';
@@ -37,12 +37,13 @@ export interface RoleHold {
   id: number;
 }
 
+/** The link state of an institution role: what mdlsync gave. */
 export function holdHash(h: RoleHold): string {
   return `ir1;${h.kind}=${h.id}`;
 }
 
-export function parseHoldHash(hash: string | null | undefined): RoleHold | undefined {
-  const m = hash ? /^ir1;(cohort|role)=(\d+)$/.exec(hash) : null;
+export function parseHoldHash(state: string | null | undefined): RoleHold | undefined {
+  const m = state ? /^ir1;(cohort|role)=(\d+)$/.exec(state) : null;
   return m ? { kind: m[1] as RoleHold['kind'], id: Number(m[2]) } : undefined;
 }
 
@@ -68,16 +69,16 @@ export type InstitutionRoleAction = Action<InstitutionRoleRecord> & { target?: I
 type IR = InstitutionRoleRecord;
 type IRC = InstitutionRoleContext;
 
-const ROLE_REMOVAL: Removal<InstitutionRoleTarget> = {
-  unlinked: 'not given by mdlsync',
-  gave: 'gave',
-  read: (link) => {
-    const hold = parseHoldHash(link.hash);
-    if (!hold) return undefined;
+/** Removing an institution role: leave the cohort or unassign the system role the link says mdlsync gave. */
+const ROLE_REMOVAL: Membership<IR, IRC, { target: InstitutionRoleTarget }> = {
+  removed: 'already removed',
+  given(link) {
+    const hold = parseHoldHash(link.state);
+    if (!hold) return unsaid(link, 'gave', { target: { call: 'none' } });
     const what = hold.kind === 'cohort' ? `leave cohort ${hold.id}` : `unassign role ${hold.id} (system)`;
-    return { what, target: { call: 'remove', from: { ...hold, userId: link.moodleId } } };
+    return { moodleId: link.moodleId, what, fields: { target: { call: 'remove', from: { ...hold, userId: link.moodleId } } } };
   },
-  none: { call: 'none' },
+  unlinked: notGiven('not given by mdlsync'),
 };
 
 export function institutionRoleRules(settings: InstitutionRoleSettings = DEFAULT_INSTITUTION_ROLE_SETTINGS): EntityRules<IR, IRC> {
@@ -105,8 +106,8 @@ export function institutionRoleRules(settings: InstitutionRoleSettings = DEFAULT
         if (id === undefined) return p.fail(r, line, ctx, 'unknown-role', `role "${shortname}" (ROLE_ID ${role}) has no id: set enrolments.roleIds["${shortname}"] to its Moodle role id`);
         to = { kind: 'role', id };
       }
-      const hash = to.id === undefined ? undefined : holdHash(to as RoleHold);
-      const same = unchangedByLink(r, line, ctx.link, hash, base.dataSource, p, ctx.userId);
+      const state = to.id === undefined ? undefined : holdHash(to as RoleHold);
+      const same = unchangedByState(r, line, ctx.link, state, base.dataSource, p, ctx.userId);
       if (same) return same;
       const what = to.kind === 'cohort' ? `add to cohort ${to.idnumber}${to.id === undefined ? ' (created first)' : ''}` : `assign role ${to.id} at system context`;
       return storeOver(
@@ -115,10 +116,10 @@ export function institutionRoleRules(settings: InstitutionRoleSettings = DEFAULT
         ctx.link,
         {
           moodleId: ctx.userId,
-          hash,
+          state,
           add: { call: 'add', to } as InstitutionRoleTarget,
           relink: (prev): InstitutionRoleTarget => {
-            const hold = parseHoldHash(prev.hash);
+            const hold = parseHoldHash(prev.state);
             return { call: 'add', to, from: hold ? { ...hold, userId: prev.moodleId } : undefined };
           },
           linkOnly: { call: 'none' },
@@ -128,7 +129,7 @@ export function institutionRoleRules(settings: InstitutionRoleSettings = DEFAULT
       );
     },
 
-    ...removalRules<IR, IRC, InstitutionRoleTarget>(ROLE_REMOVAL),
+    ...removalRules(ROLE_REMOVAL),
   };
 }
 

@@ -34,9 +34,9 @@ export const observersApplier: EntityApplier<ObserverRecord> = {
     }
     return async () => {
       engine.settleLinkOnly(none);
-      await sendPacked(engine, removes, roleAssignmentLeaves, roleSpec(engine, 'core_role_unassign_roles', (i) => i.row.action.hash ?? null));
+      await sendPacked(engine, removes, roleAssignmentLeaves, roleSpec(engine, 'core_role_unassign_roles', (i) => i.row.action.state ?? null));
       const ready = adds.filter((a) => !failed(engine, a.row));
-      await sendPacked(engine, ready, roleAssignmentLeaves, roleSpec(engine, 'core_role_assign_roles', (i) => i.row.action.hash ?? null));
+      await sendPacked(engine, ready, roleAssignmentLeaves, roleSpec(engine, 'core_role_assign_roles', (i) => i.row.action.state ?? null));
     };
   },
 };

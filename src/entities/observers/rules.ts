@@ -1,14 +1,14 @@
 /**
  * Observer links: the observer gets `observers.role` (default parent) in the observed user's context. The link's
- * ledger entry remembers the (user, role) it assigned (hash `ob1;user=ID;role=ID`), so a removal unassigns exactly
+ * ledger entry remembers the (user, role) it assigned (state `ob1;user=ID;role=ID`), so a removal unassigns exactly
  * that and never a role someone gave by hand. Key `OBSERVER|USER`.
  */
 import type { ObserverRecord } from './record.js';
 import type { LedgerLink } from '../../ledger/types.js';
-import { EntityPlanner, unchangedByLink, type ContextBase, type EntityRules } from '../../plan/fold.js';
+import { EntityPlanner, unchangedByState, type ContextBase, type EntityRules } from '../../plan/fold.js';
 import { DEFAULT_ROLE_IDS } from '../enrolments/rules.js';
 import type { Action, PlanOptions } from '../../plan/types.js';
-import { lowerMap, storeOver, Removal, removalRules } from '../../plan/membership.js';
+import { lowerMap, notGiven, removalRules, storeOver, unsaid, type Membership } from '../../plan/membership.js';
 
 // ── observers ──────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -28,12 +28,13 @@ export interface ObserverLinkTarget {
   userId: number;
 }
 
+/** The link state of an observer link: the assignment mdlsync made. */
 export function observerHash(userId: number, roleId: number): string {
   return `ob1;user=${userId};role=${roleId}`;
 }
 
-export function parseObserverHash(hash: string | null | undefined): { userId: number; roleId: number } | undefined {
-  const m = hash ? /^ob1;user=(\d+);role=(\d+)$/.exec(hash) : null;
+export function parseObserverHash(state: string | null | undefined): { userId: number; roleId: number } | undefined {
+  const m = state ? /^ob1;user=(\d+);role=(\d+)$/.exec(state) : null;
   return m ? { userId: Number(m[1]), roleId: Number(m[2]) } : undefined;
 }
 
@@ -59,18 +60,19 @@ type OB = ObserverRecord;
 type OBC = ObserverContext;
 
 function linkAssignment(link: LedgerLink): ObserverLinkTarget | undefined {
-  const h = parseObserverHash(link.hash);
+  const h = parseObserverHash(link.state);
   return h ? { roleId: h.roleId, observerId: link.moodleId, userId: h.userId } : undefined;
 }
 
-const OBSERVER_REMOVAL: Removal<ObserverTarget> = {
-  unlinked: 'not linked by mdlsync',
-  gave: 'assigned',
-  read: (link) => {
+/** Removing an observer link: unassign exactly the (user, role) the link says mdlsync assigned. */
+const OBSERVER_REMOVAL: Membership<OB, OBC, { target: ObserverTarget }> = {
+  removed: 'already removed',
+  given(link) {
     const assignment = linkAssignment(link);
-    return assignment && { what: `unassign role ${assignment.roleId} in the context of user ${assignment.userId}`, target: { call: 'remove', assignment } };
+    if (!assignment) return unsaid(link, 'assigned', { target: { call: 'none' } });
+    return { moodleId: link.moodleId, what: `unassign role ${assignment.roleId} in the context of user ${assignment.userId}`, fields: { target: { call: 'remove', assignment } } };
   },
-  none: { call: 'none' },
+  unlinked: notGiven('not linked by mdlsync'),
 };
 
 export function observerRules(settings: ObserverSettings = DEFAULT_OBSERVER_SETTINGS): EntityRules<OB, OBC> {
@@ -88,8 +90,8 @@ export function observerRules(settings: ObserverSettings = DEFAULT_OBSERVER_SETT
       if (ctx.observerId === undefined) return p.fail(r, line, ctx, 'unknown-person', ctx.observerProblem ?? `unknown person ${observer} (EXTERNAL_OBSERVER_KEY)`);
       if (ctx.userId === undefined) return p.fail(r, line, ctx, 'unknown-person', ctx.userProblem ?? `unknown person ${user} (EXTERNAL_USER_KEY)`);
       if (ctx.observerId === ctx.userId) return p.fail(r, line, ctx, 'invalid-value', `${observer} and ${user} are the same Moodle user ${ctx.userId}: a person cannot observe themselves`);
-      const hash = observerHash(ctx.userId, roleId);
-      const same = unchangedByLink(r, line, ctx.link, hash, base.dataSource, p, ctx.observerId);
+      const state = observerHash(ctx.userId, roleId);
+      const same = unchangedByState(r, line, ctx.link, state, base.dataSource, p, ctx.observerId);
       if (same) return same;
       const assignment: ObserverLinkTarget = { roleId, observerId: ctx.observerId, userId: ctx.userId };
       return storeOver(
@@ -98,7 +100,7 @@ export function observerRules(settings: ObserverSettings = DEFAULT_OBSERVER_SETT
         ctx.link,
         {
           moodleId: ctx.observerId,
-          hash,
+          state,
           add: { call: 'add', assignment } as ObserverTarget,
           relink: (prev): ObserverTarget => ({ call: 'add', assignment, previous: linkAssignment(prev) }),
           linkOnly: { call: 'none' },
@@ -108,7 +110,7 @@ export function observerRules(settings: ObserverSettings = DEFAULT_OBSERVER_SETT
       );
     },
 
-    ...removalRules<OB, OBC, ObserverTarget>(OBSERVER_REMOVAL),
+    ...removalRules(OBSERVER_REMOVAL),
   };
 }
 

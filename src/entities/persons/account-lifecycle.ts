@@ -43,11 +43,11 @@ export function parseLinkData(text: string | null | undefined): BlockedData | nu
   }
 }
 
-/** The enrolment as mdlsync last sent it: the data column, else (links written before it existed) the hash. */
+/** The enrolment as mdlsync last sent it: the data column, else (links written before it existed) the state. */
 export function sentState(link: LedgerLink, settings: EnrolmentSettings): EnrolmentData | null {
   const d = parseLinkData(link.data);
   if (d && typeof d.roleId === 'number') return { roleId: d.roleId, role: d.role, timestart: d.timestart ?? 0, timeend: d.timeend ?? 0, suspend: d.suspend === true };
-  const s = parseStateHash(link.hash);
+  const s = parseStateHash(link.state);
   if (!s) return null;
   const role = resolveRole(s.role, settings);
   return 'id' in role ? { roleId: role.id, role: role.shortname, timestart: s.start, timeend: s.end, suspend: s.suspend } : null;
@@ -76,17 +76,17 @@ export function blockActions(links: readonly LedgerLink[], settings: EnrolmentSe
       const mark = { blocked: runId, ...(sent ? { restore: sent } : {}) };
       if (settings.disable !== 'suspend') {
         const data = JSON.stringify({ ...(parseLinkData(link.data) ?? {}), ...mark });
-        return { kind: 'disable', ...base(link), hash: link.hash ?? undefined, status: 'disabled', reason: 'block: unenrolled', enrolment: { call: 'unenrol', data } };
+        return { kind: 'disable', ...base(link), state: link.state ?? undefined, status: 'disabled', reason: 'block: unenrolled', enrolment: { call: 'unenrol', data } };
       }
       if (!sent) {
         return { kind: 'fail', ...base(link), reason: 'block', error: { code: 'unknown-role', message: 'the ledger does not say which role mdlsync gave: cannot re-enrol it suspended' } };
       }
-      const role = sent.role ?? parseStateHash(link.hash)?.role ?? 'student';
+      const role = sent.role ?? parseStateHash(link.state)?.role ?? 'student';
       const now: EnrolmentData = { roleId: sent.roleId, role, timestart: sent.timestart, timeend: sent.timeend, suspend: true };
       return {
         kind: 'disable',
         ...base(link),
-        hash: stateHash({ role, start: sent.timestart, end: sent.timeend, suspend: true }),
+        state: stateHash({ role, start: sent.timestart, end: sent.timeend, suspend: true }),
         status: 'disabled',
         reason: 'block: enrolment suspended',
         enrolment: { call: 'enrol', roleId: sent.roleId, role, timestart: sent.timestart, timeend: sent.timeend, suspend: true, data: JSON.stringify({ ...now, ...mark }) },
@@ -105,11 +105,11 @@ export function unblockActions(links: readonly LedgerLink[], settings: Enrolment
       actions.push({ kind: 'fail', ...base(link), reason: 'unblock', error: { code: 'unknown-role', message: 'the ledger does not say which role mdlsync gave: re-enrol it with an enrolments feed' } });
       continue;
     }
-    const role = sent.role ?? parseStateHash(link.hash)?.role ?? 'student';
+    const role = sent.role ?? parseStateHash(link.state)?.role ?? 'student';
     actions.push({
       kind: 'enable',
       ...base(link),
-      hash: stateHash({ role, start: sent.timestart, end: sent.timeend, suspend: sent.suspend }),
+      state: stateHash({ role, start: sent.timestart, end: sent.timeend, suspend: sent.suspend }),
       status: 'active',
       reason: `unblock: re-enrolled as ${role}`,
       // No `data`: the enrol writes what it sent, which drops the block mark.
