@@ -2,10 +2,10 @@
  * The rules every membership-like entity shares (a link between two records: an institution role, an observer link):
  * storing over an existing link, and what a disable, a delete and a refresh's removal do to it.
  */
-import type { EntityRecord } from '../feed/types.js';
+import type { EntityType, RecordOf } from '../feed/types.js';
 import type { LedgerLink } from '../ledger/types.js';
 import { dataSourceChange, type ContextBase, type EntityRules, type RowPlanning } from './fold.js';
-import type { Action } from './types.js';
+import type { ActionBase } from './types.js';
 
 /** Case-insensitive look-up table built once per planner (the hot path then costs one Map.get). */
 export function lowerMap<V>(rec: Record<string, V>): Map<string, V> {
@@ -14,16 +14,16 @@ export function lowerMap<V>(rec: Record<string, V>): Map<string, V> {
   return m;
 }
 
-type Base = { entity: Action['entity']; key: string; line: number | null; dataSource: string | null };
+type Base<E extends EntityType> = { entity: E; key: string; line: number | null; dataSource: string | null };
 
 /** Shared store decision over a link the hot path did not settle: update (resend or link only), enable or create. */
-export function storeOver<R extends EntityRecord, T>(
-  base: Base,
-  r: R,
+export function storeOver<E extends EntityType, T>(
+  base: Base<E>,
+  r: RecordOf<E>,
   link: LedgerLink | undefined,
   want: { moodleId: number; hash: string | undefined; add: T; relink: (prev: LedgerLink) => T; linkOnly: T; what: string },
   full: boolean,
-): Action<R> & { target?: T } {
+): ActionBase<E> & { target?: T } {
   const send = { ...base, moodleId: want.moodleId, record: r, hash: want.hash, status: 'active' as const };
   if (link && link.status === 'active') {
     const same = want.hash !== undefined && link.hash === want.hash && link.moodleId === want.moodleId;
@@ -47,7 +47,7 @@ export interface Removal<T> {
 }
 
 /** Shared removal over a link: only ever what the link says mdlsync gave; nothing without a link. */
-function removeOver<R extends EntityRecord, T>(base: Base, link: LedgerLink | undefined, why: string, r: R | undefined, removal: Removal<T>): Action<R> & { target?: T } {
+function removeOver<E extends EntityType, T>(base: Base<E>, link: LedgerLink | undefined, why: string, r: RecordOf<E> | undefined, removal: Removal<T>): ActionBase<E> & { target?: T } {
   if (!link) return { kind: 'unchanged', ...base, reason: `${removal.unlinked}: nothing to remove (${why})` };
   if (link.status === 'disabled') return { kind: 'unchanged', ...base, moodleId: link.moodleId, reason: `already removed (${why})` };
   const common = { kind: 'disable' as const, ...base, moodleId: link.moodleId, record: r, hash: link.hash ?? undefined, status: 'disabled' as const };
@@ -57,8 +57,13 @@ function removeOver<R extends EntityRecord, T>(base: Base, link: LedgerLink | un
 }
 
 /** The row disable, row delete and refresh disable of both rule sets: each a removal over the link. */
-export function removalRules<R extends EntityRecord, C extends ContextBase, T>(removal: Removal<T>): Pick<EntityRules<R, C>, 'disable' | 'delete' | 'ownedDisable'> {
-  const base = (r: R, line: number, ctx: C, p: RowPlanning<R, C>): Base => ({ entity: p.options.entity, key: r.key, line, dataSource: p.ds(r, ctx) });
+/** EntityRules' removal decisions, answering actions whose target is a T (the entity's rules take them as theirs). */
+type RemovalDecisions<E extends EntityType, C extends ContextBase, T> = {
+  [K in 'disable' | 'delete' | 'ownedDisable']: (...args: Parameters<EntityRules<E, C>[K]>) => ActionBase<E> & { target?: T };
+};
+
+export function removalRules<E extends EntityType, C extends ContextBase, T>(removal: Removal<T>): RemovalDecisions<E, C, T> {
+  const base = (r: RecordOf<E>, line: number, ctx: C, p: RowPlanning<E, C>): Base<E> => ({ entity: p.options.entity, key: r.key, line, dataSource: p.ds(r, ctx) });
   return {
     disable(r, line, ctx, p) {
       return removeOver(base(r, line, ctx, p), ctx.link, r.rowStatus === 'deleted' ? 'ROW_STATUS=deleted' : 'ROW_STATUS=disabled', r, removal);
@@ -67,7 +72,7 @@ export function removalRules<R extends EntityRecord, C extends ContextBase, T>(r
       return removeOver(base(r, line, ctx, p), ctx.link, p.options.op === 'delete' ? 'delete' : 'ACTION=delete', r, removal);
     },
     ownedDisable(link, reason, p) {
-      return removeOver<R, T>({ entity: p.options.entity, key: link.key, line: null, dataSource: link.dataSource }, link, reason, undefined, removal);
+      return removeOver<E, T>({ entity: p.options.entity, key: link.key, line: null, dataSource: link.dataSource }, link, reason, undefined, removal);
     },
   };
 }

@@ -4,7 +4,6 @@
  * (adopt, update, enable), whose new parent may be one of those creates. A disable only marks the ledger link:
  * the category is kept in Moodle. Batching, retries and bisection come from the shared BatchEngine.
  */
-import type { CategoryRecord } from './record.js';
 import type { LinkWrite } from '../../ledger/types.js';
 import { categoryLeaves, createCategories, getCategories, updateCategories } from '../../moodle/index.js';
 import type { CreateCategoryInput, MoodleCategory, UpdateCategoryInput } from '../../moodle/types.js';
@@ -14,7 +13,7 @@ import { LocalRowError, pack } from '../../apply/pack.js';
 import { isPathKey } from './lookup.js';
 import type { OutcomeKind } from '../../apply/types.js';
 
-type CategoryRow = Row<CategoryRecord>;
+type CategoryRow = Row<'categories'>;
 
 interface CreateItem {
   row: CategoryRow;
@@ -33,7 +32,7 @@ interface UpdateItem {
   relinked?: boolean;
 }
 
-export const categoriesApplier: EntityApplier<CategoryRecord> = {
+export const categoriesApplier: EntityApplier<'categories'> = {
   prepare(engine, rows) {
     const run = new CategoriesRun(engine);
     const links: LinkWrite[] = [];

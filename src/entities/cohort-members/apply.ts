@@ -1,14 +1,13 @@
 /** The cohort-members applier, on the shared BatchEngine: core_cohort_add_cohort_members (warnings mapped back to rows) / core_cohort_delete_cohort_members. */
-import type { CohortMemberRecord } from './record.js';
 import type { LinkWrite } from '../../ledger/types.js';
 import { addCohortMembers, cohortMemberLeaves, deleteCohortMembers } from '../../moodle/index.js';
 import type { CohortMemberInput, CohortMemberWarning, MoodleCohort } from '../../moodle/index.js';
-import { cohortMemberKeyParts, type CohortMemberAction } from './rules.js';
+import { cohortMemberKeyParts } from './rules.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from '../../apply/engine.js';
 import { LocalRowError, pack } from '../../apply/pack.js';
 import { existingCohorts, mapAddWarnings, memberVerifier } from '../cohorts/apply.js';
 
-type MemberRow = Row<CohortMemberRecord>;
+type MemberRow = Row<'cohort-members'>;
 
 // ── cohort members ──────────────────────────────────────────────────────────────────────────────────────────
 
@@ -17,7 +16,7 @@ interface MemberItem {
   input: CohortMemberInput;
 }
 
-export const cohortMembersApplier: EntityApplier<CohortMemberRecord> = {
+export const cohortMembersApplier: EntityApplier<'cohort-members'> = {
   prepare(engine, rows) {
     const adds: MemberItem[] = [];
     const removes: MemberItem[] = [];
@@ -25,7 +24,7 @@ export const cohortMembersApplier: EntityApplier<CohortMemberRecord> = {
     for (const row of rows) {
       try {
         const userid = engine.targetId(row.action);
-        const t = (row.action as CohortMemberAction).member;
+        const t = row.action.member;
         if (!t) throw new LocalRowError('internal', 'the planned cohort membership has no target');
         if (t.cohortId === undefined) needCohort.push(row);
         else (t.call === 'remove' ? removes : adds).push({ row, input: { cohortid: t.cohortId, userid } });

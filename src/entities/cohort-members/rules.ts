@@ -5,7 +5,7 @@
 import type { FeedItem } from '../../feed/types.js';
 import type { CohortMemberRecord } from './record.js';
 import { EntityPlanner, unchangedByLink, type ContextBase, type EntityRules, type RowPlanning } from '../../plan/fold.js';
-import type { Action, PlanOptions } from '../../plan/types.js';
+import type { ActionOf, PlanOptions } from '../../plan/types.js';
 import { refuseReserved } from '../cohorts/rules.js';
 
 // ── cohort members ─────────────────────────────────────────────────────────────────────────────────────────
@@ -26,7 +26,13 @@ export interface CohortMemberTarget {
   cohortId?: number;
 }
 
-export type CohortMemberAction = Action<CohortMemberRecord> & { member?: CohortMemberTarget };
+declare module '../types.js' {
+  interface EntityActions {
+    'cohort-members': { member?: CohortMemberTarget };
+  }
+}
+
+export type CohortMemberAction = ActionOf<'cohort-members'>;
 
 /** Built once per cohort: every row of a cohort shares its hash string (the unchanged re-run compares 200k of them). */
 const MEMBER_HASHES = new Map<number, string>();
@@ -54,7 +60,7 @@ export function cohortMemberKeyParts(key: string): { cohort: string; person: str
 type M = CohortMemberRecord;
 type MC = CohortMemberContext;
 
-function memberDisable(r: M, line: number, ctx: MC, p: RowPlanning<M, MC>, why: string): CohortMemberAction {
+function memberDisable(r: M, line: number, ctx: MC, p: RowPlanning<'cohort-members', MC>, why: string): CohortMemberAction {
   const base = { entity: p.options.entity, key: r.key, line, dataSource: p.ds(r, ctx) };
   const link = ctx.link;
   if (link?.status === 'disabled') return { kind: 'unchanged', ...base, moodleId: link.moodleId, reason: `already removed (${why})` };
@@ -67,7 +73,7 @@ function memberDisable(r: M, line: number, ctx: MC, p: RowPlanning<M, MC>, why: 
   return { kind: 'disable', ...base, moodleId: userId, record: r, hash: link?.hash ?? cohortMemberHash(cohortId), status: 'disabled', reason: `${why}: remove from the cohort`, member: { call: 'remove', cohortId } } satisfies CohortMemberAction;
 }
 
-export const COHORT_MEMBER_RULES: EntityRules<M, MC> = {
+export const COHORT_MEMBER_RULES: EntityRules<'cohort-members', MC> = {
   moodleNoun: 'user',
   recordNoun: 'cohort membership',
   // A cohort owned by another data source is not this row's to fill or empty (the fold checks every row).
@@ -107,12 +113,12 @@ export const COHORT_MEMBER_RULES: EntityRules<M, MC> = {
   },
 };
 
-export class CohortMemberPlanner extends EntityPlanner<M, MC> {
-  constructor(options: PlanOptions, sink?: (action: Action<M>) => void) {
+export class CohortMemberPlanner extends EntityPlanner<'cohort-members', MC> {
+  constructor(options: PlanOptions<'cohort-members'>, sink?: (action: ActionOf<'cohort-members'>) => void) {
     super(COHORT_MEMBER_RULES, options, sink, 'CohortMemberPlanner');
   }
 
-  override add(item: FeedItem<M>, ctx: MC): Action<M> {
+  override add(item: FeedItem<M>, ctx: MC): ActionOf<'cohort-members'> {
     return super.add(refuseReserved(item, (r) => r.fields.cohort), ctx);
   }
 }

@@ -6,16 +6,15 @@
  * re-created (relinked) on update and counts as gone on delete. When mdlsync deletes or empties a cohort, the
  * cohort-members links of that cohort are disabled too (those memberships are gone).
  */
-import type { CohortRecord } from './record.js';
 import type { LinkWrite } from '../../ledger/types.js';
 import { cohortLeaves, createCohorts, deleteCohortMembers, deleteCohorts, getCohortMembers, getCohorts, parseCohortMemberWarning, updateCohorts } from '../../moodle/index.js';
 import type { CohortInput, CohortMemberInput, CohortMemberWarning, MoodleCohort, UpdateCohortInput } from '../../moodle/index.js';
-import { DELETED_HASH, membersOfCohorts, type CohortAction } from './rules.js';
+import { DELETED_HASH, membersOfCohorts } from './rules.js';
 import { cohortMemberKeyParts } from '../cohort-members/rules.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from '../../apply/engine.js';
 import { LocalRowError, pack } from '../../apply/pack.js';
 
-type CohortRow = Row<CohortRecord>;
+type CohortRow = Row<'cohorts'>;
 
 interface CreateItem {
   row: CohortRow;
@@ -52,7 +51,7 @@ function dropMemberLinks(engine: BatchEngine, cohortKeys: Set<string>): void {
   engine.writeLinks(links.map((l): LinkWrite => ({ entity: l.entity, key: l.key, moodleId: l.moodleId, dataSource: l.dataSource, hash: l.hash, status: 'disabled', runId: engine.deps.runId })));
 }
 
-export const cohortsApplier: EntityApplier<CohortRecord> = {
+export const cohortsApplier: EntityApplier<'cohorts'> = {
   prepare(engine, rows) {
     const creates: CreateItem[] = [];
     const updates: UpdateItem[] = [];
@@ -61,7 +60,7 @@ export const cohortsApplier: EntityApplier<CohortRecord> = {
     const linkOnly: CohortRow[] = [];
     for (const row of rows) {
       try {
-        const t = (row.action as CohortAction).cohort;
+        const t = row.action.cohort;
         if (!t) throw new LocalRowError('internal', 'the planned cohort has no target');
         if (t.call === 'create') creates.push({ row, input: t.input! });
         else if (t.call === 'update') updates.push({ row, input: { id: engine.targetId(row.action), ...t.input! } });

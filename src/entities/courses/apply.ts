@@ -5,7 +5,6 @@
  * when that course has no idnumber or ours), and last the copies of a TEMPLATE (core_course_duplicate_course, one
  * per call, then an update that sets the copy's idnumber, dates and summary).
  */
-import type { CourseRecord } from './record.js';
 import type { LinkWrite } from '../../ledger/types.js';
 import { categoryLeaves, courseLeaves, createCategories, createCourses, deleteCourses, duplicateCourse, getCategories, getCoursesByField, updateCourses } from '../../moodle/index.js';
 import type { CreateCategoryInput, CreateCourseInput, MoodleWarning, UpdateCourseInput } from '../../moodle/types.js';
@@ -14,7 +13,7 @@ import { COURSE_HIDDEN } from './rules.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from '../../apply/engine.js';
 import { LocalRowError, pack } from '../../apply/pack.js';
 
-type CourseRow = Row<CourseRecord>;
+type CourseRow = Row<'courses'>;
 
 interface LevelItem {
   /** The first row that needs this level (the engine reports an abort on it). */
@@ -48,7 +47,7 @@ interface CopyItem {
   input: CreateCourseInput;
 }
 
-export const coursesApplier: EntityApplier<CourseRecord> = {
+export const coursesApplier: EntityApplier<'courses'> = {
   prepare(engine, rows) {
     const run = new CoursesRun(engine);
     const placing: CourseRow[] = [];

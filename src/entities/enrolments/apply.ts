@@ -5,7 +5,6 @@
  * splits a refused batch until each bad row is alone. A disable whose course the planner could not place (a
  * refresh's, from the ledger alone) gets its course id here: ledger first, else Moodle by idnumber.
  */
-import type { EnrolmentRecord } from './record.js';
 import type { LinkWrite } from '../../ledger/types.js';
 import { enrolmentLeaves, enrolUsers, getCoursesByField, getEnrolledUsers, roleAssignmentLeaves, unassignRoles, unenrolUsers } from '../../moodle/index.js';
 import type { RoleAssignmentInput } from '../../moodle/index.js';
@@ -14,7 +13,7 @@ import { courseKeyOf, type EnrolmentAction } from './rules.js';
 import { codeOf, type BatchEngine, type BatchSpec, type EntityApplier, type Row } from '../../apply/engine.js';
 import { LocalRowError, pack } from '../../apply/pack.js';
 
-type EnrolmentRow = Row<EnrolmentRecord>;
+type EnrolmentRow = Row<'enrolments'>;
 
 interface EnrolItem {
   row: EnrolmentRow;
@@ -34,12 +33,12 @@ interface UnassignItem {
 }
 
 const targetOf = (row: EnrolmentRow): NonNullable<EnrolmentAction['enrolment']> => {
-  const t = (row.action as EnrolmentAction).enrolment;
+  const t = row.action.enrolment;
   if (!t) throw new LocalRowError('internal', 'the planned enrolment has no target');
   return t;
 };
 
-export const enrolmentsApplier: EntityApplier<EnrolmentRecord> = {
+export const enrolmentsApplier: EntityApplier<'enrolments'> = {
   prepare(engine, rows) {
     const ready: EnrolmentRow[] = [];
     const needCourse: EnrolmentRow[] = [];

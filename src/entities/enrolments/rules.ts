@@ -7,7 +7,7 @@
 import type { EnrolmentRecord } from './record.js';
 import type { LedgerLink } from '../../ledger/types.js';
 import { EntityPlanner, dataSourceChange, unchangedByLink, type ContextBase, type EntityRules, type MatchBase, type RowPlanning } from '../../plan/fold.js';
-import type { Action, PlanOptions } from '../../plan/types.js';
+import type { ActionOf, PlanOptions } from '../../plan/types.js';
 
 /**
  * SIS role names → Moodle role shortnames (keys compared case-insensitively). Only names that are no shortname:
@@ -73,7 +73,13 @@ export interface EnrolmentTarget {
   unassign?: { roleId: number; role: string };
 }
 
-export type EnrolmentAction = Action<EnrolmentRecord> & { enrolment?: EnrolmentTarget };
+declare module '../types.js' {
+  interface EntityActions {
+    'enrolments': { enrolment?: EnrolmentTarget };
+  }
+}
+
+export type EnrolmentAction = ActionOf<'enrolments'>;
 
 /** The enrolment state mdlsync sent, kept as the ledger hash. */
 export interface EnrolmentState {
@@ -133,7 +139,7 @@ export function resolveRole(name: string | undefined, s: EnrolmentSettings): { s
 
 type Row = EnrolmentRecord;
 type Ctx = EnrolmentContext;
-type P = RowPlanning<Row, Ctx>;
+type P = RowPlanning<'enrolments', Ctx>;
 
 function describe(s: EnrolmentState): string {
   return `${s.role}${s.suspend ? ', suspended' : ''}`;
@@ -187,7 +193,7 @@ function changeReason(old: EnrolmentState | undefined, now: EnrolmentState): str
   return parts.join('; ') || 'content changed';
 }
 
-export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_SETTINGS): EntityRules<Row, Ctx> {
+export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_SETTINGS): EntityRules<'enrolments', Ctx> {
   // A file names a few roles over and over: each ROLE cell is resolved once (the map scans are per call).
   const roles = new Map<string | undefined, ReturnType<typeof resolveRole>>();
   const rowRole = (name: string | undefined): ReturnType<typeof resolveRole> => {
@@ -205,7 +211,7 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
 
   /** A disable of a row or link: unenrol, or re-enrol suspended with the role and dates last sent. */
   const disabling = (
-    base: { entity: Action['entity']; key: string; line: number | null; dataSource: string | null },
+    base: { entity: 'enrolments'; key: string; line: number | null; dataSource: string | null },
     userId: number,
     courseId: number | undefined,
     link: LedgerLink | undefined,
@@ -314,8 +320,8 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
 }
 
 /** The enrolments planner: the generic fold with the enrolments rules for these settings. */
-export class EnrolmentPlanner extends EntityPlanner<EnrolmentRecord, EnrolmentContext> {
-  constructor(options: PlanOptions, settings: EnrolmentSettings = DEFAULT_ENROLMENT_SETTINGS, sink?: (action: Action<EnrolmentRecord>) => void) {
+export class EnrolmentPlanner extends EntityPlanner<'enrolments', EnrolmentContext> {
+  constructor(options: PlanOptions<'enrolments'>, settings: EnrolmentSettings = DEFAULT_ENROLMENT_SETTINGS, sink?: (action: ActionOf<'enrolments'>) => void) {
     super(enrolmentRules(settings), options, sink, 'EnrolmentPlanner');
   }
 }

@@ -1,13 +1,12 @@
 /** The group-members applier, on the shared BatchEngine: core_group_add_group_members / core_group_delete_group_members. */
-import type { GroupMemberRecord } from './record.js';
 import type { LinkWrite } from '../../ledger/types.js';
 import { addGroupMembers, deleteGroupMembers, groupMemberLeaves } from '../../moodle/index.js';
 import type { GroupMemberInput } from '../../moodle/types.js';
-import { memberKeyParts, type GroupMemberAction } from './rules.js';
+import { memberKeyParts } from './rules.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from '../../apply/engine.js';
 import { LocalRowError, pack } from '../../apply/pack.js';
 
-type MemberRow = Row<GroupMemberRecord>;
+type MemberRow = Row<'group-members'>;
 
 interface MemberItem {
   row: MemberRow;
@@ -19,7 +18,7 @@ interface ShiftItem {
   leave: { key: string; groupId: number }[];
 }
 
-export const groupMembersApplier: EntityApplier<GroupMemberRecord> = {
+export const groupMembersApplier: EntityApplier<'group-members'> = {
   prepare(engine, rows) {
     const adds: MemberItem[] = [];
     const removes: MemberItem[] = [];
@@ -28,7 +27,7 @@ export const groupMembersApplier: EntityApplier<GroupMemberRecord> = {
     for (const row of rows) {
       try {
         const userid = engine.targetId(row.action);
-        const t = (row.action as GroupMemberAction).member;
+        const t = row.action.member;
         if (!t) throw new LocalRowError('internal', 'the planned group membership has no target');
         if (t.groupId === undefined) {
           needGroup.push(row);

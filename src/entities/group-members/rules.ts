@@ -4,7 +4,7 @@
  */
 import type { GroupMemberRecord } from './record.js';
 import { EntityPlanner, unchangedByLink, type ContextBase, type EntityRules, type RowPlanning } from '../../plan/fold.js';
-import type { Action, PlanOptions } from '../../plan/types.js';
+import type { ActionOf, PlanOptions } from '../../plan/types.js';
 
 // ── group members ──────────────────────────────────────────────────────────────────────────────────────────
 
@@ -30,7 +30,13 @@ export interface GroupMemberTarget {
   leave?: { key: string; groupId: number }[];
 }
 
-export type GroupMemberAction = Action<GroupMemberRecord> & { member?: GroupMemberTarget };
+declare module '../types.js' {
+  interface EntityActions {
+    'group-members': { member?: GroupMemberTarget };
+  }
+}
+
+export type GroupMemberAction = ActionOf<'group-members'>;
 
 export function memberHash(groupId: number): string {
   return `m1;group=${groupId}`;
@@ -51,7 +57,7 @@ export function memberKeyParts(key: string): { course: string; group: string; pe
 type M = GroupMemberRecord;
 type MC = GroupMemberContext;
 
-function memberDisable(r: M, line: number, ctx: MC, p: RowPlanning<M, MC>, why: string): GroupMemberAction {
+function memberDisable(r: M, line: number, ctx: MC, p: RowPlanning<'group-members', MC>, why: string): GroupMemberAction {
   const base = { entity: p.options.entity, key: r.key, line, dataSource: p.ds(r, ctx) };
   const link = ctx.link;
   if (link?.status === 'disabled') return { kind: 'unchanged', ...base, moodleId: link.moodleId, reason: `already removed (${why})` };
@@ -64,7 +70,7 @@ function memberDisable(r: M, line: number, ctx: MC, p: RowPlanning<M, MC>, why: 
   return { kind: 'disable', ...base, moodleId: userId, record: r, hash: link?.hash ?? memberHash(groupId), status: 'disabled', reason: `${why}: remove from the group`, member: { call: 'remove', groupId } } satisfies GroupMemberAction;
 }
 
-export const GROUP_MEMBER_RULES: EntityRules<M, MC> = {
+export const GROUP_MEMBER_RULES: EntityRules<'group-members', MC> = {
   moodleNoun: 'user',
   recordNoun: 'group membership',
   // A group owned by another data source is not this row's to fill or empty (the fold checks every row).
@@ -110,8 +116,8 @@ export const GROUP_MEMBER_RULES: EntityRules<M, MC> = {
   },
 };
 
-export class GroupMemberPlanner extends EntityPlanner<GroupMemberRecord, GroupMemberContext> {
-  constructor(options: PlanOptions, sink?: (action: Action<GroupMemberRecord>) => void) {
+export class GroupMemberPlanner extends EntityPlanner<'group-members', GroupMemberContext> {
+  constructor(options: PlanOptions<'group-members'>, sink?: (action: ActionOf<'group-members'>) => void) {
     super(GROUP_MEMBER_RULES, options, sink, 'GroupMemberPlanner');
   }
 }

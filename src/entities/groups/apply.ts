@@ -2,26 +2,24 @@
  * The groups applier. core_group_create_groups for creates (all or nothing: the shared
  * BatchEngine splits a refused batch); adopts, enables, disables and unsendable changes only write the ledger link.
  */
-import type { GroupRecord } from './record.js';
 import { createGroups, getCourseGroups, groupLeaves } from '../../moodle/index.js';
 import type { CreateGroupInput, MoodleGroup } from '../../moodle/types.js';
-import { type GroupAction } from './rules.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from '../../apply/engine.js';
 import { LocalRowError, pack } from '../../apply/pack.js';
 
-type GroupRow = Row<GroupRecord>;
+type GroupRow = Row<'groups'>;
 
 interface CreateItem {
   row: GroupRow;
   input: CreateGroupInput;
 }
 
-export const groupsApplier: EntityApplier<GroupRecord> = {
+export const groupsApplier: EntityApplier<'groups'> = {
   prepare(engine, rows) {
     const creates: CreateItem[] = [];
     const linkOnly: GroupRow[] = [];
     for (const row of rows) {
-      const t = (row.action as GroupAction).group;
+      const t = row.action.group;
       if (!t) engine.fail(row, 'internal', 'the planned group has no target');
       else if (t.call === 'create') {
         creates.push({ row, input: { courseid: t.courseId!, name: t.name!, description: t.description ?? '', idnumber: t.idnumber } });
@@ -33,7 +31,7 @@ export const groupsApplier: EntityApplier<GroupRecord> = {
         linkOnly.flatMap((row) => {
           try {
             const id = engine.targetId(row.action);
-            const note = (row.action as GroupAction).group?.note;
+            const note = row.action.group?.note;
             engine.settle(row, row.action.kind === 'update' && note ? 'unchanged' : 'ok', { moodleId: id, message: note });
             return [engine.link(row, id)];
           } catch (err) {

@@ -9,11 +9,10 @@
  * Only ever removes what a ledger link says mdlsync gave; role ids come from enrolments.roleIds (Moodle's web
  * services cannot list roles).
  */
-import type { InstitutionRoleRecord } from './record.js';
 import { EntityPlanner, unchangedByLink, type ContextBase, type EntityRules } from '../../plan/fold.js';
 import { ROLE_COHORT_PREFIX } from '../cohorts/rules.js';
 import { DEFAULT_ROLE_IDS } from '../enrolments/rules.js';
-import type { Action, PlanOptions } from '../../plan/types.js';
+import type { ActionOf, PlanOptions } from '../../plan/types.js';
 import { lowerMap, storeOver, Removal, removalRules } from '../../plan/membership.js';
 
 // The idnumber prefix of an institution role's cohort is the one cohorts feeds refuse (one definition, in cohorts.ts).
@@ -63,9 +62,14 @@ export interface InstitutionRoleTarget {
   from?: RoleHold & { userId: number };
 }
 
-export type InstitutionRoleAction = Action<InstitutionRoleRecord> & { target?: InstitutionRoleTarget };
+declare module '../types.js' {
+  interface EntityActions {
+    'institution-roles': { target?: InstitutionRoleTarget };
+  }
+}
 
-type IR = InstitutionRoleRecord;
+export type InstitutionRoleAction = ActionOf<'institution-roles'>;
+
 type IRC = InstitutionRoleContext;
 
 const ROLE_REMOVAL: Removal<InstitutionRoleTarget> = {
@@ -80,7 +84,7 @@ const ROLE_REMOVAL: Removal<InstitutionRoleTarget> = {
   none: { call: 'none' },
 };
 
-export function institutionRoleRules(settings: InstitutionRoleSettings = DEFAULT_INSTITUTION_ROLE_SETTINGS): EntityRules<IR, IRC> {
+export function institutionRoleRules(settings: InstitutionRoleSettings = DEFAULT_INSTITUTION_ROLE_SETTINGS): EntityRules<'institution-roles', IRC> {
   const roleMap = lowerMap(settings.roleMap);
   const roleIds = lowerMap(settings.roleIds);
   const cohortMode = settings.mode === 'cohort';
@@ -128,12 +132,12 @@ export function institutionRoleRules(settings: InstitutionRoleSettings = DEFAULT
       );
     },
 
-    ...removalRules<IR, IRC, InstitutionRoleTarget>(ROLE_REMOVAL),
+    ...removalRules<'institution-roles', IRC, InstitutionRoleTarget>(ROLE_REMOVAL),
   };
 }
 
-export class InstitutionRolePlanner extends EntityPlanner<IR, IRC> {
-  constructor(options: PlanOptions, settings?: InstitutionRoleSettings, sink?: (action: Action<IR>) => void) {
+export class InstitutionRolePlanner extends EntityPlanner<'institution-roles', IRC> {
+  constructor(options: PlanOptions<'institution-roles'>, settings?: InstitutionRoleSettings, sink?: (action: ActionOf<'institution-roles'>) => void) {
     super(institutionRoleRules(settings), options, sink, 'InstitutionRolePlanner');
   }
 }

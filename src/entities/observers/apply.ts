@@ -1,12 +1,11 @@
 /** The observers applier, on the shared BatchEngine: core_role_assign_roles / core_role_unassign_roles in the user context. */
-import type { ObserverRecord } from './record.js';
 import { roleAssignmentLeaves } from '../../moodle/index.js';
 import type { RoleAssignmentInput } from '../../moodle/index.js';
-import { type ObserverAction, type ObserverLinkTarget } from './rules.js';
+import { type ObserverLinkTarget } from './rules.js';
 import type { EntityApplier, Row } from '../../apply/engine.js';
 import { Item, failed, roleSpec, sendPacked } from '../institution-roles/apply.js';
 
-type ORow = Row<ObserverRecord>;
+type ORow = Row<'observers'>;
 
 // ── observers ──────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -14,13 +13,13 @@ function inUserContext(t: ObserverLinkTarget): RoleAssignmentInput {
   return { roleid: t.roleId, userid: t.observerId, contextlevel: 'user', instanceid: t.userId };
 }
 
-export const observersApplier: EntityApplier<ObserverRecord> = {
+export const observersApplier: EntityApplier<'observers'> = {
   prepare(engine, rows) {
     const none: ORow[] = [];
-    const removes: Item<RoleAssignmentInput, ObserverRecord>[] = [];
-    const adds: Item<RoleAssignmentInput, ObserverRecord>[] = [];
+    const removes: Item<RoleAssignmentInput, 'observers'>[] = [];
+    const adds: Item<RoleAssignmentInput, 'observers'>[] = [];
     for (const row of rows) {
-      const t = (row.action as ObserverAction).target;
+      const t = row.action.target;
       if (!t || row.action.moodleId === undefined || (t.call !== 'none' && !t.assignment)) {
         engine.fail(row, 'internal', 'the planned observer link has no target');
         continue;

@@ -3,11 +3,10 @@
  * ledger entry remembers the (user, role) it assigned (hash `ob1;user=ID;role=ID`), so a removal unassigns exactly
  * that and never a role someone gave by hand. Key `OBSERVER|USER`.
  */
-import type { ObserverRecord } from './record.js';
 import type { LedgerLink } from '../../ledger/types.js';
 import { EntityPlanner, unchangedByLink, type ContextBase, type EntityRules } from '../../plan/fold.js';
 import { DEFAULT_ROLE_IDS } from '../enrolments/rules.js';
-import type { Action, PlanOptions } from '../../plan/types.js';
+import type { ActionOf, PlanOptions } from '../../plan/types.js';
 import { lowerMap, storeOver, Removal, removalRules } from '../../plan/membership.js';
 
 // ── observers ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -53,9 +52,14 @@ export interface ObserverTarget {
   previous?: ObserverLinkTarget;
 }
 
-export type ObserverAction = Action<ObserverRecord> & { target?: ObserverTarget };
+declare module '../types.js' {
+  interface EntityActions {
+    'observers': { target?: ObserverTarget };
+  }
+}
 
-type OB = ObserverRecord;
+export type ObserverAction = ActionOf<'observers'>;
+
 type OBC = ObserverContext;
 
 function linkAssignment(link: LedgerLink): ObserverLinkTarget | undefined {
@@ -73,7 +77,7 @@ const OBSERVER_REMOVAL: Removal<ObserverTarget> = {
   none: { call: 'none' },
 };
 
-export function observerRules(settings: ObserverSettings = DEFAULT_OBSERVER_SETTINGS): EntityRules<OB, OBC> {
+export function observerRules(settings: ObserverSettings = DEFAULT_OBSERVER_SETTINGS): EntityRules<'observers', OBC> {
   const roleId = lowerMap(settings.roleIds).get(settings.role.toLowerCase());
   return {
     moodleNoun: 'user',
@@ -108,12 +112,12 @@ export function observerRules(settings: ObserverSettings = DEFAULT_OBSERVER_SETT
       );
     },
 
-    ...removalRules<OB, OBC, ObserverTarget>(OBSERVER_REMOVAL),
+    ...removalRules<'observers', OBC, ObserverTarget>(OBSERVER_REMOVAL),
   };
 }
 
-export class ObserverPlanner extends EntityPlanner<OB, OBC> {
-  constructor(options: PlanOptions, settings?: ObserverSettings, sink?: (action: Action<OB>) => void) {
+export class ObserverPlanner extends EntityPlanner<'observers', OBC> {
+  constructor(options: PlanOptions<'observers'>, settings?: ObserverSettings, sink?: (action: ActionOf<'observers'>) => void) {
     super(observerRules(settings), options, sink, 'ObserverPlanner');
   }
 }

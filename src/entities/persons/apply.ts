@@ -7,7 +7,7 @@ import type { PersonRecord } from './record.js';
 import type { LinkWrite } from '../../ledger/types.js';
 import { createUsers, deleteUsers, getUsersByField, updateUsers } from '../../moodle/index.js';
 import type { CreateUserInput, MoodleUser, MoodleWarning, UpdateUserInput, UserLookupField } from '../../moodle/types.js';
-import type { Action } from '../../plan/types.js';
+import type { ActionOf } from '../../plan/types.js';
 import { courseKeyOf } from '../enrolments/rules.js';
 import { accountUpdate, enrolmentStep, type EnrolmentStep } from './account-lifecycle.js';
 import { codeOf, type BatchEngine, type BatchSpec, type EntityApplier, type Row } from '../../apply/engine.js';
@@ -18,7 +18,7 @@ import { keyedByUsername, lookupAll, resolveWith } from './lookup.js';
 import { fitToSite } from './site-limits.js';
 import type { Outcome, OutcomeKind } from '../../apply/types.js';
 
-type PersonRow = Row<PersonRecord>;
+type PersonRow = Row<'persons'>;
 
 /** A record in an update_users call, with what to do once Moodle has answered for it. */
 interface UpdateItem {
@@ -48,7 +48,7 @@ interface DeleteItem {
 
 const STALE_WARNINGS = new Set(['invaliduserid', 'usernotupdateddeleted']);
 
-export const personsApplier: EntityApplier<PersonRecord> = {
+export const personsApplier: EntityApplier<'persons'> = {
   redact: hidePassword,
   prepare(engine, rows) {
     const run = new PersonsRun(engine);
@@ -400,7 +400,7 @@ class PersonsRun {
 }
 
 /** Moodle's messages can quote submitted values; a password must never reach a report. */
-function hidePassword(message: string, action: Action): string {
+function hidePassword(message: string, action: ActionOf<'persons'>): string {
   const pw = action.record?.fields.password;
   return pw ? message.split(pw).join('********') : message;
 }
