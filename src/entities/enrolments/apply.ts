@@ -12,6 +12,7 @@ import type { ManualEnrolmentInput, ManualUnenrolmentInput } from '../../moodle/
 import { courseKeyOf, type EnrolmentAction } from './rules.js';
 import { codeOf, type BatchEngine, type BatchSpec, type EntityApplier, type Row } from '../../apply/engine.js';
 import { LocalRowError, pack } from '../../apply/pack.js';
+import { prepareRows, sendPacked } from '../../apply/prepare.js';
 
 type EnrolmentRow = Row<'enrolments'>;
 
@@ -40,61 +41,56 @@ const targetOf = (row: EnrolmentRow): NonNullable<EnrolmentAction['enrolment']> 
 
 export const enrolmentsApplier: EntityApplier<'enrolments'> = {
   prepare(engine, rows) {
-    const ready: EnrolmentRow[] = [];
-    const needCourse: EnrolmentRow[] = [];
-    for (const row of rows) {
-      try {
+    return prepareRows(
+      engine,
+      rows,
+      { ready: [] as EnrolmentRow[], needCourse: [] as EnrolmentRow[] },
+      (row) => {
         engine.targetId(row.action);
         const t = targetOf(row);
         if (t.call === 'enrol' && t.roleId === undefined) throw new LocalRowError('unknown-role', `unknown role ${t.role ?? ''}`);
-        if (t.courseId === undefined) needCourse.push(row);
-        else ready.push(row);
-      } catch (err) {
-        if (!(err instanceof LocalRowError)) throw err;
-        engine.fail(row, err.code, err.message);
-      }
-    }
-    return async () => {
-      const courseIds = await placeCourses(engine, needCourse);
-      const gone: LinkWrite[] = [];
-      for (const row of needCourse) {
-        const key = courseKeyOf(row.action.key);
-        const id = courseIds.get(key);
-        if (typeof id === 'number') ready.push(row);
-        else if (id === null) {
-          // The course is gone from Moodle, and its enrolments with it: nothing left to disable.
-          gone.push(engine.link(row, row.action.moodleId!));
-          engine.settle(row, 'ok', { moodleId: row.action.moodleId, message: `course ${key} is no longer in Moodle: nothing to disable` });
-        } else engine.fail(row, 'lookup-failed', `could not look up course ${key} in Moodle: ${id}`, row.action.moodleId);
-      }
-      engine.writeLinks(gone);
-      const enrols: EnrolItem[] = [];
-      const unenrols: UnenrolItem[] = [];
-      for (const row of ready) {
-        const t = targetOf(row);
-        const courseid = t.courseId ?? courseIds.get(courseKeyOf(row.action.key));
-        const userid = row.action.moodleId!;
-        if (t.call === 'unenrol') unenrols.push({ row, input: { userid, courseid: courseid as number } });
-        else {
-          const input: ManualEnrolmentInput = { roleid: t.roleId!, userid, courseid: courseid as number, suspend: t.suspend ? 1 : 0 };
-          // Omitted dates reset to 0 on a re-enrol, so they are always sent.
-          input.timestart = t.timestart ?? 0;
-          input.timeend = t.timeend ?? 0;
-          enrols.push({ row, input });
+        return { to: t.courseId === undefined ? 'needCourse' : 'ready', item: row };
+      },
+      async ({ ready, needCourse }) => {
+        const courseIds = await placeCourses(engine, needCourse);
+        const gone: LinkWrite[] = [];
+        for (const row of needCourse) {
+          const key = courseKeyOf(row.action.key);
+          const id = courseIds.get(key);
+          if (typeof id === 'number') ready.push(row);
+          else if (id === null) {
+            // The course is gone from Moodle, and its enrolments with it: nothing left to disable.
+            gone.push(engine.link(row, row.action.moodleId!));
+            engine.settle(row, 'ok', { moodleId: row.action.moodleId, message: `course ${key} is no longer in Moodle: nothing to disable` });
+          } else engine.fail(row, 'lookup-failed', `could not look up course ${key} in Moodle: ${id}`, row.action.moodleId);
         }
-      }
-      const enrolBatches = pack(enrols, (i) => enrolmentLeaves(i.input), engine.options);
-      engine.failTooBig(enrolBatches.tooBig);
-      const unenrolBatches = pack(unenrols, (i) => enrolmentLeaves(i.input), engine.options);
-      engine.failTooBig(unenrolBatches.tooBig);
-      const roleChanges: UnassignItem[] = [];
-      await engine.runBatches(enrolBatches.batches, (b) => engine.sendBatch(b, enrolSpec(engine, roleChanges)));
-      // Only after the new role is confirmed; the link (with its new hash) waits for the unassign, so a failure is retried.
-      const unassignBatches = pack(roleChanges, (i) => roleAssignmentLeaves(i.input), engine.options);
-      engine.failTooBig(unassignBatches.tooBig);
-      await engine.runBatches(unassignBatches.batches, (b) => engine.sendBatch(b, unassignSpec(engine)));
-      await engine.runBatches(unenrolBatches.batches, (b) => engine.sendBatch(b, unenrolSpec(engine)));
-    };
+        engine.writeLinks(gone);
+        const enrols: EnrolItem[] = [];
+        const unenrols: UnenrolItem[] = [];
+        for (const row of ready) {
+          const t = targetOf(row);
+          const courseid = t.courseId ?? courseIds.get(courseKeyOf(row.action.key));
+          const userid = row.action.moodleId!;
+          if (t.call === 'unenrol') unenrols.push({ row, input: { userid, courseid: courseid as number } });
+          else {
+            const input: ManualEnrolmentInput = { roleid: t.roleId!, userid, courseid: courseid as number, suspend: t.suspend ? 1 : 0 };
+            // Omitted dates reset to 0 on a re-enrol, so they are always sent.
+            input.timestart = t.timestart ?? 0;
+            input.timeend = t.timeend ?? 0;
+            enrols.push({ row, input });
+          }
+        }
+        const enrolBatches = pack(enrols, (i) => enrolmentLeaves(i.input), engine.options);
+        engine.failTooBig(enrolBatches.tooBig);
+        const unenrolBatches = pack(unenrols, (i) => enrolmentLeaves(i.input), engine.options);
+        engine.failTooBig(unenrolBatches.tooBig);
+        const roleChanges: UnassignItem[] = [];
+        await engine.runBatches(enrolBatches.batches, (b) => engine.sendBatch(b, enrolSpec(engine, roleChanges)));
+        // Only after the new role is confirmed; the link (with its new hash) waits for the unassign, so a failure is retried.
+        await sendPacked(engine, roleChanges, (i) => roleAssignmentLeaves(i.input), unassignSpec(engine));
+        await engine.runBatches(unenrolBatches.batches, (b) => engine.sendBatch(b, unenrolSpec(engine)));
+      },
+    );
   },
 };
 

@@ -11,7 +11,8 @@ import type { CohortInput, CohortMemberInput, CohortMemberWarning, MoodleCohort,
 import { holdHash } from './rules.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from '../../apply/engine.js';
 import { mapAddWarnings, memberVerifier } from '../cohorts/apply.js';
-import { pack } from '../../apply/pack.js';
+import { LocalRowError, pack } from '../../apply/pack.js';
+import { prepareRows, sendPacked, type Sorted } from '../../apply/prepare.js';
 
 type IRow = Row<'institution-roles'>;
 
@@ -48,13 +49,6 @@ export function roleSpec<T extends EntityType>(
   };
 }
 
-export async function sendPacked<I, T extends EntityType>(engine: BatchEngine, items: Item<I, T>[], leaves: (input: I) => number, spec: BatchSpec<Item<I, T>, unknown>): Promise<void> {
-  if (items.length === 0) return;
-  const { batches, tooBig } = pack(items, (i) => leaves(i.input), engine.options);
-  engine.failTooBig(tooBig);
-  await engine.runBatches(batches, (b) => engine.sendBatch(b, spec));
-}
-
 // ── institution roles ──────────────────────────────────────────────────────────────────────────────────────
 
 interface CreateItem {
@@ -66,48 +60,61 @@ interface CreateItem {
 
 export const institutionRolesApplier: EntityApplier<'institution-roles'> = {
   prepare(engine, rows) {
-    const none: IRow[] = [];
-    const cohortRemoves: Item<CohortMemberInput, 'institution-roles'>[] = [];
-    const roleRemoves: Item<RoleAssignmentInput, 'institution-roles'>[] = [];
-    const adds: IRow[] = [];
-    for (const row of rows) {
-      const t = row.action.target;
-      if (!t || row.action.moodleId === undefined) {
-        engine.fail(row, 'internal', 'the planned institution role has no target');
-        continue;
-      }
-      if (t.call === 'none') none.push(row);
-      if (t.from && t.call !== 'none') {
-        const pre = t.call === 'add';
-        if (t.from.kind === 'cohort') cohortRemoves.push({ row, input: { cohortid: t.from.id, userid: t.from.userId }, pre });
-        else roleRemoves.push({ row, input: systemRole(t.from.id, t.from.userId), pre });
-      }
-      if (t.call === 'add') adds.push(row);
-    }
-    return async () => {
-      // The link alone records the change (data source, a hash-less disable).
-      engine.settleLinkOnly(none);
-      await removeFromCohorts(engine, cohortRemoves);
-      await sendPacked(engine, roleRemoves, roleAssignmentLeaves, roleSpec(engine, 'core_role_unassign_roles', (i) => i.row.action.hash ?? null));
-
-      const ready = adds.filter((row) => !failed(engine, row));
-      const cohortIds = await createRoleCohorts(engine, ready);
-      const memberItems: Item<CohortMemberInput, 'institution-roles'>[] = [];
-      const roleItems: Item<RoleAssignmentInput, 'institution-roles'>[] = [];
-      for (const row of ready) {
-        const to = row.action.target!.to!;
-        const userid = row.action.moodleId!;
-        if (to.kind === 'role') roleItems.push({ row, input: systemRole(to.id, userid) });
-        else {
-          const cohortid = to.id ?? cohortIds.get(to.idnumber);
-          if (cohortid !== undefined) memberItems.push({ row, input: { cohortid, userid } });
+    return prepareRows(
+      engine,
+      rows,
+      {
+        none: [] as IRow[],
+        cohortRemoves: [] as Item<CohortMemberInput, 'institution-roles'>[],
+        roleRemoves: [] as Item<RoleAssignmentInput, 'institution-roles'>[],
+        adds: [] as IRow[],
+      },
+      (row) => {
+        const t = row.action.target;
+        if (!t || row.action.moodleId === undefined) throw new LocalRowError('internal', 'the planned institution role has no target');
+        if (t.call === 'none') return { to: 'none', item: row };
+        const places: Sorted<IRGroups>[] = [];
+        if (t.from) {
+          const pre = t.call === 'add';
+          if (t.from.kind === 'cohort') places.push({ to: 'cohortRemoves', item: { row, input: { cohortid: t.from.id, userid: t.from.userId }, pre } });
+          else places.push({ to: 'roleRemoves', item: { row, input: systemRole(t.from.id, t.from.userId), pre } });
         }
-      }
-      await sendPacked(engine, memberItems, cohortMemberLeaves, addMembersSpec(engine));
-      await sendPacked(engine, roleItems, roleAssignmentLeaves, roleSpec(engine, 'core_role_assign_roles', (i) => holdHash({ kind: 'role', id: i.input.roleid })));
-    };
+        if (t.call === 'add') places.push({ to: 'adds', item: row });
+        return places;
+      },
+      async ({ none, cohortRemoves, roleRemoves, adds }) => {
+        // The link alone records the change (data source, a hash-less disable).
+        engine.settleLinkOnly(none);
+        await removeFromCohorts(engine, cohortRemoves);
+        await sendPacked(engine, roleRemoves, (i) => roleAssignmentLeaves(i.input), roleSpec(engine, 'core_role_unassign_roles', (i) => i.row.action.hash ?? null));
+
+        const ready = adds.filter((row) => !failed(engine, row));
+        const cohortIds = await createRoleCohorts(engine, ready);
+        const memberItems: Item<CohortMemberInput, 'institution-roles'>[] = [];
+        const roleItems: Item<RoleAssignmentInput, 'institution-roles'>[] = [];
+        for (const row of ready) {
+          const to = row.action.target!.to!;
+          const userid = row.action.moodleId!;
+          if (to.kind === 'role') roleItems.push({ row, input: systemRole(to.id, userid) });
+          else {
+            const cohortid = to.id ?? cohortIds.get(to.idnumber);
+            if (cohortid !== undefined) memberItems.push({ row, input: { cohortid, userid } });
+          }
+        }
+        await sendPacked(engine, memberItems, (i) => cohortMemberLeaves(i.input), addMembersSpec(engine));
+        await sendPacked(engine, roleItems, (i) => roleAssignmentLeaves(i.input), roleSpec(engine, 'core_role_assign_roles', (i) => holdHash({ kind: 'role', id: i.input.roleid })));
+      },
+    );
   },
 };
+
+/** The groups an institution role's row goes to. */
+interface IRGroups {
+  none: IRow;
+  cohortRemoves: Item<CohortMemberInput, 'institution-roles'>;
+  roleRemoves: Item<RoleAssignmentInput, 'institution-roles'>;
+  adds: IRow;
+}
 
 function systemRole(roleid: number, userid: number): RoleAssignmentInput {
   return { roleid, userid, contextlevel: 'system', instanceid: 0 };
@@ -130,7 +137,7 @@ async function removeFromCohorts(engine: BatchEngine, items: Item<CohortMemberIn
       engine.fail(item.row, code, item.pre ? `could not leave the cohort the link held before: ${message}` : message, item.input.userid);
     },
   };
-  await sendPacked(engine, items.filter((i) => existing.has(i.input.cohortid)), (i) => cohortMemberLeaves(i), spec);
+  await sendPacked(engine, items.filter((i) => existing.has(i.input.cohortid)), (i) => cohortMemberLeaves(i.input), spec);
 }
 
 /** Creates each missing `role:` cohort once, at system context; rows whose cohort cannot be made fail. */
