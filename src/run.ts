@@ -13,7 +13,7 @@ import type { Outcome } from './apply/types.js';
 import { RUN_ORDER, entity, functionsOf, type EntityLookup, type EntitySettings } from './entities/index.js';
 import { ConfigError, type Config } from './config/index.js';
 import { EXIT, applyOptions, conduct, type Job } from './conductor.js';
-import { FeedFileError, checkFeedPath, openFeed, readRawRecords, type AnyFeed, type EntityRecord, type EntityType, type FeedEncoding, type FeedItem } from './feed/index.js';
+import { FeedFileError, checkFeedPath, openFeed, readRawRecords, type AnyFeed, type EntityRecord, type EntityType, type FeedEncoding, type FeedItem, type RecordOf } from './feed/index.js';
 import type { PersonRecord } from './entities/persons/record.js';
 import type { LedgerLink, LedgerStore } from './ledger/types.js';
 import { LinkReader } from './ledger/reader.js';
@@ -252,33 +252,33 @@ export interface PlanFeedOptions extends EntitySettings {
 }
 
 /** Plans a feed with its entity's planner; the plan's entity is the feed's type, whatever `options.entity` says. */
-export async function planFeed(feed: AnyFeed, options: PlanOptions, ledger: LedgerStore, opts: PlanFeedOptions = {}): Promise<Plan<EntityRecord>> {
+export async function planFeed(feed: AnyFeed, options: PlanOptions, ledger: LedgerStore, opts: PlanFeedOptions = {}): Promise<Plan> {
   const o: PlanOptions = { ...options, entity: feed.info.type };
-  const planner = entity(feed.info.type).planner(o, opts, opts.sink) as EntityPlanner<EntityRecord, ContextBase>;
+  const planner = entity(feed.info.type).planner(o, opts, opts.sink);
   return planChunks(feed as { items(): AsyncIterable<FeedItem<EntityRecord>> }, planner, ledger, opts.lookup as EntityLookup<EntityRecord> | undefined, opts.chunkSize);
 }
 
-async function planChunks<R extends EntityRecord, C extends ContextBase>(
-  feed: { items(): AsyncIterable<FeedItem<R>> },
-  planner: EntityPlanner<R, C>,
+async function planChunks<T extends EntityType, C extends ContextBase>(
+  feed: { items(): AsyncIterable<FeedItem<RecordOf<T>>> },
+  planner: EntityPlanner<T, C>,
   ledger: LedgerStore,
-  lookup: EntityLookup<R, C> | undefined,
+  lookup: EntityLookup<RecordOf<T>, C> | undefined,
   chunkSize = DEFAULT_PLAN_CHUNK,
-): Promise<Plan<R>> {
+): Promise<Plan<T>> {
   const options = planner.options;
   const entity = options.entity;
-  let chunk: FeedItem<R>[] = [];
+  let chunk: FeedItem<RecordOf<T>>[] = [];
   // An empty ledger (a first load) needs no link reads at all.
   const ledgerEmpty = ledger.hasLinks ? !ledger.hasLinks(entity) : ledger.countLinks(entity, null, 'active') + ledger.countLinks(entity, null, 'disabled') === 0;
   const noLinks = new Map<string, LedgerLink>();
   // One forward scan of the ledger serves a file in the ledger's own order; other keys go to getLinks.
   const reader = new LinkReader(ledger, entity);
   const flush = async (): Promise<void> => {
-    const records: R[] = [];
+    const records: RecordOf<T>[] = [];
     for (const i of chunk) if (i.record) records.push(i.record);
     const links = ledgerEmpty ? noLinks : reader.get(records.map((r) => r.key));
     // A row whose MOODLE_ID disagrees with the ledger is placed by its MOODLE_ID, not by the old link.
-    const placed = (r: R): LedgerLink | undefined => {
+    const placed = (r: RecordOf<T>): LedgerLink | undefined => {
       const link = links.get(r.key);
       return link && (r.moodleId === undefined || r.moodleId === link.moodleId) ? link : undefined;
     };

@@ -3,7 +3,7 @@ import type { PersonRecord } from '../entities/persons/record.js';
 import type { LedgerLink, LedgerStore, LinkWrite } from '../ledger/types.js';
 import { MoodleError, TransientError, countFormVars } from '../moodle/index.js';
 import type { MoodleCaller, MoodleUser } from '../moodle/types.js';
-import type { Action } from '../plan/types.js';
+import type { Action, ActionOf } from '../plan/types.js';
 import { DEFAULT_APPLY_OPTIONS, applyPlan } from './index.js';
 import { resolvePersons } from '../entities/persons/lookup.js';
 import type { ApplyOptions, ApplyProgress } from './types.js';
@@ -177,7 +177,7 @@ function person(n: number, extra: Partial<PersonRecord['fields']> = {}, more: Pa
   };
 }
 
-function action(kind: Action['kind'], record: PersonRecord | undefined, more: Partial<Action> = {}): Action {
+function action(kind: Action['kind'], record: PersonRecord | undefined, more: Partial<ActionOf<'persons'>> = {}): ActionOf<'persons'> {
   return {
     kind,
     entity: 'persons',

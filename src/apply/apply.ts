@@ -3,22 +3,21 @@
  * applier, which uses the shared BatchEngine (batches within max_input_vars, adaptive concurrency, retries with
  * backoff, bisection of failed all-or-nothing calls, a ledger write after every confirmed batch).
  */
-import type { EntityRecord } from '../feed/types.js';
-import type { Action, AnyAction } from '../plan/types.js';
-import { BatchEngine, type ApplyDeps, type EntityApplier, type Row } from './engine.js';
+import type { Action } from '../plan/types.js';
+import { BatchEngine, type ApplyDeps, type Row } from './engine.js';
 import { entity } from '../entities/index.js';
 import type { Outcome } from './types.js';
 
 export type { ApplyDeps } from './engine.js';
 
 /** Executes the plan; one Outcome per action, in the plan's order. A plan holds one entity's actions. */
-export async function applyPlan(plan: { actions: readonly AnyAction[] }, deps: ApplyDeps): Promise<Outcome[]> {
+export async function applyPlan(plan: { actions: readonly Action[] }, deps: ApplyDeps): Promise<Outcome[]> {
   const actions = plan.actions;
   const type = actions[0]?.entity ?? 'persons';
   const stray = actions.find((a) => a.entity !== type);
   if (stray) throw new Error(`applyPlan: one plan holds one entity's actions (${type}), not ${stray.entity}`);
-  const applier = entity(type).applier as EntityApplier<EntityRecord>;
-  const engine = new BatchEngine(actions, deps, applier.redact ? (m, a) => applier.redact!(m, a as Action<EntityRecord>) : undefined);
+  const applier = entity(type).applier;
+  const engine = new BatchEngine(actions, deps, applier.redact ? (m, a) => applier.redact!(m, a) : undefined);
   const unchanged: Row[] = [];
   const send: Row[] = [];
   actions.forEach((action, index) => {

@@ -5,11 +5,11 @@
  * how to build, send, confirm and fail its records (a BatchSpec per kind of call).
  */
 import type { OutcomeCode } from '../errors.js';
-import type { EntityRecord } from '../feed/types.js';
+import type { EntityType } from '../feed/types.js';
 import type { LedgerStore, LinkStatus, LinkWrite } from '../ledger/types.js';
 import { MoodleError, ProtocolError, TransientError, isTransient, mayHaveCommitted } from '../moodle/index.js';
 import type { MoodleCaller } from '../moodle/index.js';
-import type { Action, AnyAction } from '../plan/types.js';
+import type { Action } from '../plan/types.js';
 import { AbortError, AdaptiveLimiter, backoffDelay, sleep } from './limiter.js';
 import { LocalRowError } from './pack.js';
 import type { ApplyOptions, ApplyProgress, Outcome, OutcomeKind } from './types.js';
@@ -25,10 +25,10 @@ export interface ApplyDeps {
   extraOutcomes?: (outcomes: Outcome[]) => void;
 }
 
-/** One action of the plan and its place in the outcomes. */
-export interface Row<R extends EntityRecord = EntityRecord> {
+/** One action of the plan (of the types T, default any) and its place in the outcomes. */
+export interface Row<T extends EntityType = EntityType> {
   index: number;
-  action: Action<R>;
+  action: Action<T>;
 }
 
 /** How one kind of call is sent, confirmed and failed (see BatchEngine.sendBatch). */
@@ -74,10 +74,10 @@ export class BatchEngine {
   private lastSuccess = Date.now();
 
   constructor(
-    private readonly actions: readonly AnyAction[],
+    private readonly actions: readonly Action[],
     readonly deps: ApplyDeps,
     /** Removes secrets (a person's password) from messages Moodle may have built from submitted values. */
-    private readonly redact: (message: string, action: AnyAction) => string = (m) => m,
+    private readonly redact: (message: string, action: Action) => string = (m) => m,
   ) {
     this.outcomes = new Array<Outcome | undefined>(actions.length);
     this.options = deps.options;
@@ -153,7 +153,7 @@ export class BatchEngine {
     this.deps.onProgress?.({ done: this.done, total: this.actions.length, failed: this.failedCount });
   }
 
-  targetId(a: AnyAction): number {
+  targetId(a: Action): number {
     if (a.moodleId === undefined) throw new LocalRowError('missing-moodle-id', `A ${a.kind} needs the Moodle id of the ${a.entity === 'persons' ? 'account' : 'record'}`);
     return a.moodleId;
   }
@@ -404,8 +404,8 @@ export function codeOf(err: unknown): OutcomeCode {
 }
 
 /** An entity's applier: builds its calls from the rows to send (failing the rows it cannot build), then sends them. */
-export interface EntityApplier<R extends EntityRecord> {
-  redact?(message: string, action: Action<R>): string;
+export interface EntityApplier<T extends EntityType> {
+  redact?(message: string, action: Action<T>): string;
   /** Synchronous part: classify and build; the returned function sends. */
-  prepare(engine: BatchEngine, rows: Row<R>[]): () => Promise<void>;
+  prepare(engine: BatchEngine, rows: Row<T>[]): () => Promise<void>;
 }

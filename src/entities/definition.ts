@@ -54,9 +54,9 @@ export interface EntityDefinition<T extends EntityType = EntityType> {
   rowMapper(header: HeaderAnalysis, columns: readonly string[], opts: FeedOptions): RowMapper<RecordOf<T>>;
   /** The web-service functions a run of this type calls: checked before anything else, and by `doctor`. */
   functions: readonly string[];
-  planner(options: PlanOptions, settings: EntitySettings, sink?: (action: Action<RecordOf<T>>) => void): EntityPlanner<RecordOf<T>, ContextBase>;
+  planner(options: PlanOptions<T>, settings: EntitySettings, sink?: (action: Action<T>) => void): EntityPlanner<T, ContextBase>;
   lookup(client: MoodleCaller, ledger: LedgerStore, reads: LookupReads, settings: EntitySettings): EntityLookup<RecordOf<T>, ContextBase>;
-  applier: EntityApplier<RecordOf<T>>;
+  applier: EntityApplier<T>;
 }
 
 /** Any type's definition, discriminated by `type`. */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { LEDGER_MIGRATIONS, SqliteLedger, migrate } from './index.js';
 import type { LedgerLink } from './types.js';
-import type { EntityRecord, FeedItem } from '../feed/types.js';
+import type { EntityType, FeedItem, RecordOf } from '../feed/types.js';
 import { defaultPlanOptions, type EntityPlanner } from '../plan/fold.js';
 import type { Action, Op } from '../plan/types.js';
 import { CohortPlanner, DELETED_STATE, cohortHash, type CohortAction } from '../entities/cohorts/rules.js';
@@ -80,8 +80,8 @@ function migrated(): SqliteLedger {
 
 const linkOf = (l: SqliteLedger, entity: string, key: string): LedgerLink => l.getLinks(entity, [key]).get(key)!;
 
-function planOne<R extends EntityRecord, C>(planner: EntityPlanner<R, never>, record: R, ctx: C, owned: LedgerLink[] = []): Action<R>[] {
-  planner.add({ line: 2, record } as FeedItem<R>, ctx as never);
+function planOne<T extends EntityType, C>(planner: EntityPlanner<T, never>, record: RecordOf<T>, ctx: C, owned: LedgerLink[] = []): Action<T>[] {
+  planner.add({ line: 2, record } as FeedItem<RecordOf<T>>, ctx as never);
   return planner.finish(owned).actions;
 }
 

@@ -5,10 +5,10 @@
  * guard, counts, the sink); each entity's own decisions come from its EntityRules. No I/O, no clock.
  */
 import type { RowCode } from '../errors.js';
-import type { EntityRecord, FeedItem, RowCommand } from '../feed/types.js';
+import type { EntityType, FeedItem, RecordOf, RowCommand } from '../feed/types.js';
 import type { LedgerLink } from '../ledger/types.js';
-import { ACTION_KINDS, OPS } from './types.js';
-import type { Action, ActionCounts, ActionKind, GuardVerdict, Plan, PlanOptions } from './types.js';
+import { ACTION_KINDS, OPS, baseAction } from './types.js';
+import type { ActionCounts, ActionKind, ActionOf, GuardVerdict, Plan, PlanOptions } from './types.js';
 
 /** A Moodle object found for a key the ledger lacks. */
 export interface MatchBase {
@@ -28,43 +28,45 @@ export interface ContextBase<M extends MatchBase = MatchBase> {
 }
 
 /** What the fold offers an entity's rules while they decide a row. */
-export interface RowPlanning<R extends EntityRecord, C extends ContextBase> {
-  readonly options: PlanOptions;
+export interface RowPlanning<T extends EntityType, C extends ContextBase> {
+  readonly options: PlanOptions<T>;
   /** Hard delete only from an explicit delete (file op or ACTION column), never inside a refresh. */
   readonly hardDelete: boolean;
   /** The row's data source; a linked record without one keeps the ledger's so it does not lose its scope. */
-  ds(r: R, ctx: C): string | null;
-  fail(r: R, line: number, ctx: C, code: RowCode, message: string): Action<R>;
+  ds(r: RecordOf<T>, ctx: C): string | null;
+  fail(r: RecordOf<T>, line: number, ctx: C, code: RowCode, message: string): ActionOf<T>;
   /** "found in Moodle by idnumber (category 12)". */
   found(match: NonNullable<C['match']>): string;
 }
 
 /** An entity's own decisions. Each is called after the shared checks (MOODLE_ID, ambiguity) passed. */
-export interface EntityRules<R extends EntityRecord, C extends ContextBase> {
+export interface EntityRules<T extends EntityType, C extends ContextBase> {
   /** Moodle's name of the object in messages ("Moodle user 12") and the plain one ("re-create the account"). */
   moodleNoun: string;
   recordNoun: string;
   /** Row op store, ROW_STATUS enabled or absent: create, adopt, update, enable or nothing. */
-  store(r: R, line: number, ctx: C, p: RowPlanning<R, C>): Action<R>;
+  store(r: RecordOf<T>, line: number, ctx: C, p: RowPlanning<T, C>): ActionOf<T>;
   /** Row op store with ROW_STATUS disabled or deleted (a store never hard-deletes). */
-  disable(r: R, line: number, ctx: C, p: RowPlanning<R, C>): Action<R>;
+  disable(r: RecordOf<T>, line: number, ctx: C, p: RowPlanning<T, C>): ActionOf<T>;
   /** Row op delete of a record Moodle has (`target`); `via` says how it was found when the ledger did not know it. */
-  delete(r: R, line: number, ctx: C, p: RowPlanning<R, C>, target: number, via: string): Action<R>;
+  delete(r: RecordOf<T>, line: number, ctx: C, p: RowPlanning<T, C>, target: number, via: string): ActionOf<T>;
   /** The disable of an owned record a refresh's file lacks. */
-  ownedDisable(link: LedgerLink, reason: string, p: RowPlanning<R, C>): Action<R>;
+  ownedDisable(link: LedgerLink, reason: string, p: RowPlanning<T, C>): ActionOf<T>;
   /**
    * What else a row acts in whose data source must be the row's, besides its own ledger link (an enrolment's
    * course). `hint` says what to do instead; absent: send the row from the owner's data source.
    */
-  owners?(r: R, ctx: C): { what: string; dataSource: string | null | undefined; hint?: string }[];
+  owners?(r: RecordOf<T>, ctx: C): { what: string; dataSource: string | null | undefined; hint?: string }[];
   /**
    * Whole-file decisions a row cannot make alone (a category's parent may come later in the file). When present,
    * the fold holds every action until finish (the sink then gets them settled); may replace actions in place.
    */
-  settle?(actions: Action<R>[], p: RowPlanning<R, C>): void;
+  settle?(actions: ActionOf<T>[], p: RowPlanning<T, C>): void;
 }
 
-export function defaultPlanOptions(partial: Partial<PlanOptions> & Pick<PlanOptions, 'op'>): PlanOptions {
+/** The plan options with defaults; without `entity`, a persons plan. */
+export function defaultPlanOptions<T extends EntityType = 'persons'>(partial: Partial<PlanOptions<T>> & Pick<PlanOptions<T>, 'op'>): PlanOptions<T> {
+  // T is the given entity's type, or 'persons' when none is given (the default type argument).
   return {
     entity: 'persons',
     dataSource: null,
@@ -74,7 +76,7 @@ export function defaultPlanOptions(partial: Partial<PlanOptions> & Pick<PlanOpti
     force: false,
     ...partial,
     guard: { maxPercent: 10, maxCount: 1000, ...partial.guard },
-  };
+  } as PlanOptions<T>;
 }
 
 export function emptyCounts(): ActionCounts {
@@ -93,36 +95,36 @@ export function dataSourceChange(link: LedgerLink, dataSource: string | null): s
  * (and this Moodle id, when given) is unchanged unless --full. Spelled out without spreads: V8's slow copy costs
  * ~0.4 µs a row.
  */
-export function unchangedByLink<R extends EntityRecord>(
-  r: R,
+export function unchangedByLink<T extends EntityType>(
+  r: RecordOf<T>,
   line: number,
   link: LedgerLink | undefined,
   hash: string | undefined,
   dataSource: string | null,
-  p: { readonly options: PlanOptions },
+  p: { readonly options: PlanOptions<T> },
   moodleId?: number,
-): Action<R> | undefined {
+): ActionOf<T> | undefined {
   if (!link || link.status !== 'active' || p.options.full || hash === undefined || link.hash !== hash || link.dataSource !== dataSource) return undefined;
   if (moodleId !== undefined && link.moodleId !== moodleId) return undefined;
-  return { kind: 'unchanged', entity: p.options.entity, key: r.key, line, dataSource, moodleId: link.moodleId, reason: 'same content' };
+  return baseAction({ kind: 'unchanged', entity: p.options.entity, key: r.key, line, dataSource, moodleId: link.moodleId, reason: 'same content' });
 }
 
 /**
  * unchangedByLink for entities whose link keeps state instead of a content hash (memberships, groups): an active
  * link that already holds this state under the row's data source (and this Moodle id, when given) is unchanged.
  */
-export function unchangedByState<R extends EntityRecord>(
-  r: R,
+export function unchangedByState<T extends EntityType>(
+  r: RecordOf<T>,
   line: number,
   link: LedgerLink | undefined,
   state: string | undefined,
   dataSource: string | null,
-  p: { readonly options: PlanOptions },
+  p: { readonly options: PlanOptions<T> },
   moodleId?: number,
-): Action<R> | undefined {
+): ActionOf<T> | undefined {
   if (!link || link.status !== 'active' || p.options.full || state === undefined || link.state !== state || link.dataSource !== dataSource) return undefined;
   if (moodleId !== undefined && link.moodleId !== moodleId) return undefined;
-  return { kind: 'unchanged', entity: p.options.entity, key: r.key, line, dataSource, moodleId: link.moodleId, reason: 'same content' };
+  return baseAction({ kind: 'unchanged', entity: p.options.entity, key: r.key, line, dataSource, moodleId: link.moodleId, reason: 'same content' });
 }
 
 /** Why an active, linked record with a content hash is sent again: its content, a missing hash, a new data source, or --full. */
@@ -133,8 +135,8 @@ export function updateReason(link: LedgerLink, hash: string, dataSource: string 
 
 const VIA: Record<MatchBase['via'], string> = { 'moodle-id': 'MOODLE_ID', idnumber: 'idnumber', username: 'username', name: 'name under its parent' };
 
-export class EntityPlanner<R extends EntityRecord, C extends ContextBase> implements RowPlanning<R, C> {
-  private readonly actions: Action<R>[] = [];
+export class EntityPlanner<T extends EntityType, C extends ContextBase> implements RowPlanning<T, C> {
+  private readonly actions: ActionOf<T>[] = [];
   private readonly counts = emptyCounts();
   /** key → line of its first row (records and keyed row errors alike). */
   private readonly seen = new Map<string, number>();
@@ -146,16 +148,16 @@ export class EntityPlanner<R extends EntityRecord, C extends ContextBase> implem
   private readonly fileRowOp: RowCommand;
   readonly hardDelete: boolean;
   /** Actions held for the rules' settle step (only when the rules have one). */
-  private readonly held: Action<R>[] | null;
+  private readonly held: ActionOf<T>[] | null;
 
   /**
    * With a sink, each action goes to it as it is planned and the plan's `actions` stays empty: a dry run of a
    * million rows then holds only the seen-key map, not a million records.
    */
   constructor(
-    private readonly rules: EntityRules<R, C>,
-    readonly options: PlanOptions,
-    private readonly sink?: (action: Action<R>) => void,
+    private readonly rules: EntityRules<T, C>,
+    readonly options: PlanOptions<T>,
+    private readonly sink?: (action: ActionOf<T>) => void,
     private readonly name = 'EntityPlanner',
   ) {
     if (!OPS.includes(options.op)) throw new Error(`Unknown operation "${options.op}": use one of ${OPS.join(', ')}.`);
@@ -168,7 +170,7 @@ export class EntityPlanner<R extends EntityRecord, C extends ContextBase> implem
   }
 
   /** Plans one row. With rules that settle, the returned action may still change at finish. */
-  add(item: FeedItem<R>, ctx: C): Action<R> {
+  add(item: FeedItem<RecordOf<T>>, ctx: C): ActionOf<T> {
     if (this.finished) throw new Error(`${this.name}.add after finish: start a new planner for a new file.`);
     this.rows++;
     if (item.error) {
@@ -176,15 +178,17 @@ export class EntityPlanner<R extends EntityRecord, C extends ContextBase> implem
       const key = item.error.key ?? '';
       // A row with a typo still counts as present: a refresh must not disable that record.
       if (key !== '' && !this.seen.has(key)) this.seen.set(key, item.line);
-      return this.push({
-        kind: 'fail',
-        entity: this.options.entity,
-        key,
-        line: item.line,
-        dataSource: this.options.dataSource,
-        reason: item.error.message,
-        error: { code: item.error.code, message: item.error.message },
-      });
+      return this.push(
+        baseAction({
+          kind: 'fail',
+          entity: this.options.entity,
+          key,
+          line: item.line,
+          dataSource: this.options.dataSource,
+          reason: item.error.message,
+          error: { code: item.error.code, message: item.error.message },
+        }),
+      );
     }
     const r = item.record;
     const line = item.line;
@@ -202,7 +206,7 @@ export class EntityPlanner<R extends EntityRecord, C extends ContextBase> implem
     return this.push(this.rules.store(r, line, ctx, this));
   }
 
-  finish(ownedActive: Iterable<LedgerLink>): Plan<R> {
+  finish(ownedActive: Iterable<LedgerLink>): Plan<T> {
     if (this.finished) throw new Error(`${this.name}.finish called twice.`);
     this.finished = true;
     const o = this.options;
@@ -274,24 +278,24 @@ export class EntityPlanner<R extends EntityRecord, C extends ContextBase> implem
     return { ...v, forced: true, unreadable, disablesSkipped: false, message: `${v.message}; ${risk}` };
   }
 
-  private push(a: Action<R>): Action<R> {
+  private push(a: ActionOf<T>): ActionOf<T> {
     if (this.held) this.held.push(a);
     else this.emit(a);
     return a;
   }
 
-  private emit(a: Action<R>): void {
+  private emit(a: ActionOf<T>): void {
     if (this.sink) this.sink(a);
     else this.actions.push(a);
     this.counts[a.kind]++;
   }
 
-  ds(r: R, ctx: C): string | null {
+  ds(r: RecordOf<T>, ctx: C): string | null {
     return r.dataSource ?? this.options.dataSource ?? ctx.link?.dataSource ?? null;
   }
 
-  fail(r: R, line: number, ctx: C, code: RowCode, message: string): Action<R> {
-    return {
+  fail(r: RecordOf<T>, line: number, ctx: C, code: RowCode, message: string): ActionOf<T> {
+    return baseAction({
       kind: 'fail',
       entity: this.options.entity,
       key: r.key,
@@ -300,7 +304,7 @@ export class EntityPlanner<R extends EntityRecord, C extends ContextBase> implem
       dataSource: this.ds(r, ctx),
       reason: message,
       error: { code, message },
-    };
+    });
   }
 
   found(match: NonNullable<C['match']>): string {
@@ -313,7 +317,7 @@ export class EntityPlanner<R extends EntityRecord, C extends ContextBase> implem
    * data source) never acts on what another data source owns, whether it stores, disables or deletes. What nobody
    * owns (no link, a link without a data source) and rows without a data source are never refused this way.
    */
-  private foreignOwner(r: R, line: number, ctx: C): Action<R> | undefined {
+  private foreignOwner(r: RecordOf<T>, line: number, ctx: C): ActionOf<T> | undefined {
     const rowSource = r.dataSource || this.options.dataSource;
     if (!rowSource) return undefined;
     const owners = [...(this.rules.owners?.(r, ctx) ?? []), { what: `${this.rules.recordNoun} ${r.key}`, dataSource: ctx.link?.dataSource, hint: undefined }];
@@ -326,7 +330,7 @@ export class EntityPlanner<R extends EntityRecord, C extends ContextBase> implem
   }
 
   /** Failures shared by every row op: a MOODLE_ID that disagrees with the ledger, an ambiguous lookup. */
-  private conflict(r: R, line: number, ctx: C): Action<R> | undefined {
+  private conflict(r: RecordOf<T>, line: number, ctx: C): ActionOf<T> | undefined {
     if (ctx.link && r.moodleId !== undefined && r.moodleId !== ctx.link.moodleId) {
       return this.fail(
         r,
@@ -341,38 +345,38 @@ export class EntityPlanner<R extends EntityRecord, C extends ContextBase> implem
   }
 
   /** A row with MOODLE_ID that Moodle lacks (or that no lookup confirmed) is never silently re-created. */
-  private moodleIdMissing(r: R, ctx: C): boolean {
+  private moodleIdMissing(r: RecordOf<T>, ctx: C): boolean {
     return ctx.moodleIdMissing === true || (!ctx.link && !ctx.match && r.moodleId !== undefined);
   }
 
-  private failMoodleIdMissing(r: R, line: number, ctx: C): Action<R> {
+  private failMoodleIdMissing(r: RecordOf<T>, line: number, ctx: C): ActionOf<T> {
     const id = r.moodleId ?? ctx.link?.moodleId;
     const { moodleNoun, recordNoun } = this.rules;
     return this.fail(r, line, ctx, 'moodle-id-missing', `Moodle ${moodleNoun} ${id} no longer exists: clear the SIS's Moodle id to have the ${recordNoun} re-created`);
   }
 
   /** Row op delete (file op delete or ACTION=delete): the rules decide what disabling means for a record Moodle has. */
-  private planDelete(r: R, line: number, ctx: C): Action<R> {
+  private planDelete(r: RecordOf<T>, line: number, ctx: C): ActionOf<T> {
     const base = { entity: this.options.entity, key: r.key, line, dataSource: this.ds(r, ctx) };
     if (ctx.moodleIdMissing) {
-      return {
+      return baseAction({
         kind: 'unchanged',
         ...base,
         moodleId: r.moodleId,
         reason: `Moodle ${this.rules.moodleNoun} ${r.moodleId ?? ctx.link?.moodleId} no longer exists: nothing to disable`,
-      };
+      });
     }
     const bad = this.conflict(r, line, ctx);
     if (bad) return bad;
     const target = ctx.link ? ctx.link.moodleId : ctx.match?.id;
-    if (target === undefined) return { kind: 'unchanged', ...base, reason: 'not in Moodle: nothing to disable' };
+    if (target === undefined) return baseAction({ kind: 'unchanged', ...base, reason: 'not in Moodle: nothing to disable' });
     const via = ctx.link ? '' : `; ${this.found(ctx.match!)}`;
     return this.rules.delete(r, line, ctx, this, target, via);
   }
 }
 
 /** A few plain lines for `mdlsync plan`: scope, counts per kind, the guard verdict. */
-export function summarizePlan(plan: Plan<EntityRecord>): string {
+export function summarizePlan(plan: Plan): string {
   const o = plan.options;
   const scope = o.dataSource ? ` (data source ${o.dataSource})` : '';
   const lines = [

@@ -23,10 +23,10 @@ interface Case {
   state: string;
   /** The entity's own fields of the removal the state asks for. */
   removal: Record<string, unknown>;
-  planner(o: PlanOptions): EntityPlanner<EntityRecord, never>;
+  planner(o: PlanOptions<never>): EntityPlanner<EntityType, never>;
 }
 
-const as = <T>(p: T) => p as unknown as EntityPlanner<EntityRecord, never>;
+const as = <T>(p: T) => p as unknown as EntityPlanner<EntityType, never>;
 
 const CASES: Case[] = [
   {
@@ -83,8 +83,8 @@ const link = (c: Case, over: Partial<LedgerLink> = {}): LedgerLink => ({
   entity: c.entity, key: c.record.key, moodleId: c.entity === 'observers' ? 41 : 40, dataSource: 'SIS', hash: null, state: c.state, status: 'active', firstSeen: TS, lastSeen: TS, lastRun: 'r0', disabledAt: null, ...over,
 });
 
-function plan(c: Case, op: Op, ctx: Record<string, unknown>, record: EntityRecord | null, owned: LedgerLink[] = []): Action<EntityRecord>[] {
-  const p = c.planner(defaultPlanOptions({ op, entity: c.entity, dataSource: 'SIS', force: true }));
+function plan(c: Case, op: Op, ctx: Record<string, unknown>, record: EntityRecord | null, owned: LedgerLink[] = []): Action[] {
+  const p = c.planner(defaultPlanOptions({ op, entity: c.entity, dataSource: 'SIS', force: true }) as PlanOptions<never>);
   if (record) p.add({ line: 2, record } as FeedItem<EntityRecord>, ctx as never);
   return p.finish(owned).actions;
 }

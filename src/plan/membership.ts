@@ -5,10 +5,10 @@
  * cohort to leave, the role to unassign), only ever removing what a ledger link says mdlsync gave unless a row names
  * the membership itself; and storing over an existing link (institution roles, observers).
  */
-import type { EntityRecord } from '../feed/types.js';
+import type { EntityType, RecordOf } from '../feed/types.js';
 import type { LedgerLink } from '../ledger/types.js';
 import { dataSourceChange, type ContextBase, type EntityRules, type RowPlanning } from './fold.js';
-import type { Action } from './types.js';
+import type { ActionBase } from './types.js';
 
 /** Case-insensitive look-up table built once per planner (the hot path then costs one Map.get). */
 export function lowerMap<V>(rec: Record<string, V>): Map<string, V> {
@@ -17,16 +17,16 @@ export function lowerMap<V>(rec: Record<string, V>): Map<string, V> {
   return m;
 }
 
-type Base = { entity: Action['entity']; key: string; line: number | null; dataSource: string | null };
+type Base<E extends EntityType> = { entity: E; key: string; line: number | null; dataSource: string | null };
 
 /** Shared store decision over a link the hot path did not settle: update (resend or link only), enable or create. */
-export function storeOver<R extends EntityRecord, T>(
-  base: Base,
-  r: R,
+export function storeOver<E extends EntityType, T>(
+  base: Base<E>,
+  r: RecordOf<E>,
   link: LedgerLink | undefined,
   want: { moodleId: number; state: string | undefined; add: T; relink: (prev: LedgerLink) => T; linkOnly: T; what: string },
   full: boolean,
-): Action<R> & { target?: T } {
+): ActionBase<E> & { target?: T } {
   const send = { ...base, moodleId: want.moodleId, record: r, state: want.state, status: 'active' as const };
   if (link && link.status === 'active') {
     const same = want.state !== undefined && link.state === want.state && link.moodleId === want.moodleId;
@@ -63,19 +63,19 @@ export interface Kept {
  * and observers each give one, and the shared rules (removalRules) do the rest: the same decisions for a
  * ROW_STATUS=disabled row, an --op delete (or ACTION=delete) row and a refresh's missing link.
  */
-export interface Membership<R extends EntityRecord, C extends ContextBase, X extends object> {
+export interface Membership<E extends EntityType, C extends ContextBase, X extends object> {
   /** The reason of a row whose link is already disabled ("already removed"). */
   removed: string;
   /**
    * What the link says mdlsync gave, to take away. A row (not a refresh) also gives what the resolve step found,
    * which may fill in what the link lacks. The link may not say: `unsaid` disables it and removes nothing.
    */
-  given(link: LedgerLink, row?: { r: R; ctx: C }): Removed<X> | Kept;
+  given(link: LedgerLink, row?: { r: RecordOf<E>; ctx: C }): Removed<X> | Kept;
   /**
    * A row whose membership has no link: what the row itself names (an explicit row may take away a membership
    * mdlsync never made: unenrol, leave a group), or why nothing is removed (`notGiven`).
    */
-  unlinked(r: R, ctx: C): Removed<X> | Kept;
+  unlinked(r: RecordOf<E>, ctx: C): Removed<X> | Kept;
   /** A disabled link that still needs a removal (an enrolment a block removed): words for the reason; else undefined. */
   again?(link: LedgerLink): string | undefined;
 }
@@ -89,7 +89,7 @@ export function unsaid<X extends object>(link: LedgerLink, gave: string, fields:
 }
 
 /** A person's membership of a container (a group, a cohort) whose id the link's state names. */
-export interface Container<R extends EntityRecord, C extends ContextBase, X extends object> {
+export interface Container<E extends EntityType, C extends ContextBase, X extends object> {
   /** The container id a link's state names, and the one the resolve step found for the row. */
   linked(state: string | null | undefined): number | undefined;
   found(ctx: C): number | undefined;
@@ -98,8 +98,8 @@ export interface Container<R extends EntityRecord, C extends ContextBase, X exte
   /** The state a membership of container `id` keeps. */
   state(id: number): string;
   /** What the row names, in messages: "group A of course C1", "person P1". */
-  container(r: R): string;
-  person(r: R): string;
+  container(r: RecordOf<E>): string;
+  person(r: RecordOf<E>): string;
   /** "remove from the group"; the action fields of leaving `id` (undefined: the applier looks the container up). */
   what: string;
   leave(id: number | undefined): X;
@@ -109,14 +109,14 @@ export interface Container<R extends EntityRecord, C extends ContextBase, X exte
  * Removing a container membership (group and cohort members): leave the container the link names, else the row's
  * (an explicit row may name a membership mdlsync never made); a refresh's link without one leaves it to the applier.
  */
-export function containerRemoval<R extends EntityRecord, C extends ContextBase, X extends object>(c: Container<R, C, X>): Membership<R, C, X> {
+export function containerRemoval<E extends EntityType, C extends ContextBase, X extends object>(c: Container<E, C, X>): Membership<E, C, X> {
   const leave = (userId: number, id: number | undefined, state: string | null | undefined): Removed<X> => ({
     moodleId: userId,
     state: state ?? (id === undefined ? undefined : c.state(id)),
     what: c.what,
     fields: c.leave(id),
   });
-  const missing = (r: R, id: number | undefined): Kept => ({ kept: `${id === undefined ? c.container(r) : c.person(r)} is not in Moodle: nothing to remove` });
+  const missing = (r: RecordOf<E>, id: number | undefined): Kept => ({ kept: `${id === undefined ? c.container(r) : c.person(r)} is not in Moodle: nothing to remove` });
   return {
     removed: 'already removed',
     given(link, row) {
@@ -134,13 +134,13 @@ export function containerRemoval<R extends EntityRecord, C extends ContextBase, 
 }
 
 /** The one removal of a membership, over its link (or the row alone); `why` names what asked for it. */
-function removeMembership<R extends EntityRecord, C extends ContextBase, X extends object>(
-  base: Base,
+function removeMembership<E extends EntityType, C extends ContextBase, X extends object>(
+  base: Base<E>,
   link: LedgerLink | undefined,
   why: string,
-  row: { r: R; ctx: C } | undefined,
-  m: Membership<R, C, X>,
-): Action<R> {
+  row: { r: RecordOf<E>; ctx: C } | undefined,
+  m: Membership<E, C, X>,
+): ActionBase<E> | (ActionBase<E> & X) {
   if (link?.status === 'disabled') {
     const more = m.again?.(link);
     if (more === undefined) return { kind: 'unchanged', ...base, moodleId: link.moodleId, reason: `${m.removed} (${why})` };
@@ -148,7 +148,7 @@ function removeMembership<R extends EntityRecord, C extends ContextBase, X exten
   }
   const out = link ? m.given(link, row) : m.unlinked(row!.r, row!.ctx);
   if ('kept' in out) {
-    const a: Action<R> = { kind: 'unchanged', ...base, reason: `${out.kept} (${why})` };
+    const a: ActionBase<E> = { kind: 'unchanged', ...base, reason: `${out.kept} (${why})` };
     if (out.moodleId !== undefined) a.moodleId = out.moodleId;
     return a;
   }
@@ -156,9 +156,14 @@ function removeMembership<R extends EntityRecord, C extends ContextBase, X exten
   return { kind: 'disable', ...base, moodleId: out.moodleId, record: row?.r, state, status: 'disabled', reason: `${why}: ${out.what}`, ...out.fields };
 }
 
+/** EntityRules' removal decisions, answering actions that carry the entity's own fields X (its rules take them as theirs). */
+type RemovalDecisions<E extends EntityType, C extends ContextBase, X extends object> = {
+  [K in 'disable' | 'delete' | 'ownedDisable']: (...args: Parameters<EntityRules<E, C>[K]>) => ActionBase<E> | (ActionBase<E> & X);
+};
+
 /** The row disable, row delete and refresh disable of a membership entity: each one removal over the link. */
-export function removalRules<R extends EntityRecord, C extends ContextBase, X extends object>(m: Membership<R, C, X>): Pick<EntityRules<R, C>, 'disable' | 'delete' | 'ownedDisable'> {
-  const base = (r: R, line: number, ctx: C, p: RowPlanning<R, C>): Base => ({ entity: p.options.entity, key: r.key, line, dataSource: p.ds(r, ctx) });
+export function removalRules<E extends EntityType, C extends ContextBase, X extends object>(m: Membership<E, C, X>): RemovalDecisions<E, C, X> {
+  const base = (r: RecordOf<E>, line: number, ctx: C, p: RowPlanning<E, C>): Base<E> => ({ entity: p.options.entity, key: r.key, line, dataSource: p.ds(r, ctx) });
   return {
     disable(r, line, ctx, p) {
       return removeMembership(base(r, line, ctx, p), ctx.link, r.rowStatus === 'deleted' ? 'ROW_STATUS=deleted' : 'ROW_STATUS=disabled', { r, ctx }, m);
@@ -167,7 +172,7 @@ export function removalRules<R extends EntityRecord, C extends ContextBase, X ex
       return removeMembership(base(r, line, ctx, p), ctx.link, p.options.op === 'delete' ? 'delete' : 'ACTION=delete', { r, ctx }, m);
     },
     ownedDisable(link, reason, p) {
-      return removeMembership<R, C, X>({ entity: p.options.entity, key: link.key, line: null, dataSource: link.dataSource }, link, reason, undefined, m);
+      return removeMembership<E, C, X>({ entity: p.options.entity, key: link.key, line: null, dataSource: link.dataSource }, link, reason, undefined, m);
     },
   };
 }

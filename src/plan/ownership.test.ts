@@ -32,53 +32,55 @@ interface Case {
   record: EntityRecord;
   /** What the caller found for the row: everything placed, and the ledger link of OWNER. */
   ctx: Record<string, unknown>;
-  planner(o: PlanOptions): EntityPlanner<EntityRecord, never>;
+  planner(o: PlanOptions): EntityPlanner<EntityType, never>;
 }
 
-const as = <T>(p: T) => p as unknown as EntityPlanner<EntityRecord, never>;
+const as = <T>(p: T) => p as unknown as EntityPlanner<EntityType, never>;
+/** The case's options as its own entity's (each case plans its own entity). */
+const own = <T extends EntityType>(o: PlanOptions) => o as PlanOptions<T>;
 
 const CASES: Case[] = [
   {
     entity: 'persons',
     record: { key: 'P1', fields: { username: 'p1', firstname: 'A', lastname: 'B', email: 'p1@example.edu' } } as EntityRecord,
     ctx: { link: link('persons', 'P1', 40, 'h0') },
-    planner: (o) => as(new PersonPlanner(o)),
+    planner: (o) => as(new PersonPlanner(own(o))),
   },
   {
     entity: 'courses',
     record: { key: 'C1', fields: { shortname: 'c1', fullname: 'Course 1' } } as EntityRecord,
     ctx: { link: link('courses', 'C1', 7, 'h0') },
-    planner: (o) => as(new CoursePlanner(o)),
+    planner: (o) => as(new CoursePlanner(own(o))),
   },
   {
     entity: 'enrolments',
     record: { key: 'C1|P1', fields: { course: 'C1', person: 'P1', role: 'student' } } as EntityRecord,
     ctx: { courseId: 7, userId: 40, link: link('enrolments', 'C1|P1', 40, stateHash({ role: 'student', start: 0, end: 0, suspend: true })) },
-    planner: (o) => as(new EnrolmentPlanner(o)),
+    planner: (o) => as(new EnrolmentPlanner(own(o))),
   },
   {
     entity: 'group-members',
     record: { key: 'C1|G1|P1', fields: { course: 'C1', group: 'G1', person: 'P1' } } as EntityRecord,
     ctx: { groupId: 11, userId: 40, enrolled: true, link: link('group-members', 'C1|G1|P1', 40, 'g0') },
-    planner: (o) => as(new GroupMemberPlanner(o)),
+    planner: (o) => as(new GroupMemberPlanner(own(o))),
   },
   {
     entity: 'cohort-members',
     record: { key: 'Y1|P1', fields: { cohort: 'Y1', person: 'P1' } } as EntityRecord,
     ctx: { cohortId: 12, userId: 40, link: link('cohort-members', 'Y1|P1', 40, 'c0') },
-    planner: (o) => as(new CohortMemberPlanner(o)),
+    planner: (o) => as(new CohortMemberPlanner(own(o))),
   },
   {
     entity: 'institution-roles',
     record: { key: 'P1|eng', fields: { person: 'P1', role: 'eng' } } as EntityRecord,
     ctx: { userId: 40, cohortId: 13, link: link('institution-roles', 'P1|eng', 40, 'r0') },
-    planner: (o) => as(new InstitutionRolePlanner(o)),
+    planner: (o) => as(new InstitutionRolePlanner(own(o))),
   },
   {
     entity: 'observers',
     record: { key: 'P2|P1', fields: { observer: 'P2', user: 'P1' } } as EntityRecord,
     ctx: { observerId: 41, userId: 40, link: link('observers', 'P2|P1', 41, 'o0') },
-    planner: (o) => as(new ObserverPlanner(o)),
+    planner: (o) => as(new ObserverPlanner(own(o))),
   },
 ];
 
@@ -92,7 +94,7 @@ const ASKS: { name: string; op: Op; rowStatus?: RowStatus; command?: RowCommand 
   { name: 'refresh-ds of the row’s data source', op: 'refresh-ds', rowStatus: 'disabled' },
 ];
 
-function planOne(c: Case, ask: (typeof ASKS)[number], rowSource: string | undefined, runSource: string | null = null): Action<EntityRecord> {
+function planOne(c: Case, ask: (typeof ASKS)[number], rowSource: string | undefined, runSource: string | null = null): Action {
   const options = defaultPlanOptions({ op: ask.op, entity: c.entity, dataSource: ask.op === 'refresh-ds' ? (rowSource ?? OWNER) : runSource });
   const p = c.planner(options);
   const record = { ...c.record, dataSource: rowSource, rowStatus: ask.rowStatus, command: ask.command } as EntityRecord;

@@ -2,10 +2,8 @@
  * The plan: what a run will do, computed before any Moodle write. `mdlsync plan` prints it, `mdlsync run`
  * executes exactly it. Shared contract between plan/, apply/, report/ and run.ts.
  */
-import type { EntityRecord, EntityType } from '../feed/types.js';
-import type { PersonRecord } from '../entities/persons/record.js';
+import type { EntityActions, EntityType, RecordOf } from '../entities/types.js';
 import type { LinkStatus } from '../ledger/types.js';
-import type { CourseTarget } from '../entities/courses/target.js';
 import type { RowCode } from '../errors.js';
 
 export type Op = 'store' | 'delete' | 'refresh' | 'refresh-ds';
@@ -25,25 +23,20 @@ export const OPS: readonly Op[] = ['store', 'delete', 'refresh', 'refresh-ds'];
 export type ActionKind = 'create' | 'adopt' | 'update' | 'enable' | 'disable' | 'delete' | 'unchanged' | 'fail';
 export const ACTION_KINDS: readonly ActionKind[] = ['create', 'adopt', 'update', 'enable', 'disable', 'delete', 'unchanged', 'fail'];
 
-/** One planned action. Without a type argument it is a persons action (the API persons code was written against). */
-export interface Action<R extends EntityRecord = PersonRecord> {
+/**
+ * What every entity's action carries, whatever its entity. `entity` discriminates the union `Action`: each entity adds
+ * its own typed target (the call to make) in its folder, through EntityActions (entities/types.ts).
+ */
+export interface ActionBase<T extends EntityType = EntityType> {
   kind: ActionKind;
-  entity: EntityType;
+  entity: T;
   key: string;
   /** Line of the row in the file; null for records only the ledger knows (refresh disables). */
   line: number | null;
   /** Target Moodle id when known (ledger link, MOODLE_ID or adoption match). */
   moodleId?: number;
   /** The file's row, for create/adopt/update/enable (and disable/delete from a row). */
-  record?: R;
-  /** Persons: wanted `suspended` state of the account after the action (true = cannot log in). */
-  suspended?: boolean;
-  /** Persons: send the row's password (create, or passwords: always). */
-  sendPassword?: boolean;
-  /** Categories: the parent's key, and its Moodle id when known before applying (not when created by the same run). */
-  parent?: { key: string; id?: number };
-  /** Courses: where the course goes (category id, or path levels to create) and the template to copy. */
-  course?: CourseTarget;
+  record?: RecordOf<T>;
   /** Content hash to store in the ledger once Moodle confirms the action. */
   hash?: string;
   /** State to store in the ledger's state column once confirmed (what mdlsync gave: see LedgerLink.state); none when absent. */
@@ -57,6 +50,23 @@ export interface Action<R extends EntityRecord = PersonRecord> {
   /** For kind 'fail'. */
   error?: { code: RowCode; message: string };
 }
+
+/** One entity's planned action: the base and the entity's own target fields (all optional). */
+export type ActionOf<T extends EntityType> = ActionBase<T> & EntityActions[T];
+
+/** One planned action of any of the types T (default: any entity), discriminated by `entity`. */
+export type Action<T extends EntityType = EntityType> = { [K in T]: ActionOf<K> }[T];
+
+/**
+ * A base action (a failure, an unchanged row) as an action of its entity. Sound because every entity's target fields
+ * are optional (checked below); generic code (the fold) cannot see that for an unresolved T, hence the one cast.
+ */
+export function baseAction<T extends EntityType>(a: ActionBase<T>): ActionOf<T> {
+  return a as ActionOf<T>;
+}
+type TargetsOptional = { [K in EntityType]: object extends EntityActions[K] ? K : never }[EntityType];
+const targetsOptional: [EntityType] extends [TargetsOptional] ? true : never = true;
+void targetsOptional;
 
 /** How a refresh would disable, per entity and scope, and whether that is allowed. */
 export interface GuardVerdict {
@@ -88,8 +98,8 @@ export interface GuardOptions {
   maxCount: number;
 }
 
-export interface PlanOptions {
-  entity: EntityType;
+export interface PlanOptions<T extends EntityType = EntityType> {
+  entity: T;
   op: Op;
   /** The run's data source (--datasource or config). Required for refresh-ds. */
   dataSource: string | null;
@@ -108,12 +118,12 @@ export interface PlanOptions {
 export type ActionCounts = Record<ActionKind, number>;
 
 /** Any entity's action. */
-export type AnyAction = Action<EntityRecord>;
+export type AnyAction = Action;
 
-export interface Plan<R extends EntityRecord = PersonRecord> {
+export interface Plan<T extends EntityType = EntityType> {
   options: PlanOptions;
   /** Every row of the file (and every refresh disable) in file order, refresh disables last. */
-  actions: Action<R>[];
+  actions: Action<T>[];
   counts: ActionCounts;
   /** Data rows read (records + row errors). */
   rows: number;

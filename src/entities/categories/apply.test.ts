@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CategoryRecord } from './record.js';
 import { SqliteLedger } from '../../ledger/index.js';
 import { MoodleError, TransientError } from '../../moodle/index.js';
 import type { MoodleCaller } from '../../moodle/types.js';
@@ -99,7 +98,7 @@ function ledger(): SqliteLedger {
   return SqliteLedger.open(join(dir, 'ledger.db'));
 }
 
-function act(kind: Action['kind'], key: string, name: string | undefined, parent?: { key: string; id?: number }, more: Partial<Action<CategoryRecord>> = {}): Action<CategoryRecord> {
+function act(kind: Action['kind'], key: string, name: string | undefined, parent?: { key: string; id?: number }, more: Partial<Action<'categories'>> = {}): Action<'categories'> {
   const fields = { ...(name === undefined ? {} : { name }), ...(parent ? { parent: parent.key } : {}) };
   return { kind, entity: 'categories', key, line: 2, record: { key, fields }, dataSource: 'SIS', reason: 'test', hash: `h-${key}`, status: 'active', ...(parent ? { parent } : {}), ...more };
 }

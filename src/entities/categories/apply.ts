@@ -4,17 +4,17 @@
  * (adopt, update, enable), whose new parent may be one of those creates. A disable only marks the ledger link:
  * the category is kept in Moodle. Batching, retries and bisection come from the shared BatchEngine.
  */
-import type { CategoryRecord } from './record.js';
 import type { LinkWrite } from '../../ledger/types.js';
 import { categoryLeaves, createCategories, getCategories, updateCategories } from '../../moodle/index.js';
 import type { CreateCategoryInput, MoodleCategory, UpdateCategoryInput } from '../../moodle/types.js';
 import { CATEGORY_KEPT } from './rules.js';
 import { codeOf, type BatchEngine, type BatchSpec, type EntityApplier, type Row } from '../../apply/engine.js';
 import { LocalRowError, pack } from '../../apply/pack.js';
+import { prepareRows } from '../../apply/prepare.js';
 import { isPathKey } from './lookup.js';
 import type { OutcomeKind } from '../../apply/types.js';
 
-type CategoryRow = Row<CategoryRecord>;
+type CategoryRow = Row<'categories'>;
 
 interface CreateItem {
   row: CategoryRow;
@@ -33,36 +33,35 @@ interface UpdateItem {
   relinked?: boolean;
 }
 
-export const categoriesApplier: EntityApplier<CategoryRecord> = {
+export const categoriesApplier: EntityApplier<'categories'> = {
   prepare(engine, rows) {
     const run = new CategoriesRun(engine);
     const links: LinkWrite[] = [];
-    const creates: CategoryRow[] = [];
-    const updates: CategoryRow[] = [];
-    for (const row of rows) {
-      const a = row.action;
-      try {
-        if (a.kind === 'create') creates.push(row);
-        else if (a.kind === 'disable' || a.kind === 'delete') {
+    const send = prepareRows(
+      engine,
+      rows,
+      { creates: [] as CategoryRow[], updates: [] as CategoryRow[] },
+      (row) => {
+        const a = row.action;
+        if (a.kind === 'create') return { to: 'creates', item: row };
+        if (a.kind === 'disable' || a.kind === 'delete') {
           // Nothing to send: the functions this Moodle offers cannot hide or delete a category.
           const id = engine.targetId(a);
           links.push(engine.link(row, id));
           engine.settle(row, 'ok', { moodleId: id, message: CATEGORY_KEPT });
-        } else {
-          engine.targetId(a);
-          updates.push(row);
+          return undefined;
         }
-      } catch (err) {
-        if (!(err instanceof LocalRowError)) throw err;
-        engine.fail(row, err.code, err.message);
-      }
-    }
+        engine.targetId(a);
+        return { to: 'updates', item: row };
+      },
+      async ({ creates, updates }) => {
+        await run.createInLevels(creates.map((row) => ({ row, kind: 'ok' as const })));
+        await run.runUpdates(updates.map((row) => ({ row, input: run.updateInput(row, row.action.moodleId!), kind: 'ok' as const })));
+        await run.relinkStale();
+      },
+    );
     engine.writeLinks(links);
-    return async () => {
-      await run.createInLevels(creates.map((row) => ({ row, kind: 'ok' as const })));
-      await run.runUpdates(updates.map((row) => ({ row, input: run.updateInput(row, row.action.moodleId!), kind: 'ok' as const })));
-      await run.relinkStale();
-    };
+    return send;
   },
 };
 

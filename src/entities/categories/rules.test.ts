@@ -17,17 +17,17 @@ function link(key: string, over: Partial<LedgerLink> = {}): LedgerLink {
   return { entity: 'categories', key, moodleId: 50, dataSource: 'SIS', hash: 'old', status: 'active', firstSeen: TS, lastSeen: TS, lastRun: 'r0', disabledAt: null, ...over };
 }
 
-function planner(op: Op = 'store', options: Partial<PlanOptions> = {}): CategoryPlanner {
+function planner(op: Op = 'store', options: Partial<PlanOptions<'categories'>> = {}): CategoryPlanner {
   return new CategoryPlanner(defaultPlanOptions({ op, entity: 'categories', dataSource: 'SIS', ...options }));
 }
 
-function plan(rows: { record: CategoryRecord; ctx?: CategoryContext }[], op: Op = 'store', owned: LedgerLink[] = [], options: Partial<PlanOptions> = {}) {
+function plan(rows: { record: CategoryRecord; ctx?: CategoryContext }[], op: Op = 'store', owned: LedgerLink[] = [], options: Partial<PlanOptions<'categories'>> = {}) {
   const p = planner(op, options);
   rows.forEach(({ record, ctx }, i) => p.add({ line: i + 2, record } as FeedItem<CategoryRecord>, ctx ?? {}));
   return p.finish(owned);
 }
 
-const summary = (actions: Action<CategoryRecord>[]) => actions.map((a) => `${a.key}:${a.kind}${a.error ? `(${a.error.code})` : ''}`);
+const summary = (actions: Action<'categories'>[]) => actions.map((a) => `${a.key}:${a.kind}${a.error ? `(${a.error.code})` : ''}`);
 
 describe('categories: store', () => {
   it('a three-level tree given children-first: every row is a create, the parents resolved from the file', () => {
@@ -89,7 +89,7 @@ describe('categories: disable, delete and refresh only mark the ledger', () => {
     const p = plan([{ record: cat('A', 'A', undefined, { rowStatus: 'disabled' }), ctx: { link: link('A') } }, { record: cat('B', 'B', undefined, { rowStatus: 'disabled' }) }]);
     expect(p.actions[0]).toMatchObject({ kind: 'disable', moodleId: 50, status: 'disabled' });
     expect(p.actions[0].reason).toContain('kept in Moodle (categories are not hidden or deleted by mdlsync)');
-    expect(p.actions[0].suspended).toBeUndefined();
+    expect((p.actions[0] as { suspended?: boolean }).suspended).toBeUndefined();
     expect(p.actions[1]).toMatchObject({ kind: 'unchanged', reason: 'not in Moodle: nothing to disable (ROW_STATUS=disabled)' });
   });
 
@@ -113,7 +113,7 @@ describe('categories: disable, delete and refresh only mark the ledger', () => {
   });
 
   it('with a sink, settled actions are streamed at finish and counted once', () => {
-    const seen: Action<CategoryRecord>[] = [];
+    const seen: Action<'categories'>[] = [];
     const p = new CategoryPlanner(defaultPlanOptions({ op: 'store', entity: 'categories' }), (a) => seen.push(a));
     p.add({ line: 2, record: cat('KID', 'Kid', 'TOP') }, {});
     p.add({ line: 3, record: cat('TOP', 'Top') }, {});

@@ -7,7 +7,7 @@
 import { hash } from 'node:crypto';
 import type { CategoryRecord } from './record.js';
 import type { RowCode } from '../../errors.js';
-import type { Action, PlanOptions } from '../../plan/types.js';
+import type { Action, ActionOf, PlanOptions } from '../../plan/types.js';
 import { EntityPlanner, unchangedByLink, updateReason, type ContextBase, type EntityRules, type MatchBase } from '../../plan/fold.js';
 
 export interface CategoryMatch extends MatchBase {
@@ -20,7 +20,14 @@ export interface CategoryContext extends ContextBase<CategoryMatch> {
   parentId?: number;
 }
 
-type CategoryAction = Action<CategoryRecord>;
+declare module '../types.js' {
+  interface EntityActions {
+    /** The parent's key, and its Moodle id when known before applying (not when created by the same run). */
+    categories: { parent?: { key: string; id?: number } };
+  }
+}
+
+export type CategoryAction = ActionOf<'categories'>;
 
 /** What a disable does to a category, in the words of the report and the README. */
 export const CATEGORY_KEPT = 'kept in Moodle (categories are not hidden or deleted by mdlsync)';
@@ -51,7 +58,7 @@ function withParent(a: CategoryAction, parent: { key: string; id?: number } | un
 /** Actions that put a category in place in Moodle: the ones whose parent must exist. */
 const PLACES = new Set<Action['kind']>(['create', 'adopt', 'update', 'enable']);
 
-export const CATEGORY_RULES: EntityRules<CategoryRecord, CategoryContext> = {
+export const CATEGORY_RULES: EntityRules<'categories', CategoryContext> = {
   moodleNoun: 'category',
   recordNoun: 'category',
 
@@ -161,8 +168,8 @@ export const CATEGORY_RULES: EntityRules<CategoryRecord, CategoryContext> = {
 };
 
 /** The categories planner: the generic fold with the categories rules. */
-export class CategoryPlanner extends EntityPlanner<CategoryRecord, CategoryContext> {
-  constructor(options: PlanOptions, sink?: (action: CategoryAction) => void) {
+export class CategoryPlanner extends EntityPlanner<'categories', CategoryContext> {
+  constructor(options: PlanOptions<'categories'>, sink?: (action: CategoryAction) => void) {
     super(CATEGORY_RULES, options, sink, 'CategoryPlanner');
   }
 }

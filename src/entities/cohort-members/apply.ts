@@ -1,14 +1,14 @@
 /** The cohort-members applier, on the shared BatchEngine: core_cohort_add_cohort_members (warnings mapped back to rows) / core_cohort_delete_cohort_members. */
-import type { CohortMemberRecord } from './record.js';
 import type { LinkWrite } from '../../ledger/types.js';
 import { addCohortMembers, cohortMemberLeaves, deleteCohortMembers } from '../../moodle/index.js';
 import type { CohortMemberInput, CohortMemberWarning, MoodleCohort } from '../../moodle/index.js';
-import { cohortMemberKeyParts, type CohortMemberAction } from './rules.js';
+import { cohortMemberKeyParts } from './rules.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from '../../apply/engine.js';
-import { LocalRowError, pack } from '../../apply/pack.js';
+import { LocalRowError } from '../../apply/pack.js';
+import { prepareRows, sendPacked } from '../../apply/prepare.js';
 import { existingCohorts, mapAddWarnings, memberVerifier } from '../cohorts/apply.js';
 
-type MemberRow = Row<CohortMemberRecord>;
+type MemberRow = Row<'cohort-members'>;
 
 // ── cohort members ──────────────────────────────────────────────────────────────────────────────────────────
 
@@ -17,49 +17,42 @@ interface MemberItem {
   input: CohortMemberInput;
 }
 
-export const cohortMembersApplier: EntityApplier<CohortMemberRecord> = {
+export const cohortMembersApplier: EntityApplier<'cohort-members'> = {
   prepare(engine, rows) {
-    const adds: MemberItem[] = [];
-    const removes: MemberItem[] = [];
-    const needCohort: MemberRow[] = [];
-    for (const row of rows) {
-      try {
+    return prepareRows(
+      engine,
+      rows,
+      { adds: [] as MemberItem[], removes: [] as MemberItem[], needCohort: [] as MemberRow[] },
+      (row) => {
         const userid = engine.targetId(row.action);
-        const t = (row.action as CohortMemberAction).member;
+        const t = row.action.member;
         if (!t) throw new LocalRowError('internal', 'the planned cohort membership has no target');
-        if (t.cohortId === undefined) needCohort.push(row);
-        else (t.call === 'remove' ? removes : adds).push({ row, input: { cohortid: t.cohortId, userid } });
-      } catch (err) {
-        if (!(err instanceof LocalRowError)) throw err;
-        engine.fail(row, err.code, err.message);
-      }
-    }
-    return async () => {
-      // A refresh disable whose link lacks the cohort id: the cohort's own link gives it.
-      const cohortKeys = needCohort.map((row) => cohortMemberKeyParts(row.action.key).cohort);
-      const cohortLinks = cohortKeys.length > 0 ? engine.deps.ledger.getLinks('cohorts', cohortKeys) : new Map();
-      needCohort.forEach((row, i) => {
-        const c = cohortLinks.get(cohortKeys[i]);
-        if (c) removes.push({ row, input: { cohortid: c.moodleId, userid: row.action.moodleId! } });
-        else engine.fail(row, 'unknown-cohort', `cohort ${cohortKeys[i]} is not in the ledger: cannot tell which Moodle cohort to remove the member from`, row.action.moodleId);
-      });
+        if (t.cohortId === undefined) return { to: 'needCohort', item: row };
+        return { to: t.call === 'remove' ? 'removes' : 'adds', item: { row, input: { cohortid: t.cohortId, userid } } };
+      },
+      async ({ adds, removes, needCohort }) => {
+        // A refresh disable whose link lacks the cohort id: the cohort's own link gives it.
+        const cohortKeys = needCohort.map((row) => cohortMemberKeyParts(row.action.key).cohort);
+        const cohortLinks = cohortKeys.length > 0 ? engine.deps.ledger.getLinks('cohorts', cohortKeys) : new Map();
+        needCohort.forEach((row, i) => {
+          const c = cohortLinks.get(cohortKeys[i]);
+          if (c) removes.push({ row, input: { cohortid: c.moodleId, userid: row.action.moodleId! } });
+          else engine.fail(row, 'unknown-cohort', `cohort ${cohortKeys[i]} is not in the ledger: cannot tell which Moodle cohort to remove the member from`, row.action.moodleId);
+        });
 
-      const a = pack(adds, (i) => cohortMemberLeaves(i.input), engine.options);
-      engine.failTooBig(a.tooBig);
-      await engine.runBatches(a.batches, (b) => engine.sendBatch(b, addSpec(engine)));
+        await sendPacked(engine, adds, (i) => cohortMemberLeaves(i.input), addSpec(engine));
 
-      // An unknown cohort id makes delete_cohort_members fail with invalidrecord, which stops the run: check first.
-      const have = removes.length > 0 ? await existingCohorts(engine, removes.map((r) => r.input.cohortid)) : new Map<number, MoodleCohort>();
-      const live = removes.filter((r) => {
-        if (have.has(r.input.cohortid)) return true;
-        engine.settle(r.row, 'ok', { moodleId: r.input.userid, message: `cohort ${r.input.cohortid} is no longer in Moodle: the membership is gone with it` });
-        engine.writeLinks([engine.link(r.row, r.input.userid)]);
-        return false;
-      });
-      const d = pack(live, (i) => cohortMemberLeaves(i.input) / 2, engine.options);
-      engine.failTooBig(d.tooBig);
-      await engine.runBatches(d.batches, (b) => engine.sendBatch(b, removeSpec(engine)));
-    };
+        // An unknown cohort id makes delete_cohort_members fail with invalidrecord, which stops the run: check first.
+        const have = removes.length > 0 ? await existingCohorts(engine, removes.map((r) => r.input.cohortid)) : new Map<number, MoodleCohort>();
+        const live = removes.filter((r) => {
+          if (have.has(r.input.cohortid)) return true;
+          engine.settle(r.row, 'ok', { moodleId: r.input.userid, message: `cohort ${r.input.cohortid} is no longer in Moodle: the membership is gone with it` });
+          engine.writeLinks([engine.link(r.row, r.input.userid)]);
+          return false;
+        });
+        await sendPacked(engine, live, (i) => cohortMemberLeaves(i.input) / 2, removeSpec(engine));
+      },
+    );
   },
 };
 

@@ -6,7 +6,7 @@ import type { FeedItem } from '../../feed/types.js';
 import type { CohortMemberRecord } from './record.js';
 import { EntityPlanner, unchangedByState, type ContextBase, type EntityRules } from '../../plan/fold.js';
 import { containerRemoval, removalRules } from '../../plan/membership.js';
-import type { Action, PlanOptions } from '../../plan/types.js';
+import type { ActionOf, PlanOptions } from '../../plan/types.js';
 import { refuseReserved } from '../cohorts/rules.js';
 
 // ── cohort members ─────────────────────────────────────────────────────────────────────────────────────────
@@ -27,7 +27,13 @@ export interface CohortMemberTarget {
   cohortId?: number;
 }
 
-export type CohortMemberAction = Action<CohortMemberRecord> & { member?: CohortMemberTarget };
+declare module '../types.js' {
+  interface EntityActions {
+    'cohort-members': { member?: CohortMemberTarget };
+  }
+}
+
+export type CohortMemberAction = ActionOf<'cohort-members'>;
 
 /** Built once per cohort: every row of a cohort shares its state string (the unchanged re-run compares 200k of them). */
 const MEMBER_HASHES = new Map<number, string>();
@@ -57,7 +63,7 @@ type M = CohortMemberRecord;
 type MC = CohortMemberContext;
 
 /** Removing a cohort membership: leave the cohort (the link's, else the row's; none known: the applier asks the cohort's link). */
-const MEMBER_REMOVAL = containerRemoval<M, MC, { member: CohortMemberTarget }>({
+const MEMBER_REMOVAL = containerRemoval<'cohort-members', MC, { member: CohortMemberTarget }>({
   linked: parseCohortMemberHash,
   found: (ctx) => ctx.cohortId,
   user: (ctx) => ctx.userId,
@@ -68,7 +74,7 @@ const MEMBER_REMOVAL = containerRemoval<M, MC, { member: CohortMemberTarget }>({
   leave: (cohortId) => ({ member: { call: 'remove', cohortId } }),
 });
 
-export const COHORT_MEMBER_RULES: EntityRules<M, MC> = {
+export const COHORT_MEMBER_RULES: EntityRules<'cohort-members', MC> = {
   moodleNoun: 'user',
   recordNoun: 'cohort membership',
   // A cohort owned by another data source is not this row's to fill or empty (the fold checks every row).
@@ -97,12 +103,12 @@ export const COHORT_MEMBER_RULES: EntityRules<M, MC> = {
   ...removalRules(MEMBER_REMOVAL),
 };
 
-export class CohortMemberPlanner extends EntityPlanner<M, MC> {
-  constructor(options: PlanOptions, sink?: (action: Action<M>) => void) {
+export class CohortMemberPlanner extends EntityPlanner<'cohort-members', MC> {
+  constructor(options: PlanOptions<'cohort-members'>, sink?: (action: ActionOf<'cohort-members'>) => void) {
     super(COHORT_MEMBER_RULES, options, sink, 'CohortMemberPlanner');
   }
 
-  override add(item: FeedItem<M>, ctx: MC): Action<M> {
+  override add(item: FeedItem<M>, ctx: MC): ActionOf<'cohort-members'> {
     return super.add(refuseReserved(item, (r) => r.fields.cohort), ctx);
   }
 }

@@ -6,17 +6,17 @@
  * re-created (relinked) on update and counts as gone on delete. When mdlsync deletes or empties a cohort, the
  * cohort-members links of that cohort are disabled too (those memberships are gone).
  */
-import type { CohortRecord } from './record.js';
 import type { RowCode } from '../../errors.js';
 import type { LinkWrite } from '../../ledger/types.js';
 import { cohortLeaves, createCohorts, deleteCohortMembers, deleteCohorts, getCohortMembers, getCohorts, parseCohortMemberWarning, updateCohorts } from '../../moodle/index.js';
 import type { CohortInput, CohortMemberInput, CohortMemberWarning, MoodleCohort, UpdateCohortInput } from '../../moodle/index.js';
-import { DELETED_STATE, membersOfCohorts, type CohortAction } from './rules.js';
+import { DELETED_STATE, membersOfCohorts } from './rules.js';
 import { cohortMemberKeyParts } from '../cohort-members/rules.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from '../../apply/engine.js';
 import { LocalRowError, pack } from '../../apply/pack.js';
+import { prepareRows, sendPacked } from '../../apply/prepare.js';
 
-type CohortRow = Row<CohortRecord>;
+type CohortRow = Row<'cohorts'>;
 
 interface CreateItem {
   row: CohortRow;
@@ -53,65 +53,56 @@ function dropMemberLinks(engine: BatchEngine, cohortKeys: Set<string>): void {
   engine.writeLinks(links.map((l): LinkWrite => ({ entity: l.entity, key: l.key, moodleId: l.moodleId, dataSource: l.dataSource, hash: l.hash, state: l.state, status: 'disabled', runId: engine.deps.runId })));
 }
 
-export const cohortsApplier: EntityApplier<CohortRecord> = {
+export const cohortsApplier: EntityApplier<'cohorts'> = {
   prepare(engine, rows) {
-    const creates: CreateItem[] = [];
-    const updates: UpdateItem[] = [];
-    const deletes: IdItem[] = [];
-    const empties: IdItem[] = [];
-    const linkOnly: CohortRow[] = [];
-    for (const row of rows) {
-      try {
-        const t = (row.action as CohortAction).cohort;
+    return prepareRows(
+      engine,
+      rows,
+      { creates: [] as CreateItem[], updates: [] as UpdateItem[], deletes: [] as IdItem[], empties: [] as IdItem[], linkOnly: [] as CohortRow[] },
+      (row) => {
+        const t = row.action.cohort;
         if (!t) throw new LocalRowError('internal', 'the planned cohort has no target');
-        if (t.call === 'create') creates.push({ row, input: t.input! });
-        else if (t.call === 'update') updates.push({ row, input: { id: engine.targetId(row.action), ...t.input! } });
-        else if (t.call === 'delete') deletes.push({ row, id: engine.targetId(row.action) });
-        else if (t.call === 'empty') empties.push({ row, id: engine.targetId(row.action) });
-        else linkOnly.push(row);
-      } catch (err) {
-        if (!(err instanceof LocalRowError)) throw err;
-        engine.fail(row, err.code, err.message);
-      }
-    }
-    return async () => {
-      engine.settleLinkOnly(linkOnly);
-      const gone = new Set<string>();
-      // An adoption's id comes from this run's listing: only ids the ledger gave are checked.
-      const linked = [...updates.filter((u) => u.row.action.kind !== 'adopt').map((u) => u.input.id), ...deletes.map((d) => d.id), ...empties.map((e) => e.id)];
-      const have = linked.length > 0 ? await existingCohorts(engine, linked) : new Map<number, MoodleCohort>();
-      // A cohort deleted in Moodle by hand: an update re-creates it, a delete or empty has nothing left to do.
-      const liveUpdates = updates.filter((u) => {
-        if (u.row.action.kind === 'adopt' || have.has(u.input.id)) return true;
-        const { id: _id, ...input } = u.input;
-        creates.push({ row: u.row, input, relinked: true });
-        return false;
-      });
-      const settleGone = (items: IdItem[]): IdItem[] =>
-        items.filter((d) => {
-          if (have.has(d.id)) return true;
-          engine.settle(d.row, 'ok', { moodleId: d.id, message: `cohort ${d.id} is no longer in Moodle: nothing left to ${d.row.action.kind === 'delete' ? 'delete' : 'empty'}` });
-          engine.writeLinks([{ ...engine.link(d.row, d.id), state: DELETED_STATE }]);
-          gone.add(d.row.action.key);
+        if (t.call === 'create') return { to: 'creates', item: { row, input: t.input! } };
+        if (t.call === 'update') return { to: 'updates', item: { row, input: { id: engine.targetId(row.action), ...t.input! } } };
+        if (t.call === 'delete') return { to: 'deletes', item: { row, id: engine.targetId(row.action) } };
+        if (t.call === 'empty') return { to: 'empties', item: { row, id: engine.targetId(row.action) } };
+        return { to: 'linkOnly', item: row };
+      },
+      async ({ creates, updates, deletes, empties, linkOnly }) => {
+        engine.settleLinkOnly(linkOnly);
+        const gone = new Set<string>();
+        // An adoption's id comes from this run's listing: only ids the ledger gave are checked.
+        const linked = [...updates.filter((u) => u.row.action.kind !== 'adopt').map((u) => u.input.id), ...deletes.map((d) => d.id), ...empties.map((e) => e.id)];
+        const have = linked.length > 0 ? await existingCohorts(engine, linked) : new Map<number, MoodleCohort>();
+        // A cohort deleted in Moodle by hand: an update re-creates it, a delete or empty has nothing left to do.
+        const liveUpdates = updates.filter((u) => {
+          if (u.row.action.kind === 'adopt' || have.has(u.input.id)) return true;
+          const { id: _id, ...input } = u.input;
+          creates.push({ row: u.row, input, relinked: true });
           return false;
         });
-      const liveDeletes = settleGone(deletes);
-      const liveEmpties = settleGone(empties);
+        const settleGone = (items: IdItem[]): IdItem[] =>
+          items.filter((d) => {
+            if (have.has(d.id)) return true;
+            engine.settle(d.row, 'ok', { moodleId: d.id, message: `cohort ${d.id} is no longer in Moodle: nothing left to ${d.row.action.kind === 'delete' ? 'delete' : 'empty'}` });
+            engine.writeLinks([{ ...engine.link(d.row, d.id), state: DELETED_STATE }]);
+            gone.add(d.row.action.key);
+            return false;
+          });
+        const liveDeletes = settleGone(deletes);
+        const liveEmpties = settleGone(empties);
 
-      const c = pack(creates, (i) => cohortLeaves(i.input), engine.options);
-      engine.failTooBig(c.tooBig);
-      await engine.runBatches(c.batches, (b) => engine.sendBatch(b, createSpec(engine)));
-      const u = pack(liveUpdates, (i) => cohortLeaves(i.input), engine.options);
-      engine.failTooBig(u.tooBig);
-      await engine.runBatches(u.batches, (b) => engine.sendBatch(b, updateSpec(engine)));
-      await engine.runBatches(
-        liveEmpties.map((e) => [e]),
-        (b) => engine.sendBatch(b, emptySpec(engine, gone)),
-      );
-      const d = pack(liveDeletes, () => 1, engine.options);
-      await engine.runBatches(d.batches, (b) => engine.sendBatch(b, deleteSpec(engine, gone)));
-      dropMemberLinks(engine, gone);
-    };
+        await sendPacked(engine, creates, (i) => cohortLeaves(i.input), createSpec(engine));
+        await sendPacked(engine, liveUpdates, (i) => cohortLeaves(i.input), updateSpec(engine));
+        await engine.runBatches(
+          liveEmpties.map((e) => [e]),
+          (b) => engine.sendBatch(b, emptySpec(engine, gone)),
+        );
+        const d = pack(liveDeletes, () => 1, engine.options);
+        await engine.runBatches(d.batches, (b) => engine.sendBatch(b, deleteSpec(engine, gone)));
+        dropMemberLinks(engine, gone);
+      },
+    );
   },
 };
 

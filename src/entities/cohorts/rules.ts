@@ -14,7 +14,7 @@ import type { CohortRecord } from './record.js';
 import type { CohortMemberRecord } from '../cohort-members/record.js';
 import type { LedgerLink } from '../../ledger/types.js';
 import { EntityPlanner, dataSourceChange, type ContextBase, type EntityRules, type MatchBase, type RowPlanning } from '../../plan/fold.js';
-import type { Action, PlanOptions } from '../../plan/types.js';
+import type { ActionOf, PlanOptions } from '../../plan/types.js';
 
 /** idnumber prefix of the cohorts the institution-roles feed manages. */
 export const ROLE_COHORT_PREFIX = 'role:';
@@ -48,7 +48,13 @@ export interface CohortTarget {
   input?: { categorytype: CategoryType; name: string; idnumber: string; description?: string; visible?: 0 | 1 };
 }
 
-export type CohortAction = Action<CohortRecord> & { cohort?: CohortTarget };
+declare module '../types.js' {
+  interface EntityActions {
+    'cohorts': { cohort?: CohortTarget };
+  }
+}
+
+export type CohortAction = ActionOf<'cohorts'>;
 
 function part(name: string, value: string | undefined): string {
   return value === undefined ? `${name}-;` : `${name}=${value.length}:${value};`;
@@ -84,7 +90,7 @@ type C = CohortRecord;
 type CC = CohortContext;
 
 /** What disabling a cohort does here: delete it only from an explicit delete with `disable: delete`, else empty it. */
-function disableCohort(r: C, line: number, ctx: CC, p: RowPlanning<C, CC>, why: string, target?: number, via = ''): CohortAction {
+function disableCohort(r: C, line: number, ctx: CC, p: RowPlanning<'cohorts', CC>, why: string, target?: number, via = ''): CohortAction {
   const base = { entity: p.options.entity, key: r.key, line, dataSource: p.ds(r, ctx) };
   const link = ctx.link;
   if (link?.status === 'disabled') return { kind: 'unchanged', ...base, moodleId: link.moodleId, reason: `already ${link.state === DELETED_STATE ? 'deleted' : 'emptied'} (${why})` };
@@ -96,7 +102,7 @@ function disableCohort(r: C, line: number, ctx: CC, p: RowPlanning<C, CC>, why: 
   return { kind: 'disable', ...base, moodleId: id, record: r, hash: link?.hash ?? undefined, status: 'disabled', reason: `${why}: empty the cohort (remove its members)${via}`, cohort: { call: 'empty' } };
 }
 
-export const COHORT_RULES: EntityRules<C, CC> = {
+export const COHORT_RULES: EntityRules<'cohorts', CC> = {
   moodleNoun: 'cohort',
   recordNoun: 'cohort',
 
@@ -149,13 +155,13 @@ export function refuseReserved<R extends CohortRecord | CohortMemberRecord>(item
   return { line: item.line, error: { line: item.line, key: item.record.key, code: 'reserved-cohort', message: reservedCohortReason(k) } };
 }
 
-export class CohortPlanner extends EntityPlanner<C, CC> {
+export class CohortPlanner extends EntityPlanner<'cohorts', CC> {
   /** options.disable 'delete' = cohorts.disable delete; anything else empties. */
-  constructor(options: PlanOptions, sink?: (action: Action<C>) => void) {
+  constructor(options: PlanOptions<'cohorts'>, sink?: (action: ActionOf<'cohorts'>) => void) {
     super(COHORT_RULES, options, sink, 'CohortPlanner');
   }
 
-  override add(item: FeedItem<C>, ctx: CC): Action<C> {
+  override add(item: FeedItem<C>, ctx: CC): ActionOf<'cohorts'> {
     return super.add(refuseReserved(item, (r) => r.key), ctx);
   }
 }

@@ -5,7 +5,6 @@
  * when that course has no idnumber or ours), and last the copies of a TEMPLATE (core_course_duplicate_course, one
  * per call, then an update that sets the copy's idnumber, dates and summary).
  */
-import type { CourseRecord } from './record.js';
 import type { LinkWrite } from '../../ledger/types.js';
 import { categoryLeaves, courseLeaves, createCategories, createCourses, deleteCourses, duplicateCourse, getCategories, getCoursesByField, updateCourses } from '../../moodle/index.js';
 import type { CreateCategoryInput, CreateCourseInput, MoodleWarning, UpdateCourseInput } from '../../moodle/types.js';
@@ -13,8 +12,9 @@ import { pathLevelKey } from './target.js';
 import { COURSE_HIDDEN } from './rules.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from '../../apply/engine.js';
 import { LocalRowError, pack } from '../../apply/pack.js';
+import { prepareRows } from '../../apply/prepare.js';
 
-type CourseRow = Row<CourseRecord>;
+type CourseRow = Row<'courses'>;
 
 interface LevelItem {
   /** The first row that needs this level (the engine reports an abort on it). */
@@ -48,50 +48,45 @@ interface CopyItem {
   input: CreateCourseInput;
 }
 
-export const coursesApplier: EntityApplier<CourseRecord> = {
+export const coursesApplier: EntityApplier<'courses'> = {
   prepare(engine, rows) {
     const run = new CoursesRun(engine);
-    const placing: CourseRow[] = [];
-    const deletes: { row: CourseRow; id: number }[] = [];
-    const hides: UpdateItem[] = [];
-    for (const row of rows) {
-      const a = row.action;
-      try {
-        if (a.kind === 'delete') deletes.push({ row, id: engine.targetId(a) });
-        else if (a.kind === 'disable') hides.push({ row, input: { id: engine.targetId(a), visible: 0 }, message: COURSE_HIDDEN });
-        else {
-          if (a.kind !== 'create') engine.targetId(a);
-          placing.push(row);
-        }
-      } catch (err) {
-        if (!(err instanceof LocalRowError)) throw err;
-        engine.fail(row, err.code, err.message);
-      }
-    }
-    return async () => {
-      await run.createLevels(placing);
-      const updates: UpdateItem[] = [...hides];
-      const creates: CreateItem[] = [];
-      const copies: CopyItem[] = [];
-      for (const row of placing) {
-        if (engine.outcomeOf(row)) continue; // its category level failed
+    return prepareRows(
+      engine,
+      rows,
+      { placing: [] as CourseRow[], deletes: [] as { row: CourseRow; id: number }[], hides: [] as UpdateItem[] },
+      (row) => {
         const a = row.action;
-        try {
-          if (a.kind === 'create') {
-            const input = run.createInput(row);
-            if (a.course?.templateId !== undefined) copies.push({ row, templateId: a.course.templateId, input });
-            else creates.push({ row, input });
-          } else updates.push({ row, input: run.updateInput(row, a.moodleId!) });
-        } catch (err) {
-          if (!(err instanceof LocalRowError)) throw err;
-          engine.fail(row, err.code, err.message);
+        if (a.kind === 'delete') return { to: 'deletes', item: { row, id: engine.targetId(a) } };
+        if (a.kind === 'disable') return { to: 'hides', item: { row, input: { id: engine.targetId(a), visible: 0 }, message: COURSE_HIDDEN } };
+        if (a.kind !== 'create') engine.targetId(a);
+        return { to: 'placing', item: row };
+      },
+      async ({ placing, deletes, hides }) => {
+        await run.createLevels(placing);
+        const updates: UpdateItem[] = [...hides];
+        const creates: CreateItem[] = [];
+        const copies: CopyItem[] = [];
+        for (const row of placing) {
+          if (engine.outcomeOf(row)) continue; // its category level failed
+          const a = row.action;
+          try {
+            if (a.kind === 'create') {
+              const input = run.createInput(row);
+              if (a.course?.templateId !== undefined) copies.push({ row, templateId: a.course.templateId, input });
+              else creates.push({ row, input });
+            } else updates.push({ row, input: run.updateInput(row, a.moodleId!) });
+          } catch (err) {
+            if (!(err instanceof LocalRowError)) throw err;
+            engine.fail(row, err.code, err.message);
+          }
         }
-      }
-      await run.runUpdates(updates);
-      await run.runDeletes(deletes);
-      await run.runCreates(creates);
-      await run.runCopies(copies);
-    };
+        await run.runUpdates(updates);
+        await run.runDeletes(deletes);
+        await run.runCreates(creates);
+        await run.runCopies(copies);
+      },
+    );
   },
 };
 

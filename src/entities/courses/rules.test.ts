@@ -20,13 +20,13 @@ function link(key: string, over: Partial<LedgerLink> = {}): LedgerLink {
 
 const NEW_PATH: CourseContext = { category: { createPath: { levels: PATH.path, existing: 1, parentId: 5 } } };
 
-function plan(rows: { record: CourseRecord; ctx?: CourseContext }[], op: Op = 'store', owned: LedgerLink[] = [], options: Partial<PlanOptions> = {}) {
+function plan(rows: { record: CourseRecord; ctx?: CourseContext }[], op: Op = 'store', owned: LedgerLink[] = [], options: Partial<PlanOptions<'courses'>> = {}) {
   const p = new CoursePlanner(defaultPlanOptions({ op, entity: 'courses', dataSource: 'SIS', ...options }));
   rows.forEach(({ record, ctx }, i) => p.add({ line: i + 2, record } as FeedItem<CourseRecord>, ctx ?? { category: { categoryId: 9 } }));
   return p.finish(owned);
 }
 
-const summary = (actions: Action<CourseRecord>[]) => actions.map((a) => `${a.key}:${a.kind}${a.error ? `(${a.error.code})` : ''}`);
+const summary = (actions: Action<'courses'>[]) => actions.map((a) => `${a.key}:${a.kind}${a.error ? `(${a.error.code})` : ''}`);
 
 describe('courses: store', () => {
   it('a new course in a path with missing levels: a create that carries the levels to make', () => {

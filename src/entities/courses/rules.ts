@@ -8,7 +8,7 @@ import type { CourseRecord } from './record.js';
 import type { RowCode } from '../../errors.js';
 import type { CourseTarget } from './target.js';
 import { EntityPlanner, unchangedByLink, updateReason, type ContextBase, type EntityRules, type MatchBase, type RowPlanning } from '../../plan/fold.js';
-import type { Action, PlanOptions } from '../../plan/types.js';
+import type { ActionOf, PlanOptions } from '../../plan/types.js';
 
 export interface CourseMatch extends MatchBase {
   via: 'moodle-id' | 'idnumber';
@@ -23,7 +23,14 @@ export interface CourseContext extends ContextBase<CourseMatch> {
   template?: Resolved<{ id: number }>;
 }
 
-type CourseAction = Action<CourseRecord>;
+declare module '../types.js' {
+  interface EntityActions {
+    /** Where the course goes (category id, or path levels to create) and the template to copy. */
+    courses: { course?: CourseTarget };
+  }
+}
+
+export type CourseAction = ActionOf<'courses'>;
 
 export const COURSE_HIDDEN = 'hidden in Moodle (visible=0)';
 const HASH_VERSION = 'k1';
@@ -58,7 +65,7 @@ function isError<T extends object>(v: Resolved<T> | undefined): v is { error: { 
   return v !== undefined && 'error' in v;
 }
 
-export function courseRules(): EntityRules<CourseRecord, CourseContext> {
+export function courseRules(): EntityRules<'courses', CourseContext> {
   const target = (ctx: CourseContext): CourseTarget | undefined => {
     const c = ctx.category;
     return c === undefined || isError(c) ? undefined : { ...c };
@@ -67,7 +74,7 @@ export function courseRules(): EntityRules<CourseRecord, CourseContext> {
     if (t && Object.keys(t).length > 0) a.course = t;
     return a;
   };
-  const hide = (r: CourseRecord | undefined, why: string, p: RowPlanning<CourseRecord, CourseContext>, base: Omit<CourseAction, 'kind' | 'reason'>): CourseAction => ({
+  const hide = (r: CourseRecord | undefined, why: string, p: RowPlanning<'courses', CourseContext>, base: Omit<CourseAction, 'kind' | 'reason'>): CourseAction => ({
     kind: 'disable',
     ...base,
     ...(r ? { record: r } : {}),
@@ -140,8 +147,8 @@ export function courseRules(): EntityRules<CourseRecord, CourseContext> {
 export const COURSE_RULES = courseRules();
 
 /** The courses planner: the generic fold with the courses rules. */
-export class CoursePlanner extends EntityPlanner<CourseRecord, CourseContext> {
-  constructor(options: PlanOptions, sink?: (action: CourseAction) => void) {
+export class CoursePlanner extends EntityPlanner<'courses', CourseContext> {
+  constructor(options: PlanOptions<'courses'>, sink?: (action: CourseAction) => void) {
     super(COURSE_RULES, options, sink, 'CoursePlanner');
   }
 }

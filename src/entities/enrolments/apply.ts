@@ -5,7 +5,6 @@
  * splits a refused batch until each bad row is alone. A disable whose course the planner could not place (a
  * refresh's, from the ledger alone) gets its course id here: ledger first, else Moodle by idnumber.
  */
-import type { EnrolmentRecord } from './record.js';
 import type { LinkWrite } from '../../ledger/types.js';
 import { enrolmentLeaves, enrolUsers, getCoursesByField, getEnrolledUsers, roleAssignmentLeaves, unassignRoles, unenrolUsers } from '../../moodle/index.js';
 import type { RoleAssignmentInput } from '../../moodle/index.js';
@@ -13,8 +12,9 @@ import type { ManualEnrolmentInput, ManualUnenrolmentInput } from '../../moodle/
 import { courseKeyOf, type EnrolmentAction } from './rules.js';
 import { codeOf, type BatchEngine, type BatchSpec, type EntityApplier, type Row } from '../../apply/engine.js';
 import { LocalRowError, pack } from '../../apply/pack.js';
+import { prepareRows, sendPacked } from '../../apply/prepare.js';
 
-type EnrolmentRow = Row<EnrolmentRecord>;
+type EnrolmentRow = Row<'enrolments'>;
 
 interface EnrolItem {
   row: EnrolmentRow;
@@ -34,68 +34,63 @@ interface UnassignItem {
 }
 
 const targetOf = (row: EnrolmentRow): NonNullable<EnrolmentAction['enrolment']> => {
-  const t = (row.action as EnrolmentAction).enrolment;
+  const t = row.action.enrolment;
   if (!t) throw new LocalRowError('internal', 'the planned enrolment has no target');
   return t;
 };
 
-export const enrolmentsApplier: EntityApplier<EnrolmentRecord> = {
+export const enrolmentsApplier: EntityApplier<'enrolments'> = {
   prepare(engine, rows) {
-    const ready: EnrolmentRow[] = [];
-    const needCourse: EnrolmentRow[] = [];
-    for (const row of rows) {
-      try {
+    return prepareRows(
+      engine,
+      rows,
+      { ready: [] as EnrolmentRow[], needCourse: [] as EnrolmentRow[] },
+      (row) => {
         engine.targetId(row.action);
         const t = targetOf(row);
         if (t.call === 'enrol' && t.roleId === undefined) throw new LocalRowError('unknown-role', `unknown role ${t.role ?? ''}`);
-        if (t.courseId === undefined) needCourse.push(row);
-        else ready.push(row);
-      } catch (err) {
-        if (!(err instanceof LocalRowError)) throw err;
-        engine.fail(row, err.code, err.message);
-      }
-    }
-    return async () => {
-      const courseIds = await placeCourses(engine, needCourse);
-      const gone: LinkWrite[] = [];
-      for (const row of needCourse) {
-        const key = courseKeyOf(row.action.key);
-        const id = courseIds.get(key);
-        if (typeof id === 'number') ready.push(row);
-        else if (id === null) {
-          // The course is gone from Moodle, and its enrolments with it: nothing left to disable.
-          gone.push(engine.link(row, row.action.moodleId!));
-          engine.settle(row, 'ok', { moodleId: row.action.moodleId, message: `course ${key} is no longer in Moodle: nothing to disable` });
-        } else engine.fail(row, 'lookup-failed', `could not look up course ${key} in Moodle: ${id}`, row.action.moodleId);
-      }
-      engine.writeLinks(gone);
-      const enrols: EnrolItem[] = [];
-      const unenrols: UnenrolItem[] = [];
-      for (const row of ready) {
-        const t = targetOf(row);
-        const courseid = t.courseId ?? courseIds.get(courseKeyOf(row.action.key));
-        const userid = row.action.moodleId!;
-        if (t.call === 'unenrol') unenrols.push({ row, input: { userid, courseid: courseid as number } });
-        else {
-          const input: ManualEnrolmentInput = { roleid: t.roleId!, userid, courseid: courseid as number, suspend: t.suspend ? 1 : 0 };
-          // Omitted dates reset to 0 on a re-enrol, so they are always sent.
-          input.timestart = t.timestart ?? 0;
-          input.timeend = t.timeend ?? 0;
-          enrols.push({ row, input });
+        return { to: t.courseId === undefined ? 'needCourse' : 'ready', item: row };
+      },
+      async ({ ready, needCourse }) => {
+        const courseIds = await placeCourses(engine, needCourse);
+        const gone: LinkWrite[] = [];
+        for (const row of needCourse) {
+          const key = courseKeyOf(row.action.key);
+          const id = courseIds.get(key);
+          if (typeof id === 'number') ready.push(row);
+          else if (id === null) {
+            // The course is gone from Moodle, and its enrolments with it: nothing left to disable.
+            gone.push(engine.link(row, row.action.moodleId!));
+            engine.settle(row, 'ok', { moodleId: row.action.moodleId, message: `course ${key} is no longer in Moodle: nothing to disable` });
+          } else engine.fail(row, 'lookup-failed', `could not look up course ${key} in Moodle: ${id}`, row.action.moodleId);
         }
-      }
-      const enrolBatches = pack(enrols, (i) => enrolmentLeaves(i.input), engine.options);
-      engine.failTooBig(enrolBatches.tooBig);
-      const unenrolBatches = pack(unenrols, (i) => enrolmentLeaves(i.input), engine.options);
-      engine.failTooBig(unenrolBatches.tooBig);
-      const roleChanges: UnassignItem[] = [];
-      await engine.runBatches(enrolBatches.batches, (b) => engine.sendBatch(b, enrolSpec(engine, roleChanges)));
-      // Only after the new role is confirmed; the link (with its new state) waits for the unassign, so a failure is retried.
-      const unassignBatches = pack(roleChanges, (i) => roleAssignmentLeaves(i.input), engine.options);
-      engine.failTooBig(unassignBatches.tooBig);
-      await engine.runBatches(unassignBatches.batches, (b) => engine.sendBatch(b, unassignSpec(engine)));
-      await engine.runBatches(unenrolBatches.batches, (b) => engine.sendBatch(b, unenrolSpec(engine)));
-    };
+        engine.writeLinks(gone);
+        const enrols: EnrolItem[] = [];
+        const unenrols: UnenrolItem[] = [];
+        for (const row of ready) {
+          const t = targetOf(row);
+          const courseid = t.courseId ?? courseIds.get(courseKeyOf(row.action.key));
+          const userid = row.action.moodleId!;
+          if (t.call === 'unenrol') unenrols.push({ row, input: { userid, courseid: courseid as number } });
+          else {
+            const input: ManualEnrolmentInput = { roleid: t.roleId!, userid, courseid: courseid as number, suspend: t.suspend ? 1 : 0 };
+            // Omitted dates reset to 0 on a re-enrol, so they are always sent.
+            input.timestart = t.timestart ?? 0;
+            input.timeend = t.timeend ?? 0;
+            enrols.push({ row, input });
+          }
+        }
+        const enrolBatches = pack(enrols, (i) => enrolmentLeaves(i.input), engine.options);
+        engine.failTooBig(enrolBatches.tooBig);
+        const unenrolBatches = pack(unenrols, (i) => enrolmentLeaves(i.input), engine.options);
+        engine.failTooBig(unenrolBatches.tooBig);
+        const roleChanges: UnassignItem[] = [];
+        await engine.runBatches(enrolBatches.batches, (b) => engine.sendBatch(b, enrolSpec(engine, roleChanges)));
+        // Only after the new role is confirmed; the link (with its new state) waits for the unassign, so a failure is retried.
+        await sendPacked(engine, roleChanges, (i) => roleAssignmentLeaves(i.input), unassignSpec(engine));
+        await engine.runBatches(unenrolBatches.batches, (b) => engine.sendBatch(b, unenrolSpec(engine)));
+      },
+    );
   },
 };
 

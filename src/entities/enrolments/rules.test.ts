@@ -29,7 +29,7 @@ function plan(
   op: Op = 'store',
   owned: LedgerLink[] = [],
   settings: Partial<EnrolmentSettings> = {},
-  options: Partial<PlanOptions> = {},
+  options: Partial<PlanOptions<'enrolments'>> = {},
 ) {
   const p = new EnrolmentPlanner(defaultPlanOptions({ op, entity: 'enrolments', dataSource: 'SIS', ...options }), { ...DEFAULT_ENROLMENT_SETTINGS, ...settings });
   rows.forEach(({ record, ctx }, i) => p.add({ line: i + 2, record } as FeedItem<EnrolmentRecord>, ctx ?? PLACED));

@@ -7,7 +7,7 @@
 import type { EnrolmentRecord } from './record.js';
 import type { LedgerLink } from '../../ledger/types.js';
 import { EntityPlanner, dataSourceChange, unchangedByState, type ContextBase, type EntityRules, type MatchBase } from '../../plan/fold.js';
-import type { Action, PlanOptions } from '../../plan/types.js';
+import type { ActionOf, PlanOptions } from '../../plan/types.js';
 import { removalRules, type Membership, type Removed } from '../../plan/membership.js';
 
 /**
@@ -74,7 +74,13 @@ export interface EnrolmentTarget {
   unassign?: { roleId: number; role: string };
 }
 
-export type EnrolmentAction = Action<EnrolmentRecord> & { enrolment?: EnrolmentTarget };
+declare module '../types.js' {
+  interface EntityActions {
+    'enrolments': { enrolment?: EnrolmentTarget };
+  }
+}
+
+export type EnrolmentAction = ActionOf<'enrolments'>;
 
 /** The enrolment state mdlsync sent, kept as the link's state. */
 export interface EnrolmentState {
@@ -188,7 +194,7 @@ function changeReason(old: EnrolmentState | undefined, now: EnrolmentState): str
   return parts.join('; ') || 'content changed';
 }
 
-export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_SETTINGS): EntityRules<Row, Ctx> {
+export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_SETTINGS): EntityRules<'enrolments', Ctx> {
   // A file names a few roles over and over: each ROLE cell is resolved once (the map scans are per call).
   const roles = new Map<string | undefined, ReturnType<typeof resolveRole>>();
   const rowRole = (name: string | undefined): ReturnType<typeof resolveRole> => {
@@ -226,7 +232,7 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
   };
 
   /** Removing an enrolment (enrolments.disable: unenrol or suspend), through the shared membership rules. */
-  const removal: Membership<Row, Ctx, { enrolment: EnrolmentTarget }> = {
+  const removal: Membership<'enrolments', Ctx, { enrolment: EnrolmentTarget }> = {
     removed: 'already disabled',
     // A block's mark (user block / ACTION=block) would let a later unblock bring back what a row removes for good.
     again: (link) => (link.data?.includes('"blocked"') ? 'blocked, no longer restored by unblock' : undefined),
@@ -294,8 +300,8 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
 }
 
 /** The enrolments planner: the generic fold with the enrolments rules for these settings. */
-export class EnrolmentPlanner extends EntityPlanner<EnrolmentRecord, EnrolmentContext> {
-  constructor(options: PlanOptions, settings: EnrolmentSettings = DEFAULT_ENROLMENT_SETTINGS, sink?: (action: Action<EnrolmentRecord>) => void) {
+export class EnrolmentPlanner extends EntityPlanner<'enrolments', EnrolmentContext> {
+  constructor(options: PlanOptions<'enrolments'>, settings: EnrolmentSettings = DEFAULT_ENROLMENT_SETTINGS, sink?: (action: ActionOf<'enrolments'>) => void) {
     super(enrolmentRules(settings), options, sink, 'EnrolmentPlanner');
   }
 }

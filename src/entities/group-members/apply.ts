@@ -1,13 +1,13 @@
 /** The group-members applier, on the shared BatchEngine: core_group_add_group_members / core_group_delete_group_members. */
-import type { GroupMemberRecord } from './record.js';
 import type { LinkWrite } from '../../ledger/types.js';
 import { addGroupMembers, deleteGroupMembers, groupMemberLeaves } from '../../moodle/index.js';
 import type { GroupMemberInput } from '../../moodle/types.js';
-import { memberKeyParts, type GroupMemberAction } from './rules.js';
+import { memberKeyParts } from './rules.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from '../../apply/engine.js';
 import { LocalRowError, pack } from '../../apply/pack.js';
+import { prepareRows } from '../../apply/prepare.js';
 
-type MemberRow = Row<GroupMemberRecord>;
+type MemberRow = Row<'group-members'>;
 
 interface MemberItem {
   row: MemberRow;
@@ -19,58 +19,49 @@ interface ShiftItem {
   leave: { key: string; groupId: number }[];
 }
 
-export const groupMembersApplier: EntityApplier<GroupMemberRecord> = {
+export const groupMembersApplier: EntityApplier<'group-members'> = {
   prepare(engine, rows) {
-    const adds: MemberItem[] = [];
-    const removes: MemberItem[] = [];
-    const shifts: ShiftItem[] = [];
-    const needGroup: MemberRow[] = [];
-    for (const row of rows) {
-      try {
+    return prepareRows(
+      engine,
+      rows,
+      { adds: [] as MemberItem[], removes: [] as MemberItem[], shifts: [] as ShiftItem[], needGroup: [] as MemberRow[] },
+      (row) => {
         const userid = engine.targetId(row.action);
-        const t = (row.action as GroupMemberAction).member;
+        const t = row.action.member;
         if (!t) throw new LocalRowError('internal', 'the planned group membership has no target');
-        if (t.groupId === undefined) {
-          needGroup.push(row);
-          continue;
-        }
+        if (t.groupId === undefined) return { to: 'needGroup', item: row };
         const item = { row, input: { groupid: t.groupId, userid } };
-        if (t.call === 'remove') removes.push(item);
-        else {
-          adds.push(item);
-          if (t.leave && t.leave.length > 0) shifts.push({ row, leave: t.leave });
-        }
-      } catch (err) {
-        if (!(err instanceof LocalRowError)) throw err;
-        engine.fail(row, err.code, err.message);
-      }
-    }
-    return async () => {
-      // A refresh disable whose link lacks the group id: the group's own link gives it.
-      const groupKeys = needGroup.map((row) => {
-        const k = memberKeyParts(row.action.key);
-        return `${k.course}|${k.group}`;
-      });
-      const groupLinks = groupKeys.length > 0 ? engine.deps.ledger.getLinks('groups', groupKeys) : new Map();
-      needGroup.forEach((row, i) => {
-        const g = groupLinks.get(groupKeys[i]);
-        if (g) removes.push({ row, input: { groupid: g.moodleId, userid: row.action.moodleId! } });
-        else engine.fail(row, 'unknown-group', `group ${groupKeys[i]} is not in the ledger: cannot tell which Moodle group to remove the member from`, row.action.moodleId);
-      });
+        if (t.call === 'remove') return { to: 'removes', item };
+        if (t.leave && t.leave.length > 0) return [{ to: 'adds', item }, { to: 'shifts', item: { row, leave: t.leave } }];
+        return { to: 'adds', item };
+      },
+      async ({ adds, removes, shifts, needGroup }) => {
+        // A refresh disable whose link lacks the group id: the group's own link gives it.
+        const groupKeys = needGroup.map((row) => {
+          const k = memberKeyParts(row.action.key);
+          return `${k.course}|${k.group}`;
+        });
+        const groupLinks = groupKeys.length > 0 ? engine.deps.ledger.getLinks('groups', groupKeys) : new Map();
+        needGroup.forEach((row, i) => {
+          const g = groupLinks.get(groupKeys[i]);
+          if (g) removes.push({ row, input: { groupid: g.moodleId, userid: row.action.moodleId! } });
+          else engine.fail(row, 'unknown-group', `group ${groupKeys[i]} is not in the ledger: cannot tell which Moodle group to remove the member from`, row.action.moodleId);
+        });
 
-      // Shift: leave the other managed groups first, one call per row; a row whose leave fails is not added.
-      await engine.runBatches(
-        shifts.map((s) => [s]),
-        (b) => engine.sendBatch(b, leaveSpec(engine)),
-      );
-      const ready = adds.filter((a) => engine.outcomeOf(a.row)?.outcome !== 'failed');
-      const addBatches = pack(ready, (i) => groupMemberLeaves(i.input), engine.options);
-      engine.failTooBig(addBatches.tooBig);
-      const removeBatches = pack(removes, (i) => groupMemberLeaves(i.input), engine.options);
-      engine.failTooBig(removeBatches.tooBig);
-      await engine.runBatches(addBatches.batches, (b) => engine.sendBatch(b, memberSpec(engine, 'core_group_add_group_members')));
-      await engine.runBatches(removeBatches.batches, (b) => engine.sendBatch(b, memberSpec(engine, 'core_group_delete_group_members')));
-    };
+        // Shift: leave the other managed groups first, one call per row; a row whose leave fails is not added.
+        await engine.runBatches(
+          shifts.map((s) => [s]),
+          (b) => engine.sendBatch(b, leaveSpec(engine)),
+        );
+        const ready = adds.filter((a) => engine.outcomeOf(a.row)?.outcome !== 'failed');
+        const addBatches = pack(ready, (i) => groupMemberLeaves(i.input), engine.options);
+        engine.failTooBig(addBatches.tooBig);
+        const removeBatches = pack(removes, (i) => groupMemberLeaves(i.input), engine.options);
+        engine.failTooBig(removeBatches.tooBig);
+        await engine.runBatches(addBatches.batches, (b) => engine.sendBatch(b, memberSpec(engine, 'core_group_add_group_members')));
+        await engine.runBatches(removeBatches.batches, (b) => engine.sendBatch(b, memberSpec(engine, 'core_group_delete_group_members')));
+      },
+    );
   },
 };
 

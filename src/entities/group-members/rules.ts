@@ -2,10 +2,9 @@
  * Group members: a person in a course group. The link remembers the group id it was added to, so a removal takes
  * the person out of exactly that group; a member must be enrolled in the course first (Moodle refuses otherwise).
  */
-import type { GroupMemberRecord } from './record.js';
 import { EntityPlanner, unchangedByState, type ContextBase, type EntityRules } from '../../plan/fold.js';
 import { containerRemoval, removalRules } from '../../plan/membership.js';
-import type { Action, PlanOptions } from '../../plan/types.js';
+import type { ActionOf, PlanOptions } from '../../plan/types.js';
 
 // ── group members ──────────────────────────────────────────────────────────────────────────────────────────
 
@@ -31,7 +30,13 @@ export interface GroupMemberTarget {
   leave?: { key: string; groupId: number }[];
 }
 
-export type GroupMemberAction = Action<GroupMemberRecord> & { member?: GroupMemberTarget };
+declare module '../types.js' {
+  interface EntityActions {
+    'group-members': { member?: GroupMemberTarget };
+  }
+}
+
+export type GroupMemberAction = ActionOf<'group-members'>;
 
 /** The link state of a membership: the group the person was added to (`m1;group=ID`). */
 export function memberHash(groupId: number): string {
@@ -50,11 +55,10 @@ export function memberKeyParts(key: string): { course: string; group: string; pe
   return { course: key.slice(0, a), group: key.slice(a + 1, b), person: key.slice(b + 1) };
 }
 
-type M = GroupMemberRecord;
 type MC = GroupMemberContext;
 
 /** Removing a group membership: leave the group (the link's, else the row's; none known: the applier looks it up). */
-const MEMBER_REMOVAL = containerRemoval<M, MC, { member: GroupMemberTarget }>({
+const MEMBER_REMOVAL = containerRemoval<'group-members', MC, { member: GroupMemberTarget }>({
   linked: parseMemberHash,
   found: (ctx) => ctx.groupId,
   user: (ctx) => ctx.userId,
@@ -65,7 +69,7 @@ const MEMBER_REMOVAL = containerRemoval<M, MC, { member: GroupMemberTarget }>({
   leave: (groupId) => ({ member: { call: 'remove', groupId } }),
 });
 
-export const GROUP_MEMBER_RULES: EntityRules<M, MC> = {
+export const GROUP_MEMBER_RULES: EntityRules<'group-members', MC> = {
   moodleNoun: 'user',
   recordNoun: 'group membership',
   // A group owned by another data source is not this row's to fill or empty (the fold checks every row).
@@ -99,8 +103,8 @@ export const GROUP_MEMBER_RULES: EntityRules<M, MC> = {
   ...removalRules(MEMBER_REMOVAL),
 };
 
-export class GroupMemberPlanner extends EntityPlanner<GroupMemberRecord, GroupMemberContext> {
-  constructor(options: PlanOptions, sink?: (action: Action<GroupMemberRecord>) => void) {
+export class GroupMemberPlanner extends EntityPlanner<'group-members', GroupMemberContext> {
+  constructor(options: PlanOptions<'group-members'>, sink?: (action: ActionOf<'group-members'>) => void) {
     super(GROUP_MEMBER_RULES, options, sink, 'GroupMemberPlanner');
   }
 }

@@ -2,51 +2,50 @@
  * The groups applier. core_group_create_groups for creates (all or nothing: the shared
  * BatchEngine splits a refused batch); adopts, enables, disables and unsendable changes only write the ledger link.
  */
-import type { GroupRecord } from './record.js';
 import { createGroups, getCourseGroups, groupLeaves } from '../../moodle/index.js';
 import type { CreateGroupInput, MoodleGroup } from '../../moodle/types.js';
-import { type GroupAction } from './rules.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from '../../apply/engine.js';
-import { LocalRowError, pack } from '../../apply/pack.js';
+import { LocalRowError } from '../../apply/pack.js';
+import { prepareRows, sendPacked } from '../../apply/prepare.js';
 
-type GroupRow = Row<GroupRecord>;
+type GroupRow = Row<'groups'>;
 
 interface CreateItem {
   row: GroupRow;
   input: CreateGroupInput;
 }
 
-export const groupsApplier: EntityApplier<GroupRecord> = {
+export const groupsApplier: EntityApplier<'groups'> = {
   prepare(engine, rows) {
-    const creates: CreateItem[] = [];
-    const linkOnly: GroupRow[] = [];
-    for (const row of rows) {
-      const t = (row.action as GroupAction).group;
-      if (!t) engine.fail(row, 'internal', 'the planned group has no target');
-      else if (t.call === 'create') {
-        creates.push({ row, input: { courseid: t.courseId!, name: t.name!, description: t.description ?? '', idnumber: t.idnumber } });
-      } else linkOnly.push(row);
-    }
-    return async () => {
-      // Nothing to send: the link records the adoption, the re-enable or the disable; the note says what was not sent.
-      engine.writeLinks(
-        linkOnly.flatMap((row) => {
-          try {
-            const id = engine.targetId(row.action);
-            const note = (row.action as GroupAction).group?.note;
-            engine.settle(row, row.action.kind === 'update' && note ? 'unchanged' : 'ok', { moodleId: id, message: note });
-            return [engine.link(row, id)];
-          } catch (err) {
-            if (!(err instanceof LocalRowError)) throw err;
-            engine.fail(row, err.code, err.message);
-            return [];
-          }
-        }),
-      );
-      const { batches, tooBig } = pack(creates, (i) => groupLeaves(i.input), engine.options);
-      engine.failTooBig(tooBig);
-      await engine.runBatches(batches, (b) => engine.sendBatch(b, createSpec(engine)));
-    };
+    return prepareRows(
+      engine,
+      rows,
+      { creates: [] as CreateItem[], linkOnly: [] as GroupRow[] },
+      (row) => {
+        const t = row.action.group;
+        if (!t) throw new LocalRowError('internal', 'the planned group has no target');
+        if (t.call === 'create') return { to: 'creates', item: { row, input: { courseid: t.courseId!, name: t.name!, description: t.description ?? '', idnumber: t.idnumber } } };
+        return { to: 'linkOnly', item: row };
+      },
+      async ({ creates, linkOnly }) => {
+        // Nothing to send: the link records the adoption, the re-enable or the disable; the note says what was not sent.
+        engine.writeLinks(
+          linkOnly.flatMap((row) => {
+            try {
+              const id = engine.targetId(row.action);
+              const note = row.action.group?.note;
+              engine.settle(row, row.action.kind === 'update' && note ? 'unchanged' : 'ok', { moodleId: id, message: note });
+              return [engine.link(row, id)];
+            } catch (err) {
+              if (!(err instanceof LocalRowError)) throw err;
+              engine.fail(row, err.code, err.message);
+              return [];
+            }
+          }),
+        );
+        await sendPacked(engine, creates, (i) => groupLeaves(i.input), createSpec(engine));
+      },
+    );
   },
 };
 

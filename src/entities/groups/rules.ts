@@ -10,7 +10,7 @@
 import type { GroupRecord } from './record.js';
 import type { LedgerLink } from '../../ledger/types.js';
 import { EntityPlanner, dataSourceChange, type ContextBase, type EntityRules, type MatchBase, type RowPlanning } from '../../plan/fold.js';
-import type { Action, PlanOptions } from '../../plan/types.js';
+import type { ActionOf, PlanOptions } from '../../plan/types.js';
 
 /** Why a changed group is not sent. */
 export const NO_GROUP_UPDATE = 'not updated (Moodle has no group update in this service)';
@@ -43,7 +43,13 @@ export interface GroupTarget {
   note?: string;
 }
 
-export type GroupAction = Action<GroupRecord> & { group?: GroupTarget };
+declare module '../types.js' {
+  interface EntityActions {
+    'groups': { group?: GroupTarget };
+  }
+}
+
+export type GroupAction = ActionOf<'groups'>;
 
 /** The link state of a group: its name and description as Moodle has them, as far as mdlsync knows. */
 export function groupHash(name: string, description: string): string {
@@ -64,7 +70,7 @@ function groupChanges(r: GroupRecord, have: { name: string; description: string 
   return parts.join(', ');
 }
 
-export const GROUP_RULES: EntityRules<GroupRecord, GroupContext> = {
+export const GROUP_RULES: EntityRules<'groups', GroupContext> = {
   moodleNoun: 'group',
   recordNoun: 'group',
 
@@ -131,11 +137,11 @@ export const GROUP_RULES: EntityRules<GroupRecord, GroupContext> = {
 
 const KEPT = 'deleting groups is out of scope: the ledger link is disabled, the group stays in Moodle';
 
-function groupLinkDisable(base: { entity: Action['entity']; key: string; line: number | null; dataSource: string | null }, link: LedgerLink, why: string, r?: GroupRecord): GroupAction {
+function groupLinkDisable(base: { entity: 'groups'; key: string; line: number | null; dataSource: string | null }, link: LedgerLink, why: string, r?: GroupRecord): GroupAction {
   return { kind: 'disable', ...base, moodleId: link.moodleId, record: r, state: link.state ?? undefined, status: 'disabled', reason: `${why}: ${KEPT}`, group: { call: 'none', note: KEPT } };
 }
 
-function disableGroup(r: GroupRecord, line: number, ctx: GroupContext, p: RowPlanning<GroupRecord, GroupContext>, why: string): Action<GroupRecord> {
+function disableGroup(r: GroupRecord, line: number, ctx: GroupContext, p: RowPlanning<'groups', GroupContext>, why: string): ActionOf<'groups'> {
   const base = { entity: p.options.entity, key: r.key, line, dataSource: p.ds(r, ctx) };
   const link = ctx.link;
   if (!link) return { kind: 'unchanged', ...base, moodleId: ctx.match?.id, reason: `not managed by mdlsync: nothing to disable (${why})` };
@@ -143,8 +149,8 @@ function disableGroup(r: GroupRecord, line: number, ctx: GroupContext, p: RowPla
   return groupLinkDisable(base, link, why, r);
 }
 
-export class GroupPlanner extends EntityPlanner<GroupRecord, GroupContext> {
-  constructor(options: PlanOptions, sink?: (action: Action<GroupRecord>) => void) {
+export class GroupPlanner extends EntityPlanner<'groups', GroupContext> {
+  constructor(options: PlanOptions<'groups'>, sink?: (action: ActionOf<'groups'>) => void) {
     super(GROUP_RULES, options, sink, 'GroupPlanner');
   }
 }

@@ -5,26 +5,26 @@
  * a member = ok) or core_role_assign_roles at system context. A cohort that no longer exists has nothing to remove
  * (delete_cohort_members would refuse the whole call), so removals check the cohorts first.
  */
-import type { EntityRecord } from '../../feed/types.js';
-import type { InstitutionRoleRecord } from './record.js';
+import type { EntityType } from '../../feed/types.js';
 import { addCohortMembers, assignRoles, cohortLeaves, cohortMemberLeaves, createCohorts, deleteCohortMembers, getCohorts, roleAssignmentLeaves, unassignRoles } from '../../moodle/index.js';
 import type { CohortInput, CohortMemberInput, CohortMemberWarning, MoodleCohort, RoleAssignmentInput } from '../../moodle/index.js';
-import { holdHash, type InstitutionRoleAction } from './rules.js';
+import { holdHash } from './rules.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from '../../apply/engine.js';
 import { mapAddWarnings, memberVerifier } from '../cohorts/apply.js';
-import { pack } from '../../apply/pack.js';
+import { LocalRowError, pack } from '../../apply/pack.js';
+import { prepareRows, sendPacked, type Sorted } from '../../apply/prepare.js';
 
-type IRow = Row<InstitutionRoleRecord>;
+type IRow = Row<'institution-roles'>;
 
 /** A call item; `pre` marks the removal of what an updated link held before (its row goes on to the add). */
-export interface Item<I, R extends EntityRecord = EntityRecord> {
-  row: Row<R>;
+export interface Item<I, T extends EntityType = EntityType> {
+  row: Row<T>;
   input: I;
   pre?: boolean;
 }
 
 /** Confirmed items: a pre-removal only clears the way, anything else settles its row and writes its link (with `stateOf`). */
-function landed<I>(engine: BatchEngine, items: Item<I>[], stateOf: (item: Item<I>) => string | null, message?: (item: Item<I>) => string | undefined): void {
+function landed<I, T extends EntityType>(engine: BatchEngine, items: Item<I, T>[], stateOf: (item: Item<I, T>) => string | null, message?: (item: Item<I, T>) => string | undefined): void {
   engine.writeLinks(
     items.map((item) => {
       if (item.pre) return null;
@@ -35,25 +35,18 @@ function landed<I>(engine: BatchEngine, items: Item<I>[], stateOf: (item: Item<I
 
 export const failed = (engine: BatchEngine, row: Row): boolean => engine.outcomeOf(row)?.outcome === 'failed';
 
-export function roleSpec<R extends EntityRecord>(
+export function roleSpec<T extends EntityType>(
   engine: BatchEngine,
   wsfunction: 'core_role_assign_roles' | 'core_role_unassign_roles',
   stateOf: (item: Item<RoleAssignmentInput>) => string | null,
-): BatchSpec<Item<RoleAssignmentInput, R>, void> {
+): BatchSpec<Item<RoleAssignmentInput, T>, void> {
   const call = wsfunction === 'core_role_assign_roles' ? assignRoles : unassignRoles;
   return {
     wsfunction,
     send: (items) => call(engine.deps.client, items.map((i) => i.input)),
-    confirm: async (items) => landed(engine, items as Item<RoleAssignmentInput>[], stateOf),
+    confirm: async (items) => landed(engine, items, stateOf),
     failOne: (item, code, message) => engine.fail(item.row, code, item.pre ? `could not remove what the link held before: ${message}` : message, item.input.userid),
   };
-}
-
-export async function sendPacked<I, R extends EntityRecord>(engine: BatchEngine, items: Item<I, R>[], leaves: (input: I) => number, spec: BatchSpec<Item<I, R>, unknown>): Promise<void> {
-  if (items.length === 0) return;
-  const { batches, tooBig } = pack(items, (i) => leaves(i.input), engine.options);
-  engine.failTooBig(tooBig);
-  await engine.runBatches(batches, (b) => engine.sendBatch(b, spec));
 }
 
 // ── institution roles ──────────────────────────────────────────────────────────────────────────────────────
@@ -65,73 +58,86 @@ interface CreateItem {
   input: CohortInput;
 }
 
-export const institutionRolesApplier: EntityApplier<InstitutionRoleRecord> = {
+export const institutionRolesApplier: EntityApplier<'institution-roles'> = {
   prepare(engine, rows) {
-    const none: IRow[] = [];
-    const cohortRemoves: Item<CohortMemberInput, InstitutionRoleRecord>[] = [];
-    const roleRemoves: Item<RoleAssignmentInput, InstitutionRoleRecord>[] = [];
-    const adds: IRow[] = [];
-    for (const row of rows) {
-      const t = (row.action as InstitutionRoleAction).target;
-      if (!t || row.action.moodleId === undefined) {
-        engine.fail(row, 'internal', 'the planned institution role has no target');
-        continue;
-      }
-      if (t.call === 'none') none.push(row);
-      if (t.from && t.call !== 'none') {
-        const pre = t.call === 'add';
-        if (t.from.kind === 'cohort') cohortRemoves.push({ row, input: { cohortid: t.from.id, userid: t.from.userId }, pre });
-        else roleRemoves.push({ row, input: systemRole(t.from.id, t.from.userId), pre });
-      }
-      if (t.call === 'add') adds.push(row);
-    }
-    return async () => {
-      // The link alone records the change (data source, a disable whose link held no state).
-      engine.settleLinkOnly(none);
-      await removeFromCohorts(engine, cohortRemoves);
-      await sendPacked(engine, roleRemoves, roleAssignmentLeaves, roleSpec(engine, 'core_role_unassign_roles', (i) => i.row.action.state ?? null));
-
-      const ready = adds.filter((row) => !failed(engine, row));
-      const cohortIds = await createRoleCohorts(engine, ready);
-      const memberItems: Item<CohortMemberInput, InstitutionRoleRecord>[] = [];
-      const roleItems: Item<RoleAssignmentInput, InstitutionRoleRecord>[] = [];
-      for (const row of ready) {
-        const to = (row.action as InstitutionRoleAction).target!.to!;
-        const userid = row.action.moodleId!;
-        if (to.kind === 'role') roleItems.push({ row, input: systemRole(to.id, userid) });
-        else {
-          const cohortid = to.id ?? cohortIds.get(to.idnumber);
-          if (cohortid !== undefined) memberItems.push({ row, input: { cohortid, userid } });
+    return prepareRows(
+      engine,
+      rows,
+      {
+        none: [] as IRow[],
+        cohortRemoves: [] as Item<CohortMemberInput, 'institution-roles'>[],
+        roleRemoves: [] as Item<RoleAssignmentInput, 'institution-roles'>[],
+        adds: [] as IRow[],
+      },
+      (row) => {
+        const t = row.action.target;
+        if (!t || row.action.moodleId === undefined) throw new LocalRowError('internal', 'the planned institution role has no target');
+        if (t.call === 'none') return { to: 'none', item: row };
+        const places: Sorted<IRGroups>[] = [];
+        if (t.from) {
+          const pre = t.call === 'add';
+          if (t.from.kind === 'cohort') places.push({ to: 'cohortRemoves', item: { row, input: { cohortid: t.from.id, userid: t.from.userId }, pre } });
+          else places.push({ to: 'roleRemoves', item: { row, input: systemRole(t.from.id, t.from.userId), pre } });
         }
-      }
-      await sendPacked(engine, memberItems, cohortMemberLeaves, addMembersSpec(engine));
-      await sendPacked(engine, roleItems, roleAssignmentLeaves, roleSpec(engine, 'core_role_assign_roles', (i) => holdHash({ kind: 'role', id: i.input.roleid })));
-    };
+        if (t.call === 'add') places.push({ to: 'adds', item: row });
+        return places;
+      },
+      async ({ none, cohortRemoves, roleRemoves, adds }) => {
+        // The link alone records the change (data source, a disable whose link held no state).
+        engine.settleLinkOnly(none);
+        await removeFromCohorts(engine, cohortRemoves);
+        await sendPacked(engine, roleRemoves, (i) => roleAssignmentLeaves(i.input), roleSpec(engine, 'core_role_unassign_roles', (i) => i.row.action.state ?? null));
+
+        const ready = adds.filter((row) => !failed(engine, row));
+        const cohortIds = await createRoleCohorts(engine, ready);
+        const memberItems: Item<CohortMemberInput, 'institution-roles'>[] = [];
+        const roleItems: Item<RoleAssignmentInput, 'institution-roles'>[] = [];
+        for (const row of ready) {
+          const to = row.action.target!.to!;
+          const userid = row.action.moodleId!;
+          if (to.kind === 'role') roleItems.push({ row, input: systemRole(to.id, userid) });
+          else {
+            const cohortid = to.id ?? cohortIds.get(to.idnumber);
+            if (cohortid !== undefined) memberItems.push({ row, input: { cohortid, userid } });
+          }
+        }
+        await sendPacked(engine, memberItems, (i) => cohortMemberLeaves(i.input), addMembersSpec(engine));
+        await sendPacked(engine, roleItems, (i) => roleAssignmentLeaves(i.input), roleSpec(engine, 'core_role_assign_roles', (i) => holdHash({ kind: 'role', id: i.input.roleid })));
+      },
+    );
   },
 };
+
+/** The groups an institution role's row goes to. */
+interface IRGroups {
+  none: IRow;
+  cohortRemoves: Item<CohortMemberInput, 'institution-roles'>;
+  roleRemoves: Item<RoleAssignmentInput, 'institution-roles'>;
+  adds: IRow;
+}
 
 function systemRole(roleid: number, userid: number): RoleAssignmentInput {
   return { roleid, userid, contextlevel: 'system', instanceid: 0 };
 }
 
 /** Removals from cohorts that still exist (one get_cohorts call); from a gone cohort there is nothing to remove. */
-async function removeFromCohorts(engine: BatchEngine, items: Item<CohortMemberInput, InstitutionRoleRecord>[]): Promise<void> {
+async function removeFromCohorts(engine: BatchEngine, items: Item<CohortMemberInput, 'institution-roles'>[]): Promise<void> {
   if (items.length === 0) return;
   const ids = [...new Set(items.map((i) => i.input.cohortid))];
   const existing = new Set((await engine.read('core_cohort_get_cohorts', ids.length, () => getCohorts(engine.deps.client, ids))).map((c) => c.id));
   const gone = items.filter((i) => !existing.has(i.input.cohortid));
   landed(engine, gone, (i) => i.row.action.state ?? null, (i) => `cohort ${i.input.cohortid} no longer exists: nothing to remove`);
-  const spec: BatchSpec<Item<CohortMemberInput, InstitutionRoleRecord>, void> = {
+  const spec: BatchSpec<Item<CohortMemberInput, 'institution-roles'>, void> = {
     wsfunction: 'core_cohort_delete_cohort_members',
     send: (batch) => deleteCohortMembers(engine.deps.client, batch.map((i) => i.input)),
-    confirm: async (batch) => landed(engine, batch as Item<CohortMemberInput>[], (i) => i.row.action.state ?? null),
+    confirm: async (batch) => landed(engine, batch, (i) => i.row.action.state ?? null),
     failOne: (item, code, message) => {
       // A user deleted in Moodle left every cohort with the account: nothing is left to remove.
-      if (code === 'invaliduser') return landed(engine, [item as Item<CohortMemberInput>], (i) => i.row.action.state ?? null, () => `Moodle user ${item.input.userid} no longer exists: nothing to remove`);
+      if (code === 'invaliduser') return landed(engine, [item], (i) => i.row.action.state ?? null, () => `Moodle user ${item.input.userid} no longer exists: nothing to remove`);
       engine.fail(item.row, code, item.pre ? `could not leave the cohort the link held before: ${message}` : message, item.input.userid);
     },
   };
-  await sendPacked(engine, items.filter((i) => existing.has(i.input.cohortid)), (i) => cohortMemberLeaves(i), spec);
+  await sendPacked(engine, items.filter((i) => existing.has(i.input.cohortid)), (i) => cohortMemberLeaves(i.input), spec);
 }
 
 /** Creates each missing `role:` cohort once, at system context; rows whose cohort cannot be made fail. */
@@ -139,7 +145,7 @@ async function createRoleCohorts(engine: BatchEngine, rows: IRow[]): Promise<Map
   const ids = new Map<string, number>();
   const byIdnumber = new Map<string, CreateItem>();
   for (const row of rows) {
-    const to = (row.action as InstitutionRoleAction).target!.to!;
+    const to = row.action.target!.to!;
     if (to.kind !== 'cohort' || to.id !== undefined) continue;
     const item = byIdnumber.get(to.idnumber);
     if (item) item.rows.push(row);
@@ -174,7 +180,7 @@ async function createRoleCohorts(engine: BatchEngine, rows: IRow[]): Promise<Map
  * add_cohort_members answers warnings without item ids; sent by id, each names its cohort and user. '3' (already a
  * member) is success. A warning that names neither is checked against the cohorts' members.
  */
-function addMembersSpec(engine: BatchEngine): BatchSpec<Item<CohortMemberInput, InstitutionRoleRecord>, CohortMemberWarning[]> {
+function addMembersSpec(engine: BatchEngine): BatchSpec<Item<CohortMemberInput, 'institution-roles'>, CohortMemberWarning[]> {
   return {
     wsfunction: 'core_cohort_add_cohort_members',
     send: (items) => addCohortMembers(engine.deps.client, items.map((i) => i.input)),
@@ -183,7 +189,7 @@ function addMembersSpec(engine: BatchEngine): BatchSpec<Item<CohortMemberInput, 
       const { ok, failed } = await mapAddWarnings(items, warnings, memberVerifier(engine), (i) => i.row.action.key.slice(0, i.row.action.key.indexOf('|')));
       for (const f of failed) engine.fail(f.item.row, f.code, f.message, f.item.input.userid);
       const notes = new Map(ok.map((o) => [o.item, o.note]));
-      landed(engine, ok.map((o) => o.item) as Item<CohortMemberInput>[], (i) => holdHash({ kind: 'cohort', id: (i.input as CohortMemberInput).cohortid }), (i) => notes.get(i as Item<CohortMemberInput, InstitutionRoleRecord>));
+      landed(engine, ok.map((o) => o.item), (i) => holdHash({ kind: 'cohort', id: i.input.cohortid }), (i) => notes.get(i));
     },
     failOne: (item, code, message) => engine.fail(item.row, code, message, item.input.userid),
   };

@@ -9,11 +9,10 @@
  * Only ever removes what a ledger link says mdlsync gave; role ids come from enrolments.roleIds (Moodle's web
  * services cannot list roles).
  */
-import type { InstitutionRoleRecord } from './record.js';
 import { EntityPlanner, unchangedByState, type ContextBase, type EntityRules } from '../../plan/fold.js';
 import { ROLE_COHORT_PREFIX } from '../cohorts/rules.js';
 import { DEFAULT_ROLE_IDS } from '../enrolments/rules.js';
-import type { Action, PlanOptions } from '../../plan/types.js';
+import type { ActionOf, PlanOptions } from '../../plan/types.js';
 import { lowerMap, notGiven, removalRules, storeOver, unsaid, type Membership } from '../../plan/membership.js';
 
 // The idnumber prefix of an institution role's cohort is the one cohorts feeds refuse (one definition, in cohorts.ts).
@@ -64,13 +63,18 @@ export interface InstitutionRoleTarget {
   from?: RoleHold & { userId: number };
 }
 
-export type InstitutionRoleAction = Action<InstitutionRoleRecord> & { target?: InstitutionRoleTarget };
+declare module '../types.js' {
+  interface EntityActions {
+    'institution-roles': { target?: InstitutionRoleTarget };
+  }
+}
 
-type IR = InstitutionRoleRecord;
+export type InstitutionRoleAction = ActionOf<'institution-roles'>;
+
 type IRC = InstitutionRoleContext;
 
 /** Removing an institution role: leave the cohort or unassign the system role the link says mdlsync gave. */
-const ROLE_REMOVAL: Membership<IR, IRC, { target: InstitutionRoleTarget }> = {
+const ROLE_REMOVAL: Membership<'institution-roles', IRC, { target: InstitutionRoleTarget }> = {
   removed: 'already removed',
   given(link) {
     const hold = parseHoldHash(link.state);
@@ -81,7 +85,7 @@ const ROLE_REMOVAL: Membership<IR, IRC, { target: InstitutionRoleTarget }> = {
   unlinked: notGiven('not given by mdlsync'),
 };
 
-export function institutionRoleRules(settings: InstitutionRoleSettings = DEFAULT_INSTITUTION_ROLE_SETTINGS): EntityRules<IR, IRC> {
+export function institutionRoleRules(settings: InstitutionRoleSettings = DEFAULT_INSTITUTION_ROLE_SETTINGS): EntityRules<'institution-roles', IRC> {
   const roleMap = lowerMap(settings.roleMap);
   const roleIds = lowerMap(settings.roleIds);
   const cohortMode = settings.mode === 'cohort';
@@ -133,8 +137,8 @@ export function institutionRoleRules(settings: InstitutionRoleSettings = DEFAULT
   };
 }
 
-export class InstitutionRolePlanner extends EntityPlanner<IR, IRC> {
-  constructor(options: PlanOptions, settings?: InstitutionRoleSettings, sink?: (action: Action<IR>) => void) {
+export class InstitutionRolePlanner extends EntityPlanner<'institution-roles', IRC> {
+  constructor(options: PlanOptions<'institution-roles'>, settings?: InstitutionRoleSettings, sink?: (action: ActionOf<'institution-roles'>) => void) {
     super(institutionRoleRules(settings), options, sink, 'InstitutionRolePlanner');
   }
 }

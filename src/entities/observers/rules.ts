@@ -3,11 +3,10 @@
  * ledger entry remembers the (user, role) it assigned (state `ob1;user=ID;role=ID`), so a removal unassigns exactly
  * that and never a role someone gave by hand. Key `OBSERVER|USER`.
  */
-import type { ObserverRecord } from './record.js';
 import type { LedgerLink } from '../../ledger/types.js';
 import { EntityPlanner, unchangedByState, type ContextBase, type EntityRules } from '../../plan/fold.js';
 import { DEFAULT_ROLE_IDS } from '../enrolments/rules.js';
-import type { Action, PlanOptions } from '../../plan/types.js';
+import type { ActionOf, PlanOptions } from '../../plan/types.js';
 import { lowerMap, notGiven, removalRules, storeOver, unsaid, type Membership } from '../../plan/membership.js';
 
 // ── observers ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -54,9 +53,14 @@ export interface ObserverTarget {
   previous?: ObserverLinkTarget;
 }
 
-export type ObserverAction = Action<ObserverRecord> & { target?: ObserverTarget };
+declare module '../types.js' {
+  interface EntityActions {
+    'observers': { target?: ObserverTarget };
+  }
+}
 
-type OB = ObserverRecord;
+export type ObserverAction = ActionOf<'observers'>;
+
 type OBC = ObserverContext;
 
 function linkAssignment(link: LedgerLink): ObserverLinkTarget | undefined {
@@ -65,7 +69,7 @@ function linkAssignment(link: LedgerLink): ObserverLinkTarget | undefined {
 }
 
 /** Removing an observer link: unassign exactly the (user, role) the link says mdlsync assigned. */
-const OBSERVER_REMOVAL: Membership<OB, OBC, { target: ObserverTarget }> = {
+const OBSERVER_REMOVAL: Membership<'observers', OBC, { target: ObserverTarget }> = {
   removed: 'already removed',
   given(link) {
     const assignment = linkAssignment(link);
@@ -75,7 +79,7 @@ const OBSERVER_REMOVAL: Membership<OB, OBC, { target: ObserverTarget }> = {
   unlinked: notGiven('not linked by mdlsync'),
 };
 
-export function observerRules(settings: ObserverSettings = DEFAULT_OBSERVER_SETTINGS): EntityRules<OB, OBC> {
+export function observerRules(settings: ObserverSettings = DEFAULT_OBSERVER_SETTINGS): EntityRules<'observers', OBC> {
   const roleId = lowerMap(settings.roleIds).get(settings.role.toLowerCase());
   return {
     moodleNoun: 'user',
@@ -114,8 +118,8 @@ export function observerRules(settings: ObserverSettings = DEFAULT_OBSERVER_SETT
   };
 }
 
-export class ObserverPlanner extends EntityPlanner<OB, OBC> {
-  constructor(options: PlanOptions, settings?: ObserverSettings, sink?: (action: Action<OB>) => void) {
+export class ObserverPlanner extends EntityPlanner<'observers', OBC> {
+  constructor(options: PlanOptions<'observers'>, settings?: ObserverSettings, sink?: (action: ActionOf<'observers'>) => void) {
     super(observerRules(settings), options, sink, 'ObserverPlanner');
   }
 }

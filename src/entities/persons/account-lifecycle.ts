@@ -8,7 +8,6 @@
  *   person; each link's data gets a `blocked` mark and what to restore, written with the link once Moodle confirms.
  * - unblock: re-enrol the links a block marked, with the role and dates mdlsync last sent; the enrol clears the mark.
  */
-import type { EnrolmentRecord } from '../enrolments/record.js';
 import type { PersonRecord } from './record.js';
 import type { LedgerLink } from '../../ledger/types.js';
 import type { UpdateUserInput } from '../../moodle/types.js';
@@ -123,7 +122,7 @@ export function unblockActions(links: readonly LedgerLink[], settings: Enrolment
 export async function applyEnrolmentActions(deps: ApplyDeps, actions: readonly EnrolmentAction[]): Promise<Outcome[]> {
   if (actions.length === 0) return [];
   const engine = new BatchEngine(actions, { ...deps, onProgress: undefined });
-  const send: Row<EnrolmentRecord>[] = [];
+  const send: Row<'enrolments'>[] = [];
   actions.forEach((action, index) => {
     if (action.kind === 'fail') engine.fail({ index, action }, action.error?.code ?? 'failed', action.error?.message ?? action.reason);
     else send.push({ index, action });

@@ -8,18 +8,19 @@ import type { OutcomeCode } from '../../errors.js';
 import type { LinkWrite } from '../../ledger/types.js';
 import { createUsers, deleteUsers, getUsersByField, updateUsers } from '../../moodle/index.js';
 import type { CreateUserInput, MoodleUser, MoodleWarning, UpdateUserInput, UserLookupField } from '../../moodle/types.js';
-import type { Action } from '../../plan/types.js';
+import type { ActionOf } from '../../plan/types.js';
 import { courseKeyOf } from '../enrolments/rules.js';
 import { accountUpdate, enrolmentStep, type EnrolmentStep } from './account-lifecycle.js';
 import { codeOf, type BatchEngine, type BatchSpec, type EntityApplier, type Row } from '../../apply/engine.js';
 import { LocalRowError, pack } from '../../apply/pack.js';
+import { prepareRows } from '../../apply/prepare.js';
 import { buildCreate, buildUpdate, userLeaves } from './user-inputs.js';
 import { lookupChunk } from '../../resolve/common.js';
 import { keyedByUsername, lookupAll, resolveWith } from './lookup.js';
 import { fitToSite } from './site-limits.js';
 import type { Outcome, OutcomeKind } from '../../apply/types.js';
 
-type PersonRow = Row<PersonRecord>;
+type PersonRow = Row<'persons'>;
 
 /** A record in an update_users call, with what to do once Moodle has answered for it. */
 interface UpdateItem {
@@ -49,35 +50,35 @@ interface DeleteItem {
 
 const STALE_WARNINGS = new Set(['invaliduserid', 'usernotupdateddeleted']);
 
-export const personsApplier: EntityApplier<PersonRecord> = {
+export const personsApplier: EntityApplier<'persons'> = {
   redact: hidePassword,
   prepare(engine, rows) {
     const run = new PersonsRun(engine);
-    const updates: UpdateItem[] = [];
-    const deletes: DeleteItem[] = [];
-    for (const row of rows) {
-      const a = row.action;
-      try {
+    return prepareRows(
+      engine,
+      rows,
+      { updates: [] as UpdateItem[], deletes: [] as DeleteItem[], creates: [] as CreateItem[] },
+      (row) => {
+        const a = row.action;
         if (a.record?.lifecycle !== undefined) {
           const item = run.lifecycleItem(row, engine.targetId(a));
-          if (item) updates.push(item);
-        } else if (a.kind === 'create') run.creates.push(run.createItem(row, 'ok'));
-        else if (a.kind === 'delete') deletes.push({ row, id: engine.targetId(a) });
-        else updates.push(run.updateItem(row, engine.targetId(a), 'ok'));
-      } catch (err) {
-        if (!(err instanceof LocalRowError)) throw err;
-        engine.fail(row, err.code, err.message);
-      }
-    }
-    // Updates and deletes first: a rename, email change or deletion can free what a new account needs.
-    return async () => {
-      updates.push(...(await run.usernameEmails()));
-      await run.runUpdates(updates);
-      await run.relinkStale();
-      await run.runDeletes(deletes);
-      await run.runCreates(run.creates.splice(0));
-      await run.runEnrolmentSteps();
-    };
+          return item ? { to: 'updates', item } : undefined;
+        }
+        if (a.kind === 'create') return { to: 'creates', item: run.createItem(row, 'ok') };
+        if (a.kind === 'delete') return { to: 'deletes', item: { row, id: engine.targetId(a) } };
+        return { to: 'updates', item: run.updateItem(row, engine.targetId(a), 'ok') };
+      },
+      // Updates and deletes first: a rename, email change or deletion can free what a new account needs.
+      async ({ updates, deletes, creates }) => {
+        run.creates.push(...creates);
+        updates.push(...(await run.usernameEmails()));
+        await run.runUpdates(updates);
+        await run.relinkStale();
+        await run.runDeletes(deletes);
+        await run.runCreates(run.creates.splice(0));
+        await run.runEnrolmentSteps();
+      },
+    );
   },
 };
 
@@ -401,7 +402,7 @@ class PersonsRun {
 }
 
 /** Moodle's messages can quote submitted values; a password must never reach a report. */
-function hidePassword(message: string, action: Action): string {
+function hidePassword(message: string, action: ActionOf<'persons'>): string {
   const pw = action.record?.fields.password;
   return pw ? message.split(pw).join('********') : message;
 }

@@ -2,8 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { ACTION_KINDS, defaultPlanOptions, emptyCounts, summarizePlan } from '../../plan/index.js';
 import { PersonPlanner, planPersons } from './rules.js';
 import { personContentHash } from './hash.js';
-import type { Action, Op, Plan, PlanOptions } from '../../plan/index.js';
-import type { RowContext } from './rules.js';
+import type { Op, Plan, PlanOptions } from '../../plan/index.js';
+import type { PersonAction, RowContext } from './rules.js';
 import type { FeedItem } from '../../feed/types.js';
 import type { PersonRecord } from './record.js';
 import type { LedgerLink } from '../../ledger/types.js';
@@ -52,7 +52,7 @@ class FakeLedger {
       }));
     }
   }
-  plan(records: PersonRecord[], op: Op, options: Partial<PlanOptions> = {}): Plan {
+  plan(records: PersonRecord[], op: Op, options: Partial<PlanOptions<'persons'>> = {}): Plan {
     const o = defaultPlanOptions({ op, ...options });
     const scope = op === 'refresh-ds' ? o.dataSource : null;
     const plan = planPersons(records.map((r, i) => ({ item: { line: i + 2, record: r }, ctx: this.ctx(r) })), this.active(scope), o);
@@ -63,7 +63,7 @@ class FakeLedger {
 
 const item = (record: PersonRecord, line = 2): FeedItem => ({ line, record });
 const kinds = (plan: Plan) => plan.actions.map((a) => `${a.key}:${a.kind}`);
-function one(record: PersonRecord, ctx: RowContext = {}, options: Partial<PlanOptions> & { op?: Op } = {}): Action {
+function one(record: PersonRecord, ctx: RowContext = {}, options: Partial<PlanOptions<'persons'>> & { op?: Op } = {}): PersonAction {
   const p = new PersonPlanner(defaultPlanOptions({ op: 'store', dataSource: 'SIS', ...options }));
   return p.add(item(record), ctx);
 }
@@ -617,7 +617,7 @@ describe('streaming into a sink', () => {
 
 describe('ACTION=block|unblock|password rows (the account lifecycle as a feed row)', () => {
   const step = (lifecycle: PersonRecord['lifecycle'], extra: Partial<PersonRecord> = {}): PersonRecord => ({ ...alpha(), command: 'store', lifecycle, ...extra });
-  const planOne = (r: PersonRecord, ctx: RowContext, options: Partial<PlanOptions> = {}) => new PersonPlanner(defaultPlanOptions({ op: 'store', ...options })).add(item(r), ctx);
+  const planOne = (r: PersonRecord, ctx: RowContext, options: Partial<PlanOptions<'persons'>> = {}) => new PersonPlanner(defaultPlanOptions({ op: 'store', ...options })).add(item(r), ctx);
 
   it('block suspends a linked account without rewriting its link (no hash, no status), whatever the row says', () => {
     const a = planOne(step('block'), { link: link('testPerson1', { moodleId: 7 }) });

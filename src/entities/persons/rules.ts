@@ -5,7 +5,7 @@
 import type { FeedItem } from '../../feed/types.js';
 import type { PersonRecord } from './record.js';
 import type { LedgerLink } from '../../ledger/types.js';
-import type { Action, Plan, PlanOptions } from '../../plan/types.js';
+import type { ActionOf, Plan, PlanOptions } from '../../plan/types.js';
 import { EntityPlanner, unchangedByLink, updateReason, type ContextBase, type EntityRules, type RowPlanning } from '../../plan/fold.js';
 import { personContentHash } from './hash.js';
 import { tooLongFields } from './user-limits.js';
@@ -22,7 +22,24 @@ export interface MoodleMatch {
 /** What the caller knows about a row's key: its ledger link, or else what a Moodle lookup found. */
 export type RowContext = ContextBase<MoodleMatch>;
 
-type P = RowPlanning<PersonRecord, RowContext>;
+/** What a persons action adds to the base: the account's wanted state and whether its password goes. */
+export interface PersonTarget {
+  /** Wanted `suspended` state of the account after the action (true = cannot log in). */
+  suspended?: boolean;
+  /** Send the row's password (create, or passwords: always). */
+  sendPassword?: boolean;
+}
+
+declare module '../types.js' {
+  interface EntityActions {
+    persons: PersonTarget;
+  }
+}
+
+/** A persons action. */
+export type PersonAction = ActionOf<'persons'>;
+
+type P = RowPlanning<'persons', RowContext>;
 
 const CREATE_NEEDS = ['username', 'firstname', 'lastname'] as const;
 
@@ -30,7 +47,7 @@ function missingForCreate(r: PersonRecord): string[] {
   return CREATE_NEEDS.filter((f) => !r.fields[f]);
 }
 
-function failMissing(p: P, r: PersonRecord, line: number, ctx: RowContext, missing: string[]): Action {
+function failMissing(p: P, r: PersonRecord, line: number, ctx: RowContext, missing: string[]): PersonAction {
   const plural = missing.length > 1;
   return p.fail(r, line, ctx, 'missing-value', `${missing.join(', ')} ${plural ? 'are' : 'is'} empty: a new account needs username, firstname and lastname`);
 }
@@ -40,7 +57,7 @@ function failMissing(p: P, r: PersonRecord, line: number, ctx: RowContext, missi
  * idnumber), as `mdlsync user …` does. The row's other cells are not sent and the person's link is not rewritten: a
  * block is not a content change, so the next store of the same row still finds it unchanged.
  */
-function lifecycleAction(r: PersonRecord, line: number, ctx: RowContext, p: P): Action {
+function lifecycleAction(r: PersonRecord, line: number, ctx: RowContext, p: P): PersonAction {
   const step = r.lifecycle!;
   const moodleId = ctx.link?.moodleId ?? ctx.match?.id;
   if (moodleId === undefined) {
@@ -57,7 +74,7 @@ function lifecycleAction(r: PersonRecord, line: number, ctx: RowContext, p: P): 
   return { kind: 'update', ...base, sendPassword: true, reason: `ACTION=password: set the password${extra}` };
 }
 
-export const PERSON_RULES: EntityRules<PersonRecord, RowContext> = {
+export const PERSON_RULES: EntityRules<'persons', RowContext> = {
   moodleNoun: 'user',
   recordNoun: 'account',
 
@@ -168,14 +185,14 @@ export const PERSON_RULES: EntityRules<PersonRecord, RowContext> = {
 };
 
 /** The persons planner: the generic fold with the persons rules. */
-export class PersonPlanner extends EntityPlanner<PersonRecord, RowContext> {
-  constructor(options: PlanOptions, sink?: (action: Action) => void) {
+export class PersonPlanner extends EntityPlanner<'persons', RowContext> {
+  constructor(options: PlanOptions<'persons'>, sink?: (action: PersonAction) => void) {
     super(PERSON_RULES, options, sink, 'PersonPlanner');
   }
 }
 
 /** Plans a whole file in one call (the class, for callers that stream). */
-export function planPersons(items: Iterable<{ item: FeedItem; ctx: RowContext }>, ownedActive: Iterable<LedgerLink>, options: PlanOptions): Plan {
+export function planPersons(items: Iterable<{ item: FeedItem; ctx: RowContext }>, ownedActive: Iterable<LedgerLink>, options: PlanOptions<'persons'>): Plan<'persons'> {
   const planner = new PersonPlanner(options);
   for (const { item, ctx } of items) planner.add(item, ctx);
   return planner.finish(ownedActive);

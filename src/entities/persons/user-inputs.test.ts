@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import type { Action } from '../../plan/types.js';
+import type { ActionOf } from '../../plan/types.js';
 import { DEFAULT_APPLY_OPTIONS } from '../../apply/options.js';
 import { LocalRowError, pack } from '../../apply/pack.js';
 import { buildCreate, buildUpdate, userLeaves } from './user-inputs.js';
 
-const act = (kind: Action['kind'], fields: Record<string, string>, more: Partial<Action> = {}): Action => ({
+const act = (kind: ActionOf<'persons'>['kind'], fields: Record<string, string>, more: Partial<ActionOf<'persons'>> = {}): ActionOf<'persons'> => ({
   kind,
   entity: 'persons',
   key: 'K1',

@@ -3,7 +3,7 @@ import type { PersonRecord } from './record.js';
 import { USER_TEXT_FIELDS } from './record.js';
 import type { CreateUserInput, UpdateUserInput } from '../../moodle/types.js';
 import { countFormVars } from '../../moodle/index.js';
-import type { Action } from '../../plan/types.js';
+import type { ActionOf } from '../../plan/types.js';
 import { LocalRowError } from '../../apply/pack.js';
 import type { ApplyOptions } from '../../apply/types.js';
 
@@ -19,7 +19,7 @@ function customfields(record: PersonRecord): { type: string; value: string }[] |
 }
 
 /** A create_users record; throws LocalRowError for what Moodle would refuse anyway (saves a bisection). */
-export function buildCreate(action: Action, options: ApplyOptions): CreateUserInput {
+export function buildCreate(action: ActionOf<'persons'>, options: ApplyOptions): CreateUserInput {
   const record = action.record;
   if (!record) throw new LocalRowError('missing-record', 'A create needs the file row');
   const f = record.fields;
@@ -46,7 +46,7 @@ export function buildCreate(action: Action, options: ApplyOptions): CreateUserIn
 }
 
 /** An update_users record: id, the row's fields (password only when asked), and the wanted suspended state. */
-export function buildUpdate(action: Action, id: number): UpdateUserInput {
+export function buildUpdate(action: ActionOf<'persons'>, id: number): UpdateUserInput {
   const input: UpdateUserInput = { id };
   const record = action.record;
   if (record) {
