@@ -21,7 +21,9 @@ import type { Outcome } from './apply/types.js';
 import { requireMoodle, type Config } from './config/index.js';
 import type { PersonLifecycle, PersonRecord } from './entities/persons/record.js';
 import type { LedgerLink, SqliteLedger } from './ledger/index.js';
-import { getCoursesByField, getUsersByField, isTransient, type MoodleClient } from './moodle/index.js';
+import { getUsersByField, isTransient, type MoodleClient } from './moodle/index.js';
+import { retrier } from './resolve/common.js';
+import { CoursePlaces } from './resolve/courses.js';
 import type { EnrolmentAction } from './entities/enrolments/rules.js';
 import { PersonPlanner, defaultPlanOptions } from './entities/persons/rules.js';
 import type { Action } from './plan/types.js';
@@ -140,7 +142,7 @@ export async function runLifecycle(req: LifecycleRequest, deps: LifecycleDeps): 
     let courseId: number | undefined;
     if (req.command === 'unenrol') {
       const course = req.course ?? '';
-      const placed = await findCourse(client, ledger, course);
+      const placed = await findCourse(client, ledger, config, course);
       if (typeof placed === 'string') return await refuse(placed === 'unknown' ? 'unknown-course' : 'lookup-failed', placed === 'unknown' ? `course ${course} is unknown: not in the ledger, and no Moodle course has idnumber ${course}` : placed);
       courseId = placed;
     }
@@ -190,13 +192,13 @@ async function findPerson(client: MoodleClient, ledger: SqliteLedger, key: strin
   return users.length === 0 ? 'unknown' : `${users.length} Moodle users have idnumber ${key}: make it unique`;
 }
 
-async function findCourse(client: MoodleClient, ledger: SqliteLedger, key: string): Promise<number | string> {
-  const link = ledger.getLinks('courses', [key]).get(key);
-  if (link) return link.moodleId;
-  const { courses } = await getCoursesByField(client, 'idnumber', key);
-  const exact = courses.filter((c) => c.idnumber === undefined || c.idnumber === key);
-  if (exact.length === 1) return exact[0].id;
-  return exact.length === 0 ? 'unknown' : `${exact.length} Moodle courses have idnumber ${key}`;
+/** The course's Moodle id (the shared course look-up: ledger first, else exactly one Moodle course by idnumber); 'unknown' or a problem. */
+async function findCourse(client: MoodleClient, ledger: SqliteLedger, config: Config, key: string): Promise<number | string> {
+  const courses = new CoursePlaces(client, ledger, retrier({ retries: config.moodle.retries, backoffMs: config.moodle.backoffMs }));
+  await courses.place([key]);
+  const c = courses.get(key);
+  if (!c) return 'unknown';
+  return 'id' in c ? c.id : c.problem;
 }
 
 /** Runs enrolment actions through the enrolments applier; their outcomes join the report. */
