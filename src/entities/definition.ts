@@ -15,13 +15,20 @@ import type { Action, PlanOptions } from '../plan/types.js';
 import type { InstitutionRoleSettings } from './institution-roles/rules.js';
 import type { ObserverSettings } from './observers/rules.js';
 import type { EnrolmentSettings } from './enrolments/rules.js';
-import type { EntityType, RecordOf } from './types.js';
+import type { EntityRecord, EntityType, RecordOf } from './types.js';
 
 /**
  * Looks up in Moodle what the ledger cannot tell: the records it cannot place (`unplaced`: adoption, MOODLE_ID
  * checks), and whatever else the entity's rules need about the chunk's rows (a category's parent).
  */
-export type EntityLookup<R, C extends ContextBase = ContextBase> = (unplaced: R[], chunk: R[]) => Promise<Map<string, Omit<C, 'link'>>>;
+export interface EntityLookup<R, C extends ContextBase = ContextBase> {
+  (unplaced: R[], chunk: R[]): Promise<Map<string, Omit<C, 'link'>>>;
+  /**
+   * After the fold, when the plan is to be applied: what the plan's own actions still need from Moodle (an enrolment
+   * disable's course, which its ledger link does not hold), through the same caches; may replace actions in place.
+   */
+  complete?(actions: Action<R & EntityRecord>[]): Promise<void>;
+}
 
 /** How look-ups read: retries of transient errors, and values per look-up call. */
 export interface LookupReads {

@@ -1,7 +1,8 @@
 /**
  * The chunk driver of the planner: reads a feed in chunks, reads the chunk's ledger links, calls the entity's
  * look-ups (the resolve step) for what the ledger cannot tell, and folds each row with the entity's pure rules
- * (fold.ts). `run`, `plan` and the bench plan through here.
+ * (fold.ts); after the fold, the look-ups complete what the plan's own actions still need. `run`, `plan` and the
+ * bench plan through here.
  */
 import { entity, type EntityLookup, type EntitySettings } from '../entities/index.js';
 import type { PersonRecord } from '../entities/persons/record.js';
@@ -79,5 +80,9 @@ export async function planChunks<R extends EntityRecord, C extends ContextBase>(
   await flush();
   const refresh = options.op === 'refresh' || options.op === 'refresh-ds';
   const owned = refresh ? ledger.activeLinks(entity, options.op === 'refresh-ds' ? options.dataSource : null) : [];
-  return planner.finish(owned);
+  const plan = planner.finish(owned);
+  // The resolve step of the plan's own actions (an enrolment disable's course): only for a plan that is kept
+  // (a dry run streams to its sink) and will be applied (a refused refresh applies nothing, so asks nothing).
+  if (lookup?.complete && plan.actions.length > 0 && !plan.guard?.refused) await lookup.complete(plan.actions);
+  return plan;
 }
