@@ -17,6 +17,7 @@ import type winston from 'winston';
 import { applyPlan } from './apply/index.js';
 import { parseLinkData } from './entities/persons/account-lifecycle.js';
 import { codeOf } from './apply/engine.js';
+import type { Failure } from './errors.js';
 import type { Outcome } from './apply/types.js';
 import { requireMoodle, type Config } from './config/index.js';
 import type { PersonLifecycle, PersonRecord } from './entities/persons/record.js';
@@ -27,19 +28,19 @@ import { CoursePlaces } from './resolve/courses.js';
 import type { EnrolmentAction } from './entities/enrolments/rules.js';
 import { PersonPlanner, defaultPlanOptions } from './entities/persons/rules.js';
 import type { Action } from './plan/types.js';
-import { countOutcomes, ensureReportDir, newRunId, writeRowsCsv, writeSummary, type RunStatus, type SummaryBase } from './report/index.js';
-import { EXIT, applyOptions } from './run.js';
-import { MoodleSession } from './session.js';
+import type { SummaryBase } from './report/index.js';
+import { EXIT, applyOptions, conduct, type Ending, type Job } from './conductor.js';
+import { functionsFrom } from './entities/index.js';
 
 export type LifecycleCommand = 'block' | 'unblock' | 'unenrol' | 'password';
 
 /** The wsfunctions each command calls; checked against the token's service before anything is written. */
 export const LIFECYCLE_FUNCTIONS: Record<LifecycleCommand, readonly string[]> = {
   // core_enrol_get_enrolled_users reads back an enrol call Moodle answered with an error after its commit.
-  block: ['core_webservice_get_site_info', 'core_user_get_users_by_field', 'core_user_update_users', 'enrol_manual_enrol_users', 'enrol_manual_unenrol_users', 'core_course_get_courses_by_field', 'core_enrol_get_enrolled_users'],
-  unblock: ['core_webservice_get_site_info', 'core_user_get_users_by_field', 'core_user_update_users', 'enrol_manual_enrol_users', 'core_course_get_courses_by_field', 'core_enrol_get_enrolled_users'],
-  unenrol: ['core_webservice_get_site_info', 'core_user_get_users_by_field', 'enrol_manual_unenrol_users', 'core_course_get_courses_by_field'],
-  password: ['core_webservice_get_site_info', 'core_user_get_users_by_field', 'core_user_update_users'],
+  block: functionsFrom(['persons', 'enrolments'], ['core_webservice_get_site_info', 'core_user_get_users_by_field', 'core_user_update_users', 'enrol_manual_enrol_users', 'enrol_manual_unenrol_users', 'core_course_get_courses_by_field', 'core_enrol_get_enrolled_users']),
+  unblock: functionsFrom(['persons', 'enrolments'], ['core_webservice_get_site_info', 'core_user_get_users_by_field', 'core_user_update_users', 'enrol_manual_enrol_users', 'core_course_get_courses_by_field', 'core_enrol_get_enrolled_users']),
+  unenrol: functionsFrom(['persons', 'enrolments'], ['core_webservice_get_site_info', 'core_user_get_users_by_field', 'enrol_manual_unenrol_users', 'core_course_get_courses_by_field']),
+  password: functionsFrom(['persons'], ['core_webservice_get_site_info', 'core_user_get_users_by_field', 'core_user_update_users']),
 };
 
 export interface LifecycleRequest {
@@ -80,96 +81,77 @@ export interface LifecycleDeps {
 const enrolmentKeyOf = (course: string, person: string): string => `${course}|${person}`;
 
 export async function runLifecycle(req: LifecycleRequest, deps: LifecycleDeps): Promise<LifecycleResult> {
-  const { config, logger } = deps;
-  const moodle = requireMoodle(config);
-  const startedAt = new Date();
-  const runId = newRunId(startedAt);
-  const reportDir = await ensureReportDir(config.reports, runId);
+  const rows: Outcome[] = [];
+  const summary = await conduct(lifecycleJob(req, deps.config, rows), deps);
+  return { summary, rows };
+}
+
+/** One person's command as the conductor's job; `rows` collects the account step and each enrolment it touched. */
+function lifecycleJob(req: LifecycleRequest, config: Config, rows: Outcome[]): Job<LifecycleSummary, void> {
   const key = req.person;
   const secret = req.password ?? '';
   const redact = (m: string): string => (secret ? m.split(secret).join('***') : m);
-  const summary: LifecycleSummary = {
-    kind: `user-${req.command}`,
-    runId,
-    person: key,
-    ...(req.course !== undefined ? { course: req.course } : {}),
-    moodleId: null,
-    startedAt: startedAt.toISOString(),
-    finishedAt: '',
-    status: 'ok',
-    exitCode: EXIT.ok,
-    message: '',
-    enrolments: 0,
-    outcomes: { ok: 0, unchanged: 0, failed: 0, relinked: 0 },
-    moodleCalls: { total: 0, byFunction: {} },
-    reportDir,
-  };
   const what = `user ${req.command} ${key}${req.course !== undefined ? ` ${req.course}` : ''}`;
-  logger.info(`${what}: run ${runId}`);
-
-  const session = new MoodleSession(config, runId, 2);
-  const { client } = session;
-  const rows: Outcome[] = [];
-  const finish = async (status: RunStatus, exitCode: number, message: string): Promise<LifecycleResult> => {
-    summary.status = status;
-    summary.exitCode = exitCode;
-    summary.message = redact(message);
-    summary.outcomes = countOutcomes(rows);
-    summary.moodleCalls = session.calls();
-    summary.finishedAt = new Date().toISOString();
-    await writeSummary(reportDir, summary);
-    if (status !== 'refused' && status !== 'aborted') await writeRowsCsv(reportDir, rows);
-    if (exitCode === EXIT.ok) logger.info(summary.message);
-    else logger.warn(summary.message);
-    return { summary, rows };
-  };
-  const refuse = (code: string, message: string): Promise<LifecycleResult> => {
+  const refuse = (summary: LifecycleSummary, code: NonNullable<SummaryBase['error']>['code'], message: string): Ending => {
     summary.error = { code, message };
-    return finish('refused', EXIT.refused, `Nothing was changed: ${message}.`);
+    return { status: 'refused', exitCode: EXIT.refused, message: `Nothing was changed: ${message}.`, rows };
   };
+  return {
+    connections: 2,
+    secrets: [secret],
+    summary: (start) => ({
+      kind: `user-${req.command}`,
+      runId: start.runId,
+      person: key,
+      ...(req.course !== undefined ? { course: req.course } : {}),
+      moodleId: null,
+      startedAt: start.startedAt.toISOString(),
+      finishedAt: '',
+      status: 'ok',
+      exitCode: EXIT.ok,
+      message: '',
+      enrolments: 0,
+      outcomes: { ok: 0, unchanged: 0, failed: 0, relinked: 0 },
+      moodleCalls: { total: 0, byFunction: {} },
+      reportDir: start.reportDir,
+    }),
+    opening: (s) => `${what}: run ${s.runId}`,
+    prepare: () => Promise.resolve({ open: { functions: LIFECYCLE_FUNCTIONS[req.command], lock: true, wait: req.wait }, state: undefined }),
+    refused: (r) => ({ status: 'refused', message: `Nothing was changed: ${r.message}.` }),
 
-  let started = false;
-  try {
-    const refused = await session.open({ functions: LIFECYCLE_FUNCTIONS[req.command], lock: true, wait: req.wait });
-    if (refused) return await refuse(refused.code, refused.message);
-    const ledger = session.ledger;
+    work: async ({ client, ledger, summary, reportDir, runId, startRun }) => {
+      const found = await findPerson(client, ledger, key);
+      if ('code' in found) return refuse(summary, found.code, found.message);
+      const userId = found.id;
+      summary.moodleId = userId;
 
-    const found = await findPerson(client, ledger, key);
-    if (typeof found === 'string') return await refuse(found === 'unknown' ? 'unknown-person' : 'lookup-failed', found === 'unknown' ? `person ${key} is unknown: not in the ledger, and no Moodle user has idnumber ${key}` : found);
-    const userId = found.id;
-    summary.moodleId = userId;
+      let courseId: number | undefined;
+      if (req.command === 'unenrol') {
+        const course = req.course ?? '';
+        const placed = await findCourse(client, ledger, config, course);
+        if (typeof placed !== 'number') return refuse(summary, placed.code, placed.message);
+        courseId = placed;
+      }
 
-    let courseId: number | undefined;
-    if (req.command === 'unenrol') {
-      const course = req.course ?? '';
-      const placed = await findCourse(client, ledger, config, course);
-      if (typeof placed === 'string') return await refuse(placed === 'unknown' ? 'unknown-course' : 'lookup-failed', placed === 'unknown' ? `course ${course} is unknown: not in the ledger, and no Moodle course has idnumber ${course}` : placed);
-      courseId = placed;
-    }
-
-    ledger.startRun({ id: runId, file: what, sha256: '', type: req.command === 'unenrol' ? 'enrolments' : 'persons', op: `user-${req.command}`, dataSource: null, startedAt: summary.startedAt });
-    started = true;
-    const ctx: StepContext = { client, ledger, config, runId, key, userId, rows, redact };
-    const message =
-      req.command === 'unenrol'
-        ? await unenrol(ctx, summary, req.course ?? '', courseId!)
-        : await accountStep(ctx, summary, found.link, req.command, secret, req.usernameFromEmail);
-    const failed = rows.filter((r) => r.outcome === 'failed').length;
-    const result =
-      failed > 0
-        ? await finish('failed-rows', EXIT.failedRows, `${message}; ${failed} step(s) failed (see ${reportDir}/rows.csv): fix the cause and run the same command again.`)
-        : await finish('ok', EXIT.ok, `${message}.`);
-    ledger.finishRun(runId, result.summary.status, { outcomes: summary.outcomes, exitCode: summary.exitCode });
-    return result;
-  } catch (err) {
+      startRun({ file: what, sha256: '', type: req.command === 'unenrol' ? 'enrolments' : 'persons', op: `user-${req.command}`, dataSource: null });
+      const ctx: StepContext = { client, ledger, config, runId, key, userId, rows, redact };
+      const message =
+        req.command === 'unenrol'
+          ? await unenrol(ctx, summary, req.course ?? '', courseId!)
+          : await accountStep(ctx, summary, found.link, req.command, secret, req.usernameFromEmail);
+      return {
+        applied: rows,
+        closing: (s, failed) => (failed ? `${message}; ${s.outcomes.failed} step(s) failed (see ${reportDir}/rows.csv): fix the cause and run the same command again.` : `${message}.`),
+      };
+    },
     // A Moodle that stops answering midway: what went through is in the ledger; the rest is reported.
-    if (!isTransient(err)) throw err;
-    summary.error = { code: codeOf(err), message: redact((err as Error).message) };
-    return await finish('aborted', EXIT.refused, `Stopped: Moodle at ${moodle.url} is unreachable (${summary.error.message}); run the same command again once it is back.`);
-  } finally {
-    if (started && (summary.finishedAt === '' || summary.status === 'aborted')) session.ledger.finishRun(runId, 'aborted', null);
-    await session.close();
-  }
+    failed: (err, summary) => {
+      if (!isTransient(err)) return undefined;
+      summary.error = { code: codeOf(err), message: redact((err as Error).message) };
+      return { status: 'aborted', exitCode: EXIT.refused, message: `Stopped: Moodle at ${requireMoodle(config).url} is unreachable (${summary.error.message}); run the same command again once it is back.`, rows };
+    },
+    record: (s) => ({ outcomes: s.outcomes, exitCode: s.exitCode }),
+  };
 }
 
 interface StepContext {
@@ -183,22 +165,23 @@ interface StepContext {
   redact: (m: string) => string;
 }
 
-/** The person's Moodle id: ledger link first, else the one Moodle user with that idnumber; 'unknown' or a problem. */
-async function findPerson(client: MoodleClient, ledger: SqliteLedger, key: string): Promise<{ id: number; link?: LedgerLink } | string> {
+/** The person's Moodle id: ledger link first, else the one Moodle user with that idnumber; else why not (unknown-person, lookup-failed). */
+async function findPerson(client: MoodleClient, ledger: SqliteLedger, key: string): Promise<{ id: number; link?: LedgerLink } | Failure> {
   const link = ledger.getLinks('persons', [key]).get(key);
   if (link) return { id: link.moodleId, link };
   const users = (await getUsersByField(client, 'idnumber', [key])).filter((u) => u.idnumber === undefined || u.idnumber === key);
   if (users.length === 1) return { id: users[0].id };
-  return users.length === 0 ? 'unknown' : `${users.length} Moodle users have idnumber ${key}: make it unique`;
+  if (users.length === 0) return { code: 'unknown-person', message: `person ${key} is unknown: not in the ledger, and no Moodle user has idnumber ${key}` };
+  return { code: 'lookup-failed', message: `${users.length} Moodle users have idnumber ${key}: make it unique` };
 }
 
-/** The course's Moodle id (the shared course look-up: ledger first, else exactly one Moodle course by idnumber); 'unknown' or a problem. */
-async function findCourse(client: MoodleClient, ledger: SqliteLedger, config: Config, key: string): Promise<number | string> {
+async function findCourse(client: MoodleClient, ledger: SqliteLedger, config: Config, key: string): Promise<number | Failure> {
+  // The shared course look-up: ledger first, else exactly one Moodle course by idnumber.
   const courses = new CoursePlaces(client, ledger, retrier({ retries: config.moodle.retries, backoffMs: config.moodle.backoffMs }));
   await courses.place([key]);
   const c = courses.get(key);
-  if (!c) return 'unknown';
-  return 'id' in c ? c.id : c.problem;
+  if (!c) return { code: 'unknown-course', message: `course ${key} is unknown: not in the ledger, and no Moodle course has idnumber ${key}` };
+  return 'id' in c ? c.id : { code: 'lookup-failed', message: c.problem };
 }
 
 /** Runs enrolment actions through the enrolments applier; their outcomes join the report. */

@@ -9,17 +9,17 @@ import type winston from 'winston';
 import { applyPlan } from './apply/index.js';
 import { lookupChunk } from './resolve/index.js';
 import type { Outcome } from './apply/types.js';
-import { requireMoodle, type Config } from './config/index.js';
+import type { Config } from './config/index.js';
+import { EXIT, applyOptions, conduct, type Job } from './conductor.js';
 import type { LedgerLink, SqliteLedger } from './ledger/index.js';
 import { getUsersByField, type MoodleClient, type MoodleUser } from './moodle/index.js';
 import type { Action } from './plan/types.js';
-import { countOutcomes, ensureReportDir, newRunId, writePlanCsv, writeRowsCsv, writeSummary, type ProgressSink, type RunStatus, type SummaryBase } from './report/index.js';
-import { EXIT, applyOptions } from './run.js';
-import { MoodleSession } from './session.js';
+import { writePlanCsv, type ProgressSink, type SummaryBase } from './report/index.js';
+import { functionsFrom } from './entities/index.js';
 
 /** Entities purge knows how to delete, with the web-service functions it calls for them. */
 export const PURGE_FUNCTIONS = {
-  persons: ['core_webservice_get_site_info', 'core_user_get_users_by_field', 'core_user_delete_users'],
+  persons: functionsFrom(['persons'], ['core_webservice_get_site_info', 'core_user_get_users_by_field', 'core_user_delete_users']),
 } as const;
 export type PurgeEntity = keyof typeof PURGE_FUNCTIONS;
 export const PURGE_ENTITIES = Object.keys(PURGE_FUNCTIONS) as PurgeEntity[];
@@ -133,123 +133,103 @@ async function lookupAccounts(client: MoodleClient, ids: number[], chunk: number
 }
 
 export async function purgeDisabled(req: PurgeRequest, deps: PurgeDeps): Promise<PurgeResult> {
+  const items: PurgeItem[] = [];
+  const summary = await conduct(purgeJob(req, deps, items), deps);
+  return { summary, items };
+}
+
+/** The purge as the conductor's job; `items` collects the candidates and what became of each. */
+function purgeJob(req: PurgeRequest, deps: PurgeDeps, items: PurgeItem[]): Job<PurgeSummary, void> {
   const { config, logger } = deps;
   const entity = req.entity ?? 'persons';
   const dryRun = req.dryRun ?? false;
-  requireMoodle(config); // no Moodle configured: stop before any report folder exists
-  const startedAt = new Date();
-  const runId = newRunId(startedAt);
-  const cutoffMs = (req.now ?? startedAt).getTime() - req.olderThanDays * DAY_MS;
-  const reportDir = await ensureReportDir(config.reports, runId);
-  const summary: PurgeSummary = {
-    kind: 'purge',
-    runId,
-    entity,
-    olderThanDays: req.olderThanDays,
-    cutoff: new Date(cutoffMs).toISOString(),
-    dryRun,
-    startedAt: startedAt.toISOString(),
-    finishedAt: '',
-    status: 'ok',
-    exitCode: EXIT.ok,
-    message: '',
-    candidates: 0,
-    kept: 0,
-    undated: 0,
-    guard: null,
-    outcomes: { ok: 0, unchanged: 0, failed: 0, relinked: 0 },
-    moodleCalls: { total: 0, byFunction: {} },
-    reportDir,
+  return {
+    connections: config.moodle.concurrency + 2,
+    summary: (start) => {
+      const cutoffMs = (req.now ?? start.startedAt).getTime() - req.olderThanDays * DAY_MS;
+      return {
+        kind: 'purge',
+        runId: start.runId,
+        entity,
+        olderThanDays: req.olderThanDays,
+        cutoff: new Date(cutoffMs).toISOString(),
+        dryRun,
+        startedAt: start.startedAt.toISOString(),
+        finishedAt: '',
+        status: 'ok',
+        exitCode: EXIT.ok,
+        message: '',
+        candidates: 0,
+        kept: 0,
+        undated: 0,
+        guard: null,
+        outcomes: { ok: 0, unchanged: 0, failed: 0, relinked: 0 },
+        moodleCalls: { total: 0, byFunction: {} },
+        reportDir: start.reportDir,
+      };
+    },
+    opening: (s) => `purge ${s.runId}: ${entity} disabled more than ${req.olderThanDays} day(s) ago (before ${s.cutoff})${dryRun ? ' [dry run]' : ''}`,
+    prepare: () => Promise.resolve({ open: { functions: PURGE_FUNCTIONS[entity], lock: !dryRun, wait: req.wait }, state: undefined }),
+    refused: (r) => ({ status: 'aborted', message: `Nothing was deleted: ${r.message}${r.stage === 'locked' ? '.' : ''}` }),
+
+    work: async ({ client, ledger, summary, reportDir, runId, startRun }) => {
+      const { due, undated } = disabledBefore(ledger, entity, Date.parse(summary.cutoff));
+      summary.candidates = due.length;
+      summary.undated = undated;
+      if (undated > 0) logger.warn(`${undated} disabled ${entity} link(s) have no disable date and are never purged (see mdlsync ledger show --status disabled)`);
+      const owned = ledger.countLinks(entity, null, 'active') + ledger.countLinks(entity, null, 'disabled');
+      const guard = guardFor(entity, owned, due.length, config, req.force ?? false);
+      summary.guard = guard;
+      const reason = (l: LedgerLink) => `disabled since ${l.disabledAt} (more than ${req.olderThanDays} days)`;
+      const deleteAction = (l: LedgerLink): Action => ({ kind: 'delete', entity, key: l.key, line: null, moodleId: l.moodleId, dataSource: l.dataSource, reason: reason(l) });
+
+      const item = (l: LedgerLink, action: PurgeItem['action']): PurgeItem => ({ key: l.key, moodleId: l.moodleId, disabledAt: l.disabledAt, action });
+
+      if (guard.refused) {
+        items.push(...due.map((l) => item(l, 'delete')));
+        await writePlanCsv(reportDir, due.map(deleteAction));
+        return { status: 'refused', exitCode: EXIT.refused, message: `${dryRun ? 'Dry run: this purge would be refused' : 'Refused, nothing was deleted'}: ${guard.message}` };
+      }
+      if (due.length === 0) {
+        if (dryRun) await writePlanCsv(reportDir, []);
+        const message = `Nothing to purge: no ${entity} disabled before ${summary.cutoff}.`;
+        return dryRun ? { status: 'dry-run', exitCode: EXIT.ok, message } : { status: 'ok', exitCode: EXIT.ok, message, rows: [] };
+      }
+
+      // An account re-enabled in Moodle by hand since mdlsync disabled it is kept; ids Moodle does not return go last
+      // (most likely already deleted: Moodle's own "Invalid user" then settles them as done).
+      const accounts = await lookupAccounts(client, due.map((l) => l.moodleId), lookupChunk(config.moodle.maxInputVars));
+      const present: LedgerLink[] = [];
+      const missing: LedgerLink[] = [];
+      const keep: Outcome[] = [];
+      for (const l of due) {
+        const u = accounts.get(l.moodleId);
+        if (!u) missing.push(l);
+        else if (u.suspended === false) {
+          items.push(item(l, 'keep'));
+          keep.push({ line: null, key: l.key, action: 'unchanged', outcome: 'unchanged', moodleId: l.moodleId, message: `kept: Moodle user ${l.moodleId} is active again in Moodle (re-enabled outside mdlsync)` });
+        } else present.push(l);
+      }
+      summary.kept = keep.length;
+      const actions = [...present, ...missing].map(deleteAction);
+      items.unshift(...[...present, ...missing].map((l) => item(l, 'delete')));
+
+      if (dryRun) {
+        await writePlanCsv(reportDir, [...actions, ...keep.map((o) => ({ line: null, key: o.key, kind: 'unchanged', moodleId: o.moodleId, reason: o.message ?? '' }))]);
+        return { status: 'dry-run', exitCode: EXIT.ok, message: `Dry run: nothing was deleted; ${actions.length} ${entity} would be deleted${keep.length ? `, ${keep.length} kept` : ''}. The list is in ${reportDir}/plan.csv.` };
+      }
+
+      startRun({ file: `purge --disabled-older-than ${req.olderThanDays}d`, sha256: '', type: entity, op: 'purge', dataSource: null });
+      const deleted = actions.length > 0 ? await applyPlan({ actions }, { client, ledger, runId, options: applyOptions(config), onProgress: (p) => deps.progress?.update(p) }) : [];
+      deps.progress?.stop();
+      return {
+        applied: [...deleted, ...keep],
+        closing: (s, failed) =>
+          failed
+            ? `${s.outcomes.ok} ${entity} deleted, ${s.outcomes.failed} failed (see ${reportDir}/rows.csv); run the same purge again once the cause is fixed.`
+            : `${s.outcomes.ok} ${entity} deleted${keep.length ? `, ${keep.length} kept (active again in Moodle)` : ''}.`,
+      };
+    },
+    record: (s) => ({ candidates: s.candidates, outcomes: s.outcomes, exitCode: s.exitCode }),
   };
-  logger.info(`purge ${runId}: ${entity} disabled more than ${req.olderThanDays} day(s) ago (before ${summary.cutoff})${dryRun ? ' [dry run]' : ''}`);
-
-  const session = new MoodleSession(config, runId, config.moodle.concurrency + 2);
-  const { client } = session;
-  const items: PurgeItem[] = [];
-  const finish = async (status: RunStatus, exitCode: number, message: string): Promise<PurgeResult> => {
-    summary.status = status;
-    summary.exitCode = exitCode;
-    summary.message = message;
-    summary.moodleCalls = session.calls();
-    summary.finishedAt = new Date().toISOString();
-    await writeSummary(reportDir, summary);
-    if (exitCode === EXIT.ok) logger.info(message);
-    else logger.warn(message);
-    return { summary, items };
-  };
-
-  let started = false;
-  try {
-    const refused = await session.open({ functions: PURGE_FUNCTIONS[entity], lock: !dryRun, wait: req.wait });
-    if (refused) {
-      summary.error = { code: refused.code, message: refused.message };
-      return await finish('aborted', EXIT.refused, `Nothing was deleted: ${refused.message}${refused.stage === 'locked' ? '.' : ''}`);
-    }
-    const ledger = session.ledger;
-
-    const { due, undated } = disabledBefore(ledger, entity, cutoffMs);
-    summary.candidates = due.length;
-    summary.undated = undated;
-    if (undated > 0) logger.warn(`${undated} disabled ${entity} link(s) have no disable date and are never purged (see mdlsync ledger show --status disabled)`);
-    const owned = ledger.countLinks(entity, null, 'active') + ledger.countLinks(entity, null, 'disabled');
-    const guard = guardFor(entity, owned, due.length, config, req.force ?? false);
-    summary.guard = guard;
-    const reason = (l: LedgerLink) => `disabled since ${l.disabledAt} (more than ${req.olderThanDays} days)`;
-    const deleteAction = (l: LedgerLink): Action => ({ kind: 'delete', entity, key: l.key, line: null, moodleId: l.moodleId, dataSource: l.dataSource, reason: reason(l) });
-
-    const item = (l: LedgerLink, action: PurgeItem['action']): PurgeItem => ({ key: l.key, moodleId: l.moodleId, disabledAt: l.disabledAt, action });
-
-    if (guard.refused) {
-      items.push(...due.map((l) => item(l, 'delete')));
-      await writePlanCsv(reportDir, due.map(deleteAction));
-      return await finish('refused', EXIT.refused, `${dryRun ? 'Dry run: this purge would be refused' : 'Refused, nothing was deleted'}: ${guard.message}`);
-    }
-    if (due.length === 0) {
-      if (dryRun) await writePlanCsv(reportDir, []);
-      else await writeRowsCsv(reportDir, []);
-      return await finish(dryRun ? 'dry-run' : 'ok', EXIT.ok, `Nothing to purge: no ${entity} disabled before ${summary.cutoff}.`);
-    }
-
-    // An account re-enabled in Moodle by hand since mdlsync disabled it is kept; ids Moodle does not return go last
-    // (most likely already deleted: Moodle's own "Invalid user" then settles them as done).
-    const accounts = await lookupAccounts(client, due.map((l) => l.moodleId), lookupChunk(config.moodle.maxInputVars));
-    const present: LedgerLink[] = [];
-    const missing: LedgerLink[] = [];
-    const keep: Outcome[] = [];
-    for (const l of due) {
-      const u = accounts.get(l.moodleId);
-      if (!u) missing.push(l);
-      else if (u.suspended === false) {
-        items.push(item(l, 'keep'));
-        keep.push({ line: null, key: l.key, action: 'unchanged', outcome: 'unchanged', moodleId: l.moodleId, message: `kept: Moodle user ${l.moodleId} is active again in Moodle (re-enabled outside mdlsync)` });
-      } else present.push(l);
-    }
-    summary.kept = keep.length;
-    const actions = [...present, ...missing].map(deleteAction);
-    items.unshift(...[...present, ...missing].map((l) => item(l, 'delete')));
-
-    if (dryRun) {
-      await writePlanCsv(reportDir, [...actions, ...keep.map((o) => ({ line: null, key: o.key, kind: 'unchanged', moodleId: o.moodleId, reason: o.message ?? '' }))]);
-      return await finish('dry-run', EXIT.ok, `Dry run: nothing was deleted; ${actions.length} ${entity} would be deleted${keep.length ? `, ${keep.length} kept` : ''}. The list is in ${reportDir}/plan.csv.`);
-    }
-
-    ledger.startRun({ id: runId, file: `purge --disabled-older-than ${req.olderThanDays}d`, sha256: '', type: entity, op: 'purge', dataSource: null, startedAt: summary.startedAt });
-    started = true;
-    const deleted = actions.length > 0 ? await applyPlan({ actions }, { client, ledger, runId, options: applyOptions(config), onProgress: (p) => deps.progress?.update(p) }) : [];
-    deps.progress?.stop();
-    const outcomes = [...deleted, ...keep];
-    summary.outcomes = countOutcomes(outcomes);
-    await writeRowsCsv(reportDir, outcomes);
-    const failed = summary.outcomes.failed;
-    const done = summary.outcomes.ok;
-    const result =
-      failed > 0
-        ? await finish('failed-rows', EXIT.failedRows, `${done} ${entity} deleted, ${failed} failed (see ${reportDir}/rows.csv); run the same purge again once the cause is fixed.`)
-        : await finish('ok', EXIT.ok, `${done} ${entity} deleted${keep.length ? `, ${keep.length} kept (active again in Moodle)` : ''}.`);
-    ledger.finishRun(runId, result.summary.status, { candidates: summary.candidates, outcomes: summary.outcomes, exitCode: summary.exitCode });
-    return result;
-  } finally {
-    if (started && summary.finishedAt === '') session.ledger.finishRun(runId, 'aborted', null);
-    await session.close();
-  }
 }

@@ -1,10 +1,12 @@
+import { MdlsyncError } from './errors.js';
+
 /**
  * A command that cannot start: exit 3 with one sentence saying what to fix (a feed path that is no file, a reports
  * folder that is not a folder, a Moodle URL that is not http(s)…). Raised before a report folder exists.
  */
-export class Refusal extends Error {
+export class Refusal extends MdlsyncError<'refused'> {
   constructor(message: string) {
-    super(message);
+    super('refused', message);
     this.name = 'Refusal';
   }
 }

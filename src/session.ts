@@ -6,12 +6,11 @@ import { hostname } from 'node:os';
 import { requireMoodle, type Config } from './config/index.js';
 import { SqliteLedger, type LockOwner } from './ledger/index.js';
 import { MoodleClient, MoodleError, getSiteInfo, PERSON_FUNCTIONS } from './moodle/index.js';
+import type { Failure, FailureCode } from './errors.js';
 
 /** Why a session could not open: the preflight failed, or another run holds the writer lock. */
-export interface SessionRefusal {
+export interface SessionRefusal extends Failure<FailureCode> {
   stage: 'preflight' | 'locked';
-  code: string;
-  message: string;
 }
 
 export interface SessionOpenOptions {
@@ -108,8 +107,11 @@ export function releaseWriterLock(ledger: SqliteLedger, runId: string): void {
   ledger.releaseLock(held.owner);
 }
 
-/** Site info and the service's functions, before anything else: a wrong URL or token stops the run cleanly. */
-export async function checkMoodle(client: MoodleClient, url: string, functions: readonly string[] = PERSON_FUNCTIONS): Promise<{ code: string; message: string } | null> {
+/**
+ * Site info and the service's functions, before anything else: a wrong URL or token stops the run cleanly (not-moodle,
+ * functions-missing, unreachable, or Moodle's errorcode for a refused token).
+ */
+export async function checkMoodle(client: MoodleClient, url: string, functions: readonly string[] = PERSON_FUNCTIONS): Promise<Failure<FailureCode> | null> {
   try {
     const info = await getSiteInfo(client);
     // A proxy or another application can answer JSON too (`{}`): without Moodle's functions list it is not the site.

@@ -4,6 +4,7 @@
  * refused all-or-nothing calls, and the fatal (token, service) and site-down stops. An entity's applier only says
  * how to build, send, confirm and fail its records (a BatchSpec per kind of call).
  */
+import type { OutcomeCode } from '../errors.js';
 import type { EntityRecord } from '../feed/types.js';
 import type { LedgerStore, LinkStatus, LinkWrite } from '../ledger/types.js';
 import { MoodleError, ProtocolError, TransientError, isTransient, mayHaveCommitted } from '../moodle/index.js';
@@ -36,7 +37,7 @@ export interface BatchSpec<T, R> {
   send(items: T[]): Promise<R>;
   /** Settles the items Moodle confirmed and writes their links. */
   confirm(items: T[], reply: R): Promise<void>;
-  failOne(item: T, code: string, message: string): void;
+  failOne(item: T, code: OutcomeCode, message: string): void;
   /**
    * After a failure that may have come after Moodle committed (timeout, dropped connection, an errorcode that is not
    * a refusal): settle what the site has anyway, read back; returns the items it does not have (safe to resend).
@@ -102,7 +103,7 @@ export class BatchEngine {
     this.outcomes[row.index] = this.outcomeFor(row, outcome, extra);
   }
 
-  fail(row: Row, errorcode: string, message: string, moodleId?: number): void {
+  fail(row: Row, errorcode: OutcomeCode, message: string, moodleId?: number): void {
     // A row Moodle confirmed stays confirmed, whatever goes wrong later in its batch.
     const prev = this.outcomes[row.index];
     if (prev && prev.outcome !== 'failed') return;
@@ -394,7 +395,7 @@ function failureOf(err: unknown): string {
   }
 }
 
-export function codeOf(err: unknown): string {
+export function codeOf(err: unknown): OutcomeCode {
   if (err instanceof AbortError) return 'aborted';
   if (err instanceof MoodleError) return err.errorcode;
   if (err instanceof TransientError) return 'transient';

@@ -3,10 +3,11 @@
  * 2.3 × faster than one at a time and more did not help, so start at 2, add one call in flight while the
  * per-record latency holds, and halve as soon as the site slows down or fails transiently.
  */
+import { MdlsyncError } from '../errors.js';
 
-export class AbortError extends Error {
+export class AbortError extends MdlsyncError<'aborted'> {
   constructor() {
-    super('The run was aborted');
+    super('aborted', 'The run was aborted');
     this.name = 'AbortError';
   }
 }

@@ -2,15 +2,13 @@
  * What every applier shares when it builds calls: packing records into calls within max_input_vars and the batch
  * size, and the error a record fails with before it is sent (what Moodle would refuse anyway).
  */
+import { MdlsyncError, type RowCode } from '../errors.js';
 import type { ApplyOptions } from './types.js';
 
 /** A record refused before it is sent (Moodle would refuse it anyway): its code and message become the row's. */
-export class LocalRowError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
+export class LocalRowError extends MdlsyncError<RowCode> {
+  constructor(code: RowCode, message: string) {
+    super(code, message);
     this.name = 'LocalRowError';
   }
 }

@@ -1,6 +1,7 @@
 /** What applying a plan reports back, per row. Shared contract between apply/, report/ and run.ts. */
 import type { ActionKind } from '../plan/types.js';
 import type { EnrolmentSettings } from '../entities/enrolments/rules.js';
+import type { OutcomeCode } from '../errors.js';
 
 export type OutcomeKind = 'ok' | 'unchanged' | 'failed' | 'relinked';
 
@@ -11,7 +12,7 @@ export interface Outcome {
   outcome: OutcomeKind;
   moodleId?: number;
   /** Moodle's errorcode (or mdlsync's own code for local failures, e.g. 'duplicate-key', 'transient'). */
-  errorcode?: string;
+  errorcode?: OutcomeCode;
   /** Plain message; Moodle's debuginfo appended when the site sent one. Never a password. */
   message?: string;
 }

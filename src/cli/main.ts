@@ -1,7 +1,7 @@
 /** `mdlsync` entry point: parse arguments, call the core, print, exit. No business logic here. */
 import { Command, CommanderError, Option } from 'commander';
-import { ConfigError } from '../config/index.js';
-import { Refusal, escapeControls } from '../refusal.js';
+import { CODES, EXIT, failureInfo } from '../errors.js';
+import { escapeControls } from '../refusal.js';
 import { registerDoctor } from './doctor.js';
 import { registerLedger } from './ledger.js';
 import { registerPurge } from './purge.js';
@@ -37,21 +37,19 @@ async function main(): Promise<void> {
     await program.parseAsync(process.argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      process.exitCode = err.exitCode === 0 ? 0 : 1;
+      process.exitCode = err.exitCode === 0 ? EXIT.ok : CODES.usage.exit;
       return;
     }
-    if (err instanceof ConfigError) {
-      process.stderr.write(`mdlsync: ${escapeControls(err.message)}\n`);
-      process.exitCode = 1;
-      return;
+    // ConfigError and Refusal: one sentence that says what to fix, and their exit code (1 and 3), from the code table.
+    const failure = failureInfo(err);
+    if (failure.expected) {
+      process.stderr.write(`mdlsync: ${escapeControls(String((err as Error).message))}\n`);
+    } else {
+      process.stderr.write(`mdlsync: unexpected error: ${escapeControls(String((err as Error).message))}. Run again with --log-level debug and report the log if it persists.\n`);
+      // An error of the family thrown where nothing reports it (a file that breaks mid-way, the ledger too new): its hint.
+      if (failure.code !== null) process.stderr.write(`mdlsync: ${failure.code}: ${escapeControls(failure.hint)}\n`);
     }
-    if (err instanceof Refusal) {
-      process.stderr.write(`mdlsync: ${escapeControls(err.message)}\n`);
-      process.exitCode = 3;
-      return;
-    }
-    process.stderr.write(`mdlsync: unexpected error: ${escapeControls(String((err as Error).message))}. Run again with --log-level debug and report the log if it persists.\n`);
-    process.exitCode = 1;
+    process.exitCode = failure.exit;
   }
 }
 

@@ -12,6 +12,7 @@ import { addSecrets } from '../report/redact.js';
 import { enrolmentsSchema } from './enrolments.js';
 import { institutionRolesSchema, observersSchema } from './roles.js';
 import { Refusal } from '../refusal.js';
+import { MdlsyncError } from '../errors.js';
 
 export const CONFIG_FILE_NAME = 'mdlsync.config.json';
 
@@ -207,9 +208,9 @@ export interface ConfigOverrides {
   maxInputVars?: number;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends MdlsyncError<'invalid-config'> {
   constructor(message: string) {
-    super(message);
+    super('invalid-config', message);
     this.name = 'ConfigError';
   }
 }

@@ -60,5 +60,17 @@ export function functionsOf(type: EntityType): readonly string[] {
   return entity(type).functions;
 }
 
+/**
+ * `names`, each one of the functions the runs of `types` call: the list of a command that does part of their work
+ * (`mdlsync user …`, `purge`). A name none of those definitions declares throws, so such a list cannot name a
+ * function the definitions do not.
+ */
+export function functionsFrom(types: readonly EntityType[], names: readonly string[]): readonly string[] {
+  const declared = new Set(types.flatMap((t) => functionsOf(t)));
+  const unknown = names.filter((n) => !declared.has(n));
+  if (unknown.length > 0) throw new Error(`${unknown.join(', ')}: not among the web-service functions of ${types.join(', ')} (src/entities/)`);
+  return names;
+}
+
 export type { AnyEntityDefinition, EntityDefinition, EntityLookup, EntitySettings, LookupReads } from './definition.js';
 export type { EntityRecord, EntityType, RecordOf } from './types.js';

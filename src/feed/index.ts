@@ -9,6 +9,7 @@ import { analyseHeaderWith, type HeaderAnalysis } from './headers.js';
 import { CANDIDATE_DELIMITERS, checkSingleColumn, detectDelimiter, showDelimiter } from './delimiter.js';
 import type { RowMapper, RowResult } from './rows.js';
 import { DEFAULT_MAX_RECORD_SIZE, checkFeedPath, decodedChunks, fileError, physicalLines, scanRecords, utf16Bom, type ScannedRecord } from './read.js';
+import type { RowCode } from '../errors.js';
 import { FeedFileError, type EntityType, type FeedEncoding, type FeedInfo, type FeedItem, type FeedOptions, type RecordOf } from './types.js';
 
 export { checkFeedPath } from './read.js';
@@ -197,7 +198,7 @@ function trustKey<R extends RecordOf<EntityType>>(res: RowResult<R>, cells: read
   if (why === undefined) return res;
   // The mapper's own code and message when it has one (it quotes no value for these shapes), and why the key was not read.
   const shaped = res.error && (res.error.code === 'short-row' || res.error.code === 'long-row' || res.error.code === 'invalid-encoding');
-  const error = shaped ? { code: res.error!.code, message: `${res.error!.message}; ${why}` } : { code: 'unreadable-key', message: why };
+  const error: { code: RowCode; message: string } = shaped ? { code: res.error!.code, message: `${res.error!.message}; ${why}` } : { code: 'unreadable-key', message: why };
   return { error: { ...error, keyUnread: true } };
 }
 

@@ -9,6 +9,7 @@ export type { RecordBase, RowCommand, RowStatus } from './record-base.js';
 export type { EntityRecord, EntityType, RecordOf } from '../entities/types.js';
 import type { EntityType, EntityRecord } from '../entities/types.js';
 import type { PersonRecord } from '../entities/persons/record.js';
+import { MdlsyncError, type FeedCode, type RowCode } from '../errors.js';
 
 /** SIS snapshot headers (EXTERNAL_PERSON_KEY|USER_ID|…) or Moodle upload-user headers (username,firstname,…). */
 export type Dialect = 'sis' | 'moodle';
@@ -21,7 +22,7 @@ export interface RowError {
   /** The key, when it could be read. */
   key?: string;
   /** Stable machine code, e.g. 'short-row', 'long-row', 'missing-value', 'invalid-value', 'invalid-encoding', 'record-too-large'. */
-  code: string;
+  code: RowCode;
   /** One plain sentence, naming the column when there is one. */
   message: string;
   /**
@@ -72,24 +73,13 @@ export interface FeedInfo<T extends EntityType = EntityType> {
   headerText: string;
 }
 
-export type FeedFileErrorCode =
-  | 'empty-file'
-  | 'no-header'
-  | 'unknown-header'
-  | 'duplicate-header'
-  | 'missing-column'
-  | 'wrong-delimiter'
-  | 'unknown-type'
-  | 'invalid-encoding'
-  | 'unreadable';
+/** The feed family of src/errors.ts: empty-file, no-header, unknown-header, duplicate-header, missing-column, … */
+export type FeedFileErrorCode = FeedCode;
 
 /** A problem with the whole file: nothing in it can be trusted, so nothing is applied. */
-export class FeedFileError extends Error {
-  constructor(
-    readonly code: FeedFileErrorCode,
-    message: string,
-  ) {
-    super(message);
+export class FeedFileError extends MdlsyncError<FeedFileErrorCode> {
+  constructor(code: FeedFileErrorCode, message: string) {
+    super(code, message);
     this.name = 'FeedFileError';
   }
 }

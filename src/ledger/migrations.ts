@@ -3,6 +3,7 @@
  * readable history (version, name, applied_at). Later issues append migrations; never edit a shipped one.
  */
 import type Database from 'better-sqlite3';
+import { LedgerError } from './errors.js';
 
 export interface Migration {
   version: number;
@@ -137,14 +138,15 @@ export const LEDGER_SCHEMA_VERSION = LEDGER_MIGRATIONS[LEDGER_MIGRATIONS.length 
 export function migrate(db: Database.Database, migrations: readonly Migration[] = LEDGER_MIGRATIONS): number[] {
   // A gap or a reordering would silently skip a migration on some ledgers: refuse it outright.
   migrations.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`Ledger migration "${m.name}" has version ${m.version}, expected ${i + 1}.`);
+    if (m.version !== i + 1) throw new LedgerError('ledger-migration', `Ledger migration "${m.name}" has version ${m.version}, expected ${i + 1}.`);
   });
   const latest = migrations.length ? migrations[migrations.length - 1].version : 0;
   const applied: number[] = [];
   const run = db.transaction(() => {
     const current = db.pragma('user_version', { simple: true }) as number;
     if (current > latest) {
-      throw new Error(
+      throw new LedgerError(
+        'ledger-too-new',
         `The ledger ${db.name} has schema version ${current}, newer than this mdlsync knows (${latest}): upgrade mdlsync.`,
       );
     }

@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { LedgerLink, LedgerStore, LinkStatus, LinkWrite, RunRecord } from './types.js';
 import { migrate } from './migrations.js';
+import { LedgerError } from './errors.js';
 import { RetryTable } from './retries.js';
 
 export const DEFAULT_LEDGER_PATH = '.mdlsync/ledger.db';
@@ -444,7 +445,7 @@ export class SqliteLedger implements LedgerStore {
       text,
       id,
     );
-    if (res.changes === 0) throw new Error(`No run ${id} in the ledger ${this.path}: it was never started.`);
+    if (res.changes === 0) throw new LedgerError('ledger-no-run', `No run ${id} in the ledger ${this.path}: it was never started.`);
   }
 
   getRun(id: string): RunRecord | undefined {

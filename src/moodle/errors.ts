@@ -1,20 +1,21 @@
 /** Typed errors of the REST client. None of them ever carries the token (it travels only in the POST body). */
+import { MdlsyncError, asMoodleErrorcode, type MoodleErrorcode } from '../errors.js';
 import type { MoodleErrorBody } from './types.js';
 
 /** Moodle's HTTP-200 error object. Key on `errorcode`: `exception` changed names in 4.5 and `message` is localised. */
-export class MoodleError extends Error {
+export class MoodleError extends MdlsyncError<'moodle-error'> {
   readonly wsfunction: string;
   readonly exception: string;
-  readonly errorcode: string;
+  readonly errorcode: MoodleErrorcode;
   readonly debuginfo?: string;
 
   constructor(wsfunction: string, body: MoodleErrorBody) {
     // debuginfo holds the useful text (which record, which field), but only on sites with debugging on.
-    super(body.debuginfo ? `${body.message} — ${body.debuginfo}` : body.message);
+    super('moodle-error', body.debuginfo ? `${body.message} — ${body.debuginfo}` : body.message);
     this.name = 'MoodleError';
     this.wsfunction = wsfunction;
     this.exception = body.exception;
-    this.errorcode = body.errorcode;
+    this.errorcode = asMoodleErrorcode(body.errorcode);
     if (body.debuginfo !== undefined) this.debuginfo = body.debuginfo;
   }
 }
@@ -22,14 +23,14 @@ export class MoodleError extends Error {
 export type TransientReason = 'network' | 'timeout' | 'http-status' | 'not-json';
 
 /** A failure worth retrying: the call may or may not have run on the site. */
-export class TransientError extends Error {
+export class TransientError extends MdlsyncError<'transient'> {
   readonly reason: TransientReason;
   readonly status?: number;
   /** False only when the request never reached the site (connection refused, no such host): nothing can have run. */
   readonly reachedSite: boolean;
 
   constructor(reason: TransientReason, message: string, status?: number, reachedSite = true) {
-    super(message);
+    super('transient', message);
     this.name = 'TransientError';
     this.reason = reason;
     if (status !== undefined) this.status = status;
@@ -38,12 +39,12 @@ export class TransientError extends Error {
 }
 
 /** The site answered in a way mdlsync cannot use and retrying will not fix (REST disabled, wrong URL, truncated input). */
-export class ProtocolError extends Error {
+export class ProtocolError extends MdlsyncError<'protocol'> {
   /** The HTTP status when the site refused the request itself (403 REST disabled, 404 wrong URL …). */
   readonly status?: number;
 
   constructor(message: string, status?: number) {
-    super(message);
+    super('protocol', message);
     this.name = 'ProtocolError';
     if (status !== undefined) this.status = status;
   }

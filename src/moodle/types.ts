@@ -1,5 +1,7 @@
 /** Moodle web-service shapes mdlsync relies on (see ../shared/moodle-api-notes.md). */
 
+import type { OutcomeCode } from '../errors.js';
+
 /** The error object Moodle answers with HTTP 200: {exception, errorcode, message, debuginfo?}. */
 export interface MoodleErrorBody {
   exception: string;
@@ -11,7 +13,8 @@ export interface MoodleErrorBody {
 export interface MoodleWarning {
   item?: string;
   itemid?: number;
-  warningcode: string;
+  /** Moodle's code for the warning as Moodle wrote it (or mdlsync's row code for a warning it makes up, e.g. 'error'). */
+  warningcode: OutcomeCode;
   message: string;
 }
 

@@ -4,6 +4,7 @@
  * shares lives here (row errors, duplicate keys, row op vs file op, ROW_STATUS, MOODLE_ID checks, refresh,
  * guard, counts, the sink); each entity's own decisions come from its EntityRules. No I/O, no clock.
  */
+import type { RowCode } from '../errors.js';
 import type { EntityRecord, FeedItem, RowCommand } from '../feed/types.js';
 import type { LedgerLink } from '../ledger/types.js';
 import { ACTION_KINDS, OPS } from './types.js';
@@ -33,7 +34,7 @@ export interface RowPlanning<R extends EntityRecord, C extends ContextBase> {
   readonly hardDelete: boolean;
   /** The row's data source; a linked record without one keeps the ledger's so it does not lose its scope. */
   ds(r: R, ctx: C): string | null;
-  fail(r: R, line: number, ctx: C, code: string, message: string): Action<R>;
+  fail(r: R, line: number, ctx: C, code: RowCode, message: string): Action<R>;
   /** "found in Moodle by idnumber (category 12)". */
   found(match: NonNullable<C['match']>): string;
 }
@@ -271,7 +272,7 @@ export class EntityPlanner<R extends EntityRecord, C extends ContextBase> implem
     return r.dataSource ?? this.options.dataSource ?? ctx.link?.dataSource ?? null;
   }
 
-  fail(r: R, line: number, ctx: C, code: string, message: string): Action<R> {
+  fail(r: R, line: number, ctx: C, code: RowCode, message: string): Action<R> {
     return {
       kind: 'fail',
       entity: this.options.entity,

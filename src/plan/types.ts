@@ -6,6 +6,7 @@ import type { EntityRecord, EntityType } from '../feed/types.js';
 import type { PersonRecord } from '../entities/persons/record.js';
 import type { LinkStatus } from '../ledger/types.js';
 import type { CourseTarget } from '../entities/courses/target.js';
+import type { RowCode } from '../errors.js';
 
 export type Op = 'store' | 'delete' | 'refresh' | 'refresh-ds';
 export const OPS: readonly Op[] = ['store', 'delete', 'refresh', 'refresh-ds'];
@@ -52,7 +53,7 @@ export interface Action<R extends EntityRecord = PersonRecord> {
   /** Plain words: why this action ("new person", "email changed", "missing from refresh of data source SIS"). */
   reason: string;
   /** For kind 'fail'. */
-  error?: { code: string; message: string };
+  error?: { code: RowCode; message: string };
 }
 
 /** How a refresh would disable, per entity and scope, and whether that is allowed. */

@@ -12,6 +12,7 @@ import type { FeedEncoding, FeedInfo } from '../feed/types.js';
 import { writePrivateFile } from './files.js';
 import { redactText } from './redact.js';
 import type { SummaryBase } from './types.js';
+import type { RowCode } from '../errors.js';
 
 export async function ensureReportDir(reportsRoot: string, runId: string): Promise<string> {
   const dir = join(reportsRoot, runId);
@@ -133,7 +134,7 @@ export async function writeTryback(
   return path;
 }
 
-type PlanRow = { line: number | null; key: string; kind: string; moodleId?: number; reason: string; error?: { code: string; message: string } };
+type PlanRow = { line: number | null; key: string; kind: string; moodleId?: number; reason: string; error?: { code: RowCode; message: string } };
 
 /** plan.csv, written as the plan is computed (a dry run keeps no actions in memory). */
 export function openPlanCsv(dir: string): { write(a: PlanRow): void; close(): Promise<string> } {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Outcome } from '../apply/types.js';
 import type { FeedInfo } from '../feed/types.js';
+import { asMoodleErrorcode } from '../errors.js';
 import { archiveInput, detectEol, newRunId, writeRowsCsv, writeTryback } from './index.js';
 import { redactValue } from './redact.js';
 
@@ -19,7 +20,7 @@ describe('tryback', () => {
   test('holds the header and only the failed rows, each after its reason, mode 0600', async () => {
     const dir = tmp();
     const failed: Outcome[] = [
-      { line: 3, key: 'k3', action: 'create', outcome: 'failed', errorcode: 'invalidparameter', message: 'Email address is invalid:\nx' },
+      { line: 3, key: 'k3', action: 'create', outcome: 'failed', errorcode: asMoodleErrorcode('invalidparameter'), message: 'Email address is invalid:\nx' },
       { line: null, key: 'gone', action: 'disable', outcome: 'failed', errorcode: 'transient', message: 'timeout' },
     ];
     const path = await writeTryback(dir, info(join(dir, 'people.txt')), failed, new Map([[3, 'k3|Zoë']]), '\r\n');
@@ -30,7 +31,7 @@ describe('tryback', () => {
 
   test("keeps the input's encoding (windows-1252 €, Latin-1 é)", async () => {
     const dir = tmp();
-    const failed: Outcome[] = [{ line: 2, key: 'k', action: 'create', outcome: 'failed', errorcode: 'x', message: 'y' }];
+    const failed: Outcome[] = [{ line: 2, key: 'k', action: 'create', outcome: 'failed', errorcode: asMoodleErrorcode('x'), message: 'y' }];
     const path = await writeTryback(dir, info(join(dir, 'p.csv'), 'windows-1252'), failed, new Map([[2, 'k|José €5']]), '\n');
     const bytes = readFileSync(path!);
     expect(iconv.decode(bytes, 'win1252')).toContain('k|José €5');
@@ -39,7 +40,7 @@ describe('tryback', () => {
 
   test('writes rows and the header given as bytes as they are, only the comments encoded', async () => {
     const dir = tmp();
-    const failed: Outcome[] = [{ line: 2, key: 'k', action: 'create', outcome: 'failed', errorcode: 'x', message: 'é' }];
+    const failed: Outcome[] = [{ line: 2, key: 'k', action: 'create', outcome: 'failed', errorcode: asMoodleErrorcode('x'), message: 'é' }];
     const raw = new Map([
       [1, Buffer.from('EXTERNAL_PERSON_KEY|FIRSTNAME', 'latin1')],
       [2, Buffer.from([0x6b, 0x7c, 0xe9, 0xff])],
@@ -56,7 +57,7 @@ describe('tryback', () => {
 describe('other outputs', () => {
   test('rows.csv quotes messages with commas and never needs a password', async () => {
     const dir = tmp();
-    await writeRowsCsv(dir, [{ line: 2, key: 'a', action: 'create', outcome: 'failed', errorcode: 'e', message: 'one, two' }]);
+    await writeRowsCsv(dir, [{ line: 2, key: 'a', action: 'create', outcome: 'failed', errorcode: asMoodleErrorcode('e'), message: 'one, two' }]);
     expect(readFileSync(join(dir, 'rows.csv'), 'utf8')).toBe('line,key,action,outcome,moodle_id,errorcode,message\n2,a,create,failed,,e,"one, two"\n');
   });
 
@@ -68,7 +69,7 @@ describe('other outputs', () => {
       const pick = (n: number) => awkward[(i * 7 + n) % awkward.length];
       const o: Outcome = { line: i % 5 === 0 ? null : i, key: `${pick(1)}k${i}`, action: 'unchanged', outcome: i % 3 === 0 ? 'failed' : 'unchanged' };
       if (i % 2 === 0) o.moodleId = i % 4 === 0 ? 0 : 1000 + i;
-      if (i % 3 === 0) o.errorcode = pick(2);
+      if (i % 3 === 0) o.errorcode = asMoodleErrorcode(pick(2));
       if (i % 3 !== 1) o.message = pick(3);
       outcomes.push(o);
     }

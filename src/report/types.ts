@@ -1,5 +1,6 @@
 import type { Outcome, OutcomeKind } from '../apply/types.js';
 import type { ActionCounts, GuardVerdict, Op } from '../plan/types.js';
+import type { Failure, FailureCode } from '../errors.js';
 
 export type RunStatus = 'ok' | 'failed-rows' | 'refused' | 'aborted' | 'dry-run';
 
@@ -16,7 +17,7 @@ export interface SummaryBase {
   moodleCalls: { total: number; byFunction: Record<string, number> };
   reportDir: string;
   /** File-level problem (bad header, Moodle unreachable …). */
-  error?: { code: string; message: string };
+  error?: Failure<FailureCode>;
 }
 
 /** reports/RUNID/summary.json of a run (DESIGN §10). */

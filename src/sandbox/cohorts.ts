@@ -5,7 +5,8 @@
 import { codingException, invalidParameter, missingRecord } from './errors.js';
 import type { FunctionContext, WsFunction } from './context.js';
 import { multiple, phpTrim, single, value, VALUE_DEFAULT, VALUE_OPTIONAL, warningsDesc } from './params.js';
-import { CONTEXT_COURSE, CONTEXT_COURSECAT, CONTEXT_SYSTEM, CohortRow, CourseStore } from './course-store.js';
+import { CONTEXT_COURSE, CONTEXT_COURSECAT, CONTEXT_SYSTEM } from './accesslib.js';
+import type { CohortRow, CourseStore } from './course-store.js';
 
 const now = () => Math.floor(Date.now() / 1000);
 const cs = (ctx: FunctionContext): CourseStore => ctx.store.courses;

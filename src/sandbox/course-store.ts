@@ -1,9 +1,11 @@
 /**
  * The sandbox's course side, in the same SQLite database as the users: Moodle's course_categories, course, enrol,
  * user_enrolments, role_assignments (any context, addressed by level + instance id), groups and groups_members,
- * cohort and cohort_members, with the standard roles.
+ * cohort and cohort_members. One store for all of them: deleting a course, unenrolling and deleting a user cascade
+ * across the components' tables, as Moodle's library functions do.
  */
 import type Database from 'better-sqlite3';
+import { CONTEXT_COURSE, CONTEXT_USER } from './accesslib.js';
 
 export const SITEID = 1;
 /** ENROL_USER_ACTIVE / ENROL_USER_SUSPENDED and ENROL_INSTANCE_ENABLED / _DISABLED. */
@@ -12,38 +14,6 @@ export const ENROL_USER_SUSPENDED = 1;
 export const ENROL_INSTANCE_ENABLED = 0;
 /** MAX_COURSES_IN_CATEGORY: category sortorders are multiples of it, courses sort inside their category's range. */
 export const MAX_COURSES_IN_CATEGORY = 10000;
-
-export const CONTEXT_SYSTEM = 10;
-export const CONTEXT_USER = 30;
-export const CONTEXT_COURSECAT = 40;
-export const CONTEXT_COURSE = 50;
-export const CONTEXT_MODULE = 70;
-export const CONTEXT_BLOCK = 80;
-
-export interface Role {
-  id: number;
-  shortname: string;
-  /** role_context_levels: where the role can be assigned. */
-  contextlevels: number[];
-}
-
-/** A standard Moodle 4.5 install, plus the 'parent' role (id 9, user context) the recorded site had. */
-export const ROLES: Role[] = [
-  { id: 1, shortname: 'manager', contextlevels: [CONTEXT_SYSTEM, CONTEXT_COURSECAT, CONTEXT_COURSE] },
-  { id: 2, shortname: 'coursecreator', contextlevels: [CONTEXT_SYSTEM, CONTEXT_COURSECAT] },
-  { id: 3, shortname: 'editingteacher', contextlevels: [CONTEXT_COURSECAT, CONTEXT_COURSE] },
-  { id: 4, shortname: 'teacher', contextlevels: [CONTEXT_COURSECAT, CONTEXT_COURSE] },
-  { id: 5, shortname: 'student', contextlevels: [CONTEXT_COURSE] },
-  { id: 6, shortname: 'guest', contextlevels: [] },
-  { id: 7, shortname: 'user', contextlevels: [] },
-  { id: 8, shortname: 'frontpage', contextlevels: [] },
-  { id: 9, shortname: 'parent', contextlevels: [CONTEXT_USER] },
-];
-
-/** get_assignable_roles() for the site admin in a course context. */
-export function assignableInCourse(roleid: number): boolean {
-  return ROLES.some((r) => r.id === roleid && r.contextlevels.includes(CONTEXT_COURSE));
-}
 
 export interface CategoryRow {
   id: number;

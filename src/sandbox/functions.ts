@@ -1,18 +1,25 @@
 /**
- * The registry of the web-service functions the sandbox implements, assembled from the modules that define them
- * (site.ts, users.ts, courses.ts, cohorts.ts, roles.ts), and the Moodle 4.5 functions it knows but does not implement.
+ * The registry of the web-service functions the sandbox implements, assembled from the modules that define them,
+ * one per Moodle component (site.ts, users.ts, categories.ts, courses.ts, enrol.ts, groups.ts, cohorts.ts,
+ * roles.ts), and the Moodle 4.5 functions it knows but does not implement. The order is the one site info lists.
  */
 import type { WsFunction } from './context.js';
 import { SITE_FUNCTIONS } from './site.js';
 import { USER_FUNCTIONS } from './users.js';
+import { CATEGORY_FUNCTIONS } from './categories.js';
 import { COURSE_FUNCTIONS } from './courses.js';
+import { ENROL_FUNCTIONS } from './enrol.js';
+import { GROUP_FUNCTIONS } from './groups.js';
 import { COHORT_FUNCTIONS } from './cohorts.js';
 import { ROLE_FUNCTIONS } from './roles.js';
 
 export const FUNCTIONS: WsFunction[] = [
   ...SITE_FUNCTIONS,
   ...USER_FUNCTIONS,
+  ...CATEGORY_FUNCTIONS,
   ...COURSE_FUNCTIONS,
+  ...ENROL_FUNCTIONS,
+  ...GROUP_FUNCTIONS,
   ...COHORT_FUNCTIONS,
   ...ROLE_FUNCTIONS,
 ];

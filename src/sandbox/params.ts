@@ -1,7 +1,8 @@
 /**
  * Moodle's parameter machinery, reproduced: clean_param() for the PARAM_* types the user functions use,
  * validate_param(), external_api::validate_parameters() / clean_returnvalue() over external descriptions,
- * and the REST server's XML serialisation of a result.
+ * the descriptions core_external shares between functions (warnings, format fields, files), and the REST server's
+ * XML serialisation of a result.
  */
 import { invalidParameter, invalidResponse, MoodleException } from './errors.js';
 
@@ -73,6 +74,16 @@ export const warningsDesc = multiple(
   }),
   VALUE_OPTIONAL,
 );
+
+/** external_format_value(): a text's format field (FORMAT_HTML unless the function says otherwise). */
+export const formatParam = (def = 1) => value('int', VALUE_DEFAULT, def);
+
+/** One file of external_files(), the summaryfiles and overviewfiles lists of course structures. */
+export const fileDesc = single({
+  filename: value('raw', VALUE_OPTIONAL), filepath: value('raw', VALUE_OPTIONAL), filesize: value('int', VALUE_OPTIONAL),
+  fileurl: value('url', VALUE_OPTIONAL), timemodified: value('int', VALUE_OPTIONAL), mimetype: value('raw', VALUE_OPTIONAL),
+  isexternalfile: value('bool', VALUE_OPTIONAL), repositorytype: value('plugin', VALUE_OPTIONAL),
+});
 
 /** Plugins installed on a standard Moodle 4.5 site. */
 export const INSTALLED_AUTHS = [

@@ -13,8 +13,8 @@ import {
   CONTEXT_MODULE,
   CONTEXT_SYSTEM,
   CONTEXT_USER,
-  ROLES,
-} from './course-store.js';
+  isAssignable,
+} from './accesslib.js';
 
 const now = () => Math.floor(Date.now() / 1000);
 const SYSTEM_CONTEXT_ID = 1;
@@ -60,14 +60,11 @@ function contextOf(ctx: FunctionContext, a: Assignment): Context {
   return found;
 }
 
-/** get_assignable_roles() for the site admin: every role whose role_context_levels include the context's level. */
-const assignable = (roleid: number, c: Context): boolean => ROLES.some((r) => r.id === roleid && r.contextlevels.includes(c.level));
-
 function assignRoles(ctx: FunctionContext, params: Record<string, unknown>): unknown {
   ctx.store.transaction(() => {
     for (const a of params.assignments as Assignment[]) {
       const c = contextOf(ctx, a);
-      if (!assignable(a.roleid, c)) {
+      if (!isAssignable(a.roleid, c.level)) {
         throw invalidParameter(`Can not assign roleid=${a.roleid} in contextid=${a.contextid ?? ''}`);
       }
       // role_assign()
@@ -93,7 +90,7 @@ function unassignRoles(ctx: FunctionContext, params: Record<string, unknown>): u
   ctx.store.transaction(() => {
     for (const a of params.unassignments as Assignment[]) {
       const c = contextOf(ctx, a);
-      if (!assignable(a.roleid, c)) {
+      if (!isAssignable(a.roleid, c.level)) {
         throw invalidParameter(`Can not unassign roleid=${a.roleid} in contextid=${a.contextid ?? ''}`);
       }
       // role_unassign(): only manual assignments (component '', itemid 0), which include enrol_manual's.

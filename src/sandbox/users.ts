@@ -1,7 +1,7 @@
 /**
  * The core_user_* functions, with Moodle 4.5's parameter and return descriptions and the same checks, in the same
  * order, as user/externallib.php, user/lib.php and lib/moodlelib.php; and the user views (user_description(),
- * user_get_user_details()) and delete_user() that the other function modules and the server reuse.
+ * user_get_user_details()) and delete_user() that the other function modules and the site views reuse.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import {

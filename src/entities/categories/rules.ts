@@ -6,6 +6,7 @@
  */
 import { hash } from 'node:crypto';
 import type { CategoryRecord } from './record.js';
+import type { RowCode } from '../../errors.js';
 import type { Action, PlanOptions } from '../../plan/types.js';
 import { EntityPlanner, unchangedByLink, updateReason, type ContextBase, type EntityRules, type MatchBase } from '../../plan/fold.js';
 
@@ -117,7 +118,7 @@ export const CATEGORY_RULES: EntityRules<CategoryRecord, CategoryContext> = {
     actions.forEach((a, i) => {
       if (a.line !== null && !rowOf.has(a.key)) rowOf.set(a.key, i);
     });
-    const fail = (i: number, code: string, message: string): false => {
+    const fail = (i: number, code: RowCode, message: string): false => {
       const a = actions[i];
       actions[i] = { kind: 'fail', entity: a.entity, key: a.key, line: a.line, moodleId: a.moodleId, dataSource: a.dataSource, reason: message, error: { code, message } };
       return false;

@@ -7,6 +7,7 @@
  * cohort-members links of that cohort are disabled too (those memberships are gone).
  */
 import type { CohortRecord } from './record.js';
+import type { RowCode } from '../../errors.js';
 import type { LinkWrite } from '../../ledger/types.js';
 import { cohortLeaves, createCohorts, deleteCohortMembers, deleteCohorts, getCohortMembers, getCohorts, parseCohortMemberWarning, updateCohorts } from '../../moodle/index.js';
 import type { CohortInput, CohortMemberInput, CohortMemberWarning, MoodleCohort, UpdateCohortInput } from '../../moodle/index.js';
@@ -215,7 +216,7 @@ export async function mapAddWarnings<T extends AddMemberItem>(
   warnings: CohortMemberWarning[],
   verify: (cohortIds: number[]) => Promise<Map<number, Set<number>>>,
   who: (item: T) => string = (item) => cohortMemberKeyParts(item.row.action.key).person,
-): Promise<{ ok: { item: T; note?: string }[]; failed: { item: T; code: string; message: string }[] }> {
+): Promise<{ ok: { item: T; note?: string }[]; failed: { item: T; code: RowCode; message: string }[] }> {
   const already = new Set<string>();
   const missingUsers = new Map<number, string>();
   const missingCohorts = new Map<number, string>();
@@ -228,7 +229,7 @@ export async function mapAddWarnings<T extends AddMemberItem>(
     else unplaced.push(`warning ${w.warningcode}: ${w.message}`);
   }
   const ok: { item: T; note?: string }[] = [];
-  const failed: { item: T; code: string; message: string }[] = [];
+  const failed: { item: T; code: RowCode; message: string }[] = [];
   const rest: T[] = [];
   for (const item of items) {
     const { cohortid, userid } = item.input;

@@ -5,6 +5,7 @@
  */
 import { hash } from 'node:crypto';
 import type { CourseRecord } from './record.js';
+import type { RowCode } from '../../errors.js';
 import type { CourseTarget } from './target.js';
 import { EntityPlanner, unchangedByLink, updateReason, type ContextBase, type EntityRules, type MatchBase, type RowPlanning } from '../../plan/fold.js';
 import type { Action, PlanOptions } from '../../plan/types.js';
@@ -13,7 +14,7 @@ export interface CourseMatch extends MatchBase {
   via: 'moodle-id' | 'idnumber';
 }
 
-export type Resolved<T> = T | { error: { code: string; message: string } };
+export type Resolved<T> = T | { error: { code: RowCode; message: string } };
 
 export interface CourseContext extends ContextBase<CourseMatch> {
   /** The row's category as the caller resolved it (undefined when the row gives none). */
@@ -53,7 +54,7 @@ export function courseContentHash(r: CourseRecord): string {
   );
 }
 
-function isError<T extends object>(v: Resolved<T> | undefined): v is { error: { code: string; message: string } } {
+function isError<T extends object>(v: Resolved<T> | undefined): v is { error: { code: RowCode; message: string } } {
   return v !== undefined && 'error' in v;
 }
 

@@ -68,7 +68,7 @@ export interface EnrolmentTarget {
   /** Set by the resolve step: the course is no longer in Moodle, so nothing is sent; the link is disabled with this message. */
   gone?: string;
   /** Set by the resolve step: the course could not be placed, so the row fails with this. */
-  unplaced?: { code: string; message: string };
+  unplaced?: { code: 'lookup-failed'; message: string };
   roleId?: number;
   role?: string;
   timestart?: number;

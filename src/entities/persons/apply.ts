@@ -4,6 +4,7 @@
  * already has is adopted). Batching, retries and bisection come from the shared BatchEngine.
  */
 import type { PersonRecord } from './record.js';
+import type { OutcomeCode } from '../../errors.js';
 import type { LinkWrite } from '../../ledger/types.js';
 import { createUsers, deleteUsers, getUsersByField, updateUsers } from '../../moodle/index.js';
 import type { CreateUserInput, MoodleUser, MoodleWarning, UpdateUserInput, UserLookupField } from '../../moodle/types.js';
@@ -26,7 +27,7 @@ interface UpdateItem {
   input: UpdateUserInput;
   /** Moodle accepted the record: set the outcome, return the link to write (or null). */
   ok(): LinkWrite | null;
-  failed(code: string, message: string): void;
+  failed(code: OutcomeCode, message: string): void;
   /** invaliduserid / usernotupdateddeleted: the id is gone from Moodle. */
   stale?(warning: MoodleWarning): void;
 }

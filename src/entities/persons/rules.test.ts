@@ -391,7 +391,7 @@ describe('refresh with rows that could not be read into a key', () => {
   });
 
   it('a row error whose key was read does not stop the disables; a store ignores unread rows', () => {
-    const keyed = [rows()[0], { item: { line: 3, error: { line: 3, key: 'k2', code: 'short-row', message: 'short' } }, ctx: {} }];
+    const keyed = [rows()[0], { item: { line: 3, error: { line: 3, key: 'k2', code: 'short-row' as const, message: 'short' } }, ctx: {} }];
     const plan = planPersons(keyed, owned, defaultPlanOptions({ op: 'refresh', dataSource: 'SIS', guard }));
     expect(plan.actions.filter((a) => a.kind === 'disable').map((a) => a.key)).toEqual(['k3', 'k4']);
     expect(plan.guard?.disablesSkipped).toBeUndefined();

@@ -11,12 +11,7 @@
 import type { Config } from '../config/index.js';
 import { MoodleError, unassignRoles } from '../moodle/index.js';
 import type { MoodleCaller, RoleAssignmentInput } from '../moodle/index.js';
-
-export interface RoleCheck {
-  ok: boolean;
-  text: string;
-  fix?: string;
-}
+import type { DoctorCheck } from './types.js';
 
 const ROLE_PAGE = 'Site administration › Users › Permissions › Define roles';
 
@@ -40,8 +35,8 @@ async function probe(client: MoodleCaller, input: RoleAssignmentInput, userZero:
   }
 }
 
-export async function roleChecks(client: MoodleCaller, config: Config, types: readonly string[], tokenUserId: number, functions: ReadonlySet<string>): Promise<RoleCheck[]> {
-  const out: RoleCheck[] = [];
+export async function roleChecks(client: MoodleCaller, config: Config, types: readonly string[], tokenUserId: number, functions: ReadonlySet<string>): Promise<DoctorCheck[]> {
+  const out: DoctorCheck[] = [];
   // Without the function the service check has already failed; a probe would only repeat it.
   if (!functions.has('core_role_unassign_roles')) return out;
   const roleIds = config.enrolments.roleIds;
@@ -49,27 +44,27 @@ export async function roleChecks(client: MoodleCaller, config: Config, types: re
     const role = config.observers.role;
     const id = idOf(roleIds, role);
     if (id === undefined) {
-      out.push({ ok: false, text: `observer role "${role}" has no id in enrolments.roleIds`, fix: `set enrolments.roleIds["${role}"] to the role's id (${ROLE_PAGE}: the id is the roleid=N of its edit link)` });
+      out.push({ name: `role:${role}`, status: 'fail', message: `observer role "${role}" has no id in enrolments.roleIds`, hint: `set enrolments.roleIds["${role}"] to the role's id (${ROLE_PAGE}: the id is the roleid=N of its edit link)` });
     } else {
       const r = await probe(client, { roleid: id, userid: tokenUserId, contextlevel: 'user', instanceid: tokenUserId }, false);
-      if (r === 'ok') out.push({ ok: true, text: `observer role "${role}" (id ${id}) can be assigned in user context` });
+      if (r === 'ok') out.push({ name: `role:${role}`, status: 'ok', message: `observer role "${role}" (id ${id}) can be assigned in user context` });
       else if (r === 'not-assignable') {
-        out.push({ ok: false, text: `observer role "${role}" (id ${id}) is missing or not assignable in user context`, fix: `create it as the README says (${ROLE_PAGE} › Add a new role, context type User) and set its id in enrolments.roleIds["${role}"]` });
-      } else out.push({ ok: false, text: `observer role "${role}" (id ${id}) could not be checked: ${r}` });
+        out.push({ name: `role:${role}`, status: 'fail', message: `observer role "${role}" (id ${id}) is missing or not assignable in user context`, hint: `create it as the README says (${ROLE_PAGE} › Add a new role, context type User) and set its id in enrolments.roleIds["${role}"]` });
+      } else out.push({ name: `role:${role}`, status: 'fail', message: `observer role "${role}" (id ${id}) could not be checked: ${r}` });
     }
   }
   if (types.includes('institution-roles') && config.institutionRoles.mode === 'system-role') {
     for (const shortname of [...new Set(Object.values(config.institutionRoles.roleMap))]) {
       const id = idOf(roleIds, shortname);
       if (id === undefined) {
-        out.push({ ok: false, text: `institution role "${shortname}" has no id in enrolments.roleIds`, fix: `set enrolments.roleIds["${shortname}"] to the role's id (${ROLE_PAGE})` });
+        out.push({ name: `role:${shortname}`, status: 'fail', message: `institution role "${shortname}" has no id in enrolments.roleIds`, hint: `set enrolments.roleIds["${shortname}"] to the role's id (${ROLE_PAGE})` });
         continue;
       }
       const r = await probe(client, { roleid: id, userid: 0, contextlevel: 'system', instanceid: 0 }, true);
-      if (r === 'ok') out.push({ ok: true, text: `institution role "${shortname}" (id ${id}) can be assigned at system context` });
+      if (r === 'ok') out.push({ name: `role:${shortname}`, status: 'ok', message: `institution role "${shortname}" (id ${id}) can be assigned at system context` });
       else if (r === 'not-assignable') {
-        out.push({ ok: false, text: `institution role "${shortname}" (id ${id}) is missing or not assignable at system context`, fix: `allow context type System for it (${ROLE_PAGE}) or fix enrolments.roleIds["${shortname}"]` });
-      } else out.push({ ok: false, text: `institution role "${shortname}" (id ${id}) could not be checked: ${r}` });
+        out.push({ name: `role:${shortname}`, status: 'fail', message: `institution role "${shortname}" (id ${id}) is missing or not assignable at system context`, hint: `allow context type System for it (${ROLE_PAGE}) or fix enrolments.roleIds["${shortname}"]` });
+      } else out.push({ name: `role:${shortname}`, status: 'fail', message: `institution role "${shortname}" (id ${id}) could not be checked: ${r}` });
     }
   }
   return out;

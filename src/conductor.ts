@@ -1,0 +1,209 @@
+/**
+ * How every writing command runs, once: `run` and `plan` (src/run.ts), `user block|unblock|unenrol|password`
+ * (src/lifecycle.ts) and `purge` (src/purge.ts) are jobs the conductor runs. It owns the skeleton they share:
+ *
+ * 1. Moodle configured (else stop before any report folder exists), run id, reports/RUNID/, the opening log line;
+ * 2. the job's preparation without Moodle (run: read the feed's header), which may end the command there;
+ * 3. the session (src/session.ts): preflight of the site and the service's functions, ledger, writer lock; a
+ *    session that cannot open ends the command with the job's sentence, exit 3;
+ * 4. the job's work (plan, apply) with the open session: it either ends the command itself (a refusal, a dry run,
+ *    nothing to do) or hands back what it applied;
+ * 5. the finish: outcome counts, rows.csv, summary.json, status, exit code and the closing sentence, the ledger's run
+ *    record, and the session closed in a finally whatever happened.
+ */
+import type winston from 'winston';
+import { DEFAULT_APPLY_OPTIONS } from './apply/index.js';
+import type { ApplyOptions, Outcome } from './apply/types.js';
+import { requireMoodle, type Config } from './config/index.js';
+import type { SqliteLedger } from './ledger/index.js';
+import type { RunRecord } from './ledger/types.js';
+import type { MoodleClient } from './moodle/index.js';
+import { countOutcomes, ensureReportDir, newRunId, writeRowsCsv, writeSummary, type RunStatus, type SummaryBase } from './report/index.js';
+import { MoodleSession, type SessionOpenOptions, type SessionRefusal } from './session.js';
+
+export { EXIT } from './errors.js';
+import { EXIT } from './errors.js';
+
+
+/** The apply engine's options from the config (batch size, concurrency, retries, the person defaults …). */
+export function applyOptions(config: Config): ApplyOptions {
+  return {
+    ...DEFAULT_APPLY_OPTIONS,
+    maxInputVars: config.moodle.maxInputVars,
+    batchSize: config.moodle.batchSize,
+    concurrency: config.moodle.concurrency,
+    retries: config.moodle.retries,
+    backoffMs: config.moodle.backoffMs,
+    createPasswordWhenMissing: config.persons.createPasswordWhenMissing,
+    emailWhenMissing: config.persons.emailWhenMissing,
+    languages: config.moodle.languages,
+    usernameFromEmail: config.persons.usernameFromEmail,
+    enrolments: config.enrolments,
+  };
+}
+
+/** What a job's summary starts from. */
+export interface RunStart {
+  runId: string;
+  startedAt: Date;
+  reportDir: string;
+}
+
+/** A command that ends as the job says: a refusal, a dry run, nothing to do. */
+export interface Ending {
+  status: RunStatus;
+  exitCode: number;
+  message: string;
+  /** Rows to count in summary.outcomes; rows.csv holds them when the status is ok or failed-rows. */
+  rows?: readonly Outcome[];
+  /** false: summary.moodleCalls keeps what the job last put there (a run refused at its preflight says 0). */
+  countCalls?: boolean;
+}
+
+/** What a job applied: the conductor counts it, writes rows.csv and closes with the job's sentence. */
+export interface Applied<S extends SummaryBase> {
+  applied: readonly Outcome[];
+  /** Not all went through even without a failed row (a refresh whose disables were held back). */
+  incomplete?: boolean;
+  /** The closing sentence, once summary.outcomes holds the counts; `failed`: the run ends with exit 2. */
+  closing(summary: S, failed: boolean): string;
+}
+
+/** The session a job needs, and what its preparation hands on to its work. */
+export interface Prepared<P> {
+  open: SessionOpenOptions;
+  state: P;
+}
+
+export interface JobContext<S extends SummaryBase> extends RunStart {
+  config: Config;
+  logger: winston.Logger;
+  summary: S;
+  client: MoodleClient;
+  ledger: SqliteLedger;
+  /** Records the run in the ledger's runs table, just before the first write; the conductor closes the record. */
+  startRun(record: Omit<RunRecord, 'id' | 'startedAt' | 'finishedAt' | 'status' | 'summary'>): void;
+}
+
+export interface Job<S extends SummaryBase, P> {
+  /** The command's summary.json (in its own key order) for a run that has not started yet. */
+  summary(start: RunStart): S | Promise<S>;
+  /** The log line that opens the run. */
+  opening(summary: S): string;
+  /** Moodle connections the session may hold at once; logWaiting: log a line when a call waits for one. */
+  connections: number;
+  logWaiting?: boolean;
+  /** Values the closing sentence must never show (the password of `user password`). */
+  secrets?: readonly string[];
+  /** Work before the session (no Moodle call): the session it needs, or how the command ends without one. */
+  prepare(summary: S): Promise<Prepared<P> | Ending>;
+  /** How a session that could not open ends (exit 3; summary.error already names the refusal). */
+  refused(refusal: SessionRefusal): Omit<Ending, 'exitCode' | 'rows'>;
+  /** Plans and applies with the open session. */
+  work(ctx: JobContext<S>, state: P): Promise<Ending | Applied<S>>;
+  /** An error the command reports (its ending) instead of throwing; undefined: thrown on. */
+  failed?(err: unknown, summary: S): Ending | undefined;
+  /** Just before summary.json is written (run: archive the input) and just after (run: retention). */
+  beforeReport?(summary: S): Promise<void>;
+  afterReport?(summary: S): Promise<void>;
+  /** What the ledger's run record keeps of an applied run. */
+  record(summary: S): unknown;
+}
+
+export interface ConductorDeps {
+  config: Config;
+  logger: winston.Logger;
+}
+
+function isEnding<S extends SummaryBase>(x: Ending | Applied<S> | Prepared<unknown>): x is Ending {
+  return 'status' in x;
+}
+
+/** Runs one job from its run id to its closing sentence; returns its summary (summary.exitCode is the exit code). */
+export async function conduct<S extends SummaryBase, P>(job: Job<S, P>, deps: ConductorDeps): Promise<S> {
+  const { config, logger } = deps;
+  requireMoodle(config); // no Moodle configured: stop before any report folder exists
+  const startedAt = new Date();
+  const runId = newRunId(startedAt);
+  const reportDir = await ensureReportDir(config.reports, runId);
+  const summary = await job.summary({ runId, startedAt, reportDir });
+  logger.info(job.opening(summary));
+
+  const secrets = (job.secrets ?? []).filter((s) => s !== '');
+  const redact = (m: string): string => secrets.reduce((text, s) => text.split(s).join('***'), m);
+  let session: MoodleSession | null = null;
+  // The ledger's run record: opened by the job's startRun, closed by finish (or, stopped midway, by the finally).
+  let started = false;
+  let recorded = false;
+
+  const finish = async (end: Ending): Promise<S> => {
+    await job.beforeReport?.(summary);
+    summary.status = end.status;
+    summary.exitCode = end.exitCode;
+    summary.message = redact(end.message);
+    if (end.rows) summary.outcomes = countOutcomes(end.rows);
+    if (session && end.countCalls !== false) summary.moodleCalls = session.calls();
+    summary.finishedAt = new Date().toISOString();
+    if (end.rows && (end.status === 'ok' || end.status === 'failed-rows')) await writeRowsCsv(reportDir, end.rows);
+    await writeSummary(reportDir, summary);
+    await job.afterReport?.(summary);
+    if (end.exitCode === EXIT.ok) logger.info(summary.message);
+    else logger.warn(summary.message);
+    if (started && session && summary.status !== 'aborted') {
+      session.ledger.finishRun(runId, summary.status, job.record(summary));
+      recorded = true;
+    }
+    return summary;
+  };
+
+  /** Applied rows: counted first; the status, exit code and sentence follow from the counts. */
+  const close = (done: Applied<S>): Ending => {
+    summary.outcomes = countOutcomes(done.applied);
+    const failed = summary.outcomes.failed > 0 || (done.incomplete ?? false);
+    return {
+      status: failed ? 'failed-rows' : 'ok',
+      exitCode: failed ? EXIT.failedRows : EXIT.ok,
+      message: done.closing(summary, failed),
+      rows: done.applied,
+    };
+  };
+
+  try {
+    const prepared = await job.prepare(summary);
+    if (isEnding(prepared)) return await finish(prepared);
+    const open = new MoodleSession(config, runId, job.connections, job.logWaiting ? (line) => logger.info(line) : undefined);
+    session = open;
+    let end: Ending;
+    try {
+      const refusal = await open.open(prepared.open);
+      if (refusal) {
+        summary.error = { code: refusal.code, message: refusal.message };
+        return await finish({ ...job.refused(refusal), exitCode: EXIT.refused });
+      }
+      const ctx: JobContext<S> = {
+        runId,
+        startedAt,
+        reportDir,
+        config,
+        logger,
+        summary,
+        client: open.client,
+        ledger: open.ledger,
+        startRun: (record) => {
+          open.ledger.startRun({ ...record, id: runId, startedAt: summary.startedAt });
+          started = true;
+        },
+      };
+      const done = await job.work(ctx, prepared.state);
+      end = isEnding(done) ? done : close(done);
+    } catch (err) {
+      const reported = job.failed?.(err, summary);
+      if (!reported) throw err;
+      end = reported;
+    }
+    return await finish(end);
+  } finally {
+    if (started && !recorded) session?.ledger.finishRun(runId, 'aborted', null);
+    await session?.close();
+  }
+}

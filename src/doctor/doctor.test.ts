@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../config/index.js';
+import { functionsOf } from '../entities/index.js';
+import { runDoctor } from './index.js';
+
+/** A site answering every call with `reply(wsfunction)`. */
+function site(reply: (fn: string) => unknown): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const fn = new URLSearchParams(`${req.url?.split('?')[1] ?? ''}&${body}`).get('wsfunction') ?? '';
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(reply(fn)));
+    });
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })));
+}
+
+const configFor = (url: string) => loadConfig({ cwd: mkdtempSync(join(tmpdir(), 'mdlsync-doctor-')), env: { MDLSYNC_URL: url, MDLSYNC_TOKEN: 'doctor-test-token' } });
+
+describe('runDoctor', () => {
+  let moodle: { server: Server; url: string };
+  let notMoodle: { server: Server; url: string };
+  beforeAll(async () => {
+    const functions = functionsOf('persons').map((name) => ({ name }));
+    moodle = await site((fn) => (fn === 'core_webservice_get_site_info' ? { sitename: 'Test', release: '4.5', username: 'ws', userid: 2, functions } : {}));
+    notMoodle = await site(() => ({}));
+  });
+  afterAll(async () => {
+    await new Promise((r) => moodle.server.close(r));
+    await new Promise((r) => notMoodle.server.close(r));
+  });
+
+  test('one structured result per check; an ok check carries no hint', async () => {
+    const { checks, problems } = await runDoctor(configFor(moodle.url), ['persons']);
+    expect(problems).toBe(0);
+    expect(checks.map((c) => c.name)).toEqual(['moodle-url', 'token', ...functionsOf('persons').map((f) => `function:${f}`), 'other-types', 'ledger', 'folder:reports', 'folder:archive', 'log-file']);
+    expect(checks.find((c) => c.name === 'token')).toEqual({ name: 'token', status: 'ok', message: 'token accepted: site "Test", Moodle 4.5, user ws' });
+    expect(checks.filter((c) => c.status !== 'info').every((c) => c.status === 'ok' && c.hint === undefined)).toBe(true);
+  });
+
+  test('a failing check says what is wrong and what to do; the local checks still run', async () => {
+    const { checks, problems } = await runDoctor(configFor(notMoodle.url), ['persons']);
+    expect(problems).toBe(1);
+    const token = checks.find((c) => c.name === 'token');
+    expect(token).toMatchObject({ status: 'fail', message: expect.stringMatching(/JSON that is not Moodle's site information/), hint: expect.stringMatching(/check moodle\.url/) });
+    expect(checks.map((c) => c.name)).toEqual(['moodle-url', 'token', 'ledger', 'folder:reports', 'folder:archive', 'log-file']);
+  });
+});

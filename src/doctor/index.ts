@@ -1,0 +1,81 @@
+/**
+ * `mdlsync doctor`'s checks: is everything a run needs in place? The Moodle URL, the token (site info), the functions
+ * each named feed type calls, the observer and system roles (probed: src/doctor/roles.ts), the ledger, the reports and
+ * archive folders and the log file. Each check is a result (status, what was checked, what to do when it fails); the
+ * CLI (src/cli/doctor.ts) only prints them.
+ */
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { requireMoodle, type Config } from '../config/index.js';
+import { ENTITY_TYPES, functionsOf, type EntityType } from '../entities/index.js';
+import { SqliteLedger } from '../ledger/index.js';
+import { MoodleClient, MoodleError, getSiteInfo } from '../moodle/index.js';
+import { logFileProblem } from '../report/logger.js';
+import { roleChecks } from './roles.js';
+import type { DoctorCheck, DoctorReport } from './types.js';
+
+export type { CheckStatus, DoctorCheck, DoctorReport } from './types.js';
+
+function writable(dir: string): boolean {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Every check, in the order they are shown; a Moodle that cannot be reached fails one check and the rest still run. */
+export async function runDoctor(config: Config, types: readonly EntityType[]): Promise<DoctorReport> {
+  const checks: DoctorCheck[] = [];
+  const check = (name: string, ok: boolean, message: string, hint?: string): void => {
+    checks.push({ name, status: ok ? 'ok' : 'fail', message, ...(!ok && hint !== undefined ? { hint } : {}) });
+  };
+  const { url, token } = requireMoodle(config);
+  check('moodle-url', true, `Moodle URL ${url}`);
+  const client = new MoodleClient({ url, token, timeoutMs: 30_000 });
+  try {
+    const info = await getSiteInfo(client);
+    if (typeof info !== 'object' || info === null || !Array.isArray(info.functions)) {
+      throw new Error(`${url} answered the site check with JSON that is not Moodle's site information (is moodle.url the Moodle site root?)`);
+    }
+    check('token', true, `token accepted: site "${info.sitename}", Moodle ${info.release}, user ${info.username}`);
+    const have = new Set(info.functions.map((f) => f.name));
+    const needed = [...new Set(types.flatMap((t) => functionsOf(t)))];
+    for (const fn of needed) {
+      check(`function:${fn}`, have.has(fn), `function ${fn} in the service`, `add ${fn} to the token's external service (Site administration › Server › Web services › External services › Functions)`);
+    }
+    // Observer and system roles: probed, since the web services cannot list roles.
+    checks.push(...(await roleChecks(client, config, types, info.userid, have)));
+    // What else this service could sync, so an admin adding a feed type knows before the first run.
+    const others = ENTITY_TYPES.filter((t) => !types.includes(t));
+    const ready = others.filter((t) => functionsOf(t).every((fn) => have.has(fn)));
+    if (others.length) checks.push({ name: 'other-types', status: 'info', message: `the service also has every function for: ${ready.length ? ready.join(', ') : '(no other feed type)'}` });
+  } catch (err) {
+    if (err instanceof MoodleError) {
+      check('token', false, `token refused (${err.errorcode})`, 'create a token for the service user (Site administration › Server › Web services › Manage tokens) and set MDLSYNC_TOKEN');
+    } else {
+      check('token', false, `Moodle unreachable: ${(err as Error).message}`, 'check moodle.url, that web services and the REST protocol are enabled, and that the site is up');
+    }
+  } finally {
+    await client.close();
+  }
+  try {
+    const ledger = SqliteLedger.open(config.ledger);
+    ledger.close();
+    check('ledger', true, `ledger ${config.ledger}`);
+  } catch (err) {
+    check('ledger', false, `ledger ${config.ledger}: ${(err as Error).message}`, `make ${dirname(config.ledger)} writable or set "ledger" in the config`);
+  }
+  for (const [name, dir] of [
+    ['reports', config.reports],
+    ['archive', config.archive],
+  ] as const) {
+    check(`folder:${name}`, writable(dir), `${name} folder ${dir}${existsSync(dir) ? '' : ' (created)'}`, `make ${dir} writable or set "${name}" in the config`);
+  }
+  const log = join(config.reports, 'mdlsync.log');
+  const logProblem = logFileProblem(log);
+  check('log-file', logProblem === null, `log file ${log}${logProblem ? ` ${logProblem}` : ''}`, `remove or rename ${log}: mdlsync only appends to a regular file of its own there`);
+  return { checks, problems: checks.filter((c) => c.status === 'fail').length };
+}
