@@ -22,7 +22,9 @@ import type { Outcome } from './apply/types.js';
 import { requireMoodle, type Config } from './config/index.js';
 import type { PersonLifecycle, PersonRecord } from './entities/persons/record.js';
 import type { LedgerLink, SqliteLedger } from './ledger/index.js';
-import { getCoursesByField, getUsersByField, isTransient, type MoodleClient } from './moodle/index.js';
+import { getUsersByField, isTransient, type MoodleClient } from './moodle/index.js';
+import { retrier } from './resolve/common.js';
+import { CoursePlaces } from './resolve/courses.js';
 import type { EnrolmentAction } from './entities/enrolments/rules.js';
 import { PersonPlanner, defaultPlanOptions } from './entities/persons/rules.js';
 import type { Action } from './plan/types.js';
@@ -126,7 +128,7 @@ function lifecycleJob(req: LifecycleRequest, config: Config, rows: Outcome[]): J
       let courseId: number | undefined;
       if (req.command === 'unenrol') {
         const course = req.course ?? '';
-        const placed = await findCourse(client, ledger, course);
+        const placed = await findCourse(client, ledger, config, course);
         if (typeof placed !== 'number') return refuse(summary, placed.code, placed.message);
         courseId = placed;
       }
@@ -173,14 +175,13 @@ async function findPerson(client: MoodleClient, ledger: SqliteLedger, key: strin
   return { code: 'lookup-failed', message: `${users.length} Moodle users have idnumber ${key}: make it unique` };
 }
 
-async function findCourse(client: MoodleClient, ledger: SqliteLedger, key: string): Promise<number | Failure> {
-  const link = ledger.getLinks('courses', [key]).get(key);
-  if (link) return link.moodleId;
-  const { courses } = await getCoursesByField(client, 'idnumber', key);
-  const exact = courses.filter((c) => c.idnumber === undefined || c.idnumber === key);
-  if (exact.length === 1) return exact[0].id;
-  if (exact.length === 0) return { code: 'unknown-course', message: `course ${key} is unknown: not in the ledger, and no Moodle course has idnumber ${key}` };
-  return { code: 'lookup-failed', message: `${exact.length} Moodle courses have idnumber ${key}` };
+async function findCourse(client: MoodleClient, ledger: SqliteLedger, config: Config, key: string): Promise<number | Failure> {
+  // The shared course look-up: ledger first, else exactly one Moodle course by idnumber.
+  const courses = new CoursePlaces(client, ledger, retrier({ retries: config.moodle.retries, backoffMs: config.moodle.backoffMs }));
+  await courses.place([key]);
+  const c = courses.get(key);
+  if (!c) return { code: 'unknown-course', message: `course ${key} is unknown: not in the ledger, and no Moodle course has idnumber ${key}` };
+  return 'id' in c ? c.id : { code: 'lookup-failed', message: c.problem };
 }
 
 /** Runs enrolment actions through the enrolments applier; their outcomes join the report. */

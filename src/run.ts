@@ -13,13 +13,10 @@ import type { Outcome } from './apply/types.js';
 import { RUN_ORDER, entity, functionsOf, type EntityLookup, type EntitySettings } from './entities/index.js';
 import { ConfigError, type Config } from './config/index.js';
 import { EXIT, applyOptions, conduct, type Job } from './conductor.js';
-import { FeedFileError, checkFeedPath, openFeed, readRawRecords, type AnyFeed, type EntityRecord, type EntityType, type FeedEncoding, type FeedItem, type RecordOf } from './feed/index.js';
-import type { PersonRecord } from './entities/persons/record.js';
-import type { LedgerLink, LedgerStore } from './ledger/types.js';
-import { LinkReader } from './ledger/reader.js';
-import { defaultPlanOptions, type ContextBase, type EntityPlanner } from './plan/index.js';
-import type { RowContext } from './entities/persons/rules.js';
-import type { AnyAction, Op, Plan, PlanOptions } from './plan/types.js';
+import { FeedFileError, checkFeedPath, openFeed, readRawRecords, type AnyFeed, type EntityRecord, type EntityType, type FeedEncoding } from './feed/index.js';
+import { planFeed } from './plan/chunks.js';
+import { defaultPlanOptions } from './plan/index.js';
+import type { Op, Plan, PlanOptions } from './plan/types.js';
 import { Refusal } from './refusal.js';
 import {
   archiveInput,
@@ -58,8 +55,6 @@ export interface RunDeps {
   progress?: ProgressSink;
 }
 
-const NO_CONTEXT: ContextBase = Object.freeze({});
-
 export type { EntityLookup } from './entities/index.js';
 
 /** The per-entity settings of the config, for the planners and the look-ups. */
@@ -72,9 +67,6 @@ export function entitySettings(config: Config): EntitySettings {
     observers: { role: config.observers.role, roleIds: config.enrolments.roleIds },
   };
 }
-
-/** Rows are planned in chunks so ledger reads and Moodle look-ups are batched. */
-const DEFAULT_PLAN_CHUNK = 2000;
 
 // The preflight and writer lock live in session.ts, the exit codes and apply options in conductor.ts; re-exported
 // for callers of earlier versions.
@@ -227,9 +219,6 @@ function elapsed(since: Date): string {
   return `${((Date.now() - since.getTime()) / 1000).toFixed(2)} s`;
 }
 
-/** The persons look-up of earlier versions: records the ledger cannot place only. */
-export type PersonLookup = (records: PersonRecord[]) => Promise<Map<string, Omit<RowContext, 'link'>>>;
-
 export function planOptionsFor(req: RunRequest, dataSource: string | null, config: Config): PlanOptions {
   return defaultPlanOptions({
     op: req.op,
@@ -240,68 +229,6 @@ export function planOptionsFor(req: RunRequest, dataSource: string | null, confi
     disable: config.persons.disable,
     guard: { maxPercent: config.guard.maxPercent, maxCount: config.guard.maxCount },
   });
-}
-
-/** Streams the feed through the planner in chunks: ledger reads and Moodle look-ups are batched per chunk. */
-export interface PlanFeedOptions extends EntitySettings {
-  lookup?: PersonLookup | EntityLookup<EntityRecord>;
-  /** Stream actions here instead of keeping them in the plan (dry runs). */
-  sink?: (action: AnyAction) => void;
-  /** Rows per chunk: a multiple of the look-up call size, so look-up calls go out full. */
-  chunkSize?: number;
-}
-
-/** Plans a feed with its entity's planner; the plan's entity is the feed's type, whatever `options.entity` says. */
-export async function planFeed(feed: AnyFeed, options: PlanOptions, ledger: LedgerStore, opts: PlanFeedOptions = {}): Promise<Plan> {
-  const o: PlanOptions = { ...options, entity: feed.info.type };
-  const planner = entity(feed.info.type).planner(o, opts, opts.sink);
-  return planChunks(feed as { items(): AsyncIterable<FeedItem<EntityRecord>> }, planner, ledger, opts.lookup as EntityLookup<EntityRecord> | undefined, opts.chunkSize);
-}
-
-async function planChunks<T extends EntityType, C extends ContextBase>(
-  feed: { items(): AsyncIterable<FeedItem<RecordOf<T>>> },
-  planner: EntityPlanner<T, C>,
-  ledger: LedgerStore,
-  lookup: EntityLookup<RecordOf<T>, C> | undefined,
-  chunkSize = DEFAULT_PLAN_CHUNK,
-): Promise<Plan<T>> {
-  const options = planner.options;
-  const entity = options.entity;
-  let chunk: FeedItem<RecordOf<T>>[] = [];
-  // An empty ledger (a first load) needs no link reads at all.
-  const ledgerEmpty = ledger.hasLinks ? !ledger.hasLinks(entity) : ledger.countLinks(entity, null, 'active') + ledger.countLinks(entity, null, 'disabled') === 0;
-  const noLinks = new Map<string, LedgerLink>();
-  // One forward scan of the ledger serves a file in the ledger's own order; other keys go to getLinks.
-  const reader = new LinkReader(ledger, entity);
-  const flush = async (): Promise<void> => {
-    const records: RecordOf<T>[] = [];
-    for (const i of chunk) if (i.record) records.push(i.record);
-    const links = ledgerEmpty ? noLinks : reader.get(records.map((r) => r.key));
-    // A row whose MOODLE_ID disagrees with the ledger is placed by its MOODLE_ID, not by the old link.
-    const placed = (r: RecordOf<T>): LedgerLink | undefined => {
-      const link = links.get(r.key);
-      return link && (r.moodleId === undefined || r.moodleId === link.moodleId) ? link : undefined;
-    };
-    const unknown = records.filter((r) => !placed(r));
-    const found = lookup && records.length > 0 ? await lookup(unknown, records) : undefined;
-    for (const item of chunk) {
-      const r = item.record;
-      const link = r && placed(r);
-      const res = r && found?.get(r.key);
-      // The hot path (unchanged or new rows) shares one empty context instead of allocating one per row. Object.assign,
-      // not a spread: spreading look-up results of varying shapes took V8's slow path (~1 µs a row, 0.6 s for 500k).
-      planner.add(item, (link ? (res ? Object.assign({}, res, { link }) : { link }) : (res ?? NO_CONTEXT)) as C);
-    }
-    chunk = [];
-  };
-  for await (const item of feed.items()) {
-    chunk.push(item);
-    if (chunk.length >= chunkSize) await flush();
-  }
-  await flush();
-  const refresh = options.op === 'refresh' || options.op === 'refresh-ds';
-  const owned = refresh ? ledger.activeLinks(entity, options.op === 'refresh-ds' ? options.dataSource : null) : [];
-  return planner.finish(owned);
 }
 
 /**

@@ -8,7 +8,7 @@ import { openFeed } from '../feed/index.js';
 import { SqliteLedger } from '../ledger/index.js';
 import { defaultPlanOptions } from '../plan/index.js';
 import type { LinkWrite } from '../ledger/types.js';
-import { planFeed } from '../run.js';
+import { planFeed } from '../plan/chunks.js';
 
 const [file, ledgerPath, flag] = process.argv.slice(2);
 const ledger = SqliteLedger.open(ledgerPath);

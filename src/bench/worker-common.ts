@@ -9,7 +9,8 @@ import type { LinkWrite } from '../ledger/types.js';
 import type { MoodleCaller } from '../moodle/index.js';
 import { defaultPlanOptions } from '../plan/index.js';
 import type { AnyAction } from '../plan/types.js';
-import { planFeed, type EntityLookup } from '../run.js';
+import type { EntityLookup } from '../run.js';
+import { planFeed } from '../plan/chunks.js';
 
 /** Links are written in chunks of this many (one transaction each). */
 const WRITE_CHUNK = 10000;

@@ -21,7 +21,14 @@ import type { EntityType, RecordOf } from './types.js';
  * Looks up in Moodle what the ledger cannot tell: the records it cannot place (`unplaced`: adoption, MOODLE_ID
  * checks), and whatever else the entity's rules need about the chunk's rows (a category's parent).
  */
-export type EntityLookup<R, C extends ContextBase = ContextBase> = (unplaced: R[], chunk: R[]) => Promise<Map<string, Omit<C, 'link'>>>;
+export interface EntityLookup<R, C extends ContextBase = ContextBase> {
+  (unplaced: R[], chunk: R[]): Promise<Map<string, Omit<C, 'link'>>>;
+  /**
+   * After the fold, when the plan is to be applied: what the plan's own actions still need from Moodle (an enrolment
+   * disable's course, which its ledger link does not hold), through the same caches; may replace actions in place.
+   */
+  complete?(actions: Action[]): Promise<void>;
+}
 
 /** How look-ups read: retries of transient errors, and values per look-up call. */
 export interface LookupReads {

@@ -1,103 +1,70 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { CourseRecord } from '../entities/courses/record.js';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { SqliteLedger } from '../ledger/index.js';
-import type { MoodleCaller } from '../moodle/index.js';
-import { courseLookup } from '../entities/courses/lookup.js';
+import { TransientError } from '../moodle/index.js';
+import type { MoodleCaller } from '../moodle/types.js';
+import { retrier } from './common.js';
+import { CoursePlaces } from './courses.js';
 
-type Params = Record<string, unknown>;
-
-/** core_course_get_courses_by_field over a fixed list of courses: '' lists all, idnumber one value, ids a comma list. */
+/** core_course_get_courses_by_field by idnumber over a fixed list; `down` keys fail transiently. */
 class FakeMoodle implements MoodleCaller {
-  readonly calls: { fn: string; params: Params }[] = [];
-  constructor(private readonly courses: { id: number; idnumber: string; shortname: string }[]) {}
-
-  async call<T>(fn: string, params: Params = {}): Promise<T> {
-    this.calls.push({ fn, params });
-    if (fn !== 'core_course_get_courses_by_field') throw new Error(`unexpected ${fn}`);
-    const v = String(params.value ?? '');
-    const found =
-      params.field === ''
-        ? this.courses
-        : params.field === 'ids'
-          ? this.courses.filter((c) => v.split(',').map(Number).includes(c.id))
-          : this.courses.filter((c) => (c as Record<string, unknown>)[params.field as string] === v);
-    return { courses: found, warnings: [] } as T;
-  }
-
-  listings(): number {
-    return this.calls.filter((c) => c.params.field === '').length;
+  readonly asked: string[] = [];
+  constructor(
+    private readonly courses: { id: number; idnumber: string }[],
+    private readonly down = new Set<string>(),
+  ) {}
+  async call<T>(fn: string, params: Record<string, unknown>): Promise<T> {
+    if (fn !== 'core_course_get_courses_by_field' || params.field !== 'idnumber') throw new Error(`unexpected ${fn} ${String(params.field)}`);
+    const v = String(params.value);
+    this.asked.push(v);
+    if (this.down.has(v)) throw new TransientError('network', 'connection reset');
+    return { courses: this.courses.filter((c) => c.idnumber === v), warnings: [] } as T;
   }
 }
 
-let dir: string | null = null;
-afterEach(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = null;
-});
+describe('CoursePlaces: the one course look-up (ledger first, then exactly one Moodle course by idnumber)', () => {
+  let ledger: SqliteLedger;
+  beforeEach(() => {
+    ledger = SqliteLedger.open(':memory:');
+    ledger.writeLinks([{ entity: 'courses', key: 'L1', moodleId: 7, dataSource: 'SIS', hash: null, status: 'active', runId: 'r0' }]);
+  });
+  afterEach(() => ledger.close());
 
-function ledger(): SqliteLedger {
-  dir = mkdtempSync(join(tmpdir(), 'mdlsync-courselookup-'));
-  return SqliteLedger.open(join(dir, 'ledger.db'));
-}
-
-const rec = (key: string): CourseRecord => ({ key, fields: { shortname: key, fullname: key } });
-const keys = (from: number, n: number): CourseRecord[] => Array.from({ length: n }, (_, i) => rec(`K${from + i}`));
-
-describe('courseLookup adoption', () => {
-  it('lists the courses once per file, not once per chunk, and adopts by idnumber from that listing', async () => {
-    const m = new FakeMoodle([
-      { id: 10, idnumber: 'K3', shortname: 'a' },
-      { id: 11, idnumber: 'K40', shortname: 'b' },
-      { id: 12, idnumber: 'K41', shortname: 'c' },
-      { id: 13, idnumber: 'K41', shortname: 'd' },
-      { id: 14, idnumber: '', shortname: 'e' },
+  it('answers from the ledger with its data source, else from Moodle; two matches are a problem, none is null', async () => {
+    const moodle = new FakeMoodle([
+      { id: 10, idnumber: 'M1' },
+      { id: 11, idnumber: 'TWIN' },
+      { id: 12, idnumber: 'TWIN' },
     ]);
-    const l = ledger();
-    const lookup = courseLookup(m, l, { retries: 1, backoffMs: 0 });
-    const first = keys(0, 30);
-    const a = await lookup(first, first);
-    expect(a.get('K3')?.match).toEqual({ id: 10, via: 'idnumber' });
-    expect(a.get('K4')?.match).toBeUndefined();
-    // A later chunk of a few keys: answered from the listing, no call at all.
-    const second = keys(40, 3);
-    const calls = m.calls.length;
-    const b = await lookup(second, second);
-    expect(m.calls.length).toBe(calls);
-    expect(m.listings()).toBe(1);
-    expect(b.get('K40')?.match).toEqual({ id: 11, via: 'idnumber' });
-    expect(b.get('K41')?.ambiguous).toBe('2 Moodle courses have idnumber K41');
-    expect(b.get('K42')).toEqual({});
-    l.close();
+    const places = new CoursePlaces(moodle, ledger, retrier({ retries: 1 }));
+    await places.place(['L1', 'M1', 'TWIN', 'NONE', 'M1']);
+    expect(moodle.asked.sort()).toEqual(['M1', 'NONE', 'TWIN']);
+    expect(places.get('L1')).toEqual({ id: 7, dataSource: 'SIS' });
+    expect(places.get('M1')).toEqual({ id: 10 });
+    expect(places.id('M1')).toBe(10);
+    expect(places.get('TWIN')).toEqual({ problem: '2 Moodle courses have idnumber TWIN' });
+    expect(places.problem('TWIN')).toBe('2 Moodle courses have idnumber TWIN');
+    expect(places.get('NONE')).toBeNull();
+    expect(places.get('UNASKED')).toBeUndefined();
   });
 
-  it('asks a few keys one by one, without listing the site', async () => {
-    const m = new FakeMoodle([{ id: 10, idnumber: 'K1', shortname: 'a' }]);
-    const l = ledger();
-    const lookup = courseLookup(m, l, { retries: 1, backoffMs: 0 });
-    const few = keys(0, 3);
-    const a = await lookup(few, few);
-    expect(m.listings()).toBe(0);
-    expect(m.calls.map((c) => c.params)).toEqual([
-      { field: 'idnumber', value: 'K0' },
-      { field: 'idnumber', value: 'K1' },
-      { field: 'idnumber', value: 'K2' },
-    ]);
-    expect(a.get('K1')?.match).toEqual({ id: 10, via: 'idnumber' });
-    l.close();
+  it('asks each key once per run: placed keys cost no further call', async () => {
+    const moodle = new FakeMoodle([{ id: 10, idnumber: 'M1' }]);
+    const places = new CoursePlaces(moodle, ledger, retrier({ retries: 1 }));
+    await places.place(['M1', 'NONE']);
+    await places.place(['M1', 'NONE', 'L1']);
+    expect(moodle.asked.sort()).toEqual(['M1', 'NONE']);
   });
 
-  it('checks MOODLE_ID rows with one ids call', async () => {
-    const m = new FakeMoodle([{ id: 10, idnumber: '', shortname: 'a' }]);
-    const l = ledger();
-    const lookup = courseLookup(m, l, { retries: 1, backoffMs: 0 });
-    const rows = [{ ...rec('K1'), moodleId: 10 }, { ...rec('K2'), moodleId: 99 }];
-    const a = await lookup(rows, rows);
-    expect(m.calls.map((c) => c.params)).toEqual([{ field: 'ids', value: '10,99' }]);
-    expect(a.get('K1')?.match).toEqual({ id: 10, via: 'moodle-id' });
-    expect(a.get('K2')?.moodleIdMissing).toBe(true);
-    l.close();
+  it('a failed look-up throws, or with a handler is that key’s alone: the others are placed, the key stays unplaced', async () => {
+    const moodle = new FakeMoodle([{ id: 10, idnumber: 'M1' }], new Set(['DOWN']));
+    const places = new CoursePlaces(moodle, ledger, retrier({ retries: 2, backoffMs: 1 }));
+    await expect(places.place(['DOWN'])).rejects.toThrow('connection reset');
+    // One retry policy: the transient failure was retried once before it gave up.
+    expect(moodle.asked).toEqual(['DOWN', 'DOWN']);
+    const failed: string[] = [];
+    await places.place(['DOWN', 'M1'], (key) => failed.push(key));
+    expect(failed).toEqual(['DOWN']);
+    expect(places.get('DOWN')).toBeUndefined();
+    expect(places.id('M1')).toBe(10);
   });
 });

@@ -8,6 +8,7 @@ import type { CategoryCriteriaKey, MoodleCaller, MoodleCategory } from '../../mo
 import type { LedgerLink, LedgerStore } from '../../ledger/types.js';
 import type { CategoryContext } from './rules.js';
 import { retrier } from '../../resolve/common.js';
+import { categoriesNamed, type CategoryRead } from '../../resolve/categories.js';
 
 export interface CategoryMatchResult {
   match?: { id: number; via: 'moodle-id' | 'idnumber' | 'name' };
@@ -27,13 +28,6 @@ export interface CategoryResolution {
  * listing of every category (one call, whatever the site's size, instead of one call per value).
  */
 const ONE_BY_ONE_MAX = 20;
-
-type CategoryRead = (criteria: { key: CategoryCriteriaKey; value: string | number }[]) => Promise<MoodleCategory[]>;
-
-/** The categories named exactly `name` directly under `parentId` (0: top level). */
-export async function categoriesNamed(read: CategoryRead, name: string, parentId: number): Promise<MoodleCategory[]> {
-  return (await read([{ key: 'name', value: name }, { key: 'parent', value: parentId }])).filter((x) => x.name === name && x.parent === parentId);
-}
 
 /** The ledger key (and idnumber) of a category a course's category path created: `path:2026/Science`. */
 export const isPathKey = (key: string): boolean => key.startsWith('path:');

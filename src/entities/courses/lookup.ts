@@ -10,7 +10,7 @@ import type { CategoryCriteriaKey, MoodleCaller, MoodleCategory, MoodleCourse } 
 import { pathLevelKey } from './target.js';
 import type { CourseContext } from './rules.js';
 import { retrier } from '../../resolve/common.js';
-import { categoriesNamed } from '../categories/lookup.js';
+import { categoriesNamed } from '../../resolve/categories.js';
 
 const ONE_BY_ONE_MAX = 20;
 

@@ -2,15 +2,14 @@
  * The enrolments applier: enrol_manual_enrol_users for creates, updates, re-enables and suspending disables, and
  * enrol_manual_unenrol_users for unenrolling disables; a role change then unassigns the role mdlsync gave before
  * (core_role_unassign_roles, course context). The calls are all or nothing, so the shared BatchEngine
- * splits a refused batch until each bad row is alone. A disable whose course the planner could not place (a
- * refresh's, from the ledger alone) gets its course id here: ledger first, else Moodle by idnumber.
+ * splits a refused batch until each bad row is alone. It looks nothing up: the plan says which course (the resolve
+ * step placed the ones the fold could not), or that the course is gone (nothing to send), or why it is unknown.
  */
-import type { LinkWrite } from '../../ledger/types.js';
-import { enrolmentLeaves, enrolUsers, getCoursesByField, getEnrolledUsers, roleAssignmentLeaves, unassignRoles, unenrolUsers } from '../../moodle/index.js';
+import { enrolmentLeaves, enrolUsers, getEnrolledUsers, roleAssignmentLeaves, unassignRoles, unenrolUsers } from '../../moodle/index.js';
 import type { RoleAssignmentInput } from '../../moodle/index.js';
 import type { ManualEnrolmentInput, ManualUnenrolmentInput } from '../../moodle/types.js';
-import { courseKeyOf, type EnrolmentAction } from './rules.js';
-import { codeOf, type BatchEngine, type BatchSpec, type EntityApplier, type Row } from '../../apply/engine.js';
+import type { EnrolmentAction } from './rules.js';
+import type { BatchEngine, BatchSpec, EntityApplier, Row } from '../../apply/engine.js';
 import { LocalRowError, pack } from '../../apply/pack.js';
 import { prepareRows, sendPacked } from '../../apply/prepare.js';
 
@@ -44,36 +43,32 @@ export const enrolmentsApplier: EntityApplier<'enrolments'> = {
     return prepareRows(
       engine,
       rows,
-      { ready: [] as EnrolmentRow[], needCourse: [] as EnrolmentRow[] },
+      { ready: [] as EnrolmentRow[], gone: [] as EnrolmentRow[] },
       (row) => {
         engine.targetId(row.action);
         const t = targetOf(row);
         if (t.call === 'enrol' && t.roleId === undefined) throw new LocalRowError('unknown-role', `unknown role ${t.role ?? ''}`);
-        return { to: t.courseId === undefined ? 'needCourse' : 'ready', item: row };
-      },
-      async ({ ready, needCourse }) => {
-        const courseIds = await placeCourses(engine, needCourse);
-        const gone: LinkWrite[] = [];
-        for (const row of needCourse) {
-          const key = courseKeyOf(row.action.key);
-          const id = courseIds.get(key);
-          if (typeof id === 'number') ready.push(row);
-          else if (id === null) {
-            // The course is gone from Moodle, and its enrolments with it: nothing left to disable.
-            gone.push(engine.link(row, row.action.moodleId!));
-            engine.settle(row, 'ok', { moodleId: row.action.moodleId, message: `course ${key} is no longer in Moodle: nothing to disable` });
-          } else engine.fail(row, 'lookup-failed', `could not look up course ${key} in Moodle: ${id}`, row.action.moodleId);
+        if (t.unplaced) {
+          engine.fail(row, t.unplaced.code, t.unplaced.message, row.action.moodleId);
+          return undefined;
         }
-        engine.writeLinks(gone);
+        if (t.gone !== undefined) return { to: 'gone', item: row };
+        if (t.courseId === undefined) throw new LocalRowError('internal', 'the planned enrolment has no course: the resolve step did not place it');
+        return { to: 'ready', item: row };
+      },
+      async ({ ready, gone }) => {
+        // The course is gone from Moodle, and its enrolments with it: nothing left to disable.
+        for (const row of gone) engine.settle(row, 'ok', { moodleId: row.action.moodleId, message: targetOf(row).gone });
+        engine.writeLinks(gone.map((row) => engine.link(row, row.action.moodleId!)));
         const enrols: EnrolItem[] = [];
         const unenrols: UnenrolItem[] = [];
         for (const row of ready) {
           const t = targetOf(row);
-          const courseid = t.courseId ?? courseIds.get(courseKeyOf(row.action.key));
+          const courseid = t.courseId!;
           const userid = row.action.moodleId!;
-          if (t.call === 'unenrol') unenrols.push({ row, input: { userid, courseid: courseid as number } });
+          if (t.call === 'unenrol') unenrols.push({ row, input: { userid, courseid } });
           else {
-            const input: ManualEnrolmentInput = { roleid: t.roleId!, userid, courseid: courseid as number, suspend: t.suspend ? 1 : 0 };
+            const input: ManualEnrolmentInput = { roleid: t.roleId!, userid, courseid, suspend: t.suspend ? 1 : 0 };
             // Omitted dates reset to 0 on a re-enrol, so they are always sent.
             input.timestart = t.timestart ?? 0;
             input.timeend = t.timeend ?? 0;
@@ -197,26 +192,4 @@ function unenrolSpec(engine: BatchEngine): BatchSpec<UnenrolItem, void> {
     confirm: async (items) => confirm(engine, items, (item) => targetOf(item.row).data),
     failOne: (item, code, message) => engine.fail(item.row, code, message, item.input.userid),
   };
-}
-
-/** Course key → Moodle id; null when Moodle has no such course; a string when the look-up failed. */
-async function placeCourses(engine: BatchEngine, rows: EnrolmentRow[]): Promise<Map<string, number | null | string>> {
-  const out = new Map<string, number | null | string>();
-  const keys = [...new Set(rows.map((r) => courseKeyOf(r.action.key)))];
-  if (keys.length === 0) return out;
-  for (const [k, link] of engine.deps.ledger.getLinks('courses', keys)) out.set(k, link.moodleId);
-  await Promise.all(
-    keys
-      .filter((k) => !out.has(k))
-      .map(async (k) => {
-        try {
-          const { courses } = await engine.read('core_course_get_courses_by_field', 1, () => getCoursesByField(engine.deps.client, 'idnumber', k));
-          const exact = courses.filter((c) => c.idnumber === undefined || c.idnumber === k);
-          out.set(k, exact.length === 1 ? exact[0].id : exact.length === 0 ? null : `${exact.length} Moodle courses have idnumber ${k}`);
-        } catch (err) {
-          out.set(k, `${codeOf(err)}: ${(err as Error).message}`);
-        }
-      }),
-  );
-  return out;
 }

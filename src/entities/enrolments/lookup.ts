@@ -1,14 +1,18 @@
 /**
  * Read-only placing of an enrolment feed's course and person keys: the ledger first (entities courses and
- * persons), else Moodle by idnumber (core_course_get_courses_by_field, core_user_get_users_by_field). Answers are
- * kept for the whole file, since many rows share a course or a person.
+ * persons), else Moodle by idnumber (the shared CoursePlaces and PersonPlaces). Answers are kept for the whole file,
+ * since many rows share a course or a person; the same answers place the courses of the plan's own disables after
+ * the fold (placeCourses).
  */
 import type { EnrolmentRecord } from './record.js';
 import type { LedgerStore } from '../../ledger/types.js';
-import { getCoursesByField } from '../../moodle/index.js';
 import type { MoodleCaller } from '../../moodle/types.js';
-import type { EnrolmentContext } from './rules.js';
-import { PersonPlaces, retrier, type Placed } from '../../resolve/common.js';
+import type { Action } from '../../plan/types.js';
+import type { EntityLookup } from '../definition.js';
+import { codeOf } from '../../apply/engine.js';
+import { courseKeyOf, needsCourse, placeCourse, type EnrolmentAction, type EnrolmentContext } from './rules.js';
+import { PersonPlaces, retrier } from '../../resolve/common.js';
+import { CoursePlaces } from '../../resolve/courses.js';
 
 export interface EnrolmentLookupOptions {
   retries?: number;
@@ -19,35 +23,35 @@ export interface EnrolmentLookupOptions {
   concurrency?: number;
 }
 
-export function enrolmentLookup(
-  client: MoodleCaller,
-  ledger: LedgerStore,
-  opts: EnrolmentLookupOptions = {},
-): (unplaced: EnrolmentRecord[], chunk: EnrolmentRecord[]) => Promise<Map<string, Omit<EnrolmentContext, 'link'>>> {
+/**
+ * The resolve step of the enrolments the fold could not give a course (a refresh's disables and a block's, from
+ * the ledger alone): each course placed by its key, then the pure rule (placeCourse) says what the action does. A
+ * failed look-up is that row's problem, not the run's. Returns the actions with their courses; the others as they were.
+ */
+export async function placeCourses<A extends Action>(courses: CoursePlaces, actions: readonly A[]): Promise<A[]> {
+  const waiting = (a: Action): a is EnrolmentAction => a.entity === 'enrolments' && needsCourse(a);
+  const need = actions.filter(waiting);
+  if (need.length === 0) return [...actions];
+  const failed = new Map<string, string>();
+  await courses.place(
+    need.map((a) => courseKeyOf(a.key)),
+    (key, err) => failed.set(key, `${codeOf(err)}: ${(err as Error).message}`),
+  );
+  return actions.map((a) => {
+    if (!waiting(a)) return a;
+    const key = courseKeyOf(a.key);
+    const problem = failed.get(key);
+    return placeCourse(a, problem !== undefined ? { problem } : (courses.get(key) ?? null)) as A;
+  });
+}
+
+export function enrolmentLookup(client: MoodleCaller, ledger: LedgerStore, opts: EnrolmentLookupOptions = {}): EntityLookup<EnrolmentRecord, EnrolmentContext> {
   const retry = retrier(opts);
-  /** Courses from the ledger keep their link's data source. */
-  const courses = new Map<string, Placed<{ dataSource?: string | null }>>();
+  const courses = new CoursePlaces(client, ledger, retry, opts.concurrency ?? 4);
   const persons = new PersonPlaces(client, ledger, retry, Math.max(1, opts.chunkSize ?? 500));
 
-  const placeCourses = async (keys: string[]): Promise<void> => {
-    const want = keys.filter((k) => !courses.has(k));
-    if (want.length === 0) return;
-    for (const [k, link] of ledger.getLinks('courses', want)) courses.set(k, { id: link.moodleId, dataSource: link.dataSource });
-    const ask = want.filter((k) => !courses.has(k));
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < ask.length) {
-        const k = ask[next++];
-        const { courses: found } = await retry(() => getCoursesByField(client, 'idnumber', k));
-        const exact = found.filter((c) => c.idnumber === undefined || c.idnumber === k);
-        courses.set(k, exact.length === 1 ? { id: exact[0].id } : exact.length > 1 ? { problem: `${exact.length} Moodle courses have idnumber ${k}` } : null);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 4, ask.length) }, worker));
-  };
-
-  return async (_unplaced, chunk) => {
-    await placeCourses([...new Set(chunk.map((r) => r.fields.course))]);
+  const lookup: EntityLookup<EnrolmentRecord, EnrolmentContext> = async (_unplaced, chunk) => {
+    await courses.place(chunk.map((r) => r.fields.course));
     await persons.place(chunk.map((r) => r.fields.person));
     const out = new Map<string, Omit<EnrolmentContext, 'link'>>();
     for (const r of chunk) {
@@ -66,4 +70,9 @@ export function enrolmentLookup(
     }
     return out;
   };
+  lookup.complete = async (actions) => {
+    const placed = await placeCourses(courses, actions);
+    placed.forEach((a, i) => (actions[i] = a));
+  };
+  return lookup;
 }

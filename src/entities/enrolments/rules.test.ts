@@ -153,7 +153,7 @@ describe('enrolments: disable', () => {
     expect(summary(plan([{ record: enr('NOPE', 'P1', { rowStatus: 'disabled' }), ctx: { userId: 40 } }]).actions)).toEqual(['NOPE|P1:unchanged']);
   });
 
-  it('a refresh-ds disables only its own data source, the course left for the applier to place', () => {
+  it('a refresh-ds disables only its own data source, the course left for the resolve step to place', () => {
     const owned = [link('C1|P1'), link('C1|P2'), link('C2|P9', { dataSource: 'OTHER' })];
     const p = plan([{ record: enr('C1', 'P1') }], 'refresh-ds', owned, {}, { force: true });
     const disables = (p.actions as EnrolmentAction[]).filter((a) => a.kind === 'disable');

@@ -61,8 +61,15 @@ export interface EnrolmentContext extends ContextBase<EnrolmentMatch> {
 export interface EnrolmentTarget {
   /** enrol: enrol_manual_enrol_users (create, update, enable, and a suspending disable); unenrol: enrol_manual_unenrol_users. */
   call: 'enrol' | 'unenrol';
-  /** Undefined for a disable whose course the planner could not place (a refresh): the applier looks it up by its key. */
+  /**
+   * Undefined for a disable whose course the fold could not place (a refresh's, from the ledger alone, or a block's):
+   * the resolve step then places it by its key (placeCourse) before anything is applied.
+   */
   courseId?: number;
+  /** Set by the resolve step: the course is no longer in Moodle, so nothing is sent; the link is disabled with this message. */
+  gone?: string;
+  /** Set by the resolve step: the course could not be placed, so the row fails with this. */
+  unplaced?: { code: 'lookup-failed'; message: string };
   roleId?: number;
   role?: string;
   timestart?: number;
@@ -99,6 +106,25 @@ export function parseStateHash(state: string | null | undefined): EnrolmentState
   const m = state ? /^e1;role=([^;]*);start=(\d+);end=(\d+);suspend=([01])$/.exec(state) : null;
   if (!m) return undefined;
   return { role: decodeURIComponent(m[1]), start: Number(m[2]), end: Number(m[3]), suspend: m[4] === '1' };
+}
+
+/** An enrolment the applier can only send once the resolve step placed its course (placeCourse). */
+export function needsCourse(a: EnrolmentAction): boolean {
+  const t = a.enrolment;
+  // A role the settings lack fails in the applier: its course is never asked for.
+  return a.kind !== 'fail' && a.moodleId !== undefined && t !== undefined && t.courseId === undefined && t.gone === undefined && t.unplaced === undefined && !(t.call === 'enrol' && t.roleId === undefined);
+}
+
+/**
+ * The course the resolve step found for an enrolment the fold could not place: its id; or, when Moodle has no such
+ * course, nothing to send (its enrolments went with it: the link is simply disabled); or why it could not be placed.
+ */
+export function placeCourse(a: EnrolmentAction, course: { id: number } | { problem: string } | null): EnrolmentAction {
+  if (!a.enrolment) return a;
+  const key = courseKeyOf(a.key);
+  if (course && 'id' in course) return { ...a, enrolment: { ...a.enrolment, courseId: course.id } };
+  if (course) return { ...a, enrolment: { ...a.enrolment, unplaced: { code: 'lookup-failed', message: `could not look up course ${key} in Moodle: ${course.problem}` } } };
+  return { ...a, enrolment: { ...a.enrolment, gone: `course ${key} is no longer in Moodle: nothing to disable` } };
 }
 
 /** The course key of an enrolment key `COURSE|PERSON` (course keys never hold a pipe: the reader refuses them). */
@@ -212,7 +238,7 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
 
   /**
    * Disabling an enrolment: unenrol, or re-enrol suspended with the role and dates last sent (the link's state, else
-   * the row's). The course id is the row's; a refresh's applier looks it up by the key (the link holds the user id).
+   * the row's). The course id is the row's; for a refresh's the resolve step places it by the key (placeCourse: the link holds the user id).
    */
   const disabling = (userId: number, courseId: number | undefined, link: LedgerLink | undefined, r: Row | undefined): Removed<{ enrolment: EnrolmentTarget }> => {
     if (settings.disable === 'unenrol') {

@@ -5,7 +5,9 @@ import { getEnrolledUsers, getGroupMembers } from '../../moodle/index.js';
 import type { MoodleCaller } from '../../moodle/types.js';
 import type { GroupMemberContext } from './rules.js';
 import { PersonPlaces, retrier } from '../../resolve/common.js';
-import { GroupLookupOptions, CourseCache } from '../groups/lookup.js';
+import { CoursePlaces } from '../../resolve/courses.js';
+import { CourseGroups } from '../../resolve/groups.js';
+import type { GroupLookupOptions } from '../groups/lookup.js';
 
 export function groupMemberLookup(
   client: MoodleCaller,
@@ -13,7 +15,8 @@ export function groupMemberLookup(
   opts: GroupLookupOptions = {},
 ): (unplaced: GroupMemberRecord[], chunk: GroupMemberRecord[]) => Promise<Map<string, Omit<GroupMemberContext, 'link'>>> {
   const retry = retrier(opts);
-  const cache = new CourseCache(client, ledger, retry);
+  const courses = new CoursePlaces(client, ledger, retry, 1);
+  const courseGroups = new CourseGroups(client, retry);
   const persons = new PersonPlaces(client, ledger, retry, Math.max(1, opts.chunkSize ?? 500));
   const enrolled = new Map<number, Set<number>>();
   const members = new Map<number, Set<number>>();
@@ -54,7 +57,7 @@ export function groupMemberLookup(
   };
 
   return async (_unplaced, chunk) => {
-    await cache.place(chunk.map((r) => r.fields.course));
+    await courses.place(chunk.map((r) => r.fields.course));
     await persons.place(chunk.map((r) => r.fields.person));
     // The chunk's group and enrolment links in one read each, not one per row.
     const groupLinks = ledger.getLinks('groups', chunk.map((r) => `${r.fields.course}|${r.fields.group}`));
@@ -66,11 +69,11 @@ export function groupMemberLookup(
       const p = persons.get(person);
       if (p.id !== undefined) ctx.userId = p.id;
       else if (p.problem !== undefined) ctx.personProblem = p.problem;
-      const courseId = cache.id(course);
-      if (courseId === undefined) ctx.groupProblem = cache.problem(course) ?? `unknown course ${course}`;
+      const courseId = courses.id(course);
+      if (courseId === undefined) ctx.groupProblem = courses.problem(course) ?? `unknown course ${course}`;
       else {
         const link = groupLinks.get(`${course}|${group}`);
-        const g = link ? link.moodleId : (await cache.groupsOf(courseId)).find((x) => x.idnumber === group)?.id;
+        const g = link ? link.moodleId : (await courseGroups.of(courseId)).find((x) => x.idnumber === group)?.id;
         if (g !== undefined) ctx.groupId = g;
         if (link?.dataSource) ctx.groupDataSource = link.dataSource;
         if (ctx.userId !== undefined && g !== undefined) {

@@ -22,6 +22,9 @@ import {
 } from '../enrolments/rules.js';
 import { BatchEngine, type ApplyDeps, type Row } from '../../apply/engine.js';
 import { enrolmentsApplier, type EnrolmentData } from '../enrolments/apply.js';
+import { placeCourses } from '../enrolments/lookup.js';
+import { retrier } from '../../resolve/common.js';
+import { CoursePlaces } from '../../resolve/courses.js';
 import type { Outcome } from '../../apply/types.js';
 
 export type EnrolmentStep = 'block' | 'unblock';
@@ -119,8 +122,12 @@ export function unblockActions(links: readonly LedgerLink[], settings: Enrolment
 }
 
 /** Runs enrolment actions through the enrolments applier with their own engine (progress stays the caller's). */
-export async function applyEnrolmentActions(deps: ApplyDeps, actions: readonly EnrolmentAction[]): Promise<Outcome[]> {
-  if (actions.length === 0) return [];
+export async function applyEnrolmentActions(deps: ApplyDeps, planned: readonly EnrolmentAction[]): Promise<Outcome[]> {
+  if (planned.length === 0) return [];
+  // The links hold user ids only: each enrolment's course is placed first (the shared course look-up), so the
+  // applier only sends what the actions say.
+  const courses = new CoursePlaces(deps.client, deps.ledger, retrier({ retries: deps.options.retries, backoffMs: deps.options.backoffMs }));
+  const actions = await placeCourses(courses, planned);
   const engine = new BatchEngine(actions, { ...deps, onProgress: undefined });
   const send: Row<'enrolments'>[] = [];
   actions.forEach((action, index) => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import type { CategoryRecord } from '../entities/categories/record.js';
-import type { LedgerLink, LedgerStore } from '../ledger/types.js';
-import type { MoodleCaller } from '../moodle/index.js';
-import { categoryLookup } from '../entities/categories/lookup.js';
+import type { CategoryRecord } from './record.js';
+import type { LedgerLink, LedgerStore } from '../../ledger/types.js';
+import type { MoodleCaller } from '../../moodle/index.js';
+import { categoryLookup } from './lookup.js';
 
 interface Cat {
   id: number;

@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import type { GroupRecord } from '../entities/groups/record.js';
-import type { GroupMemberRecord } from '../entities/group-members/record.js';
-import { SqliteLedger } from '../ledger/index.js';
-import type { LinkWrite } from '../ledger/types.js';
-import type { MoodleCaller } from '../moodle/types.js';
-import { groupLookup } from '../entities/groups/lookup.js';
-import { groupMemberLookup } from '../entities/group-members/lookup.js';
+import type { GroupRecord } from './record.js';
+import type { GroupMemberRecord } from '../group-members/record.js';
+import { SqliteLedger } from '../../ledger/index.js';
+import type { LinkWrite } from '../../ledger/types.js';
+import type { MoodleCaller } from '../../moodle/types.js';
+import { groupLookup } from './lookup.js';
+import { groupMemberLookup } from '../group-members/lookup.js';
 
 /** Course 7 with groups 70 (g1) and 71 (g2); users 1..3 enrolled. Answers only what the look-ups ask. */
 class FakeMoodle implements MoodleCaller {

@@ -1,0 +1,108 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import type { EnrolmentRecord } from './record.js';
+import { DEFAULT_ENROLMENT_SETTINGS, EnrolmentPlanner, stateHash, type EnrolmentAction } from './rules.js';
+import { enrolmentLookup } from './lookup.js';
+import { SqliteLedger } from '../../ledger/index.js';
+import type { LinkWrite } from '../../ledger/types.js';
+import type { MoodleCaller } from '../../moodle/types.js';
+import { DEFAULT_APPLY_OPTIONS, applyPlan } from '../../apply/index.js';
+import { planChunks } from '../../plan/chunks.js';
+import { defaultPlanOptions } from '../../plan/index.js';
+import type { AnyAction, Op } from '../../plan/types.js';
+import type { FeedItem } from '../../feed/types.js';
+
+/** Courses C2 (id 8) and two courses TWIN; users by idnumber P1..P4 (ids 40..43); unenrols always taken. */
+class FakeMoodle implements MoodleCaller {
+  readonly calls: { fn: string; value?: unknown }[] = [];
+  async call<T>(fn: string, params: Record<string, unknown>): Promise<T> {
+    this.calls.push({ fn, value: params.value });
+    switch (fn) {
+      case 'core_course_get_courses_by_field': {
+        const all = [
+          { id: 8, idnumber: 'C2' },
+          { id: 11, idnumber: 'TWIN' },
+          { id: 12, idnumber: 'TWIN' },
+        ];
+        return { courses: all.filter((c) => c.idnumber === params.value), warnings: [] } as T;
+      }
+      case 'core_user_get_users_by_field':
+        return (params.values as string[]).flatMap((v) => (/^P[1-4]$/.test(v) ? [{ id: 39 + Number(v.slice(1)), username: v.toLowerCase(), idnumber: v }] : [])) as T;
+      case 'enrol_manual_unenrol_users':
+        return null as T;
+      default:
+        throw new Error(`unexpected ${fn}`);
+    }
+  }
+  count(fn: string): number {
+    return this.calls.filter((c) => c.fn === fn).length;
+  }
+}
+
+const HASH = stateHash({ role: 'student', start: 0, end: 0, suspend: false });
+const enrolment = (key: string, moodleId: number): LinkWrite => ({ entity: 'enrolments', key, moodleId, dataSource: null, hash: HASH, status: 'active', runId: 'r0' });
+const rec = (course: string, person: string): EnrolmentRecord => ({ key: `${course}|${person}`, fields: { course, person } });
+const feed = (records: EnrolmentRecord[]) => ({
+  async *items(): AsyncIterable<FeedItem<EnrolmentRecord>> {
+    let line = 2;
+    for (const record of records) yield { line: line++, record };
+  },
+});
+
+describe('the enrolments resolve step: a disable the fold could not place gets its course before the apply', () => {
+  let ledger: SqliteLedger;
+  beforeEach(() => {
+    ledger = SqliteLedger.open(':memory:');
+    ledger.writeLinks([
+      { entity: 'courses', key: 'C1', moodleId: 7, dataSource: null, hash: null, status: 'active', runId: 'r0' },
+      enrolment('C1|P1', 40),
+      enrolment('C2|P2', 41),
+      enrolment('GONE|P3', 42),
+      enrolment('TWIN|P4', 43),
+    ]);
+  });
+  afterEach(() => ledger.close());
+
+  const planRefresh = async (moodle: FakeMoodle, op: Op = 'refresh', force = true) => {
+    const planner = new EnrolmentPlanner(defaultPlanOptions({ op, entity: 'enrolments', force }), DEFAULT_ENROLMENT_SETTINGS);
+    return planChunks(feed([rec('C1', 'P1')]), planner, ledger, enrolmentLookup(moodle, ledger, { retries: 1, backoffMs: 1 }));
+  };
+
+  it('the plan says which course, that the course is gone, or why it is unknown; the applier only sends', async () => {
+    const moodle = new FakeMoodle();
+    const plan = await planRefresh(moodle);
+    const byKey = new Map((plan.actions as EnrolmentAction[]).map((a) => [a.key, a]));
+    // Disables keep their kind (and the plan its counts): only their target is completed.
+    expect(plan.counts.disable).toBe(3);
+    expect(byKey.get('C2|P2')?.enrolment).toEqual({ call: 'unenrol', courseId: 8 });
+    expect(byKey.get('GONE|P3')?.enrolment).toEqual({ call: 'unenrol', gone: 'course GONE is no longer in Moodle: nothing to disable' });
+    expect(byKey.get('TWIN|P4')?.enrolment).toEqual({ call: 'unenrol', unplaced: { code: 'lookup-failed', message: 'could not look up course TWIN in Moodle: 2 Moodle courses have idnumber TWIN' } });
+    // C1 came from the ledger; each other course was asked once.
+    expect(moodle.calls.filter((c) => c.fn === 'core_course_get_courses_by_field').map((c) => c.value).sort()).toEqual(['C2', 'GONE', 'TWIN']);
+
+    const before = moodle.calls.length;
+    const out = await applyPlan({ actions: plan.actions as AnyAction[] }, { client: moodle, ledger, runId: 'r1', options: DEFAULT_APPLY_OPTIONS });
+    const outcome = new Map(out.map((o) => [o.key, o]));
+    expect(outcome.get('C2|P2')).toMatchObject({ outcome: 'ok', moodleId: 41 });
+    expect(outcome.get('GONE|P3')).toMatchObject({ outcome: 'ok', moodleId: 42, message: 'course GONE is no longer in Moodle: nothing to disable' });
+    expect(outcome.get('TWIN|P4')).toMatchObject({ outcome: 'failed', errorcode: 'lookup-failed', moodleId: 43, message: 'could not look up course TWIN in Moodle: 2 Moodle courses have idnumber TWIN' });
+    // The applier looked nothing up: its only call is the unenrol.
+    expect(moodle.calls.slice(before).map((c) => c.fn)).toEqual(['enrol_manual_unenrol_users']);
+    expect(ledger.getLinks('enrolments', ['GONE|P3']).get('GONE|P3')?.status).toBe('disabled');
+    expect(ledger.getLinks('enrolments', ['TWIN|P4']).get('TWIN|P4')?.status).toBe('active');
+  });
+
+  it('a refused refresh asks Moodle nothing about the courses of the disables it will not apply', async () => {
+    const moodle = new FakeMoodle();
+    const plan = await planRefresh(moodle, 'refresh', false);
+    expect(plan.guard?.refused).toBe(true);
+    expect(moodle.count('core_course_get_courses_by_field')).toBe(0);
+  });
+
+  it('a row-driven disable reuses the course the chunk look-up placed: no second call', async () => {
+    const moodle = new FakeMoodle();
+    const planner = new EnrolmentPlanner(defaultPlanOptions({ op: 'store', entity: 'enrolments' }), DEFAULT_ENROLMENT_SETTINGS);
+    const plan = await planChunks(feed([{ ...rec('GONE', 'P3'), rowStatus: 'disabled' }]), planner, ledger, enrolmentLookup(moodle, ledger, { retries: 1, backoffMs: 1 }));
+    expect((plan.actions[0] as EnrolmentAction).enrolment).toEqual({ call: 'unenrol', gone: 'course GONE is no longer in Moodle: nothing to disable' });
+    expect(moodle.count('core_course_get_courses_by_field')).toBe(1);
+  });
+});
