@@ -4,7 +4,7 @@ import { expectOnePerRecord } from './replies.js';
 import type { MoodleCaller } from './types.js';
 
 /** The cohort wsfunctions this module wraps (its tests check each against the recorded cases). What a run needs is
- * declared per entity type in entities.ts: `run` and `doctor` check the token's service against that list. */
+ * declared per entity type in its definition (src/entities/<type>/index.ts): `run` and `doctor` check the token's service against that list. */
 export const COHORT_FUNCTIONS: string[] = [
   'core_cohort_create_cohorts',
   'core_cohort_update_cohorts',

@@ -16,7 +16,7 @@ import type {
 } from './types.js';
 
 /** The course and category wsfunctions this module wraps (its tests check each against the recorded cases). What a run needs is
- * declared per entity type in entities.ts: `run` and `doctor` check the token's service against that list. */
+ * declared per entity type in its definition (src/entities/<type>/index.ts): `run` and `doctor` check the token's service against that list. */
 export const COURSE_FUNCTIONS: string[] = [
   'core_course_create_categories',
   'core_course_get_categories',
@@ -28,7 +28,7 @@ export const COURSE_FUNCTIONS: string[] = [
   'core_course_duplicate_course',
 ];
 
-/** The wsfunctions a categories run calls (a subset of COURSE_FUNCTIONS); entities.ts names it for `run` and `doctor`. */
+/** The wsfunctions a categories run calls (a subset of COURSE_FUNCTIONS); the categories definition names it for `run` and `doctor`. */
 export const CATEGORY_FUNCTIONS: string[] = [
   'core_webservice_get_site_info',
   'core_course_create_categories',

@@ -11,7 +11,7 @@ import type {
 } from './types.js';
 
 /** The enrolment wsfunctions this module wraps (its tests check each against the recorded cases). What a run needs is
- * declared per entity type in entities.ts: `run` and `doctor` check the token's service against that list. */
+ * declared per entity type in its definition (src/entities/<type>/index.ts): `run` and `doctor` check the token's service against that list. */
 export const ENROL_FUNCTIONS: string[] = [
   'core_enrol_get_course_enrolment_methods',
   'enrol_manual_enrol_users',

@@ -4,7 +4,7 @@ import { expectOnePerRecord } from './replies.js';
 import type { CreateGroupInput, GroupMemberInput, MoodleCaller, MoodleGroup } from './types.js';
 
 /** The group wsfunctions this module wraps (its tests check each against the recorded cases). What a run needs is
- * declared per entity type in entities.ts: `run` and `doctor` check the token's service against that list. */
+ * declared per entity type in its definition (src/entities/<type>/index.ts): `run` and `doctor` check the token's service against that list. */
 export const GROUP_FUNCTIONS: string[] = [
   'core_group_create_groups',
   'core_group_get_course_groups',

@@ -3,7 +3,7 @@ import { countFormVars } from './encode.js';
 import type { MoodleCaller } from './types.js';
 
 /** The role wsfunctions this module wraps (its tests check each against the recorded cases). What a run needs is
- * declared per entity type in entities.ts: `run` and `doctor` check the token's service against that list. */
+ * declared per entity type in its definition (src/entities/<type>/index.ts): `run` and `doctor` check the token's service against that list. */
 export const ROLE_FUNCTIONS: string[] = ['core_role_assign_roles', 'core_role_unassign_roles'];
 
 export type RoleContextLevel = 'system' | 'user' | 'coursecat' | 'course' | 'module' | 'block';

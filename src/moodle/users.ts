@@ -3,7 +3,7 @@ import { expectOnePerRecord } from './replies.js';
 import type { CreateUserInput, MoodleCaller, MoodleUser, MoodleWarning, SiteInfo, UpdateUserInput, UserLookupField } from './types.js';
 
 /** The user wsfunctions this module wraps (its tests check each against the recorded cases). It is also the persons
- * run's list in entities.ts, against which `run` and `doctor` check the token's service. */
+ * run's list in src/entities/persons/index.ts, against which `run` and `doctor` check the token's service. */
 export const PERSON_FUNCTIONS: string[] = [
   'core_webservice_get_site_info',
   'core_user_create_users',

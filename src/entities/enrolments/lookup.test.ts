@@ -39,7 +39,7 @@ class FakeMoodle implements MoodleCaller {
 }
 
 const HASH = stateHash({ role: 'student', start: 0, end: 0, suspend: false });
-const enrolment = (key: string, moodleId: number): LinkWrite => ({ entity: 'enrolments', key, moodleId, dataSource: null, hash: HASH, status: 'active', runId: 'r0' });
+const enrolment = (key: string, moodleId: number): LinkWrite => ({ entity: 'enrolments', key, moodleId, dataSource: null, hash: null, state: HASH, status: 'active', runId: 'r0' });
 const rec = (course: string, person: string): EnrolmentRecord => ({ key: `${course}|${person}`, fields: { course, person } });
 const feed = (records: EnrolmentRecord[]) => ({
   async *items(): AsyncIterable<FeedItem<EnrolmentRecord>> {
