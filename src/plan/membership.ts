@@ -100,14 +100,14 @@ export interface Container<E extends EntityType, C extends ContextBase, X extend
   /** What the row names, in messages: "group A of course C1", "person P1". */
   container(r: RecordOf<E>): string;
   person(r: RecordOf<E>): string;
-  /** "remove from the group"; the action fields of leaving `id` (undefined: the applier looks the container up). */
+  /** "remove from the group"; the action fields of leaving `id` (undefined: the resolve step reads the container's own link). */
   what: string;
   leave(id: number | undefined): X;
 }
 
 /**
  * Removing a container membership (group and cohort members): leave the container the link names, else the row's
- * (an explicit row may name a membership mdlsync never made); a refresh's link without one leaves it to the applier.
+ * (an explicit row may name a membership mdlsync never made); a refresh's link without one leaves it to the resolve step (the container's own link).
  */
 export function containerRemoval<E extends EntityType, C extends ContextBase, X extends object>(c: Container<E, C, X>): Membership<E, C, X> {
   const leave = (userId: number, id: number | undefined, state: string | null | undefined): Removed<X> => ({

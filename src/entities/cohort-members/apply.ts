@@ -2,7 +2,6 @@
 import type { LinkWrite } from '../../ledger/types.js';
 import { addCohortMembers, cohortMemberLeaves, deleteCohortMembers } from '../../moodle/index.js';
 import type { CohortMemberInput, CohortMemberWarning, MoodleCohort } from '../../moodle/index.js';
-import { cohortMemberKeyParts } from './rules.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from '../../apply/engine.js';
 import { LocalRowError } from '../../apply/pack.js';
 import { prepareRows, sendPacked } from '../../apply/prepare.js';
@@ -22,24 +21,19 @@ export const cohortMembersApplier: EntityApplier<'cohort-members'> = {
     return prepareRows(
       engine,
       rows,
-      { adds: [] as MemberItem[], removes: [] as MemberItem[], needCohort: [] as MemberRow[] },
+      { adds: [] as MemberItem[], removes: [] as MemberItem[] },
       (row) => {
         const userid = engine.targetId(row.action);
         const t = row.action.member;
         if (!t) throw new LocalRowError('internal', 'the planned cohort membership has no target');
-        if (t.cohortId === undefined) return { to: 'needCohort', item: row };
+        if (t.unplaced) {
+          engine.fail(row, t.unplaced.code, t.unplaced.message, row.action.moodleId);
+          return undefined;
+        }
+        if (t.cohortId === undefined) throw new LocalRowError('internal', 'the planned cohort membership has no cohort: the resolve step did not place it');
         return { to: t.call === 'remove' ? 'removes' : 'adds', item: { row, input: { cohortid: t.cohortId, userid } } };
       },
-      async ({ adds, removes, needCohort }) => {
-        // A refresh disable whose link lacks the cohort id: the cohort's own link gives it.
-        const cohortKeys = needCohort.map((row) => cohortMemberKeyParts(row.action.key).cohort);
-        const cohortLinks = cohortKeys.length > 0 ? engine.deps.ledger.getLinks('cohorts', cohortKeys) : new Map();
-        needCohort.forEach((row, i) => {
-          const c = cohortLinks.get(cohortKeys[i]);
-          if (c) removes.push({ row, input: { cohortid: c.moodleId, userid: row.action.moodleId! } });
-          else engine.fail(row, 'unknown-cohort', `cohort ${cohortKeys[i]} is not in the ledger: cannot tell which Moodle cohort to remove the member from`, row.action.moodleId);
-        });
-
+      async ({ adds, removes }) => {
         await sendPacked(engine, adds, (i) => cohortMemberLeaves(i.input), addSpec(engine));
 
         // An unknown cohort id makes delete_cohort_members fail with invalidrecord, which stops the run: check first.

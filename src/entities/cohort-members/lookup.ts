@@ -3,7 +3,10 @@ import type { CohortMemberRecord } from './record.js';
 import type { LedgerStore } from '../../ledger/types.js';
 import type { MoodleCaller } from '../../moodle/types.js';
 import { DELETED_STATE, ROLE_COHORT_PREFIX } from '../cohorts/rules.js';
-import { type CohortMemberContext } from './rules.js';
+import { cohortMemberKeyParts, type CohortMemberAction, type CohortMemberContext } from './rules.js';
+import type { Action } from '../../plan/types.js';
+import type { EntityLookup } from '../definition.js';
+import { containersFromLedger } from '../../resolve/containers.js';
 import { PersonPlaces, retrier, type Placed } from '../../resolve/common.js';
 import { CohortLookupOptions, CohortDirectory } from '../cohorts/lookup.js';
 
@@ -11,7 +14,7 @@ export function cohortMemberLookup(
   client: MoodleCaller,
   ledger: LedgerStore,
   opts: CohortLookupOptions = {},
-): (unplaced: CohortMemberRecord[], chunk: CohortMemberRecord[]) => Promise<Map<string, Omit<CohortMemberContext, 'link'>>> {
+): EntityLookup<CohortMemberRecord, CohortMemberContext> {
   const retry = retrier(opts);
   const chunkSize = Math.max(1, opts.chunkSize ?? 500);
   const directory = new CohortDirectory(client, retry);
@@ -30,7 +33,7 @@ export function cohortMemberLookup(
     for (const k of want) if (!cohorts.has(k)) cohorts.set(k, await directory.find(k));
   };
 
-  return async (_unplaced, chunk) => {
+  const lookup: EntityLookup<CohortMemberRecord, CohortMemberContext> = async (_unplaced, chunk) => {
     await placeCohorts(chunk);
     await persons.place(chunk.flatMap((r) => (r.fields.personBy !== 'username' ? [r.fields.person] : [])));
     await usernames.place(chunk.flatMap((r) => (r.fields.personBy === 'username' ? [r.fields.person] : [])));
@@ -51,4 +54,17 @@ export function cohortMemberLookup(
     }
     return out;
   };
+  // A refresh's removal whose link does not name its cohort: the cohort's own link does.
+  lookup.complete = async (actions) => {
+    const waiting = (a: Action): a is CohortMemberAction => a.entity === 'cohort-members' && a.member?.call === 'remove' && a.member.cohortId === undefined && a.member.unplaced === undefined;
+    const keys = actions.filter(waiting).map((a) => cohortMemberKeyParts(a.key).cohort);
+    if (keys.length === 0) return;
+    const places = containersFromLedger(ledger, 'cohorts', keys);
+    actions.forEach((a, i) => {
+      if (!waiting(a)) return;
+      const place = places.get(cohortMemberKeyParts(a.key).cohort)!;
+      actions[i] = { ...a, member: { ...a.member!, ...('id' in place ? { cohortId: place.id } : place) } };
+    });
+  };
+  return lookup;
 }

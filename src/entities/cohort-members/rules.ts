@@ -6,6 +6,7 @@ import type { FeedItem } from '../../feed/types.js';
 import type { CohortMemberRecord } from './record.js';
 import { EntityPlanner, unchangedByState, type ContextBase, type EntityRules } from '../../plan/fold.js';
 import { containerRemoval, removalRules } from '../../plan/membership.js';
+import type { RowCode } from '../../errors.js';
 import type { ActionOf, PlanOptions } from '../../plan/types.js';
 import { refuseReserved } from '../cohorts/rules.js';
 
@@ -23,8 +24,10 @@ export interface CohortMemberContext extends ContextBase {
 export interface CohortMemberTarget {
   /** add: core_cohort_add_cohort_members; remove: core_cohort_delete_cohort_members. */
   call: 'add' | 'remove';
-  /** Undefined for a refresh disable whose link lacks it: the applier asks the cohort's own link. */
+  /** Undefined for a refresh disable whose link lacks it until the resolve step reads the cohort's own link. */
   cohortId?: number;
+  /** The resolve step could not tell the cohort (its link is not in the ledger either): the row fails with this. */
+  unplaced?: { code: RowCode; message: string };
 }
 
 declare module '../types.js' {
@@ -62,7 +65,7 @@ export function cohortMemberKeyParts(key: string): { cohort: string; person: str
 type M = CohortMemberRecord;
 type MC = CohortMemberContext;
 
-/** Removing a cohort membership: leave the cohort (the link's, else the row's; none known: the applier asks the cohort's link). */
+/** Removing a cohort membership: leave the cohort (the link's, else the row's; none known: the resolve step reads the cohort's own link). */
 const MEMBER_REMOVAL = containerRemoval<'cohort-members', MC, { member: CohortMemberTarget }>({
   linked: parseCohortMemberHash,
   found: (ctx) => ctx.cohortId,

@@ -2,7 +2,6 @@
 import type { LinkWrite } from '../../ledger/types.js';
 import { addGroupMembers, deleteGroupMembers, groupMemberLeaves } from '../../moodle/index.js';
 import type { GroupMemberInput } from '../../moodle/types.js';
-import { memberKeyParts } from './rules.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from '../../apply/engine.js';
 import { LocalRowError, pack } from '../../apply/pack.js';
 import { prepareRows } from '../../apply/prepare.js';
@@ -24,30 +23,22 @@ export const groupMembersApplier: EntityApplier<'group-members'> = {
     return prepareRows(
       engine,
       rows,
-      { adds: [] as MemberItem[], removes: [] as MemberItem[], shifts: [] as ShiftItem[], needGroup: [] as MemberRow[] },
+      { adds: [] as MemberItem[], removes: [] as MemberItem[], shifts: [] as ShiftItem[] },
       (row) => {
         const userid = engine.targetId(row.action);
         const t = row.action.member;
         if (!t) throw new LocalRowError('internal', 'the planned group membership has no target');
-        if (t.groupId === undefined) return { to: 'needGroup', item: row };
+        if (t.unplaced) {
+          engine.fail(row, t.unplaced.code, t.unplaced.message, row.action.moodleId);
+          return undefined;
+        }
+        if (t.groupId === undefined) throw new LocalRowError('internal', 'the planned group membership has no group: the resolve step did not place it');
         const item = { row, input: { groupid: t.groupId, userid } };
         if (t.call === 'remove') return { to: 'removes', item };
         if (t.leave && t.leave.length > 0) return [{ to: 'adds', item }, { to: 'shifts', item: { row, leave: t.leave } }];
         return { to: 'adds', item };
       },
-      async ({ adds, removes, shifts, needGroup }) => {
-        // A refresh disable whose link lacks the group id: the group's own link gives it.
-        const groupKeys = needGroup.map((row) => {
-          const k = memberKeyParts(row.action.key);
-          return `${k.course}|${k.group}`;
-        });
-        const groupLinks = groupKeys.length > 0 ? engine.deps.ledger.getLinks('groups', groupKeys) : new Map();
-        needGroup.forEach((row, i) => {
-          const g = groupLinks.get(groupKeys[i]);
-          if (g) removes.push({ row, input: { groupid: g.moodleId, userid: row.action.moodleId! } });
-          else engine.fail(row, 'unknown-group', `group ${groupKeys[i]} is not in the ledger: cannot tell which Moodle group to remove the member from`, row.action.moodleId);
-        });
-
+      async ({ adds, removes, shifts }) => {
         // Shift: leave the other managed groups first, one call per row; a row whose leave fails is not added.
         await engine.runBatches(
           shifts.map((s) => [s]),

@@ -3,7 +3,10 @@ import type { GroupMemberRecord } from './record.js';
 import type { LedgerLink, LedgerStore } from '../../ledger/types.js';
 import { getEnrolledUsers, getGroupMembers } from '../../moodle/index.js';
 import type { MoodleCaller } from '../../moodle/types.js';
-import type { GroupMemberContext } from './rules.js';
+import { memberKeyParts, type GroupMemberAction, type GroupMemberContext } from './rules.js';
+import type { Action } from '../../plan/types.js';
+import type { EntityLookup } from '../definition.js';
+import { containersFromLedger } from '../../resolve/containers.js';
 import { PersonPlaces, retrier } from '../../resolve/common.js';
 import { CoursePlaces } from '../../resolve/courses.js';
 import { CourseGroups } from '../../resolve/groups.js';
@@ -13,7 +16,7 @@ export function groupMemberLookup(
   client: MoodleCaller,
   ledger: LedgerStore,
   opts: GroupLookupOptions = {},
-): (unplaced: GroupMemberRecord[], chunk: GroupMemberRecord[]) => Promise<Map<string, Omit<GroupMemberContext, 'link'>>> {
+): EntityLookup<GroupMemberRecord, GroupMemberContext> {
   const retry = retrier(opts);
   const courses = new CoursePlaces(client, ledger, retry, 1);
   const courseGroups = new CourseGroups(client, retry);
@@ -56,7 +59,7 @@ export function groupMemberLookup(
     for (const g of ask) if (!members.has(g)) members.set(g, new Set());
   };
 
-  return async (_unplaced, chunk) => {
+  const lookup: EntityLookup<GroupMemberRecord, GroupMemberContext> = async (_unplaced, chunk) => {
     await courses.place(chunk.map((r) => r.fields.course));
     await persons.place(chunk.map((r) => r.fields.person));
     // The chunk's group and enrolment links in one read each, not one per row.
@@ -90,4 +93,21 @@ export function groupMemberLookup(
     }
     return out;
   };
+  // A refresh's removal whose link does not name its group: the group's own link does.
+  lookup.complete = async (actions) => {
+    const waiting = (a: Action): a is GroupMemberAction => a.entity === 'group-members' && a.member?.call === 'remove' && a.member.groupId === undefined && a.member.unplaced === undefined;
+    const groupKey = (key: string): string => {
+      const k = memberKeyParts(key);
+      return `${k.course}|${k.group}`;
+    };
+    const keys = actions.filter(waiting).map((a) => groupKey(a.key));
+    if (keys.length === 0) return;
+    const places = containersFromLedger(ledger, 'groups', keys);
+    actions.forEach((a, i) => {
+      if (!waiting(a)) return;
+      const place = places.get(groupKey(a.key))!;
+      actions[i] = { ...a, member: { ...a.member!, ...('id' in place ? { groupId: place.id } : place) } };
+    });
+  };
+  return lookup;
 }

@@ -4,6 +4,7 @@
  */
 import { EntityPlanner, unchangedByState, type ContextBase, type EntityRules } from '../../plan/fold.js';
 import { containerRemoval, removalRules } from '../../plan/membership.js';
+import type { RowCode } from '../../errors.js';
 import type { ActionOf, PlanOptions } from '../../plan/types.js';
 
 // ── group members ──────────────────────────────────────────────────────────────────────────────────────────
@@ -25,8 +26,10 @@ export interface GroupMemberContext extends ContextBase {
 export interface GroupMemberTarget {
   /** add: core_group_add_group_members (after leaving `leave`); remove: core_group_delete_group_members. */
   call: 'add' | 'remove';
-  /** Undefined for a refresh disable whose link lacks it: the applier looks the group up. */
+  /** Undefined for a refresh disable whose link lacks it until the resolve step reads the group's own link. */
   groupId?: number;
+  /** The resolve step could not tell the group (its link is not in the ledger either): the row fails with this. */
+  unplaced?: { code: RowCode; message: string };
   leave?: { key: string; groupId: number }[];
 }
 
@@ -57,7 +60,7 @@ export function memberKeyParts(key: string): { course: string; group: string; pe
 
 type MC = GroupMemberContext;
 
-/** Removing a group membership: leave the group (the link's, else the row's; none known: the applier looks it up). */
+/** Removing a group membership: leave the group (the link's, else the row's; none known: the resolve step reads the group's own link). */
 const MEMBER_REMOVAL = containerRemoval<'group-members', MC, { member: GroupMemberTarget }>({
   linked: parseMemberHash,
   found: (ctx) => ctx.groupId,
