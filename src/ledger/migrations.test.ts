@@ -13,12 +13,12 @@ import type { EntityType, FeedItem, RecordOf } from '../feed/types.js';
 import { defaultPlanOptions, type EntityPlanner } from '../plan/fold.js';
 import type { Action, Op } from '../plan/types.js';
 import { CohortPlanner, DELETED_STATE, cohortHash, type CohortAction } from '../entities/cohorts/rules.js';
-import { CohortMemberPlanner, cohortMemberHash, type CohortMemberAction } from '../entities/cohort-members/rules.js';
-import { DEFAULT_ENROLMENT_SETTINGS, EnrolmentPlanner, stateHash, type EnrolmentAction } from '../entities/enrolments/rules.js';
-import { GroupPlanner, groupHash } from '../entities/groups/rules.js';
-import { GroupMemberPlanner, memberHash, type GroupMemberAction } from '../entities/group-members/rules.js';
-import { InstitutionRolePlanner, holdHash, type InstitutionRoleAction } from '../entities/institution-roles/rules.js';
-import { ObserverPlanner, observerHash, type ObserverAction } from '../entities/observers/rules.js';
+import { CohortMemberPlanner, cohortMemberState, type CohortMemberAction } from '../entities/cohort-members/rules.js';
+import { DEFAULT_ENROLMENT_SETTINGS, EnrolmentPlanner, enrolmentState, type EnrolmentAction } from '../entities/enrolments/rules.js';
+import { GroupPlanner, groupState } from '../entities/groups/rules.js';
+import { GroupMemberPlanner, groupMemberState, type GroupMemberAction } from '../entities/group-members/rules.js';
+import { InstitutionRolePlanner, holdState, type InstitutionRoleAction } from '../entities/institution-roles/rules.js';
+import { ObserverPlanner, observerState, type ObserverAction } from '../entities/observers/rules.js';
 import type { CohortRecord } from '../entities/cohorts/record.js';
 
 let dir: string;
@@ -35,7 +35,7 @@ afterEach(() => {
 
 const TS = '2026-01-01T00:00:00.000Z';
 const Y1: CohortRecord = { key: 'Y1', fields: { name: 'Year 1' }, dataSource: 'SIS' };
-const ENROLLED = stateHash({ role: 'editingteacher', start: 100, end: 0, suspend: false });
+const ENROLLED = enrolmentState({ role: 'editingteacher', start: 100, end: 0, suspend: false });
 
 /** One links row per kind of value the old `hash` held: [entity, key, moodle id, status, hash]. */
 const OLD_ROWS: [string, string, number, 'active' | 'disabled', string | null][] = [
@@ -46,12 +46,12 @@ const OLD_ROWS: [string, string, number, 'active' | 'disabled', string | null][]
   ['cohorts', 'Y1', 4, 'active', cohortHash(Y1)],
   ['cohorts', 'Y2', 5, 'disabled', 'c1;deleted'],
   ['enrolments', 'C1|P1', 40, 'active', ENROLLED],
-  ['groups', 'C1|A', 11, 'active', groupHash('Group A', 'first; years')],
-  ['group-members', 'C1|A|P1', 40, 'active', memberHash(11)],
-  ['cohort-members', 'Y1|P1', 40, 'active', cohortMemberHash(4)],
-  ['institution-roles', 'P1|eng', 40, 'active', holdHash({ kind: 'cohort', id: 13 })],
-  ['institution-roles', 'P2|dean', 41, 'active', holdHash({ kind: 'role', id: 1 })],
-  ['observers', 'P2|P1', 41, 'active', observerHash(40, 9)],
+  ['groups', 'C1|A', 11, 'active', groupState('Group A', 'first; years')],
+  ['group-members', 'C1|A|P1', 40, 'active', groupMemberState(11)],
+  ['cohort-members', 'Y1|P1', 40, 'active', cohortMemberState(4)],
+  ['institution-roles', 'P1|eng', 40, 'active', holdState({ kind: 'cohort', id: 13 })],
+  ['institution-roles', 'P2|dean', 41, 'active', holdState({ kind: 'role', id: 1 })],
+  ['observers', 'P2|P1', 41, 'active', observerState(40, 9)],
   // Shapes no writer of that entity made stay where they are.
   ['cohorts', 'Y3', 6, 'active', 'm1;group=3'],
   ['group-members', 'C1|A|P9', 49, 'active', 'something else'],
@@ -105,11 +105,11 @@ describe('migration 7: hash splits into a content hash and state', () => {
 
   it('a re-open does not migrate again; new writes keep state apart from the hash', () => {
     const l = migrated();
-    l.writeLinks([{ entity: 'group-members', key: 'C1|A|P2', moodleId: 42, dataSource: 'SIS', hash: null, state: memberHash(12), status: 'active', runId: 'r1' }]);
+    l.writeLinks([{ entity: 'group-members', key: 'C1|A|P2', moodleId: 42, dataSource: 'SIS', hash: null, state: groupMemberState(12), status: 'active', runId: 'r1' }]);
     l.writeLinks([{ entity: 'group-members', key: 'C1|A|P1', moodleId: 40, dataSource: 'SIS', hash: null, status: 'disabled', runId: 'r1' }]);
     l.close();
     ledger = SqliteLedger.open(join(dir, 'ledger.db'));
-    expect(linkOf(ledger, 'group-members', 'C1|A|P2')).toMatchObject({ hash: null, state: memberHash(12) });
+    expect(linkOf(ledger, 'group-members', 'C1|A|P2')).toMatchObject({ hash: null, state: groupMemberState(12) });
     // Written as given, like the hash: a write without state leaves none.
     expect(linkOf(ledger, 'group-members', 'C1|A|P1')).toMatchObject({ hash: null, state: null, status: 'disabled' });
     expect(linkOf(ledger, 'persons', 'P1')).toMatchObject({ hash: 'persons-content-hash', state: null });
@@ -143,7 +143,7 @@ describe('migration 7: hash splits into a content hash and state', () => {
 
     // Removals take away exactly what the old hash said mdlsync gave.
     const [leave] = planOne(new GroupMemberPlanner(options('group-members', 'refresh')) as never, { key: 'C1|A|P3', fields: { course: 'C1', group: 'A', person: 'P3' }, dataSource: 'SIS' }, { groupId: 11, userId: 43, enrolled: true }, [linkOf(l, 'group-members', 'C1|A|P1')]).filter((a) => a.kind === 'disable') as GroupMemberAction[];
-    expect(leave).toMatchObject({ key: 'C1|A|P1', moodleId: 40, state: memberHash(11), member: { call: 'remove', groupId: 11 } });
+    expect(leave).toMatchObject({ key: 'C1|A|P1', moodleId: 40, state: groupMemberState(11), member: { call: 'remove', groupId: 11 } });
     const [out] = planOne(new CohortMemberPlanner(options('cohort-members', 'refresh')) as never, { key: 'Y1|P3', fields: { cohort: 'Y1', person: 'P3' }, dataSource: 'SIS' }, { cohortId: 4, userId: 43 }, [linkOf(l, 'cohort-members', 'Y1|P1')]).filter((a) => a.kind === 'disable') as CohortMemberAction[];
     expect(out).toMatchObject({ key: 'Y1|P1', member: { call: 'remove', cohortId: 4 } });
     const [unassign] = planOne(
@@ -161,6 +161,6 @@ describe('migration 7: hash splits into a content hash and state', () => {
       { courseId: 8, userId: 40 },
       [linkOf(l, 'enrolments', 'C1|P1')],
     ).filter((a) => a.kind === 'disable') as EnrolmentAction[];
-    expect(suspend).toMatchObject({ key: 'C1|P1', state: stateHash({ role: 'editingteacher', start: 100, end: 0, suspend: true }), enrolment: { call: 'enrol', role: 'editingteacher', roleId: 3, timestart: 100, suspend: true } });
+    expect(suspend).toMatchObject({ key: 'C1|P1', state: enrolmentState({ role: 'editingteacher', start: 100, end: 0, suspend: true }), enrolment: { call: 'enrol', role: 'editingteacher', roleId: 3, timestart: 100, suspend: true } });
   });
 });

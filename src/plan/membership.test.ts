@@ -7,11 +7,11 @@ import type { EntityRecord, EntityType, FeedItem } from '../feed/types.js';
 import type { LedgerLink } from '../ledger/types.js';
 import { defaultPlanOptions, type EntityPlanner } from './fold.js';
 import type { Action, Op, PlanOptions } from './types.js';
-import { CohortMemberPlanner, cohortMemberHash } from '../entities/cohort-members/rules.js';
-import { DEFAULT_ENROLMENT_SETTINGS, EnrolmentPlanner, stateHash } from '../entities/enrolments/rules.js';
-import { GroupMemberPlanner, memberHash } from '../entities/group-members/rules.js';
-import { InstitutionRolePlanner, holdHash } from '../entities/institution-roles/rules.js';
-import { ObserverPlanner, observerHash } from '../entities/observers/rules.js';
+import { CohortMemberPlanner, cohortMemberState } from '../entities/cohort-members/rules.js';
+import { DEFAULT_ENROLMENT_SETTINGS, EnrolmentPlanner, enrolmentState } from '../entities/enrolments/rules.js';
+import { GroupMemberPlanner, groupMemberState } from '../entities/group-members/rules.js';
+import { InstitutionRolePlanner, holdState } from '../entities/institution-roles/rules.js';
+import { ObserverPlanner, observerState } from '../entities/observers/rules.js';
 
 const TS = '2026-01-01T00:00:00.000Z';
 
@@ -33,7 +33,7 @@ const CASES: Case[] = [
     entity: 'enrolments',
     record: { key: 'C1|P1', fields: { course: 'C1', person: 'P1' }, dataSource: 'SIS' } as EntityRecord,
     ctx: { courseId: 7, userId: 40 },
-    state: stateHash({ role: 'student', start: 0, end: 0, suspend: false }),
+    state: enrolmentState({ role: 'student', start: 0, end: 0, suspend: false }),
     removal: { enrolment: { call: 'unenrol' } },
     planner: (o) => as(new EnrolmentPlanner(o)),
   },
@@ -41,7 +41,7 @@ const CASES: Case[] = [
     entity: 'enrolments',
     record: { key: 'C1|P1', fields: { course: 'C1', person: 'P1' }, dataSource: 'SIS' } as EntityRecord,
     ctx: { courseId: 7, userId: 40 },
-    state: stateHash({ role: 'teacher', start: 5, end: 0, suspend: false }),
+    state: enrolmentState({ role: 'teacher', start: 5, end: 0, suspend: false }),
     removal: { enrolment: { call: 'enrol', role: 'teacher', roleId: 4, timestart: 5, suspend: true } },
     planner: (o) => as(new EnrolmentPlanner(o, { ...DEFAULT_ENROLMENT_SETTINGS, disable: 'suspend' })),
   },
@@ -49,7 +49,7 @@ const CASES: Case[] = [
     entity: 'group-members',
     record: { key: 'C1|A|P1', fields: { course: 'C1', group: 'A', person: 'P1' }, dataSource: 'SIS' } as EntityRecord,
     ctx: { groupId: 12, userId: 40, enrolled: true },
-    state: memberHash(11),
+    state: groupMemberState(11),
     removal: { member: { call: 'remove', groupId: 11 } },
     planner: (o) => as(new GroupMemberPlanner(o)),
   },
@@ -57,7 +57,7 @@ const CASES: Case[] = [
     entity: 'cohort-members',
     record: { key: 'Y1|P1', fields: { cohort: 'Y1', person: 'P1' }, dataSource: 'SIS' } as EntityRecord,
     ctx: { cohortId: 5, userId: 40 },
-    state: cohortMemberHash(4),
+    state: cohortMemberState(4),
     removal: { member: { call: 'remove', cohortId: 4 } },
     planner: (o) => as(new CohortMemberPlanner(o)),
   },
@@ -65,7 +65,7 @@ const CASES: Case[] = [
     entity: 'institution-roles',
     record: { key: 'P1|eng', fields: { person: 'P1', role: 'eng' }, dataSource: 'SIS' } as EntityRecord,
     ctx: { userId: 40, cohortId: 13 },
-    state: holdHash({ kind: 'cohort', id: 13 }),
+    state: holdState({ kind: 'cohort', id: 13 }),
     removal: { target: { call: 'remove', from: { kind: 'cohort', id: 13, userId: 40 } } },
     planner: (o) => as(new InstitutionRolePlanner(o)),
   },
@@ -73,7 +73,7 @@ const CASES: Case[] = [
     entity: 'observers',
     record: { key: 'P2|P1', fields: { observer: 'P2', user: 'P1' }, dataSource: 'SIS' } as EntityRecord,
     ctx: { observerId: 41, userId: 40 },
-    state: observerHash(40, 9),
+    state: observerState(40, 9),
     removal: { target: { call: 'remove', assignment: { roleId: 9, observerId: 41, userId: 40 } } },
     planner: (o) => as(new ObserverPlanner(o)),
   },
@@ -103,7 +103,7 @@ describe('one set of membership removal rules', () => {
         const [a] = plan(c, ask.op, { ...c.ctx, link: link(c) }, { ...c.record, ...ask.row } as EntityRecord);
         expect(a).toMatchObject({ kind: 'disable', status: 'disabled', moodleId: link(c).moodleId, ...c.removal });
         expect(a.reason.startsWith(`${ask.why}: `)).toBe(true);
-        if (c.removal.enrolment && (c.removal.enrolment as { call: string }).call === 'enrol') expect(a.state).toBe(stateHash({ role: 'teacher', start: 5, end: 0, suspend: true }));
+        if (c.removal.enrolment && (c.removal.enrolment as { call: string }).call === 'enrol') expect(a.state).toBe(enrolmentState({ role: 'teacher', start: 5, end: 0, suspend: true }));
         else expect(a.state).toBe(c.state);
       });
 

@@ -7,7 +7,7 @@ import type { EntityRecord, EntityType, FeedItem, RowCommand, RowStatus } from '
 import type { LedgerLink } from '../ledger/types.js';
 import { CohortMemberPlanner } from '../entities/cohort-members/rules.js';
 import { CoursePlanner } from '../entities/courses/rules.js';
-import { EnrolmentPlanner, stateHash } from '../entities/enrolments/rules.js';
+import { EnrolmentPlanner, enrolmentState } from '../entities/enrolments/rules.js';
 import { EntityPlanner, defaultPlanOptions } from './fold.js';
 import { GroupMemberPlanner } from '../entities/group-members/rules.js';
 import { PersonPlanner } from '../entities/persons/rules.js';
@@ -55,7 +55,7 @@ const CASES: Case[] = [
   {
     entity: 'enrolments',
     record: { key: 'C1|P1', fields: { course: 'C1', person: 'P1', role: 'student' } } as EntityRecord,
-    ctx: { courseId: 7, userId: 40, link: link('enrolments', 'C1|P1', 40, stateHash({ role: 'student', start: 0, end: 0, suspend: true })) },
+    ctx: { courseId: 7, userId: 40, link: link('enrolments', 'C1|P1', 40, enrolmentState({ role: 'student', start: 0, end: 0, suspend: true })) },
     planner: (o) => as(new EnrolmentPlanner(own(o))),
   },
   {

@@ -39,19 +39,19 @@ declare module '../types.js' {
 export type CohortMemberAction = ActionOf<'cohort-members'>;
 
 /** Built once per cohort: every row of a cohort shares its state string (the unchanged re-run compares 200k of them). */
-const MEMBER_HASHES = new Map<number, string>();
+const MEMBER_STATES = new Map<number, string>();
 
 /** The link state of a membership: the cohort the person was added to (`cm1;cohort=ID`). */
-export function cohortMemberHash(cohortId: number): string {
-  let h = MEMBER_HASHES.get(cohortId);
+export function cohortMemberState(cohortId: number): string {
+  let h = MEMBER_STATES.get(cohortId);
   if (h === undefined) {
-    if (MEMBER_HASHES.size > 100_000) MEMBER_HASHES.clear();
-    MEMBER_HASHES.set(cohortId, (h = `cm1;cohort=${cohortId}`));
+    if (MEMBER_STATES.size > 100_000) MEMBER_STATES.clear();
+    MEMBER_STATES.set(cohortId, (h = `cm1;cohort=${cohortId}`));
   }
   return h;
 }
 
-export function parseCohortMemberHash(state: string | null | undefined): number | undefined {
+export function parseCohortMemberState(state: string | null | undefined): number | undefined {
   const m = state ? /^cm1;cohort=(\d+)$/.exec(state) : null;
   return m ? Number(m[1]) : undefined;
 }
@@ -67,10 +67,10 @@ type MC = CohortMemberContext;
 
 /** Removing a cohort membership: leave the cohort (the link's, else the row's; none known: the resolve step reads the cohort's own link). */
 const MEMBER_REMOVAL = containerRemoval<'cohort-members', MC, { member: CohortMemberTarget }>({
-  linked: parseCohortMemberHash,
+  linked: parseCohortMemberState,
   found: (ctx) => ctx.cohortId,
   user: (ctx) => ctx.userId,
-  state: cohortMemberHash,
+  state: cohortMemberState,
   container: (r) => `cohort ${r.fields.cohort}`,
   person: (r) => `person ${r.fields.person}`,
   what: 'remove from the cohort',
@@ -87,7 +87,7 @@ export const COHORT_MEMBER_RULES: EntityRules<'cohort-members', MC> = {
     if (ctx.cohortId === undefined) return p.fail(r, line, ctx, 'unknown-cohort', ctx.cohortProblem ?? `unknown cohort ${r.fields.cohort}`);
     if (ctx.userId === undefined) return p.fail(r, line, ctx, 'unknown-person', ctx.personProblem ?? `unknown person ${r.fields.person}`);
     const dataSource = p.ds(r, ctx);
-    const state = cohortMemberHash(ctx.cohortId);
+    const state = cohortMemberState(ctx.cohortId);
     const link = ctx.link;
     // The hot path of a re-run: decided before anything else is built.
     const same = unchangedByState(r, line, link, state, dataSource, p, ctx.userId);

@@ -5,7 +5,7 @@ import type { LedgerLink, LedgerStore, LinkWrite } from '../../ledger/types.js';
 import { MoodleError } from '../../moodle/index.js';
 import type { MoodleCaller } from '../../moodle/types.js';
 import { DELETED_STATE, type CohortAction } from './rules.js';
-import { cohortMemberHash, type CohortMemberAction } from '../cohort-members/rules.js';
+import { cohortMemberState, type CohortMemberAction } from '../cohort-members/rules.js';
 import type { AnyAction } from '../../plan/types.js';
 import { mapAddWarnings } from './apply.js';
 import { DEFAULT_APPLY_OPTIONS, applyPlan } from '../../apply/index.js';
@@ -120,7 +120,7 @@ const deps = (client: MoodleCaller, ledger: LedgerStore) => ({ client, ledger, r
 
 function addAction(cohortId: number, userId: number, person: string): CohortMemberAction {
   const record: CohortMemberRecord = { key: `Y1|${person}`, fields: { cohort: 'Y1', person } };
-  return { kind: 'create', entity: 'cohort-members', key: record.key, line: 2, moodleId: userId, record, state: cohortMemberHash(cohortId), status: 'active', dataSource: 'SIS', reason: 'add', member: { call: 'add', cohortId } };
+  return { kind: 'create', entity: 'cohort-members', key: record.key, line: 2, moodleId: userId, record, state: cohortMemberState(cohortId), status: 'active', dataSource: 'SIS', reason: 'add', member: { call: 'add', cohortId } };
 }
 
 describe('add_cohort_members warnings', () => {
@@ -196,9 +196,9 @@ describe('cohorts applier', () => {
     moodle.cohorts.set(7, { id: 7, idnumber: 'E', name: 'E', members: new Set([1, 2, 3]) });
     const ledger = new FakeLedger();
     ledger.writeLinks([
-      { entity: 'cohort-members', key: 'D|P1', moodleId: 1, dataSource: 'SIS', hash: null, state: cohortMemberHash(6), status: 'active', runId: 'r0' },
-      { entity: 'cohort-members', key: 'E|P1', moodleId: 1, dataSource: 'SIS', hash: null, state: cohortMemberHash(7), status: 'active', runId: 'r0' },
-      { entity: 'cohort-members', key: 'DD|P1', moodleId: 1, dataSource: 'SIS', hash: null, state: cohortMemberHash(8), status: 'active', runId: 'r0' },
+      { entity: 'cohort-members', key: 'D|P1', moodleId: 1, dataSource: 'SIS', hash: null, state: cohortMemberState(6), status: 'active', runId: 'r0' },
+      { entity: 'cohort-members', key: 'E|P1', moodleId: 1, dataSource: 'SIS', hash: null, state: cohortMemberState(7), status: 'active', runId: 'r0' },
+      { entity: 'cohort-members', key: 'DD|P1', moodleId: 1, dataSource: 'SIS', hash: null, state: cohortMemberState(8), status: 'active', runId: 'r0' },
     ]);
     const base = { entity: 'cohorts' as const, line: 2, dataSource: 'SIS', reason: 'x' };
     const actions: CohortAction[] = [

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { defaultPlanOptions } from '../../plan/fold.js';
 import type { Op } from '../../plan/types.js';
 import { CohortPlanner, DELETED_STATE, cohortHash, membersOfCohorts, type CohortAction, type CohortContext } from './rules.js';
-import { CohortMemberPlanner, cohortMemberHash, parseCohortMemberHash, type CohortMemberAction, type CohortMemberContext } from '../cohort-members/rules.js';
+import { CohortMemberPlanner, cohortMemberState, parseCohortMemberState, type CohortMemberAction, type CohortMemberContext } from '../cohort-members/rules.js';
 import type { FeedItem } from '../../feed/types.js';
 import type { CohortRecord } from './record.js';
 import type { CohortMemberRecord } from '../cohort-members/record.js';
@@ -115,10 +115,10 @@ function planMembers(rows: { record: CohortMemberRecord; ctx?: CohortMemberConte
 describe('cohort-members planner', () => {
   it('adds a new member by ids, and costs nothing when unchanged', () => {
     const [a] = planMembers([{ record: mem('Y1', 'P1') }]);
-    expect(a).toMatchObject({ kind: 'create', moodleId: 26, state: cohortMemberHash(4), member: { call: 'add', cohortId: 4 } });
-    const [b] = planMembers([{ record: mem('Y1', 'P1'), ctx: { cohortId: 4, userId: 26, link: lnk('cohort-members', 'Y1|P1', { moodleId: 26, state: cohortMemberHash(4) }) } }]);
+    expect(a).toMatchObject({ kind: 'create', moodleId: 26, state: cohortMemberState(4), member: { call: 'add', cohortId: 4 } });
+    const [b] = planMembers([{ record: mem('Y1', 'P1'), ctx: { cohortId: 4, userId: 26, link: lnk('cohort-members', 'Y1|P1', { moodleId: 26, state: cohortMemberState(4) }) } }]);
     expect(b.kind).toBe('unchanged');
-    const [c] = planMembers([{ record: mem('Y1', 'P1'), ctx: { cohortId: 5, userId: 26, link: lnk('cohort-members', 'Y1|P1', { moodleId: 26, state: cohortMemberHash(4) }) } }]);
+    const [c] = planMembers([{ record: mem('Y1', 'P1'), ctx: { cohortId: 5, userId: 26, link: lnk('cohort-members', 'Y1|P1', { moodleId: 26, state: cohortMemberState(4) }) } }]);
     expect(c).toMatchObject({ kind: 'update', member: { call: 'add', cohortId: 5 } });
   });
 
@@ -136,12 +136,12 @@ describe('cohort-members planner', () => {
   });
 
   it('removes on delete, ROW_STATUS disabled and refresh; a refresh only knows the ledger\'s memberships', () => {
-    const link = lnk('cohort-members', 'Y1|P1', { moodleId: 26, state: cohortMemberHash(4) });
+    const link = lnk('cohort-members', 'Y1|P1', { moodleId: 26, state: cohortMemberState(4) });
     const [d] = planMembers([{ record: mem('Y1', 'P1'), ctx: { link } }], 'delete');
     expect(d).toMatchObject({ kind: 'disable', moodleId: 26, member: { call: 'remove', cohortId: 4 } });
     const [s] = planMembers([{ record: mem('Y1', 'P2', { rowStatus: 'disabled' }), ctx: { cohortId: 4, userId: 27 } }]);
     expect(s).toMatchObject({ kind: 'disable', moodleId: 27, member: { call: 'remove', cohortId: 4 } });
-    const owned = [link, lnk('cohort-members', 'Y1|P3', { moodleId: 28, state: cohortMemberHash(4) })];
+    const owned = [link, lnk('cohort-members', 'Y1|P3', { moodleId: 28, state: cohortMemberState(4) })];
     const r = planMembers([{ record: mem('Y1', 'P1'), ctx: { cohortId: 4, userId: 26, link } }], 'refresh', owned);
     expect(r.map((x) => [x.key, x.kind])).toEqual([
       ['Y1|P1', 'unchanged'],
@@ -151,8 +151,8 @@ describe('cohort-members planner', () => {
   });
 
   it('reads its hash back and finds the member links of cohorts', () => {
-    expect(parseCohortMemberHash(cohortMemberHash(12))).toBe(12);
-    expect(parseCohortMemberHash('m1;group=3')).toBeUndefined();
+    expect(parseCohortMemberState(cohortMemberState(12))).toBe(12);
+    expect(parseCohortMemberState('m1;group=3')).toBeUndefined();
     const links = [lnk('cohort-members', 'Y1|P1'), lnk('cohort-members', 'Y10|P1'), lnk('cohort-members', 'Y2|P1')];
     expect(membersOfCohorts(links, new Set(['Y1', 'Y2'])).map((l) => l.key)).toEqual(['Y1|P1', 'Y2|P1']);
   });

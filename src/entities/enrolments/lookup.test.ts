@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import type { EnrolmentRecord } from './record.js';
-import { DEFAULT_ENROLMENT_SETTINGS, EnrolmentPlanner, stateHash, type EnrolmentAction } from './rules.js';
+import { DEFAULT_ENROLMENT_SETTINGS, EnrolmentPlanner, enrolmentState, type EnrolmentAction } from './rules.js';
 import { enrolmentLookup } from './lookup.js';
 import { SqliteLedger } from '../../ledger/index.js';
 import type { LinkWrite } from '../../ledger/types.js';
@@ -38,7 +38,7 @@ class FakeMoodle implements MoodleCaller {
   }
 }
 
-const HASH = stateHash({ role: 'student', start: 0, end: 0, suspend: false });
+const HASH = enrolmentState({ role: 'student', start: 0, end: 0, suspend: false });
 const enrolment = (key: string, moodleId: number): LinkWrite => ({ entity: 'enrolments', key, moodleId, dataSource: null, hash: null, state: HASH, status: 'active', runId: 'r0' });
 const rec = (course: string, person: string): EnrolmentRecord => ({ key: `${course}|${person}`, fields: { course, person } });
 const feed = (records: EnrolmentRecord[]) => ({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { defaultPlanOptions } from '../../plan/index.js';
-import { DEFAULT_ENROLMENT_SETTINGS, EnrolmentPlanner, parseStateHash, resolveRole, stateHash } from './rules.js';
+import { DEFAULT_ENROLMENT_SETTINGS, EnrolmentPlanner, parseEnrolmentState, resolveRole, enrolmentState } from './rules.js';
 import type { Op, PlanOptions } from '../../plan/index.js';
 import type { EnrolmentAction, EnrolmentContext, EnrolmentSettings } from './rules.js';
 import type { FeedItem } from '../../feed/types.js';
@@ -20,7 +20,7 @@ function enr(course: string, person: string, extra: Partial<EnrolmentRecord> & {
 }
 
 function link(key: string, over: Partial<LedgerLink> = {}): LedgerLink {
-  const state = stateHash({ role: 'student', start: 0, end: 0, suspend: false });
+  const state = enrolmentState({ role: 'student', start: 0, end: 0, suspend: false });
   return { entity: 'enrolments', key, moodleId: 40, dataSource: 'SIS', hash: null, state, status: 'active', firstSeen: TS, lastSeen: TS, lastRun: 'r0', disabledAt: null, ...over };
 }
 
@@ -62,8 +62,8 @@ describe('enrolments: roles', () => {
 
   it('the state round-trips', () => {
     const st = { role: 'editingteacher', start: 1788220800, end: 0, suspend: true };
-    expect(parseStateHash(stateHash(st))).toEqual(st);
-    expect(parseStateHash('something else')).toBeUndefined();
+    expect(parseEnrolmentState(enrolmentState(st))).toEqual(st);
+    expect(parseEnrolmentState('something else')).toBeUndefined();
   });
 });
 
@@ -76,7 +76,7 @@ describe('enrolments: store', () => {
     const [a, b] = p.actions as EnrolmentAction[];
     expect(a).toMatchObject({ kind: 'create', moodleId: 40, status: 'active', enrolment: { call: 'enrol', courseId: 7, roleId: 5, suspend: false, timestart: 0, timeend: 0 } });
     expect(b).toMatchObject({ kind: 'create', moodleId: 41, enrolment: { roleId: 3, timestart: 100, timeend: 200, suspend: true }, reason: 'new enrolment as editingteacher, suspended' });
-    expect(parseStateHash(b.state)).toEqual({ role: 'editingteacher', start: 100, end: 200, suspend: true });
+    expect(parseEnrolmentState(b.state)).toEqual({ role: 'editingteacher', start: 100, end: 200, suspend: true });
   });
 
   it('fails rows with an unknown role, course or person, naming them', () => {
@@ -135,7 +135,7 @@ describe('enrolments: store', () => {
 
 describe('enrolments: disable', () => {
   it('delete unenrols by default; with suspend configured it re-enrols suspended with the role and dates last sent', () => {
-    const old = stateHash({ role: 'editingteacher', start: 100, end: 900, suspend: false });
+    const old = enrolmentState({ role: 'editingteacher', start: 100, end: 900, suspend: false });
     const run = (settings: Partial<EnrolmentSettings>) => {
       const q = new EnrolmentPlanner(defaultPlanOptions({ op: 'delete', entity: 'enrolments', dataSource: 'SIS' }), { ...DEFAULT_ENROLMENT_SETTINGS, ...settings });
       q.add({ line: 2, record: enr('C1', 'P1') }, { ...PLACED, link: link('C1|P1', { state: old }) });
@@ -189,7 +189,7 @@ describe('enrolments: a role change removes the role mdlsync gave', () => {
     const same = plan([{ record: enr('C1', 'P1', { role: 'Student', start: 100 }), ctx: { ...PLACED, link: link('C1|P1') } }]).actions[0] as EnrolmentAction;
     expect(same.kind).toBe('update');
     expect(same.enrolment?.unassign).toBeUndefined();
-    const oddHash = stateHash({ role: 'dean', start: 0, end: 0, suspend: false });
+    const oddHash = enrolmentState({ role: 'dean', start: 0, end: 0, suspend: false });
     const unknown = plan([{ record: teacherRow(), ctx: { ...PLACED, link: link('C1|P1', { state: oddHash }) } }]).actions[0] as EnrolmentAction;
     expect(unknown.enrolment?.unassign).toBeUndefined();
     // A role map that now sends the same id under another name is not a change in Moodle.
@@ -198,7 +198,7 @@ describe('enrolments: a role change removes the role mdlsync gave', () => {
   });
 
   it('a re-enable with another role unassigns the old one only when the enrolment was kept suspended', () => {
-    const suspended = link('C1|P1', { status: 'disabled', state: stateHash({ role: 'student', start: 0, end: 0, suspend: true }) });
+    const suspended = link('C1|P1', { status: 'disabled', state: enrolmentState({ role: 'student', start: 0, end: 0, suspend: true }) });
     const back = plan([{ record: teacherRow(), ctx: { ...PLACED, link: suspended } }]).actions[0] as EnrolmentAction;
     expect(back).toMatchObject({ kind: 'enable', enrolment: { roleId: 3, unassign: { roleId: 5 } } });
     expect(back.reason).toContain('role student → editingteacher: assign editingteacher, remove student');

@@ -98,11 +98,11 @@ export interface EnrolmentState {
 }
 
 /** The link state of an enrolment (`e1;role=…;start=…;end=…;suspend=0|1`). */
-export function stateHash(s: EnrolmentState): string {
+export function enrolmentState(s: EnrolmentState): string {
   return `e1;role=${encodeURIComponent(s.role)};start=${s.start};end=${s.end};suspend=${s.suspend ? 1 : 0}`;
 }
 
-export function parseStateHash(state: string | null | undefined): EnrolmentState | undefined {
+export function parseEnrolmentState(state: string | null | undefined): EnrolmentState | undefined {
   const m = state ? /^e1;role=([^;]*);start=(\d+);end=(\d+);suspend=([01])$/.exec(state) : null;
   if (!m) return undefined;
   return { role: decodeURIComponent(m[1]), start: Number(m[2]), end: Number(m[3]), suspend: m[4] === '1' };
@@ -247,14 +247,14 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
       if (link?.status === 'disabled' && link.data) enrolment.data = withoutBlockMark(link.data);
       return { moodleId: userId, what: 'unenrol', fields: { enrolment } };
     }
-    const old = parseStateHash(link?.state);
+    const old = parseEnrolmentState(link?.state);
     // The row's role when it gives a known one, else the role mdlsync last sent: re-enrolling adds the role it names.
     const fromRow = r?.fields.role !== undefined ? resolveRole(r.fields.role, settings) : undefined;
     const role = fromRow && 'id' in fromRow ? fromRow.shortname : (old?.role ?? DEFAULT_ROLE);
     const state: EnrolmentState = { role, start: r?.fields.start ?? old?.start ?? 0, end: r?.fields.end ?? old?.end ?? 0, suspend: true };
     const roleId = roleIdOf(role);
     const enrolment: EnrolmentTarget = { call: 'enrol', courseId, role, roleId, timestart: state.start, timeend: state.end, suspend: true };
-    return { moodleId: userId, state: stateHash(state), what: 'suspend the enrolment', fields: { enrolment } };
+    return { moodleId: userId, state: enrolmentState(state), what: 'suspend the enrolment', fields: { enrolment } };
   };
 
   /** Removing an enrolment (enrolments.disable: unenrol or suspend), through the shared membership rules. */
@@ -287,7 +287,7 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
       const userId = ctx.userId;
       if (userId === undefined) return p.fail(r, line, ctx, 'unknown-person', ctx.personProblem ?? `unknown person ${r.fields.person}`);
       const state: EnrolmentState = { role: role.shortname, start: r.fields.start ?? 0, end: r.fields.end ?? 0, suspend: r.available === false };
-      const h = stateHash(state);
+      const h = enrolmentState(state);
       const link = ctx.link;
       // A re-run's hot path: an unchanged row builds nothing it would not send.
       const same = unchangedByState(r, line, link, h, base.dataSource, p, userId);
@@ -297,7 +297,7 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
       if (link && link.status === 'active') {
         const reowned = base.dataSource !== link.dataSource;
         const moved = link.moodleId !== userId;
-        const old = link.state !== h ? parseStateHash(link.state) : undefined;
+        const old = link.state !== h ? parseEnrolmentState(link.state) : undefined;
         const reason =
           link.state !== h
             ? changeReason(old, state)
@@ -312,7 +312,7 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
       }
       if (link) {
         // Unenrolling took the old role with it; a suspended enrolment (state suspend=1) still holds it.
-        const old = parseStateHash(link.state);
+        const old = parseEnrolmentState(link.state);
         const unassign = old?.suspend ? givenRole(link, old, role, settings) : undefined;
         const reason = `re-enrol as ${describe(state)}: back in the file`;
         if (unassign) return { kind: 'enable', ...send, enrolment: { ...enrolment, unassign }, reason: `${reason}; ${roleChange(unassign.role, role.shortname)}` } satisfies EnrolmentAction;

@@ -42,11 +42,11 @@ declare module '../types.js' {
 export type GroupMemberAction = ActionOf<'group-members'>;
 
 /** The link state of a membership: the group the person was added to (`m1;group=ID`). */
-export function memberHash(groupId: number): string {
+export function groupMemberState(groupId: number): string {
   return `m1;group=${groupId}`;
 }
 
-export function parseMemberHash(state: string | null | undefined): number | undefined {
+export function parseGroupMemberState(state: string | null | undefined): number | undefined {
   const m = state ? /^m1;group=(\d+)$/.exec(state) : null;
   return m ? Number(m[1]) : undefined;
 }
@@ -62,10 +62,10 @@ type MC = GroupMemberContext;
 
 /** Removing a group membership: leave the group (the link's, else the row's; none known: the resolve step reads the group's own link). */
 const MEMBER_REMOVAL = containerRemoval<'group-members', MC, { member: GroupMemberTarget }>({
-  linked: parseMemberHash,
+  linked: parseGroupMemberState,
   found: (ctx) => ctx.groupId,
   user: (ctx) => ctx.userId,
-  state: memberHash,
+  state: groupMemberState,
   container: (r) => `group ${r.fields.group} of course ${r.fields.course}`,
   person: (r) => `person ${r.fields.person}`,
   what: 'remove from the group',
@@ -86,7 +86,7 @@ export const GROUP_MEMBER_RULES: EntityRules<'group-members', MC> = {
       return p.fail(r, line, ctx, 'not-enrolled', `person ${r.fields.person} is not enrolled in course ${r.fields.course}: only enrolled users may be members of groups (enrol first: an enrolments feed runs before group members)`);
     }
     const leave = r.fields.shift ? (ctx.leave ?? []).filter((l) => l.groupId !== ctx.groupId) : [];
-    const state = memberHash(ctx.groupId);
+    const state = groupMemberState(ctx.groupId);
     const link = ctx.link;
     // A shift that still has groups to leave is never unchanged.
     const same = leave.length === 0 ? unchangedByState(r, line, link, state, base.dataSource, p, ctx.userId) : undefined;

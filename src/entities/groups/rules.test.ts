@@ -5,8 +5,8 @@ import { GroupMemberPlanner } from '../group-members/rules.js';
 import type { Op } from '../../plan/index.js';
 import type { GroupAction, GroupContext } from './rules.js';
 import type { GroupMemberAction, GroupMemberContext } from '../group-members/rules.js';
-import { groupHash, parseGroupHash } from './rules.js';
-import { memberHash, memberKeyParts, parseMemberHash } from '../group-members/rules.js';
+import { groupState, parseGroupState } from './rules.js';
+import { groupMemberState, memberKeyParts, parseGroupMemberState } from '../group-members/rules.js';
 import type { FeedItem } from '../../feed/types.js';
 import type { GroupRecord } from './record.js';
 import type { GroupMemberRecord } from '../group-members/record.js';
@@ -35,7 +35,7 @@ describe('groups planner', () => {
   it('creates a new group with its key as idnumber and an empty description', () => {
     const [a] = planGroups([{ record: grp('C1', 'A', 'Group A') }]);
     expect(a).toMatchObject({ kind: 'create', group: { call: 'create', courseId: 7, name: 'Group A', description: '', idnumber: 'A' } });
-    expect(parseGroupHash(a.state)).toEqual({ name: 'Group A', description: '' });
+    expect(parseGroupState(a.state)).toEqual({ name: 'Group A', description: '' });
   });
 
   it('fails an unknown course and a new group without a name', () => {
@@ -47,11 +47,11 @@ describe('groups planner', () => {
     const [a] = planGroups([{ record: grp('C1', 'A', 'New name'), ctx: { courseId: 7, match: { id: 3, via: 'idnumber', by: 'name', name: 'Old', description: '' } } }]);
     expect(a).toMatchObject({ kind: 'adopt', moodleId: 3, group: { call: 'none' } });
     expect(a.reason).toContain(NO_GROUP_UPDATE);
-    expect(parseGroupHash(a.state)).toEqual({ name: 'Old', description: '' });
+    expect(parseGroupState(a.state)).toEqual({ name: 'Old', description: '' });
   });
 
   it('a linked group: same content is unchanged; a change is an update without a call', () => {
-    const link = lnk('groups', 'C1|A', { state: groupHash('Group A', '') });
+    const link = lnk('groups', 'C1|A', { state: groupState('Group A', '') });
     const same = planGroups([{ record: grp('C1', 'A', 'Group A'), ctx: { courseId: 7, link } }]);
     expect(same[0].kind).toBe('unchanged');
     const changed = planGroups([{ record: grp('C1', 'A', 'Renamed'), ctx: { courseId: 7, link } }]);
@@ -59,7 +59,7 @@ describe('groups planner', () => {
   });
 
   it('delete and refresh only disable the ledger link', () => {
-    const link = lnk('groups', 'C1|A', { state: groupHash('Group A', '') });
+    const link = lnk('groups', 'C1|A', { state: groupState('Group A', '') });
     const [d] = planGroups([{ record: grp('C1', 'A'), ctx: { courseId: 7, link } }], 'delete');
     expect(d).toMatchObject({ kind: 'disable', status: 'disabled', group: { call: 'none' } });
     const r = planGroups([{ record: grp('C1', 'A', 'Group A'), ctx: { courseId: 7, link } }], 'refresh', [link, lnk('groups', 'C1|B')]);
@@ -91,7 +91,7 @@ describe('group-members planner', () => {
       { record: mem('C1', 'A', 'P2'), ctx: { ...PLACED, enrolled: false } },
     ]);
     expect(a.map((x) => x.error?.code ?? x.kind)).toEqual(['create', 'unknown-group', 'unknown-person', 'not-enrolled']);
-    expect(a[0]).toMatchObject({ moodleId: 40, state: memberHash(11), member: { call: 'add', groupId: 11, leave: [] } });
+    expect(a[0]).toMatchObject({ moodleId: 40, state: groupMemberState(11), member: { call: 'add', groupId: 11, leave: [] } });
     expect(a[3].reason).toContain('person P2 is not enrolled in course C1');
   });
 
@@ -100,7 +100,7 @@ describe('group-members planner', () => {
     const [s] = planMembers([{ record: mem('C1', 'A', 'P1', { shift: true }), ctx: { ...PLACED, leave } }]);
     expect(s).toMatchObject({ kind: 'create', member: { call: 'add', groupId: 11, leave } });
     expect(s.reason).toContain('leave B first (shift)');
-    const link = lnk('group-members', 'C1|A|P1', { moodleId: 40, state: memberHash(11) });
+    const link = lnk('group-members', 'C1|A|P1', { moodleId: 40, state: groupMemberState(11) });
     const [u] = planMembers([{ record: mem('C1', 'A', 'P1', { shift: true }), ctx: { ...PLACED, link, leave: [] } }]);
     expect(u.kind).toBe('unchanged');
     const [moved] = planMembers([{ record: mem('C1', 'A', 'P1', { shift: true }), ctx: { ...PLACED, link, leave } }]);
@@ -108,8 +108,8 @@ describe('group-members planner', () => {
   });
 
   it('a refresh removes only linked memberships the file lacks, with the group id from the link', () => {
-    const keep = lnk('group-members', 'C1|A|P1', { moodleId: 40, state: memberHash(11) });
-    const gone = lnk('group-members', 'C1|A|P2', { moodleId: 41, state: memberHash(11) });
+    const keep = lnk('group-members', 'C1|A|P1', { moodleId: 40, state: groupMemberState(11) });
+    const gone = lnk('group-members', 'C1|A|P2', { moodleId: 41, state: groupMemberState(11) });
     const a = planMembers([{ record: mem('C1', 'A', 'P1'), ctx: { ...PLACED, link: keep } }], 'refresh', [keep, gone]);
     expect(a.map((x) => `${x.key}:${x.kind}`)).toEqual(['C1|A|P1:unchanged', 'C1|A|P2:disable']);
     expect(a[1]).toMatchObject({ moodleId: 41, member: { call: 'remove', groupId: 11 } });
@@ -122,8 +122,8 @@ describe('group-members planner', () => {
 
   it('keys and hashes round-trip', () => {
     expect(memberKeyParts('C1|A|P|x')).toEqual({ course: 'C1', group: 'A', person: 'P|x' });
-    expect(parseMemberHash(memberHash(5))).toBe(5);
-    expect(parseMemberHash('junk')).toBeUndefined();
+    expect(parseGroupMemberState(groupMemberState(5))).toBe(5);
+    expect(parseGroupMemberState('junk')).toBeUndefined();
   });
 });
 

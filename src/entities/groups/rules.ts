@@ -52,11 +52,11 @@ declare module '../types.js' {
 export type GroupAction = ActionOf<'groups'>;
 
 /** The link state of a group: its name and description as Moodle has them, as far as mdlsync knows. */
-export function groupHash(name: string, description: string): string {
+export function groupState(name: string, description: string): string {
   return `g1;name=${encodeURIComponent(name)};description=${encodeURIComponent(description)}`;
 }
 
-export function parseGroupHash(state: string | null | undefined): { name: string; description: string } | undefined {
+export function parseGroupState(state: string | null | undefined): { name: string; description: string } | undefined {
   const m = state ? /^g1;name=([^;]*);description=([^;]*)$/.exec(state) : null;
   return m ? { name: decodeURIComponent(m[1]), description: decodeURIComponent(m[2]) } : undefined;
 }
@@ -78,8 +78,8 @@ export const GROUP_RULES: EntityRules<'groups', GroupContext> = {
     const base = { entity: p.options.entity, key: r.key, line, dataSource: p.ds(r, ctx) };
     const link = ctx.link;
     if (link) {
-      const have = ctx.current ?? parseGroupHash(link.state);
-      const state = have ? groupHash(have.name, have.description) : link.state ?? undefined;
+      const have = ctx.current ?? parseGroupState(link.state);
+      const state = have ? groupState(have.name, have.description) : link.state ?? undefined;
       const changes = groupChanges(r, have);
       const note = changes ? `${changes}: ${NO_GROUP_UPDATE}` : undefined;
       if (link.status === 'disabled') {
@@ -103,7 +103,7 @@ export const GROUP_RULES: EntityRules<'groups', GroupContext> = {
         ...base,
         moodleId: m.id,
         record: r,
-        state: groupHash(m.name, m.description),
+        state: groupState(m.name, m.description),
         status: 'active',
         reason: `${found}: link it${note ? `; ${note}` : ''}`,
         group: { call: 'none', note },
@@ -115,7 +115,7 @@ export const GROUP_RULES: EntityRules<'groups', GroupContext> = {
       kind: 'create',
       ...base,
       record: r,
-      state: groupHash(r.fields.name, description),
+      state: groupState(r.fields.name, description),
       status: 'active',
       reason: 'new group',
       group: { call: 'create', courseId: ctx.courseId, name: r.fields.name, description, idnumber: r.fields.group },

@@ -8,7 +8,7 @@
 import type { EntityType } from '../../feed/types.js';
 import { addCohortMembers, assignRoles, cohortLeaves, cohortMemberLeaves, createCohorts, deleteCohortMembers, getCohorts, roleAssignmentLeaves, unassignRoles } from '../../moodle/index.js';
 import type { CohortInput, CohortMemberInput, CohortMemberWarning, MoodleCohort, RoleAssignmentInput } from '../../moodle/index.js';
-import { holdHash } from './rules.js';
+import { holdState } from './rules.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from '../../apply/engine.js';
 import { mapAddWarnings, memberVerifier } from '../cohorts/apply.js';
 import { LocalRowError, pack } from '../../apply/pack.js';
@@ -102,7 +102,7 @@ export const institutionRolesApplier: EntityApplier<'institution-roles'> = {
           }
         }
         await sendPacked(engine, memberItems, (i) => cohortMemberLeaves(i.input), addMembersSpec(engine));
-        await sendPacked(engine, roleItems, (i) => roleAssignmentLeaves(i.input), roleSpec(engine, 'core_role_assign_roles', (i) => holdHash({ kind: 'role', id: i.input.roleid })));
+        await sendPacked(engine, roleItems, (i) => roleAssignmentLeaves(i.input), roleSpec(engine, 'core_role_assign_roles', (i) => holdState({ kind: 'role', id: i.input.roleid })));
       },
     );
   },
@@ -189,7 +189,7 @@ function addMembersSpec(engine: BatchEngine): BatchSpec<Item<CohortMemberInput, 
       const { ok, failed } = await mapAddWarnings(items, warnings, memberVerifier(engine), (i) => i.row.action.key.slice(0, i.row.action.key.indexOf('|')));
       for (const f of failed) engine.fail(f.item.row, f.code, f.message, f.item.input.userid);
       const notes = new Map(ok.map((o) => [o.item, o.note]));
-      landed(engine, ok.map((o) => o.item), (i) => holdHash({ kind: 'cohort', id: i.input.cohortid }), (i) => notes.get(i));
+      landed(engine, ok.map((o) => o.item), (i) => holdState({ kind: 'cohort', id: i.input.cohortid }), (i) => notes.get(i));
     },
     failOne: (item, code, message) => engine.fail(item.row, code, message, item.input.userid),
   };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { defaultPlanOptions } from '../../plan/fold.js';
-import { InstitutionRolePlanner, holdHash, parseHoldHash, type InstitutionRoleAction, type InstitutionRoleContext, type InstitutionRoleSettings } from './rules.js';
-import { ObserverPlanner, observerHash, parseObserverHash, type ObserverAction, type ObserverContext } from '../observers/rules.js';
+import { InstitutionRolePlanner, holdState, parseHoldState, type InstitutionRoleAction, type InstitutionRoleContext, type InstitutionRoleSettings } from './rules.js';
+import { ObserverPlanner, observerState, parseObserverState, type ObserverAction, type ObserverContext } from '../observers/rules.js';
 import type { Op } from '../../plan/types.js';
 import type { FeedItem } from '../../feed/types.js';
 import type { InstitutionRoleRecord } from './record.js';
@@ -35,7 +35,7 @@ describe('institution roles planner, cohort mode', () => {
   it('adds to the role cohort, created first when Moodle lacks it', () => {
     const { actions } = planRoles([{ record: ir('p1', 'eng') }, { record: ir('p2', 'eng'), ctx: { userId: 21, cohortId: 4 } }]);
     expect(actions[0]).toMatchObject({ kind: 'create', moodleId: 20, state: undefined, target: { call: 'add', to: { kind: 'cohort', id: undefined, idnumber: 'role:eng', name: 'eng' } } });
-    expect(actions[1]).toMatchObject({ kind: 'create', moodleId: 21, state: holdHash({ kind: 'cohort', id: 4 }), target: { call: 'add', to: { id: 4 } } });
+    expect(actions[1]).toMatchObject({ kind: 'create', moodleId: 21, state: holdState({ kind: 'cohort', id: 4 }), target: { call: 'add', to: { id: 4 } } });
   });
 
   it('an unknown person fails with its key; a linked row with the same cohort is unchanged', () => {
@@ -91,9 +91,9 @@ describe('institution roles planner, system-role mode', () => {
   });
 
   it('hashes round-trip', () => {
-    expect(parseHoldHash(holdHash({ kind: 'role', id: 3 }))).toEqual({ kind: 'role', id: 3 });
-    expect(parseHoldHash('junk')).toBeUndefined();
-    expect(parseObserverHash(observerHash(26, 9))).toEqual({ userId: 26, roleId: 9 });
+    expect(parseHoldState(holdState({ kind: 'role', id: 3 }))).toEqual({ kind: 'role', id: 3 });
+    expect(parseHoldState('junk')).toBeUndefined();
+    expect(parseObserverState(observerState(26, 9))).toEqual({ userId: 26, roleId: 9 });
   });
 });
 
@@ -123,14 +123,14 @@ describe('observers planner', () => {
   });
 
   it('same link is unchanged; the observed person relinked to another id unassigns the old context first', () => {
-    const link = lnk('observers', 'o100|s100', { moodleId: 29, state: observerHash(26, 9) });
+    const link = lnk('observers', 'o100|s100', { moodleId: 29, state: observerState(26, 9) });
     expect(planObservers([{ record: ob('o100', 's100'), ctx: { observerId: 29, userId: 26, link } }])[0].kind).toBe('unchanged');
     const [u] = planObservers([{ record: ob('o100', 's100'), ctx: { observerId: 29, userId: 27, link } }]);
     expect(u).toMatchObject({ kind: 'update', target: { call: 'add', assignment: { userId: 27 }, previous: { roleId: 9, observerId: 29, userId: 26 } } });
   });
 
   it("the guide's example 2 and 3: the new pair is stored; delete and refresh unassign the old one from its link", () => {
-    const old = lnk('observers', 'o200|s100', { moodleId: 30, state: observerHash(26, 9) });
+    const old = lnk('observers', 'o200|s100', { moodleId: 30, state: observerState(26, 9) });
     const store = planObservers([{ record: ob('o200', 's200'), ctx: { observerId: 30, userId: 31 } }]);
     expect(store[0]).toMatchObject({ kind: 'create', target: { assignment: { observerId: 30, userId: 31 } } });
     const [d] = planObservers([{ record: ob('o200', 's100'), ctx: { observerId: 30, userId: 26, link: old } }], 'delete');
@@ -140,7 +140,7 @@ describe('observers planner', () => {
   });
 
   it('removals of both rule sets say what they undo, or why nothing', () => {
-    const held = lnk('observers', 'o2|u', { moodleId: 30, state: observerHash(26, 9) });
+    const held = lnk('observers', 'o2|u', { moodleId: 30, state: observerState(26, 9) });
     const o = planObservers([
       { record: ob('o1', 'u', { rowStatus: 'disabled' }), ctx: { observerId: 30, userId: 26, link: lnk('observers', 'o1|u', { moodleId: 30 }) } },
       { record: ob('o2', 'u', { rowStatus: 'deleted' }), ctx: { observerId: 30, userId: 26, link: held } },

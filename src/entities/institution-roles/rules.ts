@@ -37,11 +37,11 @@ export interface RoleHold {
 }
 
 /** The link state of an institution role: what mdlsync gave. */
-export function holdHash(h: RoleHold): string {
+export function holdState(h: RoleHold): string {
   return `ir1;${h.kind}=${h.id}`;
 }
 
-export function parseHoldHash(state: string | null | undefined): RoleHold | undefined {
+export function parseHoldState(state: string | null | undefined): RoleHold | undefined {
   const m = state ? /^ir1;(cohort|role)=(\d+)$/.exec(state) : null;
   return m ? { kind: m[1] as RoleHold['kind'], id: Number(m[2]) } : undefined;
 }
@@ -77,7 +77,7 @@ type IRC = InstitutionRoleContext;
 const ROLE_REMOVAL: Membership<'institution-roles', IRC, { target: InstitutionRoleTarget }> = {
   removed: 'already removed',
   given(link) {
-    const hold = parseHoldHash(link.state);
+    const hold = parseHoldState(link.state);
     if (!hold) return unsaid(link, 'gave', { target: { call: 'none' } });
     const what = hold.kind === 'cohort' ? `leave cohort ${hold.id}` : `unassign role ${hold.id} (system)`;
     return { moodleId: link.moodleId, what, fields: { target: { call: 'remove', from: { ...hold, userId: link.moodleId } } } };
@@ -110,7 +110,7 @@ export function institutionRoleRules(settings: InstitutionRoleSettings = DEFAULT
         if (id === undefined) return p.fail(r, line, ctx, 'unknown-role', `role "${shortname}" (ROLE_ID ${role}) has no id: set enrolments.roleIds["${shortname}"] to its Moodle role id`);
         to = { kind: 'role', id };
       }
-      const state = to.id === undefined ? undefined : holdHash(to as RoleHold);
+      const state = to.id === undefined ? undefined : holdState(to as RoleHold);
       const same = unchangedByState(r, line, ctx.link, state, base.dataSource, p, ctx.userId);
       if (same) return same;
       const what = to.kind === 'cohort' ? `add to cohort ${to.idnumber}${to.id === undefined ? ' (created first)' : ''}` : `assign role ${to.id} at system context`;
@@ -123,7 +123,7 @@ export function institutionRoleRules(settings: InstitutionRoleSettings = DEFAULT
           state,
           add: { call: 'add', to } as InstitutionRoleTarget,
           relink: (prev): InstitutionRoleTarget => {
-            const hold = parseHoldHash(prev.state);
+            const hold = parseHoldState(prev.state);
             return { call: 'add', to, from: hold ? { ...hold, userId: prev.moodleId } : undefined };
           },
           linkOnly: { call: 'none' },

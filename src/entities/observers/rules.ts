@@ -28,11 +28,11 @@ export interface ObserverLinkTarget {
 }
 
 /** The link state of an observer link: the assignment mdlsync made. */
-export function observerHash(userId: number, roleId: number): string {
+export function observerState(userId: number, roleId: number): string {
   return `ob1;user=${userId};role=${roleId}`;
 }
 
-export function parseObserverHash(state: string | null | undefined): { userId: number; roleId: number } | undefined {
+export function parseObserverState(state: string | null | undefined): { userId: number; roleId: number } | undefined {
   const m = state ? /^ob1;user=(\d+);role=(\d+)$/.exec(state) : null;
   return m ? { userId: Number(m[1]), roleId: Number(m[2]) } : undefined;
 }
@@ -64,7 +64,7 @@ export type ObserverAction = ActionOf<'observers'>;
 type OBC = ObserverContext;
 
 function linkAssignment(link: LedgerLink): ObserverLinkTarget | undefined {
-  const h = parseObserverHash(link.state);
+  const h = parseObserverState(link.state);
   return h ? { roleId: h.roleId, observerId: link.moodleId, userId: h.userId } : undefined;
 }
 
@@ -94,7 +94,7 @@ export function observerRules(settings: ObserverSettings = DEFAULT_OBSERVER_SETT
       if (ctx.observerId === undefined) return p.fail(r, line, ctx, 'unknown-person', ctx.observerProblem ?? `unknown person ${observer} (EXTERNAL_OBSERVER_KEY)`);
       if (ctx.userId === undefined) return p.fail(r, line, ctx, 'unknown-person', ctx.userProblem ?? `unknown person ${user} (EXTERNAL_USER_KEY)`);
       if (ctx.observerId === ctx.userId) return p.fail(r, line, ctx, 'invalid-value', `${observer} and ${user} are the same Moodle user ${ctx.userId}: a person cannot observe themselves`);
-      const state = observerHash(ctx.userId, roleId);
+      const state = observerState(ctx.userId, roleId);
       const same = unchangedByState(r, line, ctx.link, state, base.dataSource, p, ctx.observerId);
       if (same) return same;
       const assignment: ObserverLinkTarget = { roleId, observerId: ctx.observerId, userId: ctx.userId };

@@ -13,10 +13,10 @@ import type { LedgerLink } from '../../ledger/types.js';
 import type { UpdateUserInput } from '../../moodle/types.js';
 import {
   DEFAULT_ENROLMENT_SETTINGS,
-  parseStateHash,
+  parseEnrolmentState,
   personKeyOf,
   resolveRole,
-  stateHash,
+  enrolmentState,
   type EnrolmentAction,
   type EnrolmentSettings,
 } from '../enrolments/rules.js';
@@ -49,7 +49,7 @@ export function parseLinkData(text: string | null | undefined): BlockedData | nu
 export function sentState(link: LedgerLink, settings: EnrolmentSettings): EnrolmentData | null {
   const d = parseLinkData(link.data);
   if (d && typeof d.roleId === 'number') return { roleId: d.roleId, role: d.role, timestart: d.timestart ?? 0, timeend: d.timeend ?? 0, suspend: d.suspend === true };
-  const s = parseStateHash(link.state);
+  const s = parseEnrolmentState(link.state);
   if (!s) return null;
   const role = resolveRole(s.role, settings);
   return 'id' in role ? { roleId: role.id, role: role.shortname, timestart: s.start, timeend: s.end, suspend: s.suspend } : null;
@@ -83,12 +83,12 @@ export function blockActions(links: readonly LedgerLink[], settings: EnrolmentSe
       if (!sent) {
         return { kind: 'fail', ...base(link), reason: 'block', error: { code: 'unknown-role', message: 'the ledger does not say which role mdlsync gave: cannot re-enrol it suspended' } };
       }
-      const role = sent.role ?? parseStateHash(link.state)?.role ?? 'student';
+      const role = sent.role ?? parseEnrolmentState(link.state)?.role ?? 'student';
       const now: EnrolmentData = { roleId: sent.roleId, role, timestart: sent.timestart, timeend: sent.timeend, suspend: true };
       return {
         kind: 'disable',
         ...base(link),
-        state: stateHash({ role, start: sent.timestart, end: sent.timeend, suspend: true }),
+        state: enrolmentState({ role, start: sent.timestart, end: sent.timeend, suspend: true }),
         status: 'disabled',
         reason: 'block: enrolment suspended',
         enrolment: { call: 'enrol', roleId: sent.roleId, role, timestart: sent.timestart, timeend: sent.timeend, suspend: true, data: JSON.stringify({ ...now, ...mark }) },
@@ -107,11 +107,11 @@ export function unblockActions(links: readonly LedgerLink[], settings: Enrolment
       actions.push({ kind: 'fail', ...base(link), reason: 'unblock', error: { code: 'unknown-role', message: 'the ledger does not say which role mdlsync gave: re-enrol it with an enrolments feed' } });
       continue;
     }
-    const role = sent.role ?? parseStateHash(link.state)?.role ?? 'student';
+    const role = sent.role ?? parseEnrolmentState(link.state)?.role ?? 'student';
     actions.push({
       kind: 'enable',
       ...base(link),
-      state: stateHash({ role, start: sent.timestart, end: sent.timeend, suspend: sent.suspend }),
+      state: enrolmentState({ role, start: sent.timestart, end: sent.timeend, suspend: sent.suspend }),
       status: 'active',
       reason: `unblock: re-enrolled as ${role}`,
       // No `data`: the enrol writes what it sent, which drops the block mark.
