@@ -57,4 +57,10 @@ describe('speed is measured, never asserted', () => {
     });
     expect(offenders.map((f) => relative(ROOT, f))).toEqual([]);
   });
+
+  test('no test times anything: speed belongs to npm run bench', () => {
+    const clock = /performance\.now\(\)|process\.hrtime|rowsPerSec/;
+    const timing = tests.filter((f) => clock.test(readFileSync(f, 'utf8')));
+    expect(timing.map((f) => relative(ROOT, f))).toEqual([]);
+  });
 });
