@@ -91,10 +91,26 @@ export function dataSourceChange(link: LedgerLink, dataSource: string | null): s
 }
 
 /**
- * The re-run hot path of every entity: an active link that already holds this hash under the row's data source
- * (and this Moodle id, when given) is unchanged unless --full. Spelled out without spreads: V8's slow copy costs
- * ~0.4 µs a row.
+ * The re-run hot path of every entity: an active link that already holds the wanted value (a content hash, or the
+ * state a membership keeps) under the row's data source (and this Moodle id, when given) is unchanged unless --full.
+ * Spelled out without spreads: V8's slow copy costs ~0.4 µs a row.
  */
+function unchangedIfHeld<T extends EntityType>(
+  r: RecordOf<T>,
+  line: number,
+  link: LedgerLink | undefined,
+  held: string | null | undefined,
+  wanted: string | undefined,
+  dataSource: string | null,
+  p: { readonly options: PlanOptions<T> },
+  moodleId?: number,
+): ActionOf<T> | undefined {
+  if (!link || link.status !== 'active' || p.options.full || wanted === undefined || held !== wanted || link.dataSource !== dataSource) return undefined;
+  if (moodleId !== undefined && link.moodleId !== moodleId) return undefined;
+  return baseAction({ kind: 'unchanged', entity: p.options.entity, key: r.key, line, dataSource, moodleId: link.moodleId, reason: 'same content' });
+}
+
+/** Unchanged when the link holds this content hash (persons, categories, courses, cohorts). */
 export function unchangedByLink<T extends EntityType>(
   r: RecordOf<T>,
   line: number,
@@ -104,15 +120,10 @@ export function unchangedByLink<T extends EntityType>(
   p: { readonly options: PlanOptions<T> },
   moodleId?: number,
 ): ActionOf<T> | undefined {
-  if (!link || link.status !== 'active' || p.options.full || hash === undefined || link.hash !== hash || link.dataSource !== dataSource) return undefined;
-  if (moodleId !== undefined && link.moodleId !== moodleId) return undefined;
-  return baseAction({ kind: 'unchanged', entity: p.options.entity, key: r.key, line, dataSource, moodleId: link.moodleId, reason: 'same content' });
+  return unchangedIfHeld(r, line, link, link?.hash, hash, dataSource, p, moodleId);
 }
 
-/**
- * unchangedByLink for entities whose link keeps state instead of a content hash (memberships, groups): an active
- * link that already holds this state under the row's data source (and this Moodle id, when given) is unchanged.
- */
+/** Unchanged when the link holds this state (memberships, groups: entities that keep state, not a content hash). */
 export function unchangedByState<T extends EntityType>(
   r: RecordOf<T>,
   line: number,
@@ -122,9 +133,7 @@ export function unchangedByState<T extends EntityType>(
   p: { readonly options: PlanOptions<T> },
   moodleId?: number,
 ): ActionOf<T> | undefined {
-  if (!link || link.status !== 'active' || p.options.full || state === undefined || link.state !== state || link.dataSource !== dataSource) return undefined;
-  if (moodleId !== undefined && link.moodleId !== moodleId) return undefined;
-  return baseAction({ kind: 'unchanged', entity: p.options.entity, key: r.key, line, dataSource, moodleId: link.moodleId, reason: 'same content' });
+  return unchangedIfHeld(r, line, link, link?.state, state, dataSource, p, moodleId);
 }
 
 /** Why an active, linked record with a content hash is sent again: its content, a missing hash, a new data source, or --full. */
