@@ -13,7 +13,9 @@ import type { Outcome } from './apply/types.js';
 import { RUN_ORDER, entity, functionsOf, type EntityLookup, type EntitySettings } from './entities/index.js';
 import { ConfigError, type Config } from './config/index.js';
 import { EXIT, applyOptions, conduct, type Job } from './conductor.js';
-import { FeedFileError, checkFeedPath, openFeed, readRawRecords, type AnyFeed, type EntityRecord, type EntityType, type FeedEncoding } from './feed/index.js';
+import { FeedFileError, checkFeedPath, readRawRecords, type EntityRecord, type EntityType, type FeedEncoding, type FeedInfo } from './feed/index.js';
+import { openFeedSet, type FeedSet } from './feed/feed-set.js';
+import { countOutcomes } from './report/types.js';
 import { planFeed } from './plan/chunks.js';
 import { defaultPlanOptions } from './plan/index.js';
 import type { Op, Plan, PlanOptions } from './plan/types.js';
@@ -40,6 +42,8 @@ export interface RunRequest {
   full?: boolean;
   delimiter?: string;
   encoding?: FeedEncoding;
+  /** `--dialect NAME[/KIND]`: read the file as that format (detected from the header when omitted). */
+  dialect?: string;
   /** Seconds to wait for another run holding the ledger's writer lock (default 0: refuse at once). */
   wait?: number;
   /**
@@ -91,7 +95,7 @@ export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummar
 }
 
 /** One feed file as the conductor's job: read the header, plan, then (unless a dry run) apply, tryback and archive. */
-function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<RunSummary, AnyFeed> {
+function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<RunSummary, FeedSet> {
   const { config, logger } = deps;
   const dryRun = req.dryRun ?? false;
   return {
@@ -122,10 +126,12 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
     opening: (s) => `run ${s.runId}: ${req.op} ${req.file}${dataSource ? ` (data source ${dataSource})` : ''}${dryRun ? ' [dry run]' : ''}`,
 
     prepare: async (summary) => {
-      let feed: AnyFeed;
+      let set: FeedSet;
       try {
-        feed = await openFeed(req.file, {
+        set = await openFeedSet(req.file, {
           type: req.type,
+          dialect: req.dialect,
+          dialectSettings: config.dialects,
           delimiter: req.delimiter,
           encoding: req.encoding,
           pathSeparator: config.courses.pathSeparator,
@@ -136,53 +142,86 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
         summary.error = { code: err.code, message: err.message };
         return { status: 'aborted', exitCode: EXIT.refused, message: `The file was not applied: ${err.message}. Fix the file and run it again.` };
       }
-      summary.type = feed.info.type;
-      return { open: { functions: functionsOf(feed.info.type), lock: !dryRun, wait: req.wait }, state: feed };
+      summary.type = set.format.entities.join('+');
+      summary.format = set.format;
+      if (set.warnings.length > 0) {
+        summary.warnings = [...set.warnings];
+        for (const w of set.warnings) logger.warn(`not acted on: ${w}`);
+      }
+      const functions = [...new Set(set.parts.flatMap((p) => functionsOf(p.info.type)))];
+      return { open: { functions, lock: !dryRun, wait: req.wait }, state: set };
     },
     // A run refused before planning has always reported no Moodle calls.
     refused: (r) => ({ status: 'aborted', message: `Nothing was written: ${r.message}${r.stage === 'locked' ? '.' : ''}`, countCalls: false }),
 
-    work: async ({ client, ledger, summary, reportDir, runId, startedAt, startRun }, feed) => {
+    work: async ({ client, ledger, summary, reportDir, runId, startedAt, startRun }, set) => {
       // A dry run streams its plan to plan.csv instead of holding every action.
       const planCsv = dryRun ? openPlanCsv(reportDir) : null;
       const lookupSize = lookupChunk(config.moodle.maxInputVars);
       const reads = { retries: config.moodle.retries, backoffMs: config.moodle.backoffMs };
       const settings = entitySettings(config);
-      const lookup = entity(feed.info.type).lookup(client, ledger, { ...reads, chunkSize: lookupSize }, settings) as EntityLookup<EntityRecord>;
       const planOptions = planOptionsFor(req, dataSource, config);
       if (planOptions.passwords === 'always') planOptions.passwordKey = ledger.passwordKey();
-      const plan = await planFeed(feed, planOptions, ledger, {
-        lookup,
-        sink: planCsv ? (a) => planCsv.write(a) : undefined,
-        chunkSize: 2 * lookupSize,
-        ...settings,
-      });
-      await planCsv?.close();
-      logger.debug(`planned ${plan.rows} rows in ${elapsed(startedAt)}`);
-      summary.rows = plan.rows;
-      summary.planned = plan.counts;
-      summary.guard = plan.guard;
+      const multi = set.parts.length > 1;
+      if (multi) summary.parts = [];
+      const outcomes: Outcome[] = [];
+      let incomplete = false;
+      let lastGuard: Plan['guard'] = null;
+      let started = false;
 
-      if (plan.guard?.refused) {
-        if (!dryRun) await writePlanCsv(reportDir, plan.actions);
-        const what = dryRun ? 'Dry run: this refresh would be refused' : 'Refused, nothing was written';
-        return { status: 'refused', exitCode: EXIT.refused, message: `${what}: ${plan.guard.message}` };
+      // A file that fans out (an Upload users file: persons, then their enrolments…) runs its parts in run order, each
+      // planned after the one before is applied, since what a later part names may be what an earlier one creates.
+      for (const feed of set.parts) {
+        const type = feed.info.type;
+        const lookup = entity(type).lookup(client, ledger, { ...reads, chunkSize: lookupSize }, settings) as EntityLookup<EntityRecord>;
+        const plan = await planFeed(feed, planOptions, ledger, {
+          lookup,
+          sink: planCsv ? (a) => planCsv.write(a) : undefined,
+          chunkSize: 2 * lookupSize,
+          ...settings,
+        });
+        logger.debug(`planned ${plan.rows} ${type} rows in ${elapsed(startedAt)}`);
+        summary.rows = Math.max(summary.rows, plan.rows);
+        summary.planned = addCounts(summary.planned, plan.counts);
+        summary.guard = plan.guard ?? summary.guard;
+        lastGuard = plan.guard ?? lastGuard;
+        const part = multi ? { type, rows: plan.rows, planned: plan.counts, guard: plan.guard, outcomes: null as RunSummary['outcomes'] | null } : null;
+        if (part) summary.parts!.push(part);
+
+        if (plan.guard?.refused) {
+          await planCsv?.close();
+          if (!dryRun) await writePlanCsv(reportDir, plan.actions);
+          const what = dryRun ? 'Dry run: this refresh would be refused' : 'Refused, nothing was written';
+          const before = outcomes.length > 0 ? ` (the ${set.parts.slice(0, set.parts.indexOf(feed)).map((p) => p.info.type).join(' and ')} rows before it were applied)` : '';
+          const where = multi ? ` for its ${type} rows` : '';
+          if (outcomes.length === 0) return { status: 'refused', exitCode: EXIT.refused, message: `${what}${where}: ${plan.guard.message}` };
+          summary.tryback = await writeTrybackFor(set.source, outcomes, reportDir);
+          return { applied: outcomes, incomplete: true, closing: () => `Refused${where}, nothing of them was written${before}: ${plan.guard!.message}` };
+        }
+        if (dryRun) continue;
+        if (!started) {
+          startRun({ file: req.file, sha256: summary.sha256, type, op: req.op, dataSource });
+          started = true;
+        }
+        const applied = await applyPlan(plan, { client, ledger, runId, options: applyOptions(config), onProgress: (p) => deps.progress?.update(p) });
+        for (const o of applied) o.type = type;
+        if (part) part.outcomes = countOutcomes(applied);
+        outcomes.push(...applied);
+        incomplete ||= plan.guard?.disablesSkipped ?? false;
+        logger.debug(`applied ${type} after ${elapsed(startedAt)}`);
       }
+      await planCsv?.close();
       if (dryRun) {
-        const unread = plan.guard?.unreadable ? ` ${plan.guard.message}.` : '';
+        const unread = lastGuard?.unreadable ? ` ${lastGuard.message}.` : '';
         return { status: 'dry-run', exitCode: EXIT.ok, message: `Dry run: nothing was written. The plan is in ${reportDir}/plan.csv.${unread}` };
       }
-
-      startRun({ file: req.file, sha256: summary.sha256, type: feed.info.type, op: req.op, dataSource });
-      const outcomes = await applyPlan(plan, { client, ledger, runId, options: applyOptions(config), onProgress: (p) => deps.progress?.update(p) });
       deps.progress?.stop();
-      logger.debug(`applied after ${elapsed(startedAt)}`);
       const transient = req.retryDir ? outcomes.filter(isTransientFailure) : [];
-      summary.tryback = await writeTrybackFor(feed, transient.length > 0 ? outcomes.filter((o) => !isTransientFailure(o)) : outcomes, reportDir);
-      if (transient.length > 0) summary.retry = await keepForRetry(feed, transient, req.retryDir as string, runId);
+      summary.tryback = await writeTrybackFor(set.source, transient.length > 0 ? outcomes.filter((o) => !isTransientFailure(o)) : outcomes, reportDir);
+      if (transient.length > 0) summary.retry = await keepForRetry(set.source, transient, req.retryDir as string, runId);
       logger.debug(`reported after ${elapsed(startedAt)}`);
       // Disables a refresh held back (unreadable rows) leave the run incomplete even when no row failed.
-      return { applied: outcomes, incomplete: plan.guard?.disablesSkipped ?? false, closing: (s) => closing(s, plan.guard, reportDir, req.op) };
+      return { applied: outcomes, incomplete, closing: (s) => closing(s, lastGuard, reportDir, req.op) };
     },
 
     // The input is archived whatever the ending (never on a dry run); retention never touches this run's own folders.
@@ -236,13 +275,13 @@ export function planOptionsFor(req: RunRequest, dataSource: string | null, confi
  * each kept in the given order within its type. The type is read from the header (or forced); a file whose header
  * cannot be read keeps its turn at the end, where its run reports the problem.
  */
-export async function orderByDependency(files: readonly string[], opts: { type?: EntityType; delimiter?: string; encoding?: FeedEncoding } = {}): Promise<string[]> {
+export async function orderByDependency(files: readonly string[], opts: { type?: EntityType; delimiter?: string; encoding?: FeedEncoding; dialect?: string } = {}): Promise<string[]> {
   if (opts.type !== undefined || files.length < 2) return [...files];
   const ranked = await Promise.all(
     files.map(async (file, i) => {
       try {
-        const feed = await openFeed(file, { delimiter: opts.delimiter, encoding: opts.encoding });
-        return { file, i, rank: RUN_ORDER.indexOf(feed.info.type) };
+        const set = await openFeedSet(file, { delimiter: opts.delimiter, encoding: opts.encoding, dialect: opts.dialect });
+        return { file, i, rank: RUN_ORDER.indexOf(set.parts[0].info.type) };
       } catch {
         return { file, i, rank: RUN_ORDER.length };
       }
@@ -257,14 +296,14 @@ function isTransientFailure(o: Outcome): boolean {
 }
 
 /** The transient rows as a file of their own (the tryback writer: input header, encoding, line ending; 0600). */
-async function keepForRetry(feed: AnyFeed, rows: readonly Outcome[], retryDir: string, runId: string): Promise<RunSummary['retry']> {
+async function keepForRetry(source: FeedInfo, rows: readonly Outcome[], retryDir: string, runId: string): Promise<RunSummary['retry']> {
   await mkdir(retryDir, { recursive: true, mode: 0o700 });
   const staging = await mkdtemp(join(retryDir, `.${runId}-`));
   try {
-    const written = await writeTrybackFor(feed, rows, staging);
+    const written = await writeTrybackFor(source, rows, staging);
     if (!written) return null;
     // A retry's own retry keeps the dropped file's name: RUNID__NAME, never RUNID__RUNID__NAME.
-    const file = join(retryDir, `${runId}__${basename(feed.info.path).replace(/^\d{8}T\d{9}Z-[0-9a-f]+__/, '')}`);
+    const file = join(retryDir, `${runId}__${basename(source.path).replace(/^\d{8}T\d{9}Z-[0-9a-f]+__/, '')}`);
     await rename(written, file);
     return { file, rows: rows.length, error: rows[0].message ?? 'Moodle could not be reached' };
   } finally {
@@ -272,9 +311,19 @@ async function keepForRetry(feed: AnyFeed, rows: readonly Outcome[], retryDir: s
   }
 }
 
-async function writeTrybackFor(feed: AnyFeed, outcomes: readonly Outcome[], reportDir: string): Promise<string | null> {
-  const failed = outcomes.filter((o) => o.outcome === 'failed' && o.line !== null);
+/** The failed rows' source lines, once each (a line whose person and enrolment both failed is written once). */
+async function writeTrybackFor(source: FeedInfo, outcomes: readonly Outcome[], reportDir: string): Promise<string | null> {
+  const seen = new Set<number>();
+  const failed = outcomes.filter((o) => o.outcome === 'failed' && o.line !== null && !seen.has(o.line) && seen.add(o.line) !== undefined);
   if (failed.length === 0) return null;
-  const raw = await readRawRecords(feed.info, new Set(failed.map((o) => o.line as number)));
-  return writeTryback(reportDir, feed.info, failed, raw, await detectEol(feed.info.path));
+  const raw = await readRawRecords(source, new Set(failed.map((o) => o.line as number)));
+  return writeTryback(reportDir, source, failed, raw, await detectEol(source.path));
+}
+
+/** The planned counts of a file's parts, added up. */
+function addCounts(a: Plan['counts'] | null, b: Plan['counts']): Plan['counts'] {
+  if (!a) return { ...b };
+  const out = { ...a };
+  for (const k of Object.keys(b) as Array<keyof Plan['counts']>) out[k] += b[k];
+  return out;
 }

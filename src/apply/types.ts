@@ -7,6 +7,8 @@ export type OutcomeKind = 'ok' | 'unchanged' | 'failed' | 'relinked';
 
 export interface Outcome {
   line: number | null;
+  /** The entity of the row (rows.csv's type column): a file that fans out has rows of several. */
+  type?: string;
   key: string;
   action: ActionKind;
   outcome: OutcomeKind;

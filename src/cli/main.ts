@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { CODES, EXIT, failureInfo } from '../errors.js';
 import { escapeControls } from '../refusal.js';
+import { registerDialects } from './dialects.js';
 import { registerDoctor } from './doctor.js';
 import { registerLedger } from './ledger.js';
 import { registerPurge } from './purge.js';
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerSchedule(program);
   registerPurge(program);
   registerUser(program);
+  registerDialects(program);
   return program;
 }
 

@@ -27,6 +27,9 @@ interface RunFlags {
   url?: string;
   delimiter?: string;
   encoding?: 'utf8' | 'latin1' | 'windows-1252';
+  dialect?: string;
+  dateOrder?: 'mdy' | 'dmy';
+  uploadType?: 'addnew' | 'addupdate' | 'update';
   sandbox?: string | boolean;
   quiet?: boolean;
   logLevel?: string;
@@ -49,6 +52,9 @@ function addRunOptions(cmd: Command): Command {
     .option('--url <url>', 'Moodle site URL (overrides config and MDLSYNC_URL)')
     .option('--delimiter <char>', 'field delimiter (detected when omitted)')
     .addOption(new Option('--encoding <enc>', 'input encoding').choices(['utf8', 'latin1', 'windows-1252']))
+    .option('--dialect <name>', "read the file as another tool's format, NAME or NAME/KIND (detected from the header when omitted; mdlsync dialects lists them)")
+    .addOption(new Option('--date-order <order>', 'slash dates in other tools\' files: mdy (03/04/2026 = 4 March) or dmy').choices(['mdy', 'dmy']))
+    .addOption(new Option('--upload-type <type>', 'Moodle Upload users files: add new only, add and update, update only').choices(['addnew', 'addupdate', 'update']))
     .option('--wait <seconds>', 'wait this long for another run holding the ledger (default: refuse at once)', positiveInt)
     .option('--sandbox [stateFile]', 'run against the built-in sandbox Moodle (state in .mdlsync/sandbox.db unless given)')
     .option('-q, --quiet', 'no progress or log lines on the console')
@@ -76,10 +82,12 @@ async function execute(files: string[], flags: RunFlags, cmd: Command, dryRun: b
       concurrency: flags.concurrency,
       maxInputVars: flags.maxInputVars,
     });
+    if (flags.dateOrder) config.dialects.dateOrder = flags.dateOrder;
+    if (flags.uploadType) config.dialects.uploadType = flags.uploadType;
     const logger = loggerFor(config, flags);
     const codes: number[] = [];
     // What others refer to goes first (categories before persons …), whatever order the files were given in.
-    const ordered = await orderByDependency(files.map((f) => resolve(f)), { type: flags.type, delimiter: flags.delimiter, encoding: flags.encoding });
+    const ordered = await orderByDependency(files.map((f) => resolve(f)), { type: flags.type, delimiter: flags.delimiter, encoding: flags.encoding, dialect: flags.dialect });
     for (const file of ordered) {
       const progress = flags.quiet ? undefined : createProgress({ tty: Boolean(process.stderr.isTTY), write: (l) => logger.info(l) });
       const summary = await runFile(
@@ -93,6 +101,7 @@ async function execute(files: string[], flags: RunFlags, cmd: Command, dryRun: b
           full: flags.full,
           delimiter: flags.delimiter,
           encoding: flags.encoding,
+          dialect: flags.dialect,
           wait: flags.wait,
         },
         { config, logger, progress },

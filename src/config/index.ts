@@ -11,6 +11,7 @@ import { OPS, type Op } from '../plan/types.js';
 import { addSecrets } from '../report/redact.js';
 import { enrolmentsSchema } from './enrolments.js';
 import { institutionRolesSchema, observersSchema } from './roles.js';
+import { dialectsSchema } from './dialects.js';
 import { Refusal } from '../refusal.js';
 import { MdlsyncError } from '../errors.js';
 
@@ -173,6 +174,8 @@ export const configSchema = z
     guard: guardSchema.default(() => guardSchema.parse({})),
     courses: coursesSchema.default(() => coursesSchema.parse({})),
     cohorts: cohortsSchema.default(() => cohortsSchema.parse({})),
+    /** How other tools' files (dialects) are read. */
+    dialects: dialectsSchema.default(() => dialectsSchema.parse({})),
     logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
     /** A writer lock whose holder has not sent a heartbeat for this long is taken over (its process died). */
     lockStaleSeconds: z.number().int().min(5).default(120),

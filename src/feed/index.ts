@@ -38,12 +38,20 @@ export function analyseHeader(columns: readonly string[], type?: EntityType): He
 
 const ENCODINGS: readonly FeedEncoding[] = ['utf8', 'latin1', 'windows-1252'];
 
-export async function openFeed(path: string, opts: FeedOptions = {}): Promise<AnyFeed> {
+/** The file's first line that is not a comment, split into header cells, with its delimiter: nothing more is read. */
+export interface HeaderLine {
+  headerText: string;
+  headerLine: number;
+  delimiter: string;
+  columns: string[];
+  encoding: FeedEncoding;
+  maxRecordSize: number;
+}
+
+/** Checks the file's start (readable, not empty, its encoding) and reads its header line. */
+export async function readHeader(path: string, opts: Pick<FeedOptions, 'encoding' | 'delimiter' | 'maxRecordSize'> = {}): Promise<HeaderLine> {
   const encoding = opts.encoding ?? 'utf8';
   if (!ENCODINGS.includes(encoding)) throw new FeedFileError('invalid-encoding', `unknown encoding "${encoding}": use utf8, latin1 or windows-1252`);
-  if (opts.type !== undefined && !ENTITY_TYPES.includes(opts.type)) {
-    throw new FeedFileError('unknown-type', `mdlsync cannot read ${String(opts.type)} feeds yet: it reads ${ENTITY_TYPES.join(', ')}`);
-  }
   const maxRecordSize = opts.maxRecordSize ?? DEFAULT_MAX_RECORD_SIZE;
 
   await checkStart(path, encoding);
@@ -65,22 +73,37 @@ export async function openFeed(path: string, opts: FeedOptions = {}): Promise<An
   } catch (err) {
     throw new FeedFileError('no-header', `the header (line ${headerLine}) cannot be read: ${(err as Error).message}`);
   }
-  checkSingleColumn(columns, delimiter, opts.delimiter !== undefined);
-  const header = analyseHeader(columns, opts.type);
+  return { headerText, headerLine, delimiter, columns, encoding, maxRecordSize };
+}
 
+export async function openFeed(path: string, opts: FeedOptions = {}): Promise<AnyFeed> {
+  checkType(opts.type);
+  const head = await readHeader(path, opts);
+  checkSingleColumn(head.columns, head.delimiter, opts.delimiter !== undefined);
+  return nativeFeed(path, head, analyseHeader(head.columns, opts.type), opts);
+}
+
+export function checkType(type: EntityType | undefined): void {
+  if (type !== undefined && !ENTITY_TYPES.includes(type)) {
+    throw new FeedFileError('unknown-type', `mdlsync cannot read ${String(type)} feeds yet: it reads ${ENTITY_TYPES.join(', ')}`);
+  }
+}
+
+/** A file read by a native header table. */
+export function nativeFeed(path: string, head: HeaderLine, header: HeaderAnalysis, opts: FeedOptions): AnyFeed {
   const info: FeedInfo = {
     path,
     type: header.type,
     dialect: header.dialect,
-    delimiter,
-    encoding,
-    columns,
+    delimiter: head.delimiter,
+    encoding: head.encoding,
+    columns: head.columns,
     fields: header.fields,
-    headerLine,
-    headerText,
+    headerLine: head.headerLine,
+    headerText: head.headerText,
   };
-  const mapper = entity(info.type).rowMapper(header, columns, opts) as RowMapper<RecordOf<EntityType>>;
-  return { info, items: () => items<RecordOf<EntityType>>(info, header, maxRecordSize, mapper) } as AnyFeed;
+  const mapper = entity(info.type).rowMapper(header, head.columns, opts) as RowMapper<RecordOf<EntityType>>;
+  return { info, items: () => items<RecordOf<EntityType>>(info, header, head.maxRecordSize, mapper) } as AnyFeed;
 }
 
 /**
@@ -256,6 +279,14 @@ async function checkStart(path: string, encoding: FeedEncoding): Promise<void> {
   }
 }
 
+/**
+ * Lines before the header that carry none: blank, `#` comments, and the `/` comments tool_sync files open with
+ * (no header of any format starts with a slash).
+ */
+function isCommentLine(l: string): boolean {
+  return l.trim() === '' || l.startsWith('#') || l.startsWith('/');
+}
+
 /** The first line that is neither a comment nor blank; reads no further than that line. */
 async function readHeaderLine(path: string, encoding: FeedEncoding, maxLine: number): Promise<{ headerText: string; headerLine: number }> {
   let line = 1;
@@ -265,18 +296,18 @@ async function readHeaderLine(path: string, encoding: FeedEncoding, maxLine: num
     let from = 0;
     for (let nl = partial.indexOf('\n'); nl !== -1; nl = partial.indexOf('\n', from)) {
       const l = partial.slice(from, nl);
-      if (!l.startsWith('#') && l.trim() !== '') return { headerText: l, headerLine: line };
+      if (!isCommentLine(l)) return { headerText: l, headerLine: line };
       line++;
       from = nl + 1;
     }
     partial = partial.slice(from);
     // A comment can be long; only its first character matters.
-    if (partial.startsWith('#')) partial = '#';
+    if (partial.startsWith('#') || partial.startsWith('/')) partial = partial[0];
     else if (partial.length > maxLine) {
       throw new FeedFileError('no-header', `line ${line} is longer than ${maxLine} characters without a line break: this does not look like a feed header`);
     }
   }
-  if (!partial.startsWith('#') && partial.trim() !== '') return { headerText: partial, headerLine: line };
+  if (!isCommentLine(partial)) return { headerText: partial, headerLine: line };
   throw new FeedFileError('empty-file', `${path} has no header: it holds only comments and blank lines`);
 }
 
@@ -290,7 +321,7 @@ export async function readRawRecords(info: FeedInfo, lines: ReadonlySet<number>)
   const out = new Map<number, Buffer>();
   if (lines.size === 0) return out;
   // First pass: where each wanted record ends. The size limit does not change where records end.
-  const spans = new Map<number, number>([[info.headerLine, info.headerLine]]);
+  const spans = new Map<number, number>(info.headerLine > 0 ? [[info.headerLine, info.headerLine]] : []);
   for await (const batch of scanRecords(info.path, { delimiter: info.delimiter, encoding: info.encoding, maxRecordSize: DEFAULT_MAX_RECORD_SIZE })) {
     for (const r of batch) if (lines.has(r.line) && r.line > info.headerLine) spans.set(r.line, r.endLine);
   }

@@ -6,6 +6,8 @@ export function formatSummary(s: RunSummary): string {
   const lines: string[] = [];
   const ds = s.dataSource ? ` (data source ${s.dataSource})` : '';
   lines.push(`${s.dryRun ? 'plan' : 'run'} ${s.runId}: ${s.type ?? 'unknown type'} ${s.op}${ds} from ${s.file}`);
+  if (s.format && s.format.dialect !== 'mdlsync') lines.push(`  format: ${s.format.title} → ${s.format.entities.join(', ')}`);
+  for (const w of s.warnings ?? []) lines.push(`  not acted on: ${w}`);
   if (s.planned) {
     const p = s.planned;
     lines.push(
@@ -13,6 +15,10 @@ export function formatSummary(s: RunSummary): string {
     );
   }
   if (s.guard) lines.push(`  guard: ${s.guard.message}`);
+  for (const part of s.parts ?? []) {
+    const o = part.outcomes;
+    lines.push(`  ${part.type}: ${part.rows} rows${o ? `, ok ${o.ok}, relinked ${o.relinked}, unchanged ${o.unchanged}, failed ${o.failed}` : ''}`);
+  }
   if (!s.dryRun && s.planned) {
     const o = s.outcomes;
     lines.push(`  outcome: ok ${o.ok}, relinked ${o.relinked}, unchanged ${o.unchanged}, failed ${o.failed}; Moodle calls ${s.moodleCalls.total}`);

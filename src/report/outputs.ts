@@ -50,7 +50,7 @@ function openCsv(path: string, columns: string[]) {
 
 /** Records stringified per write: csv-stringify's sync API on a batch is faster than its stream, record by record. */
 const ROWS_CSV_BATCH = 5000;
-const ROWS_CSV_COLUMNS = ['line', 'key', 'action', 'outcome', 'moodle_id', 'errorcode', 'message'];
+const ROWS_CSV_COLUMNS = ['line', 'key', 'action', 'outcome', 'moodle_id', 'errorcode', 'message', 'type'];
 
 /**
  * One line per row and per refresh disable; never a password (outcomes carry none). Written in batches through
@@ -68,7 +68,7 @@ export async function writeRowsCsv(dir: string, outcomes: Iterable<Outcome>): Pr
     if (!more && !out.errored) await once(out, 'drain');
   };
   for (const o of outcomes) {
-    batch.push([o.line ?? '', o.key, o.action, o.outcome, o.moodleId ?? '', o.errorcode ?? '', o.message ?? ''].map(redactCell));
+    batch.push([o.line ?? '', o.key, o.action, o.outcome, o.moodleId ?? '', o.errorcode ?? '', o.message ?? '', o.type ?? ''].map(redactCell));
     if (batch.length >= ROWS_CSV_BATCH) {
       await flush();
       if (out.errored) break;
@@ -122,7 +122,8 @@ export async function writeTryback(
   const end = encodeText(eol, info.encoding);
   const handle = await open(path, 'w', 0o600);
   try {
-    await handle.write(Buffer.concat([asBytes(rawByLine.get(info.headerLine) ?? info.headerText), end]));
+    // A headerless format (enrol_flatfile) has none to give back.
+    if (info.headerLine > 0) await handle.write(Buffer.concat([asBytes(rawByLine.get(info.headerLine) ?? info.headerText), end]));
     for (const o of rows) {
       // The rows stay as received (they are the input, like the archive); the comments are ours, so redacted.
       const comment = redactText(`# line ${o.line}: ${o.errorcode ?? 'failed'}: ${oneLine(o.message ?? '')}`);

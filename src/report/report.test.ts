@@ -58,7 +58,7 @@ describe('other outputs', () => {
   test('rows.csv quotes messages with commas and never needs a password', async () => {
     const dir = tmp();
     await writeRowsCsv(dir, [{ line: 2, key: 'a', action: 'create', outcome: 'failed', errorcode: asMoodleErrorcode('e'), message: 'one, two' }]);
-    expect(readFileSync(join(dir, 'rows.csv'), 'utf8')).toBe('line,key,action,outcome,moodle_id,errorcode,message\n2,a,create,failed,,e,"one, two"\n');
+    expect(readFileSync(join(dir, 'rows.csv'), 'utf8')).toBe('line,key,action,outcome,moodle_id,errorcode,message,type\n2,a,create,failed,,e,"one, two",\n');
   });
 
   test('rows.csv holds the same bytes csv-stringify writes, for awkward values and past one write chunk', async () => {
@@ -71,12 +71,13 @@ describe('other outputs', () => {
       if (i % 2 === 0) o.moodleId = i % 4 === 0 ? 0 : 1000 + i;
       if (i % 3 === 0) o.errorcode = asMoodleErrorcode(pick(2));
       if (i % 3 !== 1) o.message = pick(3);
+      if (i % 2 === 1) o.type = 'persons';
       outcomes.push(o);
     }
     await writeRowsCsv(dir, outcomes);
     const expected = stringify(
-      outcomes.map((o) => [o.line ?? '', o.key, o.action, o.outcome, o.moodleId ?? '', o.errorcode ?? '', o.message ?? '']),
-      { header: true, columns: ['line', 'key', 'action', 'outcome', 'moodle_id', 'errorcode', 'message'], escape_formulas: true },
+      outcomes.map((o) => [o.line ?? '', o.key, o.action, o.outcome, o.moodleId ?? '', o.errorcode ?? '', o.message ?? '', o.type ?? '']),
+      { header: true, columns: ['line', 'key', 'action', 'outcome', 'moodle_id', 'errorcode', 'message', 'type'], escape_formulas: true },
     );
     expect(readFileSync(join(dir, 'rows.csv'), 'utf8')).toBe(expected);
     expect(expected).toContain("'=1+1k3");
@@ -86,7 +87,7 @@ describe('other outputs', () => {
   test('rows.csv of no rows is the header alone', async () => {
     const dir = tmp();
     await writeRowsCsv(dir, []);
-    expect(readFileSync(join(dir, 'rows.csv'), 'utf8')).toBe('line,key,action,outcome,moodle_id,errorcode,message\n');
+    expect(readFileSync(join(dir, 'rows.csv'), 'utf8')).toBe('line,key,action,outcome,moodle_id,errorcode,message,type\n');
   });
 
   test('archive copies the input byte for byte, mode 0600, under the day', async () => {

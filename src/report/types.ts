@@ -33,6 +33,12 @@ export interface RunSummary extends SummaryBase {
   guard: GuardVerdict | null;
   archivedAs: string | null;
   tryback: string | null;
+  /** The file's format: mdlsync's own headers, or another tool's (a dialect), and the entities it fans out into. */
+  format?: { dialect: string; title: string; kind: string; entities: string[] };
+  /** Columns the file's format accepts that mdlsync does not act on: one sentence each. */
+  warnings?: string[];
+  /** A file that fans out into several entities: each part's rows, plan, guard and outcomes, in run order. */
+  parts?: Array<{ type: string; rows: number; planned: ActionCounts; guard: GuardVerdict | null; outcomes: Record<OutcomeKind, number> | null }>;
   /** watch/schedule runs: rows Moodle could not take (outage, timeouts, 5xx), kept apart from the tryback to be retried. */
   retry?: { file: string; rows: number; error: string } | null;
 }

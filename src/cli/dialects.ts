@@ -1,0 +1,30 @@
+/** `mdlsync dialects [NAME]`: the other tools' formats mdlsync reads, their files and what each column becomes. */
+import type { Command } from 'commander';
+import { DIALECTS, NATIVE_DIALECT, dialectNamed } from '../dialects/index.js';
+import type { DialectDefinition } from '../dialects/definition.js';
+
+const TREATMENT = { acts: '', warns: ' (not acted on)', refuses: ' (refused)' } as const;
+
+export function describeDialect(d: DialectDefinition, withColumns: boolean): string {
+  const lines = [`${d.name}: ${d.title} — ${d.source}`];
+  for (const k of d.kinds) {
+    lines.push(`  ${d.name}/${k.name}: ${k.title}${k.headerless ? ' (no header)' : ''} → ${k.entities.join(', ')}`);
+    if (withColumns) for (const c of k.columns) lines.push(`    ${c.name}${TREATMENT[c.treatment]}: ${c.means}`);
+  }
+  return lines.join('\n');
+}
+
+export function registerDialects(program: Command): void {
+  program
+    .command('dialects')
+    .argument('[name]', 'one dialect: its files and every column')
+    .description("the other tools' file formats mdlsync reads (--dialect NAME), detected from the header")
+    .action((name: string | undefined) => {
+      if (name !== undefined) {
+        process.stdout.write(describeDialect(dialectNamed(name).dialect, true) + '\n');
+        return;
+      }
+      const out = [`${NATIVE_DIALECT}: mdlsync's own headers (SIS snapshot or Moodle-style), one entity per file — see README`, ...DIALECTS.map((d) => describeDialect(d, false))];
+      process.stdout.write(out.join('\n') + '\nmdlsync dialects NAME lists a dialect\'s columns.\n');
+    });
+}
