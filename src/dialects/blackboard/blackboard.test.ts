@@ -103,6 +103,8 @@ describe('blackboard course, term, category, category membership', () => {
     expect(bad.rows.courses[0]).toBeInstanceOf(PartFailure);
     expect(d.warnings.join('\n')).toMatch(/CATALOG_IND/);
     expect(d.warnings.join('\n')).toMatch(/DURATION: D/);
+    expect(d.warnings.join('\n')).not.toMatch(/defaultCategory/);
+    expect(compile('course', 'EXTERNAL_COURSE_KEY|COURSE_ID|COURSE_NAME|EXTERNAL_TERM_KEY').warnings).toEqual([expect.stringContaining('unless config dialects.defaultCategory names the category')]);
   });
 
   it('organization files are courses', () => {

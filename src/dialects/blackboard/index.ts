@@ -150,7 +150,7 @@ const course: DialectKind = {
     { name: 'course_name', treatment: 'acts', means: 'full name (ORGANIZATION_NAME alike)' },
     { name: 'organization_name', treatment: 'acts', means: 'full name' },
     { name: 'start_date', treatment: 'acts', means: 'course start date (yyyymmdd)' },
-    { name: 'end_date', treatment: 'acts', means: 'course end date (yyyymmdd); not sent when DURATION is C (continuous)' },
+    { name: 'end_date', treatment: 'acts', means: 'course end date (yyyymmdd); not sent when DURATION is C (continuous): a new course then gets Moodle\'s default course duration' },
     { name: 'duration', treatment: 'acts', means: 'C continuous (no end date), R range (START_DATE–END_DATE); D and T are read as R (see the DURATION warning)' },
     { name: 'external_term_key', treatment: 'acts', means: 'the category: the term\'s category (a term is a category keyed by EXTERNAL_TERM_KEY); without a term, dialects.defaultCategory' },
     { name: 'template_course_key', treatment: 'acts', means: 'template course (created as a copy of it); TEMPLATE_ORGANIZATION_KEY alike' },
@@ -202,7 +202,9 @@ const course: DialectKind = {
       };
     });
     const duration = lower.includes('duration') ? ['DURATION: D (days of use) and T (dictated by the term) are read as a date range: Moodle courses have one start and end date and terms carry none'] : [];
-    return { ...read, warnings: [...read.warnings, ...duration] };
+    // Learn needs no category; Moodle's new courses do: without a term or the setting they fail (CATEGORY).
+    const placed = settings.defaultCategory !== undefined ? [] : ['EXTERNAL_TERM_KEY: a new course without a term fails unless config dialects.defaultCategory names the category for it (an existing course stays where it is)'];
+    return { ...read, warnings: [...read.warnings, ...duration, ...placed] };
   },
 };
 
