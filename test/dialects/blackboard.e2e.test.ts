@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MoodleClient, createCourses } from '../../src/moodle/index.js';
 import { workspace, type Workspace } from '../helpers.js';
 
 let ws: Workspace | null = null;
@@ -153,7 +154,7 @@ describe('Blackboard snapshot flat file dialect', () => {
     expect(w.sandbox.stats.writeCalls).toBe(0);
   });
 
-  test('the secondary institution role and observer association files are read natively, as they are', async () => {
+  test('secondary institution role, observer association and plain membership files are read natively; --dialect forces the Blackboard reading', async () => {
     const w = await workspace();
     ws = w;
     expect((await w.cli(['run', w.write('p.txt', crlf(['EXTERNAL_PERSON_KEY|USER_ID|PASSWD|FIRSTNAME|LASTNAME|EMAIL|DATA_SOURCE_KEY', 'P1|u1|Passw0rd!x|A|B|a@x.edu|SIS', 'P2|u2|Passw0rd!x|C|D|c@x.edu|SIS']))])).code).toBe(0);
@@ -161,6 +162,18 @@ describe('Blackboard snapshot flat file dialect', () => {
     expect(r.code).toBe(0);
     expect(w.lastSummary().format).toMatchObject({ dialect: 'mdlsync' });
     expect(w.sandbox.cohorts.byIdnumber('role:staff')!.members).toEqual([w.sandbox.users.byIdnumber('P1')[0].id]);
+
+    // A plain membership file is native (grader is a default roleMap name); --dialect blackboard/membership also reads
+    // Learn's UI spellings with spaces.
+    const client = new MoodleClient({ url: w.sandbox.url, token: w.sandbox.token });
+    const [made] = await createCourses(client, [{ fullname: 'Course X', shortname: 'X1', categoryid: 1, idnumber: 'X1' }]);
+    await client.close();
+    const plain = crlf(['EXTERNAL_COURSE_KEY|EXTERNAL_PERSON_KEY|ROLE', 'X1|P1|Course Builder', 'X1|P2|Grader']);
+    expect((await w.cli(['run', w.write('plain.txt', plain)])).code).toBe(2);
+    expect(readFileSync(join(w.lastSummary().reportDir, 'rows.csv'), 'utf8')).toMatch(/^2,X1\|P1,fail,failed,,unknown-role,"unknown role ""Course Builder""/m);
+    expect((await w.cli(['run', '--dialect', 'blackboard/membership', w.write('plain2.txt', plain)])).code).toBe(0);
+    const roles = (key: string) => w.sandbox.enrolments.of(made.id).find((e) => e.userid === w.sandbox.users.byIdnumber(key)[0].id)?.roles;
+    expect([roles('P1'), roles('P2')]).toEqual([[3], [4]]);
 
     // Observer association: the observer gets the parent role (id 9) in the observed user's context (level 30).
     expect((await w.cli(['run', w.write('observer.txt', crlf(['EXTERNAL_OBSERVER_KEY|EXTERNAL_USER_KEY|DATA_SOURCE_KEY', 'P2|P1|SIS']))])).code).toBe(0);
