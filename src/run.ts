@@ -266,6 +266,7 @@ export function planOptionsFor(req: RunRequest, dataSource: string | null, confi
     passwords: config.persons.passwords,
     disable: config.persons.disable,
     guard: { maxPercent: config.guard.maxPercent, maxCount: config.guard.maxCount },
+    dataSourceFamilies: config.dataSourceFamilies,
   });
 }
 
