@@ -31,7 +31,7 @@ describe('moodle-uploaduser: which headers it claims', () => {
       'sysrole1: system roles are not assigned from this file: give an institution-roles feed (config institutionRoles.mode system-role)',
       'maildigest: a user preference or legacy field core_user_create_users / update_users do not take: not set',
       'autosubscribe: a user preference or legacy field core_user_create_users / update_users do not take: not set',
-      expect.stringContaining('deleted: a row with 1 disables its account as config persons.disable says'),
+      expect.stringContaining('a row with 1 disables its account as config persons.disable says'),
     ]);
     expect(c.parts.map((p) => p.type)).toEqual(['persons']);
   });

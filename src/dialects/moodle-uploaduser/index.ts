@@ -118,9 +118,9 @@ function compileUsers(lower: readonly string[], columns: readonly string[], sett
   if (cohorts.length > 0) parts.push({ type: 'cohort-members', header: cohortHeader });
 
   const warnings = columnWarnings(lower, columns, COLUMNS);
-  if (at.has('deleted')) warnings.push(`${columns[at.get('deleted')!]}: a row with 1 disables its account as config persons.disable says (suspend by default, delete when set), not Moodle's delete_user() unless so configured`);
+  if (at.has('deleted')) warnings.push(`${columns[at.get('deleted')!]}: Moodle's delete_user() is not called as such: a row with 1 disables its account as config persons.disable says (suspend by default; delete when so set)`);
   if (settings.uploadType !== 'addupdate') {
-    warnings.push(settings.uploadType === 'addnew' ? 'upload type "add new only": existing accounts are left unchanged (reported as unchanged)' : 'upload type "update existing users only": a row whose account does not exist fails, none is created');
+    warnings.push(settings.uploadType === 'addnew' ? 'upload type "add new only": existing accounts are not updated (reported as unchanged)' : 'upload type "update existing users only": a row whose account does not exist fails, none is created');
   }
 
   const opts = { order: settings.dateOrder, timezone: settings.timezone };
