@@ -31,7 +31,10 @@ const WARN_IGNORED = 'a user preference or legacy field core_user_create_users /
 export const COLUMNS: readonly DialectColumn[] = [
   { name: 'username', treatment: 'acts', means: 'the account\'s username (lower-cased); the person\'s key when the file has no idnumber column' },
   { name: 'idnumber', treatment: 'acts', means: 'the account\'s idnumber: the person\'s key when given (else the username)' },
-  ...USER_TEXT_FIELDS.filter((f) => f !== 'username' && f !== 'idnumber').map((f): DialectColumn => ({ name: f, treatment: 'acts', means: `the account's ${f}` })),
+  ...USER_TEXT_FIELDS.filter((f) => !['username', 'idnumber', 'password', 'mailformat', 'maildisplay'].includes(f)).map((f): DialectColumn => ({ name: f, treatment: 'acts', means: `the account's ${f}` })),
+  { name: 'password', treatment: 'acts', means: 'the password of a new account; an existing one\'s only with config persons.passwords always' },
+  { name: 'mailformat', treatment: 'acts', means: 'the account\'s email format: 0 plain text, 1 HTML' },
+  { name: 'maildisplay', treatment: 'acts', means: 'who sees the account\'s email: 0 nobody, 1 everyone, 2 course members' },
   { name: 'suspended', treatment: 'acts', means: '1 suspends the account, 0 reactivates it, empty leaves it' },
   { name: 'profile_field_<name>', treatment: 'acts', means: 'the custom profile field <name>' },
   { name: 'deleted', treatment: 'acts', means: '1: the account is disabled or deleted as config persons.disable says (suspend by default); its other columns are not read' },
