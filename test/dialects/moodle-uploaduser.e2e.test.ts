@@ -104,7 +104,7 @@ describe('Moodle Upload users dialect', () => {
     expect(w.lastSummary()).toMatchObject({ format: { dialect: 'mdlsync' } });
     const ann = user(w, 'ann')!;
 
-    const file = 'username,oldusername,idnumber,deleted\nbob,,P2,1\nanna,ann,P1,0\ncyrus,cy,,\nzed,old,P9,\n';
+    const file = 'username,oldusername,idnumber,deleted\nbob,,P2,1\nanna,ann,P1,0\ncyrus,cy,,\nzed,old,P9,\nnobody,,P404,1\n';
     const r = await w.cli(['run', w.write('changes.csv', file)]);
     expect(r.code).toBe(2);
     const s = w.lastSummary();
@@ -123,6 +123,14 @@ describe('Moodle Upload users dialect', () => {
     const csv = rowsCsv(w);
     expect(csv).toContain("oldusername cy: renaming an account found by its old username is not done");
     expect(csv).toContain('upload type ""update existing users only"" creates none');
+    // An account that does not exist has nothing to delete (the tool reports an error; a re-run of a delete is calm).
+    expect(csv).toContain('6,P404,unchanged,unchanged,');
+
+    // With persons.disable delete, deleted=1 deletes the account.
+    config(w, { persons: { disable: 'delete' } });
+    expect((await w.cli(['run', w.write('delete.csv', 'username,idnumber,deleted\nanna,P1,1\n')])).code).toBe(0);
+    expect(user(w, 'anna')).toBeUndefined();
+    expect(w.sandbox.users.byId(ann.id)).toMatchObject({ deleted: true });
   });
 
   test('upload types: add new only leaves existing accounts unchanged; update only fails a row whose account does not exist', async () => {

@@ -80,6 +80,10 @@ describe('moodle-uploaduser: translation', () => {
     expect(compile('username,oldusername,idnumber', { uploadType: 'addnew' }).translate(['new', 'old', 'P1'], 2)).toMatchObject({ error: { message: expect.stringContaining('add new only') } });
   });
 
+  test('a row without a username fails as a whole', () => {
+    expect(compile('username,firstname,course1').translate([' ', 'A', 'C1'], 2)).toEqual({ error: { code: 'missing-value', message: 'username is empty: Upload users names every account by its username' } });
+  });
+
   test('the upload type goes on every person row', () => {
     expect(rowsOf(compile('username,firstname,lastname,url', { uploadType: 'addnew' }).translate(['a', 'A', 'B', 'http://x'], 2)).persons).toEqual([{ username: 'a', firstname: 'A', lastname: 'B', upload_type: 'addnew' }]);
     expect(compile('username,url', { uploadType: 'update' }).warnings).toContain('upload type "update existing users only": a row whose account does not exist fails, none is created');
