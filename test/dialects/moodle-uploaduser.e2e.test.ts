@@ -83,9 +83,10 @@ describe('Moodle Upload users dialect', () => {
     expect(csv).toContain('5,NOPE|bnope,fail,failed,,unknown-course,no Moodle course has shortname NOPE,enrolments');
     expect(csv).toContain('6,CF101|Red|cred,fail,failed,,unknown-group,course CF101 has no group named Red,group-members');
     const tryback = readFileSync(s.tryback as string, 'utf8');
-    expect(tryback).toContain(bad[0]);
-    expect(tryback).toContain(bad[1]);
-    expect(tryback).not.toContain('jdupont');
+    // The header as written (BOM and CRLF kept), then each failed line once with why.
+    expect(tryback).toBe(
+      `\uFEFF${header}\r\n# line 5: unknown-course: no Moodle course has shortname NOPE\r\n${bad[0]}\r\n# line 6: unknown-group: course CF101 has no group named Red\r\n${bad[1]}\r\n`,
+    );
 
     // Again (the good rows): nothing to do.
     w.sandbox.stats.reset();
