@@ -66,7 +66,7 @@ describe('moodle-uploaduser: translation', () => {
 
   test('deleted=1 is a delete row of the person only; another value fails the row', () => {
     const c = compile('username,firstname,lastname,deleted,course1');
-    expect(rowsOf(c.translate(['gone', '', '', '1', 'C1'], 2))).toEqual({ persons: [{ username: 'gone', firstname: '', lastname: '', action: 'del' }] });
+    expect(rowsOf(c.translate(['gone', '', '', '1', 'C1'], 2))).toEqual({ persons: [{ username: 'gone', action: 'del' }] });
     expect(c.translate(['x', '', '', 'yes', ''], 3)).toEqual({ error: { code: 'invalid-value', message: 'deleted is "yes", expected 1 (delete) or 0', key: 'x' } });
     expect(rowsOf(c.translate(['kept', 'K', 'L', '0', ''], 4)).persons).toEqual([{ username: 'kept', firstname: 'K', lastname: 'L' }]);
   });

@@ -143,8 +143,10 @@ function compileUsers(lower: readonly string[], columns: readonly string[], sett
       const deleted = cell(cells, 'deleted');
       if (deleted !== '' && deleted !== '0') {
         if (deleted !== '1') return { error: { code: 'invalid-value', message: `deleted is "${deleted}", expected 1 (delete) or 0`, key } };
-        // The tool deletes and reads nothing else of the row: no enrolments, groups or cohorts.
-        return { rows: { persons: [{ ...person, action: 'del' }] } };
+        // The tool deletes and reads nothing else of the row: no fields, enrolments, groups or cohorts.
+        const gone: NativeRow = { username: person.username, action: 'del' };
+        if (at.has('idnumber')) gone.idnumber = idnumber;
+        return { rows: { persons: [gone] } };
       }
 
       const old = cell(cells, 'oldusername').toLowerCase();
