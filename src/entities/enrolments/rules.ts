@@ -19,6 +19,9 @@ export const DEFAULT_ROLE_MAP: Readonly<Record<string, string>> = Object.freeze(
   Instructor: 'editingteacher',
   I: 'editingteacher',
   teaching_assistant: 'teacher',
+  // Blackboard's other course roles: a course builder edits the course, a grader grades (a non-editing teacher).
+  course_builder: 'editingteacher',
+  grader: 'teacher',
 });
 
 /**
