@@ -173,8 +173,12 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
       // planned after the one before is applied, since what a later part names may be what an earlier one creates.
       for (const feed of set.parts) {
         const type = feed.info.type;
+        // A part that only makes sure its records exist stores on a store or refresh, and is left alone by a delete.
+        const storeOnly = set.storeOnly.has(type);
+        if (storeOnly && req.op === 'delete') continue;
+        const partOptions = storeOnly ? { ...planOptions, op: 'store' as const } : planOptions;
         const lookup = entity(type).lookup(client, ledger, { ...reads, chunkSize: lookupSize }, settings) as EntityLookup<EntityRecord>;
-        const plan = await planFeed(feed, planOptions, ledger, {
+        const plan = await planFeed(feed, partOptions, ledger, {
           lookup,
           sink: planCsv ? (a) => planCsv.write(a) : undefined,
           chunkSize: 2 * lookupSize,

@@ -84,6 +84,14 @@ export type Translation =
 export interface DialectPart {
   type: EntityType;
   header: readonly string[];
+  /**
+   * The part only makes sure what its rows name exists (the groups and cohorts an Upload users file names, created
+   * when missing as the tool does): it runs as a store whatever the file's op (a refresh of the file removes nothing of
+   * it, a delete of the file leaves it alone).
+   */
+  storeOnly?: boolean;
+  /** Many lines name the same record (every student's group1): only its first line's row is read, the rest add nothing. */
+  distinct?: boolean;
   /** Reading options the part's native mapper takes instead of the run's (Upload courses: category paths split on ` / `). */
   options?: Pick<FeedOptions, 'pathSeparator'>;
 }

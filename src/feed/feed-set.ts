@@ -35,6 +35,8 @@ export interface FeedSet {
   source: FeedInfo;
   /** One feed per entity, in run order. */
   parts: AnyFeed[];
+  /** The entity types of parts that only make sure their records exist (DialectPart.storeOnly). */
+  storeOnly: ReadonlySet<EntityType>;
 }
 
 export interface FeedSetOptions extends FeedOptions {
@@ -88,6 +90,7 @@ function nativeSet(path: string, head: HeaderLine, opts: FeedOptions): FeedSet {
     warnings: [],
     source: feed.info,
     parts: [feed],
+    storeOnly: new Set(),
   };
 }
 
@@ -128,6 +131,7 @@ function dialectSet(path: string, head: HeaderLine, dialect: DialectDefinition, 
     warnings: compiled.warnings,
     source,
     parts: feeds,
+    storeOnly: new Set(parts.filter((p) => p.storeOnly).map((p) => p.type)),
   };
 }
 
@@ -140,15 +144,17 @@ function partFeed(source: FeedInfo, head: HeaderLine, dialect: DialectDefinition
   const width = head.columns.length;
 
   async function* items(): AsyncGenerator<FeedItem<RecordOf<EntityType>>> {
+    // Per pass over the file: the distinct rows already given (a part's distinct rows are few: courses, groups, cohorts).
+    const seen = part.distinct ? new Set<string>() : undefined;
     for await (const batch of scanRecords(source.path, { delimiter: source.delimiter, encoding: source.encoding, maxRecordSize: head.maxRecordSize })) {
       for (const r of batch) {
         if (r.line <= source.headerLine) continue;
-        yield* partItems(r);
+        yield* partItems(r, seen);
       }
     }
   }
 
-  function* partItems(r: ScannedRecord): Generator<FeedItem<RecordOf<EntityType>>> {
+  function* partItems(r: ScannedRecord, seen: Set<string> | undefined): Generator<FeedItem<RecordOf<EntityType>>> {
     const line = r.line;
     if (r.problem) {
       // Unreadable: it may hide a row of any part, so every part sees it (a refresh then holds back its disables).
@@ -179,7 +185,13 @@ function partFeed(source: FeedInfo, head: HeaderLine, dialect: DialectDefinition
         yield { line, error: { line, code: row.code, message: row.message, ...(row.key ? { key: row.key } : {}) } };
         continue;
       }
-      const res = mapper.map(cellsOf(part.header, row), 1);
+      const cells = cellsOf(part.header, row);
+      if (seen) {
+        const id = cells.join('\u0000');
+        if (seen.has(id)) continue;
+        seen.add(id);
+      }
+      const res = mapper.map(cells, 1);
       yield res.record ? { line, record: res.record } : { line, error: { line, ...res.error! } };
     }
   }

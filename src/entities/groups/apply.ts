@@ -69,7 +69,8 @@ function createSpec(engine: BatchEngine): BatchSpec<CreateItem, MoodleGroup[]> {
           groups = await engine.read('core_group_get_course_groups', 1, () => getCourseGroups(engine.deps.client, item.input.courseid));
           byCourse.set(item.input.courseid, groups);
         }
-        const g = groups.find((x) => x.idnumber === item.input.idnumber);
+        // A group created without an idnumber (known by its name) is recognised by its name.
+        const g = item.input.idnumber ? groups.find((x) => x.idnumber === item.input.idnumber) : groups.find((x) => x.name === item.input.name);
         if (g) found.push({ item, id: g.id });
         else rest.push(item);
       }

@@ -3,7 +3,8 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isFeedOf, openFeed } from '../../feed/index.js';
+import { analyseHeader, isFeedOf, openFeed } from '../../feed/index.js';
+import { groupRowMapper } from './feed.js';
 import { type FeedItem } from '../../feed/types.js';
 import type { GroupRecord } from './record.js';
 import type { GroupMemberRecord } from '../group-members/record.js';
@@ -87,3 +88,14 @@ describe('group-members feed', () => {
   });
 });
 
+
+describe('groups known by their name', () => {
+  test('course_shortname and name without idnumber: the key is the name within the course, found by shortname', async () => {
+    const columns = ['course_shortname', 'name'];
+    const mapper = groupRowMapper(analyseHeader(columns, 'groups'), columns);
+    expect(mapper.map(['BIO-101', 'Lab A'], 1)).toEqual({ record: { key: 'BIO-101|Lab A', fields: { course: 'BIO-101', group: 'Lab A', name: 'Lab A', courseBy: 'shortname', groupBy: 'name' } } });
+    // With an idnumber column the idnumber stays the key, as before.
+    const keyed = ['course', 'idnumber', 'name'];
+    expect(groupRowMapper(analyseHeader(keyed, 'groups'), keyed).map(['C1', 'G1', 'Lab A'], 1)).toEqual({ record: { key: 'C1|G1', fields: { course: 'C1', group: 'G1', name: 'Lab A' } } });
+  });
+});

@@ -39,11 +39,22 @@ export const GROUP_HEADERS: HeaderTable = {
     operation: mode,
     ...DATA_SOURCE_COLUMNS,
   },
-  moodleOnly: { course, courseid: course, course_idnumber: course, idnumber: group, group_idnumber: group },
+  moodleOnly: {
+    course,
+    courseid: course,
+    course_idnumber: course,
+    course_shortname: { kind: 'text', field: 'course_shortname', target: 'course' },
+    idnumber: group,
+    group_idnumber: group,
+  },
   signature: ['external_group_key', 'group_name', 'group_idnumber'],
-  needs: 'a groups feed needs EXTERNAL_COURSE_KEY and EXTERNAL_GROUP_KEY, or course and idnumber',
+  needs: 'a groups feed needs EXTERNAL_COURSE_KEY and EXTERNAL_GROUP_KEY, or course and idnumber (or course and name)',
   missingKey(dialect, specs) {
     const sis = dialect === 'sis';
+    // Moodle style: a name without an idnumber is a group known by its name (groupBy name).
+    if (!sis && !specs.some((s) => s.kind === 'text' && s.target === 'group') && specs.some((s) => s.kind === 'text' && s.target === 'name')) {
+      return missingKeyColumns(specs, [['course', 'course']], 'a groups feed needs the course key');
+    }
     return missingKeyColumns(specs, [['course', sis ? 'EXTERNAL_COURSE_KEY' : 'course'], ['group', sis ? 'EXTERNAL_GROUP_KEY' : 'idnumber']], 'a groups feed needs the course key and the group key');
   },
 };
@@ -113,11 +124,22 @@ export function keyedMapper<R extends GroupRecord | GroupMemberRecord>(
 }
 
 export function groupRowMapper(header: HeaderAnalysis, columns: readonly string[]): RowMapper<GroupRecord> {
+  const has = (target: string): boolean => header.specs.some((s) => s.kind === 'text' && s.target === target);
+  const byShortname = header.specs.some((s) => s.kind === 'text' && s.target === 'course' && s.field === 'course_shortname');
+  const byName = !has('group') && has('name');
   return keyedMapper<GroupRecord>(
     header,
     columns,
-    ['course', 'group'],
-    (key, [course, group]) => ({ key, fields: { course, group } }),
+    ['course', byName ? 'name' : 'group'],
+    (key, [course, group]) => {
+      const record: GroupRecord = { key, fields: { course, group } };
+      if (byShortname) record.fields.courseBy = 'shortname';
+      if (byName) {
+        record.fields.groupBy = 'name';
+        record.fields.name = group;
+      }
+      return record;
+    },
     (record, v, column) => {
       const cmd = COMMANDS[v.toLowerCase()];
       if (cmd === undefined) return invalidValue(column, v, 'add, store, del or delete', record.key);

@@ -27,26 +27,30 @@ export function groupLookup(
 ): (unplaced: GroupRecord[], chunk: GroupRecord[]) => Promise<Map<string, Omit<GroupContext, 'link'>>> {
   const retry = retrier(opts);
   const courses = new CoursePlaces(client, ledger, retry, 1);
+  const shortnames = new CoursePlaces(client, ledger, retry, 1, 'shortname');
   const courseGroups = new CourseGroups(client, retry);
   return async (unplaced, chunk) => {
-    await courses.place(chunk.map((r) => r.fields.course));
+    await courses.place(chunk.flatMap((r) => (r.fields.courseBy !== 'shortname' ? [r.fields.course] : [])));
+    await shortnames.place(chunk.flatMap((r) => (r.fields.courseBy === 'shortname' ? [r.fields.course] : [])));
     const isUnplaced = new Set(unplaced.map((r) => r.key));
     // Linked rows: their links in one read for the chunk, not one per row.
     const links = ledger.getLinks('groups', chunk.filter((r) => !isUnplaced.has(r.key)).map((r) => r.key));
     const out = new Map<string, Omit<GroupContext, 'link'>>();
     for (const r of chunk) {
       const ctx: Omit<GroupContext, 'link'> = {};
-      const courseId = courses.id(r.fields.course);
-      const problem = courses.problem(r.fields.course);
+      const places = r.fields.courseBy === 'shortname' ? shortnames : courses;
+      const courseId = places.id(r.fields.course);
+      const problem = places.problem(r.fields.course) ?? (courseId === undefined && r.fields.courseBy === 'shortname' ? `no Moodle course has shortname ${r.fields.course}` : undefined);
       if (problem !== undefined) ctx.courseProblem = problem;
       if (courseId !== undefined) {
         ctx.courseId = courseId;
         const groups = await courseGroups.of(courseId);
         if (isUnplaced.has(r.key)) {
-          const byIdnumber = groups.find((g) => g.idnumber === r.fields.group);
+          // A group known by its name is only ever found by it.
+          const byIdnumber = r.fields.groupBy === 'name' ? undefined : groups.find((g) => g.idnumber === r.fields.group);
           const byName = byIdnumber ? undefined : groups.find((g) => r.fields.name !== undefined && g.name === r.fields.name);
           const g = byIdnumber ?? byName;
-          if (byName && byName.idnumber !== '' && byName.idnumber !== r.fields.group) {
+          if (byName && r.fields.groupBy !== 'name' && byName.idnumber !== '' && byName.idnumber !== r.fields.group) {
             // Same name, another idnumber: another group; creating would clash on the name.
             ctx.ambiguous = `course ${r.fields.course} already has a group named "${byName.name}" with idnumber ${byName.idnumber}, not ${r.fields.group}`;
           } else if (g) ctx.match = { id: g.id, via: 'idnumber', by: byIdnumber ? 'idnumber' : 'name', name: g.name, description: g.description ?? '' };

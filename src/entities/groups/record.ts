@@ -15,6 +15,13 @@ export interface GroupFields {
   group: string;
   name?: string;
   description?: string;
+  /** Moodle-style `course_shortname` column: the course is found by its shortname. */
+  courseBy?: 'shortname';
+  /**
+   * No group key column, only the name (the groups an Upload users file names): the group is its name within the
+   * course, found by it, and created without an idnumber, as Moodle's tool creates it.
+   */
+  groupBy?: 'name';
 }
 
 /** key = `COURSE|GROUP`. */

@@ -118,7 +118,8 @@ export const GROUP_RULES: EntityRules<'groups', GroupContext> = {
       state: groupState(r.fields.name, description),
       status: 'active',
       reason: 'new group',
-      group: { call: 'create', courseId: ctx.courseId, name: r.fields.name, description, idnumber: r.fields.group },
+      // A group known by its name is created as Moodle's Upload users tool creates it: no idnumber.
+      group: { call: 'create', courseId: ctx.courseId, name: r.fields.name, description, idnumber: r.fields.groupBy === 'name' ? '' : r.fields.group },
     } satisfies GroupAction;
   },
 
