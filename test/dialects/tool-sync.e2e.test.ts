@@ -1,0 +1,98 @@
+/**
+ * tool_sync files (https://docsen.activeprolearn.com/doku.php?id=tools:sync), run as they are: `;`-separated, BOM,
+ * CRLF, `#` and `/` comment lines, local-time dates. Each test spells out the Moodle state tool_sync would leave (and
+ * says where mdlsync differs, as docs/dialects/tool-sync.md does); a re-run is all unchanged.
+ */
+import { afterEach, describe, expect, test } from '@jest/globals';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MoodleClient, createCourses } from '../../src/moodle/index.js';
+import { SIS_HEADER, persons, sisFile, workspace, type Workspace } from '../helpers.js';
+
+let ws: Workspace | null = null;
+afterEach(async () => {
+  await ws?.close();
+  ws = null;
+});
+
+const BOM = '\uFEFF';
+
+async function setup(config: object = {}): Promise<{ w: Workspace; c1: number; c2: number }> {
+  const w = await workspace();
+  ws = w;
+  writeFileSync(join(w.dir, 'mdlsync.config.json'), JSON.stringify({ dialects: { timezone: 'Europe/Paris', ...config } }));
+  expect((await w.cli(['run', w.write('people.txt', sisFile(SIS_HEADER, persons(4)))])).code).toBe(0);
+  const client = new MoodleClient({ url: w.sandbox.url, token: w.sandbox.token });
+  const made = await createCourses(client, [
+    { fullname: 'Biology 101', shortname: 'BIO-101', categoryid: 1, idnumber: 'BIO101' },
+    { fullname: 'Chemistry 101', shortname: 'CHE-101', categoryid: 1, idnumber: 'CHE101' },
+  ]);
+  await client.close();
+  return { w, c1: made[0].id, c2: made[1].id };
+}
+
+const uid = (w: Workspace, key: string): number => w.sandbox.users.byIdnumber(key)[0].id;
+const enrolment = (w: Workspace, courseId: number, key: string) => w.sandbox.enrolments.of(courseId).find((e) => e.userid === uid(w, key));
+const groupNamed = (w: Workspace, courseId: number, name: string) => w.sandbox.groups.of(courseId).find((g) => g.name === name);
+
+describe('tool_sync enrolments file', () => {
+  test('rolename;uid;cid;cmd;starttime;endtime;enrol;gcmd;g1;g2 by idnumber: enrols with roles and local-time dates, groups by name (created by gaddcreate), del unenrols; a re-run is unchanged', async () => {
+    const { w, c1, c2 } = await setup({ toolSync: { userIdentifier: 'idnumber', courseIdentifier: 'idnumber' } });
+    const file =
+      BOM +
+      '# enrolments for the autumn term\r\n' +
+      '/ written by the SIS export\r\n' +
+      'rolename;uid;cid;cmd;starttime;endtime;enrol;gcmd;g1;g2\r\n' +
+      'student;P0001;BIO101;add;2026-09-01 08:00:00;2027-01-31 18:00:00;manual;gaddcreate;Lab A;Lab B\r\n' +
+      'student;P0002;BIO101;add;;;;gaddcreate;Lab A;\r\n' +
+      '# a comment between rows\r\n' +
+      'editingteacher;P0003;BIO101;;;;;;;\r\n' +
+      'student;P0004;CHE101;add;;;;;;\r\n' +
+      'student;P0001;CHE101;add;1 September;;;;;\r\n' +
+      'student;NOBODY;BIO101;add;;;;;;\r\n';
+    const r = await w.cli(['run', w.write('enrols.csv', file)]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('tool_sync enrolments file');
+    const s = w.lastSummary();
+    expect(s.format).toMatchObject({ dialect: 'tool-sync', kind: 'enrolments', entities: ['enrolments', 'groups', 'group-members'] });
+    // Enrolled with their roles; dates are Paris local time (CEST = UTC+2, CET = UTC+1).
+    expect(enrolment(w, c1, 'P0001')).toMatchObject({ status: 0, roles: [5], timestart: Date.UTC(2026, 8, 1, 6) / 1000, timeend: Date.UTC(2027, 0, 31, 17) / 1000 });
+    expect(enrolment(w, c1, 'P0002')).toMatchObject({ status: 0, roles: [5] });
+    expect(enrolment(w, c1, 'P0003')).toMatchObject({ roles: [3] });
+    expect(enrolment(w, c2, 'P0004')).toMatchObject({ roles: [5] });
+    // An unreadable date fails its row (tool_sync would silently enrol from "now"); an unknown user fails too.
+    expect(enrolment(w, c2, 'P0001')).toBeUndefined();
+    const rows = readFileSync(join(s.reportDir as string, 'rows.csv'), 'utf8');
+    expect(rows).toContain('column starttime has ""1 September""');
+    // gaddcreate made the missing groups (by name) and put the users in them.
+    expect(groupNamed(w, c1, 'Lab A')?.members.sort()).toEqual([uid(w, 'P0001'), uid(w, 'P0002')].sort());
+    expect(groupNamed(w, c1, 'Lab B')?.members).toEqual([uid(w, 'P0001')]);
+    // The tryback gives back the failed source lines under the source header.
+    const tryback = readFileSync(s.tryback as string, 'utf8');
+    expect(tryback).toContain('rolename;uid;cid;cmd;starttime;endtime;enrol;gcmd;g1;g2\r\n');
+    expect(tryback).toContain('student;NOBODY;BIO101;add;;;;;;\r\n');
+    expect(tryback).toContain('student;P0001;CHE101;add;1 September;;;;;\r\n');
+    expect(tryback).not.toContain('P0002');
+
+    // The same file again (without its failing lines): nothing to do.
+    w.sandbox.stats.reset();
+    const again = file.split('\r\n').filter((l) => !l.includes('NOBODY') && !l.includes('1 September')).join('\r\n');
+    expect((await w.cli(['run', w.write('enrols2.csv', again)])).code).toBe(0);
+    expect(w.lastSummary()).toMatchObject({ outcomes: { failed: 0, ok: 0 } });
+    expect(w.sandbox.stats.writeCalls).toBe(0);
+
+    // del unenrols (Moodle drops the group memberships with it); shift changes the role.
+    const del = 'rolename;uid;cid;cmd\nstudent;P0002;BIO101;del\nteacher;P0003;BIO101;shift\n';
+    expect((await w.cli(['run', w.write('del.csv', del)])).code).toBe(0);
+    expect(enrolment(w, c1, 'P0002')).toBeUndefined();
+    expect(enrolment(w, c1, 'P0003')).toMatchObject({ roles: [4] });
+    expect(enrolment(w, c1, 'P0001')).toBeDefined();
+  });
+
+  test('the default identifiers name courses by shortname; an identifier mdlsync cannot look up refuses the file and says what to set', async () => {
+    const { w } = await setup({ toolSync: { userIdentifier: 'email', courseIdentifier: 'idnumber' } });
+    const r = await w.cli(['run', w.write('enrols.csv', 'rolename;uid;cid\nstudent;puser0001@example.edu;BIO101\n')]);
+    expect(r.code).toBe(3);
+    expect(r.stderr + r.stdout).toContain('dialects.toolSync.userIdentifier to idnumber');
+  });
+});
