@@ -96,3 +96,45 @@ describe('tool_sync enrolments file', () => {
     expect(r.stderr + r.stdout).toContain('dialects.toolSync.userIdentifier to idnumber');
   });
 });
+
+describe('tool_sync users file', () => {
+  test('persons with enrolment sets, groups and a cohort; deleted=1 disables, deleted=0 keeps (tool_sync deletes whenever the column is there); a re-run is unchanged', async () => {
+    const { w, c1 } = await setup({ toolSync: { userIdentifier: 'idnumber', courseIdentifier: 'idnumber' } });
+    const header = 'username;firstname;lastname;idnumber;email;password;address;city;country;lang;deleted;course1;role1;start1;end1;group1;cohort;cohortid;icq';
+    const file =
+      BOM +
+      '# users from the SIS\r\n' +
+      header + '\r\n' +
+      'JDoe;John;Doe;U001;jdoe@example.edu;;"1, rue de la Paix";Paris;fr;en_utf8;0;BIO101;student;1788220800;;Lab A;Year 1;Y1;\r\n' +
+      'zoe;Zoë;Lefèvre;U002;zoe@example.edu;;;Lyon;FR;en;;BIO101;editingteacher;;;Lab A;Year 1;Y1;12345\r\n' +
+      'puser0001;First0001;Last0001;P0001;puser0001@example.edu;;;;;;1;;;;;;;;\r\n' +
+      'puser0002;First0002;Last0002;P0002;puser0002@example.edu;;;Nice;;;0;;;;;;;;\r\n' +
+      'ghost;Gh;Ost;U003;ghost@example.edu;;;;;;maybe;;;;;;;;\r\n';
+    const r = await w.cli(['run', w.write('userimport.csv', file)]);
+    expect(r.code).toBe(2);
+    const s = w.lastSummary();
+    expect(s.format).toMatchObject({ dialect: 'tool-sync', kind: 'users', entities: ['persons', 'enrolments', 'groups', 'group-members', 'cohorts', 'cohort-members'] });
+    expect(JSON.stringify(s.warnings)).toContain('icq: not read');
+    const john = w.sandbox.users.byIdnumber('U001')[0];
+    expect(john).toMatchObject({ username: 'jdoe', firstname: 'John', lastname: 'Doe', email: 'jdoe@example.edu', address: '1, rue de la Paix', city: 'Paris', country: 'FR', lang: 'en' });
+    const zoe = w.sandbox.users.byIdnumber('U002')[0];
+    expect(zoe).toMatchObject({ username: 'zoe', firstname: 'Zoë', lastname: 'Lefèvre' });
+    // deleted=1 disables the account (persons.disable: suspend by default); deleted=0 only updates.
+    expect(w.sandbox.users.byIdnumber('P0001')[0]).toMatchObject({ suspended: true });
+    expect(w.sandbox.users.byIdnumber('P0002')[0]).toMatchObject({ suspended: false, city: 'Nice' });
+    expect(w.sandbox.users.byIdnumber('U003')).toHaveLength(0);
+    expect(readFileSync(join(s.reportDir as string, 'rows.csv'), 'utf8')).toContain('column deleted has ""maybe""');
+    // Enrolment sets (Unix start), groups created by name, the cohort created with its idnumber and filled.
+    expect(enrolment(w, c1, 'U001')).toMatchObject({ roles: [5], timestart: 1788220800 });
+    expect(enrolment(w, c1, 'U002')).toMatchObject({ roles: [3] });
+    expect(groupNamed(w, c1, 'Lab A')?.members.sort()).toEqual([john.id, zoe.id].sort());
+    const cohort = w.sandbox.cohorts.byIdnumber('Y1');
+    expect(cohort).toMatchObject({ name: 'Year 1' });
+    expect(w.sandbox.cohorts.cohortMembers('Y1').sort()).toEqual([john.id, zoe.id].sort());
+
+    w.sandbox.stats.reset();
+    expect((await w.cli(['run', w.write('userimport2.csv', file.replace(/\r\nghost.*\r\n$/, '\r\n'))])).code).toBe(0);
+    expect(w.lastSummary()).toMatchObject({ outcomes: { failed: 0, ok: 0 } });
+    expect(w.sandbox.stats.writeCalls).toBe(0);
+  });
+});

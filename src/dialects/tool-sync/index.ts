@@ -6,6 +6,7 @@
  */
 import type { DialectDefinition } from '../definition.js';
 import { enrolmentsKind } from './enrolments.js';
+import { usersKind } from './users.js';
 
 export const toolSync: DialectDefinition = {
   name: 'tool-sync',
@@ -13,5 +14,5 @@ export const toolSync: DialectDefinition = {
   source: 'https://docsen.activeprolearn.com/doku.php?id=tools:sync',
   delimiter: ';',
   commentStarts: ['#', '/'],
-  kinds: [enrolmentsKind],
+  kinds: [usersKind, enrolmentsKind],
 };
