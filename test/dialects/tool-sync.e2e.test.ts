@@ -138,3 +138,60 @@ describe('tool_sync users file', () => {
     expect(w.sandbox.stats.writeCalls).toBe(0);
   });
 });
+
+describe('tool_sync course files', () => {
+  test('creation file: category paths made on demand, a category id, local start dates, a template copy; bad dates and .mbz templates fail their row; a re-run is unchanged; the deletion list hides', async () => {
+    const { w } = await setup();
+    const file =
+      BOM +
+      '# courses of the year\r\n' +
+      'shortname;fullname;category;idnumber;summary;startdate;visible;template;self;topic1\r\n' +
+      'BIO-201;Biology 201;/Sciences\\Life sciences/;BIO201;"Cells, genes; and more";2026-09-01 08:00:00;1;;1;Intro\r\n' +
+      'CHE-201;Chimie générale;1;;Atoms;01.09.2026;1;BIO-101;;\r\n' +
+      'ART-0;Art history;1;;;;0;;;\r\n' +
+      'ART-1;Art;1;;;not a date;;;;\r\n' +
+      'OLD-1;Old;1;;;;;/var/backups/old.mbz;;\r\n';
+    const r = await w.cli(['run', w.write('uploadcourses.csv', file)]);
+    expect(r.code).toBe(2);
+    const s = w.lastSummary();
+    expect(s.format).toMatchObject({ dialect: 'tool-sync', kind: 'courses' });
+    expect(JSON.stringify(s.warnings)).toContain('topic1: not read');
+    expect(JSON.stringify(s.warnings)).toContain('self: not read');
+    const bio = w.sandbox.courses.byIdnumber('BIO201');
+    expect(bio).toMatchObject({ shortname: 'BIO-201', fullname: 'Biology 201', summary: 'Cells, genes; and more', visible: true, startdate: Date.UTC(2026, 8, 1, 6) / 1000 });
+    const cats = w.sandbox.categories.list();
+    const sciences = cats.find((c) => c.name === 'Sciences' && c.parent === 0);
+    const life = cats.find((c) => c.name === 'Life sciences' && c.parent === sciences?.id);
+    expect(bio?.categoryid).toBe(life?.id);
+    const che = w.sandbox.courses.byShortname('CHE-201');
+    expect(w.sandbox.courses.byShortname('ART-0')).toMatchObject({ visible: false });
+    expect(che).toMatchObject({ fullname: 'Chimie générale', categoryid: 1, visible: true, startdate: Date.UTC(2026, 7, 31, 22) / 1000 });
+    // CHE-201 is a copy of BIO-101 (its template), made once.
+    expect(w.sandbox.stats.byFunction.core_course_duplicate_course).toBe(1);
+    expect(w.sandbox.courses.byShortname('ART-1')).toBeUndefined();
+    expect(w.sandbox.courses.byShortname('OLD-1')).toBeUndefined();
+    const rows = readFileSync(join(s.reportDir as string, 'rows.csv'), 'utf8');
+    expect(rows).toContain('column startdate has ""not a date""');
+    expect(rows).toContain('is a backup file');
+
+    w.sandbox.stats.reset();
+    expect((await w.cli(['run', w.write('uploadcourses2.csv', file.split('\r\n').slice(0, 5).join('\r\n'))])).code).toBe(0);
+    expect(w.lastSummary()).toMatchObject({ outcomes: { failed: 0, ok: 0 } });
+    expect(w.sandbox.stats.writeCalls).toBe(0);
+
+    // The deletion list (headerless, one shortname a line) hides the courses (courses.disable: hide, the default).
+    const del = await w.cli(['run', '--dialect', 'tool-sync/delete-courses', w.write('deletecourses.txt', 'CHE-201\r\n\r\n')]);
+    expect(del.code).toBe(0);
+    expect(w.sandbox.courses.byShortname('CHE-201')).toMatchObject({ visible: false });
+    // A course with an idnumber is mdlsync's by that key: the list names it by idnumber (courseIdentifier idnumber).
+    writeFileSync(join(w.dir, 'mdlsync.config.json'), JSON.stringify({ dialects: { toolSync: { userIdentifier: 'idnumber', courseIdentifier: 'idnumber' } } }));
+    expect((await w.cli(['run', '--dialect', 'tool-sync/delete-courses', w.write('deletecourses2.txt', 'BIO201\n')])).code).toBe(0);
+    expect(w.sandbox.courses.byIdnumber('BIO201')).toMatchObject({ visible: false });
+    expect(w.sandbox.courses.byShortname('BIO-101')).toMatchObject({ visible: true });
+
+    // The existence check only reports: refused, pointing at mdlsync plan.
+    const check = await w.cli(['run', '--dialect', 'tool-sync/check-courses', w.write('courses.csv', 'BIO-101;Biology\n')]);
+    expect(check.code).toBe(3);
+    expect(check.stderr + check.stdout).toContain('mdlsync plan');
+  });
+});

@@ -7,6 +7,7 @@
 import type { DialectDefinition } from '../definition.js';
 import { enrolmentsKind } from './enrolments.js';
 import { usersKind } from './users.js';
+import { checkKind, coursesKind, deleteKind } from './courses.js';
 
 export const toolSync: DialectDefinition = {
   name: 'tool-sync',
@@ -14,5 +15,5 @@ export const toolSync: DialectDefinition = {
   source: 'https://docsen.activeprolearn.com/doku.php?id=tools:sync',
   delimiter: ';',
   commentStarts: ['#', '/'],
-  kinds: [usersKind, enrolmentsKind],
+  kinds: [usersKind, coursesKind, enrolmentsKind, deleteKind, checkKind],
 };
