@@ -36,6 +36,32 @@ const rowsCsv = (w: Workspace): string => readFileSync(join(w.lastSummary().repo
 const config = (w: Workspace, extra: object): void => writeFileSync(join(w.dir, 'mdlsync.config.json'), JSON.stringify({ moodle: { backoffMs: 20 }, ...extra }));
 
 describe('enrolments feed', () => {
+  test('course_shortname and username: stored, a re-run is all unchanged, a refresh without a row unenrols it', async () => {
+    const { w } = await setup(3);
+    const client = new MoodleClient({ url: w.sandbox.url, token: w.sandbox.token });
+    // A course whose shortname is not its idnumber.
+    const [bio] = await createCourses(client, [{ fullname: 'Biology', shortname: 'BIO-101', categoryid: 1, idnumber: 'BIO-2026' }]);
+    await client.close();
+    const header = 'course_shortname,username,role\n';
+    const rows = ['BIO-101,PUSER0001,student', 'BIO-101,puser0002,editingteacher'];
+    const r = await w.cli(['run', w.write('e1.csv', `${header}${rows.join('\n')}\nBIO-2026,puser0003,student\n`)]);
+    expect(r.code).toBe(2);
+    expect(w.lastSummary()).toMatchObject({ type: 'enrolments', planned: { create: 2, fail: 1 }, outcomes: { ok: 2, failed: 1 } });
+    expect(enrolment(w, bio.id, 'P0001')).toBeDefined();
+    expect(enrolment(w, bio.id, 'P0002')).toBeDefined();
+    expect(rowsCsv(w)).toMatch(/no Moodle course has shortname BIO-2026/);
+
+    w.sandbox.stats.reset();
+    expect((await w.cli(['run', w.write('e2.csv', `${header}${rows.join('\n')}\n`)])).code).toBe(0);
+    expect(w.lastSummary()).toMatchObject({ planned: { unchanged: 2 }, outcomes: { unchanged: 2 } });
+    expect(w.sandbox.stats.writeCalls).toBe(0);
+
+    expect((await w.cli(['run', '--op', 'refresh', '--force', w.write('e3.csv', `${header}${rows[0]}\n`)])).code).toBe(0);
+    expect(w.lastSummary()).toMatchObject({ planned: { unchanged: 1, disable: 1 }, outcomes: { ok: 1, unchanged: 1 } });
+    expect(enrolment(w, bio.id, 'P0001')).toBeDefined();
+    expect(enrolment(w, bio.id, 'P0002')).toBeUndefined();
+  });
+
   test('a student and a teacher are enrolled with their roles; a re-run makes no write call', async () => {
     const { w, course } = await setup(2);
     const rows = [

@@ -34,6 +34,11 @@ export class CoursePlaces {
     readonly field: CourseField = 'idnumber',
   ) {}
 
+  /** The same look-up for keys of another field (same client, ledger and retries; its own answers). */
+  by(field: CourseField): CoursePlaces {
+    return new CoursePlaces(this.client, this.ledger, this.retry, this.concurrency, field);
+  }
+
   /**
    * Places the keys not placed yet. A look-up that fails (after the retries) throws, unless `failed` is given: the
    * key is then left unplaced and the error handed to `failed`, and the other keys are still placed.
