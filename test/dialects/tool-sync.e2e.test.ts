@@ -89,11 +89,28 @@ describe('tool_sync enrolments file', () => {
     expect(enrolment(w, c1, 'P0001')).toBeDefined();
   });
 
-  test('the default identifiers name courses by shortname; an identifier mdlsync cannot look up refuses the file and says what to set', async () => {
-    const { w } = await setup({ toolSync: { userIdentifier: 'email', courseIdentifier: 'idnumber' } });
-    const r = await w.cli(['run', w.write('enrols.csv', 'rolename;uid;cid\nstudent;puser0001@example.edu;BIO101\n')]);
-    expect(r.code).toBe(3);
-    expect(r.stderr + r.stdout).toContain('dialects.toolSync.userIdentifier to idnumber');
+  test('the default identifiers (uid idnumber, cid shortname), then uid as username; an identifier mdlsync cannot look up refuses the file and says what to set', async () => {
+    const { w, c1 } = await setup();
+    const r = await w.cli(['run', w.write('enrols.csv', 'rolename;uid;cid;gcmd;g1\nstudent;P0001;BIO-101;gadd;Lab Z\nteacher;P0002;BIO-101;;\nstudent;P0003;NOPE-1;;\n')]);
+    expect(r.code).toBe(2);
+    expect(enrolment(w, c1, 'P0001')).toMatchObject({ roles: [5] });
+    expect(enrolment(w, c1, 'P0002')).toMatchObject({ roles: [4] });
+    const s = w.lastSummary();
+    expect(JSON.stringify(s.warnings)).toContain('created only when courses are named by idnumber');
+    const rows = readFileSync(join(s.reportDir as string, 'rows.csv'), 'utf8');
+    // Lab Z does not exist and a shortname-named course cannot get one made: that membership fails, saying so.
+    expect(rows).toContain('no group named Lab Z');
+    expect(rows).toContain('NOPE-1');
+    expect(groupNamed(w, c1, 'Lab Z')).toBeUndefined();
+
+    writeFileSync(join(w.dir, 'mdlsync.config.json'), JSON.stringify({ dialects: { toolSync: { userIdentifier: 'username', courseIdentifier: 'shortname' } } }));
+    expect((await w.cli(['run', w.write('enrols2.csv', 'rolename;uid;cid\nstudent;puser0003;BIO-101\n')])).code).toBe(0);
+    expect(enrolment(w, c1, 'P0003')).toMatchObject({ roles: [5] });
+
+    writeFileSync(join(w.dir, 'mdlsync.config.json'), JSON.stringify({ dialects: { toolSync: { userIdentifier: 'email', courseIdentifier: 'idnumber' } } }));
+    const refused = await w.cli(['run', w.write('enrols3.csv', 'rolename;uid;cid\nstudent;puser0001@example.edu;BIO101\n')]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr + refused.stdout).toContain('dialects.toolSync.userIdentifier to idnumber');
   });
 });
 

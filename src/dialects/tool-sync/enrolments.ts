@@ -54,6 +54,9 @@ export const enrolmentsKind: DialectKind = {
       if (ts.courseIdentifier === 'idnumber') parts.push({ type: 'groups', header: ['course', 'idnumber', 'name'] });
     }
     const warnings = columnWarnings(lower, columns, COLUMNS);
+    if (iGcmd >= 0 && ts.courseIdentifier !== 'idnumber') {
+      warnings.push('gcmd gaddcreate/greplacecreate: a missing group is created only when courses are named by idnumber (dialects.toolSync.courseIdentifier); here a membership in a group the course lacks fails its row');
+    }
     if (iEnrol === -1) {
       warnings.push('no enrol column: tool_sync would only assign the roles, without enrolling; mdlsync enrols (manual method) with the role, so the users appear as participants');
     }

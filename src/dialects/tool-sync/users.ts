@@ -110,6 +110,9 @@ export const usersKind: DialectKind = {
       parts.push({ type: 'cohort-members', header: ['cohort_name', cmUser] });
     }
     const warnings = columnWarnings(lower, columns, COLUMNS);
+    if (hasGroups && ts.courseIdentifier !== 'idnumber') {
+      warnings.push('group<N>: a missing group is created only when courses are named by idnumber (dialects.toolSync.courseIdentifier); here a membership in a group the course lacks fails its row');
+    }
     const first = firstLines();
 
     return {
