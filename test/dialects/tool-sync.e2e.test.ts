@@ -212,3 +212,42 @@ describe('tool_sync course files', () => {
     expect(check.stderr + check.stdout).toContain('mdlsync plan');
   });
 });
+
+describe('tool_sync cohorts file', () => {
+  test('cidnumber;cname;cdescription;userid;cmd: cohorts created once and filled, del removes a member or deletes the cohort, free fails its row; a re-run is unchanged', async () => {
+    const { w } = await setup();
+    const file =
+      BOM +
+      '# cohorts\r\n' +
+      'cidnumber;cname;cdescription;userid;cmd\r\n' +
+      'Y1;Year 1;"First year, all groups";P0001;add\r\n' +
+      'Y1;Year 1;"First year, all groups";P0002;\r\n' +
+      'Y1;Year 1;"First year, all groups";P0003;add\r\n' +
+      'Y2;Année 2;;;add\r\n' +
+      'Y2;;;P0004;\r\n' +
+      'Y3;;;;add\r\n' +
+      'Y1;;;;free\r\n';
+    const r = await w.cli(['run', w.write('cohorts.csv', file)]);
+    expect(r.code).toBe(2);
+    expect(w.lastSummary().format).toMatchObject({ dialect: 'tool-sync', kind: 'cohorts', entities: ['cohorts', 'cohort-members'] });
+    expect(w.sandbox.cohorts.byIdnumber('Y1')).toMatchObject({ name: 'Year 1', description: 'First year, all groups' });
+    expect(w.sandbox.cohorts.byIdnumber('Y2')).toMatchObject({ name: 'Année 2' });
+    expect(w.sandbox.cohorts.byIdnumber('Y3')).toBeUndefined();
+    expect(w.sandbox.cohorts.cohortMembers('Y1').sort()).toEqual(['P0001', 'P0002', 'P0003'].map((k) => uid(w, k)).sort());
+    expect(w.sandbox.cohorts.cohortMembers('Y2')).toEqual([uid(w, 'P0004')]);
+    const tryback = readFileSync(w.lastSummary().tryback as string, 'utf8');
+    expect(tryback).toContain('Y3;;;;add\r\n');
+    expect(tryback).toContain('Y1;;;;free\r\n');
+    expect(tryback).toContain('cmd free');
+
+    w.sandbox.stats.reset();
+    expect((await w.cli(['run', w.write('cohorts2.csv', file.split('\r\n').slice(0, 7).join('\r\n'))])).code).toBe(0);
+    expect(w.lastSummary()).toMatchObject({ outcomes: { failed: 0, ok: 0 } });
+    expect(w.sandbox.stats.writeCalls).toBe(0);
+
+    // del with a user removes the member; del without one deletes the cohort (cohorts.disable: delete, the default).
+    expect((await w.cli(['run', w.write('cohorts3.csv', 'cidnumber;userid;cmd\nY1;P0002;del\nY2;;del\n')])).code).toBe(0);
+    expect(w.sandbox.cohorts.cohortMembers('Y1').sort()).toEqual(['P0001', 'P0003'].map((k) => uid(w, k)).sort());
+    expect(w.sandbox.cohorts.byIdnumber('Y2')).toBeUndefined();
+  });
+});

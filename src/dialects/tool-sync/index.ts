@@ -7,6 +7,7 @@
 import type { DialectDefinition } from '../definition.js';
 import { enrolmentsKind } from './enrolments.js';
 import { usersKind } from './users.js';
+import { cohortsKind } from './cohorts.js';
 import { checkKind, coursesKind, deleteKind } from './courses.js';
 
 export const toolSync: DialectDefinition = {
@@ -15,5 +16,5 @@ export const toolSync: DialectDefinition = {
   source: 'https://docsen.activeprolearn.com/doku.php?id=tools:sync',
   delimiter: ';',
   commentStarts: ['#', '/'],
-  kinds: [usersKind, coursesKind, enrolmentsKind, deleteKind, checkKind],
+  kinds: [usersKind, coursesKind, enrolmentsKind, cohortsKind, deleteKind, checkKind],
 };
