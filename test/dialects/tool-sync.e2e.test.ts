@@ -251,3 +251,34 @@ describe('tool_sync cohorts file', () => {
     expect(w.sandbox.cohorts.byIdnumber('Y2')).toBeUndefined();
   });
 });
+
+describe('tool_sync groups and group members files', () => {
+  test('groups file (add-only) makes groups found by idnumber, else name; the members file adds, shifts and removes; a re-run is unchanged', async () => {
+    const { w, c1 } = await setup({ toolSync: { userIdentifier: 'idnumber', courseIdentifier: 'idnumber' } });
+    expect((await w.cli(['run', w.write('enrols.csv', 'rolename;uid;cid\nstudent;P0001;BIO101\nstudent;P0002;BIO101\nstudent;P0003;BIO101\n')])).code).toBe(0);
+    const groups = BOM + '/ groups of BIO101\r\ncourseid;name;idnumber;description;type;grouping\r\nBIO101;Lab A;LA;"Mondays, 8:00";;\r\nBIO101;Lab B;;;group;\r\nBIO101;All labs;;;grouping;\r\n';
+    const r = await w.cli(['run', w.write('groups.csv', groups)]);
+    expect(r.code).toBe(2);
+    expect(w.lastSummary().format).toMatchObject({ dialect: 'tool-sync', kind: 'groups' });
+    expect(JSON.stringify(w.lastSummary().warnings)).toContain('grouping: not read');
+    expect(groupNamed(w, c1, 'Lab A')).toMatchObject({ idnumber: 'LA', description: 'Mondays, 8:00' });
+    // No idnumber: the name is the key (tool_sync leaves the idnumber empty).
+    expect(groupNamed(w, c1, 'Lab B')).toMatchObject({ idnumber: 'Lab B' });
+    expect(groupNamed(w, c1, 'All labs')).toBeUndefined();
+
+    const members = '# memberships\ngroupid;userid;courseid;cmd\nLA;P0001;BIO101;add\nLA;P0002;BIO101;\nLab B;P0003;BIO101;add\n';
+    expect((await w.cli(['run', w.write('groupmembers.csv', members)])).code).toBe(0);
+    expect(w.lastSummary().format).toMatchObject({ dialect: 'tool-sync', kind: 'group-members' });
+    expect(groupNamed(w, c1, 'Lab A')?.members.sort()).toEqual([uid(w, 'P0001'), uid(w, 'P0002')].sort());
+    expect(groupNamed(w, c1, 'Lab B')?.members).toEqual([uid(w, 'P0003')]);
+    w.sandbox.stats.reset();
+    expect((await w.cli(['run', w.write('groupmembers2.csv', members)])).code).toBe(0);
+    expect(w.sandbox.stats.writeCalls).toBe(0);
+
+    // Groups named by name (groupIdentifier name): shift moves P0002 out of Lab A into Lab B; del removes P0001.
+    writeFileSync(join(w.dir, 'mdlsync.config.json'), JSON.stringify({ dialects: { toolSync: { userIdentifier: 'idnumber', courseIdentifier: 'idnumber', groupIdentifier: 'name' } } }));
+    expect((await w.cli(['run', w.write('groupmembers3.csv', 'groupid;userid;courseid;cmd\nLab B;P0002;BIO101;shift\nLab A;P0001;BIO101;del\n')])).code).toBe(0);
+    expect(groupNamed(w, c1, 'Lab A')?.members).toEqual([]);
+    expect(groupNamed(w, c1, 'Lab B')?.members.sort()).toEqual([uid(w, 'P0002'), uid(w, 'P0003')].sort());
+  });
+});

@@ -8,6 +8,7 @@ import type { DialectDefinition } from '../definition.js';
 import { enrolmentsKind } from './enrolments.js';
 import { usersKind } from './users.js';
 import { cohortsKind } from './cohorts.js';
+import { groupMembersKind, groupsKind } from './groups.js';
 import { checkKind, coursesKind, deleteKind } from './courses.js';
 
 export const toolSync: DialectDefinition = {
@@ -16,5 +17,5 @@ export const toolSync: DialectDefinition = {
   source: 'https://docsen.activeprolearn.com/doku.php?id=tools:sync',
   delimiter: ';',
   commentStarts: ['#', '/'],
-  kinds: [usersKind, coursesKind, enrolmentsKind, cohortsKind, deleteKind, checkKind],
+  kinds: [usersKind, coursesKind, enrolmentsKind, groupsKind, groupMembersKind, cohortsKind, deleteKind, checkKind],
 };
