@@ -266,18 +266,19 @@ describe('tool_sync groups and group members files', () => {
     expect(groupNamed(w, c1, 'Lab B')).toMatchObject({ idnumber: 'Lab B' });
     expect(groupNamed(w, c1, 'All labs')).toBeUndefined();
 
+    // The same header is mdlsync's own group-members table (idnumbers), which reads it unless told the dialect.
     const members = '# memberships\ngroupid;userid;courseid;cmd\nLA;P0001;BIO101;add\nLA;P0002;BIO101;\nLab B;P0003;BIO101;add\n';
-    expect((await w.cli(['run', w.write('groupmembers.csv', members)])).code).toBe(0);
+    expect((await w.cli(['run', '--dialect', 'tool-sync/group-members', w.write('groupmembers.csv', members)])).code).toBe(0);
     expect(w.lastSummary().format).toMatchObject({ dialect: 'tool-sync', kind: 'group-members' });
     expect(groupNamed(w, c1, 'Lab A')?.members.sort()).toEqual([uid(w, 'P0001'), uid(w, 'P0002')].sort());
     expect(groupNamed(w, c1, 'Lab B')?.members).toEqual([uid(w, 'P0003')]);
     w.sandbox.stats.reset();
-    expect((await w.cli(['run', w.write('groupmembers2.csv', members)])).code).toBe(0);
+    expect((await w.cli(['run', '--dialect', 'tool-sync/group-members', w.write('groupmembers2.csv', members)])).code).toBe(0);
     expect(w.sandbox.stats.writeCalls).toBe(0);
 
     // Groups named by name (groupIdentifier name): shift moves P0002 out of Lab A into Lab B; del removes P0001.
     writeFileSync(join(w.dir, 'mdlsync.config.json'), JSON.stringify({ dialects: { toolSync: { userIdentifier: 'idnumber', courseIdentifier: 'idnumber', groupIdentifier: 'name' } } }));
-    expect((await w.cli(['run', w.write('groupmembers3.csv', 'groupid;userid;courseid;cmd\nLab B;P0002;BIO101;shift\nLab A;P0001;BIO101;del\n')])).code).toBe(0);
+    expect((await w.cli(['run', '--dialect', 'tool-sync/group-members', w.write('groupmembers3.csv', 'groupid;userid;courseid;cmd\nLab B;P0002;BIO101;shift\nLab A;P0001;BIO101;del\n')])).code).toBe(0);
     expect(groupNamed(w, c1, 'Lab A')?.members).toEqual([]);
     expect(groupNamed(w, c1, 'Lab B')?.members.sort()).toEqual([uid(w, 'P0002'), uid(w, 'P0003')].sort());
   });

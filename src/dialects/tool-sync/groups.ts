@@ -22,7 +22,9 @@ export const groupsKind: DialectKind = {
   name: 'groups',
   title: 'groups file',
   entities: ['groups'],
-  claims: (lower) => lower.includes('courseid') && lower.includes('name') && !lower.includes('groupid') && !lower.includes('userid'),
+  // mdlsync's own groups table reads `courseid,idnumber,name,description` (course by idnumber): only a column of
+  // tool_sync's alone claims the header; otherwise --dialect tool-sync/groups applies the identifier settings.
+  claims: (lower) => lower.includes('courseid') && lower.includes('name') && lower.some((n) => ['type', 'grouping', 'selfgrouping', 'updateid'].includes(n)),
   columns: GROUP_COLUMNS,
   compile(lower, columns, settings) {
     const unknown = columns.filter((_, i) => !GROUP_COLUMNS.some((c) => c.name === lower[i]));
@@ -58,7 +60,9 @@ export const groupMembersKind: DialectKind = {
   name: 'group-members',
   title: 'group members file',
   entities: ['group-members'],
-  claims: (lower) => lower.includes('groupid') && lower.includes('userid') && lower.includes('courseid'),
+  // mdlsync's own group-members table reads `groupid,userid,courseid,cmd` as idnumbers: the header is left to it, and
+  // --dialect tool-sync/group-members applies dialects.toolSync's identifiers (course shortname, group name…).
+  claims: () => false,
   columns: MEMBER_COLUMNS,
   compile(lower, columns, settings) {
     const unknown = columns.filter((_, i) => !MEMBER_COLUMNS.some((c) => c.name === lower[i]));
