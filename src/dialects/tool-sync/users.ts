@@ -81,7 +81,8 @@ export const usersKind: DialectKind = {
       { type: 'persons', header: [...direct.map((d) => d.name), ...(iPassword >= 0 ? ['password'] : []), 'action'] },
     ];
     // Who the person is in the other feeds: the idnumber when the file has them, else the username.
-    const byUsername = iIdnumber === -1 || ts.userIdentifier === 'username';
+    // tool_sync's users file matches "id" as username (its lookup falls through to it).
+    const byUsername = iIdnumber === -1 || ts.userIdentifier === 'username' || ts.userIdentifier === 'id';
     const personOf = (cells: readonly string[]): string => (byUsername ? (cells[iUsername] ?? '').trim().toLowerCase() : (cells[iIdnumber] ?? '').trim());
     const refBy = byUsername ? 'username' : 'idnumber';
     let enCourse = '';
