@@ -154,7 +154,19 @@ describe('tool_sync users file', () => {
     expect(w.lastSummary()).toMatchObject({ outcomes: { failed: 0, ok: 0 } });
     expect(w.sandbox.stats.writeCalls).toBe(0);
   });
+  test('default identifiers, no idnumber column: keyed by username, enrolled by course shortname; an ISO-8859-1 file read with --encoding latin1', async () => {
+    const { w, c1 } = await setup();
+    const file = Buffer.from('username;firstname;lastname;email;course1;role1;end1\nhelene;H\xe9l\xe8ne;Dupr\xe9;helene@example.edu;BIO-101;student;2027-06-30 23:59:00\n', 'latin1');
+    const path = join(w.dir, 'userimport.csv');
+    writeFileSync(path, file);
+    const r = await w.cli(['run', '--encoding', 'latin1', path]);
+    expect(r.code).toBe(0);
+    const helene = w.sandbox.users.byUsername('helene')!;
+    expect(helene).toMatchObject({ firstname: 'Hélène', lastname: 'Dupré', idnumber: '' });
+    expect(w.sandbox.enrolments.of(c1).find((e) => e.userid === helene.id)).toMatchObject({ roles: [5], timeend: Date.UTC(2027, 5, 30, 21, 59) / 1000 });
+  });
 });
+
 
 describe('tool_sync course files', () => {
   test('creation file: category paths made on demand, a category id, local start dates, a template copy; bad dates and .mbz templates fail their row; a re-run is unchanged; the deletion list hides', async () => {
