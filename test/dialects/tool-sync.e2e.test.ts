@@ -104,7 +104,8 @@ describe('tool_sync enrolments file', () => {
     expect(groupNamed(w, c1, 'Lab Z')).toBeUndefined();
 
     writeFileSync(join(w.dir, 'mdlsync.config.json'), JSON.stringify({ dialects: { toolSync: { userIdentifier: 'username', courseIdentifier: 'shortname' } } }));
-    expect((await w.cli(['run', w.write('enrols2.csv', 'rolename;uid;cid\nstudent;puser0003;BIO-101\n')])).code).toBe(0);
+    // A trailing separator (spreadsheet exports) leaves an empty, unnamed column.
+    expect((await w.cli(['run', w.write('enrols2.csv', 'rolename;uid;cid;\nstudent;puser0003;BIO-101;\n')])).code).toBe(0);
     expect(enrolment(w, c1, 'P0003')).toMatchObject({ roles: [5] });
 
     writeFileSync(join(w.dir, 'mdlsync.config.json'), JSON.stringify({ dialects: { toolSync: { userIdentifier: 'email', courseIdentifier: 'idnumber' } } }));

@@ -27,7 +27,7 @@ export const cohortsKind: DialectKind = {
   claims: (lower) => (lower.includes('cidnumber') || lower.includes('cname')) && !lower.includes('rolename'),
   columns: COLUMNS,
   compile(lower, columns, settings) {
-    const unknown = columns.filter((_, i) => !COLUMNS.some((c) => c.name === lower[i]));
+    const unknown = columns.filter((_, i) => lower[i] !== '' && !COLUMNS.some((c) => c.name === lower[i]));
     if (unknown.length > 0) throw new FeedFileError('unknown-header', `the tool_sync cohorts file has columns it does not read: ${unknown.join(', ')} (it reads ${COLUMNS.map((c) => c.name).join(', ')})`);
     if (lower.includes('cid')) throw new FeedFileError('unknown-header', `column cid: ${COLUMNS.at(-1)!.means}`);
     if (lower.includes('ccatcontext') && lower.includes('ccatcontextidnumber')) throw new FeedFileError('unknown-header', 'columns ccatcontext and ccatcontextidnumber both name the category: keep one');

@@ -56,7 +56,7 @@ export const coursesKind: DialectKind = {
     lower.includes('shortname') && lower.includes('fullname') && lower.some((n) => TOOL_SYNC_ONLY.includes(n) || /^(topic\d+|teacher\d+_(account|role))$/.test(n)),
   columns: CREATE_COLUMNS,
   compile(lower, columns, settings) {
-    const unknown = columns.filter((_, i) => !CREATE_COLUMNS.some((c) => sameName(c.name, lower[i])));
+    const unknown = columns.filter((_, i) => lower[i] !== '' && !CREATE_COLUMNS.some((c) => sameName(c.name, lower[i])));
     if (unknown.length > 0) throw new FeedFileError('unknown-header', `the tool_sync course creation file has columns it does not read: ${unknown.join(', ')}`);
     if (!lower.includes('shortname') || !lower.includes('fullname')) throw new FeedFileError('missing-column', 'the tool_sync course creation file needs shortname and fullname');
     const at = (n: string): number => lower.indexOf(n);

@@ -33,7 +33,7 @@ export const enrolmentsKind: DialectKind = {
   columns: COLUMNS,
   compile(lower, columns, settings) {
     const ts = settings.toolSync;
-    const unknown = lower.filter((n) => !COLUMNS.some((c) => c.name === n || (c.name === 'g<N>' && GROUPS.test(n))));
+    const unknown = lower.filter((n) => n !== '' && !COLUMNS.some((c) => c.name === n || (c.name === 'g<N>' && GROUPS.test(n))));
     if (unknown.length > 0 || lower.includes('hidden')) {
       const hidden = lower.includes('hidden') ? ` ${COLUMNS.at(-1)!.means}.` : '';
       throw new FeedFileError('unknown-header', `the tool_sync enrolments file has columns it does not know: ${unknown.join(', ')} (it reads rolename, uid, cid, cmd, starttime, endtime, enrol, gcmd, g1…g9).${hidden}`);

@@ -27,7 +27,7 @@ export const groupsKind: DialectKind = {
   claims: (lower) => lower.includes('courseid') && lower.includes('name') && lower.some((n) => ['type', 'grouping', 'selfgrouping', 'updateid'].includes(n)),
   columns: GROUP_COLUMNS,
   compile(lower, columns, settings) {
-    const unknown = columns.filter((_, i) => !GROUP_COLUMNS.some((c) => c.name === lower[i]));
+    const unknown = columns.filter((_, i) => lower[i] !== '' && !GROUP_COLUMNS.some((c) => c.name === lower[i]));
     if (unknown.length > 0) throw new FeedFileError('unknown-header', `the tool_sync groups file has columns it does not read: ${unknown.join(', ')}`);
     if (lower.includes('updateid')) throw new FeedFileError('unknown-header', `column updateid: ${GROUP_COLUMNS.at(-1)!.means}`);
     const course = courseColumn('groups', settings.toolSync.courseIdentifier, 'course', 'groups');
@@ -65,7 +65,7 @@ export const groupMembersKind: DialectKind = {
   claims: () => false,
   columns: MEMBER_COLUMNS,
   compile(lower, columns, settings) {
-    const unknown = columns.filter((_, i) => !MEMBER_COLUMNS.some((c) => c.name === lower[i]));
+    const unknown = columns.filter((_, i) => lower[i] !== '' && !MEMBER_COLUMNS.some((c) => c.name === lower[i]));
     if (unknown.length > 0) throw new FeedFileError('unknown-header', `the tool_sync group members file has columns it does not read: ${unknown.join(', ')} (it reads groupid, userid, courseid, cmd)`);
     const ts = settings.toolSync;
     const by = ts.groupIdentifier ?? 'idnumber';

@@ -77,6 +77,9 @@ describe('tool_sync enrolments translation', () => {
     expect(() => compile('enrolments', 'rolename;uid;cid', settings({ courseIdentifier: 'id' }))).toThrow('Moodle ids');
     expect(() => compile('enrolments', 'rolename;uid;cid;hidden')).toThrow('hidden role assignments');
     expect(compile('enrolments', 'rolename;uid;cid').warnings.join()).toContain('no enrol column');
+    // A spreadsheet's trailing separator leaves an unnamed, empty column: not an unknown one.
+    expect(compile('enrolments', 'rolename;uid;cid;').parts).toHaveLength(1);
+    expect(() => compile('enrolments', 'rolename;uid;cid;shoe')).toThrow('shoe');
   });
 });
 

@@ -58,7 +58,7 @@ export const usersKind: DialectKind = {
   columns: COLUMNS,
   compile(lower, columns, settings) {
     const ts = settings.toolSync;
-    const unknown = columns.filter((_, i) => known(lower[i]) === undefined);
+    const unknown = columns.filter((_, i) => lower[i] !== '' && known(lower[i]) === undefined);
     if (unknown.length > 0) throw new FeedFileError('unknown-header', `the tool_sync users file has columns it does not read: ${unknown.join(', ')}`);
     if (ts.userIdentifier === 'email') throw new FeedFileError('unknown-header', 'the tool_sync users file is matched by email (dialects.toolSync.userIdentifier): mdlsync matches accounts by idnumber, else username: set it to idnumber or username');
     const at = (n: string): number => lower.indexOf(n);
