@@ -85,6 +85,7 @@ describe('tool_sync enrolments file', () => {
     const del = 'rolename;uid;cid;cmd\nstudent;P0002;BIO101;del\nteacher;P0003;BIO101;shift\n';
     expect((await w.cli(['run', w.write('del.csv', del)])).code).toBe(0);
     expect(enrolment(w, c1, 'P0002')).toBeUndefined();
+    expect(groupNamed(w, c1, 'Lab A')?.members).toEqual([uid(w, 'P0001')]);
     expect(enrolment(w, c1, 'P0003')).toMatchObject({ roles: [4] });
     expect(enrolment(w, c1, 'P0001')).toBeDefined();
   });
