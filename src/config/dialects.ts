@@ -14,9 +14,11 @@ export const dialectsSchema = z
       .object({
         userIdentifier: z.enum(['idnumber', 'username', 'id', 'email']).default('idnumber'),
         courseIdentifier: z.enum(['idnumber', 'shortname', 'id']).default('shortname'),
+        /** The group members file's `groupid`: the group's idnumber or its name in the course. */
+        groupIdentifier: z.enum(['idnumber', 'name', 'id']).default('idnumber'),
       })
       .strict()
-      .default(() => ({ userIdentifier: 'idnumber' as const, courseIdentifier: 'shortname' as const })),
+      .default(() => ({ userIdentifier: 'idnumber' as const, courseIdentifier: 'shortname' as const, groupIdentifier: 'idnumber' as const })),
     /** Blackboard course feeds without a CATEGORY column: the category (idnumber) their courses go to. */
     defaultCategory: z.string().min(1).optional(),
     /** Moodle Upload users' upload type: add new only, add and update (the default), update only. */

@@ -54,6 +54,7 @@ export interface DialectSettings {
   toolSync: {
     userIdentifier: 'idnumber' | 'username' | 'id' | 'email';
     courseIdentifier: 'idnumber' | 'shortname' | 'id';
+    groupIdentifier?: 'idnumber' | 'name' | 'id';
   };
   /** Blackboard: the category of courses that name none (no CATEGORY column). */
   defaultCategory?: string;

@@ -11,11 +11,12 @@ import { moodleUploaduser } from './moodle-uploaduser/index.js';
 import { moodleUploadcourse } from './moodle-uploadcourse/index.js';
 import { moodleUploadcohort } from './moodle-uploadcohort/index.js';
 import { blackboard } from './blackboard/index.js';
+import { toolSync } from './tool-sync/index.js';
 
 /** The name `--dialect` takes for mdlsync's own headers (SIS snapshot and Moodle-style). */
 export const NATIVE_DIALECT = 'mdlsync';
 
-export const DIALECTS: readonly DialectDefinition[] = [moodleUploaduser, moodleUploadcourse, moodleUploadcohort, enrolFlatfile, blackboard];
+export const DIALECTS: readonly DialectDefinition[] = [moodleUploaduser, moodleUploadcourse, moodleUploadcohort, enrolFlatfile, toolSync, blackboard];
 
 /** `--dialect NAME` or `NAME/KIND` → the dialect (and kind); throws a usage-worthy FeedFileError for an unknown one. */
 export function dialectNamed(spec: string): { dialect: DialectDefinition; kind?: DialectKind } {
