@@ -27,6 +27,7 @@ describe('Canvas dialect: which file a header is', () => {
     ['group_id,user_id,status', 'group_memberships'],
     ['term_id,name,status,start_date,end_date', 'terms'],
     ['old_id,new_id,old_integration_id,new_integration_id,type', 'change_sis_id'],
+    ['xlist_course_id,section_id,status', 'xlists'],
   ])('%s is %s', (header, kind) => {
     const lower = header.split(',');
     expect(kindClaiming(lower)?.kind.name).toBe(kind);
@@ -40,6 +41,7 @@ describe('Canvas dialect: which file a header is', () => {
   test('terms.csv and change_sis_id.csv are refused with what to do; terms is left out of an archive', () => {
     expect(() => compile('term_id,name,status')).toThrow(/Moodle has no terms.*start_date and end_date/);
     expect(() => compile('old_id,new_id,type')).toThrow(/does not re-key/);
+    expect(() => compile('xlist_course_id,section_id,status')).toThrow(/a Moodle group cannot move between courses/);
     expect(canvas.kinds.find((k) => k.name === 'terms')?.ignored).toMatch(/Moodle has no terms/);
     expect(canvas.kinds.find((k) => k.name === 'change_sis_id')?.ignored).toBeUndefined();
   });

@@ -308,6 +308,8 @@ function refused(name: string, title: string, claims: DialectKind['claims'], col
 
 const TERMS_WHY =
   'Moodle has no terms, so mdlsync does nothing with this file: give each course its own start_date and end_date in courses.csv (its term_id is a warning), and run refresh-ds with one data source per term for what Canvas batch mode does per term';
+const XLISTS_WHY =
+  'cross-listing moves a section into another course, and a Moodle group cannot move between courses: enrol the people in the cross-listed course (enrollments.csv with its course_id) and give its sections as groups of that course';
 const CHANGE_SIS_ID_WHY =
   "mdlsync does not re-key records from a file (the ledger and Moodle's idnumbers would have to change together, and the files after it in the same import would name the new ids): change the idnumber in Moodle by hand and run the files with the new ids, or keep the old ids";
 
@@ -332,6 +334,14 @@ export const canvas: DialectDefinition = {
     kind('groups', 'groups.csv', ['cohorts'], (l) => has(l, 'group_id', 'name') && !l.includes('user_id'), GROUPS),
     kind('group_memberships', 'group_memberships.csv', ['cohort-members'], (l) => has(l, 'group_id', 'user_id'), GROUP_MEMBERSHIPS),
     kind('user_observers', 'user_observers.csv', ['observers'], (l) => has(l, 'observer_id', 'student_id'), USER_OBSERVERS),
+    refused(
+      'xlists',
+      'xlists.csv',
+      (l) => has(l, 'xlist_course_id', 'section_id'),
+      ['xlist_course_id', 'section_id', 'status'].map((n) => refuses(n, XLISTS_WHY)),
+      XLISTS_WHY,
+      false,
+    ),
     refused(
       'change_sis_id',
       'change_sis_id.csv',
