@@ -96,7 +96,7 @@ export const CODES = {
 
   // ── row: planned against the ledger and Moodle ────────────────────────────────────────────────────────────
   'duplicate-key': { family: 'row', exit: 2, hint: 'the key appears twice in the file: keep one row per key' },
-  'data-source-mismatch': { family: 'row', exit: 2, hint: 'the record belongs to another data source: send the row from the data source that owns it' },
+  'data-source-mismatch': { family: 'row', exit: 2, hint: 'the record belongs to another data source: send the row from the data source that owns it (data sources that own courses, groups and cohorts together: config dataSourceFamilies)' },
   'ambiguous-match': { family: 'row', exit: 2, hint: 'more than one Moodle record matches the row: make the idnumber (or username) unique in Moodle' },
   'moodle-id-missing': { family: 'row', exit: 2, hint: "the Moodle id no longer exists in Moodle: clear the SIS's Moodle id to have the record re-created" },
   'moodle-id-conflict': { family: 'row', exit: 2, hint: "the file's Moodle id differs from the one linked to the key: fix the SIS's Moodle id or run mdlsync ledger forget" },

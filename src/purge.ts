@@ -207,7 +207,7 @@ function purgeJob(req: PurgeRequest, deps: PurgeDeps, items: PurgeItem[]): Job<P
         if (!u) missing.push(l);
         else if (u.suspended === false) {
           items.push(item(l, 'keep'));
-          keep.push({ line: null, key: l.key, action: 'unchanged', outcome: 'unchanged', moodleId: l.moodleId, message: `kept: Moodle user ${l.moodleId} is active again in Moodle (re-enabled outside mdlsync)` });
+          keep.push({ line: null, type: 'persons', key: l.key, action: 'unchanged', outcome: 'unchanged', moodleId: l.moodleId, message: `kept: Moodle user ${l.moodleId} is active again in Moodle (re-enabled outside mdlsync)` });
         } else present.push(l);
       }
       summary.kept = keep.length;

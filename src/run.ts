@@ -204,7 +204,6 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
           started = true;
         }
         const applied = await applyPlan(plan, { client, ledger, runId, options: applyOptions(config), onProgress: (p) => deps.progress?.update(p) });
-        for (const o of applied) o.type = type;
         if (part) part.outcomes = countOutcomes(applied);
         outcomes.push(...applied);
         incomplete ||= plan.guard?.disablesSkipped ?? false;
@@ -267,6 +266,7 @@ export function planOptionsFor(req: RunRequest, dataSource: string | null, confi
     passwords: config.persons.passwords,
     disable: config.persons.disable,
     guard: { maxPercent: config.guard.maxPercent, maxCount: config.guard.maxCount },
+    dataSourceFamilies: config.dataSourceFamilies,
   });
 }
 

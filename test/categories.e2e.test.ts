@@ -83,7 +83,7 @@ describe('categories feed', () => {
     const summary = ws.lastSummary();
     expect(summary).toMatchObject({ outcomes: { ok: 3, failed: 1 } });
     const rowsCsv = readFileSync(join(summary.reportDir, 'rows.csv'), 'utf8');
-    expect(rowsCsv).toMatch(/^5,LOST,fail,failed,,unknown-parent,unknown parent category NOWHERE$/m);
+    expect(rowsCsv).toMatch(/^5,LOST,fail,failed,,unknown-parent,unknown parent category NOWHERE,categories$/m);
     expect(readFileSync(summary.tryback as string, 'utf8')).toContain('# line 5: unknown-parent: unknown parent category NOWHERE');
   });
 

@@ -26,6 +26,7 @@ async function setup(n: number): Promise<{ w: Workspace; client: MoodleClient }>
 }
 
 const uid = (w: Workspace, key: string): number => w.sandbox.users.byIdnumber(key)[0].id;
+const membersOf = (w: Workspace, id: number): number[] | undefined => w.sandbox.cohorts.list().find((c) => c.id === id)?.members;
 const rowsCsv = (w: Workspace): string => readFileSync(join(w.lastSummary().reportDir, 'rows.csv'), 'utf8');
 
 describe('cohorts feed', () => {
@@ -164,5 +165,30 @@ describe('cohort-members feed', () => {
     // An explicit delete row removes its membership too.
     expect((await w.cli(['run', '--op', 'delete', w.write('m3.txt', sisFile(MH, [['Y1', 'P0001', 'SIS']]))])).code).toBe(0);
     expect(w.sandbox.cohorts.cohortMembers('Y1')).toEqual([uid(w, 'P0003')]);
+  });
+
+  test('members named by cohort name and username: stored, a re-run is all unchanged, a refresh without a row removes it', async () => {
+    const { w, client } = await setup(3);
+    // A cohort without an idnumber: only its name can name it.
+    const [y2] = await createCohorts(client, [{ categorytype: { type: 'system', value: '' }, name: 'Year 2', idnumber: '' }]);
+    await createCohorts(client, [{ categorytype: { type: 'system', value: '' }, name: 'Twins', idnumber: 'T1' }]);
+    await createCohorts(client, [{ categorytype: { type: 'system', value: '' }, name: 'Twins', idnumber: 'T2' }]);
+    const header = 'cohort_name,username,cmd\n';
+    const rows = ['Year 2,PUSER0001,add', 'Year 2,puser0002,add'];
+    const r = await w.cli(['run', w.write('n1.csv', `${header}${rows.join('\n')}\nTwins,puser0003,add\nNobody,puser0003,add\n`)]);
+    expect(r.code).toBe(2);
+    expect(w.lastSummary()).toMatchObject({ type: 'cohort-members', planned: { create: 2, fail: 2 }, outcomes: { ok: 2, failed: 2 } });
+    expect(membersOf(w, y2.id)).toEqual([uid(w, 'P0001'), uid(w, 'P0002')].sort((a, b) => a - b));
+    expect(rowsCsv(w)).toMatch(/2 Moodle cohorts are named Twins/);
+    expect(rowsCsv(w)).toMatch(/no Moodle cohort is named Nobody/);
+
+    w.sandbox.stats.reset();
+    expect((await w.cli(['run', w.write('n2.csv', `${header}${rows.join('\n')}\n`)])).code).toBe(0);
+    expect(w.lastSummary()).toMatchObject({ planned: { unchanged: 2 }, outcomes: { unchanged: 2 } });
+    expect(w.sandbox.stats.writeCalls).toBe(0);
+
+    expect((await w.cli(['run', '--op', 'refresh', '--force', w.write('n3.csv', `${header}${rows[0]}\n`)])).code).toBe(0);
+    expect(w.lastSummary()).toMatchObject({ planned: { unchanged: 1, disable: 1 }, outcomes: { ok: 1, unchanged: 1 } });
+    expect(membersOf(w, y2.id)).toEqual([uid(w, 'P0001')]);
   });
 });

@@ -36,6 +36,32 @@ const rowsCsv = (w: Workspace): string => readFileSync(join(w.lastSummary().repo
 const config = (w: Workspace, extra: object): void => writeFileSync(join(w.dir, 'mdlsync.config.json'), JSON.stringify({ moodle: { backoffMs: 20 }, ...extra }));
 
 describe('enrolments feed', () => {
+  test('course_shortname and username: stored, a re-run is all unchanged, a refresh without a row unenrols it', async () => {
+    const { w } = await setup(3);
+    const client = new MoodleClient({ url: w.sandbox.url, token: w.sandbox.token });
+    // A course whose shortname is not its idnumber.
+    const [bio] = await createCourses(client, [{ fullname: 'Biology', shortname: 'BIO-101', categoryid: 1, idnumber: 'BIO-2026' }]);
+    await client.close();
+    const header = 'course_shortname,username,role\n';
+    const rows = ['BIO-101,PUSER0001,student', 'BIO-101,puser0002,editingteacher'];
+    const r = await w.cli(['run', w.write('e1.csv', `${header}${rows.join('\n')}\nBIO-2026,puser0003,student\n`)]);
+    expect(r.code).toBe(2);
+    expect(w.lastSummary()).toMatchObject({ type: 'enrolments', planned: { create: 2, fail: 1 }, outcomes: { ok: 2, failed: 1 } });
+    expect(enrolment(w, bio.id, 'P0001')).toBeDefined();
+    expect(enrolment(w, bio.id, 'P0002')).toBeDefined();
+    expect(rowsCsv(w)).toMatch(/no Moodle course has shortname BIO-2026/);
+
+    w.sandbox.stats.reset();
+    expect((await w.cli(['run', w.write('e2.csv', `${header}${rows.join('\n')}\n`)])).code).toBe(0);
+    expect(w.lastSummary()).toMatchObject({ planned: { unchanged: 2 }, outcomes: { unchanged: 2 } });
+    expect(w.sandbox.stats.writeCalls).toBe(0);
+
+    expect((await w.cli(['run', '--op', 'refresh', '--force', w.write('e3.csv', `${header}${rows[0]}\n`)])).code).toBe(0);
+    expect(w.lastSummary()).toMatchObject({ planned: { unchanged: 1, disable: 1 }, outcomes: { ok: 1, unchanged: 1 } });
+    expect(enrolment(w, bio.id, 'P0001')).toBeDefined();
+    expect(enrolment(w, bio.id, 'P0002')).toBeUndefined();
+  });
+
   test('a student and a teacher are enrolled with their roles; a re-run makes no write call', async () => {
     const { w, course } = await setup(2);
     const rows = [
@@ -73,7 +99,7 @@ describe('enrolments feed', () => {
     expect((await w.cli(['run', w.write('enr.txt', sisFile(H, rows))])).code).toBe(0);
     expect((await w.cli(['run', w.write('del.txt', sisFile(H, [rows[0]])), '--op', 'delete'])).code).toBe(0);
     expect(enrolment(w, course.C1, 'P0001')).toBeUndefined();
-    expect(rowsCsv(w)).toMatch(/^2,C1\|P0001,disable,ok,\d+,,$/m);
+    expect(rowsCsv(w)).toMatch(/^2,C1\|P0001,disable,ok,\d+,,,enrolments$/m);
 
     config(w, { enrolments: { disable: 'suspend' } });
     expect((await w.cli(['run', w.write('del2.txt', sisFile(H, [rows[1]])), '--op', 'delete'])).code).toBe(0);
@@ -163,9 +189,9 @@ describe('enrolments feed', () => {
     expect(w.lastSummary()).toMatchObject({ outcomes: { ok: 1, failed: 4 } });
     const csv = rowsCsv(w);
     expect(csv).toContain('2,C1|P0001,fail,failed,,unknown-role,"unknown role ""Dean""');
-    expect(csv).toMatch(/^3,C1\|P0002,fail,failed,,invalid-dates,the end date 2026-08-01 \(END_DATE\) is before the start date 2026-09-01 \(START_DATE\)$/m);
-    expect(csv).toMatch(/^4,C1\|NOBODY,fail,failed,,unknown-person,unknown person NOBODY$/m);
-    expect(csv).toMatch(/^5,NOCOURSE\|P0001,fail,failed,,unknown-course,unknown course NOCOURSE$/m);
+    expect(csv).toMatch(/^3,C1\|P0002,fail,failed,,invalid-dates,the end date 2026-08-01 \(END_DATE\) is before the start date 2026-09-01 \(START_DATE\),enrolments$/m);
+    expect(csv).toMatch(/^4,C1\|NOBODY,fail,failed,,unknown-person,unknown person NOBODY,enrolments$/m);
+    expect(csv).toMatch(/^5,NOCOURSE\|P0001,fail,failed,,unknown-course,unknown course NOCOURSE,enrolments$/m);
     expect(enrolment(w, course.C2, 'P0002')).toBeDefined();
     expect(w.sandbox.enrolments.of(course.C1)).toHaveLength(0);
   });

@@ -138,6 +138,34 @@ describe('group-members feed', () => {
     await client.close();
   });
 
+  test('members named by course shortname, group name and username: stored, re-run unchanged, a refresh without a row removes it', async () => {
+    const { w, client } = await setup(3, 0);
+    // A course whose shortname is not its idnumber, and a group made by hand without an idnumber.
+    const [bio] = await createCourses(client, [{ fullname: 'Biology', shortname: 'BIO-101', categoryid: 1, idnumber: 'BIO-2026' }]);
+    const [lab] = await createGroups(client, [{ courseid: bio.id, name: 'Lab A', description: '' }]);
+    const enrol = persons(3).map((p) => ['BIO-2026', p[0], 'Student', 'SIS']);
+    expect((await w.cli(['run', w.write('enr-bio.txt', sisFile(EH, enrol))])).code).toBe(0);
+    const header = 'course_shortname,group_name,username\n';
+    const rows = ['BIO-101,Lab A,PUSER0001', 'BIO-101,Lab A,puser0002'];
+    const r = await w.cli(['run', w.write('m1.csv', `${header}${rows.join('\n')}\nBIO-101,Lab B,puser0003\nBIO-999,Lab A,puser0003\n`)]);
+    expect(r.code).toBe(2);
+    expect(w.lastSummary()).toMatchObject({ type: 'group-members', planned: { create: 2, fail: 2 }, outcomes: { ok: 2, failed: 2 } });
+    const members = () => w.sandbox.groups.of(bio.id).find((g) => g.id === lab.id)?.members;
+    expect(members()).toEqual([uid(w, 'P0001'), uid(w, 'P0002')].sort((x, y) => x - y));
+    expect(rowsCsv(w)).toMatch(/course BIO-101 has no group named Lab B/);
+    expect(rowsCsv(w)).toMatch(/no Moodle course has shortname BIO-999/);
+
+    w.sandbox.stats.reset();
+    expect((await w.cli(['run', w.write('m2.csv', `${header}${rows.join('\n')}\n`)])).code).toBe(0);
+    expect(w.lastSummary()).toMatchObject({ planned: { unchanged: 2 }, outcomes: { unchanged: 2 } });
+    expect(w.sandbox.stats.writeCalls).toBe(0);
+
+    expect((await w.cli(['run', w.write('m3.csv', `${header}${rows[0]}\n`), '--op', 'refresh', '--force'])).code).toBe(0);
+    expect(w.lastSummary()).toMatchObject({ planned: { disable: 1, unchanged: 1 }, outcomes: { ok: 1, unchanged: 1 } });
+    expect(members()).toEqual([uid(w, 'P0001')]);
+    await client.close();
+  });
+
   test('members, groups and enrolments given together run in dependency order', async () => {
     const { w, c1, client } = await setup(2, 0);
     const members = w.write('members.txt', sisFile(MH, [['C1', 'A', 'P0001', '', 'SIS'], ['C1', 'B', 'P0002', 'add', 'SIS']]));

@@ -392,7 +392,7 @@ describe('applyPlan: creates', () => {
     const actions = Array.from({ length: 4 }, (_, i) => action('create', person(i, i === 2 ? { city: 'x'.repeat(121) } : {})));
     const outcomes = await apply(actions, moodle);
     expect(outcomes.filter((o) => o.outcome === 'failed')).toEqual([
-      { line: 2, key: 'K2', action: 'create', outcome: 'failed', errorcode: 'field-too-long', message: 'city is 121 characters; Moodle allows at most 120' },
+      { line: 2, type: 'persons', key: 'K2', action: 'create', outcome: 'failed', errorcode: 'field-too-long', message: 'city is 121 characters; Moodle allows at most 120' },
     ]);
     expect(moodle.users.size).toBe(3);
     expect(moodle.callsOf('core_user_create_users')).toHaveLength(1);
@@ -500,8 +500,8 @@ describe('applyPlan: updates, relinks, deletes', () => {
       { onProgress: (p) => progress.push(p) },
     );
     expect(outcomes).toEqual([
-      { line: 2, key: 'K1', action: 'unchanged', outcome: 'unchanged', moodleId: 7 },
-      { line: 2, key: 'K2', action: 'fail', outcome: 'failed', errorcode: 'duplicate-key', message: 'Key K2 is also on line 3' },
+      { line: 2, type: 'persons', key: 'K1', action: 'unchanged', outcome: 'unchanged', moodleId: 7 },
+      { line: 2, type: 'persons', key: 'K2', action: 'fail', outcome: 'failed', errorcode: 'duplicate-key', message: 'Key K2 is also on line 3' },
     ]);
     expect(ledger.seen).toEqual(['K1']);
     expect(moodle.calls).toHaveLength(0);

@@ -88,7 +88,7 @@ export class BatchEngine {
 
   private outcomeFor(row: Row, outcome: OutcomeKind, extra: Partial<Outcome>): Outcome {
     const a = row.action;
-    const o: Outcome = { line: a.line, key: a.key, action: a.kind, outcome };
+    const o: Outcome = { line: a.line, type: a.entity, key: a.key, action: a.kind, outcome };
     if (extra.moodleId !== undefined) o.moodleId = extra.moodleId;
     if (extra.errorcode !== undefined) o.errorcode = extra.errorcode;
     if (extra.message !== undefined) o.message = extra.message;

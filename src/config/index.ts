@@ -167,6 +167,11 @@ export const configSchema = z
     archiveKeepDays: z.number().int().min(1).optional(),
     reportsKeepDays: z.number().int().min(1).optional(),
     dataSource: z.string().min(1).nullable().default(null),
+    /**
+     * Data sources that own containers together (Blackboard: SIS.PERSON, SIS.COURSE, SIS.MEMBERSHIP): a row of one may
+     * enrol into a course, or add to a group or cohort, that another of its family owns. Each record keeps its own owner.
+     */
+    dataSourceFamilies: z.array(z.array(z.string().min(1)).min(2)).default(() => []),
     persons: personsSchema.default(() => personsSchema.parse({})),
     enrolments: enrolmentsSchema.default(() => enrolmentsSchema.parse({})),
     institutionRoles: institutionRolesSchema.default(() => institutionRolesSchema.parse({})),

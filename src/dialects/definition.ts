@@ -10,6 +10,7 @@
  */
 import type { EntityType } from '../entities/types.js';
 import type { RowCode } from '../errors.js';
+import type { FeedOptions } from '../feed/types.js';
 
 /** How a column of the source format is treated. */
 export type ColumnTreatment =
@@ -83,6 +84,8 @@ export type Translation =
 export interface DialectPart {
   type: EntityType;
   header: readonly string[];
+  /** Reading options the part's native mapper takes instead of the run's (Upload courses: category paths split on ` / `). */
+  options?: Pick<FeedOptions, 'pathSeparator'>;
 }
 
 /** A dialect header read for one file: its parts, its warnings, and the per-row translation. */

@@ -135,7 +135,7 @@ function dialectSet(path: string, head: HeaderLine, dialect: DialectDefinition, 
 function partFeed(source: FeedInfo, head: HeaderLine, dialect: DialectDefinition, compiled: CompiledDialect, part: DialectPart, first: boolean, opts: FeedOptions): AnyFeed {
   const analysis = analyseHeader(part.header, part.type);
   const info: FeedInfo = { ...source, type: part.type, dialect: analysis.dialect, fields: analysis.fields };
-  const mapper = entity(part.type).rowMapper(analysis, part.header, opts) as RowMapper<RecordOf<EntityType>>;
+  const mapper = entity(part.type).rowMapper(analysis, part.header, { ...opts, ...part.options }) as RowMapper<RecordOf<EntityType>>;
   const comments = dialect.commentStarts ?? [];
   const width = head.columns.length;
 

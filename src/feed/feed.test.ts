@@ -544,3 +544,17 @@ describe('readRawRecords', () => {
     }
   });
 });
+
+describe('did you mean', () => {
+  test('suggests typos only, never a column with another meaning', async () => {
+    const { suggest } = await import('./headers.js');
+    const { PERSON_HEADERS } = await import('../entities/persons/headers.js');
+    const { ENROLMENT_HEADERS } = await import('../entities/enrolments/feed.js');
+    expect(suggest('emial', PERSON_HEADERS)).toBe('email');
+    expect(suggest('usernam', PERSON_HEADERS)).toBe('username');
+    expect(suggest('FRISTNAME', PERSON_HEADERS)).toBe('FIRSTNAME');
+    expect(suggest('oldusername', PERSON_HEADERS)).toBeUndefined();
+    expect(suggest('institution_role', PERSON_HEADERS)).toBeUndefined();
+    expect(suggest('uid', ENROLMENT_HEADERS)).toBeUndefined();
+  });
+});

@@ -81,10 +81,17 @@ export function analyseHeaderWith(tables: readonly HeaderTable[], columns: reado
   return { type: table.type, dialect, fields: known.map((s) => s.field), specs: known };
 }
 
-/** Closest accepted name, written in the same case style as the unknown one; undefined when nothing is close. */
+/**
+ * Closest accepted name, written in the same case style as the unknown one; undefined when nothing is close. Only a
+ * typo is suggested: a name that holds the other and a word more (`oldusername`, `institution_role`) is another
+ * column with another meaning, and a short name two edits away (`uid` → `cmd`) is another word, not a slip.
+ */
 export function suggest(name: string, table: HeaderTable): string | undefined {
   const lower = name.toLowerCase();
   const best = closest(lower, [...Object.keys(table.sisOnly), ...Object.keys(table.shared), ...Object.keys(table.moodleOnly)]);
-  if (distance(lower, best) > Math.max(2, Math.floor(lower.length / 3))) return undefined;
+  const d = distance(lower, best);
+  if (d > Math.max(2, Math.floor(lower.length / 3))) return undefined;
+  if ((lower.includes(best) || best.includes(lower)) && Math.abs(lower.length - best.length) >= 3) return undefined;
+  if (Math.min(lower.length, best.length) <= 4 && d > 1) return undefined;
   return name === name.toUpperCase() ? best.toUpperCase() : best;
 }

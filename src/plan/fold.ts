@@ -85,6 +85,11 @@ export function emptyCounts(): ActionCounts {
   return counts;
 }
 
+/** Whether two data sources are one owner of containers: the same key, or both in one of config `dataSourceFamilies`. */
+export function sameDataSourceFamily(a: string, b: string, families: readonly (readonly string[])[] = []): boolean {
+  return a === b || families.some((f) => f.includes(a) && f.includes(b));
+}
+
 /** "data source changed (A → B)": a row's new DATA_SOURCE_KEY re-owns its link. */
 export function dataSourceChange(link: LedgerLink, dataSource: string | null): string {
   return `data source changed (${link.dataSource ?? 'none'} → ${dataSource ?? 'none'})`;
@@ -329,7 +334,10 @@ export class EntityPlanner<T extends EntityType, C extends ContextBase> implemen
   private foreignOwner(r: RecordOf<T>, line: number, ctx: C): ActionOf<T> | undefined {
     const rowSource = r.dataSource || this.options.dataSource;
     if (!rowSource) return undefined;
-    const owners = [...(this.rules.owners?.(r, ctx) ?? []), { what: `${this.rules.recordNoun} ${r.key}`, dataSource: ctx.link?.dataSource, hint: undefined }];
+    // A container (an enrolment's course) may be owned by another data source of the row's family; the row's own
+    // link never: a record changes owner only when nobody owns it.
+    const containers = (this.rules.owners?.(r, ctx) ?? []).filter((o) => !o.dataSource || !sameDataSourceFamily(o.dataSource, rowSource, this.options.dataSourceFamilies));
+    const owners = [...containers, { what: `${this.rules.recordNoun} ${r.key}`, dataSource: ctx.link?.dataSource, hint: undefined }];
     for (const o of owners) {
       if (!o.dataSource || o.dataSource === rowSource) continue;
       const hint = o.hint ?? `send the row from data source ${o.dataSource}`;

@@ -154,6 +154,26 @@ describe('data-source ownership: every row, whatever it asks, passes the same ch
     });
   }
 
+  it('config dataSourceFamilies: a row may act in a container another data source of its family owns, never in a record of its own key that another owns', () => {
+    const families = [['SIS.PERSON', 'SIS.COURSE', 'SIS.MEMBERSHIP', 'SIS.GROUPS', 'SIS.COHORTS']];
+    for (const k of CONTAINERS) {
+      const c = CASES.find((x) => x.entity === k.entity)!;
+      const plan = (row: string, ctx: Record<string, unknown>, fam = families) => {
+        const p = c.planner(defaultPlanOptions({ op: 'store', entity: k.entity, dataSourceFamilies: fam }));
+        p.add({ line: 2, record: { ...c.record, dataSource: row } } as FeedItem<EntityRecord>, ctx as never);
+        return p.finish([]).actions[0];
+      };
+      expect(plan('SIS.MEMBERSHIP', k.ctx).error?.code).not.toBe('data-source-mismatch');
+      // Outside the family, or with no family configured, the container's owner still decides.
+      expect(plan(OTHER, k.ctx).error?.code).toBe('data-source-mismatch');
+      expect(plan('SIS.MEMBERSHIP', k.ctx, []).error?.code).toBe('data-source-mismatch');
+      // The row's own link: SIS.OWNER is not in the family, and even a family member does not take over a record.
+      expect(plan('SIS.MEMBERSHIP', { ...k.ctx, link: c.ctx.link }).error?.message).toContain(`belongs to data source ${OWNER}, this row to SIS.MEMBERSHIP`);
+      const owned = { ...k.ctx, link: { ...(c.ctx.link as LedgerLink), dataSource: 'SIS.COURSE' } };
+      expect(plan('SIS.MEMBERSHIP', owned).error?.message).toContain('belongs to data source SIS.COURSE, this row to SIS.MEMBERSHIP');
+    }
+  });
+
   it('a record linked without a data source, or not linked at all, is never refused this way', () => {
     for (const c of CASES) {
       const ctx = { ...c.ctx, link: { ...(c.ctx.link as LedgerLink), dataSource: null } };

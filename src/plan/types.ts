@@ -113,6 +113,11 @@ export interface PlanOptions<T extends EntityType = EntityType> {
   disable: 'suspend' | 'delete';
   guard: GuardOptions;
   force: boolean;
+  /**
+   * Config `dataSourceFamilies`: groups of data sources that act as one owner of containers (Blackboard names one per
+   * object type, SIS.COURSE and SIS.MEMBERSHIP): a row may act in a course, group or cohort another member owns.
+   */
+  dataSourceFamilies?: readonly (readonly string[])[];
 }
 
 export type ActionCounts = Record<ActionKind, number>;

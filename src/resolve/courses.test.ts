@@ -5,19 +5,20 @@ import type { MoodleCaller } from '../moodle/types.js';
 import { retrier } from './common.js';
 import { CoursePlaces } from './courses.js';
 
-/** core_course_get_courses_by_field by idnumber over a fixed list; `down` keys fail transiently. */
+/** core_course_get_courses_by_field by idnumber, shortname or id over a fixed list; `down` keys fail transiently. */
 class FakeMoodle implements MoodleCaller {
   readonly asked: string[] = [];
   constructor(
-    private readonly courses: { id: number; idnumber: string }[],
+    private readonly courses: { id: number; idnumber: string; shortname?: string }[],
     private readonly down = new Set<string>(),
   ) {}
   async call<T>(fn: string, params: Record<string, unknown>): Promise<T> {
-    if (fn !== 'core_course_get_courses_by_field' || params.field !== 'idnumber') throw new Error(`unexpected ${fn} ${String(params.field)}`);
+    const field = params.field as 'idnumber' | 'shortname' | 'id';
+    if (fn !== 'core_course_get_courses_by_field' || !['idnumber', 'shortname', 'id'].includes(field)) throw new Error(`unexpected ${fn} ${String(params.field)}`);
     const v = String(params.value);
-    this.asked.push(v);
+    this.asked.push(field === 'idnumber' ? v : `${field}=${v}`);
     if (this.down.has(v)) throw new TransientError('network', 'connection reset');
-    return { courses: this.courses.filter((c) => c.idnumber === v), warnings: [] } as T;
+    return { courses: this.courses.filter((c) => String(c[field]) === v), warnings: [] } as T;
   }
 }
 
@@ -66,5 +67,27 @@ describe('CoursePlaces: the one course look-up (ledger first, then exactly one M
     expect(failed).toEqual(['DOWN']);
     expect(places.get('DOWN')).toBeUndefined();
     expect(places.id('M1')).toBe(10);
+  });
+
+  it('by shortname or Moodle id: Moodle only, exactly one match; a course mdlsync owns keeps its data source', async () => {
+    const moodle = new FakeMoodle([
+      { id: 7, idnumber: 'L1', shortname: 'OWNED' },
+      { id: 10, idnumber: '', shortname: 'S1' },
+      // A shortname is unique in Moodle; were it not, two would be a problem like two idnumbers.
+      { id: 11, idnumber: '', shortname: 'TWIN' },
+      { id: 12, idnumber: '', shortname: 'TWIN' },
+    ]);
+    const byShortname = new CoursePlaces(moodle, ledger, retrier({ retries: 1 }), 4, 'shortname');
+    // L1 is a ledger key, but not a shortname: Moodle is asked, and has no such shortname.
+    await byShortname.place(['S1', 'OWNED', 'TWIN', 'L1']);
+    expect(moodle.asked.sort()).toEqual(['shortname=L1', 'shortname=OWNED', 'shortname=S1', 'shortname=TWIN']);
+    expect(byShortname.get('S1')).toEqual({ id: 10 });
+    expect(byShortname.get('OWNED')).toEqual({ id: 7, dataSource: 'SIS' });
+    expect(byShortname.problem('TWIN')).toBe('2 Moodle courses have shortname TWIN');
+    expect(byShortname.get('L1')).toBeNull();
+    const byId = new CoursePlaces(moodle, ledger, retrier({ retries: 1 }), 4, 'id');
+    await byId.place(['10', '99']);
+    expect(byId.get('10')).toEqual({ id: 10 });
+    expect(byId.get('99')).toBeNull();
   });
 });

@@ -14,6 +14,7 @@ export const COHORT_MEMBER_HEADERS: HeaderTable = {
     cohort,
     cohortid: cohort,
     cohort_idnumber: cohort,
+    cohort_name: { kind: 'text', field: 'cohort_name', target: 'cohort' },
     user: person,
     userid: person,
     user_idnumber: person,
@@ -36,6 +37,7 @@ export function cohortMemberRowMapper(header: HeaderAnalysis, columns: readonly 
   const specs = header.specs;
   const n = specs.length;
   const idx = ['cohort', 'person'].map((t) => specs.findIndex((s) => s.kind === 'text' && s.target === t));
+  const byName = specs[idx[0]]?.field === 'cohort_name';
   const byUsername = specs[idx[1]]?.field === 'username';
   const keyOf = (cells: readonly string[]): { key: string; parts: string[] } => {
     const parts = idx.map((i) => cellAt(cells, i));
@@ -53,8 +55,9 @@ export function cohortMemberRowMapper(header: HeaderAnalysis, columns: readonly 
         return { error: missingKeyError(idx.filter((_, j) => parts[j] === '').map((i) => columns[i])) };
       }
       // The key joins cohort and person with a pipe: a cohort key holding one could not be split back.
-      if (parts[0].includes('|')) return { error: invalidValue(columns[idx[0]], parts[0], 'a key without "|"', k) };
+      if (parts[0].includes('|')) return { error: invalidValue(columns[idx[0]], parts[0], byName ? 'a name without "|"' : 'a key without "|"', k) };
       const fields: CohortMemberFields = { cohort: parts[0], person: parts[1] };
+      if (byName) fields.cohortBy = 'name';
       if (byUsername) fields.personBy = 'username';
       const record: CohortMemberRecord = { key: k, fields };
       for (let i = 0; i < n; i++) {

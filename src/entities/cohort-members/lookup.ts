@@ -1,4 +1,7 @@
-/** Cohort-member look-ups: the cohort (ledger, then the cohort directory) and the person. */
+/**
+ * Cohort-member look-ups: the cohort (ledger, then the cohort directory; by name: the directory only) and the person
+ * (by idnumber: ledger, then Moodle; by username: Moodle).
+ */
 import type { CohortMemberRecord } from './record.js';
 import type { LedgerStore } from '../../ledger/types.js';
 import type { MoodleCaller } from '../../moodle/types.js';
@@ -22,15 +25,25 @@ export function cohortMemberLookup(
   // Usernames are no ledger keys: Moodle only.
   const usernames = new PersonPlaces(client, null, retry, chunkSize, 'username');
   const cohorts = new Map<string, Placed<{ dataSource?: string | null }>>();
+  /** Cohorts named by name (`cohort_name`): the site's listing, never the ledger (its cohorts links are keyed by idnumber). */
+  const named = new Map<string, Placed<{ dataSource?: string | null }>>();
 
   const placeCohorts = async (chunk: CohortMemberRecord[]): Promise<void> => {
-    const want = [...new Set(chunk.map((r) => r.fields.cohort))].filter((k) => !cohorts.has(k) && !k.startsWith(ROLE_COHORT_PREFIX));
-    if (want.length === 0) return;
-    for (const [k, link] of ledger.getLinks('cohorts', want)) {
-      // A cohort mdlsync deleted is gone; an emptied one (disabled, no deleted state) still exists.
-      if (link.state !== DELETED_STATE) cohorts.set(k, { id: link.moodleId, dataSource: link.dataSource });
+    const want = [...new Set(chunk.flatMap((r) => (r.fields.cohortBy !== 'name' ? [r.fields.cohort] : [])))].filter((k) => !cohorts.has(k) && !k.startsWith(ROLE_COHORT_PREFIX));
+    if (want.length > 0) {
+      for (const [k, link] of ledger.getLinks('cohorts', want)) {
+        // A cohort mdlsync deleted is gone; an emptied one (disabled, no deleted state) still exists.
+        if (link.state !== DELETED_STATE) cohorts.set(k, { id: link.moodleId, dataSource: link.dataSource });
+      }
+      for (const k of want) if (!cohorts.has(k)) cohorts.set(k, await directory.find(k));
     }
-    for (const k of want) if (!cohorts.has(k)) cohorts.set(k, await directory.find(k));
+    for (const name of new Set(chunk.flatMap((r) => (r.fields.cohortBy === 'name' ? [r.fields.cohort] : [])))) {
+      if (named.has(name)) continue;
+      const found = await directory.findByName(name);
+      // A cohort mdlsync owns keeps its data source, whichever way a row names it.
+      const owner = found && 'id' in found ? ledger.findByMoodleId('cohorts', found.id) : undefined;
+      named.set(name, found && 'id' in found && owner?.dataSource ? { ...found, dataSource: owner.dataSource } : found);
+    }
   };
 
   const lookup: EntityLookup<CohortMemberRecord, CohortMemberContext> = async (_unplaced, chunk) => {
@@ -40,7 +53,7 @@ export function cohortMemberLookup(
     const out = new Map<string, Omit<CohortMemberContext, 'link'>>();
     for (const r of chunk) {
       const ctx: Omit<CohortMemberContext, 'link'> = {};
-      const c = cohorts.get(r.fields.cohort);
+      const c = (r.fields.cohortBy === 'name' ? named : cohorts).get(r.fields.cohort);
       if (c && 'id' in c) {
         ctx.cohortId = c.id;
         if (c.dataSource) ctx.cohortDataSource = c.dataSource;

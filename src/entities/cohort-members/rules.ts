@@ -112,6 +112,7 @@ export class CohortMemberPlanner extends EntityPlanner<'cohort-members', MC> {
   }
 
   override add(item: FeedItem<M>, ctx: MC): ActionOf<'cohort-members'> {
-    return super.add(refuseReserved(item, (r) => r.fields.cohort), ctx);
+    // A name is no idnumber: the resolve step refuses a reserved cohort found by name.
+    return item.record?.fields.cohortBy === 'name' ? super.add(item, ctx) : super.add(refuseReserved(item, (r) => r.fields.cohort), ctx);
   }
 }

@@ -71,6 +71,18 @@ describe('cohort feeds', () => {
     expect(u.items[0].record).toEqual({ key: 'Y1|ann.lee', fields: { cohort: 'Y1', person: 'ann.lee', personBy: 'username' } });
   });
 
+  it('reads a cohort named by its name (cohort_name): the key keeps the name as given', async () => {
+    const r = await read<CohortMemberRecord>('cohort_name,username,cmd\nYear 1,Ann.Lee,add\nYear 1,P2,del\n');
+    expect(r).toMatchObject({ type: 'cohort-members', dialect: 'moodle' });
+    expect(r.items.map((i) => i.record)).toEqual([
+      { key: 'Year 1|ann.lee', fields: { cohort: 'Year 1', cohortBy: 'name', person: 'ann.lee', personBy: 'username' }, command: 'store' },
+      { key: 'Year 1|p2', fields: { cohort: 'Year 1', cohortBy: 'name', person: 'p2', personBy: 'username' }, command: 'delete' },
+    ]);
+    const p = await read<CohortMemberRecord>('cohort_name,user\n"A|B",P1\n');
+    expect(p.items[0].error).toMatchObject({ code: 'invalid-value' });
+    await expect(openFeed(file('cohort,cohort_name,user\nY1,Year 1,P1\n'))).rejects.toThrow('both give');
+  });
+
   it('fails member rows with an empty key part or a pipe in the cohort key', async () => {
     const r = await read<CohortMemberRecord>('EXTERNAL_COHORT_KEY,EXTERNAL_PERSON_KEY\nY1,\n"A|B",P1\nY1,P1,extra\n');
     expect(r.items.map((i) => i.error?.code)).toEqual(['missing-value', 'invalid-value', 'long-row']);

@@ -50,7 +50,7 @@ export const COHORT_HEADERS: HeaderTable = {
   },
 };
 
-export const COHORT_COLUMNS = ['external_cohort_key', 'cohort', 'cohortid', 'cohort_idnumber'];
+export const COHORT_COLUMNS = ['external_cohort_key', 'cohort', 'cohortid', 'cohort_idnumber', 'cohort_name'];
 export const MEMBER_PERSON_COLUMNS = ['external_person_key', 'user', 'userid', 'user_idnumber', 'username'];
 /** Columns only a Moodle-style cohorts file has next to idnumber and name. */
 const COHORT_PLACE_COLUMNS = ['context', 'contextid', 'category', 'category_id', 'category_idnumber', 'visible'];

@@ -14,7 +14,7 @@ import type { CohortRecord } from './record.js';
 import type { LedgerStore } from '../../ledger/types.js';
 import { getCohorts } from '../../moodle/index.js';
 import type { MoodleCaller } from '../../moodle/types.js';
-import { ROLE_COHORT_PREFIX, type CohortContext } from './rules.js';
+import { ROLE_COHORT_PREFIX, reservedCohortReason, type CohortContext } from './rules.js';
 import { retrier, type Placed, type Retry } from '../../resolve/common.js';
 
 export interface CohortLookupOptions {
@@ -24,9 +24,10 @@ export interface CohortLookupOptions {
   chunkSize?: number;
 }
 
-/** idnumber → cohort ids, from the one listing of the site's cohorts (fetched on first need). */
+/** idnumber (or name) → cohort ids, from the one listing of the site's cohorts (fetched on first need). */
 export class CohortDirectory {
   private byIdnumber: Map<string, number[]> | null = null;
+  private byName: Map<string, { id: number; idnumber?: string }[]> | null = null;
   constructor(
     private readonly client: MoodleCaller,
     private readonly retry: Retry,
@@ -39,19 +40,41 @@ export class CohortDirectory {
     return ids.length === 1 ? { id: ids[0] } : { problem: `${ids.length} Moodle cohorts have idnumber ${idnumber}` };
   }
 
+  /**
+   * The one cohort with exactly this name (names are not unique in Moodle: several is a problem saying how many),
+   * from the same listing. A cohort of an institution role (idnumber `role:…`) is never another feed's.
+   */
+  async findByName(name: string): Promise<Placed> {
+    await this.load();
+    const found = this.byName!.get(name);
+    if (!found) return { problem: `no Moodle cohort is named ${name}` };
+    if (found.length > 1) return { problem: `${found.length} Moodle cohorts are named ${name}` };
+    const { id, idnumber } = found[0];
+    if (idnumber?.startsWith(ROLE_COHORT_PREFIX)) return { problem: `the cohort named ${name} is ${reservedCohortReason(idnumber)}` };
+    return { id };
+  }
+
   /** Every cohort id with this idnumber; undefined when there is none. */
   async ids(idnumber: string): Promise<number[] | undefined> {
-    if (!this.byIdnumber) {
-      const all = await this.retry(() => getCohorts(this.client, []));
-      this.byIdnumber = new Map();
-      for (const c of all) {
-        if (!c.idnumber) continue;
-        const ids = this.byIdnumber.get(c.idnumber);
-        if (ids) ids.push(c.id);
-        else this.byIdnumber.set(c.idnumber, [c.id]);
-      }
+    await this.load();
+    return this.byIdnumber!.get(idnumber);
+  }
+
+  private async load(): Promise<void> {
+    if (this.byIdnumber && this.byName) return;
+    const all = await this.retry(() => getCohorts(this.client, []));
+    this.byIdnumber = new Map();
+    this.byName = new Map();
+    for (const c of all) {
+      const named = this.byName.get(c.name);
+      const entry = c.idnumber ? { id: c.id, idnumber: c.idnumber } : { id: c.id };
+      if (named) named.push(entry);
+      else this.byName.set(c.name, [entry]);
+      if (!c.idnumber) continue;
+      const ids = this.byIdnumber.get(c.idnumber);
+      if (ids) ids.push(c.id);
+      else this.byIdnumber.set(c.idnumber, [c.id]);
     }
-    return this.byIdnumber.get(idnumber);
   }
 }
 

@@ -9,6 +9,7 @@ import type { LinkWrite } from '../../ledger/types.js';
 import { categoryLeaves, courseLeaves, createCategories, createCourses, deleteCourses, duplicateCourse, getCategories, getCoursesByField, updateCourses } from '../../moodle/index.js';
 import type { CreateCategoryInput, CreateCourseInput, MoodleWarning, UpdateCourseInput } from '../../moodle/types.js';
 import { pathLevelKey } from './target.js';
+import type { CourseFields } from './record.js';
 import { COURSE_HIDDEN } from './rules.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from '../../apply/engine.js';
 import { LocalRowError, pack } from '../../apply/pack.js';
@@ -89,6 +90,19 @@ export const coursesApplier: EntityApplier<'courses'> = {
     );
   },
 };
+
+/** The settings the web services take as course parameters (the rest of a course's settings ride along elsewhere). */
+const SETTING_INPUTS = ['showgrades', 'newsitems', 'numsections', 'maxbytes', 'showreports', 'groupmode', 'groupmodeforce', 'enablecompletion', 'lang', 'forcetheme', 'courseformatoptions', 'customfields'] as const;
+
+/** The record's settings into a create or update: hiddensections is a course format option, custom fields a list. */
+function withSettings<T extends Partial<CreateCourseInput>>(input: T, f: CourseFields): T {
+  for (const [k, v] of Object.entries(f.settings ?? {})) {
+    if (k === 'hiddensections') input.courseformatoptions = [{ name: k, value: v }];
+    else (input as Record<string, unknown>)[k] = v;
+  }
+  if (f.customfields) input.customfields = Object.entries(f.customfields).map(([shortname, value]) => ({ shortname, value }));
+  return input;
+}
 
 class CoursesRun {
   /** Path-level key → Moodle id of the category levels this run created. */
@@ -190,7 +204,7 @@ class CoursesRun {
     if (f.startdate !== undefined) input.startdate = f.startdate;
     if (f.enddate !== undefined) input.enddate = f.enddate;
     if (r?.available === false) input.visible = 0;
-    return input;
+    return withSettings(input, f);
   }
 
   updateInput(row: CourseRow, id: number): UpdateCourseInput {
@@ -208,7 +222,7 @@ class CoursesRun {
     if (categoryid !== undefined) input.categoryid = categoryid;
     if (a.kind === 'enable') input.visible = r?.available === false ? 0 : 1;
     else if (r?.available !== undefined) input.visible = r.available ? 1 : 0;
-    return input;
+    return withSettings(input, f);
   }
 
   // ── updates, hides, deletes ───────────────────────────────────────────────────────────────────────────────
@@ -351,6 +365,7 @@ class CoursesRun {
     if (input.format !== undefined) update.format = input.format;
     if (input.startdate !== undefined) update.startdate = input.startdate;
     if (input.enddate !== undefined) update.enddate = input.enddate;
+    for (const k of SETTING_INPUTS) if (input[k] !== undefined) (update as Record<string, unknown>)[k] = input[k];
     let warnings: MoodleWarning[];
     try {
       warnings = await this.e.read('core_course_update_courses', 1, () => updateCourses(this.e.deps.client, [update]));

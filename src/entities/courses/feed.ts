@@ -3,6 +3,7 @@
  * Dates are read in the configured time zone; a CATEGORY cell holding the path separator is a path of names.
  */
 import type { CourseCategorySpec, CourseFields, CourseRecord } from './record.js';
+import { COURSE_SETTINGS } from './headers.js';
 import { localTimeZone, parseCourseDate } from '../../feed/dates.js';
 import type { ColumnSpec, HeaderAnalysis } from '../../feed/columns.js';
 import { baseCell, cellAt, emptyKeyError, encodingError, invalidValue, parseMoodleId, shapeError, type RowMapper, type RowResult } from '../../feed/rows.js';
@@ -48,7 +49,9 @@ export function courseRowMapper(header: HeaderAnalysis, columns: readonly string
         if (v.includes('\uFFFD')) return { error: encodingError(columns[i], key) };
         const s = specs[i];
         const col = columns[i];
-        if (s.kind === 'text') {
+        if (s.kind === 'customfield') {
+          (fields.customfields ??= {})[s.target ?? ''] = v;
+        } else if (s.kind === 'text') {
           const r = textField(s.target ?? '', v, col, key, record, sis, sep, tz);
           if (r && 'error' in r) return r;
           if (r) categories.push(r);
@@ -111,7 +114,16 @@ function textField(
       return { rank: 1, spec: { key: v } };
     case 'category_path':
       return pathSpec(v, col, key, sep);
+    case 'lang':
+    case 'forcetheme':
+      (f.settings ??= {})[target] = v;
+      return undefined;
     default:
+      if (COURSE_SETTINGS.includes(target)) {
+        // The web services take these as integers (PARAM_INT): a word or a fraction is refused here, not by Moodle.
+        if (!/^-?\d+$/.test(v)) return { error: invalidValue(col, v, 'a whole number', key) };
+        (f.settings ??= {})[target] = Number(v);
+      }
       return undefined;
   }
 }

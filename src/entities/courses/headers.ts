@@ -11,6 +11,9 @@ import { AVAILABLE_COLUMN, COMMAND_COLUMNS, DATA_SOURCE_COLUMNS, MOODLE_ID_COLUM
 
 const t = (target: string, field = target): ColumnSpec => ({ kind: 'text', field, target });
 
+/** Course settings the course web services take (hiddensections as a course format option); integers but lang. */
+export const COURSE_SETTINGS: readonly string[] = ['showgrades', 'newsitems', 'numsections', 'maxbytes', 'showreports', 'groupmode', 'groupmodeforce', 'enablecompletion', 'hiddensections', 'lang'];
+
 /** Columns only a courses feed has (EXTERNAL_COURSE_KEY alone may be an enrolments feed's course key). */
 export const COURSE_ONLY_COLUMNS: readonly string[] = ['course_id', 'course_name', 'shortname', 'fullname', 'category_path', 'category_idnumber', 'templatecourse'];
 /** Columns naming a person: with one, a course column belongs to an enrolments feed. */
@@ -51,6 +54,12 @@ export const COURSE_HEADERS: HeaderTable = {
     enddate: t('enddate'),
     visible: t('visible', 'available'),
     templatecourse: t('template'),
+    ...Object.fromEntries(COURSE_SETTINGS.map((n) => [n, t(n)])),
+    theme: t('forcetheme', 'theme'),
+  },
+  dynamic: (column) => {
+    const m = /^customfield_(.+)$/i.exec(column.trim());
+    return m ? { kind: 'customfield', field: column.trim().toLowerCase(), target: m[1] } : undefined;
   },
   signature: ['external_course_key', 'course_id', 'course_name', 'shortname', 'fullname', 'category_path', 'category_idnumber', 'templatecourse'],
   needs: 'a courses feed needs EXTERNAL_COURSE_KEY, idnumber or shortname',

@@ -21,6 +21,14 @@ export interface CourseFields {
   format?: string;
   /** TEMPLATE: key (idnumber) or shortname of the course to copy when this one is created. */
   template?: string;
+  /**
+   * Course settings core_course_create_courses/update_courses take, by their parameter name (showgrades, newsitems,
+   * numsections, maxbytes, showreports, groupmode, groupmodeforce, enablecompletion, lang, forcetheme) or, for
+   * hiddensections, the course format option.
+   */
+  settings?: Record<string, number | string>;
+  /** customfield_<shortname> columns: the course custom field values (shortname → value). */
+  customfields?: Record<string, string>;
 }
 
 /** `available` (RecordBase): AVAILABLE_IND, or the Moodle dialect's `visible` 0/1. */

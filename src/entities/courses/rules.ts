@@ -56,9 +56,16 @@ export function courseContentHash(r: CourseRecord): string {
       part('end', f.enddate) +
       part('summary', f.summary) +
       part('format', f.format) +
-      part('available', r.available),
+      part('available', r.available) +
+      // Only when given, so the hashes of files without them stay as they were.
+      (f.settings ? part('settings', sorted(f.settings)) : '') +
+      (f.customfields ? part('customfields', sorted(f.customfields)) : ''),
     'base64url',
   );
+}
+
+function sorted(o: Record<string, string | number>): string {
+  return JSON.stringify(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 function isError<T extends object>(v: Resolved<T> | undefined): v is { error: { code: RowCode; message: string } } {

@@ -96,11 +96,18 @@ export interface EnrolmentData {
   timestart: number;
   timeend: number;
   suspend: boolean;
+  /** A row that named its course by shortname: the course it was sent to, for a later removal (the key cannot place it). */
+  courseBy?: 'shortname';
+  courseId?: number;
 }
 
-const enrolData = (item: EnrolItem): string =>
-  targetOf(item.row).data ??
-  JSON.stringify({ roleId: item.input.roleid, role: targetOf(item.row).role, timestart: item.input.timestart ?? 0, timeend: item.input.timeend ?? 0, suspend: item.input.suspend === 1 } satisfies EnrolmentData);
+const enrolData = (item: EnrolItem): string => {
+  const t = targetOf(item.row);
+  if (t.data !== undefined) return t.data;
+  const data: EnrolmentData = { roleId: item.input.roleid, role: t.role, timestart: item.input.timestart ?? 0, timeend: item.input.timeend ?? 0, suspend: item.input.suspend === 1 };
+  if (t.courseBy) Object.assign(data, { courseBy: t.courseBy, courseId: item.input.courseid });
+  return JSON.stringify(data);
+};
 
 /** Settles confirmed items and writes their links (user id in the link; the enrolment's state; an enrol's input in data). */
 function confirm<T extends { row: EnrolmentRow; input: { userid: number } }>(engine: BatchEngine, items: T[], data: (item: T) => string | undefined): void {

@@ -51,6 +51,17 @@ describe('enrolment feeds', () => {
     expect(b.items[0].record).toMatchObject({ key: 'C1|P1', fields: { role: 'editingteacher' }, command: 'store' });
   });
 
+  it('reads course_shortname and username (or user_username): the key keeps them, the username lower-cased', async () => {
+    const a = await read('course_shortname,username,role\nBIO 101,Ann.Lee,student\n');
+    expect(a.type).toBe('enrolments');
+    expect(a.items[0].record).toEqual({ key: 'BIO 101|ann.lee', fields: { course: 'BIO 101', courseBy: 'shortname', person: 'ann.lee', personBy: 'username', role: 'student' } });
+    const b = await read('course,username,role\nC1,ann,student\n');
+    expect(b.items[0].record).toMatchObject({ key: 'C1|ann', fields: { course: 'C1', person: 'ann', personBy: 'username' } });
+    const c = await read('operation,idnumber_course,user_username\nadd,C1,Bob\n');
+    expect(c.items[0].record).toMatchObject({ key: 'C1|bob', fields: { personBy: 'username' }, command: 'store' });
+    await expect(openFeed(file('course,course_shortname,user\nC1,S1,P1\n'))).rejects.toThrow('both give');
+  });
+
   it('an end before the start, a bad date and a missing key are row errors', async () => {
     const r = await read('EXTERNAL_COURSE_KEY|EXTERNAL_PERSON_KEY|ROLE|START_DATE|END_DATE\nC1|P1|S|2026-09-01|2026-08-01\nC1|P2|S|2026-02-30|\n|P3|S||\n');
     expect(r.items.map((i) => i.error?.code)).toEqual(['invalid-dates', 'invalid-value', 'missing-value']);

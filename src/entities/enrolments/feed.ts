@@ -10,6 +10,8 @@ import type { EnrolmentFields, EnrolmentRecord } from './record.js';
 
 const course: ColumnSpec = { kind: 'text', field: 'course', target: 'course' };
 const person: ColumnSpec = { kind: 'text', field: 'person', target: 'person' };
+const courseShortname: ColumnSpec = { kind: 'text', field: 'course_shortname', target: 'course' };
+const username: ColumnSpec = { kind: 'text', field: 'username', target: 'person' };
 const start: ColumnSpec = { kind: 'text', field: 'start', target: 'start' };
 const end: ColumnSpec = { kind: 'text', field: 'end', target: 'end' };
 
@@ -35,16 +37,19 @@ export const ENROLMENT_HEADERS: HeaderTable = {
     idnumber_course: course,
     course_idnumber: course,
     course,
+    course_shortname: courseShortname,
     idnumber_user: person,
     user_idnumber: person,
     user: person,
+    username,
+    user_username: username,
     start,
     end,
     timestart: start,
     timeend: end,
     suspended: SUSPENDED_COLUMN,
   },
-  signature: ['external_course_key', 'idnumber_course', 'course_idnumber', 'idnumber_user', 'user_idnumber'],
+  signature: ['external_course_key', 'idnumber_course', 'course_idnumber', 'idnumber_user', 'user_idnumber', 'course_shortname', 'user_username'],
   needs: 'an enrolments feed needs EXTERNAL_COURSE_KEY and EXTERNAL_PERSON_KEY, or idnumber_course and idnumber_user (or course and user)',
   missingKey(dialect, specs) {
     const sis = dialect === 'sis';
@@ -54,12 +59,12 @@ export const ENROLMENT_HEADERS: HeaderTable = {
 
 /**
  * Whether a header (not forced to a type) is an enrolments feed: one of its signature columns, or the tool_sync
- * style `course, user[, role, cmd]` whose every column is an enrolment column.
+ * style `course, user[, role, cmd]` (or `username`) whose every column is an enrolment column.
  */
 export function looksLikeEnrolments(lower: readonly string[]): boolean {
   if (lower.some((n) => ENROLMENT_HEADERS.signature.includes(n))) return true;
   const known = (n: string): boolean => Object.hasOwn(ENROLMENT_HEADERS.sisOnly, n) || Object.hasOwn(ENROLMENT_HEADERS.shared, n) || Object.hasOwn(ENROLMENT_HEADERS.moodleOnly, n);
-  return lower.includes('course') && lower.includes('user') && lower.every(known);
+  return lower.includes('course') && (lower.includes('user') || lower.includes('username')) && lower.every(known);
 }
 
 const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -87,6 +92,10 @@ export function enrolmentRowMapper(header: HeaderAnalysis, columns: readonly str
   const sis = header.dialect === 'sis';
   const courseIdx = specs.findIndex((s) => s.kind === 'text' && s.target === 'course');
   const personIdx = specs.findIndex((s) => s.kind === 'text' && s.target === 'person');
+  const byShortname = specs[courseIdx]?.field === 'course_shortname';
+  const byUsername = specs[personIdx]?.field === 'username';
+  // Moodle lower-cases usernames; the key must too, or `Ann` and `ann` would be two enrolments of one user.
+  const personOf = (cells: readonly string[]): string => (byUsername ? cellAt(cells, personIdx).toLowerCase() : cellAt(cells, personIdx));
   // A file repeats a few dates over and over: each distinct cell is parsed once (bounded, for files of many).
   const dates = new Map<string, number>();
   const dateOf = (v: string): number => {
@@ -100,19 +109,21 @@ export function enrolmentRowMapper(header: HeaderAnalysis, columns: readonly str
   };
   const readKey = (cells: readonly string[]): string | undefined => {
     const c = cellAt(cells, courseIdx);
-    const p = cellAt(cells, personIdx);
+    const p = personOf(cells);
     return c === '' || p === '' ? undefined : `${c}|${p}`;
   };
   return {
     map(cells, spanLines): RowResult<EnrolmentRecord> {
       if (cells.length !== n) return { error: shapeError(cells, n, spanLines, readKey(cells)) };
       const c = cellAt(cells, courseIdx);
-      const p = cellAt(cells, personIdx);
+      const p = personOf(cells);
       if (c === '' || p === '') return { error: emptyKeyError(cells, columns, [c === '' ? columns[courseIdx] : '', p === '' ? columns[personIdx] : ''].filter(Boolean)) };
       const key = `${c}|${p}`;
       // The key joins the two with a pipe; a course key holding one could not be split back.
       if (c.includes('|')) return { error: invalidValue(columns[courseIdx], c, 'a course key without "|"', key) };
       const fields: EnrolmentFields = { course: c, person: p };
+      if (byShortname) fields.courseBy = 'shortname';
+      if (byUsername) fields.personBy = 'username';
       const record: EnrolmentRecord = { key, fields };
       for (let i = 0; i < n; i++) {
         const v = cells[i].trim();

@@ -19,14 +19,18 @@ class FakeMoodle implements MoodleCaller {
     switch (fn) {
       case 'core_course_get_courses_by_field': {
         const all = [
-          { id: 8, idnumber: 'C2' },
-          { id: 11, idnumber: 'TWIN' },
-          { id: 12, idnumber: 'TWIN' },
+          { id: 8, idnumber: 'C2', shortname: 'S2' },
+          { id: 11, idnumber: 'TWIN', shortname: 'T1' },
+          { id: 12, idnumber: 'TWIN', shortname: 'T2' },
         ];
-        return { courses: all.filter((c) => c.idnumber === params.value), warnings: [] } as T;
+        const field = params.field as 'idnumber' | 'shortname' | 'id';
+        return { courses: all.filter((c) => String(c[field]) === String(params.value)), warnings: [] } as T;
       }
       case 'core_user_get_users_by_field':
+        if (params.field === 'username') return (params.values as string[]).flatMap((v) => (/^p[1-4]$/.test(v) ? [{ id: 39 + Number(v.slice(1)), username: v, idnumber: v.toUpperCase() }] : [])) as T;
         return (params.values as string[]).flatMap((v) => (/^P[1-4]$/.test(v) ? [{ id: 39 + Number(v.slice(1)), username: v.toLowerCase(), idnumber: v }] : [])) as T;
+      case 'enrol_manual_enrol_users':
+        return null as T;
       case 'enrol_manual_unenrol_users':
         return null as T;
       default:
@@ -104,5 +108,32 @@ describe('the enrolments resolve step: a disable the fold could not place gets i
     const plan = await planChunks(feed([{ ...rec('GONE', 'P3'), rowStatus: 'disabled' }]), planner, ledger, enrolmentLookup(moodle, ledger, { retries: 1, backoffMs: 1 }));
     expect((plan.actions[0] as EnrolmentAction).enrolment).toEqual({ call: 'unenrol', gone: 'course GONE is no longer in Moodle: nothing to disable' });
     expect(moodle.count('core_course_get_courses_by_field')).toBe(1);
+  });
+
+  it('by course shortname and username: placed in Moodle only; the enrol records the course id, which a later refresh disable uses', async () => {
+    const moodle = new FakeMoodle();
+    const byName = (course: string, person: string): EnrolmentRecord => ({ key: `${course}|${person}`, fields: { course, person, courseBy: 'shortname', personBy: 'username' } });
+    const store = new EnrolmentPlanner(defaultPlanOptions({ op: 'store', entity: 'enrolments' }), DEFAULT_ENROLMENT_SETTINGS);
+    const plan = await planChunks(feed([byName('S2', 'p1'), byName('C2', 'p2'), byName('S2', 'nobody')]), store, ledger, enrolmentLookup(moodle, ledger, { retries: 1, backoffMs: 1 }));
+    const byKey = new Map((plan.actions as EnrolmentAction[]).map((a) => [a.key, a]));
+    expect(byKey.get('S2|p1')).toMatchObject({ kind: 'create', moodleId: 40, enrolment: { call: 'enrol', courseId: 8, courseBy: 'shortname' } });
+    // C2 is an idnumber (and a ledger key of none here), not a shortname.
+    expect(byKey.get('C2|p2')).toMatchObject({ kind: 'fail', error: { code: 'unknown-course', message: 'no Moodle course has shortname C2' } });
+    expect(byKey.get('S2|nobody')).toMatchObject({ kind: 'fail', error: { code: 'unknown-person' } });
+    expect(moodle.calls.filter((c) => c.fn === 'core_course_get_courses_by_field').map((c) => c.value).sort()).toEqual(['C2', 'S2']);
+
+    const out = await applyPlan({ actions: plan.actions as AnyAction[] }, { client: moodle, ledger, runId: 'r1', options: DEFAULT_APPLY_OPTIONS });
+    expect(out.find((o) => o.key === 'S2|p1')).toMatchObject({ outcome: 'ok', moodleId: 40 });
+    expect(JSON.parse(ledger.getLinks('enrolments', ['S2|p1']).get('S2|p1')!.data!)).toMatchObject({ courseBy: 'shortname', courseId: 8 });
+
+    // A link whose course is gone since: the refresh disables the link without a call.
+    ledger.writeLinks([{ ...enrolment('SGONE|p3', 42), data: JSON.stringify({ roleId: 5, timestart: 0, timeend: 0, suspend: false, courseBy: 'shortname', courseId: 99 }) }]);
+    const refresh = new EnrolmentPlanner(defaultPlanOptions({ op: 'refresh', entity: 'enrolments', force: true }), DEFAULT_ENROLMENT_SETTINGS);
+    const again = await planChunks(feed([rec('C1', 'P1')]), refresh, ledger, enrolmentLookup(moodle, ledger, { retries: 1, backoffMs: 1 }));
+    const disables = new Map((again.actions as EnrolmentAction[]).map((a) => [a.key, a]));
+    expect(disables.get('S2|p1')?.enrolment).toMatchObject({ call: 'unenrol', courseId: 8, courseById: 8 });
+    expect(disables.get('SGONE|p3')?.enrolment).toMatchObject({ call: 'unenrol', gone: 'course SGONE is no longer in Moodle: nothing to disable' });
+    // Each course asked once by its Moodle id (the shortname may have changed since; the id does not).
+    expect(moodle.calls.filter((c) => c.fn === 'core_course_get_courses_by_field' && /^\d+$/.test(String(c.value))).map((c) => String(c.value)).sort()).toEqual(['8', '99']);
   });
 });

@@ -28,40 +28,58 @@ export interface EnrolmentLookupOptions {
  * the ledger alone): each course placed by its key, then the pure rule (placeCourse) says what the action does. A
  * failed look-up is that row's problem, not the run's. Returns the actions with their courses; the others as they were.
  */
-export async function placeCourses<A extends Action>(courses: CoursePlaces, actions: readonly A[]): Promise<A[]> {
+export async function placeCourses<A extends Action>(courses: CoursePlaces, actions: readonly A[], byId: CoursePlaces = courses.by('id')): Promise<A[]> {
   const waiting = (a: Action): a is EnrolmentAction => a.entity === 'enrolments' && needsCourse(a);
-  const need = actions.filter(waiting);
+  const need: EnrolmentAction[] = [];
+  for (const a of actions) if (waiting(a)) need.push(a);
   if (need.length === 0) return [...actions];
-  const failed = new Map<string, string>();
-  await courses.place(
-    need.map((a) => courseKeyOf(a.key)),
-    (key, err) => failed.set(key, `${codeOf(err)}: ${(err as Error).message}`),
-  );
+  // A link made from a shortname names its course by the Moodle id in its data; the others by the key's course part.
+  const placeOf = (a: EnrolmentAction): { places: CoursePlaces; key: string } => {
+    const id = a.enrolment?.courseById;
+    return id !== undefined ? { places: byId, key: String(id) } : { places: courses, key: courseKeyOf(a.key) };
+  };
+  const failed = new Map<CoursePlaces, Map<string, string>>([
+    [courses, new Map()],
+    [byId, new Map()],
+  ]);
+  for (const places of [courses, byId]) {
+    await places.place(
+      need.flatMap((a) => (placeOf(a).places === places ? [placeOf(a).key] : [])),
+      (key, err) => failed.get(places)!.set(key, `${codeOf(err)}: ${(err as Error).message}`),
+    );
+  }
   return actions.map((a) => {
     if (!waiting(a)) return a;
-    const key = courseKeyOf(a.key);
-    const problem = failed.get(key);
-    return placeCourse(a, problem !== undefined ? { problem } : (courses.get(key) ?? null)) as A;
+    const { places, key } = placeOf(a);
+    const problem = failed.get(places)!.get(key);
+    return placeCourse(a, problem !== undefined ? { problem } : (places.get(key) ?? null)) as A;
   });
 }
 
 export function enrolmentLookup(client: MoodleCaller, ledger: LedgerStore, opts: EnrolmentLookupOptions = {}): EntityLookup<EnrolmentRecord, EnrolmentContext> {
   const retry = retrier(opts);
   const courses = new CoursePlaces(client, ledger, retry, opts.concurrency ?? 4);
+  const shortnames = courses.by('shortname');
   const persons = new PersonPlaces(client, ledger, retry, Math.max(1, opts.chunkSize ?? 500));
+  // Usernames are no ledger keys (persons links are keyed by idnumber where there is one): Moodle only.
+  const usernames = new PersonPlaces(client, null, retry, Math.max(1, opts.chunkSize ?? 500), 'username');
 
   const lookup: EntityLookup<EnrolmentRecord, EnrolmentContext> = async (_unplaced, chunk) => {
-    await courses.place(chunk.map((r) => r.fields.course));
-    await persons.place(chunk.map((r) => r.fields.person));
+    await courses.place(chunk.flatMap((r) => (r.fields.courseBy !== 'shortname' ? [r.fields.course] : [])));
+    await shortnames.place(chunk.flatMap((r) => (r.fields.courseBy === 'shortname' ? [r.fields.course] : [])));
+    await persons.place(chunk.flatMap((r) => (r.fields.personBy !== 'username' ? [r.fields.person] : [])));
+    await usernames.place(chunk.flatMap((r) => (r.fields.personBy === 'username' ? [r.fields.person] : [])));
     const out = new Map<string, Omit<EnrolmentContext, 'link'>>();
     for (const r of chunk) {
       const ctx: Omit<EnrolmentContext, 'link'> = {};
-      const c = courses.get(r.fields.course);
-      const p = persons.get(r.fields.person);
+      const byShortname = r.fields.courseBy === 'shortname';
+      const c = (byShortname ? shortnames : courses).get(r.fields.course);
+      const p = (r.fields.personBy === 'username' ? usernames : persons).get(r.fields.person);
       if (c && 'id' in c) {
         ctx.courseId = c.id;
         if (c.dataSource) ctx.courseDataSource = c.dataSource;
       } else if (c) ctx.courseProblem = c.problem;
+      else if (byShortname) ctx.courseProblem = `no Moodle course has shortname ${r.fields.course}`;
       if (p.id !== undefined) ctx.userId = p.id;
       else if (p.problem !== undefined) ctx.personProblem = p.problem;
       // Both found: what a delete row without a ledger link disables (the fold's "found in Moodle").

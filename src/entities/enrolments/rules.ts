@@ -19,6 +19,9 @@ export const DEFAULT_ROLE_MAP: Readonly<Record<string, string>> = Object.freeze(
   Instructor: 'editingteacher',
   I: 'editingteacher',
   teaching_assistant: 'teacher',
+  // Blackboard's other course roles: a course builder edits the course, a grader grades (a non-editing teacher).
+  course_builder: 'editingteacher',
+  grader: 'teacher',
 });
 
 /**
@@ -66,6 +69,13 @@ export interface EnrolmentTarget {
    * the resolve step then places it by its key (placeCourse) before anything is applied.
    */
   courseId?: number;
+  /** The row named its course by shortname: an enrol records the course's id in the link's data (see courseById). */
+  courseBy?: 'shortname';
+  /**
+   * A disable from a link whose course was named by shortname (the key's course part is no idnumber): the course's
+   * Moodle id from the link's data, which the resolve step checks is still in Moodle (placeCourse), as it does keys.
+   */
+  courseById?: number;
   /** Set by the resolve step: the course is no longer in Moodle, so nothing is sent; the link is disabled with this message. */
   gone?: string;
   /** Set by the resolve step: the course could not be placed, so the row fails with this. */
@@ -125,6 +135,17 @@ export function placeCourse(a: EnrolmentAction, course: { id: number } | { probl
   if (course && 'id' in course) return { ...a, enrolment: { ...a.enrolment, courseId: course.id } };
   if (course) return { ...a, enrolment: { ...a.enrolment, unplaced: { code: 'lookup-failed', message: `could not look up course ${key} in Moodle: ${course.problem}` } } };
   return { ...a, enrolment: { ...a.enrolment, gone: `course ${key} is no longer in Moodle: nothing to disable` } };
+}
+
+/** The course a link's data says a shortname-named enrolment was sent to (`courseBy`, `courseId`), if any. */
+export function linkedCourse(data: string | null | undefined): { courseBy: 'shortname'; courseId: number } | undefined {
+  if (!data?.includes('"courseBy"')) return undefined;
+  try {
+    const d = JSON.parse(data) as { courseBy?: unknown; courseId?: unknown };
+    return d.courseBy === 'shortname' && typeof d.courseId === 'number' ? { courseBy: 'shortname', courseId: d.courseId } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The course key of an enrolment key `COURSE|PERSON` (course keys never hold a pipe: the reader refuses them). */
@@ -241,8 +262,11 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
    * the row's). The course id is the row's; for a refresh's the resolve step places it by the key (placeCourse: the link holds the user id).
    */
   const disabling = (userId: number, courseId: number | undefined, link: LedgerLink | undefined, r: Row | undefined): Removed<{ enrolment: EnrolmentTarget }> => {
+    // A link made from a shortname: its key cannot place the course, its data can.
+    const named = courseId === undefined ? linkedCourse(link?.data) : undefined;
+    const ref: Pick<EnrolmentTarget, 'courseBy' | 'courseById'> = named ? { courseBy: 'shortname', courseById: named.courseId } : r?.fields.courseBy ? { courseBy: r.fields.courseBy } : {};
     if (settings.disable === 'unenrol') {
-      const enrolment: EnrolmentTarget = { call: 'unenrol', courseId };
+      const enrolment: EnrolmentTarget = { call: 'unenrol', courseId, ...ref };
       // A block's mark would let a later unblock bring back what this removes for good.
       if (link?.status === 'disabled' && link.data) enrolment.data = withoutBlockMark(link.data);
       return { moodleId: userId, what: 'unenrol', fields: { enrolment } };
@@ -253,7 +277,7 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
     const role = fromRow && 'id' in fromRow ? fromRow.shortname : (old?.role ?? DEFAULT_ROLE);
     const state: EnrolmentState = { role, start: r?.fields.start ?? old?.start ?? 0, end: r?.fields.end ?? old?.end ?? 0, suspend: true };
     const roleId = roleIdOf(role);
-    const enrolment: EnrolmentTarget = { call: 'enrol', courseId, role, roleId, timestart: state.start, timeend: state.end, suspend: true };
+    const enrolment: EnrolmentTarget = { call: 'enrol', courseId, ...ref, role, roleId, timestart: state.start, timeend: state.end, suspend: true };
     return { moodleId: userId, state: enrolmentState(state), what: 'suspend the enrolment', fields: { enrolment } };
   };
 
@@ -293,6 +317,7 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
       const same = unchangedByState(r, line, link, h, base.dataSource, p, userId);
       if (same) return same;
       const enrolment: EnrolmentTarget = { call: 'enrol', courseId: ctx.courseId, roleId: role.id, role: role.shortname, timestart: state.start, timeend: state.end, suspend: state.suspend };
+      if (r.fields.courseBy) enrolment.courseBy = r.fields.courseBy;
       const send = { ...base, moodleId: userId, record: r, state: h, status: 'active' as const, enrolment };
       if (link && link.status === 'active') {
         const reowned = base.dataSource !== link.dataSource;

@@ -1,8 +1,11 @@
 /** Group-member feed headers and row mapper: course key, group key and person key (SIS or Moodle/tool_sync names). */
-import { knowsColumn, type HeaderAnalysis, type HeaderTable } from '../../feed/columns.js';
+import { knowsColumn, type ColumnSpec, type HeaderAnalysis, type HeaderTable } from '../../feed/columns.js';
 import { COMMANDS, DATA_SOURCE_COLUMNS, ROW_STATUS_COLUMN, missingKeyColumns, invalidValue, type RowMapper } from '../../feed/rows.js';
 import type { GroupMemberRecord } from './record.js';
 import { course, group, person, mode, GROUP_COLUMNS, GROUP_PERSON_COLUMNS, keyedMapper } from '../groups/feed.js';
+
+/** A group named by its name within the course, not by its idnumber. */
+const groupName: ColumnSpec = { kind: 'text', field: 'group_name', target: 'group' };
 
 export const GROUP_MEMBER_HEADERS: HeaderTable = {
   type: 'group-members',
@@ -15,7 +18,21 @@ export const GROUP_MEMBER_HEADERS: HeaderTable = {
     row_status: ROW_STATUS_COLUMN,
   },
   shared: { action: mode, cmd: mode, operation: mode, gcmd: mode, ...DATA_SOURCE_COLUMNS },
-  moodleOnly: { course, courseid: course, course_idnumber: course, group, groupid: group, group_idnumber: group, user: person, userid: person, user_idnumber: person },
+  moodleOnly: {
+    course,
+    courseid: course,
+    course_idnumber: course,
+    course_shortname: { kind: 'text', field: 'course_shortname', target: 'course' },
+    group,
+    groupid: group,
+    group_idnumber: group,
+    group_name: groupName,
+    groupname: groupName,
+    user: person,
+    userid: person,
+    user_idnumber: person,
+    username: { kind: 'text', field: 'username', target: 'person' },
+  },
   signature: ['groupid', 'gcmd'],
   needs: 'a group-members feed needs EXTERNAL_COURSE_KEY, EXTERNAL_GROUP_KEY and EXTERNAL_PERSON_KEY, or course, group and user',
   missingKey(dialect, specs) {
@@ -34,11 +51,21 @@ export function isGroupMembersHeader(lower: readonly string[]): boolean {
 }
 
 export function groupMemberRowMapper(header: HeaderAnalysis, columns: readonly string[]): RowMapper<GroupMemberRecord> {
+  const fieldOf = (target: string): string | undefined => header.specs.find((s) => s.kind === 'text' && s.target === target)?.field;
+  const byShortname = fieldOf('course') === 'course_shortname';
+  const byName = fieldOf('group') === 'group_name';
+  const byUsername = fieldOf('person') === 'username';
   return keyedMapper<GroupMemberRecord>(
     header,
     columns,
     ['course', 'group', 'person'],
-    (key, [course, group, person]) => ({ key, fields: { course, group, person } }),
+    (key, [course, group, person]) => {
+      const record: GroupMemberRecord = { key, fields: { course, group, person } };
+      if (byShortname) record.fields.courseBy = 'shortname';
+      if (byName) record.fields.groupBy = 'name';
+      if (byUsername) record.fields.personBy = 'username';
+      return record;
+    },
     (record, v, column) => {
       const lower = v.toLowerCase();
       if (lower === 'shift') {
@@ -51,5 +78,7 @@ export function groupMemberRowMapper(header: HeaderAnalysis, columns: readonly s
       return undefined;
     },
     () => undefined, // the key columns, already read
+    // Moodle lower-cases usernames; the key must too, or `Ann` and `ann` would be two memberships of one user.
+    byUsername ? (parts) => (parts[2] = parts[2].toLowerCase()) : undefined,
   );
 }

@@ -82,3 +82,71 @@ describe('the resolve step places the container of a removal whose link does not
     expect(moodle.calls.map((c) => c.fn)).toEqual(['core_cohort_get_cohorts', 'core_cohort_delete_cohort_members']);
   });
 });
+
+/** A course BIO (shortname, id 8) with groups Lab A (31), two named Twin (32, 33) and G4 (34, idnumber); user ann (40), enrolled. */
+class NamedMoodle implements MoodleCaller {
+  readonly calls: { fn: string; params: Record<string, unknown> }[] = [];
+  async call<T>(fn: string, params: Record<string, unknown>): Promise<T> {
+    this.calls.push({ fn, params });
+    switch (fn) {
+      case 'core_course_get_courses_by_field':
+        return { courses: params.field === 'shortname' && params.value === 'BIO' ? [{ id: 8, shortname: 'BIO', idnumber: '' }] : [], warnings: [] } as T;
+      case 'core_group_get_course_groups':
+        return [
+          { id: 31, courseid: 8, name: 'Lab A', idnumber: '' },
+          { id: 32, courseid: 8, name: 'Twin', idnumber: '' },
+          { id: 33, courseid: 8, name: 'Twin', idnumber: '' },
+          { id: 34, courseid: 8, name: 'Four', idnumber: 'G4' },
+        ].map((g) => ({ ...g, description: '', descriptionformat: 1, enrolmentkey: '' })) as T;
+      case 'core_user_get_users_by_field':
+        return (params.values as string[]).flatMap((v) => (params.field === 'username' && v === 'ann' ? [{ id: 40, username: 'ann' }] : [])) as T;
+      case 'core_enrol_get_enrolled_users':
+        return [{ id: 40 }] as T;
+      default:
+        throw new Error(`unexpected ${fn}`);
+    }
+  }
+}
+
+const named = (course: string, group: string, groupBy = true): GroupMemberRecord => ({
+  key: `${course}|${group}|ann`,
+  fields: { course, group, person: 'ann', courseBy: 'shortname', ...(groupBy ? { groupBy: 'name' as const } : {}), personBy: 'username' },
+});
+const rows = (records: GroupMemberRecord[]) => ({
+  async *items(): AsyncIterable<FeedItem<GroupMemberRecord>> {
+    let line = 2;
+    for (const record of records) yield { line: line++, record };
+  },
+});
+
+describe('group members by course shortname, group name and username', () => {
+  let ledger: SqliteLedger;
+  beforeEach(() => {
+    ledger = SqliteLedger.open(':memory:');
+    // Lab A is a group mdlsync made for data source SIS.B (its link keyed by idnumbers, as every groups link).
+    ledger.writeLinks([{ ...link('groups', 'BIO-2026|LABA', 31), dataSource: 'SIS.B' }]);
+  });
+  afterEach(() => ledger.close());
+
+  it('places the course by shortname, the group by its name among the course groups (exactly one), the person by username', async () => {
+    const moodle = new NamedMoodle();
+    const planner = new GroupMemberPlanner(defaultPlanOptions({ op: 'store', entity: 'group-members', dataSource: 'SIS.B' }));
+    const records = [named('BIO', 'Lab A'), named('BIO', 'Twin'), named('BIO', 'None'), named('BIO', 'G4', false), named('GONE', 'Lab A')];
+    const plan = await planChunks(rows(records), planner, ledger, groupMemberLookup(moodle, ledger, { retries: 1, backoffMs: 1 }));
+    const byKey = new Map(plan.actions.map((a) => [a.key, a]));
+    expect(byKey.get('BIO|Lab A|ann')).toMatchObject({ kind: 'create', moodleId: 40, state: 'm1;group=31', member: { call: 'add', groupId: 31 } });
+    expect(byKey.get('BIO|Twin|ann')).toMatchObject({ kind: 'fail', error: { code: 'unknown-group', message: '2 groups of course BIO are named Twin' } });
+    expect(byKey.get('BIO|None|ann')).toMatchObject({ kind: 'fail', error: { code: 'unknown-group', message: 'course BIO has no group named None' } });
+    expect(byKey.get('BIO|G4|ann')).toMatchObject({ kind: 'create', member: { call: 'add', groupId: 34 } });
+    expect(byKey.get('GONE|Lab A|ann')).toMatchObject({ kind: 'fail', error: { code: 'unknown-group', message: 'no Moodle course has shortname GONE' } });
+    // One course read per shortname, one group listing for the course, the usernames in one call.
+    expect(moodle.calls.filter((c) => c.fn === 'core_group_get_course_groups')).toHaveLength(1);
+    expect(moodle.calls.filter((c) => c.fn === 'core_user_get_users_by_field').map((c) => c.params.field)).toEqual(['username']);
+  });
+
+  it('a group mdlsync owns keeps its data source, however the row names it', async () => {
+    const planner = new GroupMemberPlanner(defaultPlanOptions({ op: 'store', entity: 'group-members', dataSource: 'SIS.A' }));
+    const plan = await planChunks(rows([named('BIO', 'Lab A')]), planner, ledger, groupMemberLookup(new NamedMoodle(), ledger, { retries: 1, backoffMs: 1 }));
+    expect(plan.actions[0]).toMatchObject({ kind: 'fail', error: { code: 'data-source-mismatch' } });
+  });
+});

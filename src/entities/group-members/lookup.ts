@@ -19,8 +19,13 @@ export function groupMemberLookup(
 ): EntityLookup<GroupMemberRecord, GroupMemberContext> {
   const retry = retrier(opts);
   const courses = new CoursePlaces(client, ledger, retry, 1);
+  const shortnames = new CoursePlaces(client, ledger, retry, 1, 'shortname');
   const courseGroups = new CourseGroups(client, retry);
   const persons = new PersonPlaces(client, ledger, retry, Math.max(1, opts.chunkSize ?? 500));
+  // Usernames are no ledger keys (persons links are keyed by idnumber where there is one): Moodle only.
+  const usernames = new PersonPlaces(client, null, retry, Math.max(1, opts.chunkSize ?? 500), 'username');
+  /** Whether a row names everything by the ledger's keys (idnumbers), so its group and enrolment links are keyed as it is. */
+  const byKeys = (r: GroupMemberRecord): boolean => !r.fields.courseBy && !r.fields.groupBy && !r.fields.personBy;
   const enrolled = new Map<number, Set<number>>();
   const members = new Map<number, Set<number>>();
   /** Course key → the groups of that course mdlsync manages (active ledger links): group key → group id. */
@@ -59,31 +64,74 @@ export function groupMemberLookup(
     for (const g of ask) if (!members.has(g)) members.set(g, new Set());
   };
 
+  /**
+   * The group of a row whose course is placed: the ledger's link when the row names both by their keys, else the
+   * course's groups in Moodle, by idnumber or by exact name (exactly one: Moodle keeps names unique per course, but
+   * says so only on create). A group mdlsync owns keeps its link's data source, however the row names it.
+   */
+  const groupOf = async (r: GroupMemberRecord, courseId: number, link: LedgerLink | undefined): Promise<{ id?: number; problem?: string; dataSource?: string | null }> => {
+    if (link) return { id: link.moodleId, dataSource: link.dataSource };
+    const { course, group } = r.fields;
+    const all = await courseGroups.of(courseId);
+    if (r.fields.groupBy !== 'name') {
+      const id = all.find((x) => x.idnumber === group)?.id;
+      if (id === undefined || byKeys(r)) return { id };
+      return { id, dataSource: ledger.findByMoodleId('groups', id)?.dataSource };
+    }
+    const named = all.filter((x) => x.name === group);
+    if (named.length === 0) return { problem: `course ${course} has no group named ${group}` };
+    if (named.length > 1) return { problem: `${named.length} groups of course ${course} are named ${group}` };
+    return { id: named[0].id, dataSource: ledger.findByMoodleId('groups', named[0].id)?.dataSource };
+  };
+
+  /** Group id → the group key of its active ledger link, read once. */
+  let managedIds: Map<number, string> | null = null;
+  /** Shift rows naming things otherwise than by keys: the course's groups that mdlsync manages, found by their Moodle ids. */
+  const managedIn = async (r: GroupMemberRecord, courseId: number): Promise<Map<string, number>> => {
+    if (!managedIds) {
+      managedIds = new Map();
+      for (const link of ledger.activeLinks('groups', null)) managedIds.set(link.moodleId, link.key.slice(link.key.indexOf('|') + 1));
+    }
+    const out = new Map<string, number>();
+    for (const g of await courseGroups.of(courseId)) {
+      const key = managedIds.get(g.id);
+      // The left membership's key names its group the way this row does, as its own link would.
+      if (key !== undefined) out.set(r.fields.groupBy === 'name' ? g.name : key, g.id);
+    }
+    return out;
+  };
+
   const lookup: EntityLookup<GroupMemberRecord, GroupMemberContext> = async (_unplaced, chunk) => {
-    await courses.place(chunk.map((r) => r.fields.course));
-    await persons.place(chunk.map((r) => r.fields.person));
-    // The chunk's group and enrolment links in one read each, not one per row.
-    const groupLinks = ledger.getLinks('groups', chunk.map((r) => `${r.fields.course}|${r.fields.group}`));
-    const enrolmentLinks = ledger.getLinks('enrolments', chunk.map((r) => `${r.fields.course}|${r.fields.person}`));
+    await courses.place(chunk.flatMap((r) => (r.fields.courseBy !== 'shortname' ? [r.fields.course] : [])));
+    await shortnames.place(chunk.flatMap((r) => (r.fields.courseBy === 'shortname' ? [r.fields.course] : [])));
+    await persons.place(chunk.flatMap((r) => (r.fields.personBy !== 'username' ? [r.fields.person] : [])));
+    await usernames.place(chunk.flatMap((r) => (r.fields.personBy === 'username' ? [r.fields.person] : [])));
+    // The chunk's group and enrolment links in one read each, not one per row; only rows naming things by the
+    // ledger's keys have links keyed as they are.
+    const keyed = chunk.filter(byKeys);
+    const groupLinks = ledger.getLinks('groups', keyed.map((r) => `${r.fields.course}|${r.fields.group}`));
+    const enrolmentLinks = ledger.getLinks('enrolments', keyed.map((r) => `${r.fields.course}|${r.fields.person}`));
     const out = new Map<string, Omit<GroupMemberContext, 'link'>>();
     for (const r of chunk) {
       const { course, group, person } = r.fields;
       const ctx: Omit<GroupMemberContext, 'link'> = {};
-      const p = persons.get(person);
+      const p = (r.fields.personBy === 'username' ? usernames : persons).get(person);
       if (p.id !== undefined) ctx.userId = p.id;
       else if (p.problem !== undefined) ctx.personProblem = p.problem;
-      const courseId = courses.id(course);
-      if (courseId === undefined) ctx.groupProblem = courses.problem(course) ?? `unknown course ${course}`;
+      const places = r.fields.courseBy === 'shortname' ? shortnames : courses;
+      const courseId = places.id(course);
+      if (courseId === undefined) ctx.groupProblem = places.problem(course) ?? (r.fields.courseBy === 'shortname' ? `no Moodle course has shortname ${course}` : `unknown course ${course}`);
       else {
-        const link = groupLinks.get(`${course}|${group}`);
-        const g = link ? link.moodleId : (await courseGroups.of(courseId)).find((x) => x.idnumber === group)?.id;
+        const found = await groupOf(r, courseId, byKeys(r) ? groupLinks.get(`${course}|${group}`) : undefined);
+        const g = found.id;
         if (g !== undefined) ctx.groupId = g;
-        if (link?.dataSource) ctx.groupDataSource = link.dataSource;
+        else if (found.problem !== undefined) ctx.groupProblem = found.problem;
+        if (found.dataSource) ctx.groupDataSource = found.dataSource;
         if (ctx.userId !== undefined && g !== undefined) {
           ctx.match = { id: ctx.userId, via: 'idnumber' };
-          if (r.command !== 'delete' && r.rowStatus !== 'disabled' && r.rowStatus !== 'deleted') ctx.enrolled = await isEnrolled(enrolmentLinks.get(`${course}|${person}`), courseId, ctx.userId);
+          if (r.command !== 'delete' && r.rowStatus !== 'disabled' && r.rowStatus !== 'deleted') ctx.enrolled = await isEnrolled(byKeys(r) ? enrolmentLinks.get(`${course}|${person}`) : undefined, courseId, ctx.userId);
           if (r.fields.shift) {
-            const others = [...managedOf(course)].filter(([, id]) => id !== g);
+            const others = [...(byKeys(r) ? managedOf(course) : await managedIn(r, courseId))].filter(([, id]) => id !== g);
             await membersOf(others.map(([, id]) => id));
             ctx.leave = others.filter(([, id]) => members.get(id)?.has(ctx.userId!)).map(([k, id]) => ({ key: `${course}|${k}|${person}`, groupId: id }));
           }

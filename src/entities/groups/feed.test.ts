@@ -73,4 +73,17 @@ describe('group-members feed', () => {
       [4, 'invalid-value', 'column ROW_STATUS has "gone", expected enabled, disabled or deleted'],
     ]);
   });
+
+  test('course_shortname, group_name (or groupname) and username: the key keeps them as given, the username lower-cased', async () => {
+    const items = await members(file('course_shortname,group_name,username,cmd\nBIO 101,Lab A,Ann.Lee,shift\n'));
+    expect(items).toEqual([
+      { line: 2, record: { key: 'BIO 101|Lab A|ann.lee', fields: { course: 'BIO 101', group: 'Lab A', person: 'ann.lee', courseBy: 'shortname', groupBy: 'name', personBy: 'username', shift: true } } },
+    ]);
+    const mixed = await members(file('course,groupname,user\nC1,Lab A,P1\n'));
+    expect(mixed[0].record).toEqual({ key: 'C1|Lab A|P1', fields: { course: 'C1', group: 'Lab A', person: 'P1', groupBy: 'name' } });
+    // A group name or a username column alone does not make a groups feed of a members file.
+    await expect(groups(file('course,group_name,username\nC1,Lab A,ann\n'))).rejects.toThrow('reads as group-members');
+    await expect(openFeed(file('course,course_shortname,group,user\nC1,S1,G1,P1\n'))).rejects.toThrow('both give');
+  });
 });
+

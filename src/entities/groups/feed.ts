@@ -48,8 +48,8 @@ export const GROUP_HEADERS: HeaderTable = {
   },
 };
 
-export const GROUP_COLUMNS = ['external_group_key', 'group', 'groupid', 'group_idnumber'];
-export const GROUP_PERSON_COLUMNS = ['external_person_key', 'user', 'userid', 'user_idnumber'];
+export const GROUP_COLUMNS = ['external_group_key', 'group', 'groupid', 'group_idnumber', 'group_name', 'groupname'];
+export const GROUP_PERSON_COLUMNS = ['external_person_key', 'user', 'userid', 'user_idnumber', 'username'];
 
 /**
  * A groups header: EXTERNAL_GROUP_KEY or GROUP_NAME without a person column, or tool_sync's
@@ -61,8 +61,9 @@ export function isGroupsHeader(lower: readonly string[]): boolean {
 }
 
 /** The key columns' cells → the key, or a row error (empty key cell, a pipe inside a key part). */
-function readKey(cells: readonly string[], columns: readonly string[], idx: number[]): { key: string; parts: string[] } | { error: CellError } {
+function readKey(cells: readonly string[], columns: readonly string[], idx: number[], normalize?: (parts: string[]) => void): { key: string; parts: string[] } | { error: CellError } {
   const parts = idx.map((i) => cellAt(cells, i));
+  normalize?.(parts);
   const key = parts.join('|');
   if (parts.some((p) => p === '')) return { error: emptyKeyError(cells, columns, idx.filter((_, k) => parts[k] === '').map((i) => columns[i])) };
   // The key joins the parts with a pipe; a part holding one (other than the last) could not be split back.
@@ -83,13 +84,15 @@ export function keyedMapper<R extends GroupRecord | GroupMemberRecord>(
   build: (key: string, parts: string[]) => R,
   mode: (record: R, v: string, column: string) => CellError | undefined,
   text: (record: R, target: string | undefined, v: string) => void,
+  /** Rewrites the key parts before they are joined (a username is lower-cased, as Moodle stores it). */
+  normalize?: (parts: string[]) => void,
 ): RowMapper<R> {
   const specs = header.specs;
   const n = specs.length;
   const idx = targets.map((t) => specs.findIndex((s) => s.kind === 'text' && s.target === t));
   return {
     map(cells, spanLines): RowResult<R> {
-      const k = readKey(cells, columns, idx);
+      const k = readKey(cells, columns, idx, normalize);
       if (cells.length !== n) return { error: shapeError(cells, n, spanLines, 'key' in k ? k.key : undefined) };
       if ('error' in k) return { error: k.error };
       const record = build(k.key, k.parts);
