@@ -186,6 +186,31 @@ describe('Canvas SIS import dialect', () => {
     expect(observed(w)).toEqual(['P0001→01103']);
   });
 
+  test("Canvas batch mode is refresh-ds of the term's data source; change_threshold is the refresh guard", async () => {
+    const w = await setup();
+    w.write('mdlsync.config.json', JSON.stringify({ moodle: { backoffMs: 20 }, dialects: { defaultCategory: 'A001' }, guard: { maxPercent: 30 } }));
+    const base = ['accounts.csv', 'courses.csv', 'users.csv', 'sections.csv'];
+    expect((await w.cli(['run', w.write('base.zip', await zip(Object.fromEntries(base.map((n) => [n, FILES[n]]))))])).code).toBe(0);
+    const header = 'course_id,user_id,role,section_id,status';
+    const rows = ['E411208,01103,student,S001,active', 'E411208,13834,student,S002,active', 'E411208,13aa3,teacher,S001,active', 'R001104,13aa3,ta,,active', 'R001104,01103,student,S003,active'];
+    expect((await w.cli(['run', '-d', 'FALL2026', w.write('enr.csv', crlf([header, ...rows]))])).code).toBe(0);
+
+    // A batch without 13834: their enrolment and section membership go, nothing else changes.
+    const batch = await w.cli(['run', '--op', 'refresh-ds', '-d', 'FALL2026', w.write('enr-batch.csv', crlf([header, ...rows.filter((r) => !r.includes('13834'))]))]);
+    expect(batch.code).toBe(0);
+    expect(enrolment(w, 'E411208', '13834')).toBeUndefined();
+    expect(group(w, 'E411208', 'S002')?.members).toEqual([]);
+    expect(enrolment(w, 'E411208', '01103')).toMatchObject({ status: 0, roles: [5] });
+
+    // A partial batch (one row of four) would remove 75 % of the term's enrolments: refused before any write, as
+    // change_threshold aborts a batch; --force is the override.
+    const partial = await w.cli(['run', '--op', 'refresh-ds', '-d', 'FALL2026', w.write('enr-partial.csv', crlf([header, rows[0]]))]);
+    expect(partial.code).toBe(3);
+    expect(partial.stdout).toContain('guard: refresh would disable 3 of 4 enrolments owned in data source FALL2026 (limit 1): refused');
+    expect(enrolment(w, 'E411208', '13aa3')).toMatchObject({ status: 0, roles: [3] });
+    expect(enrolment(w, 'R001104', '01103')).toBeDefined();
+  });
+
   test('terms.csv alone and change_sis_id.csv are refused with what to do; a zip holding change_sis_id.csv runs nothing', async () => {
     const w = await setup();
     const terms = await w.cli(['run', w.write('terms.csv', FILES['terms.csv'])]);
