@@ -46,8 +46,11 @@ describe('Canvas dialect: which file a header is', () => {
     expect(canvas.kinds.find((k) => k.name === 'change_sis_id')?.ignored).toBeUndefined();
   });
 
-  test('a missing required column refuses the file, naming it', () => {
+  test('a missing required column refuses the file, naming it; role_id without role is refused with what to do', () => {
     expect(() => compile('user_id,login_id,first_name')).toThrow(/needs the column status/);
+    expect(() => compile('course_id,user_id,role_id,status')).toThrow(/role_id names Canvas roles by their Canvas ids.*give the role column/);
+    // logins.csv (extra logins of existing users) is not users.csv.
+    expect(kindClaiming(['user_id', 'login_id', 'existing_user_id', 'email'])).toBeUndefined();
   });
 });
 

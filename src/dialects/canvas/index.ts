@@ -161,6 +161,10 @@ function enrollments(lower: readonly string[]): CanvasFile {
   if (observers) parts.push({ type: 'observers', header: ['external_observer_key', 'external_user_key', 'row_status'] });
   return {
     required: ['course_id', 'user_id', 'role', 'status'],
+    refuse: (l) =>
+      l.includes('role_id') && !l.includes('role')
+        ? 'role_id names Canvas roles by their Canvas ids, which mean nothing in Moodle: give the role column instead (student, teacher, ta, designer, observer or a role name)'
+        : undefined,
     columns: ENROLLMENT_COLUMNS,
     parts,
     row(get) {
@@ -329,8 +333,8 @@ export const canvas: DialectDefinition = {
     ),
     kind('courses', 'courses.csv', ['courses'], (l) => has(l, 'course_id', 'short_name', 'long_name'), COURSES),
     kind('sections', 'sections.csv', ['groups'], (l) => has(l, 'section_id', 'course_id', 'name') && !l.includes('user_id'), SECTIONS),
-    kind('users', 'users.csv', ['persons'], (l) => has(l, 'user_id', 'login_id'), USERS),
-    kind('enrollments', 'enrollments.csv', ['enrolments', 'group-members', 'observers'], (l) => has(l, 'course_id', 'user_id', 'role'), enrollments),
+    kind('users', 'users.csv', ['persons'], (l) => has(l, 'user_id', 'login_id') && !l.some((n) => n.startsWith('existing_')), USERS),
+    kind('enrollments', 'enrollments.csv', ['enrolments', 'group-members', 'observers'], (l) => has(l, 'course_id', 'user_id') && (l.includes('role') || l.includes('role_id')), enrollments),
     kind('groups', 'groups.csv', ['cohorts'], (l) => has(l, 'group_id', 'name') && !l.includes('user_id'), GROUPS),
     kind('group_memberships', 'group_memberships.csv', ['cohort-members'], (l) => has(l, 'group_id', 'user_id'), GROUP_MEMBERSHIPS),
     kind('user_observers', 'user_observers.csv', ['observers'], (l) => has(l, 'observer_id', 'student_id'), USER_OBSERVERS),

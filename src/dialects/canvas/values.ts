@@ -46,12 +46,16 @@ export function personName(first: string, last: string, full: string, sortable: 
 export interface CanvasFile {
   columns: readonly DialectColumn[];
   required: readonly string[];
+  /** A header the file cannot be run with, though its required columns are there: why and what to do. */
+  refuse?(lower: readonly string[]): string | undefined;
   parts: ReadonlyArray<{ type: import('../../entities/types.js').EntityType; header: readonly string[] }>;
   row(get: (name: string) => string, settings: DialectSettings): Translation;
 }
 
 /** The columns of a Canvas file as `name → index`, its warnings (documented but not acted on, and undocumented). */
 export function compileCanvas(file: CanvasFile, title: string, lower: readonly string[], columns: readonly string[], settings: DialectSettings) {
+  const refusal = file.refuse?.(lower);
+  if (refusal !== undefined) throw new FeedFileError('missing-column', `the ${title}: ${refusal}`);
   const missing = file.required.filter((r) => !r.split('|').some((alt) => lower.includes(alt)));
   if (missing.length > 0) {
     throw new FeedFileError('missing-column', `the ${title} needs the column${missing.length > 1 ? 's' : ''} ${missing.map((m) => m.replace('|', ' or ')).join(', ')} (Canvas requires ${missing.length > 1 ? 'them' : 'it'})`);
