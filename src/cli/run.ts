@@ -127,10 +127,10 @@ async function execute(files: string[], flags: RunFlags, cmd: Command, dryRun: b
 }
 
 export function registerRun(program: Command): void {
-  addRunOptions(program.command('run').argument('<files...>', 'feed files').description('read, plan, apply, report and archive each file'))
+  addRunOptions(program.command('run').argument('<files...>', 'feed files (a .zip runs the CSV files it holds)').description('read, plan, apply, report and archive each file'))
     .option('--dry-run', 'plan only: no Moodle writes')
     .action(async (files: string[], flags: RunFlags, cmd: Command) => execute(files, flags, cmd, Boolean(flags.dryRun)));
-  addRunOptions(program.command('plan').argument('<files...>', 'feed files').description('what a run would do, and why; no Moodle writes')).action(
+  addRunOptions(program.command('plan').argument('<files...>', 'feed files (a .zip runs the CSV files it holds)').description('what a run would do, and why; no Moodle writes')).action(
     async (files: string[], flags: RunFlags, cmd: Command) => execute(files, flags, cmd, true),
   );
 }
