@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Puts each dialect's page (docs/dialects/*.md) into README's "Files you already have" section, between the markers,
 // so the README holds the whole of it and the pages stay one file per dialect. Run after editing a page.
+// Outside fenced code, a page's `#` headings become `###` (code blocks in the pages hold no line starting with `# `).
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -12,7 +13,9 @@ const pages = readdirSync(join(root, 'docs/dialects'))
   .filter((f) => f.endsWith('.md'))
   .map((f) => f.replace(/\.md$/, ''))
   .sort((a, b) => (ORDER.indexOf(a) + 1 || 99) - (ORDER.indexOf(b) + 1 || 99) || a.localeCompare(b));
-const body = pages.map((p) => readFileSync(join(root, 'docs/dialects', `${p}.md`), 'utf8').trim()).join('\n\n');
+// A page's headings sit two levels down in README (its title under "## Files you already have" is a ###).
+export const demote = (text) => text.replace(/^(#{1,4}) /gm, '##$1 ');
+const body = pages.map((p) => demote(readFileSync(join(root, 'docs/dialects', `${p}.md`), 'utf8').trim())).join('\n\n');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const from = readme.indexOf(START);
 if (from === -1) throw new Error('README has no dialects marker');

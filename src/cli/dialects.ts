@@ -1,6 +1,8 @@
 /** `mdlsync dialects [NAME]`: the other tools' formats mdlsync reads, their files and what each column becomes. */
 import type { Command } from 'commander';
+import { ConfigError } from '../config/index.js';
 import { DIALECTS, NATIVE_DIALECT, dialectNamed } from '../dialects/index.js';
+import { FeedFileError } from '../feed/types.js';
 import type { DialectDefinition } from '../dialects/definition.js';
 
 const TREATMENT = { acts: '', warns: ' (not acted on)', refuses: ' (refused)' } as const;
@@ -21,7 +23,14 @@ export function registerDialects(program: Command): void {
     .description("the other tools' file formats mdlsync reads (--dialect NAME), detected from the header")
     .action((name: string | undefined) => {
       if (name !== undefined) {
-        process.stdout.write(describeDialect(dialectNamed(name).dialect, true) + '\n');
+        let found;
+        try {
+          found = dialectNamed(name);
+        } catch (err) {
+          // A name mdlsync does not know is a wrong argument (exit 1), said in one sentence.
+          throw err instanceof FeedFileError ? new ConfigError(err.message) : err;
+        }
+        process.stdout.write(describeDialect(found.dialect, true) + '\n');
         return;
       }
       const out = [`${NATIVE_DIALECT}: mdlsync's own headers (SIS snapshot or Moodle-style), one entity per file — see README`, ...DIALECTS.map((d) => describeDialect(d, false))];

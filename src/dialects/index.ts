@@ -7,6 +7,7 @@ import { FeedFileError } from '../feed/types.js';
 import type { DialectDefinition, DialectKind } from './definition.js';
 import { columnOf } from './values.js';
 import { enrolFlatfile } from './enrol-flatfile/index.js';
+import { moodleUploaduser } from './moodle-uploaduser/index.js';
 import { moodleUploadcourse } from './moodle-uploadcourse/index.js';
 import { moodleUploadcohort } from './moodle-uploadcohort/index.js';
 import { blackboard } from './blackboard/index.js';
@@ -15,7 +16,7 @@ import { canvas } from './canvas/index.js';
 /** The name `--dialect` takes for mdlsync's own headers (SIS snapshot and Moodle-style). */
 export const NATIVE_DIALECT = 'mdlsync';
 
-export const DIALECTS: readonly DialectDefinition[] = [moodleUploadcourse, moodleUploadcohort, enrolFlatfile, blackboard, canvas];
+export const DIALECTS: readonly DialectDefinition[] = [moodleUploaduser, moodleUploadcourse, moodleUploadcohort, enrolFlatfile, blackboard, canvas];
 
 /** `--dialect NAME` or `NAME/KIND` → the dialect (and kind); throws a usage-worthy FeedFileError for an unknown one. */
 export function dialectNamed(spec: string): { dialect: DialectDefinition; kind?: DialectKind } {

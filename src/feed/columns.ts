@@ -16,6 +16,7 @@ export type ColumnKind =
   | 'moodleId'
   | 'command'
   | 'usernameFromEmail' // persons: USERNAME_FROM_EMAIL Y/N on ACTION=password rows
+  | 'uploadType' // persons: UPLOAD_TYPE addnew|addupdate|update (Moodle Upload users' upload type)
   | 'customfield';
 
 export interface ColumnSpec {

@@ -70,6 +70,11 @@ export interface CreateUserInput {
   firstnamephonetic?: string;
   lastnamephonetic?: string;
   interests?: string;
+  theme?: string;
+  /** 0 plain text, 1 HTML (an integer; sent as the file's text). */
+  mailformat?: string;
+  /** 0 hidden, 1 everyone, 2 course members (an integer; sent as the file's text). */
+  maildisplay?: string;
   customfields?: { type: string; value: string }[];
   preferences?: { type: string; value: string }[];
 }

@@ -33,6 +33,9 @@ export interface SandboxUser {
   firstnamephonetic: string | null;
   lastnamephonetic: string | null;
   interests: string[];
+  theme: string;
+  mailformat: number;
+  maildisplay: number;
   /** Profile fields by shortname. */
   customfields: Record<string, string>;
   preferences: Record<string, string>;
@@ -193,6 +196,9 @@ function toSandboxUser(u: UserRow): SandboxUser {
     firstnamephonetic: u.firstnamephonetic,
     lastnamephonetic: u.lastnamephonetic,
     interests: JSON.parse(u.interests) as string[],
+    theme: u.theme,
+    mailformat: u.mailformat,
+    maildisplay: u.maildisplay,
     customfields: JSON.parse(u.customfields) as Record<string, string>,
     preferences: JSON.parse(u.preferences) as Record<string, string>,
     passwordSet: u.password !== '' && u.password !== 'not cached',

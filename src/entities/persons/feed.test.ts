@@ -46,3 +46,15 @@ describe('persons ACTION: lifecycle steps', () => {
     expect(item.record).toMatchObject({ key: 'ann', lifecycle: 'password', usernameFromEmail: true, fields: { username: 'ann', password: 'N3w-pass!' } });
   });
 });
+
+describe('persons: theme, mailformat, maildisplay and upload_type', () => {
+  test('are read; mailformat and maildisplay must be Moodle\'s integers; upload_type addupdate is the default (not kept)', async () => {
+    const items = await readAll('username,theme,mailformat,maildisplay,upload_type\nann,boost,0,1,addnew\nbob,,1,,UPDATE\ncy,,,,addupdate\ndee,,html,,\neve,,,3,\nfay,,,,later\n');
+    expect(items[0].record).toMatchObject({ uploadType: 'addnew', fields: { theme: 'boost', mailformat: '0', maildisplay: '1' } });
+    expect(items[1].record).toMatchObject({ uploadType: 'update', fields: { mailformat: '1' } });
+    expect(items[2].record).not.toHaveProperty('uploadType');
+    expect(items[3].error).toMatchObject({ code: 'invalid-value', message: 'column mailformat has "html", expected 0 (plain text) or 1 (HTML)' });
+    expect(items[4].error).toMatchObject({ message: 'column maildisplay has "3", expected 0 (hidden), 1 (everyone) or 2 (course members)' });
+    expect(items[5].error).toMatchObject({ message: 'column upload_type has "later", expected addnew, addupdate or update' });
+  });
+});

@@ -50,8 +50,17 @@ export function personRowMapper(header: HeaderAnalysis, columns: readonly string
           case 'key':
             break; // already read; stored as idnumber below
           case 'text':
+            // Moodle reads these as integers (PARAM_INT): anything else would fail the whole create_users batch.
+            if (s.target === 'mailformat' && !/^[01]$/.test(v)) return invalid(i, v, '0 (plain text) or 1 (HTML)', key);
+            if (s.target === 'maildisplay' && !/^[012]$/.test(v)) return invalid(i, v, '0 (hidden), 1 (everyone) or 2 (course members)', key);
             fields[s.target as UserTextField] = s.target === 'username' ? v.toLowerCase() : v;
             break;
+          case 'uploadType': {
+            const t = v.toLowerCase();
+            if (t !== 'addnew' && t !== 'addupdate' && t !== 'update') return invalid(i, v, 'addnew, addupdate or update', key);
+            if (t !== 'addupdate') record.uploadType = t;
+            break;
+          }
           case 'command': {
             const lower = v.toLowerCase();
             const c = COMMANDS[lower];

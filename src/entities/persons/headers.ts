@@ -44,6 +44,7 @@ const SHARED: Record<string, ColumnSpec> = {
 const MOODLE_ONLY: Record<string, ColumnSpec> = {
   ...Object.fromEntries(USER_TEXT_FIELDS.filter((f) => !(f in SHARED)).map((f) => [f, text(f)])),
   suspended: SUSPENDED_COLUMN,
+  upload_type: { kind: 'uploadType', field: 'uploadType' },
 };
 
 const PROFILE_FIELD = /^profile_field_(.+)$/i;

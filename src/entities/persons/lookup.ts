@@ -115,7 +115,8 @@ export async function resolveWith(lookup: Lookup, records: readonly PersonRecord
 
   // A row without an idnumber is keyed by its username (Moodle dialect): that username's account is always asked
   // for, whatever idnumber it has, so the plan adopts it instead of planning a create that Moodle would refuse.
-  const askByUsername = opts.byUsername === false ? unresolved.filter(keyedByUsername) : unresolved;
+  // So is a row whose upload type depends on whether the account exists (addnew, update): the plan must know now.
+  const askByUsername = opts.byUsername === false ? unresolved.filter((r) => keyedByUsername(r) || r.uploadType !== undefined) : unresolved;
   const withUsername = askByUsername.filter((r) => r.fields.username);
   const byUsername = new Map((await lookupAll(lookup, 'username', withUsername.map((r) => r.fields.username!), concurrency, chunk)).map((u) => [u.username, u]));
   for (const r of withUsername) {

@@ -31,6 +31,10 @@ export const USER_TEXT_FIELDS = [
   'firstnamephonetic',
   'lastnamephonetic',
   'interests',
+  // Moodle's own Upload users columns that core_user_create_users / update_users also take (integers sent as text).
+  'theme',
+  'mailformat',
+  'maildisplay',
 ] as const;
 export type UserTextField = (typeof USER_TEXT_FIELDS)[number];
 export type PersonFields = Partial<Record<UserTextField, string>>;
@@ -52,4 +56,9 @@ export interface PersonRecord extends RecordBase {
   fields: PersonFields;
   /** profile_field_<shortname> columns: shortname → value (empty cells absent). */
   customfields?: Record<string, string>;
+  /**
+   * UPLOAD_TYPE (Moodle Upload users' upload type, per row): `addnew` leaves an existing account unchanged, `update`
+   * fails a row whose account does not exist; absent = add and update.
+   */
+  uploadType?: 'addnew' | 'update';
 }

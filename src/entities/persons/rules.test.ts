@@ -659,3 +659,22 @@ describe('ACTION=block|unblock|password rows (the account lifecycle as a feed ro
     expect(plan.actions[1].reason).toContain('missing from the refresh');
   });
 });
+
+// ── Upload users' upload types (UPLOAD_TYPE) ────────────────────────────────────────────────────────────────
+describe('upload types', () => {
+  const found = { match: { id: 55, suspended: false, via: 'username' as const } };
+
+  it('addnew: an account that exists (linked or found) is left unchanged and says why; a new one is created', () => {
+    const r = { ...alpha(), uploadType: 'addnew' as const };
+    expect(one(r, found)).toMatchObject({ kind: 'unchanged', moodleId: 55, reason: expect.stringContaining('"add new only" leaves it unchanged') });
+    expect(one(r, { link: link('testPerson1', { moodleId: 9 }) })).toMatchObject({ kind: 'unchanged', moodleId: 9 });
+    expect(one(r)).toMatchObject({ kind: 'create' });
+  });
+
+  it('update: a row whose account does not exist fails; one that exists is adopted or updated', () => {
+    const r = { ...alpha(), uploadType: 'update' as const };
+    expect(one(r)).toMatchObject({ kind: 'fail', error: { code: 'unknown-person', message: 'no Moodle account has idnumber testPerson1 or username aanderson_test: upload type "update existing users only" creates none' } });
+    expect(one(r, found)).toMatchObject({ kind: 'adopt', moodleId: 55 });
+    expect(one(r, { link: link('testPerson1') })).toMatchObject({ kind: 'update' });
+  });
+});

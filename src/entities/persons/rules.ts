@@ -90,6 +90,15 @@ export const PERSON_RULES: EntityRules<'persons', RowContext> = {
     const dataSource = p.ds(r, ctx);
     const hash = personContentHash(r, o.passwords, o.passwordKey);
     const link = ctx.link;
+    // Upload users' upload types: add new only leaves what exists as it is; update only creates nothing.
+    if (r.uploadType === 'addnew' && (link || ctx.match)) {
+      const found = link ? 'linked by mdlsync' : p.found(ctx.match!);
+      return { kind: 'unchanged', entity, key, line, dataSource, moodleId: link?.moodleId ?? ctx.match!.id, reason: `the account exists (${found}): upload type "add new only" leaves it unchanged` };
+    }
+    if (r.uploadType === 'update' && !link && !ctx.match) {
+      const by = r.fields.idnumber ? `idnumber ${r.fields.idnumber}${r.fields.username ? ` or username ${r.fields.username}` : ''}` : `username ${r.fields.username ?? key}`;
+      return p.fail(r, line, ctx, 'unknown-person', `no Moodle account has ${by}: upload type "update existing users only" creates none`);
+    }
     // A new DATA_SOURCE_KEY re-owns the link even when the content is the same.
     const same = unchangedByLink(r, line, link, hash, dataSource, p);
     if (same) return same;

@@ -1,0 +1,45 @@
+/** `mdlsync dialects` and what a run says about a file no format reads, through the real CLI. */
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DIALECTS } from '../../src/dialects/index.js';
+import { runCli, workspace, type Workspace } from '../helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mdlsync-dialects-'));
+let ws: Workspace | null = null;
+afterAll(async () => {
+  await ws?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('mdlsync dialects', () => {
+  test('lists every dialect with its files and the entities they become', async () => {
+    const r = await runCli(['dialects'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^mdlsync: mdlsync's own headers/m);
+    for (const d of DIALECTS) {
+      expect(r.stdout).toContain(`${d.name}: ${d.title} — ${d.source}`);
+      for (const k of d.kinds) expect(r.stdout).toContain(`  ${d.name}/${k.name}: ${k.title}`);
+    }
+  });
+
+  test("NAME lists the dialect's columns with what each becomes; an unknown name is refused with the known ones", async () => {
+    const r = await runCli(['dialects', 'enrol-flatfile'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('    course idnumber: the course, by idnumber (EXTERNAL_COURSE_KEY)');
+    const bad = await runCli(['dialects', 'webct'], { cwd: dir });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^mdlsync: no dialect "webct": mdlsync reads mdlsync, /);
+    expect(bad.stderr).not.toContain('unexpected');
+  });
+
+  test('a file no format reads is refused whole, naming what its columns ask for in mdlsync terms', async () => {
+    ws = await workspace();
+    writeFileSync(join(ws.dir, 'odd.csv'), 'username,firstname,lastname,delete\nu1,Ann,Lee,1\n');
+    const r = await ws.cli(['run', join(ws.dir, 'odd.csv')]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/unknown column "delete".*"delete": to delete, run with --op delete, or give an ACTION column with "del"/);
+    expect(ws.sandbox.users.byUsername('u1')).toBeUndefined();
+  });
+});
