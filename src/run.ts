@@ -275,23 +275,48 @@ export function planOptionsFor(req: RunRequest, dataSource: string | null, confi
 }
 
 /**
- * The files of a multi-file run in dependency order (categories before courses before persons before enrolments…),
- * each kept in the given order within its type. The type is read from the header (or forced); a file whose header
- * cannot be read keeps its turn at the end, where its run reports the problem.
+ * The files of a multi-file run in dependency order: a file goes after the files holding what its rows refer to
+ * (categories before courses, sections before the enrollments that join them …, by the entities' dependsOn), else
+ * in the run order of its first part, and within that in the given order. A dialect file that fans out into several
+ * entities (Canvas enrollments.csv: enrolments and section memberships) waits for everything any of its parts needs.
+ * A file whose header cannot be read keeps its turn at the end, where its run reports the problem.
  */
 export async function orderByDependency(files: readonly string[], opts: { type?: EntityType; delimiter?: string; encoding?: FeedEncoding; dialect?: string } = {}): Promise<string[]> {
   if (opts.type !== undefined || files.length < 2) return [...files];
-  const ranked = await Promise.all(
+  const read = await Promise.all(
     files.map(async (file, i) => {
       try {
         const set = await openFeedSet(file, { delimiter: opts.delimiter, encoding: opts.encoding, dialect: opts.dialect });
-        return { file, i, rank: RUN_ORDER.indexOf(set.parts[0].info.type) };
+        const types = set.parts.map((p) => p.info.type);
+        return { file, i, rank: RUN_ORDER.indexOf(types[0]), types, needs: needsOf(types) };
       } catch {
-        return { file, i, rank: RUN_ORDER.length };
+        return { file, i, rank: RUN_ORDER.length, types: [] as EntityType[], needs: new Set<EntityType>() };
       }
     }),
   );
-  return ranked.sort((a, b) => a.rank - b.rank || a.i - b.i).map((r) => r.file);
+  const waiting = read.sort((a, b) => a.rank - b.rank || a.i - b.i);
+  const out: string[] = [];
+  while (waiting.length > 0) {
+    const needsWaiting = (f: (typeof waiting)[number]): boolean => waiting.some((o) => o !== f && o.types.some((t) => f.needs.has(t)) && !f.types.some((t) => o.needs.has(t)));
+    // The first file nothing still waiting provides for; two files needing each other keep the run order.
+    const next = Math.max(0, waiting.findIndex((f) => !needsWaiting(f)));
+    out.push(waiting.splice(next, 1)[0].file);
+  }
+  return out;
+}
+
+/** Every type the records of these types refer to (dependsOn, followed through), but themselves. */
+function needsOf(types: readonly EntityType[]): Set<EntityType> {
+  const needs = new Set<EntityType>();
+  const stack = types.flatMap((t) => entity(t).dependsOn);
+  while (stack.length > 0) {
+    const t = stack.pop()!;
+    if (needs.has(t)) continue;
+    needs.add(t);
+    stack.push(...entity(t).dependsOn);
+  }
+  for (const t of types) needs.delete(t);
+  return needs;
 }
 
 /** A row Moodle could not take (outage, timeout, 5xx) rather than one it refused: worth sending again as it is. */

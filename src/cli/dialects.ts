@@ -10,7 +10,7 @@ const TREATMENT = { acts: '', warns: ' (not acted on)', refuses: ' (refused)' } 
 export function describeDialect(d: DialectDefinition, withColumns: boolean): string {
   const lines = [`${d.name}: ${d.title} — ${d.source}`];
   for (const k of d.kinds) {
-    lines.push(`  ${d.name}/${k.name}: ${k.title}${k.headerless ? ' (no header)' : ''} → ${k.entities.join(', ')}`);
+    lines.push(`  ${d.name}/${k.name}: ${k.title}${k.headerless ? ' (no header)' : ''} ${k.entities.length > 0 ? `→ ${k.entities.join(', ')}` : k.ignored !== undefined ? '→ nothing (left out of an archive, refused alone)' : `→ refused (what to do: mdlsync dialects ${d.name})`}`);
     if (withColumns) for (const c of k.columns) lines.push(`    ${c.name}${TREATMENT[c.treatment]}: ${c.means}`);
   }
   return lines.join('\n');

@@ -7,6 +7,9 @@ import { OPS, type Op } from '../plan/types.js';
 import { createProgress } from '../report/progress.js';
 import { formatSummary } from '../report/console.js';
 import { orderByDependency, runFile } from '../run.js';
+import { expandArchives, type ExpandedFiles } from '../feed/archive.js';
+import { FeedFileError } from '../feed/types.js';
+import { Refusal } from '../refusal.js';
 import type { SandboxHandle } from '../sandbox/server.js';
 import { worstExit } from '../automation/runner.js';
 import { configFrom, loggerFor, positiveInt } from './common.js';
@@ -63,6 +66,7 @@ function addRunOptions(cmd: Command): Command {
 
 async function execute(files: string[], flags: RunFlags, cmd: Command, dryRun: boolean): Promise<void> {
   let sandbox: SandboxHandle | null = null;
+  let expanded: ExpandedFiles | undefined;
   try {
     if (flags.sandbox) {
       const stateFile = resolve(typeof flags.sandbox === 'string' ? flags.sandbox : '.mdlsync/sandbox.db');
@@ -86,8 +90,14 @@ async function execute(files: string[], flags: RunFlags, cmd: Command, dryRun: b
     if (flags.uploadType) config.dialects.uploadType = flags.uploadType;
     const logger = loggerFor(config, flags);
     const codes: number[] = [];
+    // A zip (a Canvas SIS import) runs as the CSV files it holds, unpacked into a private folder removed afterwards.
+    expanded = await expandArchives(files.map((f) => resolve(f)), { delimiter: flags.delimiter, encoding: flags.encoding }).catch((err: unknown) => {
+      // An archive that cannot be run as a whole is refused before anything runs (exit 3, one sentence).
+      throw err instanceof FeedFileError ? new Refusal(err.message) : err;
+    });
+    for (const note of expanded.notes) process.stdout.write(`note: ${note}\n`);
     // What others refer to goes first (categories before persons …), whatever order the files were given in.
-    const ordered = await orderByDependency(files.map((f) => resolve(f)), { type: flags.type, delimiter: flags.delimiter, encoding: flags.encoding, dialect: flags.dialect });
+    const ordered = await orderByDependency(expanded.files, { type: flags.type, delimiter: flags.delimiter, encoding: flags.encoding, dialect: flags.dialect });
     for (const file of ordered) {
       const progress = flags.quiet ? undefined : createProgress({ tty: Boolean(process.stderr.isTTY), write: (l) => logger.info(l) });
       const summary = await runFile(
@@ -111,15 +121,16 @@ async function execute(files: string[], flags: RunFlags, cmd: Command, dryRun: b
     }
     process.exitCode = worstExit(codes);
   } finally {
+    await expanded?.cleanup();
     await sandbox?.close();
   }
 }
 
 export function registerRun(program: Command): void {
-  addRunOptions(program.command('run').argument('<files...>', 'feed files').description('read, plan, apply, report and archive each file'))
+  addRunOptions(program.command('run').argument('<files...>', 'feed files (a .zip runs the CSV files it holds)').description('read, plan, apply, report and archive each file'))
     .option('--dry-run', 'plan only: no Moodle writes')
     .action(async (files: string[], flags: RunFlags, cmd: Command) => execute(files, flags, cmd, Boolean(flags.dryRun)));
-  addRunOptions(program.command('plan').argument('<files...>', 'feed files').description('what a run would do, and why; no Moodle writes')).action(
+  addRunOptions(program.command('plan').argument('<files...>', 'feed files (a .zip runs the CSV files it holds)').description('what a run would do, and why; no Moodle writes')).action(
     async (files: string[], flags: RunFlags, cmd: Command) => execute(files, flags, cmd, true),
   );
 }

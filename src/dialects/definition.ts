@@ -126,6 +126,11 @@ export interface DialectKind {
    */
   claims(lower: readonly string[]): boolean;
   columns: readonly DialectColumn[];
+  /**
+   * A file the source tool reads and mdlsync has nothing to do with (Canvas terms.csv): why. Run alone it is refused
+   * (its compile throws); in an archive of several files it is left out with this as a warning.
+   */
+  ignored?: string;
   /** Reads the header (lower-cased names; the cells as written) into the file's parts; throws FeedFileError to refuse. */
   compile(lower: readonly string[], columns: readonly string[], settings: DialectSettings): CompiledDialect;
 }

@@ -12,11 +12,12 @@ import { moodleUploadcourse } from './moodle-uploadcourse/index.js';
 import { moodleUploadcohort } from './moodle-uploadcohort/index.js';
 import { blackboard } from './blackboard/index.js';
 import { toolSync } from './tool-sync/index.js';
+import { canvas } from './canvas/index.js';
 
 /** The name `--dialect` takes for mdlsync's own headers (SIS snapshot and Moodle-style). */
 export const NATIVE_DIALECT = 'mdlsync';
 
-export const DIALECTS: readonly DialectDefinition[] = [moodleUploaduser, moodleUploadcourse, moodleUploadcohort, enrolFlatfile, toolSync, blackboard];
+export const DIALECTS: readonly DialectDefinition[] = [moodleUploaduser, moodleUploadcourse, moodleUploadcohort, enrolFlatfile, toolSync, blackboard, canvas];
 
 /** `--dialect NAME` or `NAME/KIND` → the dialect (and kind); throws a usage-worthy FeedFileError for an unknown one. */
 export function dialectNamed(spec: string): { dialect: DialectDefinition; kind?: DialectKind } {
