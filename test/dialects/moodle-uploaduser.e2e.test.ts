@@ -44,15 +44,16 @@ describe('Moodle Upload users dialect', () => {
     const header = 'username,password,firstname,lastname,email,idnumber,theme,mailformat,maildisplay,maildigest,description,profile_field_dept,course1,role1,group1,enroltimestart1,enrolperiod1,course2,type2,enrolstatus2,cohort1';
     const good = [
       'jdupont,Passw0rd!,Jérôme,Dupont,jdupont@example.org,P1001,boost,0,1,1,"Likes maths, physics",Sciences,CF101,,Blue,2026-09-01,30,CF102,2,1,Y1',
-      'msmith,Passw0rd!,Mary,Smith,msmith@example.org,P1002,,,,,,,CF101,editingteacher,,,,,,,',
+      'msmith,Passw0rd!,Mary,Smith,msmith@example.org,P1002,,,,,,,CF101,editingteacher,,,,,,,Y2',
       'hand,,New,Name,hand@example.org,P1003,,,,,,,CF102,,,,,,,,',
+      'cred,Passw0rd!,Cy,Red,cred@example.org,P1005,,,,,,,CF101,,Red,,,,,,Y2',
     ];
-    const bad = ['bnope,Passw0rd!,Bea,Nope,bnope@example.org,P1004,,,,,,,NOPE,,,,,CF101,,,', 'cred,Passw0rd!,Cy,Red,cred@example.org,P1005,,,,,,,CF101,,Red,,,,,,'];
+    const bad = ['bnope,Passw0rd!,Bea,Nope,bnope@example.org,P1004,,,,,,,NOPE,,,,,CF101,,,'];
     const file = `\uFEFF${[header, ...good, ...bad].join('\r\n')}\r\n`;
     const r = await w.cli(['run', w.write('upload.csv', file)]);
     expect(r.code).toBe(2);
     const s = w.lastSummary();
-    expect(s).toMatchObject({ format: { dialect: 'moodle-uploaduser', entities: ['persons', 'enrolments', 'group-members', 'cohort-members'] } });
+    expect(s).toMatchObject({ format: { dialect: 'moodle-uploaduser', entities: ['persons', 'enrolments', 'groups', 'group-members', 'cohorts', 'cohort-members'] } });
     expect(s.warnings).toEqual(expect.arrayContaining([expect.stringContaining('maildigest: ')]));
 
     // The people, with every column the tool sets.
@@ -62,9 +63,8 @@ describe('Moodle Upload users dialect', () => {
     // Adopted, not a second account and not a username-taken failure.
     expect(user(w, 'hand')).toMatchObject({ id: hand.id, firstname: 'New', idnumber: 'P1003' });
     expect(w.sandbox.users.list().filter((u) => u.username === 'hand')).toHaveLength(1);
-    // The rows whose course or group is missing still made their person.
+    // The row whose course1 is missing still made its person.
     expect(user(w, 'bnope')).toBeDefined();
-    expect(user(w, 'cred')).toBeDefined();
 
     // Enrolments: course by shortname, role (default student, typeN 2 = editingteacher), start + period days, status.
     const enrol = (courseId: number, username: string) => w.sandbox.enrolments.of(courseId).find((e) => e.userid === user(w, username)!.id);
@@ -74,25 +74,43 @@ describe('Moodle Upload users dialect', () => {
     expect(enrol(cf102.id, 'hand')).toMatchObject({ status: 0, roles: [5] });
     expect(enrol(cf101.id, 'bnope')).toMatchObject({ roles: [5] }); // its course2, past the failed course1
     expect(enrol(cf101.id, 'cred')).toMatchObject({ roles: [5] });
-    // Group by name within course1; cohort by idnumber.
-    expect(w.sandbox.groups.of(cf101.id).find((g) => g.name === 'Blue')!.members).toEqual([j.id]);
+    // Groups by name within course1: Blue existed; Red is created as the tool creates it (that name, no idnumber).
+    const groups = w.sandbox.groups.of(cf101.id);
+    expect(groups.map((g) => g.name).sort()).toEqual(['Blue', 'Red']);
+    expect(groups.find((g) => g.name === 'Blue')!.members).toEqual([j.id]);
+    expect(groups.find((g) => g.name === 'Red')).toMatchObject({ idnumber: '', description: '', members: [user(w, 'cred')!.id] });
+    // Cohorts by idnumber: Y1 existed and keeps its name; Y2 is created as the tool creates it (idnumber = name, system).
+    expect(w.sandbox.cohorts.byIdnumber('Y1')).toMatchObject({ name: 'Year 1' });
     expect(w.sandbox.cohorts.cohortMembers('Y1')).toEqual([j.id]);
+    expect(w.sandbox.cohorts.byIdnumber('Y2')).toMatchObject({ name: 'Y2' });
+    expect(w.sandbox.cohorts.list().filter((c) => c.idnumber === 'Y2')).toHaveLength(1);
+    expect(w.sandbox.cohorts.cohortMembers('Y2')).toEqual([user(w, 'msmith')!.id, user(w, 'cred')!.id].sort((a, b) => a - b));
 
-    // Each failed part is its own row with the source line; the tryback gives back those lines as written.
+    // Each failed part is its own row with the source line; the tryback gives back that line as written.
     const csv = rowsCsv(w);
-    expect(csv).toContain('5,NOPE|bnope,fail,failed,,unknown-course,no Moodle course has shortname NOPE,enrolments');
-    expect(csv).toContain('6,CF101|Red|cred,fail,failed,,unknown-group,course CF101 has no group named Red,group-members');
+    expect(csv).toContain('6,NOPE|bnope,fail,failed,,unknown-course,no Moodle course has shortname NOPE,enrolments');
+    // A group or cohort many rows name is one row, on the first line that names it.
+    expect(csv).toMatch(/^5,CF101\|Red,create,ok,\d+,,,groups$/m);
+    expect(csv).toMatch(/^3,Y2,create,ok,\d+,,,cohorts$/m);
+    expect(csv).toMatch(/^2,Y1,unchanged,unchanged,\d+,,/m);
     const tryback = readFileSync(s.tryback as string, 'utf8');
     // The header as written (BOM and CRLF kept), then each failed line once with why.
-    expect(tryback).toBe(
-      `\uFEFF${header}\r\n# line 5: unknown-course: no Moodle course has shortname NOPE\r\n${bad[0]}\r\n# line 6: unknown-group: course CF101 has no group named Red\r\n${bad[1]}\r\n`,
-    );
+    expect(tryback).toBe(`\uFEFF${header}\r\n# line 6: unknown-course: no Moodle course has shortname NOPE\r\n${bad[0]}\r\n`);
 
     // Again (the good rows): nothing to do.
     w.sandbox.stats.reset();
     expect((await w.cli(['run', w.write('again.csv', `\uFEFF${[header, ...good].join('\r\n')}\r\n`)])).code).toBe(0);
     expect(w.lastSummary()).toMatchObject({ outcomes: { failed: 0, ok: 0 } });
     expect(w.sandbox.stats.writeCalls).toBe(0);
+
+    // A refresh of the same file removes none of the groups and cohorts it only makes sure of.
+    expect((await w.cli(['run', '--op', 'refresh', '--force', w.write('refresh.csv', `\uFEFF${[header, ...good.slice(0, 1)].join('\r\n')}\r\n`)])).code).toBeLessThan(3);
+    const refreshed = rowsCsv(w);
+    // The memberships the file lacks go (they are the file's own); the groups and cohorts themselves are not touched.
+    expect(refreshed).toMatch(/^,Y2\|msmith,disable,ok,/m);
+    expect(refreshed).not.toMatch(/,disable,.*,(groups|cohorts)$/m);
+    expect(w.sandbox.cohorts.byIdnumber('Y2')).toMatchObject({ name: 'Y2' });
+    expect(w.sandbox.groups.of(cf101.id).map((g) => g.name).sort()).toEqual(['Blue', 'Red']);
   });
 
   test('deleted=1 disables as persons.disable says; oldusername renames the account found by idnumber, or fails without one; a plain file stays native', async () => {

@@ -38,16 +38,20 @@ describe('moodle-uploaduser: which headers it claims', () => {
 });
 
 describe('moodle-uploaduser: translation', () => {
-  test('a row fans out into the person, its enrolments, group and cohort memberships', () => {
+  test('a row fans out into the person, its enrolments, group and cohort memberships, and the groups and cohorts they need', () => {
     const c = compile('username,firstname,lastname,email,theme,course1,role1,group1,course2,type2,enroltimestart2,enrolperiod2,enrolstatus2,cohort1');
-    expect(c.parts.map((p) => p.type)).toEqual(['persons', 'enrolments', 'group-members', 'cohort-members']);
+    expect(c.parts.map((p) => p.type)).toEqual(['persons', 'enrolments', 'groups', 'group-members', 'cohorts', 'cohort-members']);
+    // The groups and cohorts are only made sure of (created when missing), once each.
+    expect(c.parts.filter((p) => p.storeOnly && p.distinct).map((p) => p.type)).toEqual(['groups', 'cohorts']);
     const rows = rowsOf(c.translate(['Jdoe', 'Jane', 'Doe', 'j@x.org', 'boost', 'CF101', 'editingteacher', 'Blue', 'CF102', '3', '2026-09-01', '10', '1', 'staff'], 2));
     expect(rows.persons).toEqual([{ username: 'Jdoe', firstname: 'Jane', lastname: 'Doe', email: 'j@x.org', theme: 'boost' }]);
     expect(rows.enrolments).toEqual([
       { course_shortname: 'CF101', username: 'jdoe', role: 'editingteacher', timestart: '', timeend: '', suspended: '' },
       { course_shortname: 'CF102', username: 'jdoe', role: 'teacher', timestart: '1788220800', timeend: String(1788220800 + 10 * 86400), suspended: '1' },
     ]);
+    expect(rows.groups).toEqual([{ course_shortname: 'CF101', name: 'Blue' }]);
     expect(rows['group-members']).toEqual([{ course_shortname: 'CF101', group_name: 'Blue', username: 'jdoe' }]);
+    expect(rows.cohorts).toEqual([{ idnumber: 'staff', name: 'staff', upload_type: 'addnew' }]);
     expect(rows['cohort-members']).toEqual([{ cohort: 'staff', username: 'jdoe' }]);
   });
 

@@ -2,7 +2,7 @@
  * Moodle's Upload users tool (admin/tool/uploaduser): a CSV with a header of user fields (username, firstname, …,
  * profile_field_<shortname>), deleted / oldusername, and per-course columns course<N> with role<N> or type<N>,
  * enrolperiod<N>, enroltimestart<N>, enrolstatus<N>, group<N>, plus cohort<N> and sysrole<N>. One row is a person
- * and what it is enrolled in: it fans out into persons, enrolments, group-members and cohort-members rows.
+ * and what it is enrolled in: it fans out into persons, enrolments, groups, group-members, cohorts and cohort-members rows.
  * Source: Moodle Docs "Upload users" (https://docs.moodle.org/en/Upload_users) and
  * admin/tool/uploaduser/classes/process.php (how each column is read).
  *
@@ -78,7 +78,7 @@ export const moodleUploaduser: DialectDefinition = {
     {
       name: 'users',
       title: 'file',
-      entities: ['persons', 'enrolments', 'group-members', 'cohort-members'],
+      entities: ['persons', 'enrolments', 'groups', 'group-members', 'cohorts', 'cohort-members'],
       // Only what the native persons table cannot read: a plain person file stays mdlsync's own feed.
       claims: (lower) => lower.includes('username') && lower.every(isUploadUserColumn) && lower.some((n) => !knowsColumn(PERSON_HEADERS, n) && !PROFILE.test(n)),
       columns: COLUMNS,
@@ -117,8 +117,10 @@ function compileUsers(lower: readonly string[], columns: readonly string[], sett
   const groupHeader = ['course_shortname', 'group_name', 'username'];
   const cohortHeader = ['cohort', 'username'];
   if (courses.length > 0) parts.push({ type: 'enrolments', header: enrolHeader });
-  if (groups.length > 0) parts.push({ type: 'group-members', header: groupHeader });
-  if (cohorts.length > 0) parts.push({ type: 'cohort-members', header: cohortHeader });
+  // The tool creates the groups and cohorts a row names when they are missing, and changes none that exists: parts
+  // that only make sure they exist (a refresh of the file removes none of them), each read once however many rows name it.
+  if (groups.length > 0) parts.push({ type: 'groups', header: ['course_shortname', 'name'], storeOnly: true, distinct: true }, { type: 'group-members', header: groupHeader });
+  if (cohorts.length > 0) parts.push({ type: 'cohorts', header: ['idnumber', 'name', 'upload_type'], storeOnly: true, distinct: true }, { type: 'cohort-members', header: cohortHeader });
 
   const warnings = columnWarnings(lower, columns, COLUMNS);
   if (at.has('deleted')) warnings.push(`${columns[at.get('deleted')!]}: Moodle's delete_user() is not called as such: a row with 1 disables its account as config persons.disable says (suspend by default; delete when so set)`);
@@ -168,6 +170,7 @@ function compileUsers(lower: readonly string[], columns: readonly string[], sett
       const rows: Partial<Record<EntityType, Array<NativeRow | PartFailure>>> = { persons: [person] };
       const enrolments: Array<NativeRow | PartFailure> = [];
       const members: Array<NativeRow | PartFailure> = [];
+      const groupRows: NativeRow[] = [];
       for (const n of courses) {
         const course = cell(cells, `course${n}`);
         const group = cell(cells, `group${n}`);
@@ -176,18 +179,28 @@ function compileUsers(lower: readonly string[], columns: readonly string[], sett
           continue;
         }
         enrolments.push(enrolment(cells, n, course, username));
-        if (group !== '') members.push({ course_shortname: course, group_name: group, username });
+        if (group !== '') {
+          groupRows.push({ course_shortname: course, name: group });
+          members.push({ course_shortname: course, group_name: group, username });
+        }
       }
       const cohortRows: Array<NativeRow | PartFailure> = [];
+      const cohortSets: NativeRow[] = [];
       for (const n of cohorts) {
         const cohort = cell(cells, `cohort${n}`);
         if (cohort === '') continue;
         // The tool reads a number as the cohort's id; mdlsync names cohorts by idnumber only.
         if (/^\d+$/.test(cohort)) cohortRows.push(new PartFailure('invalid-value', `cohort${n} is "${cohort}", a number: Moodle's tool reads it as a cohort id, mdlsync names a cohort by its idnumber; write the idnumber`, `${cohort}|${username}`));
-        else cohortRows.push({ cohort, username });
+        else {
+          // As the tool creates a missing cohort: idnumber and name both the value, in the system context.
+          cohortSets.push({ idnumber: cohort, name: cohort, upload_type: 'addnew' });
+          cohortRows.push({ cohort, username });
+        }
       }
       if (enrolments.length > 0) rows.enrolments = enrolments;
+      if (groupRows.length > 0) rows.groups = groupRows;
       if (members.length > 0) rows['group-members'] = members;
+      if (cohortSets.length > 0) rows.cohorts = cohortSets;
       if (cohortRows.length > 0) rows['cohort-members'] = cohortRows;
       return { rows };
     },

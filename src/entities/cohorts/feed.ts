@@ -39,6 +39,7 @@ export const COHORT_HEADERS: HeaderTable = {
     category_idnumber: where('category'),
     category_id: where('categoryId'),
     contextid: where('contextid'),
+    upload_type: { kind: 'uploadType', field: 'uploadType' },
   },
   signature: ['external_cohort_key'],
   needs: 'a cohorts feed needs EXTERNAL_COHORT_KEY, or idnumber and name',
@@ -107,6 +108,10 @@ export function cohortRowMapper(header: HeaderAnalysis, columns: readonly string
             const bad = readPlace(fields, s.field, v);
             if (bad !== undefined) return { error: invalidValue(columns[i], v, bad, k) };
           }
+        } else if (s.kind === 'uploadType') {
+          const t = v.toLowerCase();
+          if (t !== 'addnew' && t !== 'addupdate') return { error: invalidValue(columns[i], v, 'addnew or addupdate', k) };
+          if (t === 'addnew') record.uploadType = 'addnew';
         } else {
           const err = baseCell(record, s.kind, columns[i], v);
           if (err) return { error: err };

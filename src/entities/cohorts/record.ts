@@ -20,4 +20,9 @@ export interface CohortFields {
 
 export interface CohortRecord extends RecordBase {
   fields: CohortFields;
+  /**
+   * UPLOAD_TYPE addnew: make sure the cohort exists, leave an existing one as it is (the cohorts an Upload users file
+   * names, created when missing as Moodle's tool creates them).
+   */
+  uploadType?: 'addnew';
 }

@@ -111,6 +111,11 @@ export const COHORT_RULES: EntityRules<'cohorts', CC> = {
     if (r.fields.name === undefined) return p.fail(r, line, ctx, 'missing-value', 'the cohort name (NAME or name) is empty: Moodle needs one');
     const hash = cohortHash(r);
     const link = ctx.link;
+    // Add new only: a cohort that exists (linked, or found in Moodle) is left as it is, name and all.
+    if (r.uploadType === 'addnew' && (link || ctx.match)) {
+      const found = link ? 'linked by mdlsync' : p.found(ctx.match!);
+      return { kind: 'unchanged', ...base, moodleId: link?.moodleId ?? ctx.match!.id, reason: `the cohort exists (${found}): left as it is` };
+    }
     const send = { ...base, record: r, hash, status: 'active' as const };
     if (link) {
       if (link.status === 'disabled' && link.state === DELETED_STATE) {
