@@ -45,6 +45,11 @@ export function flag(value: string): boolean | undefined {
   return TRUE.has(v) ? true : FALSE.has(v) ? false : undefined;
 }
 
+/** A documented column, by treatment (see DialectColumn). */
+export const acts = (name: string, means: string): DialectColumn => ({ name, treatment: 'acts', means });
+export const warns = (name: string, means: string): DialectColumn => ({ name, treatment: 'warns', means });
+export const refuses = (name: string, means: string): DialectColumn => ({ name, treatment: 'refuses', means });
+
 /** Columns a dialect names as warnings, with the file's own spelling, grouped into one sentence each. */
 export function columnWarnings(lower: readonly string[], columns: readonly string[], table: readonly DialectColumn[], matches: (pattern: string, name: string) => boolean = sameName): string[] {
   const out: string[] = [];

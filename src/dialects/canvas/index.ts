@@ -8,11 +8,9 @@
 import type { DialectColumn, DialectDefinition, DialectKind, NativeRow } from '../definition.js';
 import { FeedFileError } from '../../feed/types.js';
 import { CANVAS_ROLES, canvasDate, compileCanvas, missing, personName, statusOf, type CanvasFile } from './values.js';
+import { acts, refuses, warns } from '../values.js';
 
 const has = (lower: readonly string[], ...names: string[]): boolean => names.every((n) => lower.includes(n));
-const acts = (name: string, means: string): DialectColumn => ({ name, treatment: 'acts', means });
-const warns = (name: string, means: string): DialectColumn => ({ name, treatment: 'warns', means });
-const refuses = (name: string, means: string): DialectColumn => ({ name, treatment: 'refuses', means });
 const INTEGRATION_ID = warns('integration_id', "Canvas's secondary id; mdlsync keys records by the SIS id alone");
 const DELETED = (status: string): string => (status === 'deleted' ? 'deleted' : 'enabled');
 
