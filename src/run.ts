@@ -216,7 +216,9 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
       await planCsv?.close();
       if (dryRun) {
         const unread = lastGuard?.unreadable ? ` ${lastGuard.message}.` : '';
-        return { status: 'dry-run', exitCode: EXIT.ok, message: `Dry run: nothing was written. The plan is in ${reportDir}/plan.csv.${unread}` };
+        // Each part was planned against the site as it is: what an earlier part would create is not there yet.
+        const later = multi ? ` The ${set.parts.slice(1).map((p) => p.info.type).join(', ')} rows were planned as the site is now: those naming what the ${set.parts[0].info.type} rows would create show as unknown, and are applied after them in a run.` : '';
+        return { status: 'dry-run', exitCode: EXIT.ok, message: `Dry run: nothing was written. The plan is in ${reportDir}/plan.csv.${unread}${later}` };
       }
       deps.progress?.stop();
       const transient = req.retryDir ? outcomes.filter(isTransientFailure) : [];

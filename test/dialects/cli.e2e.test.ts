@@ -42,4 +42,16 @@ describe('mdlsync dialects', () => {
     expect(r.stdout).toMatch(/unknown column "delete".*"delete": to delete, run with --op delete, or give an ACTION column with "del"/);
     expect(ws.sandbox.users.byUsername('u1')).toBeUndefined();
   });
+
+  test('plan of a file that fans out writes nothing and says the later parts were planned against the site as it is', async () => {
+    await ws?.close();
+    ws = await workspace();
+    writeFileSync(join(ws.dir, 'users.csv'), 'username,firstname,lastname,email,cohort1\nnew1,Ann,Lee,ann@example.org,Y1\n');
+    ws.sandbox.stats.reset();
+    const r = await ws.cli(['plan', join(ws.dir, 'users.csv')]);
+    expect(r.code).toBe(0);
+    expect(ws.sandbox.stats.writeCalls).toBe(0);
+    expect(ws.lastSummary()).toMatchObject({ status: 'dry-run', format: { dialect: 'moodle-uploaduser', entities: ['persons', 'cohorts', 'cohort-members'] } });
+    expect(r.stdout).toContain('The cohorts, cohort-members rows were planned as the site is now: those naming what the persons rows would create show as unknown');
+  });
 });
