@@ -55,3 +55,11 @@ describe('openFeedSet', () => {
     await expect(openFeedSet(file('username,firstname,lastname,delete\nu1,A,B,1\n'))).rejects.toThrow(/"delete": to delete, run with --op delete/);
   });
 });
+
+describe('openFeedSet with a type given', () => {
+  test('a file a dialect claims stays in it when the dialect makes that type of it; another type reads it natively', async () => {
+    const upload = file('username,firstname,lastname,email,cohort1\nann,Ann,Lee,ann@example.org,Y1\n');
+    expect((await openFeedSet(upload, { type: 'persons' })).format).toMatchObject({ dialect: 'moodle-uploaduser', entities: ['persons', 'cohorts', 'cohort-members'] });
+    await expect(openFeedSet(upload, { type: 'courses' })).rejects.toThrow(/looks like a persons feed, not a courses feed.*closest to Moodle Upload users file/);
+  });
+});

@@ -64,11 +64,10 @@ export async function openFeedSet(path: string, opts: FeedSetOptions = {}): Prom
     }
     return dialectSet(path, head, forced.dialect, kind, settings, opts);
   }
-  // A native type forced with --type reads the file natively (the pre-dialect behaviour).
-  if (opts.type === undefined) {
-    const claimed = kindClaiming(lower);
-    if (claimed) return dialectSet(path, head, claimed.dialect, claimed.kind, settings, opts);
-  }
+  // A type given (--type, a drop-folder name persons.store.….csv) keeps a claimed file in its dialect when the dialect
+  // makes that type of it (an Upload users file is a persons file, and more); otherwise the file is read natively.
+  const claimed = kindClaiming(lower);
+  if (claimed && (opts.type === undefined || claimed.kind.entities.includes(opts.type))) return dialectSet(path, head, claimed.dialect, claimed.kind, settings, opts);
   try {
     return nativeSet(path, head, opts);
   } catch (err) {
