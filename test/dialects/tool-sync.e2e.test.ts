@@ -64,7 +64,8 @@ describe('tool_sync enrolments file', () => {
     expect(enrolment(w, c2, 'P0001')).toBeUndefined();
     const rows = readFileSync(join(s.reportDir as string, 'rows.csv'), 'utf8');
     expect(rows).toContain('column starttime has ""1 September""');
-    // gaddcreate made the missing groups (by name) and put the users in them.
+    // gaddcreate made the missing groups (by name, no idnumber, as tool_sync) and put the users in them.
+    expect(groupNamed(w, c1, 'Lab A')).toMatchObject({ idnumber: '' });
     expect(groupNamed(w, c1, 'Lab A')?.members.sort()).toEqual([uid(w, 'P0001'), uid(w, 'P0002')].sort());
     expect(groupNamed(w, c1, 'Lab B')?.members).toEqual([uid(w, 'P0001')]);
     // The tryback gives back the failed source lines under the source header.
@@ -92,17 +93,17 @@ describe('tool_sync enrolments file', () => {
 
   test('the default identifiers (uid idnumber, cid shortname), then uid as username; an identifier mdlsync cannot look up refuses the file and says what to set', async () => {
     const { w, c1 } = await setup();
-    const r = await w.cli(['run', w.write('enrols.csv', 'rolename;uid;cid;gcmd;g1\nstudent;P0001;BIO-101;gadd;Lab Z\nteacher;P0002;BIO-101;;\nstudent;P0003;NOPE-1;;\n')]);
+    const r = await w.cli(['run', w.write('enrols.csv', 'rolename;uid;cid;gcmd;g1\nstudent;P0001;BIO-101;gadd;Lab Z\nteacher;P0002;BIO-101;;\nstudent;P0003;NOPE-1;;\nstudent;P0004;BIO-101;gaddcreate;Lab Y\n')]);
     expect(r.code).toBe(2);
     expect(enrolment(w, c1, 'P0001')).toMatchObject({ roles: [5] });
     expect(enrolment(w, c1, 'P0002')).toMatchObject({ roles: [4] });
     const s = w.lastSummary();
-    expect(JSON.stringify(s.warnings)).toContain('created only when courses are named by idnumber');
     const rows = readFileSync(join(s.reportDir as string, 'rows.csv'), 'utf8');
-    // Lab Z does not exist and a shortname-named course cannot get one made: that membership fails, saying so.
+    // gadd does not make Lab Z: that membership fails, saying so; gaddcreate makes Lab Y in the course found by shortname.
     expect(rows).toContain('no group named Lab Z');
     expect(rows).toContain('NOPE-1');
     expect(groupNamed(w, c1, 'Lab Z')).toBeUndefined();
+    expect(groupNamed(w, c1, 'Lab Y')).toMatchObject({ idnumber: '', members: [uid(w, 'P0004')] });
 
     writeFileSync(join(w.dir, 'mdlsync.config.json'), JSON.stringify({ dialects: { toolSync: { userIdentifier: 'username', courseIdentifier: 'shortname' } } }));
     // A trailing separator (spreadsheet exports) leaves an empty, unnamed column.

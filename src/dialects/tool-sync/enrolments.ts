@@ -4,9 +4,9 @@
  * name (native group-members; the `…create` verbs create a missing group first, as a native groups row).
  */
 import { FeedFileError } from '../../feed/types.js';
-import type { DialectColumn, DialectKind, NativeRow } from '../definition.js';
+import type { DialectColumn, DialectKind, DialectPart, NativeRow } from '../definition.js';
 import { PartFailure, columnWarnings } from '../values.js';
-import { courseColumn, firstLines, localTime, userColumn } from './common.js';
+import { courseColumn, localTime, userColumn } from './common.js';
 
 const CMDS: Record<string, 'add' | 'del'> = { add: 'add', shift: 'add', del: 'del', delete: 'del' };
 const GCMDS = new Set(['gadd', 'gaddcreate', 'greplace', 'greplacecreate', 'gdel']);
@@ -43,30 +43,31 @@ export const enrolmentsKind: DialectKind = {
     const groupCols = lower.flatMap((n, i) => (GROUPS.test(n) ? [i] : []));
     const courseCol = courseColumn('enrolments', ts.courseIdentifier, 'idnumber_course', 'enrolments');
     const userCol = userColumn('enrolments', ts.userIdentifier, 'idnumber_user', 'enrolments');
-    const parts: { type: 'enrolments' | 'groups' | 'group-members'; header: string[] }[] = [{ type: 'enrolments', header: [courseCol, userCol, 'role', 'timestart', 'timeend', 'action'] }];
+    const parts: DialectPart[] = [{ type: 'enrolments', header: [courseCol, userCol, 'role', 'timestart', 'timeend', 'action'] }];
     let gmCourse = '';
     let gmUser = '';
+    // The course column of the groups a `…create` verb makes: groups are named within a course found by idnumber or shortname.
+    const groupCourse = ts.courseIdentifier === 'shortname' ? 'course_shortname' : ts.courseIdentifier === 'idnumber' ? 'course' : undefined;
     if (groupCols.length > 0) {
       gmCourse = courseColumn('group-members', ts.courseIdentifier, 'course', 'enrolments');
       gmUser = userColumn('group-members', ts.userIdentifier, 'user', 'enrolments');
       parts.push({ type: 'group-members', header: [gmCourse, 'group_name', gmUser, 'action'] });
-      // A missing group is created only where the course is named by its idnumber (the groups feed's key).
-      if (ts.courseIdentifier === 'idnumber') parts.push({ type: 'groups', header: ['course', 'idnumber', 'name'] });
+      // A missing group is created as tool_sync creates it (that name, no idnumber); one that exists is left as it is.
+      if (groupCourse) parts.push({ type: 'groups', header: [groupCourse, 'name'], storeOnly: true, distinct: true });
     }
     const warnings = columnWarnings(lower, columns, COLUMNS);
-    if (iGcmd >= 0 && ts.courseIdentifier !== 'idnumber') {
-      warnings.push('gcmd gaddcreate/greplacecreate: a missing group is created only when courses are named by idnumber (dialects.toolSync.courseIdentifier); here a membership in a group the course lacks fails its row');
+    if (iGcmd >= 0 && !groupCourse) {
+      warnings.push('gcmd gaddcreate/greplacecreate: a missing group is created only when courses are named by idnumber or shortname (dialects.toolSync.courseIdentifier); here a membership in a group the course lacks fails its row');
     }
     if (iEnrol === -1) {
       warnings.push('no enrol column: tool_sync would only assign the roles, without enrolling; mdlsync enrols (manual method) with the role, so the users appear as participants');
     }
-    const firstGroup = firstLines();
     const cell = (cells: readonly string[], i: number): string => (i === -1 ? '' : (cells[i] ?? '').trim());
 
     return {
       parts,
       warnings,
-      translate(cells, line) {
+      translate(cells) {
         const [role, uid, cid] = [cell(cells, iRole), cell(cells, iUid), cell(cells, iCid)];
         const key = `${cid}|${uid}`;
         const cmdText = cell(cells, iCmd).toLowerCase() || 'add';
@@ -93,10 +94,7 @@ export const enrolmentsKind: DialectKind = {
             names.forEach((name, n) => {
               const action = gcmd === 'gdel' ? 'del' : gcmd.startsWith('greplace') && n === 0 ? 'shift' : 'add';
               out['group-members'].push({ [gmCourse]: cid, group_name: name, [gmUser]: uid, action });
-              if (gcmd.endsWith('create') && ts.courseIdentifier === 'idnumber' && firstGroup(`${cid}|${name}`, line)) {
-                // The group's key is its name: its idnumber is the name (tool_sync leaves it empty).
-                out.groups.push({ course: cid, idnumber: name, name });
-              }
+              if (gcmd.endsWith('create') && groupCourse) out.groups.push({ [groupCourse]: cid, name });
             });
           }
         }

@@ -40,17 +40,17 @@ describe('tool_sync detection', () => {
 describe('tool_sync enrolments translation', () => {
   const c = compile('enrolments', 'rolename;uid;cid;cmd;starttime;endtime;enrol;gcmd;g1;g2');
 
-  test('add with local-time dates, groups by name; the …create verbs make the group once (the first line naming it, in every pass)', () => {
+  test('add with local-time dates, groups by name; the …create verbs make the group (a store-only part read once per group)', () => {
     const r = rowsOf(c.translate(['student', 'P1', 'C1', 'add', '2026-09-01 08:00:00', '', '', 'greplacecreate', 'A', 'B'], 5));
     expect(r.enrolments).toEqual([{ idnumber_course: 'C1', idnumber_user: 'P1', role: 'student', timestart: String(Date.UTC(2026, 8, 1, 6) / 1000), timeend: '', action: 'add' }]);
     expect(r['group-members']).toEqual([
       { course: 'C1', group_name: 'A', user: 'P1', action: 'shift' },
       { course: 'C1', group_name: 'B', user: 'P1', action: 'add' },
     ]);
-    expect(r.groups).toEqual([{ course: 'C1', idnumber: 'A', name: 'A' }, { course: 'C1', idnumber: 'B', name: 'B' }]);
-    // A later line naming the same group does not make it again; the first line still does on another pass.
-    expect(rowsOf(c.translate(['student', 'P2', 'C1', '', '', '', '', 'gaddcreate', 'A', ''], 6)).groups).toEqual([]);
-    expect(rowsOf(c.translate(['student', 'P1', 'C1', 'add', '2026-09-01 08:00:00', '', '', 'greplacecreate', 'A', 'B'], 5)).groups).toHaveLength(2);
+    // By name, without an idnumber, as tool_sync makes it; the framework reads each group once (distinct), only stores it.
+    expect(r.groups).toEqual([{ course: 'C1', name: 'A' }, { course: 'C1', name: 'B' }]);
+    expect(c.parts.find((p) => p.type === 'groups')).toMatchObject({ header: ['course', 'name'], storeOnly: true, distinct: true });
+    expect(rowsOf(c.translate(['student', 'P2', 'C1', '', '', '', '', 'gadd', 'A', ''], 6)).groups).toEqual([]);
   });
 
   test('shift is a store (the role replaces the one mdlsync gave); del unenrols and leaves groups alone; gdel removes', () => {
