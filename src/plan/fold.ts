@@ -13,8 +13,8 @@ import type { ActionCounts, ActionKind, ActionOf, GuardVerdict, Plan, PlanOption
 /** A Moodle object found for a key the ledger lacks. */
 export interface MatchBase {
   id: number;
-  /** 'name': the same name under the same parent (categories only). */
-  via: 'moodle-id' | 'idnumber' | 'username' | 'name';
+  /** 'name': the same name under the same parent (categories only); 'shortname': a course a row names by it. */
+  via: 'moodle-id' | 'idnumber' | 'username' | 'name' | 'shortname';
 }
 
 /** What the caller knows about a row's key: its ledger link, or else what a Moodle lookup found. */
@@ -147,7 +147,7 @@ export function updateReason(link: LedgerLink, hash: string, dataSource: string 
   return dataSource !== link.dataSource ? dataSourceChange(link, dataSource) : 'full re-send';
 }
 
-const VIA: Record<MatchBase['via'], string> = { 'moodle-id': 'MOODLE_ID', idnumber: 'idnumber', username: 'username', name: 'name under its parent' };
+const VIA: Record<MatchBase['via'], string> = { 'moodle-id': 'MOODLE_ID', idnumber: 'idnumber', username: 'username', name: 'name under its parent', shortname: 'shortname' };
 
 export class EntityPlanner<T extends EntityType, C extends ContextBase> implements RowPlanning<T, C> {
   private readonly actions: ActionOf<T>[] = [];

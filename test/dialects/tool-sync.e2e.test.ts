@@ -215,7 +215,11 @@ describe('tool_sync course files', () => {
     const del = await w.cli(['run', '--dialect', 'tool-sync/delete-courses', w.write('deletecourses.txt', 'CHE-201\r\n\r\n')]);
     expect(del.code).toBe(0);
     expect(w.sandbox.courses.byShortname('CHE-201')).toMatchObject({ visible: false });
-    // A course with an idnumber is mdlsync's by that key: the list names it by idnumber (courseIdentifier idnumber).
+    // A course with an idnumber is named by its short name as well (Moodle's short names are unique).
+    expect((await w.cli(['run', '--dialect', 'tool-sync/delete-courses', w.write('deletecourses1.txt', 'CHE-101\n')])).code).toBe(0);
+    expect(w.sandbox.courses.byShortname('CHE-101')).toMatchObject({ visible: false });
+    expect(readFileSync(join(w.lastSummary().reportDir as string, 'rows.csv'), 'utf8')).toMatch(/^1,CHE-101,disable,ok,\d+,/m);
+    // Or by idnumber (courseIdentifier idnumber).
     writeFileSync(join(w.dir, 'mdlsync.config.json'), JSON.stringify({ dialects: { toolSync: { userIdentifier: 'idnumber', courseIdentifier: 'idnumber' } } }));
     expect((await w.cli(['run', '--dialect', 'tool-sync/delete-courses', w.write('deletecourses2.txt', 'BIO201\n')])).code).toBe(0);
     expect(w.sandbox.courses.byIdnumber('BIO201')).toMatchObject({ visible: false });

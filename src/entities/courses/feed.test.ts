@@ -64,10 +64,11 @@ describe('course feeds', () => {
 
   it('Moodle dialect: idnumber else shortname as the key; category id; visible 0 hides; a custom path separator', async () => {
     const got = await items(file('shortname,fullname,category,visible\nm1,Math,7,0\n'));
-    expect(got[0].record).toEqual({ key: 'm1', available: false, fields: { shortname: 'm1', fullname: 'Math', category: { id: 7 } } });
+    expect(got[0].record).toEqual({ key: 'm1', keyedByShortname: true, available: false, fields: { shortname: 'm1', fullname: 'Math', category: { id: 7 } } });
     const byPath = await items(file('idnumber,shortname,fullname,category_path\nK,k,K,2026 > Sep\n'), { pathSeparator: '>' });
     expect(byPath[0].record?.fields.category).toEqual({ path: ['2026', 'Sep'] });
     expect(byPath[0].record?.key).toBe('K');
+    expect(byPath[0].record?.keyedByShortname).toBeUndefined();
   });
 });
 

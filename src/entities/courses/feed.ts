@@ -41,6 +41,7 @@ export function courseRowMapper(header: HeaderAnalysis, columns: readonly string
       if (key === undefined) return { error: emptyKeyError(cells, columns, [keyIdx >= 0 ? columns[keyIdx] : columns[shortIdx]]) };
       const fields: CourseFields = {};
       const record: CourseRecord = { key, fields };
+      if (cellAt(cells, keyIdx) === '') record.keyedByShortname = true;
       // Category columns by priority: id, then idnumber, then path (Moodle's upload tool reads them in that order).
       const categories: { rank: number; spec: CourseCategorySpec }[] = [];
       for (let i = 0; i < n; i++) {

@@ -101,3 +101,20 @@ describe('courseLookup adoption', () => {
     l.close();
   });
 });
+
+describe('courseLookup: rows keyed by their short name', () => {
+  it('finds the course of that short name: plainly when it has no idnumber, noting another idnumber when it has one', async () => {
+    const m = new FakeMoodle([
+      { id: 10, idnumber: '', shortname: 'BIO-101' },
+      { id: 11, idnumber: 'CHE101', shortname: 'CHE-101' },
+    ]);
+    const l = ledger();
+    const lookup = courseLookup(m, l, { retries: 1, backoffMs: 0 });
+    const rows = ['BIO-101', 'CHE-101', 'NEW-1'].map((k) => ({ ...rec(k), keyedByShortname: true }));
+    const a = await lookup(rows, rows);
+    expect(a.get('BIO-101')?.match).toEqual({ id: 10, via: 'shortname' });
+    expect(a.get('CHE-101')?.match).toEqual({ id: 11, via: 'shortname', otherIdnumber: 'CHE101' });
+    expect(a.get('NEW-1')?.match).toBeUndefined();
+    l.close();
+  });
+});

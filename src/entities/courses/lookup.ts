@@ -164,6 +164,13 @@ export function courseLookup(
           const found = byIdnumber.get(r.key) ?? [];
           if (found.length === 1) ctx.match = { id: found[0].id, via: 'idnumber' };
           else if (found.length > 1) ctx.ambiguous = `${found.length} Moodle courses have idnumber ${r.key}`;
+          else if (r.keyedByShortname) {
+            // Keyed by its short name (a file without idnumbers: Moodle's Upload courses, a tool_sync list): Moodle's
+            // short names are unique, so the course of that short name is the row's; a store still refuses one whose
+            // idnumber is another key (the rules say why), a hide or delete names it plainly.
+            const x = (await courses('shortname', r.key)).find((c) => c.shortname === r.key);
+            if (x) ctx.match = { id: x.id, via: 'shortname', ...(x.idnumber && x.idnumber !== r.key ? { otherIdnumber: x.idnumber } : {}) };
+          }
         }
       }
       const spec = r.fields.category;

@@ -34,4 +34,6 @@ export interface CourseFields {
 /** `available` (RecordBase): AVAILABLE_IND, or the Moodle dialect's `visible` 0/1. */
 export interface CourseRecord extends RecordBase {
   fields: CourseFields;
+  /** The key is the short name (a Moodle-style file without idnumbers): the course is found by its short name too. */
+  keyedByShortname?: boolean;
 }

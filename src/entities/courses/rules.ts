@@ -11,7 +11,9 @@ import { EntityPlanner, unchangedByLink, updateReason, type ContextBase, type En
 import type { ActionOf, PlanOptions } from '../../plan/types.js';
 
 export interface CourseMatch extends MatchBase {
-  via: 'moodle-id' | 'idnumber';
+  via: 'moodle-id' | 'idnumber' | 'shortname';
+  /** Found by the shortname a row is keyed by: that course's idnumber, when it has one other than the key. */
+  otherIdnumber?: string;
 }
 
 export type Resolved<T> = T | { error: { code: RowCode; message: string } };
@@ -108,6 +110,11 @@ export function courseRules(): EntityRules<'courses', CourseContext> {
       if (link) {
         if (link.status === 'disabled') return withTarget({ kind: 'enable', ...placed, moodleId: link.moodleId, reason: 're-enable: back in the file' }, t);
         return withTarget({ kind: 'update', ...placed, moodleId: link.moodleId, reason: updateReason(link, h, dataSource) }, t);
+      }
+      if (ctx.match?.otherIdnumber !== undefined) {
+        // The short name is taken by a course with another idnumber: another course, which a store must not take over.
+        const m = ctx.match;
+        return p.fail(r, line, ctx, 'shortname-taken', `short name ${r.fields.shortname ?? key} belongs to Moodle course ${m.id} whose idnumber is ${m.otherIdnumber}: another course, or set that course's idnumber to ${key} to have it adopted`);
       }
       if (ctx.match) return withTarget({ kind: 'adopt', ...placed, moodleId: ctx.match.id, reason: `${p.found(ctx.match)}: adopt` }, t);
       if (!r.fields.shortname) return p.fail(r, line, ctx, 'missing-value', 'shortname is empty: a new course needs a short name (COURSE_ID)');
