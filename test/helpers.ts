@@ -82,3 +82,11 @@ export function persons(n: number, opts: { prefix?: string; ds?: string } = {}):
     return row;
   });
 }
+
+/** A UTF-8 byte-order mark, as spreadsheet exports start their files. */
+export const BOM = '\uFEFF';
+
+/** Lines as a Windows export writes them: a BOM, CRLF after every line. */
+export function bomCrlf(lines: readonly string[]): string {
+  return BOM + lines.join('\r\n') + '\r\n';
+}

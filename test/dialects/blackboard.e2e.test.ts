@@ -8,7 +8,7 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MoodleClient, createCourses } from '../../src/moodle/index.js';
-import { workspace, type Workspace } from '../helpers.js';
+import { bomCrlf, BOM, workspace, type Workspace } from '../helpers.js';
 
 let ws: Workspace | null = null;
 afterEach(async () => {
@@ -16,27 +16,26 @@ afterEach(async () => {
   ws = null;
 });
 
-const BOM = '\uFEFF';
-const crlf = (lines: string[]): string => BOM + lines.join('\r\n') + '\r\n';
+
 
 // Comma-delimited (an integration setting in Learn): CSV quoting, a quoted comma in the street.
-const PERSONS = crlf([
+const PERSONS = bomCrlf([
   'external_person_key,user_id,passwd,firstname,middlename,lastname,email,street_1,street_2,city,state,zip_code,country,b_phone_1,m_phone,company,department,job_title,system_role,institution_role,available_ind,data_source_key',
   'P100,jose,Passw0rd!x,José,Luís,Conceição,jose@x.edu,"1 Main St, Bldg A",Apt 2,Lisboa,LX,1000-001,PT,555-0100,555-0101,Uni Lisboa,Math,Lecturer,none,Faculty,Y,SIS.PERSON',
   'P200,ana,Passw0rd!y,Ana,,Ribeiro,ana@x.edu,,,Porto,,,Portugal,,,,,,none,Student,Y,SIS.PERSON',
   'P300,rui,Passw0rd!z,Rui,,Melo,rui@x.edu,,,,,,,,,,,,none,Student,N,SIS.PERSON',
 ]);
 
-const TERMS = crlf(['EXTERNAL_TERM_KEY|NAME|START_DATE|END_DATE|DURATION|DATA_SOURCE_KEY', '2026FA|Fall 2026|20260901|20261220|R|SIS.TERM']);
-const CATEGORIES = crlf(['EXTERNAL_CATEGORY_KEY|TITLE|PARENT_CATEGORY_KEY|FRONTPAGE_IND|DATA_SOURCE_KEY', 'SCI|Sciences||Y|SIS.CATEGORY', 'BIO|Biologia e Ciências|SCI|N|SIS.CATEGORY']);
+const TERMS = bomCrlf(['EXTERNAL_TERM_KEY|NAME|START_DATE|END_DATE|DURATION|DATA_SOURCE_KEY', '2026FA|Fall 2026|20260901|20261220|R|SIS.TERM']);
+const CATEGORIES = bomCrlf(['EXTERNAL_CATEGORY_KEY|TITLE|PARENT_CATEGORY_KEY|FRONTPAGE_IND|DATA_SOURCE_KEY', 'SCI|Sciences||Y|SIS.CATEGORY', 'BIO|Biologia e Ciências|SCI|N|SIS.CATEGORY']);
 // Columns in another order than the documentation's, as Learn allows.
-const COURSES = crlf([
+const COURSES = bomCrlf([
   'COURSE_NAME|EXTERNAL_COURSE_KEY|COURSE_ID|DURATION|START_DATE|END_DATE|EXTERNAL_TERM_KEY|CATALOG_IND|DATA_SOURCE_KEY',
   'Biology 101|C-BIO101|BIO101|R|20260901|20261220|2026FA|Y|SIS.COURSE',
   'Research seminar|C-SEM|SEM|C|20260901|20261220||Y|SIS.COURSE',
 ]);
-const CATEGORY_MEMBERSHIP = crlf(['EXTERNAL_COURSE_KEY|EXTERNAL_CATEGORY_KEY|DATA_SOURCE_KEY', 'C-SEM|BIO|SIS.CATMEM']);
-const MEMBERSHIPS = crlf([
+const CATEGORY_MEMBERSHIP = bomCrlf(['EXTERNAL_COURSE_KEY|EXTERNAL_CATEGORY_KEY|DATA_SOURCE_KEY', 'C-SEM|BIO|SIS.CATMEM']);
+const MEMBERSHIPS = bomCrlf([
   'EXTERNAL_COURSE_KEY|EXTERNAL_PERSON_KEY|ROLE|RECEIVE_EMAIL_IND|AVAILABLE_IND|DATA_SOURCE_KEY',
   'C-BIO101|P100|Instructor|Y|Y|SIS.MEMBERSHIP',
   'C-BIO101|P200|Student|Y|Y|SIS.MEMBERSHIP',
@@ -157,8 +156,8 @@ describe('Blackboard snapshot flat file dialect', () => {
   test('secondary institution role, observer association and plain membership files are read natively; --dialect forces the Blackboard reading', async () => {
     const w = await workspace();
     ws = w;
-    expect((await w.cli(['run', w.write('p.txt', crlf(['EXTERNAL_PERSON_KEY|USER_ID|PASSWD|FIRSTNAME|LASTNAME|EMAIL|DATA_SOURCE_KEY', 'P1|u1|Passw0rd!x|A|B|a@x.edu|SIS', 'P2|u2|Passw0rd!x|C|D|c@x.edu|SIS']))])).code).toBe(0);
-    const r = await w.cli(['run', w.write('secondary.txt', crlf(['EXTERNAL_PERSON_KEY|ROLE_ID|DATA_SOURCE_KEY', 'P1|Staff|SIS']))]);
+    expect((await w.cli(['run', w.write('p.txt', bomCrlf(['EXTERNAL_PERSON_KEY|USER_ID|PASSWD|FIRSTNAME|LASTNAME|EMAIL|DATA_SOURCE_KEY', 'P1|u1|Passw0rd!x|A|B|a@x.edu|SIS', 'P2|u2|Passw0rd!x|C|D|c@x.edu|SIS']))])).code).toBe(0);
+    const r = await w.cli(['run', w.write('secondary.txt', bomCrlf(['EXTERNAL_PERSON_KEY|ROLE_ID|DATA_SOURCE_KEY', 'P1|Staff|SIS']))]);
     expect(r.code).toBe(0);
     expect(w.lastSummary().format).toMatchObject({ dialect: 'mdlsync' });
     expect(w.sandbox.cohorts.byIdnumber('role:staff')!.members).toEqual([w.sandbox.users.byIdnumber('P1')[0].id]);
@@ -168,7 +167,7 @@ describe('Blackboard snapshot flat file dialect', () => {
     const client = new MoodleClient({ url: w.sandbox.url, token: w.sandbox.token });
     const [made] = await createCourses(client, [{ fullname: 'Course X', shortname: 'X1', categoryid: 1, idnumber: 'X1' }]);
     await client.close();
-    const plain = crlf(['EXTERNAL_COURSE_KEY|EXTERNAL_PERSON_KEY|ROLE', 'X1|P1|Course Builder', 'X1|P2|Grader']);
+    const plain = bomCrlf(['EXTERNAL_COURSE_KEY|EXTERNAL_PERSON_KEY|ROLE', 'X1|P1|Course Builder', 'X1|P2|Grader']);
     expect((await w.cli(['run', w.write('plain.txt', plain)])).code).toBe(2);
     expect(readFileSync(join(w.lastSummary().reportDir, 'rows.csv'), 'utf8')).toMatch(/^2,X1\|P1,fail,failed,,unknown-role,"unknown role ""Course Builder""/m);
     expect((await w.cli(['run', '--dialect', 'blackboard/membership', w.write('plain2.txt', plain)])).code).toBe(0);
@@ -176,7 +175,7 @@ describe('Blackboard snapshot flat file dialect', () => {
     expect([roles('P1'), roles('P2')]).toEqual([[3], [4]]);
 
     // Observer association: the observer gets the parent role (id 9) in the observed user's context (level 30).
-    expect((await w.cli(['run', w.write('observer.txt', crlf(['EXTERNAL_OBSERVER_KEY|EXTERNAL_USER_KEY|DATA_SOURCE_KEY', 'P2|P1|SIS']))])).code).toBe(0);
+    expect((await w.cli(['run', w.write('observer.txt', bomCrlf(['EXTERNAL_OBSERVER_KEY|EXTERNAL_USER_KEY|DATA_SOURCE_KEY', 'P2|P1|SIS']))])).code).toBe(0);
     expect(w.lastSummary().format).toMatchObject({ dialect: 'mdlsync' });
     expect(w.sandbox.roles.roleAssignments({ roleid: 9, contextlevel: 30 })).toEqual([
       expect.objectContaining({ userid: w.sandbox.users.byIdnumber('P2')[0].id, instanceid: w.sandbox.users.byIdnumber('P1')[0].id }),

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yazl from 'yazl';
-import { workspace, type Workspace } from '../helpers.js';
+import { bomCrlf, workspace, type Workspace } from '../helpers.js';
 
 let ws: Workspace | null = null;
 afterEach(async () => {
@@ -16,12 +16,11 @@ afterEach(async () => {
   ws = null;
 });
 
-const BOM = '\uFEFF';
-const crlf = (lines: string[]): string => BOM + lines.join('\r\n') + '\r\n';
+
 
 /** The documentation's samples, grown a little: an accent, a quoted comma, a quoted quote, optional columns. */
 const FILES: Record<string, string> = {
-  'enrollments.csv': crlf([
+  'enrollments.csv': bomCrlf([
     'course_id,user_id,role,section_id,status,associated_user_id,start_date,end_date,limit_section_privileges',
     'E411208,01103,student,S001,active,,2026-09-01T08:00:00Z,,',
     'E411208,13834,student,S002,inactive,,,,',
@@ -30,7 +29,7 @@ const FILES: Record<string, string> = {
     'R001104,01103,student,S003,completed,,,,',
     'E411208,P0001,observer,,active,01103,,,',
   ]),
-  'users.csv': crlf([
+  'users.csv': bomCrlf([
     'user_id,login_id,authentication_provider_id,password,first_name,last_name,short_name,email,status',
     '01103,bsmith01,,Canvas-Pass1!,Bob,Smith,Bobby Smith,bob.smith@myschool.edu,active',
     '13834,JDoe03,google,Canvas-Pass1!,John,Doe,,john.doe@myschool.edu,active',
@@ -38,18 +37,18 @@ const FILES: Record<string, string> = {
     'P0001,parent01,,Canvas-Pass1!,Zoë,Müller,,zoe.muller@myschool.edu,active',
     'U0005,alopez05,,Canvas-Pass1!,Ana,"López, Jr",,ana.lopez@myschool.edu,suspended',
   ]),
-  'courses.csv': crlf([
+  'courses.csv': bomCrlf([
     'course_id,short_name,long_name,account_id,term_id,status,start_date,end_date,course_format',
     'E411208,ENG115,English 115: Intro to English,A002,T001,active,2026-09-01T00:00:00Z,2026-12-20 17:00:00-05:00,online',
     'R001104,BIO300,"Biology 300: Rocking it, Bio Style",,T001,active,,,',
     'A110035,ART105,"Art 105: ""Art as a Medium""",A003,,published,,,',
   ]),
-  'sections.csv': crlf(['section_id,course_id,name,status,start_date,end_date', 'S001,E411208,Section 1,active,,', 'S002,E411208,Section 2,active,,', 'S003,R001104,Sección única,active,,']),
-  'user_observers.csv': crlf(['observer_id,student_id,status', 'P0001,13834,active']),
-  'group_memberships.csv': crlf(['group_id,user_id,status', 'G001,01103,accepted', 'G001,13aa3,accepted']),
-  'groups.csv': crlf(['group_id,account_id,name,status', 'G001,A001,Chess club,available']),
-  'terms.csv': crlf(['term_id,name,status,start_date,end_date', 'T001,Fall2026,active,2026-9-01 00:00:00,2026-12-20 00:00:00']),
-  'accounts.csv': crlf(['account_id,parent_account_id,name,status', 'A001,,Humanities,active', 'A002,A001,"English, Writing & Rhetoric",active', 'A003,A001,Español,active']),
+  'sections.csv': bomCrlf(['section_id,course_id,name,status,start_date,end_date', 'S001,E411208,Section 1,active,,', 'S002,E411208,Section 2,active,,', 'S003,R001104,Sección única,active,,']),
+  'user_observers.csv': bomCrlf(['observer_id,student_id,status', 'P0001,13834,active']),
+  'group_memberships.csv': bomCrlf(['group_id,user_id,status', 'G001,01103,accepted', 'G001,13aa3,accepted']),
+  'groups.csv': bomCrlf(['group_id,account_id,name,status', 'G001,A001,Chess club,available']),
+  'terms.csv': bomCrlf(['term_id,name,status,start_date,end_date', 'T001,Fall2026,active,2026-9-01 00:00:00,2026-12-20 00:00:00']),
+  'accounts.csv': bomCrlf(['account_id,parent_account_id,name,status', 'A001,,Humanities,active', 'A002,A001,"English, Writing & Rhetoric",active', 'A003,A001,Español,active']),
 };
 
 function zip(files: Record<string, string>): Promise<Buffer> {
@@ -162,7 +161,7 @@ describe('Canvas SIS import dialect', () => {
     expect(r.code).toBe(0);
     expectImported(w);
 
-    const later = crlf([
+    const later = bomCrlf([
       'course_id,user_id,role,section_id,status',
       'E411208,01103,student,S001,deleted',
       'E411208,13834,student,S002,active',
@@ -179,10 +178,10 @@ describe('Canvas SIS import dialect', () => {
     expect(tryback).toContain('# line 5: invalid-value: the status is "sometimes", expected active, deleted, completed, inactive, deleted_last_completed');
     expect(enrolment(w, 'E411208', '13aa3')).toMatchObject({ status: 0, roles: [3] });
 
-    expect((await w.cli(['run', w.write('users-later.csv', crlf(['user_id,login_id,first_name,last_name,email,status', '13834,jdoe03,John,Doe,john.doe@myschool.edu,deleted']))])).code).toBe(0);
+    expect((await w.cli(['run', w.write('users-later.csv', bomCrlf(['user_id,login_id,first_name,last_name,email,status', '13834,jdoe03,John,Doe,john.doe@myschool.edu,deleted']))])).code).toBe(0);
     expect(w.sandbox.users.byUsername('jdoe03')).toMatchObject({ suspended: true, deleted: false });
 
-    expect((await w.cli(['run', w.write('observers-later.csv', crlf(['observer_id,student_id,status', 'P0001,13834,deleted']))])).code).toBe(0);
+    expect((await w.cli(['run', w.write('observers-later.csv', bomCrlf(['observer_id,student_id,status', 'P0001,13834,deleted']))])).code).toBe(0);
     expect(observed(w)).toEqual(['P0001→01103']);
   });
 
@@ -193,10 +192,10 @@ describe('Canvas SIS import dialect', () => {
     expect((await w.cli(['run', w.write('base.zip', await zip(Object.fromEntries(base.map((n) => [n, FILES[n]]))))])).code).toBe(0);
     const header = 'course_id,user_id,role,section_id,status';
     const rows = ['E411208,01103,student,S001,active', 'E411208,13834,student,S002,active', 'E411208,13aa3,teacher,S001,active', 'R001104,13aa3,ta,,active', 'R001104,01103,student,S003,active'];
-    expect((await w.cli(['run', '-d', 'FALL2026', w.write('enr.csv', crlf([header, ...rows]))])).code).toBe(0);
+    expect((await w.cli(['run', '-d', 'FALL2026', w.write('enr.csv', bomCrlf([header, ...rows]))])).code).toBe(0);
 
     // A batch without 13834: their enrolment and section membership go, nothing else changes.
-    const batch = await w.cli(['run', '--op', 'refresh-ds', '-d', 'FALL2026', w.write('enr-batch.csv', crlf([header, ...rows.filter((r) => !r.includes('13834'))]))]);
+    const batch = await w.cli(['run', '--op', 'refresh-ds', '-d', 'FALL2026', w.write('enr-batch.csv', bomCrlf([header, ...rows.filter((r) => !r.includes('13834'))]))]);
     expect(batch.code).toBe(0);
     expect(enrolment(w, 'E411208', '13834')).toBeUndefined();
     expect(group(w, 'E411208', 'S002')?.members).toEqual([]);
@@ -204,7 +203,7 @@ describe('Canvas SIS import dialect', () => {
 
     // A partial batch (one row of four) would remove 75 % of the term's enrolments: refused before any write, as
     // change_threshold aborts a batch; --force is the override.
-    const partial = await w.cli(['run', '--op', 'refresh-ds', '-d', 'FALL2026', w.write('enr-partial.csv', crlf([header, rows[0]]))]);
+    const partial = await w.cli(['run', '--op', 'refresh-ds', '-d', 'FALL2026', w.write('enr-partial.csv', bomCrlf([header, rows[0]]))]);
     expect(partial.code).toBe(3);
     expect(partial.stdout).toContain('guard: refresh would disable 3 of 4 enrolments owned in data source FALL2026 (limit 1): refused');
     expect(enrolment(w, 'E411208', '13aa3')).toMatchObject({ status: 0, roles: [3] });
@@ -217,7 +216,7 @@ describe('Canvas SIS import dialect', () => {
     expect(terms.code).toBe(3);
     expect(terms.stdout + terms.stderr).toContain('Canvas terms.csv: Moodle has no terms');
 
-    const change = crlf(['old_id,new_id,old_integration_id,new_integration_id,type', 'u001,u002,,,user']);
+    const change = bomCrlf(['old_id,new_id,old_integration_id,new_integration_id,type', 'u001,u002,,,user']);
     const c = await w.cli(['run', w.write('change_sis_id.csv', change)]);
     expect(c.code).toBe(3);
     expect(c.stdout + c.stderr).toContain('mdlsync does not re-key records from a file');

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MoodleClient, createCourses } from '../../src/moodle/index.js';
-import { SIS_HEADER, persons, sisFile, workspace, type Workspace } from '../helpers.js';
+import { BOM, SIS_HEADER, persons, sisFile, workspace, type Workspace } from '../helpers.js';
 
 let ws: Workspace | null = null;
 afterEach(async () => {
@@ -15,7 +15,6 @@ afterEach(async () => {
   ws = null;
 });
 
-const BOM = '\uFEFF';
 
 async function setup(config: object = {}): Promise<{ w: Workspace; c1: number; c2: number }> {
   const w = await workspace();
