@@ -16,8 +16,6 @@ afterEach(async () => {
   ws = null;
 });
 
-
-
 // Comma-delimited (an integration setting in Learn): CSV quoting, a quoted comma in the street.
 const PERSONS = bomCrlf([
   'external_person_key,user_id,passwd,firstname,middlename,lastname,email,street_1,street_2,city,state,zip_code,country,b_phone_1,m_phone,company,department,job_title,system_role,institution_role,available_ind,data_source_key',

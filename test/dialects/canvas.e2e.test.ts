@@ -16,8 +16,6 @@ afterEach(async () => {
   ws = null;
 });
 
-
-
 /** The documentation's samples, grown a little: an accent, a quoted comma, a quoted quote, optional columns. */
 const FILES: Record<string, string> = {
   'enrollments.csv': bomCrlf([
