@@ -13,12 +13,12 @@ import type { Outcome } from './apply/types.js';
 import { RUN_ORDER, entity, functionsOf, type EntityLookup, type EntitySettings } from './entities/index.js';
 import { ConfigError, type Config } from './config/index.js';
 import { EXIT, applyOptions, conduct, type Job } from './conductor.js';
-import { FeedFileError, checkFeedPath, readRawRecords, type EntityRecord, type EntityType, type FeedEncoding, type FeedInfo } from './feed/index.js';
+import { FeedFileError, checkFeedPath, readRawRecords, type AnyFeed, type EntityRecord, type EntityType, type FeedEncoding, type FeedInfo } from './feed/index.js';
 import { openFeedSet, type FeedSet } from './feed/feed-set.js';
 import { countOutcomes } from './report/types.js';
 import { planFeed } from './plan/chunks.js';
 import { defaultPlanOptions } from './plan/index.js';
-import type { Op, Plan, PlanOptions } from './plan/types.js';
+import type { Action, Op, Plan, PlanOptions } from './plan/types.js';
 import { Refusal } from './refusal.js';
 import {
   archiveInput,
@@ -168,6 +168,8 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
       let incomplete = false;
       let lastGuard: Plan['guard'] = null;
       let started = false;
+      // Lines an earlier part's row leaves alone as a whole (Upload users' "add new only" and an existing account).
+      const skipped = new Set<number>();
 
       // A file that fans out (an Upload users file: persons, then their enrolments…) runs its parts in run order, each
       // planned after the one before is applied, since what a later part names may be what an earlier one creates.
@@ -178,12 +180,21 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
         if (storeOnly && req.op === 'delete') continue;
         const partOptions = storeOnly ? { ...planOptions, op: 'store' as const } : planOptions;
         const lookup = entity(type).lookup(client, ledger, { ...reads, chunkSize: lookupSize }, settings) as EntityLookup<EntityRecord>;
-        const plan = await planFeed(feed, partOptions, ledger, {
+        const noteSkip = (a: Action): void => {
+          if (a.skipsLine && a.line !== null) skipped.add(a.line);
+        };
+        const plan = await planFeed(skipped.size > 0 ? withoutLines(feed, skipped) : feed, partOptions, ledger, {
           lookup,
-          sink: planCsv ? (a) => planCsv.write(a) : undefined,
+          sink: planCsv
+            ? (a) => {
+                noteSkip(a);
+                planCsv.write(a);
+              }
+            : undefined,
           chunkSize: 2 * lookupSize,
           ...settings,
         });
+        for (const a of plan.actions) noteSkip(a);
         logger.debug(`planned ${plan.rows} ${type} rows in ${elapsed(startedAt)}`);
         summary.rows = Math.max(summary.rows, plan.rows);
         summary.planned = addCounts(summary.planned, plan.counts);
@@ -349,6 +360,17 @@ async function writeTrybackFor(source: FeedInfo, outcomes: readonly Outcome[], r
   if (failed.length === 0) return null;
   const raw = await readRawRecords(source, new Set(failed.map((o) => o.line as number)));
   return writeTryback(reportDir, source, failed, raw, await detectEol(source.path));
+}
+
+/** A part's feed without the rows of the given lines (an earlier part left those lines alone). */
+function withoutLines(feed: AnyFeed, lines: ReadonlySet<number>): AnyFeed {
+  const items = feed.items as () => AsyncIterable<{ line: number }>;
+  return {
+    info: feed.info,
+    async *items() {
+      for await (const item of items()) if (!lines.has(item.line)) yield item;
+    },
+  } as AnyFeed;
 }
 
 /** The planned counts of a file's parts, added up. */

@@ -49,6 +49,11 @@ export interface ActionBase<T extends EntityType = EntityType> {
   reason: string;
   /** For kind 'fail'. */
   error?: { code: RowCode; message: string };
+  /**
+   * The row leaves its whole line alone (Upload users' "add new only" and an existing account): in a file that fans
+   * out, the line's rows of the later parts (its enrolments, memberships) are not read either, as the tool skips them.
+   */
+  skipsLine?: true;
 }
 
 /** One entity's planned action: the base and the entity's own target fields (all optional). */

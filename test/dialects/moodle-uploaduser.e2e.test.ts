@@ -152,23 +152,31 @@ describe('Moodle Upload users dialect', () => {
     expect(w.sandbox.users.byId(ann.id)).toMatchObject({ deleted: true });
   });
 
-  test('upload types: add new only leaves existing accounts unchanged; update only fails a row whose account does not exist', async () => {
+  test('upload types: add new only leaves existing accounts and the rest of their line unchanged; update only fails a row whose account does not exist', async () => {
     const w = await workspace();
     ws = w;
     config(w);
     expect((await w.cli(['run', w.write('plain.csv', 'username,firstname,lastname,email\nann,Ann,A,ann@example.org\n')])).code).toBe(0);
 
-    const header = 'username,firstname,lastname,email,url';
-    const r1 = await w.cli(['run', '--upload-type', 'addnew', w.write('addnew.csv', `${header}\nann,Changed,A,ann@example.org,http://x\nnew,New,N,new@example.org,\n`)]);
+    const client = new MoodleClient({ url: w.sandbox.url, token: w.sandbox.token });
+    const [cf101] = await createCourses(client, [{ fullname: 'Course 101', shortname: 'CF101', categoryid: 1 }]);
+    await client.close();
+
+    // Add new only: an existing account's whole line is skipped, its enrolment too (as the tool skips the row).
+    const header = 'username,firstname,lastname,email,url,course1';
+    const r1 = await w.cli(['run', '--upload-type', 'addnew', w.write('addnew.csv', `${header}\nann,Changed,A,ann@example.org,http://x,CF101\nnew,New,N,new@example.org,,CF101\n`)]);
     expect(r1.code).toBe(0);
     expect(user(w, 'ann')).toMatchObject({ firstname: 'Ann' });
     expect(user(w, 'new')).toMatchObject({ firstname: 'New' });
-    expect(w.lastSummary()).toMatchObject({ outcomes: { unchanged: 1, ok: 1 } });
+    const enrolled = w.sandbox.enrolments.of(cf101.id).map((e) => e.userid);
+    expect(enrolled).toEqual([user(w, 'new')!.id]);
+    expect(w.lastSummary()).toMatchObject({ outcomes: { unchanged: 1, ok: 2 } });
     expect(rowsCsv(w)).toContain('2,ann,unchanged,unchanged,');
+    expect(rowsCsv(w)).not.toContain('CF101|ann');
     expect(w.lastSummary().warnings).toEqual(['url: the web page field is no longer a user field core_user_create_users takes: not set (use a profile field)', 'upload type "add new only": existing accounts are not updated (reported as unchanged)']);
 
     writeFileSync(join(w.dir, 'mdlsync.config.json'), JSON.stringify({ moodle: { backoffMs: 20 }, dialects: { uploadType: 'update' } }));
-    const r2 = await w.cli(['run', w.write('update.csv', `${header}\nann,Changed,A,ann@example.org,\nghost,Gho,St,ghost@example.org,\n`)]);
+    const r2 = await w.cli(['run', w.write('update.csv', `${header}\nann,Changed,A,ann@example.org,,\nghost,Gho,St,ghost@example.org,,\n`)]);
     expect(r2.code).toBe(2);
     expect(user(w, 'ann')).toMatchObject({ firstname: 'Changed' });
     expect(user(w, 'ghost')).toBeUndefined();

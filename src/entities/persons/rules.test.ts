@@ -666,7 +666,7 @@ describe('upload types', () => {
 
   it('addnew: an account that exists (linked or found) is left unchanged and says why; a new one is created', () => {
     const r = { ...alpha(), uploadType: 'addnew' as const };
-    expect(one(r, found)).toMatchObject({ kind: 'unchanged', moodleId: 55, reason: expect.stringContaining('"add new only" leaves it unchanged') });
+    expect(one(r, found)).toMatchObject({ kind: 'unchanged', moodleId: 55, reason: expect.stringContaining('"add new only" leaves it and the rest of its line unchanged'), skipsLine: true });
     expect(one(r, { link: link('testPerson1', { moodleId: 9 }) })).toMatchObject({ kind: 'unchanged', moodleId: 9 });
     expect(one(r)).toMatchObject({ kind: 'create' });
   });

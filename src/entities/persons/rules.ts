@@ -93,7 +93,7 @@ export const PERSON_RULES: EntityRules<'persons', RowContext> = {
     // Upload users' upload types: add new only leaves what exists as it is; update only creates nothing.
     if (r.uploadType === 'addnew' && (link || ctx.match)) {
       const found = link ? 'linked by mdlsync' : p.found(ctx.match!);
-      return { kind: 'unchanged', entity, key, line, dataSource, moodleId: link?.moodleId ?? ctx.match!.id, reason: `the account exists (${found}): upload type "add new only" leaves it unchanged` };
+      return { kind: 'unchanged', entity, key, line, dataSource, moodleId: link?.moodleId ?? ctx.match!.id, reason: `the account exists (${found}): upload type "add new only" leaves it and the rest of its line unchanged`, skipsLine: true };
     }
     if (r.uploadType === 'update' && !link && !ctx.match) {
       const by = r.fields.idnumber ? `idnumber ${r.fields.idnumber}${r.fields.username ? ` or username ${r.fields.username}` : ''}` : `username ${r.fields.username ?? key}`;
