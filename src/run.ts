@@ -220,7 +220,8 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
         }
         const applied = await applyPlan(plan, { client, ledger, runId, options: applyOptions(config), onProgress: (p) => deps.progress?.update(p) });
         if (part) part.outcomes = countOutcomes(applied);
-        outcomes.push(...applied);
+        // One at a time: spreading a file's worth of outcomes into push's arguments overflows the stack.
+        for (const o of applied) outcomes.push(o);
         incomplete ||= plan.guard?.disablesSkipped ?? false;
         logger.debug(`applied ${type} after ${elapsed(startedAt)}`);
       }
