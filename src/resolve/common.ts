@@ -16,6 +16,17 @@ export function lookupChunk(maxInputVars: number): number {
 }
 export const LOOKUP_CHUNK = lookupChunk(1000);
 
+/**
+ * A chunk's values split in one pass by whether each row names its thing the usual way (`other` false) or another
+ * (a shortname, a username): two arrays, not one small array per row as a flatMap would make (GC on large files).
+ */
+export function splitKeys<R>(rows: readonly R[], value: (r: R) => string, other: (r: R) => boolean): [usual: string[], others: string[]] {
+  const usual: string[] = [];
+  const others: string[] = [];
+  for (const r of rows) (other(r) ? others : usual).push(value(r));
+  return [usual, others];
+}
+
 /** A key's Moodle id (with any extra the look-up keeps), or why there is none; null: simply not found. */
 export type Placed<Extra extends object = object> = ({ id: number } & Extra) | { problem: string } | null;
 

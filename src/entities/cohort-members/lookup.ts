@@ -10,7 +10,7 @@ import { cohortMemberKeyParts, type CohortMemberAction, type CohortMemberContext
 import type { Action } from '../../plan/types.js';
 import type { EntityLookup } from '../definition.js';
 import { containersFromLedger } from '../../resolve/containers.js';
-import { PersonPlaces, retrier, type Placed } from '../../resolve/common.js';
+import { PersonPlaces, retrier, splitKeys, type Placed } from '../../resolve/common.js';
 import { CohortLookupOptions, CohortDirectory } from '../cohorts/lookup.js';
 
 export function cohortMemberLookup(
@@ -29,7 +29,8 @@ export function cohortMemberLookup(
   const named = new Map<string, Placed<{ dataSource?: string | null }>>();
 
   const placeCohorts = async (chunk: CohortMemberRecord[]): Promise<void> => {
-    const want = [...new Set(chunk.flatMap((r) => (r.fields.cohortBy !== 'name' ? [r.fields.cohort] : [])))].filter((k) => !cohorts.has(k) && !k.startsWith(ROLE_COHORT_PREFIX));
+    const [keys, names] = splitKeys(chunk, (r) => r.fields.cohort, (r) => r.fields.cohortBy === 'name');
+    const want = [...new Set(keys)].filter((k) => !cohorts.has(k) && !k.startsWith(ROLE_COHORT_PREFIX));
     if (want.length > 0) {
       for (const [k, link] of ledger.getLinks('cohorts', want)) {
         // A cohort mdlsync deleted is gone; an emptied one (disabled, no deleted state) still exists.
@@ -37,7 +38,7 @@ export function cohortMemberLookup(
       }
       for (const k of want) if (!cohorts.has(k)) cohorts.set(k, await directory.find(k));
     }
-    for (const name of new Set(chunk.flatMap((r) => (r.fields.cohortBy === 'name' ? [r.fields.cohort] : [])))) {
+    for (const name of new Set(names)) {
       if (named.has(name)) continue;
       const found = await directory.findByName(name);
       // A cohort mdlsync owns keeps its data source, whichever way a row names it.
@@ -48,8 +49,9 @@ export function cohortMemberLookup(
 
   const lookup: EntityLookup<CohortMemberRecord, CohortMemberContext> = async (_unplaced, chunk) => {
     await placeCohorts(chunk);
-    await persons.place(chunk.flatMap((r) => (r.fields.personBy !== 'username' ? [r.fields.person] : [])));
-    await usernames.place(chunk.flatMap((r) => (r.fields.personBy === 'username' ? [r.fields.person] : [])));
+    const [personKeys, usernameKeys] = splitKeys(chunk, (r) => r.fields.person, (r) => r.fields.personBy === 'username');
+    await persons.place(personKeys);
+    await usernames.place(usernameKeys);
     const out = new Map<string, Omit<CohortMemberContext, 'link'>>();
     for (const r of chunk) {
       const ctx: Omit<CohortMemberContext, 'link'> = {};

@@ -11,7 +11,7 @@ import type { Action } from '../../plan/types.js';
 import type { EntityLookup } from '../definition.js';
 import { codeOf } from '../../apply/engine.js';
 import { courseKeyOf, needsCourse, placeCourse, type EnrolmentAction, type EnrolmentContext } from './rules.js';
-import { PersonPlaces, retrier } from '../../resolve/common.js';
+import { PersonPlaces, retrier, splitKeys } from '../../resolve/common.js';
 import { CoursePlaces } from '../../resolve/courses.js';
 
 export interface EnrolmentLookupOptions {
@@ -65,10 +65,12 @@ export function enrolmentLookup(client: MoodleCaller, ledger: LedgerStore, opts:
   const usernames = new PersonPlaces(client, null, retry, Math.max(1, opts.chunkSize ?? 500), 'username');
 
   const lookup: EntityLookup<EnrolmentRecord, EnrolmentContext> = async (_unplaced, chunk) => {
-    await courses.place(chunk.flatMap((r) => (r.fields.courseBy !== 'shortname' ? [r.fields.course] : [])));
-    await shortnames.place(chunk.flatMap((r) => (r.fields.courseBy === 'shortname' ? [r.fields.course] : [])));
-    await persons.place(chunk.flatMap((r) => (r.fields.personBy !== 'username' ? [r.fields.person] : [])));
-    await usernames.place(chunk.flatMap((r) => (r.fields.personBy === 'username' ? [r.fields.person] : [])));
+    const [courseKeys, shortnameKeys] = splitKeys(chunk, (r) => r.fields.course, (r) => r.fields.courseBy === 'shortname');
+    const [personKeys, usernameKeys] = splitKeys(chunk, (r) => r.fields.person, (r) => r.fields.personBy === 'username');
+    await courses.place(courseKeys);
+    await shortnames.place(shortnameKeys);
+    await persons.place(personKeys);
+    await usernames.place(usernameKeys);
     const out = new Map<string, Omit<EnrolmentContext, 'link'>>();
     for (const r of chunk) {
       const ctx: Omit<EnrolmentContext, 'link'> = {};

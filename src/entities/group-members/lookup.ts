@@ -7,7 +7,7 @@ import { memberKeyParts, type GroupMemberAction, type GroupMemberContext } from 
 import type { Action } from '../../plan/types.js';
 import type { EntityLookup } from '../definition.js';
 import { containersFromLedger } from '../../resolve/containers.js';
-import { PersonPlaces, retrier } from '../../resolve/common.js';
+import { PersonPlaces, retrier, splitKeys } from '../../resolve/common.js';
 import { CoursePlaces } from '../../resolve/courses.js';
 import { CourseGroups } from '../../resolve/groups.js';
 import type { GroupLookupOptions } from '../groups/lookup.js';
@@ -102,10 +102,12 @@ export function groupMemberLookup(
   };
 
   const lookup: EntityLookup<GroupMemberRecord, GroupMemberContext> = async (_unplaced, chunk) => {
-    await courses.place(chunk.flatMap((r) => (r.fields.courseBy !== 'shortname' ? [r.fields.course] : [])));
-    await shortnames.place(chunk.flatMap((r) => (r.fields.courseBy === 'shortname' ? [r.fields.course] : [])));
-    await persons.place(chunk.flatMap((r) => (r.fields.personBy !== 'username' ? [r.fields.person] : [])));
-    await usernames.place(chunk.flatMap((r) => (r.fields.personBy === 'username' ? [r.fields.person] : [])));
+    const [courseKeys, shortnameKeys] = splitKeys(chunk, (r) => r.fields.course, (r) => r.fields.courseBy === 'shortname');
+    const [personKeys, usernameKeys] = splitKeys(chunk, (r) => r.fields.person, (r) => r.fields.personBy === 'username');
+    await courses.place(courseKeys);
+    await shortnames.place(shortnameKeys);
+    await persons.place(personKeys);
+    await usernames.place(usernameKeys);
     // The chunk's group and enrolment links in one read each, not one per row; only rows naming things by the
     // ledger's keys have links keyed as they are.
     const keyed = chunk.filter(byKeys);
