@@ -9,10 +9,26 @@ export function sleep(ms: number): Promise<void> {
   return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
 }
 
+/**
+ * The simulated costs a sandbox pays (latency faults, each call's bootstrap, each user record), added up: tests check
+ * what was charged without reading a clock, which a loaded machine would make meaningless.
+ */
+export class CostMeter {
+  paidMs = 0;
+
+  pay(ms: number): Promise<void> {
+    this.paidMs += ms;
+    return sleep(ms);
+  }
+}
+
 /** A FIFO semaphore: `size` calls run at once, the rest wait, like PHP-FPM children on a small server. */
 export class WorkerPool {
   private busy = 0;
   private waiting: (() => void)[] = [];
+  /** The most calls that ran at once, and the calls that had to wait for a worker (since the last reset). */
+  peak = 0;
+  queued = 0;
   constructor(private readonly size: number) {}
 
   /** Runs task on a free worker, waiting in line for one first. */
@@ -28,8 +44,10 @@ export class WorkerPool {
   private async acquire(): Promise<void> {
     if (this.busy < this.size) {
       this.busy++;
+      this.peak = Math.max(this.peak, this.busy);
       return;
     }
+    this.queued++;
     await new Promise<void>((r) => this.waiting.push(r));
   }
 

@@ -4,7 +4,7 @@
  * and applied to the next matching calls.
  */
 import type http from 'node:http';
-import { sleep } from './capacity.js';
+import { sleep, type CostMeter } from './capacity.js';
 import { send, SERVER_ERROR } from './http.js';
 
 export type Fault = { fn?: string; times?: number } & (
@@ -39,7 +39,7 @@ export class FaultQueue {
 }
 
 /** The faults that strike before the call runs; true when the request is over (answered or dropped). */
-export async function faultBeforeCall(fault: Fault | undefined, req: http.IncomingMessage, res: http.ServerResponse):
+export async function faultBeforeCall(fault: Fault | undefined, req: http.IncomingMessage, res: http.ServerResponse, meter: CostMeter):
   Promise<boolean> {
   if (fault?.kind === 'http500') {
     send(res, SERVER_ERROR);
@@ -49,7 +49,7 @@ export async function faultBeforeCall(fault: Fault | undefined, req: http.Incomi
     req.socket.destroy();
     return true;
   }
-  if (fault?.kind === 'latency') await sleep(fault.ms);
+  if (fault?.kind === 'latency') await meter.pay(fault.ms);
   return false;
 }
 

@@ -7,7 +7,7 @@ import { MoodleException, missingRecord, invalidParameter, webserviceAccessExcep
 import { cleanReturnValue, validateParameters, xmlize, htmlspecialchars } from './params.js';
 import type { FunctionContext, WsFunction } from './context.js';
 import { FUNCTIONS, OTHER_MOODLE_FUNCTIONS } from './functions.js';
-import { sleep } from './capacity.js';
+import { CostMeter } from './capacity.js';
 import { SERVER_ERROR, type Reply } from './http.js';
 
 /** The web service the token opens: its functions and how it answers. */
@@ -23,6 +23,8 @@ export interface WebService {
   known: Set<string>;
   /** Simulated cost per created/updated user record. */
   perRecordCostMs: number;
+  /** Every simulated cost the site pays goes through it. */
+  meter: CostMeter;
 }
 
 /** The service from the sandbox's options; a service function the sandbox does not implement is a setup error. */
@@ -40,6 +42,7 @@ export function webService(opts: { token?: string; debug?: boolean; functions?: 
     serviceFunctions,
     known: new Set([...implemented.keys(), ...OTHER_MOODLE_FUNCTIONS]),
     perRecordCostMs: opts.perRecordCostMs ?? 0,
+    meter: new CostMeter(),
   };
 }
 
@@ -124,7 +127,7 @@ export async function restCall(service: WebService, ctx: FunctionContext, vars: 
     const fn = service.implemented.get(wsfunction);
     if (!fn || !service.serviceFunctions.includes(wsfunction)) throw accessDenied(wsfunction);
     const validated = validateParameters(fn.params, params) as Record<string, unknown>;
-    if (fn.records && service.perRecordCostMs > 0) await sleep(fn.records(validated) * service.perRecordCostMs);
+    if (fn.records && service.perRecordCostMs > 0) await service.meter.pay(fn.records(validated) * service.perRecordCostMs);
     return resultReply(fn, fn.run(ctx, validated), format);
   } catch (e) {
     if (e instanceof MoodleException) return errorReply(e, format, service.debug);

@@ -10,7 +10,7 @@ import type { FunctionContext, SandboxMail } from './context.js';
 import { UserStore } from './user-store.js';
 import { restCall, webService, type WebService } from './rest.js';
 import { listen, readBody, requestVars, REST_PATH, send, sendNotFound, SERVER_ERROR, stopListening } from './http.js';
-import { sleep, WorkerPool } from './capacity.js';
+import { WorkerPool } from './capacity.js';
 import { type Fault, faultAfterCall, faultBeforeCall, FaultQueue } from './faults.js';
 import { siteView, type SiteView } from './site-view.js';
 
@@ -70,6 +70,11 @@ interface CallStats {
   calls: number;
   writeCalls: number;
   byFunction: Record<string, number>;
+  /** Simulated cost charged (latency faults, per call, per record), in ms. */
+  readonly paidMs: number;
+  /** The most calls that ran at once, and the calls that waited for a worker. */
+  readonly peakBusy: number;
+  readonly queued: number;
   reset(): void;
 }
 
@@ -79,14 +84,15 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   const service = webService(opts);
   const store = new UserStore(opts.stateFile);
   const ctx = functionContext(store, service, opts);
-  const stats = callStats();
+  const pool = new WorkerPool(Math.max(1, opts.workers ?? 2));
+  const stats = callStats(service, pool);
   const faults = new FaultQueue();
   const handler = requestHandler({
     service,
     ctx,
     stats,
     faults,
-    pool: new WorkerPool(Math.max(1, opts.workers ?? 2)),
+    pool,
     perCallCostMs: opts.perCallCostMs ?? 0,
     maxInputVars: opts.maxInputVars ?? 5000,
   });
@@ -121,15 +127,27 @@ function functionContext(store: UserStore, service: WebService, opts: SandboxOpt
   };
 }
 
-function callStats(): CallStats {
+function callStats(service: WebService, pool: WorkerPool): CallStats {
   const stats: CallStats = {
     calls: 0,
     writeCalls: 0,
     byFunction: {},
+    get paidMs() {
+      return service.meter.paidMs;
+    },
+    get peakBusy() {
+      return pool.peak;
+    },
+    get queued() {
+      return pool.queued;
+    },
     reset() {
       stats.calls = 0;
       stats.writeCalls = 0;
       stats.byFunction = {};
+      service.meter.paidMs = 0;
+      pool.peak = 0;
+      pool.queued = 0;
     },
   };
   return stats;
@@ -169,9 +187,9 @@ function requestHandler(p: HandlerParts): http.RequestListener {
     const fnName = typeof vars.wsfunction === 'string' ? vars.wsfunction : undefined;
     countCall(p.stats, p.service, fnName);
     const fault = p.faults.take(fnName);
-    if (await faultBeforeCall(fault, req, res)) return;
+    if (await faultBeforeCall(fault, req, res, p.service.meter)) return;
     const reply = await p.pool.run(async () => {
-      await sleep(p.perCallCostMs);
+      await p.service.meter.pay(p.perCallCostMs);
       return restCall(p.service, p.ctx, vars);
     });
     if (await faultAfterCall(fault, req)) return;
