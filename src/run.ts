@@ -166,22 +166,23 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
       if (multi) summary.parts = [];
       const outcomes: Outcome[] = [];
       let incomplete = false;
-      let lastGuard: Plan['guard'] = null;
       let started = false;
       // Lines an earlier part's row leaves alone as a whole (Upload users' "add new only" and an existing account).
       const skipped = new Set<number>();
 
       // A file that fans out (an Upload users file: persons, then their enrolments…) runs its parts in run order, each
       // planned after the one before is applied, since what a later part names may be what an earlier one creates.
-      for (const feed of set.parts) {
+      for (const [i, feed] of set.parts.entries()) {
         const type = feed.info.type;
+        // Only a part with parts after it can leave lines for them to skip: a native file pays nothing per row.
+        const laterParts = i < set.parts.length - 1;
         // A part that only makes sure its records exist stores on a store or refresh, and is left alone by a delete.
         const storeOnly = set.storeOnly.has(type);
         if (storeOnly && req.op === 'delete') continue;
         const partOptions = storeOnly ? { ...planOptions, op: 'store' as const } : planOptions;
         const lookup = entity(type).lookup(client, ledger, { ...reads, chunkSize: lookupSize }, settings) as EntityLookup<EntityRecord>;
         const noteSkip = (a: Action): void => {
-          if (a.skipsLine && a.line !== null) skipped.add(a.line);
+          if (laterParts && a.skipsLine && a.line !== null) skipped.add(a.line);
         };
         const plan = await planFeed(skipped.size > 0 ? withoutLines(feed, skipped) : feed, partOptions, ledger, {
           lookup,
@@ -194,12 +195,11 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
           chunkSize: 2 * lookupSize,
           ...settings,
         });
-        for (const a of plan.actions) noteSkip(a);
+        if (laterParts) for (const a of plan.actions) noteSkip(a);
         logger.debug(`planned ${plan.rows} ${type} rows in ${elapsed(startedAt)}`);
         summary.rows = Math.max(summary.rows, plan.rows);
         summary.planned = addCounts(summary.planned, plan.counts);
         summary.guard = plan.guard ?? summary.guard;
-        lastGuard = plan.guard ?? lastGuard;
         const part = multi ? { type, rows: plan.rows, planned: plan.counts, guard: plan.guard, outcomes: null as RunSummary['outcomes'] | null } : null;
         if (part) summary.parts!.push(part);
 
@@ -207,7 +207,7 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
           await planCsv?.close();
           if (!dryRun) await writePlanCsv(reportDir, plan.actions);
           const what = dryRun ? 'Dry run: this refresh would be refused' : 'Refused, nothing was written';
-          const before = outcomes.length > 0 ? ` (the ${set.parts.slice(0, set.parts.indexOf(feed)).map((p) => p.info.type).join(' and ')} rows before it were applied)` : '';
+          const before = outcomes.length > 0 ? ` (the ${set.parts.slice(0, i).map((p) => p.info.type).join(' and ')} rows before it were applied)` : '';
           const where = multi ? ` for its ${type} rows` : '';
           if (outcomes.length === 0) return { status: 'refused', exitCode: EXIT.refused, message: `${what}${where}: ${plan.guard.message}` };
           summary.tryback = await writeTrybackFor(set.source, outcomes, reportDir);
@@ -227,7 +227,7 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
       }
       await planCsv?.close();
       if (dryRun) {
-        const unread = lastGuard?.unreadable ? ` ${lastGuard.message}.` : '';
+        const unread = summary.guard?.unreadable ? ` ${summary.guard.message}.` : '';
         // Each part was planned against the site as it is: what an earlier part would create is not there yet.
         const later = multi ? ` The ${set.parts.slice(1).map((p) => p.info.type).join(', ')} rows were planned as the site is now: those naming what the ${set.parts[0].info.type} rows would create show as unknown, and are applied after them in a run.` : '';
         return { status: 'dry-run', exitCode: EXIT.ok, message: `Dry run: nothing was written. The plan is in ${reportDir}/plan.csv.${unread}${later}` };
@@ -238,7 +238,8 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
       if (transient.length > 0) summary.retry = await keepForRetry(set.source, transient, req.retryDir as string, runId);
       logger.debug(`reported after ${elapsed(startedAt)}`);
       // Disables a refresh held back (unreadable rows) leave the run incomplete even when no row failed.
-      return { applied: outcomes, incomplete, closing: (s) => closing(s, lastGuard, reportDir, req.op) };
+      const guard = summary.guard;
+      return { applied: outcomes, incomplete, closing: (s) => closing(s, guard, reportDir, req.op) };
     },
 
     // The input is archived whatever the ending (never on a dry run); retention never touches this run's own folders.

@@ -11,8 +11,9 @@ import type { Action } from '../../plan/types.js';
 import type { EntityLookup } from '../definition.js';
 import { codeOf } from '../../apply/engine.js';
 import { courseKeyOf, needsCourse, placeCourse, type EnrolmentAction, type EnrolmentContext } from './rules.js';
-import { PersonPlaces, retrier, splitKeys } from '../../resolve/common.js';
-import { CoursePlaces } from '../../resolve/courses.js';
+import { retrier } from '../../resolve/common.js';
+import { LinkEnds } from '../../resolve/link-ends.js';
+import type { CoursePlaces } from '../../resolve/courses.js';
 
 export interface EnrolmentLookupOptions {
   retries?: number;
@@ -57,31 +58,19 @@ export async function placeCourses<A extends Action>(courses: CoursePlaces, acti
 }
 
 export function enrolmentLookup(client: MoodleCaller, ledger: LedgerStore, opts: EnrolmentLookupOptions = {}): EntityLookup<EnrolmentRecord, EnrolmentContext> {
-  const retry = retrier(opts);
-  const courses = new CoursePlaces(client, ledger, retry, opts.concurrency ?? 4);
-  const shortnames = courses.by('shortname');
-  const persons = new PersonPlaces(client, ledger, retry, Math.max(1, opts.chunkSize ?? 500));
-  // Usernames are no ledger keys (persons links are keyed by idnumber where there is one): Moodle only.
-  const usernames = new PersonPlaces(client, null, retry, Math.max(1, opts.chunkSize ?? 500), 'username');
+  const ends = new LinkEnds(client, ledger, retrier(opts), { courseConcurrency: opts.concurrency ?? 4, chunkSize: Math.max(1, opts.chunkSize ?? 500) });
 
   const lookup: EntityLookup<EnrolmentRecord, EnrolmentContext> = async (_unplaced, chunk) => {
-    const [courseKeys, shortnameKeys] = splitKeys(chunk, (r) => r.fields.course, (r) => r.fields.courseBy === 'shortname');
-    const [personKeys, usernameKeys] = splitKeys(chunk, (r) => r.fields.person, (r) => r.fields.personBy === 'username');
-    await courses.place(courseKeys);
-    await shortnames.place(shortnameKeys);
-    await persons.place(personKeys);
-    await usernames.place(usernameKeys);
+    await ends.place(chunk);
     const out = new Map<string, Omit<EnrolmentContext, 'link'>>();
     for (const r of chunk) {
       const ctx: Omit<EnrolmentContext, 'link'> = {};
-      const byShortname = r.fields.courseBy === 'shortname';
-      const c = (byShortname ? shortnames : courses).get(r.fields.course);
-      const p = (r.fields.personBy === 'username' ? usernames : persons).get(r.fields.person);
+      const c = ends.course(r.fields);
+      const p = ends.person(r.fields);
       if (c && 'id' in c) {
         ctx.courseId = c.id;
         if (c.dataSource) ctx.courseDataSource = c.dataSource;
       } else if (c) ctx.courseProblem = c.problem;
-      else if (byShortname) ctx.courseProblem = `no Moodle course has shortname ${r.fields.course}`;
       if (p.id !== undefined) ctx.userId = p.id;
       else if (p.problem !== undefined) ctx.personProblem = p.problem;
       // Both found: what a delete row without a ledger link disables (the fold's "found in Moodle").
@@ -91,7 +80,7 @@ export function enrolmentLookup(client: MoodleCaller, ledger: LedgerStore, opts:
     return out;
   };
   lookup.complete = async (actions) => {
-    const placed = await placeCourses(courses, actions);
+    const placed = await placeCourses(ends.courses, actions);
     placed.forEach((a, i) => (actions[i] = a));
   };
   return lookup;

@@ -7,8 +7,8 @@ import { memberKeyParts, type GroupMemberAction, type GroupMemberContext } from 
 import type { Action } from '../../plan/types.js';
 import type { EntityLookup } from '../definition.js';
 import { containersFromLedger } from '../../resolve/containers.js';
-import { PersonPlaces, retrier, splitKeys } from '../../resolve/common.js';
-import { CoursePlaces } from '../../resolve/courses.js';
+import { retrier } from '../../resolve/common.js';
+import { LinkEnds } from '../../resolve/link-ends.js';
 import { CourseGroups } from '../../resolve/groups.js';
 import type { GroupLookupOptions } from '../groups/lookup.js';
 
@@ -18,12 +18,8 @@ export function groupMemberLookup(
   opts: GroupLookupOptions = {},
 ): EntityLookup<GroupMemberRecord, GroupMemberContext> {
   const retry = retrier(opts);
-  const courses = new CoursePlaces(client, ledger, retry, 1);
-  const shortnames = new CoursePlaces(client, ledger, retry, 1, 'shortname');
+  const ends = new LinkEnds(client, ledger, retry, { courseConcurrency: 1, chunkSize: Math.max(1, opts.chunkSize ?? 500) });
   const courseGroups = new CourseGroups(client, retry);
-  const persons = new PersonPlaces(client, ledger, retry, Math.max(1, opts.chunkSize ?? 500));
-  // Usernames are no ledger keys (persons links are keyed by idnumber where there is one): Moodle only.
-  const usernames = new PersonPlaces(client, null, retry, Math.max(1, opts.chunkSize ?? 500), 'username');
   /** Whether a row names everything by the ledger's keys (idnumbers), so its group and enrolment links are keyed as it is. */
   const byKeys = (r: GroupMemberRecord): boolean => !r.fields.courseBy && !r.fields.groupBy && !r.fields.personBy;
   const enrolled = new Map<number, Set<number>>();
@@ -102,12 +98,7 @@ export function groupMemberLookup(
   };
 
   const lookup: EntityLookup<GroupMemberRecord, GroupMemberContext> = async (_unplaced, chunk) => {
-    const [courseKeys, shortnameKeys] = splitKeys(chunk, (r) => r.fields.course, (r) => r.fields.courseBy === 'shortname');
-    const [personKeys, usernameKeys] = splitKeys(chunk, (r) => r.fields.person, (r) => r.fields.personBy === 'username');
-    await courses.place(courseKeys);
-    await shortnames.place(shortnameKeys);
-    await persons.place(personKeys);
-    await usernames.place(usernameKeys);
+    await ends.place(chunk);
     // The chunk's group and enrolment links in one read each, not one per row; only rows naming things by the
     // ledger's keys have links keyed as they are.
     const keyed = chunk.filter(byKeys);
@@ -117,12 +108,12 @@ export function groupMemberLookup(
     for (const r of chunk) {
       const { course, group, person } = r.fields;
       const ctx: Omit<GroupMemberContext, 'link'> = {};
-      const p = (r.fields.personBy === 'username' ? usernames : persons).get(person);
+      const p = ends.person(r.fields);
       if (p.id !== undefined) ctx.userId = p.id;
       else if (p.problem !== undefined) ctx.personProblem = p.problem;
-      const places = r.fields.courseBy === 'shortname' ? shortnames : courses;
-      const courseId = places.id(course);
-      if (courseId === undefined) ctx.groupProblem = places.problem(course) ?? (r.fields.courseBy === 'shortname' ? `no Moodle course has shortname ${course}` : `unknown course ${course}`);
+      const c = ends.course(r.fields);
+      const courseId = c && 'id' in c ? c.id : undefined;
+      if (courseId === undefined) ctx.groupProblem = c && 'problem' in c ? c.problem : `unknown course ${course}`;
       else {
         const found = await groupOf(r, courseId, byKeys(r) ? groupLinks.get(`${course}|${group}`) : undefined);
         const g = found.id;
