@@ -147,6 +147,8 @@ describe('tool_sync users file', () => {
     expect(enrolment(w, c1, 'U001')).toMatchObject({ roles: [5], timestart: 1788220800 });
     expect(enrolment(w, c1, 'U002')).toMatchObject({ roles: [3] });
     expect(groupNamed(w, c1, 'Lab A')?.members.sort()).toEqual([john.id, zoe.id].sort());
+    // Made as tool_sync makes it: that name, no idnumber.
+    expect(groupNamed(w, c1, 'Lab A')).toMatchObject({ idnumber: '' });
     const cohort = w.sandbox.cohorts.byIdnumber('Y1');
     expect(cohort).toMatchObject({ name: 'Year 1' });
     expect(w.sandbox.cohorts.cohortMembers('Y1').sort()).toEqual([john.id, zoe.id].sort());

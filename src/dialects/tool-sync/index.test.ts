@@ -91,7 +91,10 @@ describe('tool_sync users translation', () => {
     expect(r.persons).toEqual([{ username: 'JDoe', firstname: 'John', lastname: 'Doe', idnumber: 'U1', country: 'FR', lang: 'en', action: 'add' }]);
     expect(r.enrolments).toEqual([{ idnumber_course: 'C1', idnumber_user: 'U1', role: 'editingteacher', timestart: '1788220800', timeend: '' }]);
     expect(r['group-members']).toEqual([{ course: 'C1', group_name: 'Lab', user: 'U1' }]);
-    expect(r.cohorts).toEqual([{ idnumber: 'Y1', name: 'Year 1' }]);
+    // Made when missing, left as it is when it exists (add new only), and never removed by a refresh of the file.
+    expect(r.cohorts).toEqual([{ idnumber: 'Y1', name: 'Year 1', upload_type: 'addnew' }]);
+    expect(c.parts.find((p) => p.type === 'cohorts')).toMatchObject({ storeOnly: true });
+    expect(r.groups).toEqual([{ course: 'C1', name: 'Lab' }]);
     expect(r['cohort-members']).toEqual([{ cohort: 'Y1', user: 'U1' }]);
     expect(c.warnings.join()).toContain('icq');
   });

@@ -5,7 +5,7 @@
  * memberships (and the missing groups), its cohort (created when missing) and cohort membership.
  */
 import { FeedFileError } from '../../feed/types.js';
-import type { DialectColumn, DialectKind, NativeRow } from '../definition.js';
+import type { DialectColumn, DialectKind, DialectPart, NativeRow } from '../definition.js';
 import { PartFailure, columnWarnings, flag, sameName } from '../values.js';
 import { courseColumn, firstLines, localTime, nativeHas, userColumn } from './common.js';
 
@@ -77,7 +77,7 @@ export const usersKind: DialectKind = {
       sets.set(m[2], set);
     });
     const enrolSets = [...sets.entries()].filter(([, s]) => s.course !== undefined).sort((a, b) => Number(a[0]) - Number(b[0]));
-    const parts: { type: 'persons' | 'enrolments' | 'groups' | 'group-members' | 'cohorts' | 'cohort-members'; header: string[] }[] = [
+    const parts: DialectPart[] = [
       { type: 'persons', header: [...direct.map((d) => d.name), ...(iPassword >= 0 ? ['password'] : []), 'action'] },
     ];
     // Who the person is in the other feeds: the idnumber when the file has them, else the username.
@@ -89,6 +89,8 @@ export const usersKind: DialectKind = {
     let enUser = '';
     let gmCourse = '';
     let gmUser = '';
+    // The course column of the groups the file makes: groups are named within a course found by idnumber or shortname.
+    const groupCourse = ts.courseIdentifier === 'shortname' ? 'course_shortname' : ts.courseIdentifier === 'idnumber' ? 'course' : undefined;
     const hasGroups = enrolSets.some(([, s]) => s.group !== undefined);
     if (enrolSets.length > 0) {
       enCourse = courseColumn('enrolments', ts.courseIdentifier, 'idnumber_course', 'users');
@@ -98,21 +100,23 @@ export const usersKind: DialectKind = {
         gmCourse = courseColumn('group-members', ts.courseIdentifier, 'course', 'users');
         gmUser = userColumn('group-members', refBy, 'user', 'users');
         parts.push({ type: 'group-members', header: [gmCourse, 'group_name', gmUser] });
-        if (ts.courseIdentifier === 'idnumber') parts.push({ type: 'groups', header: ['course', 'idnumber', 'name'] });
+        // A missing group is created as tool_sync creates it (that name), one that exists left as it is.
+        if (groupCourse) parts.push({ type: 'groups', header: [groupCourse, 'name'], storeOnly: true, distinct: true });
       }
     }
     const iCohort = at('cohort');
     const iCohortId = at('cohortid');
     const cmUser = byUsername ? 'username' : 'user';
     if (iCohortId >= 0) {
-      parts.push({ type: 'cohorts', header: ['idnumber', 'name'] });
+      // tool_sync creates a missing cohort (cohortid its idnumber, cohort its name) and changes none that exists.
+      parts.push({ type: 'cohorts', header: ['idnumber', 'name', 'upload_type'], storeOnly: true });
       parts.push({ type: 'cohort-members', header: ['cohort', cmUser] });
     } else if (iCohort >= 0) {
       parts.push({ type: 'cohort-members', header: ['cohort_name', cmUser] });
     }
     const warnings = columnWarnings(lower, columns, COLUMNS);
-    if (hasGroups && ts.courseIdentifier !== 'idnumber') {
-      warnings.push('group<N>: a missing group is created only when courses are named by idnumber (dialects.toolSync.courseIdentifier); here a membership in a group the course lacks fails its row');
+    if (hasGroups && !groupCourse) {
+      warnings.push('group<N>: a missing group is created only when courses are named by idnumber or shortname (dialects.toolSync.courseIdentifier); here a membership in a group the course lacks fails its row');
     }
     const first = firstLines();
 
@@ -157,7 +161,7 @@ export const usersKind: DialectKind = {
           const group = cell(s.group);
           if (group !== '') {
             members.push({ [gmCourse]: course, group_name: group, [gmUser]: person });
-            if (ts.courseIdentifier === 'idnumber' && first(`group|${course}|${group}`, line)) groups.push({ course, idnumber: group, name: group });
+            if (groupCourse) groups.push({ [groupCourse]: course, name: group });
           }
         }
         const cohortName = cell(iCohort);
@@ -165,7 +169,8 @@ export const usersKind: DialectKind = {
         const cohorts: NativeRow[] = [];
         const cohortMembers: Array<NativeRow | PartFailure> = [];
         if (cohortId !== '') {
-          if (cohortName !== '' && first(`cohort|${cohortId}`, line)) cohorts.push({ idnumber: cohortId, name: cohortName });
+          // Once, on its first line: later lines may spell the name otherwise, and one key is one cohort.
+          if (cohortName !== '' && first(`cohort|${cohortId}`, line)) cohorts.push({ idnumber: cohortId, name: cohortName, upload_type: 'addnew' });
           cohortMembers.push({ cohort: cohortId, [cmUser]: person });
         } else if (cohortName !== '') {
           if (iCohortId >= 0) return { rows: { persons: [row], enrolments, groups, 'group-members': members, 'cohort-members': [new PartFailure('missing-value', `column cohortid is empty: the cohort ${cohortName} is named by its idnumber in this file`, `${cohortName}|${person}`)] } };
