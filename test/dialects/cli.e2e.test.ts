@@ -54,4 +54,28 @@ describe('mdlsync dialects', () => {
     expect(ws.lastSummary()).toMatchObject({ status: 'dry-run', format: { dialect: 'moodle-uploaduser', entities: ['persons', 'cohorts', 'cohort-members'] } });
     expect(r.stdout).toContain('The cohorts, cohort-members rows were planned as the site is now: those naming what the persons rows would create show as unknown');
   });
+
+  test('a refresh of a file that fans out checks each part against the guard: a refused later part writes nothing of its own and says the parts before it were applied', async () => {
+    await ws?.close();
+    ws = await workspace();
+    const people = Array.from({ length: 20 }, (_, i) => `u${i + 1},First${i + 1},Last,u${i + 1}@example.org`);
+    writeFileSync(join(ws.dir, 'all.csv'), `username,firstname,lastname,email,cohort1\n${people.map((p) => `${p},Y1`).join('\n')}\n`);
+    expect((await ws.cli(['run', join(ws.dir, 'all.csv')])).code).toBe(0);
+    expect(ws.sandbox.cohorts.cohortMembers('Y1')).toHaveLength(20);
+
+    // The same people without their cohort: the persons part is unchanged, the cohort members part would remove all 20.
+    writeFileSync(join(ws.dir, 'none.csv'), `username,firstname,lastname,email,cohort1\n${people.map((p) => `${p},`).join('\n')}\n`);
+    const r = await ws.cli(['run', '--op', 'refresh', join(ws.dir, 'none.csv')]);
+    // Part of the file went through: exit 2 (incomplete), like a refresh whose disables were held back.
+    expect(r.code).toBe(2);
+    expect(ws.lastSummary()).toMatchObject({ status: 'failed-rows' });
+    expect(ws.sandbox.cohorts.cohortMembers('Y1')).toHaveLength(20);
+    const s = ws.lastSummary() as Record<string, unknown> & { parts: { type: string; guard: { refused: boolean } | null }[] };
+    expect(s.parts.map((p) => [p.type, p.guard?.refused ?? false])).toEqual([
+      ['persons', false],
+      ['cohorts', false],
+      ['cohort-members', true],
+    ]);
+    expect(r.stdout).toMatch(/Refused for its cohort-members rows, nothing of them was written \(the persons and cohorts rows before it were applied\)/);
+  });
 });
