@@ -70,7 +70,7 @@ describe('mdlsync dialects', () => {
     expect(r.code).toBe(2);
     expect(ws.lastSummary()).toMatchObject({ status: 'failed-rows' });
     expect(ws.sandbox.cohorts.cohortMembers('Y1')).toHaveLength(20);
-    const s = ws.lastSummary() as Record<string, unknown> & { parts: { type: string; guard: { refused: boolean } | null }[] };
+    const s = ws.lastSummary() as unknown as { parts: { type: string; guard: { refused: boolean } | null }[] };
     expect(s.parts.map((p) => [p.type, p.guard?.refused ?? false])).toEqual([
       ['persons', false],
       ['cohorts', false],
