@@ -3,14 +3,21 @@ import type { Command } from 'commander';
 import { ConfigError } from '../config/index.js';
 import { DIALECTS, NATIVE_DIALECT, dialectNamed } from '../dialects/index.js';
 import { FeedFileError } from '../feed/types.js';
-import type { DialectDefinition } from '../dialects/definition.js';
+import type { DialectDefinition, DialectKind } from '../dialects/definition.js';
 
 const TREATMENT = { acts: '', warns: ' (not acted on)', refuses: ' (refused)' } as const;
+
+/** What a kind of file becomes: its entities, or why it becomes nothing. */
+function becomes(d: DialectDefinition, k: DialectKind): string {
+  if (k.entities.length > 0) return k.entities.join(', ');
+  if (k.ignored !== undefined) return 'nothing (left out of an archive, refused alone)';
+  return `refused (what to do: mdlsync dialects ${d.name})`;
+}
 
 export function describeDialect(d: DialectDefinition, withColumns: boolean): string {
   const lines = [`${d.name}: ${d.title} — ${d.source}`];
   for (const k of d.kinds) {
-    lines.push(`  ${d.name}/${k.name}: ${k.title}${k.headerless ? ' (no header)' : ''} ${k.entities.length > 0 ? `→ ${k.entities.join(', ')}` : k.ignored !== undefined ? '→ nothing (left out of an archive, refused alone)' : `→ refused (what to do: mdlsync dialects ${d.name})`}`);
+    lines.push(`  ${d.name}/${k.name}: ${k.title}${k.headerless ? ' (no header)' : ''} → ${becomes(d, k)}`);
     if (withColumns) for (const c of k.columns) lines.push(`    ${c.name}${TREATMENT[c.treatment]}: ${c.means}`);
   }
   return lines.join('\n');
