@@ -54,7 +54,7 @@ export async function openFeedSet(path: string, opts: FeedSetOptions = {}): Prom
   const lower = head.columns.map((c) => c.toLowerCase());
 
   if (opts.dialect === NATIVE_DIALECT) return nativeSet(path, head, opts);
-  const headerless = forced ? headerlessKind(forced.dialect, forced.kind, head) : findHeaderless(head);
+  const headerless = headerlessKind(forced ? [forced.dialect] : DIALECTS, head, forced?.kind);
   if (headerless) return dialectSet(path, { ...head, headerLine: 0, headerText: '', columns: [...headerless.kind.headerless!.columns] }, headerless.dialect, headerless.kind, settings, opts);
 
   if (forced) {
@@ -93,16 +93,15 @@ function nativeSet(path: string, head: HeaderLine, opts: FeedOptions): FeedSet {
   };
 }
 
-function headerlessKind(dialect: DialectDefinition, kind: DialectKind | undefined, head: HeaderLine): { dialect: DialectDefinition; kind: DialectKind } | undefined {
-  if (kind) return kind.headerless ? { dialect, kind } : undefined;
-  const only = dialect.kinds.filter((k) => k.headerless && k.headerless.test(head.columns));
-  return only.length > 0 ? { dialect, kind: only[0] } : undefined;
-}
-
-/** A headerless format whose test the first line passes (checked only when no header claims it). */
-function findHeaderless(head: HeaderLine): { dialect: DialectDefinition; kind: DialectKind } | undefined {
-  for (const dialect of DIALECTS) {
-    for (const kind of dialect.kinds) if (kind.headerless?.test(head.columns)) return { dialect, kind };
+/**
+ * The headerless format (enrol_flatfile, a tool_sync list) a file is: the kind named, or the first kind of the given
+ * dialects whose test the first line passes. Checked before any header is read as one: no header passes these tests.
+ */
+function headerlessKind(dialects: readonly DialectDefinition[], head: HeaderLine, named?: DialectKind): { dialect: DialectDefinition; kind: DialectKind } | undefined {
+  for (const dialect of dialects) {
+    if (named) return named.headerless ? { dialect, kind: named } : undefined;
+    const kind = dialect.kinds.find((k) => k.headerless?.test(head.columns));
+    if (kind) return { dialect, kind };
   }
   return undefined;
 }
