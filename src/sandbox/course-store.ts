@@ -403,6 +403,10 @@ export class CourseStore {
     this.db.prepare(`DELETE FROM role_assignments WHERE contextlevel = ${CONTEXT_COURSE} AND instanceid = ?`).run(id);
     this.db.prepare('DELETE FROM groups_members WHERE groupid IN (SELECT id FROM course_groups WHERE courseid = ?)').run(id);
     this.db.prepare('DELETE FROM course_groups WHERE courseid = ?').run(id);
+    // Its content (content-store.ts's tables).
+    for (const t of ['module_instances', 'course_modules', 'course_sections']) {
+      this.db.prepare(`DELETE FROM ${t} WHERE course = ?`).run(id);
+    }
     this.db.prepare('DELETE FROM course WHERE id = ?').run(id);
   }
 }

@@ -4,6 +4,7 @@
  * and role assignments, and the one change made by hand (an admin deleting an account in the UI).
  */
 import { deleteUserRecord } from './users.js';
+import type { ContentStore } from './content-store.js';
 import type { UserRow, UserStore } from './user-store.js';
 import type { CategoryRow, CohortRow, CourseRow } from './course-store.js';
 
@@ -167,6 +168,8 @@ export interface SiteView {
     /** Role assignments in any context matching every given field, by id. */
     roleAssignments(filter?: Partial<SandboxRoleAssignment>): SandboxRoleAssignment[];
   };
+  /** Course content: read it, and add, change or delete modules as a teacher would in the UI. */
+  content: ContentStore;
 }
 
 function toSandboxUser(u: UserRow): SandboxUser {
@@ -233,6 +236,7 @@ export function siteView(store: UserStore): SiteView {
   const cohortByIdnumber = (idn: string) => store.courses.cohorts().find((x) => x.idnumber === idn);
 
   return {
+    content: store.content,
     users: {
       list: () => store.all().map(toSandboxUser),
       byUsername: (u) => userView(store.byUsername(u)),

@@ -6,6 +6,7 @@
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { CourseStore, createCourseTables } from './course-store.js';
+import { ContentStore, createContentTables } from './content-store.js';
 
 export interface UserRow {
   id: number;
@@ -150,6 +151,8 @@ export class UserStore {
   readonly privateKey: string;
   /** The course-side tables (categories, courses, enrolments, roles, groups) in the same database. */
   readonly courses: CourseStore;
+  /** Course content (sections, modules and their instances) in the same database. */
+  readonly content: ContentStore;
 
   constructor(file?: string) {
     this.db = new Database(file ?? ':memory:');
@@ -176,6 +179,8 @@ export class UserStore {
     this.privateKey = (meta.get('privatekey') as { v: string }).v;
     createCourseTables(this.db);
     this.courses = new CourseStore(this.db);
+    createContentTables(this.db);
+    this.content = new ContentStore(this.db);
   }
 
   private setMeta(k: string, v: string): void {
