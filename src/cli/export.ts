@@ -3,6 +3,6 @@ import type { Command } from 'commander';
 import { registerExportIds } from './export-ids.js';
 
 export function registerExport(program: Command): void {
-  const exportCmd = program.command('export').description('write what Moodle knows back for your SIS (ids …)');
+  const exportCmd = program.command('export').description('write what Moodle knows back for your SIS');
   registerExportIds(exportCmd);
 }
