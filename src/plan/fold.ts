@@ -394,7 +394,7 @@ export class EntityPlanner<T extends EntityType, C extends ContextBase> implemen
 
   /** A row with MOODLE_ID that Moodle lacks (or that no lookup confirmed) is never silently re-created. */
   private moodleIdMissing(r: RecordOf<T>, ctx: C): boolean {
-    return ctx.moodleIdMissing === true || (!ctx.link && !ctx.match && r.moodleId !== undefined);
+    return ctx.moodleIdMissing === true || (!ctx.link && !ctx.match && !ctx.ambiguous && r.moodleId !== undefined);
   }
 
   private failMoodleIdMissing(r: RecordOf<T>, line: number, ctx: C): ActionOf<T> {
