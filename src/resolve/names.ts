@@ -4,7 +4,7 @@
  * shaped like that export's output (key, name, MOODLE_ID) still says what Moodle has (src/resolve/confirm.ts).
  * Read-only; ids Moodle no longer has are simply absent from the answer.
  */
-import { getCategories, getCohorts, getCoursesByField, getUsersByField, type MoodleCaller } from '../moodle/index.js';
+import { getCategories, getCohorts, getCoursesByField, getCoursesByIds, getUsersByField, type MoodleCaller, type MoodleCourse } from '../moodle/index.js';
 import type { Retry } from './common.js';
 
 /** The types whose name is read from Moodle (a group's name is in its ledger link's state). */
@@ -25,11 +25,23 @@ export const NAME_FUNCTIONS: Record<NamedType, string> = {
 /** One batch of ids → [id, name] pairs, by the type's read function. */
 const READERS: Record<NamedType, (c: MoodleCaller, ids: number[]) => Promise<Array<[number, string]>>> = {
   persons: async (c, ids) => (await getUsersByField(c, 'id', ids.map(String))).map((u) => [u.id, u.username]),
-  courses: async (c, ids) => (await getCoursesByField(c, 'ids', ids)).courses.map((x) => [x.id, x.shortname]),
+  courses: async (c, ids) => (await coursesByIds(c, ids)).map((x) => [x.id, x.shortname]),
   // `ids` takes a comma list in one criterion; without addsubcategories only the named categories come back.
   categories: async (c, ids) => (await getCategories(c, [{ key: 'ids', value: ids.join(',') }])).map((x) => [x.id, x.name]),
   cohorts: async (c, ids) => (await getCohorts(c, ids)).map((x) => [x.id, x.name]),
 };
+
+/**
+ * The courses of these ids Moodle has. One id Moodle lacks fails a whole `ids` call (contract 2026-12/150): the list is
+ * then halved until the failing ids stand alone, each asked by field `id`, which answers an unknown id with nothing.
+ */
+export async function coursesByIds(c: MoodleCaller, ids: readonly number[]): Promise<MoodleCourse[]> {
+  const found = await getCoursesByIds(c, ids);
+  if (found) return found;
+  if (ids.length === 1) return (await getCoursesByField(c, 'id', ids[0])).courses;
+  const mid = Math.ceil(ids.length / 2);
+  return [...(await coursesByIds(c, ids.slice(0, mid))), ...(await coursesByIds(c, ids.slice(mid)))];
+}
 
 /** Moodle id → name for the given ids (each id once, NAMES_PER_CALL per call, one call at a time); absent: Moodle lacks it. */
 export async function moodleNames(client: MoodleCaller, type: NamedType, ids: Iterable<number>, retry: Retry): Promise<Map<number, string>> {
