@@ -9,6 +9,7 @@ import { basename, join } from 'node:path';
 import type winston from 'winston';
 import { applyPlan } from './apply/index.js';
 import { lookupChunk } from './resolve/index.js';
+import { linkConfirmer } from './resolve/confirm.js';
 import type { Outcome } from './apply/types.js';
 import { RUN_ORDER, entity, functionsOf, type EntityLookup, type EntitySettings } from './entities/index.js';
 import { ConfigError, type Config } from './config/index.js';
@@ -193,6 +194,7 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
               }
             : undefined,
           chunkSize: 2 * lookupSize,
+          confirm: linkConfirmer(feed.info, client, reads),
           ...settings,
         });
         if (laterParts) for (const a of plan.actions) noteSkip(a);
@@ -249,7 +251,8 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
     afterReport: async (summary) => {
       if (!dryRun) await retainOutputs({ ...config, runId: summary.runId }, logger);
     },
-    record: (s) => ({ planned: s.planned, outcomes: s.outcomes, exitCode: s.exitCode }),
+    // The file's format goes into the run record too: `export ids` answers each type in the header style it was fed in.
+    record: (s) => ({ planned: s.planned, outcomes: s.outcomes, exitCode: s.exitCode, format: s.format }),
   };
 }
 

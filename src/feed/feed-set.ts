@@ -14,7 +14,7 @@ import { checkSingleColumn } from './delimiter.js';
 import { analyseHeader, checkType, nativeFeed, readHeader, type AnyFeed, type HeaderLine } from './index.js';
 import { scanRecords, type ScannedRecord } from './read.js';
 import type { RowMapper } from './rows.js';
-import { FeedFileError, type FeedInfo, type FeedItem, type FeedOptions } from './types.js';
+import { FeedFileError, type Dialect, type FeedInfo, type FeedItem, type FeedOptions } from './types.js';
 
 /** Which format a file was read as, for the summary and the console ("Moodle Upload users file"). */
 export interface FileFormat {
@@ -25,6 +25,12 @@ export interface FileFormat {
   kind: string;
   /** The entity types the file fans out into, in run order. */
   entities: EntityType[];
+  /**
+   * The header style its records were read in (SIS snapshot or Moodle-style; another tool's file reads as Moodle-style)
+   * and its delimiter: kept in the run record, so `mdlsync export ids` answers in the style the SIS sends.
+   */
+  headers?: Dialect;
+  delimiter?: string;
 }
 
 export interface FeedSet {
@@ -85,7 +91,14 @@ function nativeSet(path: string, head: HeaderLine, opts: FeedOptions): FeedSet {
   const feed = nativeFeed(path, head, analyseHeader(head.columns, opts.type), opts);
   const type = feed.info.type;
   return {
-    format: { dialect: NATIVE_DIALECT, title: `mdlsync ${type} feed (${feed.info.dialect === 'sis' ? 'SIS snapshot' : 'Moodle-style'} headers)`, kind: type, entities: [type] },
+    format: {
+      dialect: NATIVE_DIALECT,
+      title: `mdlsync ${type} feed (${feed.info.dialect === 'sis' ? 'SIS snapshot' : 'Moodle-style'} headers)`,
+      kind: type,
+      entities: [type],
+      headers: feed.info.dialect,
+      delimiter: feed.info.delimiter,
+    },
     warnings: [],
     source: feed.info,
     parts: [feed],
@@ -125,7 +138,7 @@ function dialectSet(path: string, head: HeaderLine, dialect: DialectDefinition, 
   };
   const feeds = parts.map((part, i) => partFeed(source, head, dialect, compiled, part, i === 0, opts));
   return {
-    format: { dialect: dialect.name, title: `${dialect.title} ${kind.title}`, kind: kind.name, entities: parts.map((p) => p.type) },
+    format: { dialect: dialect.name, title: `${dialect.title} ${kind.title}`, kind: kind.name, entities: parts.map((p) => p.type), headers: 'moodle', delimiter: source.delimiter },
     warnings: compiled.warnings,
     source,
     parts: feeds,

@@ -420,8 +420,8 @@ describe('row errors (the rest of the file still runs)', () => {
     expect(errors(items).map((e) => [e.line, e.key, e.code])).toEqual([
       [2, 'k1', 'invalid-value'],
       [3, 'k2', 'invalid-value'],
-      [4, 'k3', 'invalid-value'],
-      [5, 'k4', 'invalid-value'],
+      [4, 'k3', 'invalid-moodle-id'],
+      [5, 'k4', 'invalid-moodle-id'],
       [6, 'k5', 'invalid-value'],
     ]);
     expect(errors(items)[0].message).toBe('column AVAILABLE_IND has "maybe", expected Y or N');

@@ -95,7 +95,7 @@ export function baseCell(record: RecordBase, kind: ColumnKind, column: string, v
     }
     case 'moodleId': {
       const id = parseMoodleId(v);
-      if (Number.isNaN(id)) return invalidValue(column, v, `a positive whole number (a Moodle ${entity} id)`, record.key);
+      if (Number.isNaN(id)) return { ...invalidValue(column, v, `a positive whole number (a Moodle ${entity} id)`, record.key), code: 'invalid-moodle-id' };
       record.moodleId = id;
       return undefined;
     }

@@ -12,6 +12,7 @@ import {
   duplicateCourse,
   getCategories,
   getCoursesByField,
+  getCoursesByIds,
   updateCategories,
   updateCourses,
 } from './courses.js';
@@ -127,5 +128,22 @@ describe('course wrappers', () => {
         'core_course_update_courses',
       ].sort(),
     );
+  });
+});
+
+describe('getCoursesByIds against the recorded 2026-12 cases', () => {
+  const byIds = (c: Parameters<typeof getCoursesByIds>[0], o: Record<string, unknown>) => getCoursesByIds(c, String(o.value).split(',').map(Number));
+  it.each([
+    ['2026-12/147_get_courses_by_field_ids', (r: unknown) => (r as { courses: unknown[] }).courses],
+    // In the order of the ids list, not sorted.
+    ['2026-12/149_get_courses_by_field_ids_unsorted', (r: unknown) => (r as { courses: unknown[] }).courses],
+    // One unknown id: Moodle's PHP Error (no errorcode) is null, so the caller splits the list.
+    ['2026-12/150_get_courses_by_field_ids_one_nonexistent', () => null],
+  ] as const)('%s: same request body byte for byte, recorded reply understood', (name, expected) => expectReplay(name, byIds, expected));
+
+  it('an empty list makes no call', async () => {
+    const c = cannedCaller();
+    await expect(getCoursesByIds(c, [])).resolves.toEqual([]);
+    expect(c.calls).toEqual([]);
   });
 });

@@ -107,6 +107,18 @@ export async function getCoursesByField(
 }
 
 /**
+ * Courses by id (field `ids`), in the order asked (contract 2026-12/149). Moodle 4.5 fails the whole call when one id
+ * is no course: a PHP Error with no errorcode and no courses (2026-12/150), which this answers as null so the caller
+ * can split the list (field `id` answers an unknown id with no course). An empty list makes no call.
+ */
+export async function getCoursesByIds(c: MoodleCaller, ids: readonly number[]): Promise<MoodleCourse[] | null> {
+  if (ids.length === 0) return [];
+  const reply = await c.call<{ courses?: MoodleCourse[]; exception?: unknown } | null>('core_course_get_courses_by_field', { field: 'ids', value: ids.join(',') });
+  if (reply !== null && typeof reply.exception === 'string') return null;
+  return reply?.courses ?? [];
+}
+
+/**
  * Not transactional: unknown ids and refusals come back as warnings (unknowncourseidnumber, cannotdeletecourse),
  * and an exception midway leaves earlier courses deleted. Slow: send small batches.
  */

@@ -16,6 +16,7 @@ export {
   createCourses,
   updateCourses,
   getCoursesByField,
+  getCoursesByIds,
   deleteCourses,
   duplicateCourse,
 } from './courses.js';

@@ -28,13 +28,23 @@ export interface PlanFeedOptions extends EntitySettings {
   sink?: (action: AnyAction) => void;
   /** Rows per chunk: a multiple of the look-up call size, so look-up calls go out full. */
   chunkSize?: number;
+  /** Which rows only confirm their link (a file shaped like `mdlsync export ids` output): see src/resolve/confirm.ts. */
+  confirm?: LinkConfirmer;
 }
+
+/** The keys of the given rows (each with its active link, same Moodle id) that only confirm their link. */
+export type LinkConfirmer = (rows: ReadonlyArray<{ record: EntityRecord; link: LedgerLink }>) => Promise<ReadonlySet<string>>;
 
 /** Plans a feed with its entity's planner; the plan's entity is the feed's type, whatever `options.entity` says. */
 export async function planFeed(feed: AnyFeed, options: PlanOptions, ledger: LedgerStore, opts: PlanFeedOptions = {}): Promise<Plan> {
   const o: PlanOptions = { ...options, entity: feed.info.type };
   const planner = entity(feed.info.type).planner(o, opts, opts.sink);
-  return planChunks(feed as { items(): AsyncIterable<FeedItem<EntityRecord>> }, planner, ledger, opts.lookup as EntityLookup<EntityRecord> | undefined, opts.chunkSize);
+  return planChunks(feed as { items(): AsyncIterable<FeedItem<EntityRecord>> }, planner, ledger, opts.lookup as EntityLookup<EntityRecord> | undefined, opts.chunkSize, opts.confirm);
+}
+
+/** A row whose MOODLE_ID is its active link's: one a confirmer may take as a link confirmation. */
+function confirmable<R extends EntityRecord>(record: R, link: LedgerLink | undefined): Array<{ record: R; link: LedgerLink }> {
+  return link && link.status === 'active' && record.moodleId === link.moodleId ? [{ record, link }] : [];
 }
 
 export async function planChunks<T extends EntityType, C extends ContextBase>(
@@ -43,6 +53,7 @@ export async function planChunks<T extends EntityType, C extends ContextBase>(
   ledger: LedgerStore,
   lookup: EntityLookup<RecordOf<T>, C> | undefined,
   chunkSize = DEFAULT_PLAN_CHUNK,
+  confirm?: LinkConfirmer,
 ): Promise<Plan<T>> {
   const options = planner.options;
   const entity = options.entity;
@@ -56,20 +67,20 @@ export async function planChunks<T extends EntityType, C extends ContextBase>(
     const records: RecordOf<T>[] = [];
     for (const i of chunk) if (i.record) records.push(i.record);
     const links = ledgerEmpty ? noLinks : reader.get(records.map((r) => r.key));
-    // A row whose MOODLE_ID disagrees with the ledger is placed by its MOODLE_ID, not by the old link.
-    const placed = (r: RecordOf<T>): LedgerLink | undefined => {
-      const link = links.get(r.key);
-      return link && (r.moodleId === undefined || r.moodleId === link.moodleId) ? link : undefined;
-    };
-    const unknown = records.filter((r) => !placed(r));
+    // A row whose MOODLE_ID disagrees with its link keeps the link: the fold fails it (moodle-id-conflict) rather than
+    // relinking the key to whatever Moodle record the SIS names.
+    const unknown = records.filter((r) => !links.has(r.key));
     const found = lookup && records.length > 0 ? await lookup(unknown, records) : undefined;
+    const confirmed = confirm && links.size > 0 ? await confirm(records.flatMap((r) => confirmable(r, links.get(r.key)))) : undefined;
     for (const item of chunk) {
       const r = item.record;
-      const link = r && placed(r);
+      const link = r && links.get(r.key);
       const res = r && found?.get(r.key);
       // The hot path (unchanged or new rows) shares one empty context instead of allocating one per row. Object.assign,
       // not a spread: spreading look-up results of varying shapes took V8's slow path (~1 µs a row, 0.6 s for 500k).
-      planner.add(item, (link ? (res ? Object.assign({}, res, { link }) : { link }) : (res ?? NO_CONTEXT)) as C);
+      const taken = r && !link && r.moodleId !== undefined && !ledgerEmpty ? ledger.findByMoodleId(entity, r.moodleId) : undefined;
+      const ctx = link ? (res ? Object.assign({}, res, { link }) : { link }) : taken ? Object.assign({}, res, { moodleIdLinkedTo: taken.key }) : (res ?? NO_CONTEXT);
+      planner.add(item, (r && confirmed?.has(r.key) ? Object.assign({}, ctx, { confirmed: true }) : ctx) as C);
     }
     chunk = [];
   };

@@ -25,6 +25,13 @@ export interface ContextBase<M extends MatchBase = MatchBase> {
   moodleIdMissing?: boolean;
   /** Plain words, e.g. '2 Moodle users have idnumber X'. */
   ambiguous?: string;
+  /**
+   * The row only confirms its link (src/resolve/confirm.ts): it carries nothing but its key, its name as Moodle has
+   * it and the MOODLE_ID the ledger links, as `mdlsync export ids` writes it. Nothing is sent for it.
+   */
+  confirmed?: boolean;
+  /** The row's MOODLE_ID is linked in the ledger to another key of the type (the row has no link of its own). */
+  moodleIdLinkedTo?: string;
 }
 
 /** What the fold offers an entity's rules while they decide a row. */
@@ -217,6 +224,8 @@ export class EntityPlanner<T extends EntityType, C extends ContextBase> implemen
     const bad = this.conflict(r, line, ctx);
     if (bad) return this.push(bad);
     if (r.rowStatus === 'disabled' || r.rowStatus === 'deleted') return this.push(this.rules.disable(r, line, ctx, this));
+    const confirmed = this.confirmedLink(r, line, ctx);
+    if (confirmed) return this.push(confirmed);
     return this.push(this.rules.store(r, line, ctx, this));
   }
 
@@ -354,16 +363,38 @@ export class EntityPlanner<T extends EntityType, C extends ContextBase> implemen
         line,
         ctx,
         'moodle-id-conflict',
-        `the file's Moodle id ${r.moodleId} differs from Moodle ${this.rules.moodleNoun} ${ctx.link.moodleId} linked to this key: fix the SIS's Moodle id or forget the link (mdlsync ledger forget)`,
+        `the file's Moodle id ${r.moodleId} differs from Moodle ${this.rules.moodleNoun} ${ctx.link.moodleId} linked to this key: nothing was changed; correct the SIS's Moodle id (mdlsync export ids lists the linked ones), or leave the cell empty to keep the link`,
       );
+    }
+    // Two keys never share one Moodle record: that would make each row overwrite the other's.
+    if (!ctx.link && ctx.moodleIdLinkedTo !== undefined) {
+      return this.fail(r, line, ctx, 'moodle-id-conflict', `the file's Moodle id ${r.moodleId} is linked to the key ${ctx.moodleIdLinkedTo} (Moodle ${this.rules.moodleNoun} ${r.moodleId}): nothing was changed; correct the SIS's Moodle id, or leave the cell empty`);
+    }
+    // A look-up that found the record by its idnumber or name (groups, cohorts) may find another one than the SIS names.
+    if (!ctx.link && ctx.match && r.moodleId !== undefined && ctx.match.id !== r.moodleId) {
+      const found = this.found(ctx.match);
+      return this.fail(r, line, ctx, 'moodle-id-conflict', `the file's Moodle id ${r.moodleId} is not the ${this.rules.recordNoun} ${found}: nothing was changed; correct the SIS's Moodle id, or leave the cell empty`);
     }
     if (!ctx.link && ctx.ambiguous) return this.fail(r, line, ctx, 'ambiguous-match', ctx.ambiguous);
     return undefined;
   }
 
+  /**
+   * A row that only confirms its active link (key, name as Moodle has it, the linked MOODLE_ID) in the link's data
+   * source is unchanged: its content hash cannot be compared (the ledger's is of the full row the SIS sent), and
+   * sending its few columns would change nothing. --full plans it as any row.
+   */
+  private confirmedLink(r: RecordOf<T>, line: number, ctx: C): ActionOf<T> | undefined {
+    const link = ctx.link;
+    if (!ctx.confirmed || !link || link.status !== 'active' || this.options.full || r.moodleId !== link.moodleId) return undefined;
+    const dataSource = this.ds(r, ctx);
+    if (dataSource !== link.dataSource) return undefined;
+    return baseAction({ kind: 'unchanged', entity: this.options.entity, key: r.key, line, dataSource, moodleId: link.moodleId, reason: 'link confirmed: the row carries only its key, name and Moodle id' });
+  }
+
   /** A row with MOODLE_ID that Moodle lacks (or that no lookup confirmed) is never silently re-created. */
   private moodleIdMissing(r: RecordOf<T>, ctx: C): boolean {
-    return ctx.moodleIdMissing === true || (!ctx.link && !ctx.match && r.moodleId !== undefined);
+    return ctx.moodleIdMissing === true || (!ctx.link && !ctx.match && !ctx.ambiguous && r.moodleId !== undefined);
   }
 
   private failMoodleIdMissing(r: RecordOf<T>, line: number, ctx: C): ActionOf<T> {

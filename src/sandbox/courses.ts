@@ -3,7 +3,7 @@
  * return descriptions and the checks, in order, of course/externallib.php and create_course(), update_course() and
  * delete_course() in course/lib.php.
  */
-import { invalidParameter, missingRecord, MoodleException, moodleException } from './errors.js';
+import { PhpError, invalidParameter, missingRecord, MoodleException, moodleException } from './errors.js';
 import type { FunctionContext, WsFunction } from './context.js';
 import {
   cleanParam,
@@ -260,8 +260,11 @@ function getCoursesByField(ctx: FunctionContext, params: Record<string, unknown>
       courses = cs(ctx).coursesWhere(field, Number(cleanParam(v, 'int')));
       break;
     case 'ids': {
+      // In the order of the list (contract 2026-12/149); one unknown id fails the whole call with a PHP Error, no
+      // errorcode and no courses (a Moodle 4.5 bug, 2026-12/150).
       const ids = v.split(',').filter((x) => /^\d+$/.test(x)).map(Number);
-      courses = cs(ctx).courses().filter((c) => ids.includes(c.id));
+      courses = ids.map((id) => cs(ctx).course(id)).filter((c) => c !== undefined);
+      if (courses.length < ids.length) throw new PhpError('Attempt to assign property "contextvalidated" on null');
       break;
     }
     case 'shortname':

@@ -14,6 +14,16 @@ export class MoodleException extends Error {
   }
 }
 
+/**
+ * A PHP \Error (no moodle_exception) escaping a web-service function: Moodle answers {exception: "Error", message}
+ * with no errorcode key (contract 2026-12/150).
+ */
+export class PhpError extends MoodleException {
+  constructor(message: string) {
+    super('Error', '', message);
+  }
+}
+
 const INVALID_PARAMETER_MESSAGE = 'Invalid parameter value detected';
 
 export function invalidParameter(debuginfo: string): MoodleException {

@@ -3,7 +3,7 @@
  * to the reply: the token, the function's lookup and access, its parameters, the call, the cleaning of its result,
  * and the JSON or XML encoding of the result or of the error object.
  */
-import { MoodleException, missingRecord, invalidParameter, webserviceAccessException, moodleException } from './errors.js';
+import { MoodleException, PhpError, missingRecord, invalidParameter, webserviceAccessException, moodleException } from './errors.js';
 import { cleanReturnValue, validateParameters, xmlize, htmlspecialchars } from './params.js';
 import type { FunctionContext, WsFunction } from './context.js';
 import { FUNCTIONS, OTHER_MOODLE_FUNCTIONS } from './functions.js';
@@ -77,13 +77,13 @@ type Format = 'json' | 'xml';
 function errorReply(e: MoodleException, format: Format, debug: boolean): Reply {
   const withDebug = debug && e.debuginfo !== undefined;
   if (format === 'json') {
-    const obj: Record<string, string> = { exception: e.exceptionClass, errorcode: e.errorcode, message: e.message };
+    const obj: Record<string, string> = e instanceof PhpError ? { exception: e.exceptionClass, message: e.message } : { exception: e.exceptionClass, errorcode: e.errorcode, message: e.message };
     if (withDebug) obj.debuginfo = e.debuginfo as string;
     return { status: 200, contentType: 'application/json', body: phpJsonEncode(obj) };
   }
   let xml = '<?xml version="1.0" encoding="UTF-8" ?>\n';
   xml += `<EXCEPTION class="${e.exceptionClass}">\n`;
-  xml += `<ERRORCODE>${htmlspecialchars(e.errorcode)}</ERRORCODE>\n`;
+  if (!(e instanceof PhpError)) xml += `<ERRORCODE>${htmlspecialchars(e.errorcode)}</ERRORCODE>\n`;
   xml += `<MESSAGE>${htmlspecialchars(e.message)}</MESSAGE>\n`;
   if (withDebug) xml += `<DEBUGINFO>${htmlspecialchars(e.debuginfo as string)}</DEBUGINFO>\n`;
   xml += '</EXCEPTION>\n';

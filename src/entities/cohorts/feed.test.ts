@@ -23,6 +23,16 @@ async function read<R extends CohortRecord | CohortMemberRecord>(text: string, t
 }
 
 describe('cohort feeds', () => {
+  it('reads MOODLE_ID (moodle_id, any case), never an unknown column; a value that is no Moodle id fails its row; cohort members take none', async () => {
+    const r = await read<CohortRecord>('EXTERNAL_COHORT_KEY|NAME|DATA_SOURCE_KEY|MOODLE_ID\nY1|Year 1|SIS|7\nY2|Year 2|SIS|-7\n');
+    expect(r).toMatchObject({ type: 'cohorts', dialect: 'sis' });
+    expect(r.items[0].record).toEqual({ key: 'Y1', fields: { name: 'Year 1' }, dataSource: 'SIS', moodleId: 7 });
+    expect(r.items[1].error).toMatchObject({ key: 'Y2', code: 'invalid-moodle-id', message: 'column MOODLE_ID has "-7", expected a positive whole number (a Moodle cohort id)' });
+    const m = await read<CohortRecord>('idnumber,name,visible,MoodleID\nC1,One,1,9\n', 'cohorts');
+    expect(m.items[0].record).toMatchObject({ key: 'C1', moodleId: 9 });
+    await expect(read('EXTERNAL_COHORT_KEY|EXTERNAL_PERSON_KEY|MOODLE_ID\nY1|P1|7\n', 'cohort-members')).rejects.toThrow(/MOODLE_ID/);
+  });
+
   it('reads the SIS dialect: key, name, description, context, visibility, status', async () => {
     const r = await read<CohortRecord>(
       'EXTERNAL_COHORT_KEY|NAME|DESCRIPTION|CONTEXT|VISIBLE|DATA_SOURCE_KEY|ROW_STATUS|ACTION\nY1|Year 1|First year|system|Y|SIS|enabled|add\nY2|Year 2||FAC|0|SIS||\nY3|Year 3||||||del\n',

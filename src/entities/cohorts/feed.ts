@@ -9,7 +9,7 @@
  * user's idnumber) or username, cmd. Key `COHORT|PERSON`.
  */
 import { knowsColumn, type ColumnSpec, type HeaderAnalysis, type HeaderTable } from '../../feed/columns.js';
-import { COMMAND_COLUMNS, DATA_SOURCE_COLUMNS, ROW_STATUS_COLUMN, YES_NO, baseCell, cellAt, encodingError, invalidValue, missingKeyError, parseMoodleId, shapeError, type RowMapper, type RowResult } from '../../feed/rows.js';
+import { COMMAND_COLUMNS, DATA_SOURCE_COLUMNS, MOODLE_ID_COLUMNS, ROW_STATUS_COLUMN, YES_NO, baseCell, cellAt, encodingError, invalidValue, missingKeyError, parseMoodleId, shapeError, type RowMapper, type RowResult } from '../../feed/rows.js';
 import { FeedFileError } from '../../feed/types.js';
 import type { CohortFields, CohortRecord } from './record.js';
 
@@ -32,6 +32,8 @@ export const COHORT_HEADERS: HeaderTable = {
     visible: { kind: 'text', field: 'visible', target: 'visible' },
     context: where('context'),
     ...common,
+    // The cohort id `mdlsync export ids` wrote (not in `common`: cohort members take no MOODLE_ID).
+    ...MOODLE_ID_COLUMNS,
   },
   moodleOnly: {
     idnumber: key,
@@ -113,7 +115,7 @@ export function cohortRowMapper(header: HeaderAnalysis, columns: readonly string
           if (t !== 'addnew' && t !== 'addupdate') return { error: invalidValue(columns[i], v, 'addnew or addupdate', k) };
           if (t === 'addnew') record.uploadType = 'addnew';
         } else {
-          const err = baseCell(record, s.kind, columns[i], v);
+          const err = baseCell(record, s.kind, columns[i], v, 'cohort');
           if (err) return { error: err };
         }
       }

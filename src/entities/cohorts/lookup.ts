@@ -28,6 +28,7 @@ export interface CohortLookupOptions {
 export class CohortDirectory {
   private byIdnumber: Map<string, number[]> | null = null;
   private byName: Map<string, { id: number; idnumber?: string }[]> | null = null;
+  private byId: Map<number, string | undefined> | null = null;
   constructor(
     private readonly client: MoodleCaller,
     private readonly retry: Retry,
@@ -54,6 +55,14 @@ export class CohortDirectory {
     return { id };
   }
 
+  /** The cohort with this id (a row's MOODLE_ID), null when the site has none; an institution role's cohort is never another feed's. */
+  async findById(id: number): Promise<Placed> {
+    await this.load();
+    if (!this.byId!.has(id)) return null;
+    const idnumber = this.byId!.get(id);
+    return idnumber?.startsWith(ROLE_COHORT_PREFIX) ? { problem: `MOODLE_ID ${id}: ${reservedCohortReason(idnumber)}` } : { id };
+  }
+
   /** Every cohort id with this idnumber; undefined when there is none. */
   async ids(idnumber: string): Promise<number[] | undefined> {
     await this.load();
@@ -61,11 +70,13 @@ export class CohortDirectory {
   }
 
   private async load(): Promise<void> {
-    if (this.byIdnumber && this.byName) return;
+    if (this.byIdnumber && this.byName && this.byId) return;
     const all = await this.retry(() => getCohorts(this.client, []));
     this.byIdnumber = new Map();
     this.byName = new Map();
+    this.byId = new Map();
     for (const c of all) {
+      this.byId.set(c.id, c.idnumber || undefined);
       const named = this.byName.get(c.name);
       const entry = c.idnumber ? { id: c.id, idnumber: c.idnumber } : { id: c.id };
       if (named) named.push(entry);
@@ -93,10 +104,13 @@ export function cohortLookup(client: MoodleCaller, ledger: LedgerStore, opts: Co
     for (const r of unplaced) {
       // Reserved keys fail in the planner; they must not cost the listing.
       if (r.key.startsWith(ROLE_COHORT_PREFIX)) continue;
-      const found = await directory.find(r.key);
+      // A MOODLE_ID names the cohort itself, from the same listing: never one found by the key instead.
+      const byId = r.moodleId !== undefined;
+      const found = byId ? await directory.findById(r.moodleId!) : await directory.find(r.key);
       const ctx = out.get(r.key) ?? {};
-      if (found && 'id' in found) ctx.match = { id: found.id, via: 'idnumber' };
+      if (found && 'id' in found) ctx.match = { id: found.id, via: byId ? 'moodle-id' : 'idnumber' };
       else if (found) ctx.ambiguous = found.problem;
+      else if (byId) ctx.moodleIdMissing = true;
       out.set(r.key, ctx);
     }
     return out;

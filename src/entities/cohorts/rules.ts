@@ -28,7 +28,7 @@ export function reservedCohortReason(cohortKey: string): string {
 // ── cohorts ─────────────────────────────────────────────────────────────────────────────────────────────────
 
 export interface CohortMatch extends MatchBase {
-  via: 'idnumber';
+  via: 'idnumber' | 'moodle-id';
 }
 
 export interface CohortContext extends ContextBase<CohortMatch> {

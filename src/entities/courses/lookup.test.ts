@@ -9,7 +9,7 @@ import { courseLookup } from './lookup.js';
 
 type Params = Record<string, unknown>;
 
-/** core_course_get_courses_by_field over a fixed list of courses: '' lists all, idnumber one value, ids a comma list. */
+/** core_course_get_courses_by_field over a fixed list of courses: '' lists all, idnumber or id one value, ids a comma list. */
 class FakeMoodle implements MoodleCaller {
   readonly calls: { fn: string; params: Params }[] = [];
   constructor(private readonly courses: { id: number; idnumber: string; shortname: string }[]) {}
@@ -18,6 +18,11 @@ class FakeMoodle implements MoodleCaller {
     this.calls.push({ fn, params });
     if (fn !== 'core_course_get_courses_by_field') throw new Error(`unexpected ${fn}`);
     const v = String(params.value ?? '');
+    // Moodle 4.5 fails a whole `ids` call holding one unknown id (contract 2026-12/150); `id` answers it with none.
+    if (params.field === 'ids' && !v.split(',').every((id) => this.courses.some((c) => c.id === Number(id)))) {
+      return { exception: 'Error', message: 'Attempt to assign property "contextvalidated" on null' } as T;
+    }
+    if (params.field === 'id') return { courses: this.courses.filter((c) => c.id === Number(v)), warnings: [] } as T;
     const found =
       params.field === ''
         ? this.courses
@@ -89,13 +94,18 @@ describe('courseLookup adoption', () => {
     l.close();
   });
 
-  it('checks MOODLE_ID rows with one ids call', async () => {
+  it('checks MOODLE_ID rows with one ids call; one Moodle lacks (which fails the call) is split off and asked alone', async () => {
     const m = new FakeMoodle([{ id: 10, idnumber: '', shortname: 'a' }]);
     const l = ledger();
     const lookup = courseLookup(m, l, { retries: 1, backoffMs: 0 });
     const rows = [{ ...rec('K1'), moodleId: 10 }, { ...rec('K2'), moodleId: 99 }];
     const a = await lookup(rows, rows);
-    expect(m.calls.map((c) => c.params)).toEqual([{ field: 'ids', value: '10,99' }]);
+    expect(m.calls.map((c) => c.params)).toEqual([
+      { field: 'ids', value: '10,99' },
+      { field: 'ids', value: '10' },
+      { field: 'ids', value: '99' },
+      { field: 'id', value: 99 },
+    ]);
     expect(a.get('K1')?.match).toEqual({ id: 10, via: 'moodle-id' });
     expect(a.get('K2')?.moodleIdMissing).toBe(true);
     l.close();

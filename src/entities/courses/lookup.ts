@@ -11,6 +11,7 @@ import { pathLevelKey } from './target.js';
 import type { CourseContext } from './rules.js';
 import { retrier } from '../../resolve/common.js';
 import { categoriesNamed } from '../../resolve/categories.js';
+import { coursesByIds } from '../../resolve/names.js';
 
 const ONE_BY_ONE_MAX = 20;
 
@@ -24,7 +25,7 @@ export function courseLookup(
 ): (unplaced: CourseRecord[], chunk: CourseRecord[]) => Promise<Map<string, Omit<CourseContext, 'link'>>> {
   const retry = retrier(opts);
   const cats = (criteria: { key: CategoryCriteriaKey; value: string | number }[]): Promise<MoodleCategory[]> => retry(() => getCategories(c, criteria, false));
-  const courses = async (field: 'ids' | 'idnumber' | 'shortname' | '', value?: string | number[]): Promise<MoodleCourse[]> =>
+  const courses = async (field: 'idnumber' | 'shortname' | '', value?: string | number[]): Promise<MoodleCourse[]> =>
     (await retry(() => getCoursesByField(c, field, value))).courses;
 
   // Answers kept for the whole file: many rows share a category or a template.
@@ -132,7 +133,8 @@ export function courseLookup(
       if (list) list.push(x);
       else byIdnumber.set(x.idnumber, [x]);
     };
-    if (ids.length > 0) for (const x of await courses('ids', ids)) byMoodleId.set(x.id, x);
+    // One MOODLE_ID Moodle lacks fails a whole `ids` call (contract 2026-12/150): coursesByIds splits the list.
+    if (ids.length > 0) for (const x of await retry(() => coursesByIds(c, ids))) byMoodleId.set(x.id, x);
     if (!listing && idnumbers.length > ONE_BY_ONE_MAX) listing = await listAll();
     if (listing) {
       for (const idn of idnumbers) for (const x of listing.get(idn) ?? []) addIdn(x);

@@ -35,6 +35,16 @@ async function members(path: string): Promise<FeedItem<GroupMemberRecord>[]> {
 }
 
 describe('groups feed', () => {
+  test('MOODLE_ID (moodle_id, any case) is read, never an unknown column; a value that is no Moodle id fails its row', async () => {
+    const sis = await groups(file('EXTERNAL_COURSE_KEY|EXTERNAL_GROUP_KEY|GROUP_NAME|DATA_SOURCE_KEY|MOODLE_ID\nC1|G1|Group one|SIS|12\nC1|G2|Group two|SIS|0\nC1|G3|Group three|SIS|\n'));
+    expect(sis[0].record).toEqual({ key: 'C1|G1', fields: { course: 'C1', group: 'G1', name: 'Group one' }, dataSource: 'SIS', moodleId: 12 });
+    expect(sis[1].error).toMatchObject({ key: 'C1|G2', code: 'invalid-moodle-id', message: 'column MOODLE_ID has "0", expected a positive whole number (a Moodle group id)' });
+    expect(sis[2].record).not.toHaveProperty('moodleId');
+    const moodle = await groups(file('course,idnumber,name,data_source_key,Moodle_Id\nC1,G1,Group one,SIS,12\n'));
+    expect(moodle[0].record).toMatchObject({ key: 'C1|G1', moodleId: 12 });
+    expect(analyseHeader(['course', 'idnumber', 'name', 'moodle_id'])).toMatchObject({ type: 'groups', dialect: 'moodle', fields: ['course', 'group', 'name', 'moodleId'] });
+  });
+
   test('key COURSE|GROUP, name, description, ACTION, ROW_STATUS and DATA_SOURCE_KEY', async () => {
     const items = await groups(
       file('EXTERNAL_COURSE_KEY|EXTERNAL_GROUP_KEY|GROUP_NAME|DESCRIPTION|ACTION|ROW_STATUS|DATA_SOURCE_KEY\nC1|G1|Group one|First|del|disabled|sis\n'),

@@ -6,7 +6,7 @@
  * DATA_SOURCE_KEY, ROW_STATUS; tool_sync style: course, group (or groupid), user (or userid), cmd. Key `COURSE|GROUP|PERSON`.
  */
 import { knowsColumn, type ColumnSpec, type HeaderAnalysis, type HeaderTable } from '../../feed/columns.js';
-import { COMMANDS, DATA_SOURCE_COLUMNS, ROW_STATUS_COLUMN, baseCell, cellAt, emptyKeyError, encodingError, missingKeyColumns, invalidValue, shapeError, type RowMapper, type RowResult } from '../../feed/rows.js';
+import { COMMANDS, DATA_SOURCE_COLUMNS, MOODLE_ID_COLUMNS, ROW_STATUS_COLUMN, baseCell, cellAt, emptyKeyError, encodingError, missingKeyColumns, invalidValue, shapeError, type RowMapper, type RowResult } from '../../feed/rows.js';
 import type { RowError } from '../../feed/types.js';
 import type { GroupRecord } from './record.js';
 import type { GroupMemberRecord } from '../group-members/record.js';
@@ -38,6 +38,8 @@ export const GROUP_HEADERS: HeaderTable = {
     cmd: mode,
     operation: mode,
     ...DATA_SOURCE_COLUMNS,
+    // The group id `mdlsync export ids` wrote: checked against the link, never content.
+    ...MOODLE_ID_COLUMNS,
   },
   moodleOnly: {
     course,
@@ -113,7 +115,7 @@ export function keyedMapper<R extends GroupRecord | GroupMemberRecord>(
         if (v.includes('\uFFFD')) return { error: encodingError(columns[i], k.key) };
         const s = specs[i];
         let err: CellError | undefined;
-        if (s.kind !== 'text') err = baseCell(record, s.kind, columns[i], v);
+        if (s.kind !== 'text') err = baseCell(record, s.kind, columns[i], v, 'group');
         else if (s.target === 'mode') err = mode(record, v, columns[i]);
         else text(record, s.target, v);
         if (err) return { error: err };

@@ -63,6 +63,16 @@ describe('group look-ups read the ledger once per chunk', () => {
     expect(reads.filter((e) => e === 'groups')).toHaveLength(1);
   });
 
+  it("groups: an unlinked row's MOODLE_ID is looked for among its course's groups, never found another way", async () => {
+    const rows: GroupRecord[] = [
+      { key: 'C1|x', fields: { course: 'C1', group: 'x', name: 'Group one' }, moodleId: 71 },
+      { key: 'C1|y', fields: { course: 'C1', group: 'y', name: 'Group one' }, moodleId: 99 },
+    ];
+    const out = await groupLookup(new FakeMoodle(), ledger)(rows, rows);
+    expect(out.get('C1|x')).toEqual({ courseId: 7, match: { id: 71, via: 'moodle-id', by: 'moodle-id', name: 'Group two', description: '' } });
+    expect(out.get('C1|y')).toEqual({ courseId: 7, moodleIdMissing: true });
+  });
+
   it('group members: group and enrolment links in one read each, enrolment by link or by Moodle', async () => {
     const rows: GroupMemberRecord[] = ['p1', 'p2', 'p3', 'p9'].map((p) => ({ key: `C1|g1|${p}`, fields: { course: 'C1', group: 'g1', person: p } }));
     rows.push({ key: 'C1|g2|p1', fields: { course: 'C1', group: 'g2', person: 'p1' } });

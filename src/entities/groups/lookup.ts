@@ -45,7 +45,12 @@ export function groupLookup(
       if (courseId !== undefined) {
         ctx.courseId = courseId;
         const groups = await courseGroups.of(courseId);
-        if (isUnplaced.has(r.key)) {
+        if (isUnplaced.has(r.key) && r.moodleId !== undefined) {
+          // The SIS names the group by its id: it must be a group of the row's course, never one found otherwise.
+          const g = groups.find((x) => x.id === r.moodleId);
+          if (g) ctx.match = { id: g.id, via: 'moodle-id', by: 'moodle-id', name: g.name, description: g.description ?? '' };
+          else ctx.moodleIdMissing = true;
+        } else if (isUnplaced.has(r.key)) {
           // A group known by its name is only ever found by it.
           const byIdnumber = r.fields.groupBy === 'name' ? undefined : groups.find((g) => g.idnumber === r.fields.group);
           const byName = byIdnumber ? undefined : groups.find((g) => r.fields.name !== undefined && g.name === r.fields.name);

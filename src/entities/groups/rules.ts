@@ -18,9 +18,9 @@ export const NO_GROUP_UPDATE = 'not updated (Moodle has no group update in this 
 // ── groups ──────────────────────────────────────────────────────────────────────────────────────────────────
 
 export interface GroupMatch extends MatchBase {
-  via: 'idnumber';
-  /** How the group was found: its idnumber is the group key, or its exact name is the row's name. */
-  by: 'idnumber' | 'name';
+  via: 'idnumber' | 'moodle-id';
+  /** How the group was found: its idnumber is the group key, its exact name is the row's name, or its id the row's MOODLE_ID. */
+  by: 'idnumber' | 'name' | 'moodle-id';
   name: string;
   description: string;
 }
@@ -97,7 +97,8 @@ export const GROUP_RULES: EntityRules<'groups', GroupContext> = {
       const m = ctx.match;
       const changes = groupChanges(r, m);
       const note = changes ? `${changes}: ${NO_GROUP_UPDATE}` : undefined;
-      const found = `found in course ${r.fields.course} by ${m.by === 'idnumber' ? 'idnumber' : `name "${m.name}"`} (group ${m.id})`;
+      const by = m.by === 'idnumber' ? 'idnumber' : m.by === 'moodle-id' ? 'MOODLE_ID' : `name "${m.name}"`;
+      const found = `found in course ${r.fields.course} by ${by} (group ${m.id})`;
       return {
         kind: 'adopt',
         ...base,

@@ -220,6 +220,35 @@ describe('store: enabled rows', () => {
     expect(one({ ...alpha(), moodleId: 6 }, { link: link('testPerson1', { moodleId: 6 }) }).kind).toBe('update');
   });
 
+  it("a MOODLE_ID linked to another key fails the row: two keys never share one account", () => {
+    const a = one({ ...alpha(), moodleId: 5 }, { moodleIdLinkedTo: 'otherPerson', match: { id: 5, suspended: false, via: 'moodle-id' } });
+    expect(a).toMatchObject({ kind: 'fail', error: { code: 'moodle-id-conflict' } });
+    expect(a.error?.message).toBe("the file's Moodle id 5 is linked to the key otherPerson (Moodle user 5): nothing was changed; correct the SIS's Moodle id, or leave the cell empty");
+  });
+
+  it('a MOODLE_ID other than the record a look-up found by idnumber fails the row', () => {
+    const a = one({ ...alpha(), moodleId: 5 }, { match: { id: 9, suspended: false, via: 'idnumber' } });
+    expect(a).toMatchObject({ kind: 'fail', error: { code: 'moodle-id-conflict' } });
+    expect(a.error?.message).toContain("the file's Moodle id 5 is not the account found in Moodle by idnumber (user 9)");
+  });
+
+  it('a row that confirms its link is unchanged, whatever its content hash; --full, a disabled link or another data source plan it as any row', () => {
+    const confirmed = { link: link('testPerson1', { moodleId: 100 }), confirmed: true };
+    expect(one({ ...alpha(), moodleId: 100 }, confirmed)).toMatchObject({
+      kind: 'unchanged',
+      moodleId: 100,
+      reason: 'link confirmed: the row carries only its key, name and Moodle id',
+    });
+    expect(one({ ...alpha(), moodleId: 100 }, confirmed, { full: true }).kind).toBe('update');
+    expect(one({ ...alpha(), moodleId: 100 }, { ...confirmed, link: link('testPerson1', { status: 'disabled' }) }).kind).toBe('enable');
+    // A link without a data source that the row's DATA_SOURCE_KEY would own is re-owned: sent.
+    expect(one({ ...alpha(), moodleId: 100, dataSource: 'HR' }, { ...confirmed, link: link('testPerson1', { dataSource: null }) }, { dataSource: null })).toMatchObject({ kind: 'update', reason: 'content changed' });
+    // Without the confirmation the same row is content: its hash differs from the ledger's, so it is sent.
+    expect(one({ ...alpha(), moodleId: 100 }, { link: link('testPerson1') }).kind).toBe('update');
+    // A row that disables is never a confirmation.
+    expect(one({ ...alpha(), moodleId: 100, rowStatus: 'disabled' }, confirmed).kind).toBe('disable');
+  });
+
   it('an ambiguous lookup fails the row with the caller’s words', () => {
     expect(one(alpha(), { ambiguous: '2 Moodle users have idnumber testPerson1' })).toMatchObject({
       kind: 'fail',
