@@ -47,12 +47,14 @@ const BY_TYPE = new Set([
  * The recorded answer as the sandbox should give it: ids mapped (by the key and, for `id`, by what the path says it
  * is), by-type values replaced by their type. The actual answer goes through the same function with no mapping.
  */
-function normalize(v: unknown, kindOfId: (path: string, key: string) => Kind | undefined, path = ''): unknown {
+type KindOfId = (path: string, key: string, parent: Record<string, unknown>) => Kind | undefined;
+
+function normalize(v: unknown, kindOfId: KindOfId, path = ''): unknown {
   if (Array.isArray(v)) return v.map((x, i) => normalize(x, kindOfId, `${path}[${i}]`));
   if (v === null || typeof v !== 'object') return v;
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-    const kind = kindOfId(path, k);
+    const kind = kindOfId(path, k, v as Record<string, unknown>);
     if (BY_TYPE.has(k)) out[k] = x === null ? null : typeof x;
     else if (kind && typeof x === 'number') out[k] = map(kind, x);
     else if (kind && Array.isArray(x)) out[k] = x.map((n) => map(kind, n as number));
@@ -145,6 +147,7 @@ function buildContent(course: number): void {
     content.submit(assign.id, map('user', u), MADE + 1);
     content.gradeSubmission(assign.id, map('user', u), 80, MADE + 2);
   }
+  content.sections(course).forEach((section, i) => ids.section.set([8, 13, 14][i], section.id));
   const qcat = content.addQuestionCategory(map('context', 17487), 'R2 Biology questions');
   ids.qcategory.set(2, qcat.id);
   const questions: [string, string, number][] = [
@@ -182,5 +185,37 @@ describe('recorded Moodle 4.5 course lists (contract/2026-12)', () => {
     const kindOfId = (path: string, key: string): Kind | undefined =>
       (key === 'id' ? (path.includes('contacts') ? 'user' : 'course') : key === 'categoryid' ? 'category' : undefined);
     expect(asIs(got)).toEqual(normalize(rec.response, kindOfId));
+  });
+});
+
+describe('recorded Moodle 4.5 course content (contract/2026-12)', () => {
+  const courseParam = (k: string): Kind | undefined => (k === 'courseid' ? 'course' : undefined);
+
+  test('177 core_course_get_contents: sections 0-2 with their modules, completion data for the admin, page contents', async () => {
+    const rec = load('177');
+    const got = await replay(rec, courseParam);
+    const kindOfId = (path: string, key: string): Kind | undefined => {
+      if (key === 'id') return path.includes('.modules') ? 'cm' : 'section';
+      return key === 'instance' ? 'instance' : undefined;
+    };
+    expect(asIs(got)).toEqual(normalize(rec.response, kindOfId));
+  });
+
+  /** Questions are mapped; submission and grade rows are the sandbox's own, made in the recorded order (1, 2). */
+  const updateIds: KindOfId = (path, key, parent) => {
+    if (key === 'id') return 'cm';
+    return key === 'itemids' && parent.name === 'questions' ? 'question' : undefined;
+  };
+
+  test('180 core_course_get_updates_since: configuration per module, an assignment\'s users\' rows, a quiz\'s questions', async () => {
+    const rec = load('180');
+    const got = await replay(rec, courseParam);
+    expect(asIs(got)).toEqual(normalize(rec.response, updateIds));
+  });
+
+  test('181 core_course_check_updates: a module checked since after its changes is left out', async () => {
+    const rec = load('181');
+    const got = await replay(rec, (k) => (k === 'courseid' ? 'course' : k.endsWith('[id]') ? 'cm' : undefined));
+    expect(asIs(got)).toEqual(normalize(rec.response, updateIds));
   });
 });
