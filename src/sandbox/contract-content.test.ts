@@ -265,3 +265,35 @@ describe('recorded Moodle 4.5 people reads (contract/2026-12)', () => {
     expect(asIs(got)).toEqual(normalize(rec.response, userIds));
   });
 });
+
+describe('recorded Moodle 4.5 quizzes and question bank (contract/2026-12)', () => {
+  test('194 mod_quiz_get_quizzes_by_courses: the quiz\'s settings, no question list', async () => {
+    const rec = load('194');
+    const got = await replay(rec, (k) => (k.startsWith('courseids') ? 'course' : undefined));
+    const kindOfId: KindOfId = (path, key) =>
+      ({ id: 'instance', coursemodule: 'cm', course: 'course' } as Record<string, Kind>)[key];
+    expect(asIs(got)).toEqual(normalize(rec.response, kindOfId));
+  });
+
+  const bankParams = (k: string): Kind | undefined =>
+    (({ categoryid: 'qcategory', contextid: 'context' } as Record<string, Kind>)[k]);
+
+  test('195 core_question_get_random_question_summaries with tagids[0]=0: the ready questions of the category', async () => {
+    const rec = load('195');
+    const got = await replay(rec, bankParams);
+    const kindOfId: KindOfId = (path, key) =>
+      ({ id: 'question', category: 'qcategory' } as Record<string, Kind>)[key];
+    expect(asIs(got)).toEqual(normalize(rec.response, kindOfId));
+    // A hidden question is not listed.
+    const content = sb.content;
+    const hidden = content.addQuestion(map('qcategory', 2), { name: 'R2 hidden', qtype: 'truefalse', status: 'hidden' });
+    const again = (await replay(rec, bankParams)) as { totalcount: number; questions: { id: number }[] };
+    expect(again.totalcount).toBe(3);
+    expect(again.questions.map((q) => q.id)).not.toContain(hidden.id);
+  });
+
+  test('196 core_question_get_random_question_summaries without tagids: invalidparameter', async () => {
+    const rec = load('196');
+    expect(await replay(rec, bankParams)).toEqual(rec.response);
+  });
+});
