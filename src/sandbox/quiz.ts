@@ -60,7 +60,7 @@ function getQuizzes(ctx: FunctionContext, params: Record<string, unknown>): unkn
   return { quizzes, warnings };
 }
 
-const int = (required = VALUE_OPTIONAL) => value('int', required);
+const int = () => value('int', VALUE_OPTIONAL);
 const quizDesc = single({
   id: value('int'), coursemodule: value('int'), course: value('int'), name: value('raw'), intro: value('raw'),
   introformat: value('int', VALUE_DEFAULT, 1), introfiles: multiple(fileDesc, VALUE_OPTIONAL), section: int(),
