@@ -110,6 +110,18 @@ describe('course content through the sandbox handle', () => {
     });
   });
 
+  test('check_updates filter: only the areas asked for', async () => {
+    const assign = sb.content.addModule(courseid, { modname: 'assign', name: 'Essay', section: 1, timemodified: T + 100 });
+    sb.content.submit(assign.id, 2, T + 101);
+    const check = async (filter: string) => (await call('core_course_check_updates', `courseid=${courseid}` +
+      `&tocheck[0][contextlevel]=module&tocheck[0][id]=${assign.id}&tocheck[0][since]=${T + 99}${filter}`)) as Updates;
+    expect((await check('')).instances[0].updates.map((u) => u.name)).toEqual(['configuration', 'usersubmissions']);
+    expect((await check('&filter[0]=gradeitems')).instances[0].updates.map((u) => u.name)).toEqual(['usersubmissions']);
+    const bySection = (await call('core_course_get_courses_by_field',
+      `field=sectionid&value=${sb.content.sections(courseid)[1].id}`)) as { courses: { id: number }[] };
+    expect(bySection.courses.map((c) => c.id)).toEqual([courseid]);
+  });
+
   test('an unknown course is a missing record', async () => {
     const r = (await call('core_course_get_contents', 'courseid=999999')) as { errorcode: string };
     expect(r.errorcode).toBe('invalidrecord');
