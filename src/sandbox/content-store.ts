@@ -245,7 +245,18 @@ export class ContentStore {
       m.visible === false ? 0 : 1, m.completion ?? 0, t).lastInsertRowid);
     const sequence = section.sequence ? `${section.sequence},${cmid}` : String(cmid);
     this.db.prepare('UPDATE course_sections SET sequence = ?, timemodified = ? WHERE id = ?').run(sequence, t, section.id);
+    this.courseChanged(course, t);
     return this.module(cmid)!;
+  }
+
+  /**
+   * rebuild_course_cache(): every change to a course's sections or modules bumps course.cacherev the way
+   * increment_revision_number() does (to the time of the change, or one more when it already is at or just past it),
+   * so one course list read (core_course_get_courses_by_field gives cacherev) shows which courses changed.
+   */
+  private courseChanged(course: number, t: number): void {
+    this.db.prepare(`UPDATE course SET cacherev = CASE WHEN cacherev < ? OR cacherev > ? + 3600 THEN ? ELSE cacherev + 1 END
+      WHERE id = ?`).run(t, t, t, course);
   }
 
   /**
@@ -268,6 +279,32 @@ export class ContentStore {
     if (changes.visible !== undefined) {
       this.db.prepare('UPDATE course_modules SET visible = ? WHERE id = ?').run(changes.visible ? 1 : 0, cmid);
     }
+    this.courseChanged(cm.course, t);
+  }
+
+  /** A section renamed, described, shown or hidden (course_update_section()): the section's timemodified moves. */
+  updateSection(course: number, section: number, changes: { name?: string | null; summary?: string; visible?: boolean;
+    timemodified?: number }): void {
+    const s = this.ensureSection(course, section);
+    const t = changes.timemodified ?? now();
+    this.db.prepare('UPDATE course_sections SET name = ?, summary = ?, visible = ?, timemodified = ? WHERE id = ?').run(
+      changes.name === undefined ? s.name : changes.name, changes.summary ?? s.summary,
+      changes.visible === undefined ? s.visible : changes.visible ? 1 : 0, t, s.id);
+    this.courseChanged(course, t);
+  }
+
+  /** moveto_module(): the module leaves its section's sequence for the end of another's; its instance is untouched. */
+  moveModule(cmid: number, section: number, t = now()): void {
+    const cm = this.module(cmid);
+    if (!cm) throw new Error(`no course module ${cmid}`);
+    const from = this.db.prepare('SELECT * FROM course_sections WHERE id = ?').get(cm.section) as SectionRow;
+    this.db.prepare('UPDATE course_sections SET sequence = ? WHERE id = ?')
+      .run(from.sequence.split(',').filter((id) => id !== String(cmid)).join(','), from.id);
+    const to = this.ensureSection(cm.course, section, t);
+    this.db.prepare('UPDATE course_sections SET sequence = ? WHERE id = ?')
+      .run(to.sequence ? `${to.sequence},${cmid}` : String(cmid), to.id);
+    this.db.prepare('UPDATE course_modules SET section = ? WHERE id = ?').run(to.id, cmid);
+    this.courseChanged(cm.course, t);
   }
 
   /** course_delete_module(): the module, its instance, its users' rows and its place in the section's sequence. */
@@ -284,6 +321,7 @@ export class ContentStore {
     if (cm.modname === 'quiz') this.db.prepare('DELETE FROM quiz_slots WHERE quizid = ?').run(cm.instance);
     this.db.prepare('DELETE FROM module_instances WHERE modname = ? AND id = ?').run(cm.modname, cm.instance);
     this.db.prepare('DELETE FROM course_modules WHERE id = ?').run(cmid);
+    this.courseChanged(cm.course, now());
   }
 
   /** Everything of a deleted course (delete_course() removes its content). */

@@ -110,6 +110,29 @@ describe('course content through the sandbox handle', () => {
     });
   });
 
+  test('every content change bumps the course\'s cacherev (what core_course_get_courses_by_field shows), enrolments do not', async () => {
+    const cacherev = async () => ((await call('core_course_get_courses_by_field', `field=id&value=${courseid}`)) as
+      { courses: { cacherev: number }[] }).courses[0].cacherev;
+    const url = sb.content.addModule(courseid, { modname: 'url', name: 'Link', section: 2, settings: { externalurl: 'https://example.org/a' } });
+    let before = await cacherev();
+    sb.content.updateModule(url.id, { visible: false });
+    expect(await cacherev()).not.toBe(before);
+    before = await cacherev();
+    sb.content.moveModule(url.id, 3);
+    expect(await cacherev()).not.toBe(before);
+    before = await cacherev();
+    sb.content.updateSection(courseid, 3, { name: 'Week three' });
+    expect(await cacherev()).not.toBe(before);
+    before = await cacherev();
+    expect(await call('enrol_manual_enrol_users', `enrolments[0][roleid]=5&enrolments[0][userid]=2&enrolments[0][courseid]=${courseid}`))
+      .toBeNull();
+    expect(await cacherev()).toBe(before);
+    const section3 = (await contents())[3] as Section & { modules: { contents?: unknown[] }[] };
+    expect(section3.name).toBe('Week three');
+    expect(section3.modules.map((m) => m.id)).toContain(url.id);
+    expect(section3.modules.find((m) => m.id === url.id)?.contents).toMatchObject([{ type: 'url', fileurl: 'https://example.org/a' }]);
+  });
+
   test('check_updates filter: only the areas asked for', async () => {
     const assign = sb.content.addModule(courseid, { modname: 'assign', name: 'Essay', section: 1, timemodified: T + 100 });
     sb.content.submit(assign.id, 2, T + 101);
