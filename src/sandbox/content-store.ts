@@ -6,6 +6,7 @@
  * these tables; tests and the bench fill them through ContentStore.
  */
 import type Database from 'better-sqlite3';
+import { courseContextId } from './accesslib.js';
 
 export interface SectionRow {
   id: number;
@@ -324,10 +325,13 @@ export class ContentStore {
     this.courseChanged(cm.course, now());
   }
 
-  /** Everything of a deleted course (delete_course() removes its content). */
+  /** Everything of a deleted course (delete_course() removes its content and its context's question bank). */
   deleteCourseContent(course: number): void {
     for (const cm of this.modules(course)) this.deleteModule(cm.id);
     this.db.prepare('DELETE FROM course_sections WHERE course = ?').run(course);
+    const bank = 'SELECT id FROM question_categories WHERE contextid = ?';
+    this.db.prepare(`DELETE FROM question WHERE category IN (${bank})`).run(courseContextId(course));
+    this.db.prepare('DELETE FROM question_categories WHERE contextid = ?').run(courseContextId(course));
   }
 
   // mod_assign's per-user rows.

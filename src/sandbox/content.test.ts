@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { postRaw } from '../../test/moodle-contract.js';
 import { type SandboxHandle, startSandbox } from './server.js';
+import { courseContextId } from './accesslib.js';
 
 let sb: SandboxHandle;
 let courseid: number;
@@ -143,6 +144,19 @@ describe('course content through the sandbox handle', () => {
     const bySection = (await call('core_course_get_courses_by_field',
       `field=sectionid&value=${sb.content.sections(courseid)[1].id}`)) as { courses: { id: number }[] };
     expect(bySection.courses.map((c) => c.id)).toEqual([courseid]);
+  });
+
+  test('a deleted course takes its content and question bank with it', async () => {
+    const [gone] = (await call('core_course_create_courses',
+      'courses[0][fullname]=Gone&courses[0][shortname]=GONE&courses[0][categoryid]=1&courses[0][numsections]=1')) as { id: number }[];
+    const quiz = sb.content.addModule(gone.id, { modname: 'quiz', name: 'Q', section: 1 });
+    const bank = sb.content.addQuestionCategory(courseContextId(gone.id), 'Bank');
+    sb.content.addQuizSlot(quiz.id, sb.content.addQuestion(bank.id, { name: 'Q1', qtype: 'truefalse' }).id);
+    expect(await call('core_course_delete_courses', `courseids[0]=${gone.id}`)).toEqual({ warnings: [] });
+    expect(sb.content.sections(gone.id)).toEqual([]);
+    expect(sb.content.module(quiz.id)).toBeUndefined();
+    expect(sb.content.questionCategory(bank.id)).toBeUndefined();
+    expect(sb.content.quizQuestions(quiz.instance)).toEqual([]);
   });
 
   test('an unknown course is a missing record', async () => {
