@@ -165,6 +165,19 @@ export interface NewQuestion {
 export class ContentStore {
   constructor(readonly db: Database.Database) {}
 
+  /**
+   * The next id of a table (or of one module type's instances), never one a deleted row had: Moodle's ids come from
+   * sequences, so a mirror can take a cmid it has seen deleted to be gone for good. Kept in the site's meta table.
+   */
+  private nextId(table: string, key = table, where = ''): number {
+    const k = `nextid:${key}`;
+    const saved = this.db.prepare('SELECT v FROM meta WHERE k = ?').get(k) as { v: string } | undefined;
+    const max = (this.db.prepare(`SELECT MAX(id) AS m FROM ${table} ${where}`).get() as { m: number | null }).m ?? 0;
+    const id = Math.max(saved ? Number(saved.v) : 0, max + 1);
+    this.db.prepare('INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v').run(k, String(id + 1));
+    return id;
+  }
+
   sections(course: number): SectionRow[] {
     return this.db.prepare('SELECT * FROM course_sections WHERE course = ? ORDER BY section').all(course) as SectionRow[];
   }
@@ -222,8 +235,8 @@ export class ContentStore {
         | undefined;
     const found = get();
     if (found) return found;
-    this.db.prepare('INSERT INTO course_sections (course, section, name, timemodified) VALUES (?, ?, NULL, ?)')
-      .run(course, section, time);
+    this.db.prepare('INSERT INTO course_sections (id, course, section, name, timemodified) VALUES (?, ?, ?, NULL, ?)')
+      .run(this.nextId('course_sections'), course, section, time);
     return get()!;
   }
 
@@ -236,14 +249,15 @@ export class ContentStore {
   addModule(course: number, m: NewModule): ModuleRow {
     const t = m.timemodified ?? now();
     const section = this.ensureSection(course, m.section ?? 1, t);
-    const instance = ((this.db.prepare('SELECT MAX(id) AS m FROM module_instances WHERE modname = ?').get(m.modname) as
-      { m: number | null }).m ?? 0) + 1;
+    if (!/^[a-z][a-z0-9_]*$/.test(m.modname)) throw new Error(`not a module type: ${m.modname}`);
+    const instance = this.nextId('module_instances', `mod_${m.modname}`, `WHERE modname = '${m.modname}'`);
     this.db.prepare(`INSERT INTO module_instances (modname, id, course, name, intro, grade, timecreated, timemodified,
       settings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(m.modname, instance, course, m.name, m.intro ?? '', m.grade ?? 0,
       t, t, JSON.stringify(m.settings ?? {}));
-    const cmid = Number(this.db.prepare(`INSERT INTO course_modules (course, section, modname, instance, idnumber, visible,
-      completion, added) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(course, section.id, m.modname, instance, m.idnumber ?? '',
-      m.visible === false ? 0 : 1, m.completion ?? 0, t).lastInsertRowid);
+    const cmid = this.nextId('course_modules');
+    this.db.prepare(`INSERT INTO course_modules (id, course, section, modname, instance, idnumber, visible, completion, added)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(cmid, course, section.id, m.modname, instance, m.idnumber ?? '',
+      m.visible === false ? 0 : 1, m.completion ?? 0, t);
     const sequence = section.sequence ? `${section.sequence},${cmid}` : String(cmid);
     this.db.prepare('UPDATE course_sections SET sequence = ?, timemodified = ? WHERE id = ?').run(sequence, t, section.id);
     this.courseChanged(course, t);
@@ -361,8 +375,9 @@ export class ContentStore {
   // The question bank: categories in a context, questions (one row per version), a quiz's slots.
 
   addQuestionCategory(contextid: number, name: string, parent = 0): QuestionCategoryRow {
-    const id = Number(this.db.prepare('INSERT INTO question_categories (name, contextid, parent) VALUES (?, ?, ?)')
-      .run(name, contextid, parent).lastInsertRowid);
+    const id = this.nextId('question_categories');
+    this.db.prepare('INSERT INTO question_categories (id, name, contextid, parent) VALUES (?, ?, ?, ?)')
+      .run(id, name, contextid, parent);
     return this.questionCategory(id)!;
   }
   questionCategory(id: number): QuestionCategoryRow | undefined {
@@ -375,10 +390,10 @@ export class ContentStore {
   /** A new question (version 1 of a new bank entry). */
   addQuestion(category: number, q: NewQuestion): QuestionRow {
     const t = q.time ?? now();
-    const id = Number(this.db.prepare(`INSERT INTO question (category, entryid, status, name, qtype, questiontext,
-      defaultmark, timecreated, timemodified) VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?)`).run(category, q.status ?? 'ready', q.name,
-      q.qtype, q.questiontext ?? '', q.defaultmark ?? 1, t, t).lastInsertRowid);
-    this.db.prepare('UPDATE question SET entryid = id WHERE id = ?').run(id);
+    const id = this.nextId('question');
+    this.db.prepare(`INSERT INTO question (id, category, entryid, status, name, qtype, questiontext, defaultmark,
+      timecreated, timemodified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(id, category, id, q.status ?? 'ready', q.name,
+      q.qtype, q.questiontext ?? '', q.defaultmark ?? 1, t, t);
     return this.question(id)!;
   }
   question(id: number): QuestionRow | undefined {

@@ -159,6 +159,14 @@ describe('course content through the sandbox handle', () => {
     expect(sb.content.quizQuestions(quiz.instance)).toEqual([]);
   });
 
+  test('ids are never reused: a module added after the newest was deleted gets a new cmid and instance', () => {
+    const last = sb.content.addModule(courseid, { modname: 'choice', name: 'Vote' });
+    sb.content.deleteModule(last.id);
+    const next = sb.content.addModule(courseid, { modname: 'choice', name: 'Vote again' });
+    expect(next.id).toBeGreaterThan(last.id);
+    expect(next.instance).toBeGreaterThan(last.instance);
+  });
+
   test('an unknown course is a missing record', async () => {
     const r = (await call('core_course_get_contents', 'courseid=999999')) as { errorcode: string };
     expect(r.errorcode).toBe('invalidrecord');
