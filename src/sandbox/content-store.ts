@@ -1,9 +1,12 @@
 /**
  * The sandbox's course content, in the same SQLite database as users and courses: Moodle's course_sections and
  * course_modules, plus one instance table for every module type (Moodle has mdl_page, mdl_assign, mdl_quiz …;
- * here one `module_instances` table keyed by (modname, id) holds their common fields). The web-service functions
- * that read content (core_course_get_contents, get_updates_since, check_updates), grades and completion all read
- * these tables; tests and the bench fill them through ContentStore.
+ * here one `module_instances` table keyed by (modname, id) holds their common fields and a JSON of the type's own
+ * settings), an assignment's per-user rows (assign_submission, assign_grades) and a minimal question bank
+ * (question_categories per context, questions one row per version, quiz_slots). The web-service functions that read
+ * content (core_course_get_contents, get_updates_since, check_updates, mod_quiz_get_quizzes_by_courses, the question
+ * summaries), grades and completion all read these tables; tests and the bench fill them through ContentStore
+ * (seed.ts for a whole school).
  */
 import type Database from 'better-sqlite3';
 import { courseContextId } from './accesslib.js';
