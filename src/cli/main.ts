@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { CODES, EXIT, failureInfo } from '../errors.js';
 import { escapeControls } from '../refusal.js';
 import { registerDialects } from './dialects.js';
+import { registerDiff } from './diff.js';
 import { registerDoctor } from './doctor.js';
 import { registerLedger } from './ledger.js';
 import { registerPurge } from './purge.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerPurge(program);
   registerUser(program);
   registerDialects(program);
+  registerDiff(program);
   return program;
 }
 
