@@ -164,12 +164,23 @@ export async function diffRecords<T extends RecordType>(type: T, records: readon
     const base = { line, type, key: r.key };
     const link = links.get(r.key);
     const target = targetOf(r);
+    // A row that disables (ROW_STATUS disabled or deleted, ACTION=delete) only asks for the record to be gone or disabled.
+    const removal = r.command === 'delete' || r.rowStatus === 'disabled' || r.rowStatus === 'deleted';
+    if (removal) {
+      if (link?.status === 'active') rows.push({ ...base, finding: 'changed-in-file', moodleId: target, message: `the row disables the ${noun}: the next run does` });
+      else rows.push({ ...base, finding: 'in-step', moodleId: target, message: link ? `disabled by mdlsync, as the row asks` : `not linked by mdlsync; the row disables it: a run leaves it alone` });
+      continue;
+    }
     if (target === undefined) {
       const match = found.get(r.key)?.match;
       rows.push(match ? { ...base, finding: 'unlinked', moodleId: match.id, message: `Moodle ${noun} ${match.id} matches this row and is not in the ledger: the next run adopts it` } : { ...base, finding: 'missing', message: `not in Moodle and not in the ledger: the next run creates it` });
       continue;
     }
     const object = live.get(target);
+    if (!object && link?.status === 'disabled' && r.moodleId === undefined) {
+      rows.push({ ...base, finding: 'changed-in-file', moodleId: target, message: `mdlsync disabled (or deleted) this ${noun} and the file has it again: the next run brings it back` });
+      continue;
+    }
     if (!object) {
       const by = r.moodleId !== undefined && r.moodleId !== link?.moodleId ? `the file's MOODLE_ID names Moodle ${noun} ${target}` : `the ledger links this key to Moodle ${noun} ${target}`;
       rows.push({ ...base, finding: 'deleted-in-moodle', moodleId: target, message: `${by}, which no longer exists (deleted in Moodle): clear the SIS's Moodle id, or set diff.recreateDeleted and run mdlsync diff --repair` });

@@ -1,0 +1,100 @@
+/**
+ * diffFile in-process against the sandbox over HTTP (no CLI spawn; the CLI is tested in test/diff.e2e.test.ts): the
+ * sample feeds of fixtures/ are loaded with runFile, then changed by hand in Moodle, and each type's diff is read.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type winston from 'winston';
+import { loadConfig, type Config } from '../config/index.js';
+import { EXIT } from '../errors.js';
+import { MoodleClient, addCohortMembers, deleteCohortMembers, deleteCourses, deleteGroupMembers, updateCategories, updateCohorts, updateCourses } from '../moodle/index.js';
+import { createLogger } from '../report/logger.js';
+import { runFile } from '../run.js';
+import { startSandbox, type SandboxHandle } from '../sandbox/server.js';
+import { diffFile, type DiffRow } from './index.js';
+
+const FIXTURES = resolve(import.meta.dirname, '..', '..', 'fixtures');
+let sandbox: SandboxHandle;
+let dir: string;
+let config: Config;
+let logger: winston.Logger;
+let client: MoodleClient;
+
+const fixture = (name: string): string => join(FIXTURES, `${name}.txt`);
+const find = (rows: DiffRow[], key: string): DiffRow[] => rows.filter((r) => r.key === key);
+const uid = (idnumber: string): number => sandbox.users.byIdnumber(idnumber)[0].id;
+
+beforeAll(async () => {
+  sandbox = await startSandbox();
+  dir = mkdtempSync(join(tmpdir(), 'mdlsync-diff-'));
+  config = loadConfig({ cwd: dir, env: {}, overrides: { url: sandbox.url, token: sandbox.token, ledger: join(dir, 'ledger.db'), reports: join(dir, 'reports'), archive: join(dir, 'archive') } });
+  logger = createLogger({ level: 'error', file: join(dir, 'reports', 'mdlsync.log'), silentConsole: true });
+  for (const t of ['categories', 'courses', 'persons', 'enrolments', 'groups', 'group-members', 'cohorts', 'cohort-members']) {
+    expect((await runFile({ file: fixture(t), op: 'store' }, { config, logger })).exitCode).toBe(EXIT.ok);
+  }
+  client = new MoodleClient({ url: sandbox.url, token: sandbox.token });
+});
+
+afterAll(async () => {
+  await client.close();
+  logger.close();
+  await sandbox.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('diff of the sample feeds', () => {
+  test('loaded and untouched: every type is in step (exit 0)', async () => {
+    for (const t of ['categories', 'courses', 'persons', 'enrolments', 'groups', 'group-members', 'cohorts', 'cohort-members']) {
+      const { summary, rows } = await diffFile({ file: fixture(t) }, { config, logger });
+      expect([t, summary.exitCode, rows.filter((r) => r.finding !== 'in-step')]).toEqual([t, EXIT.ok, []]);
+    }
+  });
+
+  test('records changed and deleted by hand; --repair puts the course back and leaves the deleted one reported', async () => {
+    const math = sandbox.courses.byIdnumber('MATH101-2026')!;
+    const phys = sandbox.courses.byIdnumber('PHYS101-2026')!;
+    await updateCourses(client, [{ id: math.id, fullname: 'Maths (edited by hand)' }]);
+    await deleteCourses(client, [phys.id]);
+    const sep = sandbox.categories.list().find((c) => c.idnumber === '2026-SEP')!;
+    await updateCategories(client, [{ id: sep.id, name: 'Sept.' }]);
+    const y1 = sandbox.cohorts.byIdnumber('YEAR1-2026')!;
+    await updateCohorts(client, [{ id: y1.id, categorytype: { type: 'system', value: '' }, name: 'Year one', idnumber: 'YEAR1-2026', visible: 1 }]);
+
+    const courses = await diffFile({ file: fixture('courses') }, { config, logger });
+    expect(courses.summary.exitCode).toBe(EXIT.drift);
+    expect(find(courses.rows, 'MATH101-2026')).toEqual([expect.objectContaining({ finding: 'changed-in-moodle', field: 'fullname', fileValue: 'Mathematics 101', moodleValue: 'Maths (edited by hand)' })]);
+    expect(find(courses.rows, 'PHYS101-2026')).toEqual([expect.objectContaining({ finding: 'deleted-in-moodle', moodleId: phys.id })]);
+    expect(find((await diffFile({ file: fixture('categories') }, { config, logger })).rows, '2026-SEP')).toEqual([expect.objectContaining({ finding: 'changed-in-moodle', field: 'name', moodleValue: 'Sept.' })]);
+    expect(find((await diffFile({ file: fixture('cohorts') }, { config, logger })).rows, 'YEAR1-2026')).toEqual([expect.objectContaining({ finding: 'changed-in-moodle', field: 'name', fileValue: 'Year 1 (2026)' })]);
+
+    const repaired = await diffFile({ file: fixture('courses'), repair: true }, { config, logger });
+    expect(sandbox.courses.byIdnumber('MATH101-2026')!.fullname).toBe('Mathematics 101');
+    expect(sandbox.courses.byIdnumber('PHYS101-2026')).toBeUndefined();
+    expect(find(repaired.rows, 'MATH101-2026')[0].repair).toBe('re-sent');
+    expect(find(repaired.rows, 'PHYS101-2026')[0].repair).toMatch(/^not repaired: diff.recreateDeleted is off/);
+    expect(repaired.summary).toMatchObject({ exitCode: EXIT.drift, outcomes: { ok: 1, failed: 0 } });
+  });
+
+  test('members removed and added by hand: missing-in-moodle and extra-in-moodle; --repair re-adds only what mdlsync gave', async () => {
+    const y1 = sandbox.cohorts.byIdnumber('YEAR1-2026')!;
+    await deleteCohortMembers(client, [{ cohortid: y1.id, userid: uid('testPerson2') }]);
+    await addCohortMembers(client, [{ cohortid: y1.id, userid: uid('testPerson5') }]);
+    const g1 = sandbox.groups.of(sandbox.courses.byIdnumber('MATH101-2026')!.id).find((g) => g.idnumber === 'MATH101-2026-G1')!;
+    await deleteGroupMembers(client, [{ groupid: g1.id, userid: uid('testPerson3') }]);
+
+    const cm = await diffFile({ file: fixture('cohort-members') }, { config, logger });
+    expect(cm.summary.exitCode).toBe(EXIT.drift);
+    expect(find(cm.rows, 'YEAR1-2026|testPerson2')).toEqual([expect.objectContaining({ finding: 'missing-in-moodle', line: 3 })]);
+    expect(find(cm.rows, 'YEAR1-2026|testPerson5')).toEqual([expect.objectContaining({ finding: 'extra-in-moodle', line: null })]);
+    const gm = await diffFile({ file: fixture('group-members') }, { config, logger });
+    expect(find(gm.rows, 'MATH101-2026|MATH101-2026-G1|testPerson3')).toEqual([expect.objectContaining({ finding: 'missing-in-moodle' })]);
+
+    await diffFile({ file: fixture('cohort-members'), repair: true }, { config, logger });
+    expect(sandbox.cohorts.cohortMembers('YEAR1-2026')).toEqual(expect.arrayContaining([uid('testPerson2'), uid('testPerson5')]));
+    await diffFile({ file: fixture('group-members'), repair: true }, { config, logger });
+    expect(sandbox.groups.of(g1.courseid).find((g) => g.id === g1.id)!.members).toContain(uid('testPerson3'));
+    expect((await diffFile({ file: fixture('group-members') }, { config, logger })).summary.exitCode).toBe(EXIT.ok);
+  });
+});
