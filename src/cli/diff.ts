@@ -25,7 +25,7 @@ const SHOWN = 20;
 
 function describe(r: DiffRow): string {
   const where = r.line === null ? 'not in file' : `line ${r.line}`;
-  const field = r.field !== undefined ? ` ${r.field}: file ${JSON.stringify(r.fileValue ?? '')}, Moodle ${JSON.stringify(r.moodleValue ?? '')}` : '';
+  const field = r.field !== undefined ? ` ${r.field}: file ${JSON.stringify(r.fileValue ?? '')}, Moodle ${JSON.stringify(r.moodleValue ?? '')}` : r.moodleId !== undefined ? ` (Moodle id ${r.moodleId})` : '';
   const repair = r.repair !== undefined ? ` → ${r.repair}` : '';
   return `    ${r.finding}  ${where}  ${r.type} ${r.key}${field}${repair}`;
 }
@@ -40,7 +40,7 @@ export function formatDiff({ summary: s, rows }: DiffResult): string {
     if (drift.length > 0) lines.push('  drift:');
     for (const r of drift.slice(0, SHOWN)) lines.push(describe(r));
     if (drift.length > SHOWN) lines.push(`    … ${drift.length - SHOWN} more in rows.csv`);
-    if (s.repair) lines.push(`  repair: ok ${s.outcomes.ok}, re-created ${s.outcomes.relinked}, unchanged ${s.outcomes.unchanged}, failed ${s.outcomes.failed}`);
+    if (s.repair) lines.push(`  repair: ok ${s.outcomes.ok + s.outcomes.relinked}, unchanged ${s.outcomes.unchanged}, failed ${s.outcomes.failed}`);
     lines.push(`  Moodle calls ${s.moodleCalls.total}`);
   }
   lines.push(`  report: ${s.reportDir}`);

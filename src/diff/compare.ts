@@ -83,7 +83,7 @@ async function diffPersons(items: readonly FeedItem<PersonRecord>[], ctx: PartCo
   const links = ctx.ledger.getLinks('persons', records.map((x) => x.r.key));
   // The file's MOODLE_ID names the account as much as the ledger does: either pointing at a deleted user is drift.
   const targetOf = (r: PersonRecord): number | undefined => r.moodleId ?? links.get(r.key)?.moodleId;
-  const live = await liveUsers(ctx.reads, records.flatMap(({ r }) => (targetOf(r) === undefined ? [] : [targetOf(r)!])));
+  const live = await liveUsers(ctx.reads, records.flatMap(({ r }) => [targetOf(r), links.get(r.key)?.moodleId].filter((id): id is number => id !== undefined)));
   const unlinked = records.filter(({ r }) => targetOf(r) === undefined).map((x) => x.r);
   const matches = unlinked.length > 0 ? await resolvePersons(ctx.reads.client, unlinked, { retries: ctx.reads.retries, backoffMs: ctx.reads.backoffMs, chunkSize: ctx.reads.chunkSize, byUsername: true }) : new Map();
   for (const { line, r } of records) rows.push(...personRow(r, line, links.get(r.key), live, matches.get(r.key), ctx.persons));
@@ -99,6 +99,11 @@ function personRow(r: PersonRecord, line: number, link: LedgerLink | undefined, 
     return [{ ...base, finding: 'missing', message: 'not in Moodle and not in the ledger: the next run creates it' }];
   }
   const u = live.get(target);
+  const linked = link && link.moodleId !== target ? live.get(link.moodleId) : undefined;
+  if (!u && linked) {
+    // The SIS kept the id of an account deleted since; mdlsync has linked the key to a live one (re-created or relinked).
+    return [{ ...base, finding: 'deleted-in-moodle', field: 'MOODLE_ID', fileValue: String(target), moodleValue: String(linked.id), moodleId: linked.id, message: `the file's MOODLE_ID names Moodle user ${target}, which no longer exists; mdlsync links this key to Moodle user ${linked.id} now: store that id in the SIS (mdlsync export ids)` }];
+  }
   if (!u) {
     const by = r.moodleId !== undefined && r.moodleId !== link?.moodleId ? `the file's MOODLE_ID names Moodle user ${target}` : `the ledger links this key to Moodle user ${target}`;
     return [{ ...base, finding: 'deleted-in-moodle', moodleId: target, message: `${by}, which no longer exists (deleted in Moodle): clear the SIS's Moodle id, or set diff.recreateDeleted and run mdlsync diff --repair` }];

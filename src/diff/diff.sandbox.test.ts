@@ -3,7 +3,7 @@
  * sample feeds of fixtures/ are loaded with runFile, then changed by hand in Moodle, and each type's diff is read.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type winston from 'winston';
@@ -96,5 +96,28 @@ describe('diff of the sample feeds', () => {
     await diffFile({ file: fixture('group-members'), repair: true }, { config, logger });
     expect(sandbox.groups.of(g1.courseid).find((g) => g.id === g1.id)!.members).toContain(uid('testPerson3'));
     expect((await diffFile({ file: fixture('group-members') }, { config, logger })).summary.exitCode).toBe(EXIT.ok);
+  });
+
+  test("the SIS's MOODLE_ID of an account deleted in Moodle (classroom spec, observations 3-4): reported; re-created only with diff.recreateDeleted", async () => {
+    const id = uid('testPerson4');
+    const file = join(dir, 'ids.txt');
+    writeFileSync(file, `EXTERNAL_PERSON_KEY|USER_ID|FIRSTNAME|LASTNAME|EMAIL|MOODLE_ID\ntestPerson4|ddarling_test|Delta|Darling|ddarling@example.edu|${id}\n`);
+    expect((await diffFile({ file }, { config, logger })).rows).toEqual([expect.objectContaining({ finding: 'in-step', moodleId: id })]);
+    sandbox.users.deleteByHand(id);
+
+    const found = await diffFile({ file, repair: true }, { config, logger });
+    expect(found.summary.exitCode).toBe(EXIT.drift);
+    expect(found.rows).toEqual([expect.objectContaining({ finding: 'deleted-in-moodle', moodleId: id, repair: expect.stringMatching(/^not repaired/) })]);
+    expect(sandbox.users.byIdnumber('testPerson4')).toEqual([]);
+
+    const recreated = await diffFile({ file, repair: true }, { config: { ...config, diff: { recreateDeleted: true } }, logger });
+    const now = sandbox.users.byIdnumber('testPerson4');
+    expect(now).toHaveLength(1);
+    expect(recreated.rows[0].repair).toBe(`re-created as Moodle id ${now[0].id}`);
+    expect(recreated.summary.exitCode).toBe(EXIT.ok);
+    // The SIS still holds the old id: the next diff says so, and which id to store, until the SIS stores it.
+    const after = await diffFile({ file, repair: true }, { config: { ...config, diff: { recreateDeleted: true } }, logger });
+    expect(after.rows).toEqual([expect.objectContaining({ finding: 'deleted-in-moodle', field: 'MOODLE_ID', fileValue: String(id), moodleValue: String(now[0].id), repair: expect.stringMatching(/^not repaired/) })]);
+    expect(sandbox.users.byIdnumber('testPerson4')).toEqual(now);
   });
 });

@@ -118,6 +118,7 @@ function repairText(finding: Finding, o: Outcome | undefined, recreated: boolean
 function notRepaired(row: DiffRow, recreateDeleted: boolean): string | undefined {
   if (row.finding === 'extra-in-moodle') return 'not repaired: mdlsync never removes what it did not give';
   if (row.finding === 'deleted-in-moodle') {
+    if (row.field === 'MOODLE_ID') return "not repaired: the SIS's Moodle id is stale; store the id the ledger holds in the SIS";
     if (row.field !== undefined) return `not repaired: the ${row.field} is gone from Moodle; load it again first`;
     if (!recreateDeleted) return "not repaired: diff.recreateDeleted is off (clear the SIS's Moodle id, or turn it on to create the record anew)";
   }
@@ -263,8 +264,11 @@ function diffJob(req: DiffRequest, deps: DiffDeps, rows: DiffRow[]): Job<DiffSum
         summary.error = { code: 'drift', message: `Moodle and the file have drifted apart: ${counts}` };
         return { status: 'ok', exitCode: EXIT.drift, message: `Moodle and the file have drifted apart (${counts}): see ${reportDir}/rows.csv; ${next}.` };
       }
-      const repaired = repair && outcomes.length > 0 ? ` ${summary.outcomes.ok + summary.outcomes.relinked} record(s) repaired.` : '';
-      return { status: 'ok', exitCode: EXIT.ok, message: `No drift (${counts}): a normal run settles whatever differs.${repaired}` };
+      if (repair && outcomes.length > 0) {
+        const n = summary.outcomes.ok + summary.outcomes.relinked;
+        return { status: 'ok', exitCode: EXIT.ok, message: `${n} record(s) repaired (see the repair column of ${reportDir}/rows.csv); nothing is left that a normal run does not settle.` };
+      }
+      return { status: 'ok', exitCode: EXIT.ok, message: `No drift (${counts}): a normal run settles whatever differs.` };
     },
     record: (s) => ({ findings: s.findings, outcomes: s.outcomes, exitCode: s.exitCode }),
   };

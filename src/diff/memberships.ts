@@ -60,6 +60,8 @@ export function diffMembers(type: MembershipType, rows: readonly PlacedMember[],
   const out: DiffRow[] = [];
   for (const m of rows) {
     const base = { line: m.line, type, key: m.key, moodleId: m.userId };
+    // The person's part of the key (keys end with it: COURSE|PERSON, COURSE|GROUP|PERSON, COHORT|PERSON).
+    const person = m.key.slice(m.key.lastIndexOf('|') + 1);
     const row = (finding: Finding, message: string, more: Partial<DiffRow> = {}): void => void out.push({ ...base, finding, message, ...more });
     if (m.containerId === undefined) {
       row('missing', m.containerProblem ?? `${noun.container} ${m.containerKey} is neither in the ledger nor in Moodle: a run fails this row until the ${noun.container} is loaded`, { field: noun.container, fileValue: m.containerKey });
@@ -71,11 +73,11 @@ export function diffMembers(type: MembershipType, rows: readonly PlacedMember[],
       continue;
     }
     if (m.userId === undefined) {
-      row('missing', m.personProblem ?? 'the person is neither in the ledger nor in Moodle: a run fails this row until the person is loaded', { field: 'person' });
+      row('missing', m.personProblem ?? 'the person is neither in the ledger nor in Moodle: a run fails this row until the person is loaded', { field: 'person', fileValue: person });
       continue;
     }
     if (!live.users.has(m.userId)) {
-      row('deleted-in-moodle', `Moodle user ${m.userId} no longer exists (deleted in Moodle): the person must be created again first`, { field: 'person', moodleValue: String(m.userId) });
+      row('deleted-in-moodle', `Moodle user ${m.userId} no longer exists (deleted in Moodle): the person must be created again first`, { field: 'person', fileValue: person, moodleValue: String(m.userId) });
       continue;
     }
     const member = members.get(m.userId);
