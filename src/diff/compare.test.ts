@@ -53,6 +53,16 @@ describe('a linked person', () => {
     const h = personContentHash(withTags, 'create-only');
     const rows = diffLinkedPerson(withTags, 2, link(h), live({ suspended: true, interests: 'chess, music' }), OPTS);
     expect(rows).toEqual([expect.objectContaining({ finding: 'changed-in-moodle', field: 'suspended', fileValue: '0', moodleValue: '1' })]);
+    // Moodle's own spelling of the interests does not make the row look edited: a file change is still the file's.
+    const now = person({ ...withTags.fields, city: 'Lyon' });
+    expect(diffLinkedPerson(now, 2, link(h), live({ interests: 'chess, music' }), OPTS)).toEqual([expect.objectContaining({ finding: 'changed-in-file', field: 'city' })]);
+  });
+
+  test('a lang the site has not installed is never sent, so never compared', () => {
+    const fr = person({ ...sent.fields, lang: 'fr' });
+    const h = personContentHash(fr, 'create-only');
+    expect(diffLinkedPerson(fr, 2, link(h), live({ lang: 'en' }), { ...OPTS, languages: ['en'] })[0].finding).toBe('in-step');
+    expect(diffLinkedPerson(fr, 2, link(h), live({ lang: 'en' }), { ...OPTS, languages: ['en', 'fr'] })[0]).toMatchObject({ finding: 'changed-in-moodle', field: 'lang' });
   });
 
   test('an adoption without a hash: changed-in-moodle (what was sent is not known)', () => {

@@ -212,7 +212,7 @@ function diffJob(req: DiffRequest, deps: DiffDeps, rows: DiffRow[]): Job<DiffSum
         reads: { client, retry: retrier({ retries, backoffMs }), retries, backoffMs, chunkSize },
         ledger,
         settings,
-        persons: { passwords: config.persons.passwords, passwordKey: planOptions.passwordKey },
+        persons: { passwords: config.persons.passwords, passwordKey: planOptions.passwordKey, languages: config.moodle.languages },
       };
       const outcomes: Outcome[] = [];
       let started = false;

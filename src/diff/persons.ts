@@ -24,6 +24,8 @@ export const SHOWN_USER_FIELDS: readonly UserTextField[] = [
 export interface PersonDiffOptions {
   passwords: 'create-only' | 'always';
   passwordKey?: Uint8Array;
+  /** Config moodle.languages: a lang outside it is never sent (the applier leaves it out), so never compared. */
+  languages?: readonly string[];
 }
 
 /** One field as the file says it and as Moodle holds it, both in the file's terms. */
@@ -50,16 +52,16 @@ function liveCustom(u: MoodleUser): Map<string, string> {
 
 /** The suspended state the row asks for; undefined when it does not say. */
 function wantedSuspended(r: PersonRecord): boolean | undefined {
-  if (r.rowStatus === 'disabled' || r.rowStatus === 'deleted') return true;
+  if (r.rowStatus === 'disabled' || r.rowStatus === 'deleted' || r.command === 'delete') return true;
   return r.available === undefined ? undefined : !r.available;
 }
 
 /** The fields the file gives that Moodle shows, and the row's wanted availability: file value vs live value. */
-export function personFieldPairs(r: PersonRecord, u: MoodleUser): FieldPair[] {
+export function personFieldPairs(r: PersonRecord, u: MoodleUser, languages?: readonly string[]): FieldPair[] {
   const pairs: FieldPair[] = [];
   for (const f of SHOWN_USER_FIELDS) {
     const v = r.fields[f];
-    if (v === undefined) continue;
+    if (v === undefined || (f === 'lang' && languages !== undefined && !languages.includes(v))) continue;
     pairs.push({ field: f, file: normalise(f, v), moodle: normalise(f, liveText(u, f)) });
   }
   const custom = liveCustom(u);
@@ -70,11 +72,21 @@ export function personFieldPairs(r: PersonRecord, u: MoodleUser): FieldPair[] {
 }
 
 /** The row as Moodle holds it: the row with Moodle's values in the fields Moodle shows (the others as the file says). */
-export function mappedBack(r: PersonRecord, u: MoodleUser): PersonRecord {
+export function mappedBack(r: PersonRecord, u: MoodleUser, languages?: readonly string[]): PersonRecord {
   const fields = { ...r.fields };
-  for (const f of SHOWN_USER_FIELDS) if (fields[f] !== undefined) fields[f] = liveText(u, f);
+  for (const f of SHOWN_USER_FIELDS) {
+    const v = fields[f];
+    // An uninstalled lang was never sent: the row's own value stands for what was. A value Moodle only spells its
+    // own way ("a, b" for "a,b") is the row's too, so it hashes as sent.
+    if (v === undefined || (f === 'lang' && languages !== undefined && !languages.includes(v))) continue;
+    const now = liveText(u, f);
+    // Empty in Moodle is what a row without the value sends: nothing (an empty cell is "not given").
+    if (now === '') delete fields[f];
+    else if (normalise(f, now) !== normalise(f, v)) fields[f] = now;
+  }
   const custom = liveCustom(u);
-  const customfields = r.customfields ? Object.fromEntries(Object.keys(r.customfields).map((k) => [k, custom.get(k) ?? ''])) : undefined;
+  const kept = Object.keys(r.customfields ?? {}).flatMap((k) => (custom.get(k) ? [[k, custom.get(k)!] as const] : []));
+  const customfields = kept.length > 0 ? Object.fromEntries(kept) : undefined;
   // Availability as Moodle has it, where the row says it (a disabled row's hash carries the row's own flag).
   const available = r.available === undefined || r.rowStatus === 'disabled' || r.rowStatus === 'deleted' ? r.available : u.suspended !== true;
   return { ...r, fields, customfields, available };
@@ -86,13 +98,13 @@ export function mappedBack(r: PersonRecord, u: MoodleUser): PersonRecord {
  */
 export function diffLinkedPerson(r: PersonRecord, line: number, link: LedgerLink, u: MoodleUser, opts: PersonDiffOptions): DiffRow[] {
   const base = { line, type: 'persons' as const, key: r.key, moodleId: u.id };
-  const differing = personFieldPairs(r, u).filter((p) => p.file !== p.moodle);
+  const differing = personFieldPairs(r, u, opts.languages).filter((p) => p.file !== p.moodle);
   if (differing.length === 0) return [{ ...base, finding: 'in-step', message: 'Moodle holds what the file says' }];
   if (link.status === 'disabled' && r.rowStatus === undefined) {
     return differing.map((p) => ({ ...base, finding: 'changed-in-file' as Finding, field: p.field, fileValue: p.file, moodleValue: p.moodle, message: 'disabled by mdlsync and back in the file: the next run enables it' }));
   }
   const fileHash = personContentHash(r, opts.passwords, opts.passwordKey);
-  const liveHash = personContentHash(mappedBack(r, u), opts.passwords, opts.passwordKey);
+  const liveHash = personContentHash(mappedBack(r, u, opts.languages), opts.passwords, opts.passwordKey);
   const moodleAsSent = link.hash !== null && liveHash === link.hash;
   const fileAsSent = link.hash !== null && fileHash === link.hash;
   let finding: Finding;
