@@ -59,7 +59,8 @@ function repairOf(rows: readonly DiffRow[]): RepairKeys {
   const repair = emptyRepair();
   for (const r of rows) {
     if (r.line === null) continue;
-    if (r.finding === 'changed-in-moodle' || r.finding === 'missing-in-moodle') repair.resend.add(r.key);
+    // A group cannot be updated through this service: nothing to re-send.
+    if ((r.finding === 'changed-in-moodle' && r.type !== 'groups') || r.finding === 'missing-in-moodle') repair.resend.add(r.key);
     // Only a record's own deletion can be undone by creating it again; a membership whose course or person is gone cannot.
     if (r.finding === 'deleted-in-moodle' && r.field === undefined) repair.recreate.add(r.key);
   }
@@ -86,8 +87,19 @@ async function diffPersons(items: readonly FeedItem<PersonRecord>[], ctx: PartCo
   const live = await liveUsers(ctx.reads, records.flatMap(({ r }) => [targetOf(r), links.get(r.key)?.moodleId].filter((id): id is number => id !== undefined)));
   const unlinked = records.filter(({ r }) => targetOf(r) === undefined).map((x) => x.r);
   const matches = unlinked.length > 0 ? await resolvePersons(ctx.reads.client, unlinked, { retries: ctx.reads.retries, backoffMs: ctx.reads.backoffMs, chunkSize: ctx.reads.chunkSize, byUsername: true }) : new Map();
-  for (const { line, r } of records) rows.push(...personRow(r, line, links.get(r.key), live, matches.get(r.key), ctx.persons));
+  for (const { line, r } of records) rows.push(...withoutBlocks(personRow(r, line, links.get(r.key), live, matches.get(r.key), ctx.persons), ctx));
   return rows.sort(byLine);
+}
+
+/**
+ * An account `mdlsync user block` suspended is suspended by mdlsync, not by hand: its enrolment links carry the
+ * block's mark (account-lifecycle.ts). Its `suspended` is no drift, and a repair must not reactivate it.
+ */
+function withoutBlocks(rows: DiffRow[], ctx: PartContext): DiffRow[] {
+  const blocked = (key: string): boolean => (ctx.ledger.linksWithKeySuffix?.('enrolments', `|${key}`) ?? []).some((l) => l.data?.includes('"blocked"') === true);
+  const out = rows.filter((r) => !(r.field === 'suspended' && r.moodleValue === '1' && r.finding === 'changed-in-moodle' && blocked(r.key)));
+  if (out.length === rows.length) return rows;
+  return out.length > 0 ? out : [{ ...rows[0], finding: 'in-step', field: undefined, fileValue: undefined, moodleValue: undefined, message: 'blocked with mdlsync user block (mdlsync user unblock reactivates it); otherwise as the file says' }];
 }
 
 function personRow(r: PersonRecord, line: number, link: LedgerLink | undefined, live: ReadonlyMap<number, MoodleUser>, match: { match?: { id: number }; ambiguous?: string } | undefined, opts: PersonDiffOptions): DiffRow[] {

@@ -9,8 +9,9 @@ import { join, resolve } from 'node:path';
 import type winston from 'winston';
 import { loadConfig, type Config } from '../config/index.js';
 import { EXIT } from '../errors.js';
-import { MoodleClient, addCohortMembers, deleteCohortMembers, deleteCourses, deleteGroupMembers, updateCategories, updateCohorts, updateCourses } from '../moodle/index.js';
+import { MoodleClient, addCohortMembers, deleteCohortMembers, deleteCourses, deleteGroupMembers, updateCategories, updateCohorts, updateCourses, updateUsers } from '../moodle/index.js';
 import { createLogger } from '../report/logger.js';
+import { runLifecycle } from '../lifecycle.js';
 import { runFile } from '../run.js';
 import { startSandbox, type SandboxHandle } from '../sandbox/server.js';
 import { diffFile, type DiffRow } from './index.js';
@@ -119,5 +120,19 @@ describe('diff of the sample feeds', () => {
     const after = await diffFile({ file, repair: true }, { config: { ...config, diff: { recreateDeleted: true } }, logger });
     expect(after.rows).toEqual([expect.objectContaining({ finding: 'deleted-in-moodle', field: 'MOODLE_ID', fileValue: String(id), moodleValue: String(now[0].id), repair: expect.stringMatching(/^not repaired/) })]);
     expect(sandbox.users.byIdnumber('testPerson4')).toEqual(now);
+  });
+
+  test('an account suspended by mdlsync user block is no drift; one suspended by hand is, and --repair reactivates it', async () => {
+    await runLifecycle({ command: 'block', person: 'testPerson1' }, { config, logger });
+    expect(sandbox.users.byIdnumber('testPerson1')[0].suspended).toBe(true);
+    await updateUsers(client, [{ id: uid('testPerson2'), suspended: 1 }]);
+    const d = await diffFile({ file: fixture('persons') }, { config, logger });
+    expect(find(d.rows, 'testPerson1')).toEqual([expect.objectContaining({ finding: 'in-step', message: expect.stringMatching(/mdlsync user block/) })]);
+    expect(find(d.rows, 'testPerson2')).toEqual([expect.objectContaining({ finding: 'changed-in-moodle', field: 'suspended', fileValue: '0', moodleValue: '1' })]);
+    const e = await diffFile({ file: fixture('enrolments') }, { config, logger });
+    expect(find(e.rows, 'MATH101-2026|testPerson1')).toEqual([expect.objectContaining({ finding: 'in-step', message: expect.stringMatching(/mdlsync user block/) })]);
+    await diffFile({ file: fixture('persons'), repair: true }, { config, logger });
+    expect(sandbox.users.byIdnumber('testPerson2')[0].suspended).toBe(false);
+    expect(sandbox.users.byIdnumber('testPerson1')[0].suspended).toBe(true);
   });
 });

@@ -88,7 +88,8 @@ export function diffMembers(type: MembershipType, rows: readonly PlacedMember[],
       continue;
     }
     if (!member) {
-      if (m.link?.status === 'active') row('missing-in-moodle', `mdlsync gave this ${noun.member} and it is no longer in Moodle (removed by hand): mdlsync diff --repair gives it again`);
+      if (m.link?.data?.includes('"blocked"')) row('in-step', `removed by mdlsync user block: mdlsync user unblock gives it back`);
+      else if (m.link?.status === 'active') row('missing-in-moodle', `mdlsync gave this ${noun.member} and it is no longer in Moodle (removed by hand): mdlsync diff --repair gives it again`);
       else if (m.link) row('changed-in-file', `mdlsync removed this ${noun.member} and the file has it again: the next run gives it again`);
       else row('missing', `not in Moodle yet: the next run adds it`);
       continue;
