@@ -195,8 +195,16 @@ async function diffMemberships(type: MembershipType, items: readonly FeedItem<Me
   const containerIds = members.flatMap((m) => (m.containerId === undefined ? [] : [m.containerId]));
   const live =
     type === 'enrolments' ? await courseMembers(ctx.reads, await existingCourses(ctx, containerIds)) : type === 'cohort-members' ? await cohortMembers(ctx.reads, containerIds) : await groupMembers(ctx.reads, containerIds);
-  const users = await liveUsers(ctx.reads, members.flatMap((m) => (m.userId === undefined ? [] : [m.userId])));
-  rows.push(...diffMembers(type, members, { members: live, users: new Set(users.keys()) }));
+  // A user Moodle lists as a member exists; only the others are asked for (a deleted account is no member anywhere).
+  const listed = new Set<number>();
+  const unlisted: number[] = [];
+  for (const m of members) {
+    if (m.userId === undefined) continue;
+    if (m.containerId !== undefined && live.get(m.containerId)?.has(m.userId)) listed.add(m.userId);
+    else unlisted.push(m.userId);
+  }
+  for (const id of (await liveUsers(ctx.reads, unlisted.filter((u) => !listed.has(u)))).keys()) listed.add(id);
+  rows.push(...diffMembers(type, members, { members: live, users: listed }));
   rows.push(...diffExtras(type, await extrasOf(type, members, live, ctx)));
   return rows.sort(byLine);
 }
