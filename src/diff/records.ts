@@ -154,7 +154,7 @@ export async function diffRecords<T extends RecordType>(type: T, records: readon
   const noun = NOUN[type];
   const links = ctx.ledger.getLinks(type, records.map((x) => x.r.key));
   const targetOf = (r: RecordOf<T>): number | undefined => r.moodleId ?? links.get(r.key)?.moodleId;
-  const ids = records.flatMap(({ r }) => (targetOf(r) === undefined ? [] : [targetOf(r)!]));
+  const ids = records.flatMap(({ r }) => [targetOf(r), links.get(r.key)?.moodleId].filter((id): id is number => id !== undefined));
   const live = await spec.live([...new Set(ids)], records.map((x) => x.r), ctx);
   // Records the ledger does not know: the entity's own look-up says whether a run would adopt or create them.
   const unlinked = records.filter(({ r }) => targetOf(r) === undefined).map((x) => x.r);
@@ -181,6 +181,13 @@ export async function diffRecords<T extends RecordType>(type: T, records: readon
       continue;
     }
     const object = live.get(target);
+    if (link && link.moodleId !== target) {
+      // The file's MOODLE_ID and the ledger's link name two records: a run fails the row (moodle-id-conflict).
+      const linked = live.has(link.moodleId);
+      const why = !object && linked ? `names Moodle ${noun} ${target}, which no longer exists; mdlsync links this key to Moodle ${noun} ${link.moodleId} now: store that id in the SIS (mdlsync export ids)` : `differs from Moodle ${noun} ${link.moodleId} the ledger links: a run fails this row (moodle-id-conflict)`;
+      rows.push({ ...base, finding: !object && linked ? 'deleted-in-moodle' : 'changed-in-file', field: 'MOODLE_ID', fileValue: String(target), moodleValue: String(link.moodleId), moodleId: link.moodleId, message: `the file's MOODLE_ID ${why}` });
+      continue;
+    }
     if (!object && link?.status === 'disabled' && r.moodleId === undefined) {
       rows.push({ ...base, finding: 'changed-in-file', moodleId: target, message: `mdlsync disabled (or deleted) this ${noun} and the file has it again: the next run brings it back` });
       continue;
