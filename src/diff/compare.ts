@@ -14,11 +14,10 @@ import { cohortMembers, courseMembers, groupMembers, liveCourses, liveUsers } fr
 import type { PartContext } from './context.js';
 import { diffExtras, diffMembers, type ExtraMember, type LiveMember, type MembershipType, type PlacedMember } from './memberships.js';
 import { diffLinkedPerson, type PersonDiffOptions } from './persons.js';
-
-export type { PartContext } from './context.js';
 import { diffRecords, isRecordType, type RecordType } from './records.js';
 import type { DiffRow, RepairKeys } from './types.js';
 
+export type { PartContext } from './context.js';
 
 export interface PartDiff {
   rows: DiffRow[];
