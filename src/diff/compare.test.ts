@@ -89,9 +89,18 @@ describe('memberships', () => {
     ['role taken away by hand', { link: active, linkRole: 'student' }, [[7, ['teacher']]], 'changed-in-moodle'],
     ['a new role in the file', { link: active, linkRole: 'teacher' }, [[7, ['teacher']]], 'changed-in-file'],
     ['a row that removes, gone already', { link: active, removal: true }, [], 'in-step'],
+    ['removed by mdlsync user block', { link: { ...active, status: 'disabled' as const, data: '{"blocked":"R1"}' } }, [], 'in-step'],
   ] as const)('%s', (_what, more, members, finding) => {
     const [row] = diffMembers('enrolments', [{ ...base, ...more } as PlacedMember], state(members as unknown as [number, string[]][]));
     expect(row.finding).toBe(finding);
+  });
+
+  test('an enrolment suspended or reactivated by hand: changed-in-moodle when mdlsync gave the state the file asks for', () => {
+    const members = new Map([[10, new Map([[7, { roles: ['student'], suspended: true }]])]]);
+    const live = { members, users: new Set([7]) };
+    expect(diffMembers('enrolments', [{ ...base, link: active, suspend: false, linkSuspend: false }], live)[0]).toMatchObject({ finding: 'changed-in-moodle', field: 'suspended', fileValue: '0', moodleValue: '1' });
+    expect(diffMembers('enrolments', [{ ...base, link: active, suspend: false, linkSuspend: true }], live)[0]).toMatchObject({ finding: 'changed-in-file', field: 'suspended' });
+    expect(diffMembers('enrolments', [{ ...base, link: active, suspend: true, linkSuspend: true }], live)[0].finding).toBe('in-step');
   });
 
   test('a course or a user deleted in Moodle is deleted-in-moodle with the end that is gone', () => {

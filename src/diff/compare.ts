@@ -187,7 +187,10 @@ async function diffMemberships(type: MembershipType, items: readonly FeedItem<Me
     if (type === 'enrolments') {
       const role = resolveRole((r as RecordOf<'enrolments'>).fields.role, enrolSettings);
       if ('shortname' in role) m.role = role.shortname;
-      m.linkRole = parseEnrolmentState(link?.state)?.role;
+      const given = parseEnrolmentState(link?.state);
+      m.linkRole = given?.role;
+      m.linkSuspend = given?.suspend;
+      m.suspend = r.available === false;
     }
     return m;
   });

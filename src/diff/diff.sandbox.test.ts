@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import type winston from 'winston';
 import { loadConfig, type Config } from '../config/index.js';
 import { EXIT } from '../errors.js';
-import { MoodleClient, addCohortMembers, deleteCohortMembers, deleteCourses, deleteGroupMembers, updateCategories, updateCohorts, updateCourses, updateUsers } from '../moodle/index.js';
+import { MoodleClient, addCohortMembers, deleteCohortMembers, deleteCourses, deleteGroupMembers, enrolUsers, updateCategories, updateCohorts, updateCourses, updateUsers } from '../moodle/index.js';
 import { createLogger } from '../report/logger.js';
 import { runLifecycle } from '../lifecycle.js';
 import { runFile } from '../run.js';
@@ -134,5 +134,16 @@ describe('diff of the sample feeds', () => {
     await diffFile({ file: fixture('persons'), repair: true }, { config, logger });
     expect(sandbox.users.byIdnumber('testPerson2')[0].suspended).toBe(false);
     expect(sandbox.users.byIdnumber('testPerson1')[0].suspended).toBe(true);
+  });
+
+  test('an enrolment the file keeps suspended (AVAILABLE_IND=N), reactivated by hand: changed-in-moodle, and --repair suspends it again', async () => {
+    const math = sandbox.courses.byIdnumber('MATH101-2026')!.id;
+    const suspended = (): number | undefined => sandbox.enrolments.of(math).find((e) => e.userid === uid('testPerson3'))?.status;
+    expect(suspended()).toBe(1);
+    await enrolUsers(client, [{ roleid: 5, userid: uid('testPerson3'), courseid: math, suspend: 0 }]);
+    const d = await diffFile({ file: fixture('enrolments') }, { config, logger });
+    expect(find(d.rows, 'MATH101-2026|testPerson3')).toEqual([expect.objectContaining({ finding: 'changed-in-moodle', field: 'suspended', fileValue: '1', moodleValue: '0' })]);
+    await diffFile({ file: fixture('enrolments'), repair: true }, { config, logger });
+    expect(suspended()).toBe(1);
   });
 });

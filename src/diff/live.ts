@@ -58,12 +58,16 @@ export async function liveCohorts(r: LiveReads, ids: Iterable<number>): Promise<
   return new Map(cohorts.map((c) => [c.id, c]));
 }
 
-/** Each existing course's enrolled users (every enrolment method, suspended enrolments too) with their roles. */
+/**
+ * Each existing course's enrolled users (every enrolment method, suspended enrolments too) with their roles, and
+ * which of them are suspended: a second call with `onlysuspended` (the list says nothing of an enrolment's status).
+ */
 export async function courseMembers(r: LiveReads, courseIds: Iterable<number>): Promise<Map<number, Map<number, LiveMember>>> {
   const out = new Map<number, Map<number, LiveMember>>();
   for (const id of new Set(courseIds)) {
     const users = await r.retry(() => getEnrolledUsers(r.client, id, [{ name: 'userfields', value: 'id,username,idnumber,roles' }]));
-    out.set(id, new Map(users.map((u) => [u.id, { username: u.username, idnumber: u.idnumber, roles: (u.roles ?? []).map((x) => x.shortname) }])));
+    const suspended = new Set((await r.retry(() => getEnrolledUsers(r.client, id, [{ name: 'userfields', value: 'id' }, { name: 'onlysuspended', value: 1 }]))).map((u) => u.id));
+    out.set(id, new Map(users.map((u) => [u.id, { username: u.username, idnumber: u.idnumber, roles: (u.roles ?? []).map((x) => x.shortname), suspended: suspended.has(u.id) }])));
   }
   return out;
 }

@@ -26,6 +26,9 @@ export interface PlacedMember {
   /** Enrolments: the role shortname the row asks for, and the one the link says mdlsync gave. */
   role?: string;
   linkRole?: string;
+  /** Enrolments: whether the row asks for a suspended enrolment (AVAILABLE_IND=N), and what the link says mdlsync gave. */
+  suspend?: boolean;
+  linkSuspend?: boolean;
 }
 
 /** A member as Moodle lists it now. */
@@ -34,6 +37,8 @@ export interface LiveMember {
   idnumber?: string;
   /** Enrolments: the user's role shortnames in the course. */
   roles?: string[];
+  /** Enrolments: the enrolment is suspended. */
+  suspended?: boolean;
 }
 
 export interface LiveState {
@@ -87,9 +92,12 @@ export function diffMembers(type: MembershipType, rows: readonly PlacedMember[],
       else row('in-step', `the row asks for the ${noun.member} to go and mdlsync has disabled it`);
       continue;
     }
+    if (m.link?.data?.includes('"blocked"')) {
+      row('in-step', `${member ? 'suspended' : 'removed'} by mdlsync user block: mdlsync user unblock gives it back`);
+      continue;
+    }
     if (!member) {
-      if (m.link?.data?.includes('"blocked"')) row('in-step', `removed by mdlsync user block: mdlsync user unblock gives it back`);
-      else if (m.link?.status === 'active') row('missing-in-moodle', `mdlsync gave this ${noun.member} and it is no longer in Moodle (removed by hand): mdlsync diff --repair gives it again`);
+      if (m.link?.status === 'active') row('missing-in-moodle', `mdlsync gave this ${noun.member} and it is no longer in Moodle (removed by hand): mdlsync diff --repair gives it again`);
       else if (m.link) row('changed-in-file', `mdlsync removed this ${noun.member} and the file has it again: the next run gives it again`);
       else row('missing', `not in Moodle yet: the next run adds it`);
       continue;
@@ -99,6 +107,12 @@ export function diffMembers(type: MembershipType, rows: readonly PlacedMember[],
       // The link says which role mdlsync gave: the file still asking for it means Moodle was changed by hand.
       if (m.link && m.linkRole === m.role) row('changed-in-moodle', `role ${m.role} was taken away in Moodle: mdlsync diff --repair gives it again`, { field: 'role', fileValue: m.role, moodleValue });
       else row('changed-in-file', `the file asks for role ${m.role}: the next run gives it`, { field: 'role', fileValue: m.role, moodleValue });
+      continue;
+    }
+    if (m.suspend !== undefined && member.suspended !== undefined && member.suspended !== m.suspend) {
+      const values = { field: 'suspended', fileValue: m.suspend ? '1' : '0', moodleValue: member.suspended ? '1' : '0' };
+      if (m.link && m.linkSuspend === m.suspend) row('changed-in-moodle', `the enrolment was ${member.suspended ? 'suspended' : 'reactivated'} in Moodle: mdlsync diff --repair sets it back`, values);
+      else row('changed-in-file', `the file asks for the enrolment to be ${m.suspend ? 'suspended' : 'active'}: the next run does it`, values);
       continue;
     }
     row(m.link ? 'in-step' : 'unlinked', m.link ? 'Moodle holds what the file says' : `in Moodle but not in the ledger (given by hand or by another tool): the next run links it`);
