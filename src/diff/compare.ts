@@ -169,6 +169,7 @@ async function diffMemberships(type: MembershipType, items: readonly FeedItem<Me
   }
   const links = ctx.ledger.getLinks(type, records.map((x) => x.r.key));
   const enrolSettings = ctx.settings.enrolments ?? DEFAULT_ENROLMENT_SETTINGS;
+  const now = Math.floor(Date.now() / 1000);
   const members: PlacedMember[] = records.map(({ line, r }) => {
     const c = placed.get(r.key) ?? {};
     const container = containerOf(type, c);
@@ -190,7 +191,11 @@ async function diffMemberships(type: MembershipType, items: readonly FeedItem<Me
       const given = parseEnrolmentState(link?.state);
       m.linkRole = given?.role;
       m.linkSuspend = given?.suspend;
-      m.suspend = r.available === false;
+      // Moodle's onlysuspended also lists enrolments outside their dates (get_enrolled_join, lib/enrollib.php): the
+      // suspension is compared only inside the row's window, where it is the enrolment's own status.
+      const { start, end } = (r as RecordOf<'enrolments'>).fields;
+      const inWindow = (start ?? 0) < now && (!end || end > now);
+      m.suspend = inWindow ? r.available === false : undefined;
     }
     return m;
   });
