@@ -8,8 +8,8 @@
  * A leaf module: it imports nothing from src/.
  */
 
-/** Process exit codes: 0 done, 1 usage or config, 2 some rows failed, 3 refused (guard, lock, preflight). */
-export const EXIT = { ok: 0, usage: 1, failedRows: 2, refused: 3 } as const;
+/** Process exit codes: 0 done, 1 usage or config, 2 some rows failed, 3 refused (guard, lock, preflight), 4 drift found (mdlsync diff). */
+export const EXIT = { ok: 0, usage: 1, failedRows: 2, refused: 3, drift: 4 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /**
@@ -61,6 +61,11 @@ export const CODES = {
     family: 'moodle',
     exit: 3,
     hint: "add the functions named to the token's external service (Site administration › Server › Web services › External services)",
+  },
+  drift: {
+    family: 'moodle',
+    exit: 4,
+    hint: 'mdlsync diff found Moodle changed by hand (or records deleted, enrolments added or removed there): read its rows.csv; mdlsync diff --repair sends the file values again',
   },
   'moodle-error': { family: 'moodle', exit: 1, hint: "Moodle refused the call: its errorcode says why (turn on Moodle's debugging for the record it means)" },
   invaliduser: { family: 'moodle', exit: 2, row: true, hint: "the Moodle user no longer exists (deleted in Moodle): clear the row's MOODLE_ID to have it re-created" },

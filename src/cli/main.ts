@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { CODES, EXIT, failureInfo } from '../errors.js';
 import { escapeControls } from '../refusal.js';
 import { registerDialects } from './dialects.js';
+import { registerDiff } from './diff.js';
 import { registerDoctor } from './doctor.js';
 import { registerExport } from './export.js';
 import { registerLedger } from './ledger.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerUser(program);
   registerDialects(program);
   registerExport(program);
+  registerDiff(program);
   return program;
 }
 

@@ -83,6 +83,13 @@ const cohortsSchema = z
   })
   .strict();
 
+const diffSchema = z
+  .object({
+    /** `mdlsync diff --repair`: a record deleted in Moodle is created anew (its stale link dropped); off: reported only. */
+    recreateDeleted: z.boolean().default(false),
+  })
+  .strict();
+
 const guardSchema = z
   .object({
     maxPercent: z.number().min(0).max(100).default(10),
@@ -179,6 +186,7 @@ export const configSchema = z
     guard: guardSchema.default(() => guardSchema.parse({})),
     courses: coursesSchema.default(() => coursesSchema.parse({})),
     cohorts: cohortsSchema.default(() => cohortsSchema.parse({})),
+    diff: diffSchema.default(() => diffSchema.parse({})),
     /** How other tools' files (dialects) are read. */
     dialects: dialectsSchema.default(() => dialectsSchema.parse({})),
     logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
