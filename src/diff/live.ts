@@ -3,7 +3,8 @@
  * errors. Read-only: nothing here writes.
  */
 import { lookupAll, retryingLookup } from '../entities/persons/lookup.js';
-import { MoodleError, getCohortMembers, getCohorts, getCoursesByField, getEnrolledUsers, getGroupMembers } from '../moodle/index.js';
+import { MoodleError, getCohortMembers, getCohorts, getEnrolledUsers, getGroupMembers } from '../moodle/index.js';
+import { coursesByIds } from '../resolve/names.js';
 import type { MoodleCaller, MoodleCourse, MoodleUser } from '../moodle/types.js';
 import type { MoodleCohort } from '../moodle/cohorts.js';
 import type { Retry } from '../resolve/common.js';
@@ -44,8 +45,8 @@ export async function liveCourses(r: LiveReads, ids: Iterable<number>): Promise<
   const out = new Map<number, MoodleCourse>();
   for (let i = 0; i < want.length; i += COURSE_IDS_CHUNK) {
     const part = want.slice(i, i + COURSE_IDS_CHUNK);
-    const { courses } = await r.retry(() => getCoursesByField(r.client, 'ids', part));
-    for (const c of courses) out.set(c.id, c);
+    // One id Moodle lacks fails a whole `ids` call (contract 2026-12/150): coursesByIds narrows it down.
+    for (const c of await r.retry(() => coursesByIds(r.client, part))) out.set(c.id, c);
   }
   return out;
 }
