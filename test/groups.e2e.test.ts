@@ -72,7 +72,7 @@ describe('groups feed', () => {
     const clashFile = w.write('groups4.txt', sisFile(GH, clash));
     expect((await w.cli(['run', clashFile])).code).toBe(2);
     expect(w.lastSummary()).toMatchObject({ planned: { update: 2 }, outcomes: { ok: 1, failed: 1 } });
-    expect(rowsCsv(w)).toMatch(/^2,C1\|A,update,failed,\d+,invalidparameter,.*another group of the course may have that name/m);
+    expect(rowsCsv(w)).toMatch(/^2,C1\|A,update,failed,\d+,invalidparameter,Invalid parameter value detected — A different group with the same name already exists in the course,/m);
     expect(group(w, c1, 'A')?.name).toBe('Group A renamed');
     expect(group(w, c1, 'B')).toMatchObject({ name: 'Group B', description: 'Second group' });
     // The failed rename left the ledger as it was: the same file plans it again; B is unchanged.

@@ -70,8 +70,8 @@ function updateSpec(engine: BatchEngine): BatchSpec<UpdateItem, void> {
     send: (items) => updateGroups(engine.deps.client, items.map((i) => i.input)),
     confirm: async (items) => engine.writeLinks(items.map((item) => engine.landed(item.row, item.input.id, item.row.action.group?.note))),
     failOne: (item, code, message) =>
-      // Without debugging Moodle says only "Invalid parameter value detected": name the likely reasons.
-      engine.fail(item.row, code, code === 'invalidparameter'
+      // Without debugging (no " — debuginfo") Moodle says only "Invalid parameter value detected": name the likely reasons.
+      engine.fail(item.row, code, code === 'invalidparameter' && !message.includes(' — ')
         ? `${message} (renaming to "${item.input.name}": another group of the course may have that name, or the group was deleted in Moodle)`
         : message, item.input.id),
   };
