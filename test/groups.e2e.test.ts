@@ -1,6 +1,6 @@
 /**
  * Groups and group members through the real CLI against the sandbox over HTTP: creation and unchanged re-runs,
- * adoption by name, shift between managed groups (an unmanaged group left alone), members who are not enrolled,
+ * renames sent (a refused one alone failing), adoption by name, shift between managed groups (an unmanaged group left alone), members who are not enrolled,
  * refresh of members (only mdlsync's memberships), and dependency order of files run together.
  */
 import { afterEach, describe, expect, test } from '@jest/globals';
@@ -42,7 +42,7 @@ const GROUPS = [
 ];
 
 describe('groups feed', () => {
-  test('groups are created with their idnumber; a re-run makes no write call; a change is reported, not sent', async () => {
+  test('groups are created with their idnumber; a re-run makes no write call; a rename is sent, then unchanged', async () => {
     const { w, c1, client } = await setup(1, 0);
     const r = await w.cli(['run', w.write('groups.txt', sisFile(GH, GROUPS))]);
     expect(r.code).toBe(0);
@@ -56,14 +56,32 @@ describe('groups feed', () => {
     expect(w.sandbox.stats.writeCalls).toBe(0);
 
     const renamed = [['C1', 'A', 'Group A renamed', 'First group', 'SIS'], GROUPS[1]];
-    expect((await w.cli(['run', w.write('groups3.txt', sisFile(GH, renamed))])).code).toBe(0);
+    const groups3 = w.write('groups3.txt', sisFile(GH, renamed));
+    expect((await w.cli(['run', groups3])).code).toBe(0);
+    expect(w.lastSummary()).toMatchObject({ planned: { update: 1, unchanged: 1 }, outcomes: { ok: 1, unchanged: 1 } });
+    expect(w.sandbox.stats.writeCalls).toBe(1);
+    expect(rowsCsv(w)).toContain('rename ""Group A"" → ""Group A renamed""');
+    expect(group(w, c1, 'A')).toMatchObject({ name: 'Group A renamed', description: 'First group' });
+    w.sandbox.stats.reset();
+    expect((await w.cli(['run', groups3])).code).toBe(0);
+    expect(w.lastSummary()).toMatchObject({ outcomes: { unchanged: 2 } });
     expect(w.sandbox.stats.writeCalls).toBe(0);
-    expect(rowsCsv(w)).toContain('name ""Group A"" → ""Group A renamed"": not updated (Moodle has no group update in this service)');
-    expect(group(w, c1, 'A')?.name).toBe('Group A');
+
+    // One batch of two updates, one taking the other group's name: Moodle refuses the batch, the good row lands alone.
+    const clash = [['C1', 'A', 'Group B', 'First group', 'SIS'], ['C1', 'B', 'Group B', 'Second group', 'SIS']];
+    const clashFile = w.write('groups4.txt', sisFile(GH, clash));
+    expect((await w.cli(['run', clashFile])).code).toBe(2);
+    expect(w.lastSummary()).toMatchObject({ planned: { update: 2 }, outcomes: { ok: 1, failed: 1 } });
+    expect(rowsCsv(w)).toMatch(/^2,C1\|A,update,failed,\d+,invalidparameter,Invalid parameter value detected — A different group with the same name already exists in the course,/m);
+    expect(group(w, c1, 'A')?.name).toBe('Group A renamed');
+    expect(group(w, c1, 'B')).toMatchObject({ name: 'Group B', description: 'Second group' });
+    // The failed rename left the ledger as it was: the same file plans it again; B is unchanged.
+    expect((await w.cli(['run', clashFile, '--dry-run'])).code).toBe(0);
+    expect(w.lastSummary()).toMatchObject({ planned: { update: 1, unchanged: 1 } });
     await client.close();
   });
 
-  test('tool_sync style: an existing group is adopted by idnumber, then by exact name; disable keeps the group', async () => {
+  test('tool_sync style: an existing group is adopted by idnumber (and renamed), then by exact name; disable keeps the group', async () => {
     const { w, c1, client } = await setup(1, 0);
     await createGroups(client, [
       { courseid: c1, name: 'Lab', description: '' },
@@ -73,9 +91,10 @@ describe('groups feed', () => {
     expect(r.code).toBe(0);
     expect(w.lastSummary()).toMatchObject({ type: 'groups', planned: { adopt: 2 }, outcomes: { ok: 2 } });
     expect(w.sandbox.groups.of(c1)).toHaveLength(2);
-    expect(rowsCsv(w)).toContain('not updated (Moodle has no group update in this service)');
+    expect(group(w, c1, 'X')?.name).toBe('Whatever');
+    expect(rowsCsv(w)).toContain('rename ""Other"" → ""Whatever""');
 
-    const d = await w.cli(['run', w.write('d.csv', 'course,idnumber,name\nC1,X,Other\n'), '--op', 'delete']);
+    const d = await w.cli(['run', w.write('d.csv', 'course,idnumber,name\nC1,X,Whatever\n'), '--op', 'delete']);
     expect(d.code).toBe(0);
     expect(w.lastSummary()).toMatchObject({ planned: { disable: 1 }, outcomes: { ok: 1 } });
     expect(rowsCsv(w)).toContain('the group stays in Moodle');

@@ -59,7 +59,7 @@ function repairOf(rows: readonly DiffRow[]): RepairKeys {
   for (const r of rows) {
     if (r.line === null) continue;
     // A group cannot be updated through this service: nothing to re-send.
-    if ((r.finding === 'changed-in-moodle' && r.type !== 'groups') || r.finding === 'missing-in-moodle') repair.resend.add(r.key);
+    if (r.finding === 'changed-in-moodle' || r.finding === 'missing-in-moodle') repair.resend.add(r.key);
     // Only a record's own deletion can be undone by creating it again; a membership whose course or person is gone cannot.
     if (r.finding === 'deleted-in-moodle' && r.field === undefined) repair.recreate.add(r.key);
   }

@@ -117,7 +117,6 @@ function repairText(finding: Finding, o: Outcome | undefined, recreated: boolean
 /** Why a drifted row was left as it is by a repair. */
 function notRepaired(row: DiffRow, recreateDeleted: boolean): string | undefined {
   if (row.finding === 'extra-in-moodle') return 'not repaired: mdlsync never removes what it did not give';
-  if (row.finding === 'changed-in-moodle' && row.type === 'groups') return 'not repaired: this service has no group update function; change the group back in Moodle';
   if (row.finding === 'deleted-in-moodle') {
     if (row.field === 'MOODLE_ID') return "not repaired: the SIS's Moodle id is stale; store the id the ledger holds in the SIS";
     if (row.field !== undefined) return `not repaired: the ${row.field} is gone from Moodle; load it again first`;

@@ -10,7 +10,7 @@ import type { EntityType, RecordOf } from '../entities/types.js';
 import { categoryContentHash } from '../entities/categories/rules.js';
 import { cohortHash } from '../entities/cohorts/rules.js';
 import { courseContentHash } from '../entities/courses/rules.js';
-import { NO_GROUP_UPDATE, parseGroupState } from '../entities/groups/rules.js';
+import { parseGroupState } from '../entities/groups/rules.js';
 import type { LedgerLink } from '../ledger/types.js';
 import { getCategories, getCourseGroups } from '../moodle/index.js';
 import { CoursePlaces } from '../resolve/courses.js';
@@ -43,13 +43,9 @@ export function diffLinkedRecord(type: RecordType, key: string, line: number, mo
   const differing = pairs.filter((p) => p.file !== p.moodle);
   if (differing.length === 0) return [{ ...base, finding: 'in-step', message: 'Moodle holds what the file says' }];
   const finding: Finding = fileAsSent ? 'changed-in-moodle' : 'changed-in-file';
-  // This service has no group update function (NO_GROUP_UPDATE): neither a run nor a repair can send a group's fields.
-  const message =
-    type === 'groups'
-      ? `${fileAsSent ? 'changed in Moodle since mdlsync gave it' : 'the file changed since mdlsync gave it'}: a group is ${NO_GROUP_UPDATE}, so change it in Moodle by hand`
-      : fileAsSent
-        ? `changed in Moodle since mdlsync sent it (the file is as sent): mdlsync diff --repair sends the file value again`
-        : `the file changed since mdlsync last sent it: the next run sends it`;
+  const message = fileAsSent
+    ? `changed in Moodle since mdlsync sent it (the file is as sent): mdlsync diff --repair sends the file value again`
+    : `the file changed since mdlsync last sent it: the next run sends it`;
   return differing.map((p) => ({ ...base, finding, field: p.field, fileValue: p.file, moodleValue: p.moodle, message }));
 }
 

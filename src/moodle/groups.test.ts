@@ -7,10 +7,13 @@ import {
   addGroupMembers,
   createGroups,
   deleteGroupMembers,
+  deleteGroups,
   getCourseGroups,
   getGroupMembers,
   groupLeaves,
   groupMemberLeaves,
+  updateGroupLeaves,
+  updateGroups,
 } from './groups.js';
 
 /* ---- recorded contract cases, replayed through the real encoder ---- */
@@ -27,17 +30,31 @@ const CASES: ContractCaseOf[] = [
   ['104_delete_group_members', (c, o) => deleteGroupMembers(c, o.members as never), nothing],
 ];
 
+/** The 2026-12 recordings (contract/2026-12/): update and delete. */
+const CASES_2026_12: ContractCaseOf[] = [
+  ['2026-12/133_update_groups_rename_ok', (c, o) => updateGroups(c, o.groups as never), nothing],
+  ['2026-12/134_update_groups_name_taken', (c, o) => updateGroups(c, o.groups as never), nothing],
+  ['2026-12/135_update_groups_idnumber_taken', (c, o) => updateGroups(c, o.groups as never), nothing],
+  ['2026-12/136_update_groups_batch_second_bad', (c, o) => updateGroups(c, o.groups as never), nothing],
+  ['2026-12/137_delete_groups_ok', (c, o) => deleteGroups(c, o.groupids as never), nothing],
+  ['2026-12/138_delete_groups_nonexistent', (c, o) => deleteGroups(c, o.groupids as never), nothing],
+  ['2026-12/139_delete_groups_batch_one_bad', (c, o) => deleteGroups(c, o.groupids as never), nothing],
+];
+
 describe('group wrappers against the recorded contract', () => {
   it('cover every recorded case of GROUP_FUNCTIONS', () => {
     expect(CASES.map(([name]) => name).sort()).toEqual(recordedCasesOf(GROUP_FUNCTIONS).sort());
   });
 
   it.each(CASES)('%s: same request body byte for byte, recorded reply understood', expectReplay);
+  it.each(CASES_2026_12)('%s: same request body byte for byte, recorded reply understood', expectReplay);
 
   it('per-record leaf counters add up to the recorded bodies (minus the 3 control pairs)', () => {
     for (const name of ['96_create_group', '97_create_group_duplicate_name']) {
       expect(countedLeaves(name, 'groups', groupLeaves)).toBe(recordedLeaves(name));
     }
+    const update = '2026-12/136_update_groups_batch_second_bad';
+    expect(countedLeaves(update, 'groups', updateGroupLeaves)).toBe(recordedLeaves(update));
     const members = '101_add_group_members_batch_second_invalid';
     expect(countedLeaves(members, 'members', groupMemberLeaves)).toBe(recordedLeaves(members));
   });
@@ -68,6 +85,8 @@ describe('group wrappers', () => {
     await expect(createGroups(c, [])).resolves.toEqual([]);
     await addGroupMembers(c, []);
     await deleteGroupMembers(c, []);
+    await updateGroups(c, []);
+    await deleteGroups(c, []);
     await expect(getGroupMembers(c, [])).resolves.toEqual([]);
     expect(c.calls).toEqual([]);
     await expect(getCourseGroups(c, 6)).resolves.toEqual([]);
@@ -79,8 +98,10 @@ describe('group wrappers', () => {
         'core_group_add_group_members',
         'core_group_create_groups',
         'core_group_delete_group_members',
+        'core_group_delete_groups',
         'core_group_get_course_groups',
         'core_group_get_group_members',
+        'core_group_update_groups',
       ].sort(),
     );
   });

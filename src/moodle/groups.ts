@@ -1,12 +1,14 @@
 /** Typed wrappers of the core_group_* web-service functions. */
 import { countFormVars } from './encode.js';
 import { expectOnePerRecord } from './replies.js';
-import type { CreateGroupInput, GroupMemberInput, MoodleCaller, MoodleGroup } from './types.js';
+import type { CreateGroupInput, GroupMemberInput, MoodleCaller, MoodleGroup, UpdateGroupInput } from './types.js';
 
 /** The group wsfunctions this module wraps (its tests check each against the recorded cases). What a run needs is
  * declared per entity type in its definition (src/entities/<type>/index.ts): `run` and `doctor` check the token's service against that list. */
 export const GROUP_FUNCTIONS: string[] = [
   'core_group_create_groups',
+  'core_group_update_groups',
+  'core_group_delete_groups',
   'core_group_get_course_groups',
   'core_group_add_group_members',
   'core_group_delete_group_members',
@@ -27,6 +29,28 @@ export async function createGroups(c: MoodleCaller, groups: CreateGroupInput[]):
   if (groups.length === 0) return [];
   const reply = await c.call<unknown>('core_group_create_groups', { groups });
   return expectOnePerRecord<MoodleGroup>('core_group_create_groups', 'groups', groups.length, reply);
+}
+
+/** Leaves one record adds to a `{groups: [...]}` update call. */
+export const updateGroupLeaves = (input: UpdateGroupInput): number => countFormVars({ g: input });
+
+/**
+ * All or nothing; returns nothing. A name another group of the course has is refused (invalidparameter, the reason
+ * shown only with debugging on), so is an idnumber another group has (idnumbertaken) and a group that does not
+ * exist (invalidparameter). An empty list makes no call.
+ */
+export async function updateGroups(c: MoodleCaller, groups: UpdateGroupInput[]): Promise<void> {
+  if (groups.length === 0) return;
+  await c.call<null>('core_group_update_groups', { groups });
+}
+
+/**
+ * Deletes the groups with their members (not reversible). An id that is no group is skipped silently, so a bad id
+ * never fails the call; returns nothing. An empty list makes no call.
+ */
+export async function deleteGroups(c: MoodleCaller, groupids: number[]): Promise<void> {
+  if (groupids.length === 0) return;
+  await c.call<null>('core_group_delete_groups', { groupids });
 }
 
 export async function getCourseGroups(c: MoodleCaller, courseid: number): Promise<MoodleGroup[]> {

@@ -314,6 +314,23 @@ export interface MoodleGroup {
   [k: string]: unknown;
 }
 
+/**
+ * One record of core_group_update_groups: the group by id; name is required (send the current one to keep it), the
+ * rest is written only when given, except descriptionformat, which Moodle defaults to 1 (HTML) and always writes.
+ */
+export interface UpdateGroupInput {
+  id: number;
+  name: string;
+  description?: string;
+  descriptionformat?: number;
+  enrolmentkey?: string;
+  idnumber?: string;
+  /** 0 all, 1 members, 2 own membership, 3 none; refused for a group with members when it differs. */
+  visibility?: 0 | 1 | 2 | 3;
+  participation?: MoodleBool;
+  customfields?: { shortname: string; value: string }[];
+}
+
 /** One record of core_group_add_group_members / core_group_delete_group_members. */
 export interface GroupMemberInput {
   groupid: number;

@@ -359,6 +359,12 @@ export class CourseStore {
     this.db.prepare('DELETE FROM cohort WHERE id = ?').run(id);
   }
 
+  /** groups_delete_group(): the memberships go first, then the group (the sandbox models no groupings or events). */
+  deleteGroup(id: number): void {
+    this.db.prepare('DELETE FROM groups_members WHERE groupid = ?').run(id);
+    this.db.prepare('DELETE FROM course_groups WHERE id = ?').run(id);
+  }
+
   groups(courseid: number): GroupRow[] {
     return this.db.prepare('SELECT * FROM course_groups WHERE courseid = ? ORDER BY name, id').all(courseid) as GroupRow[];
   }

@@ -36,8 +36,7 @@ export const FUNCTIONS: WsFunction[] = [
  * (not in the token's service), as on a real site whose service lacks it; any other name is an unknown function.
  */
 export const OTHER_MOODLE_FUNCTIONS = [
-  'core_course_delete_categories', 'core_course_import_course',
-  'core_group_delete_groups', 'core_group_get_groups',
+  'core_course_delete_categories', 'core_course_import_course', 'core_group_get_groups',
   'gradereport_user_get_grade_items', 'core_completion_get_course_completion_status',
   'core_user_update_picture', 'core_files_upload', 'core_user_get_course_user_profiles',
   'core_user_update_user_preferences', 'core_user_get_user_preferences', 'core_user_add_user_device',

@@ -1,6 +1,6 @@
 /**
- * core_group's functions (create and list groups, add, remove and list members), with Moodle 4.5's parameter and
- * return descriptions and the checks, in order, of group/externallib.php and group/lib.php.
+ * core_group's functions (create, update, delete and list groups, add, remove and list members), with Moodle 4.5's
+ * parameter and return descriptions and the checks, in order, of group/externallib.php and group/lib.php.
  */
 import { invalidParameter, missingRecord, MoodleException, moodleException } from './errors.js';
 import type { FunctionContext, WsFunction } from './context.js';
@@ -64,6 +64,76 @@ function getCourseGroups(ctx: FunctionContext, params: Record<string, unknown>):
   const courseid = params.courseid as number;
   if (!cs(ctx).course(courseid)) throw courseContextError(courseid);
   return cs(ctx).groups(courseid).map(groupRecord);
+}
+
+/**
+ * update_groups(): all or nothing. A group is found by id; name is required, everything else optional
+ * (descriptionformat defaults to 1 and is always written, as update_record() writes every given field).
+ */
+function updateGroups(ctx: FunctionContext, params: Record<string, unknown>): unknown {
+  ctx.store.transaction(() => {
+    for (const g of params.groups as Record<string, unknown>[]) {
+      const id = g.id as number;
+      const name = g.name as string;
+      if (phpTrim(name) === '') throw invalidParameter('Invalid group name');
+      const current = cs(ctx).group(id);
+      if (!current) throw invalidParameter(`Group ${id} does not exist`);
+      if (name !== current.name &&
+        ctx.store.db.prepare('SELECT 1 FROM course_groups WHERE courseid = ? AND name = ?').get(current.courseid, name)) {
+        throw invalidParameter('A different group with the same name already exists in the course');
+      }
+      const changes: Record<string, unknown> = {};
+      if (g.visibility !== undefined || g.participation !== undefined) {
+        const hasMembers = cs(ctx).members(id).length > 0;
+        if (g.visibility !== undefined) {
+          // PARAM_TEXT handed to validate_visibility(int): 0–3 are the allowed keys.
+          const visibility = Number(g.visibility);
+          if (!/^\s*\d+\s*$/.test(String(g.visibility)) || ![0, 1, 2, 3].includes(visibility)) {
+            throw invalidParameter('Invalid group visibility provided. Must be one of 0,1,2,3');
+          }
+          if (hasMembers && visibility !== current.visibility) {
+            throw invalidParameter('The visibility of this group cannot be changed as it currently has members.');
+          }
+          changes.visibility = visibility;
+        }
+        if (g.participation !== undefined && hasMembers && (g.participation ? 1 : 0) !== current.participation) {
+          throw invalidParameter('The participation mode of this group cannot be changed as it currently has members.');
+        }
+      }
+      if (!cs(ctx).course(current.courseid)) throw courseContextError(current.courseid);
+      // groups_update_group(): trims, then the idnumber must be the course's only one (an empty one is never taken).
+      changes.name = phpTrim(name);
+      if (g.idnumber !== undefined) {
+        const idnumber = phpTrim(g.idnumber as string);
+        const other = idnumber === '' ? undefined : ctx.store.db
+          .prepare('SELECT id FROM course_groups WHERE courseid = ? AND idnumber = ?').get(current.courseid, idnumber) as { id: number } | undefined;
+        if (other && other.id !== id) throw moodleException('idnumbertaken', 'This ID number is already in use');
+        changes.idnumber = idnumber;
+      }
+      if (g.description !== undefined) changes.description = g.description;
+      changes.descriptionformat = g.descriptionformat;
+      if (g.enrolmentkey !== undefined) changes.enrolmentkey = g.enrolmentkey;
+      if (g.participation !== undefined) changes.participation = g.participation ? 1 : 0;
+      // Hidden visibilities (own membership, none) switch participation off.
+      if (changes.visibility !== undefined && ![0, 1].includes(changes.visibility as number)) changes.participation = 0;
+      changes.timemodified = now();
+      cs(ctx).update('course_groups', id, changes);
+    }
+  });
+  return null;
+}
+
+/** delete_groups(): a group that does not exist is skipped silently; groups_delete_group() takes its members along. */
+function deleteGroups(ctx: FunctionContext, params: Record<string, unknown>): unknown {
+  ctx.store.transaction(() => {
+    for (const id of params.groupids as number[]) {
+      const group = cs(ctx).group(id);
+      if (!group) continue;
+      if (!cs(ctx).course(group.courseid)) throw courseContextError(group.courseid);
+      cs(ctx).deleteGroup(id);
+    }
+  });
+  return null;
 }
 
 /** The lookups add and delete share: the group, the (not deleted) user, the course context. */
@@ -145,6 +215,25 @@ export const GROUP_FUNCTIONS: WsFunction[] = [
     returns: multiple(groupDesc),
     write: true,
     run: createGroups,
+  },
+  {
+    name: 'core_group_update_groups',
+    params: single({ groups: multiple(single({
+      id: value('int'), name: value('text'), description: value('raw', VALUE_OPTIONAL), descriptionformat: formatParam(),
+      enrolmentkey: value('raw', VALUE_OPTIONAL), idnumber: value('raw', VALUE_OPTIONAL),
+      visibility: value('text', VALUE_OPTIONAL), participation: value('bool', VALUE_OPTIONAL),
+      customfields: multiple(single({ shortname: value('alphanumext'), value: value('raw') }), VALUE_OPTIONAL),
+    })) }),
+    returns: null,
+    write: true,
+    run: updateGroups,
+  },
+  {
+    name: 'core_group_delete_groups',
+    params: single({ groupids: multiple(value('int')) }),
+    returns: null,
+    write: true,
+    run: deleteGroups,
   },
   {
     name: 'core_group_get_course_groups',

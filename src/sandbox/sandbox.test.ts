@@ -210,7 +210,7 @@ describe('protocol', () => {
     const info = (await call(sb, 'core_webservice_get_site_info')) as { functions: { name: string }[] };
     expect(info.functions.map((f) => f.name)).toEqual(['core_webservice_get_site_info', 'core_user_get_users_by_field']);
     expect(await call(sb, 'core_user_create_users', { users: [user('x')] })).toMatchObject({ errorcode: 'accessexception' });
-    await expect(startSandbox({ functions: ['core_group_delete_groups'] })).rejects.toThrow(/does not implement/);
+    await expect(startSandbox({ functions: ['core_group_get_groups'] })).rejects.toThrow(/does not implement/);
   });
 
   test('a missing function name, a JSON body and scalar strictness', async () => {

@@ -155,6 +155,8 @@ export interface SiteView {
   groups: {
     /** The course's groups, by name, with their members. */
     of(courseId: number): SandboxGroup[];
+    /** The user ids of one group's groups_members rows, read whether or not the group still exists (none after a delete). */
+    membershipRows(groupId: number): number[];
   };
   cohorts: {
     /** Every cohort, by id. */
@@ -274,6 +276,7 @@ export function siteView(store: UserStore): SiteView {
         id: g.id, courseid: g.courseid, name: g.name, idnumber: g.idnumber, description: g.description ?? '',
         visibility: g.visibility, participation: g.participation === 1, members: store.courses.members(g.id),
       })),
+      membershipRows: (groupId) => store.courses.members(groupId),
     },
     cohorts: {
       list: () => store.courses.cohorts().map(toSandboxCohort),

@@ -15,7 +15,7 @@ export const GROUP_COLUMNS: readonly DialectColumn[] = [
   { name: 'type', treatment: 'acts', means: 'group (default); grouping fails the row (mdlsync does not make groupings)' },
   { name: 'grouping', treatment: 'warns', means: 'not read: mdlsync does not make groupings' },
   { name: 'selfgrouping', treatment: 'warns', means: 'not read: mdlsync does not make groupings' },
-  { name: 'updateid', treatment: 'refuses', means: 'the update mode renames groups: Moodle offers mdlsync no group update; remove the column (groups are then found by idnumber, else by name) and rename by hand' },
+  { name: 'updateid', treatment: 'refuses', means: 'the update mode renames the group updateid names: remove the column; mdlsync renames a group found by its idnumber when the row\'s name differs' },
 ];
 
 export const groupsKind: DialectKind = {

@@ -1,9 +1,10 @@
 /**
- * The groups applier. core_group_create_groups for creates (all or nothing: the shared
- * BatchEngine splits a refused batch); adopts, enables, disables and unsendable changes only write the ledger link.
+ * The groups applier. core_group_create_groups for creates, core_group_update_groups for a changed name or
+ * description (both all or nothing: the shared BatchEngine splits a refused batch until the bad row is alone);
+ * adopts, enables and disables without a change only write the ledger link.
  */
-import { createGroups, getCourseGroups, groupLeaves } from '../../moodle/index.js';
-import type { CreateGroupInput, MoodleGroup } from '../../moodle/types.js';
+import { createGroups, getCourseGroups, groupLeaves, updateGroupLeaves, updateGroups } from '../../moodle/index.js';
+import type { CreateGroupInput, MoodleGroup, UpdateGroupInput } from '../../moodle/types.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from '../../apply/engine.js';
 import { LocalRowError } from '../../apply/pack.js';
 import { prepareRows, sendPacked } from '../../apply/prepare.js';
@@ -15,26 +16,35 @@ interface CreateItem {
   input: CreateGroupInput;
 }
 
+interface UpdateItem {
+  row: GroupRow;
+  input: UpdateGroupInput;
+}
+
 export const groupsApplier: EntityApplier<'groups'> = {
   prepare(engine, rows) {
     return prepareRows(
       engine,
       rows,
-      { creates: [] as CreateItem[], linkOnly: [] as GroupRow[] },
+      { creates: [] as CreateItem[], updates: [] as UpdateItem[], linkOnly: [] as GroupRow[] },
       (row) => {
         const t = row.action.group;
         if (!t) throw new LocalRowError('internal', 'the planned group has no target');
         if (t.call === 'create') return { to: 'creates', item: { row, input: { courseid: t.courseId!, name: t.name!, description: t.description ?? '', idnumber: t.idnumber } } };
+        if (t.call === 'update') {
+          const input: UpdateGroupInput = { id: t.groupId!, name: t.name! };
+          if (t.description !== undefined) input.description = t.description;
+          return { to: 'updates', item: { row, input } };
+        }
         return { to: 'linkOnly', item: row };
       },
-      async ({ creates, linkOnly }) => {
-        // Nothing to send: the link records the adoption, the re-enable or the disable; the note says what was not sent.
+      async ({ creates, updates, linkOnly }) => {
+        // Nothing to send: the link records the adoption, the re-enable or the disable; the note says why.
         engine.writeLinks(
           linkOnly.flatMap((row) => {
             try {
               const id = engine.targetId(row.action);
-              const note = row.action.group?.note;
-              engine.settle(row, row.action.kind === 'update' && note ? 'unchanged' : 'ok', { moodleId: id, message: note });
+              engine.settle(row, 'ok', { moodleId: id, message: row.action.group?.note });
               return [engine.link(row, id)];
             } catch (err) {
               if (!(err instanceof LocalRowError)) throw err;
@@ -44,10 +54,28 @@ export const groupsApplier: EntityApplier<'groups'> = {
           }),
         );
         await sendPacked(engine, creates, (i) => groupLeaves(i.input), createSpec(engine));
+        await sendPacked(engine, updates, (i) => updateGroupLeaves(i.input), updateSpec(engine));
       },
     );
   },
 };
+
+/**
+ * Updates: the link (with the new name and description as its state) is written only once Moodle took the batch. A
+ * resend is harmless (the same name again is no clash), so there is nothing to read back.
+ */
+function updateSpec(engine: BatchEngine): BatchSpec<UpdateItem, void> {
+  return {
+    wsfunction: 'core_group_update_groups',
+    send: (items) => updateGroups(engine.deps.client, items.map((i) => i.input)),
+    confirm: async (items) => engine.writeLinks(items.map((item) => engine.landed(item.row, item.input.id, item.row.action.group?.note))),
+    failOne: (item, code, message) =>
+      // Without debugging (no " — debuginfo") Moodle says only "Invalid parameter value detected": name the likely reasons.
+      engine.fail(item.row, code, code === 'invalidparameter' && !message.includes(' — ')
+        ? `${message} (renaming to "${item.input.name}": another group of the course may have that name, or the group was deleted in Moodle)`
+        : message, item.input.id),
+  };
+}
 
 function createSpec(engine: BatchEngine): BatchSpec<CreateItem, MoodleGroup[]> {
   const landed = (pairs: { item: CreateItem; id: number }[]): void =>

@@ -6,7 +6,7 @@ import { groupLookup } from './lookup.js';
 import { GroupPlanner } from './rules.js';
 
 /** The wsfunctions a groups run calls; `run` checks the token's service offers them. */
-const GROUP_RUN_FUNCTIONS: readonly string[] = ['core_webservice_get_site_info', 'core_group_create_groups', 'core_group_get_course_groups', 'core_course_get_courses_by_field'];
+const GROUP_RUN_FUNCTIONS: readonly string[] = ['core_webservice_get_site_info', 'core_group_create_groups', 'core_group_update_groups', 'core_group_get_course_groups', 'core_course_get_courses_by_field'];
 
 export const groups: EntityDefinition<'groups'> = {
   type: 'groups',

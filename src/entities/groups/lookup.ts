@@ -60,7 +60,7 @@ export function groupLookup(
             ctx.ambiguous = `course ${r.fields.course} already has a group named "${byName.name}" with idnumber ${byName.idnumber}, not ${r.fields.group}`;
           } else if (g) ctx.match = { id: g.id, via: 'idnumber', by: byIdnumber ? 'idnumber' : 'name', name: g.name, description: g.description ?? '' };
         } else {
-          // Linked: what the group looks like in Moodle now, to report changes Moodle cannot take.
+          // Linked: what the group looks like in Moodle now, so that what differs from the row is sent.
           const linked = links.get(r.key);
           const g = linked ? groups.find((x) => x.id === linked.moodleId) : undefined;
           if (g) ctx.current = { name: g.name, description: g.description ?? '' };

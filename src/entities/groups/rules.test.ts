@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { defaultPlanOptions } from '../../plan/index.js';
-import { GroupPlanner, NO_GROUP_UPDATE } from './rules.js';
+import { GroupPlanner } from './rules.js';
 import { GroupMemberPlanner } from '../group-members/rules.js';
 import type { Op } from '../../plan/index.js';
 import type { GroupAction, GroupContext } from './rules.js';
@@ -43,25 +43,50 @@ describe('groups planner', () => {
     expect(a.map((x) => x.error?.code)).toEqual(['unknown-course', 'missing-value']);
   });
 
-  it('adopts a match, and says what it cannot update', () => {
-    const [a] = planGroups([{ record: grp('C1', 'A', 'New name'), ctx: { courseId: 7, match: { id: 3, via: 'idnumber', by: 'name', name: 'Old', description: '' } } }]);
-    expect(a).toMatchObject({ kind: 'adopt', moodleId: 3, group: { call: 'none' } });
-    expect(a.reason).toContain(NO_GROUP_UPDATE);
-    expect(parseGroupState(a.state)).toEqual({ name: 'Old', description: '' });
+  it('adopts a match; a name or description that differs is sent as an update of the adopted group', () => {
+    const [same] = planGroups([{ record: grp('C1', 'A', 'Old'), ctx: { courseId: 7, match: { id: 3, via: 'idnumber', by: 'name', name: 'Old', description: 'd' } } }]);
+    expect(same).toMatchObject({ kind: 'adopt', moodleId: 3, group: { call: 'none' } });
+    expect(parseGroupState(same.state)).toEqual({ name: 'Old', description: 'd' });
+    const [a] = planGroups([{ record: grp('C1', 'A', 'New name'), ctx: { courseId: 7, match: { id: 3, via: 'idnumber', by: 'idnumber', name: 'Old', description: '' } } }]);
+    expect(a).toMatchObject({ kind: 'adopt', moodleId: 3, group: { call: 'update', groupId: 3, name: 'New name' } });
+    expect(a.group).not.toHaveProperty('description');
+    expect(a.reason).toContain('rename "Old" → "New name"');
+    // The state written once Moodle took the update.
+    expect(parseGroupState(a.state)).toEqual({ name: 'New name', description: '' });
   });
 
-  it('a linked group: same content is unchanged; a change is an update without a call', () => {
-    const link = lnk('groups', 'C1|A', { state: groupState('Group A', '') });
+  it('a linked group: same content is unchanged; a changed name or description is an update call', () => {
+    const link = lnk('groups', 'C1|A', { state: groupState('Group A', 'old text') });
     const same = planGroups([{ record: grp('C1', 'A', 'Group A'), ctx: { courseId: 7, link } }]);
     expect(same[0].kind).toBe('unchanged');
-    const changed = planGroups([{ record: grp('C1', 'A', 'Renamed'), ctx: { courseId: 7, link } }]);
-    expect(changed[0]).toMatchObject({ kind: 'update', group: { call: 'none', note: `name "Group A" → "Renamed": ${NO_GROUP_UPDATE}` } });
+    const [renamed] = planGroups([{ record: grp('C1', 'A', 'Renamed'), ctx: { courseId: 7, link } }]);
+    expect(renamed).toMatchObject({ kind: 'update', moodleId: 9, reason: 'rename "Group A" → "Renamed"', group: { call: 'update', groupId: 9, name: 'Renamed' } });
+    expect(parseGroupState(renamed.state)).toEqual({ name: 'Renamed', description: 'old text' });
+    // A new description alone still sends the name (Moodle requires it), unchanged.
+    const [described] = planGroups([{ record: grp('C1', 'A', undefined, { fields: { course: 'C1', group: 'A', description: 'new text' } }), ctx: { courseId: 7, link } }]);
+    expect(described).toMatchObject({ kind: 'update', reason: 'new description', group: { call: 'update', groupId: 9, name: 'Group A', description: 'new text' } });
+    // What Moodle has now (read by the lookup) wins over the link's state: a rename by hand is put back.
+    const [back] = planGroups([{ record: grp('C1', 'A', 'Group A'), ctx: { courseId: 7, link, current: { name: 'Hand', description: 'old text' } } }]);
+    expect(back).toMatchObject({ kind: 'update', group: { call: 'update', name: 'Group A' } });
+    // A disabled link back in the file with a new name: enabled and renamed.
+    const [enabled] = planGroups([{ record: grp('C1', 'A', 'Renamed'), ctx: { courseId: 7, link: { ...link, status: 'disabled' } } }]);
+    expect(enabled).toMatchObject({ kind: 'enable', status: 'active', group: { call: 'update', name: 'Renamed' } });
   });
 
-  it('delete and refresh only disable the ledger link', () => {
+  it('a group known by its name: a new name is a new key, so a new group (the old one is left to refresh)', () => {
+    const byName = (name: string): GroupRecord => ({ key: `C1|${name}`, fields: { course: 'C1', group: name, name, groupBy: 'name' }, dataSource: 'SIS' });
+    const link = lnk('groups', 'C1|Lab', { state: groupState('Lab', '') });
+    const [a] = planGroups([{ record: byName('Lab 2') }], 'refresh', [link]);
+    expect(a).toMatchObject({ kind: 'create', key: 'C1|Lab 2', group: { call: 'create', name: 'Lab 2', idnumber: '' } });
+    const all = planGroups([{ record: byName('Lab 2') }], 'refresh', [link]);
+    expect(all.map((x) => `${x.key}:${x.kind}:${x.group?.call}`)).toEqual(['C1|Lab 2:create:create', 'C1|Lab:disable:none']);
+  });
+
+  it('delete and refresh only disable the ledger link: the group is never deleted', () => {
     const link = lnk('groups', 'C1|A', { state: groupState('Group A', '') });
     const [d] = planGroups([{ record: grp('C1', 'A'), ctx: { courseId: 7, link } }], 'delete');
     expect(d).toMatchObject({ kind: 'disable', status: 'disabled', group: { call: 'none' } });
+    expect(d.reason).toContain('the group stays in Moodle');
     const r = planGroups([{ record: grp('C1', 'A', 'Group A'), ctx: { courseId: 7, link } }], 'refresh', [link, lnk('groups', 'C1|B')]);
     expect(r.map((x) => `${x.key}:${x.kind}`)).toEqual(['C1|A:unchanged', 'C1|B:disable']);
     const [u] = planGroups([{ record: grp('C1', 'Z'), ctx: { courseId: 7, match: { id: 5, via: 'idnumber', by: 'idnumber', name: 'Z', description: '' } } }], 'delete');

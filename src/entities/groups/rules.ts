@@ -3,17 +3,14 @@
  *
  * groups — key `COURSE|GROUP`, the group key kept in the group's idnumber; the ledger link holds the group id and,
  * as state, the name and description Moodle has as far as mdlsync knows (no content hash). A group is created, or an
- * existing group of the course is adopted (by idnumber, then by exact name). This service has no group update
- * function, so a changed name or description is reported, never sent; delete is out of scope too: disabling only
- * disables the ledger link.
+ * existing group of the course is adopted (by idnumber, then by exact name). A name or description that differs from
+ * Moodle's is sent with core_group_update_groups (the state changes only once Moodle took it). Disabling only
+ * disables the ledger link: a Moodle group has no disabled state, and deleting it would drop its members for good.
  */
 import type { GroupRecord } from './record.js';
 import type { LedgerLink } from '../../ledger/types.js';
 import { EntityPlanner, dataSourceChange, type ContextBase, type EntityRules, type MatchBase, type RowPlanning } from '../../plan/fold.js';
 import type { ActionOf, PlanOptions } from '../../plan/types.js';
-
-/** Why a changed group is not sent. */
-export const NO_GROUP_UPDATE = 'not updated (Moodle has no group update in this service)';
 
 // ── groups ──────────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -33,13 +30,17 @@ export interface GroupContext extends ContextBase<GroupMatch> {
 }
 
 export interface GroupTarget {
-  /** create: core_group_create_groups; none: only the ledger link is written (adopt, enable, disable). */
-  call: 'create' | 'none';
+  /**
+   * create: core_group_create_groups; update: core_group_update_groups of group `groupId` (name always, Moodle
+   * requires it; description only when it changes); none: only the ledger link is written (adopt, enable, disable).
+   */
+  call: 'create' | 'update' | 'none';
   courseId?: number;
+  groupId?: number;
   name?: string;
   description?: string;
   idnumber?: string;
-  /** Shown in rows.csv when the row is settled without a call (a change Moodle cannot take). */
+  /** Shown in rows.csv: what an update changed, or why nothing was sent. */
   note?: string;
 }
 
@@ -61,13 +62,20 @@ export function parseGroupState(state: string | null | undefined): { name: strin
   return m ? { name: decodeURIComponent(m[1]), description: decodeURIComponent(m[2]) } : undefined;
 }
 
-/** What differs between the row and the group Moodle has, in plain words ('' when nothing does). */
-function groupChanges(r: GroupRecord, have: { name: string; description: string } | undefined): string {
-  if (!have) return '';
-  const parts: string[] = [];
-  if (r.fields.name !== undefined && r.fields.name !== have.name) parts.push(`name "${have.name}" → "${r.fields.name}"`);
-  if (r.fields.description !== undefined && r.fields.description !== have.description) parts.push('description changed');
-  return parts.join(', ');
+/**
+ * What the row changes in the group Moodle has: the update to send and, in plain words, what it changes; undefined
+ * when nothing differs. An absent name or description (empty cell) keeps Moodle's.
+ */
+function groupUpdate(r: GroupRecord, groupId: number, have: { name: string; description: string } | undefined):
+  { target: GroupTarget; said: string; state: string } | undefined {
+  if (!have) return undefined;
+  const name = r.fields.name !== undefined && r.fields.name !== have.name ? r.fields.name : undefined;
+  const description = r.fields.description !== undefined && r.fields.description !== have.description ? r.fields.description : undefined;
+  if (name === undefined && description === undefined) return undefined;
+  const said = [name !== undefined ? `rename "${have.name}" → "${name}"` : '', description !== undefined ? 'new description' : ''].filter(Boolean).join(', ');
+  const target: GroupTarget = { call: 'update', groupId, name: name ?? have.name, note: said };
+  if (description !== undefined) target.description = description;
+  return { target, said, state: groupState(name ?? have.name, description ?? have.description) };
 }
 
 export const GROUP_RULES: EntityRules<'groups', GroupContext> = {
@@ -79,24 +87,24 @@ export const GROUP_RULES: EntityRules<'groups', GroupContext> = {
     const link = ctx.link;
     if (link) {
       const have = ctx.current ?? parseGroupState(link.state);
-      const state = have ? groupState(have.name, have.description) : link.state ?? undefined;
-      const changes = groupChanges(r, have);
-      const note = changes ? `${changes}: ${NO_GROUP_UPDATE}` : undefined;
+      const change = groupUpdate(r, link.moodleId, have);
+      // Without a change the state stays what Moodle has; with one, it becomes the row's once Moodle took it.
+      const state = change?.state ?? (have ? groupState(have.name, have.description) : link.state ?? undefined);
+      const group: GroupTarget = change?.target ?? { call: 'none' };
       if (link.status === 'disabled') {
-        return { kind: 'enable', ...base, moodleId: link.moodleId, record: r, state, status: 'active', reason: `back in the file: link group ${link.moodleId} again${note ? `; ${note}` : ''}`, group: { call: 'none', note } } satisfies GroupAction;
+        return { kind: 'enable', ...base, moodleId: link.moodleId, record: r, state, status: 'active', reason: `back in the file: link group ${link.moodleId} again${change ? `; ${change.said}` : ''}`, group } satisfies GroupAction;
       }
       const reowned = base.dataSource !== link.dataSource;
-      if (note || reowned) {
-        const reason = [note, reowned ? dataSourceChange(link, base.dataSource) : ''].filter(Boolean).join('; ');
-        return { kind: 'update', ...base, moodleId: link.moodleId, record: r, state, status: 'active', reason, group: { call: 'none', note } } satisfies GroupAction;
+      if (change || reowned) {
+        const reason = [change?.said ?? '', reowned ? dataSourceChange(link, base.dataSource) : ''].filter(Boolean).join('; ');
+        return { kind: 'update', ...base, moodleId: link.moodleId, record: r, state, status: 'active', reason, group } satisfies GroupAction;
       }
       return { kind: 'unchanged', ...base, moodleId: link.moodleId, reason: 'same content' };
     }
     if (ctx.courseId === undefined) return p.fail(r, line, ctx, 'unknown-course', ctx.courseProblem ?? `unknown course ${r.fields.course}`);
     if (ctx.match) {
       const m = ctx.match;
-      const changes = groupChanges(r, m);
-      const note = changes ? `${changes}: ${NO_GROUP_UPDATE}` : undefined;
+      const change = groupUpdate(r, m.id, m);
       const by = m.by === 'idnumber' ? 'idnumber' : m.by === 'moodle-id' ? 'MOODLE_ID' : `name "${m.name}"`;
       const found = `found in course ${r.fields.course} by ${by} (group ${m.id})`;
       return {
@@ -104,10 +112,10 @@ export const GROUP_RULES: EntityRules<'groups', GroupContext> = {
         ...base,
         moodleId: m.id,
         record: r,
-        state: groupState(m.name, m.description),
+        state: change?.state ?? groupState(m.name, m.description),
         status: 'active',
-        reason: `${found}: link it${note ? `; ${note}` : ''}`,
-        group: { call: 'none', note },
+        reason: `${found}: link it${change ? `; ${change.said}` : ''}`,
+        group: change?.target ?? { call: 'none' },
       } satisfies GroupAction;
     }
     if (r.fields.name === undefined) return p.fail(r, line, ctx, 'missing-value', 'the group name (GROUP_NAME or name) is empty: a new group needs one');
@@ -137,7 +145,11 @@ export const GROUP_RULES: EntityRules<'groups', GroupContext> = {
   },
 };
 
-const KEPT = 'deleting groups is out of scope: the ledger link is disabled, the group stays in Moodle';
+/**
+ * Why a disabled group is not deleted: a Moodle group has no disabled state, and core_group_delete_groups would take
+ * its members along for good (group/lib.php groups_delete_group), on a file that may merely have left a row out.
+ */
+const KEPT = 'a group is never deleted (that would drop its members for good): the ledger link is disabled, the group stays in Moodle';
 
 function groupLinkDisable(base: { entity: 'groups'; key: string; line: number | null; dataSource: string | null }, link: LedgerLink, why: string, r?: GroupRecord): GroupAction {
   return { kind: 'disable', ...base, moodleId: link.moodleId, record: r, state: link.state ?? undefined, status: 'disabled', reason: `${why}: ${KEPT}`, group: { call: 'none', note: KEPT } };
