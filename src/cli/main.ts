@@ -4,6 +4,7 @@ import { CODES, EXIT, failureInfo } from '../errors.js';
 import { escapeControls } from '../refusal.js';
 import { registerDialects } from './dialects.js';
 import { registerDoctor } from './doctor.js';
+import { registerExportGrades } from './export-grades.js';
 import { registerLedger } from './ledger.js';
 import { registerPurge } from './purge.js';
 import { registerRun } from './run.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerPurge(program);
   registerUser(program);
   registerDialects(program);
+  registerExportGrades(program);
   return program;
 }
 
