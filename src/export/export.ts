@@ -33,16 +33,8 @@ import {
   rowIdentity, type CompletionRow, type EnrolmentStatus, type ExportDialect, type ExportKind, type ExportRow, type GradeRow,
   type RowBase,
 } from './rows.js';
+import { EXPORT_FUNCTIONS } from './functions.js';
 import { ledgerEnrolments, personKeys, resolveCourses, scopeName, type LedgerEnrolment, type ScopeCourse } from './scope.js';
-
-/** The functions each export calls (checked by the session's preflight and by `mdlsync doctor`). */
-export const EXPORT_FUNCTIONS: Record<ExportKind, readonly string[]> = {
-  grades: ['core_webservice_get_site_info', 'gradereport_user_get_grade_items', 'core_course_get_categories', 'core_course_get_courses_by_field'],
-  completions: [
-    'core_webservice_get_site_info', 'core_enrol_get_enrolled_users', 'core_completion_get_course_completion_status',
-    'core_completion_get_activities_completion_status', 'core_course_get_categories', 'core_course_get_courses_by_field',
-  ],
-};
 
 export interface ExportRequest {
   kind: ExportKind;
