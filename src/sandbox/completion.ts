@@ -24,7 +24,7 @@ function completionEnabled(course: CourseRow): boolean {
 
 /** completion_info::is_tracked_user(): enrolled, active, with a role that is in completion reports (student). */
 function isTrackedUser(ctx: FunctionContext, courseid: number, userid: number): boolean {
-  return activeStudents(ctx, courseid).some((u) => u.id === userid);
+  return activeStudents(ctx, courseid, userid).length > 0;
 }
 
 function isGraded(ctx: FunctionContext, cm: ModuleRow): boolean {

@@ -196,8 +196,8 @@ export class GradeStore {
   }
 
   /** The user report's items for one user, with the course total aggregated as the course category says. */
-  userReport(courseid: number, userid: number): UserItemGrade[] {
-    const { items } = this.sync(courseid);
+  userReport(courseid: number, userid: number, synced?: GradeItemRow[]): UserItemGrade[] {
+    const items = synced ?? this.sync(courseid).items;
     const rows = this.gradeRows(courseid, userid);
     const mods = items.filter((i) => i.itemtype === 'mod');
     const used = mods.filter((i) => rows.get(i.id)?.finalgrade !== null && rows.get(i.id) !== undefined);

@@ -12,7 +12,7 @@ import { type CourseRow, ENROL_INSTANCE_ENABLED, ENROL_USER_ACTIVE, SITEID } fro
 import type { UserRow } from './user-store.js';
 import {
   formatFloat, formatGrade, GRADE_DISPLAY_TYPE_LETTER, GRADE_DISPLAY_TYPE_PERCENTAGE, GRADE_DISPLAY_TYPE_REAL,
-  type UserItemGrade,
+  type GradeItemRow, type UserItemGrade,
 } from './grade-store.js';
 import { TOKEN_USER_ID } from './users.js';
 
@@ -60,13 +60,14 @@ export function requireCapability(ctx: FunctionContext, courseid: number, capabi
  * graded_users_iterator with require_active_enrolment (grade_report_showonlyactiveenrol, on by default): users with
  * a gradebook role (student) in the course and an active enrolment, by last name, first name.
  */
-export function activeStudents(ctx: FunctionContext, courseid: number): UserRow[] {
+export function activeStudents(ctx: FunctionContext, courseid: number, onlyUser?: number): UserRow[] {
   const t = now();
+  const one = onlyUser === undefined ? '' : `AND u.id = ${Math.trunc(onlyUser)}`;
   return ctx.store.db.prepare(`SELECT DISTINCT u.* FROM user u
       JOIN role_assignments ra ON ra.userid = u.id AND ra.contextlevel = 50 AND ra.instanceid = ? AND ra.roleid = ${STUDENT_ROLE}
       JOIN user_enrolments ue ON ue.userid = u.id JOIN enrol e ON e.id = ue.enrolid AND e.courseid = ?
      WHERE u.deleted = 0 AND ue.status = ${ENROL_USER_ACTIVE} AND e.status = ${ENROL_INSTANCE_ENABLED}
-       AND ue.timestart <= ? AND (ue.timeend = 0 OR ue.timeend > ?)
+       AND ue.timestart <= ? AND (ue.timeend = 0 OR ue.timeend > ?) ${one}
      ORDER BY u.lastname, u.firstname, u.id`).all(courseid, courseid, t, t) as UserRow[];
 }
 
@@ -74,8 +75,17 @@ function displayType(ctx: FunctionContext, courseid: number): number {
   return Number(ctx.store.grades.setting(courseid, 'displaytype') ?? GRADE_DISPLAY_TYPE_REAL);
 }
 
+/** The course's report settings: its display type and whether the letter column shows. */
+interface ReportSettings {
+  display: number;
+  letters: boolean;
+}
+function reportSettings(ctx: FunctionContext, courseid: number): ReportSettings {
+  return { display: displayType(ctx, courseid), letters: ctx.store.grades.setting(courseid, 'report_user_showlettergrade') === '1' };
+}
+
 /** One row of gradeitemsdata. */
-function gradeItemData(ctx: FunctionContext, courseid: number, g: UserItemGrade): Record<string, unknown> {
+function gradeItemData(settings: ReportSettings, g: UserItemGrade): Record<string, unknown> {
   const { item } = g;
   const mod = item.itemtype === 'mod';
   const d: Record<string, unknown> = {
@@ -89,7 +99,7 @@ function gradeItemData(ctx: FunctionContext, courseid: number, g: UserItemGrade)
     d.weightformatted = `${formatFloat(g.hint.weight * 100, 2)} %`;
     if (g.hint.status !== 'used') d.status = g.hint.status;
   }
-  const display = displayType(ctx, courseid);
+  const { display } = settings;
   Object.assign(d, {
     graderaw: g.value, gradedatesubmitted: null, gradedategraded: g.dategraded, gradehiddenbydate: false,
     gradeneedsupdate: false, gradeishidden: false, gradeislocked: false, gradeisoverridden: false,
@@ -98,7 +108,7 @@ function gradeItemData(ctx: FunctionContext, courseid: number, g: UserItemGrade)
     rangeformatted: `${formatFloat(item.grademin, 0)}&ndash;${formatFloat(g.grademax, 0)}`,
     percentageformatted: formatGrade(g.value, item.grademin, g.grademax, GRADE_DISPLAY_TYPE_PERCENTAGE),
   });
-  if (ctx.store.grades.setting(courseid, 'report_user_showlettergrade') === '1') {
+  if (settings.letters) {
     d.lettergradeformatted = formatGrade(g.value, item.grademin, g.grademax, GRADE_DISPLAY_TYPE_LETTER);
   }
   d.feedback = g.grade?.feedback ?? '';
@@ -106,11 +116,12 @@ function gradeItemData(ctx: FunctionContext, courseid: number, g: UserItemGrade)
   return d;
 }
 
-function userGrades(ctx: FunctionContext, course: CourseRow, u: UserRow): Record<string, unknown> {
+function userGrades(ctx: FunctionContext, course: CourseRow, u: UserRow, items: GradeItemRow[], settings: ReportSettings):
+  Record<string, unknown> {
   return {
     courseid: course.id, courseidnumber: course.idnumber, userid: u.id, userfullname: `${u.firstname} ${u.lastname}`,
     useridnumber: u.idnumber, maxdepth: 2,
-    gradeitems: ctx.store.grades.userReport(course.id, u.id).map((g) => gradeItemData(ctx, course.id, g)),
+    gradeitems: ctx.store.grades.userReport(course.id, u.id, items).map((g) => gradeItemData(settings, g)),
   };
 }
 
@@ -131,7 +142,10 @@ function getGradeItems(ctx: FunctionContext, params: Record<string, unknown>): u
     throw moodleException('nopermissiontoviewgrades', 'Can not view grades.');
   }
   const users = user ? [user] : activeStudents(ctx, course.id);
-  return { usergrades: users.map((u) => userGrades(ctx, course, u)), warnings: [] };
+  // Regraded once for the call (grade_regrade_final_grades), then each user's report.
+  const { items } = ctx.store.grades.sync(course.id);
+  const settings = reportSettings(ctx, course.id);
+  return { usergrades: users.map((u) => userGrades(ctx, course, u, items, settings)), warnings: [] };
 }
 
 /** grade_report_overview::setup_courses_data(): every course of the user that shows grades, its course total. */
