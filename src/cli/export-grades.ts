@@ -50,7 +50,7 @@ function register(parent: Command, kind: ExportKind): void {
     const config = configFrom(c, { url: flags.url, ledger: flags.ledger, reports: flags.reports });
     const logger = loggerFor(config, flags);
     const progress = flags.quiet ? undefined
-      : createProgress({ tty: Boolean(process.stderr.isTTY), write: (l) => logger.info(l), label: `exporting ${kind}` });
+      : createProgress({ tty: Boolean(process.stderr.isTTY), write: (l) => logger.info(l), label: `exporting ${kind}`, unit: 'courses' });
     const summary = await runExport({
       kind, courses: flags.course, category: flags.category, details: Boolean(kind === 'grades' ? flags.items : flags.activities),
       changes: flags.changes, dialect: flags.dialect, output: flags.output, linkedOnly: flags.linkedOnly,
