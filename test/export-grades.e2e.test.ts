@@ -104,6 +104,9 @@ describe('mdlsync export grades', () => {
     const r = await w.cli(['export', 'grades', '--category', 'SUB', '-o', 'sub.csv']);
     expect(r.code).toBe(0);
     expect(new Set(csv(file('sub.csv')).map((x) => x.course_key))).toEqual(new Set(['C1']));
+    const unknown = await w.cli(['export', 'grades', '--category', 'NOPE', '-o', 'nope.csv']);
+    expect(unknown.code).toBe(3);
+    expect(unknown.stdout).toMatch(/The ledger links no category NOPE/);
   });
 });
 

@@ -15,6 +15,7 @@
  * the SIS really received.
  */
 import { rename, rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { createHash } from 'node:crypto';
 import { stringify } from 'csv-stringify/sync';
 import type winston from 'winston';
@@ -30,10 +31,10 @@ import {
 import { writePrivateFile, type ProgressSink, type SummaryBase } from '../report/index.js';
 import {
   activityRows, cellsOf, completedAt, completionRow, delimiterOf, emptyGradeRow, gradeRows, headerOf, rowHash,
-  rowIdentity, type CompletionRow, type EnrolmentStatus, type ExportDialect, type ExportKind, type ExportRow, type GradeRow,
-  type RowBase,
+  rowIdentity, type CompletionRow, type EnrolmentStatus, type ExportDialect, type ExportKind, type ExportRow, type RowBase,
 } from './rows.js';
 import { EXPORT_FUNCTIONS } from './functions.js';
+import { Refusal } from '../refusal.js';
 import { ledgerEnrolments, personKeys, resolveCourses, scopeName, type LedgerEnrolment, type ScopeCourse } from './scope.js';
 
 export interface ExportRequest {
@@ -244,7 +245,7 @@ function exportJob(req: ExportRequest, deps: ExportDeps): Job<ExportSummary, voi
     prepare: () => Promise.resolve({ open: { functions: EXPORT_FUNCTIONS[req.kind], lock: false }, state: undefined }),
     refused: (r) => ({ status: 'refused', message: `export ${req.kind} refused: ${r.message}` }),
     work: async (ctx) => {
-      ctx.startRun({ file: req.output ?? '-', sha256: '', type: req.kind, op: 'export', dataSource: null });
+      ctx.startRun({ file: req.output === undefined ? '-' : resolve(req.output), sha256: '', type: req.kind, op: 'export', dataSource: null });
       const s = ctx.summary;
       const { courses, unknown } = await resolveCourses(ctx.ledger, ctx.client, req);
       const failures: Outcome[] = unknown.map((key) => ({
@@ -291,8 +292,9 @@ function exportJob(req: ExportRequest, deps: ExportDeps): Job<ExportSummary, voi
           (failed ? `; ${sum.outcomes.failed} failed: see ${sum.reportDir}/rows.csv` : ''),
       };
     },
+    // A scope that cannot be read (an unknown category) ends the export as a refusal; anything else is thrown on.
     failed: (err, s) => {
-      if (!(err instanceof Error) || !('code' in err) || (err as { code: unknown }).code !== 'refused') return undefined;
+      if (!(err instanceof Refusal)) return undefined;
       s.error = { code: 'refused', message: err.message };
       return { status: 'refused', exitCode: EXIT.refused, message: err.message };
     },
@@ -336,5 +338,3 @@ async function writeOutput(output: string | undefined, text: string, write?: (te
 function rememberExport(ledger: SqliteLedger, scope: string, courseKeys: string[], states: ExportedRow[], runId: string): void {
   ledger.exports.replace(scope, courseKeys, states, runId, new Date().toISOString());
 }
-
-export type { GradeRow, CompletionRow };
