@@ -331,7 +331,8 @@ async function writeOutput(output: string | undefined, text: string, write?: (te
     await rename(tmp, output);
   } catch (err) {
     await rm(tmp, { force: true });
-    throw err;
+    // Nothing was written, so the ledger learns nothing either: the same export can simply run again.
+    throw new Refusal(`The output ${output} cannot be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): pass another -o`);
   }
 }
 
