@@ -39,7 +39,7 @@ function register(parent: Command, kind: ExportKind): void {
       ? 'course totals (raw, percentage, letter) per person and course, and each grade item with --items'
       : 'course completion (state, time completed) per person and course, and each activity with --activities')
     .option('--course <keys...>', 'course keys as the ledger knows them (default: every linked course)')
-    .option('--category <key>', 'every linked course in this category and its subcategories')
+    .addOption(new Option('--category <key>', 'every linked course in this category and its subcategories').conflicts('course'))
     .option(details, kind === 'grades' ? 'a row per grade item too' : 'a row per activity that tracks completion too')
     .option('--changes', 'only rows that changed since the last export of the same scope')
     .addOption(new Option('--dialect <dialect>', 'mdlsync: lowercase, comma-separated; snapshot: SIS snapshot, uppercase, pipe-separated')
