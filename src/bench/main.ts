@@ -15,6 +15,9 @@
  *  5. cohort members: read + plan of BENCH_COHORT_MEMBERS memberships (default 200,000) over 20,000 persons and 200
  *     cohorts (cohort-worker.ts), then a store of BENCH_COHORT_STORE memberships (default 10,000) into a sandbox process
  *     with the calls against the minimum, and the unchanged re-run. BENCH_COHORTS=0 skips this part.
+ *  6. grade and completion export (grades-bench.ts): BENCH_GRADES_COURSES courses (default 100) × BENCH_GRADES_STUDENTS
+ *     students (default 200) seeded in a sandbox process; calls against the minimum the functions allow, and time.
+ *     BENCH_GRADES=0 skips this part, BENCH_GRADES_COMPLETIONS=0 its completion export (one call per student and course).
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +29,7 @@ import { enrolmentLeaves, courseLeaves, categoryLeaves } from '../moodle/index.j
 import { userLeaves } from '../entities/persons/user-inputs.js';
 import { cohortLeaves, cohortMemberLeaves } from '../moodle/index.js';
 import { generateCohortMembers, generateCohorts } from './cohort-generate.js';
+import { gradeExportBench } from './grades-bench.js';
 
 const DIST = resolve(import.meta.dirname, '..');
 const CLI = resolve(DIST, '..', 'bin', 'mdlsync.js');
@@ -139,6 +143,7 @@ async function main(): Promise<void> {
   }
   if (process.env.BENCH_CLASSROOM !== '0') await classroom(say);
   if (process.env.BENCH_COHORTS !== '0') await cohortMembers(say);
+  if (process.env.BENCH_GRADES !== '0') await gradeExportBench(say, work);
   writeFileSync(join(process.cwd(), 'bench-results.md'), out.join('\n') + '\n');
   rmSync(work, { recursive: true, force: true });
 }

@@ -8,6 +8,7 @@ import { stringify } from 'csv-stringify/sync';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, requireMoodle } from '../config/index.js';
+import { exportCommand } from './export.js';
 import { ID_TYPES, exportIds, idsTable, type HeaderStyle, type IdType, type IdsExport } from '../export/ids.js';
 import { SqliteLedger } from '../ledger/index.js';
 import { MoodleClient } from '../moodle/index.js';
@@ -51,8 +52,8 @@ export function describeExport(e: IdsExport, where: string): string {
   return `${e.type}: ${e.records.length} id(s) (${style}) → ${where}${gone}${note}`;
 }
 
-export function registerExportIds(exportCmd: Command): void {
-  exportCmd
+export function registerExportIds(program: Command): void {
+  exportCommand(program)
     .command('ids')
     .description("key → Moodle id of every linked record, as a feed of its type with a MOODLE_ID column, for the SIS to keep and send back")
     .option('-t, --type <types...>', `${ID_TYPES.join(', ')} (default: all; several need -o DIR)`, idTypes)

@@ -1,8 +1,12 @@
-/** `mdlsync export …`: what Moodle knows, written back for the SIS. Each kind registers its own subcommand. */
+/**
+ * `mdlsync export …`: the parent command the export subcommands hang from (ids, grades, completions). Each
+ * subcommand's module registers itself with exportCommand(program), which makes the parent once.
+ */
 import type { Command } from 'commander';
-import { registerExportIds } from './export-ids.js';
 
-export function registerExport(program: Command): void {
-  const exportCmd = program.command('export').description('write what Moodle knows back for your SIS');
-  registerExportIds(exportCmd);
+export function exportCommand(program: Command): Command {
+  return (
+    program.commands.find((c) => c.name() === 'export') ??
+    program.command('export').description('write what Moodle knows back for your SIS (ids, grades, completions)')
+  );
 }

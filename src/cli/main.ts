@@ -5,7 +5,8 @@ import { escapeControls } from '../refusal.js';
 import { registerDialects } from './dialects.js';
 import { registerDiff } from './diff.js';
 import { registerDoctor } from './doctor.js';
-import { registerExport } from './export.js';
+import { registerExportGrades } from './export-grades.js';
+import { registerExportIds } from './export-ids.js';
 import { registerLedger } from './ledger.js';
 import { registerPurge } from './purge.js';
 import { registerRun } from './run.js';
@@ -31,7 +32,8 @@ export function buildProgram(): Command {
   registerPurge(program);
   registerUser(program);
   registerDialects(program);
-  registerExport(program);
+  registerExportIds(program);
+  registerExportGrades(program);
   registerDiff(program);
   return program;
 }

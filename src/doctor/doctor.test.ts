@@ -40,9 +40,21 @@ describe('runDoctor', () => {
   test('one structured result per check; an ok check carries no hint', async () => {
     const { checks, problems } = await runDoctor(configFor(moodle.url), ['persons']);
     expect(problems).toBe(0);
-    expect(checks.map((c) => c.name)).toEqual(['moodle-url', 'token', ...functionsOf('persons').map((f) => `function:${f}`), 'other-types', 'ledger', 'folder:reports', 'folder:archive', 'log-file']);
+    expect(checks.map((c) => c.name)).toEqual(['moodle-url', 'token', ...functionsOf('persons').map((f) => `function:${f}`), 'other-types', 'other-exports', 'ledger', 'folder:reports', 'folder:archive', 'log-file']);
     expect(checks.find((c) => c.name === 'token')).toEqual({ name: 'token', status: 'ok', message: 'token accepted: site "Test", Moodle 4.5, user ws' });
     expect(checks.filter((c) => c.status !== 'info').every((c) => c.status === 'ok' && c.hint === undefined)).toBe(true);
+  });
+
+  test('--exports: the functions of each export named are checked; a missing one fails with where to add it', async () => {
+    const { checks, problems } = await runDoctor(configFor(moodle.url), ['persons'], ['grades']);
+    expect(checks.filter((c) => c.status === 'fail').map((c) => c.name)).toEqual([
+      'function:gradereport_user_get_grade_items', 'function:core_course_get_categories', 'function:core_course_get_courses_by_field',
+    ]);
+    expect(problems).toBe(3);
+    expect(checks.find((c) => c.name === 'function:gradereport_user_get_grade_items')).toMatchObject({
+      status: 'fail', hint: expect.stringMatching(/add gradereport_user_get_grade_items to the token's external service/),
+    });
+    expect(checks.find((c) => c.name === 'other-exports')).toMatchObject({ status: 'info', message: 'the service also has every function for: (no export)' });
   });
 
   test('a failing check says what is wrong and what to do; the local checks still run', async () => {

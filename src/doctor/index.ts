@@ -12,6 +12,8 @@ import { SqliteLedger } from '../ledger/index.js';
 import { MoodleClient, MoodleError, getSiteInfo } from '../moodle/index.js';
 import { logFileProblem } from '../report/logger.js';
 import { roleChecks } from './roles.js';
+import { EXPORT_FUNCTIONS, EXPORT_KINDS } from '../export/functions.js';
+import type { ExportKind } from '../export/rows.js';
 import type { DoctorCheck, DoctorReport } from './types.js';
 
 export type { CheckStatus, DoctorCheck, DoctorReport } from './types.js';
@@ -27,7 +29,7 @@ function writable(dir: string): boolean {
 }
 
 /** Every check, in the order they are shown; a Moodle that cannot be reached fails one check and the rest still run. */
-export async function runDoctor(config: Config, types: readonly EntityType[]): Promise<DoctorReport> {
+export async function runDoctor(config: Config, types: readonly EntityType[], exports: readonly ExportKind[] = []): Promise<DoctorReport> {
   const checks: DoctorCheck[] = [];
   const check = (name: string, ok: boolean, message: string, hint?: string): void => {
     checks.push({ name, status: ok ? 'ok' : 'fail', message, ...(!ok && hint !== undefined ? { hint } : {}) });
@@ -42,7 +44,7 @@ export async function runDoctor(config: Config, types: readonly EntityType[]): P
     }
     check('token', true, `token accepted: site "${info.sitename}", Moodle ${info.release}, user ${info.username}`);
     const have = new Set(info.functions.map((f) => f.name));
-    const needed = [...new Set(types.flatMap((t) => functionsOf(t)))];
+    const needed = [...new Set([...types.flatMap((t) => functionsOf(t)), ...exports.flatMap((e) => EXPORT_FUNCTIONS[e])])];
     for (const fn of needed) {
       check(`function:${fn}`, have.has(fn), `function ${fn} in the service`, `add ${fn} to the token's external service (Site administration › Server › Web services › External services › Functions)`);
     }
@@ -52,6 +54,12 @@ export async function runDoctor(config: Config, types: readonly EntityType[]): P
     const others = ENTITY_TYPES.filter((t) => !types.includes(t));
     const ready = others.filter((t) => functionsOf(t).every((fn) => have.has(fn)));
     if (others.length) checks.push({ name: 'other-types', status: 'info', message: `the service also has every function for: ${ready.length ? ready.join(', ') : '(no other feed type)'}` });
+    // The exports not asked for: which this service could run, so the SIS side knows before its first export.
+    const otherExports = EXPORT_KINDS.filter((e) => !exports.includes(e));
+    if (otherExports.length) {
+      const can = otherExports.filter((e) => EXPORT_FUNCTIONS[e].every((fn) => have.has(fn))).map((e) => `export ${e}`);
+      checks.push({ name: 'other-exports', status: 'info', message: `the service also has every function for: ${can.length ? can.join(', ') : '(no export)'}` });
+    }
   } catch (err) {
     if (err instanceof MoodleError) {
       check('token', false, `token refused (${err.errorcode})`, 'create a token for the service user (Site administration › Server › Web services › Manage tokens) and set MDLSYNC_TOKEN');

@@ -146,6 +146,25 @@ export const LEDGER_MIGRATIONS: readonly Migration[] = [
           OR (entity = 'observers' AND hash GLOB 'ob1;user=*');
     `,
   },
+  {
+    version: 8,
+    name: 'export state',
+    // What `mdlsync export grades|completions` last wrote, per scope (the command, the courses chosen, the options that
+    // shape its rows) and row (course, person, item): a hash of the row's values, so `--changes` writes only the rows
+    // whose hash differs. Written after the output file is complete; a course that failed keeps its previous rows.
+    sql: `
+      CREATE TABLE export_state (
+        scope       TEXT NOT NULL,
+        course      TEXT NOT NULL,
+        person      TEXT NOT NULL,
+        item        TEXT NOT NULL,
+        hash        TEXT NOT NULL,
+        run_id      TEXT NOT NULL,
+        exported_at TEXT NOT NULL,
+        PRIMARY KEY (scope, course, person, item)
+      );
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

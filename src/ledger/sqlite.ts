@@ -8,6 +8,7 @@ import type { LedgerLink, LedgerStore, LinkStatus, LinkWrite, RunRecord } from '
 import { migrate } from './migrations.js';
 import { LedgerError } from './errors.js';
 import { RetryTable } from './retries.js';
+import { ExportStateTable } from './exports.js';
 
 export const DEFAULT_LEDGER_PATH = '.mdlsync/ledger.db';
 
@@ -503,6 +504,11 @@ export class SqliteLedger implements LedgerStore {
   /** Replaces a link's data (JSON text, or null to clear it); false when there is no such link. */
   setLinkData(entity: string, key: string, data: string | null): boolean {
     return this.stmt('UPDATE links SET data = ? WHERE entity = ? AND key = ?').run(data, entity, key).changes === 1;
+  }
+
+  /** What the last exports of grades and completions wrote (migration 8). */
+  get exports(): ExportStateTable {
+    return new ExportStateTable(this.db);
   }
 
   /** Rows kept for retry by watch and schedule (migration 5). */

@@ -66,3 +66,5 @@ export type {
 } from './cohorts.js';
 export { ROLE_FUNCTIONS, roleAssignmentLeaves, assignRoles, unassignRoles } from './roles.js';
 export type { RoleContextLevel, RoleAssignmentInput } from './roles.js';
+export { GRADE_FUNCTIONS, getGradeItems, getCourseCompletionStatus, getActivitiesCompletionStatus } from './grades.js';
+export type { GradeItem, UserGrades, CourseCompletionStatus, ActivityCompletion } from './grades.js';

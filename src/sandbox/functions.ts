@@ -16,6 +16,8 @@ import { GROUP_FUNCTIONS } from './groups.js';
 import { COHORT_FUNCTIONS } from './cohorts.js';
 import { ROLE_FUNCTIONS } from './roles.js';
 import { QUIZ_FUNCTIONS } from './quiz.js';
+import { GRADE_FUNCTIONS } from './grades.js';
+import { COMPLETION_FUNCTIONS } from './completion.js';
 
 export const FUNCTIONS: WsFunction[] = [
   ...SITE_FUNCTIONS,
@@ -29,6 +31,8 @@ export const FUNCTIONS: WsFunction[] = [
   ...COHORT_FUNCTIONS,
   ...ROLE_FUNCTIONS,
   ...QUIZ_FUNCTIONS,
+  ...GRADE_FUNCTIONS,
+  ...COMPLETION_FUNCTIONS,
 ];
 
 /**
@@ -37,7 +41,6 @@ export const FUNCTIONS: WsFunction[] = [
  */
 export const OTHER_MOODLE_FUNCTIONS = [
   'core_course_delete_categories', 'core_course_import_course', 'core_group_get_groups',
-  'gradereport_user_get_grade_items', 'core_completion_get_course_completion_status',
   'core_user_update_picture', 'core_files_upload', 'core_user_get_course_user_profiles',
   'core_user_update_user_preferences', 'core_user_get_user_preferences', 'core_user_add_user_device',
   'core_user_view_user_list', 'core_user_view_user_profile', 'core_user_search_identity',

@@ -8,6 +8,8 @@ import { invalidParameter, invalidResponse, MoodleException } from './errors.js'
 
 export type ParamType =
   | 'int'
+  /** PARAM_FLOAT: numbers pass as they are, numeric strings become numbers. */
+  | 'float'
   | 'bool'
   | 'raw'
   /** PARAM_RAW for a value PHP may hold as an int: clean_param() returns it unchanged, so ints stay ints. */
@@ -171,6 +173,8 @@ export function cleanParam(input: string | number | boolean, type: ParamType): s
   switch (type) {
     case 'int':
       return typeof input === 'number' ? Math.trunc(input) : phpIntval(s);
+    case 'float':
+      return typeof input === 'number' ? input : phpIsNumeric(s) ? Number(s) : 0;
     case 'bool': {
       const t = s.toLowerCase();
       if (t === 'on' || t === 'yes' || t === 'true') return 1;

@@ -5,6 +5,7 @@
  */
 import { deleteUserRecord } from './users.js';
 import type { ContentStore } from './content-store.js';
+import { gradebookViews, type SandboxCompletion, type SandboxGrades } from './gradebook-view.js';
 import type { UserRow, UserStore } from './user-store.js';
 import type { CategoryRow, CohortRow, CourseRow } from './course-store.js';
 
@@ -172,6 +173,10 @@ export interface SiteView {
   };
   /** Course content: read it, and add, change or delete modules as a teacher would in the UI. */
   content: ContentStore;
+  /** The gradebook: grade modules, set course grade settings, read what the user report shows. */
+  grades: SandboxGrades;
+  /** Completion: set a course's criteria, complete activities and courses. */
+  completion: SandboxCompletion;
 }
 
 function toSandboxUser(u: UserRow): SandboxUser {
@@ -239,6 +244,7 @@ export function siteView(store: UserStore): SiteView {
 
   return {
     content: store.content,
+    ...gradebookViews(store),
     users: {
       list: () => store.all().map(toSandboxUser),
       byUsername: (u) => userView(store.byUsername(u)),

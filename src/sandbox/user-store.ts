@@ -7,6 +7,8 @@ import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { CourseStore, createCourseTables } from './course-store.js';
 import { ContentStore, createContentTables } from './content-store.js';
+import { createGradeTables, GradeStore } from './grade-store.js';
+import { CompletionStore, createCompletionTables } from './completion-store.js';
 
 export interface UserRow {
   id: number;
@@ -153,6 +155,10 @@ export class UserStore {
   readonly courses: CourseStore;
   /** Course content (sections, modules and their instances) in the same database. */
   readonly content: ContentStore;
+  /** The gradebook (grade items of the course and its modules, grades, settings). */
+  readonly grades: GradeStore;
+  /** Completion criteria and states of activities and courses. */
+  readonly completion: CompletionStore;
 
   constructor(file?: string) {
     this.db = new Database(file ?? ':memory:');
@@ -181,6 +187,10 @@ export class UserStore {
     this.courses = new CourseStore(this.db);
     createContentTables(this.db);
     this.content = new ContentStore(this.db);
+    createGradeTables(this.db);
+    this.grades = new GradeStore(this.db, this.content);
+    createCompletionTables(this.db);
+    this.completion = new CompletionStore(this.db, this.content, this.grades);
   }
 
   private setMeta(k: string, v: string): void {
