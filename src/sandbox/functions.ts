@@ -12,6 +12,8 @@ import { ENROL_FUNCTIONS } from './enrol.js';
 import { GROUP_FUNCTIONS } from './groups.js';
 import { COHORT_FUNCTIONS } from './cohorts.js';
 import { ROLE_FUNCTIONS } from './roles.js';
+import { FILE_FUNCTIONS } from './files.js';
+import { USER_PICTURE_FUNCTIONS } from './user-picture.js';
 
 export const FUNCTIONS: WsFunction[] = [
   ...SITE_FUNCTIONS,
@@ -22,6 +24,8 @@ export const FUNCTIONS: WsFunction[] = [
   ...GROUP_FUNCTIONS,
   ...COHORT_FUNCTIONS,
   ...ROLE_FUNCTIONS,
+  ...FILE_FUNCTIONS,
+  ...USER_PICTURE_FUNCTIONS,
 ];
 
 /**
@@ -32,7 +36,7 @@ export const OTHER_MOODLE_FUNCTIONS = [
   'core_course_get_courses', 'core_course_delete_categories', 'core_course_import_course',
   'core_course_search_courses', 'core_course_get_contents', 'core_group_delete_groups', 'core_group_get_groups',
   'gradereport_user_get_grade_items', 'core_completion_get_course_completion_status',
-  'core_user_update_picture', 'core_files_upload', 'core_user_get_course_user_profiles',
+  'core_user_get_course_user_profiles',
   'core_user_update_user_preferences', 'core_user_get_user_preferences', 'core_user_add_user_device',
   'core_user_view_user_list', 'core_user_view_user_profile', 'core_user_search_identity',
 ];

@@ -5,6 +5,7 @@
  */
 import { deleteUserRecord } from './users.js';
 import type { ContentStore } from './content-store.js';
+import { userContextId } from './file-store.js';
 import type { UserRow, UserStore } from './user-store.js';
 import type { CategoryRow, CohortRow, CourseRow } from './course-store.js';
 
@@ -46,6 +47,8 @@ export interface SandboxUser {
   createdAt: number;
   /** Unix seconds, Moodle's timemodified. */
   modifiedAt: number;
+  /** mdl_user.picture: the id of the user's f1 icon file, 0 without a picture. */
+  picture: number;
 }
 
 export interface SandboxCategory {
@@ -170,6 +173,8 @@ export interface SiteView {
   };
   /** Course content: read it, and add, change or delete modules as a teacher would in the UI. */
   content: ContentStore;
+  /** The user's icon files (f1, f2, f3 of their picture), as mdl_files holds them. */
+  iconFiles(userId: number): { filename: string; mimetype: string | null; filesize: number }[];
 }
 
 function toSandboxUser(u: UserRow): SandboxUser {
@@ -207,6 +212,7 @@ function toSandboxUser(u: UserRow): SandboxUser {
     passwordSet: u.password !== '' && u.password !== 'not cached',
     createdAt: u.timecreated,
     modifiedAt: u.timemodified,
+    picture: u.picture,
   };
 }
 
@@ -237,6 +243,8 @@ export function siteView(store: UserStore): SiteView {
 
   return {
     content: store.content,
+    iconFiles: (userId) =>
+      store.files.area(userContextId(userId), 'user', 'icon').map((f) => ({ filename: f.filename, mimetype: f.mimetype, filesize: f.filesize })),
     users: {
       list: () => store.all().map(toSandboxUser),
       byUsername: (u) => userView(store.byUsername(u)),

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { CourseStore, createCourseTables } from './course-store.js';
 import { ContentStore, createContentTables } from './content-store.js';
+import { FileStore, createFileTables } from './file-store.js';
 
 export interface UserRow {
   id: number;
@@ -153,6 +154,8 @@ export class UserStore {
   readonly courses: CourseStore;
   /** Course content (sections, modules and their instances) in the same database. */
   readonly content: ContentStore;
+  /** Files (draft areas, user icons) in the same database. */
+  readonly files: FileStore;
 
   constructor(file?: string) {
     this.db = new Database(file ?? ':memory:');
@@ -181,6 +184,8 @@ export class UserStore {
     this.courses = new CourseStore(this.db);
     createContentTables(this.db);
     this.content = new ContentStore(this.db);
+    createFileTables(this.db);
+    this.files = new FileStore(this.db);
   }
 
   private setMeta(k: string, v: string): void {
