@@ -62,3 +62,7 @@ export type {
 } from './cohorts.js';
 export { ROLE_FUNCTIONS, roleAssignmentLeaves, assignRoles, unassignRoles } from './roles.js';
 export type { RoleContextLevel, RoleAssignmentInput } from './roles.js';
+export { UPLOAD_SCRIPT } from './client.js';
+export type { UploadFile } from './client.js';
+export { PICTURE_FUNCTIONS, uploadToDraft, updatePicture, filesUpload, pictureRevision } from './pictures.js';
+export type { DraftUploader, DraftFile, UpdatePictureResult, FilesUploadResult } from './pictures.js';
