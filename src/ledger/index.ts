@@ -6,3 +6,4 @@ export type { LockHolder, LockOwner } from './sqlite.js';
 export { LEDGER_MIGRATIONS, LEDGER_SCHEMA_VERSION, migrate } from './migrations.js';
 export type { Migration } from './migrations.js';
 export { RetryTable, type RetryRecord, type NewRetry, type RetryClaimer } from './retries.js';
+export { PictureTable, type PictureRecord, type PictureMatch } from './pictures.js';

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { LEDGER_MIGRATIONS, SqliteLedger, migrate } from './index.js';
+import { LEDGER_MIGRATIONS, LEDGER_SCHEMA_VERSION, SqliteLedger, migrate } from './index.js';
 import type { LedgerLink } from './types.js';
 import type { EntityType, FeedItem, RecordOf } from '../feed/types.js';
 import { defaultPlanOptions, type EntityPlanner } from '../plan/fold.js';
@@ -90,7 +90,7 @@ const options = (entity: string, op: Op = 'store') => defaultPlanOptions({ op, e
 describe('migration 7: hash splits into a content hash and state', () => {
   it('moves every state value to the state column by entity and shape; content hashes stay', () => {
     const l = migrated();
-    expect(l.schemaVersion()).toBe(7);
+    expect(l.schemaVersion()).toBe(LEDGER_SCHEMA_VERSION);
     for (const [entity, key, , , hash] of OLD_ROWS) {
       const link = linkOf(l, entity, key);
       const moved = hash !== null && STATEFUL.has(entity) && hash !== 'something else';
