@@ -83,6 +83,14 @@ const cohortsSchema = z
   })
   .strict();
 
+/** `mdlsync pictures`: how file names name people, and the size limit (default: the site's, else PHP's 2 MB). */
+const picturesSchema = z
+  .object({
+    match: z.enum(['key', 'username', 'idnumber']).default('key'),
+    maxBytes: z.number().int().min(1).optional(),
+  })
+  .strict();
+
 const guardSchema = z
   .object({
     maxPercent: z.number().min(0).max(100).default(10),
@@ -187,6 +195,7 @@ export const configSchema = z
     /** `mdlsync watch`: rules and timings (optional). */
     watch: watchSchema.optional(),
     retry: retrySchema.default(() => retrySchema.parse({})),
+    pictures: picturesSchema.default(() => picturesSchema.parse({})),
     /** `mdlsync schedule`: the jobs (optional). */
     jobs: z
       .array(jobSchema)
