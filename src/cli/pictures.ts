@@ -16,7 +16,7 @@ export function formatPictures({ summary: s, rows }: PicturesResult): string {
   const by = s.match === 'key' ? 'person key' : s.match;
   lines.push(`pictures ${s.runId}: ${s.source} (${s.sourceKind ?? 'unreadable'}, ${s.files} file(s), named by ${by})`);
   const o = s.outcomes;
-  lines.push(`  ok ${o.ok}  unchanged ${o.unchanged}  failed ${o.failed}`);
+  if (s.status !== 'refused') lines.push(`  ok ${o.ok}  unchanged ${o.unchanged}  failed ${o.failed}`);
   for (const r of rows.filter((x) => x.outcome === 'failed')) lines.push(`  FAILED ${r.key}\t${r.errorcode ?? ''}\t${r.message ?? ''}`);
   lines.push(`  report: ${s.reportDir}`);
   if (s.tryback) lines.push(`  tryback: ${s.tryback}`);

@@ -13,7 +13,8 @@ export function registerSandbox(program: Command): void {
     .option('--token <token>', 'the web-service token to accept', 'sandbox-token')
     .option('--no-debug', 'answer errors without debuginfo, like a production site')
     .option('--no-password-policy', "turn Moodle's password policy off")
-    .action(async (flags: { port?: number; state?: string; token: string; debug: boolean; passwordPolicy: boolean }) => {
+    .option('--no-upload-files', 'a service without "Can upload files" (webservice/upload.php refuses it)')
+    .action(async (flags: { port?: number; state?: string; token: string; debug: boolean; passwordPolicy: boolean; uploadFiles: boolean }) => {
       if (flags.state) mkdirSync(dirname(resolve(flags.state)), { recursive: true });
       // Loaded only for this command and --sandbox: a run against a real site never loads the sandbox's code.
       const { startSandbox } = await import('../sandbox/server.js');
@@ -23,6 +24,7 @@ export function registerSandbox(program: Command): void {
         stateFile: flags.state ? resolve(flags.state) : undefined,
         debug: flags.debug,
         passwordPolicy: flags.passwordPolicy,
+        uploadFiles: flags.uploadFiles,
       });
       process.stdout.write(`sandbox Moodle listening on ${handle.url}\nexport MDLSYNC_URL=${handle.url}\nexport MDLSYNC_TOKEN=<the --token value>\n`);
       await new Promise<void>((done) => {
