@@ -151,10 +151,16 @@ export const jobSchema = z
     consume: z.boolean().optional(),
     /** Seconds a run waits for the ledger's writer lock (default 600). */
     wait: z.number().int().min(0).optional(),
+    /** A folder or .zip of user pictures: the job runs `mdlsync pictures` on it (instead of a feed file or glob). */
+    pictures: z.string().min(1).optional(),
+    /** A pictures job's file names: person keys, usernames or idnumbers (default: pictures.match). */
+    match: z.enum(['key', 'username', 'idnumber']).optional(),
   })
   .strict()
   .superRefine((job, ctx) => {
-    if (Boolean(job.file) === Boolean(job.glob)) ctx.addIssue({ code: 'custom', message: 'give exactly one of "file" or "glob"' });
+    if ([job.file, job.glob, job.pictures].filter(Boolean).length !== 1) {
+      ctx.addIssue({ code: 'custom', message: job.pictures ? 'a pictures job gives "pictures" only, not "file" or "glob"' : 'give exactly one of "file" or "glob"' });
+    }
     if ((job.op === 'refresh' || job.op === 'refresh-ds') && !job.allowRefresh) {
       ctx.addIssue({ code: 'custom', path: ['allowRefresh'], message: `op ${job.op} in a scheduled job needs "allowRefresh": true` });
     }
