@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import { runPictures, type PicturesResult } from '../pictures/run.js';
 import { PICTURE_MATCHES } from '../pictures/match.js';
 import type { PictureMatch } from '../ledger/index.js';
+import { createProgress } from '../report/progress.js';
 import { addSiteOptions, configFrom, loggerFor, type SiteFlags } from './common.js';
 
 interface PicturesFlags extends SiteFlags {
@@ -35,7 +36,9 @@ export function registerPictures(program: Command): void {
     const config = configFrom(cmd, { url: flags.url, ledger: flags.ledger, reports: flags.reports });
     const logger = loggerFor(config, flags);
     const match = flags.match ?? config.pictures.match;
-    const result = await runPictures({ source, match, full: flags.full, wait: flags.wait }, { config, logger });
+    const progress = flags.quiet ? undefined : createProgress({ tty: Boolean(process.stderr.isTTY), write: (l) => logger.info(l), label: 'pictures' });
+    const result = await runPictures({ source, match, full: flags.full, wait: flags.wait, onProgress: (p) => progress?.update(p) }, { config, logger });
+    progress?.stop();
     process.stdout.write(formatPictures(result) + '\n');
     process.exitCode = result.summary.exitCode;
   });

@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type winston from 'winston';
-import type { Outcome } from '../apply/types.js';
+import type { ApplyProgress, Outcome } from '../apply/types.js';
 import { requireMoodle, type Config } from '../config/index.js';
 import { EXIT, conduct, type Ending, type Job } from '../conductor.js';
 import type { PictureMatch } from '../ledger/index.js';
@@ -36,6 +36,8 @@ export interface PicturesRequest {
   full?: boolean;
   /** Seconds to wait for another run holding the ledger's writer lock. */
   wait?: number;
+  /** Told after each picture sent (or failed while sending): the CLI's progress bar. */
+  onProgress?: (p: ApplyProgress) => void;
 }
 
 /** reports/RUNID/summary.json of `mdlsync pictures`. */
@@ -165,20 +167,27 @@ function picturesJob(req: PicturesRequest, config: Config, rows: Outcome[], held
       await places.place(sends.map((d) => d.name));
       const ctx: SendContext = { client, pictures: ledger.pictures, retry, runId, match: req.match, uploadsRefused: null };
       const queue = [...sends];
+      const progress = { done: 0, total: sends.length, failed: 0 };
       const worker = async (): Promise<void> => {
         for (let d = queue.shift(); d; d = queue.shift()) {
-          const placed = places.get(d.name);
-          const what = req.match === 'key' ? 'person key' : req.match;
-          if (placed.id === undefined) {
-            const failure = placed.problem
-              ? { code: 'ambiguous-match' as const, message: `${placed.problem}: make it unique` }
-              : { code: 'unknown-person' as const, message: `no Moodle user for ${what} ${d.name}${req.match === 'key' ? ' (not in the ledger, and no user has that idnumber)' : ''}` };
-            outcome.set(d.file, failedRow({ kind: 'fail', file: d.file, name: d.name, failure }));
-            continue;
-          }
-          const content = await readFile(d.path);
-          outcome.set(d.file, await sendPicture(ctx, { file: d.file, name: d.name, content, sha256: d.sha256, image: d.image, moodleId: placed.id }));
+          const row = await pictureFor(d);
+          outcome.set(d.file, row);
+          progress.done++;
+          if (row.outcome === 'failed') progress.failed++;
+          req.onProgress?.({ ...progress });
         }
+      };
+      const pictureFor = async (d: Extract<PictureDecision, { kind: 'send' }>): Promise<Outcome> => {
+        const placed = places.get(d.name);
+        if (placed.id === undefined) {
+          const what = req.match === 'key' ? 'person key' : req.match;
+          const failure = placed.problem
+            ? { code: 'ambiguous-match' as const, message: `${placed.problem}: make it unique` }
+            : { code: 'unknown-person' as const, message: `no Moodle user for ${what} ${d.name}${req.match === 'key' ? ' (not in the ledger, and no user has that idnumber)' : ''}` };
+          return failedRow({ kind: 'fail', file: d.file, name: d.name, failure });
+        }
+        const content = await readFile(d.path);
+        return sendPicture(ctx, { file: d.file, name: d.name, content, sha256: d.sha256, image: d.image, moodleId: placed.id });
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, sends.length)) }, worker));
 
