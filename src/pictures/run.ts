@@ -65,7 +65,8 @@ const UNPACK_LIMIT = 64 * 1024 * 1024;
 
 export async function runPictures(req: PicturesRequest, deps: { config: Config; logger: winston.Logger }): Promise<PicturesResult> {
   const rows: Outcome[] = [];
-  const held: { source: PictureSource | null; paths: Map<string, string | null> } = { source: null, paths: new Map() };
+  // The source stays open (a zip unpacked) until the report is written: the tryback copies from it.
+  const held: { source: PictureSource | null } = { source: null };
   try {
     const summary = await conduct(picturesJob(req, deps.config, rows, held), deps);
     return { summary, rows };
@@ -93,7 +94,7 @@ async function readFacts(source: PictureSource): Promise<PictureFacts[]> {
   return facts;
 }
 
-function picturesJob(req: PicturesRequest, config: Config, rows: Outcome[], held: { source: PictureSource | null; paths: Map<string, string | null> }):
+function picturesJob(req: PicturesRequest, config: Config, rows: Outcome[], held: { source: PictureSource | null }):
   Job<PicturesSummary, PictureSource> {
   const concurrency = config.moodle.concurrency;
   const refuse = (summary: PicturesSummary, code: NonNullable<SummaryBase['error']>['code'], message: string): Ending => {
@@ -145,7 +146,7 @@ function picturesJob(req: PicturesRequest, config: Config, rows: Outcome[], held
       const maxBytes = maxBytesFor(config.pictures.maxBytes, siteInfo.usermaxuploadfilesize);
       summary.maxBytes = maxBytes;
       const facts = await readFacts(source);
-      for (const f of facts) held.paths.set(f.file, f.path);
+      const paths = new Map(facts.map((f) => [f.file, f.path]));
       const names = facts.map((f) => nameOf(f.file, req.match)).filter((n): n is string => n !== null);
       const previous = ledger.pictures.get(req.match, names);
       const linked = new Map<string, number>();
@@ -186,7 +187,17 @@ function picturesJob(req: PicturesRequest, config: Config, rows: Outcome[], held
             : { code: 'unknown-person' as const, message: `no Moodle user for ${what} ${d.name}${req.match === 'key' ? ' (not in the ledger, and no user has that idnumber)' : ''}` };
           return failedRow({ kind: 'fail', file: d.file, name: d.name, failure });
         }
-        const content = await readFile(d.path);
+        let content: Buffer;
+        try {
+          content = await readFile(d.path);
+        } catch (err) {
+          // Gone or changed since it was checked (a drop folder being refilled): nothing was sent.
+          return failedRow({ kind: 'fail', file: d.file, name: d.name, failure: { code: 'error', message: `the file could not be read again: ${(err as Error).message}` } });
+        }
+        // The bytes sent must be the bytes checked: a file replaced meanwhile could be a non-image (which removes the picture).
+        if (createHash('sha256').update(content).digest('hex') !== d.sha256) {
+          return failedRow({ kind: 'fail', file: d.file, name: d.name, failure: { code: 'error', message: 'the file changed while the run was going: run again' } });
+        }
         return sendPicture(ctx, { file: d.file, name: d.name, content, sha256: d.sha256, image: d.image, moodleId: placed.id });
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, sends.length)) }, worker));
@@ -194,7 +205,7 @@ function picturesJob(req: PicturesRequest, config: Config, rows: Outcome[], held
       // rows.csv in the source's order.
       for (const d of decisions) rows.push(outcome.get(d.file) as Outcome);
       const failed = rows.filter((r) => r.outcome === 'failed');
-      summary.tryback = await writePictureTryback(reportDir, failed.map((r) => ({ file: r.key, path: held.paths.get(r.key) ?? null })));
+      summary.tryback = await writePictureTryback(reportDir, failed.map((r) => ({ file: r.key, path: paths.get(r.key) ?? null })));
       return {
         applied: rows,
         closing: (s, anyFailed) => {
