@@ -45,7 +45,7 @@ function updatePicture(ctx: FunctionContext, p: Record<string, unknown>): unknow
   const user = ctx.store.get(id);
   if (!user) throw missingRecord('user', 'SELECT * FROM {user} WHERE id = ?', [id]);
   if (id !== TOKEN_USER_ID) requireActiveUser(user);
-  if (user.auth === 'nologin') throw moodleException('noprofileedit', 'Cannot edit profile');
+  // noprofileedit (an auth plugin that cannot edit profiles, or edits them elsewhere) is not modelled.
   const contextid = userContextId(id);
   let picture = user.picture;
   const success = ctx.store.transaction(() => {
