@@ -17,7 +17,7 @@ import type { ApplyOptions, Outcome } from './apply/types.js';
 import { requireMoodle, type Config } from './config/index.js';
 import type { SqliteLedger } from './ledger/index.js';
 import type { RunRecord } from './ledger/types.js';
-import type { MoodleClient } from './moodle/index.js';
+import type { MoodleClient, SiteInfo } from './moodle/index.js';
 import { countOutcomes, ensureReportDir, newRunId, writeRowsCsv, writeSummary, type RunStatus, type SummaryBase } from './report/index.js';
 import { MoodleSession, type SessionOpenOptions, type SessionRefusal } from './session.js';
 
@@ -81,6 +81,8 @@ export interface JobContext<S extends SummaryBase> extends RunStart {
   summary: S;
   client: MoodleClient;
   ledger: SqliteLedger;
+  /** Site information as the session's preflight read it. */
+  siteInfo: SiteInfo | null;
   /** Records the run in the ledger's runs table, just before the first write; the conductor closes the record. */
   startRun(record: Omit<RunRecord, 'id' | 'startedAt' | 'finishedAt' | 'status' | 'summary'>): void;
 }
@@ -189,6 +191,7 @@ export async function conduct<S extends SummaryBase, P>(job: Job<S, P>, deps: Co
         summary,
         client: open.client,
         ledger: open.ledger,
+        siteInfo: open.siteInfo,
         startRun: (record) => {
           open.ledger.startRun({ ...record, id: runId, startedAt: summary.startedAt });
           started = true;

@@ -140,6 +140,17 @@ export const CODES = {
   failed: { family: 'row', exit: 2, hint: 'the row failed (the message says why): fix the cause and run the row again' },
   error: { family: 'row', exit: 2, hint: 'the call failed without a Moodle errorcode (the message says why): run the row again, and report the log if it persists' },
   internal: { family: 'row', exit: 2, hint: 'an internal inconsistency stopped the row: report it with the log' },
+
+  // ── user pictures (mdlsync pictures) ───────────────────────────────────────────────────────────────────────
+  'not-an-image': { family: 'row', exit: 2, hint: "the file is not a GIF, JPEG or PNG image, so it was not sent (Moodle would have removed the user's picture): replace it with a picture and run the tryback folder" },
+  'picture-too-large': { family: 'row', exit: 2, hint: "the picture is bigger than the upload limit (the site's, or pictures.maxBytes): make it smaller and run the tryback folder" },
+  'picture-not-set': { family: 'row', exit: 2, hint: 'Moodle answered that the picture did not change (its draft area was empty): run the tryback folder again, and report the log if it persists' },
+  'uploads-disabled': {
+    family: 'moodle',
+    exit: 3,
+    row: true,
+    hint: "the token's service may not upload files: tick \"Can upload files\" on it (Site administration › Server › Web services › External services › Edit)",
+  },
 } as const satisfies Record<string, CodeSpec>;
 
 type Codes = typeof CODES;

@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import { requireMoodle, type Config } from './config/index.js';
 import { SqliteLedger, type LockOwner } from './ledger/index.js';
-import { MoodleClient, MoodleError, getSiteInfo, PERSON_FUNCTIONS } from './moodle/index.js';
+import { MoodleClient, MoodleError, getSiteInfo, PERSON_FUNCTIONS, type SiteInfo } from './moodle/index.js';
 import type { Failure, FailureCode } from './errors.js';
 
 /** Why a session could not open: the preflight failed, or another run holds the writer lock. */
@@ -26,6 +26,8 @@ export class MoodleSession {
   readonly client: MoodleClient;
   private handle: SqliteLedger | null = null;
   private readonly url: string;
+  /** Site information as the preflight read it (the service's upload flags, limits …); null before open(). */
+  siteInfo: SiteInfo | null = null;
 
   constructor(
     private readonly config: Config,
@@ -46,7 +48,9 @@ export class MoodleSession {
 
   /** Preflight, ledger, writer lock: null once all are in hand, else why not (the ledger is then closed again). */
   async open(opts: SessionOpenOptions): Promise<SessionRefusal | null> {
-    const preflight = await checkMoodle(this.client, this.url, opts.functions);
+    const preflight = await checkMoodle(this.client, this.url, opts.functions, (info) => {
+      this.siteInfo = info;
+    });
     if (preflight) return { stage: 'preflight', ...preflight };
     const ledger = SqliteLedger.open(this.config.ledger);
     if (opts.lock) {
@@ -111,13 +115,15 @@ export function releaseWriterLock(ledger: SqliteLedger, runId: string): void {
  * Site info and the service's functions, before anything else: a wrong URL or token stops the run cleanly (not-moodle,
  * functions-missing, unreachable, or Moodle's errorcode for a refused token).
  */
-export async function checkMoodle(client: MoodleClient, url: string, functions: readonly string[] = PERSON_FUNCTIONS): Promise<Failure<FailureCode> | null> {
+export async function checkMoodle(client: MoodleClient, url: string, functions: readonly string[] = PERSON_FUNCTIONS,
+  onInfo?: (info: SiteInfo) => void): Promise<Failure<FailureCode> | null> {
   try {
     const info = await getSiteInfo(client);
     // A proxy or another application can answer JSON too (`{}`): without Moodle's functions list it is not the site.
     if (typeof info !== 'object' || info === null || !Array.isArray(info.functions)) {
       return { code: 'not-moodle', message: `${url} answered the site check with JSON that is not Moodle's site information: check that moodle.url is the Moodle site root` };
     }
+    onInfo?.(info);
     const available = new Set(info.functions.map((f) => f.name));
     const missing = functions.filter((f) => !available.has(f));
     if (missing.length > 0) {

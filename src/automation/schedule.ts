@@ -18,6 +18,7 @@ import type { RunSummary } from '../report/index.js';
 import { byDependencyThenAge, isIgnoredName, typeFromName } from './classify.js';
 import { keepForRetry, tryRetry, type RetryContext } from './retry.js';
 import { runTarget, worstExit } from './runner.js';
+import { runPictures } from '../pictures/run.js';
 
 /** Default seconds a scheduled run waits for the ledger's writer lock (another job, a watcher, a manual run). */
 const DEFAULT_LOCK_WAIT = 600;
@@ -105,6 +106,7 @@ export function jobRetryDir(config: Config): string {
 async function runJobWith(job: JobConfig, deps: Deps, ledger: SqliteLedger): Promise<JobResult> {
   const { logger } = deps;
   const wait = job.wait ?? DEFAULT_LOCK_WAIT;
+  if (job.pictures !== undefined) return runPicturesJob(job, job.pictures, deps, wait);
   const retries: RetryContext = {
     ...deps,
     ledger,
@@ -160,6 +162,20 @@ async function runJobWith(job: JobConfig, deps: Deps, ledger: SqliteLedger): Pro
     if (kept) return { ...finishJob(job, files, logger), status: 'waiting' };
   }
   return finishJob(job, files, logger);
+}
+
+/**
+ * A pictures job: `mdlsync pictures` on its folder or zip (unchanged pictures cost nothing, so a nightly job only
+ * sends what changed). A missing source is nothing to do; failed pictures wait in the run's tryback folder.
+ */
+async function runPicturesJob(job: JobConfig, source: string, deps: Deps, wait: number): Promise<JobResult> {
+  if (!existsSync(source)) {
+    deps.logger.info(`job ${job.name}: nothing to do (${source} does not exist)`);
+    return { job: job.name, status: 'nothing-to-do', exitCode: 0, files: [] };
+  }
+  deps.logger.info(`job ${job.name}: pictures ${source}`);
+  const { summary } = await runPictures({ source, match: job.match ?? deps.config.pictures.match, wait }, deps);
+  return finishJob(job, [{ file: source, exitCode: summary.exitCode, message: summary.message }], deps.logger);
 }
 
 function finishJob(job: JobConfig, files: JobFileResult[], logger: winston.Logger): JobResult {
@@ -225,7 +241,7 @@ export function startSchedule(opts: ScheduleOptions): ScheduleHandle {
   for (const job of jobs) {
     stats.set(job.name, { runs: 0, skipped: 0, failed: 0, nothingToDo: 0, lastExitCode: null });
     tasks.push(cron.schedule(job.cron, () => tick(job), { name: `mdlsync:${job.name}`, timezone: job.timezone }));
-    logger.info(`schedule: job ${job.name} on "${job.cron}"${job.timezone ? ` (${job.timezone})` : ''}: ${job.op} ${job.file ?? job.glob}`);
+    logger.info(`schedule: job ${job.name} on "${job.cron}"${job.timezone ? ` (${job.timezone})` : ''}: ${job.pictures !== undefined ? `pictures ${job.pictures}` : `${job.op} ${job.file ?? job.glob}`}`);
   }
 
   return {

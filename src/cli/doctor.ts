@@ -19,17 +19,19 @@ export function registerDoctor(program: Command): void {
     .command('doctor')
     .description('check the Moodle URL, token, web-service functions, ledger and folders')
     .option('--url <url>', 'Moodle site URL')
-    .option('--types <list>', `feed types you sync, comma-separated (${ENTITY_TYPES.join(', ')})`, 'persons')
+    .option('--types <list>', `feed types you sync, comma-separated (${ENTITY_TYPES.join(', ')}; and pictures for mdlsync pictures)`, 'persons')
     .option('--exports <list>', `exports you run, comma-separated (${EXPORT_KINDS.join(', ')})`, '')
     .action(async (flags: { url?: string; types: string; exports: string }, cmd: Command) => {
       const named = flags.types.split(',').map((t) => t.trim()).filter(Boolean);
-      const unknown = named.filter((t) => !isEntityType(t));
-      if (unknown.length) throw new ConfigError(`unknown feed type ${unknown.join(', ')} in --types (known: ${ENTITY_TYPES.join(', ')})`);
+      // `pictures` is no feed type: it asks for the checks of mdlsync pictures (its functions, file uploads).
+      const pictures = named.includes('pictures');
+      const unknown = named.filter((t) => !isEntityType(t) && t !== 'pictures');
+      if (unknown.length) throw new ConfigError(`unknown feed type ${unknown.join(', ')} in --types (known: ${ENTITY_TYPES.join(', ')}, pictures)`);
       const exports = flags.exports.split(',').map((t) => t.trim()).filter(Boolean);
       const unknownExports = exports.filter((e) => !isExportKind(e));
       if (unknownExports.length) throw new ConfigError(`unknown export ${unknownExports.join(', ')} in --exports (known: ${EXPORT_KINDS.join(', ')})`);
       const config = configFrom(cmd, { url: flags.url });
-      const { checks, problems } = await runDoctor(config, named.filter(isEntityType), exports.filter(isExportKind));
+      const { checks, problems } = await runDoctor(config, named.filter(isEntityType), exports.filter(isExportKind), { pictures });
       process.stdout.write(checks.map(formatCheck).join('\n') + '\n');
       if (problems > 0) {
         process.stdout.write(`${problems} problem(s): fix the lines marked FAIL and run mdlsync doctor again.\n`);

@@ -8,6 +8,7 @@ import { registerDoctor } from './doctor.js';
 import { registerExportGrades } from './export-grades.js';
 import { registerExportIds } from './export-ids.js';
 import { registerLedger } from './ledger.js';
+import { registerPictures } from './pictures.js';
 import { registerPurge } from './purge.js';
 import { registerRun } from './run.js';
 import { registerSandbox } from './sandbox.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerExportIds(program);
   registerExportGrades(program);
   registerDiff(program);
+  registerPictures(program);
   return program;
 }
 

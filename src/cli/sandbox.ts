@@ -15,7 +15,8 @@ export function registerSandbox(program: Command): void {
     .option('--no-password-policy', "turn Moodle's password policy off")
     .addOption(new Option('--seed <school>', 'start with a school in a site that has no course yet: demo (12 courses, 120 students) or bench (1,000 courses, 50,000 users)')
       .choices(['demo', 'bench']))
-    .action(async (flags: { port?: number; state?: string; token: string; debug: boolean; passwordPolicy: boolean; seed?: string }) => {
+    .option('--no-upload-files', 'a service without "Can upload files" (webservice/upload.php refuses it)')
+    .action(async (flags: { port?: number; state?: string; token: string; debug: boolean; passwordPolicy: boolean; seed?: string; uploadFiles: boolean }) => {
       if (flags.state) mkdirSync(dirname(resolve(flags.state)), { recursive: true });
       // Loaded only for this command and --sandbox: a run against a real site never loads the sandbox's code.
       const { startSandbox, DEMO_SCHOOL, BENCH_SCHOOL } = await import('../sandbox/server.js');
@@ -26,6 +27,7 @@ export function registerSandbox(program: Command): void {
         stateFile: flags.state ? resolve(flags.state) : undefined,
         debug: flags.debug,
         passwordPolicy: flags.passwordPolicy,
+        uploadFiles: flags.uploadFiles,
       });
       process.stdout.write(`sandbox Moodle listening on ${handle.url}\nexport MDLSYNC_URL=${handle.url}\nexport MDLSYNC_TOKEN=<the --token value>\n`);
       await new Promise<void>((done) => {

@@ -90,6 +90,14 @@ const diffSchema = z
   })
   .strict();
 
+/** `mdlsync pictures`: how file names name people, and the size limit (default: the site's, else PHP's 2 MB). */
+const picturesSchema = z
+  .object({
+    match: z.enum(['key', 'username', 'idnumber']).default('key'),
+    maxBytes: z.number().int().min(1).optional(),
+  })
+  .strict();
+
 const guardSchema = z
   .object({
     maxPercent: z.number().min(0).max(100).default(10),
@@ -150,10 +158,16 @@ export const jobSchema = z
     consume: z.boolean().optional(),
     /** Seconds a run waits for the ledger's writer lock (default 600). */
     wait: z.number().int().min(0).optional(),
+    /** A folder or .zip of user pictures: the job runs `mdlsync pictures` on it (instead of a feed file or glob). */
+    pictures: z.string().min(1).optional(),
+    /** A pictures job's file names: person keys, usernames or idnumbers (default: pictures.match). */
+    match: z.enum(['key', 'username', 'idnumber']).optional(),
   })
   .strict()
   .superRefine((job, ctx) => {
-    if (Boolean(job.file) === Boolean(job.glob)) ctx.addIssue({ code: 'custom', message: 'give exactly one of "file" or "glob"' });
+    if ([job.file, job.glob, job.pictures].filter(Boolean).length !== 1) {
+      ctx.addIssue({ code: 'custom', message: job.pictures ? 'a pictures job gives "pictures" only, not "file" or "glob"' : 'give exactly one of "file" or "glob"' });
+    }
     if ((job.op === 'refresh' || job.op === 'refresh-ds') && !job.allowRefresh) {
       ctx.addIssue({ code: 'custom', path: ['allowRefresh'], message: `op ${job.op} in a scheduled job needs "allowRefresh": true` });
     }
@@ -195,6 +209,7 @@ export const configSchema = z
     /** `mdlsync watch`: rules and timings (optional). */
     watch: watchSchema.optional(),
     retry: retrySchema.default(() => retrySchema.parse({})),
+    pictures: picturesSchema.default(() => picturesSchema.parse({})),
     /** `mdlsync schedule`: the jobs (optional). */
     jobs: z
       .array(jobSchema)

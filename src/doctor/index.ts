@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { requireMoodle, type Config } from '../config/index.js';
 import { ENTITY_TYPES, functionsOf, type EntityType } from '../entities/index.js';
 import { SqliteLedger } from '../ledger/index.js';
-import { MoodleClient, MoodleError, getSiteInfo } from '../moodle/index.js';
+import { MoodleClient, MoodleError, PICTURE_FUNCTIONS, getSiteInfo } from '../moodle/index.js';
 import { logFileProblem } from '../report/logger.js';
 import { roleChecks } from './roles.js';
 import { EXPORT_FUNCTIONS, EXPORT_KINDS } from '../export/functions.js';
@@ -28,8 +28,16 @@ function writable(dir: string): boolean {
   }
 }
 
-/** Every check, in the order they are shown; a Moodle that cannot be reached fails one check and the rest still run. */
-export async function runDoctor(config: Config, types: readonly EntityType[], exports: readonly ExportKind[] = []): Promise<DoctorReport> {
+/**
+ * Every check, in the order they are shown; a Moodle that cannot be reached fails one check and the rest still run.
+ * `pictures`: also what `mdlsync pictures` needs (its functions, and the service's "Can upload files").
+ */
+export async function runDoctor(
+  config: Config,
+  types: readonly EntityType[],
+  exports: readonly ExportKind[] = [],
+  opts: { pictures?: boolean } = {},
+): Promise<DoctorReport> {
   const checks: DoctorCheck[] = [];
   const check = (name: string, ok: boolean, message: string, hint?: string): void => {
     checks.push({ name, status: ok ? 'ok' : 'fail', message, ...(!ok && hint !== undefined ? { hint } : {}) });
@@ -44,9 +52,18 @@ export async function runDoctor(config: Config, types: readonly EntityType[], ex
     }
     check('token', true, `token accepted: site "${info.sitename}", Moodle ${info.release}, user ${info.username}`);
     const have = new Set(info.functions.map((f) => f.name));
-    const needed = [...new Set([...types.flatMap((t) => functionsOf(t)), ...exports.flatMap((e) => EXPORT_FUNCTIONS[e])])];
+    const needed = [...new Set([
+      ...types.flatMap((t) => functionsOf(t)),
+      ...exports.flatMap((e) => EXPORT_FUNCTIONS[e]),
+      ...(opts.pictures ? PICTURE_FUNCTIONS : []),
+    ])];
     for (const fn of needed) {
       check(`function:${fn}`, have.has(fn), `function ${fn} in the service`, `add ${fn} to the token's external service (Site administration › Server › Web services › External services › Functions)`);
+    }
+    if (opts.pictures) {
+      // Site info's uploadfiles is the service's "Can upload files": webservice/upload.php refuses every file without it.
+      check('uploads', info.uploadfiles === 1, `file uploads ${info.uploadfiles === 1 ? 'allowed' : 'not allowed'} by the service (site info uploadfiles = ${String(info.uploadfiles ?? 'absent')})`,
+        'tick "Can upload files" on the token\'s external service (Site administration › Server › Web services › External services › Edit): mdlsync pictures uploads through webservice/upload.php');
     }
     // Observer and system roles: probed, since the web services cannot list roles.
     checks.push(...(await roleChecks(client, config, types, info.userid, have)));

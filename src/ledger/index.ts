@@ -7,3 +7,4 @@ export { LEDGER_MIGRATIONS, LEDGER_SCHEMA_VERSION, migrate } from './migrations.
 export type { Migration } from './migrations.js';
 export { RetryTable, type RetryRecord, type NewRetry, type RetryClaimer } from './retries.js';
 export { ExportStateTable, exportRowKey, type ExportedRow } from './exports.js';
+export { PictureTable, type PictureRecord, type PictureMatch } from './pictures.js';

@@ -165,6 +165,26 @@ export const LEDGER_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: 'user pictures',
+    // One row per picture file name (and how it was matched): the Moodle user it went to and the SHA-256 of the
+    // image sent, so an unchanged picture costs no call the next time; `revision` is the icon's rev Moodle answered.
+    sql: `
+      CREATE TABLE pictures (
+        match_by    TEXT    NOT NULL CHECK (match_by IN ('key', 'username', 'idnumber')),
+        name        TEXT    NOT NULL,
+        moodle_id   INTEGER NOT NULL,
+        sha256      TEXT    NOT NULL,
+        bytes       INTEGER NOT NULL,
+        revision    INTEGER,
+        last_run    TEXT    NOT NULL,
+        updated_at  TEXT    NOT NULL,
+        PRIMARY KEY (match_by, name)
+      );
+      CREATE INDEX pictures_moodle_id ON pictures (moodle_id);
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

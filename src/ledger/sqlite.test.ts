@@ -63,6 +63,7 @@ describe('open and migrations', () => {
       { version: 6, name: 'retries' },
       { version: 7, name: 'link state' },
       { version: 8, name: 'export state' },
+      { version: 9, name: 'user pictures' },
     ]);
     const idx = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'links' AND name NOT LIKE 'sqlite_%' ORDER BY name").all();
     expect(idx).toEqual([{ name: 'links_moodle_id' }, { name: 'links_scope' }]);
@@ -72,7 +73,7 @@ describe('open and migrations', () => {
   it('migrate() applies only the missing versions and refuses a newer ledger', () => {
     const db = new Database(':memory:');
     expect(migrate(db, LEDGER_MIGRATIONS.slice(0, 1))).toEqual([1]);
-    expect(migrate(db)).toEqual([2, 3, 4, 5, 6, 7, 8]);
+    expect(migrate(db)).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
     expect(migrate(db)).toEqual([]);
     const next = LEDGER_MIGRATIONS.length + 1;
     const extra: Migration[] = [...LEDGER_MIGRATIONS, { version: next, name: 'later table', sql: 'CREATE TABLE later (x)' }];

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import type { LedgerLink, LedgerStore, LinkStatus, LinkWrite, RunRecord } from './types.js';
 import { migrate } from './migrations.js';
 import { LedgerError } from './errors.js';
+import { PictureTable } from './pictures.js';
 import { RetryTable } from './retries.js';
 import { ExportStateTable } from './exports.js';
 
@@ -514,6 +515,11 @@ export class SqliteLedger implements LedgerStore {
   /** Rows kept for retry by watch and schedule (migration 5). */
   get retries(): RetryTable {
     return new RetryTable(this.db, processAlive);
+  }
+
+  /** Pictures sent by `mdlsync pictures` (migration 9). */
+  get pictures(): PictureTable {
+    return new PictureTable(this.db);
   }
 
   /** PRAGMA user_version: the latest migration applied (for `doctor`). */

@@ -1,5 +1,8 @@
-/** The REST client: POST form bodies to /webservice/rest/server.php over a keep-alive undici Pool. */
-import { Pool } from 'undici';
+/**
+ * The REST client: POST form bodies to /webservice/rest/server.php over a keep-alive undici Pool; and files to
+ * /webservice/upload.php (multipart, undici's FormData) over the same pool.
+ */
+import { FormData, Pool } from 'undici';
 import { encodeForm } from './encode.js';
 import { MoodleError, ProtocolError, TransientError, isMoodleErrorBody } from './errors.js';
 import type { MoodleCaller } from './types.js';
@@ -17,6 +20,17 @@ export interface MoodleClientOptions {
 }
 
 const ENDPOINT = '/webservice/rest/server.php';
+const UPLOAD_ENDPOINT = '/webservice/upload.php';
+/** The name calls to upload.php are counted and reported under (it is a script, not a web-service function). */
+export const UPLOAD_SCRIPT = 'webservice/upload.php';
+
+/** One file for upload.php. */
+export interface UploadFile {
+  name: string;
+  content: Buffer;
+  /** MIME type sent with the part (upload.php ignores it). */
+  type?: string;
+}
 
 /** Node and undici error codes of a dropped or refused connection. */
 const NETWORK_CODES = new Set([
@@ -39,6 +53,7 @@ export class MoodleClient implements MoodleCaller {
   readonly stats: { calls: number; byFunction: Record<string, number> } = { calls: 0, byFunction: {} };
   private readonly pool: Pool;
   private readonly path: string;
+  private readonly uploadPath: string;
   private readonly endpoint: string;
   private readonly token: string;
   private readonly timeoutMs: number;
@@ -49,6 +64,7 @@ export class MoodleClient implements MoodleCaller {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`Moodle URL must be http(s): ${url.origin}`);
     const base = url.pathname.replace(/\/+$/, '').replace(/\/webservice\/rest\/server\.php$/, '');
     this.path = base + ENDPOINT;
+    this.uploadPath = base + UPLOAD_ENDPOINT;
     this.endpoint = url.origin + this.path;
     this.token = opts.token;
     const timeout = opts.timeoutMs ?? 300_000;
@@ -88,6 +104,49 @@ export class MoodleClient implements MoodleCaller {
       if (waiting) clearInterval(waiting);
     }
     return this.interpret<T>(wsfunction, status, text);
+  }
+
+  /**
+   * POSTs files to webservice/upload.php (the token user's draft area; itemid 0: a new draft area). The reply is
+   * upload.php's JSON (an array, one entry per file) as parsed; its own error shape {error, errorcode, …} is thrown as
+   * MoodleError. The token travels as a form field of the body, never in the URL.
+   */
+  async upload(files: readonly UploadFile[], itemid = 0): Promise<unknown> {
+    this.stats.calls++;
+    this.stats.byFunction[UPLOAD_SCRIPT] = (this.stats.byFunction[UPLOAD_SCRIPT] ?? 0) + 1;
+    const form = new FormData();
+    form.append('token', this.token);
+    form.append('filearea', 'draft');
+    form.append('itemid', String(itemid));
+    files.forEach((f, i) => form.append(`file_${i + 1}`, new Blob([f.content], { type: f.type ?? 'application/octet-stream' }), f.name));
+    let status: number;
+    let text: string;
+    const waiting = this.waitingNotice(UPLOAD_SCRIPT);
+    try {
+      const res = await this.pool.request({
+        path: this.uploadPath,
+        method: 'POST',
+        body: form,
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      status = res.statusCode;
+      text = await res.body.text();
+    } catch (err) {
+      throw this.networkError(UPLOAD_SCRIPT, err);
+    } finally {
+      if (waiting) clearInterval(waiting);
+    }
+    const body = this.interpret<unknown>(UPLOAD_SCRIPT, status, text);
+    // upload.php is an AJAX script: its errors are {error, errorcode, stacktrace, debuginfo, reproductionlink}.
+    if (isUploadErrorBody(body)) {
+      throw new MoodleError(UPLOAD_SCRIPT, {
+        exception: 'moodle_exception',
+        errorcode: body.errorcode,
+        message: this.scrub(String(body.error)),
+        ...(typeof body.debuginfo === 'string' ? { debuginfo: this.scrub(body.debuginfo) } : {}),
+      });
+    }
+    return body;
   }
 
   /** A line every few seconds (at most a third of the timeout) while the call has no answer; none without a listener. */
@@ -163,6 +222,11 @@ export class MoodleClient implements MoodleCaller {
   private scrub(text: string): string {
     return this.token ? text.split(this.token).join('[token]') : text;
   }
+}
+
+function isUploadErrorBody(body: unknown): body is { error: unknown; errorcode: string; debuginfo?: unknown } {
+  return typeof body === 'object' && body !== null && !Array.isArray(body) &&
+    typeof (body as Record<string, unknown>).errorcode === 'string' && 'error' in body;
 }
 
 function describeBody(text: string): string {

@@ -68,3 +68,7 @@ export { ROLE_FUNCTIONS, roleAssignmentLeaves, assignRoles, unassignRoles } from
 export type { RoleContextLevel, RoleAssignmentInput } from './roles.js';
 export { GRADE_FUNCTIONS, getGradeItems, getCourseCompletionStatus, getActivitiesCompletionStatus } from './grades.js';
 export type { GradeItem, UserGrades, CourseCompletionStatus, ActivityCompletion } from './grades.js';
+export { UPLOAD_SCRIPT } from './client.js';
+export type { UploadFile } from './client.js';
+export { PICTURE_FUNCTIONS, uploadToDraft, updatePicture, filesUpload, pictureRevision } from './pictures.js';
+export type { DraftUploader, DraftFile, UpdatePictureResult, FilesUploadResult } from './pictures.js';

@@ -14,6 +14,15 @@ export interface FunctionContext {
   serviceFunctions: string[];
   /** The site's mail transport: when failing, every message Moodle sends raises "Message was not sent.". */
   mail: SandboxMail;
+  /** The token's service settings and the site's upload limit (tests may change them while the site runs). */
+  service: SandboxService;
+}
+
+export interface SandboxService {
+  /** The service's "Can upload files" (uploadfiles): guards webservice/upload.php, reported by site info. */
+  uploadfiles: boolean;
+  /** $CFG->maxbytes: the site's upload limit per file (0: only PHP's upload_max_filesize, 2 MB). */
+  maxBytes: number;
 }
 
 export interface SandboxMail {

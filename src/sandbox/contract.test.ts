@@ -56,6 +56,8 @@ const LOOSE_IN: Record<string, string[]> = {
   '57_get_courses_by_field_shortname.json': ['startdate', 'enddate'],
   // The course total's iteminstance is the course's grade category id, from a site-wide sequence.
   '110_grade_items.json': ['iteminstance'],
+  // A new draft area's item id is random (file_get_unused_draft_itemid), and its URL names it and the site.
+  '112_files_upload_user_draft.json': ['itemid', 'url'],
 };
 
 type Kind = 'user' | 'category' | 'course' | 'group' | 'cohort';
@@ -312,6 +314,12 @@ async function enrolStudents(sb: SandboxHandle, pairs: [number, number][]): Prom
 /** State the recording set up between the recorded cases (ids are the recorded ones). */
 const SETUP: Record<string, (sb: SandboxHandle) => Promise<void>> = {
   '61_enrol_student.json': createCourseUsers,
+  // The draft area 112 filled had item id 888169538 on the recorded site: the same picture under that id here.
+  '113_update_user_picture.json': async (sb) => {
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+    await call(sb, 'core_files_upload', `component=user&filearea=draft&itemid=888169538&filepath=%2F&filename=pic.png` +
+      `&filecontent=${enc(png)}&contextlevel=user&instanceid=2`);
+  },
   // The nodebug site: CT-MATH101 (recorded id 6) in a category (recorded id 6), for 125 and 126.
   '125_nodebug_create_course_duplicate_shortname.json': async (sb) => {
     const [cat] = (await call(sb, 'core_course_create_categories', 'categories[0][name]=CT%20Department')) as

@@ -18,6 +18,8 @@ import { ROLE_FUNCTIONS } from './roles.js';
 import { QUIZ_FUNCTIONS } from './quiz.js';
 import { GRADE_FUNCTIONS } from './grades.js';
 import { COMPLETION_FUNCTIONS } from './completion.js';
+import { FILE_FUNCTIONS } from './files.js';
+import { USER_PICTURE_FUNCTIONS } from './user-picture.js';
 
 export const FUNCTIONS: WsFunction[] = [
   ...SITE_FUNCTIONS,
@@ -33,6 +35,8 @@ export const FUNCTIONS: WsFunction[] = [
   ...QUIZ_FUNCTIONS,
   ...GRADE_FUNCTIONS,
   ...COMPLETION_FUNCTIONS,
+  ...FILE_FUNCTIONS,
+  ...USER_PICTURE_FUNCTIONS,
 ];
 
 /**
@@ -41,7 +45,7 @@ export const FUNCTIONS: WsFunction[] = [
  */
 export const OTHER_MOODLE_FUNCTIONS = [
   'core_course_delete_categories', 'core_course_import_course', 'core_group_get_groups',
-  'core_user_update_picture', 'core_files_upload', 'core_user_get_course_user_profiles',
+  'core_user_get_course_user_profiles',
   'core_user_update_user_preferences', 'core_user_get_user_preferences', 'core_user_add_user_device',
   'core_user_view_user_list', 'core_user_view_user_profile', 'core_user_search_identity',
   // What the recorded case 195 tried for quiz questions, and the usual per-module reads.

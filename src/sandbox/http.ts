@@ -9,7 +9,7 @@ import qs from 'qs';
 
 export const REST_PATH = '/webservice/rest/server.php';
 /** PHP's post_max_size default: a bigger body makes PHP drop all of $_POST. */
-const POST_MAX_SIZE = 8 * 1024 * 1024;
+export const POST_MAX_SIZE = 8 * 1024 * 1024;
 
 /** A complete answer: what the REST server produced, or the server's own error page. */
 export interface Reply {

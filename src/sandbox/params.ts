@@ -248,6 +248,8 @@ function entries(v: Record<string, unknown> | unknown[]): [string, unknown][] {
 export function validateParameters(desc: Desc, params: unknown): unknown {
   if (desc.kind === 'value') {
     if (isContainer(params)) throw invalidParameter('Scalar type expected, array or object received.');
+    // validate_param() with NULL_ALLOWED (external_value's default): a null default stays null. A form never sends null.
+    if (params === null) return null;
     const p = params as string | number | boolean;
     if (desc.type === 'bool' && (typeof p === 'boolean' || p === 0 || p === 1 || p === '0' || p === '1')) {
       return p === true || p === 1 || p === '1';

@@ -9,6 +9,7 @@ import type { FunctionContext, WsFunction } from './context.js';
 import { FUNCTIONS, OTHER_MOODLE_FUNCTIONS } from './functions.js';
 import { CostMeter } from './capacity.js';
 import { SERVER_ERROR, type Reply } from './http.js';
+import { phpJsonEncode } from './json.js';
 
 /** The web service the token opens: its functions and how it answers. */
 export interface WebService {
@@ -65,12 +66,7 @@ function accessDenied(fn: string): MoodleException {
   return webserviceAccessException(`Access to the function ${fn}() is not allowed.${indent}${ACCESS_REASONS.join(indent)}`);
 }
 
-/** PHP json_encode() defaults: slashes and non-ASCII characters escaped. */
-export function phpJsonEncode(v: unknown): string {
-  return JSON.stringify(v)
-    .replace(/\//g, '\\/')
-    .replace(/[\u0080-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
-}
+export { phpJsonEncode } from './json.js';
 
 type Format = 'json' | 'xml';
 

@@ -6,16 +6,19 @@
  * (capacity.ts), the faults (faults.ts) and the direct views tests read (site-view.ts).
  */
 import type http from 'node:http';
-import type { FunctionContext, SandboxMail } from './context.js';
+import type { FunctionContext, SandboxMail, SandboxService } from './context.js';
 import { UserStore } from './user-store.js';
 import { restCall, webService, type WebService } from './rest.js';
-import { listen, readBody, requestVars, REST_PATH, send, sendNotFound, SERVER_ERROR, stopListening } from './http.js';
+import { listen, POST_MAX_SIZE, readBody, requestVars, REST_PATH, send, sendNotFound, SERVER_ERROR, stopListening, type Reply } from './http.js';
+import { parseUploadRequest, UPLOAD_PATH, uploadPhp } from './files.js';
 import { WorkerPool } from './capacity.js';
 import { type Fault, faultAfterCall, faultBeforeCall, FaultQueue } from './faults.js';
 import { siteView, type SiteView } from './site-view.js';
 import { type SchoolSeed, type SeededSchool, seedSchool } from './seed.js';
 
 export { REST_PATH } from './http.js';
+export { UPLOAD_PATH } from './files.js';
+export type { SandboxService } from './context.js';
 export { phpJsonEncode } from './rest.js';
 export { BENCH_SCHOOL, DEMO_SCHOOL, type SchoolSeed, type SeededSchool } from './seed.js';
 export type { Fault } from './faults.js';
@@ -54,6 +57,10 @@ export interface SandboxOptions {
   perRecordCostMs?: number;
   /** A school written into a site that has no course yet (a state file that has one is left as it is). */
   seed?: SchoolSeed;
+  /** Default true: the service's "Can upload files" (webservice/upload.php answers accessexception without it). */
+  uploadFiles?: boolean;
+  /** Default 0 (PHP's 2 MB only): $CFG->maxbytes, the site's upload limit per file. */
+  maxBytes?: number;
 }
 
 /** What startSandbox gives back: where it listens, the direct views of the site, and the test controls. */
@@ -69,6 +76,8 @@ export interface SandboxHandle extends SiteView {
   mail: SandboxMail;
   /** Writes a whole school straight into the site (one transaction, no web-service calls, deterministic). */
   seedSchool(seed: SchoolSeed): SeededSchool;
+  /** The service's upload flag and the site's upload limit: change them to see a run meet another site's settings. */
+  service: SandboxService;
   close(): Promise<void>;
 }
 
@@ -115,6 +124,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     stats,
     mail: ctx.mail,
     seedSchool: (seed) => seedSchool(store, seed),
+    service: ctx.service,
     faults: { add: (f) => faults.add(f), clear: () => faults.clear() },
     close: async () => {
       await stopListening(server);
@@ -132,6 +142,7 @@ function functionContext(store: UserStore, service: WebService, opts: SandboxOpt
     allowAccountsSameEmail: opts.allowAccountsSameEmail ?? false,
     serviceFunctions: service.serviceFunctions,
     mail: { failing: false, sent: 0 },
+    service: { uploadfiles: opts.uploadFiles ?? true, maxBytes: opts.maxBytes ?? 0 },
   };
 }
 
@@ -166,7 +177,7 @@ function countCall(stats: CallStats, service: WebService, fnName: string | undef
   stats.calls++;
   if (fnName === undefined) return;
   stats.byFunction[fnName] = (stats.byFunction[fnName] ?? 0) + 1;
-  if (service.implemented.get(fnName)?.write) stats.writeCalls++;
+  if (service.implemented.get(fnName)?.write || fnName === UPLOAD_PATH.slice(1)) stats.writeCalls++;
 }
 
 interface HandlerParts {
@@ -187,18 +198,28 @@ function requestHandler(p: HandlerParts): http.RequestListener {
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const body = await readBody(req);
-    if (url.pathname !== REST_PATH) {
+    let fnName: string | undefined;
+    let call: () => Promise<Reply>;
+    if (url.pathname === REST_PATH) {
+      const vars = requestVars(req, url, body, p.maxInputVars);
+      fnName = typeof vars.wsfunction === 'string' ? vars.wsfunction : undefined;
+      call = () => restCall(p.service, p.ctx, vars);
+    } else if (url.pathname === UPLOAD_PATH && req.method === 'POST') {
+      // Counted and faulted like a function, under the script's name.
+      fnName = UPLOAD_PATH.slice(1);
+      const upload = await parseUploadRequest(req.headers['content-type'] ?? '', body, url.searchParams, POST_MAX_SIZE);
+      const service = { token: p.service.token, debug: p.service.debug, ...p.ctx.service };
+      call = () => Promise.resolve(uploadPhp(p.ctx, service, upload));
+    } else {
       sendNotFound(res);
       return;
     }
-    const vars = requestVars(req, url, body, p.maxInputVars);
-    const fnName = typeof vars.wsfunction === 'string' ? vars.wsfunction : undefined;
     countCall(p.stats, p.service, fnName);
     const fault = p.faults.take(fnName);
     if (await faultBeforeCall(fault, req, res, p.service.meter)) return;
     const reply = await p.pool.run(async () => {
       await p.service.meter.pay(p.perCallCostMs);
-      return restCall(p.service, p.ctx, vars);
+      return call();
     });
     if (await faultAfterCall(fault, req)) return;
     send(res, reply);

@@ -6,6 +6,7 @@
 import { deleteUserRecord } from './users.js';
 import type { ContentStore } from './content-store.js';
 import { gradebookViews, type SandboxCompletion, type SandboxGrades } from './gradebook-view.js';
+import { userContextId } from './file-store.js';
 import type { UserRow, UserStore } from './user-store.js';
 import type { CategoryRow, CohortRow, CourseRow } from './course-store.js';
 
@@ -47,6 +48,8 @@ export interface SandboxUser {
   createdAt: number;
   /** Unix seconds, Moodle's timemodified. */
   modifiedAt: number;
+  /** mdl_user.picture: the id of the user's f1 icon file, 0 without a picture. */
+  picture: number;
 }
 
 export interface SandboxCategory {
@@ -177,6 +180,8 @@ export interface SiteView {
   grades: SandboxGrades;
   /** Completion: set a course's criteria, complete activities and courses. */
   completion: SandboxCompletion;
+  /** The user's icon files (f1, f2, f3 of their picture), as mdl_files holds them. */
+  iconFiles(userId: number): { filename: string; mimetype: string | null; filesize: number }[];
 }
 
 function toSandboxUser(u: UserRow): SandboxUser {
@@ -214,6 +219,7 @@ function toSandboxUser(u: UserRow): SandboxUser {
     passwordSet: u.password !== '' && u.password !== 'not cached',
     createdAt: u.timecreated,
     modifiedAt: u.timemodified,
+    picture: u.picture,
   };
 }
 
@@ -245,6 +251,8 @@ export function siteView(store: UserStore): SiteView {
   return {
     content: store.content,
     ...gradebookViews(store),
+    iconFiles: (userId) =>
+      store.files.area(userContextId(userId), 'user', 'icon').map((f) => ({ filename: f.filename, mimetype: f.mimetype, filesize: f.filesize })),
     users: {
       list: () => store.all().map(toSandboxUser),
       byUsername: (u) => userView(store.byUsername(u)),

@@ -9,6 +9,7 @@ import { CourseStore, createCourseTables } from './course-store.js';
 import { ContentStore, createContentTables } from './content-store.js';
 import { createGradeTables, GradeStore } from './grade-store.js';
 import { CompletionStore, createCompletionTables } from './completion-store.js';
+import { FileStore, createFileTables } from './file-store.js';
 
 export interface UserRow {
   id: number;
@@ -159,6 +160,8 @@ export class UserStore {
   readonly grades: GradeStore;
   /** Completion criteria and states of activities and courses. */
   readonly completion: CompletionStore;
+  /** Files (draft areas, user icons) in the same database. */
+  readonly files: FileStore;
 
   constructor(file?: string) {
     this.db = new Database(file ?? ':memory:');
@@ -191,6 +194,8 @@ export class UserStore {
     this.grades = new GradeStore(this.db, this.content);
     createCompletionTables(this.db);
     this.completion = new CompletionStore(this.db, this.content, this.grades);
+    createFileTables(this.db);
+    this.files = new FileStore(this.db);
   }
 
   private setMeta(k: string, v: string): void {

@@ -30,6 +30,7 @@ import {
 } from './params.js';
 import { COUNTRIES, INTERNAL_AUTHS, passwordPolicyErrors, phpStringIncrement, validateEmail } from './moodlelib.js';
 import { UniqueViolation, UserRow, UserStore, ValueTooLong } from './user-store.js';
+import { userContextId } from './file-store.js';
 
 /** The token's user: the site admin, as on the recorded site. */
 export const TOKEN_USER_ID = 2;
@@ -166,7 +167,14 @@ export const userDescription = single({
   preferences: multiple(single({ name: value('raw'), value: value('raw') }), VALUE_OPTIONAL),
 });
 
-export function pictureUrl(ctx: FunctionContext, size: 'f1' | 'f2'): string {
+/**
+ * user_picture::get_url(): the user's own icon (pluginfile.php/<user context>/user/icon/<theme>/f1?rev=<picture>)
+ * once they have a picture (contract/2026-12/200), else the theme's default image.
+ */
+export function pictureUrl(ctx: FunctionContext, size: 'f1' | 'f2', user?: Pick<UserRow, 'id' | 'picture' | 'theme'>): string {
+  if (user && user.picture > 0) {
+    return `${ctx.siteUrl}/pluginfile.php/${userContextId(user.id)}/user/icon/${user.theme || 'boost'}/${size}?rev=${user.picture}`;
+  }
   return `${ctx.siteUrl}/theme/image.php/boost/core/1/u/${size}`;
 }
 
@@ -179,8 +187,8 @@ export function userDetails(ctx: FunctionContext, u: UserRow): Record<string, un
     // Every shortname is treated as a text profile field (the sandbox defines them on demand).
     d.customfields = custom.map(([k, v]) => ({ type: 'text', value: v, displayvalue: v, name: k, shortname: k }));
   }
-  d.profileimageurl = pictureUrl(ctx, 'f1');
-  d.profileimageurlsmall = pictureUrl(ctx, 'f2');
+  d.profileimageurl = pictureUrl(ctx, 'f1', u);
+  d.profileimageurlsmall = pictureUrl(ctx, 'f2', u);
   if (u.address) d.address = u.address;
   if (u.phone1) d.phone1 = u.phone1;
   if (u.phone2) d.phone2 = u.phone2;

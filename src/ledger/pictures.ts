@@ -1,0 +1,56 @@
+/**
+ * The ledger's pictures table (migration 9): which image went to which Moodle user, by the image's SHA-256, so that
+ * `mdlsync pictures` skips an unchanged picture without a call. Keyed by the file's name and how names were
+ * matched (person key, username or idnumber), since that is what the next run knows before any Moodle call.
+ */
+import type Database from 'better-sqlite3';
+
+export type PictureMatch = 'key' | 'username' | 'idnumber';
+
+export interface PictureRecord {
+  match: PictureMatch;
+  /** The file's name without its extension: the person key, username or idnumber. */
+  name: string;
+  moodleId: number;
+  sha256: string;
+  bytes: number;
+  /** The icon's revision (rev=N of its URL, Moodle's file id of f1), when Moodle answered one. */
+  revision: number | null;
+  lastRun: string;
+  updatedAt: string;
+}
+
+const COLUMNS = `match_by AS match, name, moodle_id AS moodleId, sha256, bytes, revision, last_run AS lastRun,
+  updated_at AS updatedAt`;
+
+export class PictureTable {
+  constructor(private readonly db: Database.Database) {}
+
+  /** The pictures sent so far for these names, by name. */
+  get(match: PictureMatch, names: readonly string[]): Map<string, PictureRecord> {
+    const out = new Map<string, PictureRecord>();
+    const stmt = this.db.prepare(`SELECT ${COLUMNS} FROM pictures WHERE match_by = ? AND name = ?`);
+    for (const name of names) {
+      const row = stmt.get(match, name) as PictureRecord | undefined;
+      if (row) out.set(name, row);
+    }
+    return out;
+  }
+
+  /** The picture Moodle confirmed for this name (replaces the one before). */
+  put(p: Omit<PictureRecord, 'updatedAt'>): void {
+    this.db
+      .prepare(`INSERT INTO pictures (match_by, name, moodle_id, sha256, bytes, revision, last_run, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (match_by, name) DO UPDATE SET moodle_id = excluded.moodle_id, sha256 = excluded.sha256,
+          bytes = excluded.bytes, revision = excluded.revision, last_run = excluded.last_run, updated_at = excluded.updated_at`)
+      .run(p.match, p.name, p.moodleId, p.sha256, p.bytes, p.revision, p.lastRun, new Date().toISOString());
+  }
+
+  /** The last picture mdlsync gave this Moodle user (any name), for reading back a reply that never came. */
+  lastFor(moodleId: number): PictureRecord | undefined {
+    return this.db
+      .prepare(`SELECT ${COLUMNS} FROM pictures WHERE moodle_id = ? ORDER BY updated_at DESC LIMIT 1`)
+      .get(moodleId) as PictureRecord | undefined;
+  }
+}
