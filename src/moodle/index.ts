@@ -62,3 +62,7 @@ export type {
 } from './cohorts.js';
 export { ROLE_FUNCTIONS, roleAssignmentLeaves, assignRoles, unassignRoles } from './roles.js';
 export type { RoleContextLevel, RoleAssignmentInput } from './roles.js';
+export { getContents, getUpdatesSince, checkUpdates, getCourses, searchCourses } from './content.js';
+export type { ContentModule, ContentSection, ContentsOption, CourseUpdates, UpdatedInstance, UpdateArea, UpdateCheck, FullCourse, SearchedCourse } from './content.js';
+export { getQuizzesByCourses, getRandomQuestionSummaries } from './quiz.js';
+export type { MoodleQuiz, QuestionSummary, QuestionSummaryQuery } from './quiz.js';
