@@ -3,7 +3,7 @@
  * Validated with zod so a typo in the file is an error naming the key, not a silent default.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve, dirname } from 'node:path';
+import { resolve, dirname, join } from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { ENTITY_TYPES } from '../entities/index.js';
@@ -12,6 +12,7 @@ import { addSecrets } from '../report/redact.js';
 import { enrolmentsSchema } from './enrolments.js';
 import { institutionRolesSchema, observersSchema } from './roles.js';
 import { dialectsSchema } from './dialects.js';
+import { mirrorSchema } from './mirror.js';
 import { Refusal } from '../refusal.js';
 import { MdlsyncError } from '../errors.js';
 
@@ -143,10 +144,15 @@ export const jobSchema = z
     consume: z.boolean().optional(),
     /** Seconds a run waits for the ledger's writer lock (default 600). */
     wait: z.number().int().min(0).optional(),
+    /** A mirror pass instead of a file (`mdlsync mirror`); `full` reads every course. */
+    mirror: z.boolean().default(false),
+    full: z.boolean().default(false),
   })
   .strict()
   .superRefine((job, ctx) => {
-    if (Boolean(job.file) === Boolean(job.glob)) ctx.addIssue({ code: 'custom', message: 'give exactly one of "file" or "glob"' });
+    if (job.mirror) {
+      if (job.file || job.glob) ctx.addIssue({ code: 'custom', message: 'a mirror job reads Moodle, not a file: remove "file" / "glob"' });
+    } else if (Boolean(job.file) === Boolean(job.glob)) ctx.addIssue({ code: 'custom', message: 'give exactly one of "file" or "glob" (or "mirror": true)' });
     if ((job.op === 'refresh' || job.op === 'refresh-ds') && !job.allowRefresh) {
       ctx.addIssue({ code: 'custom', path: ['allowRefresh'], message: `op ${job.op} in a scheduled job needs "allowRefresh": true` });
     }
@@ -187,6 +193,8 @@ export const configSchema = z
     /** `mdlsync watch`: rules and timings (optional). */
     watch: watchSchema.optional(),
     retry: retrySchema.default(() => retrySchema.parse({})),
+    /** `mdlsync mirror`: the local copy of Moodle. */
+    mirror: mirrorSchema.default(() => mirrorSchema.parse({})),
     /** `mdlsync schedule`: the jobs (optional). */
     jobs: z
       .array(jobSchema)
@@ -284,6 +292,11 @@ export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.Pro
   config.ledger = resolve(base, config.ledger);
   config.reports = resolve(base, config.reports);
   config.archive = resolve(base, config.archive);
+  // The mirror database: a postgres:// URL as given, a file relative to the config file, by default beside the ledger.
+  const mirrorDb = config.mirror.database;
+  if (!mirrorDb) config.mirror.database = join(dirname(config.ledger), 'mirror.sqlite');
+  else if (!/^postgres(ql)?:\/\//i.test(mirrorDb)) config.mirror.database = resolve(base, mirrorDb);
+  if (config.mirror.changeLog) config.mirror.changeLog = resolve(base, config.mirror.changeLog);
   // Job paths are relative to the config file, like the ledger, so cron's working directory does not matter.
   for (const job of config.jobs ?? []) {
     if (job.file) job.file = resolve(base, job.file);
