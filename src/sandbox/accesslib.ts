@@ -34,3 +34,39 @@ export const ROLES: Role[] = [
 export function isAssignable(roleid: number, contextlevel: number): boolean {
   return ROLES.some((r) => r.id === roleid && r.contextlevels.includes(contextlevel));
 }
+
+/**
+ * Context ids. The sandbox keeps no context table: ids are derived, in ranges that cannot meet (the system context
+ * is 1, a course's is its id + 40 as the course image URLs have always said, a module's 10,000,000 + its cmid).
+ */
+export const SYSTEM_CONTEXT_ID = 1;
+const MODULE_CONTEXT_BASE = 10_000_000;
+export const courseContextId = (courseid: number): number => courseid + 40;
+export const moduleContextId = (cmid: number): number => MODULE_CONTEXT_BASE + cmid;
+
+/** context::instance_by_id() without the database: the level and instance an id stands for. */
+export function contextById(id: number): { level: number; instanceid: number } {
+  if (id === SYSTEM_CONTEXT_ID) return { level: CONTEXT_SYSTEM, instanceid: 0 };
+  if (id >= MODULE_CONTEXT_BASE) return { level: CONTEXT_MODULE, instanceid: id - MODULE_CONTEXT_BASE };
+  return { level: CONTEXT_COURSE, instanceid: id - 40 };
+}
+
+/**
+ * The capabilities the sandbox checks for people other than the admin, per role (a standard install's archetype
+ * definitions): moodle/course:update is the editing teacher's and the manager's, not the teacher's or student's.
+ */
+const ROLE_CAPABILITIES: Record<string, string[]> = {
+  'moodle/course:update': ['manager', 'editingteacher'],
+  'moodle/course:viewhiddenactivities': ['manager', 'editingteacher', 'teacher'],
+  'moodle/grade:viewall': ['manager', 'editingteacher', 'teacher'],
+  'moodle/course:view': ['manager'],
+  'moodle/question:viewall': ['manager', 'editingteacher'],
+  'mod/quiz:attempt': ['student'],
+  'moodle/course:isincompletionreports': ['student'],
+};
+
+/** Whether a role's archetype allows the capability (unknown capabilities: nobody but the admin). */
+export function roleHasCapability(roleid: number, capability: string): boolean {
+  const shortname = ROLES.find((r) => r.id === roleid)?.shortname;
+  return shortname !== undefined && (ROLE_CAPABILITIES[capability] ?? []).includes(shortname);
+}

@@ -50,6 +50,44 @@ export interface InstanceRow {
   intro: string;
   /** Maximum grade (assign, quiz), 0 when the module is not graded. */
   grade: number;
+  timecreated: number;
+  timemodified: number;
+  /** JSON: the type's own settings (a quiz's sumgrades, timeopen …; a page's content), defaults elsewhere. */
+  settings: string;
+}
+
+/** A question version (Moodle: question + question_versions + question_bank_entries, one row per version). */
+export interface QuestionRow {
+  id: number;
+  /** question_bank_entries.questioncategoryid */
+  category: number;
+  /** question_bank_entries.id: the versions of one question share it. */
+  entryid: number;
+  version: number;
+  /** 'ready', 'hidden' or 'draft' (question_versions.status). */
+  status: string;
+  parent: number;
+  name: string;
+  qtype: string;
+  questiontext: string;
+  defaultmark: number;
+  timecreated: number;
+  timemodified: number;
+}
+
+export interface QuestionCategoryRow {
+  id: number;
+  name: string;
+  contextid: number;
+  parent: number;
+  sortorder: number;
+}
+
+/** An assignment's per-user rows (assign_submission, assign_grades): what get_updates_since reports for assign. */
+export interface AssignUserRow {
+  id: number;
+  assignment: number;
+  userid: number;
   timemodified: number;
 }
 
@@ -65,12 +103,35 @@ CREATE INDEX IF NOT EXISTS course_modules_course ON course_modules(course);
 CREATE TABLE IF NOT EXISTS module_instances (modname TEXT NOT NULL, id INTEGER NOT NULL, course INTEGER NOT NULL,
   name TEXT NOT NULL, intro TEXT NOT NULL DEFAULT '', grade REAL NOT NULL DEFAULT 0, timemodified INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (modname, id));
+CREATE TABLE IF NOT EXISTS assign_submission (id INTEGER PRIMARY KEY, assignment INTEGER NOT NULL, userid INTEGER NOT NULL,
+  status TEXT NOT NULL DEFAULT 'submitted', timemodified INTEGER NOT NULL DEFAULT 0, UNIQUE(assignment, userid));
+CREATE TABLE IF NOT EXISTS assign_grades (id INTEGER PRIMARY KEY, assignment INTEGER NOT NULL, userid INTEGER NOT NULL,
+  grade REAL NOT NULL DEFAULT -1, timemodified INTEGER NOT NULL DEFAULT 0, UNIQUE(assignment, userid));
+CREATE TABLE IF NOT EXISTS question_categories (id INTEGER PRIMARY KEY, name TEXT NOT NULL, contextid INTEGER NOT NULL,
+  parent INTEGER NOT NULL DEFAULT 0, sortorder INTEGER NOT NULL DEFAULT 999);
+CREATE TABLE IF NOT EXISTS question (id INTEGER PRIMARY KEY, category INTEGER NOT NULL, entryid INTEGER NOT NULL,
+  version INTEGER NOT NULL DEFAULT 1, status TEXT NOT NULL DEFAULT 'ready', parent INTEGER NOT NULL DEFAULT 0,
+  name TEXT NOT NULL, qtype TEXT NOT NULL, questiontext TEXT NOT NULL DEFAULT '', defaultmark REAL NOT NULL DEFAULT 1,
+  timecreated INTEGER NOT NULL DEFAULT 0, timemodified INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS question_category ON question(category);
+CREATE TABLE IF NOT EXISTS quiz_slots (id INTEGER PRIMARY KEY, quizid INTEGER NOT NULL, slot INTEGER NOT NULL,
+  questionid INTEGER NOT NULL, maxmark REAL NOT NULL DEFAULT 1);
 `;
+
+/** Columns added after the first release of these tables (a state file from then gets them on open). */
+const ADDED_COLUMNS: [string, string, string][] = [
+  ['module_instances', 'timecreated', 'INTEGER NOT NULL DEFAULT 0'],
+  ['module_instances', 'settings', "TEXT NOT NULL DEFAULT '{}'"],
+];
 
 const now = () => Math.floor(Date.now() / 1000);
 
 export function createContentTables(db: Database.Database): void {
   db.exec(SCHEMA);
+  for (const [table, col, type] of ADDED_COLUMNS) {
+    const cols = db.prepare(`SELECT name FROM pragma_table_info('${table}')`).all() as { name: string }[];
+    if (!cols.some((c) => c.name === col)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${col} ${type}`);
+  }
 }
 
 export interface NewModule {
@@ -83,8 +144,20 @@ export interface NewModule {
   completion?: number;
   grade?: number;
   intro?: string;
+  /** The type's own settings (e.g. a quiz's sumgrades, a page's content), stored as given. */
+  settings?: Record<string, unknown>;
   /** Default now. */
   timemodified?: number;
+}
+
+export interface NewQuestion {
+  name: string;
+  qtype: string;
+  questiontext?: string;
+  status?: 'ready' | 'hidden' | 'draft';
+  defaultmark?: number;
+  /** Default now. */
+  time?: number;
 }
 
 /** Reads and writes course content; writers keep course_sections.sequence in step as Moodle's course lib does. */
@@ -97,6 +170,24 @@ export class ContentStore {
   modules(course: number): ModuleRow[] {
     return this.db.prepare('SELECT * FROM course_modules WHERE course = ? ORDER BY id').all(course) as ModuleRow[];
   }
+  /**
+   * The course's modules in display order (section by section, each in its sequence), as get_fast_modinfo() lists
+   * them; a module missing from every sequence comes last.
+   */
+  modulesInOrder(course: number): ModuleRow[] {
+    const byId = new Map(this.modules(course).map((m) => [m.id, m]));
+    const out: ModuleRow[] = [];
+    for (const s of this.sections(course)) {
+      for (const id of s.sequence.split(',').filter(Boolean).map(Number)) {
+        const m = byId.get(id);
+        if (m) {
+          out.push(m);
+          byId.delete(id);
+        }
+      }
+    }
+    return [...out, ...byId.values()];
+  }
   module(cmid: number): ModuleRow | undefined {
     return this.db.prepare('SELECT * FROM course_modules WHERE id = ?').get(cmid) as ModuleRow | undefined;
   }
@@ -105,9 +196,25 @@ export class ContentStore {
       | InstanceRow
       | undefined;
   }
+  /** Every instance of a module type in the course, by id. */
+  instancesOf(course: number, modname: string): InstanceRow[] {
+    return this.db.prepare('SELECT * FROM module_instances WHERE course = ? AND modname = ? ORDER BY id')
+      .all(course, modname) as InstanceRow[];
+  }
+  /** The course module of an instance. */
+  moduleOf(modname: string, instance: number): ModuleRow | undefined {
+    return this.db.prepare('SELECT * FROM course_modules WHERE modname = ? AND instance = ?').get(modname, instance) as
+      | ModuleRow
+      | undefined;
+  }
+  /** The highest section number (format_base::get_last_section_number()), 0 for a course with none. */
+  lastSectionNumber(course: number): number {
+    return (this.db.prepare('SELECT MAX(section) AS m FROM course_sections WHERE course = ?').get(course) as
+      { m: number | null }).m ?? 0;
+  }
 
   /** The section with this number, created (empty, visible) when missing, as course_create_sections_if_missing(). */
-  ensureSection(course: number, section: number): SectionRow {
+  ensureSection(course: number, section: number, time = now()): SectionRow {
     const get = () =>
       this.db.prepare('SELECT * FROM course_sections WHERE course = ? AND section = ?').get(course, section) as
         | SectionRow
@@ -115,18 +222,24 @@ export class ContentStore {
     const found = get();
     if (found) return found;
     this.db.prepare('INSERT INTO course_sections (course, section, name, timemodified) VALUES (?, ?, NULL, ?)')
-      .run(course, section, now());
+      .run(course, section, time);
     return get()!;
+  }
+
+  /** create_course(): section 0 and sections 1 … numsections (numsections 0 when the call gave none). */
+  createSections(course: number, numsections: number, time = now()): void {
+    for (let n = 0; n <= numsections; n++) this.ensureSection(course, n, time);
   }
 
   /** add_moduleinfo(): the instance, the course module, and its place at the end of its section. */
   addModule(course: number, m: NewModule): ModuleRow {
     const t = m.timemodified ?? now();
-    const section = this.ensureSection(course, m.section ?? 1);
+    const section = this.ensureSection(course, m.section ?? 1, t);
     const instance = ((this.db.prepare('SELECT MAX(id) AS m FROM module_instances WHERE modname = ?').get(m.modname) as
       { m: number | null }).m ?? 0) + 1;
-    this.db.prepare(`INSERT INTO module_instances (modname, id, course, name, intro, grade, timemodified)
-      VALUES (?, ?, ?, ?, ?, ?, ?)`).run(m.modname, instance, course, m.name, m.intro ?? '', m.grade ?? 0, t);
+    this.db.prepare(`INSERT INTO module_instances (modname, id, course, name, intro, grade, timecreated, timemodified,
+      settings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(m.modname, instance, course, m.name, m.intro ?? '', m.grade ?? 0,
+      t, t, JSON.stringify(m.settings ?? {}));
     const cmid = Number(this.db.prepare(`INSERT INTO course_modules (course, section, modname, instance, idnumber, visible,
       completion, added) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(course, section.id, m.modname, instance, m.idnumber ?? '',
       m.visible === false ? 0 : 1, m.completion ?? 0, t).lastInsertRowid);
@@ -135,36 +248,124 @@ export class ContentStore {
     return this.module(cmid)!;
   }
 
-  /** update_moduleinfo() for the fields tests change: the instance's name or intro, the module's visibility. */
-  updateModule(cmid: number, changes: { name?: string; intro?: string; visible?: boolean; timemodified?: number }): void {
+  /**
+   * What a teacher's edit does. Through the settings form (update_moduleinfo()) the instance is saved, so its
+   * timemodified moves: name, intro, settings. The eye icon (set_coursemodule_visible()) changes only the course
+   * module: visible leaves timemodified alone, so get_updates_since does not report it, as on a real site.
+   */
+  updateModule(cmid: number, changes: { name?: string; intro?: string; visible?: boolean; settings?: Record<string, unknown>;
+    timemodified?: number }): void {
     const cm = this.module(cmid);
     if (!cm) throw new Error(`no course module ${cmid}`);
     const t = changes.timemodified ?? now();
-    if (changes.name !== undefined || changes.intro !== undefined) {
+    if (changes.name !== undefined || changes.intro !== undefined || changes.settings !== undefined) {
       const inst = this.instance(cm.modname, cm.instance)!;
-      this.db.prepare('UPDATE module_instances SET name = ?, intro = ?, timemodified = ? WHERE modname = ? AND id = ?')
-        .run(changes.name ?? inst.name, changes.intro ?? inst.intro, t, cm.modname, cm.instance);
+      const settings = { ...(JSON.parse(inst.settings) as Record<string, unknown>), ...changes.settings };
+      this.db.prepare(`UPDATE module_instances SET name = ?, intro = ?, settings = ?, timemodified = ?
+        WHERE modname = ? AND id = ?`).run(changes.name ?? inst.name, changes.intro ?? inst.intro, JSON.stringify(settings),
+        t, cm.modname, cm.instance);
     }
     if (changes.visible !== undefined) {
       this.db.prepare('UPDATE course_modules SET visible = ? WHERE id = ?').run(changes.visible ? 1 : 0, cmid);
     }
   }
 
-  /** course_delete_module(): the module, its instance and its place in the section's sequence. */
+  /** course_delete_module(): the module, its instance, its users' rows and its place in the section's sequence. */
   deleteModule(cmid: number): void {
     const cm = this.module(cmid);
     if (!cm) return;
     const section = this.db.prepare('SELECT * FROM course_sections WHERE id = ?').get(cm.section) as SectionRow;
     const sequence = section.sequence.split(',').filter((id) => id !== String(cmid)).join(',');
     this.db.prepare('UPDATE course_sections SET sequence = ?, timemodified = ? WHERE id = ?').run(sequence, now(), section.id);
+    if (cm.modname === 'assign') {
+      this.db.prepare('DELETE FROM assign_submission WHERE assignment = ?').run(cm.instance);
+      this.db.prepare('DELETE FROM assign_grades WHERE assignment = ?').run(cm.instance);
+    }
+    if (cm.modname === 'quiz') this.db.prepare('DELETE FROM quiz_slots WHERE quizid = ?').run(cm.instance);
     this.db.prepare('DELETE FROM module_instances WHERE modname = ? AND id = ?').run(cm.modname, cm.instance);
     this.db.prepare('DELETE FROM course_modules WHERE id = ?').run(cmid);
   }
 
   /** Everything of a deleted course (delete_course() removes its content). */
   deleteCourseContent(course: number): void {
-    this.db.prepare('DELETE FROM module_instances WHERE course = ?').run(course);
-    this.db.prepare('DELETE FROM course_modules WHERE course = ?').run(course);
+    for (const cm of this.modules(course)) this.deleteModule(cm.id);
     this.db.prepare('DELETE FROM course_sections WHERE course = ?').run(course);
+  }
+
+  // mod_assign's per-user rows.
+
+  /** A student's submission saved (created or changed) at time t. */
+  submit(cmid: number, userid: number, t = now()): void {
+    this.assignRow('assign_submission', cmid, userid, t);
+  }
+  /** A teacher's grade for a student saved at time t. */
+  gradeSubmission(cmid: number, userid: number, grade: number, t = now()): void {
+    this.assignRow('assign_grades', cmid, userid, t);
+    this.db.prepare('UPDATE assign_grades SET grade = ? WHERE assignment = ? AND userid = ?')
+      .run(grade, this.module(cmid)!.instance, userid);
+  }
+  private assignRow(table: 'assign_submission' | 'assign_grades', cmid: number, userid: number, t: number): void {
+    const cm = this.module(cmid);
+    if (cm?.modname !== 'assign') throw new Error(`course module ${cmid} is not an assignment`);
+    this.db.prepare(`INSERT INTO ${table} (assignment, userid, timemodified) VALUES (?, ?, ?)
+      ON CONFLICT(assignment, userid) DO UPDATE SET timemodified = excluded.timemodified`).run(cm.instance, userid, t);
+  }
+  /** Ids of an assignment's submission or grade rows changed after since, ascending. */
+  assignRowsSince(table: 'assign_submission' | 'assign_grades', assignment: number, since: number): number[] {
+    return (this.db.prepare(`SELECT id FROM ${table} WHERE assignment = ? AND timemodified > ? ORDER BY id`)
+      .all(assignment, since) as { id: number }[]).map((r) => r.id);
+  }
+
+  // The question bank: categories in a context, questions (one row per version), a quiz's slots.
+
+  addQuestionCategory(contextid: number, name: string, parent = 0): QuestionCategoryRow {
+    const id = Number(this.db.prepare('INSERT INTO question_categories (name, contextid, parent) VALUES (?, ?, ?)')
+      .run(name, contextid, parent).lastInsertRowid);
+    return this.questionCategory(id)!;
+  }
+  questionCategory(id: number): QuestionCategoryRow | undefined {
+    return this.db.prepare('SELECT * FROM question_categories WHERE id = ?').get(id) as QuestionCategoryRow | undefined;
+  }
+  questionCategories(contextid: number): QuestionCategoryRow[] {
+    return this.db.prepare('SELECT * FROM question_categories WHERE contextid = ? ORDER BY id').all(contextid) as
+      QuestionCategoryRow[];
+  }
+  /** A new question (version 1 of a new bank entry). */
+  addQuestion(category: number, q: NewQuestion): QuestionRow {
+    const t = q.time ?? now();
+    const id = Number(this.db.prepare(`INSERT INTO question (category, entryid, status, name, qtype, questiontext,
+      defaultmark, timecreated, timemodified) VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?)`).run(category, q.status ?? 'ready', q.name,
+      q.qtype, q.questiontext ?? '', q.defaultmark ?? 1, t, t).lastInsertRowid);
+    this.db.prepare('UPDATE question SET entryid = id WHERE id = ?').run(id);
+    return this.question(id)!;
+  }
+  question(id: number): QuestionRow | undefined {
+    return this.db.prepare('SELECT * FROM question WHERE id = ?').get(id) as QuestionRow | undefined;
+  }
+  /** The latest version of each question in the categories, whatever its status, by id. */
+  latestQuestions(categories: number[]): QuestionRow[] {
+    if (categories.length === 0) return [];
+    return this.db.prepare(`SELECT q.* FROM question q WHERE q.category IN (${categories.map(() => '?').join(',')})
+      AND q.version = (SELECT MAX(v.version) FROM question v WHERE v.entryid = q.entryid) ORDER BY q.id`)
+      .all(...categories) as QuestionRow[];
+  }
+  /** Puts a question in the quiz's next slot (quiz_add_quiz_question()). */
+  addQuizSlot(cmid: number, questionid: number, maxmark = 1): void {
+    const cm = this.module(cmid);
+    if (cm?.modname !== 'quiz') throw new Error(`course module ${cmid} is not a quiz`);
+    const next = ((this.db.prepare('SELECT MAX(slot) AS m FROM quiz_slots WHERE quizid = ?').get(cm.instance) as
+      { m: number | null }).m ?? 0) + 1;
+    this.db.prepare('INSERT INTO quiz_slots (quizid, slot, questionid, maxmark) VALUES (?, ?, ?, ?)')
+      .run(cm.instance, next, questionid, maxmark);
+  }
+  /** The questions in a quiz's slots, by slot. */
+  quizQuestions(quizid: number): QuestionRow[] {
+    return this.db.prepare(`SELECT q.* FROM quiz_slots s JOIN question q ON q.id = s.questionid WHERE s.quizid = ?
+      ORDER BY s.slot`).all(quizid) as QuestionRow[];
+  }
+  /** The sum of a quiz's slot marks (quiz.sumgrades). */
+  quizSumGrades(quizid: number): number {
+    return (this.db.prepare('SELECT SUM(maxmark) AS s FROM quiz_slots WHERE quizid = ?').get(quizid) as
+      { s: number | null }).s ?? 0;
   }
 }

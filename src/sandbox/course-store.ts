@@ -6,6 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import { CONTEXT_COURSE, CONTEXT_USER } from './accesslib.js';
+import { ContentStore } from './content-store.js';
 
 export const SITEID = 1;
 /** ENROL_USER_ACTIVE / ENROL_USER_SUSPENDED and ENROL_INSTANCE_ENABLED / _DISABLED. */
@@ -404,9 +405,7 @@ export class CourseStore {
     this.db.prepare('DELETE FROM groups_members WHERE groupid IN (SELECT id FROM course_groups WHERE courseid = ?)').run(id);
     this.db.prepare('DELETE FROM course_groups WHERE courseid = ?').run(id);
     // Its content (content-store.ts's tables).
-    for (const t of ['module_instances', 'course_modules', 'course_sections']) {
-      this.db.prepare(`DELETE FROM ${t} WHERE course = ?`).run(id);
-    }
+    new ContentStore(this.db).deleteCourseContent(id);
     this.db.prepare('DELETE FROM course WHERE id = ?').run(id);
   }
 }

@@ -20,6 +20,7 @@ import {
   warningsDesc,
 } from './params.js';
 import { type CourseRow, type CourseStore, ENROL_INSTANCE_ENABLED, SITEID } from './course-store.js';
+import { courseContextId } from './accesslib.js';
 
 const YEAR = 365 * 24 * 3600;
 const now = () => Math.floor(Date.now() / 1000);
@@ -74,6 +75,7 @@ function createCourse(ctx: FunctionContext, data: Record<string, unknown>): numb
   }
   const id = cs(ctx).insert('course', row);
   cs(ctx).fixSortorder();
+  ctx.store.content.createSections(id, typeof data.numsections === 'number' ? data.numsections : 0, t);
   addDefaultInstances(ctx, id);
   return id;
 }
@@ -211,6 +213,8 @@ function duplicateCourse(ctx: FunctionContext, params: Record<string, unknown>):
     data.shortname = shortname;
     data.category = categoryid;
     data.visible = params.visible;
+    // Restore recreates the source's sections (its content is not copied: the sandbox does not back modules up).
+    data.numsections = ctx.store.content.lastSectionNumber(course.id);
     id = createCourse(ctx, data);
   });
   return { id, shortname };
@@ -218,7 +222,7 @@ function duplicateCourse(ctx: FunctionContext, params: Record<string, unknown>):
 
 /** course_summary_exporter::get_course_image(): a course without an image gets the generated pattern. */
 export function courseImage(ctx: FunctionContext, c: CourseRow): string {
-  return `${ctx.siteUrl}/pluginfile.php/${c.id + 40}/course/generated/course.svg`;
+  return `${ctx.siteUrl}/pluginfile.php/${courseContextId(c.id)}/course/generated/course.svg`;
 }
 
 function formatOptions(c: CourseRow): { name: string; value: string | number }[] {
@@ -228,7 +232,7 @@ function formatOptions(c: CourseRow): { name: string; value: string | number }[]
 }
 
 /** core_course_external::get_courses_by_field()'s course structure, as the site admin sees it. */
-function fullCourse(ctx: FunctionContext, c: CourseRow): Record<string, unknown> {
+export function fullCourse(ctx: FunctionContext, c: CourseRow): Record<string, unknown> {
   const category = cs(ctx).category(c.category);
   return {
     id: c.id, fullname: c.fullname, displayname: c.fullname, shortname: c.shortname, courseimage: courseImage(ctx, c),
@@ -313,7 +317,7 @@ const courseCreateFields = (forUpdate: boolean): SingleDesc => {
   });
 };
 
-const fullCourseDesc = single({
+export const fullCourseDesc = single({
   id: value('int'), fullname: value('text'), displayname: value('text'), shortname: value('text'),
   courseimage: value('url', VALUE_OPTIONAL), categoryid: value('int'), categoryname: value('text'),
   sortorder: value('int', VALUE_OPTIONAL), summary: value('raw'), summaryformat: value('int'),

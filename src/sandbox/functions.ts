@@ -8,6 +8,8 @@ import { SITE_FUNCTIONS } from './site.js';
 import { USER_FUNCTIONS } from './users.js';
 import { CATEGORY_FUNCTIONS } from './categories.js';
 import { COURSE_FUNCTIONS } from './courses.js';
+import { COURSE_LIST_FUNCTIONS } from './course-lists.js';
+import { CONTENT_FUNCTIONS } from './course-content.js';
 import { ENROL_FUNCTIONS } from './enrol.js';
 import { GROUP_FUNCTIONS } from './groups.js';
 import { COHORT_FUNCTIONS } from './cohorts.js';
@@ -18,6 +20,8 @@ export const FUNCTIONS: WsFunction[] = [
   ...USER_FUNCTIONS,
   ...CATEGORY_FUNCTIONS,
   ...COURSE_FUNCTIONS,
+  ...COURSE_LIST_FUNCTIONS,
+  ...CONTENT_FUNCTIONS,
   ...ENROL_FUNCTIONS,
   ...GROUP_FUNCTIONS,
   ...COHORT_FUNCTIONS,
@@ -29,8 +33,8 @@ export const FUNCTIONS: WsFunction[] = [
  * (not in the token's service), as on a real site whose service lacks it; any other name is an unknown function.
  */
 export const OTHER_MOODLE_FUNCTIONS = [
-  'core_course_get_courses', 'core_course_delete_categories', 'core_course_import_course',
-  'core_course_search_courses', 'core_course_get_contents', 'core_group_delete_groups', 'core_group_get_groups',
+  'core_course_delete_categories', 'core_course_import_course',
+  'core_group_delete_groups', 'core_group_get_groups',
   'gradereport_user_get_grade_items', 'core_completion_get_course_completion_status',
   'core_user_update_picture', 'core_files_upload', 'core_user_get_course_user_profiles',
   'core_user_update_user_preferences', 'core_user_get_user_preferences', 'core_user_add_user_device',
