@@ -245,6 +245,7 @@ export class ContentStore {
       m.visible === false ? 0 : 1, m.completion ?? 0, t).lastInsertRowid);
     const sequence = section.sequence ? `${section.sequence},${cmid}` : String(cmid);
     this.db.prepare('UPDATE course_sections SET sequence = ?, timemodified = ? WHERE id = ?').run(sequence, t, section.id);
+    this.rebuildCourseCache(course);
     return this.module(cmid)!;
   }
 
@@ -268,6 +269,7 @@ export class ContentStore {
     if (changes.visible !== undefined) {
       this.db.prepare('UPDATE course_modules SET visible = ? WHERE id = ?').run(changes.visible ? 1 : 0, cmid);
     }
+    this.rebuildCourseCache(cm.course);
   }
 
   /** course_delete_module(): the module, its instance, its users' rows and its place in the section's sequence. */
@@ -284,6 +286,17 @@ export class ContentStore {
     if (cm.modname === 'quiz') this.db.prepare('DELETE FROM quiz_slots WHERE quizid = ?').run(cm.instance);
     this.db.prepare('DELETE FROM module_instances WHERE modname = ? AND id = ?').run(cm.modname, cm.instance);
     this.db.prepare('DELETE FROM course_modules WHERE id = ?').run(cmid);
+    this.rebuildCourseCache(cm.course);
+  }
+
+  /**
+   * rebuild_course_cache(), which every change to a course's modules ends with (add_moduleinfo, update_moduleinfo,
+   * set_coursemodule_visible, course_delete_module): increment_revision_number() moves course.cacherev to now, or
+   * one past it when it is already there, so get_courses_by_field shows the content moved.
+   */
+  rebuildCourseCache(course: number): void {
+    this.db.prepare(`UPDATE course SET cacherev = CASE WHEN cacherev < @t OR cacherev > @t + 3600 THEN @t ELSE cacherev + 1 END
+      WHERE id = @course`).run({ t: now(), course });
   }
 
   /** Everything of a deleted course (delete_course() removes its content). */

@@ -1,0 +1,212 @@
+/**
+ * Mirror passes against the sandbox over HTTP, on SQLite and (when MDLSYNC_TEST_PG_URL is set) PostgreSQL: the
+ * mirror's contents against the known site, an unchanged pass without content calls, a renamed module, deleted
+ * records.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { MoodleClient } from '../moodle/client.js';
+import { addCohortMembers, createCohorts } from '../moodle/cohorts.js';
+import { createCategories, createCourses, deleteCourses } from '../moodle/courses.js';
+import { enrolUsers } from '../moodle/enrol.js';
+import { addGroupMembers, createGroups } from '../moodle/groups.js';
+import { createUsers } from '../moodle/users.js';
+import { startSandbox, type SandboxHandle } from '../sandbox/server.js';
+import { DEFAULT_PASS_OPTIONS, runPass, type MirrorPassOptions, type PassResult } from './pass.js';
+import { MirrorStore } from './store.js';
+import type { RowChange } from './sync-table.js';
+
+const PG_URL = process.env.MDLSYNC_TEST_PG_URL;
+if (!PG_URL) console.log('mirror.test.ts: PostgreSQL tests skipped: MDLSYNC_TEST_PG_URL is not set');
+
+interface Site {
+  users: Record<string, number>;
+  courses: Record<string, number>;
+  category: number;
+  cohort: number;
+  group: number;
+  page: number;
+  forum: number;
+}
+
+/** A small site: a category, two courses with modules, four users, enrolments with roles, a group, a cohort. */
+async function seed(sb: SandboxHandle, c: MoodleClient): Promise<Site> {
+  const [cat] = await createCategories(c, [{ name: 'Sciences', idnumber: 'SCI' }]);
+  const made = await createCourses(c, [
+    { fullname: 'Biology', shortname: 'BIO', categoryid: cat.id, idnumber: 'BIO-1' },
+    { fullname: 'Chemistry', shortname: 'CHE', categoryid: cat.id, idnumber: 'CHE-1' },
+  ]);
+  const courses = Object.fromEntries(made.map((x) => [x.shortname, x.id]));
+  const person = (n: string) => ({ username: n, firstname: n, lastname: 'Test', email: `${n}@example.com`, password: 'Passw0rd!', idnumber: n.toUpperCase() });
+  const created = await createUsers(c, ['ann', 'bob', 'cat', 'dan'].map(person));
+  const users = Object.fromEntries(created.map((u) => [u.username, u.id]));
+  await enrolUsers(c, [
+    { roleid: 5, userid: users.ann, courseid: courses.BIO },
+    { roleid: 5, userid: users.bob, courseid: courses.BIO },
+    { roleid: 3, userid: users.cat, courseid: courses.BIO },
+    { roleid: 5, userid: users.dan, courseid: courses.CHE },
+  ]);
+  const [group] = await createGroups(c, [{ courseid: courses.BIO, name: 'Lab A', description: '' }]);
+  await addGroupMembers(c, [{ groupid: group.id, userid: users.ann }]);
+  const [cohort] = await createCohorts(c, [{ categorytype: { type: 'system', value: '' }, name: 'Year 1', idnumber: 'Y1' }]);
+  await addCohortMembers(c, [{ cohortid: cohort.id, userid: users.bob }]);
+  const page = sb.content.addModule(courses.BIO, { modname: 'page', name: 'Cell notes', section: 1 }).id;
+  const forum = sb.content.addModule(courses.BIO, { modname: 'forum', name: 'Discussion', section: 2 }).id;
+  sb.content.addModule(courses.CHE, { modname: 'page', name: 'Atoms', section: 1 });
+  return { users, courses, category: cat.id, cohort: cohort.id, group: group.id, page, forum };
+}
+
+function suite(name: string, target: () => Promise<{ url: string; drop: () => Promise<void> }>): void {
+  describe(`mirror pass on ${name}`, () => {
+    let sb: SandboxHandle;
+    let c: MoodleClient;
+    let store: MirrorStore;
+    let site: Site;
+    let drop: () => Promise<void>;
+    const changes: RowChange[] = [];
+    const options: MirrorPassOptions = { ...DEFAULT_PASS_OPTIONS, membershipCoursesPerPass: 0 };
+    const pass = async (o: Partial<MirrorPassOptions> = {}): Promise<{ result: PassResult; changes: RowChange[]; calls: Record<string, number> }> => {
+      changes.length = 0;
+      const before = { ...c.stats.byFunction };
+      const result = await runPass({ caller: c, store, options: { ...options, ...o }, onChanges: async (ch) => void changes.push(...ch) });
+      const calls = Object.fromEntries(Object.entries(c.stats.byFunction).map(([k, v]) => [k, v - (before[k] ?? 0)]).filter(([, v]) => (v as number) > 0));
+      return { result, changes: [...changes], calls };
+    };
+    const rows = (sql: string) => store.db.query(sql);
+
+    beforeAll(async () => {
+      sb = await startSandbox();
+      c = new MoodleClient({ url: sb.url, token: sb.token });
+      site = await seed(sb, c);
+      const t = await target();
+      drop = t.drop;
+      store = await MirrorStore.open(t.url);
+    });
+    afterAll(async () => {
+      await store?.close();
+      await drop?.();
+      await c?.close();
+      await sb?.close();
+    });
+
+    test('the first pass copies the site: categories, courses, sections, modules, users, enrolments, roles, editors, groups, cohorts', async () => {
+      const { result } = await pass();
+      expect(result).toMatchObject({ detection: 'cacherev', courses: 2, contentRead: 2, membersRead: 2 });
+      expect(await rows('SELECT id, name, idnumber, parent FROM categories ORDER BY id')).toEqual(
+        expect.arrayContaining([{ id: site.category, name: 'Sciences', idnumber: 'SCI', parent: 0 }]),
+      );
+      expect(await rows('SELECT id, shortname, fullname, idnumber, category_id FROM courses ORDER BY id')).toEqual([
+        { id: site.courses.BIO, shortname: 'BIO', fullname: 'Biology', idnumber: 'BIO-1', category_id: site.category },
+        { id: site.courses.CHE, shortname: 'CHE', fullname: 'Chemistry', idnumber: 'CHE-1', category_id: site.category },
+      ]);
+      const bioModules = await rows(`SELECT id, modname, name, visible, section_id FROM modules WHERE course_id = ${site.courses.BIO} ORDER BY id`);
+      expect(bioModules.map((m) => [m.id, m.modname, m.name, m.visible])).toEqual([
+        [site.page, 'page', 'Cell notes', 1],
+        [site.forum, 'forum', 'Discussion', 1],
+      ]);
+      const timed = await rows(`SELECT timemodified FROM modules WHERE id = ${site.page}`);
+      expect(typeof timed[0].timemodified).toBe('number');
+      const sections = await rows(`SELECT id, section FROM sections WHERE course_id = ${site.courses.BIO} ORDER BY section`);
+      expect(sections.map((s) => s.section)).toEqual(expect.arrayContaining([0, 1, 2]));
+      expect(bioModules[0].section_id).toBe(sections.find((s) => s.section === 1)!.id);
+      const users = await rows("SELECT id, username, idnumber, email, suspended FROM users WHERE username <> 'admin' AND username <> 'guest' ORDER BY id");
+      expect(users).toEqual(['ann', 'bob', 'cat', 'dan'].map((u) => ({ id: site.users[u], username: u, idnumber: u.toUpperCase(), email: `${u}@example.com`, suspended: 0 })));
+      expect(await rows('SELECT course_id, user_id FROM enrolments ORDER BY course_id, user_id')).toEqual([
+        { course_id: site.courses.BIO, user_id: site.users.ann },
+        { course_id: site.courses.BIO, user_id: site.users.bob },
+        { course_id: site.courses.BIO, user_id: site.users.cat },
+        { course_id: site.courses.CHE, user_id: site.users.dan },
+      ]);
+      expect(await rows(`SELECT user_id, role FROM course_roles WHERE course_id = ${site.courses.BIO} ORDER BY user_id`)).toEqual([
+        { user_id: site.users.ann, role: 'student' },
+        { user_id: site.users.bob, role: 'student' },
+        { user_id: site.users.cat, role: 'editingteacher' },
+      ]);
+      expect(await rows('SELECT course_id, user_id, roles FROM course_editors')).toEqual([{ course_id: site.courses.BIO, user_id: site.users.cat, roles: 'editingteacher' }]);
+      expect(await rows('SELECT id, course_id, name FROM course_groups')).toEqual([{ id: site.group, course_id: site.courses.BIO, name: 'Lab A' }]);
+      expect(await rows('SELECT group_id, user_id FROM group_members')).toEqual([{ group_id: site.group, user_id: site.users.ann }]);
+      expect(await rows('SELECT id, name, idnumber FROM cohorts')).toEqual([{ id: site.cohort, name: 'Year 1', idnumber: 'Y1' }]);
+      expect(await rows('SELECT cohort_id, user_id FROM cohort_members')).toEqual([{ cohort_id: site.cohort, user_id: site.users.bob }]);
+    });
+
+    test('a pass with nothing changed makes no content call and logs no change', async () => {
+      const { result, changes: ch, calls } = await pass();
+      expect(ch).toEqual([]);
+      expect(result).toMatchObject({ contentRead: 0, membersRead: 0 });
+      expect(calls.core_course_get_contents).toBeUndefined();
+      expect(calls.core_course_get_updates_since).toBeUndefined();
+      expect(calls.core_enrol_get_enrolled_users).toBeUndefined();
+    });
+
+    test('a renamed module is the one change of the next pass, and only its course is read', async () => {
+      sb.content.updateModule(site.page, { name: 'Cell biology notes' });
+      const { result, changes: ch, calls } = await pass();
+      expect(result.contentRead).toBe(1);
+      expect(calls.core_course_get_contents).toBe(1);
+      expect(ch).toEqual([
+        expect.objectContaining({ object: 'module', action: 'updated', key: { id: site.page }, before: expect.objectContaining({ name: 'Cell notes' }) }),
+      ]);
+      expect(ch[0].record).toMatchObject({ name: 'Cell biology notes', course_id: site.courses.BIO });
+    });
+
+    test('records deleted in Moodle are deleted in the mirror: a module, a course with its content, a user', async () => {
+      sb.content.deleteModule(site.forum);
+      let r = await pass();
+      expect(r.changes).toEqual([expect.objectContaining({ object: 'module', action: 'deleted', key: { id: site.forum } })]);
+      await deleteCourses(c, [site.courses.CHE]);
+      sb.users.deleteByHand(site.users.ann);
+      r = await pass();
+      const deleted = r.changes.filter((x) => x.action === 'deleted').map((x) => `${x.object} ${JSON.stringify(x.key)}`);
+      expect(deleted).toEqual(expect.arrayContaining([
+        `course {"id":${site.courses.CHE}}`,
+        `enrolment {"course_id":${site.courses.CHE},"user_id":${site.users.dan}}`,
+        `user {"id":${site.users.ann}}`,
+      ]));
+      expect(deleted.filter((d) => d.startsWith('module ')).length).toBe(1);
+      expect(await rows(`SELECT id FROM courses WHERE id = ${site.courses.CHE}`)).toEqual([]);
+      expect(await rows(`SELECT id FROM modules WHERE course_id = ${site.courses.CHE}`)).toEqual([]);
+      expect(await rows(`SELECT id FROM users WHERE id = ${site.users.ann}`)).toEqual([]);
+    });
+
+    test('memberships are re-read in turn: a rotating share of courses per pass, every course with --full', async () => {
+      await enrolUsers(c, [{ roleid: 5, userid: site.users.dan, courseid: site.courses.BIO }]);
+      let r = await pass();
+      expect(r.changes.filter((x) => x.object === 'enrolment')).toEqual([]);
+      r = await pass({ membershipCoursesPerPass: 1 });
+      expect(r.result.membersRead).toBe(1);
+      expect(r.changes).toEqual(expect.arrayContaining([expect.objectContaining({ object: 'enrolment', action: 'created', key: { course_id: site.courses.BIO, user_id: site.users.dan } })]));
+      r = await pass({ full: true });
+      expect(r.changes).toEqual([]);
+      expect(r.result).toMatchObject({ contentRead: 1, membersRead: 1 });
+    });
+  });
+}
+
+suite('SQLite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mdlsync-mirror-'));
+  return { url: join(dir, 'mirror.sqlite'), drop: async () => rmSync(dir, { recursive: true, force: true }) };
+});
+
+if (PG_URL) {
+  suite('PostgreSQL', async () => {
+    const name = `mdlsync_test_${process.pid}_${Math.floor(Math.random() * 1e9)}`;
+    const admin = new pg.Client({ connectionString: PG_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = new URL(PG_URL);
+    url.pathname = `/${name}`;
+    return {
+      url: url.toString(),
+      drop: async () => {
+        const a = new pg.Client({ connectionString: PG_URL });
+        await a.connect();
+        await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await a.end();
+      },
+    };
+  });
+}
