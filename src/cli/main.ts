@@ -5,6 +5,7 @@ import { escapeControls } from '../refusal.js';
 import { registerDialects } from './dialects.js';
 import { registerDoctor } from './doctor.js';
 import { registerLedger } from './ledger.js';
+import { registerMirror } from './mirror.js';
 import { registerPurge } from './purge.js';
 import { registerRun } from './run.js';
 import { registerSandbox } from './sandbox.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerPurge(program);
   registerUser(program);
   registerDialects(program);
+  registerMirror(program);
   return program;
 }
 

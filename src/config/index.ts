@@ -296,6 +296,7 @@ export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.Pro
   const mirrorDb = config.mirror.database;
   if (!mirrorDb) config.mirror.database = join(dirname(config.ledger), 'mirror.sqlite');
   else if (!/^postgres(ql)?:\/\//i.test(mirrorDb)) config.mirror.database = resolve(base, mirrorDb);
+  else addSecrets(...urlPassword(mirrorDb));
   if (config.mirror.changeLog) config.mirror.changeLog = resolve(base, config.mirror.changeLog);
   // Job paths are relative to the config file, like the ledger, so cron's working directory does not matter.
   for (const job of config.jobs ?? []) {
@@ -305,6 +306,16 @@ export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.Pro
   const again = configSchema.safeParse(config);
   if (!again.success) throw new ConfigError(formatIssues(again.error));
   return again.data;
+}
+
+/** A database URL's password, as written and decoded (neither may be shown). */
+function urlPassword(url: string): string[] {
+  try {
+    const p = new URL(url).password;
+    return p ? [p, decodeURIComponent(p)] : [];
+  } catch {
+    return [];
+  }
 }
 
 /** The Moodle connection, or a ConfigError saying what is missing. */

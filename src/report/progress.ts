@@ -7,11 +7,12 @@ export interface ProgressSink {
   stop(): void;
 }
 
-export function createProgress(opts: { tty: boolean; write: (line: string) => void; intervalMs?: number; label?: string }): ProgressSink {
+export function createProgress(opts: { tty: boolean; write: (line: string) => void; intervalMs?: number; label?: string; unit?: string }): ProgressSink {
   const label = opts.label ?? 'applying';
+  const unit = opts.unit ?? 'rows';
   if (opts.tty) {
     const bar = new cliProgress.SingleBar(
-      { format: `${label} [{bar}] {percentage}% | {value}/{total} rows | {failed} failed | eta {eta_formatted}`, hideCursor: true, stream: process.stderr },
+      { format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | {failed} failed | eta {eta_formatted}`, hideCursor: true, stream: process.stderr },
       cliProgress.Presets.shades_classic,
     );
     let started = false;
@@ -38,7 +39,7 @@ export function createProgress(opts: { tty: boolean; write: (line: string) => vo
       if (p.done === lastDone) return;
       last = now;
       lastDone = p.done;
-      opts.write(`${label}: ${p.done}/${p.total} rows, ${p.failed} failed`);
+      opts.write(`${label}: ${p.done}/${p.total} ${unit}, ${p.failed} failed`);
     },
     stop() {},
   };
