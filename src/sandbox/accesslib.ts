@@ -57,6 +57,9 @@ export function contextById(id: number): { level: number; instanceid: number } {
  */
 const ROLE_CAPABILITIES: Record<string, string[]> = {
   'moodle/course:update': ['manager', 'editingteacher'],
+  'moodle/course:manageactivities': ['manager', 'editingteacher'],
+  'mod/quiz:viewreports': ['manager', 'editingteacher', 'teacher'],
+  'mod/assign:grade': ['manager', 'editingteacher', 'teacher'],
   'moodle/course:viewhiddenactivities': ['manager', 'editingteacher', 'teacher'],
   'moodle/grade:viewall': ['manager', 'editingteacher', 'teacher'],
   'moodle/course:view': ['manager'],

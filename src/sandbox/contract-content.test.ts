@@ -219,3 +219,81 @@ describe('recorded Moodle 4.5 course content (contract/2026-12)', () => {
     expect(asIs(got)).toEqual(normalize(rec.response, updateIds));
   });
 });
+
+describe('recorded Moodle 4.5 people reads (contract/2026-12)', () => {
+  const userIds: KindOfId = (path, key) => (key === 'id' ? (path.includes('enrolledcourses') ? 'course' : 'user') : undefined);
+
+  test('182 core_enrol_get_enrolled_users userfields + onlyactive: the suspended enrolment left out', async () => {
+    const rec = load('182');
+    const got = await replay(rec, (k) => (k === 'courseid' ? 'course' : undefined));
+    expect(asIs(got)).toEqual(normalize(rec.response, userIds));
+    // The suspended enrolment the recording read back is there, just not listed.
+    const statuses = rec.after!.user_enrolments.rows.map((r) => ({ userid: map('user', r.userid as number), status: r.status }));
+    expect(sb.enrolments.of(map('course', 9)).map((e) => ({ userid: e.userid, status: e.status }))).toEqual(statuses);
+  });
+
+  test('183 core_enrol_get_enrolled_users withcapability moodle/course:update: the editing teacher only', async () => {
+    const rec = load('183');
+    const got = await replay(rec, (k) => (k === 'courseid' ? 'course' : undefined));
+    expect(asIs(got)).toEqual(normalize(rec.response, userIds));
+  });
+
+  test.each(['184', '185'])('%s core_user_get_users by exact criteria', async (n) => {
+    const rec = load(n);
+    const got = await replay(rec);
+    expect(asIs(got)).toEqual(normalize(rec.response, userIds));
+  });
+
+  test('186 core_user_get_users_by_field with 200 ids: all 200, in id order', async () => {
+    const rec = load('186');
+    const recorded = rec.response as Record<string, string | number | boolean>[];
+    // The 200 accounts as the recorded site had them (among 43,110 others there), created in id order.
+    const body = recorded.map((u, i) => {
+      let fields = `users[${i}][username]=${u.username}&users[${i}][password]=${enc('Passw0rd!x')}` +
+        `&users[${i}][firstname]=${enc(String(u.firstname))}&users[${i}][lastname]=${enc(String(u.lastname))}` +
+        `&users[${i}][email]=${enc(String(u.email))}&users[${i}][idnumber]=${enc(String(u.idnumber))}` +
+        `&users[${i}][timezone]=${enc(String(u.timezone))}`;
+      if (u.description !== undefined) fields += `&users[${i}][description]=${enc(String(u.description))}`;
+      return fields;
+    }).join('&');
+    const made = (await call('core_user_create_users', body)) as { id: number }[];
+    recorded.forEach((u, i) => ids.user.set(u.id as number, made[i].id));
+    const suspended = recorded.filter((u) => u.suspended).map((u, i) => `users[${i}][id]=${map('user', u.id as number)}` +
+      `&users[${i}][suspended]=1`);
+    expect(await call('core_user_update_users', suspended.join('&'))).toEqual({ warnings: [] });
+    const got = await replay(rec, (k) => (k.startsWith('values[') ? 'user' : undefined));
+    expect(asIs(got)).toEqual(normalize(rec.response, userIds));
+  });
+});
+
+describe('recorded Moodle 4.5 quizzes and question bank (contract/2026-12)', () => {
+  test('194 mod_quiz_get_quizzes_by_courses: the quiz\'s settings, no question list', async () => {
+    const rec = load('194');
+    const got = await replay(rec, (k) => (k.startsWith('courseids') ? 'course' : undefined));
+    const kindOfId: KindOfId = (path, key) =>
+      ({ id: 'instance', coursemodule: 'cm', course: 'course' } as Record<string, Kind>)[key];
+    expect(asIs(got)).toEqual(normalize(rec.response, kindOfId));
+  });
+
+  const bankParams = (k: string): Kind | undefined =>
+    (({ categoryid: 'qcategory', contextid: 'context' } as Record<string, Kind>)[k]);
+
+  test('195 core_question_get_random_question_summaries with tagids[0]=0: the ready questions of the category', async () => {
+    const rec = load('195');
+    const got = await replay(rec, bankParams);
+    const kindOfId: KindOfId = (path, key) =>
+      ({ id: 'question', category: 'qcategory' } as Record<string, Kind>)[key];
+    expect(asIs(got)).toEqual(normalize(rec.response, kindOfId));
+    // A hidden question is not listed.
+    const content = sb.content;
+    const hidden = content.addQuestion(map('qcategory', 2), { name: 'R2 hidden', qtype: 'truefalse', status: 'hidden' });
+    const again = (await replay(rec, bankParams)) as { totalcount: number; questions: { id: number }[] };
+    expect(again.totalcount).toBe(3);
+    expect(again.questions.map((q) => q.id)).not.toContain(hidden.id);
+  });
+
+  test('196 core_question_get_random_question_summaries without tagids: invalidparameter', async () => {
+    const rec = load('196');
+    expect(await replay(rec, bankParams)).toEqual(rec.response);
+  });
+});

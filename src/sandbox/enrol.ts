@@ -6,10 +6,10 @@
  */
 import { invalidParameter, missingRecord, MoodleException, moodleException } from './errors.js';
 import type { FunctionContext, WsFunction } from './context.js';
-import { userDescription, userDetails } from './users.js';
+import { TOKEN_USER_ID, userDescription, userDetails } from './users.js';
 import { courseImage } from './courses.js';
 import { cleanParam, fileDesc, multiple, single, value, VALUE_DEFAULT, VALUE_OPTIONAL } from './params.js';
-import { CONTEXT_COURSE, isAssignable, ROLES } from './accesslib.js';
+import { CONTEXT_COURSE, CONTEXT_COURSECAT, CONTEXT_SYSTEM, isAssignable, roleHasCapability, ROLES } from './accesslib.js';
 import {
   type CourseRow,
   type CourseStore,
@@ -170,6 +170,29 @@ function enrolledUserIds(ctx: FunctionContext, courseid: number, onlyActive: boo
     .map(([id]) => id);
 }
 
+/**
+ * clean_param(PARAM_CAPABILITY): a capability that does not exist cleans to '' (no filter at all). The sandbox
+ * knows the capabilities of accesslib's table; any other well-formed name is taken to exist but be granted to no
+ * role the sandbox models (only the site admin has it).
+ */
+function cleanCapability(v: string): string {
+  return /^[a-z]+\/[a-z0-9_]+:[a-z0-9_]+$/.test(v) ? v : '';
+}
+
+/**
+ * has_capability() in the course context: the site admin has every capability; anyone else through a role held in
+ * the course, one of its categories or the system context whose archetype allows it.
+ */
+function hasCourseCapability(ctx: FunctionContext, course: CourseRow, userid: number, capability: string): boolean {
+  if (userid === TOKEN_USER_ID) return true;
+  const categories = (cs(ctx).category(course.category)?.path ?? '').split('/').filter(Boolean).map(Number);
+  const roles = ctx.store.db.prepare(`SELECT DISTINCT roleid FROM role_assignments WHERE userid = ? AND
+    ((contextlevel = ${CONTEXT_COURSE} AND instanceid = ?) OR contextlevel = ${CONTEXT_SYSTEM}
+    OR (contextlevel = ${CONTEXT_COURSECAT} AND instanceid IN (${categories.map(() => '?').join(',') || 'NULL'})))`)
+    .all(userid, course.id, ...categories) as { roleid: number }[];
+  return roles.some((r) => roleHasCapability(r.roleid, capability));
+}
+
 function roleList(ctx: FunctionContext, courseid: number, userid: number) {
   return cs(ctx).roles(courseid, userid).map((roleid) => ({
     roleid, name: '', shortname: ROLES.find((r) => r.id === roleid)?.shortname ?? '', sortorder: 0,
@@ -178,6 +201,7 @@ function roleList(ctx: FunctionContext, courseid: number, userid: number) {
 
 function getEnrolledUsers(ctx: FunctionContext, params: Record<string, unknown>): unknown {
   let groupid = 0;
+  let withCapability = '';
   let onlyActive = false;
   let onlySuspended = false;
   let userfields: string[] = [];
@@ -187,6 +211,7 @@ function getEnrolledUsers(ctx: FunctionContext, params: Record<string, unknown>)
   let sortdirection = 'ASC';
   for (const o of params.options as { name: string; value: string }[]) {
     switch (o.name) {
+      case 'withcapability': withCapability = cleanCapability(o.value); break;
       case 'groupid': groupid = Number(cleanParam(o.value, 'int')); break;
       case 'onlyactive': onlyActive = !['', '0'].includes(o.value); break;
       case 'onlysuspended': onlySuspended = !['', '0'].includes(o.value); break;
@@ -212,12 +237,15 @@ function getEnrolledUsers(ctx: FunctionContext, params: Record<string, unknown>)
     }
   }
   const courseid = params.courseid as number;
-  if (!cs(ctx).course(courseid)) throw missingRecord('course', 'SELECT * FROM {course} WHERE id = ?', [courseid]);
+  const course = cs(ctx).course(courseid);
+  if (!course) throw missingRecord('course', 'SELECT * FROM {course} WHERE id = ?', [courseid]);
   if (onlyActive && onlySuspended) {
     throw moodleException('bothonlyactiveandonlysuspended',
       'Both onlyactive and onlysuspended options cannot be set at the same time');
   }
   let ids = enrolledUserIds(ctx, courseid, onlyActive, onlySuspended);
+  // get_enrolled_sql($context, $withcapability, …): enrolled and holding the capability there (case 183).
+  if (withCapability) ids = ids.filter((id) => hasCourseCapability(ctx, course, id, withCapability));
   if (groupid) {
     const members = cs(ctx).members(groupid);
     ids = ids.filter((id) => members.includes(id));

@@ -14,6 +14,7 @@ import { ENROL_FUNCTIONS } from './enrol.js';
 import { GROUP_FUNCTIONS } from './groups.js';
 import { COHORT_FUNCTIONS } from './cohorts.js';
 import { ROLE_FUNCTIONS } from './roles.js';
+import { QUIZ_FUNCTIONS } from './quiz.js';
 
 export const FUNCTIONS: WsFunction[] = [
   ...SITE_FUNCTIONS,
@@ -26,6 +27,7 @@ export const FUNCTIONS: WsFunction[] = [
   ...GROUP_FUNCTIONS,
   ...COHORT_FUNCTIONS,
   ...ROLE_FUNCTIONS,
+  ...QUIZ_FUNCTIONS,
 ];
 
 /**
