@@ -9,12 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { MoodleClient } from '../moodle/client.js';
-import { addCohortMembers, createCohorts } from '../moodle/cohorts.js';
-import { createCategories, createCourses, deleteCourses } from '../moodle/courses.js';
+import { deleteCourses } from '../moodle/courses.js';
 import { enrolUsers } from '../moodle/enrol.js';
-import { addGroupMembers, createGroups } from '../moodle/groups.js';
-import { createUsers } from '../moodle/users.js';
 import { startSandbox, type SandboxHandle } from '../sandbox/server.js';
+import { seedMirrorSite, type MirrorSite } from '../../test/mirror-site.js';
 import { DEFAULT_PASS_OPTIONS, runPass, type MirrorPassOptions, type PassResult } from './pass.js';
 import { MirrorStore } from './store.js';
 import type { RowChange } from './sync-table.js';
@@ -22,56 +20,19 @@ import type { RowChange } from './sync-table.js';
 const PG_URL = process.env.MDLSYNC_TEST_PG_URL;
 if (!PG_URL) console.log('mirror.test.ts: PostgreSQL tests skipped: MDLSYNC_TEST_PG_URL is not set');
 
-interface Site {
-  users: Record<string, number>;
-  courses: Record<string, number>;
-  category: number;
-  cohort: number;
-  group: number;
-  page: number;
-  forum: number;
-}
-
-/** A small site: a category, two courses with modules, four users, enrolments with roles, a group, a cohort. */
-async function seed(sb: SandboxHandle, c: MoodleClient): Promise<Site> {
-  const [cat] = await createCategories(c, [{ name: 'Sciences', idnumber: 'SCI' }]);
-  const made = await createCourses(c, [
-    { fullname: 'Biology', shortname: 'BIO', categoryid: cat.id, idnumber: 'BIO-1' },
-    { fullname: 'Chemistry', shortname: 'CHE', categoryid: cat.id, idnumber: 'CHE-1' },
-  ]);
-  const courses = Object.fromEntries(made.map((x) => [x.shortname, x.id]));
-  const person = (n: string) => ({ username: n, firstname: n, lastname: 'Test', email: `${n}@example.com`, password: 'Passw0rd!', idnumber: n.toUpperCase() });
-  const created = await createUsers(c, ['ann', 'bob', 'cat', 'dan'].map(person));
-  const users = Object.fromEntries(created.map((u) => [u.username, u.id]));
-  await enrolUsers(c, [
-    { roleid: 5, userid: users.ann, courseid: courses.BIO },
-    { roleid: 5, userid: users.bob, courseid: courses.BIO },
-    { roleid: 3, userid: users.cat, courseid: courses.BIO },
-    { roleid: 5, userid: users.dan, courseid: courses.CHE },
-  ]);
-  const [group] = await createGroups(c, [{ courseid: courses.BIO, name: 'Lab A', description: '' }]);
-  await addGroupMembers(c, [{ groupid: group.id, userid: users.ann }]);
-  const [cohort] = await createCohorts(c, [{ categorytype: { type: 'system', value: '' }, name: 'Year 1', idnumber: 'Y1' }]);
-  await addCohortMembers(c, [{ cohortid: cohort.id, userid: users.bob }]);
-  const page = sb.content.addModule(courses.BIO, { modname: 'page', name: 'Cell notes', section: 1 }).id;
-  const forum = sb.content.addModule(courses.BIO, { modname: 'forum', name: 'Discussion', section: 2 }).id;
-  sb.content.addModule(courses.CHE, { modname: 'page', name: 'Atoms', section: 1 });
-  return { users, courses, category: cat.id, cohort: cohort.id, group: group.id, page, forum };
-}
-
 function suite(name: string, target: () => Promise<{ url: string; drop: () => Promise<void> }>): void {
   describe(`mirror pass on ${name}`, () => {
     let sb: SandboxHandle;
     let c: MoodleClient;
     let store: MirrorStore;
-    let site: Site;
+    let site: MirrorSite;
     let drop: () => Promise<void>;
     const changes: RowChange[] = [];
     const options: MirrorPassOptions = { ...DEFAULT_PASS_OPTIONS, membershipCoursesPerPass: 0 };
     const pass = async (o: Partial<MirrorPassOptions> = {}): Promise<{ result: PassResult; changes: RowChange[]; calls: Record<string, number> }> => {
       changes.length = 0;
       const before = { ...c.stats.byFunction };
-      const result = await runPass({ caller: c, store, options: { ...options, ...o }, onChanges: async (ch) => void changes.push(...ch) });
+      const result = await runPass({ caller: c, store, options: { ...options, questionCategories: [site.questionCategory], ...o }, onChanges: async (ch) => void changes.push(...ch) });
       const calls = Object.fromEntries(Object.entries(c.stats.byFunction).map(([k, v]) => [k, v - (before[k] ?? 0)]).filter(([, v]) => (v as number) > 0));
       return { result, changes: [...changes], calls };
     };
@@ -80,7 +41,7 @@ function suite(name: string, target: () => Promise<{ url: string; drop: () => Pr
     beforeAll(async () => {
       sb = await startSandbox();
       c = new MoodleClient({ url: sb.url, token: sb.token });
-      site = await seed(sb, c);
+      site = await seedMirrorSite(sb, c);
       const t = await target();
       drop = t.drop;
       store = await MirrorStore.open(t.url);
@@ -92,7 +53,7 @@ function suite(name: string, target: () => Promise<{ url: string; drop: () => Pr
       await sb?.close();
     });
 
-    test('the first pass copies the site: categories, courses, sections, modules, users, enrolments, roles, editors, groups, cohorts', async () => {
+    test('the first pass copies the site: categories, courses, sections, modules, quizzes, questions, users, enrolments, roles, editors, groups, cohorts', async () => {
       const { result } = await pass();
       expect(result).toMatchObject({ detection: 'cacherev', courses: 2, contentRead: 2, membersRead: 2 });
       expect(await rows('SELECT id, name, idnumber, parent FROM categories ORDER BY id')).toEqual(
@@ -106,6 +67,15 @@ function suite(name: string, target: () => Promise<{ url: string; drop: () => Pr
       expect(bioModules.map((m) => [m.id, m.modname, m.name, m.visible])).toEqual([
         [site.page, 'page', 'Cell notes', 1],
         [site.forum, 'forum', 'Discussion', 1],
+        [site.quiz, 'quiz', 'Cells quiz', 1],
+      ]);
+      expect(await rows('SELECT course_id, module_id, name, grade, sumgrades, hasquestions FROM quizzes')).toEqual([
+        { course_id: site.courses.BIO, module_id: site.quiz, name: 'Cells quiz', grade: 10, sumgrades: 2, hasquestions: 1 },
+      ]);
+      expect(await rows('SELECT id, category_id, name, qtype FROM questions ORDER BY id')).toEqual([
+        { id: site.questions.q1, category_id: site.questionCategory.categoryid, name: 'Q1 cell parts', qtype: 'shortanswer' },
+        { id: site.questions.q2, category_id: site.questionCategory.categoryid, name: 'Q2 true or false', qtype: 'truefalse' },
+        { id: site.questions.q3, category_id: site.questionCategory.categoryid, name: 'Q3 bank only', qtype: 'truefalse' },
       ]);
       const timed = await rows(`SELECT timemodified FROM modules WHERE id = ${site.page}`);
       expect(typeof timed[0].timemodified).toBe('number');
