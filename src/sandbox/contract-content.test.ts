@@ -64,6 +64,13 @@ function normalize(v: unknown, kindOfId: KindOfId, path = ''): unknown {
 }
 const asIs = (v: unknown): unknown => normalize(v, () => undefined);
 
+/** Every object's keys in order, all the way down: PHP writes them in the order of the return description. */
+function keyOrder(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(keyOrder);
+  if (v === null || typeof v !== 'object') return '';
+  return Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, keyOrder(x)]);
+}
+
 /** The recorded request with the sandbox's token and ids (each parameter's kind named by the caller). */
 function rewrite(encoded: string, token: string, kindOf: (key: string) => Kind | undefined): string {
   return encoded.split('&').map((pair) => {
@@ -73,6 +80,12 @@ function rewrite(encoded: string, token: string, kindOf: (key: string) => Kind |
     const kind = kindOf(key);
     return kind && /^\d+$/.test(v) ? `${k}=${map(kind, Number(v))}` : pair;
   }).join('&');
+}
+
+/** The answer equals the recording (as normalize() puts it), keys in the recorded order. */
+function expectRecorded(got: unknown, recorded: unknown, kindOfId: KindOfId): void {
+  expect(asIs(got)).toEqual(normalize(recorded, kindOfId));
+  expect(keyOrder(got)).toEqual(keyOrder(recorded));
 }
 
 let sb: SandboxHandle;
@@ -176,7 +189,7 @@ describe('recorded Moodle 4.5 course lists (contract/2026-12)', () => {
     const got = await replay(rec, (k) => (k.startsWith('options[ids]') ? 'course' : undefined));
     const kindOfId = (path: string, key: string): Kind | undefined =>
       (key === 'id' ? 'course' : key === 'categoryid' ? 'category' : undefined);
-    expect(asIs(got)).toEqual(normalize(rec.response, kindOfId));
+    expectRecorded(got, rec.response, kindOfId);
   });
 
   test('179 core_course_search_courses search: the matching course with its editing teacher as contact', async () => {
@@ -184,7 +197,7 @@ describe('recorded Moodle 4.5 course lists (contract/2026-12)', () => {
     const got = await replay(rec);
     const kindOfId = (path: string, key: string): Kind | undefined =>
       (key === 'id' ? (path.includes('contacts') ? 'user' : 'course') : key === 'categoryid' ? 'category' : undefined);
-    expect(asIs(got)).toEqual(normalize(rec.response, kindOfId));
+    expectRecorded(got, rec.response, kindOfId);
   });
 });
 
@@ -198,7 +211,7 @@ describe('recorded Moodle 4.5 course content (contract/2026-12)', () => {
       if (key === 'id') return path.includes('.modules') ? 'cm' : 'section';
       return key === 'instance' ? 'instance' : undefined;
     };
-    expect(asIs(got)).toEqual(normalize(rec.response, kindOfId));
+    expectRecorded(got, rec.response, kindOfId);
   });
 
   /** Questions are mapped; submission and grade rows are the sandbox's own, made in the recorded order (1, 2). */
@@ -210,13 +223,13 @@ describe('recorded Moodle 4.5 course content (contract/2026-12)', () => {
   test('180 core_course_get_updates_since: configuration per module, an assignment\'s users\' rows, a quiz\'s questions', async () => {
     const rec = load('180');
     const got = await replay(rec, courseParam);
-    expect(asIs(got)).toEqual(normalize(rec.response, updateIds));
+    expectRecorded(got, rec.response, updateIds);
   });
 
   test('181 core_course_check_updates: a module checked since after its changes is left out', async () => {
     const rec = load('181');
     const got = await replay(rec, (k) => (k === 'courseid' ? 'course' : k.endsWith('[id]') ? 'cm' : undefined));
-    expect(asIs(got)).toEqual(normalize(rec.response, updateIds));
+    expectRecorded(got, rec.response, updateIds);
   });
 });
 
@@ -226,7 +239,7 @@ describe('recorded Moodle 4.5 people reads (contract/2026-12)', () => {
   test('182 core_enrol_get_enrolled_users userfields + onlyactive: the suspended enrolment left out', async () => {
     const rec = load('182');
     const got = await replay(rec, (k) => (k === 'courseid' ? 'course' : undefined));
-    expect(asIs(got)).toEqual(normalize(rec.response, userIds));
+    expectRecorded(got, rec.response, userIds);
     // The suspended enrolment the recording read back is there, just not listed.
     const statuses = rec.after!.user_enrolments.rows.map((r) => ({ userid: map('user', r.userid as number), status: r.status }));
     expect(sb.enrolments.of(map('course', 9)).map((e) => ({ userid: e.userid, status: e.status }))).toEqual(statuses);
@@ -235,13 +248,13 @@ describe('recorded Moodle 4.5 people reads (contract/2026-12)', () => {
   test('183 core_enrol_get_enrolled_users withcapability moodle/course:update: the editing teacher only', async () => {
     const rec = load('183');
     const got = await replay(rec, (k) => (k === 'courseid' ? 'course' : undefined));
-    expect(asIs(got)).toEqual(normalize(rec.response, userIds));
+    expectRecorded(got, rec.response, userIds);
   });
 
   test.each(['184', '185'])('%s core_user_get_users by exact criteria', async (n) => {
     const rec = load(n);
     const got = await replay(rec);
-    expect(asIs(got)).toEqual(normalize(rec.response, userIds));
+    expectRecorded(got, rec.response, userIds);
   });
 
   test('186 core_user_get_users_by_field with 200 ids: all 200, in id order', async () => {
@@ -262,7 +275,7 @@ describe('recorded Moodle 4.5 people reads (contract/2026-12)', () => {
       `&users[${i}][suspended]=1`);
     expect(await call('core_user_update_users', suspended.join('&'))).toEqual({ warnings: [] });
     const got = await replay(rec, (k) => (k.startsWith('values[') ? 'user' : undefined));
-    expect(asIs(got)).toEqual(normalize(rec.response, userIds));
+    expectRecorded(got, rec.response, userIds);
   });
 });
 
@@ -272,7 +285,7 @@ describe('recorded Moodle 4.5 quizzes and question bank (contract/2026-12)', () 
     const got = await replay(rec, (k) => (k.startsWith('courseids') ? 'course' : undefined));
     const kindOfId: KindOfId = (path, key) =>
       ({ id: 'instance', coursemodule: 'cm', course: 'course' } as Record<string, Kind>)[key];
-    expect(asIs(got)).toEqual(normalize(rec.response, kindOfId));
+    expectRecorded(got, rec.response, kindOfId);
   });
 
   const bankParams = (k: string): Kind | undefined =>
@@ -283,7 +296,7 @@ describe('recorded Moodle 4.5 quizzes and question bank (contract/2026-12)', () 
     const got = await replay(rec, bankParams);
     const kindOfId: KindOfId = (path, key) =>
       ({ id: 'question', category: 'qcategory' } as Record<string, Kind>)[key];
-    expect(asIs(got)).toEqual(normalize(rec.response, kindOfId));
+    expectRecorded(got, rec.response, kindOfId);
     // A hidden question is not listed.
     const content = sb.content;
     const hidden = content.addQuestion(map('qcategory', 2), { name: 'R2 hidden', qtype: 'truefalse', status: 'hidden' });

@@ -13,9 +13,11 @@ import { listen, readBody, requestVars, REST_PATH, send, sendNotFound, SERVER_ER
 import { WorkerPool } from './capacity.js';
 import { type Fault, faultAfterCall, faultBeforeCall, FaultQueue } from './faults.js';
 import { siteView, type SiteView } from './site-view.js';
+import { type SchoolSeed, type SeededSchool, seedSchool } from './seed.js';
 
 export { REST_PATH } from './http.js';
 export { phpJsonEncode } from './rest.js';
+export { BENCH_SCHOOL, DEMO_SCHOOL, type SchoolSeed, type SeededSchool } from './seed.js';
 export type { Fault } from './faults.js';
 export type {
   SandboxCategory,
@@ -50,6 +52,8 @@ export interface SandboxOptions {
   perCallCostMs?: number;
   /** Default 0: simulated cost per created/updated user (password hashing etc.). */
   perRecordCostMs?: number;
+  /** A school written into a site that has no course yet (a state file that has one is left as it is). */
+  seed?: SchoolSeed;
 }
 
 /** What startSandbox gives back: where it listens, the direct views of the site, and the test controls. */
@@ -63,6 +67,8 @@ export interface SandboxHandle extends SiteView {
   faults: { add(f: Fault): void; clear(): void };
   /** The site's mail transport: set `failing` to make every message fail (as a broken sendmail does). */
   mail: SandboxMail;
+  /** Writes a whole school straight into the site (one transaction, no web-service calls, deterministic). */
+  seedSchool(seed: SchoolSeed): SeededSchool;
   close(): Promise<void>;
 }
 
@@ -83,6 +89,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   // The service first: a bad function list fails before any state file is opened.
   const service = webService(opts);
   const store = new UserStore(opts.stateFile);
+  if (opts.seed && store.courses.courses().length === 1) seedSchool(store, opts.seed);
   const ctx = functionContext(store, service, opts);
   const pool = new WorkerPool(Math.max(1, opts.workers ?? 2));
   const stats = callStats(service, pool);
@@ -107,6 +114,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     ...siteView(store),
     stats,
     mail: ctx.mail,
+    seedSchool: (seed) => seedSchool(store, seed),
     faults: { add: (f) => faults.add(f), clear: () => faults.clear() },
     close: async () => {
       await stopListening(server);
