@@ -15,6 +15,7 @@
  *  5. cohort members: read + plan of BENCH_COHORT_MEMBERS memberships (default 200,000) over 20,000 persons and 200
  *     cohorts (cohort-worker.ts), then a store of BENCH_COHORT_STORE memberships (default 10,000) into a sandbox process
  *     with the calls against the minimum, and the unchanged re-run. BENCH_COHORTS=0 skips this part.
+ *  6. the mirror (mirror.ts): 1,000 courses, 20,000 modules, 50,000 users; BENCH_MIRROR=0 skips it.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +27,7 @@ import { enrolmentLeaves, courseLeaves, categoryLeaves } from '../moodle/index.j
 import { userLeaves } from '../entities/persons/user-inputs.js';
 import { cohortLeaves, cohortMemberLeaves } from '../moodle/index.js';
 import { generateCohortMembers, generateCohorts } from './cohort-generate.js';
+import { mirrorBench } from './mirror.js';
 
 const DIST = resolve(import.meta.dirname, '..');
 const CLI = resolve(DIST, '..', 'bin', 'mdlsync.js');
@@ -139,6 +141,7 @@ async function main(): Promise<void> {
   }
   if (process.env.BENCH_CLASSROOM !== '0') await classroom(say);
   if (process.env.BENCH_COHORTS !== '0') await cohortMembers(say);
+  if (process.env.BENCH_MIRROR !== '0') await mirrorBench(say);
   writeFileSync(join(process.cwd(), 'bench-results.md'), out.join('\n') + '\n');
   rmSync(work, { recursive: true, force: true });
 }
