@@ -39,6 +39,7 @@ export const MIRROR_MIGRATIONS: readonly SqlMigration[] = [
       CREATE TABLE group_members (group_id BIGINT NOT NULL, user_id BIGINT NOT NULL, course_id BIGINT NOT NULL,
         PRIMARY KEY (group_id, user_id));
       CREATE INDEX group_members_course ON group_members (course_id);
+      CREATE INDEX group_members_user ON group_members (user_id);
       CREATE TABLE cohorts (id BIGINT PRIMARY KEY, name TEXT NOT NULL, idnumber TEXT, description TEXT, visible INTEGER);
       CREATE TABLE cohort_members (cohort_id BIGINT NOT NULL, user_id BIGINT NOT NULL, PRIMARY KEY (cohort_id, user_id));
       CREATE INDEX cohort_members_user ON cohort_members (user_id);
