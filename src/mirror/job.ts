@@ -9,7 +9,9 @@ import type { Config } from '../config/index.js';
 import { EXIT, conduct, type Job } from '../conductor.js';
 import { redactUrl } from '../db/index.js';
 import { MdlsyncError } from '../errors.js';
+import type { MoodleCaller } from '../moodle/index.js';
 import type { SummaryBase } from '../report/index.js';
+import { retrier } from '../resolve/common.js';
 import { ChangeLog, notifier, toRecord, type ChangeRecord, type Notify } from './changes.js';
 import { runPass, type ChangeCounts, type PassResult } from './pass.js';
 import { MirrorStore } from './store.js';
@@ -156,8 +158,11 @@ function mirrorJob(req: MirrorRequest, deps: MirrorDeps, opened: (s: MirrorStore
         const notify: Notify | null = config.mirror.onChange && !summary.firstPass ? notifier(config.mirror.onChange) : null;
         const wanted = config.mirror.notifyObjects ? new Set(config.mirror.notifyObjects) : null;
         const at = () => new Date().toISOString();
+        // Every call of a pass is a read: one that fails transiently (timeout, 5xx, a dropped connection) is tried again.
+        const retry = retrier({ retries: config.moodle.retries, backoffMs: config.moodle.backoffMs });
+        const caller: MoodleCaller = { call: (fn, params) => retry(() => client.call(fn, params)) };
         const result = await runPass({
-          caller: client,
+          caller,
           store,
           options: {
             full,
