@@ -5,6 +5,7 @@ import { EXIT } from '../conductor.js';
 import { runDoctor, type CheckStatus, type DoctorCheck } from '../doctor/index.js';
 import { ENTITY_TYPES, isEntityType } from '../entities/index.js';
 import { configFrom } from './common.js';
+import { mirrorFunctions } from '../mirror/job.js';
 
 const LABEL: Record<CheckStatus, string> = { ok: 'ok  ', info: 'info', warn: 'warn', fail: 'FAIL' };
 
@@ -19,12 +20,13 @@ export function registerDoctor(program: Command): void {
     .description('check the Moodle URL, token, web-service functions, ledger and folders')
     .option('--url <url>', 'Moodle site URL')
     .option('--types <list>', `feed types you sync, comma-separated (${ENTITY_TYPES.join(', ')})`, 'persons')
-    .action(async (flags: { url?: string; types: string }, cmd: Command) => {
+    .option('--mirror', 'also check the functions mdlsync mirror calls')
+    .action(async (flags: { url?: string; types: string; mirror?: boolean }, cmd: Command) => {
       const named = flags.types.split(',').map((t) => t.trim()).filter(Boolean);
       const unknown = named.filter((t) => !isEntityType(t));
       if (unknown.length) throw new ConfigError(`unknown feed type ${unknown.join(', ')} in --types (known: ${ENTITY_TYPES.join(', ')})`);
       const config = configFrom(cmd, { url: flags.url });
-      const { checks, problems } = await runDoctor(config, named.filter(isEntityType));
+      const { checks, problems } = await runDoctor(config, named.filter(isEntityType), flags.mirror ? mirrorFunctions(config) : []);
       process.stdout.write(checks.map(formatCheck).join('\n') + '\n');
       if (problems > 0) {
         process.stdout.write(`${problems} problem(s): fix the lines marked FAIL and run mdlsync doctor again.\n`);

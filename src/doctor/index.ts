@@ -27,7 +27,8 @@ function writable(dir: string): boolean {
 }
 
 /** Every check, in the order they are shown; a Moodle that cannot be reached fails one check and the rest still run. */
-export async function runDoctor(config: Config, types: readonly EntityType[]): Promise<DoctorReport> {
+/** `extra`: functions of other commands to check too (`--mirror`: those of mdlsync mirror). */
+export async function runDoctor(config: Config, types: readonly EntityType[], extra: readonly string[] = []): Promise<DoctorReport> {
   const checks: DoctorCheck[] = [];
   const check = (name: string, ok: boolean, message: string, hint?: string): void => {
     checks.push({ name, status: ok ? 'ok' : 'fail', message, ...(!ok && hint !== undefined ? { hint } : {}) });
@@ -42,7 +43,7 @@ export async function runDoctor(config: Config, types: readonly EntityType[]): P
     }
     check('token', true, `token accepted: site "${info.sitename}", Moodle ${info.release}, user ${info.username}`);
     const have = new Set(info.functions.map((f) => f.name));
-    const needed = [...new Set(types.flatMap((t) => functionsOf(t)))];
+    const needed = [...new Set([...types.flatMap((t) => functionsOf(t)), ...extra])];
     for (const fn of needed) {
       check(`function:${fn}`, have.has(fn), `function ${fn} in the service`, `add ${fn} to the token's external service (Site administration › Server › Web services › External services › Functions)`);
     }
