@@ -15,7 +15,7 @@ import pg from 'pg';
 import { MoodleClient } from '../moodle/client.js';
 import { checkUpdates, getContents, getUpdatesSince } from '../moodle/content.js';
 import { getCoursesByField } from '../moodle/courses.js';
-import { mapLimit } from '../mirror/read.js';
+import { mapLimit, readUsers, readUsersById } from '../mirror/read.js';
 import { BENCH_SCHOOL } from '../sandbox/seed.js';
 import { UserStore } from '../sandbox/user-store.js';
 
@@ -78,6 +78,17 @@ export async function mirrorBench(say: (s: string) => void): Promise<void> {
     await mapLimit(courses.slice(0, 50), 4, async (id) => checkUpdates(c, id, firstModules[courses.indexOf(id)].map((m) => ({ contextlevel: 'module' as const, id: m, since: 0 }))));
     const perCourse = (Date.now() - t) / 1000 / 50;
     say(`| core_course_check_updates, one call per course (and its module list from a content read) | ${courses.length} (+ ${courses.length} content reads) | ${(perCourse * courses.length).toFixed(2)} s (50 courses measured) |`);
+    say('');
+    say(`Reading the ${users.toLocaleString('en')} users:`);
+    say('| way | calls | time |');
+    say('|---|---:|---:|');
+    t = Date.now();
+    const all = await readUsers(c);
+    say(`| \`core_user_get_users\`, email LIKE '%' (mirror.users "one-call", the default) | 1 | ${((Date.now() - t) / 1000).toFixed(2)} s |`);
+    const before = c.stats.calls;
+    t = Date.now();
+    await readUsersById(c, all.map((u) => u.id as number), 990, 3, 4);
+    say(`| \`core_user_get_users_by_field\`, 990 ids a call, 4 at once (mirror.users "by-id") | ${c.stats.calls - before} | ${((Date.now() - t) / 1000).toFixed(2)} s |`);
     await c.close();
 
     const dir = mkdtempSync(join(work, 'sqlite-'));

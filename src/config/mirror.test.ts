@@ -19,6 +19,7 @@ describe('mirror config', () => {
       membershipCoursesPerPass: 20,
       editorRoles: ['editingteacher', 'manager'],
       questionCategories: [],
+      users: 'one-call',
       clockMarginSeconds: 300,
     });
   });

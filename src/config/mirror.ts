@@ -24,6 +24,11 @@ export const mirrorSchema = z
     editorRoles: z.array(z.string().min(1)).min(1).default(() => ['editingteacher', 'manager']),
     /** Question categories to mirror: no web-service function lists them (see README). */
     questionCategories: z.array(z.object({ categoryid: z.number().int().positive(), contextid: z.number().int().positive() }).strict()).default(() => []),
+    /**
+     * How users are read: `one-call` (core_user_get_users, every user with an email at once) or `by-id`
+     * (core_user_get_users_by_field, max_input_vars' worth of ids a call) where one call would outlast a proxy timeout.
+     */
+    users: z.enum(['one-call', 'by-id']).default('one-call'),
     /** Taken off this machine's clock for the next "changed since" (clock skew with Moodle). */
     clockMarginSeconds: z.number().int().min(0).default(300),
   })

@@ -11,7 +11,7 @@ import { redactUrl } from '../db/index.js';
 import { MdlsyncError } from '../errors.js';
 import type { MoodleCaller } from '../moodle/index.js';
 import type { SummaryBase } from '../report/index.js';
-import { retrier } from '../resolve/common.js';
+import { lookupChunk, retrier } from '../resolve/common.js';
 import { ChangeLog, notifier, toRecord, type ChangeRecord, type Notify } from './changes.js';
 import { runPass, type ChangeCounts, type PassResult } from './pass.js';
 import { MirrorStore } from './store.js';
@@ -30,10 +30,12 @@ export const MIRROR_FUNCTIONS: readonly string[] = [
   'core_cohort_get_cohort_members',
   'core_user_get_users',
 ];
+/** With mirror.users "by-id" the users are read with this one instead of core_user_get_users. */
+export const USERS_BY_ID_FUNCTION = 'core_user_get_users_by_field';
 export const QUESTION_FUNCTIONS: readonly string[] = ['core_question_get_random_question_summaries'];
 
 export const mirrorFunctions = (config: Config): string[] => [
-  ...MIRROR_FUNCTIONS,
+  ...MIRROR_FUNCTIONS.map((f) => (f === 'core_user_get_users' && config.mirror.users === 'by-id' ? USERS_BY_ID_FUNCTION : f)),
   ...(config.mirror.questionCategories.length > 0 ? QUESTION_FUNCTIONS : []),
 ];
 
@@ -171,6 +173,8 @@ function mirrorJob(req: MirrorRequest, deps: MirrorDeps, opened: (s: MirrorStore
             editorRoles: config.mirror.editorRoles,
             questionCategories: config.mirror.questionCategories,
             clockMarginSeconds: config.mirror.clockMarginSeconds,
+            users: config.mirror.users,
+            userChunk: lookupChunk(config.moodle.maxInputVars),
           },
           onChanges: async (changes) => {
             const records: ChangeRecord[] = changes.map((ch) => toRecord(runId, at(), ch));

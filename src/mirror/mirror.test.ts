@@ -11,6 +11,7 @@ import pg from 'pg';
 import { MoodleClient } from '../moodle/client.js';
 import { deleteCourses } from '../moodle/courses.js';
 import { enrolUsers } from '../moodle/enrol.js';
+import { createUsers } from '../moodle/users.js';
 import { startSandbox, type SandboxHandle } from '../sandbox/server.js';
 import { seedMirrorSite, type MirrorSite } from '../../test/mirror-site.js';
 import { DEFAULT_PASS_OPTIONS, runPass, type MirrorPassOptions, type PassResult } from './pass.js';
@@ -139,6 +140,19 @@ function suite(name: string, target: () => Promise<{ url: string; drop: () => Pr
       expect(await rows(`SELECT id FROM courses WHERE id = ${site.courses.CHE}`)).toEqual([]);
       expect(await rows(`SELECT id FROM modules WHERE course_id = ${site.courses.CHE}`)).toEqual([]);
       expect(await rows(`SELECT id FROM users WHERE id = ${site.users.ann}`)).toEqual([]);
+    });
+
+    test('users read by id in small calls: the known ones, new ones above the highest id, deleted ones gone', async () => {
+      const known = (await rows('SELECT id FROM users')).length;
+      let r = await pass({ users: 'by-id', userChunk: 3 });
+      expect(r.changes.filter((x) => x.object === 'user' && x.action !== 'created')).toEqual([]);
+      expect(r.calls.core_user_get_users).toBeUndefined();
+      expect(r.calls.core_user_get_users_by_field).toBe(Math.ceil(known / 3) + 3);
+      const made = await createUsers(c, [1, 2, 3, 4, 5].map((n) => ({ username: `new${n}`, firstname: 'N', lastname: `${n}`, email: `new${n}@example.com`, password: 'Passw0rd!' })));
+      sb.users.deleteByHand(site.users.bob);
+      r = await pass({ users: 'by-id', userChunk: 3 });
+      const users = r.changes.filter((x) => x.object === 'user').map((x) => `${x.action} ${x.key.id}`).sort();
+      expect(users).toEqual([...made.map((u) => `created ${u.id}`), `deleted ${site.users.bob}`].sort());
     });
 
     test('memberships are re-read in turn: a rotating share of courses per pass, every course with --full', async () => {

@@ -21,6 +21,7 @@ import {
   readQuestions,
   readQuizzes,
   readUsers,
+  readUsersById,
   type CourseContent,
   type CourseMembers,
 } from './read.js';
@@ -41,6 +42,9 @@ export interface MirrorPassOptions {
   questionCategories: readonly { categoryid: number; contextid: number }[];
   /** Seconds taken off this machine's clock for the next updates_since (clock skew with Moodle, slow passes). */
   clockMarginSeconds: number;
+  /** How users are read: in one core_user_get_users call, or by id in calls of `userChunk` (see readUsersById). */
+  users: 'one-call' | 'by-id';
+  userChunk: number;
 }
 
 export const DEFAULT_PASS_OPTIONS: MirrorPassOptions = {
@@ -50,6 +54,8 @@ export const DEFAULT_PASS_OPTIONS: MirrorPassOptions = {
   editorRoles: ['editingteacher', 'manager'],
   questionCategories: [],
   clockMarginSeconds: 300,
+  users: 'one-call',
+  userChunk: 990,
 };
 
 export type ChangeCounts = Record<string, { created: number; updated: number; deleted: number }>;
@@ -175,7 +181,9 @@ export async function runPass(deps: PassDeps): Promise<PassResult> {
     ...(await syncTable(tx, TABLES.cohortMembers, null, cohorts.members)),
   ]);
 
-  const users = await readUsers(caller);
+  const users = options.users === 'by-id'
+    ? await readUsersById(caller, (await db.query<{ id: number }>('SELECT id FROM users')).map((r) => Number(r.id)), options.userChunk, 3, options.concurrency)
+    : await readUsers(caller);
   await commit((tx) => syncTable(tx, TABLES.users, null, users));
 
   if (options.questionCategories.length > 0) {

@@ -14,7 +14,9 @@ import {
   getRandomQuestionSummaries,
   getUpdatesSince,
   getUsers,
+  getUsersByField,
   type MoodleCaller,
+  type MoodleUser,
 } from '../moodle/index.js';
 import type { Fields } from './sync-table.js';
 
@@ -155,11 +157,42 @@ export async function readCohorts(c: MoodleCaller): Promise<{ cohorts: Fields[];
  * so '%' lists them all. Moodle has no paging and no "changed since" for users: each pass reads them all.
  */
 export async function readUsers(c: MoodleCaller): Promise<Fields[]> {
-  return (await getUsers(c, [{ key: 'email', value: '%' }])).users.map((u) => ({
+  return (await getUsers(c, [{ key: 'email', value: '%' }])).users.map(userFields);
+}
+
+/**
+ * The same users in calls of `chunk` ids each (core_user_get_users_by_field), for sites where one call for all of them
+ * would outlast a proxy's timeout: the ids the mirror knows, then the ids above the highest one (Moodle numbers new
+ * users upwards and keeps deleted ones as rows, so ids stay dense) until `emptyChunks` chunks in a row find nobody.
+ * Users without an email are answered too.
+ */
+export async function readUsersById(c: MoodleCaller, known: readonly number[], chunk: number, emptyChunks: number, concurrency: number): Promise<Fields[]> {
+  const sorted = [...known].sort((a, b) => a - b);
+  const batches: number[][] = [];
+  for (let i = 0; i < sorted.length; i += chunk) batches.push(sorted.slice(i, i + chunk));
+  const found: MoodleUser[] = (await mapLimit(batches, concurrency, (ids) => getUsersByField(c, 'id', ids.map(String)))).flat();
+  let next = (sorted.at(-1) ?? 0) + 1;
+  for (let empty = 0; empty < emptyChunks; next += chunk) {
+    const ids = Array.from({ length: chunk }, (_, k) => String(next + k));
+    const got = await getUsersByField(c, 'id', ids);
+    found.push(...got);
+    empty = got.length === 0 ? empty + 1 : 0;
+  }
+  return found.filter((u) => !looksDeleted(u)).map(userFields);
+}
+
+/**
+ * delete_user() keeps the row, its email replaced by md5(username) (user/lib.php), and get_users_by_field reads rows by
+ * id without a deleted filter (unlike get_users' `deleted = 0`): such an answer is a deleted account, not a user.
+ */
+const looksDeleted = (u: MoodleUser): boolean => typeof u.email === 'string' && /^[0-9a-f]{32}$/.test(u.email);
+
+function userFields(u: MoodleUser): Fields {
+  return ({
     id: u.id, username: u.username, idnumber: u.idnumber || null, email: u.email ?? null, firstname: u.firstname ?? null,
     lastname: u.lastname ?? null, department: (u.department as string | undefined) || null, auth: u.auth ?? null,
     suspended: u.suspended ?? null, confirmed: u.confirmed ?? null, lang: (u.lang as string | undefined) ?? null,
-  }));
+  });
 }
 
 /** The ready, latest-version questions of a question category (and its subcategories): what Moodle 4.5 gives. */
