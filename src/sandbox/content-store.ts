@@ -1,11 +1,15 @@
 /**
  * The sandbox's course content, in the same SQLite database as users and courses: Moodle's course_sections and
  * course_modules, plus one instance table for every module type (Moodle has mdl_page, mdl_assign, mdl_quiz …;
- * here one `module_instances` table keyed by (modname, id) holds their common fields). The web-service functions
- * that read content (core_course_get_contents, get_updates_since, check_updates), grades and completion all read
- * these tables; tests and the bench fill them through ContentStore.
+ * here one `module_instances` table keyed by (modname, id) holds their common fields and a JSON of the type's own
+ * settings), an assignment's per-user rows (assign_submission, assign_grades) and a minimal question bank
+ * (question_categories per context, questions one row per version, quiz_slots). The web-service functions that read
+ * content (core_course_get_contents, get_updates_since, check_updates, mod_quiz_get_quizzes_by_courses, the question
+ * summaries), grades and completion all read these tables; tests and the bench fill them through ContentStore
+ * (seed.ts for a whole school).
  */
 import type Database from 'better-sqlite3';
+import { courseContextId } from './accesslib.js';
 
 export interface SectionRow {
   id: number;
@@ -164,6 +168,19 @@ export interface NewQuestion {
 export class ContentStore {
   constructor(readonly db: Database.Database) {}
 
+  /**
+   * The next id of a table (or of one module type's instances), never one a deleted row had: Moodle's ids come from
+   * sequences, so a mirror can take a cmid it has seen deleted to be gone for good. Kept in the site's meta table.
+   */
+  private nextId(table: string, key = table, where = ''): number {
+    const k = `nextid:${key}`;
+    const saved = this.db.prepare('SELECT v FROM meta WHERE k = ?').get(k) as { v: string } | undefined;
+    const max = (this.db.prepare(`SELECT MAX(id) AS m FROM ${table} ${where}`).get() as { m: number | null }).m ?? 0;
+    const id = Math.max(saved ? Number(saved.v) : 0, max + 1);
+    this.db.prepare('INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v').run(k, String(id + 1));
+    return id;
+  }
+
   sections(course: number): SectionRow[] {
     return this.db.prepare('SELECT * FROM course_sections WHERE course = ? ORDER BY section').all(course) as SectionRow[];
   }
@@ -221,8 +238,8 @@ export class ContentStore {
         | undefined;
     const found = get();
     if (found) return found;
-    this.db.prepare('INSERT INTO course_sections (course, section, name, timemodified) VALUES (?, ?, NULL, ?)')
-      .run(course, section, time);
+    this.db.prepare('INSERT INTO course_sections (id, course, section, name, timemodified) VALUES (?, ?, ?, NULL, ?)')
+      .run(this.nextId('course_sections'), course, section, time);
     return get()!;
   }
 
@@ -235,18 +252,29 @@ export class ContentStore {
   addModule(course: number, m: NewModule): ModuleRow {
     const t = m.timemodified ?? now();
     const section = this.ensureSection(course, m.section ?? 1, t);
-    const instance = ((this.db.prepare('SELECT MAX(id) AS m FROM module_instances WHERE modname = ?').get(m.modname) as
-      { m: number | null }).m ?? 0) + 1;
+    if (!/^[a-z][a-z0-9_]*$/.test(m.modname)) throw new Error(`not a module type: ${m.modname}`);
+    const instance = this.nextId('module_instances', `mod_${m.modname}`, `WHERE modname = '${m.modname}'`);
     this.db.prepare(`INSERT INTO module_instances (modname, id, course, name, intro, grade, timecreated, timemodified,
       settings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(m.modname, instance, course, m.name, m.intro ?? '', m.grade ?? 0,
       t, t, JSON.stringify(m.settings ?? {}));
-    const cmid = Number(this.db.prepare(`INSERT INTO course_modules (course, section, modname, instance, idnumber, visible,
-      completion, added) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(course, section.id, m.modname, instance, m.idnumber ?? '',
-      m.visible === false ? 0 : 1, m.completion ?? 0, t).lastInsertRowid);
+    const cmid = this.nextId('course_modules');
+    this.db.prepare(`INSERT INTO course_modules (id, course, section, modname, instance, idnumber, visible, completion, added)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(cmid, course, section.id, m.modname, instance, m.idnumber ?? '',
+      m.visible === false ? 0 : 1, m.completion ?? 0, t);
     const sequence = section.sequence ? `${section.sequence},${cmid}` : String(cmid);
     this.db.prepare('UPDATE course_sections SET sequence = ?, timemodified = ? WHERE id = ?').run(sequence, t, section.id);
-    this.rebuildCourseCache(course);
+    this.courseChanged(course, t);
     return this.module(cmid)!;
+  }
+
+  /**
+   * rebuild_course_cache(): every change to a course's sections or modules bumps course.cacherev the way
+   * increment_revision_number() does (to the time of the change, or one more when it already is at or just past it),
+   * so one course list read (core_course_get_courses_by_field gives cacherev) shows which courses changed.
+   */
+  private courseChanged(course: number, t: number): void {
+    this.db.prepare(`UPDATE course SET cacherev = CASE WHEN cacherev < ? OR cacherev > ? + 3600 THEN ? ELSE cacherev + 1 END
+      WHERE id = ?`).run(t, t, t, course);
   }
 
   /**
@@ -269,7 +297,32 @@ export class ContentStore {
     if (changes.visible !== undefined) {
       this.db.prepare('UPDATE course_modules SET visible = ? WHERE id = ?').run(changes.visible ? 1 : 0, cmid);
     }
-    this.rebuildCourseCache(cm.course);
+    this.courseChanged(cm.course, t);
+  }
+
+  /** A section renamed, described, shown or hidden (course_update_section()): the section's timemodified moves. */
+  updateSection(course: number, section: number, changes: { name?: string | null; summary?: string; visible?: boolean;
+    timemodified?: number }): void {
+    const s = this.ensureSection(course, section);
+    const t = changes.timemodified ?? now();
+    this.db.prepare('UPDATE course_sections SET name = ?, summary = ?, visible = ?, timemodified = ? WHERE id = ?').run(
+      changes.name === undefined ? s.name : changes.name, changes.summary ?? s.summary,
+      changes.visible === undefined ? s.visible : changes.visible ? 1 : 0, t, s.id);
+    this.courseChanged(course, t);
+  }
+
+  /** moveto_module(): the module leaves its section's sequence for the end of another's; its instance is untouched. */
+  moveModule(cmid: number, section: number, t = now()): void {
+    const cm = this.module(cmid);
+    if (!cm) throw new Error(`no course module ${cmid}`);
+    const from = this.db.prepare('SELECT * FROM course_sections WHERE id = ?').get(cm.section) as SectionRow;
+    this.db.prepare('UPDATE course_sections SET sequence = ? WHERE id = ?')
+      .run(from.sequence.split(',').filter((id) => id !== String(cmid)).join(','), from.id);
+    const to = this.ensureSection(cm.course, section, t);
+    this.db.prepare('UPDATE course_sections SET sequence = ? WHERE id = ?')
+      .run(to.sequence ? `${to.sequence},${cmid}` : String(cmid), to.id);
+    this.db.prepare('UPDATE course_modules SET section = ? WHERE id = ?').run(to.id, cmid);
+    this.courseChanged(cm.course, t);
   }
 
   /** course_delete_module(): the module, its instance, its users' rows and its place in the section's sequence. */
@@ -286,23 +339,16 @@ export class ContentStore {
     if (cm.modname === 'quiz') this.db.prepare('DELETE FROM quiz_slots WHERE quizid = ?').run(cm.instance);
     this.db.prepare('DELETE FROM module_instances WHERE modname = ? AND id = ?').run(cm.modname, cm.instance);
     this.db.prepare('DELETE FROM course_modules WHERE id = ?').run(cmid);
-    this.rebuildCourseCache(cm.course);
+    this.courseChanged(cm.course, now());
   }
 
-  /**
-   * rebuild_course_cache(), which every change to a course's modules ends with (add_moduleinfo, update_moduleinfo,
-   * set_coursemodule_visible, course_delete_module): increment_revision_number() moves course.cacherev to now, or
-   * one past it when it is already there, so get_courses_by_field shows the content moved.
-   */
-  rebuildCourseCache(course: number): void {
-    this.db.prepare(`UPDATE course SET cacherev = CASE WHEN cacherev < @t OR cacherev > @t + 3600 THEN @t ELSE cacherev + 1 END
-      WHERE id = @course`).run({ t: now(), course });
-  }
-
-  /** Everything of a deleted course (delete_course() removes its content). */
+  /** Everything of a deleted course (delete_course() removes its content and its context's question bank). */
   deleteCourseContent(course: number): void {
     for (const cm of this.modules(course)) this.deleteModule(cm.id);
     this.db.prepare('DELETE FROM course_sections WHERE course = ?').run(course);
+    const bank = 'SELECT id FROM question_categories WHERE contextid = ?';
+    this.db.prepare(`DELETE FROM question WHERE category IN (${bank})`).run(courseContextId(course));
+    this.db.prepare('DELETE FROM question_categories WHERE contextid = ?').run(courseContextId(course));
   }
 
   // mod_assign's per-user rows.
@@ -332,8 +378,9 @@ export class ContentStore {
   // The question bank: categories in a context, questions (one row per version), a quiz's slots.
 
   addQuestionCategory(contextid: number, name: string, parent = 0): QuestionCategoryRow {
-    const id = Number(this.db.prepare('INSERT INTO question_categories (name, contextid, parent) VALUES (?, ?, ?)')
-      .run(name, contextid, parent).lastInsertRowid);
+    const id = this.nextId('question_categories');
+    this.db.prepare('INSERT INTO question_categories (id, name, contextid, parent) VALUES (?, ?, ?, ?)')
+      .run(id, name, contextid, parent);
     return this.questionCategory(id)!;
   }
   questionCategory(id: number): QuestionCategoryRow | undefined {
@@ -346,10 +393,10 @@ export class ContentStore {
   /** A new question (version 1 of a new bank entry). */
   addQuestion(category: number, q: NewQuestion): QuestionRow {
     const t = q.time ?? now();
-    const id = Number(this.db.prepare(`INSERT INTO question (category, entryid, status, name, qtype, questiontext,
-      defaultmark, timecreated, timemodified) VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?)`).run(category, q.status ?? 'ready', q.name,
-      q.qtype, q.questiontext ?? '', q.defaultmark ?? 1, t, t).lastInsertRowid);
-    this.db.prepare('UPDATE question SET entryid = id WHERE id = ?').run(id);
+    const id = this.nextId('question');
+    this.db.prepare(`INSERT INTO question (id, category, entryid, status, name, qtype, questiontext, defaultmark,
+      timecreated, timemodified) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(id, category, id, q.status ?? 'ready', q.name,
+      q.qtype, q.questiontext ?? '', q.defaultmark ?? 1, t, t);
     return this.question(id)!;
   }
   question(id: number): QuestionRow | undefined {

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { postRaw } from '../../test/moodle-contract.js';
 import { type SandboxHandle, startSandbox } from './server.js';
+import { courseContextId } from './accesslib.js';
 
 let sb: SandboxHandle;
 let courseid: number;
@@ -19,7 +20,7 @@ async function call(fn: string, body: string): Promise<unknown> {
 interface Section {
   section: number;
   name: string;
-  modules: { id: number; name: string; modname: string; visible: number; url?: string }[];
+  modules: { id: number; name: string; modname: string; visible: number; url?: string; contents?: unknown[] }[];
 }
 const contents = async (options = '') => (await call('core_course_get_contents', `courseid=${courseid}${options}`)) as Section[];
 interface Updates {
@@ -108,6 +109,62 @@ describe('course content through the sandbox handle', () => {
     expect(await contents('&options[0][name]=bogus&options[0][value]=1')).toEqual({
       exception: 'core\\exception\\moodle_exception', errorcode: 'errorinvalidparam', message: 'The param "bogus" is invalid.',
     });
+  });
+
+  test('every content change bumps the course\'s cacherev (what core_course_get_courses_by_field shows), enrolments do not', async () => {
+    const cacherev = async () => ((await call('core_course_get_courses_by_field', `field=id&value=${courseid}`)) as
+      { courses: { cacherev: number }[] }).courses[0].cacherev;
+    const url = sb.content.addModule(courseid, { modname: 'url', name: 'Link', section: 2, settings: { externalurl: 'https://example.org/a' } });
+    let before = await cacherev();
+    sb.content.updateModule(url.id, { visible: false });
+    expect(await cacherev()).not.toBe(before);
+    before = await cacherev();
+    sb.content.moveModule(url.id, 3);
+    expect(await cacherev()).not.toBe(before);
+    before = await cacherev();
+    sb.content.updateSection(courseid, 3, { name: 'Week three' });
+    expect(await cacherev()).not.toBe(before);
+    before = await cacherev();
+    expect(await call('enrol_manual_enrol_users', `enrolments[0][roleid]=5&enrolments[0][userid]=2&enrolments[0][courseid]=${courseid}`))
+      .toBeNull();
+    expect(await cacherev()).toBe(before);
+    const section3 = (await contents())[3];
+    expect(section3.name).toBe('Week three');
+    expect(section3.modules.map((m) => m.id)).toContain(url.id);
+    expect(section3.modules.find((m) => m.id === url.id)?.contents).toMatchObject([{ type: 'url', fileurl: 'https://example.org/a' }]);
+  });
+
+  test('check_updates filter: only the areas asked for', async () => {
+    const assign = sb.content.addModule(courseid, { modname: 'assign', name: 'Essay', section: 1, timemodified: T + 100 });
+    sb.content.submit(assign.id, 2, T + 101);
+    const check = async (filter: string) => (await call('core_course_check_updates', `courseid=${courseid}` +
+      `&tocheck[0][contextlevel]=module&tocheck[0][id]=${assign.id}&tocheck[0][since]=${T + 99}${filter}`)) as Updates;
+    expect((await check('')).instances[0].updates.map((u) => u.name)).toEqual(['configuration', 'usersubmissions']);
+    expect((await check('&filter[0]=gradeitems')).instances[0].updates.map((u) => u.name)).toEqual(['usersubmissions']);
+    const bySection = (await call('core_course_get_courses_by_field',
+      `field=sectionid&value=${sb.content.sections(courseid)[1].id}`)) as { courses: { id: number }[] };
+    expect(bySection.courses.map((c) => c.id)).toEqual([courseid]);
+  });
+
+  test('a deleted course takes its content and question bank with it', async () => {
+    const [gone] = (await call('core_course_create_courses',
+      'courses[0][fullname]=Gone&courses[0][shortname]=GONE&courses[0][categoryid]=1&courses[0][numsections]=1')) as { id: number }[];
+    const quiz = sb.content.addModule(gone.id, { modname: 'quiz', name: 'Q', section: 1 });
+    const bank = sb.content.addQuestionCategory(courseContextId(gone.id), 'Bank');
+    sb.content.addQuizSlot(quiz.id, sb.content.addQuestion(bank.id, { name: 'Q1', qtype: 'truefalse' }).id);
+    expect(await call('core_course_delete_courses', `courseids[0]=${gone.id}`)).toEqual({ warnings: [] });
+    expect(sb.content.sections(gone.id)).toEqual([]);
+    expect(sb.content.module(quiz.id)).toBeUndefined();
+    expect(sb.content.questionCategory(bank.id)).toBeUndefined();
+    expect(sb.content.quizQuestions(quiz.instance)).toEqual([]);
+  });
+
+  test('ids are never reused: a module added after the newest was deleted gets a new cmid and instance', () => {
+    const last = sb.content.addModule(courseid, { modname: 'choice', name: 'Vote' });
+    sb.content.deleteModule(last.id);
+    const next = sb.content.addModule(courseid, { modname: 'choice', name: 'Vote again' });
+    expect(next.id).toBeGreaterThan(last.id);
+    expect(next.instance).toBeGreaterThan(last.instance);
   });
 
   test('an unknown course is a missing record', async () => {

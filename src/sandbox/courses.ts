@@ -274,9 +274,13 @@ function getCoursesByField(ctx: FunctionContext, params: Record<string, unknown>
     case 'idnumber':
       courses = cs(ctx).coursesWhere('idnumber', v);
       break;
-    case 'sectionid':
-      courses = []; // Course sections are not modelled.
+    case 'sectionid': {
+      // The course holding that section.
+      const section = ctx.store.db.prepare('SELECT course FROM course_sections WHERE id = ?')
+        .get(cleanParam(v, 'int')) as { course: number } | undefined;
+      courses = section ? cs(ctx).coursesWhere('id', section.course) : [];
       break;
+    }
     default:
       throw invalidParameter('Invalid field name');
   }

@@ -1,7 +1,8 @@
 /**
  * The registry of the web-service functions the sandbox implements, assembled from the modules that define them,
- * one per Moodle component (site.ts, users.ts, categories.ts, courses.ts, enrol.ts, groups.ts, cohorts.ts,
- * roles.ts), and the Moodle 4.5 functions it knows but does not implement. The order is the one site info lists.
+ * one per Moodle component (site.ts, users.ts, categories.ts, courses.ts and course-lists.ts, course-content.ts,
+ * enrol.ts, groups.ts, cohorts.ts, roles.ts, quiz.ts), and the Moodle 4.5 functions it knows but does not implement.
+ * The order is the one site info lists.
  */
 import type { WsFunction } from './context.js';
 import { SITE_FUNCTIONS } from './site.js';
@@ -41,4 +42,8 @@ export const OTHER_MOODLE_FUNCTIONS = [
   'core_user_update_picture', 'core_files_upload', 'core_user_get_course_user_profiles',
   'core_user_update_user_preferences', 'core_user_get_user_preferences', 'core_user_add_user_device',
   'core_user_view_user_list', 'core_user_view_user_profile', 'core_user_search_identity',
+  // What the recorded case 195 tried for quiz questions, and the usual per-module reads.
+  'mod_quiz_get_quiz_required_qtypes', 'mod_quiz_get_edit_grading_page_data', 'core_course_get_course_module',
+  'core_course_get_course_module_by_instance', 'mod_assign_get_assignments', 'mod_forum_get_forums_by_courses',
+  'mod_page_get_pages_by_courses',
 ];

@@ -138,7 +138,8 @@ export function seedSchool(store: UserStore, seed: SchoolSeed): SeededSchool {
         const cm = content.addModule(course, {
           modname: type.modname, name: `${type.name} ${Math.floor(m / MODULES.length) + 1}`,
           section: (m % sections) + 1, completion: type.completion, grade: type.grade, timemodified: t,
-          settings: type.modname === 'url' ? { externalurl: `https://example.org/${code}/${m}` } : {},
+          settings: type.modname === 'url' ? { externalurl: `https://example.org/${code}/${m}` }
+            : type.completion === 2 ? { completionusegrade: 1 } : {},
         });
         out.moduleIds.push(cm.id);
         if (type.modname !== 'quiz') continue;
