@@ -114,6 +114,8 @@ export const watchSchema = z
     pollMs: z.number().int().min(10).default(100),
     /** How long a run waits for the ledger's writer lock held by another run before it is refused. */
     lockWaitSeconds: z.number().int().min(0).default(600),
+    /** After the files waiting together have run, a mirror pass (`mdlsync mirror`) when one of them was applied. */
+    mirror: z.boolean().default(false),
   })
   .strict();
 
