@@ -1,7 +1,8 @@
 /**
  * `mdlsync mirror` end to end: the real CLI against the sandbox. The first pass loads the mirror (logged, not
  * notified); a module renamed in the sandbox is in the next pass's change log and runs the onChange command exactly
- * once; a scheduled mirror job with nothing changed logs and notifies nothing.
+ * once (its content read retried after a 500 page); a scheduled mirror job with nothing changed logs and notifies
+ * nothing.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -59,10 +60,13 @@ describe('mdlsync mirror', () => {
 
   test('a module renamed in Moodle is in the next change log and runs onChange once; an unchanged scheduled pass adds nothing', async () => {
     ws.sandbox.content.updateModule(site.page, { name: 'Cell biology notes' });
+    // A 500 page on the content read: the read is tried again, the pass goes through.
+    ws.sandbox.faults.add({ kind: 'http500', fn: 'core_course_get_contents' });
     const r = await ws.cli(['mirror']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/content read for 1 /);
     expect(r.stdout).toMatch(/onChange: 1 notified, 0 failed/);
+    expect(ws.lastSummary()).toMatchObject({ moodleCalls: { byFunction: { core_course_get_contents: 2 } } });
     const changes = changesOf(ws.lastSummary());
     expect(changes).toEqual([
       expect.objectContaining({ object: 'module', action: 'updated', id: site.page, course_id: site.courses.BIO, before: expect.objectContaining({ name: 'Cell notes' }) }),

@@ -18,8 +18,9 @@ export class SqliteDatabase implements SqlDatabase {
     if (path !== ':memory:') {
       mkdirSync(dirname(path), { recursive: true });
       // Created 0600 before SQLite opens it: a mirror holds names and emails.
+      // SQLite gives its -wal and -shm files the database file's mode; ones an older run left wider are tightened.
       if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
-      chmodSync(path, 0o600);
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
     }
     const db = new Database(path);
     db.pragma('journal_mode = WAL');
