@@ -31,6 +31,7 @@ export function formatMirror(s: MirrorSummary): string {
     const by = Object.entries(s.moodleCalls.byFunction).sort(([a], [b]) => a.localeCompare(b)).map(([f, n]) => `${f} ${n}`).join(', ');
     lines.push(`  Moodle calls: ${s.moodleCalls.total}${by ? ` (${by})` : ''}`);
     if (s.notified + s.notifyFailed > 0) lines.push(`  onChange: ${s.notified} notified, ${s.notifyFailed} failed`);
+    if (s.skipped.length > 0) lines.push(`  skipped (Moodle refused, read again next pass): ${s.skipped.map((x) => `course ${x.course} (${x.errorcode})`).join(', ')}`);
     lines.push(`  change log: ${s.changeLog}`);
   }
   lines.push(`  report: ${s.reportDir}`);

@@ -57,6 +57,8 @@ export interface MirrorSummary extends SummaryBase {
   changeLog: string;
   notified: number;
   notifyFailed: number;
+  /** Courses Moodle refused to read this pass (tried again next pass). */
+  skipped: PassResult['skipped'];
 }
 
 export interface MirrorRequest {
@@ -126,6 +128,7 @@ function mirrorJob(req: MirrorRequest, deps: MirrorDeps, opened: (s: MirrorStore
       changeLog: join(start.reportDir, 'changes.jsonl'),
       notified: 0,
       notifyFailed: 0,
+      skipped: [],
       outcomes: { ok: 0, unchanged: 0, failed: 0, relinked: 0 },
       moodleCalls: { total: 0, byFunction: {} },
       reportDir: start.reportDir,
@@ -191,14 +194,18 @@ function mirrorJob(req: MirrorRequest, deps: MirrorDeps, opened: (s: MirrorStore
             }
           },
           progress: (done, total) => deps.progress?.update(done, total),
+          log: (line) => logger.warn(`mirror: ${line}`),
         });
-        Object.assign(summary, { detection: result.detection, courses: result.courses, contentRead: result.contentRead, membersRead: result.membersRead, changes: result.counts });
+        Object.assign(summary, { detection: result.detection, courses: result.courses, contentRead: result.contentRead, membersRead: result.membersRead, changes: result.counts, skipped: result.skipped });
         const t = totals(result.counts);
         await store.finishPass(runId, 'ok', client.stats.calls, result.counts);
-        const notes = summary.notifyFailed > 0 ? ` ${pluralise(summary.notifyFailed, 'notification')} failed (see the log).` : '';
+        const skippedCourses = new Set(result.skipped.map((x) => x.course)).size;
+        const notes =
+          (summary.notifyFailed > 0 ? ` ${pluralise(summary.notifyFailed, 'notification')} failed (see the log).` : '') +
+          (skippedCourses > 0 ? ` ${pluralise(skippedCourses, 'course')} Moodle refused to read, left for the next pass (see the log).` : '');
         return {
           status: 'ok',
-          exitCode: summary.notifyFailed > 0 ? EXIT.failedRows : EXIT.ok,
+          exitCode: summary.notifyFailed > 0 || skippedCourses > 0 ? EXIT.failedRows : EXIT.ok,
           message: `Mirror up to date: ${t.created} created, ${t.updated} updated, ${t.deleted} deleted; content read for ${result.contentRead} of ${pluralise(result.courses, 'course')}.${notes}`,
         };
       } catch (err) {

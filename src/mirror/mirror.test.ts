@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { MoodleClient } from '../moodle/client.js';
+import { MoodleError } from '../moodle/errors.js';
+import type { MoodleCaller } from '../moodle/types.js';
 import { deleteCourses } from '../moodle/courses.js';
 import { enrolUsers } from '../moodle/enrol.js';
 import { createUsers } from '../moodle/users.js';
@@ -30,10 +32,10 @@ function suite(name: string, target: () => Promise<{ url: string; drop: () => Pr
     let drop: () => Promise<void>;
     const changes: RowChange[] = [];
     const options: MirrorPassOptions = { ...DEFAULT_PASS_OPTIONS, membershipCoursesPerPass: 0 };
-    const pass = async (o: Partial<MirrorPassOptions> = {}): Promise<{ result: PassResult; changes: RowChange[]; calls: Record<string, number> }> => {
+    const pass = async (o: Partial<MirrorPassOptions> = {}, caller: MoodleCaller = c): Promise<{ result: PassResult; changes: RowChange[]; calls: Record<string, number> }> => {
       changes.length = 0;
       const before = { ...c.stats.byFunction };
-      const result = await runPass({ caller: c, store, options: { ...options, questionCategories: [site.questionCategory], ...o }, onChanges: async (ch) => void changes.push(...ch) });
+      const result = await runPass({ caller, store, options: { ...options, questionCategories: [site.questionCategory], ...o }, onChanges: async (ch) => void changes.push(...ch) });
       const calls = Object.fromEntries(Object.entries(c.stats.byFunction).map(([k, v]) => [k, v - (before[k] ?? 0)]).filter(([, v]) => (v as number) > 0));
       return { result, changes: [...changes], calls };
     };
@@ -121,6 +123,25 @@ function suite(name: string, target: () => Promise<{ url: string; drop: () => Pr
         expect.objectContaining({ object: 'module', action: 'updated', key: { id: site.page }, before: expect.objectContaining({ name: 'Cell notes' }) }),
       ]);
       expect(ch[0].record).toMatchObject({ name: 'Cell biology notes', course_id: site.courses.BIO });
+    });
+
+    test('a course Moodle refuses to read is skipped, the others are read, and it is read on the next pass', async () => {
+      const atoms = sb.content.modules(site.courses.CHE)[0].id;
+      sb.content.updateModule(atoms, { name: 'Atoms and molecules' });
+      sb.content.updateModule(site.page, { name: 'Cell notes, week 1' });
+      const refusing: MoodleCaller = {
+        call: (fn, params) =>
+          fn === 'core_course_get_contents' && params.courseid === site.courses.CHE
+            ? Promise.reject(new MoodleError(fn, { exception: 'moodle_exception', errorcode: 'invalidrecord', message: 'gone' }))
+            : c.call(fn, params),
+      };
+      let r = await pass({}, refusing);
+      expect(r.result.skipped).toEqual([{ course: site.courses.CHE, errorcode: 'invalidrecord' }]);
+      expect(r.result.contentRead).toBe(1);
+      expect(r.changes.map((x) => `${x.object} ${x.action} ${x.key.id}`)).toEqual([`module updated ${site.page}`]);
+      r = await pass();
+      expect(r.result).toMatchObject({ contentRead: 1, skipped: [] });
+      expect(r.changes.map((x) => `${x.object} ${x.action} ${x.key.id}`)).toEqual([`module updated ${atoms}`]);
     });
 
     test('records deleted in Moodle are deleted in the mirror: a module, a course with its content, a user', async () => {

@@ -9,7 +9,7 @@
  * each pass, those read longest ago first (every course with --full). Rows Moodle no longer lists are deleted.
  */
 import type { SqlDatabase } from '../db/index.js';
-import { getSiteInfo, type MoodleCaller } from '../moodle/index.js';
+import { MoodleError, getSiteInfo, type MoodleCaller } from '../moodle/index.js';
 import {
   changedModules,
   mapLimit,
@@ -68,6 +68,8 @@ export interface PassResult {
   contentRead: number;
   membersRead: number;
   counts: ChangeCounts;
+  /** Courses Moodle refused to read this pass (deleted meanwhile, no access): left as they were, tried next pass. */
+  skipped: { course: number; errorcode: string }[];
 }
 
 export interface PassDeps {
@@ -104,6 +106,19 @@ export async function runPass(deps: PassDeps): Promise<PassResult> {
     if (changes.length > 0) await deps.onChanges(changes);
   };
 
+  const skipped: PassResult['skipped'] = [];
+  /** A course Moodle refuses to read (an error of its own, not a transient one) is skipped, not the whole pass. */
+  const refusable = async <T>(course: number, read: () => Promise<T>): Promise<T | null> => {
+    try {
+      return await read();
+    } catch (err) {
+      if (!(err instanceof MoodleError)) throw err;
+      skipped.push({ course, errorcode: err.errorcode });
+      deps.log?.(`course ${course} skipped this pass: ${err.wsfunction} answered ${err.errorcode}`);
+      return null;
+    }
+  };
+
   const info = await getSiteInfo(caller);
   await store.claimSite(info.siteurl);
   const siteid = typeof info.siteid === 'number' ? info.siteid : 1;
@@ -138,17 +153,19 @@ export async function runPass(deps: PassDeps): Promise<PassResult> {
     const batch = contentIds.slice(i, i + BATCH);
     const readAt = now() - options.clockMarginSeconds;
     const times = await moduleTimes(db, batch);
-    const contents = await mapLimit(batch, options.concurrency, (id) => readContent(caller, id, states.get(id)?.content_read_at ?? 0, times));
-    const withQuiz = batch.filter((_, k) => contents[k].modules.some((m) => m.modname === 'quiz'));
+    const read = await mapLimit(batch, options.concurrency, (id) => refusable(id, () => readContent(caller, id, states.get(id)?.content_read_at ?? 0, times)));
+    const ok = batch.filter((_, k) => read[k] !== null);
+    const contents = read.filter((c): c is CourseContent => c !== null);
+    const withQuiz = ok.filter((_, k) => contents[k].modules.some((m) => m.modname === 'quiz'));
     const quizzes = withQuiz.length > 0 ? await readQuizzes(caller, withQuiz) : [];
     await commit(async (tx) => {
-      const scope = inScope('course_id', batch);
+      const scope = inScope('course_id', ok);
       const changes = [
         ...(await syncTable(tx, TABLES.sections, scope, contents.flatMap((c: CourseContent) => c.sections))),
         ...(await syncTable(tx, TABLES.modules, scope, contents.flatMap((c) => c.modules))),
         ...(await syncTable(tx, TABLES.quizzes, scope, quizzes)),
       ];
-      await store.setContentRead(tx, batch, (id) => revision.get(id) ?? null, readAt);
+      await store.setContentRead(tx, ok, (id) => revision.get(id) ?? null, readAt);
       return changes;
     });
     done += batch.length;
@@ -157,10 +174,12 @@ export async function runPass(deps: PassDeps): Promise<PassResult> {
 
   for (let i = 0; i < memberIds.length; i += BATCH) {
     const batch = memberIds.slice(i, i + BATCH);
-    const read = await mapLimit(batch, options.concurrency, (id) => readMembers(caller, id, options.editorRoles));
+    const got = await mapLimit(batch, options.concurrency, (id) => refusable(id, () => readMembers(caller, id, options.editorRoles)));
+    const ok = batch.filter((_, k) => got[k] !== null);
+    const read = got.filter((m): m is CourseMembers => m !== null);
     const all = (pick: (m: CourseMembers) => Fields[]) => read.flatMap(pick);
     await commit(async (tx) => {
-      const scope = inScope('course_id', batch);
+      const scope = inScope('course_id', ok);
       const changes = [
         ...(await syncTable(tx, TABLES.enrolments, scope, all((m) => m.enrolments))),
         ...(await syncTable(tx, TABLES.courseRoles, scope, all((m) => m.roles))),
@@ -168,7 +187,7 @@ export async function runPass(deps: PassDeps): Promise<PassResult> {
         ...(await syncTable(tx, TABLES.groups, scope, all((m) => m.groups))),
         ...(await syncTable(tx, TABLES.groupMembers, scope, all((m) => m.groupMembers))),
       ];
-      await store.setMembersRead(tx, batch, now());
+      await store.setMembersRead(tx, ok, now());
       return changes;
     });
     done += batch.length;
@@ -192,7 +211,9 @@ export async function runPass(deps: PassDeps): Promise<PassResult> {
     await commit((tx) => syncTable(tx, TABLES.questions, null, questions));
   }
 
-  return { site: info.siteurl, detection, courses: ids.length, contentRead: contentIds.length, membersRead: memberIds.length, counts };
+  const skippedIds = new Set(skipped.map((x) => x.course));
+  const readOf = (list: number[]) => list.filter((id) => !skippedIds.has(id)).length;
+  return { site: info.siteurl, detection, courses: ids.length, contentRead: readOf(contentIds), membersRead: readOf(memberIds), counts, skipped };
 }
 
 /** Courses whose content must be read: all with --full; else new ones and those whose content moved. */
