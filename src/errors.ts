@@ -87,6 +87,10 @@ export const CODES = {
   'ledger-too-new': { family: 'ledger', exit: 1, hint: 'the ledger was written by a newer mdlsync: upgrade mdlsync' },
   'ledger-migration': { family: 'ledger', exit: 1, hint: "this build's ledger migrations are out of order: report it (a packaging bug)" },
   'ledger-no-run': { family: 'ledger', exit: 1, hint: 'the run is not in the ledger: run the command again and report the log if it persists' },
+  'mirror-database': { family: 'ledger', exit: 3, hint: 'the mirror database cannot be opened or reached: check mirror.database / --database (the file path, or the PostgreSQL URL, server and rights)' },
+  'mirror-too-new': { family: 'ledger', exit: 1, hint: 'the mirror database was written by a newer mdlsync: upgrade mdlsync' },
+  'mirror-other-site': { family: 'ledger', exit: 3, hint: 'the mirror database holds another Moodle site: give each site its own mirror database' },
+  'mirror-locked': { family: 'ledger', exit: 3, hint: 'another mirror pass is writing the same mirror database: wait for it to finish, or pass --wait SECONDS' },
 
   // ── row: read from the file ───────────────────────────────────────────────────────────────────────────────
   'short-row': { family: 'row', exit: 2, hint: `the row has fewer values than the header (a missing delimiter): ${FIX_ROW}` },

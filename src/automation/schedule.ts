@@ -19,6 +19,7 @@ import { byDependencyThenAge, isIgnoredName, typeFromName } from './classify.js'
 import { keepForRetry, tryRetry, type RetryContext } from './retry.js';
 import { runTarget, worstExit } from './runner.js';
 import { runPictures } from '../pictures/run.js';
+import { mirrorPass } from '../mirror/job.js';
 
 /** Default seconds a scheduled run waits for the ledger's writer lock (another job, a watcher, a manual run). */
 const DEFAULT_LOCK_WAIT = 600;
@@ -90,6 +91,7 @@ export async function expandGlob(pattern: string): Promise<string[]> {
  * named TYPE.… is run as that type (as in the drop folder); otherwise runFile infers the type from the headers.
  */
 export async function runJob(job: JobConfig, deps: Deps): Promise<JobResult> {
+  if (job.mirror) return runMirrorJob(job, deps);
   const ledger = SqliteLedger.open(deps.config.ledger);
   try {
     return await runJobWith(job, deps, ledger);
@@ -178,6 +180,13 @@ async function runPicturesJob(job: JobConfig, source: string, deps: Deps, wait: 
   return finishJob(job, [{ file: source, exitCode: summary.exitCode, message: summary.message }], deps.logger);
 }
 
+/** A mirror job: one mirror pass (`mdlsync mirror`), its report in reports/RUNID/ like any run. */
+async function runMirrorJob(job: JobConfig, deps: Deps): Promise<JobResult> {
+  deps.logger.info(`job ${job.name}: mirror pass${job.full ? ' (full)' : ''}`);
+  const s = await mirrorPass({ full: job.full, wait: job.wait ?? DEFAULT_LOCK_WAIT }, deps);
+  return finishJob(job, [{ file: s.database, exitCode: s.exitCode, message: s.message }], deps.logger);
+}
+
 function finishJob(job: JobConfig, files: JobFileResult[], logger: winston.Logger): JobResult {
   const exitCode = worstExit(files.map((f) => f.exitCode));
   const result: JobResult = { job: job.name, status: exitCode === 0 ? 'ok' : 'failed', exitCode, files };
@@ -241,7 +250,7 @@ export function startSchedule(opts: ScheduleOptions): ScheduleHandle {
   for (const job of jobs) {
     stats.set(job.name, { runs: 0, skipped: 0, failed: 0, nothingToDo: 0, lastExitCode: null });
     tasks.push(cron.schedule(job.cron, () => tick(job), { name: `mdlsync:${job.name}`, timezone: job.timezone }));
-    logger.info(`schedule: job ${job.name} on "${job.cron}"${job.timezone ? ` (${job.timezone})` : ''}: ${job.pictures !== undefined ? `pictures ${job.pictures}` : `${job.op} ${job.file ?? job.glob}`}`);
+    logger.info(`schedule: job ${job.name} on "${job.cron}"${job.timezone ? ` (${job.timezone})` : ''}: ${job.mirror ? 'mirror pass' : job.pictures !== undefined ? `pictures ${job.pictures}` : `${job.op} ${job.file ?? job.glob}`}`);
   }
 
   return {

@@ -17,6 +17,7 @@ import { redactText, type RunSummary } from '../report/index.js';
 import { byDependencyThenAge, classify, isIgnoredName } from './classify.js';
 import { keepForRetry, tryRetry, type RetryContext } from './retry.js';
 import { runTarget } from './runner.js';
+import { mirrorPass, type MirrorSummary } from '../mirror/job.js';
 
 export const PROCESSING_DIR = '.processing';
 export const REJECTED_DIR = 'rejected';
@@ -32,6 +33,8 @@ export interface WatchOptions {
   wait?: number;
   /** Called after each file, for tests and callers that report. */
   onFile?: (event: WatchEvent) => void;
+  /** Called after each mirror pass watch.mirror runs. */
+  onMirror?: (summary: MirrorSummary) => void;
 }
 
 export interface WatchEvent {
@@ -140,6 +143,7 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
   let retryTimer: NodeJS.Timeout | null = null;
   let wakeTimer: NodeJS.Timeout | null = null;
   let heldLogged = false;
+  let appliedSinceMirror = false;
   const ledger = SqliteLedger.open(config.ledger);
   const retries: RetryContext = { config, logger, ledger, source: `watch:${dir}`, retryDir, who: { id: instance, pid: process.pid, host }, wait };
   if (resume.length > 0) logger.info(`watch: resuming ${resume.length} file(s) left in ${processing}: ${resume.join(', ')}`);
@@ -210,6 +214,7 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
         const next = await pickNext();
         if (!next) {
           if (dirty) continue;
+          if (settings.mirror && appliedSinceMirror) await mirrorAfterFiles();
           break;
         }
         await processOne(next);
@@ -219,6 +224,18 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
     } finally {
       draining = null;
       wakeForRetries();
+    }
+  }
+
+  /** watch.mirror: the local copy of Moodle brought in step with what the files just changed. */
+  async function mirrorAfterFiles(): Promise<void> {
+    appliedSinceMirror = false;
+    try {
+      const s = await mirrorPass({ wait }, { config, logger });
+      logger.info(`watch: mirror pass ${s.runId} (exit ${s.exitCode}): ${s.message}`);
+      opts.onMirror?.(s);
+    } catch (err) {
+      logger.error(`watch: mirror pass failed: ${(err as Error).message}`);
     }
   }
 
@@ -342,6 +359,7 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
     const line = `watch: ${name} done (exit ${s.exitCode}): ${s.message}`;
     if (s.exitCode === 0) logger.info(line);
     else logger.warn(line);
+    appliedSinceMirror = true;
     opts.onFile?.({ name, outcome: 'applied', resumed, summary: s, retry: kept ?? undefined });
   }
 

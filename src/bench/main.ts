@@ -18,6 +18,7 @@
  *  6. grade and completion export (grades-bench.ts): BENCH_GRADES_COURSES courses (default 100) × BENCH_GRADES_STUDENTS
  *     students (default 200) seeded in a sandbox process; calls against the minimum the functions allow, and time.
  *     BENCH_GRADES=0 skips this part, BENCH_GRADES_COMPLETIONS=0 its completion export (one call per student and course).
+ *  6. the mirror (mirror.ts): 1,000 courses, 20,000 modules, 50,000 users; BENCH_MIRROR=0 skips it.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +31,7 @@ import { userLeaves } from '../entities/persons/user-inputs.js';
 import { cohortLeaves, cohortMemberLeaves } from '../moodle/index.js';
 import { generateCohortMembers, generateCohorts } from './cohort-generate.js';
 import { gradeExportBench } from './grades-bench.js';
+import { mirrorBench } from './mirror.js';
 
 const DIST = resolve(import.meta.dirname, '..');
 const CLI = resolve(DIST, '..', 'bin', 'mdlsync.js');
@@ -144,6 +146,7 @@ async function main(): Promise<void> {
   if (process.env.BENCH_CLASSROOM !== '0') await classroom(say);
   if (process.env.BENCH_COHORTS !== '0') await cohortMembers(say);
   if (process.env.BENCH_GRADES !== '0') await gradeExportBench(say, work);
+  if (process.env.BENCH_MIRROR !== '0') await mirrorBench(say);
   writeFileSync(join(process.cwd(), 'bench-results.md'), out.join('\n') + '\n');
   rmSync(work, { recursive: true, force: true });
 }

@@ -6,6 +6,7 @@ import { runDoctor, type CheckStatus, type DoctorCheck } from '../doctor/index.j
 import { ENTITY_TYPES, isEntityType } from '../entities/index.js';
 import { configFrom } from './common.js';
 import { EXPORT_KINDS, isExportKind } from '../export/functions.js';
+import { mirrorFunctions } from '../mirror/job.js';
 
 const LABEL: Record<CheckStatus, string> = { ok: 'ok  ', info: 'info', warn: 'warn', fail: 'FAIL' };
 
@@ -21,7 +22,8 @@ export function registerDoctor(program: Command): void {
     .option('--url <url>', 'Moodle site URL')
     .option('--types <list>', `feed types you sync, comma-separated (${ENTITY_TYPES.join(', ')}; and pictures for mdlsync pictures)`, 'persons')
     .option('--exports <list>', `exports you run, comma-separated (${EXPORT_KINDS.join(', ')})`, '')
-    .action(async (flags: { url?: string; types: string; exports: string }, cmd: Command) => {
+    .option('--mirror', 'also check the functions mdlsync mirror calls')
+    .action(async (flags: { url?: string; types: string; exports: string; mirror?: boolean }, cmd: Command) => {
       const named = flags.types.split(',').map((t) => t.trim()).filter(Boolean);
       // `pictures` is no feed type: it asks for the checks of mdlsync pictures (its functions, file uploads).
       const pictures = named.includes('pictures');
@@ -31,7 +33,10 @@ export function registerDoctor(program: Command): void {
       const unknownExports = exports.filter((e) => !isExportKind(e));
       if (unknownExports.length) throw new ConfigError(`unknown export ${unknownExports.join(', ')} in --exports (known: ${EXPORT_KINDS.join(', ')})`);
       const config = configFrom(cmd, { url: flags.url });
-      const { checks, problems } = await runDoctor(config, named.filter(isEntityType), exports.filter(isExportKind), { pictures });
+      const { checks, problems } = await runDoctor(config, named.filter(isEntityType), exports.filter(isExportKind), {
+        pictures,
+        functions: flags.mirror ? mirrorFunctions(config) : [],
+      });
       process.stdout.write(checks.map(formatCheck).join('\n') + '\n');
       if (problems > 0) {
         process.stdout.write(`${problems} problem(s): fix the lines marked FAIL and run mdlsync doctor again.\n`);

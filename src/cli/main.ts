@@ -9,6 +9,7 @@ import { registerExportGrades } from './export-grades.js';
 import { registerExportIds } from './export-ids.js';
 import { registerLedger } from './ledger.js';
 import { registerPictures } from './pictures.js';
+import { registerMirror } from './mirror.js';
 import { registerPurge } from './purge.js';
 import { registerRun } from './run.js';
 import { registerSandbox } from './sandbox.js';
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerExportGrades(program);
   registerDiff(program);
   registerPictures(program);
+  registerMirror(program);
   return program;
 }
 

@@ -3,7 +3,7 @@
  * Validated with zod so a typo in the file is an error naming the key, not a silent default.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve, dirname } from 'node:path';
+import { resolve, dirname, join } from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { ENTITY_TYPES } from '../entities/index.js';
@@ -12,6 +12,7 @@ import { addSecrets } from '../report/redact.js';
 import { enrolmentsSchema } from './enrolments.js';
 import { institutionRolesSchema, observersSchema } from './roles.js';
 import { dialectsSchema } from './dialects.js';
+import { mirrorSchema } from './mirror.js';
 import { Refusal } from '../refusal.js';
 import { MdlsyncError } from '../errors.js';
 
@@ -128,6 +129,8 @@ export const watchSchema = z
     pollMs: z.number().int().min(10).default(100),
     /** How long a run waits for the ledger's writer lock held by another run before it is refused. */
     lockWaitSeconds: z.number().int().min(0).default(600),
+    /** After the files waiting together have run, a mirror pass (`mdlsync mirror`) when one of them was applied. */
+    mirror: z.boolean().default(false),
   })
   .strict();
 
@@ -162,11 +165,16 @@ export const jobSchema = z
     pictures: z.string().min(1).optional(),
     /** A pictures job's file names: person keys, usernames or idnumbers (default: pictures.match). */
     match: z.enum(['key', 'username', 'idnumber']).optional(),
+    /** A mirror pass instead of a file (`mdlsync mirror`); `full` reads every course. */
+    mirror: z.boolean().default(false),
+    full: z.boolean().default(false),
   })
   .strict()
   .superRefine((job, ctx) => {
-    if ([job.file, job.glob, job.pictures].filter(Boolean).length !== 1) {
-      ctx.addIssue({ code: 'custom', message: job.pictures ? 'a pictures job gives "pictures" only, not "file" or "glob"' : 'give exactly one of "file" or "glob"' });
+    if (job.mirror) {
+      if (job.file || job.glob || job.pictures) ctx.addIssue({ code: 'custom', message: 'a mirror job reads Moodle, not a file: remove "file" / "glob" / "pictures"' });
+    } else if ([job.file, job.glob, job.pictures].filter(Boolean).length !== 1) {
+      ctx.addIssue({ code: 'custom', message: job.pictures ? 'a pictures job gives "pictures" only, not "file" or "glob"' : 'give exactly one of "file" or "glob" (or "pictures", or "mirror": true)' });
     }
     if ((job.op === 'refresh' || job.op === 'refresh-ds') && !job.allowRefresh) {
       ctx.addIssue({ code: 'custom', path: ['allowRefresh'], message: `op ${job.op} in a scheduled job needs "allowRefresh": true` });
@@ -210,6 +218,8 @@ export const configSchema = z
     watch: watchSchema.optional(),
     retry: retrySchema.default(() => retrySchema.parse({})),
     pictures: picturesSchema.default(() => picturesSchema.parse({})),
+    /** `mdlsync mirror`: the local copy of Moodle. */
+    mirror: mirrorSchema.default(() => mirrorSchema.parse({})),
     /** `mdlsync schedule`: the jobs (optional). */
     jobs: z
       .array(jobSchema)
@@ -307,6 +317,12 @@ export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.Pro
   config.ledger = resolve(base, config.ledger);
   config.reports = resolve(base, config.reports);
   config.archive = resolve(base, config.archive);
+  // The mirror database: a postgres:// URL as given, a file relative to the config file, by default beside the ledger.
+  const mirrorDb = config.mirror.database;
+  if (!mirrorDb) config.mirror.database = join(dirname(config.ledger), 'mirror.sqlite');
+  else if (!/^postgres(ql)?:\/\//i.test(mirrorDb)) config.mirror.database = resolve(base, mirrorDb);
+  else addSecrets(...urlPassword(mirrorDb));
+  if (config.mirror.changeLog) config.mirror.changeLog = resolve(base, config.mirror.changeLog);
   // Job paths are relative to the config file, like the ledger, so cron's working directory does not matter.
   for (const job of config.jobs ?? []) {
     if (job.file) job.file = resolve(base, job.file);
@@ -315,6 +331,16 @@ export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.Pro
   const again = configSchema.safeParse(config);
   if (!again.success) throw new ConfigError(formatIssues(again.error));
   return again.data;
+}
+
+/** A database URL's password, as written and decoded (neither may be shown). */
+function urlPassword(url: string): string[] {
+  try {
+    const p = new URL(url).password;
+    return p ? [p, decodeURIComponent(p)] : [];
+  } catch {
+    return [];
+  }
 }
 
 /** The Moodle connection, or a ConfigError saying what is missing. */

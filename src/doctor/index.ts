@@ -30,13 +30,14 @@ function writable(dir: string): boolean {
 
 /**
  * Every check, in the order they are shown; a Moodle that cannot be reached fails one check and the rest still run.
- * `pictures`: also what `mdlsync pictures` needs (its functions, and the service's "Can upload files").
+ * `pictures`: also what `mdlsync pictures` needs (its functions, and the service's "Can upload files");
+ * `functions`: those of other commands to check too (`--mirror`: those of mdlsync mirror).
  */
 export async function runDoctor(
   config: Config,
   types: readonly EntityType[],
   exports: readonly ExportKind[] = [],
-  opts: { pictures?: boolean } = {},
+  opts: { pictures?: boolean; functions?: readonly string[] } = {},
 ): Promise<DoctorReport> {
   const checks: DoctorCheck[] = [];
   const check = (name: string, ok: boolean, message: string, hint?: string): void => {
@@ -56,6 +57,7 @@ export async function runDoctor(
       ...types.flatMap((t) => functionsOf(t)),
       ...exports.flatMap((e) => EXPORT_FUNCTIONS[e]),
       ...(opts.pictures ? PICTURE_FUNCTIONS : []),
+      ...(opts.functions ?? []),
     ])];
     for (const fn of needed) {
       check(`function:${fn}`, have.has(fn), `function ${fn} in the service`, `add ${fn} to the token's external service (Site administration › Server › Web services › External services › Functions)`);
