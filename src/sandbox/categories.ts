@@ -1,11 +1,12 @@
 /**
- * core_course's category functions (create, get, update), with Moodle 4.5's parameter and return descriptions and
+ * core_course's category functions (create, get, update, delete), with Moodle 4.5's parameter and return descriptions and
  * the checks, in order, of course/externallib.php and core_course_category.
  */
 import { moodleException, MoodleException } from './errors.js';
 import type { FunctionContext, WsFunction } from './context.js';
 import { cleanParam, formatParam, multiple, phpTrim, single, value, VALUE_DEFAULT, VALUE_OPTIONAL } from './params.js';
-import type { CategoryRow, CourseStore } from './course-store.js';
+import { CONTEXT_COURSECAT } from './accesslib.js';
+import { MAX_COURSES_IN_CATEGORY, type CategoryRow, type CourseStore } from './course-store.js';
 
 const now = () => Math.floor(Date.now() / 1000);
 const cs = (ctx: FunctionContext): CourseStore => ctx.store.courses;
@@ -38,6 +39,11 @@ function unknownCategory(): MoodleException {
   return moodleException('unknowcategory', 'Category not known!');
 }
 
+/** core_course_category::get($id, MUST_EXIST): the lang string says "ID number" although $a is the id (case 146). */
+function unknownCategoryId(id: number): MoodleException {
+  return moodleException('unknowncategory', `Unknown category with category ID number "${id}"`);
+}
+
 /** A new category goes last among its siblings (fixSortorder() then gives it its place). */
 const MAX_SORT = Number.MAX_SAFE_INTEGER;
 
@@ -68,9 +74,93 @@ function createCategories(ctx: FunctionContext, params: Record<string, unknown>)
   });
   return out;
 }
+
 function descendants(ctx: FunctionContext, id: number): CategoryRow[] {
   const path = (cs(ctx).category(id) as CategoryRow).path;
   return cs(ctx).categories().filter((c) => c.path.startsWith(path + '/'));
+}
+
+/** context::update_moved(): once `cat` has its new parent, it and its subtree get their new path and depth. */
+function movePaths(ctx: FunctionContext, cat: CategoryRow): void {
+  const moved = [cat, ...descendants(ctx, cat.id)].sort((a, b) => a.depth - b.depth);
+  for (const m of moved) {
+    const row = cs(ctx).category(m.id) as CategoryRow;
+    cs(ctx).update('course_categories', m.id, categoryPath(ctx, row.parent, m.id));
+  }
+}
+
+/** change_parent_raw(): last among its new siblings (fix_course_sortorder() then numbers it), subtree paths follow. */
+function changeParentRaw(ctx: FunctionContext, cat: CategoryRow, parent: number): void {
+  cs(ctx).update('course_categories', cat.id, { parent, sortorder: MAX_SORT });
+  movePaths(ctx, cat);
+}
+
+/** cohort_delete_category(): the category's cohorts go up to its parent's context, or the system's at the top. */
+function liftCohorts(ctx: FunctionContext, cat: CategoryRow): void {
+  const to = cat.parent && cs(ctx).category(cat.parent) ? cat.parent : 0;
+  ctx.store.db.prepare('UPDATE cohort SET categoryid = ? WHERE categoryid = ?').run(to, cat.id);
+}
+
+/** The end of delete_full() and delete_move(): cohorts lifted, the category's context (its role assignments) and row gone. */
+function dropCategory(ctx: FunctionContext, cat: CategoryRow): void {
+  liftCohorts(ctx, cat);
+  ctx.store.db.prepare(`DELETE FROM role_assignments WHERE contextlevel = ${CONTEXT_COURSECAT} AND instanceid = ?`).run(cat.id);
+  ctx.store.db.prepare('DELETE FROM course_categories WHERE id = ?').run(cat.id);
+}
+
+const childrenOf = (ctx: FunctionContext, id: number): CategoryRow[] => cs(ctx).categories().filter((c) => c.parent === id);
+
+/** core_course_category::delete_full(): subcategories first (depth first), then the courses (delete_course()). */
+function deleteFull(ctx: FunctionContext, cat: CategoryRow): void {
+  for (const child of childrenOf(ctx, cat.id)) deleteFull(ctx, child);
+  for (const course of cs(ctx).coursesWhere('category', cat.id).sort((a, b) => a.sortorder - b.sortorder)) {
+    cs(ctx).deleteCourse(course.id);
+  }
+  dropCategory(ctx, cat);
+}
+
+/**
+ * core_course_category::delete_move(): the subcategories move under `target` (change_parent_raw refuses a target
+ * inside the category: cannotmovecategory), then the courses (move_courses() puts them at the end of the target).
+ */
+function deleteMove(ctx: FunctionContext, cat: CategoryRow, target: CategoryRow): void {
+  const children = childrenOf(ctx, cat.id);
+  // Moodle would move the children under the doomed category itself and leave them orphaned: refused here instead.
+  if (target.id === cat.id || descendants(ctx, cat.id).some((d) => d.id === target.id)) {
+    throw moodleException('cannotmovecategory', 'Cannot move category');
+  }
+  for (const child of children) changeParentRaw(ctx, child, target.id);
+  if (children.length > 0) cs(ctx).fixSortorder();
+  const base = (cs(ctx).category(target.id) as CategoryRow).sortorder;
+  const courses = cs(ctx).coursesWhere('category', cat.id).sort((a, b) => a.sortorder - b.sortorder);
+  courses.forEach((course, i) => {
+    cs(ctx).update('course', course.id, { category: target.id, sortorder: base + MAX_COURSES_IN_CATEGORY - (i + 1) });
+  });
+  dropCategory(ctx, cat);
+}
+
+function deleteCategories(ctx: FunctionContext, params: Record<string, unknown>): unknown {
+  ctx.store.transaction(() => {
+    for (const c of params.categories as { id: number; newparent?: number; recursive: boolean }[]) {
+      const cat = cs(ctx).category(c.id);
+      if (!cat) throw unknownCategoryId(c.id);
+      if (c.recursive) {
+        deleteFull(ctx, cat);
+      } else {
+        // No newparent (or 0): the contents go to the category's parent; never to the top level.
+        const targetId = c.newparent ? c.newparent : cat.parent;
+        if (!targetId) {
+          throw moodleException('movecatcontentstoroot',
+            'Moving the category content to root is not allowed. You must move the contents to an existing category!');
+        }
+        const target = cs(ctx).category(targetId);
+        if (!target) throw unknownCategoryId(targetId);
+        deleteMove(ctx, cat, target);
+      }
+      cs(ctx).fixSortorder();
+    }
+  });
+  return null;
 }
 
 function updateCategories(ctx: FunctionContext, params: Record<string, unknown>): unknown {
@@ -101,11 +191,7 @@ function updateCategories(ctx: FunctionContext, params: Record<string, unknown>)
       changes.timemodified = now();
       cs(ctx).update('course_categories', id, changes);
       if (changes.parent !== undefined) {
-        const moved = [cat, ...descendants(ctx, id)].sort((a, b) => a.depth - b.depth);
-        for (const m of moved) {
-          const row = cs(ctx).category(m.id) as CategoryRow;
-          cs(ctx).update('course_categories', m.id, categoryPath(ctx, row.parent, m.id));
-        }
+        movePaths(ctx, cat);
         cs(ctx).fixSortorder();
       }
     }
@@ -177,6 +263,15 @@ export const CATEGORY_FUNCTIONS: WsFunction[] = [
     returns: multiple(categoryReturn),
     write: false,
     run: getCategories,
+  },
+  {
+    name: 'core_course_delete_categories',
+    params: single({ categories: multiple(single({
+      id: value('int'), newparent: value('int', VALUE_OPTIONAL), recursive: value('bool', VALUE_DEFAULT, 0),
+    })) }),
+    returns: null,
+    write: true,
+    run: deleteCategories,
   },
   {
     name: 'core_course_update_categories',

@@ -44,7 +44,7 @@ export const FUNCTIONS: WsFunction[] = [
  * (not in the token's service), as on a real site whose service lacks it; any other name is an unknown function.
  */
 export const OTHER_MOODLE_FUNCTIONS = [
-  'core_course_delete_categories', 'core_course_import_course', 'core_group_get_groups',
+  'core_course_import_course', 'core_group_get_groups',
   'core_user_get_course_user_profiles',
   'core_user_update_user_preferences', 'core_user_get_user_preferences', 'core_user_add_user_device',
   'core_user_view_user_list', 'core_user_view_user_profile', 'core_user_search_identity',
