@@ -87,6 +87,20 @@ describe('categories feed', () => {
     expect(readFileSync(summary.tryback as string, 'utf8')).toContain('# line 5: unknown-parent: unknown parent category NOWHERE');
   });
 
+  test('a move under its own descendant fails only its row (Moodle: cannotmovecategory) and changes nothing', async () => {
+    ws = await workspace();
+    expect((await ws.cli(['run', ws.write('cats.txt', sisFile(H, TREE))])).code).toBe(0);
+    const before = ws.sandbox.categories.list();
+    const r = await ws.cli(['run', ws.write('cycle.txt', sisFile(H, [['Y2026', '2026', 'MORNING', ''], ['Y2027', '2027', '', '']]))]);
+    expect(r.code).toBe(2);
+    const summary = ws.lastSummary();
+    expect(summary).toMatchObject({ outcomes: { ok: 1, failed: 1 } });
+    const rowsCsv = readFileSync(join(summary.reportDir, 'rows.csv'), 'utf8');
+    expect(rowsCsv).toMatch(/^2,Y2026,update,failed,\d+,cannotmovecategory,Cannot move category,categories$/m);
+    expect(readFileSync(summary.tryback as string, 'utf8')).toContain('# line 2: cannotmovecategory: Cannot move category');
+    expect(ws.sandbox.categories.list().filter((c) => c.idnumber !== 'Y2027')).toEqual(before);
+  });
+
   test('a disable keeps the category in Moodle and says so', async () => {
     ws = await workspace();
     expect((await ws.cli(['run', ws.write('cats.txt', sisFile(H, TREE))])).code).toBe(0);

@@ -167,8 +167,9 @@ function updateCategories(ctx: FunctionContext, params: Record<string, unknown>)
   ctx.store.transaction(() => {
     for (const c of params.categories as Record<string, unknown>[]) {
       const id = c.id as number;
+      // core_course_category::get($id) (MUST_EXIST), as delete_categories does (case 146), not create's unknowcategory.
       const cat = cs(ctx).category(id);
-      if (!cat) throw unknownCategory();
+      if (!cat) throw unknownCategoryId(id);
       const changes: Record<string, unknown> = {};
       if (c.name !== undefined) {
         checkCategoryName(c.name as string);
@@ -181,7 +182,7 @@ function updateCategories(ctx: FunctionContext, params: Record<string, unknown>)
       for (const k of ['description', 'descriptionformat', 'theme']) if (c[k] !== undefined) changes[k] = c[k];
       if (c.parent !== undefined && c.parent !== cat.parent) {
         const parent = c.parent as number;
-        if (parent !== 0 && !cs(ctx).category(parent)) throw unknownCategory();
+        if (parent !== 0 && !cs(ctx).category(parent)) throw unknownCategoryId(parent);
         if (parent === id || descendants(ctx, id).some((d) => d.id === parent)) {
           throw moodleException('cannotmovecategory', 'Cannot move category');
         }

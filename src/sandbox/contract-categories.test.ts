@@ -182,6 +182,15 @@ describe('category delete beyond the recordings (course/externallib.php, core_co
     expect(sb.categories.list().filter((c) => c.id === top.id || c.id === sub.id)).toHaveLength(2);
   });
 
+  test('update_categories: an unknown category or parent is core_course_category::get()\'s unknowncategory', async () => {
+    const [cat] = await createCategories(client, [{ name: 'Kept', idnumber: 'KEPT' }]);
+    await expect(client.call('core_course_update_categories', { categories: [{ id: 999999, name: 'X' }] }))
+      .rejects.toMatchObject({ errorcode: 'unknowncategory', message: 'Unknown category with category ID number "999999"' });
+    await expect(client.call('core_course_update_categories', { categories: [{ id: cat.id, name: 'Renamed', parent: 999998 }] }))
+      .rejects.toMatchObject({ errorcode: 'unknowncategory', message: 'Unknown category with category ID number "999998"' });
+    expect(sb.categories.list().find((c) => c.id === cat.id)).toMatchObject({ name: 'Kept', parent: 0 });
+  });
+
   test("a deleted category's cohorts go up to its parent's context; a batch with a bad entry changes nothing", async () => {
     const [parent] = await createCategories(client, [{ name: 'Cohort parent', idnumber: 'CO-PARENT' }]);
     const [child] = await createCategories(client, [{ name: 'Cohort child', idnumber: 'CO-CHILD', parent: parent.id }]);
