@@ -45,7 +45,7 @@ export const categoriesApplier: EntityApplier<'categories'> = {
         const a = row.action;
         if (a.kind === 'create') return { to: 'creates', item: row };
         if (a.kind === 'disable' || a.kind === 'delete') {
-          // Nothing to send: the functions this Moodle offers cannot hide or delete a category.
+          // Nothing to send: no function hides a category, and core_course_delete_categories would take its courses along.
           const id = engine.targetId(a);
           links.push(engine.link(row, id));
           engine.settle(row, 'ok', { moodleId: id, message: CATEGORY_KEPT });
