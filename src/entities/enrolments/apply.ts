@@ -2,7 +2,9 @@
  * The enrolments applier: enrol_manual_enrol_users for creates, updates, re-enables and suspending disables, and
  * enrol_manual_unenrol_users for unenrolling disables; a role change then unassigns the role mdlsync gave before
  * (core_role_unassign_roles, course context). The calls are all or nothing, so the shared BatchEngine
- * splits a refused batch until each bad row is alone. It looks nothing up: the plan says which course (the resolve
+ * splits a refused batch until each bad row is alone; a refusal that names its course (wsnoinstance) fails that
+ * course's rows at once. Every enrol record carries the role, both dates and suspend: Moodle resets what a
+ * re-enrolment leaves out (contract/2026-12 case 205). It looks nothing up: the plan says which course (the resolve
  * step placed the ones the fold could not), or that the course is gone (nothing to send), or why it is unknown.
  */
 import { MoodleError, enrolmentLeaves, enrolUsers, getEnrolledUsers, roleAssignmentLeaves, unassignRoles, unenrolUsers } from '../../moodle/index.js';
