@@ -43,8 +43,8 @@ export interface BatchSpec<T, R> {
    * a refusal): settle what the site has anyway, read back; returns the items it does not have (safe to resend).
    */
   recheck?(items: T[]): Promise<T[]>;
-  /** Before splitting a batch Moodle refused: settle what can be explained at once; returns what is left to send. */
-  explain?(items: T[]): Promise<T[]>;
+  /** Before splitting a batch Moodle refused (with `err`): settle what can be explained at once; returns what is left to send. */
+  explain?(items: T[], err: unknown): Promise<T[]>;
 }
 
 /** Whole-call errors that are about the token, service or site, never about a record: splitting cannot help. */
@@ -278,7 +278,7 @@ export class BatchEngine {
         if (spec.explain) {
           const before = pending.length;
           try {
-            pending = await spec.explain(pending);
+            pending = await spec.explain(pending, err);
           } catch (e) {
             for (const it of pending) spec.failOne(it, codeOf(e), (e as Error).message);
             return;

@@ -4,6 +4,7 @@
  * and role assignments, and the one change made by hand (an admin deleting an account in the UI).
  */
 import { deleteUserRecord } from './users.js';
+import { CONTEXT_COURSE } from './accesslib.js';
 import type { ContentStore } from './content-store.js';
 import { gradebookViews, type SandboxCompletion, type SandboxGrades } from './gradebook-view.js';
 import { userContextId } from './file-store.js';
@@ -96,6 +97,29 @@ export interface SandboxEnrolment {
   roles: number[];
 }
 
+/** One mdl_user_enrolments row joined to its instance, as the recordings read them (any enrolment method). */
+export interface SandboxUserEnrolmentRow {
+  /** The instance's plugin: 'manual', 'guest', 'self'. */
+  enrol: string;
+  /** mdl_enrol.status: 0 enabled, 1 disabled. */
+  instanceStatus: number;
+  status: number;
+  timestart: number;
+  timeend: number;
+  /** Unix seconds. */
+  timecreated: number;
+  timemodified: number;
+}
+
+/** One role assignment in a course context, with the columns the recordings read. */
+export interface SandboxCourseRoleRow {
+  roleid: number;
+  component: string;
+  itemid: number;
+  /** Unix seconds. */
+  timemodified: number;
+}
+
 export interface SandboxGroup {
   id: number;
   courseid: number;
@@ -155,6 +179,21 @@ export interface SiteView {
   enrolments: {
     /** The course's manual enrolments (any status), by userid. */
     of(courseId: number): SandboxEnrolment[];
+    /** The user's user_enrolments rows in the course, every method, by instance id (the recordings' query). */
+    rows(courseId: number, userId: number): SandboxUserEnrolmentRow[];
+    /** The user's role assignments in the course context, by id. */
+    roleRows(courseId: number, userId: number): SandboxCourseRoleRow[];
+    /** The course's enrolment methods (mdl_enrol), by id. */
+    instances(courseId: number): { id: number; enrol: string; status: number }[];
+    /** The eye icon of Course › Enrolment methods (enrol_plugin::update_status): 1 disables the method, 0 enables it. */
+    setInstanceStatusByHand(courseId: number, enrol: string, status: 0 | 1): void;
+    /** The delete icon of Course › Enrolment methods (enrol_plugin::delete_instance): its enrolments go with it. */
+    deleteInstanceByHand(courseId: number, enrol: string): void;
+    /**
+     * Moves the times of the user's enrolments and roles in the course `seconds` back, as if made that much earlier:
+     * a test's calls all fall in one second, where a changed timemodified could not be told from an unchanged one.
+     */
+    backdate(courseId: number, userId: number, seconds: number): void;
   };
   groups: {
     /** The course's groups, by name, with their members. */
@@ -283,6 +322,38 @@ export function siteView(store: UserStore): SiteView {
             userid: ue.userid, status: ue.status, timestart: ue.timestart, timeend: ue.timeend,
             roles: store.courses.roles(courseId, ue.userid),
           }));
+      },
+      rows: (courseId, userId) =>
+        (store.db.prepare(`SELECT e.enrol, e.status AS instanceStatus, ue.status, ue.timestart, ue.timeend, ue.timecreated,
+            ue.timemodified FROM user_enrolments ue JOIN enrol e ON e.id = ue.enrolid WHERE ue.userid = ? AND e.courseid = ?
+            ORDER BY e.id`).all(userId, courseId) as SandboxUserEnrolmentRow[]),
+      roleRows: (courseId, userId) =>
+        store.courses.roleAssignments({ contextlevel: CONTEXT_COURSE, instanceid: courseId, userid: userId })
+          .map((r) => ({ roleid: r.roleid, component: r.component, itemid: r.itemid, timemodified: r.timemodified })),
+      instances: (courseId) =>
+        (store.db.prepare('SELECT id, enrol, status FROM enrol WHERE courseid = ? ORDER BY id').all(courseId) as
+          { id: number; enrol: string; status: number }[]),
+      setInstanceStatusByHand: (courseId, enrol, status) => {
+        const r = store.db.prepare('UPDATE enrol SET status = ? WHERE courseid = ? AND enrol = ?').run(status, courseId, enrol);
+        if (r.changes === 0) throw new Error(`Course ${courseId} has no ${enrol} enrolment method`);
+      },
+      deleteInstanceByHand: (courseId, enrol) => {
+        const instance = store.courses.instances(courseId).find((i) => i.enrol === enrol);
+        if (!instance) throw new Error(`Course ${courseId} has no ${enrol} enrolment method`);
+        store.transaction(() => {
+          for (const ue of store.courses.userEnrolments(courseId).filter((u) => u.enrolid === instance.id)) {
+            store.courses.unenrol(instance, ue.userid);
+          }
+          store.db.prepare('DELETE FROM enrol WHERE id = ?').run(instance.id);
+        });
+      },
+      backdate: (courseId, userId, seconds) => {
+        store.transaction(() => {
+          store.db.prepare(`UPDATE user_enrolments SET timecreated = timecreated - ?, timemodified = timemodified - ?
+            WHERE userid = ? AND enrolid IN (SELECT id FROM enrol WHERE courseid = ?)`).run(seconds, seconds, userId, courseId);
+          store.db.prepare(`UPDATE role_assignments SET timemodified = timemodified - ? WHERE userid = ?
+            AND contextlevel = ${CONTEXT_COURSE} AND instanceid = ?`).run(seconds, userId, courseId);
+        });
       },
     },
     groups: {

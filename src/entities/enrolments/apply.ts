@@ -2,13 +2,15 @@
  * The enrolments applier: enrol_manual_enrol_users for creates, updates, re-enables and suspending disables, and
  * enrol_manual_unenrol_users for unenrolling disables; a role change then unassigns the role mdlsync gave before
  * (core_role_unassign_roles, course context). The calls are all or nothing, so the shared BatchEngine
- * splits a refused batch until each bad row is alone. It looks nothing up: the plan says which course (the resolve
+ * splits a refused batch until each bad row is alone; a refusal that names its course (wsnoinstance) fails that
+ * course's rows at once. Every enrol record carries the role, both dates and suspend: Moodle resets what a
+ * re-enrolment leaves out (contract/2026-12 case 205). It looks nothing up: the plan says which course (the resolve
  * step placed the ones the fold could not), or that the course is gone (nothing to send), or why it is unknown.
  */
-import { enrolmentLeaves, enrolUsers, getEnrolledUsers, roleAssignmentLeaves, unassignRoles, unenrolUsers } from '../../moodle/index.js';
+import { MoodleError, enrolmentLeaves, enrolUsers, getEnrolledUsers, roleAssignmentLeaves, unassignRoles, unenrolUsers } from '../../moodle/index.js';
 import type { RoleAssignmentInput } from '../../moodle/index.js';
 import type { ManualEnrolmentInput, ManualUnenrolmentInput } from '../../moodle/types.js';
-import type { EnrolmentAction } from './rules.js';
+import { courseKeyOf, type EnrolmentAction } from './rules.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from '../../apply/engine.js';
 import { LocalRowError, pack } from '../../apply/pack.js';
 import { prepareRows, sendPacked } from '../../apply/prepare.js';
@@ -120,6 +122,35 @@ function confirm<T extends { row: EnrolmentRow; input: { userid: number } }>(eng
   );
 }
 
+/**
+ * Moodle's message for a course without an enabled manual enrolment method names only the course's Moodle id
+ * (wsnoinstance, cases 168-169): the row's message also names the course key and what to do, since every row of that
+ * course fails alike until an admin adds or enables the method.
+ */
+function withHint(item: { row: EnrolmentRow; input: { courseid: number } }, code: string, message: string): string {
+  if (code !== 'wsnoinstance') return message;
+  return `${message}: course ${courseKeyOf(item.row.action.key)} (Moodle id ${item.input.courseid}) has no enabled "Manual enrolments" method; ` +
+    'add or enable it under Course › Participants › Enrolment methods, then run the tryback file';
+}
+
+/**
+ * A refused call whose error is wsnoinstance names the course (`(id = N)`, cases 168-169): every item of that course
+ * fails at once, so the rest goes again as one call instead of being split until each of the course's rows is alone.
+ */
+async function failCourseWithoutInstance<T extends { row: EnrolmentRow; input: { userid: number; courseid: number } }>(
+  engine: BatchEngine, items: T[], err: unknown): Promise<T[]> {
+  if (!(err instanceof MoodleError) || err.errorcode !== 'wsnoinstance') return items;
+  const m = /\(id = (\d+)\)/.exec(err.message);
+  if (!m) return items;
+  const courseid = Number(m[1]);
+  const rest: T[] = [];
+  for (const item of items) {
+    if (item.input.courseid === courseid) engine.fail(item.row, 'wsnoinstance', withHint(item, 'wsnoinstance', err.message), item.input.userid);
+    else rest.push(item);
+  }
+  return rest;
+}
+
 function enrolSpec(engine: BatchEngine, roleChanges: UnassignItem[]): BatchSpec<EnrolItem, void> {
   const spec: BatchSpec<EnrolItem, void> = {
     wsfunction: 'enrol_manual_enrol_users',
@@ -133,7 +164,8 @@ function enrolSpec(engine: BatchEngine, roleChanges: UnassignItem[]): BatchSpec<
       }
       confirm(engine, done, enrolData);
     },
-    failOne: (item, code, message) => engine.fail(item.row, code, message, item.input.userid),
+    failOne: (item, code, message) => engine.fail(item.row, code, withHint(item, code, message), item.input.userid),
+    explain: (items, err) => failCourseWithoutInstance(engine, items, err),
     // The welcome mail goes out after the commit, so its failure ("Message was not sent.") does not undo the call.
     recheck: async (items) => {
       const saved = await enrolledAsAsked(engine, items);
@@ -197,6 +229,7 @@ function unenrolSpec(engine: BatchEngine): BatchSpec<UnenrolItem, void> {
     wsfunction: 'enrol_manual_unenrol_users',
     send: (items) => unenrolUsers(engine.deps.client, items.map((i) => i.input)),
     confirm: async (items) => confirm(engine, items, (item) => targetOf(item.row).data),
-    failOne: (item, code, message) => engine.fail(item.row, code, message, item.input.userid),
+    failOne: (item, code, message) => engine.fail(item.row, code, withHint(item, code, message), item.input.userid),
+    explain: (items, err) => failCourseWithoutInstance(engine, items, err),
   };
 }

@@ -208,6 +208,17 @@ describe('enrolments: a role change removes the role mdlsync gave', () => {
     expect(unenrolled.enrolment?.unassign).toBeUndefined();
   });
 
+  it('a role change of a suspended enrolment with dates carries the dates and suspend (a re-enrol without them resets both: case 205)', () => {
+    const held = link('C1|P1', { state: enrolmentState({ role: 'student', start: 100, end: 900, suspend: true }) });
+    const row = enr('C1', 'P1', { role: 'Instructor', start: 100, end: 900, available: false });
+    const [a] = plan([{ record: row, ctx: { ...PLACED, link: held } }]).actions as EnrolmentAction[];
+    expect(a).toMatchObject({ kind: 'update', enrolment: { call: 'enrol', roleId: 3, timestart: 100, timeend: 900, suspend: true, unassign: { roleId: 5 } } });
+    expect(a.reason).toBe('role student → editingteacher: assign editingteacher, remove student');
+    // With enrolments.disable: suspend, a refresh's suspend (no row) sends the role and dates the ledger holds.
+    const [d] = plan([], 'refresh', [held], { disable: 'suspend' }).actions as EnrolmentAction[];
+    expect(d).toMatchObject({ kind: 'disable', enrolment: { call: 'enrol', roleId: 5, timestart: 100, timeend: 900, suspend: true } });
+  });
+
   it('an unchanged row stays on the hot path: no unassign, no parse of the link data', () => {
     const p = plan([{ record: enr('C1', 'P1', { role: 'Student' }), ctx: { ...PLACED, link: link('C1|P1', { data: '{not json' }) } }]);
     expect(summary(p.actions as EnrolmentAction[])).toEqual(['C1|P1:unchanged']);
