@@ -70,6 +70,7 @@ export const CODES = {
   'moodle-error': { family: 'moodle', exit: 1, hint: "Moodle refused the call: its errorcode says why (turn on Moodle's debugging for the record it means)" },
   invaliduser: { family: 'moodle', exit: 2, row: true, hint: "the Moodle user no longer exists (deleted in Moodle): clear the row's MOODLE_ID to have it re-created" },
   unknowcategory: { family: 'moodle', exit: 2, row: true, hint: "the Moodle category (or its parent) no longer exists: clear the SIS's Moodle id to have it re-created" },
+  unknowncategory: { family: 'moodle', exit: 2, row: true, hint: "the Moodle category (or its parent) no longer exists (update_categories' spelling of unknowcategory): clear the SIS's Moodle id to have it re-created" },
   wsnoinstance: { family: 'moodle', exit: 2, row: true, hint: 'the course has no enabled "Manual enrolments" method (deleted or disabled there): add or enable it under Course › Participants › Enrolment methods, then run the tryback file' },
 
   // ── transport: a call got no usable answer ─────────────────────────────────────────────────────────────────

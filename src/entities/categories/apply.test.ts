@@ -18,6 +18,9 @@ interface FakeCategory {
 }
 
 const unknowcategory = () => new MoodleError('fake', { exception: 'moodle_exception', errorcode: 'unknowcategory', message: 'Category not known!' });
+/** What update_categories answers for an unknown category or parent (core_course_category::get; contract 2026-12/146). */
+const unknowncategory = (id: unknown) =>
+  new MoodleError('fake', { exception: 'moodle_exception', errorcode: 'unknowncategory', message: `Unknown category with category ID number "${String(id)}"` });
 
 /** core_course_*_categories as Moodle runs them: create and update in one transaction each, unique idnumbers. */
 class FakeMoodle implements MoodleCaller {
@@ -65,8 +68,8 @@ class FakeMoodle implements MoodleCaller {
       if (fn === 'core_course_update_categories') {
         for (const c of params.categories as Params[]) {
           const cat = this.cats.get(c.id as number);
-          if (!cat) throw unknowcategory();
-          if (c.parent !== undefined && c.parent !== 0 && !this.cats.has(c.parent as number)) throw unknowcategory();
+          if (!cat) throw unknowncategory(c.id);
+          if (c.parent !== undefined && c.parent !== 0 && !this.cats.has(c.parent as number)) throw unknowncategory(c.parent);
           Object.assign(cat, Object.fromEntries(Object.entries(c).filter(([k]) => k !== 'id')));
         }
         return null as T;

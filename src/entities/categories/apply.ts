@@ -191,8 +191,9 @@ class CategoriesRun {
       );
     },
     failOne: (item, code, message) => {
-      // Moodle says "unknowcategory" both for a gone category and for a gone parent: relinkStale tells them apart.
-      if (code === 'unknowcategory' && !item.relinked) this.stale.push(item);
+      // update_categories says "unknowncategory" (core_course_category::get, contract 2026-12/146) both for a gone
+      // category and for a gone parent; create's "unknowcategory" spelling is taken too. relinkStale tells them apart.
+      if ((code === 'unknowncategory' || code === 'unknowcategory') && !item.relinked) this.stale.push(item);
       else this.e.fail(item.row, code, message, item.input.id);
     },
   };
