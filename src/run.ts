@@ -129,15 +129,7 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
     prepare: async (summary) => {
       let set: FeedSet;
       try {
-        set = await openFeedSet(req.file, {
-          type: req.type,
-          dialect: req.dialect,
-          dialectSettings: config.dialects,
-          delimiter: req.delimiter,
-          encoding: req.encoding,
-          pathSeparator: config.courses.pathSeparator,
-          timezone: config.courses.timezone,
-        });
+        set = await openRequestedFeed(req, config);
       } catch (err) {
         if (!(err instanceof FeedFileError)) throw err;
         summary.error = { code: err.code, message: err.message };
@@ -277,6 +269,22 @@ function closing(summary: RunSummary, guard: Plan['guard'], reportDir: string, o
 
 function elapsed(since: Date): string {
   return `${((Date.now() - since.getTime()) / 1000).toFixed(2)} s`;
+}
+
+/** Opens the file a run (or a diff) names, read as the request and the config say (format, delimiter, encoding, dates). */
+export function openRequestedFeed(
+  req: Pick<RunRequest, 'file' | 'type' | 'dialect' | 'delimiter' | 'encoding'>,
+  config: Config,
+): Promise<FeedSet> {
+  return openFeedSet(req.file, {
+    type: req.type,
+    dialect: req.dialect,
+    dialectSettings: config.dialects,
+    delimiter: req.delimiter,
+    encoding: req.encoding,
+    pathSeparator: config.courses.pathSeparator,
+    timezone: config.courses.timezone,
+  });
 }
 
 export function planOptionsFor(req: RunRequest, dataSource: string | null, config: Config): PlanOptions {

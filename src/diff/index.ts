@@ -14,13 +14,13 @@ import { EXIT, applyOptions, conduct, type Job } from '../conductor.js';
 import { entity, functionsOf } from '../entities/index.js';
 import type { EntityLookup } from '../entities/index.js';
 import { FeedFileError, checkFeedPath, type AnyFeed, type EntityRecord, type EntityType, type FeedEncoding, type FeedItem } from '../feed/index.js';
-import { openFeedSet, type FeedSet } from '../feed/feed-set.js';
+import type { FeedSet } from '../feed/feed-set.js';
 import { planFeed } from '../plan/chunks.js';
 import { Refusal } from '../refusal.js';
 import { lookupChunk, retrier } from '../resolve/common.js';
 import { sha256File, type ProgressSink, type SummaryBase } from '../report/index.js';
 import { countOutcomes } from '../report/types.js';
-import { entitySettings, planOptionsFor } from '../run.js';
+import { entitySettings, openRequestedFeed, planOptionsFor } from '../run.js';
 import { DIFF_TYPES, diffPart, isDiffType, type PartContext } from './compare.js';
 import { writeDiffCsv } from './report.js';
 import { FINDINGS, countFindings, isDrift, type DiffRow, type Finding, type RepairKeys } from './types.js';
@@ -175,15 +175,7 @@ function diffJob(req: DiffRequest, deps: DiffDeps, rows: DiffRow[]): Job<DiffSum
     prepare: async (summary) => {
       let set: FeedSet;
       try {
-        set = await openFeedSet(req.file, {
-          type: req.type,
-          dialect: req.dialect,
-          dialectSettings: config.dialects,
-          delimiter: req.delimiter,
-          encoding: req.encoding,
-          pathSeparator: config.courses.pathSeparator,
-          timezone: config.courses.timezone,
-        });
+        set = await openRequestedFeed(req, config);
       } catch (err) {
         if (!(err instanceof FeedFileError)) throw err;
         summary.error = { code: err.code, message: err.message };
