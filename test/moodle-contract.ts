@@ -94,3 +94,20 @@ export async function postRaw(sb: { url: string }, body: string): Promise<{ stat
   });
   return { status: res.statusCode, contentType: String(res.headers['content-type']), text: await res.body.text() };
 }
+
+/**
+ * A recorded request body made ready for a sandbox: its token, and each pair `swap` knows a sandbox value for (ids the
+ * sandbox gave differently) replaced; every other pair byte for byte as recorded.
+ */
+export function rewriteRecorded(encoded: string, token: string, swap: (name: string, value: string) => string | number | undefined): string {
+  return encoded
+    .split('&')
+    .map((pair) => {
+      const [k, v = ''] = pair.split('=');
+      const name = decodeURIComponent(k);
+      if (name === 'wstoken') return `wstoken=${encodeURIComponent(token)}`;
+      const swapped = swap(name, decodeURIComponent(v));
+      return swapped === undefined ? pair : `${k}=${encodeURIComponent(String(swapped))}`;
+    })
+    .join('&');
+}

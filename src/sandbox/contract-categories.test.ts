@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { postRaw } from '../../test/moodle-contract.js';
+import { postRaw, rewriteRecorded } from '../../test/moodle-contract.js';
 import { MoodleClient, createCategories, createCourses, getCategories } from '../moodle/index.js';
 import { startSandbox, type SandboxHandle } from './server.js';
 
@@ -83,18 +83,8 @@ afterAll(async () => {
 });
 
 /** The recorded body with the sandbox's token and category ids (`[id]`, `[parent]`, `[newparent]`). */
-function rewrite(encoded: string): string {
-  return encoded
-    .split('&')
-    .map((pair) => {
-      const [k, v = ''] = pair.split('=');
-      const name = decodeURIComponent(k);
-      if (name === 'wstoken') return `wstoken=${encodeURIComponent(sb.token)}`;
-      if (/\[(id|parent|newparent)\]$/.test(name) && catIds.has(Number(v))) return `${k}=${catIds.get(Number(v))}`;
-      return pair;
-    })
-    .join('&');
-}
+const rewrite = (encoded: string) =>
+  rewriteRecorded(encoded, sb.token, (name, v) => (/\[(id|parent|newparent)\]$/.test(name) ? catIds.get(Number(v)) : undefined));
 
 const backPath = (path: string) => path.split('/').map((p) => (p === '' ? '' : String(catBack.get(Number(p))))).join('/');
 

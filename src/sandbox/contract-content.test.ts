@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { postRaw } from '../../test/moodle-contract.js';
+import { postRaw, rewriteRecorded } from '../../test/moodle-contract.js';
 import { type SandboxHandle, startSandbox } from './server.js';
 import { courseContextId } from './accesslib.js';
 
@@ -71,16 +71,12 @@ function keyOrder(v: unknown): unknown {
   return Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, keyOrder(x)]);
 }
 
-/** The recorded request with the sandbox's token and ids (each parameter's kind named by the caller). */
-function rewrite(encoded: string, token: string, kindOf: (key: string) => Kind | undefined): string {
-  return encoded.split('&').map((pair) => {
-    const [k, v = ''] = pair.split('=');
-    const key = decodeURIComponent(k);
-    if (key === 'wstoken') return `wstoken=${encodeURIComponent(token)}`;
-    const kind = kindOf(key);
-    return kind && /^\d+$/.test(v) ? `${k}=${map(kind, Number(v))}` : pair;
-  }).join('&');
-}
+/** The recorded body with the sandbox's token and ids (numeric values of the keys `kindOf` names). */
+const rewrite = (encoded: string, token: string, kindOf: (key: string) => Kind | undefined) =>
+  rewriteRecorded(encoded, token, (name, v) => {
+    const kind = kindOf(name);
+    return kind && /^\d+$/.test(v) ? map(kind, Number(v)) : undefined;
+  });
 
 /** The answer equals the recording (as normalize() puts it), keys in the recorded order. */
 function expectRecorded(got: unknown, recorded: unknown, kindOfId: KindOfId): void {

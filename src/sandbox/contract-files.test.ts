@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FormData, request } from 'undici';
-import { postRaw } from '../../test/moodle-contract.js';
+import { postRaw, rewriteRecorded } from '../../test/moodle-contract.js';
 import { SandboxHandle, startSandbox, UPLOAD_PATH } from './server.js';
 
 const DIR = fileURLToPath(new URL('../../contract/2026-12/', import.meta.url));
@@ -59,16 +59,9 @@ async function call(fn: string, params: string): Promise<unknown> {
   return JSON.parse(r.text) as unknown;
 }
 
-/** The recorded REST body with the sandbox's token, user id and draft item id. */
-function rewrite(encoded: string, ids: { userid?: number; draftitemid?: number }): string {
-  return encoded.split('&').map((pair) => {
-    const [k] = pair.split('=');
-    if (k === 'wstoken') return `wstoken=${sb.token}`;
-    if (k === 'userid' && ids.userid !== undefined) return `userid=${ids.userid}`;
-    if (k === 'draftitemid' && ids.draftitemid !== undefined) return `draftitemid=${ids.draftitemid}`;
-    return pair;
-  }).join('&');
-}
+/** The recorded body with the sandbox's token, user id and draft item id. */
+const rewrite = (encoded: string, ids: { userid?: number; draftitemid?: number }) =>
+  rewriteRecorded(encoded, sb.token, (name) => (name === 'userid' ? ids.userid : name === 'draftitemid' ? ids.draftitemid : undefined));
 
 /** mdl_user.picture, the profile URLs and the icon files, as the recording read them after the call. */
 async function checkAfter(rec: Case): Promise<void> {

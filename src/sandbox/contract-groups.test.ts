@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { postRaw } from '../../test/moodle-contract.js';
+import { postRaw, rewriteRecorded } from '../../test/moodle-contract.js';
 import { MoodleClient, addGroupMembers, createCourses, createGroups, createUsers, enrolUsers, getCourseGroups } from '../moodle/index.js';
 import { startSandbox, type SandboxHandle } from './server.js';
 
@@ -60,18 +60,8 @@ afterAll(async () => {
 });
 
 /** The recorded body with the sandbox's token and ids (group ids in `[id]` and `groupids[n]`). */
-function rewrite(encoded: string): string {
-  return encoded
-    .split('&')
-    .map((pair) => {
-      const [k, v = ''] = pair.split('=');
-      const name = decodeURIComponent(k);
-      if (name === 'wstoken') return `wstoken=${encodeURIComponent(sb.token)}`;
-      if ((name.endsWith('[id]') || /^groupids\[\d+\]$/.test(name)) && ids.has(Number(v))) return `${k}=${ids.get(Number(v))}`;
-      return pair;
-    })
-    .join('&');
-}
+const rewrite = (encoded: string) =>
+  rewriteRecorded(encoded, sb.token, (name, v) => (name.endsWith('[id]') || /^groupids\[\d+\]$/.test(name) ? ids.get(Number(v)) : undefined));
 
 describe('recorded Moodle 4.5 group update and delete (contract/2026-12, a sequence)', () => {
   test.each(CASES)('%s', async (name) => {

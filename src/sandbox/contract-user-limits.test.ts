@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { postRaw } from '../../test/moodle-contract.js';
+import { postRaw, rewriteRecorded } from '../../test/moodle-contract.js';
 import { SandboxHandle, startSandbox } from './server.js';
 
 const DIR = fileURLToPath(new URL('../../contract/2026-12/', import.meta.url));
@@ -59,18 +59,9 @@ async function prepareUpdateTargets(sb: SandboxHandle): Promise<Map<number, numb
   return new Map(UPDATE_TARGETS.map(([recorded], i) => [recorded, made[i].id]));
 }
 
-/** The recorded body with the sandbox's token and ids. */
-function rewrite(encoded: string, token: string, ids: Map<number, number>): string {
-  return encoded
-    .split('&')
-    .map((pair) => {
-      const [k, v = ''] = pair.split('=');
-      if (k === 'wstoken') return `wstoken=${encodeURIComponent(token)}`;
-      if (decodeURIComponent(k).endsWith('[id]') && ids.has(Number(v))) return `${k}=${ids.get(Number(v))}`;
-      return pair;
-    })
-    .join('&');
-}
+/** The recorded body with the sandbox's token and user ids (`[id]`). */
+const rewrite = (encoded: string, token: string, ids: Map<number, number>) =>
+  rewriteRecorded(encoded, token, (name, v) => (name.endsWith('[id]') ? ids.get(Number(v)) : undefined));
 
 let sb: SandboxHandle | undefined;
 afterEach(async () => {
