@@ -18,7 +18,7 @@
  *  6. grade and completion export (grades-bench.ts): BENCH_GRADES_COURSES courses (default 100) × BENCH_GRADES_STUDENTS
  *     students (default 200) seeded in a sandbox process; calls against the minimum the functions allow, and time.
  *     BENCH_GRADES=0 skips this part, BENCH_GRADES_COMPLETIONS=0 its completion export (one call per student and course).
- *  6. the mirror (mirror.ts): 1,000 courses, 20,000 modules, 50,000 users; BENCH_MIRROR=0 skips it.
+ *  7. the mirror (mirror.ts): 1,000 courses, 20,000 modules, 50,000 users; BENCH_MIRROR=0 skips it.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
