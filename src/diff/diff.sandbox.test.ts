@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import type winston from 'winston';
 import { loadConfig, type Config } from '../config/index.js';
 import { EXIT } from '../errors.js';
-import { MoodleClient, addCohortMembers, deleteCohortMembers, deleteCourses, deleteGroupMembers, enrolUsers, updateCategories, updateCohorts, updateCourses, updateUsers } from '../moodle/index.js';
+import { MoodleClient, addCohortMembers, deleteCohortMembers, deleteCourses, deleteGroupMembers, enrolUsers, updateCategories, updateCohorts, updateCourses, updateGroups, updateUsers } from '../moodle/index.js';
 import { createLogger } from '../report/logger.js';
 import { runLifecycle } from '../lifecycle.js';
 import { runFile } from '../run.js';
@@ -76,6 +76,21 @@ describe('diff of the sample feeds', () => {
     expect(find(repaired.rows, 'MATH101-2026')[0].repair).toBe('re-sent');
     expect(find(repaired.rows, 'PHYS101-2026')[0].repair).toMatch(/^not repaired: diff.recreateDeleted is off/);
     expect(repaired.summary).toMatchObject({ exitCode: EXIT.drift, outcomes: { ok: 1, failed: 0 } });
+  });
+
+  test('a group renamed by hand: changed-in-moodle, and --repair renames it back (core_group_update_groups)', async () => {
+    const course = sandbox.courses.byIdnumber('MATH101-2026')!.id;
+    const g2 = sandbox.groups.of(course).find((g) => g.idnumber === 'MATH101-2026-G2')!;
+    await updateGroups(client, [{ id: g2.id, name: 'Thursday people' }]);
+
+    const found = await diffFile({ file: fixture('groups') }, { config, logger });
+    expect(found.summary.exitCode).toBe(EXIT.drift);
+    expect(find(found.rows, 'MATH101-2026|MATH101-2026-G2')).toEqual([expect.objectContaining({ finding: 'changed-in-moodle', field: 'name', fileValue: 'Group 2', moodleValue: 'Thursday people' })]);
+
+    const repaired = await diffFile({ file: fixture('groups'), repair: true }, { config, logger });
+    expect(find(repaired.rows, 'MATH101-2026|MATH101-2026-G2')[0].repair).toBe('re-sent');
+    expect(sandbox.groups.of(course).find((g) => g.id === g2.id)!.name).toBe('Group 2');
+    expect((await diffFile({ file: fixture('groups') }, { config, logger })).summary.exitCode).toBe(0);
   });
 
   test('members removed and added by hand: missing-in-moodle and extra-in-moodle; --repair re-adds only what mdlsync gave', async () => {
