@@ -21,13 +21,17 @@ export interface SiteFlags {
   logLevel?: string;
 }
 
-/** --url, --ledger, --reports, --wait, -q and --log-level, for the commands that write to Moodle and the ledger. */
-export function addSiteOptions(cmd: Command, quietHelp = 'no log lines on the console'): Command {
-  return cmd
+/**
+ * --url, --ledger, --reports, --wait, -q and --log-level, for the commands that write to Moodle and the ledger.
+ * `takesLock: false` (the exports, which only read Moodle and never take the writer lock): no --wait.
+ */
+export function addSiteOptions(cmd: Command, quietHelp = 'no log lines on the console', { takesLock = true } = {}): Command {
+  cmd
     .option('--url <url>', 'Moodle site URL (overrides config and MDLSYNC_URL)')
     .option('--ledger <file>', 'ledger database file')
-    .option('--reports <dir>', 'reports folder')
-    .option('--wait <seconds>', 'wait this long for another run holding the ledger (default: refuse at once)', positiveInt)
+    .option('--reports <dir>', 'reports folder');
+  if (takesLock) cmd.option('--wait <seconds>', 'wait this long for another run holding the ledger (default: refuse at once)', positiveInt);
+  return cmd
     .option('-q, --quiet', quietHelp)
     .addOption(new Option('--log-level <level>').choices(['error', 'warn', 'info', 'debug']));
 }

@@ -46,7 +46,7 @@ function register(parent: Command, kind: ExportKind): void {
       .choices(['mdlsync', 'snapshot']).default('mdlsync'))
     .option('-o, --output <file>', 'write the CSV here (default: stdout)')
     .option('--linked-only', 'leave out persons the ledger does not link (default: kept, with an empty key)');
-  addSiteOptions(cmd, 'no progress or log lines on the console').action(async (flags: ExportFlags, c: Command) => {
+  addSiteOptions(cmd, 'no progress or log lines on the console', { takesLock: false }).action(async (flags: ExportFlags, c: Command) => {
     const config = configFrom(c, { url: flags.url, ledger: flags.ledger, reports: flags.reports });
     const logger = loggerFor(config, flags);
     const progress = flags.quiet ? undefined
