@@ -6,7 +6,7 @@
  */
 import { moodleException } from './errors.js';
 import type { FunctionContext, WsFunction } from './context.js';
-import { multiple, single, value, warningsDesc, VALUE_OPTIONAL, type ValueDesc } from './params.js';
+import { multiple, single, value, warningsDesc, VALUE_OPTIONAL, nullable } from './params.js';
 import type { CourseRow } from './course-store.js';
 import { activeStudents, getCourse, getUser, requireCapability } from './grades.js';
 import {
@@ -15,7 +15,6 @@ import {
 } from './completion-store.js';
 import type { ModuleRow } from './content-store.js';
 
-const nullable = (d: ValueDesc): ValueDesc => ({ ...d, allowNull: true });
 
 /** $CFG->enablecompletion (on, as site info's advanced features say) and the course's own switch. */
 function completionEnabled(course: CourseRow): boolean {

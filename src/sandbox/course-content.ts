@@ -6,13 +6,12 @@
  */
 import { missingRecord, MoodleException, moodleException } from './errors.js';
 import type { FunctionContext, WsFunction } from './context.js';
-import { cleanParam, multiple, single, value, VALUE_DEFAULT, VALUE_OPTIONAL, warningsDesc } from './params.js';
+import { cleanParam, multiple, single, value, VALUE_DEFAULT, VALUE_OPTIONAL, warningsDesc, nullable } from './params.js';
 import { moduleContextId } from './accesslib.js';
 import { moduleType } from './modules.js';
 import type { CourseRow } from './course-store.js';
 import type { InstanceRow, ModuleRow, SectionRow } from './content-store.js';
 
-const nullable = <T extends object>(d: T): T => ({ ...d, allowNull: true });
 
 function errorInvalidParam(name: string): MoodleException {
   return moodleException('errorinvalidparam', `The param "${name}" is invalid.`);

@@ -5,7 +5,7 @@
  */
 import { invalidParameter } from './errors.js';
 import type { FunctionContext, WsFunction } from './context.js';
-import { cleanParam, multiple, single, value, VALUE_DEFAULT, VALUE_OPTIONAL, warningsDesc } from './params.js';
+import { cleanParam, multiple, single, value, VALUE_DEFAULT, VALUE_OPTIONAL, warningsDesc, nullable } from './params.js';
 import { CONTEXT_COURSE } from './accesslib.js';
 import { type CourseRow, ENROL_INSTANCE_ENABLED, ENROL_USER_ACTIVE, SITEID } from './course-store.js';
 import { fullCourse, fullCourseDesc } from './courses.js';
@@ -145,8 +145,8 @@ export const COURSE_LIST_FUNCTIONS: WsFunction[] = [
       enablecompletion: value('int', VALUE_OPTIONAL), completionnotify: value('int', VALUE_OPTIONAL),
       lang: value('safedir', VALUE_OPTIONAL), forcetheme: value('plugin', VALUE_OPTIONAL),
       courseformatoptions: multiple(single({ name: value('alphanumext'), value: value('rawvalue') }), VALUE_OPTIONAL),
-      showactivitydates: { ...value('bool'), allowNull: true },
-      showcompletionconditions: { ...value('bool'), allowNull: true },
+      showactivitydates: nullable(value('bool')),
+      showcompletionconditions: nullable(value('bool')),
     })),
     write: false,
     run: getCourses,

@@ -8,7 +8,7 @@ import { invalidParameter, missingRecord, MoodleException, moodleException } fro
 import type { FunctionContext, WsFunction } from './context.js';
 import { TOKEN_USER_ID, userDescription, userDetails } from './users.js';
 import { courseImage } from './courses.js';
-import { cleanParam, fileDesc, multiple, single, value, VALUE_DEFAULT, VALUE_OPTIONAL } from './params.js';
+import { cleanParam, fileDesc, multiple, single, value, VALUE_DEFAULT, VALUE_OPTIONAL, nullable } from './params.js';
 import { CONTEXT_COURSE, CONTEXT_COURSECAT, CONTEXT_SYSTEM, isAssignable, roleHasCapability, ROLES } from './accesslib.js';
 import {
   type CourseRow,
@@ -301,10 +301,10 @@ const usersCourseDesc = single({
   showgrades: value('bool', VALUE_OPTIONAL), lang: value('lang', VALUE_OPTIONAL),
   enablecompletion: value('bool', VALUE_OPTIONAL), completionhascriteria: value('bool', VALUE_OPTIONAL),
   completionusertracked: value('bool', VALUE_OPTIONAL), category: value('int', VALUE_OPTIONAL),
-  progress: { ...value('rawvalue', VALUE_OPTIONAL), allowNull: true },
+  progress: nullable(value('rawvalue', VALUE_OPTIONAL)),
   completed: value('bool', VALUE_OPTIONAL), startdate: value('int', VALUE_OPTIONAL),
   enddate: value('int', VALUE_OPTIONAL), marker: value('int', VALUE_OPTIONAL),
-  lastaccess: { ...value('int', VALUE_OPTIONAL), allowNull: true }, isfavourite: value('bool', VALUE_OPTIONAL),
+  lastaccess: nullable(value('int', VALUE_OPTIONAL)), isfavourite: value('bool', VALUE_OPTIONAL),
   hidden: value('bool', VALUE_OPTIONAL), overviewfiles: multiple(fileDesc, VALUE_OPTIONAL),
   showactivitydates: value('bool'), showcompletionconditions: value('bool'),
   timemodified: value('int', VALUE_OPTIONAL),

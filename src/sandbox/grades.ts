@@ -7,7 +7,7 @@
  */
 import { missingRecord, MoodleException, moodleException } from './errors.js';
 import type { FunctionContext, WsFunction } from './context.js';
-import { multiple, single, value, VALUE_DEFAULT, VALUE_OPTIONAL, warningsDesc, type ValueDesc } from './params.js';
+import { multiple, single, value, VALUE_DEFAULT, VALUE_OPTIONAL, warningsDesc, nullable } from './params.js';
 import { type CourseRow, ENROL_INSTANCE_ENABLED, ENROL_USER_ACTIVE, SITEID } from './course-store.js';
 import type { UserRow } from './user-store.js';
 import {
@@ -18,7 +18,6 @@ import { TOKEN_USER_ID } from './users.js';
 
 const STUDENT_ROLE = 5;
 const now = () => Math.floor(Date.now() / 1000);
-const nullable = (d: ValueDesc): ValueDesc => ({ ...d, allowNull: true });
 
 /** get_course(): the course or dml_missing_record_exception. */
 export function getCourse(ctx: FunctionContext, id: number): CourseRow {

@@ -4,7 +4,7 @@
  */
 import { invalidParameter, missingRecord, MoodleException, moodleException } from './errors.js';
 import type { FunctionContext, WsFunction } from './context.js';
-import { formatParam, multiple, phpTrim, single, value, VALUE_DEFAULT, VALUE_OPTIONAL } from './params.js';
+import { formatParam, multiple, phpTrim, single, value, VALUE_DEFAULT, VALUE_OPTIONAL, nullable } from './params.js';
 import type { CourseStore, GroupRow } from './course-store.js';
 import type { UserRow } from './user-store.js';
 
@@ -196,7 +196,7 @@ function getGroupMembers(ctx: FunctionContext, params: Record<string, unknown>):
 
 const groupDesc = single({
   id: value('int'), courseid: value('int'), name: value('text'), description: value('raw'),
-  descriptionformat: value('int'), enrolmentkey: { ...value('raw'), allowNull: true }, idnumber: value('raw'),
+  descriptionformat: value('int'), enrolmentkey: nullable(value('raw')), idnumber: value('raw'),
   visibility: value('int'), participation: value('bool'),
   customfields: multiple(single({ shortname: value('alphanumext'), value: value('raw') }), VALUE_OPTIONAL),
 });

@@ -59,6 +59,10 @@ export type Desc = ValueDesc | SingleDesc | MultipleDesc;
 export function value(type: ParamType, required: Required = VALUE_REQUIRED, def?: unknown): ValueDesc {
   return { kind: 'value', type, required, default: def };
 }
+/** A value the function may return as null (Moodle's NULL_ALLOWED). */
+export function nullable(d: ValueDesc): ValueDesc {
+  return { ...d, allowNull: true };
+}
 export function single(keys: Record<string, Desc>, required: Required = VALUE_REQUIRED, def?: unknown): SingleDesc {
   return { kind: 'single', keys: Object.entries(keys), required, default: def };
 }
