@@ -316,20 +316,10 @@ export interface MoodleGroup {
 
 /**
  * One record of core_group_update_groups: the group by id; name is required (send the current one to keep it), the
- * rest is written only when given, except descriptionformat, which Moodle defaults to 1 (HTML) and always writes.
+ * rest is written only when given, except descriptionformat, which Moodle defaults to 1 (HTML) and always writes;
+ * a visibility or participation change is refused for a group with members. The fields are create_groups' own.
  */
-export interface UpdateGroupInput {
-  id: number;
-  name: string;
-  description?: string;
-  descriptionformat?: number;
-  enrolmentkey?: string;
-  idnumber?: string;
-  /** 0 all, 1 members, 2 own membership, 3 none; refused for a group with members when it differs. */
-  visibility?: 0 | 1 | 2 | 3;
-  participation?: MoodleBool;
-  customfields?: { shortname: string; value: string }[];
-}
+export type UpdateGroupInput = { id: number; description?: string } & Omit<CreateGroupInput, 'courseid' | 'description'>;
 
 /** One record of core_group_add_group_members / core_group_delete_group_members. */
 export interface GroupMemberInput {
