@@ -4,19 +4,12 @@
  * several (the default: all five) go to DIR as TYPE.ids.csv.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { stringify } from 'csv-stringify/sync';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ConfigError, requireMoodle } from '../config/index.js';
-import { exportCommand } from './export.js';
-import { ID_TYPES, exportIds, idsTable, type HeaderStyle, type IdType, type IdsExport } from '../export/ids.js';
-import { SqliteLedger } from '../ledger/index.js';
-import { MoodleClient } from '../moodle/index.js';
-import { Refusal } from '../refusal.js';
-import { retrier } from '../resolve/common.js';
-import { NAME_FUNCTIONS, isNamedType } from '../resolve/names.js';
-import { checkMoodle } from '../session.js';
+import { existsSync, statSync } from 'node:fs';
+import { ConfigError } from '../config/index.js';
+import { ID_TYPES, type HeaderStyle, type IdType } from '../export/ids.js';
+import { writeIdsExports } from '../export/ids-files.js';
 import { configFrom } from './common.js';
+import { exportCommand } from './export.js';
 
 interface ExportIdsFlags {
   type?: IdType[];
@@ -39,19 +32,6 @@ function idTypes(value: string, previous: IdType[] = []): IdType[] {
   return out;
 }
 
-/** The file's text: csv-stringify with the style's delimiter; no formula escaping, since the file is read back as a feed. */
-export function idsFileText(e: IdsExport): string {
-  return stringify(idsTable(e.type, e.style.headers, e.records), { delimiter: e.style.delimiter, record_delimiter: 'unix' });
-}
-
-/** One line on stderr per type: how many, in which style and why, what was left out. */
-export function describeExport(e: IdsExport, where: string): string {
-  const style = `${e.style.headers === 'sis' ? 'SIS snapshot' : 'Moodle-style'} headers, "${e.style.delimiter === '\t' ? '\\t' : e.style.delimiter}"-delimited${e.style.run ? `, as run ${e.style.run} was fed` : ''}`;
-  const gone = e.missing.length > 0 ? `; ${e.missing.length} linked ${e.type} no longer in Moodle left out (${e.missing.slice(0, 5).map((r) => `${r.key} → ${r.moodleId}`).join(', ')}${e.missing.length > 5 ? ', …' : ''})` : '';
-  const note = e.style.note ? `; ${e.style.note}` : '';
-  return `${e.type}: ${e.records.length} id(s) (${style}) → ${where}${gone}${note}`;
-}
-
 export function registerExportIds(program: Command): void {
   exportCommand(program)
     .command('ids')
@@ -72,38 +52,11 @@ export function registerExportIds(program: Command): void {
       }
       if (flags.delimiter !== undefined && [...flags.delimiter].length !== 1) throw new ConfigError(`--delimiter takes one character, not "${flags.delimiter}"`);
       const config = configFrom(cmd, { url: flags.url, ledger: flags.ledger });
-      if (!existsSync(config.ledger)) throw new ConfigError(`no ledger at ${config.ledger}: nothing has been linked yet (pass --ledger, or run a feed first)`);
-      const named = types.filter(isNamedType);
-      let client: MoodleClient | null = null;
-      const ledger = SqliteLedger.open(config.ledger);
-      try {
-        if (named.length > 0) {
-          const moodle = requireMoodle(config);
-          client = new MoodleClient({ url: moodle.url, token: moodle.token, timeoutMs: config.moodle.timeoutMs, connections: 2 });
-          const refused = await checkMoodle(client, moodle.url, named.map((t) => NAME_FUNCTIONS[t]));
-          if (refused) throw new Refusal(`Nothing was exported: ${refused.message}.`);
-        }
-        const retry = retrier({ retries: config.moodle.retries, backoffMs: config.moodle.backoffMs });
-        if (toDir) mkdirSync(flags.output!, { recursive: true });
-        for (const type of types) {
-          const e = await exportIds(
-            { type, dataSource: flags.dataSource ?? flags.datasource ?? null, headers: flags.dialect, delimiter: flags.delimiter },
-            { ledger, client, retry },
-          );
-          if (toDir && e.records.length === 0 && e.missing.length === 0) {
-            process.stderr.write(`${type}: no linked ${type}, no file\n`);
-            continue;
-          }
-          const text = idsFileText(e);
-          const path = toDir ? join(flags.output!, `${type}.ids.csv`) : flags.output;
-          if (path === undefined) process.stdout.write(text);
-          else writeFileSync(path, text);
-          process.stderr.write(describeExport(e, path ?? 'stdout') + '\n');
-        }
-        if (client) process.stderr.write(`Moodle calls: ${client.stats.calls}\n`);
-      } finally {
-        ledger.close();
-        await client?.close();
-      }
+      await writeIdsExports(
+        { types, dataSource: flags.dataSource ?? flags.datasource ?? null, headers: flags.dialect, delimiter: flags.delimiter, output: flags.output, toDir },
+        config,
+        (line) => process.stderr.write(line + '\n'),
+        (text) => process.stdout.write(text),
+      );
     });
 }
