@@ -18,7 +18,7 @@ import { requireMoodle, type Config } from './config/index.js';
 import type { SqliteLedger } from './ledger/index.js';
 import type { RunRecord } from './ledger/types.js';
 import type { MoodleClient, SiteInfo } from './moodle/index.js';
-import { countOutcomes, ensureReportDir, newRunId, writeRowsCsv, writeSummary, type RunStatus, type SummaryBase } from './report/index.js';
+import { countOutcomes, ensureReportDir, newRunId, withRunId, writeRowsCsv, writeSummary, type RunStatus, type SummaryBase } from './report/index.js';
 import { MoodleSession, type SessionOpenOptions, type SessionRefusal } from './session.js';
 
 export { EXIT } from './errors.js';
@@ -123,10 +123,15 @@ function isEnding<S extends SummaryBase>(x: Ending | Applied<S> | Prepared<unkno
 
 /** Runs one job from its run id to its closing sentence; returns its summary (summary.exitCode is the exit code). */
 export async function conduct<S extends SummaryBase, P>(job: Job<S, P>, deps: ConductorDeps): Promise<S> {
-  const { config, logger } = deps;
-  requireMoodle(config); // no Moodle configured: stop before any report folder exists
+  requireMoodle(deps.config); // no Moodle configured: stop before any report folder exists
   const startedAt = new Date();
   const runId = newRunId(startedAt);
+  // Every log line of the run names it (reports/mdlsync.log, --log-format json), also when runs overlap (schedule).
+  return withRunId(runId, () => conductRun(job, deps, runId, startedAt));
+}
+
+async function conductRun<S extends SummaryBase, P>(job: Job<S, P>, deps: ConductorDeps, runId: string, startedAt: Date): Promise<S> {
+  const { config, logger } = deps;
   const reportDir = await ensureReportDir(config.reports, runId);
   const summary = await job.summary({ runId, startedAt, reportDir });
   logger.info(job.opening(summary));

@@ -4,11 +4,45 @@ import { lstatSync, mkdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Refusal } from '../refusal.js';
 import { loadConfig, type Config, type ConfigOverrides } from '../config/index.js';
-import { createLogger } from '../report/logger.js';
+import { createLogger, type LogFormat } from '../report/logger.js';
+
+/** The console log format of the command under way, once its config is loaded: main prints a failure in it. */
+let loadedLogFormat: LogFormat | undefined;
 
 export function configFrom(cmd: Command, overrides: ConfigOverrides = {}): Config {
-  const globals = cmd.optsWithGlobals() as { config?: string };
-  return loadConfig({ path: globals.config, overrides });
+  const globals = cmd.optsWithGlobals() as { config?: string; logFormat?: LogFormat };
+  const config = loadConfig({ path: globals.config, overrides: { logFormat: globals.logFormat, ...overrides } });
+  loadedLogFormat = config.logFormat;
+  return config;
+}
+
+/** The console log format: --log-format (on any command), else the config's logFormat once loaded, else text. */
+export function consoleLogFormat(program: Command): LogFormat {
+  return (program.opts() as { logFormat?: LogFormat }).logFormat ?? loadedLogFormat ?? 'text';
+}
+
+/** The options of a command line, up to a `--` that ends them. */
+function optionsOf(args: readonly string[]): readonly string[] {
+  const end = args.indexOf('--');
+  return end === -1 ? args : args.slice(0, end);
+}
+
+/** Whether the command line asks for --json: an error before the command could print its document prints one too. */
+export function jsonRequested(args: readonly string[]): boolean {
+  return optionsOf(args).includes('--json');
+}
+
+/** The --log-format the command line asks for, read before commander parses it (for commander's own errors). */
+export function logFormatRequested(args: readonly string[]): LogFormat | undefined {
+  const opts = optionsOf(args);
+  const i = opts.lastIndexOf('--log-format');
+  const value = i === -1 ? opts.findLast((a) => a.startsWith('--log-format='))?.slice('--log-format='.length) : opts[i + 1];
+  return value === 'json' || value === 'text' ? value : undefined;
+}
+
+/** A progress bar redraws one line in place: on a terminal, and only when the log lines are text. */
+export function progressOnTty(config: Config): boolean {
+  return Boolean(process.stderr.isTTY) && config.logFormat === 'text';
 }
 
 /** The flags addSiteOptions() adds. */
@@ -44,6 +78,7 @@ export function loggerFor(config: Config, opts: { quiet?: boolean; logLevel?: st
     file: join(config.reports, 'mdlsync.log'),
     secrets: [config.moodle.token ?? '', ...secrets],
     silentConsole: opts.quiet,
+    format: config.logFormat,
   });
 }
 

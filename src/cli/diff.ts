@@ -7,7 +7,7 @@ import type { EntityType } from '../entities/index.js';
 import { escapeControls } from '../refusal.js';
 import { createProgress } from '../report/progress.js';
 import type { SandboxHandle } from '../sandbox/server.js';
-import { addSiteOptions, configFrom, loggerFor, type SiteFlags } from './common.js';
+import { addSiteOptions, configFrom, loggerFor, progressOnTty, type SiteFlags } from './common.js';
 
 interface DiffFlags extends SiteFlags {
   type?: EntityType;
@@ -72,7 +72,7 @@ export function registerDiff(program: Command): void {
       }
       const config = configFrom(command, { url: sandbox?.url ?? flags.url, token: sandbox?.token, ledger: flags.ledger, reports: flags.reports });
       const logger = loggerFor(config, flags);
-      const progress = flags.quiet ? undefined : createProgress({ tty: Boolean(process.stderr.isTTY), write: (l) => logger.info(l), label: 'repairing' });
+      const progress = flags.quiet ? undefined : createProgress({ tty: progressOnTty(config), write: (l) => logger.info(l), label: 'repairing' });
       const result = await diffFile(
         {
           file: resolve(file),

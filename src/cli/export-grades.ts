@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { runExport, type ExportSummary } from '../export/export.js';
 import type { ExportDialect, ExportKind } from '../export/rows.js';
 import { createProgress } from '../report/progress.js';
-import { addSiteOptions, configFrom, loggerFor, type SiteFlags } from './common.js';
+import { addSiteOptions, configFrom, loggerFor, progressOnTty, type SiteFlags } from './common.js';
 import { exportCommand } from './export.js';
 
 interface ExportFlags extends SiteFlags {
@@ -50,7 +50,7 @@ function register(parent: Command, kind: ExportKind): void {
     const config = configFrom(c, { url: flags.url, ledger: flags.ledger, reports: flags.reports });
     const logger = loggerFor(config, flags);
     const progress = flags.quiet ? undefined
-      : createProgress({ tty: Boolean(process.stderr.isTTY), write: (l) => logger.info(l), label: `exporting ${kind}`, unit: 'courses' });
+      : createProgress({ tty: progressOnTty(config), write: (l) => logger.info(l), label: `exporting ${kind}`, unit: 'courses' });
     const summary = await runExport({
       kind, courses: flags.course, category: flags.category, details: Boolean(kind === 'grades' ? flags.items : flags.activities),
       changes: flags.changes, dialect: flags.dialect, output: flags.output, linkedOnly: flags.linkedOnly,

@@ -2,6 +2,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { CODES, EXIT, failureInfo } from '../errors.js';
 import { escapeControls } from '../refusal.js';
+import { errorDocument, failureSentence, redactedJson, usageErrorDocument } from '../report/json-output.js';
+import { LOG_FORMATS, formatLogLine, type LogFormat } from '../report/logger.js';
+import { consoleLogFormat, jsonRequested, logFormatRequested } from './common.js';
 import { registerDialects } from './dialects.js';
 import { registerDiff } from './diff.js';
 import { registerDoctor } from './doctor.js';
@@ -18,13 +21,20 @@ import { registerSchedule } from './schedule.js';
 import { registerUser } from './user.js';
 import { registerWatch } from './watch.js';
 
-export function buildProgram(): Command {
+/** `logFormat`: commander's own errors (an unknown flag…) as a JSON line too, when --log-format json is asked for. */
+export function buildProgram(logFormat: LogFormat = 'text'): Command {
   const program = new Command('mdlsync')
     .description('Keeps a Moodle site in step with a student-information system through flat files.')
     .version('0.1.0')
     .addOption(new Option('-c, --config <file>', 'config file (default: ./mdlsync.config.json when present)'))
-    .showHelpAfterError('(run mdlsync --help for usage)')
+    .addOption(new Option('--log-format <format>', 'console log lines: text, or json (one JSON object a line on stderr, for log shippers)').choices([...LOG_FORMATS]))
     .exitOverride();
+  // Set before the commands are added: each copies its parent's settings when it is made.
+  if (logFormat === 'json') {
+    program.configureOutput({ outputError: (str, write) => write(formatLogLine('json', { level: 'error', message: str.trim().replace(/^error:\s*/, ''), code: 'usage', hint: CODES.usage.hint }) + '\n') });
+  } else {
+    program.showHelpAfterError('(run mdlsync --help for usage)');
+  }
   registerRun(program);
   registerSandbox(program);
   registerDoctor(program);
@@ -44,23 +54,30 @@ export function buildProgram(): Command {
 
 async function main(): Promise<void> {
   redactStdio();
-  const program = buildProgram();
+  const args = process.argv.slice(2);
+  const program = buildProgram(logFormatRequested(args));
+  // --json: stdout holds one JSON document whatever happens, an error document when the command could not print its own.
+  const json = jsonRequested(args);
   try {
     await program.parseAsync(process.argv);
   } catch (err) {
     if (err instanceof CommanderError) {
       process.exitCode = err.exitCode === 0 ? EXIT.ok : CODES.usage.exit;
+      // commander has printed its message on stderr already.
+      if (json && err.exitCode !== 0) process.stdout.write(redactedJson(usageErrorDocument(err.message), 2) + '\n');
       return;
     }
     // ConfigError and Refusal: one sentence that says what to fix, and their exit code (1 and 3), from the code table.
     const failure = failureInfo(err);
-    if (failure.expected) {
-      process.stderr.write(`mdlsync: ${escapeControls(String((err as Error).message))}\n`);
+    const sentence = failureSentence(err);
+    if (consoleLogFormat(program) === 'json') {
+      process.stderr.write(formatLogLine('json', { level: 'error', message: sentence, code: failure.code, hint: failure.hint }) + '\n');
     } else {
-      process.stderr.write(`mdlsync: unexpected error: ${escapeControls(String((err as Error).message))}. Run again with --log-level debug and report the log if it persists.\n`);
+      process.stderr.write(`mdlsync: ${escapeControls(sentence)}\n`);
       // An error of the family thrown where nothing reports it (a file that breaks mid-way, the ledger too new): its hint.
-      if (failure.code !== null) process.stderr.write(`mdlsync: ${failure.code}: ${escapeControls(failure.hint)}\n`);
+      if (!failure.expected && failure.code !== null) process.stderr.write(`mdlsync: ${failure.code}: ${escapeControls(failure.hint)}\n`);
     }
+    if (json) process.stdout.write(redactedJson(errorDocument(err), 2) + '\n');
     process.exitCode = failure.exit;
   }
 }

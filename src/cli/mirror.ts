@@ -5,7 +5,7 @@ import { isPostgresUrl } from '../db/index.js';
 import { mirrorPass, type MirrorSummary } from '../mirror/job.js';
 import { addSecrets } from '../report/redact.js';
 import { createProgress } from '../report/progress.js';
-import { addSiteOptions, configFrom, loggerFor, type SiteFlags } from './common.js';
+import { addSiteOptions, configFrom, loggerFor, progressOnTty, type SiteFlags } from './common.js';
 
 interface MirrorFlags extends SiteFlags {
   database?: string;
@@ -50,7 +50,7 @@ export function registerMirror(program: Command): void {
     const database = flags.database === undefined ? undefined : isPostgresUrl(flags.database) ? flags.database : resolve(flags.database);
     if (database && isPostgresUrl(database)) addSecrets(new URL(database).password, decodeURIComponent(new URL(database).password));
     const logger = loggerFor(config, flags);
-    const bar = flags.quiet ? undefined : createProgress({ tty: Boolean(process.stderr.isTTY), write: (l) => logger.info(l), label: 'mirroring', unit: 'courses' });
+    const bar = flags.quiet ? undefined : createProgress({ tty: progressOnTty(config), write: (l) => logger.info(l), label: 'mirroring', unit: 'courses' });
     const summary = await mirrorPass(
       { database, full: Boolean(flags.full), wait: flags.wait },
       { config, logger, progress: bar && { update: (done, total) => bar.update({ done, total, failed: 0 }), stop: () => bar.stop() } },

@@ -4,7 +4,7 @@ import { runPictures, type PicturesResult } from '../pictures/run.js';
 import { PICTURE_MATCHES } from '../pictures/match.js';
 import type { PictureMatch } from '../ledger/index.js';
 import { createProgress } from '../report/progress.js';
-import { addSiteOptions, configFrom, loggerFor, type SiteFlags } from './common.js';
+import { addSiteOptions, configFrom, loggerFor, progressOnTty, type SiteFlags } from './common.js';
 
 interface PicturesFlags extends SiteFlags {
   match?: PictureMatch;
@@ -36,7 +36,7 @@ export function registerPictures(program: Command): void {
     const config = configFrom(cmd, { url: flags.url, ledger: flags.ledger, reports: flags.reports });
     const logger = loggerFor(config, flags);
     const match = flags.match ?? config.pictures.match;
-    const progress = flags.quiet ? undefined : createProgress({ tty: Boolean(process.stderr.isTTY), write: (l) => logger.info(l), label: 'pictures' });
+    const progress = flags.quiet ? undefined : createProgress({ tty: progressOnTty(config), write: (l) => logger.info(l), label: 'pictures' });
     const result = await runPictures({ source, match, full: flags.full, wait: flags.wait, onProgress: (p) => progress?.update(p) }, { config, logger });
     progress?.stop();
     process.stdout.write(formatPictures(result) + '\n');

@@ -2,7 +2,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { PURGE_ENTITIES, parsePeriod, purgeDisabled, type PurgeEntity, type PurgeResult } from '../purge.js';
 import { createProgress } from '../report/progress.js';
-import { addSiteOptions, configFrom, loggerFor, type SiteFlags } from './common.js';
+import { addSiteOptions, configFrom, loggerFor, progressOnTty, type SiteFlags } from './common.js';
 
 interface PurgeFlags extends SiteFlags {
   disabledOlderThan: number;
@@ -48,7 +48,7 @@ export function registerPurge(program: Command): void {
     .action(async (flags: PurgeFlags, cmd: Command) => {
       const config = configFrom(cmd, { url: flags.url, ledger: flags.ledger, reports: flags.reports });
       const logger = loggerFor(config, flags);
-      const progress = flags.quiet ? undefined : createProgress({ tty: Boolean(process.stderr.isTTY), write: (l) => logger.info(l), label: 'deleting' });
+      const progress = flags.quiet ? undefined : createProgress({ tty: progressOnTty(config), write: (l) => logger.info(l), label: 'deleting' });
       const result = await purgeDisabled(
         { olderThanDays: flags.disabledOlderThan, entity: flags.entity, dryRun: Boolean(flags.dryRun), force: flags.force, wait: flags.wait },
         { config, logger, progress },

@@ -6,13 +6,15 @@ import { ENTITY_TYPES, type EntityType } from '../entities/index.js';
 import { OPS, type Op } from '../plan/types.js';
 import { createProgress } from '../report/progress.js';
 import { formatSummary } from '../report/console.js';
+import { redactedJson, runsDocument } from '../report/json-output.js';
+import type { RunSummary } from '../report/types.js';
 import { orderByDependency, runFile } from '../run.js';
 import { expandArchives, type ExpandedFiles } from '../feed/archive.js';
 import { FeedFileError } from '../feed/types.js';
 import { Refusal } from '../refusal.js';
 import type { SandboxHandle } from '../sandbox/server.js';
 import { worstExit } from '../automation/runner.js';
-import { configFrom, loggerFor, positiveInt } from './common.js';
+import { configFrom, loggerFor, positiveInt, progressOnTty } from './common.js';
 
 interface RunFlags {
   type?: EntityType;
@@ -37,6 +39,7 @@ interface RunFlags {
   quiet?: boolean;
   logLevel?: string;
   wait?: number;
+  json?: boolean;
 }
 
 function addRunOptions(cmd: Command): Command {
@@ -61,6 +64,7 @@ function addRunOptions(cmd: Command): Command {
     .option('--wait <seconds>', 'wait this long for another run holding the ledger (default: refuse at once)', positiveInt)
     .option('--sandbox [stateFile]', 'run against the built-in sandbox Moodle (state in .mdlsync/sandbox.db unless given)')
     .option('-q, --quiet', 'no progress or log lines on the console')
+    .option('--json', 'print one JSON document on stdout instead of the text summaries: every summary.json, the notes and the exit code')
     .addOption(new Option('--log-level <level>').choices(['error', 'warn', 'info', 'debug']));
 }
 
@@ -89,17 +93,21 @@ async function execute(files: string[], flags: RunFlags, cmd: Command, dryRun: b
     if (flags.dateOrder) config.dialects.dateOrder = flags.dateOrder;
     if (flags.uploadType) config.dialects.uploadType = flags.uploadType;
     const logger = loggerFor(config, flags);
-    const codes: number[] = [];
     // A zip (a Canvas SIS import) runs as the CSV files it holds, unpacked into a private folder removed afterwards.
     expanded = await expandArchives(files.map((f) => resolve(f)), { delimiter: flags.delimiter, encoding: flags.encoding }).catch((err: unknown) => {
       // An archive that cannot be run as a whole is refused before anything runs (exit 3, one sentence).
       throw err instanceof FeedFileError ? new Refusal(err.message) : err;
     });
-    for (const note of expanded.notes) process.stdout.write(`note: ${note}\n`);
+    // With --json, stdout is the one document: the notes go into it (and to the log).
+    for (const note of expanded.notes) {
+      if (flags.json) logger.warn(`note: ${note}`);
+      else process.stdout.write(`note: ${note}\n`);
+    }
+    const summaries: RunSummary[] = [];
     // What others refer to goes first (categories before persons …), whatever order the files were given in.
     const ordered = await orderByDependency(expanded.files, { type: flags.type, delimiter: flags.delimiter, encoding: flags.encoding, dialect: flags.dialect });
     for (const file of ordered) {
-      const progress = flags.quiet ? undefined : createProgress({ tty: Boolean(process.stderr.isTTY), write: (l) => logger.info(l) });
+      const progress = flags.quiet ? undefined : createProgress({ tty: progressOnTty(config), write: (l) => logger.info(l) });
       const summary = await runFile(
         {
           file,
@@ -116,10 +124,11 @@ async function execute(files: string[], flags: RunFlags, cmd: Command, dryRun: b
         },
         { config, logger, progress },
       );
-      process.stdout.write(formatSummary(summary) + '\n');
-      codes.push(summary.exitCode);
+      if (!flags.json) process.stdout.write(formatSummary(summary) + '\n');
+      summaries.push(summary);
     }
-    process.exitCode = worstExit(codes);
+    process.exitCode = worstExit(summaries.map((s) => s.exitCode));
+    if (flags.json) process.stdout.write(redactedJson(runsDocument(summaries, expanded.notes, process.exitCode), 2) + '\n');
   } finally {
     await expanded?.cleanup();
     await sandbox?.close();

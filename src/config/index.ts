@@ -212,6 +212,8 @@ export const configSchema = z
     /** How other tools' files (dialects) are read. */
     dialects: dialectsSchema.default(() => dialectsSchema.parse({})),
     logLevel: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+    /** Console log lines: text for people, json (one object a line on stderr) for log shippers; --log-format. */
+    logFormat: z.enum(['text', 'json']).default('text'),
     /** A writer lock whose holder has not sent a heartbeat for this long is taken over (its process died). */
     lockStaleSeconds: z.number().int().min(5).default(120),
     /** `mdlsync watch`: rules and timings (optional). */
@@ -247,6 +249,7 @@ export interface ConfigOverrides {
   batchSize?: number;
   concurrency?: number;
   maxInputVars?: number;
+  logFormat?: 'text' | 'json';
 }
 
 export class ConfigError extends MdlsyncError<'invalid-config'> {
@@ -313,6 +316,7 @@ export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.Pro
   if (o.batchSize !== undefined) config.moodle.batchSize = o.batchSize;
   if (o.concurrency !== undefined) config.moodle.concurrency = o.concurrency;
   if (o.maxInputVars !== undefined) config.moodle.maxInputVars = o.maxInputVars;
+  if (o.logFormat) config.logFormat = o.logFormat;
 
   config.ledger = resolve(base, config.ledger);
   config.reports = resolve(base, config.reports);

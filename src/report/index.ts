@@ -4,5 +4,6 @@ export * from './outputs.js';
 export * from './console.js';
 export * from './progress.js';
 export * from './logger.js';
+export * from './json-output.js';
 export * from './redact.js';
 export * from './retention.js';

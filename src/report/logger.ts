@@ -1,14 +1,20 @@
 /**
- * winston logs: plain lines on stderr, JSON lines appended to reports/mdlsync.log. Secrets are scrubbed (redact.ts)
- * before any transport sees them.
+ * winston logs: lines on stderr (plain text, or JSON lines for log shippers with --log-format json), JSON lines
+ * appended to reports/mdlsync.log. Secrets are scrubbed (redact.ts) before any transport sees them. A line logged
+ * while a run is under way carries its run id (withRunId).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { closeSync, constants, createWriteStream, fchmodSync, fstatSync, lstatSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import winston from 'winston';
 import { ConfigError } from '../config/index.js';
+import { redactedJson } from './json-output.js';
 import { addSecrets, redactValue } from './redact.js';
 import { escapeControls } from '../refusal.js';
 
+/** How console log lines look: `level: message` for people, or one JSON object a line for log shippers. */
+export type LogFormat = 'text' | 'json';
+export const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];
 
 export interface LoggerOptions {
   level: string;
@@ -17,6 +23,26 @@ export interface LoggerOptions {
   secrets?: string[];
   /** Console output off (tests, --quiet). */
   silentConsole?: boolean;
+  /** Console lines: text (default) or JSON lines. The log file is JSON lines either way. */
+  format?: LogFormat;
+}
+
+/**
+ * The run under way, per asynchronous context rather than per logger: watch and schedule share one logger between
+ * runs that may overlap, and each line must name its own run.
+ */
+const currentRun = new AsyncLocalStorage<string>();
+
+/** Runs `fn` with every log line it (and what it awaits) writes carrying `runId`. */
+export function withRunId<T>(runId: string, fn: () => Promise<T>): Promise<T> {
+  return currentRun.run(runId, fn);
+}
+
+/** One console line: `level: message` (controls escaped), or a JSON object: timestamp, level, message, runId, the rest. */
+export function formatLogLine(format: LogFormat, entry: { level: string; message: unknown; timestamp?: unknown; runId?: unknown; [key: string]: unknown }): string {
+  const { timestamp, level, message, runId, ...rest } = entry;
+  if (format === 'text') return `${level}: ${escapeControls(String(message))}`;
+  return redactedJson({ timestamp: timestamp ?? new Date().toISOString(), level, message: String(message), runId, ...rest });
 }
 
 export function createLogger(opts: LoggerOptions): winston.Logger {
@@ -26,15 +52,21 @@ export function createLogger(opts: LoggerOptions): winston.Logger {
     for (const key of Object.keys(info)) delete (info as Record<string, unknown>)[key];
     return Object.assign(info, clean);
   });
+  const withRun = winston.format((info) => {
+    const runId = currentRun.getStore();
+    if (runId !== undefined && info.runId === undefined) info.runId = runId;
+    return info;
+  });
+  const format = opts.format ?? 'text';
   const transports: winston.transport[] = [
     new winston.transports.Console({
       silent: opts.silentConsole,
       stderrLevels: ['error', 'warn', 'info', 'debug'],
-      format: winston.format.printf((i) => `${i.level}: ${escapeControls(String(i.message))}`),
+      format: winston.format.printf((i) => formatLogLine(format, i)),
     }),
   ];
   if (opts.file) transports.push(new winston.transports.Stream({ stream: openLogFile(opts.file), format: winston.format.json() }));
-  return winston.createLogger({ level: opts.level, format: winston.format.combine(scrub(), winston.format.timestamp()), transports });
+  return winston.createLogger({ level: opts.level, format: winston.format.combine(scrub(), withRun(), winston.format.timestamp()), transports });
 }
 
 /**

@@ -10,6 +10,7 @@ import iconv from 'iconv-lite';
 import type { Outcome } from '../apply/types.js';
 import type { FeedEncoding, FeedInfo } from '../feed/types.js';
 import { writePrivateFile } from './files.js';
+import { redactedJson } from './json-output.js';
 import { redactText } from './redact.js';
 import type { SummaryBase } from './types.js';
 import type { RowCode } from '../errors.js';
@@ -22,7 +23,7 @@ export async function ensureReportDir(reportsRoot: string, runId: string): Promi
 
 export async function writeSummary(dir: string, summary: SummaryBase): Promise<string> {
   const path = join(dir, 'summary.json');
-  await writePrivateFile(path, JSON.stringify(summary, (_key, v: unknown) => (typeof v === 'string' ? redactText(v) : v), 2) + '\n');
+  await writePrivateFile(path, redactedJson(summary, 2) + '\n');
   return path;
 }
 
