@@ -7,6 +7,7 @@ import { registerDiff } from './diff.js';
 import { registerDoctor } from './doctor.js';
 import { registerExportGrades } from './export-grades.js';
 import { registerExportIds } from './export-ids.js';
+import { registerInit } from './init.js';
 import { registerLedger } from './ledger.js';
 import { registerPictures } from './pictures.js';
 import { registerMirror } from './mirror.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
     .addOption(new Option('-c, --config <file>', 'config file (default: ./mdlsync.config.json when present)'))
     .showHelpAfterError('(run mdlsync --help for usage)')
     .exitOverride();
+  registerInit(program);
   registerRun(program);
   registerSandbox(program);
   registerDoctor(program);
