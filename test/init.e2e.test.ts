@@ -105,7 +105,7 @@ function terminalIn(dir: string): Terminal {
     expect(screen).toMatch(/1\. mdlsync setup --types persons,enrolments +lists what the Moodle site needs/);
     expect(screen).toMatch(/2\. mdlsync doctor --types persons,enrolments +checks the URL, the token/);
     // The token file is private already: no step asks to fix it.
-    expect(screen).not.toMatch(/does not exist yet|can be read by others/);
+    expect(screen).not.toMatch(/does not exist yet|is not private/);
 
     const text = readFileSync(join(dir, 'mdlsync.config.json'), 'utf8');
     expect(text).not.toContain('secret-token-value');
@@ -133,7 +133,7 @@ function terminalIn(dir: string): Terminal {
     open.type('token');
     const screen = await open.waitFor(/EXIT=\d+/);
     expect(screen).toMatch(/EXIT=0/);
-    expect(screen).toMatch(/1\. .*token can be read by others \(mode 0644\): chmod 600 .*token/);
+    expect(screen).toMatch(/1\. .*token is not private \(mode 0644\): chmod 600 .*token/);
     expect(loadConfig({ cwd: dir, env: {} }).dataSource).toBe('HR');
   });
 });

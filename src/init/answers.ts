@@ -70,7 +70,7 @@ export function tokenFileWarning(tokenFile: string, configDir: string, platform:
   if (!stat.isFile()) return `${path} is not a file: give the file that holds the token`;
   // Windows has no such modes; its ACLs are not read here.
   if (platform !== 'win32' && (stat.mode & 0o077) !== 0) {
-    return `${path} can be read by others (mode ${(stat.mode & 0o777).toString(8).padStart(4, '0')}): chmod 600 ${path}`;
+    return `${path} is not private (mode ${(stat.mode & 0o777).toString(8).padStart(4, '0')}): chmod 600 ${path}`;
   }
   return null;
 }

@@ -98,7 +98,7 @@ describe('answers are checked as the config loader checks them', () => {
     expect(tokenFileWarning('sub', dir)).toMatch(/is not a file/);
     writeFileSync(join(dir, 'token'), 't');
     chmodSync(join(dir, 'token'), 0o644);
-    expect(tokenFileWarning('token', dir, 'linux')).toMatch(/can be read by others \(mode 0644\): chmod 600/);
+    expect(tokenFileWarning('token', dir, 'linux')).toMatch(/is not private \(mode 0644\): chmod 600/);
     expect(tokenFileWarning('token', dir, 'win32')).toBeNull();
     chmodSync(join(dir, 'token'), 0o600);
     expect(tokenFileWarning(join(dir, 'token'), '/elsewhere', 'linux')).toBeNull();
