@@ -31,7 +31,7 @@ interface Question<T> {
 }
 
 /** The flag that gives each answer, for scripts and for the sentence naming what is missing. */
-export const ANSWER_FLAGS: Record<keyof InitAnswers, string> = {
+const ANSWER_FLAGS: Record<keyof InitAnswers, string> = {
   url: '--url',
   tokenFile: '--token-file',
   dataSource: '--datasource',
