@@ -10,6 +10,7 @@ import { registerDiff } from './diff.js';
 import { registerDoctor } from './doctor.js';
 import { registerExportGrades } from './export-grades.js';
 import { registerExportIds } from './export-ids.js';
+import { registerInit } from './init.js';
 import { registerLedger } from './ledger.js';
 import { registerPictures } from './pictures.js';
 import { registerMirror } from './mirror.js';
@@ -35,6 +36,7 @@ export function buildProgram(logFormat: LogFormat = 'text'): Command {
   } else {
     program.showHelpAfterError('(run mdlsync --help for usage)');
   }
+  registerInit(program);
   registerRun(program);
   registerSandbox(program);
   registerDoctor(program);

@@ -41,6 +41,20 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ cwd: dirWith(), env: {}, path: 'missing.json' })).toThrow(ConfigError);
   });
 
+  test('a key that starts with // is a comment at any depth, in lists too; it also comments a setting out', () => {
+    const dir = dirWith({
+      '//': ['what this file is', 'and why'],
+      moodle: { '// url': 'the site', url: 'http://x.example', '//maxInputVars': 5000 },
+      jobs: [{ '//': 'nightly', name: 'n', cron: '0 2 * * *', file: 'p.txt' }],
+    });
+    const c = loadConfig({ cwd: dir, env: {} });
+    expect(c.moodle.url).toBe('http://x.example');
+    expect(c.moodle.maxInputVars).toBe(1000);
+    expect(c.jobs?.[0]).toMatchObject({ name: 'n', file: join(dir, 'p.txt') });
+    // Only the // prefix: a key that merely contains it is still an unknown key.
+    expect(() => loadConfig({ cwd: dirWith({ moodle: { 'url//': 'x' } }), env: {} })).toThrow(/url\/\//);
+  });
+
   test('a roleMap entry that shadows a Moodle role shortname of the site is an error naming the entry', () => {
     const shadow = () => loadConfig({ cwd: dirWith({ enrolments: { roleMap: { Teacher: 'editingteacher', S: 'student' } } }), env: {} });
     expect(shadow).toThrow(ConfigError);

@@ -18,6 +18,23 @@ import { MdlsyncError } from '../errors.js';
 
 export const CONFIG_FILE_NAME = 'mdlsync.config.json';
 
+/**
+ * JSON has no comments, and no parser that allows them is a dependency: a key that starts with // is a comment
+ * (npm's package.json convention), at any depth, and is dropped before validation. It also comments a setting out
+ * ("//maxInputVars": 5000). No setting's name, nor any map's key (role names, shortnames), starts with //.
+ */
+export const COMMENT_KEY_PREFIX = '//';
+
+export function withoutComments(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutComments);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => !key.startsWith(COMMENT_KEY_PREFIX))
+      .map(([key, v]) => [key, withoutComments(v)]),
+  );
+}
+
 const moodleSchema = z
   .object({
     url: z.string().url().optional(),
@@ -286,7 +303,7 @@ export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.Pro
   } else if (explicit) {
     throw new ConfigError(`config file ${file} does not exist`);
   }
-  const parsed = configSchema.safeParse(raw);
+  const parsed = configSchema.safeParse(withoutComments(raw));
   if (!parsed.success) throw new ConfigError(`${file}: ${formatIssues(parsed.error)}`);
   const config = parsed.data;
   const base = existsSync(file) ? dirname(file) : cwd;
