@@ -6,3 +6,6 @@ export * from './progress.js';
 export * from './logger.js';
 export * from './redact.js';
 export * from './retention.js';
+export * from './failed-rows.js';
+export * from './html.js';
+export * from './find-page.js';
