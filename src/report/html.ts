@@ -319,7 +319,7 @@ function rowsSection(s: Shown, rows: FailedRows, t: Esc): string {
   const source = invalid ? 'plan.csv' : 'rows.csv';
   const codes = [...rows.byCode.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   const codeTable = `<table class="codes"><thead><tr><th>Error code</th><th class="num">Rows</th><th>What to do</th></tr></thead><tbody>${codes
-    .map(([c, n]) => `<tr><td><code>${c ? t(c) : '(none)'}</code></td><td class="num">${t(n)}</td><td class="hint">${t(hintFor(c, null) ?? '')}</td></tr>`)
+    .map(([c, n]) => `<tr><td><code>${c ? t(c) : '(none)'}</code></td><td class="num">${t(n)}</td><td class="hint">${hintOrDash(hintFor(c, null), t)}</td></tr>`)
     .join('')}</tbody></table>`;
   const more = rows.total > rows.rows.length ? `<p id="rows-more">The first ${t(rows.rows.length)} of ${t(rows.total)} are listed; ${t(source)} holds the other ${t(rows.total - rows.rows.length)}.</p>` : '';
   const options = codes.map(([c, n]) => `<option value="${t(c)}">${c ? t(c) : '(none)'} (${t(n)})</option>`).join('');
@@ -335,7 +335,11 @@ ${body}
 
 function failedRow(r: FailedRow, fanned: boolean, t: Esc): string {
   const hint = hintFor(r.code, r.message);
-  return `<tr data-code="${t(r.code ?? '')}"><td class="num nowrap" data-sort="${t(r.line ?? '')}">${t(r.line ?? '')}</td>${fanned ? `<td class="nowrap">${t(r.type ?? '')}</td>` : ''}<td class="mono key">${t(r.key)}</td><td class="nowrap">${t(r.action === 'fail' ? 'invalid' : r.action)}</td><td class="nowrap"><code>${t(r.code ?? '')}</code></td><td>${t(r.message)}</td><td class="hint">${t(hint ?? '')}</td></tr>`;
+  return `<tr data-code="${t(r.code ?? '')}"><td class="num nowrap" data-sort="${t(r.line ?? '')}">${t(r.line ?? '')}</td>${fanned ? `<td class="nowrap">${t(r.type ?? '')}</td>` : ''}<td class="mono key">${t(r.key)}</td><td class="nowrap">${t(r.action === 'fail' ? 'invalid' : r.action)}</td><td class="nowrap"><code>${t(r.code ?? '')}</code></td><td>${t(r.message)}</td><td class="hint">${hintOrDash(hint, t)}</td></tr>`;
+}
+
+function hintOrDash(hint: string | null, t: Esc): string {
+  return hint ? t(hint) : '<span class="muted">—</span>';
 }
 
 function filesSection(s: Shown, files: readonly string[], t: Esc): string {
