@@ -84,7 +84,7 @@ ul.counts b{color:var(--fg);font-variant-numeric:tabular-nums}
 td.key{min-width:14ch}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}
 dl.facts dt{color:var(--muted)}dl.facts dd{margin:0;overflow-wrap:anywhere}
-code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
+code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em}
 table{border-collapse:collapse;width:100%}
 th,td{text-align:left;padding:5px 8px;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:anywhere}
 th{font-weight:600;color:var(--muted);font-size:12.5px;background:#fafbfc;white-space:nowrap}
@@ -112,6 +112,7 @@ footer{color:var(--muted);font-size:12px;text-align:center;margin-top:24px}
  section{border:none;border-top:1px solid #999;border-radius:0;padding:8px 0;break-inside:avoid-page}
  .controls{display:none}
  tr{break-inside:avoid}
+ /* a printed report is complete: rows the filter hides are printed too */
  tr[hidden]{display:table-row}
  a{color:inherit;text-decoration:none}
  .badge{border:1px solid #000;color:#000;background:none}
