@@ -8,9 +8,10 @@
  *    session that cannot open ends the command with the job's sentence, exit 3;
  * 4. the job's work (plan, apply) with the open session: it either ends the command itself (a refusal, a dry run,
  *    nothing to do) or hands back what it applied;
- * 5. the finish: outcome counts, rows.csv, summary.json, status, exit code and the closing sentence, the ledger's run
- *    record, and the session closed in a finally whatever happened.
+ * 5. the finish: outcome counts, rows.csv, summary.json, report.html, status, exit code and the closing sentence, the
+ *    ledger's run record, and the session closed in a finally whatever happened.
  */
+import { hostname, userInfo } from 'node:os';
 import type winston from 'winston';
 import { DEFAULT_APPLY_OPTIONS } from './apply/index.js';
 import type { ApplyOptions, Outcome } from './apply/types.js';
@@ -18,7 +19,19 @@ import { requireMoodle, type Config } from './config/index.js';
 import type { SqliteLedger } from './ledger/index.js';
 import type { RunRecord } from './ledger/types.js';
 import type { MoodleClient, SiteInfo } from './moodle/index.js';
-import { countOutcomes, ensureReportDir, newRunId, withRunId, writeRowsCsv, writeSummary, type RunStatus, type SummaryBase } from './report/index.js';
+import {
+  countOutcomes,
+  ensureReportDir,
+  failedRowsOf,
+  newRunId,
+  withRunId,
+  writeHtmlReport,
+  writeRowsCsv,
+  writeSummary,
+  type FailedRows,
+  type RunStatus,
+  type SummaryBase,
+} from './report/index.js';
 import { MoodleSession, type SessionOpenOptions, type SessionRefusal } from './session.js';
 
 export { EXIT } from './errors.js';
@@ -58,6 +71,8 @@ export interface Ending {
   rows?: readonly Outcome[];
   /** false: summary.moodleCalls keeps what the job last put there (a run refused at its preflight says 0). */
   countCalls?: boolean;
+  /** A dry run: the rows its plan marks invalid, for report.html (an applied run's failed rows come from `rows`). */
+  invalidRows?: FailedRows;
 }
 
 /** What a job applied: the conductor counts it, writes rows.csv and closes with the job's sentence. */
@@ -134,6 +149,8 @@ async function conductRun<S extends SummaryBase, P>(job: Job<S, P>, deps: Conduc
   const { config, logger } = deps;
   const reportDir = await ensureReportDir(config.reports, runId);
   const summary = await job.summary({ runId, startedAt, reportDir });
+  summary.by = whoWhere();
+  summary.site = siteUrl(config.moodle.url);
   logger.info(job.opening(summary));
 
   const secrets = (job.secrets ?? []).filter((s) => s !== '');
@@ -153,6 +170,10 @@ async function conductRun<S extends SummaryBase, P>(job: Job<S, P>, deps: Conduc
     summary.finishedAt = new Date().toISOString();
     if (end.rows && (end.status === 'ok' || end.status === 'failed-rows')) await writeRowsCsv(reportDir, end.rows);
     await writeSummary(reportDir, summary);
+    // The page is for reading; a page that cannot be written costs the run nothing but a warning.
+    await writeHtmlReport(reportDir, summary, end.invalidRows ?? failedRowsOf(end.rows ?? []), { secrets }).catch((err: unknown) =>
+      logger.warn(`report.html could not be written: ${(err as Error).message}`),
+    );
     await job.afterReport?.(summary);
     if (end.exitCode === EXIT.ok) logger.info(summary.message);
     else logger.warn(summary.message);
@@ -213,5 +234,31 @@ async function conductRun<S extends SummaryBase, P>(job: Job<S, P>, deps: Conduc
   } finally {
     if (started && !recorded) session?.ledger.finishRun(runId, 'aborted', null);
     await session?.close();
+  }
+}
+
+/** The OS user and host running the command (a container without a passwd entry still has $USER or a uid). */
+function whoWhere(): { user: string; host: string } {
+  let user: string;
+  try {
+    user = userInfo().username;
+  } catch {
+    user = process.env.USER ?? process.env.USERNAME ?? `uid ${process.getuid?.() ?? '?'}`;
+  }
+  return { user, host: hostname() };
+}
+
+/** The site's URL as the reports show it: no user or password, query or fragment (never the token). */
+function siteUrl(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    u.search = '';
+    u.hash = '';
+    return u.toString();
+  } catch {
+    return undefined;
   }
 }

@@ -22,6 +22,7 @@ import { defaultPlanOptions } from './plan/index.js';
 import type { Action, Op, Plan, PlanOptions } from './plan/types.js';
 import { Refusal } from './refusal.js';
 import {
+  FailedRows,
   archiveInput,
   detectEol,
   openPlanCsv,
@@ -148,7 +149,7 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
     refused: (r) => ({ status: 'aborted', message: `Nothing was written: ${r.message}${r.stage === 'locked' ? '.' : ''}`, countCalls: false }),
 
     work: async ({ client, ledger, summary, reportDir, runId, startedAt, startRun }, set) => {
-      // A dry run streams its plan to plan.csv instead of holding every action.
+      // A dry run streams its plan to plan.csv instead of holding every action; report.html lists its invalid rows.
       const planCsv = dryRun ? openPlanCsv(reportDir) : null;
       const lookupSize = lookupChunk(config.moodle.maxInputVars);
       const reads = { retries: config.moodle.retries, backoffMs: config.moodle.backoffMs };
@@ -157,6 +158,10 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
       if (planOptions.passwords === 'always') planOptions.passwordKey = ledger.passwordKey();
       const multi = set.parts.length > 1;
       if (multi) summary.parts = [];
+      const invalid = new FailedRows('invalid');
+      const noteInvalid = (a: Action): void => {
+        if (a.error) invalid.add({ line: a.line, key: a.key, type: multi ? a.entity : undefined, action: a.kind, code: a.error.code, message: a.error.message });
+      };
       const outcomes: Outcome[] = [];
       let incomplete = false;
       let started = false;
@@ -182,6 +187,7 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
           sink: planCsv
             ? (a) => {
                 noteSkip(a);
+                noteInvalid(a);
                 planCsv.write(a);
               }
             : undefined,
@@ -200,10 +206,11 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
         if (plan.guard?.refused) {
           await planCsv?.close();
           if (!dryRun) await writePlanCsv(reportDir, plan.actions);
+          if (!dryRun) for (const a of plan.actions) noteInvalid(a);
           const what = dryRun ? 'Dry run: this refresh would be refused' : 'Refused, nothing was written';
           const before = outcomes.length > 0 ? ` (the ${set.parts.slice(0, i).map((p) => p.info.type).join(' and ')} rows before it were applied)` : '';
           const where = multi ? ` for its ${type} rows` : '';
-          if (outcomes.length === 0) return { status: 'refused', exitCode: EXIT.refused, message: `${what}${where}: ${plan.guard.message}` };
+          if (outcomes.length === 0) return { status: 'refused', exitCode: EXIT.refused, message: `${what}${where}: ${plan.guard.message}`, invalidRows: invalid };
           summary.tryback = await writeTrybackFor(set.source, outcomes, reportDir);
           return { applied: outcomes, incomplete: true, closing: () => `Refused${where}, nothing of them was written${before}: ${plan.guard!.message}` };
         }
@@ -224,7 +231,12 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
         const unread = summary.guard?.unreadable ? ` ${summary.guard.message}.` : '';
         // Each part was planned against the site as it is: what an earlier part would create is not there yet.
         const later = multi ? ` The ${set.parts.slice(1).map((p) => p.info.type).join(', ')} rows were planned as the site is now: those naming what the ${set.parts[0].info.type} rows would create show as unknown, and are applied after them in a run.` : '';
-        return { status: 'dry-run', exitCode: EXIT.ok, message: `Dry run: nothing was written. The plan is in ${reportDir}/plan.csv.${unread}${later}` };
+        return {
+          status: 'dry-run',
+          exitCode: EXIT.ok,
+          message: `Dry run: nothing was written. The plan is in ${reportDir}/plan.csv.${unread}${later}`,
+          invalidRows: invalid,
+        };
       }
       deps.progress?.stop();
       const transient = req.retryDir ? outcomes.filter(isTransientFailure) : [];

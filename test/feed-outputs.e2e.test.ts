@@ -68,7 +68,7 @@ describe('the tryback holds the original bytes of each failed line', () => {
   });
 });
 
-describe('passwords never reach rows.csv, plan.csv, the summary or the log, whatever the shape of a bad row', () => {
+describe('passwords never reach rows.csv, plan.csv, the summary, report.html or the log, whatever the shape of a bad row', () => {
   const good = (n: number) => `PWG${n}|pwgood${n}|Secret-${n}x|First|Last|pwgood${n}@example.edu`;
   const shapes: Array<[string, string | Buffer]> = [
     ['another delimiter (;)', 'PW1;pwuser1;Pass-Semi-1!;First;Last;pw1@example.edu'],
@@ -106,6 +106,8 @@ describe('passwords never reach rows.csv, plan.csv, the summary or the log, what
       'plan summary.json': readFileSync(join(planDir, 'summary.json'), 'utf8'),
       'rows.csv': readFileSync(join(runDir, 'rows.csv'), 'utf8'),
       'summary.json': readFileSync(join(runDir, 'summary.json'), 'utf8'),
+      'plan report.html': readFileSync(join(planDir, 'report.html'), 'utf8'),
+      'report.html': readFileSync(join(runDir, 'report.html'), 'utf8'),
       'mdlsync.log': existsSync(join(ws.dir, 'reports', 'mdlsync.log')) ? readFileSync(join(ws.dir, 'reports', 'mdlsync.log'), 'utf8') : '',
     };
     for (const [name, text] of Object.entries(outputs)) expect({ name, leaks: leaks(text) }).toEqual({ name, leaks: [] });

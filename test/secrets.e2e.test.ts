@@ -87,6 +87,12 @@ describe('the token is redacted at every output', () => {
     expect(files.filter((f) => f.endsWith('summary.json')).length).toBeGreaterThanOrEqual(3);
     expect(files.some((f) => f.endsWith('rows.csv'))).toBe(true);
     expect(files.some((f) => f.endsWith('plan.csv'))).toBe(true);
+    // report.html of each run and plan goes through the same redaction, and never shows the rows' passwords either.
+    const pages = files.filter((f) => f.endsWith('report.html'));
+    expect(pages.length).toBeGreaterThanOrEqual(3);
+    const passwords = rows.map((r) => r[2]);
+    expect(passwords.every((p) => input.includes(p))).toBe(true);
+    expect(pages.flatMap((f) => passwords.filter((p) => readFileSync(f, 'utf8').includes(p)).map((p) => `${relative(ws!.dir, f)}: ${p}`))).toEqual([]);
     const inputLines = new Set(input.split('\n'));
     const leaks: string[] = [];
     for (const file of files) {

@@ -15,6 +15,7 @@ import { registerLedger } from './ledger.js';
 import { registerPictures } from './pictures.js';
 import { registerMirror } from './mirror.js';
 import { registerPurge } from './purge.js';
+import { registerReport } from './report.js';
 import { registerRun } from './run.js';
 import { registerSandbox } from './sandbox.js';
 import { redactStdio } from './stdio.js';
@@ -51,6 +52,7 @@ export function buildProgram(logFormat: LogFormat = 'text'): Command {
   registerDiff(program);
   registerPictures(program);
   registerMirror(program);
+  registerReport(program);
   return program;
 }
 

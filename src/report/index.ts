@@ -7,3 +7,6 @@ export * from './logger.js';
 export * from './json-output.js';
 export * from './redact.js';
 export * from './retention.js';
+export * from './failed-rows.js';
+export * from './html.js';
+export * from './find-page.js';

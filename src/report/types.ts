@@ -18,6 +18,10 @@ export interface SummaryBase {
   reportDir: string;
   /** File-level problem (bad header, Moodle unreachable …). */
   error?: Failure<FailureCode>;
+  /** Who ran the command, where: the OS user and host name (set by the conductor). */
+  by?: { user: string; host: string };
+  /** The Moodle site's URL, without any user, password, query or fragment (set by the conductor). */
+  site?: string;
 }
 
 /** reports/RUNID/summary.json of a run (DESIGN §10). */
