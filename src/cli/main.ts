@@ -15,6 +15,7 @@ import { registerRun } from './run.js';
 import { registerSandbox } from './sandbox.js';
 import { redactStdio } from './stdio.js';
 import { registerSchedule } from './schedule.js';
+import { registerSetup } from './setup.js';
 import { registerUser } from './user.js';
 import { registerWatch } from './watch.js';
 
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerSandbox(program);
   registerDoctor(program);
+  registerSetup(program);
   registerLedger(program);
   registerWatch(program);
   registerSchedule(program);
