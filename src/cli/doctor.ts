@@ -22,11 +22,12 @@ export function registerDoctor(program: Command): void {
     .option('--types <list>', `feed types you sync, comma-separated (${ENTITY_TYPES.join(', ')}; and pictures for mdlsync pictures)`, 'persons')
     .option('--exports <list>', `exports you run, comma-separated (${EXPORT_KINDS.join(', ')})`, '')
     .option('--mirror', 'also check the functions mdlsync mirror calls')
+    .option('--pictures', 'also check what mdlsync pictures needs (as --types pictures)')
     .option('--json', 'print one JSON object {checks, problems} and nothing else on stdout')
-    .action(async (flags: { url?: string; types: string; exports: string; mirror?: boolean; json?: boolean }, cmd: Command) => {
+    .action(async (flags: { url?: string; types: string; exports: string; mirror?: boolean; pictures?: boolean; json?: boolean }, cmd: Command) => {
       const { types, exports, pictures } = parseSelection(flags.types, flags.exports);
       const config = configFrom(cmd, { url: flags.url });
-      const report = await runDoctor(config, types, exports, { pictures, functions: flags.mirror ? mirrorFunctions(config) : [] });
+      const report = await runDoctor(config, types, exports, { pictures: pictures || flags.pictures === true, functions: flags.mirror ? mirrorFunctions(config) : [] });
       if (report.problems > 0) process.exitCode = EXIT.refused;
       if (flags.json) {
         process.stdout.write(JSON.stringify({ checks: report.checks, problems: report.problems }) + '\n');
