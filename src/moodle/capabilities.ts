@@ -10,8 +10,12 @@ export const REST_CAPABILITY = 'webservice/rest:use';
 
 /** Reading users: services.php's list, plus moodle/site:viewuseridentity for idnumber and email in the answer. */
 const READ_USERS = ['moodle/user:viewdetails', 'moodle/user:viewhiddendetails', 'moodle/course:useremail', 'moodle/user:update', 'moodle/site:viewuseridentity'];
-/** Finding courses: hidden courses (mdlsync hides the courses it disables) and courses the user is not enrolled in. */
-const READ_COURSES = ['moodle/course:view', 'moodle/course:viewhiddencourses'];
+/**
+ * Finding courses (core_course_get_courses_by_field lists none in services.php; its code checks these): hidden courses
+ * need viewhiddencourses (mdlsync hides the courses it disables), a course the user is not enrolled in course:view
+ * (validate_context), and idnumber and cacherev are only answered to course:update.
+ */
+const READ_COURSES = ['moodle/course:view', 'moodle/course:viewhiddencourses', 'moodle/course:update'];
 const GROUPS = ['moodle/course:managegroups'];
 
 export const FUNCTION_CAPABILITIES: Readonly<Record<string, readonly string[]>> = {
@@ -43,7 +47,8 @@ export const FUNCTION_CAPABILITIES: Readonly<Record<string, readonly string[]>> 
   // The code also checks the role is assignable (get_assignable_roles), which needs moodle/role:assign.
   enrol_manual_enrol_users: ['enrol/manual:enrol', 'moodle/role:assign'],
   enrol_manual_unenrol_users: ['enrol/manual:unenrol'],
-  core_enrol_get_enrolled_users: ['moodle/course:viewparticipants', 'moodle/site:accessallgroups', ...READ_USERS],
+  // The code checks course:viewparticipants, and course:enrolreview for the onlyactive option mdlsync passes.
+  core_enrol_get_enrolled_users: ['moodle/course:viewparticipants', 'moodle/course:enrolreview', 'moodle/site:accessallgroups', ...READ_USERS],
   core_role_assign_roles: ['moodle/role:assign'],
   core_role_unassign_roles: ['moodle/role:assign'],
 
