@@ -24,8 +24,10 @@ export const FUNCTION_CAPABILITIES: Readonly<Record<string, readonly string[]>> 
   core_course_create_categories: ['moodle/category:manage'],
   core_course_update_categories: ['moodle/category:manage'],
   core_course_get_categories: ['moodle/category:viewhiddencategories'],
-  core_course_create_courses: ['moodle/course:create', 'moodle/course:visibility'],
+  // Without course:setforcedlanguage Moodle silently drops a course's lang; without course:visibility, visible.
+  core_course_create_courses: ['moodle/course:create', 'moodle/course:visibility', 'moodle/course:setforcedlanguage'],
   core_course_update_courses: [
+    'moodle/course:setforcedlanguage',
     'moodle/course:update', 'moodle/course:changecategory', 'moodle/course:changefullname', 'moodle/course:changeshortname',
     'moodle/course:changeidnumber', 'moodle/course:changesummary', 'moodle/course:visibility',
   ],
