@@ -27,8 +27,10 @@ export async function inputVarsCheck(client: MoodleCaller, maxInputVars: number)
     return { ...cut, status: 'warn', message: `the max_input_vars probe got an answer that is not a list: ${JSON.stringify(reply).slice(0, 200)}` };
   } catch (err) {
     if (err instanceof MoodleError && err.errorcode === 'invalidparameter') return cut;
-    // A PHP "Input variables exceeded" warning before the JSON makes the body unreadable.
-    if (err instanceof ProtocolError || (err instanceof TransientError && err.reason === 'not-json')) return cut;
+    // A PHP "Input variables exceeded" warning before the JSON (display_errors on) makes the body unreadable.
+    if (err instanceof ProtocolError || (err instanceof TransientError && err.reason === 'not-json')) {
+      return { ...cut, message: `${cut.message}, or so it seems: the reply was not Moodle's JSON (${(err as Error).message})` };
+    }
     return { name, status: 'warn', message: `max_input_vars could not be checked: ${(err as Error).message}`, hint: 'run mdlsync doctor again; a run would report truncated rows if the site cut its requests' };
   }
 }
