@@ -91,7 +91,7 @@ export function setupSteps(needs: SetupNeeds, written = false): string[] {
   const steps = [
     'Site administration › Advanced features: tick "Enable web services".',
     'Site administration › Server › Web services › Manage protocols: enable REST.',
-    'Site administration › Users › Add a new user: a user for mdlsync (e.g. mdlsync), auth manual.',
+    'Site administration › Users › Accounts › Add a new user: a user for mdlsync (e.g. mdlsync), authentication Manual accounts.',
     `Site administration › Users › Permissions › Define roles › Add a new role › Use role preset: import ${where}, check it and Create this role` +
       (needs.assigns.length ? ` (its "Allow role assignments" lists ${needs.assigns.join(', ')}: the roles mdlsync assigns; add any other your files name)` : '') + '.',
     'Site administration › Users › Permissions › Assign system roles: give the mdlsync user that role.',
@@ -101,7 +101,7 @@ export function setupSteps(needs: SetupNeeds, written = false): string[] {
     'Its Authorised users: add the mdlsync user.',
     'Site administration › Server › Web services › Manage tokens › Create token: for the mdlsync user and that service; put it in MDLSYNC_TOKEN or moodle.tokenFile.',
     'If PHP max_input_vars on the site is not 1000 (Moodle asks for 5000), set moodle.maxInputVars to it.',
-    'Check it all: mdlsync doctor with the same --types (and --exports, --mirror).',
+    'Check it all: mdlsync doctor with the same --types (and --exports, --pictures, --mirror).',
   ];
   return steps.map((s, i) => `${i + 1}. ${s}`);
 }
