@@ -3,7 +3,10 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { lstatSync, mkdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Refusal } from '../refusal.js';
-import { loadConfig, type Config, type ConfigOverrides } from '../config/index.js';
+import { ConfigError, loadConfig, type Config, type ConfigOverrides } from '../config/index.js';
+import { ENTITY_TYPES, isEntityType, type EntityType } from '../entities/index.js';
+import { EXPORT_KINDS, isExportKind } from '../export/functions.js';
+import type { ExportKind } from '../export/rows.js';
 import { createLogger, type LogFormat } from '../report/logger.js';
 
 /** The console log format of the command under way, once its config is loaded: main prints a failure in it. */
@@ -109,4 +112,18 @@ export function usableReportsFolder(path: string): void {
   } catch (err) {
     throw new Refusal(`The reports folder ${path} cannot be created (${(err as NodeJS.ErrnoException).code}): ${fix}.`);
   }
+}
+
+/**
+ * --types and --exports of doctor and setup: feed types (and `pictures`, the checks of mdlsync pictures, which is no
+ * feed type) and exports, comma-separated; an unknown name is a config error naming the known ones.
+ */
+export function parseSelection(typesFlag: string, exportsFlag: string): { types: EntityType[]; exports: ExportKind[]; pictures: boolean } {
+  const named = typesFlag.split(',').map((t) => t.trim()).filter(Boolean);
+  const unknown = named.filter((t) => !isEntityType(t) && t !== 'pictures');
+  if (unknown.length) throw new ConfigError(`unknown feed type ${unknown.join(', ')} in --types (known: ${ENTITY_TYPES.join(', ')}, pictures)`);
+  const exports = exportsFlag.split(',').map((t) => t.trim()).filter(Boolean);
+  const unknownExports = exports.filter((e) => !isExportKind(e));
+  if (unknownExports.length) throw new ConfigError(`unknown export ${unknownExports.join(', ')} in --exports (known: ${EXPORT_KINDS.join(', ')})`);
+  return { types: named.filter(isEntityType), exports: exports.filter(isExportKind), pictures: named.includes('pictures') };
 }

@@ -1,11 +1,10 @@
 /** `mdlsync doctor`: is everything a run needs in place? One line per check (src/doctor/), and what to do when one fails. */
 import type { Command } from 'commander';
-import { ConfigError } from '../config/index.js';
 import { EXIT } from '../conductor.js';
 import { runDoctor, type CheckStatus, type DoctorCheck } from '../doctor/index.js';
-import { ENTITY_TYPES, isEntityType } from '../entities/index.js';
-import { configFrom } from './common.js';
-import { EXPORT_KINDS, isExportKind } from '../export/functions.js';
+import { ENTITY_TYPES } from '../entities/index.js';
+import { configFrom, parseSelection } from './common.js';
+import { EXPORT_KINDS } from '../export/functions.js';
 import { mirrorFunctions } from '../mirror/job.js';
 
 const LABEL: Record<CheckStatus, string> = { ok: 'ok  ', info: 'info', warn: 'warn', fail: 'FAIL' };
@@ -23,24 +22,18 @@ export function registerDoctor(program: Command): void {
     .option('--types <list>', `feed types you sync, comma-separated (${ENTITY_TYPES.join(', ')}; and pictures for mdlsync pictures)`, 'persons')
     .option('--exports <list>', `exports you run, comma-separated (${EXPORT_KINDS.join(', ')})`, '')
     .option('--mirror', 'also check the functions mdlsync mirror calls')
-    .action(async (flags: { url?: string; types: string; exports: string; mirror?: boolean }, cmd: Command) => {
-      const named = flags.types.split(',').map((t) => t.trim()).filter(Boolean);
-      // `pictures` is no feed type: it asks for the checks of mdlsync pictures (its functions, file uploads).
-      const pictures = named.includes('pictures');
-      const unknown = named.filter((t) => !isEntityType(t) && t !== 'pictures');
-      if (unknown.length) throw new ConfigError(`unknown feed type ${unknown.join(', ')} in --types (known: ${ENTITY_TYPES.join(', ')}, pictures)`);
-      const exports = flags.exports.split(',').map((t) => t.trim()).filter(Boolean);
-      const unknownExports = exports.filter((e) => !isExportKind(e));
-      if (unknownExports.length) throw new ConfigError(`unknown export ${unknownExports.join(', ')} in --exports (known: ${EXPORT_KINDS.join(', ')})`);
+    .option('--pictures', 'also check what mdlsync pictures needs (as --types pictures)')
+    .option('--json', 'print one JSON object {checks, problems} and nothing else on stdout')
+    .action(async (flags: { url?: string; types: string; exports: string; mirror?: boolean; pictures?: boolean; json?: boolean }, cmd: Command) => {
+      const { types, exports, pictures } = parseSelection(flags.types, flags.exports);
       const config = configFrom(cmd, { url: flags.url });
-      const { checks, problems } = await runDoctor(config, named.filter(isEntityType), exports.filter(isExportKind), {
-        pictures,
-        functions: flags.mirror ? mirrorFunctions(config) : [],
-      });
-      process.stdout.write(checks.map(formatCheck).join('\n') + '\n');
-      if (problems > 0) {
-        process.stdout.write(`${problems} problem(s): fix the lines marked FAIL and run mdlsync doctor again.\n`);
-        process.exitCode = EXIT.refused;
+      const report = await runDoctor(config, types, exports, { pictures: pictures || flags.pictures === true, functions: flags.mirror ? mirrorFunctions(config) : [] });
+      if (report.problems > 0) process.exitCode = EXIT.refused;
+      if (flags.json) {
+        process.stdout.write(JSON.stringify({ checks: report.checks, problems: report.problems }) + '\n');
+        return;
       }
+      process.stdout.write(report.checks.map(formatCheck).join('\n') + '\n');
+      if (report.problems > 0) process.stdout.write(`${report.problems} problem(s): fix the lines marked FAIL and run mdlsync doctor again.\n`);
     });
 }

@@ -20,6 +20,7 @@ import { registerRun } from './run.js';
 import { registerSandbox } from './sandbox.js';
 import { redactStdio } from './stdio.js';
 import { registerSchedule } from './schedule.js';
+import { registerSetup } from './setup.js';
 import { registerUser } from './user.js';
 import { registerWatch } from './watch.js';
 
@@ -41,6 +42,7 @@ export function buildProgram(logFormat: LogFormat = 'text'): Command {
   registerRun(program);
   registerSandbox(program);
   registerDoctor(program);
+  registerSetup(program);
   registerLedger(program);
   registerWatch(program);
   registerSchedule(program);

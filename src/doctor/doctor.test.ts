@@ -27,22 +27,36 @@ const configFor = (url: string) => loadConfig({ cwd: mkdtempSync(join(tmpdir(), 
 describe('runDoctor', () => {
   let moodle: { server: Server; url: string };
   let notMoodle: { server: Server; url: string };
+  let admin: { server: Server; url: string };
   beforeAll(async () => {
     const functions = functionsOf('persons').map((name) => ({ name }));
-    moodle = await site((fn) => (fn === 'core_webservice_get_site_info' ? { sitename: 'Test', release: '4.5', username: 'ws', userid: 2, functions } : {}));
+    moodle = await site((fn) => (fn === 'core_webservice_get_site_info' ? { sitename: 'Test', release: '4.5', username: 'ws', userid: 2, functions } : fn === 'core_user_get_users_by_field' ? [] : {}));
+    admin = await site((fn) => (fn === 'core_webservice_get_site_info' ? { sitename: 'Test', release: '4.5', username: 'admin', userid: 2, userissiteadmin: true, functions } : []));
     notMoodle = await site(() => ({}));
   });
   afterAll(async () => {
     await new Promise((r) => moodle.server.close(r));
     await new Promise((r) => notMoodle.server.close(r));
+    await new Promise((r) => admin.server.close(r));
   });
 
   test('one structured result per check; an ok check carries no hint', async () => {
     const { checks, problems } = await runDoctor(configFor(moodle.url), ['persons']);
     expect(problems).toBe(0);
-    expect(checks.map((c) => c.name)).toEqual(['moodle-url', 'token', ...functionsOf('persons').map((f) => `function:${f}`), 'other-types', 'other-exports', 'ledger', 'folder:reports', 'folder:archive', 'log-file']);
+    expect(checks.map((c) => c.name)).toEqual(['moodle-url', 'token', ...functionsOf('persons').map((f) => `function:${f}`),
+      'capability:webservice/rest:use', 'capabilities', 'max-input-vars', 'other-types', 'other-exports', 'ledger', 'folder:reports', 'folder:archive', 'log-file']);
     expect(checks.find((c) => c.name === 'token')).toEqual({ name: 'token', status: 'ok', message: 'token accepted: site "Test", Moodle 4.5, user ws' });
     expect(checks.filter((c) => c.status !== 'info').every((c) => c.status === 'ok' && c.hint === undefined)).toBe(true);
+  });
+
+  test('capabilities: a user who is no site administrator gets the list to check and the role file as the fix', async () => {
+    const { checks } = await runDoctor(configFor(moodle.url), ['persons', 'cohorts']);
+    const caps = checks.find((c) => c.name === 'capabilities');
+    expect(caps).toMatchObject({ status: 'info', message: expect.stringMatching(/^not testable through web services/), hint: expect.stringMatching(/mdlsync setup --write DIR .*mdlsync-role\.xml/) });
+    for (const c of ['moodle/user:create', 'moodle/cohort:manage']) expect(caps?.message).toContain(c);
+    expect(caps?.message).not.toContain('webservice/rest:use');
+    const asAdmin = await runDoctor(configFor(admin.url), ['persons']);
+    expect(asAdmin.checks.find((c) => c.name === 'capabilities')).toMatchObject({ status: 'ok', message: expect.stringMatching(/site administrator/) });
   });
 
   test('--exports: the functions of each export named are checked; a missing one fails with where to add it', async () => {

@@ -12,6 +12,8 @@ import { SqliteLedger } from '../ledger/index.js';
 import { MoodleClient, MoodleError, PICTURE_FUNCTIONS, getSiteInfo } from '../moodle/index.js';
 import { logFileProblem } from '../report/logger.js';
 import { roleChecks } from './roles.js';
+import { capabilityChecks, enrolmentMethodCheck } from './capabilities.js';
+import { inputVarsCheck } from './input-vars.js';
 import { EXPORT_FUNCTIONS, EXPORT_KINDS } from '../export/functions.js';
 import type { ExportKind } from '../export/rows.js';
 import type { DoctorCheck, DoctorReport } from './types.js';
@@ -67,8 +69,12 @@ export async function runDoctor(
       check('uploads', info.uploadfiles === 1, `file uploads ${info.uploadfiles === 1 ? 'allowed' : 'not allowed'} by the service (site info uploadfiles = ${String(info.uploadfiles ?? 'absent')})`,
         'tick "Can upload files" on the token\'s external service (Site administration › Server › Web services › External services › Edit): mdlsync pictures uploads through webservice/upload.php');
     }
+    checks.push(...capabilityChecks(info.userissiteadmin === true, types, exports, opts));
+    if (types.includes('enrolments')) checks.push(enrolmentMethodCheck());
     // Observer and system roles: probed, since the web services cannot list roles.
     checks.push(...(await roleChecks(client, config, types, info.userid, have)));
+    if (have.has('core_user_get_users_by_field')) checks.push(await inputVarsCheck(client, config.moodle.maxInputVars));
+    else checks.push({ name: 'max-input-vars', status: 'info', message: `max_input_vars not checked (its probe reads with core_user_get_users_by_field, which the service lacks); mdlsync sends up to ${config.moodle.maxInputVars} form variables a call`, hint: "set moodle.maxInputVars to the site's PHP max_input_vars" });
     // What else this service could sync, so an admin adding a feed type knows before the first run.
     const others = ENTITY_TYPES.filter((t) => !types.includes(t));
     const ready = others.filter((t) => functionsOf(t).every((fn) => have.has(fn)));

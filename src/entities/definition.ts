@@ -61,6 +61,11 @@ export interface EntityDefinition<T extends EntityType = EntityType> {
   rowMapper(header: HeaderAnalysis, columns: readonly string[], opts: FeedOptions): RowMapper<RecordOf<T>>;
   /** The web-service functions a run of this type calls: checked before anything else, and by `doctor`. */
   functions: readonly string[];
+  /**
+   * The capabilities those functions need (capabilitiesFor(functions), src/moodle/capabilities.ts): what `mdlsync
+   * setup` lists and puts in the role file, beside the functions.
+   */
+  capabilities: readonly string[];
   planner(options: PlanOptions<T>, settings: EntitySettings, sink?: (action: Action<T>) => void): EntityPlanner<T, ContextBase>;
   lookup(client: MoodleCaller, ledger: LedgerStore, reads: LookupReads, settings: EntitySettings): EntityLookup<RecordOf<T>, ContextBase>;
   applier: EntityApplier<T>;

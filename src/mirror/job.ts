@@ -9,6 +9,7 @@ import type { Config } from '../config/index.js';
 import { EXIT, conduct, type Job } from '../conductor.js';
 import { redactUrl } from '../db/index.js';
 import { MdlsyncError } from '../errors.js';
+import { capabilitiesFor } from '../moodle/capabilities.js';
 import type { MoodleCaller } from '../moodle/index.js';
 import type { SummaryBase } from '../report/index.js';
 import { lookupChunk, retrier } from '../resolve/common.js';
@@ -38,6 +39,10 @@ export const mirrorFunctions = (config: Config): string[] => [
   ...MIRROR_FUNCTIONS.map((f) => (f === 'core_user_get_users' && config.mirror.users === 'by-id' ? USERS_BY_ID_FUNCTION : f)),
   ...(config.mirror.questionCategories.length > 0 ? QUESTION_FUNCTIONS : []),
 ];
+/** Every function a pass may call, whatever mirror.users and mirror.questionCategories say (`mdlsync setup --mirror`). */
+export const MIRROR_ALL_FUNCTIONS: readonly string[] = [...MIRROR_FUNCTIONS, USERS_BY_ID_FUNCTION, ...QUESTION_FUNCTIONS];
+/** What they need. */
+export const MIRROR_CAPABILITIES: readonly string[] = capabilitiesFor(MIRROR_ALL_FUNCTIONS);
 
 /** reports/RUNID/summary.json of a mirror pass. */
 export interface MirrorSummary extends SummaryBase {

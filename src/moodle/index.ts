@@ -70,9 +70,10 @@ export { GRADE_FUNCTIONS, getGradeItems, getCourseCompletionStatus, getActivitie
 export type { GradeItem, UserGrades, CourseCompletionStatus, ActivityCompletion } from './grades.js';
 export { UPLOAD_SCRIPT } from './client.js';
 export type { UploadFile } from './client.js';
-export { PICTURE_FUNCTIONS, uploadToDraft, updatePicture, filesUpload, pictureRevision } from './pictures.js';
+export { PICTURE_FUNCTIONS, PICTURE_CAPABILITIES, uploadToDraft, updatePicture, filesUpload, pictureRevision } from './pictures.js';
 export type { DraftUploader, DraftFile, UpdatePictureResult, FilesUploadResult } from './pictures.js';
 export { getContents, getUpdatesSince, checkUpdates, getCourses, searchCourses } from './content.js';
 export type { ContentModule, ContentSection, ContentsOption, CourseUpdates, UpdatedInstance, UpdateArea, UpdateCheck, FullCourse, SearchedCourse } from './content.js';
 export { getQuizzesByCourses, getRandomQuestionSummaries } from './quiz.js';
 export type { MoodleQuiz, QuestionSummary, QuestionSummaryQuery } from './quiz.js';
+export { REST_CAPABILITY, FUNCTION_CAPABILITIES, capabilitiesFor } from './capabilities.js';

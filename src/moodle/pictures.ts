@@ -5,6 +5,7 @@
  * update_picture answers success false for an empty draft, and success TRUE for a non-image while it REMOVES the
  * user's picture, so a caller checks that the file is an image before it ever gets here (src/pictures/).
  */
+import { capabilitiesFor } from './capabilities.js';
 import { ProtocolError } from './errors.js';
 import type { UploadFile } from './client.js';
 import type { MoodleCaller, MoodleWarning } from './types.js';
@@ -15,6 +16,8 @@ export const PICTURE_FUNCTIONS: string[] = [
   'core_user_get_users_by_field',
   'core_user_update_picture',
 ];
+/** What those functions need (upload.php itself asks for the service's "Can upload files", not a capability). */
+export const PICTURE_CAPABILITIES: readonly string[] = capabilitiesFor(PICTURE_FUNCTIONS);
 
 /** What can post to upload.php (MoodleClient). */
 export interface DraftUploader {

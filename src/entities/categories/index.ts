@@ -1,4 +1,5 @@
 /** Categories: course categories, keyed by EXTERNAL_CATEGORY_KEY (stored in idnumber), placed under their parent. */
+import { capabilitiesFor } from '../../moodle/capabilities.js';
 import { CATEGORY_FUNCTIONS } from '../../moodle/courses.js';
 import type { EntityDefinition } from '../definition.js';
 import { categoriesApplier } from './apply.js';
@@ -13,6 +14,7 @@ export const categories: EntityDefinition<'categories'> = {
   headers: CATEGORY_HEADERS,
   rowMapper: categoryRowMapper,
   functions: CATEGORY_FUNCTIONS,
+  capabilities: capabilitiesFor(CATEGORY_FUNCTIONS),
   planner: (options, _settings, sink) => new CategoryPlanner(options, sink),
   lookup: (client, ledger, reads) => categoryLookup(client, ledger, reads),
   applier: categoriesApplier,

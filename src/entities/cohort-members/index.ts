@@ -1,4 +1,5 @@
 /** Cohort members: a person in a cohort. */
+import { capabilitiesFor } from '../../moodle/capabilities.js';
 import type { EntityDefinition } from '../definition.js';
 import { cohortMembersApplier } from './apply.js';
 import { COHORT_MEMBER_HEADERS, cohortMemberRowMapper } from './feed.js';
@@ -21,6 +22,7 @@ export const cohortMembers: EntityDefinition<'cohort-members'> = {
   headers: COHORT_MEMBER_HEADERS,
   rowMapper: cohortMemberRowMapper,
   functions: COHORT_MEMBER_RUN_FUNCTIONS,
+  capabilities: capabilitiesFor(COHORT_MEMBER_RUN_FUNCTIONS),
   planner: (options, _settings, sink) => new CohortMemberPlanner(options, sink),
   lookup: (client, ledger, reads) => cohortMemberLookup(client, ledger, reads),
   applier: cohortMembersApplier,

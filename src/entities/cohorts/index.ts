@@ -1,4 +1,5 @@
 /** Cohorts (site or category), keyed by the cohort idnumber. */
+import { capabilitiesFor } from '../../moodle/capabilities.js';
 import type { EntityDefinition } from '../definition.js';
 import { cohortsApplier } from './apply.js';
 import { COHORT_HEADERS, cohortRowMapper } from './feed.js';
@@ -22,6 +23,7 @@ export const cohorts: EntityDefinition<'cohorts'> = {
   headers: COHORT_HEADERS,
   rowMapper: cohortRowMapper,
   functions: COHORT_RUN_FUNCTIONS,
+  capabilities: capabilitiesFor(COHORT_RUN_FUNCTIONS),
   // An explicit disable deletes the cohort unless cohorts.disable says empty; the fold never hard-deletes in a refresh.
   planner: (options, settings, sink) => new CohortPlanner({ ...options, disable: (settings.cohorts?.disable ?? 'delete') === 'delete' ? 'delete' : 'suspend' }, sink),
   lookup: (client, ledger, reads) => cohortLookup(client, ledger, reads),

@@ -1,4 +1,5 @@
 /** Courses: keyed by EXTERNAL_COURSE_KEY (stored in idnumber), placed in a category (by key or path), maybe from a template. */
+import { capabilitiesFor } from '../../moodle/capabilities.js';
 import type { EntityDefinition } from '../definition.js';
 import { coursesApplier } from './apply.js';
 import { courseRowMapper } from './feed.js';
@@ -24,6 +25,7 @@ export const courses: EntityDefinition<'courses'> = {
   headers: COURSE_HEADERS,
   rowMapper: courseRowMapper,
   functions: COURSE_RUN_FUNCTIONS,
+  capabilities: capabilitiesFor(COURSE_RUN_FUNCTIONS),
   // A course's explicit delete hides it unless courses.disable says delete.
   planner: (options, settings, sink) => new CoursePlanner({ ...options, disable: settings.courses?.disable === 'delete' ? 'delete' : 'suspend' }, sink),
   lookup: (client, ledger, reads) => courseLookup(client, ledger, reads),

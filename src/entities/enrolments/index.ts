@@ -1,4 +1,5 @@
 /** Enrolments: a person's manual enrolment in a course with a role, keyed by course key and person key. */
+import { capabilitiesFor } from '../../moodle/capabilities.js';
 import type { EntityDefinition } from '../definition.js';
 import { enrolmentsApplier } from './apply.js';
 import { ENROLMENT_HEADERS, enrolmentRowMapper } from './feed.js';
@@ -22,6 +23,7 @@ export const enrolments: EntityDefinition<'enrolments'> = {
   headers: ENROLMENT_HEADERS,
   rowMapper: enrolmentRowMapper,
   functions: ENROLMENT_RUN_FUNCTIONS,
+  capabilities: capabilitiesFor(ENROLMENT_RUN_FUNCTIONS),
   planner: (options, settings, sink) => new EnrolmentPlanner(options, settings.enrolments, sink),
   lookup: (client, ledger, reads) => enrolmentLookup(client, ledger, reads),
   applier: enrolmentsApplier,

@@ -1,4 +1,5 @@
 /** Group members: a person in a course's group. */
+import { capabilitiesFor } from '../../moodle/capabilities.js';
 import type { EntityDefinition } from '../definition.js';
 import { groupMembersApplier } from './apply.js';
 import { GROUP_MEMBER_HEADERS, groupMemberRowMapper } from './feed.js';
@@ -23,6 +24,7 @@ export const groupMembers: EntityDefinition<'group-members'> = {
   headers: GROUP_MEMBER_HEADERS,
   rowMapper: groupMemberRowMapper,
   functions: GROUP_MEMBER_RUN_FUNCTIONS,
+  capabilities: capabilitiesFor(GROUP_MEMBER_RUN_FUNCTIONS),
   planner: (options, _settings, sink) => new GroupMemberPlanner(options, sink),
   lookup: (client, ledger, reads) => groupMemberLookup(client, ledger, reads),
   applier: groupMembersApplier,

@@ -1,4 +1,5 @@
 /** Groups of a course, keyed by course key and group key (the group key stored in the group's idnumber). */
+import { capabilitiesFor } from '../../moodle/capabilities.js';
 import type { EntityDefinition } from '../definition.js';
 import { groupsApplier } from './apply.js';
 import { GROUP_HEADERS, groupRowMapper } from './feed.js';
@@ -14,6 +15,7 @@ export const groups: EntityDefinition<'groups'> = {
   headers: GROUP_HEADERS,
   rowMapper: groupRowMapper,
   functions: GROUP_RUN_FUNCTIONS,
+  capabilities: capabilitiesFor(GROUP_RUN_FUNCTIONS),
   planner: (options, _settings, sink) => new GroupPlanner(options, sink),
   lookup: (client, ledger, reads) => groupLookup(client, ledger, reads),
   applier: groupsApplier,

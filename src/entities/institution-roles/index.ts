@@ -1,4 +1,5 @@
 /** Institution roles: a person's ROLE_ID, as membership of the cohort `role:ROLE_ID` or as a system role. */
+import { capabilitiesFor } from '../../moodle/capabilities.js';
 import type { EntityDefinition } from '../definition.js';
 import { institutionRolesApplier } from './apply.js';
 import { INSTITUTION_ROLE_HEADERS, institutionRoleRowMapper } from './feed.js';
@@ -24,6 +25,7 @@ export const institutionRoles: EntityDefinition<'institution-roles'> = {
   headers: INSTITUTION_ROLE_HEADERS,
   rowMapper: institutionRoleRowMapper,
   functions: INSTITUTION_ROLE_RUN_FUNCTIONS,
+  capabilities: capabilitiesFor(INSTITUTION_ROLE_RUN_FUNCTIONS),
   planner: (options, settings, sink) => new InstitutionRolePlanner(options, settings.institutionRoles, sink),
   lookup: (client, ledger, reads, settings) => institutionRoleLookup(client, ledger, { ...reads, mode: settings.institutionRoles?.mode }),
   applier: institutionRolesApplier,

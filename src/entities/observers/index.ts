@@ -1,4 +1,5 @@
 /** Observers: a parent or mentor linked to the person they observe (a role in that person's user context). */
+import { capabilitiesFor } from '../../moodle/capabilities.js';
 import type { EntityDefinition } from '../definition.js';
 import { observersApplier } from './apply.js';
 import { OBSERVER_HEADERS, observerRowMapper } from './feed.js';
@@ -14,6 +15,7 @@ export const observers: EntityDefinition<'observers'> = {
   headers: OBSERVER_HEADERS,
   rowMapper: observerRowMapper,
   functions: OBSERVER_RUN_FUNCTIONS,
+  capabilities: capabilitiesFor(OBSERVER_RUN_FUNCTIONS),
   planner: (options, settings, sink) => new ObserverPlanner(options, settings.observers, sink),
   lookup: (client, ledger, reads) => observerLookup(client, ledger, reads),
   applier: observersApplier,
