@@ -1,4 +1,5 @@
 /** `mdlsync` entry point: parse arguments, call the core, print, exit. No business logic here. */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { CODES, EXIT, failureInfo } from '../errors.js';
 import { escapeControls } from '../refusal.js';
@@ -25,10 +26,15 @@ import { registerUser } from './user.js';
 import { registerWatch } from './watch.js';
 
 /** `logFormat`: commander's own errors (an unknown flag…) as a JSON line too, when --log-format json is asked for. */
+/** The version package.json gives (dist/cli/main.js is two folders below it, in a clone and in an installed package). */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 export function buildProgram(logFormat: LogFormat = 'text'): Command {
   const program = new Command('mdlsync')
     .description('Keeps a Moodle site in step with a student-information system through flat files.')
-    .version('0.1.0')
+    .version(packageVersion())
     .addOption(new Option('-c, --config <file>', 'config file (default: ./mdlsync.config.json when present)'))
     .addOption(new Option('--log-format <format>', 'console log lines: text, or json (one JSON object a line on stderr, for log shippers)').choices([...LOG_FORMATS]))
     .exitOverride();
