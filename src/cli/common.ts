@@ -24,25 +24,6 @@ export function consoleLogFormat(program: Command): LogFormat {
   return (program.opts() as { logFormat?: LogFormat }).logFormat ?? loadedLogFormat ?? 'text';
 }
 
-/** The options of a command line, up to a `--` that ends them. */
-function optionsOf(args: readonly string[]): readonly string[] {
-  const end = args.indexOf('--');
-  return end === -1 ? args : args.slice(0, end);
-}
-
-/** Whether the command line asks for --json: an error before the command could print its document prints one too. */
-export function jsonRequested(args: readonly string[]): boolean {
-  return optionsOf(args).includes('--json');
-}
-
-/** The --log-format the command line asks for, read before commander parses it (for commander's own errors). */
-export function logFormatRequested(args: readonly string[]): LogFormat | undefined {
-  const opts = optionsOf(args);
-  const i = opts.lastIndexOf('--log-format');
-  const value = i === -1 ? opts.findLast((a) => a.startsWith('--log-format='))?.slice('--log-format='.length) : opts[i + 1];
-  return value === 'json' || value === 'text' ? value : undefined;
-}
-
 /** A progress bar redraws one line in place: on a terminal, and only when the log lines are text. */
 export function progressOnTty(config: Config): boolean {
   return Boolean(process.stderr.isTTY) && config.logFormat === 'text';

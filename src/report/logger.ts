@@ -12,9 +12,8 @@ import { redactedJson } from './json-output.js';
 import { addSecrets, redactValue } from './redact.js';
 import { escapeControls } from '../refusal.js';
 
-/** How console log lines look: `level: message` for people, or one JSON object a line for log shippers. */
-export type LogFormat = 'text' | 'json';
-export const LOG_FORMATS: readonly LogFormat[] = ['text', 'json'];
+import type { LogFormat } from './log-format.js';
+export { LOG_FORMATS, type LogFormat } from './log-format.js';
 
 export interface LoggerOptions {
   level: string;
