@@ -18,7 +18,7 @@ import { requireMoodle, type Config } from './config/index.js';
 import type { SqliteLedger } from './ledger/index.js';
 import type { RunRecord } from './ledger/types.js';
 import type { MoodleClient, SiteInfo } from './moodle/index.js';
-import { countOutcomes, ensureReportDir, newRunId, writeRowsCsv, writeSummary, type RunStatus, type SummaryBase } from './report/index.js';
+import { addHints, countOutcomes, ensureReportDir, newRunId, writeRowsCsv, writeSummary, type RunStatus, type SummaryBase } from './report/index.js';
 import { MoodleSession, type SessionOpenOptions, type SessionRefusal } from './session.js';
 
 export { EXIT } from './errors.js';
@@ -144,6 +144,7 @@ export async function conduct<S extends SummaryBase, P>(job: Job<S, P>, deps: Co
     summary.exitCode = end.exitCode;
     summary.message = redact(end.message);
     if (end.rows) summary.outcomes = countOutcomes(end.rows);
+    addHints(summary, end.rows);
     if (session && end.countCalls !== false) summary.moodleCalls = session.calls();
     summary.finishedAt = new Date().toISOString();
     if (end.rows && (end.status === 'ok' || end.status === 'failed-rows')) await writeRowsCsv(reportDir, end.rows);
