@@ -12,8 +12,9 @@ import { MOODLE_CODES, PASSWORD_POLICY_HINT, REFINEMENTS, UNKNOWN_CODE_HINT, isP
 
 export { UNKNOWN_CODE_HINT } from './moodle/errorcodes.js';
 
-/** Transport failures say which kind they are in their message (src/moodle/client.ts). */
-const TRANSPORT_REFINEMENTS: readonly Refinement[] = [
+/** mdlsync's own messages that say more than their code: the transport's kind of failure (src/moodle/client.ts), a UTF-16 file. */
+const OWN_REFINEMENTS: readonly Refinement[] = [
+  { codes: ['invalid-encoding'], match: /UTF-16 byte-order mark/, hint: 'the file is UTF-16, which mdlsync does not read: save it as UTF-8 (Excel: "CSV UTF-8"; Notepad: Save as, Encoding UTF-8)' },
   { codes: ['transient'], match: /no answer within moodle\.timeoutMs/, hint: 'Moodle did not answer in time (a busy site, or a large call): run the tryback file again when the site is calmer, or raise moodle.timeoutMs' },
   { codes: ['transient'], match: /HTTP 5\d\d/, hint: "the site's web server answered with an error (HTTP 5xx: PHP crashed or ran out of memory, a proxy timed out): look at the web server's error log, then run the tryback file again" },
   { codes: ['transient'], match: /the reply is not JSON/, hint: "the site answered with a page, not Moodle's answer (a proxy or maintenance page, or PHP notices printed before it): check moodle.url and turn off Display debug messages; then run the tryback file again" },
@@ -21,7 +22,7 @@ const TRANSPORT_REFINEMENTS: readonly Refinement[] = [
   { codes: ['protocol'], match: /HTTP 404/, hint: "the URL is not a Moodle site's root (HTTP 404): set moodle.url to the address of Moodle's front page" },
 ];
 
-const REFINED: ReadonlyMap<string, readonly Refinement[]> = group([...TRANSPORT_REFINEMENTS, ...REFINEMENTS]);
+const REFINED: ReadonlyMap<string, readonly Refinement[]> = group([...OWN_REFINEMENTS, ...REFINEMENTS]);
 
 function group(refinements: readonly Refinement[]): Map<string, Refinement[]> {
   const byCode = new Map<string, Refinement[]>();

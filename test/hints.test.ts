@@ -101,6 +101,7 @@ describe('hintFor', () => {
     ['transient', 'core_user_create_users: no answer within moodle.timeoutMs (300000 ms); the call may still complete on the site', /moodle\.timeoutMs/],
     ['transient', 'core_user_create_users: HTTP 503', /HTTP 5xx/],
     ['protocol', 'core_webservice_get_site_info: HTTP 404 (is this the Moodle site root?)', /front page/],
+    ['invalid-encoding', 'p.txt is UTF-16 little-endian (it starts with a UTF-16 byte-order mark): save it as UTF-8', /^(?!.*latin1).*save it as UTF-8/],
   ])('%s with "%s": the sharper hint', (code, message, expected) => {
     const hint = hintFor(code, message)!;
     expect(hint).toMatch(expected);
