@@ -96,6 +96,8 @@ describe('hintFor', () => {
     ['invalidrecord', "Can't find data record in database table course. — SELECT id,category FROM {course} WHERE id = ?", /Moodle course is not there/],
     ['invalidrecord', "Can't find data record in database table external_functions. — SELECT * FROM {external_functions}", /function does not exist on this Moodle/],
     ['accessexception', 'Access control exception — Access to the function core_course_search_courses() is not allowed.', /not in the token's service/],
+    ['accessexception', 'Access control exception — Refused web service access for suspended username: wsuser', /user is suspended/],
+    ['accessexception', 'Access control exception — Invalid token - token expired - check validuntil time for the token', /token has expired/],
     ['dmlwriteexception', 'Error writing to database — ERROR: value too long for type character varying(100)', /longer than Moodle's database column/],
     ['2', 'user username=nosuchuser not exists', /user is not in Moodle/],
     ['transient', 'core_user_create_users: no answer within moodle.timeoutMs (300000 ms); the call may still complete on the site', /moodle\.timeoutMs/],

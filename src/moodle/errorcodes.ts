@@ -26,7 +26,7 @@ export interface MoodleCodeSpec {
 /** Every Moodle code mdlsync knows a hint for. Keep README's "Moodle's error codes" section in step. */
 export const MOODLE_CODES: Readonly<Record<string, MoodleCodeSpec>> = {
   // ── the token, the service, the web service user (a whole run stops) ───────────────────────────────────────
-  invalidtoken: { kind: 'error', hint: `Moodle does not know the token (deleted, or mistyped): create one under Site administration › Server › Web services › Manage tokens and set MDLSYNC_TOKEN / moodle.token` },
+  invalidtoken: { kind: 'error', hint: `Moodle does not know the token (deleted, mistyped, or expired: Moodle deletes an expired token): create one under Site administration › Server › Web services › Manage tokens and set MDLSYNC_TOKEN / moodle.token` },
   invalidtimedtoken: { kind: 'error', hint: 'the token has expired (its "Valid until" date passed): create a new token under Site administration › Server › Web services › Manage tokens' },
   invalidiptoken: { kind: 'error', hint: "the token is restricted to other IP addresses: add this machine's address to the token's IP restriction, or clear it (Manage tokens)" },
   accessexception: {
@@ -36,6 +36,8 @@ export const MOODLE_CODES: Readonly<Record<string, MoodleCodeSpec>> = {
   nopermissions: { kind: 'error', hint: `the web service user lacks a capability (the message names it): allow it on the user's role (${DEFINE_ROLES}) in the context named` },
   wsaccessusersuspended: { kind: 'error', hint: "the token's user is suspended in Moodle: unsuspend the web service user (Site administration › Users › Browse list of users)" },
   wsaccessusernologin: { kind: 'error', hint: `the token's user has the "No login" authentication: give the web service user "Manual accounts" or "Web services authentication" (edit the user)` },
+  usernotconfirmed: { kind: 'error', hint: "the token's user has not confirmed its account: confirm the web service user (Site administration › Users › Browse list of users)" },
+  passwordisexpired: { kind: 'error', hint: "the token's user's password has expired (the authentication's password expiry): set a new password for the web service user, or turn expiry off for its authentication" },
   sitemaintenance: { kind: 'error', hint: 'the site is in maintenance mode: run again when it is over (the rows are in the tryback file)' },
   invalidresponse: { kind: 'error', hint: "Moodle built an answer its own description of the function refuses (a Moodle or plugin bug): the call may have been saved; report it with the log and Moodle's version" },
   codingerror: { kind: 'error', hint: "Moodle's own check of the call failed (a coding_exception: a parameter this Moodle version does not accept, e.g. a search field it does not support): report it with the log and Moodle's version" },
@@ -134,6 +136,14 @@ export const REFINEMENTS: readonly Refinement[] = [
   { codes: ['invalidrecord'], match: /table groups\b/, hint: 'the Moodle group is not there (deleted in Moodle): load the group again' },
   { codes: ['invalidrecord'], match: /table course_categories\b/, hint: 'the Moodle category is not there (deleted in Moodle): load the category again' },
   // accessexception: debuginfo names the function
+  { codes: ['accessexception'], match: /Refused web service access for suspended username/, hint: "the token's user is suspended in Moodle: unsuspend the web service user (Site administration › Users › Browse list of users)" },
+  { codes: ['accessexception'], match: /Refused web service access for nologin authentication/, hint: `the token's user has the "No login" authentication: give the web service user "Manual accounts" or "Web services authentication" (edit the user)` },
+  { codes: ['accessexception'], match: /Web service is not available/, hint: `the token's service is disabled or deleted: enable it (${SERVICES} › Edit › Enabled), or create a token for an enabled service` },
+  { codes: ['accessexception'], match: /The capability \S+ is required/, hint: `the service requires a capability the token's user lacks (the message names it): allow it on the user's role (${DEFINE_ROLES}), or clear the service's "Required capability"` },
+  { codes: ['accessexception'], match: /The user is not allowed for this service/, hint: `the service is for authorised users only and the token's user is not one: add the user (${SERVICES} › Authorised users)` },
+  { codes: ['accessexception'], match: /service expired/, hint: `the token's user is authorised for the service only until a date that has passed: change "Valid until" (${SERVICES} › Authorised users)` },
+  { codes: ['accessexception'], match: /token expired/, hint: 'the token has expired (its "Valid until" date passed; Moodle then deletes it): create a new token under Site administration › Server › Web services › Manage tokens' },
+  { codes: ['accessexception'], match: /IP:.* is not supported/, hint: "the token (or the service's authorised user) is restricted to other IP addresses: add this machine's address to the IP restriction, or clear it" },
   { codes: ['accessexception'], match: /Access to the function \w+\(\) is not allowed/, hint: `the function is not in the token's service: add it (${SERVICES} › Functions)` },
   // add_cohort_members' numbered warnings
   { codes: ['2'], match: /^cohort /, hint: 'the cohort is not in Moodle (deleted there): load the cohort again' },
