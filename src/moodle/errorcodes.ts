@@ -64,9 +64,9 @@ export const MOODLE_CODES: Readonly<Record<string, MoodleCodeSpec>> = {
 
   // ── a value already used by another record ────────────────────────────────────────────────────────────────
   shortnametaken: { kind: 'error, warning', hint: "the short name belongs to another Moodle course: change the row's short name, or set that course's idnumber to the key to adopt it" },
-  courseidnumbertaken: { kind: 'error, warning', hint: 'another Moodle course has this idnumber (the key): give that course another idnumber, or clear it there so mdlsync adopts it by its short name' },
+  courseidnumbertaken: { kind: 'error, warning', hint: 'another Moodle course already has this idnumber (the key): give that course another idnumber in Moodle, or remove the duplicate course' },
   categoryidnumbertaken: { kind: 'error', hint: 'another Moodle category has this idnumber (the key): give that category another idnumber, or remove the duplicate category' },
-  idnumbertaken: { kind: 'error', hint: 'another group of the course has this idnumber (the key): give that group another idnumber in Moodle (Course › Participants › Groups)' },
+  idnumbertaken: { kind: 'error', hint: 'another group (or grouping) of the course has this idnumber (the key): give that one another idnumber in Moodle (Course › Participants › Groups)' },
   useremailduplicate: { kind: 'warning', hint: `another account already has this email (Moodle compares without case): Moodle refuses duplicates unless "Allow accounts with same email" is on (${SAME_EMAIL})` },
 
   // ── a value Moodle does not accept ────────────────────────────────────────────────────────────────────────
@@ -79,7 +79,7 @@ export const MOODLE_CODES: Readonly<Record<string, MoodleCodeSpec>> = {
   invalidusername: { kind: 'error', hint: `the username holds characters Moodle does not allow (only lower-case letters, digits and _ - . @ unless "Allow extended characters in usernames" is on): fix the username` },
   wsusercannotassign: { kind: 'error', hint: `the web service user's role may not assign that role in the course: allow it (${DEFINE_ROLES} › Allow role assignments) and make sure the role may be assigned in course context` },
   guestsarenotallowed: { kind: 'error', hint: 'the guest account cannot be enrolled: remove the row' },
-  cannotmovecategory: { kind: 'error', hint: "Moodle cannot move the category there: not under itself or one of its own subcategories (fix the PARENT values), and the web service user needs moodle/category:manage in the new parent" },
+  cannotmovecategory: { kind: 'error', hint: 'Moodle cannot move the category there: the new parent does not exist, or is the category itself or one of its subcategories (fix the PARENT values), or the web service user lacks moodle/category:manage in the category or the new parent' },
   useradminodelete: { kind: 'error', hint: 'Moodle never deletes a site administrator through a web service: remove the account from Site administration › Users › Permissions › Site administrators first, or keep the row out of the deletions' },
   usernotupdatedguest: { kind: 'warning', hint: 'the guest account cannot be changed through a web service: remove the row' },
   usernotupdatedadmin: { kind: 'warning', hint: 'only a site administrator can change a site administrator: make the web service user an administrator, or keep the row out' },
