@@ -93,8 +93,8 @@ export const MOODLE_CODES: Readonly<Record<string, MoodleCodeSpec>> = {
     hint: "the enrolment was saved, but Moodle could not send its welcome email (mail server): check Site administration › Server › Email › Outgoing mail configuration, or turn off the welcome message on the course's Manual enrolments; mdlsync reads the row back",
   },
 
-  // ── core_cohort_add_cohort_members' numbered warnings (mdlsync maps them to its own codes where it can) ───
-  '1': { kind: 'warning', hint: 'core_cohort_add_cohort_members: a member named by a type Moodle does not take, or a cohort whose context is invalid: report it with the log' },
+  // ── numbered warnings: add_cohort_members' (mdlsync maps them to its own codes) and the course readers' ─────
+  '1': { kind: 'warning', hint: "core_cohort_add_cohort_members: a member named by a type Moodle does not take, or a cohort whose context is invalid (report it with the log); the course readers (e.g. mod_quiz_get_quizzes_by_courses): the web service user may not see the course" },
   '2': { kind: 'warning', hint: 'core_cohort_add_cohort_members: the cohort or the user is not in Moodle (deleted there): load it again' },
   '3': { kind: 'warning', hint: 'core_cohort_add_cohort_members: the user is already a member of the cohort: nothing to do' },
 };
@@ -146,6 +146,7 @@ export const REFINEMENTS: readonly Refinement[] = [
   { codes: ['accessexception'], match: /IP:.* is not supported/, hint: "the token (or the service's authorised user) is restricted to other IP addresses: add this machine's address to the IP restriction, or clear it" },
   { codes: ['accessexception'], match: /Access to the function \w+\(\) is not allowed/, hint: `the function is not in the token's service: add it (${SERVICES} › Functions)` },
   // add_cohort_members' numbered warnings
+  { codes: ['1'], match: /No access rights in course context/, hint: "the web service user may not see the course (validate_context failed): give it a role there, or a system role with the capabilities mdlsync needs" },
   { codes: ['2'], match: /^cohort /, hint: 'the cohort is not in Moodle (deleted there): load the cohort again' },
   { codes: ['2'], match: /^user /, hint: 'the user is not in Moodle (deleted there): load the person again' },
 ];
