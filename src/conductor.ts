@@ -20,6 +20,7 @@ import type { SqliteLedger } from './ledger/index.js';
 import type { RunRecord } from './ledger/types.js';
 import type { MoodleClient, SiteInfo } from './moodle/index.js';
 import {
+  addHints,
   countOutcomes,
   ensureReportDir,
   failedRowsOf,
@@ -166,6 +167,7 @@ async function conductRun<S extends SummaryBase, P>(job: Job<S, P>, deps: Conduc
     summary.exitCode = end.exitCode;
     summary.message = redact(end.message);
     if (end.rows) summary.outcomes = countOutcomes(end.rows);
+    addHints(summary, end.rows);
     if (session && end.countCalls !== false) summary.moodleCalls = session.calls();
     summary.finishedAt = new Date().toISOString();
     if (end.rows && (end.status === 'ok' || end.status === 'failed-rows')) await writeRowsCsv(reportDir, end.rows);

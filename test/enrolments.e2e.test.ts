@@ -99,7 +99,7 @@ describe('enrolments feed', () => {
     expect((await w.cli(['run', w.write('enr.txt', sisFile(H, rows))])).code).toBe(0);
     expect((await w.cli(['run', w.write('del.txt', sisFile(H, [rows[0]])), '--op', 'delete'])).code).toBe(0);
     expect(enrolment(w, course.C1, 'P0001')).toBeUndefined();
-    expect(rowsCsv(w)).toMatch(/^2,C1\|P0001,disable,ok,\d+,,,enrolments$/m);
+    expect(rowsCsv(w)).toMatch(/^2,C1\|P0001,disable,ok,\d+,,,enrolments,/m);
 
     config(w, { enrolments: { disable: 'suspend' } });
     expect((await w.cli(['run', w.write('del2.txt', sisFile(H, [rows[1]])), '--op', 'delete'])).code).toBe(0);
@@ -189,9 +189,9 @@ describe('enrolments feed', () => {
     expect(w.lastSummary()).toMatchObject({ outcomes: { ok: 1, failed: 4 } });
     const csv = rowsCsv(w);
     expect(csv).toContain('2,C1|P0001,fail,failed,,unknown-role,"unknown role ""Dean""');
-    expect(csv).toMatch(/^3,C1\|P0002,fail,failed,,invalid-dates,the end date 2026-08-01 \(END_DATE\) is before the start date 2026-09-01 \(START_DATE\),enrolments$/m);
-    expect(csv).toMatch(/^4,C1\|NOBODY,fail,failed,,unknown-person,unknown person NOBODY,enrolments$/m);
-    expect(csv).toMatch(/^5,NOCOURSE\|P0001,fail,failed,,unknown-course,unknown course NOCOURSE,enrolments$/m);
+    expect(csv).toMatch(/^3,C1\|P0002,fail,failed,,invalid-dates,the end date 2026-08-01 \(END_DATE\) is before the start date 2026-09-01 \(START_DATE\),enrolments,/m);
+    expect(csv).toMatch(/^4,C1\|NOBODY,fail,failed,,unknown-person,unknown person NOBODY,enrolments,/m);
+    expect(csv).toMatch(/^5,NOCOURSE\|P0001,fail,failed,,unknown-course,unknown course NOCOURSE,enrolments,/m);
     expect(enrolment(w, course.C2, 'P0002')).toBeDefined();
     expect(w.sandbox.enrolments.of(course.C1)).toHaveLength(0);
   });

@@ -120,7 +120,7 @@ describe('institution roles, cohort mode: the SIS guide examples', () => {
     expect(r.code).toBe(2);
     expect(w.lastSummary()).toMatchObject({ outcomes: { ok: 1, failed: 1 } });
     const csv = rowsCsv(w);
-    expect(csv).toMatch(/^2,testPerson1\|engineering_student,create,ok,\d+,,already a member,institution-roles$/m);
+    expect(csv).toMatch(/^2,testPerson1\|engineering_student,create,ok,\d+,,already a member,institution-roles,/m);
     expect(csv).toContain('unknown-person,unknown person testPerson9');
     expect(w.sandbox.cohorts.list()).toHaveLength(1);
   });

@@ -98,8 +98,8 @@ describe('user lifecycle', () => {
     expect(user(w, 'P0002').suspended).toBe(true);
     expect(enrolment(w, courseId, 'P0002')).toBeUndefined();
     expect(link(w, 'enrolments', 'C1|P0002')).toMatchObject({ status: 'disabled' });
-    expect(rowsCsv(w)).toMatch(/^,P0002,disable,ok,\d+,,"account suspended, 1 enrolment\(s\) removed",persons$/m);
-    expect(rowsCsv(w)).toMatch(/^,C1\|P0002,disable,ok,\d+,,block: unenrolled,enrolments$/m);
+    expect(rowsCsv(w)).toMatch(/^,P0002,disable,ok,\d+,,"account suspended, 1 enrolment\(s\) removed",persons,/m);
+    expect(rowsCsv(w)).toMatch(/^,C1\|P0002,disable,ok,\d+,,block: unenrolled,enrolments,/m);
     // The student's account is untouched.
     expect(user(w, 'P0001').suspended).toBe(false);
 
@@ -141,7 +141,7 @@ describe('user lifecycle', () => {
     expect(r.code).toBe(0);
     expect(w.sandbox.stats.byFunction.core_user_update_users).toBe(1);
     expect(user(w, 'P0001')).toMatchObject({ passwordSet: true, username: before.username });
-    expect(rowsCsv(w)).toMatch(/^,P0001,update,ok,\d+,,password set,persons$/m);
+    expect(rowsCsv(w)).toMatch(/^,P0001,update,ok,\d+,,password set,persons,/m);
 
     const r2 = await cliWithStdin(w, ['user', 'password', 'P0001', '--username-from-email'], secret);
     expect(r2.code).toBe(0);
@@ -175,7 +175,7 @@ describe('user lifecycle', () => {
     const rows = rowsCsv(w).trim().split('\n').slice(1);
     expect(rows).toHaveLength(3);
     expect(rows[0]).toMatch(/^2,P0001,unchanged,unchanged,/);
-    expect(rows[1]).toMatch(/^3,P0002,disable,ok,\d+,,"account suspended, 1 enrolment\(s\) removed",persons$/);
+    expect(rows[1]).toMatch(/^3,P0002,disable,ok,\d+,,"account suspended, 1 enrolment\(s\) removed",persons,/);
     expect(rows[2]).toMatch(/^4,NOBODY,fail,failed,,unknown-person,/);
     const tryback = readFileSync(w.lastSummary().tryback as string, 'utf8');
     expect(tryback).toContain('NOBODY');
@@ -190,7 +190,7 @@ describe('user lifecycle', () => {
     expect(ub.code).toBe(0);
     expect(user(w, 'P0002').suspended).toBe(false);
     expect(enrolment(w, courseId, 'P0002')).toMatchObject({ status: 0, roles: [3], timestart: START, timeend: END });
-    expect(rowsCsv(w)).toMatch(/^2,P0002,enable,ok,\d+,,"account reactivated, 1 enrolment\(s\) restored",persons$/m);
+    expect(rowsCsv(w)).toMatch(/^2,P0002,enable,ok,\d+,,"account reactivated, 1 enrolment\(s\) restored",persons,/m);
 
     // ACTION=password sends PASSWD although passwords are create-only; USERNAME_FROM_EMAIL=Y sets username = email.
     const PH = [...SIS_HEADER, 'ACTION', 'USERNAME_FROM_EMAIL'];
@@ -201,7 +201,7 @@ describe('user lifecycle', () => {
     expect(user(w, 'P0001')).toMatchObject({ username: 'puser0001@example.edu', email: 'puser0001@example.edu', suspended: false });
     expect(user(w, 'P0002').username).toBe('puser0002');
     const pwRows = rowsCsv(w);
-    expect(pwRows).toMatch(/^2,P0001,update,ok,\d+,,"password set, username = email = puser0001@example.edu",persons$/m);
+    expect(pwRows).toMatch(/^2,P0001,update,ok,\d+,,"password set, username = email = puser0001@example.edu",persons,/m);
     // The weak one reached Moodle (its policy refused it): the row fails, without the password in the report.
     expect(pwRows).toMatch(/^3,P0002,update,failed,\d+,/m);
     expect(w.sandbox.stats.byFunction.core_user_update_users).toBeGreaterThanOrEqual(2);

@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { MoodleClient, createUsers, updateUsers } from '../src/moodle/index.js';
 import { SIS_HEADER, persons, sisFile, workspace, type Workspace } from './helpers.js';
 
@@ -65,6 +66,12 @@ describe('batch isolation and tryback', () => {
     const rowsCsv = readFileSync(join(summary.reportDir, 'rows.csv'), 'utf8');
     expect(rowsCsv.split('\n').filter((l) => l.includes(',failed,'))).toHaveLength(3);
     expect(rowsCsv).toContain('invalidparameter');
+    // The hint, sharpened by Moodle's debuginfo: in rows.csv (last column), summary.json and the console.
+    const hint = "Moodle finds the email invalid (its validate_email(): no @, spaces, a character it does not allow): fix the row's EMAIL";
+    const failedRows = (parse(rowsCsv, { columns: true }) as Record<string, string>[]).filter((row) => row.outcome === 'failed');
+    expect(failedRows.map((row) => row.hint)).toEqual([hint, hint, hint]);
+    expect(summary.failures).toEqual([{ code: 'invalidparameter', count: 3, hint }]);
+    expect(r.stdout).toContain(`  failed: invalidparameter ×3 — ${hint}`);
 
     const tryback = summary.tryback as string;
     const text = readFileSync(tryback, 'utf8');
@@ -221,6 +228,8 @@ describe('transient faults', () => {
     const r = await ws.cli(['run', ws.write('a.txt', sisFile(SIS_HEADER, persons(2)))], { MDLSYNC_TOKEN: 'wrong-token-4242' });
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(/invalidtoken/);
+    expect(r.stdout).toMatch(/^ {2}error: invalidtoken — Moodle does not know the token .*Manage tokens/m);
+    expect(ws.lastSummary().error).toMatchObject({ code: 'invalidtoken', hint: expect.stringMatching(/Manage tokens/) });
     expect(r.stdout + r.stderr).not.toContain('wrong-token-4242');
   });
 });

@@ -69,7 +69,7 @@ describe('mdlsync pictures', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/ok 0 {2}unchanged 2 {2}failed 3/);
     expect(rowsCsv()).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^,P0001\.png,unchanged,unchanged,\d+,,,pictures$/),
+      expect.stringMatching(/^,P0001\.png,unchanged,unchanged,\d+,,,pictures,/),
       expect.stringMatching(/^,P0003\.gif,fail,failed,,not-an-image,"text, not an image: Moodle makes user pictures of GIF, JPEG and PNG images only/),
     ]));
     expect(calls()['webservice/upload.php']).toBeUndefined();

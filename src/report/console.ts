@@ -1,6 +1,26 @@
 /** The summary printed at the end of a run: a few lines an admin reads at a glance. */
 import { escapeControls } from '../refusal.js';
-import type { RunSummary } from './types.js';
+import type { RunSummary, SummaryBase } from './types.js';
+
+/** At most this many lines of failed codes: the rest is in summary.json and rows.csv. */
+const FAILURE_LINES = 5;
+const CODE_WIDTH = 40;
+
+/** A code as the console shows it: a password policy's HTML errorcode is a paragraph, cut to fit one line. */
+function shortCode(code: string): string {
+  return code.length > CODE_WIDTH ? `${code.slice(0, CODE_WIDTH - 1)}…` : code;
+}
+
+/** The hint of a whole-file error, and the most frequent failed codes of the rows, each with its hint. */
+export function failureLines(s: Pick<SummaryBase, 'error' | 'failures'>): string[] {
+  const lines: string[] = [];
+  if (s.error?.hint) lines.push(`  error: ${shortCode(s.error.code)} — ${s.error.hint}`);
+  const failures = s.failures ?? [];
+  for (const f of failures.slice(0, FAILURE_LINES)) lines.push(`  failed: ${shortCode(f.code)} ×${f.count} — ${f.hint}`);
+  const more = failures.slice(FAILURE_LINES).reduce((n, f) => n + f.count, 0);
+  if (more > 0) lines.push(`  failed: ${more} more row(s) with other codes (summary.json failures, rows.csv)`);
+  return lines;
+}
 
 export function formatSummary(s: RunSummary): string {
   const lines: string[] = [];
@@ -23,6 +43,7 @@ export function formatSummary(s: RunSummary): string {
     const o = s.outcomes;
     lines.push(`  outcome: ok ${o.ok}, relinked ${o.relinked}, unchanged ${o.unchanged}, failed ${o.failed}; Moodle calls ${s.moodleCalls.total}`);
   }
+  lines.push(...failureLines(s));
   if (s.tryback) lines.push(`  tryback: ${s.tryback}`);
   lines.push(`  report: ${s.reportDir}`);
   if (s.archivedAs) lines.push(`  archived: ${s.archivedAs}`);

@@ -1,6 +1,7 @@
 export * from './types.js';
 export * from './files.js';
 export * from './outputs.js';
+export * from './failures.js';
 export * from './console.js';
 export * from './progress.js';
 export * from './logger.js';

@@ -14,6 +14,7 @@ import { redactedJson } from './json-output.js';
 import { redactText } from './redact.js';
 import type { SummaryBase } from './types.js';
 import type { RowCode } from '../errors.js';
+import { hintFor } from '../hints.js';
 
 export async function ensureReportDir(reportsRoot: string, runId: string): Promise<string> {
   const dir = join(reportsRoot, runId);
@@ -51,7 +52,8 @@ function openCsv(path: string, columns: string[]) {
 
 /** Records stringified per write: csv-stringify's sync API on a batch is faster than its stream, record by record. */
 const ROWS_CSV_BATCH = 5000;
-const ROWS_CSV_COLUMNS = ['line', 'key', 'action', 'outcome', 'moodle_id', 'errorcode', 'message', 'type'];
+/** `hint` last: readers that take the columns by position keep working. */
+const ROWS_CSV_COLUMNS = ['line', 'key', 'action', 'outcome', 'moodle_id', 'errorcode', 'message', 'type', 'hint'];
 
 /**
  * One line per row and per refresh disable; never a password (outcomes carry none). Written in batches through
@@ -69,7 +71,7 @@ export async function writeRowsCsv(dir: string, outcomes: Iterable<Outcome>): Pr
     if (!more && !out.errored) await once(out, 'drain');
   };
   for (const o of outcomes) {
-    batch.push([o.line ?? '', o.key, o.action, o.outcome, o.moodleId ?? '', o.errorcode ?? '', o.message ?? '', o.type ?? ''].map(redactCell));
+    batch.push([o.line ?? '', o.key, o.action, o.outcome, o.moodleId ?? '', o.errorcode ?? '', o.message ?? '', o.type ?? '', hintFor(o.errorcode, o.message) ?? ''].map(redactCell));
     if (batch.length >= ROWS_CSV_BATCH) {
       await flush();
       if (out.errored) break;

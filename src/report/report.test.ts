@@ -9,6 +9,8 @@ import type { FeedInfo } from '../feed/types.js';
 import { asMoodleErrorcode } from '../errors.js';
 import { archiveInput, detectEol, newRunId, writeRowsCsv, writeTryback } from './index.js';
 import { redactValue } from './redact.js';
+import { hintFor, UNKNOWN_CODE_HINT } from '../hints.js';
+import { parse } from 'csv-parse/sync';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'mdlsync-report-'));
 
@@ -58,7 +60,7 @@ describe('other outputs', () => {
   test('rows.csv quotes messages with commas and never needs a password', async () => {
     const dir = tmp();
     await writeRowsCsv(dir, [{ line: 2, key: 'a', action: 'create', outcome: 'failed', errorcode: asMoodleErrorcode('e'), message: 'one, two' }]);
-    expect(readFileSync(join(dir, 'rows.csv'), 'utf8')).toBe('line,key,action,outcome,moodle_id,errorcode,message,type\n2,a,create,failed,,e,"one, two",\n');
+    expect(readFileSync(join(dir, 'rows.csv'), 'utf8')).toBe(`line,key,action,outcome,moodle_id,errorcode,message,type,hint\n2,a,create,failed,,e,"one, two",,"${UNKNOWN_CODE_HINT}"\n`);
   });
 
   test('rows.csv holds the same bytes csv-stringify writes, for awkward values and past one write chunk', async () => {
@@ -76,18 +78,33 @@ describe('other outputs', () => {
     }
     await writeRowsCsv(dir, outcomes);
     const expected = stringify(
-      outcomes.map((o) => [o.line ?? '', o.key, o.action, o.outcome, o.moodleId ?? '', o.errorcode ?? '', o.message ?? '', o.type ?? '']),
-      { header: true, columns: ['line', 'key', 'action', 'outcome', 'moodle_id', 'errorcode', 'message', 'type'], escape_formulas: true },
+      outcomes.map((o) => [o.line ?? '', o.key, o.action, o.outcome, o.moodleId ?? '', o.errorcode ?? '', o.message ?? '', o.type ?? '', hintFor(o.errorcode, o.message) ?? '']),
+      { header: true, columns: ['line', 'key', 'action', 'outcome', 'moodle_id', 'errorcode', 'message', 'type', 'hint'], escape_formulas: true },
     );
     expect(readFileSync(join(dir, 'rows.csv'), 'utf8')).toBe(expected);
     expect(expected).toContain("'=1+1k3");
     expect(statSync(join(dir, 'rows.csv')).mode & 0o777).toBe(0o600);
   });
 
+  test("rows.csv's last column is the hint of the row's code, sharpened by its message", async () => {
+    const dir = tmp();
+    await writeRowsCsv(dir, [
+      { line: 2, key: 'a', action: 'create', outcome: 'failed', errorcode: asMoodleErrorcode('invalidparameter'), message: 'Invalid parameter value detected — Email address already exists: a@example.com' },
+      { line: 3, key: 'b', action: 'create', outcome: 'failed', errorcode: 'duplicate-key', message: 'key b twice' },
+      { line: 4, key: 'c', action: 'create', outcome: 'ok', moodleId: 7 },
+    ]);
+    const rows = parse(readFileSync(join(dir, 'rows.csv'), 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(rows.map((r) => r.hint)).toEqual([
+      expect.stringContaining('allowaccountssameemail'),
+      'the key appears twice in the file: keep one row per key',
+      '',
+    ]);
+  });
+
   test('rows.csv of no rows is the header alone', async () => {
     const dir = tmp();
     await writeRowsCsv(dir, []);
-    expect(readFileSync(join(dir, 'rows.csv'), 'utf8')).toBe('line,key,action,outcome,moodle_id,errorcode,message,type\n');
+    expect(readFileSync(join(dir, 'rows.csv'), 'utf8')).toBe('line,key,action,outcome,moodle_id,errorcode,message,type,hint\n');
   });
 
   test('archive copies the input byte for byte, mode 0600, under the day', async () => {

@@ -16,12 +16,22 @@ export interface SummaryBase {
   outcomes: Record<OutcomeKind, number>;
   moodleCalls: { total: number; byFunction: Record<string, number> };
   reportDir: string;
-  /** File-level problem (bad header, Moodle unreachable …). */
-  error?: Failure<FailureCode>;
+  /** File-level problem (bad header, Moodle unreachable, the token refused …), with the hint for its code. */
+  error?: Failure<FailureCode> & { hint?: string };
+  /** Failed rows by code and hint, most first (one entry per code, or more when the messages give sharper hints). */
+  failures?: FailureCount[];
   /** Who ran the command, where: the OS user and host name (set by the conductor). */
   by?: { user: string; host: string };
   /** The Moodle site's URL, without any user, password, query or fragment (set by the conductor). */
   site?: string;
+}
+
+/** How many failed rows share a code and a hint (summary.json failures, the console, the HTML report). */
+export interface FailureCount {
+  /** The row's errorcode: mdlsync's row code or Moodle's errorcode / warningcode. */
+  code: string;
+  count: number;
+  hint: string;
 }
 
 /** reports/RUNID/summary.json of a run (DESIGN §10). */

@@ -90,8 +90,8 @@ describe('Moodle Upload users dialect', () => {
     const csv = rowsCsv(w);
     expect(csv).toContain('6,NOPE|bnope,fail,failed,,unknown-course,no Moodle course has shortname NOPE,enrolments');
     // A group or cohort many rows name is one row, on the first line that names it.
-    expect(csv).toMatch(/^5,CF101\|Red,create,ok,\d+,,,groups$/m);
-    expect(csv).toMatch(/^3,Y2,create,ok,\d+,,,cohorts$/m);
+    expect(csv).toMatch(/^5,CF101\|Red,create,ok,\d+,,,groups,/m);
+    expect(csv).toMatch(/^3,Y2,create,ok,\d+,,,cohorts,/m);
     expect(csv).toMatch(/^2,Y1,unchanged,unchanged,\d+,,/m);
     const tryback = readFileSync(s.tryback as string, 'utf8');
     // The header as written (BOM and CRLF kept), then each failed line once with why.

@@ -1,0 +1,28 @@
+/** The hints of a finished command's summary: failed rows counted by code and hint, and the hint of a whole-file error. */
+import type { Outcome } from '../apply/types.js';
+import { hintFor, UNKNOWN_CODE_HINT } from '../hints.js';
+import type { FailureCount, SummaryBase } from './types.js';
+
+/**
+ * Failed rows by code and hint, most first, then by code. One pass; a Map keyed by code and hint (a message that
+ * sharpens the hint, e.g. invalidparameter's "Email address already exists", counts apart from the generic one).
+ */
+export function countFailures(outcomes: Iterable<Outcome>): FailureCount[] {
+  const byKey = new Map<string, FailureCount>();
+  for (const o of outcomes) {
+    if (o.outcome !== 'failed') continue;
+    const code: string = o.errorcode ?? 'failed';
+    const hint = hintFor(code, o.message) ?? UNKNOWN_CODE_HINT;
+    const key = `${code}\u0000${hint}`;
+    const seen = byKey.get(key);
+    if (seen) seen.count++;
+    else byKey.set(key, { code, count: 1, hint });
+  }
+  return [...byKey.values()].sort((a, b) => b.count - a.count || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+}
+
+/** Puts the hints into a summary before it is written: failures (when rows ran) and error.hint (when the file failed). */
+export function addHints(summary: SummaryBase, rows: Iterable<Outcome> | undefined): void {
+  if (rows) summary.failures = countFailures(rows);
+  if (summary.error && summary.error.hint === undefined) summary.error.hint = hintFor(summary.error.code, summary.error.message) ?? UNKNOWN_CODE_HINT;
+}
