@@ -3,6 +3,7 @@
  * cap so a 500k-row file with every row failing still makes a page a browser opens. Each code is counted in full.
  */
 import type { Outcome } from '../apply/types.js';
+import { FailureCounter } from './failures.js';
 
 /** Rows a page lists at most; rows.csv (or plan.csv) holds every one. */
 export const FAILED_ROWS_SHOWN = 5000;
@@ -21,8 +22,8 @@ export class FailedRows {
   readonly rows: FailedRow[] = [];
   /** Every failed row seen, listed or not. */
   total = 0;
-  /** Failed rows per error code ('' for none), over every row seen. */
-  readonly byCode = new Map<string, number>();
+  /** Every row seen, by code and hint (as summary.json's failures). */
+  readonly counts = new FailureCounter();
 
   constructor(
     /** 'failed': rows Moodle (or mdlsync) could not apply; 'invalid': rows a dry run's plan marks invalid. */
@@ -32,8 +33,7 @@ export class FailedRows {
 
   add(row: FailedRow): void {
     this.total++;
-    const code = row.code ?? '';
-    this.byCode.set(code, (this.byCode.get(code) ?? 0) + 1);
+    this.counts.add(row.code, row.message);
     if (this.rows.length < this.cap) this.rows.push(row);
   }
 }

@@ -69,9 +69,9 @@ describe('report.html', () => {
     const rows = new FailedRows('failed', 2);
     for (let i = 0; i < 5; i++) rows.add({ line: i + 2, key: `k${i}`, action: 'create', code: i < 4 ? 'invalid-value' : null, message: 'm' });
     expect(rows.rows).toHaveLength(2);
-    expect([...rows.byCode]).toEqual([
+    expect(rows.counts.list().map((c) => [c.code, c.count])).toEqual([
       ['invalid-value', 4],
-      ['', 1],
+      ['failed', 1],
     ]);
     const html = render(summary(), rows);
     expect(html).toContain('The first 2 of 5 are listed; rows.csv holds the other 3.');

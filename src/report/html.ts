@@ -318,12 +318,14 @@ function rowsSection(s: Shown, rows: FailedRows, t: Esc): string {
   const invalid = rows.kind === 'invalid';
   const heading = invalid ? 'Invalid rows: the plan would not apply them' : 'Failed rows';
   const source = invalid ? 'plan.csv' : 'rows.csv';
-  const codes = [...rows.byCode.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  const codeTable = `<table class="codes"><thead><tr><th>Error code</th><th class="num">Rows</th><th>What to do</th></tr></thead><tbody>${codes
-    .map(([c, n]) => `<tr><td><code>${c ? t(c) : '(none)'}</code></td><td class="num">${t(n)}</td><td class="hint">${hintOrDash(hintFor(c, null), t)}</td></tr>`)
+  const counts = rows.counts.list();
+  const codeTable = `<table class="codes"><thead><tr><th>Error code</th><th class="num">Rows</th><th>What to do</th></tr></thead><tbody>${counts
+    .map((c) => `<tr><td><code>${t(c.code)}</code></td><td class="num">${t(c.count)}</td><td class="hint">${t(c.hint)}</td></tr>`)
     .join('')}</tbody></table>`;
+  const perCode = new Map<string, number>();
+  for (const c of counts) perCode.set(c.code, (perCode.get(c.code) ?? 0) + c.count);
   const more = rows.total > rows.rows.length ? `<p id="rows-more">The first ${t(rows.rows.length)} of ${t(rows.total)} are listed; ${t(source)} holds the other ${t(rows.total - rows.rows.length)}.</p>` : '';
-  const options = codes.map(([c, n]) => `<option value="${t(c)}">${c ? t(c) : '(none)'} (${t(n)})</option>`).join('');
+  const options = [...perCode].map(([c, n]) => `<option value="${t(c)}">${t(c)} (${t(n)})</option>`).join('');
   const controls = `<div class="controls" id="row-controls" hidden><label>Filter <input id="filter" type="search" placeholder="key, message, line…" autocomplete="off"></label><label>Code <select id="code-filter"><option value="">all codes</option>${options}</select></label><span class="muted"><span id="rows-shown">${t(rows.rows.length)}</span> shown</span></div>`;
   // A Type column only for a file that fans out into several types.
   const fanned = new Set(rows.rows.map((r) => r.type ?? '')).size > 1;
@@ -336,7 +338,7 @@ ${body}
 
 function failedRow(r: FailedRow, fanned: boolean, t: Esc): string {
   const hint = hintFor(r.code, r.message);
-  return `<tr data-code="${t(r.code ?? '')}"><td class="num nowrap" data-sort="${t(r.line ?? '')}">${t(r.line ?? '')}</td>${fanned ? `<td class="nowrap">${t(r.type ?? '')}</td>` : ''}<td class="mono key">${t(r.key)}</td><td class="nowrap">${t(r.action === 'fail' ? 'invalid' : r.action)}</td><td class="nowrap"><code>${t(r.code ?? '')}</code></td><td>${t(r.message)}</td><td class="hint">${hintOrDash(hint, t)}</td></tr>`;
+  return `<tr data-code="${t(r.code ?? 'failed')}"><td class="num nowrap" data-sort="${t(r.line ?? '')}">${t(r.line ?? '')}</td>${fanned ? `<td class="nowrap">${t(r.type ?? '')}</td>` : ''}<td class="mono key">${t(r.key)}</td><td class="nowrap">${t(r.action === 'fail' ? 'invalid' : r.action)}</td><td class="nowrap"><code>${t(r.code ?? '')}</code></td><td>${t(r.message)}</td><td class="hint">${hintOrDash(hint, t)}</td></tr>`;
 }
 
 function hintOrDash(hint: string | null, t: Esc): string {
