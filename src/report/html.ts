@@ -40,7 +40,7 @@ interface Shown extends SummaryBase {
 /** Keys the page shows in their own section; any other key of a summary is listed under "Details". */
 const OWN_SECTIONS = new Set([
   'runId', 'startedAt', 'finishedAt', 'status', 'exitCode', 'message', 'outcomes', 'moodleCalls', 'reportDir', 'error', 'kind', 'file', 'sha256',
-  'type', 'op', 'dataSource', 'dryRun', 'planned', 'guard', 'format', 'warnings', 'parts', 'tryback', 'archivedAs', 'retry', 'by', 'site',
+  'type', 'op', 'dataSource', 'dryRun', 'planned', 'guard', 'format', 'warnings', 'parts', 'tryback', 'archivedAs', 'retry', 'by', 'site', 'failures',
 ]);
 
 const PLANNED_LABELS: Record<string, string> = {
