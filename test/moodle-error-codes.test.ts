@@ -3,36 +3,12 @@
  * row with the same kind and hint, the section lists no other, and it gives the password policy's and the fallback hint.
  */
 import { describe, expect, test } from '@jest/globals';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { README, readmeSection, rowsByCode } from './readme.js';
 import { MOODLE_CODES, PASSWORD_POLICY_HINT, UNKNOWN_CODE_HINT } from '../src/moodle/errorcodes.js';
 
-const README = readFileSync(fileURLToPath(new URL('../README.md', import.meta.url)), 'utf8');
-
-function section(heading: string): string {
-  const start = README.indexOf(`\n${heading}\n`);
-  expect(start).toBeGreaterThan(-1);
-  const rest = README.slice(start + heading.length + 2);
-  const end = rest.search(/\n#{1,3} /);
-  return end === -1 ? rest : rest.slice(0, end);
-}
-
-/** The cells of a markdown table row, `\|` read as a pipe inside a cell. */
-function cells(line: string): string[] {
-  return line
-    .trim()
-    .replace(/^\||\|$/g, '')
-    .split(/(?<!\\)\|/)
-    .map((c) => c.trim().replaceAll('\\|', '|'));
-}
-
 describe("README lists every Moodle code of src/moodle/errorcodes.ts", () => {
-  const text = section("### Moodle's error codes");
-  const rows = new Map<string, string[]>();
-  for (const line of text.split('\n')) {
-    const m = /^\|\s*`([^`]+)`\s*\|/.exec(line);
-    if (m) rows.set(m[1], cells(line));
-  }
+  const text = readmeSection("### Moodle's error codes");
+  const rows = rowsByCode(text);
 
   test('every code of the table has its row in the section, and the section no other', () => {
     expect([...rows.keys()].sort()).toEqual(Object.keys(MOODLE_CODES).sort());

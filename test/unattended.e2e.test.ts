@@ -7,7 +7,7 @@ import { afterEach, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import yazl from 'yazl';
+import { zipOf } from './zip.js';
 import { SIS_HEADER, persons, sisFile, workspace, type CliResult, type Workspace } from './helpers.js';
 
 let ws: Workspace | null = null;
@@ -54,17 +54,6 @@ function jsonLines(stderr: string): Array<Record<string, unknown>> {
     });
 }
 
-function zip(files: Record<string, string>): Promise<Buffer> {
-  const z = new yazl.ZipFile();
-  for (const [name, content] of Object.entries(files)) z.addBuffer(Buffer.from(content, 'utf8'), name);
-  z.end();
-  const chunks: Buffer[] = [];
-  return new Promise((resolve, reject) => {
-    z.outputStream.on('data', (c: Buffer) => chunks.push(c));
-    z.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-    z.outputStream.on('error', reject);
-  });
-}
 
 describe('run and plan --json', () => {
   test('one file: stdout is one document whose run equals summary.json, with the exit code; no text summary', async () => {
@@ -125,7 +114,7 @@ describe('run and plan --json', () => {
     ws = await workspace();
     const accounts = 'account_id,parent_account_id,name,status\nA001,,Humanities,active\n';
     const terms = 'term_id,name,status,start_date,end_date\nT001,Fall2026,active,,\n';
-    const r = await ws.cli(['run', ws.write('sis.zip', await zip({ 'accounts.csv': accounts, 'terms.csv': terms })), '--json']);
+    const r = await ws.cli(['run', ws.write('sis.zip', await zipOf({ 'accounts.csv': accounts, 'terms.csv': terms })), '--json']);
     expect(r.code).toBe(0);
     const doc = documentOf<RunsDocument>(r);
     expect(doc.notes).toEqual([expect.stringMatching(/^sis\.zip: terms\.csv left out: Moodle has no terms/)]);
