@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { CODES } from '../src/errors.js';
 import { SIS_HEADER, persons, sisFile, workspace, type Workspace } from './helpers.js';
 
 let ws: Workspace;
@@ -92,8 +93,8 @@ describe('values longer than Moodle allows', () => {
     const r = await ws.cli(['plan', ws.write('plan-long.txt', sisFile(SIS_HEADER, rows))]);
     expect(r.code).not.toBe(3);
     const plan = parse(readFileSync(join(ws.lastSummary().reportDir, 'plan.csv'), 'utf8'), { columns: true }) as CsvRow[];
-    expect(plan.find((p) => p.key === 'PL-LONG')).toMatchObject({ line: '3', action: 'fail', errorcode: 'field-too-long', message: 'lastname is 101 characters; Moodle allows at most 100' });
-    expect(plan.find((p) => p.key === 'PL0001')).toMatchObject({ action: 'create' });
+    expect(plan.find((p) => p.key === 'PL-LONG')).toMatchObject({ line: '3', action: 'fail', errorcode: 'field-too-long', message: 'lastname is 101 characters; Moodle allows at most 100', hint: CODES['field-too-long'].hint });
+    expect(plan.find((p) => p.key === 'PL0001')).toMatchObject({ action: 'create', hint: '' });
     expect(user('pllong')).toBeUndefined();
   });
 

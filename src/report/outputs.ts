@@ -142,9 +142,11 @@ type PlanRow = { line: number | null; key: string; kind: string; moodleId?: numb
 
 /** plan.csv, written as the plan is computed (a dry run keeps no actions in memory). */
 export function openPlanCsv(dir: string): { write(a: PlanRow): void; close(): Promise<string> } {
-  const csv = openCsv(join(dir, 'plan.csv'), ['line', 'key', 'action', 'moodle_id', 'reason', 'errorcode', 'message']);
+  // `hint` last, as in rows.csv: what to do about an invalid row's errorcode.
+  const csv = openCsv(join(dir, 'plan.csv'), ['line', 'key', 'action', 'moodle_id', 'reason', 'errorcode', 'message', 'hint']);
   return {
-    write: (a) => void csv.write([a.line ?? '', a.key, a.kind, a.moodleId ?? '', a.reason, a.error?.code ?? '', a.error?.message ?? '']),
+    write: (a) =>
+      void csv.write([a.line ?? '', a.key, a.kind, a.moodleId ?? '', a.reason, a.error?.code ?? '', a.error?.message ?? '', a.error ? (hintFor(a.error.code, a.error.message) ?? '') : '']),
     close: csv.close,
   };
 }
