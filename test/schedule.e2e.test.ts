@@ -128,7 +128,7 @@ describe('schedule', () => {
     expect(ws.sandbox.users.byUsername('ouser0001')?.firstname).toBe('Renamed');
     expect(existsSync(older) || existsSync(newer)).toBe(false);
     expect(inbox.stderr).not.toContain(ws.sandbox.token);
-  }, 20000);
+  }, 60_000);
 
   test('a refresh job without allowRefresh is a config error naming the key', async () => {
     ws = await workspace();

@@ -149,7 +149,7 @@ describe('Blackboard snapshot flat file dialect', () => {
     const again = await run('membership.txt', MEMBERSHIPS);
     expect(again.s.outcomes).toMatchObject({ unchanged: 3, failed: 1 });
     expect(w.sandbox.stats.writeCalls).toBe(0);
-  });
+  }, 120_000);
 
   test('secondary institution role, observer association and plain membership files are read natively; --dialect forces the Blackboard reading', async () => {
     const w = await workspace();
