@@ -4,8 +4,8 @@
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SIS_HEADER, sisFile, workspace, type Workspace } from './helpers.js';
 
@@ -45,4 +45,15 @@ test('passwords: always — the ledger is 0600 in a 0700 folder and its hash is 
   const changed = ws.write('persons2.txt', sisFile(SIS_HEADER, [[...row.slice(0, 2), 'Other-0001y', ...row.slice(3)]]));
   expect((await ws.cli(['run', changed, '-q'])).code).toBe(0);
   expect(ws.lastSummary()).toMatchObject({ outcomes: { ok: 1 } });
+}, 60_000);
+
+test('a run\'s outputs are private too: its report folder and the archive\'s day folder 0700, every file in them 0600', async () => {
+  const file = ws.write('persons-outputs.txt', sisFile(SIS_HEADER, [['P0002', 'puser0002', 'Secret-0002x', 'First', 'Last', 'puser0002@example.edu']]));
+  expect((await ws.cli(['run', file, '-q'])).code).toBe(0);
+  const { reportDir, archivedAs } = ws.lastSummary() as unknown as { reportDir: string; archivedAs: string };
+  expect(mode(reportDir)).toBe(0o700);
+  expect(mode(dirname(archivedAs))).toBe(0o700);
+  const files = [...readdirSync(reportDir).map((f) => join(reportDir, f)), archivedAs];
+  expect(files.map((f) => basename(f))).toEqual(expect.arrayContaining(['summary.json', 'rows.csv', 'report.html']));
+  expect(files.filter((f) => mode(f) !== 0o600)).toEqual([]);
 }, 60_000);

@@ -90,6 +90,34 @@ describe('schedule', () => {
     expect((await ws.cli(['ledger', 'show', '--runs'])).stdout).not.toMatch(/retry #/);
   }, 30000);
 
+  test('Moodle unreachable before a glob job\'s file runs: it and the later files wait for the next tick, so the older rows never land over the newer', async () => {
+    ws = await workspace();
+    mkdirSync(join(ws.dir, 'inbox'));
+    const config = configFor(ws, { jobs: [{ name: 'inbox', cron: '0 0 * * * *', glob: 'inbox/*.csv' }] });
+    const job = findJob(config, 'inbox');
+    const log = captureLogger();
+    const older = join(ws.dir, 'inbox', 'persons.store.a.csv');
+    const newer = join(ws.dir, 'inbox', 'persons.store.b.csv');
+    writeFileSync(older, sisFile(SIS_HEADER, persons(2, { prefix: 'u' })));
+    writeFileSync(newer, sisFile(SIS_HEADER, persons(2, { prefix: 'u' }).map((r) => [...r.slice(0, 3), 'Newer', ...r.slice(4)])));
+    const now = Date.now() / 1000;
+    utimesSync(older, now - 60, now - 60);
+    utimesSync(newer, now - 10, now - 10);
+    // The older file's run finds Moodle unreachable (its first call, site info, dropped); the site is back at once.
+    ws.sandbox.faults.add({ kind: 'drop', fn: 'core_webservice_get_site_info', times: 1 });
+    const first = await runJob(job, { config, logger: log.logger });
+    expect(first).toMatchObject({ status: 'waiting', exitCode: 3 });
+    expect(first.files.map((f) => f.file)).toEqual([older]);
+    expect([existsSync(older), existsSync(newer)]).toEqual([true, true]);
+    expect(log.lines.some((l) => /job inbox: persons\.store\.a\.csv waits for Moodle; the job's 1 later file\(s\) wait behind it/.test(l))).toBe(true);
+    expect(ws.sandbox.users.list().filter((u) => u.username.startsWith('uuser'))).toHaveLength(0);
+
+    const second = await runJob(job, { config, logger: log.logger });
+    expect(second).toMatchObject({ status: 'ok', exitCode: 0 });
+    expect(second.files.map((f) => f.file)).toEqual([older, newer]);
+    expect(ws.sandbox.users.byIdnumber('U0001')[0].firstname).toBe('Newer');
+  }, 30000);
+
   test('--once runs one job now and exits with its exit code; a glob job runs its files in order and consumes them', async () => {
     ws = await workspace();
     mkdirSync(join(ws.dir, 'inbox'));

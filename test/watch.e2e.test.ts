@@ -1,7 +1,8 @@
 /** The drop folder end to end: real files in a temp folder, runs against the sandbox Moodle over HTTP. */
 import { afterEach, describe, expect, test } from '@jest/globals';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, linkSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startWatch, type WatchEvent, type WatchHandle } from '../src/automation/index.js';
 import { captureLogger, configFor, sleep, startWatchCli, waitFor, writeSlowly } from './automation-helpers.js';
@@ -150,6 +151,26 @@ describe('watch DIR', () => {
     expect(lstatSync(join(rejected, 'persons.store.link.csv')).isSymbolicLink()).toBe(true);
     expect(readFileSync(secret, 'utf8')).toBe('SECRET-TOKEN-abc123|x|y\nline2-secret\n');
     expect(readFileSync(other, 'utf8')).toBe('root:SECRET-HASH:0:0\n');
+  });
+
+  test("the watcher's own folders: one left open to others is made 0700; a symlink, or (as root) another account's folder, in their place stops the start", async () => {
+    const { drop, start } = await setup();
+    mkdirSync(join(drop, '.retry'), { mode: 0o777 });
+    chmodSync(join(drop, '.retry'), 0o777);
+    const h = await start();
+    await h.close();
+    handles.splice(0);
+    for (const sub of ['.processing', '.retry', 'rejected']) expect([sub, lstatSync(join(drop, sub)).mode & 0o777]).toEqual([sub, 0o700]);
+
+    rmSync(join(drop, 'rejected'), { recursive: true });
+    symlinkSync(tmpdir(), join(drop, 'rejected'));
+    await expect(start()).rejects.toThrow(/rejected is not a folder \(a symbolic link/);
+    rmSync(join(drop, 'rejected'));
+
+    // Only root can give a folder to another account; elsewhere the mode check above is what runs.
+    if (process.getuid?.() !== 0) return;
+    chownSync(join(drop, '.retry'), 54321, 54321);
+    await expect(start()).rejects.toThrow(/\.retry belongs to another account \(uid 54321\)/);
   });
 
   test('a Moodle outage mid-file keeps the rows it could not take for retry; they land once Moodle is back, and later files wait behind them', async () => {

@@ -17,7 +17,7 @@ import { SqliteLedger } from '../ledger/index.js';
 import type { RunSummary } from '../report/index.js';
 import { byDependencyThenAge, isIgnoredName, typeFromName } from './classify.js';
 import { keepForRetry, tryRetry, type RetryContext } from './retry.js';
-import { runTarget, worstExit } from './runner.js';
+import { isOutage, runTarget, worstExit } from './runner.js';
 import { runPictures } from '../pictures/run.js';
 import { mirrorPass } from '../mirror/job.js';
 
@@ -159,6 +159,13 @@ async function runJobWith(job: JobConfig, deps: Deps, ledger: SqliteLedger): Pro
     files.push({ file: f.path, exitCode: s.exitCode, message: s.message, summary: s });
     // Only an applied file is consumed: one that was refused (or Moodle was down) stays for the next tick.
     if (consume && verdict.kind === 'applied') await rm(f.path, { force: true });
+    // Moodle down before the file could run: it runs again next tick, so the later files wait for it there, or its
+    // older rows would land over theirs.
+    if (isOutage(verdict)) {
+      const later = ordered.length - ordered.indexOf(f) - 1;
+      if (later > 0) logger.warn(`job ${job.name}: ${f.name} waits for Moodle; the job's ${later} later file(s) wait behind it until the next tick`);
+      return { ...finishJob(job, files, logger), status: 'waiting' };
+    }
     // Its rows Moodle could not take wait for retry; the job's later files wait behind them.
     const kept = await keepForRetry(retries, { name: f.name, path: f.path, type: f.type, op: job.op, dataSource: job.datasource, force: job.force }, verdict, false);
     if (kept) return { ...finishJob(job, files, logger), status: 'waiting' };

@@ -6,7 +6,7 @@
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import { randomUUID } from 'node:crypto';
 import { constants as fsConstants, existsSync } from 'node:fs';
-import { lstat, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type winston from 'winston';
@@ -110,11 +110,19 @@ export async function notPlainFile(path: string): Promise<string | null> {
   }
 }
 
-/** A folder of the watcher's own (created 0700): an existing symlink in its place is refused, never followed. */
+/**
+ * A folder of the watcher's own (created 0700): an existing symlink in its place is refused, never followed; an
+ * existing folder another account owns is refused (whoever made it could read or swap the files kept there, retry
+ * files with passwords among them), and one of ours open to others is made 0700 again.
+ */
 async function ownFolder(path: string): Promise<void> {
   await mkdir(path, { recursive: true, mode: 0o700 });
   const st = await lstat(path);
   if (!st.isDirectory()) throw new ConfigError(`${path} is not a folder (a symbolic link or a file is in its place): remove it and start the watcher again`);
+  const uid = process.getuid?.();
+  if (uid === undefined) return; // Windows: no owner or mode bits to check
+  if (st.uid !== uid) throw new ConfigError(`${path} belongs to another account (uid ${st.uid}), not to the one mdlsync runs as (uid ${uid}): remove it and start the watcher again, which makes it anew`);
+  if ((st.mode & 0o077) !== 0) await chmod(path, 0o700);
 }
 
 export async function startWatch(dirArg: string, opts: WatchOptions): Promise<WatchHandle> {

@@ -49,6 +49,11 @@ const behaviours: Record<string, (res: ServerResponse, req: IncomingMessage) => 
     res.writeHead(404, { 'content-type': 'text/html' });
     res.end('<html>Not found</html>');
   },
+  redirect_away: (res) => {
+    // A site (or something in front of it) sending the client elsewhere: 307 would repeat the POST, token and all.
+    res.writeHead(307, { location: '/stolen' });
+    res.end();
+  },
   reset: (_res, req) => req.socket.destroy(),
   hang: () => undefined,
 };
@@ -118,6 +123,13 @@ describe('MoodleClient', () => {
     expect(req.body.get('moodlewsrestformat')).toBe('json');
     expect(req.body.get('values[0]')).toBe('ctalice');
     expect(client.stats).toEqual({ calls: 3, byFunction: { ok_list: 2, null_body: 1 } });
+  });
+
+  it('never follows a redirect: the token goes to the configured endpoint only', async () => {
+    const e = await failure('redirect_away');
+    expect(e).toBeInstanceOf(ProtocolError);
+    expect(e.message).toMatch(/HTTP 307/);
+    expect(seen.filter((r) => r.url === '/stolen')).toEqual([]);
   });
 
   it('accepts the endpoint URL itself as the site URL', async () => {

@@ -50,6 +50,15 @@ describe('report.html', () => {
     expect(html.split(escaped).length - 1).toBe(8);
   });
 
+  test('control characters (ESC, NUL …) never reach the page: each is shown as the replacement character', () => {
+    const rows = failedRowsOf([{ line: 2, key: 'k\u001b[31m', action: 'create', outcome: 'failed', errorcode: 'invalid-value', message: 'a\u0000b\u007f' }]);
+    const html = render(summary(), rows);
+    // eslint-disable-next-line no-control-regex
+    expect(html.match(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g)).toBeNull();
+    expect(html).toContain('k\ufffd[31m');
+    expect(html).toContain('a\ufffdb\ufffd');
+  });
+
   test('the policy allows exactly the page’s own style and script, by hash, and nothing else', () => {
     const html = render(summary());
     const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1] ?? '';

@@ -107,6 +107,45 @@ describe('faults', () => {
   });
 });
 
+describe('random faults', () => {
+  const siteInfo = (sb: SandboxHandle) => raw(sb, `wstoken=${sb.token}&wsfunction=core_webservice_get_site_info&moodlewsrestformat=json`);
+  /** The status of each of n calls in turn. */
+  async function statuses(sb: SandboxHandle, n: number): Promise<number[]> {
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) out.push((await siteInfo(sb)).status);
+    return out;
+  }
+
+  test('strike about the share of calls asked, the same calls for the same seed, and stop on clear()', async () => {
+    const a = await sandbox();
+    a.faults.randomly({ rate: 0.1, faults: [{ kind: 'http500' }], seed: 7 });
+    const first = await statuses(a, 300);
+    const failed = first.filter((s) => s === 500).length;
+    expect(failed).toBe(a.faults.randomHits);
+    // 10 % of 300 is 30; a fair generator stays well inside these bounds.
+    expect(failed).toBeGreaterThan(10);
+    expect(failed).toBeLessThan(60);
+    expect(first.filter((s) => s !== 500 && s !== 200)).toEqual([]);
+
+    const b = await sandbox();
+    b.faults.randomly({ rate: 0.1, faults: [{ kind: 'http500' }], seed: 7 });
+    expect(await statuses(b, 300)).toEqual(first);
+
+    a.faults.clear();
+    expect(await statuses(a, 50)).toEqual(Array(50).fill(200));
+  });
+
+  test('a queued fault goes first; a random fault named for another function does not strike', async () => {
+    const sb = await sandbox();
+    sb.faults.randomly({ rate: 1, faults: [{ kind: 'http500', fn: 'core_user_get_users' }], seed: 1 });
+    sb.faults.add({ kind: 'drop' });
+    await expect(siteInfo(sb)).rejects.toThrow();
+    expect(await statuses(sb, 5)).toEqual(Array(5).fill(200));
+    expect(sb.faults.randomHits).toBe(0);
+    expect(() => sb.faults.randomly({ rate: 2, faults: [{ kind: 'drop' }], seed: 1 })).toThrow(/rate/);
+  });
+});
+
 describe('state file', () => {
   test('users and the id sequence survive a restart', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mdlsync-sandbox-'));

@@ -12,7 +12,7 @@ import { restCall, webService, type WebService } from './rest.js';
 import { listen, POST_MAX_SIZE, readBody, requestVars, REST_PATH, send, sendNotFound, SERVER_ERROR, stopListening, type Reply } from './http.js';
 import { parseUploadRequest, UPLOAD_PATH, uploadPhp } from './files.js';
 import { WorkerPool } from './capacity.js';
-import { type Fault, faultAfterCall, faultBeforeCall, FaultQueue } from './faults.js';
+import { type Fault, faultAfterCall, faultBeforeCall, FaultQueue, type RandomFaults } from './faults.js';
 import { siteView, type SiteView } from './site-view.js';
 import { type SchoolSeed, type SeededSchool, seedSchool } from './seed.js';
 
@@ -21,7 +21,7 @@ export { UPLOAD_PATH } from './files.js';
 export type { SandboxService } from './context.js';
 export { phpJsonEncode } from './rest.js';
 export { BENCH_SCHOOL, DEMO_SCHOOL, type SchoolSeed, type SeededSchool } from './seed.js';
-export type { Fault } from './faults.js';
+export type { Fault, RandomFaults } from './faults.js';
 export type {
   SandboxCategory,
   SandboxCohort,
@@ -71,7 +71,11 @@ export interface SandboxHandle extends SiteView {
   token: string;
   /** writeCalls counts calls of functions that change state. */
   stats: CallStats;
-  faults: { add(f: Fault): void; clear(): void };
+  /**
+   * add: a fault for the next matching call(s); randomly: faults striking a share of all calls from now on (seeded);
+   * clear: none any more. randomHits counts the calls a random fault struck.
+   */
+  faults: { add(f: Fault): void; randomly(r: RandomFaults): void; clear(): void; readonly randomHits: number };
   /** The site's mail transport: set `failing` to make every message fail (as a broken sendmail does). */
   mail: SandboxMail;
   /** Writes a whole school straight into the site (one transaction, no web-service calls, deterministic). */
@@ -125,7 +129,14 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
     mail: ctx.mail,
     seedSchool: (seed) => seedSchool(store, seed),
     service: ctx.service,
-    faults: { add: (f) => faults.add(f), clear: () => faults.clear() },
+    faults: {
+      add: (f) => faults.add(f),
+      randomly: (r) => faults.randomly(r),
+      clear: () => faults.clear(),
+      get randomHits() {
+        return faults.randomHits;
+      },
+    },
     close: async () => {
       await stopListening(server);
       store.close();
