@@ -523,7 +523,9 @@ export class SqliteLedger implements LedgerStore {
 
   /** Reads every record for `mdlsync ledger export`, and loads an export (see transfer/format.ts). */
   get transfer(): SqliteTransfer {
-    return new SqliteTransfer(this.db);
+    return new SqliteTransfer(this.db, () => {
+      this.key = null;
+    });
   }
 
   /** PRAGMA user_version: the latest migration applied (for `doctor`). */

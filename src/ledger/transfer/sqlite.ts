@@ -32,7 +32,11 @@ function selectSql(t: TableSpec): string {
 }
 
 export class SqliteTransfer {
-  constructor(private readonly db: Database.Database) {}
+  constructor(
+    private readonly db: Database.Database,
+    /** Called once a load committed (the ledger forgets what it cached of the tables replaced: its password key). */
+    private readonly loaded: () => void = () => undefined,
+  ) {}
 
   schemaVersion(): number {
     return this.db.pragma('user_version', { simple: true }) as number;
@@ -88,6 +92,7 @@ export class SqliteTransfer {
       }
     });
     tx.immediate();
+    this.loaded();
     return counts;
   }
 }
