@@ -118,12 +118,23 @@ export function registerLedger(program: Command): void {
       const store = SqliteLedger.open(config.ledger);
       try {
         const opts = { site: config.moodle.url, secrets: !flags.withoutSecret };
-        if (flags.output !== undefined) {
-          const counts = await writeFileAtomically(flags.output, (write) => writeExport(store.transfer, write, opts));
-          process.stdout.write(`exported ${describeCounts(counts)} from ${config.ledger} to ${flags.output}\n`);
+        const output = flags.output;
+        // The ledger's own errors are not the output's: only a failed write is said to be one.
+        const written = <T>(write: Promise<T>): Promise<T> =>
+          write.catch((err: NodeJS.ErrnoException) => {
+            if (typeof err.syscall !== 'string') throw err;
+            throw new Refusal(
+              output === undefined
+                ? `The export could not be written to stdout (${err.code ?? err.message}: its reader closed or failed): what was written is incomplete.`
+                : `The output ${output} cannot be written (${err.code ?? err.message}): pass another -o; nothing was left under that name.`,
+            );
+          });
+        if (output !== undefined) {
+          const counts = await written(writeFileAtomically(output, (write) => writeExport(store.transfer, write, opts)));
+          process.stdout.write(`exported ${describeCounts(counts)} from ${config.ledger} to ${output}\n`);
         } else {
           if (opts.secrets) guardStdout();
-          const counts = await writeExport(store.transfer, streamWriter(process.stdout), opts);
+          const counts = await written(writeExport(store.transfer, streamWriter(process.stdout), opts));
           process.stderr.write(`mdlsync: exported ${describeCounts(counts)} from ${config.ledger}\n`);
         }
       } finally {

@@ -68,9 +68,20 @@ export async function writeExport(
   return counts;
 }
 
-/** Writes to a stream, a chunk at a time: the next waits until the stream took this one (a slow pipe holds the export back). */
+/**
+ * Writes to a stream, a chunk at a time: the next waits until the stream took this one (a slow pipe holds the export
+ * back). A stream that fails (EPIPE: `| head` closed it) fails the write, not the process with an unhandled event.
+ */
 export function streamWriter(stream: Writable): ChunkWriter {
-  return (chunk) => new Promise((resolve, reject) => stream.write(chunk, (err) => (err ? reject(err) : resolve())));
+  let failed: Error | null = null;
+  stream.on('error', (err) => {
+    failed = err;
+  });
+  return (chunk) =>
+    new Promise((resolve, reject) => {
+      if (failed) reject(failed);
+      else stream.write(chunk, (err) => (err ? reject(err) : resolve()));
+    });
 }
 
 /**

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import Database from 'better-sqlite3';
 import { LEDGER_SCHEMA_VERSION, SqliteLedger, type LinkWrite } from '../index.js';
 import {
@@ -18,6 +19,7 @@ import {
   SQLITE_NOT_EXPORTED,
   sameSite,
   siteOf,
+  streamWriter,
   writeExport,
   writeFileAtomically,
 } from './index.js';
@@ -218,6 +220,17 @@ describe('the export streams', () => {
     expect(importText(target, text)).toMatchObject({ links: 3005, runs: 2 });
     expect(l.getLinks('persons', ['P9']).size).toBe(1);
     expect(l.getRun('r9')).toBeDefined();
+  });
+});
+
+describe('writing to a stream', () => {
+  it('a stream that fails (a closed pipe) fails the export with its error, not the process with an unhandled event', async () => {
+    const closed = new Writable({
+      write(_chunk, _encoding, done) {
+        done(Object.assign(new Error('write EPIPE'), { code: 'EPIPE', syscall: 'write' }));
+      },
+    });
+    await expect(writeExport(filled().transfer, streamWriter(closed), { secrets: true })).rejects.toThrow('write EPIPE');
   });
 });
 
