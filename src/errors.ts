@@ -54,6 +54,14 @@ export const CODES = {
   usage: { family: 'config', exit: 1, hint: 'a flag or argument is wrong: see mdlsync --help (or mdlsync COMMAND --help)' },
   'invalid-config': { family: 'config', exit: 1, hint: 'fix the setting the message names (mdlsync.config.json, the MDLSYNC_* environment or the flags)' },
   refused: { family: 'config', exit: 3, hint: 'the command was refused before it started: the sentence names the path or setting to fix' },
+  'invalid-ledger-file': {
+    family: 'config',
+    exit: 1,
+    hint: 'the file is not a whole mdlsync ledger export (the message names the line and what is wrong there): export it again; nothing was imported',
+  },
+  'ledger-file-too-new': { family: 'config', exit: 1, hint: 'the ledger export was written by a newer mdlsync: upgrade mdlsync where you import it' },
+  'ledger-not-empty': { family: 'config', exit: 3, hint: 'the ledger already holds links or runs: import into a new ledger (--ledger FILE), or pass --replace to replace what it holds' },
+  'ledger-other-site': { family: 'config', exit: 3, hint: "the export was made for another Moodle URL: check --url / moodle.url, or pass --other-site if the site moved to this URL" },
 
   // ── moodle: the site refused, or is not what the config says ───────────────────────────────────────────────
   'not-moodle': { family: 'moodle', exit: 3, hint: "the URL answers, but not as Moodle: set moodle.url to the Moodle site's root" },

@@ -7,3 +7,13 @@ export class LedgerError extends MdlsyncError<LedgerCode> {
     this.name = 'LedgerError';
   }
 }
+
+/** What `mdlsync ledger import` refuses: a file that is no whole export, or newer; a ledger that holds state; another site. */
+export type LedgerFileCode = 'invalid-ledger-file' | 'ledger-file-too-new' | 'ledger-not-empty' | 'ledger-other-site';
+
+export class LedgerFileError extends MdlsyncError<LedgerFileCode> {
+  constructor(code: LedgerFileCode, message: string) {
+    super(code, message);
+    this.name = 'LedgerFileError';
+  }
+}

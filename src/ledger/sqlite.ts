@@ -10,6 +10,8 @@ import { LedgerError } from './errors.js';
 import { PictureTable } from './pictures.js';
 import { RetryTable } from './retries.js';
 import { ExportStateTable } from './exports.js';
+import { SEEN_AT, SEEN_JOIN, SEEN_RUN } from './seen.js';
+import { SqliteTransfer } from './transfer/sqlite.js';
 
 export const DEFAULT_LEDGER_PATH = '.mdlsync/ledger.db';
 
@@ -68,12 +70,9 @@ interface RunRow {
 
 const LINK_COLUMNS = 'entity, key, moodle_id, data_source, hash, status, first_seen, last_seen, last_run, disabled_at, data, state';
 
-/** When a link was last seen: its own last write, or its seen mark when that is later (migration 4). */
-const SEEN_AT = 'CASE WHEN sr.seen_at > links.last_seen THEN sr.seen_at ELSE links.last_seen END';
-/** What reads select, in LINK_COLUMNS order, from links with SEEN_JOIN. */
+/** What reads select, in LINK_COLUMNS order, from links with SEEN_JOIN (last_seen, last_run: with the seen marks). */
 const READ_COLUMNS = `links.entity, links.key, links.moodle_id, links.data_source, links.hash, links.status, links.first_seen,
-  ${SEEN_AT}, CASE WHEN sr.seen_at > links.last_seen THEN sr.run_id ELSE links.last_run END, links.disabled_at, links.data, links.state`;
-const SEEN_JOIN = 'LEFT JOIN link_seen ls ON ls.link = links.rowid LEFT JOIN seen_runs sr ON sr.seq = ls.seq';
+  ${SEEN_AT}, ${SEEN_RUN}, links.disabled_at, links.data, links.state`;
 
 /** A links row, also with its rowid after the columns (linkPage). */
 function toLink(r: LinkRow | [...LinkRow, number]): LedgerLink {
@@ -520,6 +519,13 @@ export class SqliteLedger implements LedgerStore {
   /** Pictures sent by `mdlsync pictures` (migration 9). */
   get pictures(): PictureTable {
     return new PictureTable(this.db);
+  }
+
+  /** Reads every record for `mdlsync ledger export`, and loads an export (see transfer/format.ts). */
+  get transfer(): SqliteTransfer {
+    return new SqliteTransfer(this.db, () => {
+      this.key = null;
+    });
   }
 
   /** PRAGMA user_version: the latest migration applied (for `doctor`). */
