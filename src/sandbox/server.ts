@@ -55,6 +55,16 @@ export interface SandboxOptions {
   perCallCostMs?: number;
   /** Default 0: simulated cost per created/updated user (password hashing etc.). */
   perRecordCostMs?: number;
+  /**
+   * Default 0: simulated cost of Moodle's case-insensitive duplicate-email check, per created user and per 1,000
+   * rows of the user table (a table scan per new user; see EmailScanModel in capacity.ts). Calibrated to the
+   * measured site: 0.54 (23.3 ms per user at 43k users).
+   */
+  emailScanMsPer1000Users?: number;
+  /** Default false: the site has an index on lower(email), so the duplicate-email check costs nothing measurable. */
+  emailIndex?: boolean;
+  /** Default 0: users the simulated site holds besides the sandbox's own (counted by the email scan only). */
+  siteUsers?: number;
   /** A school written into a site that has no course yet (a state file that has one is left as it is). */
   seed?: SchoolSeed;
   /** Default true: the service's "Can upload files" (webservice/upload.php answers accessexception without it). */

@@ -271,6 +271,11 @@ export class UserStore {
       | undefined;
   }
 
+  /** Rows of the user table, deleted users included (what a scan of mdl_user reads). */
+  userRows(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM user').get() as { n: number }).n;
+  }
+
   usernameExists(username: string): boolean {
     return this.db.prepare('SELECT 1 FROM user WHERE username = ?').get(username) !== undefined;
   }
