@@ -184,6 +184,8 @@ describe('workers', () => {
     const sb = await sandbox({ emailScanMsPer1000Users: 10, siteUsers: 998 });
     await call(sb, 'core_user_create_users', { users: [user('e1'), user('e2')] });
     expect(sb.stats.paidMs).toBeCloseTo((10 * (1000 + 1001)) / 1000, 9);
+    // The site's earlier users took their ids: the new ones follow them, as the table's size.
+    expect(sb.users.byUsername('e1')?.id).toBe(1001);
     sb.stats.reset();
     await call(sb, 'core_user_create_users', { users: [user('e3'), user('e4')] });
     expect(sb.stats.paidMs).toBeCloseTo((10 * (1002 + 1003)) / 1000, 9);

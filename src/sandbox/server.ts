@@ -63,7 +63,7 @@ export interface SandboxOptions {
   emailScanMsPer1000Users?: number;
   /** Default false: the site has an index on lower(email), so the duplicate-email check costs nothing measurable. */
   emailIndex?: boolean;
-  /** Default 0: users the simulated site holds besides the sandbox's own (counted by the email scan only). */
+  /** Default 0: users the simulated site holds besides the sandbox's own: the email scan counts them, new ids follow them. */
   siteUsers?: number;
   /** A school written into a site that has no course yet (a state file that has one is left as it is). */
   seed?: SchoolSeed;
@@ -109,6 +109,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   const service = webService(opts);
   const store = new UserStore(opts.stateFile);
   if (opts.seed && store.courses.courses().length === 1) seedSchool(store, opts.seed);
+  // The simulated site's earlier users took their ids: new users' ids say how large the table is, as on a real site.
+  if (opts.siteUsers) store.advanceIds(opts.siteUsers + 3);
   const ctx = functionContext(store, service, opts);
   const pool = new WorkerPool(Math.max(1, opts.workers ?? 2));
   const stats = callStats(service, pool);

@@ -223,6 +223,12 @@ export class UserStore {
     return this.nextId++;
   }
 
+  /** Moves the id sequence on to `next` (a site whose earlier users took the ids before it); never back. */
+  advanceIds(next: number): void {
+    this.nextId = Math.max(this.nextId, next);
+    this.flushMeta();
+  }
+
   /** Persist the id counter now (used after transactions, and before closing). */
   flushMeta(): void {
     this.setMeta('nextid', String(this.nextId));
