@@ -26,7 +26,7 @@ describe('detectEmailScan', () => {
     const f = detectEmailScan(run({ calls: 400, rows0: 23000, ...SITE, jitter: 0.05 }));
     expect(f).not.toBeNull();
     expect(f!.endMsPerUser).toBeGreaterThan(30);
-    expect(f!.endMsPerUser / f!.startMsPerUser).toBeGreaterThan(1.3);
+    expect(f!.endMsPerUser / f!.startMsPerUser).toBeCloseTo((10.3 + 23.3) / (10.3 + (23.3 * 23225) / 43000), 1);
     expect(f!.startRows).toBe(23000 + 4 * 50);
     expect(f!.endRows).toBe(43000);
   });
@@ -35,6 +35,10 @@ describe('detectEmailScan', () => {
     expect(detectEmailScan(run({ calls: 400, rows0: 23000, base: 10.3, perThousand: 0, jitter: 0.05 }))).toBeNull();
     // Flat but high (a slow site): the level alone is not the scan.
     expect(detectEmailScan(run({ calls: 400, rows0: 23000, base: 40, perThousand: 0, jitter: 0.05 }))).toBeNull();
+  });
+
+  test('a high cost drifting up by a tenth over the store (× 1.1, under × 1.2) → nothing', () => {
+    expect(detectEmailScan(run({ calls: 400, rows0: 23000, base: 20, perThousand: 0.113, jitter: 0.05 }))).toBeNull();
   });
 
   test('a 1,000-person store on a 2k-user site: growing, but far below the level worth a note → nothing', () => {
