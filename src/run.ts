@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type winston from 'winston';
-import { applyPlan } from './apply/index.js';
+import { EmailScanProbe, applyPlan, emailScanHint } from './apply/index.js';
 import { lookupChunk } from './resolve/index.js';
 import { linkConfirmer } from './resolve/confirm.js';
 import type { Outcome } from './apply/types.js';
@@ -167,6 +167,8 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
       let started = false;
       // Lines an earlier part's row leaves alone as a whole (Upload users' "add new only" and an existing account).
       const skipped = new Set<number>();
+      // What Moodle spends per created user: a scan of the user table per new email shows as a cost growing with it.
+      const emailScan = new EmailScanProbe();
 
       // A file that fans out (an Upload users file: persons, then their enrolments…) runs its parts in run order, each
       // planned after the one before is applied, since what a later part names may be what an earlier one creates.
@@ -219,7 +221,7 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
           startRun({ file: req.file, sha256: summary.sha256, type, op: req.op, dataSource });
           started = true;
         }
-        const applied = await applyPlan(plan, { client, ledger, runId, options: applyOptions(config), onProgress: (p) => deps.progress?.update(p) });
+        const applied = await applyPlan(plan, { client, ledger, runId, options: applyOptions(config), onProgress: (p) => deps.progress?.update(p), onCall: emailScan.observe });
         if (part) part.outcomes = countOutcomes(applied);
         // One at a time: spreading a file's worth of outcomes into push's arguments overflows the stack.
         for (const o of applied) outcomes.push(o);
@@ -239,6 +241,11 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
         };
       }
       deps.progress?.stop();
+      const scan = emailScan.finding();
+      if (scan) {
+        summary.siteHints = [emailScanHint(scan)];
+        logger.warn(`site: ${summary.siteHints[0].message}`);
+      }
       const transient = req.retryDir ? outcomes.filter(isTransientFailure) : [];
       summary.tryback = await writeTrybackFor(set.source, transient.length > 0 ? outcomes.filter((o) => !isTransientFailure(o)) : outcomes, reportDir);
       if (transient.length > 0) summary.retry = await keepForRetry(set.source, transient, req.retryDir as string, runId);

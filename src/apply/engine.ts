@@ -23,6 +23,16 @@ export interface ApplyDeps {
   signal?: AbortSignal;
   /** Outcomes of steps a row sets off beside its own (the enrolments a block row removes): `user block` reports them. */
   extraOutcomes?: (outcomes: Outcome[]) => void;
+  /** Told of every batch call Moodle answered: what the site spends per record (see email-scan.ts). */
+  onCall?: (call: TimedCall) => void;
+}
+
+/** A batch call Moodle answered: its function, records, time from sent to answered, and the reply. */
+export interface TimedCall {
+  wsfunction: string;
+  records: number;
+  ms: number;
+  reply: unknown;
 }
 
 /** One action of the plan (of the types T, default any) and its place in the outcomes. */
@@ -167,7 +177,7 @@ export class BatchEngine {
 
   // ── calls: concurrency, retries, bisection ────────────────────────────────────────────────────────────────
 
-  limited<T>(wsfunction: string, records: number, fn: () => Promise<T>): Promise<T> {
+  limited<T>(wsfunction: string, records: number, fn: () => Promise<T>, timed?: (ms: number) => void): Promise<T> {
     // Checked once the slot is granted too: calls queued behind the one that hit a bad token must not go out.
     const guarded = async (): Promise<T> => {
       if (this.fatal) throw this.fatal;
@@ -184,7 +194,7 @@ export class BatchEngine {
       }
     };
     if (this.fatal) return Promise.reject(this.fatal);
-    return this.limiter.run(guarded, { key: `${wsfunction}:${records}`, records }, this.deps.signal);
+    return this.limiter.run(guarded, { key: `${wsfunction}:${records}`, records, timed }, this.deps.signal);
   }
 
   /** A read-only call with retries, through the limiter (reads are always safe to repeat). */
@@ -212,6 +222,7 @@ export class BatchEngine {
     for (let attempt = 1; ; attempt++) {
       let err: unknown;
       let reply: { value: R } | undefined;
+      let ms = 0;
       try {
         if (recheckFirst && spec.recheck) {
           const before = pending;
@@ -222,12 +233,15 @@ export class BatchEngine {
           if (pending.length === 0) return;
         }
         const items = pending;
-        reply = { value: await this.limited(spec.wsfunction, items.length, () => spec.send(items)) };
+        reply = { value: await this.limited(spec.wsfunction, items.length, () => spec.send(items), (t) => (ms = t)) };
       } catch (e) {
         err = e;
       }
       // Outside the try: a failure while settling confirmed records must never look like a failed call (and resend).
-      if (reply) return spec.confirm(pending, reply.value);
+      if (reply) {
+        this.deps.onCall?.({ wsfunction: spec.wsfunction, records: pending.length, ms, reply: reply.value });
+        return spec.confirm(pending, reply.value);
+      }
       if (err instanceof AbortError || this.deps.signal?.aborted) {
         for (const it of pending) if (!this.outcomes[it.row.index]) this.fail(it.row, 'aborted', 'The run was aborted before Moodle confirmed this row');
         return;

@@ -8,6 +8,20 @@ describe('AdaptiveLimiter', () => {
     expect(new AdaptiveLimiter(0).limit).toBe(1);
   });
 
+  it("tells a successful call's time on its own clock (a failed call is not timed)", async () => {
+    let clock = 100;
+    const l = new AdaptiveLimiter(4, () => clock);
+    const times: number[] = [];
+    await l.run(async () => {
+      clock += 250;
+    }, { key: 'f:5', records: 5, timed: (ms) => times.push(ms) });
+    await expect(l.run(async () => {
+      clock += 40;
+      throw new Error('refused');
+    }, { key: 'f:5', records: 5, timed: (ms) => times.push(ms) })).rejects.toThrow('refused');
+    expect(times).toEqual([250]);
+  });
+
   it('grows by one per window of calls whose per-record latency holds, up to the cap', () => {
     const l = new AdaptiveLimiter(4);
     for (let i = 0; i < 2; i++) l.observe('f:50', 20);

@@ -19,6 +19,9 @@
  *     students (default 200) seeded in a sandbox process; calls against the minimum the functions allow, and time.
  *     BENCH_GRADES=0 skips this part, BENCH_GRADES_COMPLETIONS=0 its completion export (one call per student and course).
  *  7. the mirror (mirror.ts): 1,000 courses, 20,000 modules, 50,000 users; BENCH_MIRROR=0 skips it.
+ *  8. first store and Moodle's email check (email-scan.ts): 1k and 20k persons on the real site's cost model with the
+ *     growing duplicate-email scan, with and without the lower(email) index; BENCH_EMAIL_SCAN=0 skips it,
+ *     BENCH_EMAIL_SCAN_SIZES sets the sizes (default 1000,20000).
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +35,7 @@ import { cohortLeaves, cohortMemberLeaves } from '../moodle/index.js';
 import { generateCohortMembers, generateCohorts } from './cohort-generate.js';
 import { gradeExportBench } from './grades-bench.js';
 import { mirrorBench } from './mirror.js';
+import { emailScanBench } from './email-scan.js';
 
 const DIST = resolve(import.meta.dirname, '..');
 const CLI = resolve(DIST, '..', 'bin', 'mdlsync.js');
@@ -147,6 +151,7 @@ async function main(): Promise<void> {
   if (process.env.BENCH_COHORTS !== '0') await cohortMembers(say);
   if (process.env.BENCH_GRADES !== '0') await gradeExportBench(say, work);
   if (process.env.BENCH_MIRROR !== '0') await mirrorBench(say);
+  if (process.env.BENCH_EMAIL_SCAN !== '0') await emailScanBench(say, work);
   writeFileSync(join(process.cwd(), 'bench-results.md'), out.join('\n') + '\n');
   rmSync(work, { recursive: true, force: true });
 }

@@ -44,6 +44,7 @@ export function formatSummary(s: RunSummary): string {
     lines.push(`  outcome: ok ${o.ok}, relinked ${o.relinked}, unchanged ${o.unchanged}, failed ${o.failed}; Moodle calls ${s.moodleCalls.total}`);
   }
   lines.push(...failureLines(s));
+  for (const h of s.siteHints ?? []) lines.push(`  site: ${h.code} — ${h.message}`, `    what to do: ${h.hint}`);
   if (s.tryback) lines.push(`  tryback: ${s.tryback}`);
   lines.push(`  report: ${s.reportDir}`);
   if (s.archivedAs) lines.push(`  archived: ${s.archivedAs}`);

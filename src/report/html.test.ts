@@ -59,6 +59,15 @@ describe('report.html', () => {
     expect(html).toContain('a\ufffdb\ufffd');
   });
 
+  test("a site note shows once, in its own section with what to do, escaped, and not again under Details", () => {
+    const html = render(summary({ siteHints: [{ code: 'email-scan', message: `slow ${MARKUP}`, hint: 'CREATE INDEX … (lower(email));' }] }), new FailedRows());
+    expect(html).toContain('<section id="site-hints"><h2>About the site</h2><div class="site-hint" data-code="email-scan">');
+    expect(html).toContain('<p class="hint">What to do: CREATE INDEX … (lower(email));</p>');
+    expect(html).not.toContain('<b id');
+    expect(html.split('CREATE INDEX').length - 1).toBe(1);
+    expect(render(summary(), new FailedRows())).not.toContain('site-hints');
+  });
+
   test('the policy allows exactly the page’s own style and script, by hash, and nothing else', () => {
     const html = render(summary());
     const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/.exec(html)?.[1] ?? '';

@@ -29,6 +29,7 @@ interface Shown extends SummaryBase {
   guard?: { message: string; refused?: boolean; forced?: boolean; owned?: number; toDisable?: number; limit?: number } | null;
   format?: { dialect: string; title: string; kind: string; entities: string[] };
   warnings?: string[];
+  siteHints?: Array<{ code: string; message: string; hint: string }>;
   parts?: Array<{ type: string; rows: number; planned: Record<string, number>; guard: { message: string } | null; outcomes: Record<string, number> | null }>;
   tryback?: string | null;
   archivedAs?: string | null;
@@ -41,6 +42,7 @@ interface Shown extends SummaryBase {
 const OWN_SECTIONS = new Set([
   'runId', 'startedAt', 'finishedAt', 'status', 'exitCode', 'message', 'outcomes', 'moodleCalls', 'reportDir', 'error', 'kind', 'file', 'sha256',
   'type', 'op', 'dataSource', 'dryRun', 'planned', 'guard', 'format', 'warnings', 'parts', 'tryback', 'archivedAs', 'retry', 'by', 'site', 'failures',
+  'siteHints',
 ]);
 
 const PLANNED_LABELS: Record<string, string> = {
@@ -187,6 +189,7 @@ export function renderHtmlReport(summary: SummaryBase, rows: FailedRows, opts: {
     guardSection(s, t),
     errorSection(s, t),
     warningsSection(s, t),
+    siteHintsSection(s, t),
     countsSection(s, t),
     partsSection(s, t),
     callsSection(s, t),
@@ -260,6 +263,13 @@ function errorSection(s: Shown, t: Esc): string {
 function warningsSection(s: Shown, t: Esc): string {
   if (!s.warnings || s.warnings.length === 0) return '';
   return `<section id="warnings"><h2>Not acted on</h2><ul class="plain">${s.warnings.map((w) => `<li>${t(w)}</li>`).join('')}</ul></section>`;
+}
+
+/** What the run measured about the site that slowed it, and what the admin can do (summary.json siteHints). */
+function siteHintsSection(s: Shown, t: Esc): string {
+  if (!s.siteHints || s.siteHints.length === 0) return '';
+  const notes = s.siteHints.map((h) => `<div class="site-hint" data-code="${t(h.code)}"><p><code>${t(h.code)}</code> ${t(h.message)}</p><p class="hint">What to do: ${t(h.hint)}</p></div>`);
+  return `<section id="site-hints"><h2>About the site</h2>${notes.join('')}</section>`;
 }
 
 function countsSection(s: Shown, t: Esc): string {

@@ -1,6 +1,7 @@
 import type { Outcome, OutcomeKind } from '../apply/types.js';
 import type { ActionCounts, GuardVerdict, Op } from '../plan/types.js';
 import type { Failure, FailureCode } from '../errors.js';
+import type { SiteHint } from '../moodle/site-hints.js';
 
 export type RunStatus = 'ok' | 'failed-rows' | 'refused' | 'aborted' | 'dry-run';
 
@@ -53,6 +54,8 @@ export interface RunSummary extends SummaryBase {
   warnings?: string[];
   /** A file that fans out into several entities: each part's rows, plan, guard and outcomes, in run order. */
   parts?: Array<{ type: string; rows: number; planned: ActionCounts; guard: GuardVerdict | null; outcomes: Record<OutcomeKind, number> | null }>;
+  /** What the run measured about the site that slows it, with what the admin can do (e.g. email-scan). */
+  siteHints?: SiteHint[];
   /** watch/schedule runs: rows Moodle could not take (outage, timeouts, 5xx), kept apart from the tryback to be retried. */
   retry?: { file: string; rows: number; error: string } | null;
 }

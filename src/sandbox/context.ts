@@ -41,5 +41,7 @@ export interface WsFunction {
   write: boolean;
   /** How many user records the call creates or updates (for the simulated per-record cost). */
   records?: (params: Record<string, unknown>) => number;
+  /** How many new users' emails the call checks against the whole user table (for the simulated email scan). */
+  emailChecks?: (params: Record<string, unknown>) => number;
   run: (ctx: FunctionContext, params: Record<string, unknown>) => unknown;
 }

@@ -7,7 +7,7 @@ import { MoodleException, PhpError, missingRecord, invalidParameter, webserviceA
 import { cleanReturnValue, validateParameters, xmlize, htmlspecialchars } from './params.js';
 import type { FunctionContext, WsFunction } from './context.js';
 import { FUNCTIONS, OTHER_MOODLE_FUNCTIONS } from './functions.js';
-import { CostMeter } from './capacity.js';
+import { CostMeter, emailScanCostMs, type EmailScanModel } from './capacity.js';
 import { SERVER_ERROR, type Reply } from './http.js';
 import { phpJsonEncode } from './json.js';
 
@@ -24,13 +24,22 @@ export interface WebService {
   known: Set<string>;
   /** Simulated cost per created/updated user record. */
   perRecordCostMs: number;
+  /** Simulated cost of Moodle's case-insensitive duplicate-email check per created user (grows with the table). */
+  emailScan: EmailScanModel;
   /** Every simulated cost the site pays goes through it. */
   meter: CostMeter;
 }
 
 /** The service from the sandbox's options; a service function the sandbox does not implement is a setup error. */
-export function webService(opts: { token?: string; debug?: boolean; functions?: string[]; perRecordCostMs?: number }):
-  WebService {
+export function webService(opts: {
+  token?: string;
+  debug?: boolean;
+  functions?: string[];
+  perRecordCostMs?: number;
+  emailScanMsPer1000Users?: number;
+  emailIndex?: boolean;
+  siteUsers?: number;
+}): WebService {
   const implemented = new Map(FUNCTIONS.map((f) => [f.name, f]));
   const serviceFunctions = opts.functions ?? FUNCTIONS.map((f) => f.name);
   for (const name of serviceFunctions) {
@@ -43,6 +52,7 @@ export function webService(opts: { token?: string; debug?: boolean; functions?: 
     serviceFunctions,
     known: new Set([...implemented.keys(), ...OTHER_MOODLE_FUNCTIONS]),
     perRecordCostMs: opts.perRecordCostMs ?? 0,
+    emailScan: { msPer1000Users: opts.emailScanMsPer1000Users ?? 0, index: opts.emailIndex ?? false, extraRows: opts.siteUsers ?? 0 },
     meter: new CostMeter(),
   };
 }
@@ -124,6 +134,10 @@ export async function restCall(service: WebService, ctx: FunctionContext, vars: 
     if (!fn || !service.serviceFunctions.includes(wsfunction)) throw accessDenied(wsfunction);
     const validated = validateParameters(fn.params, params) as Record<string, unknown>;
     if (fn.records && service.perRecordCostMs > 0) await service.meter.pay(fn.records(validated) * service.perRecordCostMs);
+    // Moodle skips the check when the site allows accounts with the same email.
+    if (fn.emailChecks && !ctx.allowAccountsSameEmail) {
+      await service.meter.pay(emailScanCostMs(service.emailScan, ctx.store.userRows(), fn.emailChecks(validated)));
+    }
     return resultReply(fn, fn.run(ctx, validated), format);
   } catch (e) {
     if (e instanceof MoodleException) return errorReply(e, format, service.debug);

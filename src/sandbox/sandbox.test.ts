@@ -217,6 +217,31 @@ describe('workers', () => {
     await call(sb, 'core_user_create_users', { users: [user('r1'), user('r2'), user('r3'), user('r4'), user('r5')] });
     expect(sb.stats.paidMs).toBe(200);
   });
+
+  test("the email scan costs each created user the table's rows, so the same call costs more as the table grows", async () => {
+    // 2 rows of its own (guest, admin) + 998: the first user of the first call reads 1,000 rows, the second 1,001.
+    const sb = await sandbox({ emailScanMsPer1000Users: 10, siteUsers: 998 });
+    await call(sb, 'core_user_create_users', { users: [user('e1'), user('e2')] });
+    expect(sb.stats.paidMs).toBeCloseTo((10 * (1000 + 1001)) / 1000, 9);
+    // The site's earlier users took their ids: the new ones follow them, as the table's size.
+    expect(sb.users.byUsername('e1')?.id).toBe(1001);
+    sb.stats.reset();
+    await call(sb, 'core_user_create_users', { users: [user('e3'), user('e4')] });
+    expect(sb.stats.paidMs).toBeCloseTo((10 * (1002 + 1003)) / 1000, 9);
+    // An update checks no new email against the table: it pays nothing for the scan.
+    sb.stats.reset();
+    await call(sb, 'core_user_update_users', { users: [{ id: 3, city: 'York' }] });
+    expect(sb.stats.paidMs).toBe(0);
+  });
+
+  test('with the lower(email) index, or accounts allowed to share an email, the check costs nothing', async () => {
+    for (const opts of [{ emailIndex: true }, { allowAccountsSameEmail: true }]) {
+      const sb = await sandbox({ emailScanMsPer1000Users: 10, siteUsers: 998, ...opts });
+      await call(sb, 'core_user_create_users', { users: [user('i1'), user('i2')] });
+      expect(sb.users.byUsername('i2')).toBeDefined();
+      expect(sb.stats.paidMs).toBe(0);
+    }
+  });
 });
 
 describe('protocol', () => {

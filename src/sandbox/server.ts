@@ -55,6 +55,16 @@ export interface SandboxOptions {
   perCallCostMs?: number;
   /** Default 0: simulated cost per created/updated user (password hashing etc.). */
   perRecordCostMs?: number;
+  /**
+   * Default 0: simulated cost of Moodle's case-insensitive duplicate-email check, per created user and per 1,000
+   * rows of the user table (a table scan per new user; see EmailScanModel in capacity.ts). Calibrated to the
+   * measured site: 0.54 (23.3 ms per user at 43k users).
+   */
+  emailScanMsPer1000Users?: number;
+  /** Default false: the site has an index on lower(email), so the duplicate-email check costs nothing measurable. */
+  emailIndex?: boolean;
+  /** Default 0: users the simulated site holds besides the sandbox's own: the email scan counts them, new ids follow them. */
+  siteUsers?: number;
   /** A school written into a site that has no course yet (a state file that has one is left as it is). */
   seed?: SchoolSeed;
   /** Default true: the service's "Can upload files" (webservice/upload.php answers accessexception without it). */
@@ -103,6 +113,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<SandboxHa
   const service = webService(opts);
   const store = new UserStore(opts.stateFile);
   if (opts.seed && store.courses.courses().length === 1) seedSchool(store, opts.seed);
+  // The simulated site's earlier users took their ids: new users' ids say how large the table is, as on a real site.
+  if (opts.siteUsers) store.advanceIds(opts.siteUsers + 3);
   const ctx = functionContext(store, service, opts);
   const pool = new WorkerPool(Math.max(1, opts.workers ?? 2));
   const stats = callStats(service, pool);

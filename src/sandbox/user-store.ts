@@ -223,6 +223,12 @@ export class UserStore {
     return this.nextId++;
   }
 
+  /** Moves the id sequence on to `next` (a site whose earlier users took the ids before it); never back. */
+  advanceIds(next: number): void {
+    this.nextId = Math.max(this.nextId, next);
+    this.flushMeta();
+  }
+
   /** Persist the id counter now (used after transactions, and before closing). */
   flushMeta(): void {
     this.setMeta('nextid', String(this.nextId));
@@ -269,6 +275,11 @@ export class UserStore {
     return this.db.prepare(`SELECT ${USER_COLUMNS.join(', ')} FROM user WHERE username = ?`).get(username) as
       | UserRow
       | undefined;
+  }
+
+  /** Rows of the user table, deleted users included (what a scan of mdl_user reads). */
+  userRows(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM user').get() as { n: number }).n;
   }
 
   usernameExists(username: string): boolean {

@@ -522,6 +522,7 @@ export const USER_FUNCTIONS: WsFunction[] = [
     returns: multiple(single({ id: value('int'), username: value('username') })),
     write: true,
     records: (p) => (p.users as unknown[]).length,
+    emailChecks: (p) => (p.users as unknown[]).length,
     run: createUsers,
   },
   {

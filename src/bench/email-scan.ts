@@ -1,0 +1,66 @@
+/**
+ * BENCH_EMAIL_SCAN (issue 15, finding 1): a first store of persons into a sandbox process with the real site's cost
+ * model (15 ms per user, 30 ms per call, 2 workers) and Moodle's duplicate-email scan calibrated to the measured
+ * 43k-user PostgreSQL site (33.6 ms per user there, 10.3 with the index: the scan is 23.3 ms at 43k rows, 0.54 ms per
+ * 1,000), with and without the lower(email) index. Each size runs on a site of the issue's size before the store:
+ * 1,000 persons on a ~2k-user site, larger stores on a 23k-user site (20,000 persons grow it to 43k). Reports
+ * persons/s and whether the run's summary carried the email-scan note.
+ * BENCH_EMAIL_SCAN_SIZES sets the sizes (default 1000,20000).
+ */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { generatePersons } from './generate.js';
+
+const DIST = resolve(import.meta.dirname, '..');
+const CLI = resolve(DIST, '..', 'bin', 'mdlsync.js');
+/** The scan's cost per created user and 1,000 rows: (33.6 − 10.3) ms at 43,000 rows. */
+const SCAN_MS_PER_1000 = (33.6 - 10.3) / 43;
+const REAL_SITE = { perRecordCostMs: 15, perCallCostMs: 30, workers: 2, emailScanMsPer1000Users: SCAN_MS_PER_1000 };
+
+async function sandboxProcess(opts: object): Promise<{ url: string; token: string; stop: () => void }> {
+  const child = spawn(process.execPath, [join(DIST, 'bench', 'sandbox-proc.js'), JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const line = await new Promise<string>((done) => createInterface({ input: child.stdout }).once('line', done));
+  return { ...JSON.parse(line), stop: () => child.kill('SIGTERM') };
+}
+
+function cli(args: string[], cwd: string, env: Record<string, string>): Promise<void> {
+  return new Promise((done, fail) =>
+    execFile(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, ...env }, maxBuffer: 64 << 20 }, (err, _out, stderr) =>
+      err && err.code !== 2 ? fail(new Error(`${args.join(' ')}: ${stderr || err.message}`)) : done(),
+    ),
+  );
+}
+
+function lastSummary(dir: string): { outcomes: Record<string, number>; siteHints?: Array<{ code: string; message: string }> } {
+  const reports = join(dir, 'reports');
+  const runs = readdirSync(reports).filter((n) => /^\d{8}T/.test(n)).sort();
+  return JSON.parse(readFileSync(join(reports, runs[runs.length - 1], 'summary.json'), 'utf8'));
+}
+
+export async function emailScanBench(say: (s: string) => void, work: string): Promise<void> {
+  const sizes = (process.env.BENCH_EMAIL_SCAN_SIZES ?? '1000,20000').split(',').map(Number);
+  say('');
+  say(`## first store and Moodle's email check: 15 ms per user, 30 ms per call, 2 workers, the duplicate-email scan ${SCAN_MS_PER_1000.toFixed(3)} ms per user and 1,000 rows`);
+  say('| persons | site before | lower(email) index | seconds | persons/s | ms per person | email-scan note |');
+  say('|---:|---:|---|---:|---:|---:|---|');
+  for (const n of sizes) {
+    const siteUsers = n <= 1000 ? 2000 : 23000;
+    for (const index of [false, true]) {
+      const sb = await sandboxProcess({ ...REAL_SITE, emailIndex: index, siteUsers });
+      const dir = mkdtempSync(join(work, `email-scan-${n}-${index ? 'index' : 'scan'}-`));
+      const file = join(dir, 'persons.txt');
+      await generatePersons(file, n, { prefix: 'e' });
+      const t = Date.now();
+      await cli(['run', file, '--quiet'], dir, { MDLSYNC_URL: sb.url, MDLSYNC_TOKEN: sb.token });
+      const seconds = (Date.now() - t) / 1000;
+      sb.stop();
+      const s = lastSummary(dir);
+      if (s.outcomes.ok !== n) throw new Error(`email-scan bench: ${n} persons, outcomes ${JSON.stringify(s.outcomes)}`);
+      const note = s.siteHints?.find((h) => h.code === 'email-scan');
+      say(`| ${n.toLocaleString('en')} | ${siteUsers.toLocaleString('en')} users | ${index ? 'yes' : 'no'} | ${seconds.toFixed(1)} | ${Math.round(n / seconds)} | ${((seconds * 1000) / n).toFixed(1)} | ${note ? 'yes' : 'no'} |`);
+      if (note) say(`|  | ${note.message.split(':')[0]} | | | | | |`);
+    }
+  }
+}
