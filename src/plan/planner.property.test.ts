@@ -20,7 +20,7 @@ import type { PersonRecord } from '../entities/persons/record.js';
 import type { RowContext } from '../entities/persons/rules.js';
 import type { FeedItem } from '../feed/types.js';
 import { SqliteLedger } from '../ledger/sqlite.js';
-import type { LedgerLink, LinkStatus } from '../ledger/types.js';
+import type { LedgerLink, LedgerStore, LinkStatus } from '../ledger/types.js';
 import type { MoodleCaller } from '../moodle/index.js';
 import type { MoodleUser } from '../moodle/types.js';
 import { planChunks } from './chunks.js';
@@ -150,10 +150,16 @@ function setup(w: World, rs: Row[]): Setup {
   return { ledger, moodle, items };
 }
 
-async function plan(s: Setup, o: PlanOptions<'persons'>): Promise<Plan<'persons'>> {
+/** `wrongScope`: the ledger hands the planner every active link, whatever data source it asks for. */
+async function plan(s: Setup, o: PlanOptions<'persons'>, wrongScope = false): Promise<Plan<'persons'>> {
   const feed = { items: async function* () { yield* s.items; } };
   const lookup = (unplaced: PersonRecord[]) => resolveWith(s.moodle.lookup, unplaced) as Promise<Map<string, Omit<RowContext, 'link'>>>;
-  return planChunks(feed, new PersonPlanner(o), s.ledger, lookup);
+  const ledger: LedgerStore = wrongScope
+    ? new Proxy(s.ledger, {
+        get: (t, name: keyof SqliteLedger) => (name === 'activeLinks' ? (entity: string) => t.activeLinks(entity, null) : typeof t[name] === 'function' ? (t[name] as (...a: unknown[]) => unknown).bind(t) : t[name]),
+      })
+    : s.ledger;
+  return planChunks(feed, new PersonPlanner(o), ledger, lookup);
 }
 
 /** What the applier leaves behind once Moodle confirmed every action (a refused refresh applies nothing). */
@@ -235,13 +241,13 @@ describe('planner invariants', () => {
     );
   });
 
-  test('a refresh-ds never touches a record of another data source', async () => {
+  test('a refresh-ds never touches a record of another data source, even when the ledger is asked with a wrong scope', async () => {
     await fc.assert(
-      fc.asyncProperty(world, rows, options, async (w, rs, o) => {
+      fc.asyncProperty(world, rows, options, fc.boolean(), async (w, rs, o, wrongScope) => {
         const s = setup(w, rs);
         const ds = o.dataSource ?? 'A';
         const before = new Map(allLinks(s.ledger).map((l) => [l.key, l]));
-        const p = await plan(s, { ...o, op: 'refresh-ds', dataSource: ds });
+        const p = await plan(s, { ...o, op: 'refresh-ds', dataSource: ds }, wrongScope);
         // The refresh's own disables stay in its data source.
         for (const a of p.actions) if (a.line === null) expect(before.get(a.key)?.dataSource).toBe(ds);
         apply(s, p);
