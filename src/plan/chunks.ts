@@ -69,7 +69,10 @@ export async function planChunks<T extends EntityType, C extends ContextBase>(
     const links = ledgerEmpty ? noLinks : reader.get(records.map((r) => r.key));
     // A row whose MOODLE_ID disagrees with its link keeps the link: the fold fails it (moodle-id-conflict) rather than
     // relinking the key to whatever Moodle record the SIS names.
-    const unknown = records.filter((r) => !links.has(r.key));
+    // One look-up per key, for its first row: results are keyed by key, so a later row of the key (a duplicate, which
+    // fails) would otherwise hand the first row its own match (another MOODLE_ID's account, or the idnumber's).
+    const firstOfKey = new Set<string>();
+    const unknown = records.filter((r) => !links.has(r.key) && !firstOfKey.has(r.key) && firstOfKey.add(r.key));
     const found = lookup && records.length > 0 ? await lookup(unknown, records) : undefined;
     const confirmed = confirm && links.size > 0 ? await confirm(records.flatMap((r) => confirmable(r, links.get(r.key)))) : undefined;
     for (const item of chunk) {

@@ -161,6 +161,8 @@ export class EntityPlanner<T extends EntityType, C extends ContextBase> implemen
   private readonly counts = emptyCounts();
   /** key → line of its first row (records and keyed row errors alike). */
   private readonly seen = new Map<string, number>();
+  /** MOODLE_ID of an unlinked row → its key and line: two keys never share one Moodle record, in a file as in the ledger. */
+  private readonly givenIds = new Map<number, { key: string; line: number }>();
   private rows = 0;
   /** Rows that could not be read into a key: how many, and the first few line ranges for the verdict. */
   private unread = 0;
@@ -216,6 +218,16 @@ export class EntityPlanner<T extends EntityType, C extends ContextBase> implemen
     const first = this.seen.get(r.key);
     if (first !== undefined) return this.push(this.fail(r, line, ctx, 'duplicate-key', `duplicate key, first seen on line ${first}`));
     this.seen.set(r.key, line);
+    // Rows without a link only: a linked row's own id is the ledger's (a row giving another key's linked id fails on
+    // moodleIdLinkedTo), so the key the ledger links keeps its record whichever row comes first.
+    if (r.moodleId !== undefined && !ctx.link) {
+      const other = this.givenIds.get(r.moodleId);
+      if (other !== undefined) {
+        const message = `the file's Moodle id ${r.moodleId} is also given to the key ${other.key} on line ${other.line}: nothing was changed; correct the SIS's Moodle id, or leave the cell empty`;
+        return this.push(this.fail(r, line, ctx, 'moodle-id-conflict', message));
+      }
+      this.givenIds.set(r.moodleId, { key: r.key, line });
+    }
     const foreign = this.foreignOwner(r, line, ctx);
     if (foreign) return this.push(foreign);
     const rowOp = r.command ?? this.fileRowOp;
@@ -253,6 +265,7 @@ export class EntityPlanner<T extends EntityType, C extends ContextBase> implemen
       guard = this.unread > 0 ? this.unreadVerdict(scope, owned, toDisable, skip) : this.verdict(scope, owned, toDisable);
     }
     this.seen.clear();
+    this.givenIds.clear();
     if (this.held) {
       this.rules.settle?.(this.held, this);
       for (const a of this.held) this.emit(a);
