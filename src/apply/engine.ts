@@ -7,7 +7,7 @@
 import type { OutcomeCode } from '../errors.js';
 import type { EntityType } from '../feed/types.js';
 import type { LedgerStore, LinkStatus, LinkWrite } from '../ledger/types.js';
-import { MoodleError, ProtocolError, TransientError, isTransient, mayHaveCommitted } from '../moodle/index.js';
+import { CircuitOpenError, MoodleError, ProtocolError, TlsError, TransientError, isTransient, mayHaveCommitted } from '../moodle/index.js';
 import type { MoodleCaller } from '../moodle/index.js';
 import type { Action } from '../plan/types.js';
 import { AbortError, AdaptiveLimiter, backoffDelay, sleep } from './limiter.js';
@@ -179,7 +179,13 @@ export class BatchEngine {
       } catch (err) {
         // Recorded before the slot is released, so the next queued call already sees it.
         if (this.isFatal(err)) this.fatal ??= err as Error;
-        else if (isTransient(err) && !(err instanceof MoodleError)) this.transientStreak++;
+        else if (isTransient(err) && !(err instanceof MoodleError)) {
+          this.transientStreak++;
+          const limit = this.options.breakerFailures;
+          if (limit !== undefined && this.transientStreak >= limit) {
+            this.fatal ??= new CircuitOpenError(`${this.transientStreak} Moodle calls in a row failed (moodle.breakerFailures = ${limit}), the last: ${(err as Error).message}`);
+          }
+        }
         throw err;
       }
     };
@@ -235,7 +241,7 @@ export class BatchEngine {
       const unknown = maybeSaved !== undefined ? UNKNOWN_NOTE : '';
       if (this.isFatal(err) || (err !== undefined && err === this.fatal)) {
         this.fatal ??= err as Error;
-        const notSent = err instanceof TransientError && !unknown ? '; not sent' : '';
+        const notSent = (err instanceof TransientError || err instanceof CircuitOpenError) && !unknown ? '; not sent' : '';
         for (const it of pending) spec.failOne(it, codeOf(err), (err as Error).message + (unknown || notSent));
         return;
       }
@@ -295,6 +301,12 @@ export class BatchEngine {
         return;
       }
       this.limiter.onTransient();
+      if (this.fatal instanceof CircuitOpenError) {
+        // The breaker opened (on this failure or another batch's): no retry; the rows are kept for the next try.
+        const why = maybeSaved !== undefined ? UNKNOWN_NOTE : '; not sent';
+        for (const it of pending) spec.failOne(it, 'circuit-open', this.fatal.message + why);
+        return;
+      }
       if (this.siteDown()) {
         this.fatal ??= new TransientError('network', `Moodle stopped answering (nothing went through for ${Math.round((Date.now() - this.lastSuccess) / 1000)} s): ${(err as Error).message}`);
         // Rows of a call that went out may be saved: "unknown", never "not sent" (the site is down, no read back).
@@ -398,6 +410,8 @@ function failureOf(err: unknown): string {
 export function codeOf(err: unknown): OutcomeCode {
   if (err instanceof AbortError) return 'aborted';
   if (err instanceof MoodleError) return err.errorcode;
+  if (err instanceof CircuitOpenError) return 'circuit-open';
+  if (err instanceof TlsError) return 'tls';
   if (err instanceof TransientError) return 'transient';
   if (err instanceof ProtocolError) return 'protocol';
   return 'error';
