@@ -335,6 +335,8 @@ export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.Pro
   if (o.token) config.moodle.token = o.token;
   // Every token read (file, config, environment, flag), not only the one used: none may ever be shown.
   addSecrets(tokenInConfig, tokenFromFile, env.MDLSYNC_TOKEN, o.token, config.moodle.token);
+  // A proxy's password (http://user:pass@proxy:3128) must not show in an error sentence about the proxy either.
+  for (const proxy of [env.https_proxy, env.HTTPS_PROXY, env.http_proxy, env.HTTP_PROXY]) if (proxy) addSecrets(...urlPassword(proxy));
   if (o.ledger) config.ledger = o.ledger;
   if (o.reports) config.reports = o.reports;
   if (o.archive) config.archive = o.archive;
