@@ -3,7 +3,11 @@
  * proxy from the environment (and NO_PROXY), and the circuit breaker when Moodle goes down in the middle of a run.
  */
 import { afterEach, beforeAll, describe, expect, test } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { findJob, runJob } from '../src/automation/index.js';
+import { captureLogger, configFor } from './automation-helpers.js';
+import type { SandboxHandle } from '../src/sandbox/server.js';
 import { SIS_HEADER, persons, sisFile, workspace, type Workspace } from './helpers.js';
 import { forwardProxy, httpsFront, makeCertificates, type TestCertificates } from './network.js';
 
@@ -19,6 +23,18 @@ let certs: TestCertificates;
 beforeAll(() => {
   certs = makeCertificates();
 });
+
+/** Once the first create call has reached the site (and is held there by a latency fault), every call fails: HTTP 500. */
+function downAfterFirstCreate(sandbox: SandboxHandle): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const poll = setInterval(() => {
+      if ((sandbox.stats.byFunction.core_user_create_users ?? 0) < 1) return;
+      clearInterval(poll);
+      sandbox.faults.add({ kind: 'http500', times: 1_000_000 });
+      resolve(sandbox.stats.calls);
+    }, 5);
+  });
+}
 
 const usernames = (w: Workspace) => w.sandbox.users.list().map((u) => u.username).filter((u) => u.startsWith('puser'));
 
@@ -97,16 +113,7 @@ describe('the circuit breaker', () => {
     const all = persons(200);
     const running = ws.cli(['run', ws.write('p.txt', sisFile(SIS_HEADER, all)), '--batch-size', '20', '--concurrency', '1']);
     const sandbox = ws.sandbox;
-    let callsBeforeDown = 0;
-    await new Promise<void>((resolve) => {
-      const poll = setInterval(() => {
-        if ((sandbox.stats.byFunction.core_user_create_users ?? 0) < 1) return;
-        clearInterval(poll);
-        sandbox.faults.add({ kind: 'http500', times: 1_000_000 });
-        callsBeforeDown = sandbox.stats.calls;
-        resolve();
-      }, 5);
-    });
+    const callsBeforeDown = await downAfterFirstCreate(sandbox);
     const r = await running;
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(/The run stopped sending: 3 Moodle calls in a row failed \(moodle\.breakerFailures = 3\)/);
@@ -129,4 +136,31 @@ describe('the circuit breaker', () => {
     expect(again.code).toBe(0);
     expect(usernames(ws).sort()).toEqual(all.map((p) => p[1]).sort());
   });
+
+  test('under schedule, the rows the breaker did not apply go to the retry file (none to the tryback), and the retry lands them', async () => {
+    ws = await workspace();
+    mkdirSync(join(ws.dir, 'inbox'));
+    const config = configFor(ws, {
+      moodle: { backoffMs: 20, retries: 5, breakerFailures: 3, concurrency: 1, batchSize: 10 },
+      retry: { firstDelayMs: 10, maxDelayMs: 10 },
+      jobs: [{ name: 'inbox', cron: '0 0 * * * *', glob: 'inbox/*.csv' }],
+    });
+    const job = findJob(config, 'inbox');
+    const log = captureLogger();
+    writeFileSync(join(ws.dir, 'inbox', 'persons.store.a.csv'), sisFile(SIS_HEADER, persons(50)));
+    ws.sandbox.faults.add({ fn: 'core_user_create_users', kind: 'latency', ms: 1500 });
+    const down = downAfterFirstCreate(ws.sandbox);
+    const first = await runJob(job, { config, logger: log.logger });
+    await down;
+    expect(first).toMatchObject({ status: 'waiting', exitCode: 3 });
+    expect(first.files[0].summary).toMatchObject({ tryback: null, retry: { rows: 40 }, error: { code: 'circuit-open' } });
+    expect(usernames(ws)).toHaveLength(10);
+    expect(existsSync(join(ws.dir, 'inbox', 'persons.store.a.csv'))).toBe(false);
+
+    ws.sandbox.faults.clear();
+    await new Promise((r) => setTimeout(r, 20));
+    const second = await runJob(job, { config, logger: log.logger });
+    expect(second).toMatchObject({ status: 'ok', exitCode: 0 });
+    expect(usernames(ws)).toHaveLength(50);
+  }, 30000);
 });
