@@ -49,6 +49,7 @@ export function applyOptions(config: Config): ApplyOptions {
     retries: config.moodle.retries,
     backoffMs: config.moodle.backoffMs,
     breakerFailures: config.moodle.breakerFailures,
+    maxRequestsPerSecond: config.moodle.maxRequestsPerSecond,
     createPasswordWhenMissing: config.persons.createPasswordWhenMissing,
     emailWhenMissing: config.persons.emailWhenMissing,
     languages: config.moodle.languages,

@@ -533,6 +533,30 @@ describe('applyPlan: updates, relinks, deletes', () => {
 });
 
 describe('applyPlan: concurrency, progress, stopping', () => {
+  it('under a rate limit (whose wait lengthens every call) concurrency stays at the cap instead of shrinking on latency', async () => {
+    const inFlightAfterSlowdown = async (options: Partial<ApplyOptions>): Promise<number> => {
+      const moodle = new FakeMoodle();
+      moodle.latencyMs = 1;
+      let measuring = false;
+      const outcomes = await apply(Array.from({ length: 200 }, (_, i) => action('create', person(i))), moodle, undefined, { batchSize: 5, concurrency: 4, ...options }, {
+        onProgress: (p) => {
+          // After the first batches, each call takes far longer: what a call waiting for the rate looks like. The
+          // limiter has had several slow calls to react to by the time half the rows are in: measured from there.
+          if (p.done >= 20) moodle.latencyMs = 40;
+          if (!measuring && p.done >= 100) {
+            measuring = true;
+            moodle.maxInFlight = moodle.inFlight;
+          }
+        },
+      });
+      expect(outcomes.every((o) => o.outcome === 'ok')).toBe(true);
+      return moodle.maxInFlight;
+    };
+    expect(await inFlightAfterSlowdown({ maxRequestsPerSecond: 50 })).toBe(4);
+    // Without a rate limit the same slowdown is the site's: the limiter backs off.
+    expect(await inFlightAfterSlowdown({})).toBeLessThan(4);
+  });
+
   it.each([1, 3])('adaptive concurrency never exceeds the cap (%i)', async (cap) => {
     const moodle = new FakeMoodle();
     moodle.latencyMs = 3;

@@ -81,7 +81,9 @@ export class BatchEngine {
   ) {
     this.outcomes = new Array<Outcome | undefined>(actions.length);
     this.options = deps.options;
-    this.limiter = new AdaptiveLimiter(deps.options.concurrency);
+    // Under a rate limit the latency says nothing about the site (see ApplyOptions): start at the cap, never grow.
+    const rated = deps.options.maxRequestsPerSecond !== undefined;
+    this.limiter = new AdaptiveLimiter(deps.options.concurrency, undefined, rated ? deps.options.concurrency : undefined);
   }
 
   // ── outcomes, ledger, progress ────────────────────────────────────────────────────────────────────────────
@@ -190,7 +192,9 @@ export class BatchEngine {
       }
     };
     if (this.fatal) return Promise.reject(this.fatal);
-    return this.limiter.run(guarded, { key: `${wsfunction}:${records}`, records }, this.deps.signal);
+    // Under a rate limit a call's time includes its wait for the rate: no latency sample, so no shrinking on it.
+    const sample = this.options.maxRequestsPerSecond === undefined ? { key: `${wsfunction}:${records}`, records } : undefined;
+    return this.limiter.run(guarded, sample, this.deps.signal);
   }
 
   /** A read-only call with retries, through the limiter (reads are always safe to repeat). */

@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, requireMoodle } from './index.js';
+import { ConfigError, loadConfig, requireMoodle, siteConnection } from './index.js';
 
 function dirWith(config?: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), 'mdlsync-config-'));
@@ -101,5 +101,19 @@ describe('the network settings', () => {
     expect(loadConfig({ cwd: dirWith({ moodle: { maxRequestsPerSecond: 4 } }), env: {}, overrides: { maxRequestsPerSecond: 2.5 } }).moodle.maxRequestsPerSecond).toBe(2.5);
     expect(() => loadConfig({ cwd: dirWith({ moodle: { maxRequestsPerSecond: 0 } }), env: {} })).toThrow(/moodle\.maxRequestsPerSecond/);
     expect(() => loadConfig({ cwd: dirWith({ moodle: { breakerFailures: 0 } }), env: {} })).toThrow(/moodle\.breakerFailures/);
+  });
+
+  test("a Moodle client's options carry the CA's PEM text and the rate limit; none of them without the settings", () => {
+    const dir = dirWith({ moodle: { url: 'https://moodle.example.edu', token: 'tok-123456', ca: 'ca.pem', maxRequestsPerSecond: 3, timeoutMs: 1000 } });
+    writeFileSync(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    expect(siteConnection(loadConfig({ cwd: dir, env: {} }))).toEqual({
+      url: 'https://moodle.example.edu',
+      token: 'tok-123456',
+      timeoutMs: 1000,
+      ca: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+      maxRequestsPerSecond: 3,
+    });
+    const plain = siteConnection(loadConfig({ cwd: dirWith({ moodle: { url: 'https://moodle.example.edu', token: 'tok-123456' } }), env: {} }));
+    expect(Object.keys(plain).sort()).toEqual(['timeoutMs', 'token', 'url']);
   });
 });
