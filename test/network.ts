@@ -3,13 +3,19 @@
  * (openssl CLI), an HTTPS front that forwards to a sandbox, and a forward proxy (CONNECT and absolute-URI requests)
  * that records what went through it.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+/** The openssl CLI makes the certificates; without it the tests that need them say SKIPPED (never a silent pass). */
+export const OPENSSL_FOUND = spawnSync('openssl', ['version']).status === 0;
+if (!OPENSSL_FOUND) {
+  process.stderr.write('SKIPPED: openssl is not installed, so the private-CA (--ca) tests do not run (apt-get install openssl)\n');
+}
 
 export interface TestCertificates {
   /** The CA's certificate (PEM) and its file. */
