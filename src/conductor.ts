@@ -48,6 +48,8 @@ export function applyOptions(config: Config): ApplyOptions {
     concurrency: config.moodle.concurrency,
     retries: config.moodle.retries,
     backoffMs: config.moodle.backoffMs,
+    breakerFailures: config.moodle.breakerFailures,
+    maxRequestsPerSecond: config.moodle.maxRequestsPerSecond,
     createPasswordWhenMissing: config.persons.createPasswordWhenMissing,
     emailWhenMissing: config.persons.emailWhenMissing,
     languages: config.moodle.languages,
@@ -190,6 +192,17 @@ async function conductRun<S extends SummaryBase, P>(job: Job<S, P>, deps: Conduc
   const close = (done: Applied<S>): Ending => {
     summary.outcomes = countOutcomes(done.applied);
     const failed = summary.outcomes.failed > 0 || (done.incomplete ?? false);
+    // The circuit breaker opened: the run stopped sending, which is a refusal of the site's, not of some rows (exit 3).
+    const stopped = done.applied.filter((o) => o.errorcode === 'circuit-open');
+    if (stopped.length > 0) {
+      summary.error = { code: 'circuit-open', message: (stopped[0].message ?? '').replace(/; (not sent|unknown whether).*$/, '') };
+      return {
+        status: 'failed-rows',
+        exitCode: EXIT.refused,
+        message: `${done.closing(summary, failed)} The run stopped sending: ${summary.error.message}. The ${stopped.length} row(s) it did not apply are kept for the next try (the tryback or retry file).`,
+        rows: done.applied,
+      };
+    }
     return {
       status: failed ? 'failed-rows' : 'ok',
       exitCode: failed ? EXIT.failedRows : EXIT.ok,

@@ -91,6 +91,18 @@ export const CODES = {
   },
   protocol: { family: 'transport', exit: 1, row: true, hint: "the site's answer cannot be used (REST disabled, wrong URL, a proxy page): check moodle.url and that REST is enabled" },
   aborted: { family: 'transport', exit: 1, row: true, hint: 'the run was stopped before Moodle confirmed the row: run the file again (the next plan reads back what was saved)' },
+  tls: {
+    family: 'transport',
+    exit: 3,
+    row: true,
+    hint: "the site's certificate could not be verified: if it comes from a private certificate authority, pass that CA's certificate with --ca FILE (or moodle.ca); mdlsync never turns verification off",
+  },
+  'circuit-open': {
+    family: 'transport',
+    exit: 3,
+    row: true,
+    hint: 'the run stopped sending after moodle.breakerFailures transient failures in a row (the site is down or overloaded): the rows not applied are in the tryback (or retry) file; run it once the site answers',
+  },
 
   // ── ledger ────────────────────────────────────────────────────────────────────────────────────────────────
   locked: { family: 'ledger', exit: 3, hint: 'another mdlsync run holds the ledger: wait for it to finish, or pass --wait SECONDS' },

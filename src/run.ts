@@ -364,9 +364,9 @@ function needsOf(types: readonly EntityType[]): Set<EntityType> {
   return needs;
 }
 
-/** A row Moodle could not take (outage, timeout, 5xx) rather than one it refused: worth sending again as it is. */
+/** A row Moodle could not take (outage, timeout, 5xx, the breaker open) rather than one it refused: worth sending again as it is. */
 function isTransientFailure(o: Outcome): boolean {
-  return o.outcome === 'failed' && o.errorcode === 'transient' && o.line !== null;
+  return o.outcome === 'failed' && (o.errorcode === 'transient' || o.errorcode === 'circuit-open') && o.line !== null;
 }
 
 /** The transient rows as a file of their own (the tryback writer: input header, encoding, line ending; 0600). */

@@ -3,9 +3,9 @@
  * service's functions, the ledger, and the ledger's writer lock; close() gives them all back in reverse order.
  */
 import { hostname } from 'node:os';
-import { requireMoodle, type Config } from './config/index.js';
+import { requireMoodle, siteConnection, type Config } from './config/index.js';
 import { SqliteLedger, type LockOwner } from './ledger/index.js';
-import { MoodleClient, MoodleError, getSiteInfo, PERSON_FUNCTIONS, type SiteInfo } from './moodle/index.js';
+import { MoodleClient, MoodleError, TlsError, getSiteInfo, PERSON_FUNCTIONS, type SiteInfo } from './moodle/index.js';
 import type { Failure, FailureCode } from './errors.js';
 
 /** Why a session could not open: the preflight failed, or another run holds the writer lock. */
@@ -35,9 +35,8 @@ export class MoodleSession {
     connections: number,
     onWaiting?: (line: string) => void,
   ) {
-    const moodle = requireMoodle(config);
-    this.url = moodle.url;
-    this.client = new MoodleClient({ url: moodle.url, token: moodle.token, timeoutMs: config.moodle.timeoutMs, connections, onWaiting });
+    this.url = requireMoodle(config).url;
+    this.client = new MoodleClient({ ...siteConnection(config), connections, onWaiting });
   }
 
   /** The open ledger; only valid once open() returned null. */
@@ -135,6 +134,7 @@ export async function checkMoodle(client: MoodleClient, url: string, functions: 
       const hint = err.errorcode === 'invalidtoken' ? ': check MDLSYNC_TOKEN / moodle.token' : '';
       return { code: err.errorcode, message: `Moodle refused the web-service token (${err.errorcode})${hint}` };
     }
+    if (err instanceof TlsError) return { code: 'tls', message: `Moodle at ${url} cannot be trusted: ${err.message}` };
     return { code: 'unreachable', message: `Moodle at ${url} is unreachable (${(err as Error).message}): check moodle.url and that the site is up, then run again` };
   }
 }

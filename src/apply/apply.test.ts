@@ -10,7 +10,7 @@ import type { ApplyOptions, ApplyProgress } from './types.js';
 
 // ── fakes ─────────────────────────────────────────────────────────────────────────────────────────────────────
 
-type Fault = { fn: string; mode: 'fail' | 'commit-then-timeout' | 'maintenance' | 'truncate' };
+type Fault = { fn: string; mode: 'fail' | 'refused' | 'pass' | 'commit-then-timeout' | 'maintenance' | 'truncate' };
 type Params = Record<string, unknown>;
 type FakeUser = MoodleUser & { city?: string; email?: string };
 
@@ -46,6 +46,7 @@ class FakeMoodle implements MoodleCaller {
       const i = this.faults.findIndex((f) => f.fn === fn);
       const fault = i >= 0 ? this.faults.splice(i, 1)[0] : undefined;
       if (fault?.mode === 'fail') throw new TransientError('http-status', 'HTTP 503', 503);
+      if (fault?.mode === 'refused') throw new TransientError('network', 'connection failed (ECONNREFUSED)', undefined, false);
       if (fault?.mode === 'maintenance') throw moodleError('sitemaintenance', 'Site is in maintenance');
       // PHP max_input_vars cutting on a record boundary: the trailing records vanish and the call succeeds.
       if (fault?.mode === 'truncate') params = { ...params, users: (params.users as unknown[]).slice(0, Math.ceil((params.users as unknown[]).length / 2)) };
@@ -321,6 +322,28 @@ describe('applyPlan: creates', () => {
     expect(moodle.callsOf('core_user_create_users').length).toBeLessThan(16);
   });
 
+  it('the circuit breaker: after breakerFailures transient failures in a row no call is sent, and every row not applied says circuit-open', async () => {
+    const moodle = new FakeMoodle();
+    for (let i = 0; i < 1000; i++) moodle.faults.push({ fn: 'core_user_create_users', mode: 'refused' });
+    const outcomes = await apply(Array.from({ length: 60 }, (_, i) => action('create', person(i))), moodle, new FakeLedger(), { retries: 20, batchSize: 5, concurrency: 1, backoffMs: 0, breakerFailures: 3 });
+    expect(outcomes.every((o) => o.outcome === 'failed' && o.errorcode === 'circuit-open')).toBe(true);
+    expect(outcomes[0].message).toMatch(/^3 Moodle calls in a row failed \(moodle.breakerFailures = 3\), the last: connection failed \(ECONNREFUSED\); not sent$/);
+    // The breaker's three calls and none after (20 tries of each of 12 batches without it).
+    expect(moodle.callsOf('core_user_create_users')).toHaveLength(3);
+    expect(outcomes.at(-1)!.message).toMatch(/; not sent$/);
+  });
+
+  it('the breaker counts failures in a row only: a call that goes through starts the count again', async () => {
+    const moodle = new FakeMoodle();
+    // Two failures, then a call that goes through, six times over: never three in a row (whichever batch each call is).
+    for (let i = 0; i < 6; i++) {
+      moodle.faults.push({ fn: 'core_user_create_users', mode: 'refused' }, { fn: 'core_user_create_users', mode: 'refused' }, { fn: 'core_user_create_users', mode: 'pass' });
+    }
+    const outcomes = await apply(Array.from({ length: 12 }, (_, i) => action('create', person(i))), moodle, new FakeLedger(), { retries: 20, batchSize: 2, concurrency: 1, backoffMs: 0, breakerFailures: 3 });
+    expect(outcomes.filter((o) => o.outcome !== 'ok')).toEqual([]);
+    expect(moodle.callsOf('core_user_create_users')).toHaveLength(18);
+  });
+
   it('a call that committed and then timed out creates each row exactly once (usernames looked up before resending)', async () => {
     const moodle = new FakeMoodle();
     moodle.faults.push({ fn: 'core_user_create_users', mode: 'commit-then-timeout' }, { fn: 'core_user_create_users', mode: 'commit-then-timeout' });
@@ -510,6 +533,30 @@ describe('applyPlan: updates, relinks, deletes', () => {
 });
 
 describe('applyPlan: concurrency, progress, stopping', () => {
+  it('under a rate limit (whose wait lengthens every call) concurrency stays at the cap instead of shrinking on latency', async () => {
+    const inFlightAfterSlowdown = async (options: Partial<ApplyOptions>): Promise<number> => {
+      const moodle = new FakeMoodle();
+      moodle.latencyMs = 1;
+      let measuring = false;
+      const outcomes = await apply(Array.from({ length: 200 }, (_, i) => action('create', person(i))), moodle, undefined, { batchSize: 5, concurrency: 4, ...options }, {
+        onProgress: (p) => {
+          // After the first batches, each call takes far longer: what a call waiting for the rate looks like. The
+          // limiter has had several slow calls to react to by the time half the rows are in: measured from there.
+          if (p.done >= 20) moodle.latencyMs = 40;
+          if (!measuring && p.done >= 100) {
+            measuring = true;
+            moodle.maxInFlight = moodle.inFlight;
+          }
+        },
+      });
+      expect(outcomes.every((o) => o.outcome === 'ok')).toBe(true);
+      return moodle.maxInFlight;
+    };
+    expect(await inFlightAfterSlowdown({ maxRequestsPerSecond: 50 })).toBe(4);
+    // Without a rate limit the same slowdown is the site's: the limiter backs off.
+    expect(await inFlightAfterSlowdown({})).toBeLessThan(4);
+  });
+
   it.each([1, 3])('adaptive concurrency never exceeds the cap (%i)', async (cap) => {
     const moodle = new FakeMoodle();
     moodle.latencyMs = 3;

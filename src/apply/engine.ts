@@ -7,7 +7,7 @@
 import type { OutcomeCode } from '../errors.js';
 import type { EntityType } from '../feed/types.js';
 import type { LedgerStore, LinkStatus, LinkWrite } from '../ledger/types.js';
-import { MoodleError, ProtocolError, TransientError, isTransient, mayHaveCommitted } from '../moodle/index.js';
+import { CircuitOpenError, MoodleError, ProtocolError, TlsError, TransientError, isTransient, mayHaveCommitted } from '../moodle/index.js';
 import type { MoodleCaller } from '../moodle/index.js';
 import type { Action } from '../plan/types.js';
 import { AbortError, AdaptiveLimiter, backoffDelay, sleep } from './limiter.js';
@@ -91,7 +91,9 @@ export class BatchEngine {
   ) {
     this.outcomes = new Array<Outcome | undefined>(actions.length);
     this.options = deps.options;
-    this.limiter = new AdaptiveLimiter(deps.options.concurrency);
+    // Under a rate limit the latency says nothing about the site (see ApplyOptions): start at the cap, never grow.
+    const rated = deps.options.maxRequestsPerSecond !== undefined;
+    this.limiter = new AdaptiveLimiter(deps.options.concurrency, undefined, rated ? deps.options.concurrency : undefined);
   }
 
   // ── outcomes, ledger, progress ────────────────────────────────────────────────────────────────────────────
@@ -189,12 +191,21 @@ export class BatchEngine {
       } catch (err) {
         // Recorded before the slot is released, so the next queued call already sees it.
         if (this.isFatal(err)) this.fatal ??= err as Error;
-        else if (isTransient(err) && !(err instanceof MoodleError)) this.transientStreak++;
+        else if (isTransient(err) && !(err instanceof MoodleError)) {
+          this.transientStreak++;
+          const limit = this.options.breakerFailures;
+          if (limit !== undefined && this.transientStreak >= limit) {
+            this.fatal ??= new CircuitOpenError(`${this.transientStreak} Moodle calls in a row failed (moodle.breakerFailures = ${limit}), the last: ${(err as Error).message}`);
+          }
+        }
         throw err;
       }
     };
     if (this.fatal) return Promise.reject(this.fatal);
-    return this.limiter.run(guarded, { key: `${wsfunction}:${records}`, records, timed }, this.deps.signal);
+    // Under a rate limit a call's time includes its wait for the rate: no latency sample, so no shrinking on it (and
+    // no timing for the site hints, which would read the wait as Moodle's cost).
+    const sample = this.options.maxRequestsPerSecond === undefined ? { key: `${wsfunction}:${records}`, records, timed } : undefined;
+    return this.limiter.run(guarded, sample, this.deps.signal);
   }
 
   /** A read-only call with retries, through the limiter (reads are always safe to repeat). */
@@ -249,7 +260,7 @@ export class BatchEngine {
       const unknown = maybeSaved !== undefined ? UNKNOWN_NOTE : '';
       if (this.isFatal(err) || (err !== undefined && err === this.fatal)) {
         this.fatal ??= err as Error;
-        const notSent = err instanceof TransientError && !unknown ? '; not sent' : '';
+        const notSent = (err instanceof TransientError || err instanceof CircuitOpenError) && !unknown ? '; not sent' : '';
         for (const it of pending) spec.failOne(it, codeOf(err), (err as Error).message + (unknown || notSent));
         return;
       }
@@ -309,6 +320,12 @@ export class BatchEngine {
         return;
       }
       this.limiter.onTransient();
+      if (this.fatal instanceof CircuitOpenError) {
+        // The breaker opened (on this failure or another batch's): no retry; the rows are kept for the next try.
+        const why = maybeSaved !== undefined ? UNKNOWN_NOTE : '; not sent';
+        for (const it of pending) spec.failOne(it, 'circuit-open', this.fatal.message + why);
+        return;
+      }
       if (this.siteDown()) {
         this.fatal ??= new TransientError('network', `Moodle stopped answering (nothing went through for ${Math.round((Date.now() - this.lastSuccess) / 1000)} s): ${(err as Error).message}`);
         // Rows of a call that went out may be saved: "unknown", never "not sent" (the site is down, no read back).
@@ -412,6 +429,8 @@ function failureOf(err: unknown): string {
 export function codeOf(err: unknown): OutcomeCode {
   if (err instanceof AbortError) return 'aborted';
   if (err instanceof MoodleError) return err.errorcode;
+  if (err instanceof CircuitOpenError) return 'circuit-open';
+  if (err instanceof TlsError) return 'tls';
   if (err instanceof TransientError) return 'transient';
   if (err instanceof ProtocolError) return 'protocol';
   return 'error';

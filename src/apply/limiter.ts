@@ -34,9 +34,11 @@ export class AdaptiveLimiter {
   constructor(
     readonly cap: number,
     private readonly now: () => number = () => performance.now(),
+    /** Calls allowed in flight at first (default 2); the limit then grows with good latency and halves on failures. */
+    start = 2,
   ) {
     this.cap = Math.max(1, Math.floor(cap));
-    this.limitNow = Math.min(2, this.cap);
+    this.limitNow = Math.max(1, Math.min(start, this.cap));
   }
 
   /** Calls allowed in flight right now. */

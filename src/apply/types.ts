@@ -30,6 +30,13 @@ export interface ApplyOptions {
   retries: number;
   /** First backoff delay in ms (default 500). */
   backoffMs: number;
+  /** The circuit breaker: after this many transient call failures in a row, no call is sent (absent: never). */
+  breakerFailures?: number;
+  /**
+   * Calls started per second at most (moodle.maxRequestsPerSecond), enforced by the client. With it, a call's time
+   * includes its wait for the rate, which is no sign of a slow site: concurrency then adapts to failures only.
+   */
+  maxRequestsPerSecond?: number;
   /** For creates without a password: use createpassword (Moodle emails one) unless the auth needs none. */
   createPasswordWhenMissing: boolean;
   /** Email used on create when the row has none (Moodle requires one): template with {username} and {key}. */

@@ -13,8 +13,9 @@ import { createLogger, type LogFormat } from '../report/logger.js';
 let loadedLogFormat: LogFormat | undefined;
 
 export function configFrom(cmd: Command, overrides: ConfigOverrides = {}): Config {
-  const globals = cmd.optsWithGlobals() as { config?: string; logFormat?: LogFormat };
-  const config = loadConfig({ path: globals.config, overrides: { logFormat: globals.logFormat, ...overrides } });
+  const globals = cmd.optsWithGlobals() as { config?: string; logFormat?: LogFormat } & NetworkFlags;
+  const network: ConfigOverrides = { ca: globals.ca, maxRequestsPerSecond: globals.maxRps };
+  const config = loadConfig({ path: globals.config, overrides: { logFormat: globals.logFormat, ...network, ...overrides } });
   loadedLogFormat = config.logFormat;
   return config;
 }
@@ -29,8 +30,21 @@ export function progressOnTty(config: Config): boolean {
   return Boolean(process.stderr.isTTY) && config.logFormat === 'text';
 }
 
+/** --ca and --max-rps (addNetworkOptions): configFrom() reads them into the config by itself. */
+export interface NetworkFlags {
+  ca?: string;
+  maxRps?: number;
+}
+
+/** --ca FILE and --max-rps N, for every command that calls Moodle. */
+export function addNetworkOptions(cmd: Command): Command {
+  return cmd
+    .option('--ca <file>', "PEM file of the site's private certificate authority, trusted besides the public ones (moodle.ca)")
+    .option('--max-rps <n>', 'Moodle calls started per second at most (moodle.maxRequestsPerSecond)', positiveNumber);
+}
+
 /** The flags addSiteOptions() adds. */
-export interface SiteFlags {
+export interface SiteFlags extends NetworkFlags {
   url?: string;
   ledger?: string;
   reports?: string;
@@ -49,7 +63,7 @@ export function addSiteOptions(cmd: Command, quietHelp = 'no log lines on the co
     .option('--ledger <file>', 'ledger database file')
     .option('--reports <dir>', 'reports folder');
   if (takesLock) cmd.option('--wait <seconds>', 'wait this long for another run holding the ledger (default: refuse at once)', positiveInt);
-  return cmd
+  return addNetworkOptions(cmd)
     .option('-q, --quiet', quietHelp)
     .addOption(new Option('--log-level <level>').choices(['error', 'warn', 'info', 'debug']));
 }
@@ -64,6 +78,12 @@ export function loggerFor(config: Config, opts: { quiet?: boolean; logLevel?: st
     silentConsole: opts.quiet,
     format: config.logFormat,
   });
+}
+
+export function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a number above 0');
+  return n;
 }
 
 export function positiveInt(value: string): number {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { EXIT } from '../conductor.js';
 import { runDoctor, type CheckStatus, type DoctorCheck } from '../doctor/index.js';
 import { ENTITY_TYPES } from '../entities/index.js';
-import { configFrom, parseSelection } from './common.js';
+import { addNetworkOptions, configFrom, parseSelection } from './common.js';
 import { EXPORT_KINDS } from '../export/functions.js';
 import { mirrorFunctions } from '../mirror/job.js';
 
@@ -15,9 +15,9 @@ function formatCheck(c: DoctorCheck): string {
 }
 
 export function registerDoctor(program: Command): void {
-  program
+  addNetworkOptions(program
     .command('doctor')
-    .description('check the Moodle URL, token, web-service functions, ledger and folders')
+    .description('check the Moodle URL, token, web-service functions, ledger and folders'))
     .option('--url <url>', 'Moodle site URL')
     .option('--types <list>', `feed types you sync, comma-separated (${ENTITY_TYPES.join(', ')}; and pictures for mdlsync pictures)`, 'persons')
     .option('--exports <list>', `exports you run, comma-separated (${EXPORT_KINDS.join(', ')})`, '')

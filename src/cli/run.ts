@@ -14,7 +14,7 @@ import { FeedFileError } from '../feed/types.js';
 import { Refusal } from '../refusal.js';
 import type { SandboxHandle } from '../sandbox/server.js';
 import { worstExit } from '../automation/runner.js';
-import { configFrom, loggerFor, positiveInt, progressOnTty } from './common.js';
+import { addNetworkOptions, configFrom, loggerFor, positiveInt, progressOnTty } from './common.js';
 
 interface RunFlags {
   type?: EntityType;
@@ -43,7 +43,7 @@ interface RunFlags {
 }
 
 function addRunOptions(cmd: Command): Command {
-  return cmd
+  return addNetworkOptions(cmd)
     .addOption(new Option('-t, --type <type>', 'feed type (inferred from the headers when omitted)').choices([...ENTITY_TYPES]))
     .addOption(new Option('-o, --op <op>', 'store | delete | refresh | refresh-ds').choices([...OPS]).default('store'))
     .option('-d, --datasource <key>', 'data source of the run (refresh-ds compares only this one)')

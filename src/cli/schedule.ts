@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { findJob, runJob, startSchedule } from '../automation/index.js';
 import { requireMoodle } from '../config/index.js';
 import { formatSummary } from '../report/console.js';
-import { configFrom, loggerFor } from './common.js';
+import { addNetworkOptions, configFrom, loggerFor } from './common.js';
 import { untilSignal } from './watch.js';
 
 interface ScheduleFlags {
@@ -17,9 +17,9 @@ interface ScheduleFlags {
 }
 
 export function registerSchedule(program: Command): void {
-  program
+  addNetworkOptions(program
     .command('schedule')
-    .description('run the jobs of the config ("jobs") on their cron expressions until SIGTERM; --once JOB runs one job now')
+    .description('run the jobs of the config ("jobs") on their cron expressions until SIGTERM; --once JOB runs one job now'))
     .option('--once <job>', 'run this job now and exit with its exit code')
     .option('--url <url>', 'Moodle site URL (overrides config and MDLSYNC_URL)')
     .option('--ledger <file>', 'ledger database file')

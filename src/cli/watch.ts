@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { startWatch } from '../automation/index.js';
 import { requireMoodle } from '../config/index.js';
-import { configFrom, loggerFor, positiveInt, type SiteFlags } from './common.js';
+import { addNetworkOptions, configFrom, loggerFor, positiveInt, type SiteFlags } from './common.js';
 
 interface WatchFlags extends SiteFlags {
   archive?: string;
@@ -24,10 +24,10 @@ export function untilSignal(onSignal: (signal: NodeJS.Signals) => void): Promise
 }
 
 export function registerWatch(program: Command): void {
-  program
+  addNetworkOptions(program
     .command('watch')
     .argument('<dir>', 'drop folder')
-    .description('run each file dropped in DIR (TYPE.OP[.DATASOURCE].anything.csv or watch.rules); SIGTERM stops after the current file')
+    .description('run each file dropped in DIR (TYPE.OP[.DATASOURCE].anything.csv or watch.rules); SIGTERM stops after the current file'))
     .option('--url <url>', 'Moodle site URL (overrides config and MDLSYNC_URL)')
     .option('--ledger <file>', 'ledger database file')
     .option('--reports <dir>', 'reports folder')

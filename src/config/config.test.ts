@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, requireMoodle } from './index.js';
+import { ConfigError, loadConfig, requireMoodle, siteConnection } from './index.js';
 
 function dirWith(config?: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), 'mdlsync-config-'));
@@ -76,5 +76,44 @@ describe('loadConfig', () => {
   test('a missing URL or token says how to set it', () => {
     expect(() => requireMoodle(loadConfig({ cwd: dirWith(), env: {} }))).toThrow(/MDLSYNC_URL/);
     expect(() => requireMoodle(loadConfig({ cwd: dirWith(), env: { MDLSYNC_URL: 'http://x.example' } }))).toThrow(/MDLSYNC_TOKEN/);
+  });
+});
+
+describe('the network settings', () => {
+  test('defaults: no private CA, no rate limit, the breaker after 20 transient failures in a row', () => {
+    const config = loadConfig({ cwd: dirWith({}), env: {} });
+    expect(config.moodle).toMatchObject({ breakerFailures: 20 });
+    expect(config.moodle.ca).toBeUndefined();
+    expect(config.moodle.maxRequestsPerSecond).toBeUndefined();
+  });
+
+  test('moodle.ca is relative to the config file, --ca to the working directory; the file must hold a PEM certificate', () => {
+    const dir = dirWith({ moodle: { ca: 'certs/ca.pem' } });
+    expect(() => loadConfig({ cwd: dir, env: {} })).toThrow(/the CA file .*certs\/ca\.pem \(--ca \/ moodle\.ca\) cannot be read \(ENOENT\)/);
+    writeFileSync(join(dir, 'not.pem'), 'hello');
+    expect(() => loadConfig({ cwd: dir, env: {}, overrides: { ca: 'not.pem' } })).toThrow(ConfigError);
+    expect(() => loadConfig({ cwd: dir, env: {}, overrides: { ca: 'not.pem' } })).toThrow(/holds no PEM certificate/);
+    writeFileSync(join(dir, 'ok.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    expect(loadConfig({ cwd: dir, env: {}, overrides: { ca: 'ok.pem' } }).moodle.ca).toBe(join(dir, 'ok.pem'));
+  });
+
+  test('--max-rps overrides moodle.maxRequestsPerSecond; a rate that is not above 0 is refused', () => {
+    expect(loadConfig({ cwd: dirWith({ moodle: { maxRequestsPerSecond: 4 } }), env: {}, overrides: { maxRequestsPerSecond: 2.5 } }).moodle.maxRequestsPerSecond).toBe(2.5);
+    expect(() => loadConfig({ cwd: dirWith({ moodle: { maxRequestsPerSecond: 0 } }), env: {} })).toThrow(/moodle\.maxRequestsPerSecond/);
+    expect(() => loadConfig({ cwd: dirWith({ moodle: { breakerFailures: 0 } }), env: {} })).toThrow(/moodle\.breakerFailures/);
+  });
+
+  test("a Moodle client's options carry the CA's PEM text and the rate limit; none of them without the settings", () => {
+    const dir = dirWith({ moodle: { url: 'https://moodle.example.edu', token: 'tok-123456', ca: 'ca.pem', maxRequestsPerSecond: 3, timeoutMs: 1000 } });
+    writeFileSync(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    expect(siteConnection(loadConfig({ cwd: dir, env: {} }))).toEqual({
+      url: 'https://moodle.example.edu',
+      token: 'tok-123456',
+      timeoutMs: 1000,
+      ca: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+      maxRequestsPerSecond: 3,
+    });
+    const plain = siteConnection(loadConfig({ cwd: dirWith({ moodle: { url: 'https://moodle.example.edu', token: 'tok-123456' } }), env: {} }));
+    expect(Object.keys(plain).sort()).toEqual(['timeoutMs', 'token', 'url']);
   });
 });

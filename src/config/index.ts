@@ -53,6 +53,12 @@ const moodleSchema = z
      * function lists them. A person's lang outside this list is left out rather than have Moodle refuse the batch.
      */
     languages: z.array(z.string().regex(/^[a-zA-Z0-9_-]+$/, 'a language code such as en, es or pt_br')).min(1).default(['en']),
+    /** A PEM file of a private certificate authority, trusted besides the public ones (certificates are always verified). */
+    ca: z.string().min(1).optional(),
+    /** Calls started per second at most, on top of the concurrency cap (absent: no rate limit). */
+    maxRequestsPerSecond: z.number().positive().max(1000).optional(),
+    /** The circuit breaker: a run stops sending after this many transient failures in a row (the rest kept for retry). */
+    breakerFailures: z.number().int().min(1).default(20),
   })
   .strict();
 
@@ -267,6 +273,9 @@ export interface ConfigOverrides {
   concurrency?: number;
   maxInputVars?: number;
   logFormat?: 'text' | 'json';
+  /** --ca: relative to the working directory, like any path given on the command line. */
+  ca?: string;
+  maxRequestsPerSecond?: number;
 }
 
 export class ConfigError extends MdlsyncError<'invalid-config'> {
@@ -326,6 +335,8 @@ export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.Pro
   if (o.token) config.moodle.token = o.token;
   // Every token read (file, config, environment, flag), not only the one used: none may ever be shown.
   addSecrets(tokenInConfig, tokenFromFile, env.MDLSYNC_TOKEN, o.token, config.moodle.token);
+  // A proxy's password (http://user:pass@proxy:3128) must not show in an error sentence about the proxy either.
+  for (const proxy of [env.https_proxy, env.HTTPS_PROXY, env.http_proxy, env.HTTP_PROXY]) if (proxy) addSecrets(...urlPassword(proxy));
   if (o.ledger) config.ledger = o.ledger;
   if (o.reports) config.reports = o.reports;
   if (o.archive) config.archive = o.archive;
@@ -334,6 +345,11 @@ export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.Pro
   if (o.concurrency !== undefined) config.moodle.concurrency = o.concurrency;
   if (o.maxInputVars !== undefined) config.moodle.maxInputVars = o.maxInputVars;
   if (o.logFormat) config.logFormat = o.logFormat;
+  if (o.maxRequestsPerSecond !== undefined) config.moodle.maxRequestsPerSecond = o.maxRequestsPerSecond;
+  if (o.ca) config.moodle.ca = resolve(cwd, o.ca);
+  else if (config.moodle.ca) config.moodle.ca = resolve(base, config.moodle.ca);
+  // A CA file that cannot be used stops every command at once, not at its first call.
+  if (config.moodle.ca) readCa(config.moodle.ca);
 
   config.ledger = resolve(base, config.ledger);
   config.reports = resolve(base, config.reports);
@@ -362,6 +378,33 @@ function urlPassword(url: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** The PEM text of the private CA file, or a ConfigError naming the file and what is wrong with it. */
+export function readCa(path: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`the CA file ${path} (--ca / moodle.ca) cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ConfigError(`the CA file ${path} (--ca / moodle.ca) holds no PEM certificate (a "-----BEGIN CERTIFICATE-----" block): give the CA's certificate in PEM form`);
+  }
+  return pem;
+}
+
+/** What a Moodle client of the configured site is built from (MoodleClientOptions, less what a command chooses). */
+export function siteConnection(config: Config): { url: string; token: string; timeoutMs: number; ca?: string; maxRequestsPerSecond?: number } {
+  const { url, token } = requireMoodle(config);
+  const { timeoutMs, ca, maxRequestsPerSecond } = config.moodle;
+  return {
+    url,
+    token,
+    timeoutMs,
+    ...(ca ? { ca: readCa(ca) } : {}),
+    ...(maxRequestsPerSecond !== undefined ? { maxRequestsPerSecond } : {}),
+  };
 }
 
 /** The Moodle connection, or a ConfigError saying what is missing. */

@@ -43,7 +43,7 @@ describe('runDoctor', () => {
   test('one structured result per check; an ok check carries no hint', async () => {
     const { checks, problems } = await runDoctor(configFor(moodle.url), ['persons']);
     expect(problems).toBe(0);
-    expect(checks.map((c) => c.name)).toEqual(['moodle-url', 'token', ...functionsOf('persons').map((f) => `function:${f}`),
+    expect(checks.map((c) => c.name)).toEqual(['moodle-url', 'tls-verification', 'site-limits', 'token', ...functionsOf('persons').map((f) => `function:${f}`),
       'capability:webservice/rest:use', 'capabilities', 'max-input-vars', 'other-types', 'other-exports', 'ledger', 'folder:reports', 'folder:archive', 'log-file']);
     expect(checks.find((c) => c.name === 'token')).toEqual({ name: 'token', status: 'ok', message: 'token accepted: site "Test", Moodle 4.5, user ws' });
     expect(checks.filter((c) => c.status !== 'info').every((c) => c.status === 'ok' && c.hint === undefined)).toBe(true);
@@ -76,6 +76,6 @@ describe('runDoctor', () => {
     expect(problems).toBe(1);
     const token = checks.find((c) => c.name === 'token');
     expect(token).toMatchObject({ status: 'fail', message: expect.stringMatching(/JSON that is not Moodle's site information/), hint: expect.stringMatching(/check moodle\.url/) });
-    expect(checks.map((c) => c.name)).toEqual(['moodle-url', 'token', 'ledger', 'folder:reports', 'folder:archive', 'log-file']);
+    expect(checks.map((c) => c.name)).toEqual(['moodle-url', 'tls-verification', 'site-limits', 'token', 'ledger', 'folder:reports', 'folder:archive', 'log-file']);
   });
 });

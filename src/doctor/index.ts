@@ -6,10 +6,11 @@
  */
 import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { requireMoodle, type Config } from '../config/index.js';
+import { requireMoodle, siteConnection, type Config } from '../config/index.js';
 import { ENTITY_TYPES, functionsOf, type EntityType } from '../entities/index.js';
 import { SqliteLedger } from '../ledger/index.js';
-import { MoodleClient, MoodleError, PICTURE_FUNCTIONS, getSiteInfo } from '../moodle/index.js';
+import { MoodleClient, MoodleError, PICTURE_FUNCTIONS, TlsError, getSiteInfo } from '../moodle/index.js';
+import { networkChecks } from './network.js';
 import { logFileProblem } from '../report/logger.js';
 import { roleChecks } from './roles.js';
 import { capabilityChecks, enrolmentMethodCheck } from './capabilities.js';
@@ -47,7 +48,8 @@ export async function runDoctor(
   };
   const { url, token } = requireMoodle(config);
   check('moodle-url', true, `Moodle URL ${url}`);
-  const client = new MoodleClient({ url, token, timeoutMs: 30_000 });
+  checks.push(...networkChecks(config, process.env));
+  const client = new MoodleClient({ ...siteConnection(config), url, token, timeoutMs: 30_000 });
   try {
     const info = await getSiteInfo(client);
     if (typeof info !== 'object' || info === null || !Array.isArray(info.functions)) {
@@ -86,7 +88,9 @@ export async function runDoctor(
       checks.push({ name: 'other-exports', status: 'info', message: `the service also has every function for: ${can.length ? can.join(', ') : '(no export)'}` });
     }
   } catch (err) {
-    if (err instanceof MoodleError) {
+    if (err instanceof TlsError) {
+      check('tls', false, `Moodle cannot be trusted: ${err.message}`, err.hint);
+    } else if (err instanceof MoodleError) {
       check('token', false, `token refused (${err.errorcode})`, 'create a token for the service user (Site administration › Server › Web services › Manage tokens) and set MDLSYNC_TOKEN');
     } else {
       check('token', false, `Moodle unreachable: ${(err as Error).message}`, 'check moodle.url, that web services and the REST protocol are enabled, and that the site is up');

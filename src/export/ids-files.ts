@@ -5,7 +5,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, requireMoodle, type Config } from '../config/index.js';
+import { ConfigError, requireMoodle, siteConnection, type Config } from '../config/index.js';
 import { SqliteLedger } from '../ledger/index.js';
 import { MoodleClient } from '../moodle/index.js';
 import { Refusal } from '../refusal.js';
@@ -47,7 +47,7 @@ export async function writeIdsExports(req: IdsFilesRequest, config: Config, say:
   try {
     if (named.length > 0) {
       const moodle = requireMoodle(config);
-      client = new MoodleClient({ url: moodle.url, token: moodle.token, timeoutMs: config.moodle.timeoutMs, connections: 2 });
+      client = new MoodleClient({ ...siteConnection(config), connections: 2 });
       const refused = await checkMoodle(client, moodle.url, named.map((t) => NAME_FUNCTIONS[t]));
       if (refused) throw new Refusal(`Nothing was exported: ${refused.message}.`);
     }

@@ -1,10 +1,15 @@
 /**
- * The REST client: POST form bodies to /webservice/rest/server.php over a keep-alive undici Pool; and files to
- * /webservice/upload.php (multipart, undici's FormData) over the same pool.
+ * The REST client: POST form bodies to /webservice/rest/server.php over keep-alive connections; and files to
+ * /webservice/upload.php (multipart, undici's FormData) over the same ones. The connections go through undici's
+ * EnvHttpProxyAgent (HTTPS_PROXY / HTTP_PROXY / NO_PROXY honoured), at most `connections` to the site; certificates
+ * are always verified, against Node's public roots plus the private CA given (--ca / moodle.ca).
  */
-import { FormData, Pool } from 'undici';
+import { readFileSync } from 'node:fs';
+import { createSecureContext, rootCertificates } from 'node:tls';
+import { EnvHttpProxyAgent, FormData, type Dispatcher } from 'undici';
 import { encodeForm } from './encode.js';
-import { MoodleError, ProtocolError, TransientError, isMoodleErrorBody } from './errors.js';
+import { MoodleError, ProtocolError, TlsError, TransientError, isMoodleErrorBody } from './errors.js';
+import { RateLimiter } from './rate.js';
 import type { MoodleCaller } from './types.js';
 
 export interface MoodleClientOptions {
@@ -17,6 +22,12 @@ export interface MoodleClientOptions {
   connections?: number;
   /** Told every few seconds while a call waits for its answer (progress for a site that is slow or never answers). */
   onWaiting?: (line: string) => void;
+  /** PEM text of a private certificate authority (--ca / moodle.ca), trusted besides Node's public roots. */
+  ca?: string;
+  /** Calls started per second at most (moodle.maxRequestsPerSecond); absent: no limit but the connection cap. */
+  maxRequestsPerSecond?: number;
+  /** The rate limiter itself (tests inject one with their own clock); overrides maxRequestsPerSecond. */
+  rate?: RateLimiter;
 }
 
 const ENDPOINT = '/webservice/rest/server.php';
@@ -46,12 +57,34 @@ const NETWORK_CODES = new Set([
   'UND_ERR_CLOSED',
 ]);
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+/** OpenSSL's and Node's codes of a certificate that cannot be verified: the same every time, never retried. */
+const CERTIFICATE_CODES = new Set([
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_REVOKED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_CHAIN_TOO_LONG',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 /** Codes of a request that never reached the site: nothing of the call can have run there. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
 export class MoodleClient implements MoodleCaller {
   readonly stats: { calls: number; byFunction: Record<string, number> } = { calls: 0, byFunction: {} };
-  private readonly pool: Pool;
+  private readonly pool: Dispatcher;
+  private readonly origin: string;
+  private readonly privateCa: boolean;
+  private readonly rate: RateLimiter | null;
   private readonly path: string;
   private readonly uploadPath: string;
   private readonly endpoint: string;
@@ -70,13 +103,24 @@ export class MoodleClient implements MoodleCaller {
     const timeout = opts.timeoutMs ?? 300_000;
     this.timeoutMs = timeout;
     this.onWaiting = opts.onWaiting;
-    this.pool = new Pool(url.origin, {
+    this.origin = url.origin;
+    this.privateCa = opts.ca !== undefined;
+    this.rate = opts.rate ?? (opts.maxRequestsPerSecond ? new RateLimiter(opts.maxRequestsPerSecond) : null);
+    // Given explicitly, rejectUnauthorized wins over NODE_TLS_REJECT_UNAUTHORIZED=0: nothing turns verification off.
+    // One secure context for every connection: parsing the public roots again for each one costs some 70 ms.
+    const tls = { rejectUnauthorized: true, ...(opts.ca !== undefined ? { secureContext: createSecureContext({ ca: trustedRoots(opts.ca) }) } : {}) };
+    this.pool = new EnvHttpProxyAgent({
+      // Per origin, direct or through the proxy: the cap on connections (keep-alive) to the site.
       connections: opts.connections ?? 8,
       headersTimeout: timeout,
       bodyTimeout: timeout,
       // undici's own 10 s for a host that never completes the connection, but never longer than moodle.timeoutMs.
       connectTimeout: Math.min(timeout, 10_000),
       keepAliveTimeout: 30_000,
+      // Direct connections; through a proxy, the tunnelled connection to the site, and to an https:// proxy.
+      connect: tls,
+      requestTls: tls,
+      proxyTls: tls,
     });
   }
 
@@ -85,10 +129,12 @@ export class MoodleClient implements MoodleCaller {
     this.stats.byFunction[wsfunction] = (this.stats.byFunction[wsfunction] ?? 0) + 1;
     let status: number;
     let text: string;
+    await this.rate?.take();
     const waiting = this.waitingNotice(wsfunction);
     try {
       // POST, never GET: a query string would put the token in access logs.
       const res = await this.pool.request({
+        origin: this.origin,
         path: this.path,
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
@@ -121,9 +167,11 @@ export class MoodleClient implements MoodleCaller {
     files.forEach((f, i) => form.append(`file_${i + 1}`, new Blob([f.content], { type: f.type ?? 'application/octet-stream' }), f.name));
     let status: number;
     let text: string;
+    await this.rate?.take();
     const waiting = this.waitingNotice(UPLOAD_SCRIPT);
     try {
       const res = await this.pool.request({
+        origin: this.origin,
         path: this.uploadPath,
         method: 'POST',
         body: form,
@@ -207,6 +255,13 @@ export class MoodleClient implements MoodleCaller {
     const code = (err as { code?: unknown })?.code;
     const codeText = typeof code === 'string' ? code : 'unknown error';
     const where = `${wsfunction} at ${this.endpoint}`;
+    const certificate = certificateFailure(err);
+    if (certificate) {
+      const fix = this.privateCa
+        ? 'the certificate authority given with --ca (moodle.ca) did not sign it either: give the CA that issued the site\'s certificate'
+        : 'if the site uses a private certificate authority, pass its certificate with --ca FILE (or set moodle.ca)';
+      return new TlsError(this.scrub(`${where}: the site's certificate could not be verified (${certificate.code}: ${certificate.message}): ${fix}`), certificate.code);
+    }
     const reached = !(typeof code === 'string' && NOT_SENT_CODES.has(code));
     if ((typeof code === 'string' && TIMEOUT_CODES.has(code)) || (err as Error)?.name === 'TimeoutError') {
       return new TransientError('timeout', `${where}: no answer within moodle.timeoutMs (${this.timeoutMs} ms); the call may still complete on the site`, undefined, reached);
@@ -222,6 +277,29 @@ export class MoodleClient implements MoodleCaller {
   private scrub(text: string): string {
     return this.token ? text.split(this.token).join('[token]') : text;
   }
+}
+
+/** Node's public roots, NODE_EXTRA_CA_CERTS (which an explicit ca would otherwise drop) and the private CA. */
+function trustedRoots(ca: string): string[] {
+  const extra = process.env.NODE_EXTRA_CA_CERTS;
+  let extraPem: string[] = [];
+  if (extra) {
+    try {
+      extraPem = [readFileSync(extra, 'utf8')];
+    } catch {
+      // Node itself only warns about an unreadable NODE_EXTRA_CA_CERTS; so does this (by leaving it out).
+    }
+  }
+  return [...rootCertificates, ...extraPem, ca];
+}
+
+/** The certificate failure in an error or its causes (a proxy tunnel wraps the TLS error), if any. */
+function certificateFailure(err: unknown): { code: string; message: string } | null {
+  for (let e = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && CERTIFICATE_CODES.has(code)) return { code, message: (e as Error).message };
+  }
+  return null;
 }
 
 function isUploadErrorBody(body: unknown): body is { error: unknown; errorcode: string; debuginfo?: unknown } {

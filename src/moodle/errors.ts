@@ -50,6 +50,29 @@ export class ProtocolError extends MdlsyncError<'protocol'> {
   }
 }
 
+/**
+ * The site's certificate could not be verified (unknown CA, wrong name, expired). Never retried: the same certificate
+ * fails the same way, and the fix (--ca, or the site's certificate) is the admin's.
+ */
+export class TlsError extends MdlsyncError<'tls'> {
+  /** Node's code for the failure (UNABLE_TO_VERIFY_LEAF_SIGNATURE, ERR_TLS_CERT_ALTNAME_INVALID, …). */
+  readonly tlsCode: string;
+
+  constructor(message: string, tlsCode: string) {
+    super('tls', message);
+    this.name = 'TlsError';
+    this.tlsCode = tlsCode;
+  }
+}
+
+/** The run's circuit breaker opened: too many transient failures in a row, so no further call is sent. */
+export class CircuitOpenError extends MdlsyncError<'circuit-open'> {
+  constructor(message: string) {
+    super('circuit-open', message);
+    this.name = 'CircuitOpenError';
+  }
+}
+
 /** Moodle error codes that come from the database or maintenance, not from the data: worth another try. */
 const TRANSIENT_ERRORCODES = new Set(['dmlreadexception', 'dmlwriteexception', 'sitemaintenance']);
 

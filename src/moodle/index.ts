@@ -1,7 +1,9 @@
 export { MoodleClient } from './client.js';
 export type { MoodleClientOptions } from './client.js';
 export { encodeForm, countFormVars } from './encode.js';
-export { MoodleError, TransientError, ProtocolError, isTransient, mayHaveCommitted } from './errors.js';
+export { MoodleError, TransientError, ProtocolError, TlsError, CircuitOpenError, isTransient, mayHaveCommitted } from './errors.js';
+export { RateLimiter } from './rate.js';
+export type { RateClock } from './rate.js';
 export type { TransientReason } from './errors.js';
 export { PERSON_FUNCTIONS, getSiteInfo, createUsers, updateUsers, deleteUsers, getUsersByField, getUsers } from './users.js';
 export type * from './types.js';
