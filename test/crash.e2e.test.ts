@@ -8,22 +8,12 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteLedger } from '../src/ledger/index.js';
+import { seededRandom } from '../src/sandbox/faults.js';
 import { CLI, SIS_HEADER, persons, sisFile, workspace, type Workspace } from './helpers.js';
 
 const ROWS = 5000;
 const KILLS = 5;
 
-/** mulberry32: a tiny seeded generator, so a failing set of kill points can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let ws: Workspace;
 beforeAll(async () => {
@@ -57,7 +47,7 @@ function runAndKill(file: string, afterCalls: number): Promise<{ killed: boolean
 
 test(`a ${ROWS}-row store killed ${KILLS} times with SIGKILL, then finished, applies every row exactly once`, async () => {
   const seed = Number(process.env.MDLSYNC_KILL_SEED ?? 20261123);
-  const random = seeded(seed);
+  const random = seededRandom(seed);
   const file = ws.write('big.txt', sisFile(SIS_HEADER, persons(ROWS)));
   // A run makes ~104 calls (site check, look-ups, 100 creates of 50): five kills of at most 15 calls each all land.
   const points = Array.from({ length: KILLS }, () => 1 + Math.floor(random() * 15));

@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFile
 import { basename, join } from 'node:path';
 import { createCourses, MoodleClient } from '../src/moodle/index.js';
 import { sleep, startWatchCli, waitFor, type WatchProcess } from './automation-helpers.js';
+import { seededRandom } from '../src/sandbox/faults.js';
 import { CLI, workspace, type Workspace } from './helpers.js';
 
 const SEED = Number(process.env.MDLSYNC_SOAK_SEED ?? 20261205);
@@ -25,18 +26,7 @@ const FAULT_RATE = 0.1;
 const COURSES = ['C1', 'C2', 'C3', 'C4'];
 const ROLE_IDS: Record<string, number> = { student: 5, teacher: 4 };
 
-/** mulberry32: a tiny seeded generator, so a failing soak can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = seeded(SEED);
+const rand = seededRandom(SEED);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
 function shuffled<T>(xs: readonly T[]): T[] {
   const out = [...xs];
@@ -207,6 +197,15 @@ test('soak: 200 dropped files and 50 scheduled ones under 10 % faults end in the
   // with the two halves of the people, so two files naming one key are always two seconds apart.
   const dropped: string[] = [];
   const scheduled: string[] = [];
+  /** Round b's files for the jobs' inbox: a persons and an enrolments file. */
+  const dropScheduled = (b: number): void => {
+    const id = String(b + 1).padStart(4, '0');
+    const p = `persons.${id}.csv`;
+    drop(inbox, p, PERSON_HEADER, shuffled(jobKeys).slice(0, 3).map((k) => model.personRow(k, `J${id}`)));
+    const e = `enrolments.${id}.csv`;
+    drop(inbox, e, ENROL_HEADER, shuffled(COURSES.flatMap((c) => jobKeys.map((k) => `${c}|${k}`))).slice(0, 4).map((k) => model.enrolRow(k)));
+    scheduled.push(p, e);
+  };
   let n = 0;
   for (let b = 0; b < WATCH_BATCHES; b++) {
     const half = watchKeys.slice((b % 2) * 20, (b % 2) * 20 + 20);
@@ -227,23 +226,11 @@ test('soak: 200 dropped files and 50 scheduled ones under 10 % faults end in the
         dropped.push(name);
       }
     }
-    if (b < SCHEDULE_ROUNDS) {
-      const id = String(b + 1).padStart(4, '0');
-      const p = `persons.${id}.csv`;
-      drop(inbox, p, PERSON_HEADER, shuffled(jobKeys).slice(0, 3).map((k) => model.personRow(k, `J${id}`)));
-      const e = `enrolments.${id}.csv`;
-      drop(inbox, e, ENROL_HEADER, shuffled(COURSES.flatMap((c) => jobKeys.map((k) => `${c}|${k}`))).slice(0, 4).map((k) => model.enrolRow(k)));
-      scheduled.push(p, e);
-    }
+    if (b < SCHEDULE_ROUNDS) dropScheduled(b);
     await sleep(1000);
   }
   for (let b = WATCH_BATCHES; b < SCHEDULE_ROUNDS; b++) {
-    const id = String(b + 1).padStart(4, '0');
-    const p = `persons.${id}.csv`;
-    drop(inbox, p, PERSON_HEADER, shuffled(jobKeys).slice(0, 3).map((k) => model.personRow(k, `J${id}`)));
-    const e = `enrolments.${id}.csv`;
-    drop(inbox, e, ENROL_HEADER, shuffled(COURSES.flatMap((c) => jobKeys.map((k) => `${c}|${k}`))).slice(0, 4).map((k) => model.enrolRow(k)));
-    scheduled.push(p, e);
+    dropScheduled(b);
     await sleep(1000);
   }
 

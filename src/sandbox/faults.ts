@@ -26,8 +26,8 @@ export interface RandomFaults {
   seed: number;
 }
 
-/** mulberry32: a tiny seeded generator of numbers in [0, 1). */
-function seededRandom(seed: number): () => number {
+/** mulberry32: a tiny seeded generator of numbers in [0, 1) (also the tests' own, for replayable random choices). */
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
