@@ -7,6 +7,7 @@ import { requireMoodle, siteConnection, type Config } from './config/index.js';
 import { SqliteLedger, type LockOwner } from './ledger/index.js';
 import { MoodleClient, MoodleError, TlsError, getSiteInfo, PERSON_FUNCTIONS, type SiteInfo } from './moodle/index.js';
 import type { Failure, FailureCode } from './errors.js';
+import { retrier, type Retry } from './resolve/common.js';
 
 /** Why a session could not open: the preflight failed, or another run holds the writer lock. */
 export interface SessionRefusal extends Failure<FailureCode> {
@@ -47,9 +48,11 @@ export class MoodleSession {
 
   /** Preflight, ledger, writer lock: null once all are in hand, else why not (the ledger is then closed again). */
   async open(opts: SessionOpenOptions): Promise<SessionRefusal | null> {
+    // A read, safe to repeat: one dropped connection or 5xx does not turn a whole run away as "unreachable".
+    const retry = retrier({ retries: this.config.moodle.retries, backoffMs: this.config.moodle.backoffMs });
     const preflight = await checkMoodle(this.client, this.url, opts.functions, (info) => {
       this.siteInfo = info;
-    });
+    }, retry);
     if (preflight) return { stage: 'preflight', ...preflight };
     const ledger = SqliteLedger.open(this.config.ledger);
     if (opts.lock) {
@@ -115,9 +118,9 @@ export function releaseWriterLock(ledger: SqliteLedger, runId: string): void {
  * functions-missing, unreachable, or Moodle's errorcode for a refused token).
  */
 export async function checkMoodle(client: MoodleClient, url: string, functions: readonly string[] = PERSON_FUNCTIONS,
-  onInfo?: (info: SiteInfo) => void): Promise<Failure<FailureCode> | null> {
+  onInfo?: (info: SiteInfo) => void, retry: Retry = (fn) => fn()): Promise<Failure<FailureCode> | null> {
   try {
-    const info = await getSiteInfo(client);
+    const info = await retry(() => getSiteInfo(client));
     // A proxy or another application can answer JSON too (`{}`): without Moodle's functions list it is not the site.
     if (typeof info !== 'object' || info === null || !Array.isArray(info.functions)) {
       return { code: 'not-moodle', message: `${url} answered the site check with JSON that is not Moodle's site information: check that moodle.url is the Moodle site root` };

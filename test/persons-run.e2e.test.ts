@@ -216,6 +216,16 @@ describe('transient faults', () => {
     expect(ws.lastSummary()).toMatchObject({ outcomes: { ok: 300, failed: 0 } });
   });
 
+  test('a site check that fails once (a dropped connection, then a 500) is tried again: the run goes on', async () => {
+    ws = await workspace();
+    ws.sandbox.faults.add({ fn: 'core_webservice_get_site_info', kind: 'drop', times: 1 });
+    ws.sandbox.faults.add({ fn: 'core_webservice_get_site_info', kind: 'http500', times: 1 });
+    const r = await ws.cli(['run', ws.write('s.txt', sisFile(SIS_HEADER, persons(2, { prefix: 's' })))]);
+    expect(r.code).toBe(0);
+    expect(ws.lastSummary()).toMatchObject({ outcomes: { ok: 2, failed: 0 } });
+    expect(ws.sandbox.users.byUsername('suser0001')).toBeDefined();
+  });
+
   test('Moodle unreachable: exit 3, a plain sentence, nothing applied', async () => {
     ws = await workspace();
     const r = await ws.cli(['run', ws.write('a.txt', sisFile(SIS_HEADER, persons(2)))], { MDLSYNC_URL: 'http://127.0.0.1:9' });

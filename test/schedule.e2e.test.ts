@@ -103,9 +103,10 @@ describe('schedule', () => {
     const now = Date.now() / 1000;
     utimesSync(older, now - 60, now - 60);
     utimesSync(newer, now - 10, now - 10);
-    // The older file's run finds Moodle unreachable (its first call, site info, dropped); the site is back at once.
-    ws.sandbox.faults.add({ kind: 'drop', fn: 'core_webservice_get_site_info', times: 1 });
+    // The older file's run finds Moodle unreachable (its site check dropped, every try of it).
+    ws.sandbox.faults.add({ kind: 'drop', fn: 'core_webservice_get_site_info', times: 1_000 });
     const first = await runJob(job, { config, logger: log.logger });
+    ws.sandbox.faults.clear();
     expect(first).toMatchObject({ status: 'waiting', exitCode: 3 });
     expect(first.files.map((f) => f.file)).toEqual([older]);
     expect([existsSync(older), existsSync(newer)]).toEqual([true, true]);

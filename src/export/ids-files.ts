@@ -45,13 +45,13 @@ export async function writeIdsExports(req: IdsFilesRequest, config: Config, say:
   let client: MoodleClient | null = null;
   const ledger = SqliteLedger.open(config.ledger);
   try {
+    const retry = retrier({ retries: config.moodle.retries, backoffMs: config.moodle.backoffMs });
     if (named.length > 0) {
       const moodle = requireMoodle(config);
       client = new MoodleClient({ ...siteConnection(config), connections: 2 });
-      const refused = await checkMoodle(client, moodle.url, named.map((t) => NAME_FUNCTIONS[t]));
+      const refused = await checkMoodle(client, moodle.url, named.map((t) => NAME_FUNCTIONS[t]), undefined, retry);
       if (refused) throw new Refusal(`Nothing was exported: ${refused.message}.`);
     }
-    const retry = retrier({ retries: config.moodle.retries, backoffMs: config.moodle.backoffMs });
     if (req.toDir) mkdirSync(req.output!, { recursive: true });
     for (const type of req.types) {
       const e = await exportIds({ type, dataSource: req.dataSource, headers: req.headers, delimiter: req.delimiter }, { ledger, client, retry });
