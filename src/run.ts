@@ -13,7 +13,7 @@ import { linkConfirmer } from './resolve/confirm.js';
 import type { Outcome } from './apply/types.js';
 import { RUN_ORDER, entity, functionsOf, type EntityLookup, type EntitySettings } from './entities/index.js';
 import { ConfigError, type Config } from './config/index.js';
-import { EXIT, applyOptions, conduct, type Job } from './conductor.js';
+import { EXIT, applyOptions, conduct, type Ending, type Job } from './conductor.js';
 import { FeedFileError, checkFeedPath, readRawRecords, type AnyFeed, type EntityRecord, type EntityType, type FeedEncoding, type FeedInfo } from './feed/index.js';
 import { openFeedSet, type FeedSet } from './feed/feed-set.js';
 import { countOutcomes } from './report/types.js';
@@ -128,20 +128,10 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
     opening: (s) => `run ${s.runId}: ${req.op} ${req.file}${dataSource ? ` (data source ${dataSource})` : ''}${dryRun ? ' [dry run]' : ''}`,
 
     prepare: async (summary) => {
-      let set: FeedSet;
-      try {
-        set = await openRequestedFeed(req, config);
-      } catch (err) {
-        if (!(err instanceof FeedFileError)) throw err;
-        summary.error = { code: err.code, message: err.message };
-        return { status: 'aborted', exitCode: EXIT.refused, message: `The file was not applied: ${err.message}. Fix the file and run it again.` };
-      }
+      const set = await openRequestedFeed(req, config, summary, 'applied');
+      if ('status' in set) return set;
       summary.type = set.format.entities.join('+');
-      summary.format = set.format;
-      if (set.warnings.length > 0) {
-        summary.warnings = [...set.warnings];
-        for (const w of set.warnings) logger.warn(`not acted on: ${w}`);
-      }
+      for (const w of set.warnings) logger.warn(`not acted on: ${w}`);
       const functions = [...new Set(set.parts.flatMap((p) => functionsOf(p.info.type)))];
       return { open: { functions, lock: !dryRun, wait: req.wait }, state: set };
     },
@@ -291,19 +281,35 @@ function elapsed(since: Date): string {
 }
 
 /** Opens the file a run (or a diff) names, read as the request and the config say (format, delimiter, encoding, dates). */
-export function openRequestedFeed(
+/**
+ * The feed the command names, with its format and warnings put into the summary; a file that cannot be read ends the
+ * command instead (exit 3, summary.error): "The file was not VERB: why. Fix the file and run it again."
+ */
+export async function openRequestedFeed(
   req: Pick<RunRequest, 'file' | 'type' | 'dialect' | 'delimiter' | 'encoding'>,
   config: Config,
-): Promise<FeedSet> {
-  return openFeedSet(req.file, {
-    type: req.type,
-    dialect: req.dialect,
-    dialectSettings: config.dialects,
-    delimiter: req.delimiter,
-    encoding: req.encoding,
-    pathSeparator: config.courses.pathSeparator,
-    timezone: config.courses.timezone,
-  });
+  summary: Pick<RunSummary, 'error' | 'format' | 'warnings'>,
+  verb: string,
+): Promise<FeedSet | Ending> {
+  let set: FeedSet;
+  try {
+    set = await openFeedSet(req.file, {
+      type: req.type,
+      dialect: req.dialect,
+      dialectSettings: config.dialects,
+      delimiter: req.delimiter,
+      encoding: req.encoding,
+      pathSeparator: config.courses.pathSeparator,
+      timezone: config.courses.timezone,
+    });
+  } catch (err) {
+    if (!(err instanceof FeedFileError)) throw err;
+    summary.error = { code: err.code, message: err.message };
+    return { status: 'aborted', exitCode: EXIT.refused, message: `The file was not ${verb}: ${err.message}. Fix the file and run it again.` };
+  }
+  summary.format = set.format;
+  if (set.warnings.length > 0) summary.warnings = [...set.warnings];
+  return set;
 }
 
 export function planOptionsFor(req: RunRequest, dataSource: string | null, config: Config): PlanOptions {

@@ -1,7 +1,8 @@
 /** Shared CLI plumbing: config from --config/env/flags, the site/ledger options, and the logger. */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { lstatSync, mkdirSync, readlinkSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import type { SandboxHandle } from '../sandbox/server.js';
 import { Refusal } from '../refusal.js';
 import { ConfigError, loadConfig, type Config, type ConfigOverrides } from '../config/index.js';
 import { ENTITY_TYPES, isEntityType, type EntityType } from '../entities/index.js';
@@ -127,4 +128,16 @@ export function parseSelection(typesFlag: string, exportsFlag: string): { types:
   const unknownExports = exports.filter((e) => !isExportKind(e));
   if (unknownExports.length) throw new ConfigError(`unknown export ${unknownExports.join(', ')} in --exports (known: ${EXPORT_KINDS.join(', ')})`);
   return { types: named.filter(isEntityType), exports: exports.filter(isExportKind), pictures: named.includes('pictures') };
+}
+
+/**
+ * `--sandbox [stateFile]`: the built-in sandbox Moodle, its state in .mdlsync/sandbox.db unless given; null without
+ * the flag. Loaded only when asked for: a command against a real site never loads the sandbox's code.
+ */
+export async function startRequestedSandbox(flag: string | boolean | undefined): Promise<SandboxHandle | null> {
+  if (!flag) return null;
+  const stateFile = resolve(typeof flag === 'string' ? flag : '.mdlsync/sandbox.db');
+  mkdirSync(dirname(stateFile), { recursive: true });
+  const { startSandbox } = await import('../sandbox/server.js');
+  return startSandbox({ stateFile });
 }

@@ -1,13 +1,12 @@
 /** `mdlsync diff FILE [--type T] [--datasource DS] [--repair]`: see src/diff/index.ts. */
 import { Option, type Command } from 'commander';
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { DIFF_TYPES, FINDINGS, diffFile, type DiffResult, type DiffRow } from '../diff/index.js';
 import type { EntityType } from '../entities/index.js';
 import { escapeControls } from '../refusal.js';
 import { createProgress } from '../report/progress.js';
 import type { SandboxHandle } from '../sandbox/server.js';
-import { addSiteOptions, configFrom, loggerFor, progressOnTty, type SiteFlags } from './common.js';
+import { addSiteOptions, configFrom, loggerFor, progressOnTty, startRequestedSandbox, type SiteFlags } from './common.js';
 
 interface DiffFlags extends SiteFlags {
   type?: EntityType;
@@ -64,12 +63,7 @@ export function registerDiff(program: Command): void {
   addSiteOptions(cmd, 'no log lines on the console').action(async (file: string, flags: DiffFlags, command: Command) => {
     let sandbox: SandboxHandle | null = null;
     try {
-      if (flags.sandbox) {
-        const stateFile = resolve(typeof flags.sandbox === 'string' ? flags.sandbox : '.mdlsync/sandbox.db');
-        mkdirSync(dirname(stateFile), { recursive: true });
-        const { startSandbox } = await import('../sandbox/server.js');
-        sandbox = await startSandbox({ stateFile });
-      }
+      sandbox = await startRequestedSandbox(flags.sandbox);
       const config = configFrom(command, { url: sandbox?.url ?? flags.url, token: sandbox?.token, ledger: flags.ledger, reports: flags.reports });
       const logger = loggerFor(config, flags);
       const progress = flags.quiet ? undefined : createProgress({ tty: progressOnTty(config), write: (l) => logger.info(l), label: 'repairing' });

@@ -1,7 +1,6 @@
 /** `mdlsync run FILE…` and `mdlsync plan FILE…` (= run --dry-run). */
 import { Command, Option } from 'commander';
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { ENTITY_TYPES, type EntityType } from '../entities/index.js';
 import { OPS, type Op } from '../plan/types.js';
 import { createProgress } from '../report/progress.js';
@@ -14,7 +13,7 @@ import { FeedFileError } from '../feed/types.js';
 import { Refusal } from '../refusal.js';
 import type { SandboxHandle } from '../sandbox/server.js';
 import { worstExit } from '../automation/runner.js';
-import { addNetworkOptions, configFrom, loggerFor, positiveInt, progressOnTty } from './common.js';
+import { addNetworkOptions, configFrom, loggerFor, positiveInt, progressOnTty, startRequestedSandbox } from './common.js';
 
 interface RunFlags {
   type?: EntityType;
@@ -72,13 +71,7 @@ async function execute(files: string[], flags: RunFlags, cmd: Command, dryRun: b
   let sandbox: SandboxHandle | null = null;
   let expanded: ExpandedFiles | undefined;
   try {
-    if (flags.sandbox) {
-      const stateFile = resolve(typeof flags.sandbox === 'string' ? flags.sandbox : '.mdlsync/sandbox.db');
-      mkdirSync(dirname(stateFile), { recursive: true });
-      // Loaded only when asked for: a run against a real site never loads the sandbox's code.
-      const { startSandbox } = await import('../sandbox/server.js');
-      sandbox = await startSandbox({ stateFile });
-    }
+    sandbox = await startRequestedSandbox(flags.sandbox);
     const config = configFrom(cmd, {
       url: sandbox?.url ?? flags.url,
       token: sandbox?.token,

@@ -173,18 +173,10 @@ function diffJob(req: DiffRequest, deps: DiffDeps, rows: DiffRow[]): Job<DiffSum
     opening: (s) => `diff ${s.runId}: ${req.file}${dataSource ? ` (data source ${dataSource})` : ''}${repair ? ' [repair]' : ''}`,
 
     prepare: async (summary) => {
-      let set: FeedSet;
-      try {
-        set = await openRequestedFeed(req, config);
-      } catch (err) {
-        if (!(err instanceof FeedFileError)) throw err;
-        summary.error = { code: err.code, message: err.message };
-        return { status: 'aborted', exitCode: EXIT.refused, message: `The file was not compared: ${err.message}. Fix the file and run it again.` };
-      }
+      const set = await openRequestedFeed(req, config, summary, 'compared');
+      if ('status' in set) return set;
       const types = set.parts.map((p) => p.info.type);
       summary.type = types.join('+');
-      summary.format = set.format;
-      if (set.warnings.length > 0) summary.warnings = [...set.warnings];
       const other = types.filter((t) => !isDiffType(t));
       if (other.length > 0) {
         summary.error = { code: 'usage', message: `diff does not compare ${other.join(', ')}` };
