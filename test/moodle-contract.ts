@@ -15,6 +15,15 @@ export interface ContractCase {
   params: { encoded: string; object: Record<string, unknown> };
   response: unknown;
 }
+/** A recorded call as the sandbox's replay tests read it: the request as sent (P: what a test reads of its object) and Moodle's HTTP answer. */
+export interface RecordedCall<P extends object = object> {
+  function: string;
+  params: { encoded: string } & P;
+  status: number;
+  content_type: string;
+  response: unknown;
+}
+
 const CONTRACT_DIR = new URL('../contract/', import.meta.url);
 export const contract = (name: string): ContractCase => JSON.parse(readFileSync(new URL(`${name}.json`, CONTRACT_DIR), 'utf8')) as ContractCase;
 

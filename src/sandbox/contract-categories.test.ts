@@ -9,19 +9,14 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { postRaw, rewriteRecorded } from '../../test/moodle-contract.js';
+import { postRaw, rewriteRecorded, type RecordedCall } from '../../test/moodle-contract.js';
 import { MoodleClient, createCategories, createCourses, getCategories } from '../moodle/index.js';
 import { startSandbox, type SandboxHandle } from './server.js';
 
 const DIR = fileURLToPath(new URL('../../contract/2026-12/', import.meta.url));
 
 type Row = Record<string, unknown>;
-interface Case {
-  function: string;
-  params: { encoded: string };
-  status: number;
-  content_type: string;
-  response: unknown;
+interface Case extends RecordedCall {
   after?: {
     get_categories?: { call: string; params: { criteria: { key: string; value: number }[] }; response: Row[] };
     categories?: { sql: string; rows: Row[] };

@@ -9,18 +9,13 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { postRaw, rewriteRecorded } from '../../test/moodle-contract.js';
+import { postRaw, rewriteRecorded, type RecordedCall } from '../../test/moodle-contract.js';
 import { type SandboxHandle, startSandbox } from './server.js';
 import { courseContextId } from './accesslib.js';
 
 const DIR = fileURLToPath(new URL('../../contract/2026-12/', import.meta.url));
 
-interface Case {
-  function: string;
-  params: { encoded: string; object: Record<string, unknown> };
-  status: number;
-  content_type: string;
-  response: unknown;
+interface Case extends RecordedCall<{ object: Record<string, unknown> }> {
   after?: Record<string, { rows: Record<string, unknown>[] }>;
 }
 const load = (prefix: string): Case => {

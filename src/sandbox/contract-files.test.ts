@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FormData, request } from 'undici';
-import { postRaw, rewriteRecorded } from '../../test/moodle-contract.js';
+import { postRaw, rewriteRecorded, type RecordedCall } from '../../test/moodle-contract.js';
 import { SandboxHandle, startSandbox, UPLOAD_PATH } from './server.js';
 
 const DIR = fileURLToPath(new URL('../../contract/2026-12/', import.meta.url));
@@ -20,12 +20,7 @@ interface UploadFile {
   size: number;
   content_base64: string;
 }
-interface Case {
-  function: string;
-  params: { encoded: string; object: Record<string, unknown> & { file_1?: UploadFile } };
-  status: number;
-  content_type: string;
-  response: unknown;
+interface Case extends RecordedCall<{ object: Record<string, unknown> & { file_1?: UploadFile } }> {
   after?: {
     user_row?: { rows: { picture: number }[] };
     get_users_by_field?: { response: { profileimageurl: string; profileimageurlsmall: string }[] };

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { postRaw, rewriteRecorded } from '../../test/moodle-contract.js';
+import { postRaw, rewriteRecorded, type RecordedCall } from '../../test/moodle-contract.js';
 import { MoodleClient, addGroupMembers, createCourses, createGroups, createUsers, enrolUsers, getCourseGroups } from '../moodle/index.js';
 import { startSandbox, type SandboxHandle } from './server.js';
 
@@ -18,12 +18,7 @@ interface RecordedGroup {
   courseid: number;
   [k: string]: unknown;
 }
-interface Case {
-  function: string;
-  params: { encoded: string };
-  status: number;
-  content_type: string;
-  response: unknown;
+interface Case extends RecordedCall {
   after: { course_groups: { call: string; params: { courseid: number }; response: RecordedGroup[] } };
 }
 

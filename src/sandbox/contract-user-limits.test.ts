@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { postRaw, rewriteRecorded } from '../../test/moodle-contract.js';
+import { postRaw, rewriteRecorded, type RecordedCall } from '../../test/moodle-contract.js';
 import { SandboxHandle, startSandbox } from './server.js';
 
 const DIR = fileURLToPath(new URL('../../contract/2026-12/', import.meta.url));
@@ -25,12 +25,7 @@ interface UserRowAfter {
   lang?: string;
   deleted?: number;
 }
-interface Case {
-  function: string;
-  params: { encoded: string; object: { users: Record<string, unknown>[] } };
-  status: number;
-  content_type: string;
-  response: unknown;
+interface Case extends RecordedCall<{ object: { users: Record<string, unknown>[] } }> {
   after: { user_rows: { rows: UserRowAfter[] } };
 }
 
