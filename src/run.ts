@@ -81,14 +81,7 @@ export { EXIT, applyOptions } from './conductor.js';
 
 export async function runFile(req: RunRequest, deps: RunDeps): Promise<RunSummary> {
   const { config } = deps;
-  if (!existsSync(req.file)) throw new ConfigError(`input file ${req.file} does not exist`);
-  // A folder or a FIFO is refused before anything opens it (a FIFO would hang) and before a report folder exists.
-  try {
-    checkFeedPath(req.file);
-  } catch (err) {
-    if (err instanceof FeedFileError) throw new Refusal(`The file was not applied: ${err.message}.`);
-    throw err;
-  }
+  requireFeedFile(req.file, 'applied');
   const dataSource = req.dataSource ?? config.dataSource ?? null;
   if (req.op === 'refresh-ds' && !dataSource) {
     throw new ConfigError('refresh-ds needs a data source: pass --datasource KEY or set dataSource in the config');
@@ -281,6 +274,20 @@ function elapsed(since: Date): string {
 }
 
 /** Opens the file a run (or a diff) names, read as the request and the config say (format, delimiter, encoding, dates). */
+/**
+ * The input exists and is a regular file: a folder or a FIFO is refused before anything opens it (a FIFO would hang)
+ * and before a report folder exists ("The file was not VERB: why.").
+ */
+export function requireFeedFile(file: string, verb: string): void {
+  if (!existsSync(file)) throw new ConfigError(`input file ${file} does not exist`);
+  try {
+    checkFeedPath(file);
+  } catch (err) {
+    if (err instanceof FeedFileError) throw new Refusal(`The file was not ${verb}: ${err.message}.`);
+    throw err;
+  }
+}
+
 /**
  * The feed the command names, with its format and warnings put into the summary; a file that cannot be read ends the
  * command instead (exit 3, summary.error): "The file was not VERB: why. Fix the file and run it again."

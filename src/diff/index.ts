@@ -5,22 +5,20 @@
  * per finding (per field for changed ones), summary.json counts them. --repair re-plans the drifted rows through the
  * normal plan and apply (src/plan, src/apply) with --full, so the unchanged-hash rule does not skip them.
  */
-import { existsSync } from 'node:fs';
 import type winston from 'winston';
 import { applyPlan } from '../apply/index.js';
 import type { Outcome } from '../apply/types.js';
-import { ConfigError, type Config } from '../config/index.js';
+import type { Config } from '../config/index.js';
 import { EXIT, applyOptions, conduct, type Job } from '../conductor.js';
 import { entity, functionsOf } from '../entities/index.js';
 import type { EntityLookup } from '../entities/index.js';
-import { FeedFileError, checkFeedPath, type AnyFeed, type EntityRecord, type EntityType, type FeedEncoding, type FeedItem } from '../feed/index.js';
+import type { AnyFeed, EntityRecord, EntityType, FeedEncoding, FeedItem } from '../feed/index.js';
 import type { FeedSet } from '../feed/feed-set.js';
 import { planFeed } from '../plan/chunks.js';
-import { Refusal } from '../refusal.js';
 import { lookupChunk, retrier } from '../resolve/common.js';
 import { sha256File, type ProgressSink, type SummaryBase } from '../report/index.js';
 import { countOutcomes } from '../report/types.js';
-import { entitySettings, openRequestedFeed, planOptionsFor } from '../run.js';
+import { entitySettings, openRequestedFeed, planOptionsFor, requireFeedFile } from '../run.js';
 import { DIFF_TYPES, diffPart, isDiffType, type PartContext } from './compare.js';
 import { writeDiffCsv } from './report.js';
 import { FINDINGS, countFindings, isDrift, type DiffRow, type Finding, type RepairKeys } from './types.js';
@@ -94,13 +92,7 @@ export function diffFunctions(types: readonly EntityType[], repair: boolean): st
 }
 
 export async function diffFile(req: DiffRequest, deps: DiffDeps): Promise<DiffResult> {
-  if (!existsSync(req.file)) throw new ConfigError(`input file ${req.file} does not exist`);
-  try {
-    checkFeedPath(req.file);
-  } catch (err) {
-    if (err instanceof FeedFileError) throw new Refusal(`The file was not compared: ${err.message}.`);
-    throw err;
-  }
+  requireFeedFile(req.file, 'compared');
   const rows: DiffRow[] = [];
   const summary = await conduct(diffJob(req, deps, rows), deps);
   return { summary, rows };
