@@ -2,7 +2,7 @@ export type { LedgerLink, LedgerStore, LinkStatus, LinkWrite, RunRecord } from '
 export { SqliteLedger, DEFAULT_LEDGER_PATH, WRITER_LOCK, processAlive } from './sqlite.js';
 export { LinkReader } from './reader.js';
 export { LedgerError, LedgerFileError, type LedgerFileCode } from './errors.js';
-export type { LockHolder, LockOwner } from './sqlite.js';
+export type { LockHolder, LockOwner, LockScope, RetryStore, ExportStateStore, PictureStore, TransferStore } from './types.js';
 export { LEDGER_MIGRATIONS, LEDGER_SCHEMA_VERSION, migrate } from './migrations.js';
 export type { Migration } from './migrations.js';
 export { RetryTable, type RetryRecord, type NewRetry, type RetryClaimer } from './retries.js';
