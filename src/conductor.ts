@@ -16,7 +16,7 @@ import type winston from 'winston';
 import { DEFAULT_APPLY_OPTIONS } from './apply/index.js';
 import type { ApplyOptions, Outcome } from './apply/types.js';
 import { requireMoodle, type Config } from './config/index.js';
-import type { SqliteLedger } from './ledger/index.js';
+import type { LedgerStore } from './ledger/index.js';
 import type { RunRecord } from './ledger/types.js';
 import type { MoodleClient, SiteInfo } from './moodle/index.js';
 import {
@@ -98,11 +98,11 @@ export interface JobContext<S extends SummaryBase> extends RunStart {
   logger: winston.Logger;
   summary: S;
   client: MoodleClient;
-  ledger: SqliteLedger;
+  ledger: LedgerStore;
   /** Site information as the session's preflight read it. */
   siteInfo: SiteInfo | null;
   /** Records the run in the ledger's runs table, just before the first write; the conductor closes the record. */
-  startRun(record: Omit<RunRecord, 'id' | 'startedAt' | 'finishedAt' | 'status' | 'summary'>): void;
+  startRun(record: Omit<RunRecord, 'id' | 'startedAt' | 'finishedAt' | 'status' | 'summary'>): Promise<void>;
 }
 
 export interface Job<S extends SummaryBase, P> {
@@ -182,7 +182,7 @@ async function conductRun<S extends SummaryBase, P>(job: Job<S, P>, deps: Conduc
     if (end.exitCode === EXIT.ok) logger.info(summary.message);
     else logger.warn(summary.message);
     if (started && session && summary.status !== 'aborted') {
-      session.ledger.finishRun(runId, summary.status, job.record(summary));
+      await session.ledger.finishRun(runId, summary.status, job.record(summary));
       recorded = true;
     }
     return summary;
@@ -233,8 +233,8 @@ async function conductRun<S extends SummaryBase, P>(job: Job<S, P>, deps: Conduc
         client: open.client,
         ledger: open.ledger,
         siteInfo: open.siteInfo,
-        startRun: (record) => {
-          open.ledger.startRun({ ...record, id: runId, startedAt: summary.startedAt });
+        startRun: async (record) => {
+          await open.ledger.startRun({ ...record, id: runId, startedAt: summary.startedAt });
           started = true;
         },
       };
@@ -247,7 +247,7 @@ async function conductRun<S extends SummaryBase, P>(job: Job<S, P>, deps: Conduc
     }
     return await finish(end);
   } finally {
-    if (started && !recorded) session?.ledger.finishRun(runId, 'aborted', null);
+    if (started && !recorded) await session?.ledger.finishRun(runId, 'aborted', null);
     await session?.close();
   }
 }

@@ -138,7 +138,7 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
       const reads = { retries: config.moodle.retries, backoffMs: config.moodle.backoffMs };
       const settings = entitySettings(config);
       const planOptions = planOptionsFor(req, dataSource, config);
-      if (planOptions.passwords === 'always') planOptions.passwordKey = ledger.passwordKey();
+      if (planOptions.passwords === 'always') planOptions.passwordKey = await ledger.passwordKey();
       const multi = set.parts.length > 1;
       if (multi) summary.parts = [];
       const invalid = new FailedRows('invalid');
@@ -201,7 +201,7 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
         }
         if (dryRun) continue;
         if (!started) {
-          startRun({ file: req.file, sha256: summary.sha256, type, op: req.op, dataSource });
+          await startRun({ file: req.file, sha256: summary.sha256, type, op: req.op, dataSource });
           started = true;
         }
         const applied = await applyPlan(plan, { client, ledger, runId, options: applyOptions(config), onProgress: (p) => deps.progress?.update(p), onCall: emailScan.observe });

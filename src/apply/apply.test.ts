@@ -1,12 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import type { PersonRecord } from '../entities/persons/record.js';
-import type { LedgerLink, LedgerStore, LinkWrite } from '../ledger/types.js';
 import { MoodleError, TransientError, countFormVars } from '../moodle/index.js';
 import type { MoodleCaller, MoodleUser } from '../moodle/types.js';
 import type { Action, ActionOf } from '../plan/types.js';
 import { DEFAULT_APPLY_OPTIONS, applyPlan } from './index.js';
 import { resolvePersons } from '../entities/persons/lookup.js';
 import type { ApplyOptions, ApplyProgress } from './types.js';
+import { FakeLedger } from '../../test/fake-ledger.js';
 
 // ── fakes ─────────────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -116,55 +116,6 @@ class FakeMoodle implements MoodleCaller {
   }
 }
 
-/** The calls of the LedgerStore that apply/ uses, over a Map. */
-class FakeLedger implements LedgerStore {
-  readonly path = ':memory:';
-  readonly links = new Map<string, LedgerLink>();
-  readonly seen: string[] = [];
-  readonly dropped: string[] = [];
-  readonly writes: LinkWrite[][] = [];
-
-  getLinks(entity: string, keys: readonly string[]): Map<string, LedgerLink> {
-    return new Map(keys.filter((k) => this.links.has(`${entity}/${k}`)).map((k) => [k, this.links.get(`${entity}/${k}`)!]));
-  }
-  *activeLinks(entity: string): IterableIterator<LedgerLink> {
-    for (const l of this.links.values()) if (l.entity === entity && l.status === 'active') yield l;
-  }
-  countLinks(entity: string): number {
-    return [...this.activeLinks(entity)].length;
-  }
-  writeLinks(links: readonly LinkWrite[]): void {
-    this.writes.push([...links]);
-    const now = new Date().toISOString();
-    for (const l of links) {
-      const id = `${l.entity}/${l.key}`;
-      const prev = this.links.get(id);
-      this.links.set(id, { ...l, firstSeen: prev?.firstSeen ?? now, lastSeen: now, lastRun: l.runId, disabledAt: l.status === 'disabled' ? now : null });
-    }
-  }
-  markSeen(_entity: string, keys: readonly string[]): void {
-    this.seen.push(...keys);
-  }
-  dropLink(entity: string, key: string): void {
-    this.dropped.push(key);
-    this.links.delete(`${entity}/${key}`);
-  }
-  findByMoodleId(entity: string, moodleId: number): LedgerLink | undefined {
-    return [...this.links.values()].find((l) => l.entity === entity && l.moodleId === moodleId);
-  }
-  listLinks(): LedgerLink[] {
-    return [...this.links.values()];
-  }
-  startRun(): void {}
-  finishRun(): void {}
-  getRun(): undefined {
-    return undefined;
-  }
-  listRuns(): [] {
-    return [];
-  }
-  close(): void {}
-}
 
 // ── helpers ───────────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -493,7 +444,7 @@ describe('applyPlan: updates, relinks, deletes', () => {
     const moodle = new FakeMoodle();
     const ledger = new FakeLedger();
     const users = Array.from({ length: 6 }, (_, i) => moodle.addUser({ username: `user${i}` }));
-    ledger.writeLinks(users.map((u, i) => ({ entity: 'persons', key: `K${i}`, moodleId: u.id, dataSource: null, hash: null, status: 'active', runId: 'r0' })));
+    await ledger.writeLinks(users.map((u, i) => ({ entity: 'persons', key: `K${i}`, moodleId: u.id, dataSource: null, hash: null, status: 'active', runId: 'r0' })));
     const actions = users.map((u, i) => action('delete', undefined, { key: `K${i}`, moodleId: u.id }));
     actions.splice(3, 0, action('delete', undefined, { key: 'ADMIN', moodleId: 2 }), action('delete', undefined, { key: 'GONE', moodleId: 4242 }));
     const outcomes = await apply(actions, moodle, ledger);

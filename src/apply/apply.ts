@@ -29,7 +29,7 @@ export async function applyPlan(plan: { actions: readonly Action[] }, deps: Appl
     else send.push(row);
   });
   const run = applier.prepare(engine, send);
-  engine.markSeen(unchanged);
+  await engine.markSeen(unchanged);
   engine.progress();
   await run();
   return engine.results();

@@ -47,7 +47,8 @@ export interface BatchSpec<T, R> {
   send(items: T[]): Promise<R>;
   /** Settles the items Moodle confirmed and writes their links. */
   confirm(items: T[], reply: R): Promise<void>;
-  failOne(item: T, code: OutcomeCode, message: string): void;
+  /** May write links (a row whose record is gone is settled ok): awaited before the batch counts as done. */
+  failOne(item: T, code: OutcomeCode, message: string): void | Promise<void>;
   /**
    * After a failure that may have come after Moodle committed (timeout, dropped connection, an errorcode that is not
    * a refusal): settle what the site has anyway, read back; returns the items it does not have (safe to resend).
@@ -133,9 +134,9 @@ export class BatchEngine {
     return { entity: a.entity, key: a.key, moodleId, dataSource: a.dataSource, hash, state: a.state ?? null, status, runId: this.deps.runId };
   }
 
-  writeLinks(links: (LinkWrite | null)[]): void {
+  async writeLinks(links: (LinkWrite | null)[]): Promise<void> {
     const real = links.filter((l): l is LinkWrite => l !== null);
-    if (real.length) this.deps.ledger.writeLinks(real);
+    if (real.length) await this.deps.ledger.writeLinks(real);
   }
 
   /** A row Moodle confirmed: settled ok under this id; the answer is the link to write for it. */
@@ -145,11 +146,11 @@ export class BatchEngine {
   }
 
   /** Rows that need no call: settled ok under their planned id; the link alone records the change. */
-  settleLinkOnly(rows: Row[]): void {
-    this.writeLinks(rows.map((row) => this.landed(row, row.action.moodleId!)));
+  async settleLinkOnly(rows: Row[]): Promise<void> {
+    await this.writeLinks(rows.map((row) => this.landed(row, row.action.moodleId!)));
   }
 
-  markSeen(rows: Row[]): void {
+  async markSeen(rows: Row[]): Promise<void> {
     const byEntity = new Map<string, string[]>();
     for (const r of rows) {
       const keys = byEntity.get(r.action.entity);
@@ -157,7 +158,7 @@ export class BatchEngine {
       else byEntity.set(r.action.entity, [r.action.key]);
     }
     for (const [entity, keys] of byEntity) {
-      for (let i = 0; i < keys.length; i += MARK_SEEN_CHUNK) this.deps.ledger.markSeen(entity, keys.slice(i, i + MARK_SEEN_CHUNK), this.deps.runId);
+      for (let i = 0; i < keys.length; i += MARK_SEEN_CHUNK) await this.deps.ledger.markSeen(entity, keys.slice(i, i + MARK_SEEN_CHUNK), this.deps.runId);
     }
   }
 
@@ -261,7 +262,7 @@ export class BatchEngine {
       if (this.isFatal(err) || (err !== undefined && err === this.fatal)) {
         this.fatal ??= err as Error;
         const notSent = (err instanceof TransientError || err instanceof CircuitOpenError) && !unknown ? '; not sent' : '';
-        for (const it of pending) spec.failOne(it, codeOf(err), (err as Error).message + (unknown || notSent));
+        for (const it of pending) await spec.failOne(it, codeOf(err), (err as Error).message + (unknown || notSent));
         return;
       }
       // (An error of the read-back itself says nothing about the write.)
@@ -272,10 +273,10 @@ export class BatchEngine {
         try {
           rest = await spec.recheck(pending);
         } catch (e) {
-          for (const it of pending) spec.failOne(it, codeOf(e), (e as Error).message);
+          for (const it of pending) await spec.failOne(it, codeOf(e), (e as Error).message);
           return;
         }
-        if (rest.length === 1 && pending.length === 1) spec.failOne(rest[0], 'truncated', err.message);
+        if (rest.length === 1 && pending.length === 1) await spec.failOne(rest[0], 'truncated', err.message);
         else await this.split(rest, spec, tries);
         return;
       }
@@ -289,7 +290,7 @@ export class BatchEngine {
         try {
           pending = await spec.recheck(pending);
         } catch (e) {
-          for (const it of pending) spec.failOne(it, codeOf(err), `${(err as Error).message}${UNKNOWN_NOTE} (reading it back failed: ${(e as Error).message})`);
+          for (const it of pending) await spec.failOne(it, codeOf(err), `${(err as Error).message}${UNKNOWN_NOTE} (reading it back failed: ${(e as Error).message})`);
           return;
         }
         this.warnSaved(before, err);
@@ -305,7 +306,7 @@ export class BatchEngine {
           try {
             pending = await spec.explain(pending, err);
           } catch (e) {
-            for (const it of pending) spec.failOne(it, codeOf(e), (e as Error).message);
+            for (const it of pending) await spec.failOne(it, codeOf(e), (e as Error).message);
             return;
           }
           if (pending.length === 0) return;
@@ -315,7 +316,7 @@ export class BatchEngine {
             continue;
           }
         }
-        if (pending.length === 1) spec.failOne(pending[0], codeOf(err), (err as Error).message + checked);
+        if (pending.length === 1) await spec.failOne(pending[0], codeOf(err), (err as Error).message + checked);
         else await this.split(pending, spec, persistentDbError ? Math.min(2, tries) : tries);
         return;
       }
@@ -323,14 +324,14 @@ export class BatchEngine {
       if (this.fatal instanceof CircuitOpenError) {
         // The breaker opened (on this failure or another batch's): no retry; the rows are kept for the next try.
         const why = maybeSaved !== undefined ? UNKNOWN_NOTE : '; not sent';
-        for (const it of pending) spec.failOne(it, 'circuit-open', this.fatal.message + why);
+        for (const it of pending) await spec.failOne(it, 'circuit-open', this.fatal.message + why);
         return;
       }
       if (this.siteDown()) {
         this.fatal ??= new TransientError('network', `Moodle stopped answering (nothing went through for ${Math.round((Date.now() - this.lastSuccess) / 1000)} s): ${(err as Error).message}`);
         // Rows of a call that went out may be saved: "unknown", never "not sent" (the site is down, no read back).
         const why = maybeSaved !== undefined ? UNKNOWN_NOTE : '; not sent';
-        for (const it of pending) spec.failOne(it, 'transient', this.fatal.message + why);
+        for (const it of pending) await spec.failOne(it, 'transient', this.fatal.message + why);
         return;
       }
       if (attempt >= tries) {
@@ -345,7 +346,7 @@ export class BatchEngine {
             rest = pending;
           }
         }
-        for (const it of rest) spec.failOne(it, 'transient', `${(err as Error).message} (gave up after ${attempt} tries)${note}`);
+        for (const it of rest) await spec.failOne(it, 'transient', `${(err as Error).message} (gave up after ${attempt} tries)${note}`);
         return;
       }
       try {

@@ -13,7 +13,7 @@ import picomatch from 'picomatch';
 import type winston from 'winston';
 import { ConfigError, type Config, type JobConfig } from '../config/index.js';
 import type { EntityType } from '../entities/index.js';
-import { SqliteLedger } from '../ledger/index.js';
+import { openLedger, type LedgerStore } from '../ledger/index.js';
 import type { RunSummary } from '../report/index.js';
 import { byDependencyThenAge, isIgnoredName, typeFromName } from './classify.js';
 import { keepForRetry, tryRetry, type RetryContext } from './retry.js';
@@ -92,11 +92,11 @@ export async function expandGlob(pattern: string): Promise<string[]> {
  */
 export async function runJob(job: JobConfig, deps: Deps): Promise<JobResult> {
   if (job.mirror) return runMirrorJob(job, deps);
-  const ledger = SqliteLedger.open(deps.config.ledger);
+  const ledger = await openLedger(deps.config);
   try {
     return await runJobWith(job, deps, ledger);
   } finally {
-    ledger.close();
+    await ledger.close();
   }
 }
 
@@ -105,7 +105,7 @@ export function jobRetryDir(config: Config): string {
   return join(dirname(config.ledger), 'retry');
 }
 
-async function runJobWith(job: JobConfig, deps: Deps, ledger: SqliteLedger): Promise<JobResult> {
+async function runJobWith(job: JobConfig, deps: Deps, ledger: LedgerStore): Promise<JobResult> {
   const { logger } = deps;
   const wait = job.wait ?? DEFAULT_LOCK_WAIT;
   if (job.pictures !== undefined) return runPicturesJob(job, job.pictures, deps, wait);
@@ -119,12 +119,12 @@ async function runJobWith(job: JobConfig, deps: Deps, ledger: SqliteLedger): Pro
   };
   // Rows an earlier run could not send go first, once their delay is over.
   const files: JobFileResult[] = [];
-  for (let r = ledger.retries.claimDue(retries.source, Date.now(), retries.who); r; r = ledger.retries.claimDue(retries.source, Date.now(), retries.who)) {
+  for (let r = await ledger.retries.claimDue(retries.source, Date.now(), retries.who); r; r = await ledger.retries.claimDue(retries.source, Date.now(), retries.who)) {
     const t = await tryRetry(retries, r);
     const v = t.verdict;
     files.push(v.kind === 'error' ? { file: r.file, exitCode: v.exitCode, message: v.reason } : { file: r.file, exitCode: v.summary.exitCode, message: v.summary.message, summary: v.summary });
   }
-  const waiting = ledger.retries.list(retries.source);
+  const waiting = await ledger.retries.list(retries.source);
   if (waiting.length > 0) {
     // The job's files wait behind them, so an older file's rows never land over a newer file's.
     const w = waiting[0];

@@ -12,7 +12,7 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type winston from 'winston';
 import { ConfigError, watchSchema, type Config, type WatchConfig } from '../config/index.js';
 import type { EntityType } from '../entities/index.js';
-import { processAlive, SqliteLedger, type RetryRecord } from '../ledger/index.js';
+import { openLedger, processAlive, type RetryRecord } from '../ledger/index.js';
 import { redactText, type RunSummary } from '../report/index.js';
 import { byDependencyThenAge, classify, isIgnoredName } from './classify.js';
 import { keepForRetry, tryRetry, type RetryContext } from './retry.js';
@@ -152,7 +152,7 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
   let wakeTimer: NodeJS.Timeout | null = null;
   let heldLogged = false;
   let appliedSinceMirror = false;
-  const ledger = SqliteLedger.open(config.ledger);
+  const ledger = await openLedger(config);
   const retries: RetryContext = { config, logger, ledger, source: `watch:${dir}`, retryDir, who: { id: instance, pid: process.pid, host }, wait };
   if (resume.length > 0) logger.info(`watch: resuming ${resume.length} file(s) left in ${processing}: ${resume.join(', ')}`);
 
@@ -213,7 +213,7 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
       while (!stopping) {
         dirty = false;
         if (resume.length === 0) {
-          const due = ledger.retries.claimDue(retries.source, Date.now(), retries.who);
+          const due = await ledger.retries.claimDue(retries.source, Date.now(), retries.who);
           if (due) {
             await processRetry(due);
             continue;
@@ -231,7 +231,7 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
       logger.error(`watch: ${(err as Error).message}`);
     } finally {
       draining = null;
-      wakeForRetries();
+      await wakeForRetries();
     }
   }
 
@@ -248,9 +248,9 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
   }
 
   /** Sets a timer for the next retry that falls due. */
-  function wakeForRetries(): void {
+  async function wakeForRetries(): Promise<void> {
     if (stopping) return;
-    const waiting = ledger.retries.list(retries.source);
+    const waiting = await ledger.retries.list(retries.source);
     if (wakeTimer) clearTimeout(wakeTimer);
     wakeTimer = null;
     if (waiting.length === 0) return;
@@ -290,7 +290,7 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
     }
     if (resumed.length > 0) return resumed.sort(byDependencyThenAge)[0];
     // New files wait behind rows kept for retry, so an older file's rows never land over a newer file's.
-    const waitingRetries = ledger.retries.list(retries.source);
+    const waitingRetries = await ledger.retries.list(retries.source);
     if (waitingRetries.length > 0) {
       if (queue.size > 0 && !heldLogged) {
         const first = waitingRetries[0];
@@ -395,7 +395,7 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
   // Said once chokidar's first scan is done: a file dropped after this line is seen.
   logger.info(`watch: watching ${dir} (rejected files go to ${rejected})`);
   // Resumed files, and retries left by an earlier watcher (or due already), are looked at at once.
-  if (resume.length > 0 || ledger.retries.list(retries.source).length > 0) kick();
+  if (resume.length > 0 || (await ledger.retries.list(retries.source)).length > 0) kick();
 
   return {
     ready,
@@ -417,7 +417,7 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
       deferredUntil = new Map();
       await watcher.close();
       await draining;
-      ledger.close();
+      await ledger.close();
       liveInstances.delete(instance);
       logger.info('watch: stopped');
     },

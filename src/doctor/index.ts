@@ -8,7 +8,7 @@ import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { requireMoodle, siteConnection, type Config } from '../config/index.js';
 import { ENTITY_TYPES, functionsOf, type EntityType } from '../entities/index.js';
-import { SqliteLedger } from '../ledger/index.js';
+import { openLedger } from '../ledger/index.js';
 import { MoodleClient, MoodleError, PICTURE_FUNCTIONS, TlsError, getSiteInfo } from '../moodle/index.js';
 import { networkChecks } from './network.js';
 import { logFileProblem } from '../report/logger.js';
@@ -99,8 +99,8 @@ export async function runDoctor(
     await client.close();
   }
   try {
-    const ledger = SqliteLedger.open(config.ledger);
-    ledger.close();
+    const ledger = await openLedger(config);
+    await ledger.close();
     check('ledger', true, `ledger ${config.ledger}`);
   } catch (err) {
     check('ledger', false, `ledger ${config.ledger}: ${(err as Error).message}`, `make ${dirname(config.ledger)} writable or set "ledger" in the config`);

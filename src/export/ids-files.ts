@@ -6,7 +6,7 @@ import { stringify } from 'csv-stringify/sync';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, requireMoodle, siteConnection, type Config } from '../config/index.js';
-import { SqliteLedger } from '../ledger/index.js';
+import { openLedger } from '../ledger/index.js';
 import { MoodleClient } from '../moodle/index.js';
 import { Refusal } from '../refusal.js';
 import { retrier } from '../resolve/common.js';
@@ -43,7 +43,7 @@ export async function writeIdsExports(req: IdsFilesRequest, config: Config, say:
   if (!existsSync(config.ledger)) throw new ConfigError(`no ledger at ${config.ledger}: nothing has been linked yet (pass --ledger, or run a feed first)`);
   const named = req.types.filter(isNamedType);
   let client: MoodleClient | null = null;
-  const ledger = SqliteLedger.open(config.ledger);
+  const ledger = await openLedger(config);
   try {
     const retry = retrier({ retries: config.moodle.retries, backoffMs: config.moodle.backoffMs });
     if (named.length > 0) {
@@ -67,7 +67,7 @@ export async function writeIdsExports(req: IdsFilesRequest, config: Config, say:
     }
     if (client) say(`Moodle calls: ${client.stats.calls}`);
   } finally {
-    ledger.close();
+    await ledger.close();
     await client?.close();
   }
 }

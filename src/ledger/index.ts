@@ -8,3 +8,4 @@ export type { Migration } from './migrations.js';
 export { RetryTable, type RetryRecord, type NewRetry, type RetryClaimer } from './retries.js';
 export { ExportStateTable, exportRowKey, type ExportedRow } from './exports.js';
 export { PictureTable, type PictureRecord, type PictureMatch } from './pictures.js';
+export { openLedger, type LedgerTarget } from './open.js';

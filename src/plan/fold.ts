@@ -166,6 +166,9 @@ export class EntityPlanner<T extends EntityType, C extends ContextBase> implemen
   private rows = 0;
   /** Rows that could not be read into a key: how many, and the first few line ranges for the verdict. */
   private unread = 0;
+  /** A refresh's owned active links, and those of them the file lacks (addOwned). */
+  private owned = 0;
+  private toDisable = 0;
   private readonly unreadLines: string[] = [];
   private finished = false;
   private readonly fileRowOp: RowCommand;
@@ -241,28 +244,38 @@ export class EntityPlanner<T extends EntityType, C extends ContextBase> implemen
     return this.push(this.rules.store(r, line, ctx, this));
   }
 
-  finish(ownedActive: Iterable<LedgerLink>): Plan<T> {
+  /**
+   * One active link the refresh's scope owns, after every row was added: the caller streams them from the ledger
+   * (asynchronously) so a refresh never holds all its owned links at once. Disables it when the file lacks its key.
+   */
+  addOwned(link: LedgerLink): void {
+    if (this.finished) throw new Error(`${this.name}.addOwned after finish.`);
+    const o = this.options;
+    if (o.op !== 'refresh' && o.op !== 'refresh-ds') return;
+    const scope = o.op === 'refresh-ds' ? o.dataSource : null;
+    // The caller scopes the query; re-checked so a wrong scope can never disable another data source.
+    if (link.status !== 'active' || link.entity !== o.entity) return;
+    if (scope !== null && link.dataSource !== scope) return;
+    this.owned++;
+    if (this.seen.has(link.key)) return;
+    this.toDisable++;
+    // A row that could not be read into a key may be any owned record: its absence proves nothing (--force overrides).
+    if (this.unread > 0 && !o.force) return;
+    const reason = `missing from the refresh (${scope === null ? 'all data sources' : `data source ${scope}`})`;
+    this.push(this.rules.ownedDisable(link, reason, this));
+  }
+
+  /** Ends the plan; `ownedActive`: owned links not yet given to addOwned (tests pass them here). */
+  finish(ownedActive: Iterable<LedgerLink> = []): Plan<T> {
     if (this.finished) throw new Error(`${this.name}.finish called twice.`);
+    for (const link of ownedActive) this.addOwned(link);
     this.finished = true;
     const o = this.options;
     let guard: GuardVerdict | null = null;
     if (o.op === 'refresh' || o.op === 'refresh-ds') {
       const scope = o.op === 'refresh-ds' ? o.dataSource : null;
-      const reason = `missing from the refresh (${scope === null ? 'all data sources' : `data source ${scope}`})`;
-      // A row that could not be read into a key may be any owned record: its absence proves nothing (--force overrides).
       const skip = this.unread > 0 && !o.force;
-      let owned = 0;
-      let toDisable = 0;
-      for (const link of ownedActive) {
-        // The caller scopes the query; re-checked so a wrong scope can never disable another data source.
-        if (link.status !== 'active' || link.entity !== o.entity) continue;
-        if (scope !== null && link.dataSource !== scope) continue;
-        owned++;
-        if (this.seen.has(link.key)) continue;
-        toDisable++;
-        if (!skip) this.push(this.rules.ownedDisable(link, reason, this));
-      }
-      guard = this.unread > 0 ? this.unreadVerdict(scope, owned, toDisable, skip) : this.verdict(scope, owned, toDisable);
+      guard = this.unread > 0 ? this.unreadVerdict(scope, this.owned, this.toDisable, skip) : this.verdict(scope, this.owned, this.toDisable);
     }
     this.seen.clear();
     this.givenIds.clear();
