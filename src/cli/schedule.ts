@@ -22,7 +22,7 @@ export function registerSchedule(program: Command): void {
     .description('run the jobs of the config ("jobs") on their cron expressions until SIGTERM; --once JOB runs one job now'))
     .option('--once <job>', 'run this job now and exit with its exit code')
     .option('--url <url>', 'Moodle site URL (overrides config and MDLSYNC_URL)')
-    .option('--ledger <file>', 'ledger database file')
+    .option('--ledger <file|url>', 'ledger: a SQLite file or a postgres:// URL')
     .option('--reports <dir>', 'reports folder')
     .option('--archive <dir>', 'archive folder')
     .option('-q, --quiet', 'no log lines on the console')

@@ -29,7 +29,7 @@ export function registerWatch(program: Command): void {
     .argument('<dir>', 'drop folder')
     .description('run each file dropped in DIR (TYPE.OP[.DATASOURCE].anything.csv or watch.rules); SIGTERM stops after the current file'))
     .option('--url <url>', 'Moodle site URL (overrides config and MDLSYNC_URL)')
-    .option('--ledger <file>', 'ledger database file')
+    .option('--ledger <file|url>', 'ledger: a SQLite file or a postgres:// URL')
     .option('--reports <dir>', 'reports folder')
     .option('--archive <dir>', 'archive folder')
     .option('--wait <seconds>', 'wait this long for another run holding the ledger (default: watch.lockWaitSeconds, 600)', positiveInt)
