@@ -1,7 +1,7 @@
 /** `mdlsync schedule`: run the config's jobs on their cron expressions; `--once JOB` runs one job now (DESIGN §7). */
 import { Option, type Command } from 'commander';
 import { findJob, runJob, startSchedule } from '../automation/index.js';
-import { requireMoodle } from '../config/index.js';
+import { configForTarget, requireMoodle } from '../config/index.js';
 import { formatSummary } from '../report/console.js';
 import { addNetworkOptions, configFrom, loggerFor } from './common.js';
 import { untilSignal } from './watch.js';
@@ -29,10 +29,13 @@ export function registerSchedule(program: Command): void {
     .addOption(new Option('--log-level <level>').choices(['error', 'warn', 'info', 'debug']))
     .action(async (flags: ScheduleFlags, cmd: Command) => {
       const config = configFrom(cmd, { url: flags.url, ledger: flags.ledger, reports: flags.reports, archive: flags.archive });
-      requireMoodle(config);
+      // Each job runs against its site's Moodle (the schedule's own without one): each must be reachable.
+      const jobs = flags.once !== undefined ? [findJob(config, flags.once)] : (config.jobs ?? []);
+      for (const job of jobs) requireMoodle(configForTarget(config, job.site));
+      if (jobs.length === 0) requireMoodle(config);
       const logger = loggerFor(config, flags);
       if (flags.once !== undefined) {
-        const result = await runJob(findJob(config, flags.once), { config, logger });
+        const result = await runJob(jobs[0], { config, logger });
         for (const f of result.files) process.stdout.write((f.summary ? formatSummary(f.summary) : `${f.file}: ${f.message}`) + '\n');
         if (result.status === 'nothing-to-do') process.stdout.write(`job ${result.job}: nothing to do\n`);
         process.exitCode = result.exitCode;
