@@ -127,6 +127,21 @@ describe('sites', () => {
     expect(configForSite(c, 'b')).toMatchObject({ ledger: 'postgres://x@h/d', ledgerSchema: 'bee' });
   });
 
+  test("a ledger URL's password is never in an error about the config", () => {
+    const bad = [
+      { ledger: { url: 'postgres://u:Never-Shown-1@h/d', schema: 'Bad-x' } },
+      { ledger: { url: 'postgres://u:Never-Shown-1@h/d', extra: 1 } },
+      { ledger: 'postgres://u:Never-Shown-1@h/d', moodle: { batchSize: 0 } },
+      { sites: { a: { url: 'https://a.example', ledger: { url: 'postgres://u:Never-Shown-1@h/d', schema: '9x' } } } },
+    ];
+    for (const config of bad) {
+      const err = thrown(() => loadConfig({ cwd: dirWith(config), env: {} }));
+      expect(err).toBeInstanceOf(ConfigError);
+      expect(err.message).toMatch(/ledger|moodle/);
+      expect(err.message).not.toContain('Never-Shown-1');
+    }
+  });
+
   test('two sites on one ledger namespace are refused, without the password', () => {
     const url = 'postgres://sync:Hidden-pw-77@db.example/mdl';
     const dir = dirWith({ ledger: url, sites: { 'a-b': { url: 'https://a.example' }, a_b: { url: 'https://b.example' } } });
@@ -147,7 +162,8 @@ describe('sites', () => {
   });
 
   test('a site name must be a folder and schema name', () => {
-    for (const bad of ['North', 'a b', 'a/b', 'é']) {
+    // Starting with a letter: a folder named 2026-11-23 in ARCHIVE would be pruned as a day's.
+    for (const bad of ['North', 'a b', 'a/b', 'é', '2026-11-23', '-a']) {
       expect(() => loadConfig({ cwd: dirWith({ sites: { [bad]: { url: 'https://x.example' } } }), env: {} })).toThrow(/sites/);
     }
   });

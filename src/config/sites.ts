@@ -13,10 +13,13 @@ import { moodleSchema, type MoodleConfig } from './moodle.js';
 import { mirrorSchema, type MirrorConfig } from './mirror.js';
 import { isLedgerUrl, ledgerSettingSchema, resolveLedger, siteLedgerFile, siteLedgerSchema, stateDirOf, urlPassword } from './ledger.js';
 
-/** A site's name becomes a folder and part of a schema name: lowercase letters, digits, - and _. */
+/**
+ * A site's name becomes a folder and part of a schema name: lowercase letters, digits, - and _. It starts with a
+ * letter, so its folder in REPORTS and ARCHIVE can never pass for a run's or a day's folder (2026-11-23) and be pruned.
+ */
 export const siteNameSchema = z
   .string()
-  .regex(/^[a-z0-9_-]+$/, 'a site name: lowercase letters, digits, - and _ (it becomes a folder and a schema name)')
+  .regex(/^[a-z][a-z0-9_-]*$/, 'a site name: lowercase letters, digits, - and _, starting with a letter (it becomes a folder and a schema name)')
   .max(48);
 
 /** The fields of an object schema, each optional and without its default: a site gives only what it overrides. */
