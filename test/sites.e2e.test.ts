@@ -60,7 +60,8 @@ describe('several sites in one config', () => {
     writeFileSync(join(dir, 'n.txt'), sisFile(SIS_HEADER, persons(3, { prefix: 'n' })));
     writeFileSync(join(dir, 's.txt'), sisFile(SIS_HEADER, persons(2, { prefix: 's' })));
 
-    const n = await cli(['run', 'n.txt', '--site', 'north']);
+    // --site is the program's option: before the command name as well as after it.
+    const n = await cli(['--site', 'north', 'run', 'n.txt']);
     expect(n.code).toBe(0);
     expect(usernames(north, 'nuser')).toHaveLength(3);
     expect(usernames(south, 'nuser')).toHaveLength(0);
@@ -174,6 +175,12 @@ describe('several sites in one config', () => {
     expect(result.files[0].summary?.reportDir.startsWith(join(dir, 'reports', 'south'))).toBe(true);
     expect(usernames(south, 'suser')).toHaveLength(3);
     expect(usernames(north, 'suser')).toHaveLength(0);
+
+    // A job without a site, in a config of several sites with none chosen, is refused at start, saying what to do.
+    writeConfig({ jobs: [{ name: 'north-nightly', cron: '0 0 3 * * *', file: 'north.txt', site: 'north' }, { name: 'nowhere', cron: '0 0 3 * * *', file: 'x.txt' }] });
+    const refused = await cli(['schedule']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/job nowhere names no "site" and the config has 2 sites \(north, south\): give the job "site": NAME/);
 
     const once = await cli(['schedule', '--once', 'north-nightly']);
     expect(once.code).toBe(0);

@@ -1,7 +1,7 @@
 /** `mdlsync schedule`: run the config's jobs on their cron expressions; `--once JOB` runs one job now (DESIGN §7). */
 import { Option, type Command } from 'commander';
 import { findJob, runJob, startSchedule } from '../automation/index.js';
-import { configForTarget, requireMoodle } from '../config/index.js';
+import { ConfigError, configForTarget, requireMoodle, siteNames } from '../config/index.js';
 import { formatSummary } from '../report/console.js';
 import { addNetworkOptions, configFrom, loggerFor } from './common.js';
 import { untilSignal } from './watch.js';
@@ -31,7 +31,13 @@ export function registerSchedule(program: Command): void {
       const config = configFrom(cmd, { url: flags.url, ledger: flags.ledger, reports: flags.reports, archive: flags.archive });
       // Each job runs against its site's Moodle (the schedule's own without one): each must be reachable.
       const jobs = flags.once !== undefined ? [findJob(config, flags.once)] : (config.jobs ?? []);
-      for (const job of jobs) requireMoodle(configForTarget(config, job.site));
+      for (const job of jobs) {
+        const names = siteNames(config);
+        if (job.site === undefined && config.site === null && names.length > 0 && !config.moodle.url) {
+          throw new ConfigError(`job ${job.name} names no "site" and the config has ${names.length} sites (${names.join(', ')}): give the job "site": NAME, or pass --site NAME (or set MDLSYNC_SITE)`);
+        }
+        requireMoodle(configForTarget(config, job.site));
+      }
       if (jobs.length === 0) requireMoodle(config);
       const logger = loggerFor(config, flags);
       if (flags.once !== undefined) {
