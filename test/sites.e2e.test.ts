@@ -3,7 +3,7 @@
  * a schedule with a rule / a job per site (files land in the right Moodle and the right ledger), doctor --all-sites.
  */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runJob, startWatch, findJob, type WatchEvent, type WatchHandle } from '../src/automation/index.js';
@@ -152,11 +152,17 @@ describe('several sites in one config', () => {
       await waitFor('the watcher to start', () => err.includes('watch: watching'), 20_000);
       writeFileSync(join(dir, 'drop', 'north-1.csv'), sisFile(SIS_HEADER, persons(2, { prefix: 'w' })));
       await waitFor('the north file to land', () => usernames(north, 'wuser').length === 2, 20_000);
+      // A file no rule gives a site to has no Moodle to go to: rejected, saying how to route it.
+      writeFileSync(join(dir, 'drop', 'persons.store.x.csv'), sisFile(SIS_HEADER, persons(1, { prefix: 'x' })));
+      await waitFor('the unrouted file to be rejected', () => existsSync(join(dir, 'drop', 'rejected', 'persons.store.x.csv.reason.txt')), 20_000);
     } finally {
       child.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
     expect(usernames(south, 'wuser')).toHaveLength(0);
+    expect(readFileSync(join(dir, 'drop', 'rejected', 'persons.store.x.csv.reason.txt'), 'utf8')).toMatch(/no watch rule gives it a site, and this watch serves the sites north, south with none chosen\. Add a rule with "site"/);
+    expect(usernames(north, 'xuser')).toHaveLength(0);
+    expect(usernames(south, 'xuser')).toHaveLength(0);
   }, 45_000);
 
   test('schedule jobs name their site: each runs against its Moodle and ledger; schedule --once too', async () => {

@@ -10,7 +10,7 @@ import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm, writeFile } f
 import { hostname } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type winston from 'winston';
-import { ConfigError, watchSchema, type Config, type WatchConfig } from '../config/index.js';
+import { ConfigError, siteNames, watchSchema, type Config, type WatchConfig } from '../config/index.js';
 import type { EntityType } from '../entities/index.js';
 import { processAlive, SqliteLedger, type RetryRecord } from '../ledger/index.js';
 import { redactText, type RunSummary } from '../report/index.js';
@@ -360,6 +360,10 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
     const cls = classify(name, settings.rules);
     if (!cls.ok) return reject(name, path, resumed, cls.reason);
     const { type, op, dataSource, force, by, site } = cls.value;
+    const sites = siteNames(config);
+    if (site === undefined && config.site === null && sites.length > 0 && !config.moodle.url) {
+      return reject(name, path, resumed, `${name} was not applied: no watch rule gives it a site, and this watch serves the sites ${sites.join(', ')} with none chosen. Add a rule with "site" that matches it to "watch.rules" (or start the watch with --site NAME), then drop the file again.`);
+    }
     const ctx = await retries.contextFor(site);
     logger.info(`watch: ${resumed ? 'resuming' : 'taking'} ${name}: ${type ?? 'type from headers'}, ${op}${dataSource ? `, data source ${dataSource}` : ''}${ctx.config.site ? `, site ${ctx.config.site}` : ''} (${by})`);
     const verdict = await runTarget({ file: path, type, op, dataSource, force, wait, retryDir }, { config: ctx.config, logger });
