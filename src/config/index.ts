@@ -19,6 +19,9 @@ import { checkDistinctLedgers, resolveSite, SiteSettingError, sitesSchema, type 
 import { Refusal } from '../refusal.js';
 import { MdlsyncError } from '../errors.js';
 
+export { DEFAULT_LEDGER_SCHEMA, isLedgerUrl } from './ledger.js';
+export type { SiteSettings } from './sites.js';
+
 export const CONFIG_FILE_NAME = 'mdlsync.config.json';
 
 /**
