@@ -8,10 +8,10 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import picomatch from 'picomatch';
 import type winston from 'winston';
-import { ConfigError, type Config, type JobConfig } from '../config/index.js';
+import { ConfigError, configForTarget, type Config, type JobConfig } from '../config/index.js';
 import type { EntityType } from '../entities/index.js';
 import { openLedger, type LedgerStore } from '../ledger/index.js';
 import type { RunSummary } from '../report/index.js';
@@ -90,7 +90,9 @@ export async function expandGlob(pattern: string): Promise<string[]> {
  * Runs one job now: its file, or its glob's files in dependency order then oldest first. Without a job type, a file
  * named TYPE.… is run as that type (as in the drop folder); otherwise runFile infers the type from the headers.
  */
-export async function runJob(job: JobConfig, deps: Deps): Promise<JobResult> {
+export async function runJob(job: JobConfig, jobDeps: Deps): Promise<JobResult> {
+  // A job that names a site runs with that site's config: its Moodle, ledger (and so its retries), reports, archive.
+  const deps = { ...jobDeps, config: configForTarget(jobDeps.config, job.site) };
   if (job.mirror) return runMirrorJob(job, deps);
   const ledger = await openLedger(deps.config);
   try {
@@ -102,7 +104,7 @@ export async function runJob(job: JobConfig, deps: Deps): Promise<JobResult> {
 
 /** Where a job's retry files are kept: next to the ledger, which holds their rows. */
 export function jobRetryDir(config: Config): string {
-  return join(dirname(config.ledger), 'retry');
+  return join(config.stateDir, 'retry');
 }
 
 async function runJobWith(job: JobConfig, deps: Deps, ledger: LedgerStore): Promise<JobResult> {
@@ -257,7 +259,7 @@ export function startSchedule(opts: ScheduleOptions): ScheduleHandle {
   for (const job of jobs) {
     stats.set(job.name, { runs: 0, skipped: 0, failed: 0, nothingToDo: 0, lastExitCode: null });
     tasks.push(cron.schedule(job.cron, () => tick(job), { name: `mdlsync:${job.name}`, timezone: job.timezone }));
-    logger.info(`schedule: job ${job.name} on "${job.cron}"${job.timezone ? ` (${job.timezone})` : ''}: ${job.mirror ? 'mirror pass' : job.pictures !== undefined ? `pictures ${job.pictures}` : `${job.op} ${job.file ?? job.glob}`}`);
+    logger.info(`schedule: job ${job.name} on "${job.cron}"${job.timezone ? ` (${job.timezone})` : ''}${job.site ? `, site ${job.site}` : ''}: ${job.mirror ? 'mirror pass' : job.pictures !== undefined ? `pictures ${job.pictures}` : `${job.op} ${job.file ?? job.glob}`}`);
   }
 
   return {

@@ -95,7 +95,7 @@ export function registerLedger(program: Command): void {
       try {
         const gone = await store.retries.remove(id);
         if (!gone) {
-          process.stderr.write(`mdlsync: no retry #${id} in the ledger ${config.ledger} (see mdlsync ledger show --runs)\n`);
+          process.stderr.write(`mdlsync: no retry #${id} in the ledger ${store.path} (see mdlsync ledger show --runs)\n`);
           process.exitCode = 1;
           return;
         }
@@ -132,11 +132,11 @@ export function registerLedger(program: Command): void {
           });
         if (output !== undefined) {
           const counts = await written(writeFileAtomically(output, (write) => writeExport(store.transfer, write, opts)));
-          process.stdout.write(`exported ${describeCounts(counts)} from ${config.ledger} to ${output}\n`);
+          process.stdout.write(`exported ${describeCounts(counts)} from ${store.path} to ${output}\n`);
         } else {
           if (opts.secrets) guardStdout();
           const counts = await written(writeExport(store.transfer, streamWriter(process.stdout), opts));
-          process.stderr.write(`mdlsync: exported ${describeCounts(counts)} from ${config.ledger}\n`);
+          process.stderr.write(`mdlsync: exported ${describeCounts(counts)} from ${store.path}\n`);
         }
       } finally {
         await store.close();
@@ -173,7 +173,7 @@ export function registerLedger(program: Command): void {
           }
           const counts = await store.transfer.load(source.records(), { replace: Boolean(flags.replace), source: file });
           process.stdout.write(
-            `imported ${describeCounts(counts)} into ${config.ledger} from ${file} (exported ${header.exportedAt}${header.site ? ` for ${header.site}` : ''})\n`,
+            `imported ${describeCounts(counts)} into ${store.path} from ${file} (exported ${header.exportedAt}${header.site ? ` for ${header.site}` : ''})\n`,
           );
           if (counts.ledger_secrets === 0 && config.persons.passwords === 'always') {
             process.stderr.write('mdlsync: the file holds no password secret: with persons.passwords: always, the next run sends every person once (their hashes no longer match)\n');

@@ -56,6 +56,7 @@ export async function buildProgram(args: readonly string[]): Promise<Command> {
     .description('Keeps a Moodle site in step with a student-information system through flat files.')
     .version(packageVersion())
     .addOption(new Option('-c, --config <file>', 'config file (default: ./mdlsync.config.json when present)'))
+    .addOption(new Option('--site <name>', 'one of the config\'s "sites" (default: MDLSYNC_SITE, or the config\'s only site)'))
     .addOption(new Option('--log-format <format>', 'console log lines: text, or json (one JSON object a line on stderr, for log shippers)').choices([...LOG_FORMATS]))
     .exitOverride();
   // Set before the commands are added: each copies its parent's settings when it is made.
