@@ -8,3 +8,8 @@ export type { Migration } from './migrations.js';
 export { RetryTable, type RetryRecord, type NewRetry, type RetryClaimer } from './retries.js';
 export { ExportStateTable, exportRowKey, type ExportedRow } from './exports.js';
 export { PictureTable, type PictureRecord, type PictureMatch } from './pictures.js';
+export { openLedger, type OpenLedgerOptions } from './open.js';
+export { PostgresLedger, DEFAULT_LEDGER_SCHEMA, type PostgresLedgerOptions } from './postgres/ledger.js';
+export { LOCK_LOST, LEDGER_UNREACHABLE } from './postgres/connection.js';
+export { pgLedgerMigrations } from './postgres/migrations.js';
+export { PG_NOT_EXPORTED } from './postgres/transfer.js';

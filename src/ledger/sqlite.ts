@@ -12,6 +12,9 @@ import { RetryTable } from './retries.js';
 import { ExportStateTable } from './exports.js';
 import { SEEN_AT, SEEN_JOIN, SEEN_RUN } from './seen.js';
 import { SqliteTransfer } from './transfer/sqlite.js';
+import { processAlive } from './process.js';
+
+export { processAlive } from './process.js';
 
 export const DEFAULT_LEDGER_PATH = '.mdlsync/ledger.db';
 
@@ -90,16 +93,6 @@ function toLink(r: LinkRow | [...LinkRow, number]): LedgerLink {
     data: r[10],
     state: r[11],
   };
-}
-
-/** Whether a process of this host still runs (signal 0 only checks; EPERM means it runs as someone else). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export const WRITER_LOCK = 'writer';

@@ -1,0 +1,282 @@
+/**
+ * The PostgreSQL ledger's links and runs. Lists of keys go as one array parameter (`key = ANY($2::text[])`) and
+ * writes as arrays unnested into one multi-row upsert, so a chunk of 2000 keys costs one statement, one round trip.
+ * An unchanged row's "seen by this run" is a link_seen mark (two integers), not a links row rewrite: PostgreSQL writes
+ * a new tuple for every updated row, and a re-run of 100k unchanged persons would rewrite 100k wide rows.
+ */
+import { LedgerError } from '../errors.js';
+import type { LedgerLink, LinkStatus, LinkWrite, RunRecord } from '../types.js';
+import type { LedgerConnection, Runner, Tables } from './connection.js';
+
+/** Rows per write statement: bounds a statement's parameters (arrays) and its memory on both sides. */
+const WRITE_ROWS = 5000;
+/** Links per page of activeLinks. */
+const STREAM_PAGE = 2000;
+
+/** A links row as read, in READ order (array mode), with the row's id last. */
+type LinkRow = [string, string, number, string | null, string | null, LinkStatus, string, string, string | null, string | null, string | null, string | null, number];
+
+function toLink(r: LinkRow): LedgerLink {
+  return {
+    entity: r[0],
+    key: r[1],
+    moodleId: r[2],
+    dataSource: r[3],
+    hash: r[4],
+    status: r[5],
+    firstSeen: r[6],
+    lastSeen: r[7],
+    lastRun: r[8],
+    disabledAt: r[9],
+    data: r[10],
+    state: r[11],
+  };
+}
+
+interface RunRow {
+  id: string;
+  file: string;
+  sha256: string;
+  type: string;
+  op: string;
+  data_source: string | null;
+  started_at: string;
+  finished_at: string | null;
+  status: string;
+  summary: string | null;
+}
+
+function toRun(r: RunRow): RunRecord {
+  return {
+    id: r.id,
+    file: r.file,
+    sha256: r.sha256,
+    type: r.type,
+    op: r.op,
+    dataSource: r.data_source,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    status: r.status,
+    summary: r.summary,
+  };
+}
+
+/** When a link was last seen, and by which run: its own last write, or its seen mark when that is later (seen.ts). */
+export const PG_SEEN_AT = 'CASE WHEN sr.seen_at > l.last_seen THEN sr.seen_at ELSE l.last_seen END';
+export const PG_SEEN_RUN = 'CASE WHEN sr.seen_at > l.last_seen THEN sr.run_id ELSE l.last_run END';
+
+export function seenJoin(t: Tables): string {
+  return `LEFT JOIN ${t.linkSeen} ls ON ls.link = l.id LEFT JOIN ${t.seenRuns} sr ON sr.seq = ls.seq`;
+}
+
+/**
+ * Merges writes of one key within a call into the last (one upsert cannot touch a row twice), as SQLite's sequential
+ * upserts end: the last write, with the data of an earlier one when it has none.
+ */
+function lastWrites(links: readonly LinkWrite[]): readonly LinkWrite[] {
+  const seen = new Map<string, number>();
+  let merged: LinkWrite[] | null = null;
+  links.forEach((l, i) => {
+    const id = `${l.entity}\u0000${l.key}`;
+    const before = seen.get(id);
+    if (before === undefined) {
+      seen.set(id, i);
+      return;
+    }
+    merged ??= [...links];
+    const prior = merged[before];
+    merged[i] = { ...l, data: l.data ?? prior.data };
+    merged[before] = null as unknown as LinkWrite;
+    seen.set(id, i);
+  });
+  return merged ? (merged as (LinkWrite | null)[]).filter((l): l is LinkWrite => l !== null) : links;
+}
+
+export class PgLinkStore {
+  private readonly read: string;
+  private readonly upsert: string;
+
+  constructor(
+    private readonly conn: LedgerConnection,
+    private readonly t: Tables,
+  ) {
+    this.read = `SELECT l.entity, l.key, l.moodle_id, l.data_source, l.hash, l.status, l.first_seen, ${PG_SEEN_AT}, ${PG_SEEN_RUN},
+      l.disabled_at, l.data, l.state, l.id FROM ${t.links} l ${seenJoin(t)}`;
+    // disabled_at: set on the first disable and kept on later disables; cleared when the link is active again.
+    // first_seen is never updated; data is kept when a write has none.
+    this.upsert = `INSERT INTO ${t.links} AS links (entity, key, moodle_id, data_source, hash, status, first_seen, last_seen, last_run, disabled_at, data, state)
+      SELECT e, k, m, ds, h, st, $10::text, $10::text, r, CASE WHEN st = 'disabled' THEN $10::text END, d, s
+        FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+          AS w(e, k, m, ds, h, st, r, d, s)
+      ON CONFLICT (entity, key) DO UPDATE SET
+        moodle_id   = excluded.moodle_id,
+        data_source = excluded.data_source,
+        hash        = excluded.hash,
+        state       = excluded.state,
+        status      = excluded.status,
+        last_seen   = excluded.last_seen,
+        last_run    = excluded.last_run,
+        disabled_at = CASE WHEN excluded.status = 'disabled' THEN coalesce(links.disabled_at, excluded.disabled_at) END,
+        data        = coalesce(excluded.data, links.data)`;
+  }
+
+  private async links(where: string, values: unknown[], prepared = true): Promise<LedgerLink[]> {
+    return (await this.conn.reads.arrays<LinkRow>(`${this.read} WHERE ${where}`, values, prepared)).map(toLink);
+  }
+
+  async getLinks(entity: string, keys: readonly string[]): Promise<Map<string, LedgerLink>> {
+    const out = new Map<string, LedgerLink>();
+    if (keys.length === 0) return out;
+    for (const link of await this.links('l.entity = $1 AND l.key = ANY($2::text[])', [entity, keys])) out.set(link.key, link);
+    return out;
+  }
+
+  async linkPage(entity: string, after: number, limit: number): Promise<{ links: LedgerLink[]; last: number }> {
+    const rows = await this.conn.reads.arrays<LinkRow>(`${this.read} WHERE l.entity = $1 AND l.id > $2 ORDER BY l.id LIMIT $3`, [entity, after, limit], true);
+    return { links: rows.map(toLink), last: rows.length > 0 ? rows[rows.length - 1][12] : after };
+  }
+
+  async linkPosition(entity: string, key: string): Promise<number> {
+    const rows = await this.conn.reads.arrays<[number]>(`SELECT id FROM ${this.t.links} WHERE entity = $1 AND key = $2`, [entity, key], true);
+    return rows.length > 0 ? rows[0][0] : 0;
+  }
+
+  /** Keyset pages by id: never all rows at once, and no cursor held open between pages (writes may come between). */
+  async *activeLinks(entity: string, dataSource: string | null): AsyncGenerator<LedgerLink> {
+    let after = 0;
+    for (;;) {
+      const rows =
+        dataSource === null
+          ? await this.conn.reads.arrays<LinkRow>(`${this.read} WHERE l.entity = $1 AND l.status = 'active' AND l.id > $2 ORDER BY l.id LIMIT ${STREAM_PAGE}`, [entity, after], true)
+          : await this.conn.reads.arrays<LinkRow>(
+              `${this.read} WHERE l.entity = $1 AND l.data_source = $3 AND l.status = 'active' AND l.id > $2 ORDER BY l.id LIMIT ${STREAM_PAGE}`,
+              [entity, after, dataSource],
+              true,
+            );
+      for (const r of rows) yield toLink(r);
+      if (rows.length < STREAM_PAGE) return;
+      after = rows[rows.length - 1][12];
+    }
+  }
+
+  async hasLinks(entity: string): Promise<boolean> {
+    return (await this.conn.reads.arrays(`SELECT 1 FROM ${this.t.links} WHERE entity = $1 LIMIT 1`, [entity], true)).length > 0;
+  }
+
+  async countLinks(entity: string, dataSource: string | null, status: LinkStatus = 'active'): Promise<number> {
+    const rows =
+      dataSource === null
+        ? await this.conn.reads.arrays<[number]>(`SELECT count(*) FROM ${this.t.links} WHERE entity = $1 AND status = $2`, [entity, status], true)
+        : await this.conn.reads.arrays<[number]>(`SELECT count(*) FROM ${this.t.links} WHERE entity = $1 AND data_source = $3 AND status = $2`, [entity, status, dataSource], true);
+    return rows[0][0];
+  }
+
+  async writeLinks(links: readonly LinkWrite[]): Promise<void> {
+    if (links.length === 0) return;
+    const writes = lastWrites(links);
+    const now = new Date().toISOString();
+    const chunk = async (r: Runner, from: number) => {
+      const part = writes.slice(from, from + WRITE_ROWS);
+      await r.run(
+        this.upsert,
+        [
+          part.map((l) => l.entity),
+          part.map((l) => l.key),
+          part.map((l) => l.moodleId),
+          part.map((l) => l.dataSource),
+          part.map((l) => l.hash),
+          part.map((l) => l.status),
+          part.map((l) => l.runId),
+          part.map((l) => l.data ?? null),
+          part.map((l) => l.state ?? null),
+          now,
+        ],
+        true,
+      );
+    };
+    if (writes.length <= WRITE_ROWS) return this.conn.write((r) => chunk(r, 0));
+    await this.conn.transaction(async (r) => {
+      for (let i = 0; i < writes.length; i += WRITE_ROWS) await chunk(r, i);
+    });
+  }
+
+  /**
+   * One statement: the run's seen_runs row (its time moves on with its latest mark) and a mark per link. Every link a
+   * run marked reads as seen at that time.
+   */
+  async markSeen(entity: string, keys: readonly string[], runId: string): Promise<void> {
+    if (keys.length === 0) return;
+    await this.conn.write((r) =>
+      r.run(
+        `WITH run AS (
+           INSERT INTO ${this.t.seenRuns} (run_id, seen_at) VALUES ($1, $2)
+           ON CONFLICT (run_id) DO UPDATE SET seen_at = excluded.seen_at RETURNING seq)
+         INSERT INTO ${this.t.linkSeen} (link, seq)
+           SELECT l.id, run.seq FROM ${this.t.links} l, run WHERE l.entity = $3 AND l.key = ANY($4::text[])
+         ON CONFLICT (link) DO UPDATE SET seq = excluded.seq`,
+        [runId, new Date().toISOString(), entity, keys],
+        true,
+      ),
+    );
+  }
+
+  async dropLink(entity: string, key: string): Promise<void> {
+    await this.conn.write((r) => r.run(`DELETE FROM ${this.t.links} WHERE entity = $1 AND key = $2`, [entity, key], true));
+  }
+
+  async findByMoodleId(entity: string, moodleId: number): Promise<LedgerLink | undefined> {
+    const [link] = await this.links(`l.entity = $1 AND l.moodle_id = $2 ORDER BY l.status = 'active' DESC, ${PG_SEEN_AT} DESC LIMIT 1`, [entity, moodleId]);
+    return link;
+  }
+
+  async linksWithKeySuffix(entity: string, suffix: string): Promise<LedgerLink[]> {
+    if (suffix === '') return [];
+    return this.links('l.entity = $1 AND right(l.key, length($2)) = $2 ORDER BY l.key', [entity, suffix]);
+  }
+
+  async setLinkData(entity: string, key: string, data: string | null): Promise<boolean> {
+    return (await this.conn.write((r) => r.run(`UPDATE ${this.t.links} SET data = $3 WHERE entity = $1 AND key = $2`, [entity, key, data], true))) === 1;
+  }
+
+  async listLinks(filter: { entity?: string; dataSource?: string | null; status?: LinkStatus; limit: number; offset: number }): Promise<LedgerLink[]> {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    const add = (sql: string, v: unknown) => {
+      values.push(v);
+      where.push(`${sql} = $${values.length}`);
+    };
+    if (filter.entity !== undefined) add('l.entity', filter.entity);
+    if (filter.dataSource !== undefined && filter.dataSource !== null) add('l.data_source', filter.dataSource);
+    if (filter.status !== undefined) add('l.status', filter.status);
+    where.push('true');
+    values.push(Math.max(0, Math.floor(filter.limit)), Math.max(0, Math.floor(filter.offset)));
+    return this.links(`${where.join(' AND ')} ORDER BY l.entity, l.key LIMIT $${values.length - 1} OFFSET $${values.length}`, values, false);
+  }
+
+  async startRun(run: Omit<RunRecord, 'finishedAt' | 'status' | 'summary'>): Promise<void> {
+    await this.conn.write((r) =>
+      r.run(
+        `INSERT INTO ${this.t.runs} (id, file, sha256, type, op, data_source, started_at, finished_at, status, summary)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, 'running', NULL)`,
+        [run.id, run.file, run.sha256, run.type, run.op, run.dataSource, run.startedAt],
+      ),
+    );
+  }
+
+  async finishRun(id: string, status: string, summary: unknown, where: string): Promise<void> {
+    const text = summary === undefined || summary === null ? null : typeof summary === 'string' ? summary : JSON.stringify(summary);
+    const n = await this.conn.write((r) =>
+      r.run(`UPDATE ${this.t.runs} SET finished_at = $1, status = $2, summary = $3 WHERE id = $4`, [new Date().toISOString(), status, text, id]),
+    );
+    if (n === 0) throw new LedgerError('ledger-no-run', `No run ${id} in the ledger ${where}: it was never started.`);
+  }
+
+  async getRun(id: string): Promise<RunRecord | undefined> {
+    const [row] = await this.conn.reads.rows<RunRow>(`SELECT * FROM ${this.t.runs} WHERE id = $1`, [id]);
+    return row ? toRun(row) : undefined;
+  }
+
+  async listRuns(limit: number): Promise<RunRecord[]> {
+    return (await this.conn.reads.rows<RunRow>(`SELECT * FROM ${this.t.runs} ORDER BY started_at DESC, id DESC LIMIT $1`, [Math.max(0, Math.floor(limit))])).map(toRun);
+  }
+}
