@@ -184,7 +184,11 @@ export class PostgresLedger implements LedgerStore {
     return currentVersion(this.conn.reads, this.t.schema);
   }
 
+  private closed = false;
+
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.conn.close();
   }
 }

@@ -70,24 +70,22 @@ export function seenJoin(t: Tables): string {
 }
 
 /**
- * Merges writes of one key within a call into the last (one upsert cannot touch a row twice), as SQLite's sequential
- * upserts end: the last write, with the data of an earlier one when it has none.
+ * Merges writes of one key within a call (one upsert cannot touch a row twice) as SQLite's upserts one after the other
+ * end: the last write, with the data of an earlier one when it has none, at the first one's place (the order learnt).
  */
 function lastWrites(links: readonly LinkWrite[]): readonly LinkWrite[] {
-  const seen = new Map<string, number>();
-  let merged: LinkWrite[] | null = null;
+  const first = new Map<string, number>();
+  let merged: (LinkWrite | null)[] | null = null;
   links.forEach((l, i) => {
     const id = `${l.entity}\u0000${l.key}`;
-    const before = seen.get(id);
-    if (before === undefined) {
-      seen.set(id, i);
+    const at = first.get(id);
+    if (at === undefined) {
+      first.set(id, i);
       return;
     }
     merged ??= [...links];
-    const prior = merged[before];
-    merged[i] = { ...l, data: l.data ?? prior.data };
-    merged[before] = null as unknown as LinkWrite;
-    seen.set(id, i);
+    merged[at] = { ...l, data: l.data ?? merged[at]!.data };
+    merged[i] = null;
   });
   return merged ? (merged as (LinkWrite | null)[]).filter((l): l is LinkWrite => l !== null) : links;
 }
