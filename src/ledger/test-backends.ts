@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { PG_TYPES } from '../db/postgres.js';
 import { PostgresLedger } from './postgres/ledger.js';
 import { SqliteLedger } from './sqlite.js';
 import type { LedgerStore } from './types.js';
@@ -27,7 +28,7 @@ export interface LedgerBackend {
 
 /** An admin connection to the test server, for what the tests do around a ledger (schemas, pg_terminate_backend). */
 export async function pgAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: PG_URL });
+  const c = new pg.Client({ connectionString: PG_URL, types: PG_TYPES });
   await c.connect();
   try {
     return await fn(c);
