@@ -71,6 +71,13 @@ function statementName(text: string): string {
 
 type Queryable = pg.Pool | pg.ClientBase;
 
+/**
+ * The ledger's sessions commit without waiting for the WAL flush, as the SQLite ledger runs WAL with synchronous=NORMAL:
+ * a crash of the server may lose the last commits, never consistency, and the apply step re-sends unconfirmed rows.
+ * A flush per commit was most of a 2000-key markSeen or writeLinks.
+ */
+const SESSION = '-c synchronous_commit=off';
+
 /** Runs statements on a pool or one connection: rows as objects or as arrays, prepared once when named. */
 export class Runner {
   constructor(readonly q: Queryable) {}
@@ -123,7 +130,7 @@ export class LedgerConnection {
     readonly schema: string,
     opts: { poolSize?: number } = {},
   ) {
-    this.pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 4, types: PG_TYPES, idleTimeoutMillis: 10_000, application_name: 'mdlsync ledger' });
+    this.pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 4, types: PG_TYPES, idleTimeoutMillis: 10_000, application_name: 'mdlsync ledger', options: SESSION });
     // An idle connection the server drops must not crash the process; the next query takes another.
     this.pool.on('error', () => undefined);
     this.reads = new Runner(this.pool);
@@ -132,7 +139,7 @@ export class LedgerConnection {
 
   /** A new connection outside the pool (the writer lock's). */
   async connect(): Promise<pg.Client> {
-    const client = new pg.Client({ connectionString: this.url, types: PG_TYPES, keepAlive: true, application_name: 'mdlsync ledger lock' });
+    const client = new pg.Client({ connectionString: this.url, types: PG_TYPES, keepAlive: true, application_name: 'mdlsync ledger lock', options: SESSION });
     client.on('error', () => undefined);
     await client.connect();
     return client;
