@@ -75,8 +75,11 @@ type Queryable = pg.Pool | pg.ClientBase;
  * The ledger's sessions commit without waiting for the WAL flush, as the SQLite ledger runs WAL with synchronous=NORMAL:
  * a crash of the server may lose the last commits, never consistency, and the apply step re-sends unconfirmed rows.
  * A flush per commit was most of a 2000-key markSeen or writeLinks.
+ * No bitmap scans: on a ledger whose statistics lag behind a large first store, the planner took a page of links
+ * (entity = $1 AND id > $2 ORDER BY id LIMIT n) as a bitmap scan of every later link and a sort, ~100 ms a page,
+ * where the ordered index scan reads the page alone; the ledger's lookups by key lists read as well without them.
  */
-const SESSION = '-c synchronous_commit=off';
+const SESSION = '-c synchronous_commit=off -c enable_bitmapscan=off';
 
 /** Runs statements on a pool or one connection: rows as objects or as arrays, prepared once when named. */
 export class Runner {

@@ -5,6 +5,8 @@
  *   seen marks use;
  * - text that is compared or ordered is COLLATE "C": byte order, as SQLite's BINARY, so keys page, sort and export in
  *   the same order on both backends (and ISO timestamps compare as text);
+ * - link_seen leaves half of each page free (fillfactor 50): a run's new mark then fits beside the old one and is
+ *   written without touching the index (a HOT update);
  * - whole numbers are BIGINT (Moodle ids, epoch ms), bytes are BYTEA;
  * - locks has one row per locked entity (the advisory locks are the lock; the row names the holder) and the holder's
  *   backend pid, to tell a row whose connection is gone.
@@ -39,7 +41,6 @@ export function pgLedgerMigrations(s: string): Migration[] {
         PRIMARY KEY (entity, key)
       );
       CREATE UNIQUE INDEX links_position ON ${q('links')} (entity, id);
-      CREATE UNIQUE INDEX links_id ON ${q('links')} (id);
       CREATE INDEX links_scope ON ${q('links')} (entity, data_source, status);
       CREATE INDEX links_moodle_id ON ${q('links')} (entity, moodle_id);
       CREATE TABLE ${q('runs')} (
@@ -76,7 +77,7 @@ export function pgLedgerMigrations(s: string): Migration[] {
       CREATE TABLE ${q('link_seen')} (
         link BIGINT PRIMARY KEY,
         seq  BIGINT NOT NULL
-      );
+      ) WITH (fillfactor = 50);
       CREATE FUNCTION ${q('links_forget_seen')}() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
           DELETE FROM ${q('link_seen')} WHERE link = OLD.id;
