@@ -10,12 +10,6 @@ import type { LedgerConnection, Runner, Tables } from './connection.js';
 
 /** Rows per write statement: bounds a statement's parameters (arrays) and its memory on both sides. */
 const WRITE_ROWS = 5000;
-/**
- * A column the planner cannot look up by index (as SQLite's NOT INDEXED): activeLinks reads the entity's links in id
- * order, filtering them; by links_scope it would read every later link of the scope and sort them, for each page.
- */
-const NOT_INDEXED = (column: string) => `(${column} || '')`;
-
 /** Links per page of activeLinks. */
 const STREAM_PAGE = 2000;
 
@@ -129,16 +123,30 @@ export class PgLinkStore {
   }
 
   /**
-   * A page of links by id, cut first; then the marks of its id range, read as one range of link_seen (the ids of a
-   * page are close together) and joined by hash, where a lookup per link costs two index probes.
+   * A page of links by id, cut first (entity and id only: the ordered index scan, whatever the statistics say); then
+   * the marks of its id range, read as one range of link_seen (a page's ids are close together) and joined by hash,
+   * where a lookup per link costs two index probes; then `filter`. Every row also carries the page's last id and size
+   * (a page whose links the filter all dropped is one row of nulls with them), so a scan goes on past it.
    */
-  private page(where: string, limit: string): string {
+  private page(limit: string, filter = 'true'): string {
     const t = this.t;
-    return `WITH l AS MATERIALIZED (SELECT * FROM ${t.links} WHERE ${where} ORDER BY id LIMIT ${limit}),
+    return `WITH l AS MATERIALIZED (SELECT * FROM ${t.links} WHERE entity = $1 AND id > $2 ORDER BY id LIMIT ${limit}),
       sr AS MATERIALIZED (SELECT ls.link, r.seen_at, r.run_id FROM ${t.linkSeen} ls JOIN ${t.seenRuns} r ON r.seq = ls.seq
-        WHERE ls.link BETWEEN (SELECT min(id) FROM l) AND (SELECT max(id) FROM l))
-      SELECT l.entity, l.key, l.moodle_id, l.data_source, l.hash, l.status, l.first_seen, ${PG_SEEN_AT}, ${PG_SEEN_RUN},
-        l.disabled_at, l.data, l.state, l.id FROM l LEFT JOIN sr ON sr.link = l.id ORDER BY l.id`;
+        WHERE ls.link BETWEEN (SELECT min(id) FROM l) AND (SELECT max(id) FROM l)),
+      b AS (SELECT max(id) AS last, count(*) AS n FROM l)
+      SELECT p.*, b.last, b.n FROM b LEFT JOIN (
+        SELECT l.entity, l.key, l.moodle_id, l.data_source, l.hash, l.status, l.first_seen, ${PG_SEEN_AT}, ${PG_SEEN_RUN},
+          l.disabled_at, l.data, l.state, l.id FROM l LEFT JOIN sr ON sr.link = l.id WHERE ${filter}) p ON true
+      ORDER BY p.id`;
+  }
+
+  /** The links of a page, its last id (or `after` when empty) and how many links it read before the filter. */
+  private async readPage(sql: string, values: unknown[], after: number): Promise<{ links: LedgerLink[]; last: number; read: number }> {
+    const rows = await this.conn.reads.arrays<[...LinkRow, number | null, number]>(sql, values, true);
+    const links: LedgerLink[] = [];
+    for (const r of rows) if (r[0] !== null) links.push(toLink(r as unknown as LinkRow));
+    const [, , , , , , , , , , , , , last, read] = rows[0];
+    return { links, last: last ?? after, read };
   }
 
   private async links(where: string, values: unknown[], prepared = true): Promise<LedgerLink[]> {
@@ -153,8 +161,8 @@ export class PgLinkStore {
   }
 
   async linkPage(entity: string, after: number, limit: number): Promise<{ links: LedgerLink[]; last: number }> {
-    const rows = await this.conn.reads.arrays<LinkRow>(this.page('entity = $1 AND id > $2', '$3'), [entity, after, limit], true);
-    return { links: rows.map(toLink), last: rows.length > 0 ? rows[rows.length - 1][12] : after };
+    const { links, last } = await this.readPage(this.page('$3'), [entity, after, limit], after);
+    return { links, last };
   }
 
   async linkPosition(entity: string, key: string): Promise<number> {
@@ -162,21 +170,21 @@ export class PgLinkStore {
     return rows.length > 0 ? rows[0][0] : 0;
   }
 
-  /** Keyset pages by id: never all rows at once, and no cursor held open between pages (writes may come between). */
+  /**
+   * Pages of the entity's links by id, filtered: never all rows at once, and no cursor held open between pages
+   * (writes may come between). One pass over the entity's links, as SQLite's scope index reads its scope.
+   */
   async *activeLinks(entity: string, dataSource: string | null): AsyncGenerator<LedgerLink> {
+    const sql =
+      dataSource === null
+        ? this.page(String(STREAM_PAGE), `l.status = 'active'`)
+        : this.page(String(STREAM_PAGE), `l.status = 'active' AND l.data_source = $3`);
     let after = 0;
     for (;;) {
-      const rows =
-        dataSource === null
-          ? await this.conn.reads.arrays<LinkRow>(this.page(`entity = $1 AND ${NOT_INDEXED('status')} = 'active' AND id > $2`, String(STREAM_PAGE)), [entity, after], true)
-          : await this.conn.reads.arrays<LinkRow>(
-              this.page(`entity = $1 AND ${NOT_INDEXED('data_source')} = $3 AND ${NOT_INDEXED('status')} = 'active' AND id > $2`, String(STREAM_PAGE)),
-              [entity, after, dataSource],
-              true,
-            );
-      for (const r of rows) yield toLink(r);
-      if (rows.length < STREAM_PAGE) return;
-      after = rows[rows.length - 1][12];
+      const page = await this.readPage(sql, dataSource === null ? [entity, after] : [entity, after, dataSource], after);
+      yield* page.links;
+      if (page.read < STREAM_PAGE) return;
+      after = page.last;
     }
   }
 

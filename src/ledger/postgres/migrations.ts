@@ -5,6 +5,8 @@
  *   seen marks use;
  * - text that is compared or ordered is COLLATE "C": byte order, as SQLite's BINARY, so keys page, sort and export in
  *   the same order on both backends (and ISO timestamps compare as text);
+ * - no links_scope index: activeLinks pages through an entity by id (links_position) and counts read the entity's
+ *   rows; one index less to keep up on every upsert of a first store;
  * - link_seen leaves half of each page free (fillfactor 50): a run's new mark then fits beside the old one and is
  *   written without touching the index (a HOT update);
  * - whole numbers are BIGINT (Moodle ids, epoch ms), bytes are BYTEA;
@@ -41,7 +43,6 @@ export function pgLedgerMigrations(s: string): Migration[] {
         PRIMARY KEY (entity, key)
       );
       CREATE UNIQUE INDEX links_position ON ${q('links')} (entity, id);
-      CREATE INDEX links_scope ON ${q('links')} (entity, data_source, status);
       CREATE INDEX links_moodle_id ON ${q('links')} (entity, moodle_id);
       CREATE TABLE ${q('runs')} (
         id          ${T} PRIMARY KEY,

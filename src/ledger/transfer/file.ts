@@ -19,11 +19,9 @@ import {
   headerLine,
   recordLine,
   siteOf,
-  type DbValue,
   type ExportCounts,
   type ExportHeader,
   type ExportRecord,
-  type TableSpec,
 } from './format.js';
 
 /** A ledger as the export reads it (either backend's transfer). */
