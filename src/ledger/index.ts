@@ -9,3 +9,5 @@ export { RetryTable, type RetryRecord, type NewRetry, type RetryClaimer } from '
 export { ExportStateTable, exportRowKey, type ExportedRow } from './exports.js';
 export { PictureTable, type PictureRecord, type PictureMatch } from './pictures.js';
 export { openLedger, type LedgerTarget } from './open.js';
+// The PostgreSQL ledger (and pg) is loaded by openLedger only when a ledger URL asks for it: import it from
+// './postgres/ledger.js' where it is needed by name.

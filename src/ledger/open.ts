@@ -14,12 +14,12 @@ export interface LedgerTarget {
 export async function openLedger(target: LedgerTarget): Promise<LedgerStore> {
   if (!isPostgresUrl(target.ledger)) return SqliteLedger.open(target.ledger);
   // Loaded only for a PostgreSQL ledger: the SQLite default never pays for pg.
-  const { PostgresLedger } = await import('./postgres/index.js');
+  const { PostgresLedger } = await import('./postgres/ledger.js');
   try {
     return await PostgresLedger.open(target.ledger, { schema: target.ledgerSchema });
   } catch (err) {
     // A ledger this build cannot use (too new …) says so itself; a server that cannot be reached is ledger-database.
     if (err instanceof MdlsyncError) throw err;
-    throw new MdlsyncError('ledger-database', `the ledger ${redactUrl(target.ledger)} cannot be opened: ${(err as Error).message}`);
+    throw new MdlsyncError('ledger-unreachable', `the ledger ${redactUrl(target.ledger)} cannot be opened: ${(err as Error).message}`);
   }
 }

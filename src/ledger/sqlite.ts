@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { LedgerLink, LedgerStore, LinkStatus, LinkWrite, LockHolder, LockOwner, LockScope, RunRecord } from './types.js';
 import { migrate } from './migrations.js';
@@ -12,6 +12,9 @@ import { RetryTable } from './retries.js';
 import { ExportStateTable } from './exports.js';
 import { SEEN_AT, SEEN_JOIN, SEEN_RUN } from './seen.js';
 import { SqliteTransfer } from './transfer/sqlite.js';
+import { processAlive } from './process.js';
+
+export { processAlive } from './process.js';
 
 export const DEFAULT_LEDGER_PATH = '.mdlsync/ledger.db';
 
@@ -30,12 +33,14 @@ const PASSWORD_KEY = 'password-hmac';
 
 /**
  * Creates the ledger's folder 0700 and its file 0600 before SQLite opens it (SQLite gives the -wal and -shm files
- * the database file's mode), and tightens what an older mdlsync left group- or world-readable.
+ * the database file's mode), and tightens what an older mdlsync left group- or world-readable. A folder is tightened
+ * only when it is mdlsync's own (made now, or its state folder `.mdlsync`): a ledger put in a folder the admin chose
+ * (a home, /srv/…, /tmp) must not change who can read that folder's other files.
  */
 function privateLedgerFiles(path: string): void {
   const dir = dirname(path);
-  mkdirSync(dir, { recursive: true, mode: DIR_MODE });
-  tighten(dir, DIR_MODE);
+  const made = mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+  if (made !== undefined || basename(dir) === '.mdlsync') tighten(dir, DIR_MODE);
   closeSync(openSync(path, 'a', FILE_MODE));
   for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) tighten(file, FILE_MODE);
 }
@@ -90,16 +95,6 @@ function toLink(r: LinkRow | [...LinkRow, number]): LedgerLink {
     data: r[10],
     state: r[11],
   };
-}
-
-/** Whether a process of this host still runs (signal 0 only checks; EPERM means it runs as someone else). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export const WRITER_LOCK = 'writer';
