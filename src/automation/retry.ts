@@ -20,7 +20,7 @@ export interface RetryContext {
   config: Config;
   logger: winston.Logger;
   ledger: LedgerStore;
-  /** `watch:DIR` or `job:NAME`: who tries these again. */
+  /** `watch:DIR`, or `job:NAME` (`job:NAME@HOST` on a shared ledger): who tries these again. */
   source: string;
   /** Where retry files are kept. */
   retryDir: string;

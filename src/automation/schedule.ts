@@ -114,7 +114,9 @@ async function runJobWith(job: JobConfig, deps: Deps, ledger: LedgerStore): Prom
   const retries: RetryContext = {
     ...deps,
     ledger,
-    source: `job:${job.name}`,
+    // A shared (PostgreSQL) ledger holds every host's retries, but a job's retry file is on the host that ran it:
+    // each host tries its own. A SQLite ledger is one machine's, and keeps the name earlier versions gave.
+    source: ledger.backend === 'postgres' ? `job:${job.name}@${hostname()}` : `job:${job.name}`,
     retryDir: jobRetryDir(deps.config),
     who: { id: `${hostname()}:${process.pid}:${randomUUID()}`, pid: process.pid, host: hostname() },
     wait,

@@ -190,7 +190,7 @@ export interface TransferStore {
 
 export interface RetryRecord {
   id: number;
-  /** Who retries it: `watch:DIR` or `job:NAME`. */
+  /** Who retries it: `watch:DIR`, or `job:NAME` (`job:NAME@HOST` on a shared PostgreSQL ledger). */
   source: string;
   /** The dropped file's name, for people. */
   name: string;

@@ -57,6 +57,8 @@ async function fill(l: LedgerStore): Promise<LedgerStore> {
   await l.writeLinks([{ entity: 'enrolments', key: 'C1|P1', moodleId: 7, dataSource: 'SIS', hash: null, state: 'e1;role=student;start=0;end=0;suspend=0', status: 'active', runId: 'r1', data: '{"roleid":5}' }]);
   await l.finishRun('r1', 'ok', { rows: 5 });
   await l.startRun({ id: 'r2', file: '/in/people.txt', sha256: 'b'.repeat(64), type: 'persons', op: 'store', dataSource: null, startedAt: '2026-11-30T10:00:00.000Z' });
+  // A later run: its marks are later than r1's writes (within one millisecond the link's own write would win).
+  await new Promise((r) => setTimeout(r, 2));
   await l.markSeen('persons', ['P1', 'P2'], 'r2');
   await l.finishRun('r2', 'ok', 'unchanged 2');
   const retry = await l.retries.add({ source: 'watch:/drop', name: 'persons.csv', file: '/drop/.retry/x', type: 'persons', op: 'store', dataSource: 'SIS', force: true, rows: 3, attempts: 2, nextAt: 1_780_000_000_000, lastError: 'HTTP 503' });
