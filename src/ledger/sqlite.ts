@@ -6,6 +6,7 @@ import { basename, dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { LedgerLink, LedgerStore, LinkStatus, LinkWrite, LockHolder, LockOwner, LockScope, RunRecord } from './types.js';
 import { migrate } from './migrations.js';
+import { LINK_COLUMNS, toLink, toRun, type LinkRow, type RunRow } from './rows.js';
 import { LedgerError } from './errors.js';
 import { PictureTable } from './pictures.js';
 import { RetryTable } from './retries.js';
@@ -57,45 +58,9 @@ function tighten(path: string, mode: number): void {
 /** How long a writer waits for another process's lock before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 10_000;
 
-/** A links row as read in raw mode, columns in LINK_COLUMNS order (raw arrays skip building a row object). */
-type LinkRow = [string, string, number, string | null, string | null, LinkStatus, string, string, string | null, string | null, string | null, string | null];
-
-interface RunRow {
-  id: string;
-  file: string;
-  sha256: string;
-  type: string;
-  op: string;
-  data_source: string | null;
-  started_at: string;
-  finished_at: string | null;
-  status: string;
-  summary: string | null;
-}
-
-const LINK_COLUMNS = 'entity, key, moodle_id, data_source, hash, status, first_seen, last_seen, last_run, disabled_at, data, state';
-
 /** What reads select, in LINK_COLUMNS order, from links with SEEN_JOIN (last_seen, last_run: with the seen marks). */
 const READ_COLUMNS = `links.entity, links.key, links.moodle_id, links.data_source, links.hash, links.status, links.first_seen,
   ${SEEN_AT}, ${SEEN_RUN}, links.disabled_at, links.data, links.state`;
-
-/** A links row, also with its rowid after the columns (linkPage). */
-function toLink(r: LinkRow | [...LinkRow, number]): LedgerLink {
-  return {
-    entity: r[0],
-    key: r[1],
-    moodleId: r[2],
-    dataSource: r[3],
-    hash: r[4],
-    status: r[5],
-    firstSeen: r[6],
-    lastSeen: r[7],
-    lastRun: r[8],
-    disabledAt: r[9],
-    data: r[10],
-    state: r[11],
-  };
-}
 
 export const WRITER_LOCK = 'writer';
 
@@ -129,20 +94,6 @@ function toHolder(r: LockRow): LockHolder {
   return { pid: r.pid, host: r.host, runId: r.run_id, acquiredAt: r.acquired_at, heartbeatAt: new Date(r.heartbeat_at).toISOString() };
 }
 
-function toRun(r: RunRow): RunRecord {
-  return {
-    id: r.id,
-    file: r.file,
-    sha256: r.sha256,
-    type: r.type,
-    op: r.op,
-    dataSource: r.data_source,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-    status: r.status,
-    summary: r.summary,
-  };
-}
 
 /** Links per multi-row upsert statement (WRITE_ROWS × UPSERT_PARAMS bound values). */
 const WRITE_ROWS = 50;

@@ -7,59 +7,15 @@
 import { LedgerError } from '../errors.js';
 import type { LedgerLink, LinkStatus, LinkWrite, RunRecord } from '../types.js';
 import type { LedgerConnection, Runner, Tables } from './connection.js';
+import { toLink, toRun, type LinkRow, type RunRow } from '../rows.js';
 
 /** Rows per write statement: bounds a statement's parameters (arrays) and its memory on both sides. */
 const WRITE_ROWS = 5000;
 /** Links per page of activeLinks. */
 const STREAM_PAGE = 2000;
 
-/** A links row as read, in READ order (array mode), with the row's id last. */
-type LinkRow = [string, string, number, string | null, string | null, LinkStatus, string, string, string | null, string | null, string | null, string | null, number];
-
-function toLink(r: LinkRow): LedgerLink {
-  return {
-    entity: r[0],
-    key: r[1],
-    moodleId: r[2],
-    dataSource: r[3],
-    hash: r[4],
-    status: r[5],
-    firstSeen: r[6],
-    lastSeen: r[7],
-    lastRun: r[8],
-    disabledAt: r[9],
-    data: r[10],
-    state: r[11],
-  };
-}
-
-interface RunRow {
-  id: string;
-  file: string;
-  sha256: string;
-  type: string;
-  op: string;
-  data_source: string | null;
-  started_at: string;
-  finished_at: string | null;
-  status: string;
-  summary: string | null;
-}
-
-function toRun(r: RunRow): RunRecord {
-  return {
-    id: r.id,
-    file: r.file,
-    sha256: r.sha256,
-    type: r.type,
-    op: r.op,
-    dataSource: r.data_source,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-    status: r.status,
-    summary: r.summary,
-  };
-}
+/** A links row as read, in LINK_COLUMNS order (array mode), with the row's id last. */
+type IdLinkRow = [...LinkRow, number];
 
 /** When a link was last seen, and by which run: its own last write, or its seen mark when that is later (seen.ts). */
 export const PG_SEEN_AT = 'CASE WHEN sr.seen_at > l.last_seen THEN sr.seen_at ELSE l.last_seen END';
@@ -142,15 +98,15 @@ export class PgLinkStore {
 
   /** The links of a page, its last id (or `after` when empty) and how many links it read before the filter. */
   private async readPage(sql: string, values: unknown[], after: number): Promise<{ links: LedgerLink[]; last: number; read: number }> {
-    const rows = await this.conn.reads.arrays<[...LinkRow, number | null, number]>(sql, values, true);
+    const rows = await this.conn.reads.arrays<[...IdLinkRow, number | null, number]>(sql, values, true);
     const links: LedgerLink[] = [];
-    for (const r of rows) if (r[0] !== null) links.push(toLink(r as unknown as LinkRow));
+    for (const r of rows) if (r[0] !== null) links.push(toLink(r));
     const [, , , , , , , , , , , , , last, read] = rows[0];
     return { links, last: last ?? after, read };
   }
 
   private async links(where: string, values: unknown[], prepared = true): Promise<LedgerLink[]> {
-    return (await this.conn.reads.arrays<LinkRow>(`${this.read} WHERE ${where}`, values, prepared)).map(toLink);
+    return (await this.conn.reads.arrays<IdLinkRow>(`${this.read} WHERE ${where}`, values, prepared)).map(toLink);
   }
 
   async getLinks(entity: string, keys: readonly string[]): Promise<Map<string, LedgerLink>> {
