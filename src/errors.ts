@@ -109,7 +109,7 @@ export const CODES = {
   'ledger-too-new': { family: 'ledger', exit: 1, hint: 'the ledger was written by a newer mdlsync: upgrade mdlsync' },
   'ledger-migration': { family: 'ledger', exit: 1, hint: "this build's ledger migrations are out of order: report it (a packaging bug)" },
   'ledger-no-run': { family: 'ledger', exit: 1, hint: 'the run is not in the ledger: run the command again and report the log if it persists' },
-  'ledger-lock-lost': { family: 'ledger', exit: 3, hint: "the run lost its hold on the shared ledger (its PostgreSQL connection dropped) and stopped writing before another runner could take over: run the tryback file once the ledger's server answers" },
+  'ledger-lock-lost': { family: 'ledger', exit: 3, row: true, hint: "the run lost its hold on the shared ledger (its PostgreSQL connection dropped) and stopped writing before another runner could take over: run the tryback file once the ledger's server answers" },
   'ledger-unreachable': { family: 'ledger', exit: 3, hint: 'the ledger database cannot be opened or reached: check ledger / --ledger (the file path, or the PostgreSQL URL, server and rights)' },
   'mirror-database': { family: 'ledger', exit: 3, hint: 'the mirror database cannot be opened or reached: check mirror.database / --database (the file path, or the PostgreSQL URL, server and rights)' },
   'mirror-too-new': { family: 'ledger', exit: 1, hint: 'the mirror database was written by a newer mdlsync: upgrade mdlsync' },

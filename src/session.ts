@@ -101,7 +101,8 @@ export async function takeWriterLock(ledger: LedgerStore, runId: string, waitSec
     }
     await new Promise((r) => setTimeout(r, Math.min(500, Math.max(0, deadline - Date.now()))));
   }
-  // A heartbeat that fails (the ledger's server unreachable) is a lost lock too: the ledger then refuses writes.
+  // A heartbeat that fails (the ledger's server unreachable, the lock taken over) is a lost lock: the ledger notes it
+  // (lockLost), the apply engine then sends nothing more and the run ends with ledger-lock-lost.
   const timer = setInterval(() => void ledger.heartbeatLock(owner).catch(() => false), Math.max(1000, Math.floor(staleMs / 3)));
   timer.unref();
   lockOwners.set(runId, { owner, timer });

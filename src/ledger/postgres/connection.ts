@@ -9,7 +9,7 @@ import pg from 'pg';
 import { PG_TYPES } from '../../db/postgres.js';
 import { redactUrl } from '../../db/types.js';
 import type { LedgerCode } from '../../errors.js';
-import { LedgerError } from '../errors.js';
+import { LedgerError, lockLostError } from '../errors.js';
 
 /** The code of a write refused because the writer lock's connection was lost (src/errors.ts adds it). */
 export const LOCK_LOST: LedgerCode = 'ledger-lock-lost';
@@ -180,10 +180,7 @@ export class LedgerConnection {
   }
 
   private lostError(): LedgerError {
-    return new LedgerError(
-      LOCK_LOST,
-      `The writer lock on the ledger ${this.where} was lost (${this.lost}): this run stopped writing; another process may hold the lock now.`,
-    );
+    return lockLostError(this.where, this.lost ?? 'the connection closed');
   }
 
   /**
