@@ -97,7 +97,9 @@ export async function takeWriterLock(ledger: LedgerStore, runId: string, waitSec
     const holder = await ledger.acquireLock(owner, staleMs, scope);
     if (!holder) break;
     if (Date.now() >= deadline) {
-      return `the ledger ${ledger.path} is in use by another mdlsync run (pid ${holder.pid} on ${holder.host}${holder.runId ? `, run ${holder.runId}` : ''}, since ${holder.acquiredAt}): wait for it to finish, or pass --wait SECONDS`;
+      // PostgreSQL locks per entity: say which records the two runs both write (SQLite has one lock for any run).
+      const which = ledger.backend === 'postgres' && scope !== 'all' ? ` (for ${scope.join(', ')})` : '';
+      return `the ledger ${ledger.path}${which} is in use by another mdlsync run (pid ${holder.pid} on ${holder.host}${holder.runId ? `, run ${holder.runId}` : ''}, since ${holder.acquiredAt}): wait for it to finish, or pass --wait SECONDS`;
     }
     await new Promise((r) => setTimeout(r, Math.min(500, Math.max(0, deadline - Date.now()))));
   }

@@ -204,7 +204,7 @@ export class BatchEngine {
         this.outcomeFor(
           { index, action: this.actions[index] },
           'failed',
-          lost ? { errorcode: 'ledger-lock-lost', message: `${lost.message}; not sent` } : { errorcode: 'internal', message: 'No outcome recorded' },
+          lost ? { errorcode: 'ledger-lock-lost', message: `${lost.message.replace(/\.$/, '')}; not sent` } : { errorcode: 'internal', message: 'No outcome recorded' },
         ),
     );
   }
@@ -310,7 +310,7 @@ export class BatchEngine {
       if (isLockLost(err)) {
         // Not sent: failOne may write to the ledger, which refuses every write now.
         this.fatal = err;
-        for (const it of pending) this.fail(it.row, 'ledger-lock-lost', `${err.message}${unknown || '; not sent'}`);
+        for (const it of pending) this.fail(it.row, 'ledger-lock-lost', `${err.message.replace(/\.$/, '')}${unknown || '; not sent'}`);
         return;
       }
       if (this.isFatal(err) || (err !== undefined && err === this.fatal)) {
