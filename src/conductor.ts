@@ -37,7 +37,7 @@ import {
 import { MoodleSession, type SessionOpenOptions, type SessionRefusal } from './session.js';
 
 export { EXIT } from './errors.js';
-import { EXIT } from './errors.js';
+import { EXIT, MdlsyncError } from './errors.js';
 
 
 /** Row codes that mean the run stopped sending (the rest kept for the next try), in the order the summary names them. */
@@ -247,7 +247,7 @@ async function conductRun<S extends SummaryBase, P>(job: Job<S, P>, deps: Conduc
       const done = await job.work(ctx, prepared.state);
       end = isEnding(done) ? done : close(done);
     } catch (err) {
-      const reported = job.failed?.(err, summary) ?? lockLostEnding(err, summary);
+      const reported = job.failed?.(err, summary) ?? ledgerEnding(err, summary);
       if (!reported) throw err;
       end = reported;
     }
@@ -258,11 +258,15 @@ async function conductRun<S extends SummaryBase, P>(job: Job<S, P>, deps: Conduc
   }
 }
 
-/** The writer lock was lost before anything was sent (a ledger write while planning): exit 3, nothing applied. */
-function lockLostEnding(err: unknown, summary: SummaryBase): Ending | undefined {
-  if (!isLockLost(err)) return undefined;
+/**
+ * The shared ledger failed the command before anything was sent: it cannot be reached (exit 3 ledger-unreachable),
+ * or the writer lock was lost while planning (exit 3 ledger-lock-lost). Either way nothing was applied.
+ */
+function ledgerEnding(err: unknown, summary: SummaryBase): Ending | undefined {
+  if (!(err instanceof MdlsyncError) || (err.code !== 'ledger-lock-lost' && err.code !== 'ledger-unreachable')) return undefined;
   summary.error = { code: err.code, message: err.message };
-  return { status: 'aborted', exitCode: EXIT.refused, message: `Nothing was sent to Moodle: ${err.message} Run the same command again.` };
+  const again = err.code === 'ledger-unreachable' ? 'Run the same command again once the ledger answers.' : 'Run the same command again.';
+  return { status: 'aborted', exitCode: EXIT.refused, message: `Nothing was sent to Moodle: ${err.message.replace(/\.?$/, '.')} ${again}` };
 }
 
 /** A ledger write after the lock was lost is logged, not thrown (the run's own report says what happened). */
