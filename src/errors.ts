@@ -109,7 +109,7 @@ export const CODES = {
   'ledger-too-new': { family: 'ledger', exit: 1, hint: 'the ledger was written by a newer mdlsync: upgrade mdlsync' },
   'ledger-migration': { family: 'ledger', exit: 1, hint: "this build's ledger migrations are out of order: report it (a packaging bug)" },
   'ledger-no-run': { family: 'ledger', exit: 1, hint: 'the run is not in the ledger: run the command again and report the log if it persists' },
-  'ledger-lock-lost': { family: 'ledger', exit: 3, hint: "the run lost its hold on the shared ledger (its PostgreSQL connection dropped) and stopped writing before another runner could take over: run the tryback file once the ledger's server answers" },
+  'ledger-lock-lost': { family: 'ledger', exit: 3, row: true, hint: "the run lost its hold on the shared ledger (its PostgreSQL connection dropped) and stopped writing before another runner could take over: run the tryback file once the ledger's server answers" },
   'ledger-unreachable': { family: 'ledger', exit: 3, hint: 'the ledger database cannot be opened or reached: check ledger / --ledger (the file path, or the PostgreSQL URL, server and rights)' },
   'mirror-database': { family: 'ledger', exit: 3, hint: 'the mirror database cannot be opened or reached: check mirror.database / --database (the file path, or the PostgreSQL URL, server and rights)' },
   'mirror-too-new': { family: 'ledger', exit: 1, hint: 'the mirror database was written by a newer mdlsync: upgrade mdlsync' },
@@ -256,19 +256,26 @@ export interface FailureInfo {
   expected: boolean;
 }
 
+/**
+ * Codes of other families a command may end with by throwing, when no summary is there to carry them: a shared
+ * ledger that cannot be reached (`ledger show`, `doctor`, `watch` …), a writer lock lost. Their own exit code, their
+ * sentence alone.
+ */
+const THROWN_ON_PURPOSE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['ledger-unreachable', 'ledger-lock-lost']);
+
 const UNEXPECTED_HINT = 'run again with --log-level debug and report the log if it persists';
 
 /**
  * The exit code and hint of any thrown value. The codes of the other families end a command through its summary
  * (a file that cannot be read, Moodle unreachable, the ledger locked: exit 3; failed rows: exit 2); thrown up to the
  * CLI instead, like any value that is no MdlsyncError, they are unexpected and end with 1. Only the config family
- * (ConfigError, Refusal) is thrown on purpose, and ends with its own exit code.
+ * (ConfigError, Refusal) and THROWN_ON_PURPOSE are thrown on purpose, and end with their own exit code.
  */
 export function failureInfo(err: unknown): FailureInfo {
   if (!(err instanceof MdlsyncError) || !isErrorCode(err.code)) return { code: null, family: null, exit: EXIT.usage, hint: UNEXPECTED_HINT, expected: false };
   const code: ErrorCode = err.code;
   const spec: CodeSpec = CODES[code];
-  const expected = spec.family === 'config';
+  const expected = spec.family === 'config' || THROWN_ON_PURPOSE.has(code);
   return { code, family: spec.family, exit: expected ? spec.exit : EXIT.usage, hint: spec.hint, expected };
 }
 

@@ -11,7 +11,7 @@ import { EmailScanProbe, applyPlan, emailScanHint } from './apply/index.js';
 import { lookupChunk } from './resolve/index.js';
 import { linkConfirmer } from './resolve/confirm.js';
 import type { Outcome } from './apply/types.js';
-import { RUN_ORDER, entity, functionsOf, type EntityLookup, type EntitySettings } from './entities/index.js';
+import { RUN_ORDER, entity, functionsOf, writesOf, type EntityLookup, type EntitySettings } from './entities/index.js';
 import { ConfigError, type Config } from './config/index.js';
 import { EXIT, applyOptions, conduct, type Ending, type Job } from './conductor.js';
 import { FeedFileError, checkFeedPath, readRawRecords, type AnyFeed, type EntityRecord, type EntityType, type FeedEncoding, type FeedInfo } from './feed/index.js';
@@ -126,7 +126,8 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
       summary.type = set.format.entities.join('+');
       for (const w of set.warnings) logger.warn(`not acted on: ${w}`);
       const functions = [...new Set(set.parts.flatMap((p) => functionsOf(p.info.type)))];
-      return { open: { functions, lock: !dryRun, wait: req.wait }, state: set };
+      // The lock covers only the types this file writes: a persons run and an enrolments run go side by side on PostgreSQL.
+      return { open: { functions, lock: !dryRun, wait: req.wait, scope: writesOf(set.parts.map((p) => p.info)) }, state: set };
     },
     // A run refused before planning has always reported no Moodle calls.
     refused: (r) => ({ status: 'aborted', message: `Nothing was written: ${r.message}${r.stage === 'locked' ? '.' : ''}`, countCalls: false }),
@@ -377,9 +378,9 @@ function needsOf(types: readonly EntityType[]): Set<EntityType> {
   return needs;
 }
 
-/** A row Moodle could not take (outage, timeout, 5xx, the breaker open) rather than one it refused: worth sending again as it is. */
+/** A row Moodle could not take (outage, timeout, 5xx, the breaker open, the ledger's lock lost) rather than one it refused: worth sending again as it is. */
 function isTransientFailure(o: Outcome): boolean {
-  return o.outcome === 'failed' && (o.errorcode === 'transient' || o.errorcode === 'circuit-open') && o.line !== null;
+  return o.outcome === 'failed' && (o.errorcode === 'transient' || o.errorcode === 'circuit-open' || o.errorcode === 'ledger-lock-lost') && o.line !== null;
 }
 
 /** The transient rows as a file of their own (the tryback writer: input header, encoding, line ending; 0600). */

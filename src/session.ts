@@ -97,11 +97,14 @@ export async function takeWriterLock(ledger: LedgerStore, runId: string, waitSec
     const holder = await ledger.acquireLock(owner, staleMs, scope);
     if (!holder) break;
     if (Date.now() >= deadline) {
-      return `the ledger ${ledger.path} is in use by another mdlsync run (pid ${holder.pid} on ${holder.host}${holder.runId ? `, run ${holder.runId}` : ''}, since ${holder.acquiredAt}): wait for it to finish, or pass --wait SECONDS`;
+      // PostgreSQL locks per entity: say which records the two runs both write (SQLite has one lock for any run).
+      const which = ledger.backend === 'postgres' && scope !== 'all' ? ` (for ${scope.join(', ')})` : '';
+      return `the ledger ${ledger.path}${which} is in use by another mdlsync run (pid ${holder.pid} on ${holder.host}${holder.runId ? `, run ${holder.runId}` : ''}, since ${holder.acquiredAt}): wait for it to finish, or pass --wait SECONDS`;
     }
     await new Promise((r) => setTimeout(r, Math.min(500, Math.max(0, deadline - Date.now()))));
   }
-  // A heartbeat that fails (the ledger's server unreachable) is a lost lock too: the ledger then refuses writes.
+  // A heartbeat that fails (the ledger's server unreachable, the lock taken over) is a lost lock: the ledger notes it
+  // (lockLost), the apply engine then sends nothing more and the run ends with ledger-lock-lost.
   const timer = setInterval(() => void ledger.heartbeatLock(owner).catch(() => false), Math.max(1000, Math.floor(staleMs / 3)));
   timer.unref();
   lockOwners.set(runId, { owner, timer });

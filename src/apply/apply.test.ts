@@ -7,6 +7,27 @@ import { DEFAULT_APPLY_OPTIONS, applyPlan } from './index.js';
 import { resolvePersons } from '../entities/persons/lookup.js';
 import type { ApplyOptions, ApplyProgress } from './types.js';
 import { FakeLedger } from '../../test/fake-ledger.js';
+import { lockLostError } from '../ledger/errors.js';
+import type { LinkWrite } from '../ledger/types.js';
+
+/** A ledger whose writer lock is lost after `writes` link writes: noticed by lockLost(), or (`throws`) by the next write. */
+class LostLockLedger extends FakeLedger {
+  private done = 0;
+  constructor(
+    private readonly allowed: number,
+    private readonly throws = false,
+  ) {
+    super();
+  }
+  override async writeLinks(links: readonly LinkWrite[]): Promise<void> {
+    if (this.done >= this.allowed && this.throws) throw lockLostError(this.path, 'the connection closed');
+    this.done++;
+    return super.writeLinks(links);
+  }
+  lockLost(): string | null {
+    return !this.throws && this.done >= this.allowed ? 'the connection closed' : null;
+  }
+}
 
 // ── fakes ─────────────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -282,6 +303,29 @@ describe('applyPlan: creates', () => {
     // The breaker's three calls and none after (20 tries of each of 12 batches without it).
     expect(moodle.callsOf('core_user_create_users')).toHaveLength(3);
     expect(outcomes.at(-1)!.message).toMatch(/; not sent$/);
+  });
+
+  it('a writer lock lost before the run sends: no call goes out, every row says ledger-lock-lost, not sent', async () => {
+    const moodle = new FakeMoodle();
+    const outcomes = await apply(Array.from({ length: 20 }, (_, i) => action('create', person(i))), moodle, new LostLockLedger(0), { batchSize: 5, concurrency: 1 });
+    expect(moodle.callsOf('core_user_create_users')).toHaveLength(0);
+    expect(outcomes.every((o) => o.outcome === 'failed' && o.errorcode === 'ledger-lock-lost')).toBe(true);
+    expect(outcomes[0].message).toBe('The writer lock on the ledger :memory: was lost (the connection closed): this run stopped writing; another process may hold the lock now; not sent');
+  });
+
+  it('a writer lock lost in a write after a call: the rows Moodle took fail as unrecorded (for the tryback), no new call goes out', async () => {
+    const moodle = new FakeMoodle();
+    const outcomes = await apply(Array.from({ length: 40 }, (_, i) => action('create', person(i))), moodle, new LostLockLedger(1, true), { batchSize: 5, concurrency: 1 });
+    // The first batch recorded; the calls already on their way when the second's write failed were answered but not
+    // recorded; every other row was never sent.
+    const calls = moodle.callsOf('core_user_create_users').length;
+    const unrecorded = outcomes.filter((o) => o.errorcode === 'ledger-lock-lost' && /Moodle took this row, the ledger did not record it/.test(o.message ?? ''));
+    const notSent = outcomes.filter((o) => o.errorcode === 'ledger-lock-lost' && /; not sent$/.test(o.message ?? ''));
+    expect(outcomes.slice(0, 5).every((o) => o.outcome === 'ok')).toBe(true);
+    expect(unrecorded.length).toBe(5 * (calls - 1));
+    expect(unrecorded.every((o) => o.moodleId !== undefined)).toBe(true);
+    expect(notSent.length).toBe(40 - 5 * calls);
+    expect(notSent.length).toBeGreaterThan(0);
   });
 
   it('the breaker counts failures in a row only: a call that goes through starts the count again', async () => {

@@ -6,6 +6,7 @@
  */
 import type { OutcomeCode } from '../errors.js';
 import type { EntityType } from '../feed/types.js';
+import { isLockLost, lockLostError } from '../ledger/errors.js';
 import type { LedgerStore, LinkStatus, LinkWrite } from '../ledger/types.js';
 import { CircuitOpenError, MoodleError, ProtocolError, TlsError, TransientError, isTransient, mayHaveCommitted } from '../moodle/index.js';
 import type { MoodleCaller } from '../moodle/index.js';
@@ -123,6 +124,29 @@ export class BatchEngine {
     this.settle(row, 'failed', { errorcode, message: this.redact(message, row.action), moodleId });
   }
 
+  /**
+   * Rows Moodle confirmed whose links the ledger could not record (the writer lock was lost meanwhile): failed after
+   * all, so they go to the tryback, whose run finds them in Moodle and links them.
+   */
+  private unrecorded(rows: Row[], err: Error): void {
+    for (const row of rows) {
+      const prev = this.outcomes[row.index];
+      if (prev?.outcome === 'failed') continue;
+      if (prev) this.done--;
+      this.settle(row, 'failed', { errorcode: 'ledger-lock-lost', moodleId: prev?.moodleId, message: `${err.message} Moodle took this row, the ledger did not record it: the tryback's run finds it in Moodle and links it.` });
+    }
+  }
+
+  /** The writer lock was lost: no call goes out from now on (as when the circuit breaker opens). */
+  private lockLost(): Error | null {
+    if (this.fatal && isLockLost(this.fatal)) return this.fatal;
+    const why = this.deps.ledger.lockLost?.() ?? null;
+    if (why === null) return null;
+    const err = lockLostError(this.deps.ledger.path, why);
+    this.fatal = err;
+    return err;
+  }
+
   /** The outcome so far of a row, if it has one. */
   outcomeOf(row: Row): Outcome | undefined {
     return this.outcomes[row.index];
@@ -171,11 +195,27 @@ export class BatchEngine {
     return a.moodleId;
   }
 
-  /** One Outcome per action, in the plan's order. */
+  /** One Outcome per action, in the plan's order; after a lost lock, the rows never sent say so. */
   results(): Outcome[] {
+    const lost = this.fatal && isLockLost(this.fatal) ? this.fatal : null;
     return this.outcomes.map(
-      (o, index) => o ?? this.outcomeFor({ index, action: this.actions[index] }, 'failed', { errorcode: 'internal', message: 'No outcome recorded' }),
+      (o, index) =>
+        o ??
+        this.outcomeFor(
+          { index, action: this.actions[index] },
+          'failed',
+          lost ? { errorcode: 'ledger-lock-lost', message: `${lost.message.replace(/\.$/, '')}; not sent` } : { errorcode: 'internal', message: 'No outcome recorded' },
+        ),
     );
+  }
+
+  /**
+   * The writer lock was lost while a step wrote to the ledger: the run stops sending; rows left without an outcome
+   * fail as not sent (results()). Any other error is thrown on.
+   */
+  halt(err: unknown): void {
+    if (!isLockLost(err)) throw err;
+    this.fatal = err;
   }
 
   // ── calls: concurrency, retries, bisection ────────────────────────────────────────────────────────────────
@@ -183,6 +223,7 @@ export class BatchEngine {
   limited<T>(wsfunction: string, records: number, fn: () => Promise<T>, timed?: (ms: number) => void): Promise<T> {
     // Checked once the slot is granted too: calls queued behind the one that hit a bad token must not go out.
     const guarded = async (): Promise<T> => {
+      this.lockLost();
       if (this.fatal) throw this.fatal;
       try {
         const value = await fn();
@@ -202,6 +243,7 @@ export class BatchEngine {
         throw err;
       }
     };
+    this.lockLost();
     if (this.fatal) return Promise.reject(this.fatal);
     // Under a rate limit a call's time includes its wait for the rate: no latency sample, so no shrinking on it (and
     // no timing for the site hints, which would read the wait as Moodle's cost).
@@ -252,13 +294,25 @@ export class BatchEngine {
       // Outside the try: a failure while settling confirmed records must never look like a failed call (and resend).
       if (reply) {
         this.deps.onCall?.({ wsfunction: spec.wsfunction, records: pending.length, ms, reply: reply.value });
-        return spec.confirm(pending, reply.value);
+        try {
+          return await spec.confirm(pending, reply.value);
+        } catch (e) {
+          this.halt(e);
+          this.unrecorded(pending.map((it) => it.row), e as Error);
+          return;
+        }
       }
       if (err instanceof AbortError || this.deps.signal?.aborted) {
         for (const it of pending) if (!this.outcomes[it.row.index]) this.fail(it.row, 'aborted', 'The run was aborted before Moodle confirmed this row');
         return;
       }
       const unknown = maybeSaved !== undefined ? UNKNOWN_NOTE : '';
+      if (isLockLost(err)) {
+        // Not sent: failOne may write to the ledger, which refuses every write now.
+        this.fatal = err;
+        for (const it of pending) this.fail(it.row, 'ledger-lock-lost', `${err.message.replace(/\.$/, '')}${unknown || '; not sent'}`);
+        return;
+      }
       if (this.isFatal(err) || (err !== undefined && err === this.fatal)) {
         this.fatal ??= err as Error;
         const notSent = (err instanceof TransientError || err instanceof CircuitOpenError) && !unknown ? '; not sent' : '';
@@ -399,7 +453,12 @@ export class BatchEngine {
   async runBatches<T>(batches: T[][], fn: (batch: T[]) => Promise<void>): Promise<void> {
     await Promise.all(
       batches.map(async (batch) => {
-        await fn(batch);
+        try {
+          await fn(batch);
+        } catch (err) {
+          // A write refused after the lock was lost: the other batches stop at their next call, none left in flight.
+          this.halt(err);
+        }
         this.progress();
       }),
     );
@@ -429,6 +488,7 @@ function failureOf(err: unknown): string {
 
 export function codeOf(err: unknown): OutcomeCode {
   if (err instanceof AbortError) return 'aborted';
+  if (isLockLost(err)) return 'ledger-lock-lost';
   if (err instanceof MoodleError) return err.errorcode;
   if (err instanceof CircuitOpenError) return 'circuit-open';
   if (err instanceof TlsError) return 'tls';

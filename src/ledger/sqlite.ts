@@ -136,6 +136,8 @@ export class SqliteLedger implements LedgerStore {
   private exportTable?: ExportStateTable;
   private retryTable?: RetryTable;
   private pictureTable?: PictureTable;
+  /** Set by a heartbeat that found the writer lock taken over: the apply engine then sends nothing more. */
+  private lost: string | null = null;
 
   private constructor(
     readonly path: string,
@@ -409,6 +411,7 @@ export class SqliteLedger implements LedgerStore {
    * when someone else has it.
    */
   async acquireLock(owner: LockOwner, staleMs: number, _scope: LockScope = 'all'): Promise<LockHolder | null> {
+    this.lost = null;
     const name = WRITER_LOCK;
     const now = Date.now();
     const take = this.db.transaction((): LockHolder | null => {
@@ -427,10 +430,17 @@ export class SqliteLedger implements LedgerStore {
 
   /** Keeps a held lock fresh; false when it was taken over (the holder looked dead). */
   async heartbeatLock(owner: LockOwner): Promise<boolean> {
-    return this.stmt('UPDATE locks SET heartbeat_at = ? WHERE name = ? AND owner = ?').run(Date.now(), WRITER_LOCK, owner.id).changes === 1;
+    const held = this.stmt('UPDATE locks SET heartbeat_at = ? WHERE name = ? AND owner = ?').run(Date.now(), WRITER_LOCK, owner.id).changes === 1;
+    if (!held) this.lost ??= 'another run took it over after this one sent no heartbeat in time';
+    return held;
+  }
+
+  lockLost(): string | null {
+    return this.lost;
   }
 
   async releaseLock(owner: LockOwner): Promise<void> {
+    this.lost = null;
     this.stmt('DELETE FROM locks WHERE name = ? AND owner = ?').run(WRITER_LOCK, owner.id);
   }
 

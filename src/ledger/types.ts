@@ -135,6 +135,11 @@ export interface LedgerStore {
   /** Keeps a held lock fresh; false when it was lost (taken over, or its connection dropped): stop writing. */
   heartbeatLock(owner: LockOwner): Promise<boolean>;
   releaseLock(owner: LockOwner): Promise<void>;
+  /**
+   * Why the writer lock this ledger holds was lost (its connection dropped, a heartbeat found it taken over), or null
+   * while it is held or none is: the apply engine sends nothing more to Moodle once it is set.
+   */
+  lockLost?(): string | null;
   /** What the last exports of grades and completions wrote (migration 8). */
   readonly exports: ExportStateStore;
   /** Rows kept for retry by watch and schedule (migration 6). */

@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { PG_TYPES } from '../../db/postgres.js';
 import { redactUrl } from '../../db/types.js';
-import type { LedgerCode } from '../../errors.js';
-import { LedgerError } from '../errors.js';
+import { MdlsyncError, type LedgerCode } from '../../errors.js';
+import { LedgerError, lockLostError } from '../errors.js';
 
 /** The code of a write refused because the writer lock's connection was lost (src/errors.ts adds it). */
 export const LOCK_LOST: LedgerCode = 'ledger-lock-lost';
@@ -103,8 +103,12 @@ export class Runner {
   }
 }
 
-/** Whether a failure is the connection's (gone, reset, terminated by the server) rather than a statement's. */
+/**
+ * Whether a failure is the connection's (gone, reset, terminated by the server) rather than a statement's, or mdlsync's
+ * own refusal thrown inside a transaction (an import into a ledger that holds state is no lost connection).
+ */
 export function connectionLost(err: unknown): boolean {
+  if (err instanceof MdlsyncError) return false;
   if (!(err instanceof pg.DatabaseError)) return true;
   const code = err.code ?? '';
   return code.startsWith('08') || code.startsWith('57P');
@@ -180,10 +184,7 @@ export class LedgerConnection {
   }
 
   private lostError(): LedgerError {
-    return new LedgerError(
-      LOCK_LOST,
-      `The writer lock on the ledger ${this.where} was lost (${this.lost}): this run stopped writing; another process may hold the lock now.`,
-    );
+    return lockLostError(this.where, this.lost ?? 'the connection closed');
   }
 
   /**

@@ -169,6 +169,11 @@ export class PostgresLedger implements LedgerStore {
     return this.locks.heartbeat(owner);
   }
 
+  /** Why the lock's connection was lost while held (writes now throw 'ledger-lock-lost'); null otherwise. */
+  lockLost(): string | null {
+    return this.conn.held ? this.conn.lostReason : null;
+  }
+
   /** Gives the locks back (and, after a loss, lets writes go through the pool again). */
   releaseLock(owner: LockOwner): Promise<void> {
     return this.locks.release(owner);
