@@ -129,6 +129,7 @@ export const CODES = {
   'reserved-cohort': { family: 'row', exit: 2, hint: 'the key is one mdlsync keeps for its own cohorts: give the cohort another key' },
 
   // ── row: planned against the ledger and Moodle ────────────────────────────────────────────────────────────
+  'held-additions-only': { family: 'row', exit: 2, hint: 'an additions-only window (config guard.additionsOnly) held this disable of a refresh: run the tryback file once the window is over, or now with --op store / --op delete' },
   'duplicate-key': { family: 'row', exit: 2, hint: 'the key appears twice in the file: keep one row per key' },
   'data-source-mismatch': { family: 'row', exit: 2, hint: 'the record belongs to another data source: send the row from the data source that owns it (data sources that own courses, groups and cohorts together: config dataSourceFamilies)' },
   'ambiguous-match': { family: 'row', exit: 2, hint: 'more than one Moodle record matches the row: make the idnumber (or username) unique in Moodle' },

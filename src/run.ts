@@ -193,7 +193,7 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
           await planCsv?.close();
           if (!dryRun) await writePlanCsv(reportDir, plan.actions);
           if (!dryRun) for (const a of plan.actions) noteInvalid(a);
-          const what = dryRun ? 'Dry run: this refresh would be refused' : 'Refused, nothing was written';
+          const what = dryRun ? `Dry run: this ${req.op === 'refresh' || req.op === 'refresh-ds' ? 'refresh' : 'run'} would be refused` : 'Refused, nothing was written';
           const before = outcomes.length > 0 ? ` (the ${set.parts.slice(0, i).map((p) => p.info.type).join(' and ')} rows before it were applied)` : '';
           const where = multi ? ` for its ${type} rows` : '';
           if (outcomes.length === 0) return { status: 'refused', exitCode: EXIT.refused, message: `${what}${where}: ${plan.guard.message}`, invalidRows: invalid };
@@ -214,7 +214,7 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
       }
       await planCsv?.close();
       if (dryRun) {
-        const unread = summary.guard?.unreadable ? ` ${summary.guard.message}.` : '';
+        const unread = summary.guard?.unreadable || summary.guard?.disablesHeld ? ` ${summary.guard.message}.` : '';
         // Each part was planned against the site as it is: what an earlier part would create is not there yet.
         const later = multi ? ` The ${set.parts.slice(1).map((p) => p.info.type).join(', ')} rows were planned as the site is now: those naming what the ${set.parts[0].info.type} rows would create show as unknown, and are applied after them in a run.` : '';
         return {
@@ -255,7 +255,8 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
 function closing(summary: RunSummary, guard: Plan['guard'], reportDir: string, op: Op): string {
   const failed = summary.outcomes.failed;
   // Unreadable rows in a refresh: say why nothing was disabled (or, forced, what was risked) before the rows' advice.
-  const unread = guard?.unreadable ? `${guard.message}. ` : '';
+  // Unreadable rows, or an additions-only window that held the disables: the verdict says what was not done.
+  const unread = guard?.unreadable || guard?.disablesHeld ? `${guard.message}. ` : '';
   const kept = summary.retry?.rows ?? 0;
   if (kept > 0) {
     const rest = failed > kept ? `; ${failed - kept} row(s) failed: see ${reportDir}/rows.csv${summary.tryback ? ` and the tryback file ${summary.tryback}` : ''}` : '';
@@ -328,7 +329,16 @@ export function planOptionsFor(req: RunRequest, dataSource: string | null, confi
     force: req.force ?? false,
     passwords: config.persons.passwords,
     disable: config.persons.disable,
-    guard: { maxPercent: config.guard.maxPercent, maxCount: config.guard.maxCount },
+    guard: {
+      maxPercent: config.guard.maxPercent,
+      maxCount: config.guard.maxCount,
+      maxUpdatePercent: config.guard.maxUpdatePercent,
+      updateMinOwned: config.guard.updateMinOwned,
+      additionsOnly: config.guard.additionsOnly,
+      timezone: config.courses.timezone,
+    },
+    // The planner reads no clock: the additions-only windows are checked against the run's start, given here.
+    now: Date.now(),
     dataSourceFamilies: config.dataSourceFamilies,
   });
 }

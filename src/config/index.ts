@@ -8,6 +8,7 @@ import cron from 'node-cron';
 import { z } from 'zod';
 import { ENTITY_TYPES } from '../entities/index.js';
 import { OPS, type Op } from '../plan/types.js';
+import { windowProblem } from '../plan/windows.js';
 import { addSecrets } from '../report/redact.js';
 import { enrolmentsSchema } from './enrolments.js';
 import { institutionRolesSchema, observersSchema } from './roles.js';
@@ -105,6 +106,20 @@ const guardSchema = z
   .object({
     maxPercent: z.number().min(0).max(100).default(10),
     maxCount: z.number().int().min(0).default(1000),
+    /** Refuse a store or refresh that would change one field of more than this percent of the owned records; null: off. */
+    maxUpdatePercent: z.number().min(0).max(100).nullable().default(25),
+    /** The update guard applies from this many owned records of the type on. */
+    updateMinOwned: z.number().int().min(0).default(100),
+    /** Windows (inclusive; plain dates in courses.timezone) in which a refresh stores and holds every disable. */
+    additionsOnly: z
+      .array(z.object({ from: z.string().min(1), to: z.string().min(1) }).strict())
+      .default([])
+      .superRefine((windows, ctx) => {
+        for (const [i, w] of windows.entries()) {
+          const problem = windowProblem(w);
+          if (problem) ctx.addIssue({ code: 'custom', path: [i], message: problem });
+        }
+      }),
   })
   .strict();
 

@@ -182,7 +182,9 @@ function diffJob(req: DiffRequest, deps: DiffDeps, rows: DiffRow[]): Job<DiffSum
       const chunkSize = lookupChunk(config.moodle.maxInputVars);
       const { retries, backoffMs } = config.moodle;
       const settings = entitySettings(config);
-      const planOptions = { ...planOptionsFor({ file: req.file, op: 'store', full: true }, dataSource, config) };
+      const base = planOptionsFor({ file: req.file, op: 'store', full: true }, dataSource, config);
+      // A repair re-sends what the diff found drifted, at the operator's word: the update guard is not asked.
+      const planOptions = { ...base, guard: { ...base.guard, maxUpdatePercent: null } };
       if (planOptions.passwords === 'always') planOptions.passwordKey = await ledger.passwordKey();
       const ctx: PartContext = {
         reads: { client, retry: retrier({ retries, backoffMs }), retries, backoffMs, chunkSize },

@@ -94,6 +94,8 @@ export async function planChunks<T extends EntityType, C extends ContextBase>(
   await flush();
   const refresh = options.op === 'refresh' || options.op === 'refresh-ds';
   if (refresh) for await (const link of ledger.activeLinks(entity, options.op === 'refresh-ds' ? options.dataSource : null)) planner.addOwned(link);
+  // A store's update guard needs the owned count only when its updates could be over the limit: no read otherwise.
+  if (planner.updatesNeedOwned()) planner.setOwnedForUpdates(await ledger.countLinks(entity, null, 'active'));
   const plan = planner.finish();
   // The resolve step of the plan's own actions (an enrolment disable's course): only for a plan that is kept
   // (a dry run streams to its sink) and will be applied (a refused refresh applies nothing, so asks nothing).

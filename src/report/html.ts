@@ -12,6 +12,7 @@ import { writePrivateFile } from './files.js';
 import { FailedRows, type FailedRow } from './failed-rows.js';
 import { redactText } from './redact.js';
 import type { SummaryBase } from './types.js';
+import { ANY_FIELD } from '../plan/types.js';
 
 export const REPORT_PAGE = 'report.html';
 
@@ -26,7 +27,17 @@ interface Shown extends SummaryBase {
   dryRun?: boolean;
   rows?: number | Record<string, number>;
   planned?: Record<string, number> | null;
-  guard?: { message: string; refused?: boolean; forced?: boolean; owned?: number; toDisable?: number; limit?: number } | null;
+  guard?: {
+    message: string;
+    refused?: boolean;
+    forced?: boolean;
+    owned?: number;
+    toDisable?: number;
+    limit?: number;
+    kind?: string;
+    updates?: { field: string; count: number };
+    disablesHeld?: boolean;
+  } | null;
   format?: { dialect: string; title: string; kind: string; entities: string[] };
   warnings?: string[];
   siteHints?: Array<{ code: string; message: string; hint: string }>;
@@ -246,11 +257,14 @@ function whatRan(s: Shown, t: Esc): string {
 function guardSection(s: Shown, t: Esc): string {
   if (!s.guard) return '';
   const g = s.guard;
-  const verdict = g.refused ? 'refused' : g.forced ? 'forced past its limit' : 'allowed';
+  const verdict = g.refused ? 'refused' : g.forced ? 'forced past its limit' : g.disablesHeld ? 'disables held' : 'allowed';
+  // An update verdict's limit is of the changes of one field; a window's verdict has no limit (its message says it all).
   const numbers =
-    g.owned !== undefined && g.toDisable !== undefined
-      ? `<p class="muted">Would disable ${t(g.toDisable)} of ${t(g.owned)} owned record(s); the limit without --force is ${t(g.limit ?? '')}.</p>`
-      : '';
+    g.kind === 'update' && g.updates && g.owned !== undefined
+      ? `<p class="muted">Would change ${g.updates.field === ANY_FIELD ? 'the content (which field is not known)' : `the ${t(g.updates.field)}`} of ${t(g.updates.count)} of ${t(g.owned)} owned record(s); the limit without --force is ${t(g.limit ?? '')}.</p>`
+      : g.kind !== 'additions-only' && g.owned !== undefined && g.toDisable !== undefined
+        ? `<p class="muted">Would disable ${t(g.toDisable)} of ${t(g.owned)} owned record(s); the limit without --force is ${t(g.limit ?? '')}.</p>`
+        : '';
   return `<section id="guard" class="${g.refused ? 'guard-refused' : ''}"><h2>Safety guard: ${verdict}</h2><p>${t(g.message)}</p>${numbers}</section>`;
 }
 
