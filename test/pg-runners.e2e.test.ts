@@ -163,6 +163,53 @@ suite('several runners on one PostgreSQL ledger', () => {
     expect(readdirSync(join(drop, 'rejected'))).toEqual([]);
   }, 150_000);
 
+  test('a watch whose PostgreSQL stops answering leaves the dropped file where it is, and applies it once the ledger is back', async () => {
+    const w = await workspace();
+    ws = w;
+    // A database of its own: refusing its connections (the server restarting, say) touches no other test.
+    const db = `tpgwatch_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
+    await pgAdmin((c) => c.query(`CREATE DATABASE "${db}"`));
+    const url = new URL(PG_URL!);
+    url.pathname = `/${db}`;
+    const refuse = (allow: boolean) =>
+      pgAdmin(async (c) => {
+        await c.query(`ALTER DATABASE "${db}" ALLOW_CONNECTIONS ${allow}`);
+        if (!allow) await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${db}'`);
+      });
+    try {
+      const host = join(w.dir, 'host');
+      const drop = join(w.dir, 'drop');
+      mkdirSync(host);
+      mkdirSync(drop);
+      writeFileSync(join(host, 'mdlsync.config.json'), JSON.stringify({ moodle: { backoffMs: 20 }, ledger: url.toString(), retry: { firstDelayMs: 300 } }));
+      const watcher = startCli(w, host, ['watch', drop]);
+      await waitFor('the watcher to start', () => watcher.stderr().includes('watch: watching'));
+
+      await refuse(false);
+      writeFileSync(join(drop, 'persons.store.txt'), sisFile(SIS_HEADER, persons(5, { prefix: 'pb' })));
+      await waitFor('the watcher to meet the ledger down', () => /cannot be opened|trying again in/.test(watcher.stderr()), 30_000);
+      await sleep(1000);
+      // Not rejected, not lost: back in the drop folder (or not yet taken), nothing sent.
+      const dropped = () => readdirSync(drop).filter((f) => !f.startsWith('.') && f !== 'rejected');
+      expect(dropped()).toEqual(['persons.store.txt']);
+      expect(readdirSync(join(drop, 'rejected'))).toEqual([]);
+      expect(w.sandbox.users.byIdnumber('PB0001')).toHaveLength(0);
+
+      await refuse(true);
+      await waitFor('the file applied', () => filesUnder(join(host, 'archive')).length === 1, 30_000);
+      watcher.child.kill('SIGTERM');
+      await watcher.done;
+      expect(dropped()).toEqual([]);
+      expect(readdirSync(join(drop, 'rejected'))).toEqual([]);
+      for (const [key] of persons(5, { prefix: 'pb' })) expect(w.sandbox.users.byIdnumber(key)).toHaveLength(1);
+      expect(watcher.stderr()).not.toContain(url.password || '\u0000');
+    } finally {
+      await refuse(true).catch(() => undefined);
+      for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+      await pgAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`));
+    }
+  }, 90_000);
+
   test('a persons run and an enrolments run go side by side; a second persons run is refused naming the holder, or waits', async () => {
     const w = await workspace({ perCallCostMs: 100 });
     ws = w;

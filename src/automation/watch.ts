@@ -234,7 +234,10 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
         await processOne(next);
       }
     } catch (err) {
-      logger.error(`watch: ${(err as Error).message}`);
+      // A ledger that stopped answering (a PostgreSQL restart) or any other failure: the files wait where they are,
+      // and the folder is looked at again after the retry delay, so none is left behind once the cause is gone.
+      logger.error(`watch: ${(err as Error).message}; trying again in ${Math.round(config.retry.firstDelayMs / 1000)} s`);
+      if (!stopping) setTimeout(kick, config.retry.firstDelayMs).unref();
     } finally {
       draining = null;
       await wakeForRetries().catch((err: unknown) => logger.error(`watch: ${(err as Error).message}`));
@@ -367,6 +370,7 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
     const ctx = await retries.contextFor(site);
     logger.info(`watch: ${resumed ? 'resuming' : 'taking'} ${name}: ${type ?? 'type from headers'}, ${op}${dataSource ? `, data source ${dataSource}` : ''}${ctx.config.site ? `, site ${ctx.config.site}` : ''} (${by})`);
     const verdict = await runTarget({ file: path, type, op, dataSource, force, wait, retryDir }, { config: ctx.config, logger });
+    if (verdict.kind === 'not-applied' && verdict.summary.error?.code === 'ledger-unreachable') return putBack(name, path, verdict.summary);
     const kept = await keepForRetry(ctx, { name, path, type, op, dataSource, force }, verdict, true);
     if (kept && verdict.kind === 'not-applied') {
       opts.onFile?.({ name, outcome: 'waiting', resumed, summary: verdict.summary, reason: kept.lastError, retry: kept });
@@ -384,6 +388,23 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
     else logger.warn(line);
     mirrorDue.set(ctx.config.site ?? '', ctx.config);
     opts.onFile?.({ name, outcome: 'applied', resumed, summary: s, retry: kept ?? undefined });
+  }
+
+  /**
+   * The ledger (a PostgreSQL server) could not be reached: nothing was done, and the rows kept for retry would live in
+   * that ledger too. The file goes back to the drop folder, untouched, and is taken again after the retry delay (by
+   * this watcher, or another whose ledger answers).
+   */
+  async function putBack(name: string, path: string, summary: RunSummary): Promise<void> {
+    const back = join(dir, name);
+    if (existsSync(back)) return reject(name, path, false, `${name} was not applied: ${summary.message} A newer file of the same name was dropped meanwhile; drop this one again once the ledger answers.`, summary);
+    await rename(path, back);
+    const delay = config.retry.firstDelayMs;
+    deferredUntil.set(name, Date.now() + delay);
+    queue.add(name);
+    setTimeout(kick, delay).unref();
+    logger.warn(`watch: ${name} put back in ${dir}, to be taken again in ${Math.round(delay / 1000)} s: ${summary.message}`);
+    opts.onFile?.({ name, outcome: 'waiting', resumed: false, summary, reason: summary.message });
   }
 
   async function reject(name: string, path: string, resumed: boolean, reason: string, summary?: RunSummary): Promise<void> {
