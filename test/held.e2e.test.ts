@@ -31,6 +31,9 @@ async function heldRefresh(w: Workspace): Promise<string> {
   const s = w.lastSummary();
   expect(s).toMatchObject({ status: 'refused', guard: { owned: 10, toDisable: 3, refused: true }, held: { runId: s.runId, approve: `mdlsync approve ${s.runId}` } });
   expect(r.stdout).toContain(`The plan is held: apply it as planned with mdlsync approve ${s.runId}`);
+  const html = readFileSync(join(s.reportDir, 'report.html'), 'utf8');
+  expect(html).toContain('<strong>The plan is held</strong>');
+  expect(html).toContain(`mdlsync approve ${s.runId}`);
   return s.runId as string;
 }
 
@@ -78,7 +81,7 @@ describe('held plans', () => {
     expect(w.sandbox.stats.writeCalls).toBe(0);
     const s = w.lastSummary() as ReturnType<Workspace['lastSummary']> & { runId: string };
     expect(s).toMatchObject({ status: 'refused', error: { code: 'held-changed' }, held: { runId: s.runId } });
-    expect(r.stdout).toMatch(/ledger: P0001 active/);
+    expect(r.stdout).toMatch(/ledger: P0001 content changed/);
     // P0001 was unchanged and is now an update (the file still has the old address); P0008 is still disabled.
     expect(r.stdout).toMatch(/counts: .*update 0 → 1/);
     expect(r.stdout).toMatch(/P0001: unchanged → update/);

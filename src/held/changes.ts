@@ -18,7 +18,7 @@ export async function changesSince(held: HeldPlan, ledger: LedgerStore, client: 
   const now = await ledgerPrint(ledger, held.request.type, Object.keys(held.ledger));
   for (const [key, was] of Object.entries(held.ledger)) {
     const is = now[key] ?? null;
-    if (!samePrint(was, is)) out.push(`ledger: ${key} ${describe(was)} → ${describe(is)}`);
+    if (!samePrint(was, is)) out.push(`ledger: ${key} ${whatChanged(was, is)}`);
   }
   if (held.request.type === 'persons') {
     const disables = held.actions.filter((a) => (a.kind === 'disable' || a.kind === 'delete') && a.moodleId !== undefined);
@@ -40,8 +40,13 @@ function samePrint(a: LinkPrint | null, b: LinkPrint | null): boolean {
   return a.moodleId === b.moodleId && a.status === b.status && a.hash === b.hash && a.state === b.state;
 }
 
-function describe(p: LinkPrint | null): string {
-  return p ? `${p.status} (Moodle id ${p.moodleId})` : 'no link';
+/** "active (Moodle id 12) → disabled (Moodle id 12)", or, the same record, which of its content or state changed. */
+function whatChanged(was: LinkPrint | null, is: LinkPrint | null): string {
+  const describe = (p: LinkPrint | null): string => (p ? `${p.status} (Moodle id ${p.moodleId})` : 'no link');
+  if (was && is && was.moodleId === is.moodleId && was.status === is.status) {
+    return `${was.hash !== is.hash ? 'content' : 'state'} changed (written since by another run)`;
+  }
+  return `${describe(was)} → ${describe(is)}`;
 }
 
 /** The difference of two plans of one input: the counts per action kind, and the keys whose action changed. */
