@@ -3,12 +3,17 @@
  * exactly it when nothing it touches changed, else plans again, shows the difference and holds the new plan.
  */
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { startWatch, type WatchEvent, type WatchHandle } from '../src/automation/index.js';
+import { captureLogger, configFor, waitFor } from './automation-helpers.js';
 import { SIS_HEADER, persons, sisFile, workspace, type Workspace } from './helpers.js';
 
 let ws: Workspace | null = null;
+let watcher: WatchHandle | null = null;
 afterEach(async () => {
+  await watcher?.close();
+  watcher = null;
   await ws?.close();
   ws = null;
 });
@@ -122,5 +127,35 @@ describe('held plans', () => {
     expect(w.lastSummary().held).toBeUndefined();
     expect(existsSync(heldDir(w))).toBe(false);
     expect(readFileSync(join(w.lastSummary().reportDir, 'plan.csv'), 'utf8')).toMatch(/disable/);
+  });
+
+  test('watch: a refused refresh goes to DIR/held/ with its reason and the approve command, and onHeld gets the event on stdin', async () => {
+    ws = await workspace();
+    const w = ws;
+    expect((await w.cli(['run', w.write('all.txt', sisFile(SIS_HEADER, persons(10)))])).code).toBe(0);
+    const drop = join(w.dir, 'drop');
+    mkdirSync(drop);
+    const hookOut = join(w.dir, 'held-event.json');
+    const config = configFor(w, {
+      watch: { rules: [{ match: 'persons.refresh.*', op: 'refresh' }] },
+      onHeld: { command: ['sh', '-c', `cat > '${hookOut}'`] },
+    });
+    const events: WatchEvent[] = [];
+    watcher = await startWatch(drop, { config, logger: captureLogger().logger, stabilityMs: 300, onFile: (e) => events.push(e) });
+    writeFileSync(join(drop, 'persons.refresh.csv'), sisFile(SIS_HEADER, persons(7)));
+    await waitFor('the file handled', () => events.length >= 1);
+    await watcher.idle();
+    expect(events[0]).toMatchObject({ name: 'persons.refresh.csv', outcome: 'held' });
+    const runId = events[0].summary!.held!.runId;
+    const heldFile = join(drop, 'held', 'persons.refresh.csv');
+    expect(existsSync(heldFile)).toBe(true);
+    const reason = readFileSync(`${heldFile}.reason.txt`, 'utf8');
+    expect(reason).toContain(`run: ${runId}`);
+    expect(reason).toContain(`approve: mdlsync approve ${runId}`);
+    await waitFor('onHeld called', () => existsSync(hookOut) && readFileSync(hookOut, 'utf8').length > 0);
+    expect(JSON.parse(readFileSync(hookOut, 'utf8'))).toMatchObject({ event: 'held', runId, by: 'watch', file: 'persons.refresh.csv', heldAs: heldFile, approve: `mdlsync approve ${runId}` });
+    expect(suspended(w)).toEqual([]);
+    expect((await w.cli(['approve', runId])).code).toBe(0);
+    expect(suspended(w)).toEqual(['P0008', 'P0009', 'P0010']);
   });
 });
