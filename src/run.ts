@@ -198,7 +198,8 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
           const where = multi ? ` for its ${type} rows` : '';
           // A whole file refused keeps its plan for `mdlsync approve` (a file that fans out is run again instead).
           const held = !dryRun && !multi ? await holdRefused(config, { runId, file: req.file, sha256: summary.sha256, request: heldRequest(req, type, dataSource), plan, ledger }) : null;
-          if (held) summary.held = held;
+          if (held) summary.held = { runId: held.runId, approve: held.approve, discard: held.discard };
+          if (held && held.replaced.length > 0) deps.logger.info(`the held plan(s) ${held.replaced.join(', ')} of the same file were replaced by this one`);
           const keep = held ? `. The plan is held: apply it as planned with ${held.approve}, or drop it with ${held.discard}` : '';
           if (outcomes.length === 0) return { status: 'refused', exitCode: EXIT.refused, message: `${what}${where}: ${plan.guard.message}${keep}`, invalidRows: invalid };
           summary.tryback = await writeTrybackFor(set.source, outcomes, reportDir);

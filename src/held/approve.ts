@@ -86,7 +86,7 @@ function approveJob(held: HeldPlan, deps: ApproveDeps, wait: number | undefined)
         const plan = await replan(set, held, config, ledger, client);
         const again = await holdRefused(config, { runId, file: held.file, copyFrom: held.input, sha256: held.sha256, request: req, plan, ledger });
         await dropHeld(config, held.runId);
-        summary.held = again;
+        summary.held = { runId: again.runId, approve: again.approve, discard: again.discard };
         input = again.input;
         summary.planned = plan.counts;
         summary.guard = plan.guard;

@@ -192,7 +192,22 @@ export function heldRequest(
 export async function holdRefused(
   config: Pick<Config, 'stateDir' | 'site'>,
   args: Parameters<typeof holdPlan>[1],
-): Promise<{ runId: string; input: string; approve: string; discard: string }> {
+): Promise<{ runId: string; input: string; approve: string; discard: string; replaced: string[] }> {
   const held = await holdPlan(config, args);
-  return { runId: args.runId, input: held.input, approve: approveCommand(config, args.runId), discard: approveCommand(config, args.runId, 'discard') };
+  const replaced = await dropSuperseded(config, held);
+  return { runId: args.runId, input: held.input, replaced, approve: approveCommand(config, args.runId), discard: approveCommand(config, args.runId, 'discard') };
+}
+
+/**
+ * Older held plans of the same file (same name, content and request) are replaced by the newest: a scheduled job that
+ * meets the same refused file every tick keeps one plan, planned on the latest ledger, not one per tick.
+ */
+async function dropSuperseded(config: Pick<Config, 'stateDir'>, newest: HeldPlan): Promise<string[]> {
+  const same = (h: HeldListing): boolean => h.runId !== newest.runId && h.file === newest.file && JSON.stringify(h.request) === JSON.stringify(newest.request);
+  const dropped: string[] = [];
+  for (const h of (await listHeld(config)).filter(same)) {
+    const full = await loadHeld(config, h.runId);
+    if (full?.sha256 === newest.sha256 && (await dropHeld(config, h.runId))) dropped.push(h.runId);
+  }
+  return dropped;
 }
