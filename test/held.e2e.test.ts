@@ -7,13 +7,20 @@ import { join } from 'node:path';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { startWatch, type WatchEvent, type WatchHandle } from '../src/automation/index.js';
 import { captureLogger, configFor, waitFor } from './automation-helpers.js';
+import { PG_URL, pgAdmin } from '../src/ledger/test-backends.js';
 import { SIS_HEADER, persons, sisFile, workspace, type Workspace } from './helpers.js';
 
 let ws: Workspace | null = null;
 let watcher: WatchHandle | null = null;
+let pgSchema: string | null = null;
 afterEach(async () => {
   await watcher?.close();
   watcher = null;
+  if (pgSchema) {
+    const schema = pgSchema;
+    pgSchema = null;
+    await pgAdmin((c) => c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
+  }
   await ws?.close();
   ws = null;
 });
@@ -72,10 +79,19 @@ describe('held plans', () => {
     expect(again.stderr + again.stdout).toMatch(new RegExp(`no held plan ${id}`));
   });
 
-  test('a change in the ledger between the refusal and the approval: planned again, the difference shown, the new plan held', async () => {
+  if (!PG_URL) console.log('held plans on a PostgreSQL ledger skipped: MDLSYNC_TEST_PG_URL is not set');
+  test.each(PG_URL ? ['sqlite', 'postgres'] : ['sqlite'])('a change in the ledger between the refusal and the approval: planned again, the difference shown, the new plan held (%s ledger)', async (backend) => {
     ws = await workspace();
     const w = ws;
+    if (backend === 'postgres') {
+      pgSchema = `held_${process.pid}_${Math.floor(Math.random() * 1e6)}`;
+      w.write('mdlsync.config.json', JSON.stringify({ moodle: { backoffMs: 20 }, ledger: { url: PG_URL, schema: pgSchema } }));
+    }
     const id = await heldRefresh(w);
+    if (backend === 'postgres') {
+      const links = await pgAdmin((c) => c.query(`SELECT count(*)::int AS n FROM "${pgSchema}".links`));
+      expect(links.rows[0].n).toBe(10);
+    }
     // In between, P0001's email changes and P0008 comes back in a store: the ledger's links of both differ.
     const changed = persons(8);
     changed[0][5] = 'new.address@example.edu';
