@@ -63,6 +63,7 @@ describe('held plans', () => {
     const json = JSON.parse((await w.cli(['held', '--json'])).stdout);
     expect(json.held).toEqual([expect.objectContaining({ runId: id, counts: expect.objectContaining({ disable: 3, unchanged: 7 }) })]);
 
+    expect((await w.cli(['ledger', 'show', '--runs'])).stdout).toMatch(new RegExp(`^${id} +held +persons refresh`, 'm'));
     const r = await w.cli(['approve', id]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`Held plan ${id} applied as planned.`);
@@ -77,6 +78,9 @@ describe('held plans', () => {
     const again = await w.cli(['approve', id]);
     expect(again.code).toBe(3);
     expect(again.stderr + again.stdout).toMatch(new RegExp(`no held plan ${id}`));
+    const runs = (await w.cli(['ledger', 'show', '--runs'])).stdout;
+    expect(runs).toMatch(new RegExp(`^${id} +approved +persons refresh`, 'm'));
+    expect(runs).toMatch(new RegExp(`^${s.runId} +ok +persons refresh`, 'm'));
   });
 
   if (!PG_URL) console.log('held plans on a PostgreSQL ledger skipped: MDLSYNC_TEST_PG_URL is not set');
@@ -130,6 +134,9 @@ describe('held plans', () => {
     const d = await w.cli(['discard', next]);
     expect(d.code).toBe(0);
     expect(d.stdout).toContain(`held plan ${next} discarded`);
+    const runs = (await w.cli(['ledger', 'show', '--runs'])).stdout;
+    expect(runs).toMatch(new RegExp(`^${next} +discarded `, 'm'));
+    expect(runs).toMatch(new RegExp(`^${id} +superseded `, 'm'));
     expect((await w.cli(['held'])).stdout.trim()).toBe('no held plans');
     expect(suspended(w)).toEqual([]);
   });

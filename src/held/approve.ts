@@ -11,6 +11,7 @@ import type { Config } from '../config/index.js';
 import { entity, functionsOf, type EntityLookup } from '../entities/index.js';
 import type { EntityRecord } from '../feed/index.js';
 import type { FeedSet } from '../feed/feed-set.js';
+import { openLedger } from '../ledger/index.js';
 import { planFeed } from '../plan/chunks.js';
 import type { Plan } from '../plan/types.js';
 import { Refusal } from '../refusal.js';
@@ -20,7 +21,7 @@ import { linkConfirmer } from '../resolve/confirm.js';
 import { lookupChunk } from '../resolve/index.js';
 import { entitySettings, openRequestedFeed, planOptionsFor } from '../run.js';
 import { changesSince, planDifference } from './changes.js';
-import { dropHeld, holdRefused, loadHeld, type HeldPlan } from './store.js';
+import { closeHeldRun, dropHeld, holdRefused, loadHeld, type HeldPlan } from './store.js';
 
 export interface ApproveDeps {
   config: Config;
@@ -35,9 +36,16 @@ export async function approveHeld(runId: string, deps: ApproveDeps, opts: { wait
   return conduct(approveJob(held, deps, opts.wait), deps);
 }
 
-/** Drops a held plan; false when there was none. */
+/** Drops a held plan (its run record says `discarded`); false when there was none. */
 export async function discardHeld(runId: string, config: Config): Promise<boolean> {
-  return dropHeld(config, runId);
+  if (!(await dropHeld(config, runId))) return false;
+  const ledger = await openLedger(config);
+  try {
+    await closeHeldRun(ledger, runId, 'discarded', {});
+  } finally {
+    await ledger.close();
+  }
+  return true;
 }
 
 function approveJob(held: HeldPlan, deps: ApproveDeps, wait: number | undefined): Job<RunSummary, FeedSet> {
@@ -86,6 +94,7 @@ function approveJob(held: HeldPlan, deps: ApproveDeps, wait: number | undefined)
         const plan = await replan(set, held, config, ledger, client);
         const again = await holdRefused(config, { runId, file: held.file, copyFrom: held.input, sha256: held.sha256, request: req, plan, ledger });
         await dropHeld(config, held.runId);
+        await closeHeldRun(ledger, held.runId, 'superseded', { by: runId });
         summary.held = { runId: again.runId, approve: again.approve, discard: again.discard };
         input = again.input;
         summary.planned = plan.counts;
@@ -104,6 +113,7 @@ function approveJob(held: HeldPlan, deps: ApproveDeps, wait: number | undefined)
       const outcomes = await applyPlan({ actions: held.actions }, { client, ledger, runId, options: applyOptions(config), onProgress: (p) => deps.progress?.update(p) });
       deps.progress?.stop();
       applied = true;
+      await closeHeldRun(ledger, held.runId, 'approved', { by: runId });
       const failed = outcomes.filter((o) => o.outcome === 'failed' && o.line !== null);
       if (failed.length > 0) {
         const lines = [...new Set(failed.map((o) => o.line as number))];

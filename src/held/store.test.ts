@@ -33,10 +33,13 @@ const link = (key: string, over: Partial<LedgerLink> = {}): LedgerLink => ({
   ...over,
 });
 
-/** Just getLinks: all a held plan reads of the ledger. */
-function fakeLedger(links: LedgerLink[]): LedgerStore {
+/** What a held plan uses of the ledger: its links, and the runs table (the run record says held, then superseded …). */
+function fakeLedger(links: LedgerLink[], runs = new Map<string, string>()): LedgerStore {
   return {
     getLinks: async (_entity: string, keys: readonly string[]) => new Map(links.filter((l) => keys.includes(l.key)).map((l) => [l.key, l])),
+    startRun: async (r: { id: string }) => void runs.set(r.id, 'running'),
+    finishRun: async (id: string, status: string) => void runs.set(id, status),
+    getRun: async (id: string) => (runs.has(id) ? { id, status: runs.get(id) } : undefined),
   } as unknown as LedgerStore;
 }
 
@@ -83,13 +86,15 @@ describe('held plan files', () => {
     const b = join(stateDir, 'b.txt');
     writeFileSync(a, 'a\n');
     writeFileSync(b, 'b\n');
-    const args = { sha256: 's', request: REQ, plan: plan([action('P1', 'disable')]), ledger: fakeLedger([]) };
+    const runs = new Map<string, string>();
+    const args = { sha256: 's', request: REQ, plan: plan([action('P1', 'disable')]), ledger: fakeLedger([], runs) };
     await holdRefused({ stateDir, site: null }, { ...args, runId: '20260101T000000000Z-0001', file: a });
     await holdRefused({ stateDir, site: null }, { ...args, runId: '20260101T000000000Z-0002', file: b });
     const third = await holdRefused({ stateDir, site: 'east' }, { ...args, runId: '20260101T000000000Z-0003', file: a });
     expect(third.replaced).toEqual(['20260101T000000000Z-0001']);
     expect(third.approve).toBe('mdlsync approve 20260101T000000000Z-0003 --site east');
     expect((await listHeld({ stateDir })).map((h) => h.runId)).toEqual(['20260101T000000000Z-0002', '20260101T000000000Z-0003']);
+    expect(Object.fromEntries(runs)).toEqual({ '20260101T000000000Z-0001': 'superseded', '20260101T000000000Z-0002': 'held', '20260101T000000000Z-0003': 'held' });
   });
 
   test('a run id that is not one never reaches the file system', async () => {

@@ -111,6 +111,9 @@ export async function holdPlan(
     ledger: await ledgerPrint(args.ledger, args.request.type, plan.actions.map((a) => a.key)),
   };
   await writeFile(join(dir, `${args.runId}.json`), encode(held), { mode: 0o600 });
+  // The run's record in the ledger says `held` (`ledger show --runs`); approve, discard or a newer plan close it.
+  await args.ledger.startRun({ id: held.runId, file: held.file, sha256: held.sha256, type: held.request.type, op: held.request.op, dataSource: held.request.dataSource, startedAt: held.heldAt });
+  await args.ledger.finishRun(held.runId, 'held', { planned: held.counts, guard: held.guard.message });
   return held;
 }
 
@@ -194,7 +197,7 @@ export async function holdRefused(
   args: Parameters<typeof holdPlan>[1],
 ): Promise<{ runId: string; input: string; approve: string; discard: string; replaced: string[] }> {
   const held = await holdPlan(config, args);
-  const replaced = await dropSuperseded(config, held);
+  const replaced = await dropSuperseded(config, held, args.ledger);
   return { runId: args.runId, input: held.input, replaced, approve: approveCommand(config, args.runId), discard: approveCommand(config, args.runId, 'discard') };
 }
 
@@ -202,12 +205,21 @@ export async function holdRefused(
  * Older held plans of the same file (same name, content and request) are replaced by the newest: a scheduled job that
  * meets the same refused file every tick keeps one plan, planned on the latest ledger, not one per tick.
  */
-async function dropSuperseded(config: Pick<Config, 'stateDir'>, newest: HeldPlan): Promise<string[]> {
+async function dropSuperseded(config: Pick<Config, 'stateDir'>, newest: HeldPlan, ledger: LedgerStore): Promise<string[]> {
   const same = (h: HeldListing): boolean => h.runId !== newest.runId && h.file === newest.file && JSON.stringify(h.request) === JSON.stringify(newest.request);
   const dropped: string[] = [];
   for (const h of (await listHeld(config)).filter(same)) {
     const full = await loadHeld(config, h.runId);
-    if (full?.sha256 === newest.sha256 && (await dropHeld(config, h.runId))) dropped.push(h.runId);
+    if (full?.sha256 === newest.sha256 && (await dropHeld(config, h.runId))) {
+      dropped.push(h.runId);
+      await closeHeldRun(ledger, h.runId, 'superseded', { by: newest.runId });
+    }
   }
   return dropped;
+}
+
+/** A held run's record closed as approved, superseded or discarded (a record the ledger lacks is left alone). */
+export async function closeHeldRun(ledger: LedgerStore, runId: string, status: 'approved' | 'superseded' | 'discarded', summary: Record<string, unknown>): Promise<void> {
+  const run = await ledger.getRun(runId);
+  if (run?.status === 'held') await ledger.finishRun(runId, status, summary);
 }
