@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { join } from 'node:path';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { startWatch, type WatchEvent, type WatchHandle } from '../src/automation/index.js';
+import { findJob, runJob, startWatch, type WatchEvent, type WatchHandle } from '../src/automation/index.js';
 import { captureLogger, configFor, waitFor } from './automation-helpers.js';
 import { PG_URL, pgAdmin } from '../src/ledger/test-backends.js';
 import { SIS_HEADER, persons, sisFile, workspace, type Workspace } from './helpers.js';
@@ -180,5 +180,29 @@ describe('held plans', () => {
     expect(suspended(w)).toEqual([]);
     expect((await w.cli(['approve', runId])).code).toBe(0);
     expect(suspended(w)).toEqual(['P0008', 'P0009', 'P0010']);
+  });
+
+  test('schedule: a refused refresh job logs the held plan, keeps its file, calls onHeld; the next tick replaces the plan', async () => {
+    ws = await workspace();
+    const w = ws;
+    expect((await w.cli(['run', w.write('all.txt', sisFile(SIS_HEADER, persons(10)))])).code).toBe(0);
+    w.write('nightly.txt', sisFile(SIS_HEADER, persons(7)));
+    const hookOut = join(w.dir, 'held-event.json');
+    const config = configFor(w, {
+      jobs: [{ name: 'nightly', cron: '0 2 * * *', file: 'nightly.txt', op: 'refresh', allowRefresh: true }],
+      onHeld: { command: ['sh', '-c', `cat > '${hookOut}'`] },
+    });
+    const log = captureLogger();
+    const first = await runJob(findJob(config, 'nightly'), { config, logger: log.logger });
+    expect(first.exitCode).toBe(3);
+    const runId = first.files[0].summary!.held!.runId;
+    expect(log.lines.some((l) => l.includes(`schedule: ${join(w.dir, 'nightly.txt')} was refused by the guard; its plan is held as ${runId}`) && l.includes(`mdlsync approve ${runId}`))).toBe(true);
+    expect(existsSync(join(w.dir, 'nightly.txt'))).toBe(true);
+    expect(JSON.parse(readFileSync(hookOut, 'utf8'))).toMatchObject({ event: 'held', runId, by: 'schedule', heldAs: null });
+    const second = await runJob(findJob(config, 'nightly'), { config, logger: log.logger });
+    const next = second.files[0].summary!.held!.runId;
+    expect(next).not.toBe(runId);
+    expect((await w.cli(['held'])).stdout.trim().split('\n').map((l) => l.split('\t')[0])).toEqual([next]);
+    expect(suspended(w)).toEqual([]);
   });
 });
