@@ -101,11 +101,14 @@ function approveJob(held: HeldPlan, deps: ApproveDeps, wait: number | undefined)
         summary.guard = plan.guard;
         summary.error = { code: 'held-changed', message: `what held plan ${held.runId} touches changed since it was made` };
         const shown = changed.slice(0, 5).join('; ') + (changed.length > 5 ? `; … ${changed.length - 5} more` : '');
-        const diff = planDifference(held, plan).join('\n');
+        // One sentence: the console shows a summary's message on one line.
+        const diff = planDifference(held, plan)
+          .map((l) => l.trim())
+          .join('; ');
         return {
           status: 'refused',
           exitCode: EXIT.refused,
-          message: `Nothing was written: what held plan ${held.runId} touches changed since it was made (${shown}). Planned again as ${runId}:\n${diff}\nApprove the new plan with ${again.approve}, or drop it with ${again.discard}.`,
+          message: `Nothing was written: what held plan ${held.runId} touches changed since it was made (${shown}). Planned again as ${runId}: ${diff}. Approve the new plan with ${again.approve}, or drop it with ${again.discard}.`,
         };
       }
       summary.guard = { ...held.guard, refused: false, forced: true, message: `approved (held as ${held.runId}): ${held.guard.message}` };
