@@ -106,6 +106,11 @@ export const CODES = {
 
   // ── ledger ────────────────────────────────────────────────────────────────────────────────────────────────
   locked: { family: 'ledger', exit: 3, hint: 'another mdlsync run holds the ledger: wait for it to finish, or pass --wait SECONDS' },
+  'held-changed': {
+    family: 'ledger',
+    exit: 3,
+    hint: 'what the held plan touches changed since it was made (the message shows how the plan changed): approve the new held plan it names, or discard it',
+  },
   'ledger-too-new': { family: 'ledger', exit: 1, hint: 'the ledger was written by a newer mdlsync: upgrade mdlsync' },
   'ledger-migration': { family: 'ledger', exit: 1, hint: "this build's ledger migrations are out of order: report it (a packaging bug)" },
   'ledger-no-run': { family: 'ledger', exit: 1, hint: 'the run is not in the ledger: run the command again and report the log if it persists' },

@@ -21,6 +21,7 @@ import { planFeed } from './plan/chunks.js';
 import { defaultPlanOptions } from './plan/index.js';
 import type { Action, Op, Plan, PlanOptions } from './plan/types.js';
 import { Refusal } from './refusal.js';
+import { heldRequest, holdRefused } from './held/store.js';
 import {
   FailedRows,
   archiveInput,
@@ -196,7 +197,12 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
           const what = dryRun ? `Dry run: this ${req.op === 'refresh' || req.op === 'refresh-ds' ? 'refresh' : 'run'} would be refused` : 'Refused, nothing was written';
           const before = outcomes.length > 0 ? ` (the ${set.parts.slice(0, i).map((p) => p.info.type).join(' and ')} rows before it were applied)` : '';
           const where = multi ? ` for its ${type} rows` : '';
-          if (outcomes.length === 0) return { status: 'refused', exitCode: EXIT.refused, message: `${what}${where}: ${plan.guard.message}`, invalidRows: invalid };
+          // A whole file refused keeps its plan for `mdlsync approve` (a file that fans out is run again instead).
+          const held = !dryRun && !multi ? await holdRefused(config, { runId, file: req.file, sha256: summary.sha256, request: heldRequest(req, type, dataSource), plan, ledger }) : null;
+          if (held) summary.held = { runId: held.runId, approve: held.approve, discard: held.discard };
+          if (held && held.replaced.length > 0) deps.logger.info(`the held plan(s) ${held.replaced.join(', ')} of the same file were replaced by this one`);
+          const keep = held ? `. The plan is held: apply it as planned with ${held.approve}, or drop it with ${held.discard}` : '';
+          if (outcomes.length === 0) return { status: 'refused', exitCode: EXIT.refused, message: `${what}${where}: ${plan.guard.message}${keep}`, invalidRows: invalid };
           summary.tryback = await writeTrybackFor(set.source, outcomes, reportDir);
           return { applied: outcomes, incomplete: true, closing: () => `Refused${where}, nothing of them was written${before}: ${plan.guard!.message}` };
         }

@@ -20,6 +20,7 @@ import { keepForRetry, tryRetry, type RetryContext } from './retry.js';
 import { isOutage, runTarget, worstExit } from './runner.js';
 import { runPictures } from '../pictures/run.js';
 import { mirrorPass } from '../mirror/job.js';
+import { announceHeld } from '../held/announce.js';
 
 /** Default seconds a scheduled run waits for the ledger's writer lock (another job, a watcher, a manual run). */
 const DEFAULT_LOCK_WAIT = 600;
@@ -161,6 +162,8 @@ async function runJobWith(job: JobConfig, deps: Deps, ledger: LedgerStore): Prom
     }
     const s = verdict.summary;
     files.push({ file: f.path, exitCode: s.exitCode, message: s.message, summary: s });
+    // A refused refresh's plan is held for `mdlsync approve`: said in the log and to onHeld; the file stays.
+    if (s.held) await announceHeld(deps.config, logger, s, { by: 'schedule', file: f.path });
     // Only an applied file is consumed: one that was refused (or Moodle was down) stays for the next tick.
     if (consume && verdict.kind === 'applied') await rm(f.path, { force: true });
     // Moodle down before the file could run: it runs again next tick, so the later files wait for it there, or its

@@ -19,9 +19,12 @@ import { keepForRetry, tryRetry } from './retry.js';
 import { SiteRetries, type DueRetry } from './site-retries.js';
 import { runTarget } from './runner.js';
 import { mirrorPass, type MirrorSummary } from '../mirror/job.js';
+import { announceHeld } from '../held/announce.js';
 
 export const PROCESSING_DIR = '.processing';
 export const REJECTED_DIR = 'rejected';
+/** Files whose refresh the guard refused: their plan is held (src/held/), waiting for `mdlsync approve`. */
+export const HELD_DIR = 'held';
 /** Rows Moodle could not take (outage), kept to be tried again: see retry.ts. */
 export const RETRY_DIR = '.retry';
 
@@ -41,7 +44,7 @@ export interface WatchOptions {
 export interface WatchEvent {
   name: string;
   /** waiting: Moodle was down before the file could run; the whole file is kept for retry. */
-  outcome: 'applied' | 'rejected' | 'waiting';
+  outcome: 'applied' | 'rejected' | 'waiting' | 'held';
   resumed: boolean;
   summary?: RunSummary;
   reason?: string;
@@ -139,6 +142,8 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
   if (!existsSync(dir)) throw new ConfigError(`watch folder ${dir} does not exist: create it or give another folder`);
   await ownFolder(processing);
   await ownFolder(rejected);
+  // Made when a first file is held: most folders never hold one.
+  const heldFiles = join(dir, HELD_DIR);
   const retryDir = join(dir, RETRY_DIR);
   await ownFolder(retryDir);
 
@@ -377,6 +382,7 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
       return;
     }
     if (verdict.kind === 'error') return reject(name, path, resumed, `${name} was not applied: ${verdict.reason} Fix the cause and drop the file again.`);
+    if (verdict.kind === 'not-applied' && verdict.summary.held) return hold(name, path, resumed, verdict.summary, ctx.config);
     if (verdict.kind === 'not-applied') {
       const where = verdict.summary.reportDir;
       return reject(name, path, resumed, `${name} was not applied: ${verdict.reason} The run's report is in ${where}. Drop the file again once it is fixed.`, verdict.summary);
@@ -418,6 +424,21 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
     });
     logger.warn(`watch: ${name} rejected to ${dest}: ${reason}`);
     opts.onFile?.({ name, outcome: 'rejected', resumed, summary, reason, rejectedAs: dest });
+  }
+
+  /** A refused refresh whose plan is held: the file goes to DIR/held/, its reason names the run and the approve command. */
+  async function hold(name: string, path: string, resumed: boolean, summary: RunSummary, siteConfig: Config): Promise<void> {
+    const held = summary.held!;
+    await ownFolder(heldFiles);
+    const dest = join(heldFiles, freeName(heldFiles, name));
+    await rename(path, dest);
+    const reason = `${name} was not applied: ${summary.message} The run's report is in ${summary.reportDir}.`;
+    await writeFile(`${dest}.reason.txt`, redactText(`${reason.replace(/\s*\n\s*/g, ' ').trim()}\nrun: ${held.runId}\napprove: ${held.approve}\ndiscard: ${held.discard}`) + '\n', { mode: 0o600, flag: 'wx' }).catch((err: unknown) => {
+      if (errCode(err) !== 'EEXIST') throw err;
+      logger.warn(`watch: ${dest}.reason.txt already exists and was left alone`);
+    });
+    await announceHeld(siteConfig, logger, summary, { by: 'watch', file: name, heldAs: dest });
+    opts.onFile?.({ name, outcome: 'held', resumed, summary, reason });
   }
 
   async function inputsInDir(): Promise<boolean> {

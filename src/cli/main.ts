@@ -34,14 +34,20 @@ const COMMANDS: Record<string, () => Promise<Register[]>> = {
   pictures: async () => [(await import('./pictures.js')).registerPictures],
   mirror: async () => [(await import('./mirror.js')).registerMirror],
   report: async () => [(await import('./report.js')).registerReport],
+  held: async () => [(await import('./held.js')).registerHeld],
+  approve: async () => [(await import('./held.js')).registerHeld],
+  discard: async () => [(await import('./held.js')).registerHeld],
 };
+
+/** Names registered by another name's module (`plan` with `run`, `approve` and `discard` with `held`). */
+const ALIASES = new Set(['plan', 'approve', 'discard']);
 
 /** The commands to register for this command line, in the order `--help` lists them. */
 async function commandsFor(args: readonly string[]): Promise<Register[]> {
   if (versionOnly(args)) return [];
   const name = commandNameOf(args);
   if (name !== null && Object.hasOwn(COMMANDS, name)) return COMMANDS[name]();
-  const all = await Promise.all(Object.entries(COMMANDS).filter(([n]) => n !== 'plan').map(([, load]) => load()));
+  const all = await Promise.all(Object.entries(COMMANDS).filter(([n]) => !ALIASES.has(n)).map(([, load]) => load()));
   return all.flat();
 }
 

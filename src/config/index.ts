@@ -13,7 +13,7 @@ import { addSecrets } from '../report/redact.js';
 import { enrolmentsSchema } from './enrolments.js';
 import { institutionRolesSchema, observersSchema } from './roles.js';
 import { dialectsSchema } from './dialects.js';
-import { mirrorSchema } from './mirror.js';
+import { mirrorSchema, onChangeSchema } from './mirror.js';
 import { moodleSchema } from './moodle.js';
 import { ledgerSettingSchema, resolveLedger, stateDirOf, urlPassword } from './ledger.js';
 import { checkDistinctLedgers, resolveSite, SiteSettingError, sitesSchema, type SiteSettings } from './sites.js';
@@ -246,6 +246,8 @@ export const configSchema = z
     pictures: picturesSchema.default(() => picturesSchema.parse({})),
     /** `mdlsync mirror`: the local copy of Moodle. */
     mirror: mirrorSchema.default(() => mirrorSchema.parse({})),
+    /** Called when watch or schedule holds a refused refresh's plan (src/held/): a command (JSON on stdin) or a URL (JSON body). */
+    onHeld: onChangeSchema.optional(),
     /** `mdlsync schedule`: the jobs (optional). */
     jobs: z
       .array(jobSchema)

@@ -45,6 +45,8 @@ interface Shown extends SummaryBase {
   tryback?: string | null;
   archivedAs?: string | null;
   retry?: { file: string; rows: number; error: string } | null;
+  held?: { runId: string; approve: string; discard: string } | null;
+  approved?: string;
   by?: { user: string; host: string };
   site?: string;
 }
@@ -265,7 +267,13 @@ function guardSection(s: Shown, t: Esc): string {
       : g.kind !== 'additions-only' && g.owned !== undefined && g.toDisable !== undefined
         ? `<p class="muted">Would disable ${t(g.toDisable)} of ${t(g.owned)} owned record(s); the limit without --force is ${t(g.limit ?? '')}.</p>`
         : '';
-  return `<section id="guard" class="${g.refused ? 'guard-refused' : ''}"><h2>Safety guard: ${verdict}</h2><p>${t(g.message)}</p>${numbers}</section>`;
+  // A refused plan kept for approval (src/held/), or a run that applied one: say which, with the commands.
+  const held = s.held
+    ? `<p id="held"><strong>The plan is held</strong> as ${t(s.held.runId)}: once checked, apply it exactly as planned with <span class="mono">${t(s.held.approve)}</span>, or drop it with <span class="mono">${t(s.held.discard)}</span>.</p>`
+    : s.approved
+      ? `<p id="held">This run applied the plan held by run ${t(s.approved)}, approved by <span class="mono">mdlsync approve</span>.</p>`
+      : '';
+  return `<section id="guard" class="${g.refused ? 'guard-refused' : ''}"><h2>Safety guard: ${s.approved ? 'approved' : verdict}</h2><p>${t(g.message)}</p>${numbers}${held}</section>`;
 }
 
 function errorSection(s: Shown, t: Esc): string {
