@@ -13,7 +13,7 @@ import { linkConfirmer } from './resolve/confirm.js';
 import type { Outcome } from './apply/types.js';
 import { RUN_ORDER, entity, functionsOf, writesOf, type EntityLookup, type EntitySettings } from './entities/index.js';
 import { ConfigError, type Config } from './config/index.js';
-import { EXIT, applyOptions, conduct, type Ending, type Job } from './conductor.js';
+import { EXIT, applyOptions, conduct, type Ending, type Job, type RunStart } from './conductor.js';
 import { FeedFileError, checkFeedPath, readRawRecords, type AnyFeed, type EntityRecord, type EntityType, type FeedEncoding, type FeedInfo } from './feed/index.js';
 import { openFeedSet, type FeedSet } from './feed/feed-set.js';
 import { countOutcomes } from './report/types.js';
@@ -97,28 +97,7 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
   return {
     connections: config.moodle.concurrency + 2,
     logWaiting: true,
-    summary: async (start) => ({
-      runId: start.runId,
-      file: req.file,
-      sha256: await sha256File(req.file),
-      type: req.type ?? null,
-      op: req.op,
-      dataSource,
-      dryRun,
-      startedAt: start.startedAt.toISOString(),
-      finishedAt: '',
-      status: 'ok',
-      exitCode: EXIT.ok,
-      message: '',
-      rows: 0,
-      planned: null,
-      outcomes: { ok: 0, unchanged: 0, failed: 0, relinked: 0 },
-      guard: null,
-      moodleCalls: { total: 0, byFunction: {} },
-      reportDir: start.reportDir,
-      archivedAs: null,
-      tryback: null,
-    }),
+    summary: async (start) => newRunSummary(start, { file: req.file, sha256: await sha256File(req.file), type: req.type ?? null, op: req.op, dataSource, dryRun }),
     opening: (s) => `run ${s.runId}: ${req.op} ${req.file}${dataSource ? ` (data source ${dataSource})` : ''}${dryRun ? ' [dry run]' : ''}`,
 
     prepare: async (summary) => {
@@ -392,6 +371,30 @@ function needsOf(types: readonly EntityType[]): Set<EntityType> {
   }
   for (const t of types) needs.delete(t);
   return needs;
+}
+
+/** A run's summary before anything happened: what it runs, and every count at zero (run, approve). */
+export function newRunSummary(
+  start: RunStart,
+  what: Pick<RunSummary, 'file' | 'sha256' | 'type' | 'op' | 'dataSource' | 'dryRun'> & Partial<RunSummary>,
+): RunSummary {
+  return {
+    runId: start.runId,
+    startedAt: start.startedAt.toISOString(),
+    finishedAt: '',
+    status: 'ok',
+    exitCode: EXIT.ok,
+    message: '',
+    rows: 0,
+    planned: null,
+    outcomes: { ok: 0, unchanged: 0, failed: 0, relinked: 0 },
+    guard: null,
+    moodleCalls: { total: 0, byFunction: {} },
+    reportDir: start.reportDir,
+    archivedAs: null,
+    tryback: null,
+    ...what,
+  };
 }
 
 /** A row Moodle could not take (outage, timeout, 5xx, the breaker open, the ledger's lock lost) rather than one it refused: worth sending again as it is. */

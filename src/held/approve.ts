@@ -19,7 +19,7 @@ import { archiveInput, retainOutputs, writeTryback, detectEol, type ProgressSink
 import { readRawRecords } from '../feed/index.js';
 import { linkConfirmer } from '../resolve/confirm.js';
 import { lookupChunk } from '../resolve/index.js';
-import { entitySettings, openRequestedFeed, planOptionsFor } from '../run.js';
+import { entitySettings, newRunSummary, openRequestedFeed, planOptionsFor } from '../run.js';
 import { changesSince, planDifference } from './changes.js';
 import { closeHeldRun, dropHeld, holdRefused, loadHeld, type HeldPlan } from './store.js';
 
@@ -57,29 +57,8 @@ function approveJob(held: HeldPlan, deps: ApproveDeps, wait: number | undefined)
   return {
     connections: config.moodle.concurrency + 2,
     logWaiting: true,
-    summary: (start) => ({
-      runId: start.runId,
-      file: held.file,
-      sha256: held.sha256,
-      type: req.type,
-      op: req.op,
-      dataSource: req.dataSource,
-      dryRun: false,
-      startedAt: start.startedAt.toISOString(),
-      finishedAt: '',
-      status: 'ok',
-      exitCode: EXIT.ok,
-      message: '',
-      rows: held.rows,
-      planned: held.counts,
-      outcomes: { ok: 0, unchanged: 0, failed: 0, relinked: 0 },
-      guard: null,
-      moodleCalls: { total: 0, byFunction: {} },
-      reportDir: start.reportDir,
-      archivedAs: null,
-      tryback: null,
-      approved: held.runId,
-    }),
+    summary: (start) =>
+      newRunSummary(start, { file: held.file, sha256: held.sha256, type: req.type, op: req.op, dataSource: req.dataSource, dryRun: false, rows: held.rows, planned: held.counts, approved: held.runId }),
     opening: (s) => `run ${s.runId}: approve held plan ${held.runId} (${req.op} ${held.file})`,
     prepare: async (summary) => {
       const set = await openRequestedFeed({ file: held.input, type: req.type, dialect: req.dialect, delimiter: req.delimiter, encoding: req.encoding }, config, summary, 'applied');

@@ -52,3 +52,19 @@ export function toRun(r: RunRow): RunRecord {
     summary: r.summary,
   };
 }
+
+/**
+ * How a link write meets the link it replaces, in the SQL both backends share. disabled_at: set on the first disable
+ * and kept on later disables (the retention period counts from when the record was first disabled), cleared when the
+ * link is active again; first_seen is never updated; data is kept when a write has none.
+ */
+export const LINK_UPSERT_CONFLICT = `ON CONFLICT (entity, key) DO UPDATE SET
+    moodle_id   = excluded.moodle_id,
+    data_source = excluded.data_source,
+    hash        = excluded.hash,
+    state       = excluded.state,
+    status      = excluded.status,
+    last_seen   = excluded.last_seen,
+    last_run    = excluded.last_run,
+    disabled_at = CASE WHEN excluded.status = 'disabled' THEN coalesce(links.disabled_at, excluded.disabled_at) END,
+    data        = coalesce(excluded.data, links.data)`;

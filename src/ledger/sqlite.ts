@@ -6,7 +6,7 @@ import { basename, dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { LedgerLink, LedgerStore, LinkStatus, LinkWrite, LockHolder, LockOwner, LockScope, RunRecord } from './types.js';
 import { migrate } from './migrations.js';
-import { LINK_COLUMNS, toLink, toRun, type LinkRow, type RunRow } from './rows.js';
+import { LINK_COLUMNS, LINK_UPSERT_CONFLICT, toLink, toRun, type LinkRow, type RunRow } from './rows.js';
 import { LedgerError } from './errors.js';
 import { PictureTable } from './pictures.js';
 import { RetryTable } from './retries.js';
@@ -100,19 +100,7 @@ const WRITE_ROWS = 50;
 const UPSERT_PARAMS = 12;
 const UPSERT_HEAD = `INSERT INTO links (${LINK_COLUMNS}) VALUES `;
 const UPSERT_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-// disabled_at: set on the first disable and kept on later disables (the retention period counts from when the
-// person was first disabled); cleared when the link becomes active again. first_seen is never updated.
-const UPSERT_TAIL = `
-  ON CONFLICT (entity, key) DO UPDATE SET
-    moodle_id   = excluded.moodle_id,
-    data_source = excluded.data_source,
-    hash        = excluded.hash,
-    state       = excluded.state,
-    status      = excluded.status,
-    last_seen   = excluded.last_seen,
-    last_run    = excluded.last_run,
-    disabled_at = CASE WHEN excluded.status = 'disabled' THEN coalesce(links.disabled_at, excluded.disabled_at) END,
-    data        = coalesce(excluded.data, links.data)`;
+const UPSERT_TAIL = `\n  ${LINK_UPSERT_CONFLICT}`;
 
 /** "?, ?, …" for an IN list of IN_CHUNK keys. */
 const IN_LIST = new Array<string>(IN_CHUNK).fill('?').join(', ');

@@ -7,7 +7,7 @@
 import { LedgerError } from '../errors.js';
 import type { LedgerLink, LinkStatus, LinkWrite, RunRecord } from '../types.js';
 import type { LedgerConnection, Runner, Tables } from './connection.js';
-import { toLink, toRun, type LinkRow, type RunRow } from '../rows.js';
+import { LINK_UPSERT_CONFLICT, toLink, toRun, type LinkRow, type RunRow } from '../rows.js';
 
 /** Rows per write statement: bounds a statement's parameters (arrays) and its memory on both sides. */
 const WRITE_ROWS = 5000;
@@ -60,22 +60,11 @@ export class PgLinkStore {
   ) {
     this.read = `SELECT l.entity, l.key, l.moodle_id, l.data_source, l.hash, l.status, l.first_seen, ${PG_SEEN_AT}, ${PG_SEEN_RUN},
       l.disabled_at, l.data, l.state, l.id FROM ${t.links} l ${seenJoin(t)}`;
-    // disabled_at: set on the first disable and kept on later disables; cleared when the link is active again.
-    // first_seen is never updated; data is kept when a write has none.
     this.upsert = `INSERT INTO ${t.links} AS links (entity, key, moodle_id, data_source, hash, status, first_seen, last_seen, last_run, disabled_at, data, state)
       SELECT e, k, m, ds, h, st, $10::text, $10::text, r, CASE WHEN st = 'disabled' THEN $10::text END, d, s
         FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
           AS w(e, k, m, ds, h, st, r, d, s)
-      ON CONFLICT (entity, key) DO UPDATE SET
-        moodle_id   = excluded.moodle_id,
-        data_source = excluded.data_source,
-        hash        = excluded.hash,
-        state       = excluded.state,
-        status      = excluded.status,
-        last_seen   = excluded.last_seen,
-        last_run    = excluded.last_run,
-        disabled_at = CASE WHEN excluded.status = 'disabled' THEN coalesce(links.disabled_at, excluded.disabled_at) END,
-        data        = coalesce(excluded.data, links.data)`;
+      ${LINK_UPSERT_CONFLICT}`;
   }
 
   /**
