@@ -16,11 +16,16 @@ start_postgres() {
   # The first free port from 54330 (a developer's own server may hold the usual ones).
   port=54330
   while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do port=$((port + 1)); done
-  data="$(mktemp -d /tmp/mdlsync-ci-pg.XXXXXX)"
-  # initdb refuses to run as root: run the server as the package's postgres user.
+  # initdb refuses to run as root: run the server as the package's postgres user, in a folder it can reach (a /tmp
+  # closed to other users would keep it out).
   as=()
+  local base=/tmp
   if [ "$(id -u)" = 0 ]; then
     id postgres >/dev/null 2>&1 || return 1
+    runuser -u postgres -- test -x /tmp || base=/var/tmp
+  fi
+  data="$(mktemp -d "$base/mdlsync-ci-pg.XXXXXX")"
+  if [ "$(id -u)" = 0 ]; then
     chown postgres "$data"
     as=(runuser -u postgres --)
   fi

@@ -16,8 +16,9 @@ import type winston from 'winston';
 import { DEFAULT_APPLY_OPTIONS } from './apply/index.js';
 import type { ApplyOptions, Outcome } from './apply/types.js';
 import { requireMoodle, type Config } from './config/index.js';
-import type { SqliteLedger } from './ledger/index.js';
+import type { LedgerStore } from './ledger/index.js';
 import type { RunRecord } from './ledger/types.js';
+import { isLockLost } from './ledger/errors.js';
 import type { MoodleClient, SiteInfo } from './moodle/index.js';
 import {
   addHints,
@@ -36,8 +37,11 @@ import {
 import { MoodleSession, type SessionOpenOptions, type SessionRefusal } from './session.js';
 
 export { EXIT } from './errors.js';
-import { EXIT } from './errors.js';
+import { EXIT, MdlsyncError } from './errors.js';
 
+
+/** Row codes that mean the run stopped sending (the rest kept for the next try), in the order the summary names them. */
+const STOPS = ['ledger-lock-lost', 'circuit-open'] as const;
 
 /** The apply engine's options from the config (batch size, concurrency, retries, the person defaults …). */
 export function applyOptions(config: Config): ApplyOptions {
@@ -98,11 +102,11 @@ export interface JobContext<S extends SummaryBase> extends RunStart {
   logger: winston.Logger;
   summary: S;
   client: MoodleClient;
-  ledger: SqliteLedger;
+  ledger: LedgerStore;
   /** Site information as the session's preflight read it. */
   siteInfo: SiteInfo | null;
   /** Records the run in the ledger's runs table, just before the first write; the conductor closes the record. */
-  startRun(record: Omit<RunRecord, 'id' | 'startedAt' | 'finishedAt' | 'status' | 'summary'>): void;
+  startRun(record: Omit<RunRecord, 'id' | 'startedAt' | 'finishedAt' | 'status' | 'summary'>): Promise<void>;
 }
 
 export interface Job<S extends SummaryBase, P> {
@@ -182,8 +186,9 @@ async function conductRun<S extends SummaryBase, P>(job: Job<S, P>, deps: Conduc
     if (end.exitCode === EXIT.ok) logger.info(summary.message);
     else logger.warn(summary.message);
     if (started && session && summary.status !== 'aborted') {
-      session.ledger.finishRun(runId, summary.status, job.record(summary));
       recorded = true;
+      // A run that lost its lock cannot close its record: it stays `running` until the next open marks it interrupted.
+      await session.ledger.finishRun(runId, summary.status, job.record(summary)).catch(lockLostOr(logger));
     }
     return summary;
   };
@@ -192,10 +197,11 @@ async function conductRun<S extends SummaryBase, P>(job: Job<S, P>, deps: Conduc
   const close = (done: Applied<S>): Ending => {
     summary.outcomes = countOutcomes(done.applied);
     const failed = summary.outcomes.failed > 0 || (done.incomplete ?? false);
-    // The circuit breaker opened: the run stopped sending, which is a refusal of the site's, not of some rows (exit 3).
-    const stopped = done.applied.filter((o) => o.errorcode === 'circuit-open');
-    if (stopped.length > 0) {
-      summary.error = { code: 'circuit-open', message: (stopped[0].message ?? '').replace(/; (not sent|unknown whether).*$/, '') };
+    // The circuit breaker opened, or the writer lock was lost: the run stopped sending, which is no fault of some rows (exit 3).
+    for (const code of STOPS) {
+      const stopped = done.applied.filter((o) => o.errorcode === code);
+      if (stopped.length === 0) continue;
+      summary.error = { code, message: (stopped[0].message ?? '').replace(/(: this run stopped writing)?(; (not sent|unknown whether|another process)| Moodle took).*$/, '') };
       return {
         status: 'failed-rows',
         exitCode: EXIT.refused,
@@ -233,23 +239,42 @@ async function conductRun<S extends SummaryBase, P>(job: Job<S, P>, deps: Conduc
         client: open.client,
         ledger: open.ledger,
         siteInfo: open.siteInfo,
-        startRun: (record) => {
-          open.ledger.startRun({ ...record, id: runId, startedAt: summary.startedAt });
+        startRun: async (record) => {
+          await open.ledger.startRun({ ...record, id: runId, startedAt: summary.startedAt });
           started = true;
         },
       };
       const done = await job.work(ctx, prepared.state);
       end = isEnding(done) ? done : close(done);
     } catch (err) {
-      const reported = job.failed?.(err, summary);
+      const reported = job.failed?.(err, summary) ?? ledgerEnding(err, summary);
       if (!reported) throw err;
       end = reported;
     }
     return await finish(end);
   } finally {
-    if (started && !recorded) session?.ledger.finishRun(runId, 'aborted', null);
+    if (started && !recorded) await session?.ledger.finishRun(runId, 'aborted', null).catch(lockLostOr(logger));
     await session?.close();
   }
+}
+
+/**
+ * The shared ledger failed the command before anything was sent: it cannot be reached (exit 3 ledger-unreachable),
+ * or the writer lock was lost while planning (exit 3 ledger-lock-lost). Either way nothing was applied.
+ */
+function ledgerEnding(err: unknown, summary: SummaryBase): Ending | undefined {
+  if (!(err instanceof MdlsyncError) || (err.code !== 'ledger-lock-lost' && err.code !== 'ledger-unreachable')) return undefined;
+  summary.error = { code: err.code, message: err.message };
+  const again = err.code === 'ledger-unreachable' ? 'Run the same command again once the ledger answers.' : 'Run the same command again.';
+  return { status: 'aborted', exitCode: EXIT.refused, message: `Nothing was sent to Moodle: ${err.message.replace(/\.?$/, '.')} ${again}` };
+}
+
+/** A ledger write after the lock was lost is logged, not thrown (the run's own report says what happened). */
+function lockLostOr(logger: winston.Logger): (err: unknown) => void {
+  return (err) => {
+    if (!isLockLost(err)) throw err;
+    logger.warn(`the run's record in the ledger stays open: ${err.message}`);
+  };
 }
 
 /** The OS user and host running the command (a container without a passwd entry still has $USER or a uid). */

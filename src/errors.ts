@@ -106,9 +106,16 @@ export const CODES = {
 
   // ── ledger ────────────────────────────────────────────────────────────────────────────────────────────────
   locked: { family: 'ledger', exit: 3, hint: 'another mdlsync run holds the ledger: wait for it to finish, or pass --wait SECONDS' },
+  'held-changed': {
+    family: 'ledger',
+    exit: 3,
+    hint: 'what the held plan touches changed since it was made (the message shows how the plan changed): approve the new held plan it names, or discard it',
+  },
   'ledger-too-new': { family: 'ledger', exit: 1, hint: 'the ledger was written by a newer mdlsync: upgrade mdlsync' },
   'ledger-migration': { family: 'ledger', exit: 1, hint: "this build's ledger migrations are out of order: report it (a packaging bug)" },
   'ledger-no-run': { family: 'ledger', exit: 1, hint: 'the run is not in the ledger: run the command again and report the log if it persists' },
+  'ledger-lock-lost': { family: 'ledger', exit: 3, row: true, hint: "the run lost its hold on the shared ledger (its PostgreSQL connection dropped) and stopped writing before another runner could take over: run the tryback file once the ledger's server answers" },
+  'ledger-unreachable': { family: 'ledger', exit: 3, hint: 'the ledger database cannot be opened or reached: check ledger / --ledger (the file path, or the PostgreSQL URL, server and rights)' },
   'mirror-database': { family: 'ledger', exit: 3, hint: 'the mirror database cannot be opened or reached: check mirror.database / --database (the file path, or the PostgreSQL URL, server and rights)' },
   'mirror-too-new': { family: 'ledger', exit: 1, hint: 'the mirror database was written by a newer mdlsync: upgrade mdlsync' },
   'mirror-other-site': { family: 'ledger', exit: 3, hint: 'the mirror database holds another Moodle site: give each site its own mirror database' },
@@ -127,6 +134,7 @@ export const CODES = {
   'reserved-cohort': { family: 'row', exit: 2, hint: 'the key is one mdlsync keeps for its own cohorts: give the cohort another key' },
 
   // ── row: planned against the ledger and Moodle ────────────────────────────────────────────────────────────
+  'held-additions-only': { family: 'row', exit: 2, hint: 'an additions-only window (config guard.additionsOnly) held this disable of a refresh: run the tryback file once the window is over, or now with --op store / --op delete' },
   'duplicate-key': { family: 'row', exit: 2, hint: 'the key appears twice in the file: keep one row per key' },
   'data-source-mismatch': { family: 'row', exit: 2, hint: 'the record belongs to another data source: send the row from the data source that owns it (data sources that own courses, groups and cohorts together: config dataSourceFamilies)' },
   'ambiguous-match': { family: 'row', exit: 2, hint: 'more than one Moodle record matches the row: make the idnumber (or username) unique in Moodle' },
@@ -254,19 +262,26 @@ export interface FailureInfo {
   expected: boolean;
 }
 
+/**
+ * Codes of other families a command may end with by throwing, when no summary is there to carry them: a shared
+ * ledger that cannot be reached (`ledger show`, `doctor`, `watch` …), a writer lock lost. Their own exit code, their
+ * sentence alone.
+ */
+const THROWN_ON_PURPOSE: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['ledger-unreachable', 'ledger-lock-lost']);
+
 const UNEXPECTED_HINT = 'run again with --log-level debug and report the log if it persists';
 
 /**
  * The exit code and hint of any thrown value. The codes of the other families end a command through its summary
  * (a file that cannot be read, Moodle unreachable, the ledger locked: exit 3; failed rows: exit 2); thrown up to the
  * CLI instead, like any value that is no MdlsyncError, they are unexpected and end with 1. Only the config family
- * (ConfigError, Refusal) is thrown on purpose, and ends with its own exit code.
+ * (ConfigError, Refusal) and THROWN_ON_PURPOSE are thrown on purpose, and end with their own exit code.
  */
 export function failureInfo(err: unknown): FailureInfo {
   if (!(err instanceof MdlsyncError) || !isErrorCode(err.code)) return { code: null, family: null, exit: EXIT.usage, hint: UNEXPECTED_HINT, expected: false };
   const code: ErrorCode = err.code;
   const spec: CodeSpec = CODES[code];
-  const expected = spec.family === 'config';
+  const expected = spec.family === 'config' || THROWN_ON_PURPOSE.has(code);
   return { code, family: spec.family, exit: expected ? spec.exit : EXIT.usage, hint: spec.hint, expected };
 }
 

@@ -21,7 +21,7 @@ import type { Failure } from './errors.js';
 import type { Outcome } from './apply/types.js';
 import { requireMoodle, type Config } from './config/index.js';
 import type { PersonLifecycle, PersonRecord } from './entities/persons/record.js';
-import type { LedgerLink, SqliteLedger } from './ledger/index.js';
+import type { LedgerLink, LedgerStore } from './ledger/index.js';
 import { getUsersByField, isTransient, type MoodleClient } from './moodle/index.js';
 import { retrier } from './resolve/common.js';
 import { CoursePlaces } from './resolve/courses.js';
@@ -133,7 +133,7 @@ function lifecycleJob(req: LifecycleRequest, config: Config, rows: Outcome[]): J
         courseId = placed;
       }
 
-      startRun({ file: what, sha256: '', type: req.command === 'unenrol' ? 'enrolments' : 'persons', op: `user-${req.command}`, dataSource: null });
+      await startRun({ file: what, sha256: '', type: req.command === 'unenrol' ? 'enrolments' : 'persons', op: `user-${req.command}`, dataSource: null });
       const ctx: StepContext = { client, ledger, config, runId, key, userId, rows, redact };
       const message =
         req.command === 'unenrol'
@@ -156,7 +156,7 @@ function lifecycleJob(req: LifecycleRequest, config: Config, rows: Outcome[]): J
 
 interface StepContext {
   client: MoodleClient;
-  ledger: SqliteLedger;
+  ledger: LedgerStore;
   config: Config;
   runId: string;
   key: string;
@@ -166,8 +166,8 @@ interface StepContext {
 }
 
 /** The person's Moodle id: ledger link first, else the one Moodle user with that idnumber; else why not (unknown-person, lookup-failed). */
-async function findPerson(client: MoodleClient, ledger: SqliteLedger, key: string): Promise<{ id: number; link?: LedgerLink } | Failure> {
-  const link = ledger.getLinks('persons', [key]).get(key);
+async function findPerson(client: MoodleClient, ledger: LedgerStore, key: string): Promise<{ id: number; link?: LedgerLink } | Failure> {
+  const link = (await ledger.getLinks('persons', [key])).get(key);
   if (link) return { id: link.moodleId, link };
   const users = (await getUsersByField(client, 'idnumber', [key])).filter((u) => u.idnumber === undefined || u.idnumber === key);
   if (users.length === 1) return { id: users[0].id };
@@ -175,7 +175,7 @@ async function findPerson(client: MoodleClient, ledger: SqliteLedger, key: strin
   return { code: 'lookup-failed', message: `${users.length} Moodle users have idnumber ${key}: make it unique` };
 }
 
-async function findCourse(client: MoodleClient, ledger: SqliteLedger, config: Config, key: string): Promise<number | Failure> {
+async function findCourse(client: MoodleClient, ledger: LedgerStore, config: Config, key: string): Promise<number | Failure> {
   // The shared course look-up: ledger first, else exactly one Moodle course by idnumber.
   const courses = new CoursePlaces(client, ledger, retrier({ retries: config.moodle.retries, backoffMs: config.moodle.backoffMs }));
   await courses.place([key]);
@@ -217,7 +217,7 @@ async function accountStep(ctx: StepContext, summary: LifecycleSummary, link: Le
 
 async function unenrol(ctx: StepContext, summary: LifecycleSummary, course: string, courseId: number): Promise<string> {
   const k = enrolmentKeyOf(course, ctx.key);
-  const link = ctx.ledger.getLinks('enrolments', [k]).get(k);
+  const link = (await ctx.ledger.getLinks('enrolments', [k])).get(k);
   const action: EnrolmentAction = {
     kind: 'disable',
     entity: 'enrolments',
@@ -235,13 +235,13 @@ async function unenrol(ctx: StepContext, summary: LifecycleSummary, course: stri
   summary.enrolments = 1;
   if (!link) {
     // Never made nor adopted by mdlsync: it stays out of the ledger (a refresh must never think it owns it).
-    ctx.ledger.dropLink('enrolments', k);
+    await ctx.ledger.dropLink('enrolments', k);
   } else {
     const d = parseLinkData(link.data);
     if (d?.blocked !== undefined) {
       // Expelled for good: a later unblock must not bring it back.
       const { blocked: _b, restore: _r, ...rest } = d;
-      ctx.ledger.setLinkData('enrolments', k, JSON.stringify(rest));
+      await ctx.ledger.setLinkData('enrolments', k, JSON.stringify(rest));
     }
   }
   return `${ctx.key} unenrolled from ${course}`;

@@ -11,7 +11,7 @@ import { lookupChunk } from './resolve/index.js';
 import type { Outcome } from './apply/types.js';
 import type { Config } from './config/index.js';
 import { EXIT, applyOptions, conduct, type Job } from './conductor.js';
-import type { LedgerLink, SqliteLedger } from './ledger/index.js';
+import type { LedgerLink, LedgerStore } from './ledger/index.js';
 import { getUsersByField, type MoodleClient, type MoodleUser } from './moodle/index.js';
 import type { Action } from './plan/types.js';
 import { writePlanCsv, type ProgressSink, type SummaryBase } from './report/index.js';
@@ -97,11 +97,11 @@ export interface PurgeDeps {
 }
 
 /** Disabled links of the entity, paged from the ledger, split into purgeable (disabled before cutoff) and undated. */
-function disabledBefore(ledger: SqliteLedger, entity: string, cutoffMs: number): { due: LedgerLink[]; undated: number } {
+async function disabledBefore(ledger: LedgerStore, entity: string, cutoffMs: number): Promise<{ due: LedgerLink[]; undated: number }> {
   const due: LedgerLink[] = [];
   let undated = 0;
   for (let offset = 0; ; offset += PAGE) {
-    const page = ledger.listLinks({ entity, status: 'disabled', limit: PAGE, offset });
+    const page = await ledger.listLinks({ entity, status: 'disabled', limit: PAGE, offset });
     for (const link of page) {
       if (link.status !== 'disabled') continue;
       const at = link.disabledAt === null ? NaN : Date.parse(link.disabledAt);
@@ -173,11 +173,11 @@ function purgeJob(req: PurgeRequest, deps: PurgeDeps, items: PurgeItem[]): Job<P
     refused: (r) => ({ status: 'aborted', message: `Nothing was deleted: ${r.message}${r.stage === 'locked' ? '.' : ''}` }),
 
     work: async ({ client, ledger, summary, reportDir, runId, startRun }) => {
-      const { due, undated } = disabledBefore(ledger, entity, Date.parse(summary.cutoff));
+      const { due, undated } = await disabledBefore(ledger, entity, Date.parse(summary.cutoff));
       summary.candidates = due.length;
       summary.undated = undated;
       if (undated > 0) logger.warn(`${undated} disabled ${entity} link(s) have no disable date and are never purged (see mdlsync ledger show --status disabled)`);
-      const owned = ledger.countLinks(entity, null, 'active') + ledger.countLinks(entity, null, 'disabled');
+      const owned = await ledger.countLinks(entity, null, 'active') + await ledger.countLinks(entity, null, 'disabled');
       const guard = guardFor(entity, owned, due.length, config, req.force ?? false);
       summary.guard = guard;
       const reason = (l: LedgerLink) => `disabled since ${l.disabledAt} (more than ${req.olderThanDays} days)`;
@@ -219,7 +219,7 @@ function purgeJob(req: PurgeRequest, deps: PurgeDeps, items: PurgeItem[]): Job<P
         return { status: 'dry-run', exitCode: EXIT.ok, message: `Dry run: nothing was deleted; ${actions.length} ${entity} would be deleted${keep.length ? `, ${keep.length} kept` : ''}. The list is in ${reportDir}/plan.csv.` };
       }
 
-      startRun({ file: `purge --disabled-older-than ${req.olderThanDays}d`, sha256: '', type: entity, op: 'purge', dataSource: null });
+      await startRun({ file: `purge --disabled-older-than ${req.olderThanDays}d`, sha256: '', type: entity, op: 'purge', dataSource: null });
       const deleted = actions.length > 0 ? await applyPlan({ actions }, { client, ledger, runId, options: applyOptions(config), onProgress: (p) => deps.progress?.update(p) }) : [];
       deps.progress?.stop();
       return {

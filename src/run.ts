@@ -11,9 +11,9 @@ import { EmailScanProbe, applyPlan, emailScanHint } from './apply/index.js';
 import { lookupChunk } from './resolve/index.js';
 import { linkConfirmer } from './resolve/confirm.js';
 import type { Outcome } from './apply/types.js';
-import { RUN_ORDER, entity, functionsOf, type EntityLookup, type EntitySettings } from './entities/index.js';
+import { RUN_ORDER, entity, functionsOf, writesOf, type EntityLookup, type EntitySettings } from './entities/index.js';
 import { ConfigError, type Config } from './config/index.js';
-import { EXIT, applyOptions, conduct, type Ending, type Job } from './conductor.js';
+import { EXIT, applyOptions, conduct, type Ending, type Job, type RunStart } from './conductor.js';
 import { FeedFileError, checkFeedPath, readRawRecords, type AnyFeed, type EntityRecord, type EntityType, type FeedEncoding, type FeedInfo } from './feed/index.js';
 import { openFeedSet, type FeedSet } from './feed/feed-set.js';
 import { countOutcomes } from './report/types.js';
@@ -21,6 +21,7 @@ import { planFeed } from './plan/chunks.js';
 import { defaultPlanOptions } from './plan/index.js';
 import type { Action, Op, Plan, PlanOptions } from './plan/types.js';
 import { Refusal } from './refusal.js';
+import { heldRequest, holdRefused } from './held/store.js';
 import {
   FailedRows,
   archiveInput,
@@ -96,28 +97,7 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
   return {
     connections: config.moodle.concurrency + 2,
     logWaiting: true,
-    summary: async (start) => ({
-      runId: start.runId,
-      file: req.file,
-      sha256: await sha256File(req.file),
-      type: req.type ?? null,
-      op: req.op,
-      dataSource,
-      dryRun,
-      startedAt: start.startedAt.toISOString(),
-      finishedAt: '',
-      status: 'ok',
-      exitCode: EXIT.ok,
-      message: '',
-      rows: 0,
-      planned: null,
-      outcomes: { ok: 0, unchanged: 0, failed: 0, relinked: 0 },
-      guard: null,
-      moodleCalls: { total: 0, byFunction: {} },
-      reportDir: start.reportDir,
-      archivedAs: null,
-      tryback: null,
-    }),
+    summary: async (start) => newRunSummary(start, { file: req.file, sha256: await sha256File(req.file), type: req.type ?? null, op: req.op, dataSource, dryRun }),
     opening: (s) => `run ${s.runId}: ${req.op} ${req.file}${dataSource ? ` (data source ${dataSource})` : ''}${dryRun ? ' [dry run]' : ''}`,
 
     prepare: async (summary) => {
@@ -126,7 +106,8 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
       summary.type = set.format.entities.join('+');
       for (const w of set.warnings) logger.warn(`not acted on: ${w}`);
       const functions = [...new Set(set.parts.flatMap((p) => functionsOf(p.info.type)))];
-      return { open: { functions, lock: !dryRun, wait: req.wait }, state: set };
+      // The lock covers only the types this file writes: a persons run and an enrolments run go side by side on PostgreSQL.
+      return { open: { functions, lock: !dryRun, wait: req.wait, scope: writesOf(set.parts.map((p) => p.info)) }, state: set };
     },
     // A run refused before planning has always reported no Moodle calls.
     refused: (r) => ({ status: 'aborted', message: `Nothing was written: ${r.message}${r.stage === 'locked' ? '.' : ''}`, countCalls: false }),
@@ -138,7 +119,7 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
       const reads = { retries: config.moodle.retries, backoffMs: config.moodle.backoffMs };
       const settings = entitySettings(config);
       const planOptions = planOptionsFor(req, dataSource, config);
-      if (planOptions.passwords === 'always') planOptions.passwordKey = ledger.passwordKey();
+      if (planOptions.passwords === 'always') planOptions.passwordKey = await ledger.passwordKey();
       const multi = set.parts.length > 1;
       if (multi) summary.parts = [];
       const invalid = new FailedRows('invalid');
@@ -192,16 +173,21 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
           await planCsv?.close();
           if (!dryRun) await writePlanCsv(reportDir, plan.actions);
           if (!dryRun) for (const a of plan.actions) noteInvalid(a);
-          const what = dryRun ? 'Dry run: this refresh would be refused' : 'Refused, nothing was written';
+          const what = dryRun ? `Dry run: this ${req.op === 'refresh' || req.op === 'refresh-ds' ? 'refresh' : 'run'} would be refused` : 'Refused, nothing was written';
           const before = outcomes.length > 0 ? ` (the ${set.parts.slice(0, i).map((p) => p.info.type).join(' and ')} rows before it were applied)` : '';
           const where = multi ? ` for its ${type} rows` : '';
-          if (outcomes.length === 0) return { status: 'refused', exitCode: EXIT.refused, message: `${what}${where}: ${plan.guard.message}`, invalidRows: invalid };
+          // A whole file refused keeps its plan for `mdlsync approve` (a file that fans out is run again instead).
+          const held = !dryRun && !multi ? await holdRefused(config, { runId, file: req.file, sha256: summary.sha256, request: heldRequest(req, type, dataSource), plan, ledger }) : null;
+          if (held) summary.held = { runId: held.runId, approve: held.approve, discard: held.discard };
+          if (held && held.replaced.length > 0) deps.logger.info(`the held plan(s) ${held.replaced.join(', ')} of the same file were replaced by this one`);
+          const keep = held ? `. The plan is held: apply it as planned with ${held.approve}, or drop it with ${held.discard}` : '';
+          if (outcomes.length === 0) return { status: 'refused', exitCode: EXIT.refused, message: `${what}${where}: ${plan.guard.message}${keep}`, invalidRows: invalid };
           summary.tryback = await writeTrybackFor(set.source, outcomes, reportDir);
           return { applied: outcomes, incomplete: true, closing: () => `Refused${where}, nothing of them was written${before}: ${plan.guard!.message}` };
         }
         if (dryRun) continue;
         if (!started) {
-          startRun({ file: req.file, sha256: summary.sha256, type, op: req.op, dataSource });
+          await startRun({ file: req.file, sha256: summary.sha256, type, op: req.op, dataSource });
           started = true;
         }
         const applied = await applyPlan(plan, { client, ledger, runId, options: applyOptions(config), onProgress: (p) => deps.progress?.update(p), onCall: emailScan.observe });
@@ -213,7 +199,7 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
       }
       await planCsv?.close();
       if (dryRun) {
-        const unread = summary.guard?.unreadable ? ` ${summary.guard.message}.` : '';
+        const unread = summary.guard?.unreadable || summary.guard?.disablesHeld ? ` ${summary.guard.message}.` : '';
         // Each part was planned against the site as it is: what an earlier part would create is not there yet.
         const later = multi ? ` The ${set.parts.slice(1).map((p) => p.info.type).join(', ')} rows were planned as the site is now: those naming what the ${set.parts[0].info.type} rows would create show as unknown, and are applied after them in a run.` : '';
         return {
@@ -254,7 +240,8 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
 function closing(summary: RunSummary, guard: Plan['guard'], reportDir: string, op: Op): string {
   const failed = summary.outcomes.failed;
   // Unreadable rows in a refresh: say why nothing was disabled (or, forced, what was risked) before the rows' advice.
-  const unread = guard?.unreadable ? `${guard.message}. ` : '';
+  // Unreadable rows, or an additions-only window that held the disables: the verdict says what was not done.
+  const unread = guard?.unreadable || guard?.disablesHeld ? `${guard.message}. ` : '';
   const kept = summary.retry?.rows ?? 0;
   if (kept > 0) {
     const rest = failed > kept ? `; ${failed - kept} row(s) failed: see ${reportDir}/rows.csv${summary.tryback ? ` and the tryback file ${summary.tryback}` : ''}` : '';
@@ -327,7 +314,16 @@ export function planOptionsFor(req: RunRequest, dataSource: string | null, confi
     force: req.force ?? false,
     passwords: config.persons.passwords,
     disable: config.persons.disable,
-    guard: { maxPercent: config.guard.maxPercent, maxCount: config.guard.maxCount },
+    guard: {
+      maxPercent: config.guard.maxPercent,
+      maxCount: config.guard.maxCount,
+      maxUpdatePercent: config.guard.maxUpdatePercent,
+      updateMinOwned: config.guard.updateMinOwned,
+      additionsOnly: config.guard.additionsOnly,
+      timezone: config.courses.timezone,
+    },
+    // The planner reads no clock: the additions-only windows are checked against the run's start, given here.
+    now: Date.now(),
     dataSourceFamilies: config.dataSourceFamilies,
   });
 }
@@ -377,9 +373,33 @@ function needsOf(types: readonly EntityType[]): Set<EntityType> {
   return needs;
 }
 
-/** A row Moodle could not take (outage, timeout, 5xx, the breaker open) rather than one it refused: worth sending again as it is. */
+/** A run's summary before anything happened: what it runs, and every count at zero (run, approve). */
+export function newRunSummary(
+  start: RunStart,
+  what: Pick<RunSummary, 'file' | 'sha256' | 'type' | 'op' | 'dataSource' | 'dryRun'> & Partial<RunSummary>,
+): RunSummary {
+  return {
+    runId: start.runId,
+    startedAt: start.startedAt.toISOString(),
+    finishedAt: '',
+    status: 'ok',
+    exitCode: EXIT.ok,
+    message: '',
+    rows: 0,
+    planned: null,
+    outcomes: { ok: 0, unchanged: 0, failed: 0, relinked: 0 },
+    guard: null,
+    moodleCalls: { total: 0, byFunction: {} },
+    reportDir: start.reportDir,
+    archivedAs: null,
+    tryback: null,
+    ...what,
+  };
+}
+
+/** A row Moodle could not take (outage, timeout, 5xx, the breaker open, the ledger's lock lost) rather than one it refused: worth sending again as it is. */
 function isTransientFailure(o: Outcome): boolean {
-  return o.outcome === 'failed' && (o.errorcode === 'transient' || o.errorcode === 'circuit-open') && o.line !== null;
+  return o.outcome === 'failed' && (o.errorcode === 'transient' || o.errorcode === 'circuit-open' || o.errorcode === 'ledger-lock-lost') && o.line !== null;
 }
 
 /** The transient rows as a file of their own (the tryback writer: input header, encoding, line ending; 0600). */

@@ -4,7 +4,7 @@
  */
 import { hostname } from 'node:os';
 import { requireMoodle, siteConnection, type Config } from './config/index.js';
-import { SqliteLedger, type LockOwner } from './ledger/index.js';
+import { openLedger, type LedgerStore, type LockOwner, type LockScope } from './ledger/index.js';
 import { MoodleClient, MoodleError, TlsError, getSiteInfo, PERSON_FUNCTIONS, type SiteInfo } from './moodle/index.js';
 import type { Failure, FailureCode } from './errors.js';
 import { retrier, type Retry } from './resolve/common.js';
@@ -21,11 +21,13 @@ export interface SessionOpenOptions {
   lock: boolean;
   /** Seconds to wait for another run holding the writer lock (default 0: refuse at once). */
   wait?: number;
+  /** The entity types whose links the command writes (default all): PostgreSQL locks each, SQLite the one ledger. */
+  scope?: LockScope;
 }
 
 export class MoodleSession {
   readonly client: MoodleClient;
-  private handle: SqliteLedger | null = null;
+  private handle: LedgerStore | null = null;
   private readonly url: string;
   /** Site information as the preflight read it (the service's upload flags, limits …); null before open(). */
   siteInfo: SiteInfo | null = null;
@@ -41,7 +43,7 @@ export class MoodleSession {
   }
 
   /** The open ledger; only valid once open() returned null. */
-  get ledger(): SqliteLedger {
+  get ledger(): LedgerStore {
     if (!this.handle) throw new Error('the session is not open');
     return this.handle;
   }
@@ -54,11 +56,11 @@ export class MoodleSession {
       this.siteInfo = info;
     }, retry);
     if (preflight) return { stage: 'preflight', ...preflight };
-    const ledger = SqliteLedger.open(this.config.ledger);
+    const ledger = await openLedger(this.config);
     if (opts.lock) {
-      const held = await takeWriterLock(ledger, this.runId, opts.wait ?? 0, this.config.lockStaleSeconds * 1000);
+      const held = await takeWriterLock(ledger, this.runId, opts.wait ?? 0, this.config.lockStaleSeconds * 1000, opts.scope);
       if (held) {
-        ledger.close();
+        await ledger.close();
         return { stage: 'locked', code: 'locked', message: held };
       }
     }
@@ -74,8 +76,8 @@ export class MoodleSession {
   /** Releases the writer lock, closes the ledger, then the client. */
   async close(): Promise<void> {
     if (this.handle) {
-      releaseWriterLock(this.handle, this.runId);
-      this.handle.close();
+      await releaseWriterLock(this.handle, this.runId);
+      await this.handle.close();
       this.handle = null;
     }
     await this.client.close();
@@ -88,29 +90,33 @@ const lockOwners = new Map<string, { owner: LockOwner; timer: NodeJS.Timeout }>(
  * One writer per ledger: waits up to `waitSeconds` for another run, then gives up with a sentence naming it.
  * While held, a heartbeat keeps it fresh; a holder that died is taken over once its heartbeat is staleMs old.
  */
-export async function takeWriterLock(ledger: SqliteLedger, runId: string, waitSeconds: number, staleMs: number): Promise<string | null> {
+export async function takeWriterLock(ledger: LedgerStore, runId: string, waitSeconds: number, staleMs: number, scope: LockScope = 'all'): Promise<string | null> {
   const owner: LockOwner = { id: `${hostname()}:${process.pid}:${runId}`, pid: process.pid, host: hostname(), runId };
   const deadline = Date.now() + waitSeconds * 1000;
   for (;;) {
-    const holder = ledger.acquireLock(owner, staleMs);
+    const holder = await ledger.acquireLock(owner, staleMs, scope);
     if (!holder) break;
     if (Date.now() >= deadline) {
-      return `the ledger ${ledger.path} is in use by another mdlsync run (pid ${holder.pid} on ${holder.host}${holder.runId ? `, run ${holder.runId}` : ''}, since ${holder.acquiredAt}): wait for it to finish, or pass --wait SECONDS`;
+      // PostgreSQL locks per entity: say which records the two runs both write (SQLite has one lock for any run).
+      const which = ledger.backend === 'postgres' && scope !== 'all' ? ` (for ${scope.join(', ')})` : '';
+      return `the ledger ${ledger.path}${which} is in use by another mdlsync run (pid ${holder.pid} on ${holder.host}${holder.runId ? `, run ${holder.runId}` : ''}, since ${holder.acquiredAt}): wait for it to finish, or pass --wait SECONDS`;
     }
     await new Promise((r) => setTimeout(r, Math.min(500, Math.max(0, deadline - Date.now()))));
   }
-  const timer = setInterval(() => ledger.heartbeatLock(owner), Math.max(1000, Math.floor(staleMs / 3)));
+  // A heartbeat that fails (the ledger's server unreachable, the lock taken over) is a lost lock: the ledger notes it
+  // (lockLost), the apply engine then sends nothing more and the run ends with ledger-lock-lost.
+  const timer = setInterval(() => void ledger.heartbeatLock(owner).catch(() => false), Math.max(1000, Math.floor(staleMs / 3)));
   timer.unref();
   lockOwners.set(runId, { owner, timer });
   return null;
 }
 
-export function releaseWriterLock(ledger: SqliteLedger, runId: string): void {
+export async function releaseWriterLock(ledger: LedgerStore, runId: string): Promise<void> {
   const held = lockOwners.get(runId);
   if (!held) return;
   clearInterval(held.timer);
   lockOwners.delete(runId);
-  ledger.releaseLock(held.owner);
+  await ledger.releaseLock(held.owner);
 }
 
 /**

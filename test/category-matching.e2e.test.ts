@@ -20,12 +20,12 @@ const COURSE_HEAD = 'idnumber,shortname,fullname,category_path';
 
 const named = (w: Workspace, name: string) => w.sandbox.categories.list().filter((c) => c.name === name);
 const rowsCsv = (w: Workspace): string => readFileSync(join(w.lastSummary().reportDir, 'rows.csv'), 'utf8');
-const categoryLinks = (w: Workspace) => {
+const categoryLinks = async (w: Workspace) => {
   const ledger = SqliteLedger.open(join(w.dir, '.mdlsync', 'ledger.db'));
   try {
-    return ledger.listLinks({ entity: 'categories', limit: 100, offset: 0 }).map((l) => ({ key: l.key, moodleId: l.moodleId }));
+    return (await ledger.listLinks({ entity: 'categories', limit: 100, offset: 0 })).map((l) => ({ key: l.key, moodleId: l.moodleId }));
   } finally {
-    ledger.close();
+    await ledger.close();
   }
 };
 
@@ -47,7 +47,7 @@ describe('a category made by a course path, then the categories feed', () => {
     expect(named(ws, 'Science')[0]).toMatchObject({ id: made.id, parent: 0, idnumber: 'SCI' });
     expect(rowsCsv(ws)).toMatch(new RegExp(`^2,SCI,adopt,ok,${made.id},`, 'm'));
     // One link for the one category: the SIS key's.
-    expect(categoryLinks(ws).filter((l) => l.moodleId === made.id)).toEqual([{ key: 'SCI', moodleId: made.id }]);
+    expect((await categoryLinks(ws)).filter((l) => l.moodleId === made.id)).toEqual([{ key: 'SCI', moodleId: made.id }]);
 
     // The course file again, and a new course in the same path: no second "Science".
     ws.sandbox.stats.reset();

@@ -69,20 +69,20 @@ describe('writer lock', () => {
     const other = SqliteLedger.open(join(ws.dir, '.mdlsync', 'ledger.db'));
     const owner = { id: 'elsewhere:4242:RUN-X', pid: 4242, host: 'elsewhere', runId: 'RUN-X' };
     try {
-      expect(other.acquireLock(owner, 60_000)).toBeNull();
+      expect(await other.acquireLock(owner, 60_000)).toBeNull();
       const refused = await ws.cli(['run', file]);
       expect(refused.code).toBe(3);
       expect(refused.stdout).toMatch(/in use by another mdlsync run \(pid 4242 on elsewhere, run RUN-X/);
       expect(ws.sandbox.stats.writeCalls).toBe(0);
       // A dry run only reads: it does not need the lock.
       expect((await ws.cli(['plan', file])).code).toBe(0);
-      setTimeout(() => other.releaseLock(owner), 1000);
+      setTimeout(() => void other.releaseLock(owner), 1000);
       const waited = await ws.cli(['run', file, '--wait', '10']);
       expect(waited.code).toBe(0);
       expect(ws.sandbox.users.byUsername('puser0002')).toBeDefined();
-      expect(other.acquireLock(owner, 60_000)).toBeNull(); // released by the run that finished
+      expect(await other.acquireLock(owner, 60_000)).toBeNull(); // released by the run that finished
     } finally {
-      other.close();
+      await other.close();
     }
   });
 });

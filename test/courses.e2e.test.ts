@@ -63,11 +63,11 @@ describe('courses feed', () => {
 
     const ledger = SqliteLedger.open(join(ws.dir, '.mdlsync', 'ledger.db'));
     try {
-      const links = ledger.getLinks('categories', ['path:2026', 'path:2026/September', 'path:2026/September/Morning']);
+      const links = await ledger.getLinks('categories', ['path:2026', 'path:2026/September', 'path:2026/September/Morning']);
       expect([...links.values()].map((l) => l.moodleId)).toEqual([year?.id, sep?.id, morning?.id]);
-      expect(ledger.getLinks('courses', ['C1']).get('C1')).toMatchObject({ moodleId: c1?.id, dataSource: 'SIS', status: 'active' });
+      expect((await ledger.getLinks('courses', ['C1'])).get('C1')).toMatchObject({ moodleId: c1?.id, dataSource: 'SIS', status: 'active' });
     } finally {
-      ledger.close();
+      await ledger.close();
     }
 
     ws.sandbox.stats.reset();

@@ -64,12 +64,12 @@ test(`a ${ROWS}-row store killed ${KILLS} times with SIGKILL, then finished, app
 
   const ledger = SqliteLedger.open(join(ws.dir, '.mdlsync', 'ledger.db'));
   try {
-    expect(ledger.countLinks('persons', null, 'active')).toBe(ROWS);
+    expect(await ledger.countLinks('persons', null, 'active')).toBe(ROWS);
     const byIdnumber = new Map(users.map((u) => [u.idnumber, u.id]));
-    const links = ledger.getLinks('persons', users.map((u) => u.idnumber));
+    const links = await ledger.getLinks('persons', users.map((u) => u.idnumber));
     for (const [key, link] of links) expect(link.moodleId).toBe(byIdnumber.get(key));
   } finally {
-    ledger.close();
+    await ledger.close();
   }
 
   const summary = ws.lastSummary();

@@ -152,13 +152,13 @@ describe('mdlsync ledger export and import', () => {
   test('while another run holds the writer lock, the import is refused with exit 3', async () => {
     const ledger = SqliteLedger.open(at(IMPORTED));
     const owner = { id: 'test-holder', pid: process.pid, host: hostname(), runId: 'r-holder' };
-    expect(ledger.acquireLock(owner, 60_000)).toBeNull();
+    expect(await ledger.acquireLock(owner, 60_000)).toBeNull();
     try {
       const r = await w.cli(['ledger', 'import', 'one.jsonl', '--ledger', IMPORTED, '--replace']);
       expect(r).toMatchObject({ code: 3, stderr: expect.stringMatching(/is in use by another mdlsync run \(pid \d+ on .*, run r-holder/) });
     } finally {
-      ledger.releaseLock(owner);
-      ledger.close();
+      await ledger.releaseLock(owner);
+      await ledger.close();
     }
   });
 

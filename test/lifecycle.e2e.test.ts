@@ -40,12 +40,12 @@ const user = (w: Workspace, key: string) => w.sandbox.users.byIdnumber(key)[0];
 const enrolment = (w: Workspace, courseId: number, key: string) => w.sandbox.enrolments.of(courseId).find((e) => e.userid === user(w, key).id);
 const rowsCsv = (w: Workspace): string => readFileSync(join(w.lastSummary().reportDir, 'rows.csv'), 'utf8');
 
-function link(w: Workspace, entity: string, key: string) {
+async function link(w: Workspace, entity: string, key: string) {
   const l = SqliteLedger.open(join(w.dir, '.mdlsync', 'ledger.db'));
   try {
-    return l.getLinks(entity, [key]).get(key);
+    return (await l.getLinks(entity, [key])).get(key);
   } finally {
-    l.close();
+    await l.close();
   }
 }
 
@@ -81,13 +81,13 @@ describe('user lifecycle', () => {
     expect(enrolment(w, courseId, 'P0001')).toMatchObject({ status: 0, roles: [5] });
     expect(enrolment(w, courseId, 'P0002')).toMatchObject({ status: 0, roles: [3], timestart: START, timeend: END });
     // The ledger remembers what was sent.
-    expect(JSON.parse(link(w, 'enrolments', 'C1|P0002')!.data!)).toMatchObject({ roleId: 3, role: 'editingteacher', timestart: START, timeend: END, suspend: false });
+    expect(JSON.parse((await link(w, 'enrolments', 'C1|P0002'))!.data!)).toMatchObject({ roleId: 3, role: 'editingteacher', timestart: START, timeend: END, suspend: false });
 
     // Expel the student.
     const ex = await w.cli(['user', 'unenrol', 'P0001', 'C1']);
     expect(ex.code).toBe(0);
     expect(enrolment(w, courseId, 'P0001')).toBeUndefined();
-    expect(link(w, 'enrolments', 'C1|P0001')).toMatchObject({ status: 'disabled' });
+    expect(await link(w, 'enrolments', 'C1|P0001')).toMatchObject({ status: 'disabled' });
     expect(w.lastSummary()).toMatchObject({ kind: 'user-unenrol', person: 'P0001', course: 'C1', exitCode: 0, enrolments: 1 });
     expect(rowsCsv(w)).toMatch(/^,C1\|P0001,disable,ok,\d+,,/m);
 
@@ -97,7 +97,7 @@ describe('user lifecycle', () => {
     expect(bl.stdout).toContain('P0002 blocked: account suspended, 1 enrolment(s) removed');
     expect(user(w, 'P0002').suspended).toBe(true);
     expect(enrolment(w, courseId, 'P0002')).toBeUndefined();
-    expect(link(w, 'enrolments', 'C1|P0002')).toMatchObject({ status: 'disabled' });
+    expect(await link(w, 'enrolments', 'C1|P0002')).toMatchObject({ status: 'disabled' });
     expect(rowsCsv(w)).toMatch(/^,P0002,disable,ok,\d+,,"account suspended, 1 enrolment\(s\) removed",persons,/m);
     expect(rowsCsv(w)).toMatch(/^,C1\|P0002,disable,ok,\d+,,block: unenrolled,enrolments,/m);
     // The student's account is untouched.
@@ -108,7 +108,7 @@ describe('user lifecycle', () => {
     expect(ub.code).toBe(0);
     expect(user(w, 'P0002').suspended).toBe(false);
     expect(enrolment(w, courseId, 'P0002')).toMatchObject({ status: 0, roles: [3], timestart: START, timeend: END });
-    expect(link(w, 'enrolments', 'C1|P0002')).toMatchObject({ status: 'active' });
+    expect(await link(w, 'enrolments', 'C1|P0002')).toMatchObject({ status: 'active' });
     expect(w.lastSummary()).toMatchObject({ kind: 'user-unblock', enrolments: 1, outcomes: { ok: 2, failed: 0 } });
     // The expelled student is not brought back by anything, and the feed sees the teacher as unchanged.
     expect(enrolment(w, courseId, 'P0001')).toBeUndefined();
@@ -181,7 +181,7 @@ describe('user lifecycle', () => {
     expect(tryback).toContain('NOBODY');
     expect(tryback).not.toContain('P0002');
     // The person's link is not rewritten: the nightly store of the same row leaves the block alone.
-    expect(link(w, 'persons', 'P0002')).toMatchObject({ status: 'active' });
+    expect(await link(w, 'persons', 'P0002')).toMatchObject({ status: 'active' });
     expect((await w.cli(['run', w.write('nightly.txt', sisFile(SIS_HEADER, [p1, p2]))])).code).toBe(0);
     expect(user(w, 'P0002').suspended).toBe(true);
 

@@ -28,12 +28,12 @@ function backdate(w: Workspace, keys: string[], days: number): void {
   }
 }
 
-function links(w: Workspace, keys: string[]) {
+async function links(w: Workspace, keys: string[]) {
   const ledger = SqliteLedger.open(ledgerPath(w));
   try {
-    return ledger.getLinks('persons', keys);
+    return await ledger.getLinks('persons', keys);
   } finally {
-    ledger.close();
+    await ledger.close();
   }
 }
 
@@ -65,7 +65,7 @@ describe('purge --disabled-older-than', () => {
     const dry = ws.lastSummary();
     expect(dry).toMatchObject({ kind: 'purge', dryRun: true, status: 'dry-run', candidates: 2, exitCode: 0 });
     expect(readFileSync(join(dry.reportDir, 'plan.csv'), 'utf8').split('\n').filter((l) => l.includes(',delete,'))).toHaveLength(2);
-    expect(links(ws, ['P0018', 'P0019']).size).toBe(2);
+    expect((await links(ws, ['P0018', 'P0019'])).size).toBe(2);
 
     const real = await ws.cli(['purge', '--disabled-older-than', '30d']);
     expect(real.code).toBe(0);
@@ -81,16 +81,16 @@ describe('purge --disabled-older-than', () => {
     expect(rows.slice(1).map((l) => l.split(',').slice(1, 4).join(',')).sort()).toEqual(['P0018,delete,ok', 'P0019,delete,ok']);
 
     // Dropped from the ledger; the recent one stays disabled, the active one active.
-    const after = links(ws, ['P0001', 'P0018', 'P0019', 'P0020']);
+    const after = await links(ws, ['P0001', 'P0018', 'P0019', 'P0020']);
     expect([...after.keys()].sort()).toEqual(['P0001', 'P0020']);
     expect(after.get('P0020')?.status).toBe('disabled');
     expect(after.get('P0001')?.status).toBe('active');
 
     const ledger = SqliteLedger.open(ledgerPath(ws));
     try {
-      expect(ledger.getRun(summary.runId as string)).toMatchObject({ op: 'purge', status: 'ok' });
+      expect(await ledger.getRun(summary.runId as string)).toMatchObject({ op: 'purge', status: 'ok' });
     } finally {
-      ledger.close();
+      await ledger.close();
     }
 
     const again = await ws.cli(['purge', '--disabled-older-than', '30d']);
@@ -111,7 +111,7 @@ describe('purge --disabled-older-than', () => {
     expect(refused.stdout).toMatch(/purge would delete 8 of 10 persons owned \(limit 1\): refused/);
     expect(ws.sandbox.stats.writeCalls).toBe(0);
     expect(ws.sandbox.users.list().filter((u) => u.deleted)).toHaveLength(0);
-    expect(links(ws, disabled).size).toBe(8);
+    expect((await links(ws, disabled)).size).toBe(8);
     expect(ws.lastSummary()).toMatchObject({ status: 'refused', exitCode: 3 });
 
     const dry = await ws.cli(['purge', '--disabled-older-than', '180d', '--dry-run']);
@@ -122,7 +122,7 @@ describe('purge --disabled-older-than', () => {
     expect(forced.code).toBe(0);
     // Moodle clears idnumber and renames a deleted account: check by id.
     expect(ws.sandbox.users.list().filter((u) => u.deleted).map((u) => u.id).sort((a, b) => a - b)).toEqual(ids.sort((a, b) => a - b));
-    expect(links(ws, disabled).size).toBe(0);
+    expect((await links(ws, disabled)).size).toBe(0);
   });
 
   test('an account already deleted in Moodle counts as done; one re-enabled in Moodle by hand is kept', async () => {
@@ -144,7 +144,7 @@ describe('purge --disabled-older-than', () => {
     expect(ws.sandbox.users.byId(p3)?.deleted).toBe(true);
     expect(ws.sandbox.users.byId(p6)?.deleted).toBe(true);
     expect(ws.sandbox.users.byId(p5)).toMatchObject({ deleted: false, suspended: false });
-    expect([...links(ws, ['P0003', 'P0004', 'P0005', 'P0006']).keys()]).toEqual(['P0005']);
+    expect([...(await links(ws, ['P0003', 'P0004', 'P0005', 'P0006'])).keys()]).toEqual(['P0005']);
     const rows = readFileSync(join(ws.lastSummary().reportDir, 'rows.csv'), 'utf8');
     expect(rows).toMatch(/P0004,delete,ok,\d+,,Moodle user \d+ was already deleted/);
     expect(rows).toMatch(/P0005,unchanged,unchanged,\d+,,kept: /);
@@ -158,15 +158,15 @@ describe('purge --disabled-older-than', () => {
     const other = SqliteLedger.open(ledgerPath(ws));
     const owner = { id: 'elsewhere:4242:RUN-X', pid: 4242, host: 'elsewhere', runId: 'RUN-X' };
     try {
-      expect(other.acquireLock(owner, 60_000)).toBeNull();
+      expect(await other.acquireLock(owner, 60_000)).toBeNull();
       ws.sandbox.stats.reset();
       const locked = await ws.cli(['purge', '--disabled-older-than', '30d']);
       expect(locked.code).toBe(3);
       expect(locked.stdout).toMatch(/in use by another mdlsync run \(pid 4242 on elsewhere/);
       expect(ws.sandbox.stats.writeCalls).toBe(0);
-      other.releaseLock(owner);
+      await other.releaseLock(owner);
     } finally {
-      other.close();
+      await other.close();
     }
     expect((await ws.cli(['purge', '--disabled-older-than', '30d'])).code).toBe(0);
     expect(ws.sandbox.users.byId(p10)?.deleted).toBe(true);

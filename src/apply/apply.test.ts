@@ -1,12 +1,33 @@
 import { describe, expect, it } from '@jest/globals';
 import type { PersonRecord } from '../entities/persons/record.js';
-import type { LedgerLink, LedgerStore, LinkWrite } from '../ledger/types.js';
 import { MoodleError, TransientError, countFormVars } from '../moodle/index.js';
 import type { MoodleCaller, MoodleUser } from '../moodle/types.js';
 import type { Action, ActionOf } from '../plan/types.js';
 import { DEFAULT_APPLY_OPTIONS, applyPlan } from './index.js';
 import { resolvePersons } from '../entities/persons/lookup.js';
 import type { ApplyOptions, ApplyProgress } from './types.js';
+import { FakeLedger } from '../../test/fake-ledger.js';
+import { lockLostError } from '../ledger/errors.js';
+import type { LinkWrite } from '../ledger/types.js';
+
+/** A ledger whose writer lock is lost after `writes` link writes: noticed by lockLost(), or (`throws`) by the next write. */
+class LostLockLedger extends FakeLedger {
+  private done = 0;
+  constructor(
+    private readonly allowed: number,
+    private readonly throws = false,
+  ) {
+    super();
+  }
+  override async writeLinks(links: readonly LinkWrite[]): Promise<void> {
+    if (this.done >= this.allowed && this.throws) throw lockLostError(this.path, 'the connection closed');
+    this.done++;
+    return super.writeLinks(links);
+  }
+  lockLost(): string | null {
+    return !this.throws && this.done >= this.allowed ? 'the connection closed' : null;
+  }
+}
 
 // ── fakes ─────────────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -116,55 +137,6 @@ class FakeMoodle implements MoodleCaller {
   }
 }
 
-/** The calls of the LedgerStore that apply/ uses, over a Map. */
-class FakeLedger implements LedgerStore {
-  readonly path = ':memory:';
-  readonly links = new Map<string, LedgerLink>();
-  readonly seen: string[] = [];
-  readonly dropped: string[] = [];
-  readonly writes: LinkWrite[][] = [];
-
-  getLinks(entity: string, keys: readonly string[]): Map<string, LedgerLink> {
-    return new Map(keys.filter((k) => this.links.has(`${entity}/${k}`)).map((k) => [k, this.links.get(`${entity}/${k}`)!]));
-  }
-  *activeLinks(entity: string): IterableIterator<LedgerLink> {
-    for (const l of this.links.values()) if (l.entity === entity && l.status === 'active') yield l;
-  }
-  countLinks(entity: string): number {
-    return [...this.activeLinks(entity)].length;
-  }
-  writeLinks(links: readonly LinkWrite[]): void {
-    this.writes.push([...links]);
-    const now = new Date().toISOString();
-    for (const l of links) {
-      const id = `${l.entity}/${l.key}`;
-      const prev = this.links.get(id);
-      this.links.set(id, { ...l, firstSeen: prev?.firstSeen ?? now, lastSeen: now, lastRun: l.runId, disabledAt: l.status === 'disabled' ? now : null });
-    }
-  }
-  markSeen(_entity: string, keys: readonly string[]): void {
-    this.seen.push(...keys);
-  }
-  dropLink(entity: string, key: string): void {
-    this.dropped.push(key);
-    this.links.delete(`${entity}/${key}`);
-  }
-  findByMoodleId(entity: string, moodleId: number): LedgerLink | undefined {
-    return [...this.links.values()].find((l) => l.entity === entity && l.moodleId === moodleId);
-  }
-  listLinks(): LedgerLink[] {
-    return [...this.links.values()];
-  }
-  startRun(): void {}
-  finishRun(): void {}
-  getRun(): undefined {
-    return undefined;
-  }
-  listRuns(): [] {
-    return [];
-  }
-  close(): void {}
-}
 
 // ── helpers ───────────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -333,6 +305,29 @@ describe('applyPlan: creates', () => {
     expect(outcomes.at(-1)!.message).toMatch(/; not sent$/);
   });
 
+  it('a writer lock lost before the run sends: no call goes out, every row says ledger-lock-lost, not sent', async () => {
+    const moodle = new FakeMoodle();
+    const outcomes = await apply(Array.from({ length: 20 }, (_, i) => action('create', person(i))), moodle, new LostLockLedger(0), { batchSize: 5, concurrency: 1 });
+    expect(moodle.callsOf('core_user_create_users')).toHaveLength(0);
+    expect(outcomes.every((o) => o.outcome === 'failed' && o.errorcode === 'ledger-lock-lost')).toBe(true);
+    expect(outcomes[0].message).toBe('The writer lock on the ledger :memory: was lost (the connection closed): this run stopped writing; another process may hold the lock now; not sent');
+  });
+
+  it('a writer lock lost in a write after a call: the rows Moodle took fail as unrecorded (for the tryback), no new call goes out', async () => {
+    const moodle = new FakeMoodle();
+    const outcomes = await apply(Array.from({ length: 40 }, (_, i) => action('create', person(i))), moodle, new LostLockLedger(1, true), { batchSize: 5, concurrency: 1 });
+    // The first batch recorded; the calls already on their way when the second's write failed were answered but not
+    // recorded; every other row was never sent.
+    const calls = moodle.callsOf('core_user_create_users').length;
+    const unrecorded = outcomes.filter((o) => o.errorcode === 'ledger-lock-lost' && /Moodle took this row, the ledger did not record it/.test(o.message ?? ''));
+    const notSent = outcomes.filter((o) => o.errorcode === 'ledger-lock-lost' && /; not sent$/.test(o.message ?? ''));
+    expect(outcomes.slice(0, 5).every((o) => o.outcome === 'ok')).toBe(true);
+    expect(unrecorded.length).toBe(5 * (calls - 1));
+    expect(unrecorded.every((o) => o.moodleId !== undefined)).toBe(true);
+    expect(notSent.length).toBe(40 - 5 * calls);
+    expect(notSent.length).toBeGreaterThan(0);
+  });
+
   it('the breaker counts failures in a row only: a call that goes through starts the count again', async () => {
     const moodle = new FakeMoodle();
     // Two failures, then a call that goes through, six times over: never three in a row (whichever batch each call is).
@@ -493,7 +488,7 @@ describe('applyPlan: updates, relinks, deletes', () => {
     const moodle = new FakeMoodle();
     const ledger = new FakeLedger();
     const users = Array.from({ length: 6 }, (_, i) => moodle.addUser({ username: `user${i}` }));
-    ledger.writeLinks(users.map((u, i) => ({ entity: 'persons', key: `K${i}`, moodleId: u.id, dataSource: null, hash: null, status: 'active', runId: 'r0' })));
+    await ledger.writeLinks(users.map((u, i) => ({ entity: 'persons', key: `K${i}`, moodleId: u.id, dataSource: null, hash: null, status: 'active', runId: 'r0' })));
     const actions = users.map((u, i) => action('delete', undefined, { key: `K${i}`, moodleId: u.id }));
     actions.splice(3, 0, action('delete', undefined, { key: 'ADMIN', moodleId: 2 }), action('delete', undefined, { key: 'GONE', moodleId: 4242 }));
     const outcomes = await apply(actions, moodle, ledger);

@@ -29,8 +29,13 @@ export async function applyPlan(plan: { actions: readonly Action[] }, deps: Appl
     else send.push(row);
   });
   const run = applier.prepare(engine, send);
-  engine.markSeen(unchanged);
-  engine.progress();
-  await run();
+  try {
+    await engine.markSeen(unchanged);
+    engine.progress();
+    await run();
+  } catch (err) {
+    // The writer lock was lost in a ledger write between calls: what was not sent fails as such (any other error throws).
+    engine.halt(err);
+  }
   return engine.results();
 }

@@ -6,6 +6,7 @@
  */
 import type { OutcomeCode } from '../errors.js';
 import type { EntityType } from '../feed/types.js';
+import { isLockLost, lockLostError } from '../ledger/errors.js';
 import type { LedgerStore, LinkStatus, LinkWrite } from '../ledger/types.js';
 import { CircuitOpenError, MoodleError, ProtocolError, TlsError, TransientError, isTransient, mayHaveCommitted } from '../moodle/index.js';
 import type { MoodleCaller } from '../moodle/index.js';
@@ -47,7 +48,8 @@ export interface BatchSpec<T, R> {
   send(items: T[]): Promise<R>;
   /** Settles the items Moodle confirmed and writes their links. */
   confirm(items: T[], reply: R): Promise<void>;
-  failOne(item: T, code: OutcomeCode, message: string): void;
+  /** May write links (a row whose record is gone is settled ok): awaited before the batch counts as done. */
+  failOne(item: T, code: OutcomeCode, message: string): void | Promise<void>;
   /**
    * After a failure that may have come after Moodle committed (timeout, dropped connection, an errorcode that is not
    * a refusal): settle what the site has anyway, read back; returns the items it does not have (safe to resend).
@@ -122,6 +124,29 @@ export class BatchEngine {
     this.settle(row, 'failed', { errorcode, message: this.redact(message, row.action), moodleId });
   }
 
+  /**
+   * Rows Moodle confirmed whose links the ledger could not record (the writer lock was lost meanwhile): failed after
+   * all, so they go to the tryback, whose run finds them in Moodle and links them.
+   */
+  private unrecorded(rows: Row[], err: Error): void {
+    for (const row of rows) {
+      const prev = this.outcomes[row.index];
+      if (prev?.outcome === 'failed') continue;
+      if (prev) this.done--;
+      this.settle(row, 'failed', { errorcode: 'ledger-lock-lost', moodleId: prev?.moodleId, message: `${err.message} Moodle took this row, the ledger did not record it: the tryback's run finds it in Moodle and links it.` });
+    }
+  }
+
+  /** The writer lock was lost: no call goes out from now on (as when the circuit breaker opens). */
+  private lockLost(): Error | null {
+    if (this.fatal && isLockLost(this.fatal)) return this.fatal;
+    const why = this.deps.ledger.lockLost?.() ?? null;
+    if (why === null) return null;
+    const err = lockLostError(this.deps.ledger.path, why);
+    this.fatal = err;
+    return err;
+  }
+
   /** The outcome so far of a row, if it has one. */
   outcomeOf(row: Row): Outcome | undefined {
     return this.outcomes[row.index];
@@ -133,9 +158,9 @@ export class BatchEngine {
     return { entity: a.entity, key: a.key, moodleId, dataSource: a.dataSource, hash, state: a.state ?? null, status, runId: this.deps.runId };
   }
 
-  writeLinks(links: (LinkWrite | null)[]): void {
+  async writeLinks(links: (LinkWrite | null)[]): Promise<void> {
     const real = links.filter((l): l is LinkWrite => l !== null);
-    if (real.length) this.deps.ledger.writeLinks(real);
+    if (real.length) await this.deps.ledger.writeLinks(real);
   }
 
   /** A row Moodle confirmed: settled ok under this id; the answer is the link to write for it. */
@@ -145,11 +170,11 @@ export class BatchEngine {
   }
 
   /** Rows that need no call: settled ok under their planned id; the link alone records the change. */
-  settleLinkOnly(rows: Row[]): void {
-    this.writeLinks(rows.map((row) => this.landed(row, row.action.moodleId!)));
+  async settleLinkOnly(rows: Row[]): Promise<void> {
+    await this.writeLinks(rows.map((row) => this.landed(row, row.action.moodleId!)));
   }
 
-  markSeen(rows: Row[]): void {
+  async markSeen(rows: Row[]): Promise<void> {
     const byEntity = new Map<string, string[]>();
     for (const r of rows) {
       const keys = byEntity.get(r.action.entity);
@@ -157,7 +182,7 @@ export class BatchEngine {
       else byEntity.set(r.action.entity, [r.action.key]);
     }
     for (const [entity, keys] of byEntity) {
-      for (let i = 0; i < keys.length; i += MARK_SEEN_CHUNK) this.deps.ledger.markSeen(entity, keys.slice(i, i + MARK_SEEN_CHUNK), this.deps.runId);
+      for (let i = 0; i < keys.length; i += MARK_SEEN_CHUNK) await this.deps.ledger.markSeen(entity, keys.slice(i, i + MARK_SEEN_CHUNK), this.deps.runId);
     }
   }
 
@@ -170,11 +195,27 @@ export class BatchEngine {
     return a.moodleId;
   }
 
-  /** One Outcome per action, in the plan's order. */
+  /** One Outcome per action, in the plan's order; after a lost lock, the rows never sent say so. */
   results(): Outcome[] {
+    const lost = this.fatal && isLockLost(this.fatal) ? this.fatal : null;
     return this.outcomes.map(
-      (o, index) => o ?? this.outcomeFor({ index, action: this.actions[index] }, 'failed', { errorcode: 'internal', message: 'No outcome recorded' }),
+      (o, index) =>
+        o ??
+        this.outcomeFor(
+          { index, action: this.actions[index] },
+          'failed',
+          lost ? { errorcode: 'ledger-lock-lost', message: `${lost.message.replace(/\.$/, '')}; not sent` } : { errorcode: 'internal', message: 'No outcome recorded' },
+        ),
     );
+  }
+
+  /**
+   * The writer lock was lost while a step wrote to the ledger: the run stops sending; rows left without an outcome
+   * fail as not sent (results()). Any other error is thrown on.
+   */
+  halt(err: unknown): void {
+    if (!isLockLost(err)) throw err;
+    this.fatal = err;
   }
 
   // ── calls: concurrency, retries, bisection ────────────────────────────────────────────────────────────────
@@ -182,6 +223,7 @@ export class BatchEngine {
   limited<T>(wsfunction: string, records: number, fn: () => Promise<T>, timed?: (ms: number) => void): Promise<T> {
     // Checked once the slot is granted too: calls queued behind the one that hit a bad token must not go out.
     const guarded = async (): Promise<T> => {
+      this.lockLost();
       if (this.fatal) throw this.fatal;
       try {
         const value = await fn();
@@ -201,6 +243,7 @@ export class BatchEngine {
         throw err;
       }
     };
+    this.lockLost();
     if (this.fatal) return Promise.reject(this.fatal);
     // Under a rate limit a call's time includes its wait for the rate: no latency sample, so no shrinking on it (and
     // no timing for the site hints, which would read the wait as Moodle's cost).
@@ -251,17 +294,29 @@ export class BatchEngine {
       // Outside the try: a failure while settling confirmed records must never look like a failed call (and resend).
       if (reply) {
         this.deps.onCall?.({ wsfunction: spec.wsfunction, records: pending.length, ms, reply: reply.value });
-        return spec.confirm(pending, reply.value);
+        try {
+          return await spec.confirm(pending, reply.value);
+        } catch (e) {
+          this.halt(e);
+          this.unrecorded(pending.map((it) => it.row), e as Error);
+          return;
+        }
       }
       if (err instanceof AbortError || this.deps.signal?.aborted) {
         for (const it of pending) if (!this.outcomes[it.row.index]) this.fail(it.row, 'aborted', 'The run was aborted before Moodle confirmed this row');
         return;
       }
       const unknown = maybeSaved !== undefined ? UNKNOWN_NOTE : '';
+      if (isLockLost(err)) {
+        // Not sent: failOne may write to the ledger, which refuses every write now.
+        this.fatal = err;
+        for (const it of pending) this.fail(it.row, 'ledger-lock-lost', `${err.message.replace(/\.$/, '')}${unknown || '; not sent'}`);
+        return;
+      }
       if (this.isFatal(err) || (err !== undefined && err === this.fatal)) {
         this.fatal ??= err as Error;
         const notSent = (err instanceof TransientError || err instanceof CircuitOpenError) && !unknown ? '; not sent' : '';
-        for (const it of pending) spec.failOne(it, codeOf(err), (err as Error).message + (unknown || notSent));
+        for (const it of pending) await spec.failOne(it, codeOf(err), (err as Error).message + (unknown || notSent));
         return;
       }
       // (An error of the read-back itself says nothing about the write.)
@@ -272,10 +327,10 @@ export class BatchEngine {
         try {
           rest = await spec.recheck(pending);
         } catch (e) {
-          for (const it of pending) spec.failOne(it, codeOf(e), (e as Error).message);
+          for (const it of pending) await spec.failOne(it, codeOf(e), (e as Error).message);
           return;
         }
-        if (rest.length === 1 && pending.length === 1) spec.failOne(rest[0], 'truncated', err.message);
+        if (rest.length === 1 && pending.length === 1) await spec.failOne(rest[0], 'truncated', err.message);
         else await this.split(rest, spec, tries);
         return;
       }
@@ -289,7 +344,7 @@ export class BatchEngine {
         try {
           pending = await spec.recheck(pending);
         } catch (e) {
-          for (const it of pending) spec.failOne(it, codeOf(err), `${(err as Error).message}${UNKNOWN_NOTE} (reading it back failed: ${(e as Error).message})`);
+          for (const it of pending) await spec.failOne(it, codeOf(err), `${(err as Error).message}${UNKNOWN_NOTE} (reading it back failed: ${(e as Error).message})`);
           return;
         }
         this.warnSaved(before, err);
@@ -305,7 +360,7 @@ export class BatchEngine {
           try {
             pending = await spec.explain(pending, err);
           } catch (e) {
-            for (const it of pending) spec.failOne(it, codeOf(e), (e as Error).message);
+            for (const it of pending) await spec.failOne(it, codeOf(e), (e as Error).message);
             return;
           }
           if (pending.length === 0) return;
@@ -315,7 +370,7 @@ export class BatchEngine {
             continue;
           }
         }
-        if (pending.length === 1) spec.failOne(pending[0], codeOf(err), (err as Error).message + checked);
+        if (pending.length === 1) await spec.failOne(pending[0], codeOf(err), (err as Error).message + checked);
         else await this.split(pending, spec, persistentDbError ? Math.min(2, tries) : tries);
         return;
       }
@@ -323,14 +378,14 @@ export class BatchEngine {
       if (this.fatal instanceof CircuitOpenError) {
         // The breaker opened (on this failure or another batch's): no retry; the rows are kept for the next try.
         const why = maybeSaved !== undefined ? UNKNOWN_NOTE : '; not sent';
-        for (const it of pending) spec.failOne(it, 'circuit-open', this.fatal.message + why);
+        for (const it of pending) await spec.failOne(it, 'circuit-open', this.fatal.message + why);
         return;
       }
       if (this.siteDown()) {
         this.fatal ??= new TransientError('network', `Moodle stopped answering (nothing went through for ${Math.round((Date.now() - this.lastSuccess) / 1000)} s): ${(err as Error).message}`);
         // Rows of a call that went out may be saved: "unknown", never "not sent" (the site is down, no read back).
         const why = maybeSaved !== undefined ? UNKNOWN_NOTE : '; not sent';
-        for (const it of pending) spec.failOne(it, 'transient', this.fatal.message + why);
+        for (const it of pending) await spec.failOne(it, 'transient', this.fatal.message + why);
         return;
       }
       if (attempt >= tries) {
@@ -345,7 +400,7 @@ export class BatchEngine {
             rest = pending;
           }
         }
-        for (const it of rest) spec.failOne(it, 'transient', `${(err as Error).message} (gave up after ${attempt} tries)${note}`);
+        for (const it of rest) await spec.failOne(it, 'transient', `${(err as Error).message} (gave up after ${attempt} tries)${note}`);
         return;
       }
       try {
@@ -398,7 +453,12 @@ export class BatchEngine {
   async runBatches<T>(batches: T[][], fn: (batch: T[]) => Promise<void>): Promise<void> {
     await Promise.all(
       batches.map(async (batch) => {
-        await fn(batch);
+        try {
+          await fn(batch);
+        } catch (err) {
+          // A write refused after the lock was lost: the other batches stop at their next call, none left in flight.
+          this.halt(err);
+        }
         this.progress();
       }),
     );
@@ -428,6 +488,7 @@ function failureOf(err: unknown): string {
 
 export function codeOf(err: unknown): OutcomeCode {
   if (err instanceof AbortError) return 'aborted';
+  if (isLockLost(err)) return 'ledger-lock-lost';
   if (err instanceof MoodleError) return err.errorcode;
   if (err instanceof CircuitOpenError) return 'circuit-open';
   if (err instanceof TlsError) return 'tls';

@@ -9,6 +9,8 @@ export interface Classified {
   op: Op;
   dataSource?: string;
   force: boolean;
+  /** The site its rule names, if any. */
+  site?: string;
   /** What decided it, for the log: `rule 2 (*.csv)` or `name convention`. */
   by: string;
 }
@@ -33,7 +35,7 @@ export function isRefresh(op: Op): boolean {
 export function classify(name: string, rules: readonly WatchRule[]): Classification {
   for (const [i, rule] of rules.entries()) {
     if (picomatch.isMatch(name, rule.match, { dot: false })) {
-      return { ok: true, value: { type: rule.type, op: rule.op, dataSource: rule.datasource, force: rule.force, by: `watch rule ${i + 1} (${rule.match})` } };
+      return { ok: true, value: { type: rule.type, op: rule.op, dataSource: rule.datasource, force: rule.force, site: rule.site, by: `watch rule ${i + 1} (${rule.match})` } };
     }
   }
   const ruleHint = rules.length > 0 ? ', and no watch rule in the config matches it' : ' (and the config has no watch rules)';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type winston from 'winston';
 import type { Config } from '../config/index.js';
 import type { EntityType } from '../entities/index.js';
-import type { RetryClaimer, RetryRecord, SqliteLedger } from '../ledger/index.js';
+import type { RetryClaimer, RetryRecord, LedgerStore } from '../ledger/index.js';
 import { newRunId, type RunSummary } from '../report/index.js';
 import type { Op } from '../plan/types.js';
 import { isRefresh } from './classify.js';
@@ -19,8 +19,8 @@ import { isOutage, runTarget, type RunVerdict } from './runner.js';
 export interface RetryContext {
   config: Config;
   logger: winston.Logger;
-  ledger: SqliteLedger;
-  /** `watch:DIR` or `job:NAME`: who tries these again. */
+  ledger: LedgerStore;
+  /** `watch:DIR`, or `job:NAME` (`job:NAME@HOST` on a shared ledger): who tries these again. */
   source: string;
   /** Where retry files are kept. */
   retryDir: string;
@@ -55,12 +55,12 @@ export async function keepForRetry(ctx: RetryContext, taken: TakenFile, verdict:
   let record: RetryRecord;
   if (verdict.kind === 'applied' && verdict.summary.retry) {
     const kept = verdict.summary.retry;
-    record = ctx.ledger.retries.add({ ...base, file: kept.file, op: isRefresh(taken.op) ? 'store' : taken.op, rows: kept.rows, lastError: kept.error });
+    record = await ctx.ledger.retries.add({ ...base, file: kept.file, op: isRefresh(taken.op) ? 'store' : taken.op, rows: kept.rows, lastError: kept.error });
   } else if (wholeFile && isOutage(verdict) && verdict.kind === 'not-applied') {
     const file = join(ctx.retryDir, `${newRunId(new Date(now))}__${taken.name}`);
     await rename(taken.path, file);
     await chmod(file, 0o600); // it may hold passwords, like the archive and the tryback
-    record = ctx.ledger.retries.add({ ...base, file, op: taken.op, rows: null, lastError: verdict.summary.error?.message ?? verdict.reason });
+    record = await ctx.ledger.retries.add({ ...base, file, op: taken.op, rows: null, lastError: verdict.summary.error?.message ?? verdict.reason });
   } else {
     return null;
   }
@@ -82,7 +82,7 @@ export async function tryRetry(ctx: RetryContext, r: RetryRecord): Promise<Retry
   const { logger } = ctx;
   if (!existsSync(r.file)) {
     // Deleted by hand instead of discarded: nothing is left to send.
-    ctx.ledger.retries.remove(r.id);
+    await ctx.ledger.retries.remove(r.id);
     logger.warn(`retry #${r.id}: ${r.file} is gone, so ${r.name}'s retry is dropped (use mdlsync ledger discard-retry ID next time)`);
     return { record: r, landed: true, verdict: { kind: 'error', usage: true, exitCode: 1, reason: `the retry file ${r.file} is gone` } };
   }
@@ -92,7 +92,7 @@ export async function tryRetry(ctx: RetryContext, r: RetryRecord): Promise<Retry
     { config: ctx.config, logger },
   );
   if (verdict.kind === 'applied' && !verdict.summary.retry) {
-    ctx.ledger.retries.remove(r.id);
+    await ctx.ledger.retries.remove(r.id);
     await rm(r.file, { force: true });
     logger.info(`retry #${r.id}: ${r.name} landed (exit ${verdict.summary.exitCode}): ${verdict.summary.message}`);
     return { record: r, landed: true, verdict };
@@ -106,14 +106,14 @@ export async function tryRetry(ctx: RetryContext, r: RetryRecord): Promise<Retry
     nextAt: Date.now() + retryDelay(attempts, ctx.config),
     lastError: left ? left.error : verdict.kind === 'applied' ? verdict.summary.message : verdict.reason,
   };
-  if (!ctx.ledger.retries.update(r.id, change)) {
+  if (!await ctx.ledger.retries.update(r.id, change)) {
     // Discarded by a person while it ran: nothing more to keep.
     if (left) await rm(left.file, { force: true });
     logger.info(`retry #${r.id}: discarded while it ran`);
     return { record: r, landed: true, verdict };
   }
   if (left) await rm(r.file, { force: true });
-  const next = ctx.ledger.retries.get(r.id) as RetryRecord;
+  const next = await ctx.ledger.retries.get(r.id) as RetryRecord;
   logger.warn(`retry #${r.id}: ${describe(next)} still waiting (attempt ${attempts}: ${change.lastError}); next try at ${new Date(change.nextAt).toISOString()}`);
   return { record: r, landed: false, next, verdict };
 }

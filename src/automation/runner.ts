@@ -29,9 +29,10 @@ export type RunVerdict =
   | { kind: 'error'; reason: string; usage: boolean; exitCode: number };
 
 /** Codes of a run that wrote nothing because Moodle was down (not because of the file, the token or the service). */
-const OUTAGE_CODES = new Set(['unreachable', 'sitemaintenance']);
+// ledger-lock-lost: the run lost its shared ledger's lock while planning, before it sent anything.
+const OUTAGE_CODES = new Set(['unreachable', 'sitemaintenance', 'ledger-lock-lost']);
 
-/** A run that wrote nothing only because Moodle could not be reached: the whole file is worth trying again as it is. */
+/** A run that wrote nothing only because Moodle (or its lock on the ledger) was lost: the whole file is worth trying again as it is. */
 export function isOutage(verdict: RunVerdict): boolean {
   return verdict.kind === 'not-applied' && verdict.summary.status === 'aborted' && OUTAGE_CODES.has(verdict.summary.error?.code ?? '');
 }

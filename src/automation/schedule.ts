@@ -8,18 +8,19 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import picomatch from 'picomatch';
 import type winston from 'winston';
-import { ConfigError, type Config, type JobConfig } from '../config/index.js';
+import { ConfigError, configForTarget, type Config, type JobConfig } from '../config/index.js';
 import type { EntityType } from '../entities/index.js';
-import { SqliteLedger } from '../ledger/index.js';
+import { openLedger, type LedgerStore } from '../ledger/index.js';
 import type { RunSummary } from '../report/index.js';
 import { byDependencyThenAge, isIgnoredName, typeFromName } from './classify.js';
 import { keepForRetry, tryRetry, type RetryContext } from './retry.js';
 import { isOutage, runTarget, worstExit } from './runner.js';
 import { runPictures } from '../pictures/run.js';
 import { mirrorPass } from '../mirror/job.js';
+import { announceHeld } from '../held/announce.js';
 
 /** Default seconds a scheduled run waits for the ledger's writer lock (another job, a watcher, a manual run). */
 const DEFAULT_LOCK_WAIT = 600;
@@ -90,41 +91,45 @@ export async function expandGlob(pattern: string): Promise<string[]> {
  * Runs one job now: its file, or its glob's files in dependency order then oldest first. Without a job type, a file
  * named TYPE.… is run as that type (as in the drop folder); otherwise runFile infers the type from the headers.
  */
-export async function runJob(job: JobConfig, deps: Deps): Promise<JobResult> {
+export async function runJob(job: JobConfig, jobDeps: Deps): Promise<JobResult> {
+  // A job that names a site runs with that site's config: its Moodle, ledger (and so its retries), reports, archive.
+  const deps = { ...jobDeps, config: configForTarget(jobDeps.config, job.site) };
   if (job.mirror) return runMirrorJob(job, deps);
-  const ledger = SqliteLedger.open(deps.config.ledger);
+  const ledger = await openLedger(deps.config);
   try {
     return await runJobWith(job, deps, ledger);
   } finally {
-    ledger.close();
+    await ledger.close();
   }
 }
 
 /** Where a job's retry files are kept: next to the ledger, which holds their rows. */
 export function jobRetryDir(config: Config): string {
-  return join(dirname(config.ledger), 'retry');
+  return join(config.stateDir, 'retry');
 }
 
-async function runJobWith(job: JobConfig, deps: Deps, ledger: SqliteLedger): Promise<JobResult> {
+async function runJobWith(job: JobConfig, deps: Deps, ledger: LedgerStore): Promise<JobResult> {
   const { logger } = deps;
   const wait = job.wait ?? DEFAULT_LOCK_WAIT;
   if (job.pictures !== undefined) return runPicturesJob(job, job.pictures, deps, wait);
   const retries: RetryContext = {
     ...deps,
     ledger,
-    source: `job:${job.name}`,
+    // A shared (PostgreSQL) ledger holds every host's retries, but a job's retry file is on the host that ran it:
+    // each host tries its own. A SQLite ledger is one machine's, and keeps the name earlier versions gave.
+    source: ledger.backend === 'postgres' ? `job:${job.name}@${hostname()}` : `job:${job.name}`,
     retryDir: jobRetryDir(deps.config),
     who: { id: `${hostname()}:${process.pid}:${randomUUID()}`, pid: process.pid, host: hostname() },
     wait,
   };
   // Rows an earlier run could not send go first, once their delay is over.
   const files: JobFileResult[] = [];
-  for (let r = ledger.retries.claimDue(retries.source, Date.now(), retries.who); r; r = ledger.retries.claimDue(retries.source, Date.now(), retries.who)) {
+  for (let r = await ledger.retries.claimDue(retries.source, Date.now(), retries.who); r; r = await ledger.retries.claimDue(retries.source, Date.now(), retries.who)) {
     const t = await tryRetry(retries, r);
     const v = t.verdict;
     files.push(v.kind === 'error' ? { file: r.file, exitCode: v.exitCode, message: v.reason } : { file: r.file, exitCode: v.summary.exitCode, message: v.summary.message, summary: v.summary });
   }
-  const waiting = ledger.retries.list(retries.source);
+  const waiting = await ledger.retries.list(retries.source);
   if (waiting.length > 0) {
     // The job's files wait behind them, so an older file's rows never land over a newer file's.
     const w = waiting[0];
@@ -157,6 +162,8 @@ async function runJobWith(job: JobConfig, deps: Deps, ledger: SqliteLedger): Pro
     }
     const s = verdict.summary;
     files.push({ file: f.path, exitCode: s.exitCode, message: s.message, summary: s });
+    // A refused refresh's plan is held for `mdlsync approve`: said in the log and to onHeld; the file stays.
+    if (s.held) await announceHeld(deps.config, logger, s, { by: 'schedule', file: f.path });
     // Only an applied file is consumed: one that was refused (or Moodle was down) stays for the next tick.
     if (consume && verdict.kind === 'applied') await rm(f.path, { force: true });
     // Moodle down before the file could run: it runs again next tick, so the later files wait for it there, or its
@@ -257,7 +264,7 @@ export function startSchedule(opts: ScheduleOptions): ScheduleHandle {
   for (const job of jobs) {
     stats.set(job.name, { runs: 0, skipped: 0, failed: 0, nothingToDo: 0, lastExitCode: null });
     tasks.push(cron.schedule(job.cron, () => tick(job), { name: `mdlsync:${job.name}`, timezone: job.timezone }));
-    logger.info(`schedule: job ${job.name} on "${job.cron}"${job.timezone ? ` (${job.timezone})` : ''}: ${job.mirror ? 'mirror pass' : job.pictures !== undefined ? `pictures ${job.pictures}` : `${job.op} ${job.file ?? job.glob}`}`);
+    logger.info(`schedule: job ${job.name} on "${job.cron}"${job.timezone ? ` (${job.timezone})` : ''}${job.site ? `, site ${job.site}` : ''}: ${job.mirror ? 'mirror pass' : job.pictures !== undefined ? `pictures ${job.pictures}` : `${job.op} ${job.file ?? job.glob}`}`);
   }
 
   return {

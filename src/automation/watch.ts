@@ -10,17 +10,21 @@ import { chmod, lstat, mkdir, open, readdir, readFile, rename, rm, writeFile } f
 import { hostname } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type winston from 'winston';
-import { ConfigError, watchSchema, type Config, type WatchConfig } from '../config/index.js';
+import { ConfigError, siteNames, watchSchema, type Config, type WatchConfig } from '../config/index.js';
 import type { EntityType } from '../entities/index.js';
-import { processAlive, SqliteLedger, type RetryRecord } from '../ledger/index.js';
+import { openLedger, processAlive, type RetryRecord } from '../ledger/index.js';
 import { redactText, type RunSummary } from '../report/index.js';
 import { byDependencyThenAge, classify, isIgnoredName } from './classify.js';
-import { keepForRetry, tryRetry, type RetryContext } from './retry.js';
+import { keepForRetry, tryRetry } from './retry.js';
+import { SiteRetries, type DueRetry } from './site-retries.js';
 import { runTarget } from './runner.js';
 import { mirrorPass, type MirrorSummary } from '../mirror/job.js';
+import { announceHeld } from '../held/announce.js';
 
 export const PROCESSING_DIR = '.processing';
 export const REJECTED_DIR = 'rejected';
+/** Files whose refresh the guard refused: their plan is held (src/held/), waiting for `mdlsync approve`. */
+export const HELD_DIR = 'held';
 /** Rows Moodle could not take (outage), kept to be tried again: see retry.ts. */
 export const RETRY_DIR = '.retry';
 
@@ -40,7 +44,7 @@ export interface WatchOptions {
 export interface WatchEvent {
   name: string;
   /** waiting: Moodle was down before the file could run; the whole file is kept for retry. */
-  outcome: 'applied' | 'rejected' | 'waiting';
+  outcome: 'applied' | 'rejected' | 'waiting' | 'held';
   resumed: boolean;
   summary?: RunSummary;
   reason?: string;
@@ -68,6 +72,8 @@ interface Candidate {
   path: string;
   resumed: boolean;
   type?: EntityType;
+  /** The site its rule names (the watch's own without one). */
+  site?: string;
   mtimeMs: number;
 }
 
@@ -136,6 +142,8 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
   if (!existsSync(dir)) throw new ConfigError(`watch folder ${dir} does not exist: create it or give another folder`);
   await ownFolder(processing);
   await ownFolder(rejected);
+  // Made when a first file is held: most folders never hold one.
+  const heldFiles = join(dir, HELD_DIR);
   const retryDir = join(dir, RETRY_DIR);
   await ownFolder(retryDir);
 
@@ -151,9 +159,12 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
   let retryTimer: NodeJS.Timeout | null = null;
   let wakeTimer: NodeJS.Timeout | null = null;
   let heldLogged = false;
-  let appliedSinceMirror = false;
-  const ledger = SqliteLedger.open(config.ledger);
-  const retries: RetryContext = { config, logger, ledger, source: `watch:${dir}`, retryDir, who: { id: instance, pid: process.pid, host }, wait };
+  // The sites whose files were applied since the last mirror pass, with their configs.
+  const mirrorDue = new Map<string, Config>();
+  // Each site's retries are kept in its own ledger; a file runs with its rule's site's config.
+  const retries = await SiteRetries.open(config, settings.rules.map((r) => r.site), async (siteConfig) => ({
+    config: siteConfig, logger, ledger: await openLedger(siteConfig), source: `watch:${dir}`, retryDir, who: { id: instance, pid: process.pid, host }, wait,
+  }));
   if (resume.length > 0) logger.info(`watch: resuming ${resume.length} file(s) left in ${processing}: ${resume.join(', ')}`);
 
   async function leftInProcessing(): Promise<string[]> {
@@ -213,7 +224,7 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
       while (!stopping) {
         dirty = false;
         if (resume.length === 0) {
-          const due = ledger.retries.claimDue(retries.source, Date.now(), retries.who);
+          const due = await retries.claimDue(Date.now());
           if (due) {
             await processRetry(due);
             continue;
@@ -222,35 +233,42 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
         const next = await pickNext();
         if (!next) {
           if (dirty) continue;
-          if (settings.mirror && appliedSinceMirror) await mirrorAfterFiles();
+          if (settings.mirror && mirrorDue.size > 0) await mirrorAfterFiles();
           break;
         }
         await processOne(next);
       }
     } catch (err) {
-      logger.error(`watch: ${(err as Error).message}`);
+      // A ledger that stopped answering (a PostgreSQL restart) or any other failure: the files wait where they are,
+      // and the folder is looked at again after the retry delay, so none is left behind once the cause is gone.
+      logger.error(`watch: ${(err as Error).message}; trying again in ${Math.round(config.retry.firstDelayMs / 1000)} s`);
+      if (!stopping) setTimeout(kick, config.retry.firstDelayMs).unref();
     } finally {
       draining = null;
-      wakeForRetries();
+      await wakeForRetries().catch((err: unknown) => logger.error(`watch: ${(err as Error).message}`));
     }
   }
 
   /** watch.mirror: the local copy of Moodle brought in step with what the files just changed. */
   async function mirrorAfterFiles(): Promise<void> {
-    appliedSinceMirror = false;
-    try {
-      const s = await mirrorPass({ wait }, { config, logger });
-      logger.info(`watch: mirror pass ${s.runId} (exit ${s.exitCode}): ${s.message}`);
-      opts.onMirror?.(s);
-    } catch (err) {
-      logger.error(`watch: mirror pass failed: ${(err as Error).message}`);
+    const due = [...mirrorDue.values()];
+    mirrorDue.clear();
+    for (const siteConfig of due) {
+      const site = siteConfig.site ? ` of site ${siteConfig.site}` : '';
+      try {
+        const s = await mirrorPass({ wait }, { config: siteConfig, logger });
+        logger.info(`watch: mirror pass${site} ${s.runId} (exit ${s.exitCode}): ${s.message}`);
+        opts.onMirror?.(s);
+      } catch (err) {
+        logger.error(`watch: mirror pass${site} failed: ${(err as Error).message}`);
+      }
     }
   }
 
   /** Sets a timer for the next retry that falls due. */
-  function wakeForRetries(): void {
+  async function wakeForRetries(): Promise<void> {
     if (stopping) return;
-    const waiting = ledger.retries.list(retries.source);
+    const waiting = await retries.all();
     if (wakeTimer) clearTimeout(wakeTimer);
     wakeTimer = null;
     if (waiting.length === 0) return;
@@ -261,8 +279,8 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
     }, Math.max(50, next - Date.now()));
   }
 
-  async function processRetry(r: RetryRecord): Promise<void> {
-    const t = await tryRetry(retries, r);
+  async function processRetry({ ctx, record: r }: DueRetry): Promise<void> {
+    const t = await tryRetry(ctx, r);
     const s = t.verdict.kind === 'error' ? undefined : t.verdict.summary;
     opts.onFile?.({ name: r.name, outcome: t.landed || t.verdict.kind === 'applied' ? 'applied' : 'waiting', resumed: false, summary: s, retryOf: r.id, landed: t.landed, retry: t.next, reason: t.landed ? undefined : t.next?.lastError });
   }
@@ -273,7 +291,7 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
       const st = await lstat(path);
       if (!st.isFile() && !st.isSymbolicLink()) return null;
       const c = classify(name, settings.rules);
-      return { name, path, resumed, type: c.ok ? c.value.type : undefined, mtimeMs: st.mtimeMs };
+      return { name, path, resumed, type: c.ok ? c.value.type : undefined, site: c.ok ? c.value.site : undefined, mtimeMs: st.mtimeMs };
     } catch (err) {
       if (errCode(err) === 'ENOENT') return null;
       throw err;
@@ -289,24 +307,24 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
       else resume.splice(resume.indexOf(name), 1);
     }
     if (resumed.length > 0) return resumed.sort(byDependencyThenAge)[0];
-    // New files wait behind rows kept for retry, so an older file's rows never land over a newer file's.
-    const waitingRetries = ledger.retries.list(retries.source);
-    if (waitingRetries.length > 0) {
-      if (queue.size > 0 && !heldLogged) {
-        const first = waitingRetries[0];
-        logger.info(`watch: ${queue.size} file(s) wait behind retry #${first.id} (${first.name}), next try at ${new Date(first.nextAt).toISOString()}`);
-        heldLogged = true;
-      }
-      return null;
-    }
-    heldLogged = false;
+    // New files wait behind their site's rows kept for retry, so an older file's rows never land over a newer file's.
+    const waitingRetries = await retries.waiting();
     const now = Date.now();
     const waiting: Candidate[] = [];
+    const held: RetryRecord[] = [];
     for (const name of [...queue]) {
       if ((deferredUntil.get(name) ?? 0) > now) continue;
       const c = await describe(name, join(dir, name), false);
-      if (c) waiting.push(c);
-      else queue.delete(name);
+      const behind = c ? waitingRetries.get(retries.keyOf(c.site)) : undefined;
+      if (!c) queue.delete(name);
+      else if (behind) held.push(behind[0]);
+      else waiting.push(c);
+    }
+    if (waitingRetries.size === 0) heldLogged = false;
+    else if (held.length > 0 && !heldLogged) {
+      const first = held[0];
+      logger.info(`watch: ${held.length} file(s) wait behind retry #${first.id} (${first.name}), next try at ${new Date(first.nextAt).toISOString()}`);
+      heldLogged = true;
     }
     return waiting.sort(byDependencyThenAge)[0] ?? null;
   }
@@ -349,15 +367,22 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
     if (unsafe) return reject(name, path, resumed, `${name} was not read: ${unsafe}`);
     const cls = classify(name, settings.rules);
     if (!cls.ok) return reject(name, path, resumed, cls.reason);
-    const { type, op, dataSource, force, by } = cls.value;
-    logger.info(`watch: ${resumed ? 'resuming' : 'taking'} ${name}: ${type ?? 'type from headers'}, ${op}${dataSource ? `, data source ${dataSource}` : ''} (${by})`);
-    const verdict = await runTarget({ file: path, type, op, dataSource, force, wait, retryDir }, { config, logger });
-    const kept = await keepForRetry(retries, { name, path, type, op, dataSource, force }, verdict, true);
+    const { type, op, dataSource, force, by, site } = cls.value;
+    const sites = siteNames(config);
+    if (site === undefined && config.site === null && sites.length > 0 && !config.moodle.url) {
+      return reject(name, path, resumed, `${name} was not applied: no watch rule gives it a site, and this watch serves the sites ${sites.join(', ')} with none chosen. Add a rule with "site" that matches it to "watch.rules" (or start the watch with --site NAME), then drop the file again.`);
+    }
+    const ctx = await retries.contextFor(site);
+    logger.info(`watch: ${resumed ? 'resuming' : 'taking'} ${name}: ${type ?? 'type from headers'}, ${op}${dataSource ? `, data source ${dataSource}` : ''}${ctx.config.site ? `, site ${ctx.config.site}` : ''} (${by})`);
+    const verdict = await runTarget({ file: path, type, op, dataSource, force, wait, retryDir }, { config: ctx.config, logger });
+    if (verdict.kind === 'not-applied' && verdict.summary.error?.code === 'ledger-unreachable') return putBack(name, path, verdict.summary);
+    const kept = await keepForRetry(ctx, { name, path, type, op, dataSource, force }, verdict, true);
     if (kept && verdict.kind === 'not-applied') {
       opts.onFile?.({ name, outcome: 'waiting', resumed, summary: verdict.summary, reason: kept.lastError, retry: kept });
       return;
     }
     if (verdict.kind === 'error') return reject(name, path, resumed, `${name} was not applied: ${verdict.reason} Fix the cause and drop the file again.`);
+    if (verdict.kind === 'not-applied' && verdict.summary.held) return hold(name, path, resumed, verdict.summary, ctx.config);
     if (verdict.kind === 'not-applied') {
       const where = verdict.summary.reportDir;
       return reject(name, path, resumed, `${name} was not applied: ${verdict.reason} The run's report is in ${where}. Drop the file again once it is fixed.`, verdict.summary);
@@ -367,8 +392,25 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
     const line = `watch: ${name} done (exit ${s.exitCode}): ${s.message}`;
     if (s.exitCode === 0) logger.info(line);
     else logger.warn(line);
-    appliedSinceMirror = true;
+    mirrorDue.set(ctx.config.site ?? '', ctx.config);
     opts.onFile?.({ name, outcome: 'applied', resumed, summary: s, retry: kept ?? undefined });
+  }
+
+  /**
+   * The ledger (a PostgreSQL server) could not be reached: nothing was done, and the rows kept for retry would live in
+   * that ledger too. The file goes back to the drop folder, untouched, and is taken again after the retry delay (by
+   * this watcher, or another whose ledger answers).
+   */
+  async function putBack(name: string, path: string, summary: RunSummary): Promise<void> {
+    const back = join(dir, name);
+    if (existsSync(back)) return reject(name, path, false, `${name} was not applied: ${summary.message} A newer file of the same name was dropped meanwhile; drop this one again once the ledger answers.`, summary);
+    await rename(path, back);
+    const delay = config.retry.firstDelayMs;
+    deferredUntil.set(name, Date.now() + delay);
+    queue.add(name);
+    setTimeout(kick, delay).unref();
+    logger.warn(`watch: ${name} put back in ${dir}, to be taken again in ${Math.round(delay / 1000)} s: ${summary.message}`);
+    opts.onFile?.({ name, outcome: 'waiting', resumed: false, summary, reason: summary.message });
   }
 
   async function reject(name: string, path: string, resumed: boolean, reason: string, summary?: RunSummary): Promise<void> {
@@ -384,6 +426,21 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
     opts.onFile?.({ name, outcome: 'rejected', resumed, summary, reason, rejectedAs: dest });
   }
 
+  /** A refused refresh whose plan is held: the file goes to DIR/held/, its reason names the run and the approve command. */
+  async function hold(name: string, path: string, resumed: boolean, summary: RunSummary, siteConfig: Config): Promise<void> {
+    const held = summary.held!;
+    await ownFolder(heldFiles);
+    const dest = join(heldFiles, freeName(heldFiles, name));
+    await rename(path, dest);
+    const reason = `${name} was not applied: ${summary.message} The run's report is in ${summary.reportDir}.`;
+    await writeFile(`${dest}.reason.txt`, redactText(`${reason.replace(/\s*\n\s*/g, ' ').trim()}\nrun: ${held.runId}\napprove: ${held.approve}\ndiscard: ${held.discard}`) + '\n', { mode: 0o600, flag: 'wx' }).catch((err: unknown) => {
+      if (errCode(err) !== 'EEXIST') throw err;
+      logger.warn(`watch: ${dest}.reason.txt already exists and was left alone`);
+    });
+    await announceHeld(siteConfig, logger, summary, { by: 'watch', file: name, heldAs: dest });
+    opts.onFile?.({ name, outcome: 'held', resumed, summary, reason });
+  }
+
   async function inputsInDir(): Promise<boolean> {
     for (const e of await readdir(dir, { withFileTypes: true })) {
       if (e.isFile() && !isIgnoredName(e.name)) return true;
@@ -395,7 +452,7 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
   // Said once chokidar's first scan is done: a file dropped after this line is seen.
   logger.info(`watch: watching ${dir} (rejected files go to ${rejected})`);
   // Resumed files, and retries left by an earlier watcher (or due already), are looked at at once.
-  if (resume.length > 0 || ledger.retries.list(retries.source).length > 0) kick();
+  if (resume.length > 0 || (await retries.all()).length > 0) kick();
 
   return {
     ready,
@@ -417,7 +474,7 @@ export async function startWatch(dirArg: string, opts: WatchOptions): Promise<Wa
       deferredUntil = new Map();
       await watcher.close();
       await draining;
-      ledger.close();
+      await retries.close();
       liveInstances.delete(instance);
       logger.info('watch: stopped');
     },

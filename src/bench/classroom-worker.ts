@@ -30,7 +30,7 @@ if (flag.startsWith('--seed=')) {
   for (let i = 0; i < CLASSROOM_PATHS; i++) for (let d = 1; d <= 3; d++) levels.add(pathLevelKey(classroomPath(i), d));
   let id = 10;
   for (const k of levels) links.push(benchLink('categories', k, id++));
-  seedLinks(ledger, links);
+  await seedLinks(ledger, links);
   process.exit(0);
 }
 

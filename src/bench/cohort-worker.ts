@@ -30,7 +30,7 @@ if (flag.startsWith('--seed=')) {
   const links: LinkWrite[] = [];
   for (let p = 0; p < persons; p++) links.push(benchLink('persons', personKey(p), 1000 + p));
   for (let c = 0; c < cohorts; c++) links.push(benchLink('cohorts', cohortKey(c), 10 + c));
-  seedLinks(ledger, links);
+  await seedLinks(ledger, links);
   process.exit(0);
 }
 

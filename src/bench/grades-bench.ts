@@ -41,15 +41,15 @@ async function startSite(opts: object): Promise<{ url: string; token: string; se
 }
 
 /** The links persons, courses and enrolments feeds would have left for the seeded site. */
-function fillLedger(path: string, seeded: SeededGradebook): void {
+async function fillLedger(path: string, seeded: SeededGradebook): Promise<void> {
   const ledger = SqliteLedger.open(path);
   const base = { dataSource: 'SIS', hash: null, status: 'active' as const, runId: 'bench' };
-  ledger.writeLinks(seeded.courses.map((c) => ({ ...base, entity: 'courses', key: c.idnumber, moodleId: c.id })));
-  ledger.writeLinks(seeded.courses.flatMap((c) => c.students.map((s) => ({ ...base, entity: 'persons', key: s.idnumber, moodleId: s.id }))));
-  ledger.writeLinks(seeded.courses.flatMap((c) => c.students.map((s) => ({
+  await ledger.writeLinks(seeded.courses.map((c) => ({ ...base, entity: 'courses', key: c.idnumber, moodleId: c.id })));
+  await ledger.writeLinks(seeded.courses.flatMap((c) => c.students.map((s) => ({ ...base, entity: 'persons', key: s.idnumber, moodleId: s.id }))));
+  await ledger.writeLinks(seeded.courses.flatMap((c) => c.students.map((s) => ({
     ...base, entity: 'enrolments', key: `${c.idnumber}|${s.idnumber}`, moodleId: s.id, state: 'e1;role=student;start=0;end=0;suspend=0',
   }))));
-  ledger.close();
+  await ledger.close();
 }
 
 export async function gradeExportBench(say: (s: string) => void, work: string): Promise<void> {
@@ -61,7 +61,7 @@ export async function gradeExportBench(say: (s: string) => void, work: string): 
   say(`## grade and completion export: ${courses} courses × ${students} students, ${items} graded items each (sandbox process)`);
   const site = await startSite({ stateFile: join(dir, 'site.db'), courses, studentsPerCourse: students, itemsPerCourse: items });
   say(`- seeding the site: ${site.seedSeconds.toFixed(1)} s`);
-  fillLedger(join(dir, '.mdlsync', 'ledger.db'), site.seeded);
+  await fillLedger(join(dir, '.mdlsync', 'ledger.db'), site.seeded);
   const env = { MDLSYNC_URL: site.url, MDLSYNC_TOKEN: site.token };
   const timed = async (args: string[]) => {
     const t = Date.now();

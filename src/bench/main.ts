@@ -2,7 +2,8 @@
  * `npm run bench`: the numbers the README's performance section records.
  *  1. read + validate + plan of 10k / 100k / 1M persons, empty and full ledger: rows/s and peak RSS;
  *  2. a 100k-person store into an empty sandbox: Moodle calls against the minimum the batch size allows, then the
- *     unchanged re-run (write calls, seconds);
+ *     unchanged re-run (write calls, seconds); with BENCH_PG_URL=postgres://… the same again with the ledger in
+ *     PostgreSQL (a throwaway schema there);
  *  3. concurrency on a sandbox that costs what a real 2-core Moodle costs (15 ms per user, 30 ms per call).
  *  4. classroom feeds: 10k courses in 1k category paths and 500k enrolments (over 50k persons), read + plan rows/s
  *     (classroom-worker.ts); the CLI's unchanged re-run of the 500k enrolments (on the ledger the plan measurement
@@ -113,22 +114,10 @@ async function main(): Promise<void> {
   if (storeSize > 0) {
     say('');
     say(`## ${storeSize.toLocaleString('en')}-person store into an empty sandbox (separate process), default settings`);
-    {
-      const sb = await startSandboxProcess({ passwordPolicy: true });
-      const dir = mkdtempSync(join(work, 'store-'));
-      const file = join(dir, 'persons.txt');
-      await generatePersons(file, storeSize, { prefix: 's' });
-      const env = { MDLSYNC_URL: sb.url, MDLSYNC_TOKEN: sb.token };
-      const first = await timedRun(file, dir, env);
-      const perCall = Math.min(50, Math.floor((1000 - 3) / 7));
-      const minimum = Math.ceil(storeSize / perCall);
-      const by = first.summary.moodleCalls.byFunction;
-      say(`- calls: ${first.summary.moodleCalls.total} in all (${JSON.stringify(by)}); minimum the batch size allows: ${minimum} create calls of ${perCall}; ratio ${(first.summary.moodleCalls.total / minimum).toFixed(3)}`);
-      say(`- time: ${first.seconds.toFixed(1)} s (${Math.round(storeSize / first.seconds).toLocaleString('en')} rows/s), outcomes ${JSON.stringify(first.summary.outcomes)}`);
-      const again = await timedRun(file, dir, env);
-      say(`- unchanged re-run: ${writes(again.summary.moodleCalls.byFunction)} write calls, ${again.summary.moodleCalls.total} calls in all, ${again.seconds.toFixed(2)} s`);
-      sb.stop();
-    }
+    await storeBench(say, 'SQLite ledger', {});
+    // BENCH_PG_URL: the same store and unchanged re-run with the ledger in PostgreSQL (a throwaway schema there).
+    const pg = process.env.BENCH_PG_URL;
+    if (pg) await storeBench(say, 'PostgreSQL ledger', { ledger: { url: pg, schema: `mdlsync_bench_${process.pid}` } }, pg);
   }
 
   if (process.env.BENCH_CONCURRENCY !== '0') {
@@ -154,6 +143,41 @@ async function main(): Promise<void> {
   if (process.env.BENCH_EMAIL_SCAN !== '0') await emailScanBench(say, work);
   writeFileSync(join(process.cwd(), 'bench-results.md'), out.join('\n') + '\n');
   rmSync(work, { recursive: true, force: true });
+}
+
+/** A first store of storeSize persons into a new sandbox, then the unchanged re-run, with a config (its ledger). */
+async function storeBench(say: (s: string) => void, label: string, config: object, pgUrl?: string): Promise<void> {
+  const sb = await startSandboxProcess({ passwordPolicy: true });
+  const dir = mkdtempSync(join(work, 'store-'));
+  writeFileSync(join(dir, 'mdlsync.config.json'), JSON.stringify(config));
+  try {
+    const file = join(dir, 'persons.txt');
+    await generatePersons(file, storeSize, { prefix: 's' });
+    const env = { MDLSYNC_URL: sb.url, MDLSYNC_TOKEN: sb.token };
+    const first = await timedRun(file, dir, env);
+    const perCall = Math.min(50, Math.floor((1000 - 3) / 7));
+    const minimum = Math.ceil(storeSize / perCall);
+    const by = first.summary.moodleCalls.byFunction;
+    say(`### ${label}`);
+    say(`- calls: ${first.summary.moodleCalls.total} in all (${JSON.stringify(by)}); minimum the batch size allows: ${minimum} create calls of ${perCall}; ratio ${(first.summary.moodleCalls.total / minimum).toFixed(3)}`);
+    say(`- time: ${first.seconds.toFixed(1)} s (${Math.round(storeSize / first.seconds).toLocaleString('en')} rows/s), outcomes ${JSON.stringify(first.summary.outcomes)}`);
+    const again = await timedRun(file, dir, env);
+    say(`- unchanged re-run: ${writes(again.summary.moodleCalls.byFunction)} write calls, ${again.summary.moodleCalls.total} calls in all, ${again.seconds.toFixed(2)} s`);
+  } finally {
+    sb.stop();
+    if (pgUrl) await dropSchema(pgUrl, (config as { ledger: { schema: string } }).ledger.schema);
+  }
+}
+
+async function dropSchema(url: string, schema: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
 }
 
 /** Records per call the batch limits allow (batchSize 50, maxInputVars 1000 less 3 control vars). */

@@ -19,9 +19,9 @@ const WRITE_CHUNK = 10000;
 export const benchLink = (entity: string, key: string, moodleId: number): LinkWrite => ({ entity, key, moodleId, dataSource: 'SIS.2026', hash: null, status: 'active', runId: 'bench' });
 
 /** --seed=: writes the links, closes the ledger and prints how many were seeded. */
-export function seedLinks(ledger: SqliteLedger, links: readonly LinkWrite[]): void {
-  for (let i = 0; i < links.length; i += WRITE_CHUNK) ledger.writeLinks(links.slice(i, i + WRITE_CHUNK));
-  ledger.close();
+export async function seedLinks(ledger: SqliteLedger, links: readonly LinkWrite[]): Promise<void> {
+  for (let i = 0; i < links.length; i += WRITE_CHUNK) await ledger.writeLinks(links.slice(i, i + WRITE_CHUNK));
+  await ledger.close();
   process.stdout.write(JSON.stringify({ seeded: links.length }) + '\n');
 }
 
@@ -60,13 +60,13 @@ export async function measurePlan(file: string, ledger: SqliteLedger, m: PlanMea
     sink: (a) => {
       if (!m.fill || a.kind !== 'create') return;
       fill.push({ entity: feed.info.type, key: a.key, moodleId: m.moodleIdOf(a), dataSource: a.dataSource, hash: a.hash ?? null, state: a.state ?? null, status: 'active', runId: 'bench' });
-      if (fill.length === WRITE_CHUNK) ledger.writeLinks(fill.splice(0));
     },
   });
-  ledger.writeLinks(fill);
+  // The sink is synchronous: --fill's links are written once planning is done (not a measurement).
+  for (let i = 0; i < fill.length; i += WRITE_CHUNK) await ledger.writeLinks(fill.slice(i, i + WRITE_CHUNK));
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   const maxRssMb = process.resourceUsage().maxRSS / 1024;
-  ledger.close();
+  await ledger.close();
   process.stdout.write(
     JSON.stringify({ type: feed.info.type, rows: plan.rows, counts: plan.counts, ms, rowsPerSec: Math.round(plan.rows / (ms / 1000)), maxRssMb: Math.round(maxRssMb), stubCalls: m.stubCalls }) + '\n',
   );

@@ -6,7 +6,7 @@
 import type { LogFormat } from '../report/log-format.js';
 
 /** The program's own options that take a value: their value is not a command name. */
-const GLOBAL_OPTIONS_WITH_VALUE = new Set(['-c', '--config', '--log-format']);
+const GLOBAL_OPTIONS_WITH_VALUE = new Set(['-c', '--config', '--site', '--log-format']);
 
 /** The options of a command line, up to a `--` that ends them. */
 function optionsOf(args: readonly string[]): readonly string[] {

@@ -14,9 +14,9 @@ import { createLogger, type LogFormat } from '../report/logger.js';
 let loadedLogFormat: LogFormat | undefined;
 
 export function configFrom(cmd: Command, overrides: ConfigOverrides = {}): Config {
-  const globals = cmd.optsWithGlobals() as { config?: string; logFormat?: LogFormat } & NetworkFlags;
+  const globals = cmd.optsWithGlobals() as { config?: string; site?: string; logFormat?: LogFormat } & NetworkFlags;
   const network: ConfigOverrides = { ca: globals.ca, maxRequestsPerSecond: globals.maxRps };
-  const config = loadConfig({ path: globals.config, overrides: { logFormat: globals.logFormat, ...network, ...overrides } });
+  const config = loadConfig({ path: globals.config, overrides: { logFormat: globals.logFormat, site: globals.site, ...network, ...overrides } });
   loadedLogFormat = config.logFormat;
   return config;
 }
@@ -61,7 +61,7 @@ export interface SiteFlags extends NetworkFlags {
 export function addSiteOptions(cmd: Command, quietHelp = 'no log lines on the console', { takesLock = true } = {}): Command {
   cmd
     .option('--url <url>', 'Moodle site URL (overrides config and MDLSYNC_URL)')
-    .option('--ledger <file>', 'ledger database file')
+    .option('--ledger <file|url>', 'ledger: a SQLite file or a postgres:// URL')
     .option('--reports <dir>', 'reports folder');
   if (takesLock) cmd.option('--wait <seconds>', 'wait this long for another run holding the ledger (default: refuse at once)', positiveInt);
   return addNetworkOptions(cmd)

@@ -43,7 +43,7 @@ export function registerExportIds(program: Command): void {
     .option('--delimiter <char>', 'field delimiter (default: the one the SIS used, else | for sis, , for moodle)')
     .option('-o, --output <path>', 'a file (one type), or a folder: TYPE.ids.csv per type (default: stdout, one type)')
     .option('--url <url>', 'Moodle site URL (overrides config and MDLSYNC_URL)')
-    .option('--ledger <file>', 'ledger database file')
+    .option('--ledger <file|url>', 'ledger: a SQLite file or a postgres:// URL')
     .action(async (flags: ExportIdsFlags, cmd: Command) => {
       const types = flags.type && flags.type.length > 0 ? flags.type : [...ID_TYPES];
       const toDir = flags.output !== undefined && (types.length > 1 || /[\\/]$/.test(flags.output) || (existsSync(flags.output) && statSync(flags.output).isDirectory()));

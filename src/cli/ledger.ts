@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { existsSync, fchmodSync, fstatSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { CODES } from '../errors.js';
-import { LEDGER_SCHEMA_VERSION, LedgerFileError, SqliteLedger } from '../ledger/index.js';
+import { isPostgresUrl } from '../db/types.js';
+import { LEDGER_SCHEMA_VERSION, LedgerFileError, openLedger } from '../ledger/index.js';
 import { ExportFile, sameSite, siteOf, streamWriter, writeExport, writeFileAtomically, type ExportCounts } from '../ledger/transfer/index.js';
 import type { LinkStatus } from '../ledger/types.js';
 import { Refusal } from '../refusal.js';
@@ -58,16 +59,16 @@ export function registerLedger(program: Command): void {
     .option('--limit <n>', 'rows to show', positiveInt, 50)
     .option('--offset <n>', 'rows to skip', (v) => Number(v), 0)
     .option('--runs', 'show recent runs instead of links')
-    .action((flags: { ledger?: string; entity?: string; datasource?: string; status?: LinkStatus; limit: number; offset: number; runs?: boolean }, cmd: Command) => {
+    .action(async (flags: { ledger?: string; entity?: string; datasource?: string; status?: LinkStatus; limit: number; offset: number; runs?: boolean }, cmd: Command) => {
       const config = configFrom(cmd, { ledger: flags.ledger });
-      const store = SqliteLedger.open(config.ledger);
+      const store = await openLedger(config);
       try {
         if (flags.runs) {
-          for (const r of store.listRuns(flags.limit)) {
+          for (const r of await store.listRuns(flags.limit)) {
             process.stdout.write(`${r.id}  ${r.status.padEnd(11)} ${r.type} ${r.op}${r.dataSource ? ` [${r.dataSource}]` : ''}  ${r.file}\n`);
           }
           // Rows Moodle could not take (outage) that watch/schedule will try again: until they land or are discarded.
-          for (const r of store.retries.list()) {
+          for (const r of await store.retries.list()) {
             const rows = r.rows === null ? 'whole file' : `${r.rows} row(s)`;
             process.stdout.write(
               `retry #${r.id}  waiting  ${r.name}  ${rows}  attempt ${r.attempts}, next try at ${new Date(r.nextAt).toISOString()}  (${r.source}; last error: ${r.lastError})  ${r.file}\n`,
@@ -75,12 +76,12 @@ export function registerLedger(program: Command): void {
           }
           return;
         }
-        const links = store.listLinks({ entity: flags.entity, dataSource: flags.datasource ?? null, status: flags.status, limit: flags.limit, offset: flags.offset });
+        const links = await store.listLinks({ entity: flags.entity, dataSource: flags.datasource ?? null, status: flags.status, limit: flags.limit, offset: flags.offset });
         // state: what mdlsync gave (an enrolment's role and dates, a member's group …); content hashes are not shown.
         process.stdout.write('entity\tkey\tmoodle_id\tdata_source\tstatus\tlast_seen\tstate\n');
         for (const l of links) process.stdout.write(`${l.entity}\t${l.key}\t${l.moodleId}\t${l.dataSource ?? ''}\t${l.status}\t${l.lastSeen}\t${l.state ?? ''}\n`);
       } finally {
-        store.close();
+        await store.close();
       }
     });
   ledger
@@ -90,18 +91,18 @@ export function registerLedger(program: Command): void {
     .option('--ledger <file>', 'ledger database file')
     .action(async (id: number, flags: { ledger?: string }, cmd: Command) => {
       const config = configFrom(cmd, { ledger: flags.ledger });
-      const store = SqliteLedger.open(config.ledger);
+      const store = await openLedger(config);
       try {
-        const gone = store.retries.remove(id);
+        const gone = await store.retries.remove(id);
         if (!gone) {
-          process.stderr.write(`mdlsync: no retry #${id} in the ledger ${config.ledger} (see mdlsync ledger show --runs)\n`);
+          process.stderr.write(`mdlsync: no retry #${id} in the ledger ${store.path} (see mdlsync ledger show --runs)\n`);
           process.exitCode = 1;
           return;
         }
         await rm(gone.file, { force: true });
         process.stdout.write(`discarded retry #${gone.id}: ${gone.name}, ${gone.rows === null ? 'the whole file' : `${gone.rows} row(s)`} (${gone.file} deleted)\n`);
       } finally {
-        store.close();
+        await store.close();
       }
     });
   ledger
@@ -112,10 +113,10 @@ export function registerLedger(program: Command): void {
     .option('--without-secret', "leave out the ledger's password secret (under persons.passwords: always, the next run after an import then sends every person once)")
     .action(async (flags: { ledger?: string; output?: string; withoutSecret?: boolean }, cmd: Command) => {
       const config = configFrom(cmd, { ledger: flags.ledger });
-      if (config.ledger !== ':memory:' && !existsSync(config.ledger)) {
+      if (config.ledger !== ':memory:' && !isPostgresUrl(config.ledger) && !existsSync(config.ledger)) {
         throw new Refusal(`There is no ledger at ${config.ledger}: pass --ledger FILE or set "ledger" in the config.`);
       }
-      const store = SqliteLedger.open(config.ledger);
+      const store = await openLedger(config);
       try {
         const opts = { site: config.moodle.url, secrets: !flags.withoutSecret };
         const output = flags.output;
@@ -131,14 +132,14 @@ export function registerLedger(program: Command): void {
           });
         if (output !== undefined) {
           const counts = await written(writeFileAtomically(output, (write) => writeExport(store.transfer, write, opts)));
-          process.stdout.write(`exported ${describeCounts(counts)} from ${config.ledger} to ${output}\n`);
+          process.stdout.write(`exported ${describeCounts(counts)} from ${store.path} to ${output}\n`);
         } else {
           if (opts.secrets) guardStdout();
           const counts = await written(writeExport(store.transfer, streamWriter(process.stdout), opts));
-          process.stderr.write(`mdlsync: exported ${describeCounts(counts)} from ${config.ledger}\n`);
+          process.stderr.write(`mdlsync: exported ${describeCounts(counts)} from ${store.path}\n`);
         }
       } finally {
-        store.close();
+        await store.close();
       }
     });
   ledger
@@ -161,7 +162,7 @@ export function registerLedger(program: Command): void {
             `${file} was exported for ${header.site}, and this config's Moodle is ${siteOf(config.moodle.url)}: check --url / moodle.url, or pass --other-site if the site moved; nothing was imported`,
           );
         }
-        const store = SqliteLedger.open(config.ledger);
+        const store = await openLedger(config);
         const lockId = `import-${newRunId()}`;
         try {
           const held = await takeWriterLock(store, lockId, flags.wait ?? 0, config.lockStaleSeconds * 1000);
@@ -170,16 +171,16 @@ export function registerLedger(program: Command): void {
             process.exitCode = CODES.locked.exit;
             return;
           }
-          const counts = store.transfer.load(source.records(), { replace: Boolean(flags.replace), source: file });
+          const counts = await store.transfer.load(source.records(), { replace: Boolean(flags.replace), source: file });
           process.stdout.write(
-            `imported ${describeCounts(counts)} into ${config.ledger} from ${file} (exported ${header.exportedAt}${header.site ? ` for ${header.site}` : ''})\n`,
+            `imported ${describeCounts(counts)} into ${store.path} from ${file} (exported ${header.exportedAt}${header.site ? ` for ${header.site}` : ''})\n`,
           );
           if (counts.ledger_secrets === 0 && config.persons.passwords === 'always') {
             process.stderr.write('mdlsync: the file holds no password secret: with persons.passwords: always, the next run sends every person once (their hashes no longer match)\n');
           }
         } finally {
-          releaseWriterLock(store, lockId);
-          store.close();
+          await releaseWriterLock(store, lockId);
+          await store.close();
         }
       } finally {
         source.close();

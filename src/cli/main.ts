@@ -34,14 +34,20 @@ const COMMANDS: Record<string, () => Promise<Register[]>> = {
   pictures: async () => [(await import('./pictures.js')).registerPictures],
   mirror: async () => [(await import('./mirror.js')).registerMirror],
   report: async () => [(await import('./report.js')).registerReport],
+  held: async () => [(await import('./held.js')).registerHeld],
+  approve: async () => [(await import('./held.js')).registerHeld],
+  discard: async () => [(await import('./held.js')).registerHeld],
 };
+
+/** Names registered by another name's module (`plan` with `run`, `approve` and `discard` with `held`). */
+const ALIASES = new Set(['plan', 'approve', 'discard']);
 
 /** The commands to register for this command line, in the order `--help` lists them. */
 async function commandsFor(args: readonly string[]): Promise<Register[]> {
   if (versionOnly(args)) return [];
   const name = commandNameOf(args);
   if (name !== null && Object.hasOwn(COMMANDS, name)) return COMMANDS[name]();
-  const all = await Promise.all(Object.entries(COMMANDS).filter(([n]) => n !== 'plan').map(([, load]) => load()));
+  const all = await Promise.all(Object.entries(COMMANDS).filter(([n]) => !ALIASES.has(n)).map(([, load]) => load()));
   return all.flat();
 }
 
@@ -56,6 +62,7 @@ export async function buildProgram(args: readonly string[]): Promise<Command> {
     .description('Keeps a Moodle site in step with a student-information system through flat files.')
     .version(packageVersion())
     .addOption(new Option('-c, --config <file>', 'config file (default: ./mdlsync.config.json when present)'))
+    .addOption(new Option('--site <name>', 'one of the config\'s "sites" (default: MDLSYNC_SITE, or the config\'s only site)'))
     .addOption(new Option('--log-format <format>', 'console log lines: text, or json (one JSON object a line on stderr, for log shippers)').choices([...LOG_FORMATS]))
     .exitOverride();
   // Set before the commands are added: each copies its parent's settings when it is made.

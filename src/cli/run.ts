@@ -51,7 +51,7 @@ function addRunOptions(cmd: Command): Command {
     .option('--batch-size <n>', 'records per Moodle call at most', positiveInt)
     .option('--concurrency <n>', 'Moodle calls in flight at most', positiveInt)
     .option('--max-input-vars <n>', "the site's PHP max_input_vars", positiveInt)
-    .option('--ledger <file>', 'ledger database file')
+    .option('--ledger <file|url>', 'ledger: a SQLite file or a postgres:// URL')
     .option('--reports <dir>', 'reports folder')
     .option('--archive <dir>', 'archive folder')
     .option('--url <url>', 'Moodle site URL (overrides config and MDLSYNC_URL)')

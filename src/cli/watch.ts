@@ -1,7 +1,7 @@
 /** `mdlsync watch DIR`: process each file dropped in DIR until SIGTERM/SIGINT (DESIGN §7). */
 import { Option, type Command } from 'commander';
 import { startWatch } from '../automation/index.js';
-import { requireMoodle } from '../config/index.js';
+import { configForSite, requireMoodle } from '../config/index.js';
 import { addNetworkOptions, configFrom, loggerFor, positiveInt, type SiteFlags } from './common.js';
 
 interface WatchFlags extends SiteFlags {
@@ -29,7 +29,7 @@ export function registerWatch(program: Command): void {
     .argument('<dir>', 'drop folder')
     .description('run each file dropped in DIR (TYPE.OP[.DATASOURCE].anything.csv or watch.rules); SIGTERM stops after the current file'))
     .option('--url <url>', 'Moodle site URL (overrides config and MDLSYNC_URL)')
-    .option('--ledger <file>', 'ledger database file')
+    .option('--ledger <file|url>', 'ledger: a SQLite file or a postgres:// URL')
     .option('--reports <dir>', 'reports folder')
     .option('--archive <dir>', 'archive folder')
     .option('--wait <seconds>', 'wait this long for another run holding the ledger (default: watch.lockWaitSeconds, 600)', positiveInt)
@@ -38,7 +38,10 @@ export function registerWatch(program: Command): void {
     .addOption(new Option('--log-level <level>').choices(['error', 'warn', 'info', 'debug']))
     .action(async (dir: string, flags: WatchFlags, cmd: Command) => {
       const config = configFrom(cmd, { url: flags.url, ledger: flags.ledger, reports: flags.reports, archive: flags.archive });
-      requireMoodle(config);
+      // Each site a rule names must reach its Moodle; the watch's own one too unless it is only a list of sites.
+      const ruleSites = new Set((config.watch?.rules ?? []).flatMap((r) => (r.site === undefined ? [] : [r.site])));
+      for (const site of ruleSites) requireMoodle(configForSite(config, site));
+      if (ruleSites.size === 0 || config.moodle.url || config.site !== null) requireMoodle(config);
       const logger = loggerFor(config, flags);
       const handle = await startWatch(dir, { config, logger, wait: flags.wait, stabilityMs: flags.stabilityMs });
       await untilSignal((signal) => logger.info(`watch: ${signal}: no new file is taken; finishing the current one`));

@@ -16,7 +16,7 @@ describe('loadConfig', () => {
     const c = loadConfig({ cwd: dir, env: {} });
     expect(c.moodle).toMatchObject({ maxInputVars: 1000, batchSize: 50, concurrency: 4 });
     expect(c.persons).toMatchObject({ passwords: 'create-only', disable: 'suspend' });
-    expect(c.guard).toEqual({ maxPercent: 10, maxCount: 1000 });
+    expect(c.guard).toEqual({ maxPercent: 10, maxCount: 1000, maxUpdatePercent: 25, updateMinOwned: 100, additionsOnly: [] });
     expect(c.ledger).toBe(join(dir, '.mdlsync/ledger.db'));
   });
 
@@ -39,6 +39,15 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ cwd: dirWith({ moodel: {} }), env: {} })).toThrow(/moodel/);
     expect(() => loadConfig({ cwd: dirWith({ persons: { passwords: 'never' } }), env: {} })).toThrow(/persons\.passwords/);
     expect(() => loadConfig({ cwd: dirWith(), env: {}, path: 'missing.json' })).toThrow(ConfigError);
+  });
+
+  test('guard: maxUpdatePercent may be null (no update guard); additions-only windows are readable dates, in order', () => {
+    const windows = [{ from: '2026-08-15', to: '2026-09-15T18:00+02:00' }];
+    expect(loadConfig({ cwd: dirWith({ guard: { maxUpdatePercent: null, additionsOnly: windows } }), env: {} }).guard).toMatchObject({ maxUpdatePercent: null, additionsOnly: windows });
+    expect(() => loadConfig({ cwd: dirWith({ guard: { additionsOnly: [{ from: '15.08.2026', to: '2026-09-15' }] } }), env: {} })).toThrow(/guard\.additionsOnly.*give dates as YYYY-MM-DD/s);
+    expect(() => loadConfig({ cwd: dirWith({ guard: { additionsOnly: [{ from: '2026-09-15', to: '2026-08-15' }] } }), env: {} })).toThrow(/ends before it starts/);
+    expect(() => loadConfig({ cwd: dirWith({ guard: { additionsOnly: [{ from: '2026-08-15' }] } }), env: {} })).toThrow(/guard\.additionsOnly/);
+    expect(() => loadConfig({ cwd: dirWith({ guard: { maxUpdatePercent: 101 } }), env: {} })).toThrow(/guard\.maxUpdatePercent/);
   });
 
   test('a key that starts with // is a comment at any depth, in lists too; it also comments a setting out', () => {

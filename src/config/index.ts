@@ -3,18 +3,25 @@
  * Validated with zod so a typo in the file is an error naming the key, not a silent default.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve, dirname, join } from 'node:path';
+import { dirname, resolve, join } from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { ENTITY_TYPES } from '../entities/index.js';
 import { OPS, type Op } from '../plan/types.js';
+import { windowProblem } from '../plan/windows.js';
 import { addSecrets } from '../report/redact.js';
 import { enrolmentsSchema } from './enrolments.js';
 import { institutionRolesSchema, observersSchema } from './roles.js';
 import { dialectsSchema } from './dialects.js';
-import { mirrorSchema } from './mirror.js';
+import { mirrorSchema, onChangeSchema } from './mirror.js';
+import { moodleSchema } from './moodle.js';
+import { ledgerSettingSchema, resolveLedger, stateDirOf, urlPassword } from './ledger.js';
+import { checkDistinctLedgers, resolveSite, SiteSettingError, sitesSchema, type SiteSettings } from './sites.js';
 import { Refusal } from '../refusal.js';
 import { MdlsyncError } from '../errors.js';
+
+export { DEFAULT_LEDGER_SCHEMA, isLedgerUrl } from './ledger.js';
+export type { SiteSettings } from './sites.js';
 
 export const CONFIG_FILE_NAME = 'mdlsync.config.json';
 
@@ -34,33 +41,6 @@ export function withoutComments(value: unknown): unknown {
       .map(([key, v]) => [key, withoutComments(v)]),
   );
 }
-
-const moodleSchema = z
-  .object({
-    url: z.string().url().optional(),
-    token: z.string().min(1).optional(),
-    /** A file holding the token (keeps it out of the config file and the environment). */
-    tokenFile: z.string().optional(),
-    timeoutMs: z.number().int().positive().default(300_000),
-    /** PHP max_input_vars of the site (1000 is PHP's default; Moodle asks for 5000 on PHP 8). */
-    maxInputVars: z.number().int().min(20).default(1000),
-    batchSize: z.number().int().min(1).max(1000).default(50),
-    concurrency: z.number().int().min(1).max(32).default(4),
-    retries: z.number().int().min(1).max(20).default(5),
-    backoffMs: z.number().int().min(0).default(500),
-    /**
-     * The language packs the site has installed (Site administration › Language › Language packs); no web-service
-     * function lists them. A person's lang outside this list is left out rather than have Moodle refuse the batch.
-     */
-    languages: z.array(z.string().regex(/^[a-zA-Z0-9_-]+$/, 'a language code such as en, es or pt_br')).min(1).default(['en']),
-    /** A PEM file of a private certificate authority, trusted besides the public ones (certificates are always verified). */
-    ca: z.string().min(1).optional(),
-    /** Calls started per second at most, on top of the concurrency cap (absent: no rate limit). */
-    maxRequestsPerSecond: z.number().positive().max(1000).optional(),
-    /** The circuit breaker: a run stops sending after this many transient failures in a row (the rest kept for retry). */
-    breakerFailures: z.number().int().min(1).default(20),
-  })
-  .strict();
 
 const personsSchema = z
   .object({
@@ -126,6 +106,20 @@ const guardSchema = z
   .object({
     maxPercent: z.number().min(0).max(100).default(10),
     maxCount: z.number().int().min(0).default(1000),
+    /** Refuse a store or refresh that would change one field of more than this percent of the owned records; null: off. */
+    maxUpdatePercent: z.number().min(0).max(100).nullable().default(25),
+    /** The update guard applies from this many owned records of the type on. */
+    updateMinOwned: z.number().int().min(0).default(100),
+    /** Windows (inclusive; plain dates in courses.timezone) in which a refresh stores and holds every disable. */
+    additionsOnly: z
+      .array(z.object({ from: z.string().min(1), to: z.string().min(1) }).strict())
+      .default([])
+      .superRefine((windows, ctx) => {
+        for (const [i, w] of windows.entries()) {
+          const problem = windowProblem(w);
+          if (problem) ctx.addIssue({ code: 'custom', path: [i], message: problem });
+        }
+      }),
   })
   .strict();
 
@@ -141,6 +135,8 @@ const watchRuleSchema = z
     op: opSchema,
     datasource: z.string().min(1).optional(),
     force: z.boolean().default(false),
+    /** The site (a name under "sites") the file runs against; default: the one the watch runs for. */
+    site: z.string().min(1).optional(),
   })
   .strict();
 
@@ -191,6 +187,8 @@ export const jobSchema = z
     /** A mirror pass instead of a file (`mdlsync mirror`); `full` reads every course. */
     mirror: z.boolean().default(false),
     full: z.boolean().default(false),
+    /** The site (a name under "sites") the job runs against; default: the one the schedule runs for. */
+    site: z.string().min(1).optional(),
   })
   .strict()
   .superRefine((job, ctx) => {
@@ -212,7 +210,10 @@ export type JobConfig = z.infer<typeof jobSchema>;
 export const configSchema = z
   .object({
     moodle: moodleSchema.default(() => moodleSchema.parse({})),
-    ledger: z.string().default('.mdlsync/ledger.db'),
+    /** A SQLite file, a postgres:// URL, or {url, schema} (schema default mdlsync). */
+    ledger: ledgerSettingSchema.default('.mdlsync/ledger.db'),
+    /** Several Moodle sites in one config (src/config/sites.ts); --site NAME or MDLSYNC_SITE chooses one. */
+    sites: sitesSchema.optional(),
     reports: z.string().default('reports'),
     archive: z.string().default('archive'),
     /** Retention: archive day folders / report run folders older than this many days are pruned after each run (absent = keep forever). */
@@ -245,6 +246,8 @@ export const configSchema = z
     pictures: picturesSchema.default(() => picturesSchema.parse({})),
     /** `mdlsync mirror`: the local copy of Moodle. */
     mirror: mirrorSchema.default(() => mirrorSchema.parse({})),
+    /** Called when watch or schedule holds a refused refresh's plan (src/held/): a command (JSON on stdin) or a URL (JSON body). */
+    onHeld: onChangeSchema.optional(),
     /** `mdlsync schedule`: the jobs (optional). */
     jobs: z
       .array(jobSchema)
@@ -257,9 +260,36 @@ export const configSchema = z
         }
       }),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    // A rule's or a job's site must be one of the config's.
+    const names = Object.keys(config.sites ?? {});
+    const known = names.length ? `sites: ${names.join(', ')}` : 'the config has no "sites"';
+    const check = (site: string | undefined, path: (string | number)[]) => {
+      if (site !== undefined && !names.includes(site)) ctx.addIssue({ code: 'custom', path, message: `unknown site "${site}" (${known})` });
+    };
+    for (const [i, rule] of (config.watch?.rules ?? []).entries()) check(rule.site, ['watch', 'rules', i, 'site']);
+    for (const [i, job] of (config.jobs ?? []).entries()) check(job.site, ['jobs', i, 'site']);
+  });
 
-export type Config = z.infer<typeof configSchema>;
+type FileConfig = z.infer<typeof configSchema>;
+
+/**
+ * The resolved config: the file's values with the environment and flags applied, paths made absolute, and the chosen
+ * site's values (if any) in place of the top-level ones.
+ */
+export type Config = Omit<FileConfig, 'ledger' | 'sites'> & {
+  /** An absolute SQLite file path, or a postgres:// URL exactly as given (its password is a secret). */
+  ledger: string;
+  /** The PostgreSQL schema holding this config's ledger (default mdlsync; a site's: mdlsync_NAME). */
+  ledgerSchema: string;
+  /** The local folder for the ledger's companion files: the SQLite ledger's folder, or .mdlsync beside the config. */
+  stateDir: string;
+  /** The site chosen (--site, MDLSYNC_SITE, or the config's only site), or null for the top-level one. */
+  site: string | null;
+  /** Every site's resolved settings, by name (empty without "sites"): configForSite() applies one. */
+  sites: Record<string, SiteSettings>;
+};
 
 /** Flags that override the config file (all optional). */
 export interface ConfigOverrides {
@@ -269,6 +299,8 @@ export interface ConfigOverrides {
   reports?: string;
   archive?: string;
   dataSource?: string;
+  /** --site: one of the config's sites (else MDLSYNC_SITE). */
+  site?: string;
   batchSize?: number;
   concurrency?: number;
   maxInputVars?: number;
@@ -316,6 +348,8 @@ export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.Pro
   if (!parsed.success) throw new ConfigError(`${file}: ${formatIssues(parsed.error)}`);
   const config = parsed.data;
   const base = existsSync(file) ? dirname(file) : cwd;
+  // A config whose only site is one of its "sites" (no top-level moodle.url) runs that site without --site.
+  const urlInFile = config.moodle.url;
 
   const tokenInConfig = config.moodle.token;
   let tokenFromFile: string | undefined;
@@ -331,32 +365,28 @@ export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.Pro
   if (env.MDLSYNC_TOKEN) config.moodle.token = env.MDLSYNC_TOKEN;
 
   const o = opts.overrides ?? {};
-  if (o.url) config.moodle.url = o.url;
-  if (o.token) config.moodle.token = o.token;
   // Every token read (file, config, environment, flag), not only the one used: none may ever be shown.
-  addSecrets(tokenInConfig, tokenFromFile, env.MDLSYNC_TOKEN, o.token, config.moodle.token);
+  addSecrets(tokenInConfig, tokenFromFile, env.MDLSYNC_TOKEN, o.token);
   // A proxy's password (http://user:pass@proxy:3128) must not show in an error sentence about the proxy either.
   for (const proxy of [env.https_proxy, env.HTTPS_PROXY, env.http_proxy, env.HTTP_PROXY]) if (proxy) addSecrets(...urlPassword(proxy));
-  if (o.ledger) config.ledger = o.ledger;
+  if (config.moodle.ca && !o.ca) config.moodle.ca = resolve(base, config.moodle.ca);
+  applyMoodleFlags(config.moodle, o, cwd);
+  addSecrets(config.moodle.token);
   if (o.reports) config.reports = o.reports;
   if (o.archive) config.archive = o.archive;
   if (o.dataSource) config.dataSource = o.dataSource;
-  if (o.batchSize !== undefined) config.moodle.batchSize = o.batchSize;
-  if (o.concurrency !== undefined) config.moodle.concurrency = o.concurrency;
-  if (o.maxInputVars !== undefined) config.moodle.maxInputVars = o.maxInputVars;
   if (o.logFormat) config.logFormat = o.logFormat;
-  if (o.maxRequestsPerSecond !== undefined) config.moodle.maxRequestsPerSecond = o.maxRequestsPerSecond;
-  if (o.ca) config.moodle.ca = resolve(cwd, o.ca);
-  else if (config.moodle.ca) config.moodle.ca = resolve(base, config.moodle.ca);
   // A CA file that cannot be used stops every command at once, not at its first call.
   if (config.moodle.ca) readCa(config.moodle.ca);
 
-  config.ledger = resolve(base, config.ledger);
+  // The ledger: a file relative to the config file, or a postgres:// URL as given (--ledger replaces the address).
+  const { ledger, ledgerSchema } = resolveLedger(config.ledger, base, { address: o.ledger });
+  const stateDir = stateDirOf(ledger, resolve(base, DEFAULT_STATE_DIR));
   config.reports = resolve(base, config.reports);
   config.archive = resolve(base, config.archive);
   // The mirror database: a postgres:// URL as given, a file relative to the config file, by default beside the ledger.
   const mirrorDb = config.mirror.database;
-  if (!mirrorDb) config.mirror.database = join(dirname(config.ledger), 'mirror.sqlite');
+  if (!mirrorDb) config.mirror.database = join(stateDir, 'mirror.sqlite');
   else if (!/^postgres(ql)?:\/\//i.test(mirrorDb)) config.mirror.database = resolve(base, mirrorDb);
   else addSecrets(...urlPassword(mirrorDb));
   if (config.mirror.changeLog) config.mirror.changeLog = resolve(base, config.mirror.changeLog);
@@ -365,19 +395,106 @@ export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.Pro
     if (job.file) job.file = resolve(base, job.file);
     if (job.glob) job.glob = resolve(base, job.glob);
   }
-  const again = configSchema.safeParse(config);
+  const again = configSchema.safeParse({ ...config, ledger });
   if (!again.success) throw new ConfigError(formatIssues(again.error));
-  return again.data;
+  const { sites: siteInputs, ...top } = again.data;
+
+  const sites: Record<string, SiteSettings> = {};
+  const siteBase = { moodle: top.moodle, ledger, stateDir, reports: top.reports, archive: top.archive, dataSource: top.dataSource, mirror: top.mirror };
+  try {
+    for (const [name, site] of Object.entries(siteInputs ?? {})) sites[name] = resolveSite(name, site, siteBase, base);
+    checkDistinctLedgers(sites);
+  } catch (err) {
+    if (err instanceof SiteSettingError) throw new ConfigError(`${file}: ${err.message}`);
+    throw err;
+  }
+  for (const s of Object.values(sites)) if (s.moodle.ca) readCa(s.moodle.ca);
+  const resolved: Config = { ...top, ledger, ledgerSchema, stateDir, site: null, sites };
+  const site = chosenSite(o.site ?? (env.MDLSYNC_SITE || undefined), Object.keys(sites), urlInFile, file);
+  if (site === null) return resolved;
+  // The command line names the command's own site: its flags apply over that site's values.
+  sites[site] = siteWithFlags(sites[site], o, base, cwd);
+  return configForSite(resolved, site);
 }
 
-/** A database URL's password, as written and decoded (neither may be shown). */
-function urlPassword(url: string): string[] {
-  try {
-    const p = new URL(url).password;
-    return p ? [p, decodeURIComponent(p)] : [];
-  } catch {
-    return [];
+/** The folder of the default ledger, and of the local state of a config whose ledger is on PostgreSQL. */
+const DEFAULT_STATE_DIR = '.mdlsync';
+
+/** The flags that set moodle options, on the top-level moodle object or a chosen site's. */
+function applyMoodleFlags(moodle: Config['moodle'], o: ConfigOverrides, cwd: string): void {
+  if (o.url) moodle.url = o.url;
+  if (o.token) moodle.token = o.token;
+  if (o.batchSize !== undefined) moodle.batchSize = o.batchSize;
+  if (o.concurrency !== undefined) moodle.concurrency = o.concurrency;
+  if (o.maxInputVars !== undefined) moodle.maxInputVars = o.maxInputVars;
+  if (o.maxRequestsPerSecond !== undefined) moodle.maxRequestsPerSecond = o.maxRequestsPerSecond;
+  // --ca: relative to the working directory, like any path given on the command line.
+  if (o.ca) moodle.ca = resolve(cwd, o.ca);
+}
+
+/** A chosen site with the command's flags over its values; --ledger replaces its ledger's address, not its schema. */
+function siteWithFlags(s: SiteSettings, o: ConfigOverrides, base: string, cwd: string): SiteSettings {
+  const moodle = { ...s.moodle };
+  applyMoodleFlags(moodle, o, cwd);
+  const checked = moodleSchema.safeParse(moodle);
+  if (!checked.success) throw new ConfigError(formatIssues(checked.error));
+  if (checked.data.ca) readCa(checked.data.ca);
+  const out: SiteSettings = {
+    ...s,
+    moodle: checked.data,
+    reports: o.reports ? resolve(base, o.reports) : s.reports,
+    archive: o.archive ? resolve(base, o.archive) : s.archive,
+    dataSource: o.dataSource ?? s.dataSource,
+  };
+  if (!o.ledger) return out;
+  const { ledger, ledgerSchema } = resolveLedger({ url: o.ledger }, base, { address: o.ledger, fallbackSchema: s.ledgerSchema });
+  const stateDir = stateDirOf(ledger, s.stateDir);
+  const movedMirror = s.mirror.database === join(s.stateDir, 'mirror.sqlite') ? { ...s.mirror, database: join(stateDir, 'mirror.sqlite') } : s.mirror;
+  return { ...out, ledger, ledgerSchema, stateDir, mirror: movedMirror };
+}
+
+/** --site, else MDLSYNC_SITE, else the only site of a config without a top-level moodle.url; null: the top level. */
+function chosenSite(requested: string | undefined, names: string[], urlInFile: string | undefined, file: string): string | null {
+  if (requested !== undefined) {
+    if (!names.includes(requested)) throw new ConfigError(unknownSite(requested, names, file));
+    return requested;
   }
+  return names.length === 1 && !urlInFile ? names[0] : null;
+}
+
+function unknownSite(name: string, names: string[], where = 'the config'): string {
+  return names.length
+    ? `no site "${name}" in ${where}: its sites are ${names.join(', ')} (--site NAME or MDLSYNC_SITE)`
+    : `no site "${name}" in ${where}: it has no "sites" (remove --site / MDLSYNC_SITE, or add the site under "sites")`;
+}
+
+/** The names of the config's sites (none without "sites"). */
+export function siteNames(config: Config): string[] {
+  return Object.keys(config.sites ?? {});
+}
+
+/** The config of one of its sites: the site's Moodle, token, ledger, reports, archive, data source and mirror. */
+export function configForSite(config: Config, name: string): Config {
+  const sites = config.sites ?? {};
+  if (!Object.hasOwn(sites, name)) throw new ConfigError(unknownSite(name, siteNames(config)));
+  const s = sites[name];
+  return {
+    ...config,
+    site: name,
+    moodle: s.moodle,
+    ledger: s.ledger,
+    ledgerSchema: s.ledgerSchema,
+    stateDir: s.stateDir,
+    reports: s.reports,
+    archive: s.archive,
+    dataSource: s.dataSource,
+    mirror: s.mirror,
+  };
+}
+
+/** The config a rule or job runs with: its own site's, else the one loaded (the --site chosen, or the top level). */
+export function configForTarget(config: Config, site: string | undefined): Config {
+  return site === undefined || site === config.site ? config : configForSite(config, site);
 }
 
 /** The PEM text of the private CA file, or a ConfigError naming the file and what is wrong with it. */
@@ -410,7 +527,11 @@ export function siteConnection(config: Config): { url: string; token: string; ti
 /** The Moodle connection, or a ConfigError saying what is missing. */
 export function requireMoodle(config: Config): { url: string; token: string } {
   const { url, token } = config.moodle;
-  if (!url) throw new ConfigError('no Moodle URL: set moodle.url in mdlsync.config.json or MDLSYNC_URL');
+  const names = siteNames(config);
+  if (!url && config.site === null && names.length > 0) {
+    throw new ConfigError(`the config has ${names.length} sites (${names.join(', ')}) and none was chosen: pass --site NAME (or set MDLSYNC_SITE)`);
+  }
+  if (!url) throw new ConfigError(`no Moodle URL: set ${config.site ? `sites.${config.site}.url` : 'moodle.url'} in mdlsync.config.json or MDLSYNC_URL`);
   if (!token) throw new ConfigError('no web-service token: set MDLSYNC_TOKEN, moodle.token or moodle.tokenFile');
   const protocol = new URL(url).protocol;
   if (protocol !== 'http:' && protocol !== 'https:') {

@@ -2,8 +2,8 @@
 import pg from 'pg';
 import { numberPlaceholders, redactUrl, type SqlDatabase, type SqlValue } from './types.js';
 
-/** BIGINT (int8) and NUMERIC as JS numbers, like SQLite: Moodle ids and unix times fit in a double. */
-const TYPES = {
+/** BIGINT (int8) and NUMERIC as JS numbers, like SQLite: Moodle ids and unix times fit in a double. Shared by the ledger's pool. */
+export const PG_TYPES = {
   getTypeParser: (oid: number, format?: string) => {
     if (oid === 20 || oid === 1700) return (v: string) => (v === null ? null : Number(v));
     return pg.types.getTypeParser(oid, format as 'text');
@@ -49,7 +49,7 @@ export class PostgresDatabase extends PgSession {
   }
 
   static open(url: string, opts: { max?: number } = {}): PostgresDatabase {
-    const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 4, types: TYPES, idleTimeoutMillis: 10_000 });
+    const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 4, types: PG_TYPES, idleTimeoutMillis: 10_000 });
     // An idle connection the server drops must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
     return new PostgresDatabase(pool, redactUrl(url));

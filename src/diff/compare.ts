@@ -80,13 +80,13 @@ export async function diffPart(type: EntityType, items: readonly FeedItem<Entity
 
 async function diffPersons(items: readonly FeedItem<PersonRecord>[], ctx: PartContext): Promise<DiffRow[]> {
   const { records, rows } = split('persons', items);
-  const links = ctx.ledger.getLinks('persons', records.map((x) => x.r.key));
+  const links = await ctx.ledger.getLinks('persons', records.map((x) => x.r.key));
   // The file's MOODLE_ID names the account as much as the ledger does: either pointing at a deleted user is drift.
   const targetOf = (r: PersonRecord): number | undefined => r.moodleId ?? links.get(r.key)?.moodleId;
   const live = await liveUsers(ctx.reads, records.flatMap(({ r }) => [targetOf(r), links.get(r.key)?.moodleId].filter((id): id is number => id !== undefined)));
   const unlinked = records.filter(({ r }) => targetOf(r) === undefined).map((x) => x.r);
   const matches = unlinked.length > 0 ? await resolvePersons(ctx.reads.client, unlinked, { retries: ctx.reads.retries, backoffMs: ctx.reads.backoffMs, chunkSize: ctx.reads.chunkSize, byUsername: true }) : new Map();
-  for (const { line, r } of records) rows.push(...withoutBlocks(personRow(r, line, links.get(r.key), live, matches.get(r.key), ctx.persons), ctx));
+  for (const { line, r } of records) rows.push(...(await withoutBlocks(personRow(r, line, links.get(r.key), live, matches.get(r.key), ctx.persons), ctx)));
   return rows.sort(byLine);
 }
 
@@ -94,9 +94,10 @@ async function diffPersons(items: readonly FeedItem<PersonRecord>[], ctx: PartCo
  * An account `mdlsync user block` suspended is suspended by mdlsync, not by hand: its enrolment links carry the
  * block's mark (account-lifecycle.ts). Its `suspended` is no drift, and a repair must not reactivate it.
  */
-function withoutBlocks(rows: DiffRow[], ctx: PartContext): DiffRow[] {
-  const blocked = (key: string): boolean => (ctx.ledger.linksWithKeySuffix?.('enrolments', `|${key}`) ?? []).some((l) => l.data?.includes('"blocked"') === true);
-  const out = rows.filter((r) => !(r.field === 'suspended' && r.moodleValue === '1' && r.finding === 'changed-in-moodle' && blocked(r.key)));
+async function withoutBlocks(rows: DiffRow[], ctx: PartContext): Promise<DiffRow[]> {
+  const blocked = async (key: string): Promise<boolean> => (await ctx.ledger.linksWithKeySuffix('enrolments', `|${key}`)).some((l) => l.data?.includes('"blocked"') === true);
+  const out: DiffRow[] = [];
+  for (const r of rows) if (!(r.field === 'suspended' && r.moodleValue === '1' && r.finding === 'changed-in-moodle' && (await blocked(r.key)))) out.push(r);
   if (out.length === rows.length) return rows;
   return out.length > 0 ? out : [{ ...rows[0], finding: 'in-step', field: undefined, fileValue: undefined, moodleValue: undefined, message: 'blocked with mdlsync user block (mdlsync user unblock reactivates it); otherwise as the file says' }];
 }
@@ -167,7 +168,7 @@ async function diffMemberships(type: MembershipType, items: readonly FeedItem<Me
     const part = records.slice(i, i + chunk).map((x) => x.r);
     for (const [k, v] of await lookup(part, part)) placed.set(k, v as MemberCtx);
   }
-  const links = ctx.ledger.getLinks(type, records.map((x) => x.r.key));
+  const links = await ctx.ledger.getLinks(type, records.map((x) => x.r.key));
   const enrolSettings = ctx.settings.enrolments ?? DEFAULT_ENROLMENT_SETTINGS;
   const now = Math.floor(Date.now() / 1000);
   const members: PlacedMember[] = records.map(({ line, r }) => {
@@ -236,14 +237,16 @@ async function extrasOf(type: MembershipType, members: readonly PlacedMember[], 
   for (const [id, c] of inFile) for (const [userId, member] of live.get(id)!) if (!c.users.has(userId)) extra.push({ containerKey: c.containerKey, userId, member });
   if (extra.length === 0) return [];
   // Group and cohort members come as bare ids: their idnumbers and usernames are read for the keys.
-  const bare = extra.filter((x) => x.member.idnumber === undefined && x.member.username === undefined && !ctx.ledger.findByMoodleId('persons', x.userId));
+  const personOf = new Map<number, string | undefined>();
+  for (const x of extra) if (!personOf.has(x.userId)) personOf.set(x.userId, (await ctx.ledger.findByMoodleId('persons', x.userId))?.key);
+  const bare = extra.filter((x) => x.member.idnumber === undefined && x.member.username === undefined && personOf.get(x.userId) === undefined);
   const users = bare.length > 0 ? await liveUsers(ctx.reads, bare.map((x) => x.userId)) : new Map<number, MoodleUser>();
   const keyed = extra.map((x) => {
     const u = users.get(x.userId);
-    const person = ctx.ledger.findByMoodleId('persons', x.userId)?.key ?? (x.member.idnumber || u?.idnumber || x.member.username || u?.username || `user ${x.userId}`);
+    const person = personOf.get(x.userId) ?? (x.member.idnumber || u?.idnumber || x.member.username || u?.username || `user ${x.userId}`);
     return { key: `${x.containerKey}|${person}`, userId: x.userId };
   });
-  const links = ctx.ledger.getLinks(type, keyed.map((k) => k.key));
+  const links = await ctx.ledger.getLinks(type, keyed.map((k) => k.key));
   return keyed.map((k) => ({ ...k, link: links.get(k.key) }));
 }
 

@@ -182,8 +182,10 @@ function diffJob(req: DiffRequest, deps: DiffDeps, rows: DiffRow[]): Job<DiffSum
       const chunkSize = lookupChunk(config.moodle.maxInputVars);
       const { retries, backoffMs } = config.moodle;
       const settings = entitySettings(config);
-      const planOptions = { ...planOptionsFor({ file: req.file, op: 'store', full: true }, dataSource, config) };
-      if (planOptions.passwords === 'always') planOptions.passwordKey = ledger.passwordKey();
+      const base = planOptionsFor({ file: req.file, op: 'store', full: true }, dataSource, config);
+      // A repair re-sends what the diff found drifted, at the operator's word: the update guard is not asked.
+      const planOptions = { ...base, guard: { ...base.guard, maxUpdatePercent: null } };
+      if (planOptions.passwords === 'always') planOptions.passwordKey = await ledger.passwordKey();
       const ctx: PartContext = {
         reads: { client, retry: retrier({ retries, backoffMs }), retries, backoffMs, chunkSize },
         ledger,
@@ -207,11 +209,11 @@ function diffJob(req: DiffRequest, deps: DiffDeps, rows: DiffRow[]): Job<DiffSum
           const keys: RepairKeys = { resend: part.repair.resend, recreate: recreateDeleted ? part.repair.recreate : new Set() };
           if (keys.resend.size + keys.recreate.size > 0) {
             if (!started) {
-              startRun({ file: req.file, sha256: summary.sha256, type, op: 'diff --repair', dataSource });
+              await startRun({ file: req.file, sha256: summary.sha256, type, op: 'diff --repair', dataSource });
               started = true;
             }
             // A record deleted in Moodle loses its stale link, so the plan creates it (or adopts a match) anew.
-            for (const k of keys.recreate) ledger.dropLink(type, k);
+            for (const k of keys.recreate) await ledger.dropLink(type, k);
             const lookup = entity(type).lookup(client, ledger, { retries, backoffMs, chunkSize }, settings) as EntityLookup<EntityRecord>;
             const plan = await planFeed(repairFeed(feed, items, keys), { ...planOptions, entity: type }, ledger, { lookup, chunkSize: 2 * chunkSize, ...settings });
             const applied = await applyPlan(plan, { client, ledger, runId, options: applyOptions(config), onProgress: (p) => deps.progress?.update(p) });

@@ -54,14 +54,14 @@ const text = (v: unknown): string => (v === undefined || v === null ? '' : Strin
 /** Each type: its live objects by id, and a row's field pairs and "is what was sent" against one. */
 interface RecordSpec<T extends RecordType> {
   live(ids: number[], records: readonly RecordOf<T>[], ctx: PartContext): Promise<Map<number, Record<string, unknown>>>;
-  pairs(r: RecordOf<T>, live: Record<string, unknown>, ctx: PartContext): FieldPair[];
+  pairs(r: RecordOf<T>, live: Record<string, unknown>, ctx: PartContext): FieldPair[] | Promise<FieldPair[]>;
   asSent(r: RecordOf<T>, link: LedgerLink): boolean;
 }
 
 /** A category parent or a course category as the file names it (a key), and the live one (its key when mdlsync knows it). */
-function categoryKeyOf(ctx: PartContext, id: number): string {
+async function categoryKeyOf(ctx: PartContext, id: number): Promise<string> {
   if (id === 0) return '(top)';
-  return ctx.ledger.findByMoodleId('categories', id)?.key ?? `category ${id}`;
+  return (await ctx.ledger.findByMoodleId('categories', id))?.key ?? `category ${id}`;
 }
 
 const SPECS: { [T in RecordType]: RecordSpec<T> } = {
@@ -71,12 +71,12 @@ const SPECS: { [T in RecordType]: RecordSpec<T> } = {
       const list = await ctx.reads.retry(() => getCategories(ctx.reads.client, [{ key: 'ids', value: ids.join(',') }]));
       return new Map(list.map((c) => [c.id, c as Record<string, unknown>]));
     },
-    pairs(r, c, ctx) {
+    async pairs(r, c, ctx) {
       const f = r.fields;
       const out: FieldPair[] = [];
       if (f.name !== undefined) out.push({ field: 'name', file: f.name, moodle: text(c.name) });
       if (f.description !== undefined) out.push({ field: 'description', file: f.description, moodle: text(c.description) });
-      out.push({ field: 'parent', file: f.parent ?? '(top)', moodle: categoryKeyOf(ctx, Number(c.parent)) });
+      out.push({ field: 'parent', file: f.parent ?? '(top)', moodle: await categoryKeyOf(ctx, Number(c.parent)) });
       return out;
     },
     asSent: (r, link) => link.hash === categoryContentHash(r),
@@ -85,7 +85,7 @@ const SPECS: { [T in RecordType]: RecordSpec<T> } = {
     async live(ids, _records, ctx) {
       return new Map([...(await liveCourses(ctx.reads, ids))].map(([id, c]) => [id, c as Record<string, unknown>]));
     },
-    pairs(r, c, ctx) {
+    async pairs(r, c, ctx) {
       const f = r.fields;
       const out: FieldPair[] = [];
       for (const name of ['shortname', 'fullname', 'summary', 'format'] as const) if (f[name] !== undefined) out.push({ field: name, file: f[name], moodle: text(c[name]) });
@@ -94,7 +94,7 @@ const SPECS: { [T in RecordType]: RecordSpec<T> } = {
       const cat = f.category;
       // A category path is made of names, not keys: only an id or a key can be compared.
       if (cat && 'id' in cat) out.push({ field: 'category', file: String(cat.id), moodle: text(c.categoryid) });
-      else if (cat && 'key' in cat) out.push({ field: 'category', file: cat.key, moodle: categoryKeyOf(ctx, Number(c.categoryid)) });
+      else if (cat && 'key' in cat) out.push({ field: 'category', file: cat.key, moodle: await categoryKeyOf(ctx, Number(c.categoryid)) });
       return out;
     },
     asSent: (r, link) => link.hash === courseContentHash(r),
@@ -148,7 +148,7 @@ const SPECS: { [T in RecordType]: RecordSpec<T> } = {
 export async function diffRecords<T extends RecordType>(type: T, records: readonly { line: number; r: RecordOf<T> }[], ctx: PartContext): Promise<DiffRow[]> {
   const spec = SPECS[type] as RecordSpec<T>;
   const noun = NOUN[type];
-  const links = ctx.ledger.getLinks(type, records.map((x) => x.r.key));
+  const links = await ctx.ledger.getLinks(type, records.map((x) => x.r.key));
   const targetOf = (r: RecordOf<T>): number | undefined => r.moodleId ?? links.get(r.key)?.moodleId;
   const ids = records.flatMap(({ r }) => [targetOf(r), links.get(r.key)?.moodleId].filter((id): id is number => id !== undefined));
   const live = await spec.live([...new Set(ids)], records.map((x) => x.r), ctx);
@@ -197,7 +197,7 @@ export async function diffRecords<T extends RecordType>(type: T, records: readon
       rows.push({ ...base, finding: 'unlinked', moodleId: target, message: `the file's MOODLE_ID names Moodle ${noun} ${target}, which is not in the ledger: the next run adopts it` });
       continue;
     }
-    rows.push(...diffLinkedRecord(type, r.key, line, target, spec.pairs(r, object, ctx), spec.asSent(r, link)));
+    rows.push(...diffLinkedRecord(type, r.key, line, target, await spec.pairs(r, object, ctx), spec.asSent(r, link)));
   }
   return rows;
 }

@@ -8,7 +8,8 @@ import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { requireMoodle, siteConnection, type Config } from '../config/index.js';
 import { ENTITY_TYPES, functionsOf, type EntityType } from '../entities/index.js';
-import { SqliteLedger } from '../ledger/index.js';
+import { isPostgresUrl, redactUrl } from '../db/types.js';
+import { openLedger } from '../ledger/index.js';
 import { MoodleClient, MoodleError, PICTURE_FUNCTIONS, TlsError, getSiteInfo } from '../moodle/index.js';
 import { networkChecks } from './network.js';
 import { logFileProblem } from '../report/logger.js';
@@ -99,11 +100,15 @@ export async function runDoctor(
     await client.close();
   }
   try {
-    const ledger = SqliteLedger.open(config.ledger);
-    ledger.close();
-    check('ledger', true, `ledger ${config.ledger}`);
+    const ledger = await openLedger(config);
+    await ledger.close();
+    check('ledger', true, `ledger ${ledger.path} (${ledger.backend === 'postgres' ? 'PostgreSQL' : 'SQLite'})`);
   } catch (err) {
-    check('ledger', false, `ledger ${config.ledger}: ${(err as Error).message}`, `make ${dirname(config.ledger)} writable or set "ledger" in the config`);
+    const where = redactUrl(config.ledger);
+    const fix = isPostgresUrl(config.ledger)
+      ? 'check the PostgreSQL server, the URL (host, port, database, user, password) and that the user may create the schema'
+      : `make ${dirname(config.ledger)} writable or set "ledger" in the config`;
+    check('ledger', false, `ledger ${where}: ${(err as Error).message}`, fix);
   }
   for (const [name, dir] of [
     ['reports', config.reports],

@@ -7,7 +7,7 @@
 import type { EntityApplier } from '../apply/engine.js';
 import type { HeaderAnalysis, HeaderTable } from '../feed/columns.js';
 import type { RowMapper } from '../feed/rows.js';
-import type { FeedOptions } from '../feed/types.js';
+import type { FeedInfo, FeedOptions } from '../feed/types.js';
 import type { LedgerStore } from '../ledger/types.js';
 import type { MoodleCaller } from '../moodle/types.js';
 import type { ContextBase, EntityPlanner } from '../plan/fold.js';
@@ -55,6 +55,12 @@ export interface EntityDefinition<T extends EntityType = EntityType> {
   type: T;
   /** Types whose records this one refers to: they come earlier in the list, so they run first. */
   dependsOn: readonly EntityType[];
+  /**
+   * Other types whose ledger links a run of this file writes besides its own type's (a block row removes the person's
+   * enrolments, a deleted cohort drops its members' links), read from its header: the run's writer lock covers them
+   * too (writesOf), and only them, so runs of other types go on beside it on PostgreSQL.
+   */
+  alsoWrites?(info: FeedInfo): readonly EntityType[];
   /** Header names of both dialects, how a header is recognised, and the key's columns. */
   headers: HeaderTable;
   /** Row → record (or row error), compiled once per file from the header analysis. */

@@ -5,6 +5,7 @@
  * Adding a type: a folder under src/entities/ with its definition, and one line below.
  */
 import type { AnyEntityDefinition, EntityDefinition } from './definition.js';
+import type { FeedInfo } from '../feed/types.js';
 import type { EntityType } from './types.js';
 import { categories } from './categories/index.js';
 import { courses } from './courses/index.js';
@@ -58,6 +59,16 @@ export function entity<T extends EntityType>(type: T): EntityDefinition<T> {
 /** The web-service functions each type's run calls. */
 export function functionsOf(type: EntityType): readonly string[] {
   return entity(type).functions;
+}
+
+/**
+ * The types whose ledger links a run of these files (or parts of one file) writes: each one's type and its
+ * alsoWrites, in run order. The scope of the run's writer lock, so a persons run and an enrolments run on two hosts
+ * go side by side on PostgreSQL.
+ */
+export function writesOf(feeds: readonly FeedInfo[]): EntityType[] {
+  const written = new Set(feeds.flatMap((f) => [f.type, ...(entity(f.type).alsoWrites?.(f) ?? [])]));
+  return ENTITY_TYPES.filter((t) => written.has(t));
 }
 
 /**

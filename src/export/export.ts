@@ -23,7 +23,7 @@ import type { Outcome } from '../apply/types.js';
 import { backoffDelay, sleep } from '../apply/limiter.js';
 import type { Config } from '../config/index.js';
 import { conduct, EXIT, type Job } from '../conductor.js';
-import { exportRowKey, type ExportedRow, type SqliteLedger } from '../ledger/index.js';
+import { exportRowKey, type ExportedRow, type LedgerStore } from '../ledger/index.js';
 import {
   getActivitiesCompletionStatus, getCourseCompletionStatus, getCoursesByField, getEnrolledUsers, getGradeItems,
   isTransient, MoodleError, type MoodleCaller, type MoodleClient,
@@ -245,7 +245,7 @@ function exportJob(req: ExportRequest, deps: ExportDeps): Job<ExportSummary, voi
     prepare: () => Promise.resolve({ open: { functions: EXPORT_FUNCTIONS[req.kind], lock: false }, state: undefined }),
     refused: (r) => ({ status: 'refused', message: `export ${req.kind} refused: ${r.message}` }),
     work: async (ctx) => {
-      ctx.startRun({ file: req.output === undefined ? '-' : resolve(req.output), sha256: '', type: req.kind, op: 'export', dataSource: null });
+      await ctx.startRun({ file: req.output === undefined ? '-' : resolve(req.output), sha256: '', type: req.kind, op: 'export', dataSource: null });
       const s = ctx.summary;
       const { courses, unknown } = await resolveCourses(ctx.ledger, ctx.client, req);
       const failures: Outcome[] = unknown.map((key) => ({
@@ -254,7 +254,7 @@ function exportJob(req: ExportRequest, deps: ExportDeps): Job<ExportSummary, voi
       }));
       s.courses.total = courses.length + unknown.length;
       const c: Context = {
-        client: ctx.client, req, config, persons: personKeys(ctx.ledger), enrolments: ledgerEnrolments(ctx.ledger), personFailures: [],
+        client: ctx.client, req, config, persons: await personKeys(ctx.ledger), enrolments: await ledgerEnrolments(ctx.ledger), personFailures: [],
       };
       const enabled = req.kind === 'completions' ? await completionEnabled(ctx.client, courses) : new Map<number, boolean>();
       let done = 0;
@@ -276,14 +276,14 @@ function exportJob(req: ExportRequest, deps: ExportDeps): Job<ExportSummary, voi
       s.courses.notTracked = ok.filter((r) => r.notTracked).length;
       const all = ok.flatMap((r) => r.rows);
       const states: ExportedRow[] = all.map((r) => ({ ...rowIdentity(r), hash: rowHash(req.kind, r) }));
-      const before = req.changes ? ctx.ledger.exports.load(scope) : null;
+      const before = req.changes ? await ctx.ledger.exports.load(scope) : null;
       const written = before ? all.filter((_, i) => before.get(exportRowKey(states[i])) !== states[i].hash) : all;
       const text = toCsv(req.kind, dialect, written);
       await writeOutput(req.output, text, deps.write);
       s.sha256 = createHash('sha256').update(text).digest('hex');
       s.rows = { read: all.length, written: written.length, unchanged: all.length - written.length };
       // Only now, with the whole file written: what the SIS has received.
-      rememberExport(ctx.ledger, scope, ok.map((r) => r.course.key), states, ctx.runId);
+      await rememberExport(ctx.ledger, scope, ok.map((r) => r.course.key), states, ctx.runId);
       logger.info(`export ${req.kind}: ${written.length} row(s) written of ${all.length} read from ${ok.length} course(s)`);
       return {
         applied: failures,
@@ -336,6 +336,6 @@ async function writeOutput(output: string | undefined, text: string, write?: (te
   }
 }
 
-function rememberExport(ledger: SqliteLedger, scope: string, courseKeys: string[], states: ExportedRow[], runId: string): void {
-  ledger.exports.replace(scope, courseKeys, states, runId, new Date().toISOString());
+async function rememberExport(ledger: LedgerStore, scope: string, courseKeys: string[], states: ExportedRow[], runId: string): Promise<void> {
+  await ledger.exports.replace(scope, courseKeys, states, runId, new Date().toISOString());
 }

@@ -6,7 +6,8 @@ import { stringify } from 'csv-stringify/sync';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, requireMoodle, siteConnection, type Config } from '../config/index.js';
-import { SqliteLedger } from '../ledger/index.js';
+import { isPostgresUrl } from '../db/types.js';
+import { openLedger } from '../ledger/index.js';
 import { MoodleClient } from '../moodle/index.js';
 import { Refusal } from '../refusal.js';
 import { retrier } from '../resolve/common.js';
@@ -40,10 +41,10 @@ export function describeExport(e: IdsExport, where: string): string {
 
 /** Exports and writes every requested type; `say` gets the lines a user reads (stderr in the CLI), stdout the file. */
 export async function writeIdsExports(req: IdsFilesRequest, config: Config, say: (line: string) => void, stdout: (text: string) => void): Promise<void> {
-  if (!existsSync(config.ledger)) throw new ConfigError(`no ledger at ${config.ledger}: nothing has been linked yet (pass --ledger, or run a feed first)`);
+  if (!isPostgresUrl(config.ledger) && !existsSync(config.ledger)) throw new ConfigError(`no ledger at ${config.ledger}: nothing has been linked yet (pass --ledger, or run a feed first)`);
   const named = req.types.filter(isNamedType);
   let client: MoodleClient | null = null;
-  const ledger = SqliteLedger.open(config.ledger);
+  const ledger = await openLedger(config);
   try {
     const retry = retrier({ retries: config.moodle.retries, backoffMs: config.moodle.backoffMs });
     if (named.length > 0) {
@@ -67,7 +68,7 @@ export async function writeIdsExports(req: IdsFilesRequest, config: Config, say:
     }
     if (client) say(`Moodle calls: ${client.stats.calls}`);
   } finally {
-    ledger.close();
+    await ledger.close();
     await client?.close();
   }
 }

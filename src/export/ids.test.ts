@@ -86,8 +86,8 @@ describe('the style of the file', () => {
 describe('exportIds', () => {
   let dir: string;
   let ledger: SqliteLedger;
-  afterEach(() => {
-    ledger?.close();
+  afterEach(async () => {
+    await ledger?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -101,11 +101,11 @@ describe('exportIds', () => {
 
   it('persons: active links only, usernames read by id 200 a call, the vanished left out, the style of their run', async () => {
     const l = openLedger();
-    l.startRun({ id: 'run1', file: 'persons.csv', sha256: '', type: 'persons', op: 'store', dataSource: 'SIS', startedAt: '2026-01-01T00:00:00.000Z' });
-    l.finishRun('run1', 'ok', { exitCode: 0, format: { dialect: 'mdlsync', headers: 'moodle', delimiter: ';' } });
+    await l.startRun({ id: 'run1', file: 'persons.csv', sha256: '', type: 'persons', op: 'store', dataSource: 'SIS', startedAt: '2026-01-01T00:00:00.000Z' });
+    await l.finishRun('run1', 'ok', { exitCode: 0, format: { dialect: 'mdlsync', headers: 'moodle', delimiter: ';' } });
     const links = Array.from({ length: 450 }, (_, i) => write('persons', `P${String(i).padStart(3, '0')}`, 1000 + i));
     links.push(write('persons', 'OFF', 5000, { status: 'disabled' }), write('persons', 'HR1', 6000, { dataSource: 'HR' }));
-    l.writeLinks(links);
+    await l.writeLinks(links);
     const calls: number[] = [];
     const client: MoodleCaller = {
       call: async <T>(fn: string, params: Record<string, unknown>): Promise<T> => {
@@ -127,7 +127,7 @@ describe('exportIds', () => {
 
   it("groups: the name from the link's state, no Moodle call; SIS snapshot style when no run recorded one", async () => {
     const l = openLedger();
-    l.writeLinks([write('groups', 'MATH|G1', 7, { hash: null, state: groupState('Group 1', 'Monday') }), write('groups', 'MATH|G2', 8, { hash: null, state: null })]);
+    await l.writeLinks([write('groups', 'MATH|G1', 7, { hash: null, state: groupState('Group 1', 'Monday') }), write('groups', 'MATH|G2', 8, { hash: null, state: null })]);
     const e = await exportIds({ type: 'groups', dataSource: null }, { ledger: l, client: null, retry: noRetry });
     expect(e.style).toEqual({ headers: 'sis', delimiter: '|', run: null });
     expect(e.records).toEqual([

@@ -161,11 +161,12 @@ export interface IdsRequest {
 
 /** Reads one type's active links, its feed style and the names, and returns what the file holds. */
 export async function exportIds(req: IdsRequest, deps: { ledger: LedgerStore; client: MoodleCaller | null; retry: Retry }): Promise<IdsExport> {
-  const links: LedgerLink[] = [...deps.ledger.activeLinks(req.type, req.dataSource)];
+  const links: LedgerLink[] = [];
+  for await (const link of deps.ledger.activeLinks(req.type, req.dataSource)) links.push(link);
   const runs = new Map<string, RunRecord>();
   for (const l of links) {
     if (l.lastRun === null || runs.has(l.lastRun)) continue;
-    const run = deps.ledger.getRun(l.lastRun);
+    const run = await deps.ledger.getRun(l.lastRun);
     if (run) runs.set(run.id, run);
   }
   const style = chooseStyle(styleOfRuns(runs.values()), req, req.type);

@@ -4,7 +4,7 @@
  * id, and the enrolments mdlsync made per course (with their suspension), so students Moodle's reports leave out
  * (suspended) are still reported.
  */
-import type { LedgerLink, SqliteLedger } from '../ledger/index.js';
+import type { LedgerLink, LedgerStore } from '../ledger/index.js';
 import { getCategories, getCoursesByField, type MoodleCaller } from '../moodle/index.js';
 import { parseEnrolmentState } from '../entities/enrolments/rules.js';
 import { Refusal } from '../refusal.js';
@@ -36,10 +36,10 @@ const PAGE = 5000;
 const IDS_PER_CALL = 500;
 
 /** Every link of an entity, any status, paged from the ledger. */
-export function allLinks(ledger: SqliteLedger, entity: string): LedgerLink[] {
+export async function allLinks(ledger: LedgerStore, entity: string): Promise<LedgerLink[]> {
   const out: LedgerLink[] = [];
   for (let offset = 0; ; offset += PAGE) {
-    const page = ledger.listLinks({ entity, limit: PAGE, offset });
+    const page = await ledger.listLinks({ entity, limit: PAGE, offset });
     out.push(...page);
     if (page.length < PAGE) return out;
   }
@@ -58,16 +58,16 @@ export interface ResolvedScope {
 }
 
 /** The courses of the request, in key order. */
-export async function resolveCourses(ledger: SqliteLedger, client: MoodleCaller, req: ScopeRequest): Promise<ResolvedScope> {
+export async function resolveCourses(ledger: LedgerStore, client: MoodleCaller, req: ScopeRequest): Promise<ResolvedScope> {
   if (req.courses?.length) {
     const keys = [...new Set(req.courses)];
-    const links = ledger.getLinks('courses', keys);
+    const links = await ledger.getLinks('courses', keys);
     const courses = keys.filter((k) => links.has(k)).map((k) => ({ key: k, moodleId: links.get(k)!.moodleId }));
     return { courses: courses.sort(byKey), unknown: keys.filter((k) => !links.has(k)) };
   }
-  const linked = allLinks(ledger, 'courses').filter((l) => l.status === 'active').map((l) => ({ key: l.key, moodleId: l.moodleId }));
+  const linked = (await allLinks(ledger, 'courses')).filter((l) => l.status === 'active').map((l) => ({ key: l.key, moodleId: l.moodleId }));
   if (req.category === undefined) return { courses: linked.sort(byKey), unknown: [] };
-  const cat = ledger.getLinks('categories', [req.category]).get(req.category);
+  const cat = (await ledger.getLinks('categories', [req.category])).get(req.category);
   if (!cat) throw new Refusal(`The ledger links no category ${req.category}: name a category key from a category feed (mdlsync ledger show), or use --course`);
   const tree = await getCategories(client, [{ key: 'id', value: cat.moodleId }], true);
   const ids = new Set(tree.filter((c) => c.id === cat.moodleId || c.path.split('/').includes(String(cat.moodleId))).map((c) => c.id));
@@ -82,16 +82,16 @@ export async function resolveCourses(ledger: SqliteLedger, client: MoodleCaller,
 const byKey = (a: ScopeCourse, b: ScopeCourse): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 /** Person key by Moodle user id, from the ledger's persons links (any status). */
-export function personKeys(ledger: SqliteLedger): Map<number, string> {
+export async function personKeys(ledger: LedgerStore): Promise<Map<number, string>> {
   const map = new Map<number, string>();
-  for (const l of allLinks(ledger, 'persons')) if (!map.has(l.moodleId) || l.status === 'active') map.set(l.moodleId, l.key);
+  for (const l of await allLinks(ledger, 'persons')) if (!map.has(l.moodleId) || l.status === 'active') map.set(l.moodleId, l.key);
   return map;
 }
 
 /** The enrolments mdlsync made, by course key (enrolment keys are COURSE|PERSON; the link's Moodle id is the user's). */
-export function ledgerEnrolments(ledger: SqliteLedger): Map<string, LedgerEnrolment[]> {
+export async function ledgerEnrolments(ledger: LedgerStore): Promise<Map<string, LedgerEnrolment[]>> {
   const map = new Map<string, LedgerEnrolment[]>();
-  for (const l of allLinks(ledger, 'enrolments')) {
+  for (const l of await allLinks(ledger, 'enrolments')) {
     const bar = l.key.indexOf('|');
     if (bar < 0) continue;
     const state = parseEnrolmentState(l.state);

@@ -52,7 +52,7 @@ export function initConfig(answers: InitAnswers): Record<string, unknown> {
     ledger: DEFAULTS.ledger,
     reports: DEFAULTS.reports,
     archive: DEFAULTS.archive,
-    '// guard': 'a refresh that would disable more than maxPercent % or more than maxCount of what it owns is refused (--force overrides)',
+    '// guard': 'a refresh that would disable more than maxPercent % or more than maxCount of what it owns is refused, so is a store or refresh that would change one field of more than maxUpdatePercent % of at least updateMinOwned owned records (null: off); additionsOnly: [{from, to}] dates in which a refresh stores and holds every disable (--force overrides the limits, not a window)',
     guard: DEFAULTS.guard,
   };
   if (has('persons')) {

@@ -3,20 +3,15 @@
  * grades|completions` last wrote, keyed by course, person and item, so `--changes` writes only what changed since.
  */
 import type Database from 'better-sqlite3';
+import type { ExportStateStore, ExportedRow } from './types.js';
 
-export interface ExportedRow {
-  course: string;
-  person: string;
-  /** '' for the course-level row (the course total, the course completion). */
-  item: string;
-  hash: string;
-}
+export type { ExportedRow } from './types.js';
 
-export class ExportStateTable {
+export class ExportStateTable implements ExportStateStore {
   constructor(private readonly db: Database.Database) {}
 
   /** The scope's rows as last exported: `course\tperson\titem` → hash. */
-  load(scope: string): Map<string, string> {
+  async load(scope: string): Promise<Map<string, string>> {
     const rows = this.db.prepare('SELECT course, person, item, hash FROM export_state WHERE scope = ?').all(scope) as ExportedRow[];
     return new Map(rows.map((r) => [exportRowKey(r), r.hash]));
   }
@@ -25,7 +20,7 @@ export class ExportStateTable {
    * What an export wrote for these courses replaces what the scope held for them, in one transaction; courses not
    * named (a course that failed this time) keep their rows.
    */
-  replace(scope: string, courses: readonly string[], rows: readonly ExportedRow[], runId: string, at: string): void {
+  async replace(scope: string, courses: readonly string[], rows: readonly ExportedRow[], runId: string, at: string): Promise<void> {
     const drop = this.db.prepare('DELETE FROM export_state WHERE scope = ? AND course = ?');
     const put = this.db.prepare(`INSERT OR REPLACE INTO export_state (scope, course, person, item, hash, run_id, exported_at)
       VALUES (?, ?, ?, ?, ?, ?, ?)`);

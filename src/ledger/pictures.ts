@@ -4,30 +4,18 @@
  * matched (person key, username or idnumber), since that is what the next run knows before any Moodle call.
  */
 import type Database from 'better-sqlite3';
+import type { PictureMatch, PictureRecord, PictureStore } from './types.js';
 
-export type PictureMatch = 'key' | 'username' | 'idnumber';
-
-export interface PictureRecord {
-  match: PictureMatch;
-  /** The file's name without its extension: the person key, username or idnumber. */
-  name: string;
-  moodleId: number;
-  sha256: string;
-  bytes: number;
-  /** The icon's revision (rev=N of its URL, Moodle's file id of f1), when Moodle answered one. */
-  revision: number | null;
-  lastRun: string;
-  updatedAt: string;
-}
+export type { PictureMatch, PictureRecord } from './types.js';
 
 const COLUMNS = `match_by AS match, name, moodle_id AS moodleId, sha256, bytes, revision, last_run AS lastRun,
   updated_at AS updatedAt`;
 
-export class PictureTable {
+export class PictureTable implements PictureStore {
   constructor(private readonly db: Database.Database) {}
 
   /** The pictures sent so far for these names, by name. */
-  get(match: PictureMatch, names: readonly string[]): Map<string, PictureRecord> {
+  async get(match: PictureMatch, names: readonly string[]): Promise<Map<string, PictureRecord>> {
     const out = new Map<string, PictureRecord>();
     const stmt = this.db.prepare(`SELECT ${COLUMNS} FROM pictures WHERE match_by = ? AND name = ?`);
     for (const name of names) {
@@ -38,7 +26,7 @@ export class PictureTable {
   }
 
   /** The picture Moodle confirmed for this name (replaces the one before). */
-  put(p: Omit<PictureRecord, 'updatedAt'>): void {
+  async put(p: Omit<PictureRecord, 'updatedAt'>): Promise<void> {
     this.db
       .prepare(`INSERT INTO pictures (match_by, name, moodle_id, sha256, bytes, revision, last_run, updated_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -48,7 +36,7 @@ export class PictureTable {
   }
 
   /** The last picture mdlsync gave this Moodle user (any name), for reading back a reply that never came. */
-  lastFor(moodleId: number): PictureRecord | undefined {
+  async lastFor(moodleId: number): Promise<PictureRecord | undefined> {
     return this.db
       .prepare(`SELECT ${COLUMNS} FROM pictures WHERE moodle_id = ? ORDER BY updated_at DESC LIMIT 1`)
       .get(moodleId) as PictureRecord | undefined;

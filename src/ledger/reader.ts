@@ -33,7 +33,7 @@ export class LinkReader {
   }
 
   /** The links of these keys (any status), as getLinks gives them. */
-  get(keys: readonly string[]): Map<string, LedgerLink> {
+  async get(keys: readonly string[]): Promise<Map<string, LedgerLink>> {
     if (keys.length === 0) return new Map();
     if (!this.scanning && this.window.size === 0) return this.ledger.getLinks(this.entity, keys);
     const out = new Map<string, LedgerLink>();
@@ -45,21 +45,22 @@ export class LinkReader {
         this.window.delete(k);
       } else wanted.add(k);
     }
-    if (this.scanning && wanted.size > 0) this.scan(keys, wanted, out);
-    if (wanted.size > 0) for (const [k, link] of this.ledger.getLinks(this.entity, [...wanted])) out.set(k, link);
+    if (this.scanning && wanted.size > 0) await this.scan(keys, wanted, out);
+    if (wanted.size > 0) for (const [k, link] of await this.ledger.getLinks(this.entity, [...wanted])) out.set(k, link);
     return out;
   }
 
-  private scan(keys: readonly string[], wanted: Set<string>, out: Map<string, LedgerLink>): void {
+  private async scan(keys: readonly string[], wanted: Set<string>, out: Map<string, LedgerLink>): Promise<void> {
     // The scan starts where the file's first linked key sits: a file of one data source or course may begin anywhere.
     if (this.after === null) {
-      const first = keys.slice(0, 10).map((k) => this.ledger.linkPosition!(this.entity, k)).find((p) => p > 0);
-      this.after = first === undefined ? 0 : first - 1;
+      let first = 0;
+      for (const k of keys.slice(0, 10)) if ((first = await this.ledger.linkPosition!(this.entity, k)) > 0) break;
+      this.after = first > 0 ? first - 1 : 0;
     }
     const before = wanted.size;
     let budget = keys.length + READ_AHEAD;
     while (wanted.size > 0 && budget > 0) {
-      const page = this.ledger.linkPage!(this.entity, this.after, PAGE);
+      const page = await this.ledger.linkPage!(this.entity, this.after, PAGE);
       budget -= page.links.length;
       for (const link of page.links) {
         if (wanted.delete(link.key)) out.set(link.key, link);

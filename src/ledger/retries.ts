@@ -3,31 +3,9 @@
  * was down or failing transiently, kept in a retry file until they land or a person discards them.
  */
 import type Database from 'better-sqlite3';
+import type { NewRetry, RetryClaimer, RetryRecord, RetryStore } from './types.js';
 
-export interface RetryRecord {
-  id: number;
-  /** Who retries it: `watch:DIR` or `job:NAME`. */
-  source: string;
-  /** The dropped file's name, for people. */
-  name: string;
-  /** The retry file (the input's header and the rows still to send), mode 0600. */
-  file: string;
-  type: string | null;
-  op: string;
-  dataSource: string | null;
-  force: boolean;
-  /** Rows in the retry file; null when it is the whole input (Moodle was down before it was read). */
-  rows: number | null;
-  /** Tries that failed so far, the first run included. */
-  attempts: number;
-  /** Epoch ms of the next try. */
-  nextAt: number;
-  lastError: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export type NewRetry = Omit<RetryRecord, 'id' | 'createdAt' | 'updatedAt'>;
+export type { NewRetry, RetryClaimer, RetryRecord } from './types.js';
 
 /** The columns as RetryRecord names them (plus the claim), so a row needs only its flag turned into a boolean. */
 const COLUMNS = `id, source, name, file, type, op, data_source AS dataSource, force, rows, attempts, next_at AS nextAt,
@@ -40,20 +18,15 @@ function toRetry({ force, claimedBy: _by, claimedPid: _pid, claimedHost: _host, 
   return { ...rest, force: force === 1 };
 }
 
-export interface RetryClaimer {
-  id: string;
-  pid: number;
-  host: string;
-}
-
-export class RetryTable {
+/** The SQLite ledger's retries (synchronous underneath; IMMEDIATE transactions serialise claims across processes). */
+export class RetryTable implements RetryStore {
   constructor(
     private readonly db: Database.Database,
     /** Whether a claim's process still runs (the ledger's processAlive; injected to keep this module leaf). */
     private readonly alive: (pid: number) => boolean,
   ) {}
 
-  add(r: NewRetry): RetryRecord {
+  async add(r: NewRetry): Promise<RetryRecord> {
     const now = new Date().toISOString();
     const row = this.db
       .prepare(
@@ -64,13 +37,13 @@ export class RetryTable {
     return toRetry(row);
   }
 
-  get(id: number): RetryRecord | undefined {
+  async get(id: number): Promise<RetryRecord | undefined> {
     const r = this.db.prepare(`SELECT ${COLUMNS} FROM retries WHERE id = ?`).get(id) as RetryRow | undefined;
     return r ? toRetry(r) : undefined;
   }
 
   /** Every retry (of one source when given), oldest first: the order they are tried in. */
-  list(source?: string): RetryRecord[] {
+  async list(source?: string): Promise<RetryRecord[]> {
     const rows = (source === undefined
       ? this.db.prepare(`SELECT ${COLUMNS} FROM retries ORDER BY id`).all()
       : this.db.prepare(`SELECT ${COLUMNS} FROM retries WHERE source = ? ORDER BY id`).all(source)) as RetryRow[];
@@ -81,7 +54,7 @@ export class RetryTable {
    * Claims the oldest retry of `source` that is due and not being tried by a live process (a claim of a process gone
    * from this host is taken over). Inside an IMMEDIATE transaction: two watchers never try the same one.
    */
-  claimDue(source: string, now: number, who: RetryClaimer): RetryRecord | undefined {
+  async claimDue(source: string, now: number, who: RetryClaimer): Promise<RetryRecord | undefined> {
     const take = this.db.transaction((): RetryRecord | undefined => {
       const rows = this.db.prepare(`SELECT ${COLUMNS} FROM retries WHERE source = ? AND next_at <= ? ORDER BY id`).all(source, now) as RetryRow[];
       for (const r of rows) {
@@ -96,7 +69,7 @@ export class RetryTable {
   }
 
   /** After a try that left rows: the new file and counts; the claim is released. False when it was discarded meanwhile. */
-  update(id: number, change: { file: string; rows: number | null; attempts: number; nextAt: number; lastError: string }): boolean {
+  async update(id: number, change: { file: string; rows: number | null; attempts: number; nextAt: number; lastError: string }): Promise<boolean> {
     return (
       this.db
         .prepare(
@@ -108,7 +81,7 @@ export class RetryTable {
   }
 
   /** Removes it (landed, or discarded by a person); returns what it was. */
-  remove(id: number): RetryRecord | undefined {
+  async remove(id: number): Promise<RetryRecord | undefined> {
     const r = this.db.prepare(`DELETE FROM retries WHERE id = ? RETURNING ${COLUMNS}`).get(id) as RetryRow | undefined;
     return r ? toRetry(r) : undefined;
   }

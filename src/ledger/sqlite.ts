@@ -2,16 +2,20 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { LedgerLink, LedgerStore, LinkStatus, LinkWrite, RunRecord } from './types.js';
+import type { LedgerLink, LedgerStore, LinkStatus, LinkWrite, LockHolder, LockOwner, LockScope, RunRecord } from './types.js';
 import { migrate } from './migrations.js';
+import { LINK_COLUMNS, LINK_UPSERT_CONFLICT, toLink, toRun, type LinkRow, type RunRow } from './rows.js';
 import { LedgerError } from './errors.js';
 import { PictureTable } from './pictures.js';
 import { RetryTable } from './retries.js';
 import { ExportStateTable } from './exports.js';
 import { SEEN_AT, SEEN_JOIN, SEEN_RUN } from './seen.js';
 import { SqliteTransfer } from './transfer/sqlite.js';
+import { processAlive } from './process.js';
+
+export { processAlive } from './process.js';
 
 export const DEFAULT_LEDGER_PATH = '.mdlsync/ledger.db';
 
@@ -30,12 +34,14 @@ const PASSWORD_KEY = 'password-hmac';
 
 /**
  * Creates the ledger's folder 0700 and its file 0600 before SQLite opens it (SQLite gives the -wal and -shm files
- * the database file's mode), and tightens what an older mdlsync left group- or world-readable.
+ * the database file's mode), and tightens what an older mdlsync left group- or world-readable. A folder is tightened
+ * only when it is mdlsync's own (made now, or its state folder `.mdlsync`): a ledger put in a folder the admin chose
+ * (a home, /srv/…, /tmp) must not change who can read that folder's other files.
  */
 function privateLedgerFiles(path: string): void {
   const dir = dirname(path);
-  mkdirSync(dir, { recursive: true, mode: DIR_MODE });
-  tighten(dir, DIR_MODE);
+  const made = mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+  if (made !== undefined || basename(dir) === '.mdlsync') tighten(dir, DIR_MODE);
   closeSync(openSync(path, 'a', FILE_MODE));
   for (const file of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(file)) tighten(file, FILE_MODE);
 }
@@ -52,55 +58,9 @@ function tighten(path: string, mode: number): void {
 /** How long a writer waits for another process's lock before SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 10_000;
 
-/** A links row as read in raw mode, columns in LINK_COLUMNS order (raw arrays skip building a row object). */
-type LinkRow = [string, string, number, string | null, string | null, LinkStatus, string, string, string | null, string | null, string | null, string | null];
-
-interface RunRow {
-  id: string;
-  file: string;
-  sha256: string;
-  type: string;
-  op: string;
-  data_source: string | null;
-  started_at: string;
-  finished_at: string | null;
-  status: string;
-  summary: string | null;
-}
-
-const LINK_COLUMNS = 'entity, key, moodle_id, data_source, hash, status, first_seen, last_seen, last_run, disabled_at, data, state';
-
 /** What reads select, in LINK_COLUMNS order, from links with SEEN_JOIN (last_seen, last_run: with the seen marks). */
 const READ_COLUMNS = `links.entity, links.key, links.moodle_id, links.data_source, links.hash, links.status, links.first_seen,
   ${SEEN_AT}, ${SEEN_RUN}, links.disabled_at, links.data, links.state`;
-
-/** A links row, also with its rowid after the columns (linkPage). */
-function toLink(r: LinkRow | [...LinkRow, number]): LedgerLink {
-  return {
-    entity: r[0],
-    key: r[1],
-    moodleId: r[2],
-    dataSource: r[3],
-    hash: r[4],
-    status: r[5],
-    firstSeen: r[6],
-    lastSeen: r[7],
-    lastRun: r[8],
-    disabledAt: r[9],
-    data: r[10],
-    state: r[11],
-  };
-}
-
-/** Whether a process of this host still runs (signal 0 only checks; EPERM means it runs as someone else). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export const WRITER_LOCK = 'writer';
 
@@ -120,22 +80,6 @@ function markInterruptedRuns(db: Database.Database): void {
   }
 }
 
-/** Who runs: a unique id per process and run, with what a person needs to find it. */
-export interface LockOwner {
-  id: string;
-  pid: number;
-  host: string;
-  runId?: string;
-}
-
-export interface LockHolder {
-  pid: number;
-  host: string;
-  runId: string | null;
-  acquiredAt: string;
-  heartbeatAt: string;
-}
-
 interface LockRow {
   name: string;
   owner: string;
@@ -150,39 +94,13 @@ function toHolder(r: LockRow): LockHolder {
   return { pid: r.pid, host: r.host, runId: r.run_id, acquiredAt: r.acquired_at, heartbeatAt: new Date(r.heartbeat_at).toISOString() };
 }
 
-function toRun(r: RunRow): RunRecord {
-  return {
-    id: r.id,
-    file: r.file,
-    sha256: r.sha256,
-    type: r.type,
-    op: r.op,
-    dataSource: r.data_source,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-    status: r.status,
-    summary: r.summary,
-  };
-}
 
 /** Links per multi-row upsert statement (WRITE_ROWS × UPSERT_PARAMS bound values). */
 const WRITE_ROWS = 50;
 const UPSERT_PARAMS = 12;
 const UPSERT_HEAD = `INSERT INTO links (${LINK_COLUMNS}) VALUES `;
 const UPSERT_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-// disabled_at: set on the first disable and kept on later disables (the retention period counts from when the
-// person was first disabled); cleared when the link becomes active again. first_seen is never updated.
-const UPSERT_TAIL = `
-  ON CONFLICT (entity, key) DO UPDATE SET
-    moodle_id   = excluded.moodle_id,
-    data_source = excluded.data_source,
-    hash        = excluded.hash,
-    state       = excluded.state,
-    status      = excluded.status,
-    last_seen   = excluded.last_seen,
-    last_run    = excluded.last_run,
-    disabled_at = CASE WHEN excluded.status = 'disabled' THEN coalesce(links.disabled_at, excluded.disabled_at) END,
-    data        = coalesce(excluded.data, links.data)`;
+const UPSERT_TAIL = `\n  ${LINK_UPSERT_CONFLICT}`;
 
 /** "?, ?, …" for an IN list of IN_CHUNK keys. */
 const IN_LIST = new Array<string>(IN_CHUNK).fill('?').join(', ');
@@ -200,8 +118,14 @@ function padChunk(keys: readonly string[], start: number): string[] {
 }
 
 export class SqliteLedger implements LedgerStore {
+  readonly backend = 'sqlite' as const;
   private readonly stmts = new Map<string, Database.Statement>();
   private key: Buffer | null = null;
+  private exportTable?: ExportStateTable;
+  private retryTable?: RetryTable;
+  private pictureTable?: PictureTable;
+  /** Set by a heartbeat that found the writer lock taken over: the apply engine then sends nothing more. */
+  private lost: string | null = null;
 
   private constructor(
     readonly path: string,
@@ -233,7 +157,7 @@ export class SqliteLedger implements LedgerStore {
    * The per-ledger random secret (32 bytes) that keys the HMAC of passwords in content hashes: a copy of the hashes
    * alone cannot confirm a guessed password. Made on first use; INSERT OR IGNORE keeps the first of two racing makers.
    */
-  passwordKey(): Buffer {
+  async passwordKey(): Promise<Buffer> {
     if (this.key) return this.key;
     const read = this.stmt('SELECT value FROM ledger_secrets WHERE name = ?').pluck();
     let value = read.get(PASSWORD_KEY) as Buffer | undefined;
@@ -266,7 +190,7 @@ export class SqliteLedger implements LedgerStore {
     return s;
   }
 
-  getLinks(entity: string, keys: readonly string[]): Map<string, LedgerLink> {
+  async getLinks(entity: string, keys: readonly string[]): Promise<Map<string, LedgerLink>> {
     const out = new Map<string, LedgerLink>();
     if (keys.length === 0) return out;
     const s = this.linkQuery(`entity = ? AND key IN (${IN_LIST})`);
@@ -277,7 +201,7 @@ export class SqliteLedger implements LedgerStore {
   }
 
   /** Pages by rowid (the order links were first written); NOT INDEXED keeps SQLite on the rowid range. */
-  linkPage(entity: string, after: number, limit: number): { links: LedgerLink[]; last: number } {
+  async linkPage(entity: string, after: number, limit: number): Promise<{ links: LedgerLink[]; last: number }> {
     const sql = `SELECT ${READ_COLUMNS}, links.rowid FROM links NOT INDEXED ${SEEN_JOIN}
       WHERE links.rowid > ? AND links.entity = ? ORDER BY links.rowid LIMIT ?`;
     let s = this.stmts.get(sql);
@@ -289,7 +213,11 @@ export class SqliteLedger implements LedgerStore {
     return { links: rows.map(toLink), last: rows.length > 0 ? rows[rows.length - 1][12] : after };
   }
 
-  linkPosition(entity: string, key: string): number {
+  async linkPosition(entity: string, key: string): Promise<number> {
+    return this.position(entity, key);
+  }
+
+  private position(entity: string, key: string): number {
     const r = this.stmt('SELECT rowid FROM links WHERE entity = ? AND key = ?').pluck().get(entity, key) as number | undefined;
     return r ?? 0;
   }
@@ -298,7 +226,7 @@ export class SqliteLedger implements LedgerStore {
    * Streams with .iterate(): while the iterator is open the connection can still read but not write, so
    * consume it (e.g. in the planner's finish) before applying.
    */
-  *activeLinks(entity: string, dataSource: string | null): IterableIterator<LedgerLink> {
+  async *activeLinks(entity: string, dataSource: string | null): AsyncGenerator<LedgerLink> {
     const rows =
       dataSource === null
         ? this.linkQuery(`entity = ? AND status = 'active'`).iterate(entity)
@@ -306,11 +234,11 @@ export class SqliteLedger implements LedgerStore {
     for (const r of rows as IterableIterator<LinkRow>) yield toLink(r);
   }
 
-  hasLinks(entity: string): boolean {
+  async hasLinks(entity: string): Promise<boolean> {
     return this.stmt('SELECT 1 FROM links WHERE entity = ? LIMIT 1').get(entity) !== undefined;
   }
 
-  countLinks(entity: string, dataSource: string | null, status: LinkStatus = 'active'): number {
+  async countLinks(entity: string, dataSource: string | null, status: LinkStatus = 'active'): Promise<number> {
     const row =
       dataSource === null
         ? this.stmt('SELECT count(*) AS n FROM links WHERE entity = ? AND status = ?').get(entity, status)
@@ -322,7 +250,7 @@ export class SqliteLedger implements LedgerStore {
     return (row as { n: number }).n;
   }
 
-  writeLinks(links: readonly LinkWrite[]): void {
+  async writeLinks(links: readonly LinkWrite[]): Promise<void> {
     if (links.length === 0) return;
     // Multi-row VALUES: one native call per WRITE_ROWS links measured ~25% faster than one per link.
     const batch = this.stmt(UPSERT_HEAD + new Array<string>(WRITE_ROWS).fill(UPSERT_ROW).join(', ') + UPSERT_TAIL);
@@ -361,7 +289,7 @@ export class SqliteLedger implements LedgerStore {
    * A seen mark per link (link_seen → seen_runs), not a links row rewrite. The run's seen_runs row takes the time of
    * its latest mark, so every link a run marked reads as seen at that time (seconds apart at most within a run).
    */
-  markSeen(entity: string, keys: readonly string[], runId: string): void {
+  async markSeen(entity: string, keys: readonly string[], runId: string): Promise<void> {
     if (keys.length === 0) return;
     const run = this.stmt(
       'INSERT INTO seen_runs (run_id, seen_at) VALUES (?, ?) ON CONFLICT (run_id) DO UPDATE SET seen_at = excluded.seen_at RETURNING seq',
@@ -382,8 +310,8 @@ export class SqliteLedger implements LedgerStore {
       for (let i = 0; i < keys.length; i += IN_CHUNK) {
         const chunk = padChunk(keys, i);
         const n = Math.min(IN_CHUNK, keys.length - i);
-        const from = this.linkPosition(entity, chunk[0]);
-        const to = this.linkPosition(entity, chunk[n - 1]);
+        const from = this.position(entity, chunk[0]);
+        const to = this.position(entity, chunk[n - 1]);
         const inRange = from > 0 && to > 0 && Math.abs(to - from) < RANGE_ROWS;
         // Marking is idempotent: when the range missed a key (another order, a duplicate, no such link), the seek
         // form marks the whole chunk.
@@ -394,12 +322,12 @@ export class SqliteLedger implements LedgerStore {
     tx();
   }
 
-  dropLink(entity: string, key: string): void {
+  async dropLink(entity: string, key: string): Promise<void> {
     this.stmt('DELETE FROM links WHERE entity = ? AND key = ?').run(entity, key);
   }
 
   /** The active link wins when a Moodle id is linked more than once (an old disabled key and a re-keyed one). */
-  findByMoodleId(entity: string, moodleId: number): LedgerLink | undefined {
+  async findByMoodleId(entity: string, moodleId: number): Promise<LedgerLink | undefined> {
     const r = this.linkQuery(
       `entity = ? AND moodle_id = ? ORDER BY status = 'active' DESC, ${SEEN_AT} DESC LIMIT 1`,
     ).get(entity, moodleId) as LinkRow | undefined;
@@ -407,13 +335,13 @@ export class SqliteLedger implements LedgerStore {
   }
 
   /** dataSource null or absent = every data source; ordered by entity and key so pages are stable. */
-  listLinks(filter: {
+  async listLinks(filter: {
     entity?: string;
     dataSource?: string | null;
     status?: LinkStatus;
     limit: number;
     offset: number;
-  }): LedgerLink[] {
+  }): Promise<LedgerLink[]> {
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (filter.entity !== undefined) {
@@ -433,7 +361,7 @@ export class SqliteLedger implements LedgerStore {
     return (this.linkQuery(`${where.join(' AND ')} ORDER BY entity, key LIMIT ? OFFSET ?`).all(...params) as LinkRow[]).map(toLink);
   }
 
-  startRun(run: Omit<RunRecord, 'finishedAt' | 'status' | 'summary'>): void {
+  async startRun(run: Omit<RunRecord, 'finishedAt' | 'status' | 'summary'>): Promise<void> {
     this.stmt(
       `INSERT INTO runs (id, file, sha256, type, op, data_source, started_at, finished_at, status, summary)
        VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 'running', NULL)`,
@@ -441,7 +369,7 @@ export class SqliteLedger implements LedgerStore {
   }
 
   /** summary: a string is stored as given, anything else as JSON (null/undefined: none). */
-  finishRun(id: string, status: string, summary: unknown): void {
+  async finishRun(id: string, status: string, summary: unknown): Promise<void> {
     const text = summary === undefined || summary === null ? null : typeof summary === 'string' ? summary : JSON.stringify(summary);
     const res = this.stmt('UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?').run(
       new Date().toISOString(),
@@ -452,13 +380,13 @@ export class SqliteLedger implements LedgerStore {
     if (res.changes === 0) throw new LedgerError('ledger-no-run', `No run ${id} in the ledger ${this.path}: it was never started.`);
   }
 
-  getRun(id: string): RunRecord | undefined {
+  async getRun(id: string): Promise<RunRecord | undefined> {
     const r = this.stmt('SELECT * FROM runs WHERE id = ?').get(id) as RunRow | undefined;
     return r ? toRun(r) : undefined;
   }
 
   /** Newest first. */
-  listRuns(limit: number): RunRecord[] {
+  async listRuns(limit: number): Promise<RunRecord[]> {
     return (this.stmt('SELECT * FROM runs ORDER BY started_at DESC, id DESC LIMIT ?').all(Math.max(0, Math.floor(limit))) as RunRow[]).map(
       toRun,
     );
@@ -470,7 +398,9 @@ export class SqliteLedger implements LedgerStore {
    * staleMs (another host). Inside an IMMEDIATE transaction, so two processes cannot both take it. Returns the holder
    * when someone else has it.
    */
-  acquireLock(owner: LockOwner, staleMs: number, name = WRITER_LOCK): LockHolder | null {
+  async acquireLock(owner: LockOwner, staleMs: number, _scope: LockScope = 'all'): Promise<LockHolder | null> {
+    this.lost = null;
+    const name = WRITER_LOCK;
     const now = Date.now();
     const take = this.db.transaction((): LockHolder | null => {
       const row = this.stmt('SELECT * FROM locks WHERE name = ?').get(name) as LockRow | undefined;
@@ -487,38 +417,45 @@ export class SqliteLedger implements LedgerStore {
   }
 
   /** Keeps a held lock fresh; false when it was taken over (the holder looked dead). */
-  heartbeatLock(owner: LockOwner, name = WRITER_LOCK): boolean {
-    return this.stmt('UPDATE locks SET heartbeat_at = ? WHERE name = ? AND owner = ?').run(Date.now(), name, owner.id).changes === 1;
+  async heartbeatLock(owner: LockOwner): Promise<boolean> {
+    const held = this.stmt('UPDATE locks SET heartbeat_at = ? WHERE name = ? AND owner = ?').run(Date.now(), WRITER_LOCK, owner.id).changes === 1;
+    if (!held) this.lost ??= 'another run took it over after this one sent no heartbeat in time';
+    return held;
   }
 
-  releaseLock(owner: LockOwner, name = WRITER_LOCK): void {
-    this.stmt('DELETE FROM locks WHERE name = ? AND owner = ?').run(name, owner.id);
+  lockLost(): string | null {
+    return this.lost;
+  }
+
+  async releaseLock(owner: LockOwner): Promise<void> {
+    this.lost = null;
+    this.stmt('DELETE FROM locks WHERE name = ? AND owner = ?').run(WRITER_LOCK, owner.id);
   }
 
   /** Links of an entity whose key ends with this text (e.g. `|P0001`: a person's enrolments), any status, by key. */
-  linksWithKeySuffix(entity: string, suffix: string): LedgerLink[] {
+  async linksWithKeySuffix(entity: string, suffix: string): Promise<LedgerLink[]> {
     if (suffix === '') return [];
     return (this.linkQuery('entity = ? AND substr(key, -?) = ? ORDER BY key').all(entity, suffix.length, suffix) as LinkRow[]).map(toLink);
   }
 
   /** Replaces a link's data (JSON text, or null to clear it); false when there is no such link. */
-  setLinkData(entity: string, key: string, data: string | null): boolean {
+  async setLinkData(entity: string, key: string, data: string | null): Promise<boolean> {
     return this.stmt('UPDATE links SET data = ? WHERE entity = ? AND key = ?').run(data, entity, key).changes === 1;
   }
 
   /** What the last exports of grades and completions wrote (migration 8). */
   get exports(): ExportStateTable {
-    return new ExportStateTable(this.db);
+    return (this.exportTable ??= new ExportStateTable(this.db));
   }
 
   /** Rows kept for retry by watch and schedule (migration 5). */
   get retries(): RetryTable {
-    return new RetryTable(this.db, processAlive);
+    return (this.retryTable ??= new RetryTable(this.db, processAlive));
   }
 
   /** Pictures sent by `mdlsync pictures` (migration 9). */
   get pictures(): PictureTable {
-    return new PictureTable(this.db);
+    return (this.pictureTable ??= new PictureTable(this.db));
   }
 
   /** Reads every record for `mdlsync ledger export`, and loads an export (see transfer/format.ts). */
@@ -529,11 +466,11 @@ export class SqliteLedger implements LedgerStore {
   }
 
   /** PRAGMA user_version: the latest migration applied (for `doctor`). */
-  schemaVersion(): number {
+  async schemaVersion(): Promise<number> {
     return this.db.pragma('user_version', { simple: true }) as number;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.stmts.clear();
     if (this.db.open) this.db.close();
   }

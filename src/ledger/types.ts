@@ -1,3 +1,5 @@
+import type { DbValue, ExportCounts, ExportRecord, TableSpec } from './transfer/format.js';
+
 /** The ledger's view of one record mdlsync created or adopted. */
 export type LinkStatus = 'active' | 'disabled';
 
@@ -56,38 +58,191 @@ export interface RunRecord {
   summary: string | null;
 }
 
-/** The ledger's operations, as plan/, apply/, run.ts and the CLI use them (implemented by SqliteLedger). */
+/** Who runs: a unique id per process and run, with what a person needs to find it. */
+export interface LockOwner {
+  id: string;
+  pid: number;
+  host: string;
+  runId?: string;
+}
+
+/** Who holds a lock someone else asked for. */
+export interface LockHolder {
+  pid: number;
+  host: string;
+  runId: string | null;
+  acquiredAt: string;
+  heartbeatAt: string;
+}
+
+/**
+ * What a writer locks: the entity types whose links it writes, or every one ('all': purge, import, commands that touch
+ * several). SQLite has one writer at a time anyway and takes one lock for any scope; PostgreSQL locks each entity.
+ */
+export type LockScope = readonly string[] | 'all';
+
+/**
+ * The ledger's operations, as plan/, apply/, run.ts and the CLI use them: asynchronous, so that a ledger on another
+ * machine (PostgreSQL) answers through the same interface as the embedded SQLite file.
+ */
 export interface LedgerStore {
+  readonly backend: 'sqlite' | 'postgres';
+  /** Where the ledger lives, for messages: a file path, or a PostgreSQL URL without its password (and its schema). */
   readonly path: string;
   /** Links of these keys (any status), looked up in chunks. */
-  getLinks(entity: string, keys: readonly string[]): Map<string, LedgerLink>;
+  getLinks(entity: string, keys: readonly string[]): Promise<Map<string, LedgerLink>>;
   /**
    * A page of an entity's links in the order the ledger learnt them (any status), after position `after`; `last` is
    * the position of the page's last link (where the next page starts). LinkReader scans with it.
    */
-  linkPage?(entity: string, after: number, limit: number): { links: LedgerLink[]; last: number };
+  linkPage?(entity: string, after: number, limit: number): Promise<{ links: LedgerLink[]; last: number }>;
   /** A key's position in that order; 0 when the ledger has no link for it. */
-  linkPosition?(entity: string, key: string): number;
+  linkPosition?(entity: string, key: string): Promise<number>;
   /** Active links owned in a scope: every data source when dataSource is null. Streams; does not load all at once. */
-  activeLinks(entity: string, dataSource: string | null): IterableIterator<LedgerLink>;
+  activeLinks(entity: string, dataSource: string | null): AsyncIterable<LedgerLink>;
   /** Whether the entity has any link (any status, data source): one index probe, where counting reads them all. */
-  hasLinks?(entity: string): boolean;
+  hasLinks(entity: string): Promise<boolean>;
   /** Number of links in a scope with a status (default active). */
-  countLinks(entity: string, dataSource: string | null, status?: LinkStatus): number;
+  countLinks(entity: string, dataSource: string | null, status?: LinkStatus): Promise<number>;
   /** Upserts in one transaction: lastSeen/lastRun now, firstSeen kept, disabledAt set on disable and cleared on enable. */
-  writeLinks(links: readonly LinkWrite[]): void;
+  writeLinks(links: readonly LinkWrite[]): Promise<void>;
   /** Marks unchanged rows as seen by this run (lastSeen/lastRun), in one transaction. */
-  markSeen(entity: string, keys: readonly string[], runId: string): void;
+  markSeen(entity: string, keys: readonly string[], runId: string): Promise<void>;
   /** Forgets a link (the Moodle record is gone or relinked). */
-  dropLink(entity: string, key: string): void;
-  findByMoodleId(entity: string, moodleId: number): LedgerLink | undefined;
-  /** Links whose key ends with this text (`|P0001`: a person's enrolments), any status; block/unblock rows need it. */
-  linksWithKeySuffix?(entity: string, suffix: string): LedgerLink[];
-  /** Pages through links for `ledger show`. */
-  listLinks(filter: { entity?: string; dataSource?: string | null; status?: LinkStatus; limit: number; offset: number }): LedgerLink[];
-  startRun(run: Omit<RunRecord, 'finishedAt' | 'status' | 'summary'>): void;
-  finishRun(id: string, status: string, summary: unknown): void;
-  getRun(id: string): RunRecord | undefined;
-  listRuns(limit: number): RunRecord[];
-  close(): void;
+  dropLink(entity: string, key: string): Promise<void>;
+  /** The active link wins when a Moodle id is linked more than once (an old disabled key and a re-keyed one). */
+  findByMoodleId(entity: string, moodleId: number): Promise<LedgerLink | undefined>;
+  /** Links whose key ends with this text (`|P0001`: a person's enrolments), any status, by key. */
+  linksWithKeySuffix(entity: string, suffix: string): Promise<LedgerLink[]>;
+  /** Replaces a link's data (JSON text, or null to clear it); false when there is no such link. */
+  setLinkData(entity: string, key: string, data: string | null): Promise<boolean>;
+  /** Pages through links for `ledger show`; dataSource null or absent = every data source; ordered by entity and key. */
+  listLinks(filter: { entity?: string; dataSource?: string | null; status?: LinkStatus; limit: number; offset: number }): Promise<LedgerLink[]>;
+  startRun(run: Omit<RunRecord, 'finishedAt' | 'status' | 'summary'>): Promise<void>;
+  /** summary: a string is stored as given, anything else as JSON (null/undefined: none). */
+  finishRun(id: string, status: string, summary: unknown): Promise<void>;
+  getRun(id: string): Promise<RunRecord | undefined>;
+  /** Newest first. */
+  listRuns(limit: number): Promise<RunRecord[]>;
+  /** The per-ledger random secret (32 bytes) that keys the HMAC of passwords in content hashes; made on first use. */
+  passwordKey(): Promise<Buffer>;
+  /**
+   * Takes the writer lock for a scope when it is free, already ours, or its holder is gone; returns the holder when
+   * someone else has it. staleMs: a holder without a heartbeat for this long is taken to be dead (SQLite's lock table;
+   * PostgreSQL's advisory locks die with their connection and need no heartbeat).
+   */
+  acquireLock(owner: LockOwner, staleMs: number, scope?: LockScope): Promise<LockHolder | null>;
+  /** Keeps a held lock fresh; false when it was lost (taken over, or its connection dropped): stop writing. */
+  heartbeatLock(owner: LockOwner): Promise<boolean>;
+  releaseLock(owner: LockOwner): Promise<void>;
+  /**
+   * Why the writer lock this ledger holds was lost (its connection dropped, a heartbeat found it taken over), or null
+   * while it is held or none is: the apply engine sends nothing more to Moodle once it is set.
+   */
+  lockLost?(): string | null;
+  /** What the last exports of grades and completions wrote (migration 8). */
+  readonly exports: ExportStateStore;
+  /** Rows kept for retry by watch and schedule (migration 6). */
+  readonly retries: RetryStore;
+  /** Pictures sent by `mdlsync pictures` (migration 9). */
+  readonly pictures: PictureStore;
+  /** Reads every record for `mdlsync ledger export`, and loads an export (see transfer/format.ts). */
+  readonly transfer: TransferStore;
+  /** The latest migration applied (for `doctor`). */
+  schemaVersion(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Rows of a watched or scheduled file kept for retry (see retries.ts for the record). */
+export interface RetryStore {
+  add(r: NewRetry): Promise<RetryRecord>;
+  get(id: number): Promise<RetryRecord | undefined>;
+  /** Every retry (of one source when given), oldest first: the order they are tried in. */
+  list(source?: string): Promise<RetryRecord[]>;
+  /** Claims the oldest due retry of `source` no live process is trying; two watchers never try the same one. */
+  claimDue(source: string, now: number, who: RetryClaimer): Promise<RetryRecord | undefined>;
+  /** After a try that left rows: the new file and counts; the claim is released. False when it was discarded meanwhile. */
+  update(id: number, change: { file: string; rows: number | null; attempts: number; nextAt: number; lastError: string }): Promise<boolean>;
+  /** Removes it (landed, or discarded by a person); returns what it was. */
+  remove(id: number): Promise<RetryRecord | undefined>;
+}
+
+/** Per export scope, the hash of every row `mdlsync export grades|completions` last wrote. */
+export interface ExportStateStore {
+  /** The scope's rows as last exported: `course\tperson\titem` → hash. */
+  load(scope: string): Promise<Map<string, string>>;
+  /** What an export wrote for these courses replaces what the scope held for them, in one transaction. */
+  replace(scope: string, courses: readonly string[], rows: readonly ExportedRow[], runId: string, at: string): Promise<void>;
+}
+
+/** Which image went to which Moodle user, by the image's SHA-256. */
+export interface PictureStore {
+  get(match: PictureMatch, names: readonly string[]): Promise<Map<string, PictureRecord>>;
+  put(p: Omit<PictureRecord, 'updatedAt'>): Promise<void>;
+  lastFor(moodleId: number): Promise<PictureRecord | undefined>;
+}
+
+/** A ledger's side of `mdlsync ledger export|import` (the format is transfer/format.ts). */
+export interface TransferStore {
+  schemaVersion(): Promise<number>;
+  /** Every record, table by table, as one snapshot; consume it to the end or return() it. */
+  records(opts: { secrets: boolean }): AsyncIterable<{ table: TableSpec; values: DbValue[] }>;
+  /** Whether any table of an export holds a row (a secret alone does not count). */
+  holdsState(): Promise<boolean>;
+  /** Replaces what the exported tables hold with `records`, in one transaction; refuses a ledger with state unless `replace`. */
+  load(records: Iterable<ExportRecord>, opts: { replace: boolean; source: string }): Promise<ExportCounts>;
+}
+
+export interface RetryRecord {
+  id: number;
+  /** Who retries it: `watch:DIR`, or `job:NAME` (`job:NAME@HOST` on a shared PostgreSQL ledger). */
+  source: string;
+  /** The dropped file's name, for people. */
+  name: string;
+  /** The retry file (the input's header and the rows still to send), mode 0600. */
+  file: string;
+  type: string | null;
+  op: string;
+  dataSource: string | null;
+  force: boolean;
+  /** Rows in the retry file; null when it is the whole input (Moodle was down before it was read). */
+  rows: number | null;
+  /** Tries that failed so far, the first run included. */
+  attempts: number;
+  /** Epoch ms of the next try. */
+  nextAt: number;
+  lastError: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type NewRetry = Omit<RetryRecord, 'id' | 'createdAt' | 'updatedAt'>;
+
+export interface RetryClaimer {
+  id: string;
+  pid: number;
+  host: string;
+}
+
+export interface ExportedRow {
+  course: string;
+  person: string;
+  /** '' for the course-level row (the course total, the course completion). */
+  item: string;
+  hash: string;
+}
+
+export type PictureMatch = 'key' | 'username' | 'idnumber';
+
+export interface PictureRecord {
+  match: PictureMatch;
+  /** The file's name without its extension: the person key, username or idnumber. */
+  name: string;
+  moodleId: number;
+  sha256: string;
+  bytes: number;
+  /** The icon's revision (rev=N of its URL, Moodle's file id of f1), when Moodle answered one. */
+  revision: number | null;
+  lastRun: string;
+  updatedAt: string;
 }

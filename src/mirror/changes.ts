@@ -73,7 +73,8 @@ function childEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-export function notifier(onChange: OnChangeConfig): Notify {
+/** Runs a hook (mirror.onChange, onHeld) with one JSON record: a command's stdin, or an HTTP POST's body. */
+export function notifier<R extends object = ChangeRecord>(onChange: OnChangeConfig): (record: R) => Promise<NotifyResult> {
   if ('command' in onChange) {
     const [cmd, ...args] = onChange.command;
     return (record) =>

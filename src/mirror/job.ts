@@ -162,7 +162,7 @@ function mirrorJob(req: MirrorRequest, deps: MirrorDeps, opened: (s: MirrorStore
       const release = await store.lock(runId, req.wait ?? 0, config.lockStaleSeconds);
       try {
         summary.firstPass = !(await store.hasFinishedPass());
-        startRun({ file: summary.database, sha256: '', type: 'mirror', op: full ? 'mirror-full' : 'mirror', dataSource: null });
+        await startRun({ file: summary.database, sha256: '', type: 'mirror', op: full ? 'mirror-full' : 'mirror', dataSource: null });
         await store.startPass(runId, summary.startedAt, full);
         const log = new ChangeLog([summary.changeLog, ...(config.mirror.changeLog ? [config.mirror.changeLog] : [])]);
         const notify: Notify | null = config.mirror.onChange && !summary.firstPass ? notifier(config.mirror.onChange) : null;

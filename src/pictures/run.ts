@@ -148,12 +148,12 @@ function picturesJob(req: PicturesRequest, config: Config, rows: Outcome[], held
       const facts = await readFacts(source);
       const paths = new Map(facts.map((f) => [f.file, f.path]));
       const names = facts.map((f) => nameOf(f.file, req.match)).filter((n): n is string => n !== null);
-      const previous = ledger.pictures.get(req.match, names);
+      const previous = await ledger.pictures.get(req.match, names);
       const linked = new Map<string, number>();
-      if (req.match === 'key') for (const [k, l] of ledger.getLinks('persons', names)) linked.set(k, l.moodleId);
+      if (req.match === 'key') for (const [k, l] of await ledger.getLinks('persons', names)) linked.set(k, l.moodleId);
       const decisions = planPictures({ files: facts, match: req.match, maxBytes, full: req.full ?? false, previous, linked });
 
-      startRun({ file: req.source, sha256: '', type: 'pictures', op: 'pictures', dataSource: null });
+      await startRun({ file: req.source, sha256: '', type: 'pictures', op: 'pictures', dataSource: null });
       const sends: Extract<PictureDecision, { kind: 'send' }>[] = [];
       const outcome = new Map<string, Outcome>();
       for (const d of decisions) {

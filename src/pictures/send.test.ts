@@ -20,7 +20,7 @@ beforeAll(async () => {
   [{ id: userId }] = await createUsers(client, [{ username: 'pic1', firstname: 'P', lastname: 'One', email: 'pic1@example.edu', password: 'Secret-1234x' }]);
 });
 afterAll(async () => {
-  ledger.close();
+  await ledger.close();
   await client.close();
   await sb.close();
 });
@@ -35,7 +35,7 @@ describe('sendPicture', () => {
     const got = await sendPicture(context(), picture());
     expect(got).toMatchObject({ outcome: 'ok', moodleId: userId, message: expect.stringMatching(/reading the user back shows the new picture/) });
     expect(sb.users.byId(userId)!.picture).toBeGreaterThan(0);
-    expect(ledger.pictures.lastFor(userId)?.revision).toBe(sb.users.byId(userId)!.picture);
+    expect((await ledger.pictures.lastFor(userId))?.revision).toBe(sb.users.byId(userId)!.picture);
   });
 
   test('every request dropped before Moodle ran it: read back, unchanged, the row fails as transient', async () => {

@@ -6,7 +6,7 @@
  */
 import type { Outcome } from '../apply/types.js';
 import { codeOf } from '../apply/engine.js';
-import type { PictureTable } from '../ledger/index.js';
+import type { PictureStore } from '../ledger/index.js';
 import type { PictureMatch } from '../ledger/index.js';
 import {
   MoodleError,
@@ -33,7 +33,7 @@ export interface ReadyPicture {
 
 export interface SendContext {
   client: MoodleClient;
-  pictures: PictureTable;
+  pictures: PictureStore;
   retry: Retry;
   runId: string;
   match: PictureMatch;
@@ -60,7 +60,7 @@ export async function sendPicture(ctx: SendContext, p: ReadyPicture): Promise<Ou
     const code = draft.errortype === 'fileoversized' ? 'picture-too-large' : 'error';
     return fail(p, code, `upload.php did not store the file (${draft.errortype}: ${draft.error})`);
   }
-  const before = ctx.pictures.lastFor(p.moodleId)?.revision ?? null;
+  const before = (await ctx.pictures.lastFor(p.moodleId))?.revision ?? null;
   let revision: number | null;
   let note = '';
   try {
@@ -77,7 +77,7 @@ export async function sendPicture(ctx: SendContext, p: ReadyPicture): Promise<Ou
   }
   // Success with the default image URL: Moodle removed the picture instead of setting it (a file GD could not read).
   if (revision === null) return fail(p, 'not-an-image', 'Moodle could not make a picture of the file and removed the user\'s picture');
-  ctx.pictures.put({ match: ctx.match, name: p.name, moodleId: p.moodleId, sha256: p.sha256, bytes: p.content.length, revision, lastRun: ctx.runId });
+  await ctx.pictures.put({ match: ctx.match, name: p.name, moodleId: p.moodleId, sha256: p.sha256, bytes: p.content.length, revision, lastRun: ctx.runId });
   return { line: null, type: 'pictures', key: p.file, action: 'update', outcome: 'ok', moodleId: p.moodleId, ...(note ? { message: note } : {}) };
 }
 

@@ -46,3 +46,32 @@ describe('planChunks with duplicate keys', () => {
     ]);
   });
 });
+
+describe('planChunks and the update guard', () => {
+  const person = (i: number, email: string): PersonRecord => ({ key: `P${i}`, fields: { username: `p${i}`, firstname: 'A', lastname: 'B', idnumber: `P${i}`, email }, available: true });
+  const guard = { maxPercent: 10, maxCount: 1000, maxUpdatePercent: 25, updateMinOwned: 100 };
+
+  /** 400 owned persons (the first 200 of them in the file) of which the file changes `changed`; counts the ledger's countLinks calls. */
+  async function planChanging(changed: number) {
+    ledger = SqliteLedger.open(':memory:');
+    const o = defaultPlanOptions({ op: 'store', dataSource: 'SIS', guard });
+    const hash = (r: PersonRecord) => new PersonPlanner(o).add({ line: 2, record: r }, {}).hash ?? null;
+    await ledger.writeLinks(Array.from({ length: 400 }, (_, i) => ({ entity: 'persons', key: `P${i}`, moodleId: i + 1, dataSource: 'SIS', hash: hash(person(i, `p${i}@old.example`)), status: 'active' as const, runId: 'r0' })));
+    const l = ledger;
+    let counted = 0;
+    const counting = Object.assign(Object.create(l) as SqliteLedger, { countLinks: (...args: Parameters<SqliteLedger['countLinks']>) => (counted++, l.countLinks(...args)) });
+    const items: FeedItem[] = Array.from({ length: 200 }, (_, i) => ({ line: i + 2, record: person(i, i < changed ? `p${i}@new.example` : `p${i}@old.example`) }));
+    const feed = { items: async function* () { yield* items; } };
+    const plan = await planChunks(feed, new PersonPlanner(o), counting, undefined);
+    return { plan, counted };
+  }
+
+  it('counts the owned records only when the updates could be over the limit, and refuses against all 400 of them', async () => {
+    const few = await planChanging(25);
+    expect({ update: few.plan.counts.update, guard: few.plan.guard, counted: few.counted }).toEqual({ update: 25, guard: null, counted: 0 });
+    const within = await planChanging(100);
+    expect({ guard: within.plan.guard, counted: within.counted }).toEqual({ guard: null, counted: 1 });
+    const over = await planChanging(101);
+    expect(over.plan.guard).toMatchObject({ kind: 'update', owned: 400, limit: 100, refused: true, updates: { count: 101 } });
+  });
+});

@@ -59,14 +59,14 @@ export async function planChunks<T extends EntityType, C extends ContextBase>(
   const entity = options.entity;
   let chunk: FeedItem<RecordOf<T>>[] = [];
   // An empty ledger (a first load) needs no link reads at all.
-  const ledgerEmpty = ledger.hasLinks ? !ledger.hasLinks(entity) : ledger.countLinks(entity, null, 'active') + ledger.countLinks(entity, null, 'disabled') === 0;
+  const ledgerEmpty = !(await ledger.hasLinks(entity));
   const noLinks = new Map<string, LedgerLink>();
   // One forward scan of the ledger serves a file in the ledger's own order; other keys go to getLinks.
   const reader = new LinkReader(ledger, entity);
   const flush = async (): Promise<void> => {
     const records: RecordOf<T>[] = [];
     for (const i of chunk) if (i.record) records.push(i.record);
-    const links = ledgerEmpty ? noLinks : reader.get(records.map((r) => r.key));
+    const links = ledgerEmpty ? noLinks : await reader.get(records.map((r) => r.key));
     // A row whose MOODLE_ID disagrees with its link keeps the link: the fold fails it (moodle-id-conflict) rather than
     // relinking the key to whatever Moodle record the SIS names.
     // One look-up per key, for its first row: results are keyed by key, so a later row of the key (a duplicate, which
@@ -81,7 +81,7 @@ export async function planChunks<T extends EntityType, C extends ContextBase>(
       const res = r && found?.get(r.key);
       // The hot path (unchanged or new rows) shares one empty context instead of allocating one per row. Object.assign,
       // not a spread: spreading look-up results of varying shapes took V8's slow path (~1 µs a row, 0.6 s for 500k).
-      const taken = r && !link && r.moodleId !== undefined && !ledgerEmpty ? ledger.findByMoodleId(entity, r.moodleId) : undefined;
+      const taken = r && !link && r.moodleId !== undefined && !ledgerEmpty ? await ledger.findByMoodleId(entity, r.moodleId) : undefined;
       const ctx = link ? (res ? Object.assign({}, res, { link }) : { link }) : taken ? Object.assign({}, res, { moodleIdLinkedTo: taken.key }) : (res ?? NO_CONTEXT);
       planner.add(item, (r && confirmed?.has(r.key) ? Object.assign({}, ctx, { confirmed: true }) : ctx) as C);
     }
@@ -93,8 +93,10 @@ export async function planChunks<T extends EntityType, C extends ContextBase>(
   }
   await flush();
   const refresh = options.op === 'refresh' || options.op === 'refresh-ds';
-  const owned = refresh ? ledger.activeLinks(entity, options.op === 'refresh-ds' ? options.dataSource : null) : [];
-  const plan = planner.finish(owned);
+  if (refresh) for await (const link of ledger.activeLinks(entity, options.op === 'refresh-ds' ? options.dataSource : null)) planner.addOwned(link);
+  // A store's update guard needs the owned count only when its updates could be over the limit: no read otherwise.
+  if (planner.updatesNeedOwned()) planner.setOwnedForUpdates(await ledger.countLinks(entity, null, 'active'));
+  const plan = planner.finish();
   // The resolve step of the plan's own actions (an enrolment disable's course): only for a plan that is kept
   // (a dry run streams to its sink) and will be applied (a refused refresh applies nothing, so asks nothing).
   if (lookup?.complete && plan.actions.length > 0 && !plan.guard?.refused) await lookup.complete(plan.actions as Action[]); // ActionOf<T> is one of the union's members

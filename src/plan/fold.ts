@@ -7,8 +7,9 @@
 import type { RowCode } from '../errors.js';
 import type { EntityType, FeedItem, RecordOf, RowCommand } from '../feed/types.js';
 import type { LedgerLink } from '../ledger/types.js';
-import { ACTION_KINDS, OPS, baseAction } from './types.js';
-import type { ActionCounts, ActionKind, ActionOf, GuardVerdict, Plan, PlanOptions } from './types.js';
+import { ACTION_KINDS, ANY_FIELD, OPS, baseAction } from './types.js';
+import type { ActionCounts, ActionKind, ActionOf, AdditionsOnlyWindow, GuardVerdict, Plan, PlanOptions } from './types.js';
+import { activeWindow } from './windows.js';
 
 /** A Moodle object found for a key the ledger lacks. */
 export interface MatchBase {
@@ -69,6 +70,22 @@ export interface EntityRules<T extends EntityType, C extends ContextBase> {
    * the fold holds every action until finish (the sink then gets them settled); may replace actions in place.
    */
   settle?(actions: ActionOf<T>[], p: RowPlanning<T, C>): void;
+  /**
+   * The fields an update of an active link changes, for the update guard, where the link's state keeps what was sent
+   * (an enrolment's role and dates). Absent: the fold compares the content hash (or state) and counts ANY_FIELD.
+   */
+  changedFields?(link: LedgerLink, action: ActionOf<T>): readonly string[];
+}
+
+/**
+ * What an update of an active link changes when the rules cannot name the field: ANY_FIELD when the content hash
+ * (or, without one, the state) differs from the link's; nothing for a re-send (--full), a data source change alone,
+ * or a link that holds no hash or state yet (nothing to compare: the update may change nothing).
+ */
+export function changedContent(link: LedgerLink, a: { hash?: string; state?: string }): readonly string[] {
+  if (a.hash !== undefined) return link.hash !== null && a.hash !== link.hash ? [ANY_FIELD] : [];
+  if (a.state !== undefined) return link.state !== null && link.state !== undefined && a.state !== link.state ? [ANY_FIELD] : [];
+  return [];
 }
 
 /** The plan options with defaults; without `entity`, a persons plan. */
@@ -82,6 +99,7 @@ export function defaultPlanOptions<T extends EntityType = 'persons'>(partial: Pa
     disable: 'suspend',
     force: false,
     ...partial,
+    // The update guard is off unless asked for: its default (25 %) is the config's (run.ts passes it).
     guard: { maxPercent: 10, maxCount: 1000, ...partial.guard },
   } as PlanOptions<T>;
 }
@@ -166,12 +184,23 @@ export class EntityPlanner<T extends EntityType, C extends ContextBase> implemen
   private rows = 0;
   /** Rows that could not be read into a key: how many, and the first few line ranges for the verdict. */
   private unread = 0;
+  /** A refresh's owned active links, and those of them the file lacks (addOwned). */
+  private owned = 0;
+  private toDisable = 0;
   private readonly unreadLines: string[] = [];
   private finished = false;
   private readonly fileRowOp: RowCommand;
   readonly hardDelete: boolean;
   /** Actions held for the rules' settle step (only when the rules have one). */
   private readonly held: ActionOf<T>[] | null;
+  /** The additions-only window a refresh runs in: its disables are held, rows and missing records alike. */
+  private readonly window: AdditionsOnlyWindow | undefined;
+  /** Disable rows of the file the window held (they fail as held-additions-only, so the tryback keeps them). */
+  private heldRows = 0;
+  /** Updates of owned records that change a field, per field (the update guard). */
+  private readonly updatesByField = new Map<string, number>();
+  /** Owned active links for the update guard of a store (the caller counts them only when updatesNeedOwned()). */
+  private ownedForUpdates: number | undefined;
 
   /**
    * With a sink, each action goes to it as it is planned and the plan's `actions` stays empty: a dry run of a
@@ -190,6 +219,8 @@ export class EntityPlanner<T extends EntityType, C extends ContextBase> implemen
     this.fileRowOp = options.op === 'delete' ? 'delete' : 'store';
     this.hardDelete = options.disable === 'delete' && (options.op === 'store' || options.op === 'delete');
     this.held = rules.settle ? [] : null;
+    const refresh = options.op === 'refresh' || options.op === 'refresh-ds';
+    this.window = refresh ? activeWindow(options.guard.additionsOnly, options.now, options.guard.timezone) : undefined;
   }
 
   /** Plans one row. With rules that settle, the returned action may still change at finish. */
@@ -231,39 +262,90 @@ export class EntityPlanner<T extends EntityType, C extends ContextBase> implemen
     const foreign = this.foreignOwner(r, line, ctx);
     if (foreign) return this.push(foreign);
     const rowOp = r.command ?? this.fileRowOp;
-    if (rowOp === 'delete') return this.push(this.planDelete(r, line, ctx));
+    if (rowOp === 'delete') return this.pushRow(this.planDelete(r, line, ctx), r, line, ctx);
     if (this.moodleIdMissing(r, ctx)) return this.push(this.failMoodleIdMissing(r, line, ctx));
     const bad = this.conflict(r, line, ctx);
     if (bad) return this.push(bad);
-    if (r.rowStatus === 'disabled' || r.rowStatus === 'deleted') return this.push(this.rules.disable(r, line, ctx, this));
+    if (r.rowStatus === 'disabled' || r.rowStatus === 'deleted') return this.pushRow(this.rules.disable(r, line, ctx, this), r, line, ctx);
     const confirmed = this.confirmedLink(r, line, ctx);
     if (confirmed) return this.push(confirmed);
-    return this.push(this.rules.store(r, line, ctx, this));
+    return this.pushRow(this.rules.store(r, line, ctx, this), r, line, ctx);
   }
 
-  finish(ownedActive: Iterable<LedgerLink>): Plan<T> {
+  /** A row's action: held when an additions-only window holds disables; an update is counted for the update guard. */
+  private pushRow(a: ActionOf<T>, r: RecordOf<T>, line: number, ctx: C): ActionOf<T> {
+    if (this.window && (a.kind === 'disable' || a.kind === 'delete')) {
+      this.heldRows++;
+      const w = this.window;
+      const message = `held: the additions-only window ${w.from} … ${w.to} (config guard.additionsOnly) holds every disable of a refresh (${a.reason}); run the tryback file after the window, or now with --op store / --op delete`;
+      return this.push(this.fail(r, line, ctx, 'held-additions-only', message));
+    }
+    if (a.kind === 'update' && ctx.link?.status === 'active' && this.options.op !== 'delete') {
+      for (const f of this.rules.changedFields?.(ctx.link, a) ?? changedContent(ctx.link, a)) this.updatesByField.set(f, (this.updatesByField.get(f) ?? 0) + 1);
+    }
+    return this.push(a);
+  }
+
+  /** The most updates of one field (and that field), for the update guard. */
+  private topUpdate(): { field: string; count: number } {
+    let top = { field: ANY_FIELD, count: 0 };
+    for (const [field, count] of this.updatesByField) if (count > top.count) top = { field, count };
+    return top;
+  }
+
+  /**
+   * Whether a store's update guard needs the owned count (the caller reads it from the ledger, then calls
+   * setOwnedForUpdates): only when so many updates change one field that even the smallest guarded site would refuse.
+   */
+  updatesNeedOwned(): boolean {
+    const { maxUpdatePercent, updateMinOwned = 0 } = this.options.guard;
+    if (maxUpdatePercent === null || maxUpdatePercent === undefined) return false;
+    if (this.options.op === 'refresh' || this.options.op === 'refresh-ds' || this.options.op === 'delete') return false;
+    return this.topUpdate().count > Math.floor((updateMinOwned * maxUpdatePercent) / 100);
+  }
+
+  /** The active links the entity has in the ledger, for a store's update guard. */
+  setOwnedForUpdates(owned: number): void {
+    this.ownedForUpdates = owned;
+  }
+
+  /**
+   * One active link the refresh's scope owns, after every row was added: the caller streams them from the ledger
+   * (asynchronously) so a refresh never holds all its owned links at once. Disables it when the file lacks its key.
+   */
+  addOwned(link: LedgerLink): void {
+    if (this.finished) throw new Error(`${this.name}.addOwned after finish.`);
+    const o = this.options;
+    if (o.op !== 'refresh' && o.op !== 'refresh-ds') return;
+    const scope = o.op === 'refresh-ds' ? o.dataSource : null;
+    // The caller scopes the query; re-checked so a wrong scope can never disable another data source.
+    if (link.status !== 'active' || link.entity !== o.entity) return;
+    if (scope !== null && link.dataSource !== scope) return;
+    this.owned++;
+    if (this.seen.has(link.key)) return;
+    this.toDisable++;
+    // An additions-only window holds the disable: the file is known to be incomplete.
+    if (this.window) return;
+    // A row that could not be read into a key may be any owned record: its absence proves nothing (--force overrides).
+    if (this.unread > 0 && !o.force) return;
+    const reason = `missing from the refresh (${scope === null ? 'all data sources' : `data source ${scope}`})`;
+    this.push(this.rules.ownedDisable(link, reason, this));
+  }
+
+  /** Ends the plan; `ownedActive`: owned links not yet given to addOwned (tests pass them here). */
+  finish(ownedActive: Iterable<LedgerLink> = []): Plan<T> {
     if (this.finished) throw new Error(`${this.name}.finish called twice.`);
+    for (const link of ownedActive) this.addOwned(link);
     this.finished = true;
     const o = this.options;
     let guard: GuardVerdict | null = null;
     if (o.op === 'refresh' || o.op === 'refresh-ds') {
       const scope = o.op === 'refresh-ds' ? o.dataSource : null;
-      const reason = `missing from the refresh (${scope === null ? 'all data sources' : `data source ${scope}`})`;
-      // A row that could not be read into a key may be any owned record: its absence proves nothing (--force overrides).
       const skip = this.unread > 0 && !o.force;
-      let owned = 0;
-      let toDisable = 0;
-      for (const link of ownedActive) {
-        // The caller scopes the query; re-checked so a wrong scope can never disable another data source.
-        if (link.status !== 'active' || link.entity !== o.entity) continue;
-        if (scope !== null && link.dataSource !== scope) continue;
-        owned++;
-        if (this.seen.has(link.key)) continue;
-        toDisable++;
-        if (!skip) this.push(this.rules.ownedDisable(link, reason, this));
-      }
-      guard = this.unread > 0 ? this.unreadVerdict(scope, owned, toDisable, skip) : this.verdict(scope, owned, toDisable);
+      if (this.window) guard = this.windowVerdict(this.window, scope);
+      else guard = this.unread > 0 ? this.unreadVerdict(scope, this.owned, this.toDisable, skip) : this.verdict(scope, this.owned, this.toDisable);
     }
+    guard = this.withUpdateVerdict(guard);
     this.seen.clear();
     this.givenIds.clear();
     if (this.held) {
@@ -289,6 +371,64 @@ export class EntityPlanner<T extends EntityType, C extends ContextBase> implemen
         ? 'over the limit, allowed by --force'
         : 'within the limit';
     return { entity: this.options.entity, dataSource: scope, owned, toDisable, limit, refused, forced, message: `${head}: ${tail}` };
+  }
+
+  /** The verdict of a refresh inside an additions-only window: every disable held, the stores apply. */
+  private windowVerdict(w: AdditionsOnlyWindow, scope: string | null): GuardVerdict {
+    const where = scope === null ? 'in all data sources' : `in data source ${scope}`;
+    const rows = this.heldRows > 0 ? ` and ${this.heldRows} disable row(s) of the file (in the tryback file)` : '';
+    const message =
+      `additions-only window ${w.from} … ${w.to}: the refresh stores and holds every disable; ` +
+      `${this.toDisable} of ${this.owned} ${this.options.entity} owned ${where} missing from the file${rows} were not disabled`;
+    return {
+      kind: 'additions-only',
+      entity: this.options.entity,
+      dataSource: scope,
+      owned: this.owned,
+      toDisable: this.toDisable + this.heldRows,
+      limit: 0,
+      refused: false,
+      forced: false,
+      window: { from: w.from, to: w.to },
+      heldRows: this.heldRows,
+      disablesHeld: true,
+      message,
+    };
+  }
+
+  /**
+   * The update guard: a run that would change one field of more than guard.maxUpdatePercent of the owned records
+   * (guard.updateMinOwned at least) is refused like a mass disable. Over the limit, its verdict leads (the disable
+   * verdict's words follow); within it, the plan's verdict stays as it was (none for a store).
+   */
+  private withUpdateVerdict(guard: GuardVerdict | null): GuardVerdict | null {
+    const o = this.options;
+    const { maxUpdatePercent, updateMinOwned = 0 } = o.guard;
+    if (maxUpdatePercent === null || maxUpdatePercent === undefined || o.op === 'delete') return guard;
+    const refresh = o.op === 'refresh' || o.op === 'refresh-ds';
+    const owned = refresh ? this.owned : this.ownedForUpdates;
+    const top = this.topUpdate();
+    if (owned === undefined || owned < updateMinOwned || top.count === 0) return guard;
+    const limit = Math.floor((owned * maxUpdatePercent) / 100);
+    if (top.count <= limit) return guard;
+    const refused = !o.force;
+    const what = top.field === ANY_FIELD ? 'the content (the ledger keeps a content hash of these, not their fields: which field is not known)' : `the ${top.field}`;
+    const scope = o.op === 'refresh-ds' ? o.dataSource : null;
+    const where = scope === null ? '' : ` in data source ${scope}`;
+    const head = `${o.op} would change ${what} of ${top.count} of ${owned} ${o.entity} owned${where} (limit ${limit}: ${maxUpdatePercent}% of owned, guard.maxUpdatePercent)`;
+    const tail = refused ? 'refused; check the file or pass --force' : 'over the limit, allowed by --force';
+    const byField = Object.fromEntries(this.updatesByField);
+    const message = `${head}: ${tail}${guard ? `; ${guard.message}` : ''}`;
+    return {
+      ...(guard ?? { entity: o.entity, dataSource: scope, toDisable: 0 }),
+      kind: 'update',
+      owned,
+      limit,
+      refused: refused || (guard?.refused ?? false),
+      forced: !refused || (guard?.forced ?? false),
+      updates: { field: top.field, count: top.count, byField },
+      message,
+    };
   }
 
   private noteUnread(line: number, endLine: number | undefined): void {

@@ -117,16 +117,16 @@ interface Setup {
 }
 
 let open: SqliteLedger[] = [];
-afterEach(() => {
-  for (const l of open) l.close();
+afterEach(async () => {
+  for (const l of open) await l.close();
   open = [];
 });
 
-function setup(w: World, rs: Row[]): Setup {
+async function setup(w: World, rs: Row[]): Promise<Setup> {
   const ledger = SqliteLedger.open(':memory:');
   open.push(ledger);
   const moodle = new MoodleModel();
-  ledger.writeLinks(
+  await ledger.writeLinks(
     w.links.map((l) => ({ entity: 'persons', key: l.key, moodleId: moodle.add(l.key, l.status === 'disabled'), dataSource: l.dataSource, hash: l.hash, status: l.status, runId: 'r0' })),
   );
   // Strays have distinct idnumbers that no link holds. With two accounts for one idnumber (Moodle allows it: contract
@@ -163,21 +163,21 @@ async function plan(s: Setup, o: PlanOptions<'persons'>, wrongScope = false): Pr
 }
 
 /** What the applier leaves behind once Moodle confirmed every action (a refused refresh applies nothing). */
-function apply(s: Setup, p: Plan<'persons'>): void {
+async function apply(s: Setup, p: Plan<'persons'>): Promise<void> {
   if (p.guard?.refused) return;
   const engine = new BatchEngine(p.actions, { client: {} as MoodleCaller, ledger: s.ledger, runId: 'r1', options: DEFAULT_APPLY_OPTIONS });
-  p.actions.forEach((action, index) => {
-    if (action.kind === 'fail' || action.kind === 'unchanged') return;
+  for (const [index, action] of p.actions.entries()) {
+    if (action.kind === 'fail' || action.kind === 'unchanged') continue;
     if (action.kind === 'delete') {
       s.moodle.users.delete(action.moodleId!);
-      s.ledger.dropLink('persons', action.key);
-      return;
+      await s.ledger.dropLink('persons', action.key);
+      continue;
     }
     const id = action.kind === 'create' ? s.moodle.add(action.record!.fields.idnumber ?? null, false) : action.moodleId!;
     const user = s.moodle.users.get(id)!;
     if (action.suspended !== undefined) user.suspended = action.suspended;
-    s.ledger.writeLinks([engine.link({ index, action }, id)]);
-  });
+    await s.ledger.writeLinks([engine.link({ index, action }, id)]);
+  }
 }
 
 /**
@@ -186,9 +186,9 @@ function apply(s: Setup, p: Plan<'persons'>): void {
  * differs. The planner refuses a Moodle id given to two keys (the ledger's moodleIdLinkedTo, and within a file two
  * rows' MOODLE_ID), not a MOODLE_ID meeting another row's look-up match. Returns such an account.
  */
-function sharedAccount(s: Setup): number | undefined {
+async function sharedAccount(s: Setup): Promise<number | undefined> {
   const byIdnumber = new Map([...s.moodle.users.values()].flatMap((u) => (u.idnumber ? [[u.idnumber, u.id] as const] : [])));
-  const linked = new Set(allLinks(s.ledger).map((l) => l.key));
+  const linked = new Set((await allLinks(s.ledger)).map((l) => l.key));
   const reached = new Map<number, { key: string; viaMoodleId: boolean }>();
   for (const i of s.items) {
     if (!i.record || linked.has(i.record.key)) continue;
@@ -203,14 +203,14 @@ function sharedAccount(s: Setup): number | undefined {
   return undefined;
 }
 
-const allLinks = (ledger: SqliteLedger): LedgerLink[] => ledger.listLinks({ entity: 'persons', limit: 1000, offset: 0 });
+const allLinks = (ledger: SqliteLedger): Promise<LedgerLink[]> => ledger.listLinks({ entity: 'persons', limit: 1000, offset: 0 });
 const RUNS = { numRuns: 150 };
 
 describe('planner invariants', () => {
   test('a store disables or deletes only rows that ask it, and never a record the file lacks', async () => {
     await fc.assert(
       fc.asyncProperty(world, rows, options, async (w, rs, o) => {
-        const s = setup(w, rs);
+        const s = await setup(w, rs);
         const p = await plan(s, { ...o, op: 'store' });
         const byLine = new Map(s.items.map((i) => [i.line, i]));
         for (const a of p.actions) {
@@ -228,7 +228,7 @@ describe('planner invariants', () => {
   test('a delete disables only what the file names, and creates nothing unless a row says ACTION=store', async () => {
     await fc.assert(
       fc.asyncProperty(world, rows, options, async (w, rs, o) => {
-        const s = setup(w, rs);
+        const s = await setup(w, rs);
         const p = await plan(s, { ...o, op: 'delete' });
         const byLine = new Map(s.items.map((i) => [i.line, i]));
         for (const a of p.actions) {
@@ -245,16 +245,16 @@ describe('planner invariants', () => {
   test('a refresh-ds never touches a record of another data source, even when the ledger is asked with a wrong scope', async () => {
     await fc.assert(
       fc.asyncProperty(world, rows, options, fc.boolean(), async (w, rs, o, wrongScope) => {
-        const s = setup(w, rs);
+        const s = await setup(w, rs);
         const ds = o.dataSource ?? 'A';
-        const before = new Map(allLinks(s.ledger).map((l) => [l.key, l]));
+        const before = new Map((await allLinks(s.ledger)).map((l) => [l.key, l]));
         const p = await plan(s, { ...o, op: 'refresh-ds', dataSource: ds }, wrongScope);
         // The refresh's own disables stay in its data source.
         for (const a of p.actions) if (a.line === null) expect(before.get(a.key)?.dataSource).toBe(ds);
-        apply(s, p);
+        await apply(s, p);
         // A link of another data source changes only for a row of that very data source (its DATA_SOURCE_KEY).
         const claimed = new Set(s.items.flatMap((i) => (i.record?.dataSource !== undefined && i.record.dataSource !== ds ? [`${i.record.dataSource}|${i.record.key}`] : [])));
-        const after = new Map(allLinks(s.ledger).map((l) => [l.key, l]));
+        const after = new Map((await allLinks(s.ledger)).map((l) => [l.key, l]));
         for (const [key, l] of before) {
           if (l.dataSource === null || l.dataSource === ds || claimed.has(`${l.dataSource}|${key}`)) continue;
           const now = after.get(key);
@@ -274,9 +274,9 @@ describe('planner invariants', () => {
   test('the guard refuses a refresh whose disables exceed its limit, unless forced', async () => {
     await fc.assert(
       fc.asyncProperty(world, rows, options, fc.constantFrom<Op>('refresh', 'refresh-ds'), async (w, rs, o, op) => {
-        const s = setup(w, rs);
+        const s = await setup(w, rs);
         const scope = op === 'refresh-ds' ? (o.dataSource ?? 'A') : null;
-        const owned = allLinks(s.ledger).filter((l) => l.status === 'active' && (scope === null || l.dataSource === scope));
+        const owned = (await allLinks(s.ledger)).filter((l) => l.status === 'active' && (scope === null || l.dataSource === scope));
         const p = await plan(s, { ...o, op, dataSource: scope ?? o.dataSource });
         const g = p.guard!;
         const seen = new Set(s.items.flatMap((i) => (i.record ? [i.record.key] : i.error.key !== undefined ? [i.error.key] : [])));
@@ -297,11 +297,11 @@ describe('planner invariants', () => {
   test('applying a plan and planning again plans nothing', async () => {
     await fc.assert(
       fc.asyncProperty(world, rows, options, async (w, rs, o) => {
-        const s = setup(w, rs);
+        const s = await setup(w, rs);
         // Narrowed for a bug left open (see sharedAccount): a MOODLE_ID meeting another row's idnumber match.
-        fc.pre(sharedAccount(s) === undefined);
+        fc.pre(await sharedAccount(s) === undefined);
         const first = await plan(s, o);
-        apply(s, first);
+        await apply(s, first);
         const again = await plan(s, o);
         if (first.guard?.refused) {
           // Nothing was applied: the same refusal.

@@ -75,6 +75,11 @@ void targetsOptional;
 
 /** How a refresh would disable, per entity and scope, and whether that is allowed. */
 export interface GuardVerdict {
+  /**
+   * What the verdict is about (absent: 'disable', as before there were other kinds): a refresh's disables, a run's
+   * updates of owned records (guard.maxUpdatePercent), or the disables an additions-only window holds.
+   */
+  kind?: 'disable' | 'update' | 'additions-only';
   entity: EntityType;
   /** null = all data sources (refresh); a key for refresh-ds. */
   dataSource: string | null;
@@ -93,7 +98,27 @@ export interface GuardVerdict {
   unreadable?: { rows: number; lines: string };
   /** The disable phase did not run because of unreadable rows (no --force); toDisable says what it would have done. */
   disablesSkipped?: boolean;
+  /**
+   * kind 'update': the updates of owned records that change a field, per field. A field is named where the ledger keeps
+   * what was sent (an enrolment's role, dates, suspend; a group's name, description); entities that keep only a content
+   * hash (persons, courses, categories, cohorts) count under ANY_FIELD. `field` is the one with most; `limit` applies to it.
+   */
+  updates?: { field: string; count: number; byField: Record<string, number> };
+  /** kind 'additions-only': the window the run falls in; `toDisable` are the disables it held (`heldRows` of them rows of the file). */
+  window?: { from: string; to: string };
+  heldRows?: number;
+  /** The verdict held disables back (an additions-only window): nothing else was refused. */
+  disablesHeld?: boolean;
   message: string;
+}
+
+/** The field name of an update whose ledger keeps only a content hash: some field changed, which one is not known. */
+export const ANY_FIELD = 'any field';
+
+/** `guard.additionsOnly`: dates (YYYY-MM-DD, whole days in the config's time zone) or ISO date-times, both ends inclusive. */
+export interface AdditionsOnlyWindow {
+  from: string;
+  to: string;
 }
 
 export interface GuardOptions {
@@ -101,6 +126,17 @@ export interface GuardOptions {
   maxPercent: number;
   /** Refuse when more than this many records would be disabled (default 1000). */
   maxCount: number;
+  /**
+   * Refuse a run (store or refresh) that would change one field of more than this percent of the owned records
+   * (default 25); null: no update guard.
+   */
+  maxUpdatePercent?: number | null;
+  /** The update guard applies only when at least this many records are owned (default 100): small sites re-send freely. */
+  updateMinOwned?: number;
+  /** Windows in which a refresh stores and holds every disable (term rollover, when the SIS is known incomplete). */
+  additionsOnly?: readonly AdditionsOnlyWindow[];
+  /** The time zone of the windows' plain dates (default UTC). */
+  timezone?: string;
 }
 
 export interface PlanOptions<T extends EntityType = EntityType> {
@@ -118,6 +154,8 @@ export interface PlanOptions<T extends EntityType = EntityType> {
   disable: 'suspend' | 'delete';
   guard: GuardOptions;
   force: boolean;
+  /** The run's instant (epoch ms) the additions-only windows are checked against; the caller passes Date.now(). */
+  now?: number;
   /**
    * Config `dataSourceFamilies`: groups of data sources that act as one owner of containers (Blackboard names one per
    * object type, SIS.COURSE and SIS.MEMBERSHIP): a row may act in a course, group or cohort another member owns.

@@ -135,6 +135,17 @@ describe('report.html', () => {
     expect(html).not.toContain('<dt>File</dt>');
     expect(html).not.toContain('id="rows"');
   });
+
+  test("the guard's numbers: an update verdict names the field it counted, a window's verdict has no limit", () => {
+    const update = { kind: 'update' as const, entity: 'persons' as const, dataSource: null, owned: 120, toDisable: 0, limit: 30, refused: true, forced: false, updates: { field: 'any field', count: 120, byField: { 'any field': 120 } }, message: 'store would change…' };
+    const u = render(summary({ guard: update }), new FailedRows(), [], []);
+    expect(u).toContain('<h2>Safety guard: refused</h2>');
+    expect(u).toContain('Would change the content (which field is not known) of 120 of 120 owned record(s); the limit without --force is 30.');
+    const held = { ...update, kind: 'additions-only' as const, refused: false, updates: undefined, toDisable: 6, limit: 0, disablesHeld: true, message: 'additions-only window…' };
+    const w = render(summary({ guard: held }), new FailedRows(), [], []);
+    expect(w).toContain('<h2>Safety guard: disables held</h2>');
+    expect(w).not.toContain('Would disable');
+  });
 });
 
 describe('findReportPage', () => {

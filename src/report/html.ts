@@ -12,6 +12,7 @@ import { writePrivateFile } from './files.js';
 import { FailedRows, type FailedRow } from './failed-rows.js';
 import { redactText } from './redact.js';
 import type { SummaryBase } from './types.js';
+import { ANY_FIELD } from '../plan/types.js';
 
 export const REPORT_PAGE = 'report.html';
 
@@ -26,7 +27,17 @@ interface Shown extends SummaryBase {
   dryRun?: boolean;
   rows?: number | Record<string, number>;
   planned?: Record<string, number> | null;
-  guard?: { message: string; refused?: boolean; forced?: boolean; owned?: number; toDisable?: number; limit?: number } | null;
+  guard?: {
+    message: string;
+    refused?: boolean;
+    forced?: boolean;
+    owned?: number;
+    toDisable?: number;
+    limit?: number;
+    kind?: string;
+    updates?: { field: string; count: number };
+    disablesHeld?: boolean;
+  } | null;
   format?: { dialect: string; title: string; kind: string; entities: string[] };
   warnings?: string[];
   siteHints?: Array<{ code: string; message: string; hint: string }>;
@@ -34,6 +45,8 @@ interface Shown extends SummaryBase {
   tryback?: string | null;
   archivedAs?: string | null;
   retry?: { file: string; rows: number; error: string } | null;
+  held?: { runId: string; approve: string; discard: string } | null;
+  approved?: string;
   by?: { user: string; host: string };
   site?: string;
 }
@@ -246,12 +259,21 @@ function whatRan(s: Shown, t: Esc): string {
 function guardSection(s: Shown, t: Esc): string {
   if (!s.guard) return '';
   const g = s.guard;
-  const verdict = g.refused ? 'refused' : g.forced ? 'forced past its limit' : 'allowed';
+  const verdict = g.refused ? 'refused' : g.forced ? 'forced past its limit' : g.disablesHeld ? 'disables held' : 'allowed';
+  // An update verdict's limit is of the changes of one field; a window's verdict has no limit (its message says it all).
   const numbers =
-    g.owned !== undefined && g.toDisable !== undefined
-      ? `<p class="muted">Would disable ${t(g.toDisable)} of ${t(g.owned)} owned record(s); the limit without --force is ${t(g.limit ?? '')}.</p>`
+    g.kind === 'update' && g.updates && g.owned !== undefined
+      ? `<p class="muted">Would change ${g.updates.field === ANY_FIELD ? 'the content (which field is not known)' : `the ${t(g.updates.field)}`} of ${t(g.updates.count)} of ${t(g.owned)} owned record(s); the limit without --force is ${t(g.limit ?? '')}.</p>`
+      : g.kind !== 'additions-only' && g.owned !== undefined && g.toDisable !== undefined
+        ? `<p class="muted">Would disable ${t(g.toDisable)} of ${t(g.owned)} owned record(s); the limit without --force is ${t(g.limit ?? '')}.</p>`
+        : '';
+  // A refused plan kept for approval (src/held/), or a run that applied one: say which, with the commands.
+  const held = s.held
+    ? `<p id="held"><strong>The plan is held</strong> as ${t(s.held.runId)}: once checked, apply it exactly as planned with <span class="mono">${t(s.held.approve)}</span>, or drop it with <span class="mono">${t(s.held.discard)}</span>.</p>`
+    : s.approved
+      ? `<p id="held">This run applied the plan held by run ${t(s.approved)}, approved by <span class="mono">mdlsync approve</span>.</p>`
       : '';
-  return `<section id="guard" class="${g.refused ? 'guard-refused' : ''}"><h2>Safety guard: ${verdict}</h2><p>${t(g.message)}</p>${numbers}</section>`;
+  return `<section id="guard" class="${g.refused ? 'guard-refused' : ''}"><h2>Safety guard: ${s.approved ? 'approved' : verdict}</h2><p>${t(g.message)}</p>${numbers}${held}</section>`;
 }
 
 function errorSection(s: Shown, t: Esc): string {

@@ -58,6 +58,10 @@ export interface RunSummary extends SummaryBase {
   siteHints?: SiteHint[];
   /** watch/schedule runs: rows Moodle could not take (outage, timeouts, 5xx), kept apart from the tryback to be retried. */
   retry?: { file: string; rows: number; error: string } | null;
+  /** A refused run whose plan is kept (src/held/): the command that applies it as planned. */
+  held?: { runId: string; approve: string; discard: string } | null;
+  /** A run that applied a held plan (`mdlsync approve`): the run that held it. */
+  approved?: string;
 }
 
 export function countOutcomes(outcomes: readonly Outcome[]): Record<OutcomeKind, number> {

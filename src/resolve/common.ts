@@ -71,7 +71,7 @@ export class PersonPlaces {
     let ask = want;
     if (this.ledger) {
       ask = [];
-      const links = this.ledger.getLinks('persons', want);
+      const links = await this.ledger.getLinks('persons', want);
       for (const k of want) {
         const link = links.get(k);
         if (link) this.placed.set(k, { id: link.moodleId });

@@ -9,8 +9,8 @@ import type { LedgerStore } from '../ledger/types.js';
 export type ContainerPlace = { id: number } | { unplaced: { code: RowCode; message: string } };
 
 /** The containers of `keys` (their ledger keys) among `entity`'s links, one ledger read for all. */
-export function containersFromLedger(ledger: LedgerStore, entity: 'groups' | 'cohorts', keys: readonly string[]): Map<string, ContainerPlace> {
-  const links = ledger.getLinks(entity, [...new Set(keys)]);
+export async function containersFromLedger(ledger: LedgerStore, entity: 'groups' | 'cohorts', keys: readonly string[]): Promise<Map<string, ContainerPlace>> {
+  const links = await ledger.getLinks(entity, [...new Set(keys)]);
   const noun = entity === 'groups' ? 'group' : 'cohort';
   const out = new Map<string, ContainerPlace>();
   for (const key of keys) {

@@ -24,11 +24,11 @@ class FakeMoodle implements MoodleCaller {
 
 describe('CoursePlaces: the one course look-up (ledger first, then exactly one Moodle course by idnumber)', () => {
   let ledger: SqliteLedger;
-  beforeEach(() => {
+  beforeEach(async () => {
     ledger = SqliteLedger.open(':memory:');
-    ledger.writeLinks([{ entity: 'courses', key: 'L1', moodleId: 7, dataSource: 'SIS', hash: null, status: 'active', runId: 'r0' }]);
+    await ledger.writeLinks([{ entity: 'courses', key: 'L1', moodleId: 7, dataSource: 'SIS', hash: null, status: 'active', runId: 'r0' }]);
   });
-  afterEach(() => ledger.close());
+  afterEach(async () => await ledger.close());
 
   it('answers from the ledger with its data source, else from Moodle; two matches are a problem, none is null', async () => {
     const moodle = new FakeMoodle([

@@ -46,7 +46,7 @@ export class CoursePlaces {
   async place(keys: Iterable<string>, failed?: (key: string, err: unknown) => void): Promise<void> {
     const want = [...new Set(keys)].filter((k) => !this.placed.has(k));
     if (want.length === 0) return;
-    if (this.field === 'idnumber') for (const [k, link] of this.ledger.getLinks('courses', want)) this.placed.set(k, { id: link.moodleId, dataSource: link.dataSource });
+    if (this.field === 'idnumber') for (const [k, link] of await this.ledger.getLinks('courses', want)) this.placed.set(k, { id: link.moodleId, dataSource: link.dataSource });
     const ask = want.filter((k) => !this.placed.has(k));
     let next = 0;
     const worker = async (): Promise<void> => {
@@ -71,7 +71,7 @@ export class CoursePlaces {
     if (exact.length === 0) return null;
     const { id } = exact[0];
     if (field === 'idnumber') return { id };
-    const owner = this.ledger.findByMoodleId('courses', id);
+    const owner = await this.ledger.findByMoodleId('courses', id);
     return owner?.dataSource ? { id, dataSource: owner.dataSource } : { id };
   }
 

@@ -118,8 +118,8 @@ describe('categories applier', () => {
     const [a, b, c] = ['A', 'B', 'C'].map((k) => moodle.byIdnumber(k)!);
     expect([a.parent, b.parent, c.parent]).toEqual([0, a.id, b.id]);
     expect(moodle.count('core_course_create_categories')).toBe(3);
-    expect(l.getLinks('categories', ['A', 'B', 'C', 'D']).get('C')).toMatchObject({ moodleId: c.id, status: 'active', hash: 'h-C' });
-    l.close();
+    expect((await l.getLinks('categories', ['A', 'B', 'C', 'D'])).get('C')).toMatchObject({ moodleId: c.id, status: 'active', hash: 'h-C' });
+    await l.close();
   });
 
   it("a bad record is isolated by bisection; its children fail with the parent's reason, the rest land", async () => {
@@ -131,7 +131,7 @@ describe('categories applier', () => {
     expect(out.map((o) => `${o.key}:${o.outcome}:${o.errorcode ?? ''}`)).toEqual(['OK1:ok:', 'TAKEN:failed:categoryidnumbertaken', 'OK2:ok:', 'KID:failed:parent-failed']);
     expect(out[3].message).toBe('parent category TAKEN was not created, so this category cannot be placed');
     expect(moodle.byIdnumber('OK2')).toBeDefined();
-    l.close();
+    await l.close();
   });
 
   it('a create whose reply was lost is found by idnumber, not sent twice', async () => {
@@ -141,7 +141,7 @@ describe('categories applier', () => {
     const out = await applyPlan({ actions: [act('create', 'A', 'A')] }, { client: moodle, ledger: l, runId: 'r1', options: OPTIONS });
     expect(out[0]).toMatchObject({ outcome: 'ok', moodleId: moodle.byIdnumber('A')!.id });
     expect([...moodle.cats.values()].filter((c) => c.idnumber === 'A')).toHaveLength(1);
-    l.close();
+    await l.close();
   });
 
   it('updates move under a category created by the same run; a disable sends nothing and keeps the category', async () => {
@@ -157,9 +157,9 @@ describe('categories applier', () => {
     expect(out.map((o) => o.outcome)).toEqual(['ok', 'ok', 'ok']);
     expect(moodle.cats.get(old.id)).toMatchObject({ name: 'Renamed', parent: moodle.byIdnumber('NEW')!.id });
     expect(out[2]).toMatchObject({ moodleId: 99, message: 'kept in Moodle (categories are not hidden or deleted by mdlsync)' });
-    expect(l.getLinks('categories', ['GONE']).get('GONE')?.status).toBe('disabled');
+    expect((await l.getLinks('categories', ['GONE'])).get('GONE')?.status).toBe('disabled');
     expect(moodle.calls.every((c) => !JSON.stringify(c.params).includes('GONE'))).toBe(true);
-    l.close();
+    await l.close();
   });
 
   it('a category deleted in Moodle by hand is re-created and reported as relinked', async () => {
@@ -167,6 +167,6 @@ describe('categories applier', () => {
     const l = ledger();
     const out = await applyPlan({ actions: [act('update', 'A', 'A', undefined, { moodleId: 77 })] }, { client: moodle, ledger: l, runId: 'r1', options: OPTIONS });
     expect(out[0]).toMatchObject({ outcome: 'relinked', moodleId: moodle.byIdnumber('A')!.id, message: 'Moodle category 77 no longer existed; re-created' });
-    l.close();
+    await l.close();
   });
 });

@@ -60,8 +60,11 @@ export const categoriesApplier: EntityApplier<'categories'> = {
         await run.relinkStale();
       },
     );
-    engine.writeLinks(links);
-    return send;
+    // Kept categories need no call: their links are written first when the applier sends.
+    return async () => {
+      await engine.writeLinks(links);
+      await send();
+    };
   },
 };
 
@@ -142,14 +145,14 @@ class CategoriesRun {
     return input;
   }
 
-  private confirmCreated(pairs: { item: CreateItem; id: number }[]): void {
+  private async confirmCreated(pairs: { item: CreateItem; id: number }[]): Promise<void> {
     const links: LinkWrite[] = [];
     for (const { item, id } of pairs) {
       this.created.set(item.row.action.key, id);
       links.push(this.e.link(item.row, id));
       this.e.settle(item.row, item.kind, { moodleId: id, ...(item.message ? { message: item.message } : {}) });
     }
-    this.e.writeLinks(links);
+    await this.e.writeLinks(links);
   }
 
   private byIdnumber(idnumber: string): Promise<MoodleCategory[]> {
@@ -173,7 +176,7 @@ class CategoriesRun {
         if (found) landed.push({ item, id: found.id });
         else rest.push(item);
       }
-      this.confirmCreated(landed);
+      await this.confirmCreated(landed);
       return rest;
     },
   };
@@ -182,9 +185,9 @@ class CategoriesRun {
     wsfunction: 'core_course_update_categories',
     send: (items) => updateCategories(this.e.deps.client, items.map((i) => i.input)),
     confirm: async (items) => {
-      this.e.writeLinks(
+      for (const item of items) if (item.row.action.kind === 'adopt') await this.dropPathLinks(item.row, item.input.id);
+      await this.e.writeLinks(
         items.map((item) => {
-          if (item.row.action.kind === 'adopt') this.dropPathLinks(item.row, item.input.id);
           this.e.settle(item.row, item.kind, { moodleId: item.input.id, ...(item.message ? { message: item.message } : {}) });
           return this.e.link(item.row, item.input.id);
         }),
@@ -202,10 +205,10 @@ class CategoriesRun {
    * An adopted category that a course's category path made: its `path:…` link gives way to the row's key, so the
    * ledger holds one link for the one category. The courses feed still finds it by name under its parent.
    */
-  private dropPathLinks(row: CategoryRow, id: number): void {
+  private async dropPathLinks(row: CategoryRow, id: number): Promise<void> {
     const { entity, key } = row.action;
     const ledger = this.e.deps.ledger;
-    for (let l = ledger.findByMoodleId(entity, id); l && l.key !== key && isPathKey(l.key); l = ledger.findByMoodleId(entity, id)) ledger.dropLink(entity, l.key);
+    for (let l = await ledger.findByMoodleId(entity, id); l && l.key !== key && isPathKey(l.key); l = await ledger.findByMoodleId(entity, id)) await ledger.dropLink(entity, l.key);
   }
 
   async runUpdates(items: UpdateItem[]): Promise<void> {
@@ -244,7 +247,7 @@ class CategoriesRun {
         this.e.fail(row, 'unknowcategory', `the parent category (Moodle id ${input.parent}) no longer exists in Moodle`, input.id);
         continue;
       }
-      this.e.deps.ledger.dropLink(a.entity, a.key);
+      await this.e.deps.ledger.dropLink(a.entity, a.key);
       if (a.record?.moodleId !== undefined) {
         this.e.fail(row, 'unknowcategory', `Moodle category ${input.id} no longer exists: clear the SIS's Moodle id to have the category re-created`);
       } else if (again.length === 1) {

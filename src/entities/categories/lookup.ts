@@ -105,7 +105,7 @@ export function categoryLookup(
   const byName = nameMatcher(client, reads);
   return async (unplaced, chunk) => {
     const wanted = [...new Set(chunk.flatMap((r) => (r.fields.parent !== undefined && !parentIds.has(r.fields.parent) ? [r.fields.parent] : [])))];
-    const links = wanted.length > 0 ? ledger.getLinks('categories', wanted) : new Map<string, LedgerLink>();
+    const links = wanted.length > 0 ? await ledger.getLinks('categories', wanted) : new Map<string, LedgerLink>();
     for (const [key, link] of links) parentIds.set(key, link.moodleId);
     const ask = wanted.filter((k) => !links.has(k));
     const found = unplaced.length + ask.length > 0 ? await resolveCategories(client, unplaced, ask, reads) : { matches: new Map(), parents: new Map<string, number>() };

@@ -38,12 +38,10 @@ export const cohortMembersApplier: EntityApplier<'cohort-members'> = {
 
         // An unknown cohort id makes delete_cohort_members fail with invalidrecord, which stops the run: check first.
         const have = removes.length > 0 ? await existingCohorts(engine, removes.map((r) => r.input.cohortid)) : new Map<number, MoodleCohort>();
-        const live = removes.filter((r) => {
-          if (have.has(r.input.cohortid)) return true;
-          engine.settle(r.row, 'ok', { moodleId: r.input.userid, message: `cohort ${r.input.cohortid} is no longer in Moodle: the membership is gone with it` });
-          engine.writeLinks([engine.link(r.row, r.input.userid)]);
-          return false;
-        });
+        const live = removes.filter((r) => have.has(r.input.cohortid));
+        const gone = removes.filter((r) => !have.has(r.input.cohortid));
+        for (const r of gone) engine.settle(r.row, 'ok', { moodleId: r.input.userid, message: `cohort ${r.input.cohortid} is no longer in Moodle: the membership is gone with it` });
+        await engine.writeLinks(gone.map((r) => engine.link(r.row, r.input.userid)));
         await sendPacked(engine, live, (i) => cohortMemberLeaves(i.input) / 2, removeSpec(engine));
       },
     );
@@ -58,7 +56,7 @@ function addSpec(engine: BatchEngine): BatchSpec<MemberItem, CohortMemberWarning
     confirm: async (items, warnings) => {
       const { ok, failed } = await mapAddWarnings(items, warnings, verify);
       for (const f of failed) engine.fail(f.item.row, f.code, f.message, f.item.input.userid);
-      engine.writeLinks(
+      await engine.writeLinks(
         ok.map(({ item, note }) => engine.landed(item.row, item.input.userid, note)),
       );
     },
@@ -74,10 +72,10 @@ function removeSpec(engine: BatchEngine): BatchSpec<MemberItem, void> {
   return {
     wsfunction: 'core_cohort_delete_cohort_members',
     send: (items) => deleteCohortMembers(engine.deps.client, items.map((i) => i.input)),
-    confirm: async (items) => engine.writeLinks(items.map((item) => done(item))),
-    failOne: (item, code, message) => {
+    confirm: async (items) => await engine.writeLinks(items.map((item) => done(item))),
+    failOne: async (item, code, message) => {
       // Moodle removed the memberships of a deleted user with the account: nothing is left to remove.
-      if (code === 'invaliduser') engine.writeLinks([done(item, `Moodle user ${item.input.userid} no longer exists: the membership is gone with it`)]);
+      if (code === 'invaliduser') await engine.writeLinks([done(item, `Moodle user ${item.input.userid} no longer exists: the membership is gone with it`)]);
       else engine.fail(item.row, code, message, item.input.userid);
     },
   };

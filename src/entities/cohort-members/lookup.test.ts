@@ -41,12 +41,12 @@ const feed = (records: CohortMemberRecord[]) => ({
 
 describe('cohort members by cohort name', () => {
   let ledger: SqliteLedger;
-  beforeEach(() => {
+  beforeEach(async () => {
     ledger = SqliteLedger.open(':memory:');
     // Year 1 is owned by SIS.B (its link is keyed by idnumber, as every cohorts link).
-    ledger.writeLinks([{ entity: 'cohorts', key: 'Y1', moodleId: 5, dataSource: 'SIS.B', hash: null, status: 'active', runId: 'r0' }]);
+    await ledger.writeLinks([{ entity: 'cohorts', key: 'Y1', moodleId: 5, dataSource: 'SIS.B', hash: null, status: 'active', runId: 'r0' }]);
   });
-  afterEach(() => ledger.close());
+  afterEach(async () => await ledger.close());
 
   it('exactly one cohort with the name is placed; none, several or a reserved one fail the row saying so', async () => {
     const moodle = new FakeMoodle();

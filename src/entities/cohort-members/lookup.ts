@@ -32,7 +32,7 @@ export function cohortMemberLookup(
     const [keys, names] = splitKeys(chunk, (r) => r.fields.cohort, (r) => r.fields.cohortBy === 'name');
     const want = [...new Set(keys)].filter((k) => !cohorts.has(k) && !k.startsWith(ROLE_COHORT_PREFIX));
     if (want.length > 0) {
-      for (const [k, link] of ledger.getLinks('cohorts', want)) {
+      for (const [k, link] of await ledger.getLinks('cohorts', want)) {
         // A cohort mdlsync deleted is gone; an emptied one (disabled, no deleted state) still exists.
         if (link.state !== DELETED_STATE) cohorts.set(k, { id: link.moodleId, dataSource: link.dataSource });
       }
@@ -42,7 +42,7 @@ export function cohortMemberLookup(
       if (named.has(name)) continue;
       const found = await directory.findByName(name);
       // A cohort mdlsync owns keeps its data source, whichever way a row names it.
-      const owner = found && 'id' in found ? ledger.findByMoodleId('cohorts', found.id) : undefined;
+      const owner = found && 'id' in found ? await ledger.findByMoodleId('cohorts', found.id) : undefined;
       named.set(name, found && 'id' in found && owner?.dataSource ? { ...found, dataSource: owner.dataSource } : found);
     }
   };
@@ -74,7 +74,7 @@ export function cohortMemberLookup(
     const waiting = (a: Action): a is CohortMemberAction => a.entity === 'cohort-members' && a.member?.call === 'remove' && a.member.cohortId === undefined && a.member.unplaced === undefined;
     const keys = actions.filter(waiting).map((a) => cohortMemberKeyParts(a.key).cohort);
     if (keys.length === 0) return;
-    const places = containersFromLedger(ledger, 'cohorts', keys);
+    const places = await containersFromLedger(ledger, 'cohorts', keys);
     actions.forEach((a, i) => {
       if (!waiting(a)) return;
       const place = places.get(cohortMemberKeyParts(a.key).cohort)!;

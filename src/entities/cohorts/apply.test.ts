@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { CohortRecord } from './record.js';
 import type { CohortMemberRecord } from '../cohort-members/record.js';
-import type { LedgerLink, LedgerStore, LinkWrite } from '../../ledger/types.js';
+import type { LedgerStore } from '../../ledger/types.js';
 import { MoodleError } from '../../moodle/index.js';
 import type { MoodleCaller } from '../../moodle/types.js';
 import { DELETED_STATE, type CohortAction } from './rules.js';
@@ -9,6 +9,7 @@ import { cohortMemberState, type CohortMemberAction } from '../cohort-members/ru
 import type { AnyAction } from '../../plan/types.js';
 import { mapAddWarnings } from './apply.js';
 import { DEFAULT_APPLY_OPTIONS, applyPlan } from '../../apply/index.js';
+import { FakeLedger } from '../../../test/fake-ledger.js';
 
 type Params = Record<string, unknown>;
 const invalidrecord = (): MoodleError => new MoodleError('fake', { exception: 'dml_missing_record_exception', errorcode: 'invalidrecord', message: "Can't find data record in database table cohort." });
@@ -82,39 +83,6 @@ class FakeCohortMoodle implements MoodleCaller {
   }
 }
 
-class FakeLedger implements LedgerStore {
-  readonly path = ':memory:';
-  readonly links = new Map<string, LedgerLink>();
-  getLinks(entity: string, keys: readonly string[]): Map<string, LedgerLink> {
-    return new Map(keys.filter((k) => this.links.has(`${entity}/${k}`)).map((k) => [k, this.links.get(`${entity}/${k}`)!]));
-  }
-  *activeLinks(entity: string): IterableIterator<LedgerLink> {
-    for (const l of this.links.values()) if (l.entity === entity && l.status === 'active') yield l;
-  }
-  countLinks(entity: string): number {
-    return [...this.activeLinks(entity)].length;
-  }
-  writeLinks(links: readonly LinkWrite[]): void {
-    for (const l of links) this.links.set(`${l.entity}/${l.key}`, { ...l, firstSeen: '', lastSeen: '', lastRun: l.runId, disabledAt: null });
-  }
-  markSeen(): void {}
-  dropLink(): void {}
-  findByMoodleId(): undefined {
-    return undefined;
-  }
-  listLinks(): LedgerLink[] {
-    return [...this.links.values()];
-  }
-  startRun(): void {}
-  finishRun(): void {}
-  getRun(): undefined {
-    return undefined;
-  }
-  listRuns(): [] {
-    return [];
-  }
-  close(): void {}
-}
 
 const deps = (client: MoodleCaller, ledger: LedgerStore) => ({ client, ledger, runId: 'r1', options: { ...DEFAULT_APPLY_OPTIONS, backoffMs: 1 } });
 
@@ -195,7 +163,7 @@ describe('cohorts applier', () => {
     moodle.cohorts.set(6, { id: 6, idnumber: 'D', name: 'D', members: new Set([1]) });
     moodle.cohorts.set(7, { id: 7, idnumber: 'E', name: 'E', members: new Set([1, 2, 3]) });
     const ledger = new FakeLedger();
-    ledger.writeLinks([
+    await ledger.writeLinks([
       { entity: 'cohort-members', key: 'D|P1', moodleId: 1, dataSource: 'SIS', hash: null, state: cohortMemberState(6), status: 'active', runId: 'r0' },
       { entity: 'cohort-members', key: 'E|P1', moodleId: 1, dataSource: 'SIS', hash: null, state: cohortMemberState(7), status: 'active', runId: 'r0' },
       { entity: 'cohort-members', key: 'DD|P1', moodleId: 1, dataSource: 'SIS', hash: null, state: cohortMemberState(8), status: 'active', runId: 'r0' },

@@ -7,7 +7,7 @@
  * cohort-members links of that cohort are disabled too (those memberships are gone).
  */
 import type { RowCode } from '../../errors.js';
-import type { LinkWrite } from '../../ledger/types.js';
+import type { LedgerLink, LinkWrite } from '../../ledger/types.js';
 import { cohortLeaves, createCohorts, deleteCohortMembers, deleteCohorts, getCohortMembers, getCohorts, parseCohortMemberWarning, updateCohorts } from '../../moodle/index.js';
 import type { CohortInput, CohortMemberInput, CohortMemberWarning, MoodleCohort, UpdateCohortInput } from '../../moodle/index.js';
 import { DELETED_STATE, membersOfCohorts } from './rules.js';
@@ -46,11 +46,13 @@ export async function existingCohorts(engine: BatchEngine, ids: number[]): Promi
 }
 
 /** Disables the cohort-members links of cohorts mdlsync deleted or emptied: those memberships are gone. */
-function dropMemberLinks(engine: BatchEngine, cohortKeys: Set<string>): void {
+async function dropMemberLinks(engine: BatchEngine, cohortKeys: Set<string>): Promise<void> {
   if (cohortKeys.size === 0) return;
   // Read fully before writing: the ledger cannot write while a streamed read is open.
-  const links = membersOfCohorts(Array.from(engine.deps.ledger.activeLinks('cohort-members', null)), cohortKeys);
-  engine.writeLinks(links.map((l): LinkWrite => ({ entity: l.entity, key: l.key, moodleId: l.moodleId, dataSource: l.dataSource, hash: l.hash, state: l.state, status: 'disabled', runId: engine.deps.runId })));
+  const active: LedgerLink[] = [];
+  for await (const link of engine.deps.ledger.activeLinks('cohort-members', null)) active.push(link);
+  const links = membersOfCohorts(active, cohortKeys);
+  await engine.writeLinks(links.map((l): LinkWrite => ({ entity: l.entity, key: l.key, moodleId: l.moodleId, dataSource: l.dataSource, hash: l.hash, state: l.state, status: 'disabled', runId: engine.deps.runId })));
 }
 
 export const cohortsApplier: EntityApplier<'cohorts'> = {
@@ -69,7 +71,7 @@ export const cohortsApplier: EntityApplier<'cohorts'> = {
         return { to: 'linkOnly', item: row };
       },
       async ({ creates, updates, deletes, empties, linkOnly }) => {
-        engine.settleLinkOnly(linkOnly);
+        await engine.settleLinkOnly(linkOnly);
         const gone = new Set<string>();
         // An adoption's id comes from this run's listing: only ids the ledger gave are checked.
         const linked = [...updates.filter((u) => u.row.action.kind !== 'adopt').map((u) => u.input.id), ...deletes.map((d) => d.id), ...empties.map((e) => e.id)];
@@ -81,16 +83,17 @@ export const cohortsApplier: EntityApplier<'cohorts'> = {
           creates.push({ row: u.row, input, relinked: true });
           return false;
         });
-        const settleGone = (items: IdItem[]): IdItem[] =>
-          items.filter((d) => {
-            if (have.has(d.id)) return true;
+        const settleGone = async (items: IdItem[]): Promise<IdItem[]> => {
+          const missing = items.filter((d) => !have.has(d.id));
+          for (const d of missing) {
             engine.settle(d.row, 'ok', { moodleId: d.id, message: `cohort ${d.id} is no longer in Moodle: nothing left to ${d.row.action.kind === 'delete' ? 'delete' : 'empty'}` });
-            engine.writeLinks([{ ...engine.link(d.row, d.id), state: DELETED_STATE }]);
             gone.add(d.row.action.key);
-            return false;
-          });
-        const liveDeletes = settleGone(deletes);
-        const liveEmpties = settleGone(empties);
+          }
+          await engine.writeLinks(missing.map((d) => ({ ...engine.link(d.row, d.id), state: DELETED_STATE })));
+          return items.filter((d) => have.has(d.id));
+        };
+        const liveDeletes = await settleGone(deletes);
+        const liveEmpties = await settleGone(empties);
 
         await sendPacked(engine, creates, (i) => cohortLeaves(i.input), createSpec(engine));
         await sendPacked(engine, liveUpdates, (i) => cohortLeaves(i.input), updateSpec(engine));
@@ -100,15 +103,15 @@ export const cohortsApplier: EntityApplier<'cohorts'> = {
         );
         const d = pack(liveDeletes, () => 1, engine.options);
         await engine.runBatches(d.batches, (b) => engine.sendBatch(b, deleteSpec(engine, gone)));
-        dropMemberLinks(engine, gone);
+        await dropMemberLinks(engine, gone);
       },
     );
   },
 };
 
 function createSpec(engine: BatchEngine): BatchSpec<CreateItem, MoodleCohort[]> {
-  const landed = (pairs: { item: CreateItem; id: number }[]): void =>
-    engine.writeLinks(
+  const landed = async (pairs: { item: CreateItem; id: number }[]): Promise<void> =>
+    await engine.writeLinks(
       pairs.map(({ item, id }) => {
         engine.settle(item.row, item.relinked ? 'relinked' : 'ok', { moodleId: id, message: item.relinked ? `cohort ${item.row.action.moodleId} was gone from Moodle: created again as cohort ${id}` : undefined });
         return engine.link(item.row, id);
@@ -129,7 +132,7 @@ function createSpec(engine: BatchEngine): BatchSpec<CreateItem, MoodleCohort[]> 
         if (c) found.push({ item, id: c.id });
         else rest.push(item);
       }
-      landed(found);
+      await landed(found);
       return rest;
     },
   };
@@ -140,7 +143,7 @@ function updateSpec(engine: BatchEngine): BatchSpec<UpdateItem, void> {
     wsfunction: 'core_cohort_update_cohorts',
     send: (items) => updateCohorts(engine.deps.client, items.map((i) => i.input)),
     confirm: async (items) =>
-      engine.writeLinks(items.map((item) => engine.landed(item.row, item.input.id))),
+      await engine.writeLinks(items.map((item) => engine.landed(item.row, item.input.id))),
     failOne: (item, code, message) => engine.fail(item.row, code, message, item.input.id),
   };
 }
@@ -150,7 +153,7 @@ function deleteSpec(engine: BatchEngine, gone: Set<string>): BatchSpec<IdItem, v
     wsfunction: 'core_cohort_delete_cohorts',
     send: (items) => deleteCohorts(engine.deps.client, items.map((i) => i.id)),
     confirm: async (items) =>
-      engine.writeLinks(
+      await engine.writeLinks(
         items.map((item) => {
           gone.add(item.row.action.key);
           return { ...engine.landed(item.row, item.id), state: DELETED_STATE };
@@ -178,7 +181,7 @@ function emptySpec(engine: BatchEngine, gone: Set<string>): BatchSpec<IdItem, vo
       }
     },
     confirm: async (items) =>
-      engine.writeLinks(
+      await engine.writeLinks(
         items.map((item) => {
           gone.add(item.row.action.key);
           return engine.landed(item.row, item.id);

@@ -20,6 +20,8 @@ const COHORT_RUN_FUNCTIONS: readonly string[] = [
 export const cohorts: EntityDefinition<'cohorts'> = {
   type: 'cohorts',
   dependsOn: ['categories'],
+  // A deleted or emptied cohort drops its members' links (apply.ts dropMemberLinks).
+  alsoWrites: () => ['cohort-members'],
   headers: COHORT_HEADERS,
   rowMapper: cohortRowMapper,
   functions: COHORT_RUN_FUNCTIONS,

@@ -18,10 +18,10 @@ const moodle: MoodleCaller = {
 
 describe('cohort look-up', () => {
   let ledger: SqliteLedger;
-  beforeEach(() => {
+  beforeEach(async () => {
     ledger = SqliteLedger.open(':memory:');
   });
-  afterEach(() => ledger.close());
+  afterEach(async () => await ledger.close());
 
   it("an unlinked row's MOODLE_ID names the cohort itself, from the site's one listing; an institution role's cohort is refused", async () => {
     const rows: CohortRecord[] = [

@@ -94,7 +94,7 @@ export function cohortLookup(client: MoodleCaller, ledger: LedgerStore, opts: Co
   return async (unplaced, chunk) => {
     const out = new Map<string, Omit<CohortContext, 'link'>>();
     const categoryKeys = [...new Set(chunk.flatMap((r) => (r.fields.category !== undefined ? [r.fields.category] : [])))];
-    const categories = categoryKeys.length > 0 ? ledger.getLinks('categories', categoryKeys) : new Map();
+    const categories = categoryKeys.length > 0 ? await ledger.getLinks('categories', categoryKeys) : new Map();
     for (const r of chunk) {
       const ctx: Omit<CohortContext, 'link'> = {};
       const cat = r.fields.category !== undefined ? categories.get(r.fields.category) : undefined;

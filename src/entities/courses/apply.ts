@@ -156,19 +156,21 @@ class CoursesRun {
     }
   }
 
-  private confirmLevels(pairs: { item: LevelItem; id: number }[]): void {
+  private async confirmLevels(pairs: { item: LevelItem; id: number }[]): Promise<void> {
     const links: LinkWrite[] = pairs.map(({ item, id }) => {
       this.levels.set(item.key, id);
       return { entity: 'categories', key: item.key, moodleId: id, dataSource: item.row.action.dataSource, hash: null, status: 'active', runId: this.e.deps.runId };
     });
-    this.e.writeLinks(links);
+    await this.e.writeLinks(links);
   }
 
   private readonly levelSpec: BatchSpec<LevelItem, { id: number; name: string }[]> = {
     wsfunction: 'core_course_create_categories',
     send: (items) => createCategories(this.e.deps.client, items.map((i) => i.input!)),
     confirm: async (items, reply) => this.confirmLevels(items.map((item, i) => ({ item, id: reply[i].id }))),
-    failOne: (item, code, message) => this.failedLevels.set(item.key, `${code}: ${message}`),
+    failOne: (item, code, message) => {
+      this.failedLevels.set(item.key, `${code}: ${message}`);
+    },
     recheck: async (items) => {
       const landed: { item: LevelItem; id: number }[] = [];
       const rest: LevelItem[] = [];
@@ -177,7 +179,7 @@ class CoursesRun {
         if (found) landed.push({ item, id: found.id });
         else rest.push(item);
       }
-      this.confirmLevels(landed);
+      await this.confirmLevels(landed);
       return rest;
     },
   };
@@ -242,7 +244,7 @@ class CoursesRun {
         links.push(this.e.link(item.row, item.input.id, item.hash === undefined ? undefined : item.hash));
         this.e.settle(item.row, 'ok', { moodleId: item.input.id, ...(item.message ? { message: item.message } : {}) });
       }
-      this.e.writeLinks(links);
+      await this.e.writeLinks(links);
     },
     failOne: (item, code, message) => this.e.fail(item.row, code, message, item.input.id),
   };
@@ -264,7 +266,7 @@ class CoursesRun {
           this.e.fail(row, w.warningcode, w.message, id);
           continue;
         }
-        this.e.deps.ledger.dropLink(row.action.entity, row.action.key);
+        await this.e.deps.ledger.dropLink(row.action.entity, row.action.key);
         this.e.settle(row, 'ok', { moodleId: id, ...(w ? { message: `Moodle course ${id} was already deleted` } : {}) });
       }
     },
@@ -279,8 +281,8 @@ class CoursesRun {
 
   // ── creates ───────────────────────────────────────────────────────────────────────────────────────────────
 
-  private created(pairs: { item: { row: CourseRow }; id: number; message?: string }[]): void {
-    this.e.writeLinks(
+  private async created(pairs: { item: { row: CourseRow }; id: number; message?: string }[]): Promise<void> {
+    await this.e.writeLinks(
       pairs.map(({ item, id, message }) => {
         this.e.settle(item.row, 'ok', { moodleId: id, ...(message ? { message } : {}) });
         return this.e.link(item.row, id);
@@ -306,7 +308,7 @@ class CoursesRun {
         if (found) landed.push({ item, id: found.id });
         else rest.push(item);
       }
-      this.created(landed);
+      await this.created(landed);
       return rest;
     },
     explain: (items) => this.adoptTakenShortnames(items),
@@ -374,11 +376,11 @@ class CoursesRun {
     }
     if (warnings.length > 0) {
       // The copy exists: link it without a hash so the next run sends the fields again.
-      this.e.writeLinks([this.e.link(item.row, id, null)]);
+      await this.e.writeLinks([this.e.link(item.row, id, null)]);
       this.e.fail(item.row, warnings[0].warningcode, `copied as Moodle course ${id}, but setting its fields failed: ${warnings[0].message}`, id);
       return;
     }
-    this.created([{ item, id, message: `a copy of course ${item.templateId}` }]);
+    await this.created([{ item, id, message: `a copy of course ${item.templateId}` }]);
   }
 
   private readonly copySpec: BatchSpec<CopyItem, { id: number; shortname: string }> = {

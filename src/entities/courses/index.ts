@@ -22,6 +22,8 @@ const COURSE_RUN_FUNCTIONS: readonly string[] = [
 export const courses: EntityDefinition<'courses'> = {
   type: 'courses',
   dependsOn: ['categories'],
+  // A course whose category path is missing creates the categories (apply.ts).
+  alsoWrites: () => ['categories'],
   headers: COURSE_HEADERS,
   rowMapper: courseRowMapper,
   functions: COURSE_RUN_FUNCTIONS,

@@ -75,7 +75,7 @@ describe('courseLookup adoption', () => {
     expect(b.get('K40')?.match).toEqual({ id: 11, via: 'idnumber' });
     expect(b.get('K41')?.ambiguous).toBe('2 Moodle courses have idnumber K41');
     expect(b.get('K42')).toEqual({});
-    l.close();
+    await l.close();
   });
 
   it('asks a few keys one by one, without listing the site', async () => {
@@ -91,7 +91,7 @@ describe('courseLookup adoption', () => {
       { field: 'idnumber', value: 'K2' },
     ]);
     expect(a.get('K1')?.match).toEqual({ id: 10, via: 'idnumber' });
-    l.close();
+    await l.close();
   });
 
   it('checks MOODLE_ID rows with one ids call; one Moodle lacks (which fails the call) is split off and asked alone', async () => {
@@ -108,7 +108,7 @@ describe('courseLookup adoption', () => {
     ]);
     expect(a.get('K1')?.match).toEqual({ id: 10, via: 'moodle-id' });
     expect(a.get('K2')?.moodleIdMissing).toBe(true);
-    l.close();
+    await l.close();
   });
 });
 
@@ -125,6 +125,6 @@ describe('courseLookup: rows keyed by their short name', () => {
     expect(a.get('BIO-101')?.match).toEqual({ id: 10, via: 'shortname' });
     expect(a.get('CHE-101')?.match).toEqual({ id: 11, via: 'shortname', otherIdnumber: 'CHE101' });
     expect(a.get('NEW-1')?.match).toBeUndefined();
-    l.close();
+    await l.close();
   });
 });

@@ -40,7 +40,7 @@ export function courseLookup(
   const categoryByKey = async (key: string): Promise<CategoryAnswer> => {
     let a = byKey.get(key);
     if (a) return a;
-    const link = ledger.getLinks('categories', [key]).get(key);
+    const link = (await ledger.getLinks('categories', [key])).get(key);
     if (link) a = { categoryId: link.moodleId };
     else {
       const found = (await cats([{ key: 'idnumber', value: key }])).filter((x) => x.idnumber === key);
@@ -56,7 +56,7 @@ export function courseLookup(
     const known = levelIds.get(k);
     if (known !== undefined) return known;
     let id: number | null = null;
-    const link = levelsRead.has(k) ? levelLinks.get(k) : ledger.getLinks('categories', [k]).get(k);
+    const link = levelsRead.has(k) ? levelLinks.get(k) : (await ledger.getLinks('categories', [k])).get(k);
     if (link) id = link.moodleId;
     else {
       const byIdn = (await cats([{ key: 'idnumber', value: k }])).filter((x) => x.idnumber === k);
@@ -93,7 +93,7 @@ export function courseLookup(
   const template = async (ref: string): Promise<TemplateAnswer | undefined> => {
     if (templates.has(ref)) return templates.get(ref);
     let a: TemplateAnswer | undefined;
-    const link = ledger.getLinks('courses', [ref]).get(ref);
+    const link = (await ledger.getLinks('courses', [ref])).get(ref);
     if (link) a = { id: link.moodleId };
     else {
       const found = (await courses('idnumber', ref)).find((x) => x.idnumber === ref) ?? (await courses('shortname', ref)).find((x) => x.shortname === ref);
@@ -151,7 +151,7 @@ export function courseLookup(
         if (!levelIds.has(k)) levelsRead.add(k);
       }
     }
-    levelLinks = levelsRead.size > 0 ? ledger.getLinks('categories', [...levelsRead]) : new Map();
+    levelLinks = levelsRead.size > 0 ? await ledger.getLinks('categories', [...levelsRead]) : new Map();
 
     const isUnplaced = new Set(unplaced);
     const out = new Map<string, Omit<CourseContext, 'link'>>();

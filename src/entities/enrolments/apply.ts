@@ -61,7 +61,7 @@ export const enrolmentsApplier: EntityApplier<'enrolments'> = {
       async ({ ready, gone }) => {
         // The course is gone from Moodle, and its enrolments with it: nothing left to disable.
         for (const row of gone) engine.settle(row, 'ok', { moodleId: row.action.moodleId, message: targetOf(row).gone });
-        engine.writeLinks(gone.map((row) => engine.link(row, row.action.moodleId!)));
+        await engine.writeLinks(gone.map((row) => engine.link(row, row.action.moodleId!)));
         const enrols: EnrolItem[] = [];
         const unenrols: UnenrolItem[] = [];
         for (const row of ready) {
@@ -112,8 +112,8 @@ const enrolData = (item: EnrolItem): string => {
 };
 
 /** Settles confirmed items and writes their links (user id in the link; the enrolment's state; an enrol's input in data). */
-function confirm<T extends { row: EnrolmentRow; input: { userid: number } }>(engine: BatchEngine, items: T[], data: (item: T) => string | undefined): void {
-  engine.writeLinks(
+async function confirm<T extends { row: EnrolmentRow; input: { userid: number } }>(engine: BatchEngine, items: T[], data: (item: T) => string | undefined): Promise<void> {
+  await engine.writeLinks(
     items.map((item) => {
       const link = engine.landed(item.row, item.input.userid);
       const d = data(item);
@@ -162,7 +162,7 @@ function enrolSpec(engine: BatchEngine, roleChanges: UnassignItem[]): BatchSpec<
         if (old === undefined) done.push(item);
         else roleChanges.push({ row: item.row, enrol: item, input: { roleid: old.roleId, userid: item.input.userid, contextlevel: 'course', instanceid: item.input.courseid } });
       }
-      confirm(engine, done, enrolData);
+      await confirm(engine, done, enrolData);
     },
     failOne: (item, code, message) => engine.fail(item.row, code, withHint(item, code, message), item.input.userid),
     explain: (items, err) => failCourseWithoutInstance(engine, items, err),

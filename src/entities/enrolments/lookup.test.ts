@@ -54,9 +54,9 @@ const feed = (records: EnrolmentRecord[]) => ({
 
 describe('the enrolments resolve step: a disable the fold could not place gets its course before the apply', () => {
   let ledger: SqliteLedger;
-  beforeEach(() => {
+  beforeEach(async () => {
     ledger = SqliteLedger.open(':memory:');
-    ledger.writeLinks([
+    await ledger.writeLinks([
       { entity: 'courses', key: 'C1', moodleId: 7, dataSource: null, hash: null, status: 'active', runId: 'r0' },
       enrolment('C1|P1', 40),
       enrolment('C2|P2', 41),
@@ -64,7 +64,7 @@ describe('the enrolments resolve step: a disable the fold could not place gets i
       enrolment('TWIN|P4', 43),
     ]);
   });
-  afterEach(() => ledger.close());
+  afterEach(async () => await ledger.close());
 
   const planRefresh = async (moodle: FakeMoodle, op: Op = 'refresh', force = true) => {
     const planner = new EnrolmentPlanner(defaultPlanOptions({ op, entity: 'enrolments', force }), DEFAULT_ENROLMENT_SETTINGS);
@@ -91,8 +91,8 @@ describe('the enrolments resolve step: a disable the fold could not place gets i
     expect(outcome.get('TWIN|P4')).toMatchObject({ outcome: 'failed', errorcode: 'lookup-failed', moodleId: 43, message: 'could not look up course TWIN in Moodle: 2 Moodle courses have idnumber TWIN' });
     // The applier looked nothing up: its only call is the unenrol.
     expect(moodle.calls.slice(before).map((c) => c.fn)).toEqual(['enrol_manual_unenrol_users']);
-    expect(ledger.getLinks('enrolments', ['GONE|P3']).get('GONE|P3')?.status).toBe('disabled');
-    expect(ledger.getLinks('enrolments', ['TWIN|P4']).get('TWIN|P4')?.status).toBe('active');
+    expect((await ledger.getLinks('enrolments', ['GONE|P3'])).get('GONE|P3')?.status).toBe('disabled');
+    expect((await ledger.getLinks('enrolments', ['TWIN|P4'])).get('TWIN|P4')?.status).toBe('active');
   });
 
   it('a refused refresh asks Moodle nothing about the courses of the disables it will not apply', async () => {
@@ -124,10 +124,10 @@ describe('the enrolments resolve step: a disable the fold could not place gets i
 
     const out = await applyPlan({ actions: plan.actions as AnyAction[] }, { client: moodle, ledger, runId: 'r1', options: DEFAULT_APPLY_OPTIONS });
     expect(out.find((o) => o.key === 'S2|p1')).toMatchObject({ outcome: 'ok', moodleId: 40 });
-    expect(JSON.parse(ledger.getLinks('enrolments', ['S2|p1']).get('S2|p1')!.data!)).toMatchObject({ courseBy: 'shortname', courseId: 8 });
+    expect(JSON.parse((await ledger.getLinks('enrolments', ['S2|p1'])).get('S2|p1')!.data!)).toMatchObject({ courseBy: 'shortname', courseId: 8 });
 
     // A link whose course is gone since: the refresh disables the link without a call.
-    ledger.writeLinks([{ ...enrolment('SGONE|p3', 42), data: JSON.stringify({ roleId: 5, timestart: 0, timeend: 0, suspend: false, courseBy: 'shortname', courseId: 99 }) }]);
+    await ledger.writeLinks([{ ...enrolment('SGONE|p3', 42), data: JSON.stringify({ roleId: 5, timestart: 0, timeend: 0, suspend: false, courseBy: 'shortname', courseId: 99 }) }]);
     const refresh = new EnrolmentPlanner(defaultPlanOptions({ op: 'refresh', entity: 'enrolments', force: true }), DEFAULT_ENROLMENT_SETTINGS);
     const again = await planChunks(feed([rec('C1', 'P1')]), refresh, ledger, enrolmentLookup(moodle, ledger, { retries: 1, backoffMs: 1 }));
     const disables = new Map((again.actions as EnrolmentAction[]).map((a) => [a.key, a]));

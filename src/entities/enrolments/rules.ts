@@ -118,6 +118,17 @@ export function parseEnrolmentState(state: string | null | undefined): Enrolment
   return { role: decodeURIComponent(m[1]), start: Number(m[2]), end: Number(m[3]), suspend: m[4] === '1' };
 }
 
+/**
+ * The fields an enrolment update changes (the update guard): role, start, end, suspend, as the link's state and the
+ * update's say. A link without a readable state names none (nothing to compare: it may change nothing).
+ */
+export function changedEnrolmentFields(link: LedgerLink, a: { state?: string }): string[] {
+  const old = parseEnrolmentState(link.state);
+  const now = parseEnrolmentState(a.state);
+  if (!old || !now) return [];
+  return (['role', 'start', 'end', 'suspend'] as const).filter((f) => old[f] !== now[f]).map((f) => (f === 'start' ? 'start date' : f === 'end' ? 'end date' : f));
+}
+
 /** An enrolment the applier can only send once the resolve step placed its course (placeCourse). */
 export function needsCourse(a: EnrolmentAction): boolean {
   const t = a.enrolment;
@@ -296,6 +307,7 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
   };
 
   return {
+    changedFields: changedEnrolmentFields,
     moodleNoun: 'user',
     recordNoun: 'enrolment',
 

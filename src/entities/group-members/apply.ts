@@ -62,7 +62,7 @@ function memberSpec(engine: BatchEngine, wsfunction: 'core_group_add_group_membe
     wsfunction,
     send: (items) => call(engine.deps.client, items.map((i) => i.input)),
     confirm: async (items) =>
-      engine.writeLinks(items.map((item) => engine.landed(item.row, item.input.userid))),
+      await engine.writeLinks(items.map((item) => engine.landed(item.row, item.input.userid))),
     failOne: (item, code, message) => engine.fail(item.row, code, message, item.input.userid),
   };
 }
@@ -77,12 +77,12 @@ function leaveSpec(engine: BatchEngine): BatchSpec<ShiftItem, void> {
       // The memberships left were mdlsync's when the ledger links them: those links are disabled now.
       const writes: LinkWrite[] = [];
       for (const s of items) {
-        const links = engine.deps.ledger.getLinks('group-members', s.leave.map((l) => l.key));
+        const links = await engine.deps.ledger.getLinks('group-members', s.leave.map((l) => l.key));
         for (const link of links.values()) {
           if (link.status === 'active') writes.push({ entity: link.entity, key: link.key, moodleId: link.moodleId, dataSource: link.dataSource, hash: link.hash, state: link.state, status: 'disabled', runId: engine.deps.runId });
         }
       }
-      engine.writeLinks(writes);
+      await engine.writeLinks(writes);
     },
     failOne: (item, code, message) => engine.fail(item.row, code, `could not leave the other groups (shift): ${message}`, item.row.action.moodleId),
   };

@@ -36,13 +36,13 @@ const noRows = <R extends EntityRecord>() => ({
 
 describe('the resolve step places the container of a removal whose link does not name it', () => {
   let ledger: SqliteLedger;
-  beforeEach(() => {
+  beforeEach(async () => {
     ledger = SqliteLedger.open(':memory:');
     // Member links without state (written before migration 7 kept it): the group of C1|A is known, that of C1|B is not.
-    ledger.writeLinks([link('groups', 'C1|A', 31), link('group-members', 'C1|A|P1', 40), link('group-members', 'C1|B|P2', 41)]);
-    ledger.writeLinks([link('cohorts', 'Y1', 5), link('cohort-members', 'Y1|P1', 40), link('cohort-members', 'Y2|P2', 41)]);
+    await ledger.writeLinks([link('groups', 'C1|A', 31), link('group-members', 'C1|A|P1', 40), link('group-members', 'C1|B|P2', 41)]);
+    await ledger.writeLinks([link('cohorts', 'Y1', 5), link('cohort-members', 'Y1|P1', 40), link('cohort-members', 'Y2|P2', 41)]);
   });
-  afterEach(() => ledger.close());
+  afterEach(async () => await ledger.close());
 
   const refresh = { op: 'refresh' as const, force: true };
 
@@ -121,12 +121,12 @@ const rows = (records: GroupMemberRecord[]) => ({
 
 describe('group members by course shortname, group name and username', () => {
   let ledger: SqliteLedger;
-  beforeEach(() => {
+  beforeEach(async () => {
     ledger = SqliteLedger.open(':memory:');
     // Lab A is a group mdlsync made for data source SIS.B (its link keyed by idnumbers, as every groups link).
-    ledger.writeLinks([{ ...link('groups', 'BIO-2026|LABA', 31), dataSource: 'SIS.B' }]);
+    await ledger.writeLinks([{ ...link('groups', 'BIO-2026|LABA', 31), dataSource: 'SIS.B' }]);
   });
-  afterEach(() => ledger.close());
+  afterEach(async () => await ledger.close());
 
   it('places the course by shortname, the group by its name among the course groups (exactly one), the person by username', async () => {
     const moodle = new NamedMoodle();

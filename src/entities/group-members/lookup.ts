@@ -39,10 +39,10 @@ export function groupMemberLookup(
     return set.has(userId);
   };
 
-  const managedOf = (course: string): Map<string, number> => {
+  const managedOf = async (course: string): Promise<Map<string, number>> => {
     if (!managed) {
       managed = new Map();
-      for (const link of ledger.activeLinks('groups', null)) {
+      for await (const link of ledger.activeLinks('groups', null)) {
         const i = link.key.indexOf('|');
         const c = link.key.slice(0, i);
         let m = managed.get(c);
@@ -72,12 +72,12 @@ export function groupMemberLookup(
     if (r.fields.groupBy !== 'name') {
       const id = all.find((x) => x.idnumber === group)?.id;
       if (id === undefined || byKeys(r)) return { id };
-      return { id, dataSource: ledger.findByMoodleId('groups', id)?.dataSource };
+      return { id, dataSource: (await ledger.findByMoodleId('groups', id))?.dataSource };
     }
     const named = all.filter((x) => x.name === group);
     if (named.length === 0) return { problem: `course ${course} has no group named ${group}` };
     if (named.length > 1) return { problem: `${named.length} groups of course ${course} are named ${group}` };
-    return { id: named[0].id, dataSource: ledger.findByMoodleId('groups', named[0].id)?.dataSource };
+    return { id: named[0].id, dataSource: (await ledger.findByMoodleId('groups', named[0].id))?.dataSource };
   };
 
   /** Group id → the group key of its active ledger link, read once. */
@@ -86,7 +86,7 @@ export function groupMemberLookup(
   const managedIn = async (r: GroupMemberRecord, courseId: number): Promise<Map<string, number>> => {
     if (!managedIds) {
       managedIds = new Map();
-      for (const link of ledger.activeLinks('groups', null)) managedIds.set(link.moodleId, link.key.slice(link.key.indexOf('|') + 1));
+      for await (const link of ledger.activeLinks('groups', null)) managedIds.set(link.moodleId, link.key.slice(link.key.indexOf('|') + 1));
     }
     const out = new Map<string, number>();
     for (const g of await courseGroups.of(courseId)) {
@@ -102,8 +102,8 @@ export function groupMemberLookup(
     // The chunk's group and enrolment links in one read each, not one per row; only rows naming things by the
     // ledger's keys have links keyed as they are.
     const keyed = chunk.filter(byKeys);
-    const groupLinks = ledger.getLinks('groups', keyed.map((r) => `${r.fields.course}|${r.fields.group}`));
-    const enrolmentLinks = ledger.getLinks('enrolments', keyed.map((r) => `${r.fields.course}|${r.fields.person}`));
+    const groupLinks = await ledger.getLinks('groups', keyed.map((r) => `${r.fields.course}|${r.fields.group}`));
+    const enrolmentLinks = await ledger.getLinks('enrolments', keyed.map((r) => `${r.fields.course}|${r.fields.person}`));
     const out = new Map<string, Omit<GroupMemberContext, 'link'>>();
     for (const r of chunk) {
       const { course, group, person } = r.fields;
@@ -124,7 +124,7 @@ export function groupMemberLookup(
           ctx.match = { id: ctx.userId, via: 'idnumber' };
           if (r.command !== 'delete' && r.rowStatus !== 'disabled' && r.rowStatus !== 'deleted') ctx.enrolled = await isEnrolled(byKeys(r) ? enrolmentLinks.get(`${course}|${person}`) : undefined, courseId, ctx.userId);
           if (r.fields.shift) {
-            const others = [...(byKeys(r) ? managedOf(course) : await managedIn(r, courseId))].filter(([, id]) => id !== g);
+            const others = [...(byKeys(r) ? await managedOf(course) : await managedIn(r, courseId))].filter(([, id]) => id !== g);
             await membersOf(others.map(([, id]) => id));
             ctx.leave = others.filter(([, id]) => members.get(id)?.has(ctx.userId!)).map(([k, id]) => ({ key: `${course}|${k}|${person}`, groupId: id }));
           }
@@ -143,7 +143,7 @@ export function groupMemberLookup(
     };
     const keys = actions.filter(waiting).map((a) => groupKey(a.key));
     if (keys.length === 0) return;
-    const places = containersFromLedger(ledger, 'groups', keys);
+    const places = await containersFromLedger(ledger, 'groups', keys);
     actions.forEach((a, i) => {
       if (!waiting(a)) return;
       const place = places.get(groupKey(a.key))!;

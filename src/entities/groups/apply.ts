@@ -40,7 +40,7 @@ export const groupsApplier: EntityApplier<'groups'> = {
       },
       async ({ creates, updates, linkOnly }) => {
         // Nothing to send: the link records the adoption, the re-enable or the disable; the note says why.
-        engine.writeLinks(
+        await engine.writeLinks(
           linkOnly.flatMap((row) => {
             try {
               const id = engine.targetId(row.action);
@@ -68,7 +68,7 @@ function updateSpec(engine: BatchEngine): BatchSpec<UpdateItem, void> {
   return {
     wsfunction: 'core_group_update_groups',
     send: (items) => updateGroups(engine.deps.client, items.map((i) => i.input)),
-    confirm: async (items) => engine.writeLinks(items.map((item) => engine.landed(item.row, item.input.id, item.row.action.group?.note))),
+    confirm: async (items) => await engine.writeLinks(items.map((item) => engine.landed(item.row, item.input.id, item.row.action.group?.note))),
     failOne: (item, code, message) =>
       // Without debugging (no " — debuginfo") Moodle says only "Invalid parameter value detected": name the likely reasons.
       engine.fail(item.row, code, code === 'invalidparameter' && !message.includes(' — ')
@@ -78,8 +78,8 @@ function updateSpec(engine: BatchEngine): BatchSpec<UpdateItem, void> {
 }
 
 function createSpec(engine: BatchEngine): BatchSpec<CreateItem, MoodleGroup[]> {
-  const landed = (pairs: { item: CreateItem; id: number }[]): void =>
-    engine.writeLinks(
+  const landed = async (pairs: { item: CreateItem; id: number }[]): Promise<void> =>
+    await engine.writeLinks(
       pairs.map(({ item, id }) => engine.landed(item.row, id)),
     );
   return {
@@ -102,7 +102,7 @@ function createSpec(engine: BatchEngine): BatchSpec<CreateItem, MoodleGroup[]> {
         if (g) found.push({ item, id: g.id });
         else rest.push(item);
       }
-      landed(found);
+      await landed(found);
       return rest;
     },
   };

@@ -35,9 +35,9 @@ const link = (entity: string, key: string, moodleId: number): LinkWrite => ({ en
 describe('group look-ups read the ledger once per chunk', () => {
   let ledger: SqliteLedger;
   let reads: string[];
-  beforeEach(() => {
+  beforeEach(async () => {
     ledger = SqliteLedger.open(':memory:');
-    ledger.writeLinks([link('courses', 'C1', 7), link('groups', 'C1|g1', 70), link('enrolments', 'C1|p3', 3)]);
+    await ledger.writeLinks([link('courses', 'C1', 7), link('groups', 'C1|g1', 70), link('enrolments', 'C1|p3', 3)]);
     reads = [];
     const getLinks = ledger.getLinks.bind(ledger);
     ledger.getLinks = (entity, keys) => {
@@ -45,10 +45,10 @@ describe('group look-ups read the ledger once per chunk', () => {
       return getLinks(entity, keys);
     };
   });
-  afterEach(() => ledger.close());
+  afterEach(async () => await ledger.close());
 
   it('groups: linked rows get what Moodle holds now, unlinked ones a match or a clash', async () => {
-    ledger.writeLinks([link('groups', 'C1|g2', 71)]);
+    await ledger.writeLinks([link('groups', 'C1|g2', 71)]);
     const rows: GroupRecord[] = [
       { key: 'C1|g1', fields: { course: 'C1', group: 'g1', name: 'Renamed' } },
       { key: 'C1|g2', fields: { course: 'C1', group: 'g2', name: 'Group two' } },

@@ -34,7 +34,7 @@ export function groupLookup(
     await shortnames.place(chunk.flatMap((r) => (r.fields.courseBy === 'shortname' ? [r.fields.course] : [])));
     const isUnplaced = new Set(unplaced.map((r) => r.key));
     // Linked rows: their links in one read for the chunk, not one per row.
-    const links = ledger.getLinks('groups', chunk.filter((r) => !isUnplaced.has(r.key)).map((r) => r.key));
+    const links = await ledger.getLinks('groups', chunk.filter((r) => !isUnplaced.has(r.key)).map((r) => r.key));
     const out = new Map<string, Omit<GroupContext, 'link'>>();
     for (const r of chunk) {
       const ctx: Omit<GroupContext, 'link'> = {};

@@ -78,7 +78,16 @@ function groupUpdate(r: GroupRecord, groupId: number, have: { name: string; desc
   return { target, said, state: groupState(name ?? have.name, description ?? have.description) };
 }
 
+/** The fields a group update changes (the update guard): its name, its description, as the link's state and the update's say. */
+export function changedGroupFields(link: LedgerLink, a: { state?: string }): string[] {
+  const old = parseGroupState(link.state);
+  const now = parseGroupState(a.state);
+  if (!old || !now) return [];
+  return (['name', 'description'] as const).filter((f) => old[f] !== now[f]);
+}
+
 export const GROUP_RULES: EntityRules<'groups', GroupContext> = {
+  changedFields: changedGroupFields,
   moodleNoun: 'group',
   recordNoun: 'group',
 

@@ -67,12 +67,12 @@ describe('institution roles applier', () => {
       ['ok', 'already a member'],
       ['failed', 'person p12: Moodle user 12 does not exist (deleted in Moodle?): user id=12 not exists'],
     ]);
-    const links = l.getLinks('institution-roles', ['p10|eng', 'p11|eng', 'p12|eng']);
+    const links = await l.getLinks('institution-roles', ['p10|eng', 'p11|eng', 'p12|eng']);
     expect([...links.values()].map((x) => [x.key, x.moodleId, x.state])).toEqual([
       ['p10|eng', 10, 'ir1;cohort=7'],
       ['p11|eng', 11, 'ir1;cohort=7'],
     ]);
-    l.close();
+    await l.close();
   });
 
   it('removes: a gone cohort has nothing to remove, a deleted user neither; the rest leave their cohort', async () => {
@@ -98,8 +98,8 @@ describe('institution roles applier', () => {
       ['ok', 'Moodle user 13 no longer exists: nothing to remove'],
     ]);
     expect(moodle.of('core_cohort_get_cohorts')).toEqual([{ cohortids: [7, 8] }]);
-    expect([...l.getLinks('institution-roles', ['p10|eng', 'p11|eng', 'p13|eng']).values()].every((x) => x.status === 'disabled')).toBe(true);
-    l.close();
+    expect([...(await l.getLinks('institution-roles', ['p10|eng', 'p11|eng', 'p13|eng'])).values()].every((x) => x.status === 'disabled')).toBe(true);
+    await l.close();
   });
 });
 
@@ -123,7 +123,7 @@ describe('observers applier', () => {
     expect(out.map((o) => o.outcome)).toEqual(['ok', 'failed']);
     expect(out[1].message).toMatch(/^could not remove what the link held before/);
     expect(moodle.of('core_role_assign_roles').flatMap((p) => p.assignments as unknown[])).toEqual([{ roleid: 9, userid: 29, contextlevel: 'user', instanceid: 27 }]);
-    expect(l.getLinks('observers', ['a|kid']).get('a|kid')).toMatchObject({ moodleId: 29, state: 'ob1;user=27;role=9', status: 'active' });
-    l.close();
+    expect((await l.getLinks('observers', ['a|kid'])).get('a|kid')).toMatchObject({ moodleId: 29, state: 'ob1;user=27;role=9', status: 'active' });
+    await l.close();
   });
 });

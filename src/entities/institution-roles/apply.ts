@@ -24,8 +24,8 @@ export interface Item<I, T extends EntityType = EntityType> {
 }
 
 /** Confirmed items: a pre-removal only clears the way, anything else settles its row and writes its link (with `stateOf`). */
-function landed<I, T extends EntityType>(engine: BatchEngine, items: Item<I, T>[], stateOf: (item: Item<I, T>) => string | null, message?: (item: Item<I, T>) => string | undefined): void {
-  engine.writeLinks(
+async function landed<I, T extends EntityType>(engine: BatchEngine, items: Item<I, T>[], stateOf: (item: Item<I, T>) => string | null, message?: (item: Item<I, T>) => string | undefined): Promise<void> {
+  await engine.writeLinks(
     items.map((item) => {
       if (item.pre) return null;
       return { ...engine.landed(item.row, item.row.action.moodleId!, message?.(item)), state: stateOf(item) };
@@ -84,7 +84,7 @@ export const institutionRolesApplier: EntityApplier<'institution-roles'> = {
       },
       async ({ none, cohortRemoves, roleRemoves, adds }) => {
         // The link alone records the change (data source, a disable whose link held no state).
-        engine.settleLinkOnly(none);
+        await engine.settleLinkOnly(none);
         await removeFromCohorts(engine, cohortRemoves);
         await sendPacked(engine, roleRemoves, (i) => roleAssignmentLeaves(i.input), roleSpec(engine, 'core_role_unassign_roles', (i) => i.row.action.state ?? null));
 
@@ -126,7 +126,7 @@ async function removeFromCohorts(engine: BatchEngine, items: Item<CohortMemberIn
   const ids = [...new Set(items.map((i) => i.input.cohortid))];
   const existing = new Set((await engine.read('core_cohort_get_cohorts', ids.length, () => getCohorts(engine.deps.client, ids))).map((c) => c.id));
   const gone = items.filter((i) => !existing.has(i.input.cohortid));
-  landed(engine, gone, (i) => i.row.action.state ?? null, (i) => `cohort ${i.input.cohortid} no longer exists: nothing to remove`);
+  await landed(engine, gone, (i) => i.row.action.state ?? null, (i) => `cohort ${i.input.cohortid} no longer exists: nothing to remove`);
   const spec: BatchSpec<Item<CohortMemberInput, 'institution-roles'>, void> = {
     wsfunction: 'core_cohort_delete_cohort_members',
     send: (batch) => deleteCohortMembers(engine.deps.client, batch.map((i) => i.input)),
@@ -171,7 +171,7 @@ async function createRoleCohorts(engine: BatchEngine, rows: IRow[]): Promise<Map
     recheck: async (items) => found(items, await engine.read('core_cohort_get_cohorts', 1, () => getCohorts(engine.deps.client, []))),
   };
   const { batches, tooBig } = pack([...byIdnumber.values()], (i) => cohortLeaves(i.input), engine.options);
-  for (const t of tooBig) spec.failOne(t.item, 'too-many-fields', `the cohort needs ${t.vars} form variables, more than the budget of ${t.budget}`);
+  for (const t of tooBig) await spec.failOne(t.item, 'too-many-fields', `the cohort needs ${t.vars} form variables, more than the budget of ${t.budget}`);
   await engine.runBatches(batches, (b) => engine.sendBatch(b, spec));
   return ids;
 }
@@ -189,7 +189,7 @@ function addMembersSpec(engine: BatchEngine): BatchSpec<Item<CohortMemberInput, 
       const { ok, failed } = await mapAddWarnings(items, warnings, memberVerifier(engine), (i) => i.row.action.key.slice(0, i.row.action.key.indexOf('|')));
       for (const f of failed) engine.fail(f.item.row, f.code, f.message, f.item.input.userid);
       const notes = new Map(ok.map((o) => [o.item, o.note]));
-      landed(engine, ok.map((o) => o.item), (i) => holdState({ kind: 'cohort', id: i.input.cohortid }), (i) => notes.get(i));
+      await landed(engine, ok.map((o) => o.item), (i) => holdState({ kind: 'cohort', id: i.input.cohortid }), (i) => notes.get(i));
     },
     failOne: (item, code, message) => engine.fail(item.row, code, message, item.input.userid),
   };

@@ -30,7 +30,7 @@ export const observersApplier: EntityApplier<'observers'> = {
         return t.previous ? [{ to: 'removes', item: { row, input: inUserContext(t.previous), pre: true } }, add] : add;
       },
       async ({ none, removes, adds }) => {
-        engine.settleLinkOnly(none);
+        await engine.settleLinkOnly(none);
         await sendPacked(engine, removes, (i) => roleAssignmentLeaves(i.input), roleSpec(engine, 'core_role_unassign_roles', (i) => i.row.action.state ?? null));
         const ready = adds.filter((a) => !failed(engine, a.row));
         await sendPacked(engine, ready, (i) => roleAssignmentLeaves(i.input), roleSpec(engine, 'core_role_assign_roles', (i) => i.row.action.state ?? null));

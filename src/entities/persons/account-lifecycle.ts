@@ -148,7 +148,7 @@ export async function enrolmentStep(deps: ApplyDeps, persons: readonly { key: st
   if (!ledger.linksWithKeySuffix) throw new Error('this ledger cannot list a person’s enrolments (linksWithKeySuffix)');
   const actions: EnrolmentAction[] = [];
   for (const { key, step } of persons) {
-    const links = ledger.linksWithKeySuffix('enrolments', `|${key}`).filter((l) => personKeyOf(l.key) === key);
+    const links = (await ledger.linksWithKeySuffix('enrolments', `|${key}`)).filter((l) => personKeyOf(l.key) === key);
     actions.push(...(step === 'block' ? blockActions(links, settings, deps.runId) : unblockActions(links, settings)));
   }
   const outcomes = await applyEnrolmentActions(deps, actions);

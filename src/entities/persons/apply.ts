@@ -212,7 +212,7 @@ class PersonsRun {
         else if (STALE_WARNINGS.has(w.warningcode) && item.stale) item.stale(w);
         else item.failed(w.warningcode, w.message);
       }
-      this.e.writeLinks(links);
+      await this.e.writeLinks(links);
     },
     failOne: (item, code, message) => item.failed(code, message),
   };
@@ -230,7 +230,7 @@ class PersonsRun {
     const lookFor: { row: PersonRow; id: number }[] = [];
     for (const { row, id, warning } of stale) {
       const a = row.action;
-      this.e.deps.ledger.dropLink(a.entity, a.key);
+      await this.e.deps.ledger.dropLink(a.entity, a.key);
       if (a.record?.moodleId !== undefined) {
         this.e.fail(row, warning.warningcode, `Moodle user ${id} no longer exists: clear the SIS's Moodle id to have the account re-created`);
       } else if (!a.record) {
@@ -277,14 +277,14 @@ class PersonsRun {
     send: (items) => deleteUsers(this.e.deps.client, items.map((i) => i.id)),
     confirm: async (items) => {
       for (const { row, id } of items) {
-        this.e.deps.ledger.dropLink(row.action.entity, row.action.key);
+        await this.e.deps.ledger.dropLink(row.action.entity, row.action.key);
         this.e.settle(row, 'ok', { moodleId: id });
       }
     },
-    failOne: ({ row, id }, code, message) => {
+    failOne: async ({ row, id }, code, message) => {
       if (code === 'invaliduser') {
         // Alone and still "Invalid user": the account is already gone, which is what was asked.
-        this.e.deps.ledger.dropLink(row.action.entity, row.action.key);
+        await this.e.deps.ledger.dropLink(row.action.entity, row.action.key);
         this.e.settle(row, 'ok', { moodleId: id, message: `Moodle user ${id} was already deleted` });
       } else this.e.fail(row, code, message, id);
     },
@@ -337,7 +337,7 @@ class PersonsRun {
         this.e.settle(row, item.kind, { moodleId: id, ...(item.message ? { message: item.message } : {}) });
       }
     }
-    this.e.writeLinks(links);
+    await this.e.writeLinks(links);
     if (suspend.length) await this.runUpdates(suspend);
   }
 

@@ -11,6 +11,8 @@ import { PersonPlanner } from './rules.js';
 export const persons: EntityDefinition<'persons'> = {
   type: 'persons',
   dependsOn: [],
+  // A block or unblock row (ACTION column) removes or restores the person's enrolments (account-lifecycle.ts).
+  alsoWrites: (info) => (info.fields.includes('command') ? ['enrolments'] : []),
   headers: PERSON_HEADERS,
   rowMapper: personRowMapper,
   functions: PERSON_FUNCTIONS,

@@ -9,6 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { Refusal } from '../../refusal.js';
 import { LedgerFileError } from '../errors.js';
+import type { TransferStore } from '../types.js';
 import {
   EXPORT_FORMAT,
   EXPORT_VERSION,
@@ -18,18 +19,13 @@ import {
   headerLine,
   recordLine,
   siteOf,
-  type DbValue,
   type ExportCounts,
   type ExportHeader,
   type ExportRecord,
-  type TableSpec,
 } from './format.js';
 
-/** A ledger as the export reads it (SqliteTransfer; the PostgreSQL ledger's own once it lands). */
-export interface LedgerSource {
-  schemaVersion(): number;
-  records(opts: { secrets: boolean }): Iterable<{ table: TableSpec; values: DbValue[] }>;
-}
+/** A ledger as the export reads it (either backend's transfer). */
+export type LedgerSource = Pick<TransferStore, 'schemaVersion' | 'records'>;
 
 /** Characters written at a time. */
 const CHUNK = 1 << 16;
@@ -51,12 +47,12 @@ export async function writeExport(
   const header: ExportHeader = {
     format: EXPORT_FORMAT,
     version: EXPORT_VERSION,
-    schemaVersion: source.schemaVersion(),
+    schemaVersion: await source.schemaVersion(),
     exportedAt: (opts.now ?? new Date()).toISOString(),
     ...(site === undefined ? {} : { site }),
   };
   let buf = headerLine(header) + '\n';
-  for (const { table, values } of source.records({ secrets: opts.secrets })) {
+  for await (const { table, values } of source.records({ secrets: opts.secrets })) {
     buf += recordLine(table, values) + '\n';
     counts[table.name]++;
     if (buf.length >= CHUNK) {

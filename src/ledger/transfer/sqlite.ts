@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import { LedgerFileError } from '../errors.js';
 import { SEEN_AT, SEEN_JOIN, SEEN_RUN } from '../seen.js';
+import type { TransferStore } from '../types.js';
 import { EXPORT_TABLES, emptyCounts, type DbValue, type ExportCounts, type ExportRecord, type TableSpec } from './format.js';
 
 /** What the SQLite ledger holds and an export leaves out, and why (test/ledger-transfer checks the schema against it). */
@@ -31,14 +32,14 @@ function selectSql(t: TableSpec): string {
   return `SELECT ${t.columns.map((c) => c.name).join(', ')} FROM ${t.name} ORDER BY ${t.order.join(', ')}`;
 }
 
-export class SqliteTransfer {
+export class SqliteTransfer implements TransferStore {
   constructor(
     private readonly db: Database.Database,
     /** Called once a load committed (the ledger forgets what it cached of the tables replaced: its password key). */
     private readonly loaded: () => void = () => undefined,
   ) {}
 
-  schemaVersion(): number {
+  async schemaVersion(): Promise<number> {
     return this.db.pragma('user_version', { simple: true }) as number;
   }
 
@@ -46,7 +47,7 @@ export class SqliteTransfer {
    * Every record, table by table, as one snapshot (a read transaction: runs may write meanwhile, the export sees the
    * ledger as it was when it began). Consume it to the end or return() it: the transaction ends with the iterator.
    */
-  *records(opts: { secrets: boolean }): Generator<{ table: TableSpec; values: DbValue[] }> {
+  async *records(opts: { secrets: boolean }): AsyncGenerator<{ table: TableSpec; values: DbValue[] }> {
     this.db.exec('BEGIN');
     try {
       for (const table of EXPORT_TABLES) {
@@ -59,7 +60,11 @@ export class SqliteTransfer {
   }
 
   /** Whether any table of an export holds a row (a secret alone does not count: no hash was made with it). */
-  holdsState(): boolean {
+  async holdsState(): Promise<boolean> {
+    return this.holds();
+  }
+
+  private holds(): boolean {
     return EXPORT_TABLES.some((t) => !t.secret && this.db.prepare(`SELECT 1 FROM ${t.name} LIMIT 1`).get() !== undefined);
   }
 
@@ -68,10 +73,10 @@ export class SqliteTransfer {
    * iterable throws on, a row the ledger refuses) rolls it all back. Refuses a ledger that holds state unless `replace`.
    * `source`: the file's name, for the messages.
    */
-  load(records: Iterable<ExportRecord>, opts: { replace: boolean; source: string }): ExportCounts {
+  async load(records: Iterable<ExportRecord>, opts: { replace: boolean; source: string }): Promise<ExportCounts> {
     const counts = emptyCounts();
     const tx = this.db.transaction(() => {
-      if (!opts.replace && this.holdsState()) {
+      if (!opts.replace && this.holds()) {
         throw new LedgerFileError('ledger-not-empty', `the ledger ${this.db.name} already holds links or runs: import into a new ledger (--ledger FILE), or pass --replace to replace them; nothing was imported`);
       }
       // Marks first: links' delete trigger then has none to look up.

@@ -1,0 +1,70 @@
+/** A ledger row as both backends read it: links as arrays in LINK_COLUMNS order, runs as objects. */
+import type { LedgerLink, LinkStatus, RunRecord } from './types.js';
+
+/** The columns a link is read in, in this order (array rows skip building a row object per link). */
+export const LINK_COLUMNS = 'entity, key, moodle_id, data_source, hash, status, first_seen, last_seen, last_run, disabled_at, data, state';
+
+/** A links row read as an array, in LINK_COLUMNS order; a backend may append its position (rowid, id) after them. */
+export type LinkRow = [string, string, number, string | null, string | null, LinkStatus, string, string, string | null, string | null, string | null, string | null];
+
+export function toLink(r: LinkRow | [...LinkRow, ...unknown[]]): LedgerLink {
+  return {
+    entity: r[0],
+    key: r[1],
+    moodleId: r[2],
+    dataSource: r[3],
+    hash: r[4],
+    status: r[5],
+    firstSeen: r[6],
+    lastSeen: r[7],
+    lastRun: r[8],
+    disabledAt: r[9],
+    data: r[10],
+    state: r[11],
+  };
+}
+
+/** A runs row (SELECT *). */
+export interface RunRow {
+  id: string;
+  file: string;
+  sha256: string;
+  type: string;
+  op: string;
+  data_source: string | null;
+  started_at: string;
+  finished_at: string | null;
+  status: string;
+  summary: string | null;
+}
+
+export function toRun(r: RunRow): RunRecord {
+  return {
+    id: r.id,
+    file: r.file,
+    sha256: r.sha256,
+    type: r.type,
+    op: r.op,
+    dataSource: r.data_source,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    status: r.status,
+    summary: r.summary,
+  };
+}
+
+/**
+ * How a link write meets the link it replaces, in the SQL both backends share. disabled_at: set on the first disable
+ * and kept on later disables (the retention period counts from when the record was first disabled), cleared when the
+ * link is active again; first_seen is never updated; data is kept when a write has none.
+ */
+export const LINK_UPSERT_CONFLICT = `ON CONFLICT (entity, key) DO UPDATE SET
+    moodle_id   = excluded.moodle_id,
+    data_source = excluded.data_source,
+    hash        = excluded.hash,
+    state       = excluded.state,
+    status      = excluded.status,
+    last_seen   = excluded.last_seen,
+    last_run    = excluded.last_run,
+    disabled_at = CASE WHEN excluded.status = 'disabled' THEN coalesce(links.disabled_at, excluded.disabled_at) END,
+    data        = coalesce(excluded.data, links.data)`;
