@@ -10,6 +10,7 @@ import type { LinkStatus } from '../ledger/types.js';
 import { Refusal } from '../refusal.js';
 import { newRunId } from '../report/files.js';
 import { releaseWriterLock, takeWriterLock } from '../session.js';
+import { requireSiteChosen } from '../config/index.js';
 import { configFrom, positiveInt } from './common.js';
 
 /** "120 links, 8 runs, 1 retry, …, the password secret": what an export holds. */
@@ -61,6 +62,7 @@ export function registerLedger(program: Command): void {
     .option('--runs', 'show recent runs instead of links')
     .action(async (flags: { ledger?: string; entity?: string; datasource?: string; status?: LinkStatus; limit: number; offset: number; runs?: boolean }, cmd: Command) => {
       const config = configFrom(cmd, { ledger: flags.ledger });
+      if (!flags.ledger) requireSiteChosen(config);
       const store = await openLedger(config);
       try {
         if (flags.runs) {
@@ -91,6 +93,7 @@ export function registerLedger(program: Command): void {
     .option('--ledger <file>', 'ledger database file')
     .action(async (id: number, flags: { ledger?: string }, cmd: Command) => {
       const config = configFrom(cmd, { ledger: flags.ledger });
+      if (!flags.ledger) requireSiteChosen(config);
       const store = await openLedger(config);
       try {
         const gone = await store.retries.remove(id);
@@ -113,6 +116,7 @@ export function registerLedger(program: Command): void {
     .option('--without-secret', "leave out the ledger's password secret (under persons.passwords: always, the next run after an import then sends every person once)")
     .action(async (flags: { ledger?: string; output?: string; withoutSecret?: boolean }, cmd: Command) => {
       const config = configFrom(cmd, { ledger: flags.ledger });
+      if (!flags.ledger) requireSiteChosen(config);
       if (config.ledger !== ':memory:' && !isPostgresUrl(config.ledger) && !existsSync(config.ledger)) {
         throw new Refusal(`There is no ledger at ${config.ledger}: pass --ledger FILE or set "ledger" in the config.`);
       }
@@ -152,6 +156,7 @@ export function registerLedger(program: Command): void {
     .option('--wait <seconds>', 'wait this long for a run holding the ledger (default: refuse at once)', positiveInt)
     .action(async (file: string, flags: { ledger?: string; replace?: boolean; otherSite?: boolean; wait?: number }, cmd: Command) => {
       const config = configFrom(cmd, { ledger: flags.ledger });
+      if (!flags.ledger) requireSiteChosen(config);
       // The header first: a file that is none, or too new, is refused before a ledger is made for it.
       const source = ExportFile.open(file, LEDGER_SCHEMA_VERSION);
       try {

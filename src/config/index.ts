@@ -525,12 +525,20 @@ export function siteConnection(config: Config): { url: string; token: string; ti
 }
 
 /** The Moodle connection, or a ConfigError saying what is missing. */
-export function requireMoodle(config: Config): { url: string; token: string } {
-  const { url, token } = config.moodle;
+/**
+ * A config of several sites with none chosen (and no Moodle of its own at the top level) names no ledger either: the
+ * commands that read one (ledger show, export, import) say so instead of opening the top level's, which no run writes.
+ */
+export function requireSiteChosen(config: Config): void {
   const names = siteNames(config);
-  if (!url && config.site === null && names.length > 0) {
+  if (!config.moodle.url && config.site === null && names.length > 0) {
     throw new ConfigError(`the config has ${names.length} sites (${names.join(', ')}) and none was chosen: pass --site NAME (or set MDLSYNC_SITE)`);
   }
+}
+
+export function requireMoodle(config: Config): { url: string; token: string } {
+  const { url, token } = config.moodle;
+  requireSiteChosen(config);
   if (!url) throw new ConfigError(`no Moodle URL: set ${config.site ? `sites.${config.site}.url` : 'moodle.url'} in mdlsync.config.json or MDLSYNC_URL`);
   if (!token) throw new ConfigError('no web-service token: set MDLSYNC_TOKEN, moodle.token or moodle.tokenFile');
   const protocol = new URL(url).protocol;

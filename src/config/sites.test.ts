@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, configForSite, configForTarget, loadConfig, requireMoodle, siteNames, type Config } from './index.js';
+import { ConfigError, configForSite, configForTarget, loadConfig, requireMoodle, requireSiteChosen, siteNames, type Config } from './index.js';
 import { redactText } from '../report/redact.js';
 
 function dirWith(config: unknown, files: Record<string, string> = {}): string {
@@ -73,6 +73,9 @@ describe('sites', () => {
     const err = thrown(() => requireMoodle(c));
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).toMatch(/2 sites \(north, south-2\).*--site NAME.*MDLSYNC_SITE/);
+    // The ledger commands need a site too: the top level's ledger is no site's.
+    expect(thrown(() => requireSiteChosen(c)).message).toMatch(/2 sites \(north, south-2\).*--site NAME/);
+    expect(() => requireSiteChosen(loadConfig({ cwd: dir, env: {}, overrides: { site: 'north' } }))).not.toThrow();
   });
 
   test('--site (or MDLSYNC_SITE) chooses one: its values over the top level, moodle options merged field by field', () => {
