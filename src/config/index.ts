@@ -400,7 +400,7 @@ export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.Pro
   const { sites: siteInputs, ...top } = again.data;
 
   const sites: Record<string, SiteSettings> = {};
-  const siteBase = { moodle: top.moodle, ledger, stateDir, reports: top.reports, archive: top.archive, dataSource: top.dataSource, mirror: top.mirror };
+  const siteBase = { moodle: top.moodle, ledger, ledgerSchema, stateDir, reports: top.reports, archive: top.archive, dataSource: top.dataSource, mirror: top.mirror };
   try {
     for (const [name, site] of Object.entries(siteInputs ?? {})) sites[name] = resolveSite(name, site, siteBase, base);
     checkDistinctLedgers(sites);

@@ -70,9 +70,12 @@ export function stateDirOf(ledger: string, fallback: string): string {
   return isLedgerUrl(ledger) ? fallback : dirname(ledger);
 }
 
-/** The schema of a site's ledger on the top-level PostgreSQL server: mdlsync_NAME (a dash is no identifier letter). */
-export function siteLedgerSchema(site: string): string {
-  return `${DEFAULT_LEDGER_SCHEMA}_${site.replace(/-/g, '_')}`;
+/**
+ * The schema of a site's ledger on the top-level PostgreSQL server: the top level's schema and the site's name,
+ * mdlsync_NAME by default (a dash is no identifier letter).
+ */
+export function siteLedgerSchema(site: string, topSchema: string = DEFAULT_LEDGER_SCHEMA): string {
+  return `${topSchema}_${site.replace(/-/g, '_')}`;
 }
 
 /** A site's SQLite ledger when it names none: its own folder under the top-level ledger's. */

@@ -109,13 +109,16 @@ describe('sites', () => {
     expect(c.ledger).toBe(join(dir, '.mdlsync', 'ledger.db'));
   });
 
-  test('on a PostgreSQL ledger, a site is the same URL in the schema mdlsync_NAME (dashes as underscores); its mirror stays local', () => {
+  test('on a PostgreSQL ledger, a site is the same URL in the schema SCHEMA_NAME (mdlsync_NAME by default, dashes as underscores); its mirror stays local', () => {
     const url = 'postgres://sync:Secret-pg-pass@db.example/mdl';
     const dir = dirWith({ ...TWO_SITES, ledger: url }, { 'north.token': 't' });
     const c = loadConfig({ cwd: dir, env: {} });
     expect(configForSite(c, 'north')).toMatchObject({ ledger: url, ledgerSchema: 'mdlsync_north', stateDir: join(dir, '.mdlsync', 'sites', 'north') });
     expect(configForSite(c, 'south-2')).toMatchObject({ ledger: url, ledgerSchema: 'mdlsync_south_2' });
     expect(configForSite(c, 'south-2').mirror.database).toBe(join(dir, '.mdlsync', 'sites', 'south-2', 'mirror.sqlite'));
+    // A schema of the top level's choosing prefixes its sites' schemas.
+    const own = loadConfig({ cwd: dirWith({ ...TWO_SITES, ledger: { url, schema: 'sync' } }, { 'north.token': 't' }), env: {} });
+    expect(configForSite(own, 'south-2')).toMatchObject({ ledger: url, ledgerSchema: 'sync_south_2' });
   });
 
   test('a site that names its own ledger keeps it (a file relative to the config file, or a URL with its own schema)', () => {

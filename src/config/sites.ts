@@ -67,6 +67,8 @@ export interface SiteSettings {
 export interface SiteBase {
   moodle: MoodleConfig;
   ledger: string;
+  /** The top level's PostgreSQL schema: a site's own is this and its name. */
+  ledgerSchema: string;
   stateDir: string;
   reports: string;
   archive: string;
@@ -106,7 +108,7 @@ export function resolveSite(name: string, site: SiteInput, top: SiteBase, base: 
   const { ledger, ledgerSchema } = ownLedger
     ? resolveLedger(site.ledger as NonNullable<SiteInput['ledger']>, base)
     : isLedgerUrl(top.ledger)
-      ? { ledger: top.ledger, ledgerSchema: siteLedgerSchema(name) }
+      ? { ledger: top.ledger, ledgerSchema: siteLedgerSchema(name, top.ledgerSchema) }
       : { ledger: siteLedgerFile(topStateDir, name), ledgerSchema: siteLedgerSchema(name) };
   const stateDir = stateDirOf(ledger, join(topStateDir, 'sites', name));
   // Never the top-level mirror database: that is a copy of another Moodle.
