@@ -63,18 +63,8 @@ export interface SiteSettings {
   mirror: MirrorConfig;
 }
 
-/** The resolved top-level values a site starts from. */
-export interface SiteBase {
-  moodle: MoodleConfig;
-  ledger: string;
-  /** The top level's PostgreSQL schema: a site's own is this and its name. */
-  ledgerSchema: string;
-  stateDir: string;
-  reports: string;
-  archive: string;
-  dataSource: string | null;
-  mirror: MirrorConfig;
-}
+/** The resolved top-level values a site starts from: the same settings (its ledgerSchema prefixes a site's own). */
+export type SiteBase = SiteSettings;
 
 /** A site setting that cannot be used: the path in the config and why (the loader names the file). */
 export class SiteSettingError extends Error {}
