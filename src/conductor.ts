@@ -19,7 +19,7 @@ import { requireMoodle, type Config } from './config/index.js';
 import type { LedgerStore } from './ledger/index.js';
 import type { RunRecord } from './ledger/types.js';
 import { isLockLost } from './ledger/errors.js';
-import type { MoodleClient, SiteInfo } from './moodle/index.js';
+import { CircuitOpenError, TransientError, type MoodleClient, type SiteInfo } from './moodle/index.js';
 import {
   addHints,
   countOutcomes,
@@ -247,7 +247,7 @@ async function conductRun<S extends SummaryBase, P>(job: Job<S, P>, deps: Conduc
       const done = await job.work(ctx, prepared.state);
       end = isEnding(done) ? done : close(done);
     } catch (err) {
-      const reported = job.failed?.(err, summary) ?? ledgerEnding(err, summary);
+      const reported = job.failed?.(err, summary) ?? ledgerEnding(err, summary) ?? (started ? undefined : outageEnding(err, summary));
       if (!reported) throw err;
       end = reported;
     }
@@ -267,6 +267,16 @@ function ledgerEnding(err: unknown, summary: SummaryBase): Ending | undefined {
   summary.error = { code: err.code, message: err.message };
   const again = err.code === 'ledger-unreachable' ? 'Run the same command again once the ledger answers.' : 'Run the same command again.';
   return { status: 'aborted', exitCode: EXIT.refused, message: `Nothing was sent to Moodle: ${err.message.replace(/\.?$/, '.')} ${again}` };
+}
+
+/**
+ * Moodle stopped answering a read the plan needed (its retries spent) before the run sent anything: an outage, as
+ * when the site check fails (exit 3 unreachable), so watch and schedule keep the whole file for retry.
+ */
+function outageEnding(err: unknown, summary: SummaryBase): Ending | undefined {
+  if (!(err instanceof TransientError) && !(err instanceof CircuitOpenError)) return undefined;
+  summary.error = { code: 'unreachable', message: err.message };
+  return { status: 'aborted', exitCode: EXIT.refused, message: `Nothing was sent to Moodle: it stopped answering while the run planned (${err.message}). Run the same command again once the site answers.` };
 }
 
 /** A ledger write after the lock was lost is logged, not thrown (the run's own report says what happened). */
