@@ -226,6 +226,18 @@ describe('transient faults', () => {
     expect(ws.sandbox.users.byUsername('suser0001')).toBeDefined();
   });
 
+  test('Moodle stops answering a look-up the plan needs (its retries spent): an outage, exit 3 unreachable, nothing sent', async () => {
+    ws = await workspace();
+    ws.write('mdlsync.config.json', JSON.stringify({ moodle: { backoffMs: 1, retries: 1 } }));
+    ws.sandbox.faults.add({ fn: 'core_user_get_users_by_field', kind: 'http500', times: 1_000_000 });
+    const r = await ws.cli(['run', ws.write('o.txt', sisFile(SIS_HEADER, persons(3, { prefix: 'o' })))]);
+    expect(r.code).toBe(3);
+    expect(r.stdout + r.stderr).not.toMatch(/unexpected error/);
+    // An outage, not a failure of the file: watch and schedule keep such a file for retry (isOutage).
+    expect(ws.lastSummary()).toMatchObject({ status: 'aborted', error: { code: 'unreachable' } });
+    expect(ws.sandbox.users.byUsername('ouser0001')).toBeUndefined();
+  });
+
   test('Moodle unreachable: exit 3, a plain sentence, nothing applied', async () => {
     ws = await workspace();
     const r = await ws.cli(['run', ws.write('a.txt', sisFile(SIS_HEADER, persons(2)))], { MDLSYNC_URL: 'http://127.0.0.1:9' });
