@@ -187,6 +187,7 @@ export class EntityPlanner<T extends EntityType, C extends ContextBase> implemen
   /** A refresh's owned active links, and those of them the file lacks (addOwned). */
   private owned = 0;
   private toDisable = 0;
+  private missingReason: string | undefined;
   private readonly unreadLines: string[] = [];
   private finished = false;
   private readonly fileRowOp: RowCommand;
@@ -328,8 +329,9 @@ export class EntityPlanner<T extends EntityType, C extends ContextBase> implemen
     if (this.window) return;
     // A row that could not be read into a key may be any owned record: its absence proves nothing (--force overrides).
     if (this.unread > 0 && !o.force) return;
-    const reason = `missing from the refresh (${scope === null ? 'all data sources' : `data source ${scope}`})`;
-    this.push(this.rules.ownedDisable(link, reason, this));
+    // One sentence for every disable of the refresh (made once, as finish made it before the links were streamed).
+    this.missingReason ??= `missing from the refresh (${scope === null ? 'all data sources' : `data source ${scope}`})`;
+    this.push(this.rules.ownedDisable(link, this.missingReason, this));
   }
 
   /** Ends the plan; `ownedActive`: owned links not yet given to addOwned (tests pass them here). */
