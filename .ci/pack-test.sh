@@ -19,7 +19,7 @@ npm pack --silent --pack-destination "$tmp" >/dev/null
 tarball="$tmp/mdlsync-$version.tgz"
 [ -f "$tarball" ] || fail "npm pack wrote no $tarball"
 listing="$(tar -tzf "$tarball")"
-for needed in package/bin/mdlsync.js package/dist/cli/main.js package/dist/sandbox/server.js package/fixtures/persons.txt package/README.md; do
+for needed in package/bin/mdlsync.js package/dist/cli/main.js package/dist/bundle/main.js package/dist/sandbox/server.js package/fixtures/persons.txt package/README.md; do
   grep -qx "$needed" <<<"$listing" || fail "the tarball lacks $needed"
 done
 # Nothing a user cannot run: source maps (their sources are not shipped), the benchmark, compiled tests.
