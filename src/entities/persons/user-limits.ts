@@ -25,15 +25,18 @@ export const USER_FIELD_LIMITS = {
 } as const;
 
 /** "firstname is 101 characters; Moodle allows at most 100" for every value over its column size, or undefined. */
+const LIMITS = Object.entries(USER_FIELD_LIMITS);
+
 export function tooLongFields(values: object): string | undefined {
-  const over: string[] = [];
-  for (const [field, max] of Object.entries(USER_FIELD_LIMITS)) {
+  let over: string[] | undefined;
+  // The limits' list is made once: Object.entries per row cost ~1 µs, most of this check on a row of short values.
+  for (const [field, max] of LIMITS) {
     const v = (values as Record<string, unknown>)[field];
     // UTF-16 units are never fewer than characters, so only a long value is counted (on the planner's hot path).
     if (typeof v !== 'string' || v.length <= max) continue;
     // Code points, as the database counts them: an emoji is one character (two UTF-16 units).
     const length = [...v].length;
-    if (length > max) over.push(`${field} is ${length} characters; Moodle allows at most ${max}`);
+    if (length > max) (over ??= []).push(`${field} is ${length} characters; Moodle allows at most ${max}`);
   }
-  return over.length ? over.join('; ') : undefined;
+  return over?.join('; ');
 }
