@@ -23,6 +23,8 @@
  *  8. first store and Moodle's email check (email-scan.ts): 1k and 20k persons on the real site's cost model with the
  *     growing duplicate-email scan, with and without the lower(email) index; BENCH_EMAIL_SCAN=0 skips it,
  *     BENCH_EMAIL_SCAN_SIZES sets the sizes (default 1000,20000).
+ *  9. start-up (startup.ts): `mdlsync --version` and the unchanged run of 20,000 persons, end to end; BENCH_STARTUP=0
+ *     skips it.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,6 +39,7 @@ import { generateCohortMembers, generateCohorts } from './cohort-generate.js';
 import { gradeExportBench } from './grades-bench.js';
 import { mirrorBench } from './mirror.js';
 import { emailScanBench } from './email-scan.js';
+import { startupBench } from './startup.js';
 
 const DIST = resolve(import.meta.dirname, '..');
 const CLI = resolve(DIST, '..', 'bin', 'mdlsync.js');
@@ -141,6 +144,7 @@ async function main(): Promise<void> {
   if (process.env.BENCH_GRADES !== '0') await gradeExportBench(say, work);
   if (process.env.BENCH_MIRROR !== '0') await mirrorBench(say);
   if (process.env.BENCH_EMAIL_SCAN !== '0') await emailScanBench(say, work);
+  if (process.env.BENCH_STARTUP !== '0') await startupBench(say, work, CLI, startSandboxProcess);
   writeFileSync(join(process.cwd(), 'bench-results.md'), out.join('\n') + '\n');
   rmSync(work, { recursive: true, force: true });
 }
