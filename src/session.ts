@@ -52,11 +52,27 @@ export class MoodleSession {
   async open(opts: SessionOpenOptions): Promise<SessionRefusal | null> {
     // A read, safe to repeat: one dropped connection or 5xx does not turn a whole run away as "unreachable".
     const retry = retrier({ retries: this.config.moodle.retries, backoffMs: this.config.moodle.backoffMs });
-    const preflight = await checkMoodle(this.client, this.url, opts.functions, (info) => {
+    // The ledger opens while the site answers (a round trip to a real Moodle costs more than opening SQLite).
+    const checking = checkMoodle(this.client, this.url, opts.functions, (info) => {
       this.siteInfo = info;
     }, retry);
-    if (preflight) return { stage: 'preflight', ...preflight };
-    const ledger = await openLedger(this.config);
+    let ledger: LedgerStore;
+    try {
+      ledger = await openLedger(this.config);
+    } catch (err) {
+      // A site that cannot be used says so first, as when it was checked before the ledger opened.
+      const preflight = await checking;
+      if (preflight) return { stage: 'preflight', ...preflight };
+      throw err;
+    }
+    const preflight = await checking.catch(async (err: unknown) => {
+      await ledger.close();
+      throw err;
+    });
+    if (preflight) {
+      await ledger.close();
+      return { stage: 'preflight', ...preflight };
+    }
     if (opts.lock) {
       const held = await takeWriterLock(ledger, this.runId, opts.wait ?? 0, this.config.lockStaleSeconds * 1000, opts.scope);
       if (held) {
