@@ -20,7 +20,9 @@ await build({
   mainFields: ['module', 'main'],
   // The bundled CommonJS packages (undici, winston …) call require() for Node's own modules.
   banner: { js: "import { createRequire as __mdlsyncRequire } from 'node:module'; const require = __mdlsyncRequire(import.meta.url);" },
-  chunkNames: 'chunks/[name]-[hash]',
+  // Chunks beside the entry, two folders below the package root as dist/cli/ is: a module finds package.json at
+  // ../../package.json whichever file it lands in, bundled or not.
+  chunkNames: '[name]-[hash]',
   legalComments: 'eof',
   logLevel: 'warning',
 });

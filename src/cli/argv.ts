@@ -3,6 +3,7 @@
  * code), --json and --log-format (so an error before the command runs is printed the way the command would have).
  * Start-up cost is what every command pays, so this imports only a leaf.
  */
+import { readFileSync } from 'node:fs';
 import type { LogFormat } from '../report/log-format.js';
 
 /** The program's own options that take a value: their value is not a command name. */
@@ -25,7 +26,15 @@ export function commandNameOf(args: readonly string[]): string | null {
   return null;
 }
 
-/** `mdlsync --version` (or -V) without a command: answered without loading any command. */
+/**
+ * The version package.json gives: read from the folder two above this module's (dist/cli/ in a clone and in an
+ * installed package; dist/bundle/ in the bundle).
+ */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+/** `mdlsync --version` (or -V) without a command: answered without loading commander or any command. */
 export function versionOnly(args: readonly string[]): boolean {
   return commandNameOf(args) === null && optionsOf(args).some((a) => a === '--version' || a === '-V');
 }
