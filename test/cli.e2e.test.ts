@@ -7,12 +7,27 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { SqliteLedger } from '../src/ledger/index.js';
 import { MoodleClient, getSiteInfo } from '../src/moodle/index.js';
-import { CLI, SIS_HEADER, persons, runCli, sisFile, workspace, type Workspace } from './helpers.js';
+import { CLI, ROOT, SIS_HEADER, persons, runCli, sisFile, workspace, type Workspace } from './helpers.js';
 
 let ws: Workspace | null = null;
 afterEach(async () => {
   await ws?.close();
   ws = null;
+});
+
+describe('--version', () => {
+  test('prints package.json\'s version, with -V and with global options before it; a command\'s --help still loads the command', async () => {
+    const { readFileSync } = await import('node:fs');
+    const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+    const cwd = mkdtempSync(join(tmpdir(), 'mdlsync-version-'));
+    for (const args of [['--version'], ['-V'], ['-c', 'nowhere.json', '--version']]) {
+      const r = await runCli(args, { cwd });
+      expect({ args, code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ args, code: 0, stdout: `${version}\n`, stderr: '' });
+    }
+    const help = await runCli(['run', '--help'], { cwd });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: mdlsync run \[options\] <files\.\.\.>/);
+  });
 });
 
 describe('doctor', () => {
