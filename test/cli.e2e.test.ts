@@ -1,7 +1,7 @@
 /** The CLI's other commands: doctor, ledger show, sandbox, usage errors. */
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -17,7 +17,6 @@ afterEach(async () => {
 
 describe('--version', () => {
   test('prints package.json\'s version, with -V and with global options before it; a command\'s --help still loads the command', async () => {
-    const { readFileSync } = await import('node:fs');
     const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
     const cwd = mkdtempSync(join(tmpdir(), 'mdlsync-version-'));
     for (const args of [['--version'], ['-V'], ['-c', 'nowhere.json', '--version']]) {
