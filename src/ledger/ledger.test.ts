@@ -2,6 +2,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { hostname } from 'node:os';
 import { LEDGER_SCHEMA_VERSION } from './index.js';
+import { planPart } from './rows.js';
 import { eachBackend } from './test-backends.js';
 import type { LedgerLink, LedgerStore, LinkWrite } from './types.js';
 
@@ -160,7 +161,8 @@ eachBackend((b) => {
       const seen = (await one(l, 'b'))!;
       expect(seen.lastRun).toBe('r9');
       expect((await l.listLinks({ entity: 'persons', limit: 10, offset: 0 })).find((x) => x.key === 'b')).toEqual(seen);
-      expect((await l.linkPage!('persons', 0, 10)).links.find((x) => x.key === 'b')).toEqual(seen);
+      // The planner's page scan reads the part of a link a plan is decided on, the seen mark not among it.
+      expect((await l.linkPage!('persons', 0, 10)).links.find((x) => x.key === 'b')).toEqual(planPart(seen));
       expect((await collect(l.activeLinks('persons', null))).find((x) => x.key === 'b')).toEqual(seen);
       expect(await l.linksWithKeySuffix('persons', 'b')).toEqual([seen]);
       // Of two active links to one Moodle id, the one seen last wins.

@@ -6,7 +6,8 @@
  * another order, rows before where the scan started) are read with getLinks as before, so every key gets exactly
  * the link getLinks would give; when the scan stops finding the chunks' keys, it stops.
  */
-import type { LedgerLink, LedgerStore } from './types.js';
+import { planPart } from './rows.js';
+import type { PlanLink, LedgerStore } from './types.js';
 
 /** Links per page of the scan. */
 const PAGE = 1000;
@@ -19,7 +20,7 @@ const POOR_CHUNKS = 3;
 
 export class LinkReader {
   /** Read by the scan, not yet asked for (insertion order = scan order, for eviction). */
-  private readonly window = new Map<string, LedgerLink>();
+  private readonly window = new Map<string, PlanLink>();
   /** The scan's position: the last page's end; null until the first chunk sets where it starts. */
   private after: number | null = null;
   private scanning: boolean;
@@ -32,11 +33,15 @@ export class LinkReader {
     this.scanning = ledger.linkPage !== undefined && ledger.linkPosition !== undefined;
   }
 
-  /** The links of these keys (any status), as getLinks gives them. */
-  async get(keys: readonly string[]): Promise<Map<string, LedgerLink>> {
+  /** The links of these keys (any status), as getLinks gives them: the part of each a plan is decided on (PlanLink). */
+  async get(keys: readonly string[]): Promise<Map<string, PlanLink>> {
     if (keys.length === 0) return new Map();
-    if (!this.scanning && this.window.size === 0) return this.ledger.getLinks(this.entity, keys);
-    const out = new Map<string, LedgerLink>();
+    if (!this.scanning && this.window.size === 0) {
+      const links = new Map<string, PlanLink>();
+      for (const [k, link] of await this.ledger.getLinks(this.entity, keys)) links.set(k, planPart(link));
+      return links;
+    }
+    const out = new Map<string, PlanLink>();
     const wanted = new Set<string>();
     for (const k of keys) {
       const link = this.window.get(k);
@@ -46,11 +51,11 @@ export class LinkReader {
       } else wanted.add(k);
     }
     if (this.scanning && wanted.size > 0) await this.scan(keys, wanted, out);
-    if (wanted.size > 0) for (const [k, link] of await this.ledger.getLinks(this.entity, [...wanted])) out.set(k, link);
+    if (wanted.size > 0) for (const [k, link] of await this.ledger.getLinks(this.entity, [...wanted])) out.set(k, planPart(link));
     return out;
   }
 
-  private async scan(keys: readonly string[], wanted: Set<string>, out: Map<string, LedgerLink>): Promise<void> {
+  private async scan(keys: readonly string[], wanted: Set<string>, out: Map<string, PlanLink>): Promise<void> {
     // The scan starts where the file's first linked key sits: a file of one data source or course may begin anywhere.
     if (this.after === null) {
       let first = 0;

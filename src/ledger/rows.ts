@@ -1,11 +1,27 @@
 /** A ledger row as both backends read it: links as arrays in LINK_COLUMNS order, runs as objects. */
-import type { LedgerLink, LinkStatus, RunRecord } from './types.js';
+import type { LedgerLink, LinkStatus, PlanLink, RunRecord } from './types.js';
 
 /** The columns a link is read in, in this order (array rows skip building a row object per link). */
 export const LINK_COLUMNS = 'entity, key, moodle_id, data_source, hash, status, first_seen, last_seen, last_run, disabled_at, data, state';
 
 /** A links row read as an array, in LINK_COLUMNS order; a backend may append its position (rowid, id) after them. */
 export type LinkRow = [string, string, number, string | null, string | null, LinkStatus, string, string, string | null, string | null, string | null, string | null];
+
+/** The columns a plan's link (PlanLink) is read in, in this order: the page scan's, without the bookkeeping columns. */
+export const PLAN_LINK_COLUMNS = 'key, moodle_id, data_source, hash, status, data, state';
+
+/** A PlanLink row as read, in PLAN_LINK_COLUMNS order; a backend may append its position (rowid, id) after them. */
+export type PlanLinkRow = [string, number, string | null, string | null, LinkStatus, string | null, string | null];
+
+/** The entity is the page's: one string for every link, not one read per row. */
+export function toPlanLink(entity: string, r: PlanLinkRow | [...PlanLinkRow, ...unknown[]]): PlanLink {
+  return { entity, key: r[0], moodleId: r[1], dataSource: r[2], hash: r[3], status: r[4], data: r[5], state: r[6] };
+}
+
+/** The plan's part of a full link (a link getLinks read, for keys the page scan did not bring). */
+export function planPart(l: PlanLink): PlanLink {
+  return { entity: l.entity, key: l.key, moodleId: l.moodleId, dataSource: l.dataSource, hash: l.hash, status: l.status, data: l.data ?? null, state: l.state ?? null };
+}
 
 export function toLink(r: LinkRow | [...LinkRow, ...unknown[]]): LedgerLink {
   return {

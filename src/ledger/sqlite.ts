@@ -4,9 +4,9 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 
 import { hostname } from 'node:os';
 import { basename, dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { LedgerLink, LedgerStore, LinkStatus, LinkWrite, LockHolder, LockOwner, LockScope, RunRecord } from './types.js';
+import type { LedgerLink, LedgerStore, LinkStatus, LinkWrite, LockHolder, LockOwner, LockScope, PlanLink, RunRecord } from './types.js';
 import { migrate } from './migrations.js';
-import { LINK_COLUMNS, LINK_UPSERT_CONFLICT, toLink, toRun, type LinkRow, type RunRow } from './rows.js';
+import { LINK_COLUMNS, LINK_UPSERT_CONFLICT, PLAN_LINK_COLUMNS, toLink, toPlanLink, toRun, type LinkRow, type PlanLinkRow, type RunRow } from './rows.js';
 import { LedgerError } from './errors.js';
 import { PictureTable } from './pictures.js';
 import { RetryTable } from './retries.js';
@@ -200,17 +200,21 @@ export class SqliteLedger implements LedgerStore {
     return out;
   }
 
-  /** Pages by rowid (the order links were first written); NOT INDEXED keeps SQLite on the rowid range. */
-  async linkPage(entity: string, after: number, limit: number): Promise<{ links: LedgerLink[]; last: number }> {
-    const sql = `SELECT ${READ_COLUMNS}, links.rowid FROM links NOT INDEXED ${SEEN_JOIN}
-      WHERE links.rowid > ? AND links.entity = ? ORDER BY links.rowid LIMIT ?`;
+  /**
+   * Pages by rowid (the order links were first written); NOT INDEXED keeps SQLite on the rowid range. Only the columns
+   * a plan is decided on: the bookkeeping ones (and their seen marks) made reading a page 2.5 × slower.
+   */
+  async linkPage(entity: string, after: number, limit: number): Promise<{ links: PlanLink[]; last: number }> {
+    const sql = `SELECT ${PLAN_LINK_COLUMNS}, rowid FROM links NOT INDEXED WHERE rowid > ? AND entity = ? ORDER BY rowid LIMIT ?`;
     let s = this.stmts.get(sql);
     if (!s) {
       s = this.db.prepare(sql).raw(true);
       this.stmts.set(sql, s);
     }
-    const rows = s.all(after, entity, limit) as [...LinkRow, number][];
-    return { links: rows.map(toLink), last: rows.length > 0 ? rows[rows.length - 1][12] : after };
+    const rows = s.all(after, entity, limit) as [...PlanLinkRow, number][];
+    const links = new Array<PlanLink>(rows.length);
+    for (let i = 0; i < rows.length; i++) links[i] = toPlanLink(entity, rows[i]);
+    return { links, last: rows.length > 0 ? rows[rows.length - 1][7] : after };
   }
 
   async linkPosition(entity: string, key: string): Promise<number> {

@@ -29,6 +29,12 @@ export interface LedgerLink {
   data?: string | null;
 }
 
+/**
+ * The part of a link a plan is decided on: what the planner's page scan of the ledger reads (LinkReader), without the
+ * bookkeeping columns (when first and last seen, the last run, when disabled), which cost more to read than the rest.
+ */
+export type PlanLink = Pick<LedgerLink, 'entity' | 'key' | 'moodleId' | 'dataSource' | 'hash' | 'state' | 'status' | 'data'>;
+
 /** What the apply step writes after a confirmed batch. firstSeen is kept when the link exists. */
 export interface LinkWrite {
   entity: string;
@@ -95,7 +101,7 @@ export interface LedgerStore {
    * A page of an entity's links in the order the ledger learnt them (any status), after position `after`; `last` is
    * the position of the page's last link (where the next page starts). LinkReader scans with it.
    */
-  linkPage?(entity: string, after: number, limit: number): Promise<{ links: LedgerLink[]; last: number }>;
+  linkPage?(entity: string, after: number, limit: number): Promise<{ links: PlanLink[]; last: number }>;
   /** A key's position in that order; 0 when the ledger has no link for it. */
   linkPosition?(entity: string, key: string): Promise<number>;
   /** Active links owned in a scope: every data source when dataSource is null. Streams; does not load all at once. */

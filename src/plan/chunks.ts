@@ -9,7 +9,7 @@ import type { PersonRecord } from '../entities/persons/record.js';
 import type { RowContext } from '../entities/persons/rules.js';
 import type { AnyFeed, EntityRecord, EntityType, FeedItem, RecordOf } from '../feed/index.js';
 import { LinkReader } from '../ledger/reader.js';
-import type { LedgerLink, LedgerStore } from '../ledger/types.js';
+import type { PlanLink, LedgerStore } from '../ledger/types.js';
 import type { ContextBase, EntityPlanner } from './fold.js';
 import type { Action, AnyAction, Plan, PlanOptions } from './types.js';
 
@@ -33,7 +33,7 @@ export interface PlanFeedOptions extends EntitySettings {
 }
 
 /** The keys of the given rows (each with its active link, same Moodle id) that only confirm their link. */
-export type LinkConfirmer = (rows: ReadonlyArray<{ record: EntityRecord; link: LedgerLink }>) => Promise<ReadonlySet<string>>;
+export type LinkConfirmer = (rows: ReadonlyArray<{ record: EntityRecord; link: PlanLink }>) => Promise<ReadonlySet<string>>;
 
 /** Plans a feed with its entity's planner; the plan's entity is the feed's type, whatever `options.entity` says. */
 export async function planFeed(feed: AnyFeed, options: PlanOptions, ledger: LedgerStore, opts: PlanFeedOptions = {}): Promise<Plan> {
@@ -43,7 +43,7 @@ export async function planFeed(feed: AnyFeed, options: PlanOptions, ledger: Ledg
 }
 
 /** A row whose MOODLE_ID is its active link's: one a confirmer may take as a link confirmation. */
-function confirmable<R extends EntityRecord>(record: R, link: LedgerLink | undefined): Array<{ record: R; link: LedgerLink }> {
+function confirmable<R extends EntityRecord>(record: R, link: PlanLink | undefined): Array<{ record: R; link: PlanLink }> {
   return link && link.status === 'active' && record.moodleId === link.moodleId ? [{ record, link }] : [];
 }
 
@@ -60,7 +60,7 @@ export async function planChunks<T extends EntityType, C extends ContextBase>(
   let chunk: FeedItem<RecordOf<T>>[] = [];
   // An empty ledger (a first load) needs no link reads at all.
   const ledgerEmpty = !(await ledger.hasLinks(entity));
-  const noLinks = new Map<string, LedgerLink>();
+  const noLinks = new Map<string, PlanLink>();
   // One forward scan of the ledger serves a file in the ledger's own order; other keys go to getLinks.
   const reader = new LinkReader(ledger, entity);
   const flush = async (): Promise<void> => {

@@ -6,7 +6,7 @@
  */
 import type { RowCode } from '../errors.js';
 import type { EntityType, FeedItem, RecordOf, RowCommand } from '../feed/types.js';
-import type { LedgerLink } from '../ledger/types.js';
+import type { PlanLink } from '../ledger/types.js';
 import { ACTION_KINDS, ANY_FIELD, OPS, baseAction } from './types.js';
 import type { ActionCounts, ActionKind, ActionOf, AdditionsOnlyWindow, GuardVerdict, Plan, PlanOptions } from './types.js';
 import { activeWindow } from './windows.js';
@@ -20,7 +20,7 @@ export interface MatchBase {
 
 /** What the caller knows about a row's key: its ledger link, or else what a Moodle lookup found. */
 export interface ContextBase<M extends MatchBase = MatchBase> {
-  link?: LedgerLink;
+  link?: PlanLink;
   match?: M;
   /** The row's MOODLE_ID names an object Moodle does not have. */
   moodleIdMissing?: boolean;
@@ -59,7 +59,7 @@ export interface EntityRules<T extends EntityType, C extends ContextBase> {
   /** Row op delete of a record Moodle has (`target`); `via` says how it was found when the ledger did not know it. */
   delete(r: RecordOf<T>, line: number, ctx: C, p: RowPlanning<T, C>, target: number, via: string): ActionOf<T>;
   /** The disable of an owned record a refresh's file lacks. */
-  ownedDisable(link: LedgerLink, reason: string, p: RowPlanning<T, C>): ActionOf<T>;
+  ownedDisable(link: PlanLink, reason: string, p: RowPlanning<T, C>): ActionOf<T>;
   /**
    * What else a row acts in whose data source must be the row's, besides its own ledger link (an enrolment's
    * course). `hint` says what to do instead; absent: send the row from the owner's data source.
@@ -74,7 +74,7 @@ export interface EntityRules<T extends EntityType, C extends ContextBase> {
    * The fields an update of an active link changes, for the update guard, where the link's state keeps what was sent
    * (an enrolment's role and dates). Absent: the fold compares the content hash (or state) and counts ANY_FIELD.
    */
-  changedFields?(link: LedgerLink, action: ActionOf<T>): readonly string[];
+  changedFields?(link: PlanLink, action: ActionOf<T>): readonly string[];
 }
 
 /**
@@ -82,7 +82,7 @@ export interface EntityRules<T extends EntityType, C extends ContextBase> {
  * (or, without one, the state) differs from the link's; nothing for a re-send (--full), a data source change alone,
  * or a link that holds no hash or state yet (nothing to compare: the update may change nothing).
  */
-export function changedContent(link: LedgerLink, a: { hash?: string; state?: string }): readonly string[] {
+export function changedContent(link: PlanLink, a: { hash?: string; state?: string }): readonly string[] {
   if (a.hash !== undefined) return link.hash !== null && a.hash !== link.hash ? [ANY_FIELD] : [];
   if (a.state !== undefined) return link.state !== null && link.state !== undefined && a.state !== link.state ? [ANY_FIELD] : [];
   return [];
@@ -116,7 +116,7 @@ export function sameDataSourceFamily(a: string, b: string, families: readonly (r
 }
 
 /** "data source changed (A → B)": a row's new DATA_SOURCE_KEY re-owns its link. */
-export function dataSourceChange(link: LedgerLink, dataSource: string | null): string {
+export function dataSourceChange(link: PlanLink, dataSource: string | null): string {
   return `data source changed (${link.dataSource ?? 'none'} → ${dataSource ?? 'none'})`;
 }
 
@@ -128,7 +128,7 @@ export function dataSourceChange(link: LedgerLink, dataSource: string | null): s
 function unchangedIfHeld<T extends EntityType>(
   r: RecordOf<T>,
   line: number,
-  link: LedgerLink | undefined,
+  link: PlanLink | undefined,
   held: string | null | undefined,
   wanted: string | undefined,
   dataSource: string | null,
@@ -144,7 +144,7 @@ function unchangedIfHeld<T extends EntityType>(
 export function unchangedByLink<T extends EntityType>(
   r: RecordOf<T>,
   line: number,
-  link: LedgerLink | undefined,
+  link: PlanLink | undefined,
   hash: string | undefined,
   dataSource: string | null,
   p: { readonly options: PlanOptions<T> },
@@ -157,7 +157,7 @@ export function unchangedByLink<T extends EntityType>(
 export function unchangedByState<T extends EntityType>(
   r: RecordOf<T>,
   line: number,
-  link: LedgerLink | undefined,
+  link: PlanLink | undefined,
   state: string | undefined,
   dataSource: string | null,
   p: { readonly options: PlanOptions<T> },
@@ -167,7 +167,7 @@ export function unchangedByState<T extends EntityType>(
 }
 
 /** Why an active, linked record with a content hash is sent again: its content, a missing hash, a new data source, or --full. */
-export function updateReason(link: LedgerLink, hash: string, dataSource: string | null): string {
+export function updateReason(link: PlanLink, hash: string, dataSource: string | null): string {
   if (link.hash !== hash) return link.hash === null ? 'no content hash in the ledger' : 'content changed';
   return dataSource !== link.dataSource ? dataSourceChange(link, dataSource) : 'full re-send';
 }
@@ -314,7 +314,7 @@ export class EntityPlanner<T extends EntityType, C extends ContextBase> implemen
    * One active link the refresh's scope owns, after every row was added: the caller streams them from the ledger
    * (asynchronously) so a refresh never holds all its owned links at once. Disables it when the file lacks its key.
    */
-  addOwned(link: LedgerLink): void {
+  addOwned(link: PlanLink): void {
     if (this.finished) throw new Error(`${this.name}.addOwned after finish.`);
     const o = this.options;
     if (o.op !== 'refresh' && o.op !== 'refresh-ds') return;
@@ -335,7 +335,7 @@ export class EntityPlanner<T extends EntityType, C extends ContextBase> implemen
   }
 
   /** Ends the plan; `ownedActive`: owned links not yet given to addOwned (tests pass them here). */
-  finish(ownedActive: Iterable<LedgerLink> = []): Plan<T> {
+  finish(ownedActive: Iterable<PlanLink> = []): Plan<T> {
     if (this.finished) throw new Error(`${this.name}.finish called twice.`);
     for (const link of ownedActive) this.addOwned(link);
     this.finished = true;

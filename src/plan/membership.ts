@@ -6,7 +6,7 @@
  * the membership itself; and storing over an existing link (institution roles, observers).
  */
 import type { EntityType, RecordOf } from '../feed/types.js';
-import type { LedgerLink } from '../ledger/types.js';
+import type { PlanLink } from '../ledger/types.js';
 import { dataSourceChange, type ContextBase, type EntityRules, type RowPlanning } from './fold.js';
 import type { ActionBase } from './types.js';
 
@@ -23,8 +23,8 @@ type Base<E extends EntityType> = { entity: E; key: string; line: number | null;
 export function storeOver<E extends EntityType, T>(
   base: Base<E>,
   r: RecordOf<E>,
-  link: LedgerLink | undefined,
-  want: { moodleId: number; state: string | undefined; add: T; relink: (prev: LedgerLink) => T; linkOnly: T; what: string },
+  link: PlanLink | undefined,
+  want: { moodleId: number; state: string | undefined; add: T; relink: (prev: PlanLink) => T; linkOnly: T; what: string },
   full: boolean,
 ): ActionBase<E> & { target?: T } {
   const send = { ...base, moodleId: want.moodleId, record: r, state: want.state, status: 'active' as const };
@@ -70,21 +70,21 @@ export interface Membership<E extends EntityType, C extends ContextBase, X exten
    * What the link says mdlsync gave, to take away. A row (not a refresh) also gives what the resolve step found,
    * which may fill in what the link lacks. The link may not say: `unsaid` disables it and removes nothing.
    */
-  given(link: LedgerLink, row?: { r: RecordOf<E>; ctx: C }): Removed<X> | Kept;
+  given(link: PlanLink, row?: { r: RecordOf<E>; ctx: C }): Removed<X> | Kept;
   /**
    * A row whose membership has no link: what the row itself names (an explicit row may take away a membership
    * mdlsync never made: unenrol, leave a group), or why nothing is removed (`notGiven`).
    */
   unlinked(r: RecordOf<E>, ctx: C): Removed<X> | Kept;
   /** A disabled link that still needs a removal (an enrolment a block removed): words for the reason; else undefined. */
-  again?(link: LedgerLink): string | undefined;
+  again?(link: PlanLink): string | undefined;
 }
 
 /** `unlinked` of the entities that only ever remove what a link says mdlsync gave. */
 export const notGiven = (words: string) => (): Kept => ({ kept: `${words}: nothing to remove` });
 
 /** `given` when the link does not say what mdlsync gave: the link is disabled, nothing is removed in Moodle. */
-export function unsaid<X extends object>(link: LedgerLink, gave: string, fields: X): Removed<X> {
+export function unsaid<X extends object>(link: PlanLink, gave: string, fields: X): Removed<X> {
   return { moodleId: link.moodleId, what: `the link does not say what mdlsync ${gave}, nothing removed`, fields };
 }
 
@@ -136,7 +136,7 @@ export function containerRemoval<E extends EntityType, C extends ContextBase, X 
 /** The one removal of a membership, over its link (or the row alone); `why` names what asked for it. */
 function removeMembership<E extends EntityType, C extends ContextBase, X extends object>(
   base: Base<E>,
-  link: LedgerLink | undefined,
+  link: PlanLink | undefined,
   why: string,
   row: { r: RecordOf<E>; ctx: C } | undefined,
   m: Membership<E, C, X>,

@@ -12,7 +12,7 @@
 import type { FeedItem } from '../../feed/types.js';
 import type { CohortRecord } from './record.js';
 import type { CohortMemberRecord } from '../cohort-members/record.js';
-import type { LedgerLink } from '../../ledger/types.js';
+import type { PlanLink } from '../../ledger/types.js';
 import { EntityPlanner, dataSourceChange, type ContextBase, type EntityRules, type MatchBase, type RowPlanning } from '../../plan/fold.js';
 import type { ActionOf, PlanOptions } from '../../plan/types.js';
 
@@ -172,8 +172,8 @@ export class CohortPlanner extends EntityPlanner<'cohorts', CC> {
 }
 
 /** Links of cohort members that belong to these cohort keys (`COHORT|…`). */
-export function membersOfCohorts(links: Iterable<LedgerLink>, cohortKeys: ReadonlySet<string>): LedgerLink[] {
-  const out: LedgerLink[] = [];
+export function membersOfCohorts(links: Iterable<PlanLink>, cohortKeys: ReadonlySet<string>): PlanLink[] {
+  const out: PlanLink[] = [];
   for (const l of links) {
     const i = l.key.indexOf('|');
     if (i > 0 && cohortKeys.has(l.key.slice(0, i))) out.push(l);

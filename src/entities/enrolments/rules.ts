@@ -5,7 +5,7 @@
  * and re-send the same role and dates when it only suspends; it keeps no content hash. Pure: no I/O, no clock.
  */
 import type { EnrolmentRecord } from './record.js';
-import type { LedgerLink } from '../../ledger/types.js';
+import type { PlanLink } from '../../ledger/types.js';
 import { EntityPlanner, dataSourceChange, unchangedByState, type ContextBase, type EntityRules, type MatchBase } from '../../plan/fold.js';
 import type { ActionOf, PlanOptions } from '../../plan/types.js';
 import { removalRules, type Membership, type Removed } from '../../plan/membership.js';
@@ -122,7 +122,7 @@ export function parseEnrolmentState(state: string | null | undefined): Enrolment
  * The fields an enrolment update changes (the update guard): role, start, end, suspend, as the link's state and the
  * update's say. A link without a readable state names none (nothing to compare: it may change nothing).
  */
-export function changedEnrolmentFields(link: LedgerLink, a: { state?: string }): string[] {
+export function changedEnrolmentFields(link: PlanLink, a: { state?: string }): string[] {
   const old = parseEnrolmentState(link.state);
   const now = parseEnrolmentState(a.state);
   if (!old || !now) return [];
@@ -213,7 +213,7 @@ function roleChange(old: string, now: string): string {
  * The role mdlsync gave a linked enrolment, when a row now names another: the id it sent (link data), else the
  * state's shortname through the role ids. Only changed rows get here, so the hot path parses nothing.
  */
-function givenRole(link: LedgerLink, old: EnrolmentState | undefined, now: { shortname: string; id: number }, settings: EnrolmentSettings): { roleId: number; role: string } | undefined {
+function givenRole(link: PlanLink, old: EnrolmentState | undefined, now: { shortname: string; id: number }, settings: EnrolmentSettings): { roleId: number; role: string } | undefined {
   if (!old || old.role === now.shortname) return undefined;
   let roleId: number | undefined;
   if (link.data) {
@@ -272,7 +272,7 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
    * Disabling an enrolment: unenrol, or re-enrol suspended with the role and dates last sent (the link's state, else
    * the row's). The course id is the row's; for a refresh's the resolve step places it by the key (placeCourse: the link holds the user id).
    */
-  const disabling = (userId: number, courseId: number | undefined, link: LedgerLink | undefined, r: Row | undefined): Removed<{ enrolment: EnrolmentTarget }> => {
+  const disabling = (userId: number, courseId: number | undefined, link: PlanLink | undefined, r: Row | undefined): Removed<{ enrolment: EnrolmentTarget }> => {
     // A link made from a shortname: its key cannot place the course, its data can.
     const named = courseId === undefined ? linkedCourse(link?.data) : undefined;
     const ref: Pick<EnrolmentTarget, 'courseBy' | 'courseById'> = named ? { courseBy: 'shortname', courseById: named.courseId } : r?.fields.courseBy ? { courseBy: r.fields.courseBy } : {};

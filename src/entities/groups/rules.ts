@@ -8,7 +8,7 @@
  * disables the ledger link: a Moodle group has no disabled state, and deleting it would drop its members for good.
  */
 import type { GroupRecord } from './record.js';
-import type { LedgerLink } from '../../ledger/types.js';
+import type { PlanLink } from '../../ledger/types.js';
 import { EntityPlanner, dataSourceChange, type ContextBase, type EntityRules, type MatchBase, type RowPlanning } from '../../plan/fold.js';
 import type { ActionOf, PlanOptions } from '../../plan/types.js';
 
@@ -79,7 +79,7 @@ function groupUpdate(r: GroupRecord, groupId: number, have: { name: string; desc
 }
 
 /** The fields a group update changes (the update guard): its name, its description, as the link's state and the update's say. */
-export function changedGroupFields(link: LedgerLink, a: { state?: string }): string[] {
+export function changedGroupFields(link: PlanLink, a: { state?: string }): string[] {
   const old = parseGroupState(link.state);
   const now = parseGroupState(a.state);
   if (!old || !now) return [];
@@ -160,7 +160,7 @@ export const GROUP_RULES: EntityRules<'groups', GroupContext> = {
  */
 const KEPT = 'a group is never deleted (that would drop its members for good): the ledger link is disabled, the group stays in Moodle';
 
-function groupLinkDisable(base: { entity: 'groups'; key: string; line: number | null; dataSource: string | null }, link: LedgerLink, why: string, r?: GroupRecord): GroupAction {
+function groupLinkDisable(base: { entity: 'groups'; key: string; line: number | null; dataSource: string | null }, link: PlanLink, why: string, r?: GroupRecord): GroupAction {
   return { kind: 'disable', ...base, moodleId: link.moodleId, record: r, state: link.state ?? undefined, status: 'disabled', reason: `${why}: ${KEPT}`, group: { call: 'none', note: KEPT } };
 }
 

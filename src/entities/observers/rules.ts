@@ -3,7 +3,7 @@
  * ledger entry remembers the (user, role) it assigned (state `ob1;user=ID;role=ID`), so a removal unassigns exactly
  * that and never a role someone gave by hand. Key `OBSERVER|USER`.
  */
-import type { LedgerLink } from '../../ledger/types.js';
+import type { PlanLink } from '../../ledger/types.js';
 import { EntityPlanner, unchangedByState, type ContextBase, type EntityRules } from '../../plan/fold.js';
 import { DEFAULT_ROLE_IDS } from '../enrolments/rules.js';
 import type { ActionOf, PlanOptions } from '../../plan/types.js';
@@ -63,7 +63,7 @@ export type ObserverAction = ActionOf<'observers'>;
 
 type OBC = ObserverContext;
 
-function linkAssignment(link: LedgerLink): ObserverLinkTarget | undefined {
+function linkAssignment(link: PlanLink): ObserverLinkTarget | undefined {
   const h = parseObserverState(link.state);
   return h ? { roleId: h.roleId, observerId: link.moodleId, userId: h.userId } : undefined;
 }

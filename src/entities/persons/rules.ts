@@ -4,7 +4,7 @@
  */
 import type { FeedItem } from '../../feed/types.js';
 import type { PersonRecord } from './record.js';
-import type { LedgerLink } from '../../ledger/types.js';
+import type { PlanLink } from '../../ledger/types.js';
 import type { ActionOf, Plan, PlanOptions } from '../../plan/types.js';
 import { EntityPlanner, unchangedByLink, updateReason, type ContextBase, type EntityRules, type RowPlanning } from '../../plan/fold.js';
 import { personContentHash } from './hash.js';
@@ -201,7 +201,7 @@ export class PersonPlanner extends EntityPlanner<'persons', RowContext> {
 }
 
 /** Plans a whole file in one call (the class, for callers that stream). */
-export function planPersons(items: Iterable<{ item: FeedItem; ctx: RowContext }>, ownedActive: Iterable<LedgerLink>, options: PlanOptions<'persons'>): Plan<'persons'> {
+export function planPersons(items: Iterable<{ item: FeedItem; ctx: RowContext }>, ownedActive: Iterable<PlanLink>, options: PlanOptions<'persons'>): Plan<'persons'> {
   const planner = new PersonPlanner(options);
   for (const { item, ctx } of items) planner.add(item, ctx);
   return planner.finish(ownedActive);

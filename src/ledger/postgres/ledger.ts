@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { processAlive } from '../process.js';
-import type { LedgerLink, LedgerStore, LinkStatus, LinkWrite, LockHolder, LockOwner, LockScope, RunRecord } from '../types.js';
+import type { LedgerLink, LedgerStore, LinkStatus, LinkWrite, LockHolder, LockOwner, LockScope, PlanLink, RunRecord } from '../types.js';
 import { LedgerError } from '../errors.js';
 import { LEDGER_UNREACHABLE, LedgerConnection, Tables, checkSchemaName, connectionLost } from './connection.js';
 import { PgExportStateStore } from './exports.js';
@@ -79,7 +79,7 @@ export class PostgresLedger implements LedgerStore {
     return this.links.getLinks(entity, keys);
   }
 
-  linkPage(entity: string, after: number, limit: number): Promise<{ links: LedgerLink[]; last: number }> {
+  linkPage(entity: string, after: number, limit: number): Promise<{ links: PlanLink[]; last: number }> {
     return this.links.linkPage(entity, after, limit);
   }
 

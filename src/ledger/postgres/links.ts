@@ -5,9 +5,9 @@
  * a new tuple for every updated row, and a re-run of 100k unchanged persons would rewrite 100k wide rows.
  */
 import { LedgerError } from '../errors.js';
-import type { LedgerLink, LinkStatus, LinkWrite, RunRecord } from '../types.js';
+import type { LedgerLink, LinkStatus, LinkWrite, PlanLink, RunRecord } from '../types.js';
 import type { LedgerConnection, Runner, Tables } from './connection.js';
-import { LINK_UPSERT_CONFLICT, toLink, toRun, type LinkRow, type RunRow } from '../rows.js';
+import { LINK_UPSERT_CONFLICT, PLAN_LINK_COLUMNS, toLink, toPlanLink, toRun, type LinkRow, type PlanLinkRow, type RunRow } from '../rows.js';
 
 /** Rows per write statement: bounds a statement's parameters (arrays) and its memory on both sides. */
 const WRITE_ROWS = 5000;
@@ -105,9 +105,13 @@ export class PgLinkStore {
     return out;
   }
 
-  async linkPage(entity: string, after: number, limit: number): Promise<{ links: LedgerLink[]; last: number }> {
-    const { links, last } = await this.readPage(this.page('$3'), [entity, after, limit], after);
-    return { links, last };
+  /** A page of the planner's scan: only the columns a plan is decided on (PlanLink), no seen marks. */
+  async linkPage(entity: string, after: number, limit: number): Promise<{ links: PlanLink[]; last: number }> {
+    const sql = `SELECT ${PLAN_LINK_COLUMNS}, id FROM ${this.t.links} WHERE entity = $1 AND id > $2 ORDER BY id LIMIT $3`;
+    const rows = await this.conn.reads.arrays<[...PlanLinkRow, number]>(sql, [entity, after, limit], true);
+    const links = new Array<PlanLink>(rows.length);
+    for (let i = 0; i < rows.length; i++) links[i] = toPlanLink(entity, rows[i]);
+    return { links, last: rows.length > 0 ? Number(rows[rows.length - 1][7]) : after };
   }
 
   async linkPosition(entity: string, key: string): Promise<number> {
