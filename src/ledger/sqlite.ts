@@ -6,7 +6,8 @@ import { basename, dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { LedgerLink, LedgerStore, LinkStatus, LinkWrite, LockHolder, LockOwner, LockScope, RunRecord } from './types.js';
 import { migrate } from './migrations.js';
-import { LINK_COLUMNS, LINK_UPSERT_CONFLICT, toLink, toRun, type LinkRow, type RunRow } from './rows.js';
+import { LINK_COLUMNS, LINK_UPSERT_CONFLICT, imageAfter, imageOfLink, toLink, toRun, type LinkRow, type RunRow } from './rows.js';
+import { ImageTable } from './images.js';
 import { LedgerError } from './errors.js';
 import { PictureTable } from './pictures.js';
 import { RetryTable } from './retries.js';
@@ -97,9 +98,17 @@ function toHolder(r: LockRow): LockHolder {
 
 /** Links per multi-row upsert statement (WRITE_ROWS × UPSERT_PARAMS bound values). */
 const WRITE_ROWS = 50;
-const UPSERT_PARAMS = 12;
-const UPSERT_HEAD = `INSERT INTO links (${LINK_COLUMNS}) VALUES `;
-const UPSERT_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const UPSERT_PARAMS = 13;
+const UPSERT_HEAD = `INSERT INTO links (${LINK_COLUMNS}, fields) VALUES `;
+const UPSERT_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+
+/**
+ * A write's before-image: the link as it is now (none: the run makes it), unless the run already wrote the link (its
+ * first before stays); the write as `after` (the run's last write wins). Run before the link's upsert.
+ */
+const IMAGE = `INSERT INTO before_images (run_id, entity, key, moodle_id, before_state, after_state)
+  SELECT ?, ?, ?, ?, (SELECT ${imageOfLink('json_object')} FROM links l WHERE l.entity = ? AND l.key = ?), ? WHERE true
+  ON CONFLICT (run_id, entity, key) DO UPDATE SET moodle_id = excluded.moodle_id, after_state = excluded.after_state`;
 const UPSERT_TAIL = `\n  ${LINK_UPSERT_CONFLICT}`;
 
 /** "?, ?, …" for an IN list of IN_CHUNK keys. */
@@ -124,6 +133,7 @@ export class SqliteLedger implements LedgerStore {
   private exportTable?: ExportStateTable;
   private retryTable?: RetryTable;
   private pictureTable?: PictureTable;
+  private imageTable?: ImageTable;
   /** Set by a heartbeat that found the writer lock taken over: the apply engine then sends nothing more. */
   private lost: string | null = null;
 
@@ -270,15 +280,22 @@ export class SqliteLedger implements LedgerStore {
       p[at + 9] = l.status === 'disabled' ? now : null;
       p[at + 10] = l.data ?? null;
       p[at + 11] = l.state ?? null;
+      p[at + 12] = l.fields ?? null;
     };
+    const image = this.stmt(IMAGE);
+    const imageOf = (l: LinkWrite) => image.run(l.runId, l.entity, l.key, l.moodleId, l.entity, l.key, imageAfter(l));
     const one = new Array<string | number | null>(UPSERT_PARAMS);
     this.db.transaction(() => {
       let i = 0;
       for (; i + WRITE_ROWS <= links.length; i += WRITE_ROWS) {
-        for (let j = 0; j < WRITE_ROWS; j++) fill(params, j * UPSERT_PARAMS, links[i + j]);
+        for (let j = 0; j < WRITE_ROWS; j++) {
+          imageOf(links[i + j]);
+          fill(params, j * UPSERT_PARAMS, links[i + j]);
+        }
         batch.run(params);
       }
       for (; i < links.length; i++) {
+        imageOf(links[i]);
         fill(one, 0, links[i]);
         single.run(one);
       }
@@ -456,6 +473,11 @@ export class SqliteLedger implements LedgerStore {
   /** Pictures sent by `mdlsync pictures` (migration 9). */
   get pictures(): PictureTable {
     return (this.pictureTable ??= new PictureTable(this.db));
+  }
+
+  /** What each run changed, as it was before (migration 10). */
+  get images(): ImageTable {
+    return (this.imageTable ??= new ImageTable(this.db));
   }
 
   /** Reads every record for `mdlsync ledger export`, and loads an export (see transfer/format.ts). */
