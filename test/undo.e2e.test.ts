@@ -1,0 +1,141 @@
+/**
+ * `mdlsync undo RUNID` (README "When a run goes wrong"): forced refreshes that suspended 500 persons, removed their
+ * enrolments and their group memberships are undone to the exact state before (accounts active, enrolments with the
+ * same roles and dates, group memberships back); a record changed by hand after the run is listed and left alone.
+ */
+import { afterEach, describe, expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MoodleClient, createCourses, updateUsers } from '../src/moodle/index.js';
+import { SIS_HEADER, persons, sisFile, workspace, type Workspace } from './helpers.js';
+
+let ws: Workspace | null = null;
+afterEach(async () => {
+  await ws?.close();
+  ws = null;
+});
+
+const N = 500;
+const EH = ['EXTERNAL_COURSE_KEY', 'EXTERNAL_PERSON_KEY', 'ROLE', 'START_DATE', 'END_DATE'];
+const GH = ['EXTERNAL_COURSE_KEY', 'EXTERNAL_GROUP_KEY', 'GROUP_NAME', 'DESCRIPTION'];
+const MH = ['EXTERNAL_COURSE_KEY', 'EXTERNAL_GROUP_KEY', 'EXTERNAL_PERSON_KEY'];
+
+/** What the site holds of the persons, their enrolments and group memberships, as comparable values. */
+function siteState(w: Workspace, courses: number[]) {
+  const users = w.sandbox.users
+    .list()
+    .filter((u) => /^P\d{4}$/.test(u.idnumber))
+    .map((u) => [u.idnumber, u.suspended, u.email] as const)
+    .sort();
+  const enrolments = courses.map((c) => w.sandbox.enrolments.of(c).map((e) => ({ ...e, roles: [...e.roles] })));
+  const groups = courses.map((c) => w.sandbox.groups.of(c).map((g) => ({ name: g.name, members: [...g.members].sort((a, b) => a - b) })));
+  return { users, enrolments, groups };
+}
+
+/** 500 persons, two courses (students with dates in C1, every tenth a teacher in C2), and every student in group A of C1. */
+async function school(): Promise<{ w: Workspace; courses: number[] }> {
+  const w = await workspace();
+  ws = w;
+  expect((await w.cli(['run', w.write('people.txt', sisFile(SIS_HEADER, persons(N)))])).code).toBe(0);
+  const client = new MoodleClient({ url: w.sandbox.url, token: w.sandbox.token });
+  const made = await createCourses(client, [
+    { fullname: 'Course C1', shortname: 'C1', categoryid: 1, idnumber: 'C1' },
+    { fullname: 'Course C2', shortname: 'C2', categoryid: 1, idnumber: 'C2' },
+  ]);
+  await client.close();
+  const rows = persons(N).map((p, i) => ['C1', p[0], 'Student', i % 2 === 0 ? '2026-09-01' : '', i % 3 === 0 ? '2027-06-30' : '']);
+  for (let i = 0; i < N; i += 10) rows.push(['C2', persons(N)[i][0], 'Instructor', '', '']);
+  expect((await w.cli(['run', w.write('enrol.txt', sisFile(EH, rows))])).code).toBe(0);
+  expect((await w.cli(['run', w.write('groups.txt', sisFile(GH, [['C1', 'A', 'Group A', 'All of them']]))])).code).toBe(0);
+  expect((await w.cli(['run', w.write('members.txt', sisFile(MH, persons(N).map((p) => ['C1', 'A', p[0]])))])).code).toBe(0);
+  return { w, courses: made.map((c) => c.id) };
+}
+
+/** A forced refresh of an empty file of that header: everything mdlsync owns of the type is disabled. */
+async function forcedEmptyRefresh(w: Workspace, name: string, header: string[]): Promise<string> {
+  const r = await w.cli(['run', w.write(name, sisFile(header, [])), '--op', 'refresh', '--force']);
+  expect(r.code).toBe(0);
+  return w.lastSummary().runId as string;
+}
+
+describe('mdlsync undo', () => {
+  test('a forced mass suspension of 500 persons with their enrolments and group memberships is undone to the exact state before', async () => {
+    const { w, courses } = await school();
+    const before = siteState(w, courses);
+    expect(before.users.filter(([, suspended]) => suspended)).toEqual([]);
+    expect(before.enrolments[0]).toHaveLength(N);
+    expect(before.groups[0][0].members).toHaveLength(N);
+
+    const members = await forcedEmptyRefresh(w, 'members-empty.txt', MH);
+    const enrolments = await forcedEmptyRefresh(w, 'enrol-empty.txt', EH);
+    const people = await forcedEmptyRefresh(w, 'people-empty.txt', SIS_HEADER);
+    const harmed = siteState(w, courses);
+    expect(harmed.users.every(([, suspended]) => suspended)).toBe(true);
+    expect(harmed.enrolments).toEqual([[], []]);
+    expect(harmed.groups[0][0].members).toEqual([]);
+
+    // A dry run by default: the plan is printed and written, nothing is sent.
+    w.sandbox.stats.reset();
+    const dry = await w.cli(['undo', people]);
+    expect(dry.code).toBe(0);
+    expect(w.sandbox.stats.writeCalls).toBe(0);
+    expect(dry.stdout).toContain(`persons undo from undo of run ${people}`);
+    expect(dry.stdout).toContain(`Apply it with mdlsync undo ${people} --apply`);
+    expect(w.lastSummary()).toMatchObject({ status: 'dry-run', undone: people, planned: { enable: N, unchanged: 0 } });
+    expect(readFileSync(join(w.lastSummary().reportDir, 'plan.csv'), 'utf8')).toMatch(/,P0001,enable,\d+,"undo: disabled by the run, re-enabled"/);
+
+    // Applied, in the reverse order of the harm: accounts, enrolments, then the memberships that need them.
+    for (const id of [people, enrolments, members]) {
+      const r = await w.cli(['undo', id, '--apply']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`Run ${id} undone.`);
+      expect(w.lastSummary()).toMatchObject({ status: 'ok', undone: id, outcomes: { failed: 0, unchanged: 0 } });
+    }
+    expect(siteState(w, courses)).toEqual(before);
+
+    // The ledger is as before too: the same files plan all unchanged.
+    w.sandbox.stats.reset();
+    expect((await w.cli(['run', w.write('people-again.txt', sisFile(SIS_HEADER, persons(N)))])).code).toBe(0);
+    expect(w.lastSummary()).toMatchObject({ planned: { unchanged: N } });
+    expect((await w.cli(['run', w.write('members-again.txt', sisFile(MH, persons(N).map((p) => ['C1', 'A', p[0]])))])).code).toBe(0);
+    expect(w.lastSummary()).toMatchObject({ planned: { unchanged: N } });
+    expect(w.sandbox.stats.writeCalls).toBe(0);
+  }, 240_000);
+
+  test('undo leaves a record changed by hand after the run, and the undo is itself undone', async () => {
+    const w = await workspace();
+    ws = w;
+    expect((await w.cli(['run', w.write('people.txt', sisFile(SIS_HEADER, persons(10)))])).code).toBe(0);
+    const run = await forcedEmptyRefresh(w, 'people-empty.txt', SIS_HEADER);
+    // An admin re-activates P0003 by hand after the run.
+    const p3 = w.sandbox.users.byIdnumber('P0003')[0];
+    const client = new MoodleClient({ url: w.sandbox.url, token: w.sandbox.token });
+    await updateUsers(client, [{ id: p3.id, suspended: 0 }]);
+    await client.close();
+
+    const r = await w.cli(['undo', run, '--apply']);
+    expect(r.code).toBe(0);
+    expect(w.lastSummary()).toMatchObject({ planned: { enable: 9, unchanged: 1 }, outcomes: { ok: 9, unchanged: 1, failed: 0 } });
+    expect(r.stdout + r.stderr).toContain('1 record(s) are left as they are');
+    const rows = readFileSync(join(w.lastSummary().reportDir, 'rows.csv'), 'utf8');
+    expect(rows).toMatch(/P0003,unchanged,unchanged,.*/);
+    expect(w.sandbox.users.list().filter((u) => u.suspended).map((u) => u.idnumber)).toEqual([]);
+    const undo = w.lastSummary().runId as string;
+    expect((await w.cli(['ledger', 'show', '--runs'])).stdout).toMatch(new RegExp(`^${undo} +ok +persons undo`, 'm'));
+
+    // The undo is a run with before-images of its own: undoing it suspends the nine again (P0003 was not its to
+    // touch), a mass disable the guard refuses unless forced.
+    const refused = await w.cli(['undo', undo, '--apply']);
+    expect(refused.code).toBe(3);
+    expect(w.lastSummary()).toMatchObject({ status: 'refused', guard: { refused: true, toDisable: 9 } });
+    const again = await w.cli(['undo', undo, '--apply', '--force']);
+    expect(again.code).toBe(0);
+    expect(w.lastSummary()).toMatchObject({ planned: { disable: 9 }, outcomes: { ok: 9 } });
+    expect(w.sandbox.users.list().filter((u) => u.suspended).map((u) => u.idnumber).sort()).toEqual(persons(10).map((p) => p[0]).filter((k) => k !== 'P0003'));
+
+    // A run id the ledger does not know is refused.
+    const unknown = await w.cli(['undo', '20200101T000000000Z-0000']);
+    expect(unknown.code).toBe(3);
+    expect(unknown.stderr + unknown.stdout).toContain('no run 20200101T000000000Z-0000 in the ledger');
+  }, 120_000);
+});
