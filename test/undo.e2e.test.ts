@@ -118,7 +118,7 @@ describe('mdlsync undo', () => {
     expect(w.lastSummary()).toMatchObject({ planned: { enable: 9, unchanged: 1 }, outcomes: { ok: 9, unchanged: 1, failed: 0 } });
     expect(r.stdout + r.stderr).toContain('1 record(s) are left as they are');
     const rows = readFileSync(join(w.lastSummary().reportDir, 'rows.csv'), 'utf8');
-    expect(rows).toMatch(/P0003,unchanged,unchanged,.*/);
+    expect(rows).toMatch(/,P0003,unchanged,unchanged,\d+,,"?left: changed since the run: the account is not suspended any more/);
     expect(w.sandbox.users.list().filter((u) => u.suspended).map((u) => u.idnumber)).toEqual([]);
     const undo = w.lastSummary().runId as string;
     expect((await w.cli(['ledger', 'show', '--runs'])).stdout).toMatch(new RegExp(`^${undo} +ok +persons undo`, 'm'));
@@ -137,5 +137,43 @@ describe('mdlsync undo', () => {
     const unknown = await w.cli(['undo', '20200101T000000000Z-0000']);
     expect(unknown.code).toBe(3);
     expect(unknown.stderr + unknown.stdout).toContain('no run 20200101T000000000Z-0000 in the ledger');
+  }, 120_000);
+
+  test('an update is put back with the values from before it (never a password); what a run created is suspended only with --including-creates', async () => {
+    const w = await workspace();
+    ws = w;
+    const ten = persons(10);
+    expect((await w.cli(['run', w.write('people.txt', sisFile(SIS_HEADER, ten))])).code).toBe(0);
+    // A bad export: new emails and new passwords for P0001-P0003 (passwords: create-only, so none is sent), and two new persons.
+    const changed = ten.map((p, i) => (i < 3 ? [p[0], p[1], `Changed-${i}x`, p[3], `Other${i}`, `wrong${i}@example.org`] : p));
+    const extra = persons(12).slice(10);
+    const run = (await w.cli(['run', w.write('bad.txt', sisFile(SIS_HEADER, [...changed, ...extra]))])).code;
+    expect(run).toBe(0);
+    const bad = w.lastSummary().runId as string;
+    expect(w.sandbox.users.byIdnumber('P0002')[0]).toMatchObject({ email: 'wrong1@example.org', lastname: 'Other1' });
+
+    const r = await w.cli(['undo', bad, '--apply']);
+    expect(r.code).toBe(0);
+    expect(w.lastSummary()).toMatchObject({ planned: { update: 3, unchanged: 2 }, outcomes: { ok: 3, unchanged: 2, failed: 0 } });
+    for (const [key, , , first, last, email] of ten.slice(0, 3)) expect(w.sandbox.users.byIdnumber(key)[0]).toMatchObject({ firstname: first, lastname: last, email, suspended: false });
+    // Passwords are never kept, so never restored: the ledger holds none of them.
+    const exported = (await w.cli(['ledger', 'export'])).stdout;
+    expect(exported).toContain('"table":"before_images"');
+    expect(exported).not.toMatch(/Secret-|Changed-/);
+    const rows = readFileSync(join(w.lastSummary().reportDir, 'rows.csv'), 'utf8');
+    expect(rows).toMatch(/P0011,unchanged,unchanged,.*created by the run: left \(--including-creates suspends it\)/);
+    // The ledger holds what it held before the bad run: the good file plans unchanged.
+    expect((await w.cli(['run', w.write('people-again.txt', sisFile(SIS_HEADER, ten))])).code).toBe(0);
+    expect(w.lastSummary()).toMatchObject({ planned: { unchanged: 10 } });
+
+    // The updates are undone already (ledger changed since); --including-creates suspends the two new accounts: 2 of
+    // the 12 owned, over the guard's 10 %, so it is refused unless forced.
+    expect((await w.cli(['undo', bad, '--apply', '--including-creates'])).code).toBe(3);
+    expect(w.lastSummary()).toMatchObject({ status: 'refused', guard: { toDisable: 2, limit: 1, refused: true } });
+    const creates = await w.cli(['undo', bad, '--apply', '--including-creates', '--force']);
+    expect(creates.code).toBe(0);
+    expect(w.lastSummary()).toMatchObject({ planned: { disable: 2, unchanged: 3 }, outcomes: { ok: 2, unchanged: 3 } });
+    expect(w.sandbox.users.list().filter((u) => u.suspended).map((u) => u.idnumber).sort()).toEqual(['P0011', 'P0012']);
+    expect(w.sandbox.users.byIdnumber('P0011')).toHaveLength(1);
   }, 120_000);
 });

@@ -124,7 +124,11 @@ function undoJob(req: UndoRequest, found: Found, deps: UndoDeps): Job<RunSummary
       for (const p of parts) {
         const applied = await applyPlan(p.plan, { client, ledger, runId, options: applyOptions(config), onProgress: (pr) => deps.progress?.update(pr) });
         if (summary.parts) summary.parts.find((x) => x.type === p.type)!.outcomes = countOutcomes(applied);
-        for (const o of applied) outcomes.push(o);
+        // rows.csv says why each record was left (one outcome per action, in the plan's order).
+        applied.forEach((o, i) => {
+          if (o.outcome === 'unchanged' && o.message === undefined) o.message = p.plan.actions[i].reason;
+          outcomes.push(o);
+        });
       }
       deps.progress?.stop();
       return {
