@@ -79,7 +79,7 @@ describe('mdlsync undo', () => {
     const dry = await w.cli(['undo', people]);
     expect(dry.code).toBe(0);
     expect(w.sandbox.stats.writeCalls).toBe(0);
-    expect(dry.stdout).toContain(`persons undo from undo of run ${people}`);
+    expect(dry.stdout).toContain(`persons undo from run ${people}`);
     expect(dry.stdout).toContain(`Apply it with mdlsync undo ${people} --apply`);
     expect(w.lastSummary()).toMatchObject({ status: 'dry-run', undone: people, planned: { enable: N, unchanged: 0 } });
     expect(readFileSync(join(w.lastSummary().reportDir, 'plan.csv'), 'utf8')).toMatch(/,P0001,enable,\d+,"undo: disabled by the run, re-enabled"/);

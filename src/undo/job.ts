@@ -86,7 +86,7 @@ function undoJob(req: UndoRequest, found: Found, deps: UndoDeps): Job<RunSummary
     connections: config.moodle.concurrency + 2,
     logWaiting: true,
     summary: (start) =>
-      newRunSummary(start, { file: `undo of run ${req.runId}`, sha256: '', type: types.join('+'), op: 'undo', dataSource: null, dryRun: !req.apply, undone: req.runId }),
+      newRunSummary(start, { file: `run ${req.runId}`, sha256: '', type: types.join('+'), op: 'undo', dataSource: null, dryRun: !req.apply, undone: req.runId }),
     opening: (s) => `run ${s.runId}: undo run ${req.runId} (${what})${req.apply ? '' : ' [dry run]'}`,
     prepare: async () => ({
       open: { functions: [...new Set(types.flatMap((t) => functionsOf(t)))], lock: req.apply, wait: req.wait, scope: types },
@@ -112,14 +112,14 @@ function undoJob(req: UndoRequest, found: Found, deps: UndoDeps): Job<RunSummary
       summary.guard = refused?.plan.guard ?? parts.find((p) => p.plan.guard)?.plan.guard ?? null;
       if (parts.length > 1) summary.parts = parts.map((p) => ({ type: p.type, rows: p.plan.rows, planned: p.plan.counts, guard: p.plan.guard, outcomes: null }));
       const left = all.filter((a) => a.kind === 'unchanged').length;
-      const leftText = left > 0 ? ` ${left} record(s) are left as they are (changed since, or not undone): see plan.csv.` : '';
+      const leftText = left > 0 ? ` ${left} record(s) are left as they are (changed since, or not undone): see ${req.apply && !refused ? 'rows.csv' : 'plan.csv'}.` : '';
       for (const line of leftLines(parts)) logger.info(line.trim());
       if (refused || !req.apply) {
         await writePlanCsv(reportDir, all);
         if (refused) return { status: 'refused', exitCode: EXIT.refused, message: `Refused, nothing was written: ${refused.plan.guard!.message}.` };
         return { status: 'dry-run', exitCode: EXIT.ok, message: `Dry run: nothing was written. The plan is in ${reportDir}/plan.csv.${leftText} Apply it with mdlsync undo ${req.runId} --apply${req.includingCreates ? ' --including-creates' : ''}.` };
       }
-      await startRun({ file: `undo of run ${req.runId}`, sha256: '', type: types.join('+'), op: 'undo', dataSource: null });
+      await startRun({ file: `run ${req.runId}`, sha256: '', type: types.join('+'), op: 'undo', dataSource: null });
       const outcomes: Outcome[] = [];
       for (const p of parts) {
         const applied = await applyPlan(p.plan, { client, ledger, runId, options: applyOptions(config), onProgress: (pr) => deps.progress?.update(pr) });
