@@ -78,7 +78,9 @@ async function handChangeAndUndoOfUndo(w: Workspace): Promise<void> {
   const r = await w.cli(['undo', run, '--apply']);
   expect(r.code).toBe(0);
   expect(w.lastSummary()).toMatchObject({ planned: { enable: 9, unchanged: 1 }, outcomes: { ok: 9, unchanged: 1, failed: 0 } });
-  expect(r.stdout + r.stderr).toContain('1 record(s) are left as they are');
+  expect(r.stdout).toContain('1 record(s) are left as they are');
+  expect(r.stdout).toMatch(/^left as they are:\n {2}persons P0003: changed since the run: the account is not suspended any more/m);
+  expect(w.lastSummary()).toMatchObject({ left: { count: 1, first: [expect.stringMatching(/^persons P0003: changed since/)] } });
   const rows = readFileSync(join(w.lastSummary().reportDir, 'rows.csv'), 'utf8');
   expect(rows).toMatch(/,P0003,unchanged,unchanged,\d+,,"?left: changed since the run: the account is not suspended any more/);
   expect(w.sandbox.users.list().filter((u) => u.suspended).map((u) => u.idnumber)).toEqual([]);

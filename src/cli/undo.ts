@@ -30,7 +30,8 @@ export function registerUndo(program: Command): void {
       { runId, apply: flags.apply ?? false, includingCreates: flags.includingCreates ?? false, force: flags.force ?? false, wait: flags.wait },
       { config, logger, progress },
     );
-    process.stdout.write((flags.json ? redactedJson(runsDocument([summary], [], summary.exitCode), 2) : formatSummary(summary)) + '\n');
+    const left = summary.left ? ['left as they are:', ...summary.left.first.map((l) => `  ${l}`)].join('\n') + '\n' : '';
+    process.stdout.write((flags.json ? redactedJson(runsDocument([summary], [], summary.exitCode), 2) : formatSummary(summary)) + '\n' + (flags.json ? '' : left));
     process.exitCode = summary.exitCode;
   });
 }

@@ -65,6 +65,8 @@ export interface RunSummary extends SummaryBase {
   approved?: string;
   /** `mdlsync undo RUNID` (op `undo`): the run it reverses. */
   undone?: string;
+  /** `mdlsync undo`: the records it leaves as they are (changed since, or not undone), and the first few with why. */
+  left?: { count: number; first: string[] };
 }
 
 export function countOutcomes(outcomes: readonly Outcome[]): Record<OutcomeKind, number> {

@@ -73,7 +73,7 @@ function addCounts(a: ActionCounts | null, b: ActionCounts): ActionCounts {
 /** The left records (first few) in one sentence each, for the console. */
 export function leftLines(parts: readonly UndoPart[], shown = 20): string[] {
   const left = parts.flatMap((p) => p.plan.actions.filter((a) => a.kind === 'unchanged'));
-  const lines = left.slice(0, shown).map((a) => `  ${a.entity} ${a.key}: ${a.reason}`);
+  const lines = left.slice(0, shown).map((a) => `  ${a.entity} ${a.key}: ${a.reason.replace(/^left: /, '')}`);
   if (left.length > shown) lines.push(`  … and ${left.length - shown} more (see plan.csv or rows.csv)`);
   return lines;
 }
@@ -113,7 +113,9 @@ function undoJob(req: UndoRequest, found: Found, deps: UndoDeps): Job<RunSummary
       if (parts.length > 1) summary.parts = parts.map((p) => ({ type: p.type, rows: p.plan.rows, planned: p.plan.counts, guard: p.plan.guard, outcomes: null }));
       const left = all.filter((a) => a.kind === 'unchanged').length;
       const leftText = left > 0 ? ` ${left} record(s) are left as they are (changed since, or not undone): see ${req.apply && !refused ? 'rows.csv' : 'plan.csv'}.` : '';
-      for (const line of leftLines(parts)) logger.info(line.trim());
+      const first = leftLines(parts).map((l) => l.trim());
+      if (left > 0) summary.left = { count: left, first };
+      for (const line of first) logger.debug(line);
       if (refused || !req.apply) {
         await writePlanCsv(reportDir, all);
         if (refused) return { status: 'refused', exitCode: EXIT.refused, message: `Refused, nothing was written: ${refused.plan.guard!.message}.` };
