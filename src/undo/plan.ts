@@ -10,7 +10,7 @@ import type { EntityRecord } from '../feed/index.js';
 import type { BeforeImage, LedgerLink, LedgerStore } from '../ledger/types.js';
 import type { MoodleCaller } from '../moodle/index.js';
 import { emptyCounts } from '../plan/fold.js';
-import type { Action, GuardOptions, GuardVerdict, Plan, PlanOptions } from '../plan/types.js';
+import { ANY_FIELD, type Action, type GuardOptions, type GuardVerdict, type Plan, type PlanOptions } from '../plan/types.js';
 
 export interface UndoOptions {
   settings: EntitySettings;
@@ -130,5 +130,7 @@ export function undoGuard(type: EntityType, counts: Plan['counts'], owned: numbe
     forced: over && force,
     message: `${parts.join(', and ')}: ${tail}`,
   };
+  // The values put back are a record's whole set, not one field's: counted as the content, as a hash-only update is.
+  if (counts.update > 0) verdict.updates = { field: ANY_FIELD, count: counts.update, byField: { [ANY_FIELD]: counts.update } };
   return verdict;
 }
