@@ -70,8 +70,11 @@ export interface UndoLeft {
 export interface EntityUndo<T extends EntityType> {
   /** The values of an action the ledger keeps (links.fields) so a later undo can restore them; never a password. */
   fields?(action: Action<T>): Record<string, string> | undefined;
-  /** The action that puts the record back as the image's `before` says, or why it is left. */
-  reverse(image: BeforeImage, ctx: UndoContext): Action<T> | UndoLeft;
+  /**
+   * The action that puts the record back as the image's `before` says, or why it is left; `fields`: the values the
+   * link holds now (LinkWrite.fields), which are the run's while the link is as the run left it.
+   */
+  reverse(image: BeforeImage, ctx: UndoContext, fields: string | null): Action<T> | UndoLeft;
   /**
    * The reversals whose record Moodle no longer shows as the run left it (changed by hand since): key → why. Read
    * only; `fields` is what the ledger holds now of each key's values.

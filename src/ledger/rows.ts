@@ -75,11 +75,13 @@ export function imageOfLink(fn: 'json_object' | 'json_build_object'): string {
   return `${fn}('moodleId', l.moodle_id, 'dataSource', l.data_source, 'status', l.status, 'hash', l.hash, 'state', l.state, 'fields', l.fields)`;
 }
 
-/** A write as its before-image's `after` keeps it (fields only when the write sent some). */
+/**
+ * A write as its before-image's `after` keeps it. Not the values it sent: while the link is as the run left it (the
+ * only case an undo acts on), the link's own fields are those (BeforeImageStore.fields).
+ */
 export function imageAfter(l: LinkWrite): string {
   const after: Record<string, unknown> = { moodleId: l.moodleId, dataSource: l.dataSource, status: l.status, hash: l.hash, state: l.state ?? null };
   if (l.action !== undefined) after.action = l.action;
-  if (l.fields !== undefined && l.fields !== null) after.fields = l.fields;
   return JSON.stringify(after);
 }
 

@@ -106,9 +106,13 @@ const UPSERT_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
  * A write's before-image: the link as it is now (none: the run makes it), unless the run already wrote the link (its
  * first before stays); the write as `after` (the run's last write wins). Run before the link's upsert.
  */
-const IMAGE = `INSERT INTO before_images (run_id, entity, key, moodle_id, before_state, after_state)
-  SELECT ?, ?, ?, ?, (SELECT ${imageOfLink('json_object')} FROM links l WHERE l.entity = ? AND l.key = ?), ? WHERE true
+function imageSql(rows: number): string {
+  return `INSERT INTO before_images (run_id, entity, key, moodle_id, before_state, after_state)
+  SELECT w.column1, w.column2, w.column3, w.column4, (SELECT ${imageOfLink('json_object')} FROM links l WHERE l.entity = w.column2 AND l.key = w.column3), w.column5
+    FROM (VALUES ${new Array<string>(rows).fill('(?, ?, ?, ?, ?)').join(', ')}) AS w WHERE true
   ON CONFLICT (run_id, entity, key) DO UPDATE SET moodle_id = excluded.moodle_id, after_state = excluded.after_state`;
+}
+const IMAGE_PARAMS = 5;
 const UPSERT_TAIL = `\n  ${LINK_UPSERT_CONFLICT}`;
 
 /** "?, ?, …" for an IN list of IN_CHUNK keys. */
@@ -282,20 +286,32 @@ export class SqliteLedger implements LedgerStore {
       p[at + 11] = l.state ?? null;
       p[at + 12] = l.fields ?? null;
     };
-    const image = this.stmt(IMAGE);
-    const imageOf = (l: LinkWrite) => image.run(l.runId, l.entity, l.key, l.moodleId, l.entity, l.key, imageAfter(l));
+    // Each chunk's before-images first (the links as they are), then the chunk's upsert.
+    const images = this.stmt(imageSql(WRITE_ROWS));
+    const image = this.stmt(imageSql(1));
+    const imageParams = new Array<string | number | null>(WRITE_ROWS * IMAGE_PARAMS);
+    const fillImage = (p: (string | number | null)[], at: number, l: LinkWrite) => {
+      p[at] = l.runId;
+      p[at + 1] = l.entity;
+      p[at + 2] = l.key;
+      p[at + 3] = l.moodleId;
+      p[at + 4] = imageAfter(l);
+    };
     const one = new Array<string | number | null>(UPSERT_PARAMS);
+    const oneImage = new Array<string | number | null>(IMAGE_PARAMS);
     this.db.transaction(() => {
       let i = 0;
       for (; i + WRITE_ROWS <= links.length; i += WRITE_ROWS) {
         for (let j = 0; j < WRITE_ROWS; j++) {
-          imageOf(links[i + j]);
+          fillImage(imageParams, j * IMAGE_PARAMS, links[i + j]);
           fill(params, j * UPSERT_PARAMS, links[i + j]);
         }
+        images.run(imageParams);
         batch.run(params);
       }
       for (; i < links.length; i++) {
-        imageOf(links[i]);
+        fillImage(oneImage, 0, links[i]);
+        image.run(oneImage);
         fill(one, 0, links[i]);
         single.run(one);
       }

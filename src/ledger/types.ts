@@ -71,8 +71,8 @@ export interface BeforeImage {
   entity: string;
   key: string;
   before: LinkImage | null;
-  /** `action`: the plan's action kind of the write, when the writer said it; `fields`: only when the write sent some. */
-  after: Omit<LinkImage, 'fields'> & { action?: string; fields?: string | null };
+  /** `action`: the plan's action kind of the write, when the writer said it (the values it sent are the link's own). */
+  after: Omit<LinkImage, 'fields'> & { action?: string };
 }
 
 /** The before-images every writeLinks records (migration 10), for `mdlsync undo` and its retention (undoKeepDays). */

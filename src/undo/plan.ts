@@ -62,6 +62,7 @@ export async function planUndoPart(
   const undo = def.undo;
   const keys = images.map((i) => i.key);
   const links = await ledger.getLinks(type, keys);
+  const fields = await ledger.images.fields(type, keys);
   const actions: Action[] = new Array<Action>(images.length);
   const send: { index: number; image: BeforeImage }[] = [];
   images.forEach((image, index) => {
@@ -69,7 +70,7 @@ export async function planUndoPart(
     if (!undo) actions[index] = leftAction(type, image, `undo does not put back ${type} yet`);
     else if (changed) actions[index] = leftAction(type, image, changed);
     else {
-      const r = undo.reverse(image, { settings: opts.settings, includingCreates: opts.includingCreates });
+      const r = undo.reverse(image, { settings: opts.settings, includingCreates: opts.includingCreates }, fields.get(image.key) ?? null);
       if ('left' in r) actions[index] = leftAction(type, image, r.left);
       else {
         actions[index] = r as Action;
@@ -86,7 +87,6 @@ export async function planUndoPart(
       send.forEach((s, i) => (actions[s.index] = toComplete[i]));
     }
     if (undo.changedInMoodle) {
-      const fields = await ledger.images.fields(type, send.map((s) => s.image.key));
       const planned = send.map((s) => ({ action: actions[s.index] as never, image: s.image, fields: fields.get(s.image.key) ?? null }));
       const changed = await undo.changedInMoodle(client, planned, opts.reads);
       for (const s of send) {

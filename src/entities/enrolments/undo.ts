@@ -75,8 +75,12 @@ async function changedInMoodle(client: MoodleCaller, planned: readonly { action:
   const retry = retrier(reads);
   const byCourse = new Map<number, typeof planned[number][]>();
   for (const p of planned) {
-    const course = p.action.enrolment?.courseId;
-    if (course === undefined) continue;
+    const t = p.action.enrolment;
+    // The course is gone from Moodle (its enrolments with it), or could not be placed: nothing to put back now.
+    if (t?.gone !== undefined) out.set(p.action.key, `changed since the run: ${t.gone.replace(/: nothing to disable$/, '')}`);
+    else if (t?.unplaced) out.set(p.action.key, t.unplaced.message);
+    const course = t?.courseId;
+    if (course === undefined || t?.gone !== undefined) continue;
     byCourse.set(course, [...(byCourse.get(course) ?? []), p]);
   }
   for (const [courseid, list] of byCourse) {

@@ -47,7 +47,7 @@ function recordOf(key: string, values: Record<string, string>): PersonRecord {
   return Object.keys(customfields).length > 0 ? { key, fields, customfields } : { key, fields };
 }
 
-function reverse(image: BeforeImage, ctx: UndoContext): PersonAction | UndoLeft {
+function reverse(image: BeforeImage, ctx: UndoContext, fields: string | null): PersonAction | UndoLeft {
   const { before, after } = image;
   const base = { entity: 'persons' as const, key: image.key, line: null, moodleId: after.moodleId };
   if (before === null) {
@@ -67,7 +67,7 @@ function reverse(image: BeforeImage, ctx: UndoContext): PersonAction | UndoLeft 
   }
   if (before.hash === after.hash && before.moodleId === after.moodleId && before.dataSource === after.dataSource) return { left: 'the run changed nothing mdlsync can put back' };
   if (!was) return { left: 'updated by the run, but the ledger kept no values from before it (sent by an older mdlsync): put back by hand, or send the old row again' };
-  const now = parseFields(after.fields) ?? {};
+  const now = parseFields(fields) ?? {};
   const unknown = Object.keys(now).filter((f) => f !== SUSPENDED && !(f in was));
   const note = unknown.length > 0 ? `; ${unknown.join(', ')}: no value known from before the run, left as the run set ${unknown.length > 1 ? 'them' : 'it'}` : '';
   const suspended = was[SUSPENDED] === undefined ? undefined : was[SUSPENDED] === '1';
