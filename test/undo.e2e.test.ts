@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MoodleClient, createCourses, updateUsers } from '../src/moodle/index.js';
 import { PG_URL, pgAdmin } from '../src/ledger/test-backends.js';
+import { SqliteLedger } from '../src/ledger/index.js';
 import { SIS_HEADER, persons, sisFile, workspace, type Workspace } from './helpers.js';
 
 let ws: Workspace | null = null;
@@ -197,4 +198,27 @@ describe('mdlsync undo', () => {
     expect(w.sandbox.users.list().filter((u) => u.suspended).map((u) => u.idnumber).sort()).toEqual(['P0011', 'P0012']);
     expect(w.sandbox.users.byIdnumber('P0011')).toHaveLength(1);
   }, 120_000);
+
+  test('the before-images of runs older than undoKeepDays are forgotten at the end of a run; such a run can no longer be undone', async () => {
+    const w = await workspace();
+    ws = w;
+    const old = '20200101T000000000Z-0001';
+    const ledger = SqliteLedger.open(join(w.dir, '.mdlsync', 'ledger.db'));
+    await ledger.writeLinks([{ entity: 'persons', key: 'X1', moodleId: 99, dataSource: null, hash: 'h', status: 'active', runId: old }]);
+    expect(await ledger.images.forRun(old)).toHaveLength(1);
+    await ledger.close();
+    const r = await w.cli(['run', w.write('people.txt', sisFile(SIS_HEADER, persons(2)))]);
+    expect(r.code).toBe(0);
+    const made = w.lastSummary().runId as string;
+    expect(r.stderr + r.stdout).toMatch(/retention: forgot the before-images of 1 record\(s\) of runs older than 90 days \(undoKeepDays\)/);
+    const after = SqliteLedger.open(join(w.dir, '.mdlsync', 'ledger.db'));
+    expect(await after.images.forRun(old)).toEqual([]);
+    await after.close();
+    const gone = await w.cli(['undo', old]);
+    expect(gone.code).toBe(3);
+    expect(gone.stderr + gone.stdout).toMatch(/no run 20200101T000000000Z-0001 in the ledger/);
+    // The run just made keeps its images: its two creates are listed (left without --including-creates).
+    expect((await w.cli(['undo', made])).code).toBe(0);
+    expect(w.lastSummary()).toMatchObject({ undone: made, planned: { unchanged: 2 }, left: { count: 2 } });
+  }, 60_000);
 });
