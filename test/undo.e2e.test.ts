@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MoodleClient, createCourses, updateUsers } from '../src/moodle/index.js';
+import { MoodleClient, createCourses, updateCourses, updateUsers } from '../src/moodle/index.js';
 import { PG_URL, pgAdmin } from '../src/ledger/test-backends.js';
 import { SqliteLedger } from '../src/ledger/index.js';
 import { SIS_HEADER, persons, sisFile, workspace, type Workspace } from './helpers.js';
@@ -221,4 +221,34 @@ describe('mdlsync undo', () => {
     expect((await w.cli(['undo', made])).code).toBe(0);
     expect(w.lastSummary()).toMatchObject({ undone: made, planned: { unchanged: 2 }, left: { count: 2 } });
   }, 60_000);
+
+  test('courses a forced refresh hid are shown again, but one shown by hand since is left; a course the run made is hidden only with --including-creates', async () => {
+    const w = await workspace();
+    ws = w;
+    const CH = ['EXTERNAL_COURSE_KEY', 'COURSE_ID', 'COURSE_NAME', 'CATEGORY'];
+    const rows = [1, 2, 3].map((i) => [`C${i}`, `C${i}`, `Course ${i}`, '2026/Autumn']);
+    expect((await w.cli(['run', w.write('courses.txt', sisFile(CH, rows.slice(0, 2)))])).code).toBe(0);
+    const made = (await w.cli(['run', w.write('courses3.txt', sisFile(CH, rows))])).code;
+    expect(made).toBe(0);
+    const third = w.lastSummary().runId as string;
+    const run = await forcedEmptyRefresh(w, 'courses-empty.txt', CH);
+    const visible = (key: string) => w.sandbox.courses.byIdnumber(key)?.visible;
+    expect([visible('C1'), visible('C2'), visible('C3')]).toEqual([false, false, false]);
+    const client = new MoodleClient({ url: w.sandbox.url, token: w.sandbox.token });
+    await updateCourses(client, [{ id: w.sandbox.courses.byIdnumber('C2')!.id, visible: 1 }]);
+    await client.close();
+
+    const r = await w.cli(['undo', run, '--apply']);
+    expect(r.code).toBe(0);
+    expect(w.lastSummary()).toMatchObject({ planned: { enable: 2, unchanged: 1 }, outcomes: { ok: 2, unchanged: 1, failed: 0 } });
+    expect(r.stdout).toMatch(/courses C2: changed since the run: the course is shown again/);
+    expect([visible('C1'), visible('C2'), visible('C3')]).toEqual([true, true, true]);
+
+    // The run that created C3: hidden with --including-creates (C1 and C2 it left unchanged: no image of them).
+    const creates = await w.cli(['undo', third, '--apply', '--including-creates', '--force']);
+    expect(creates.code).toBe(0);
+    expect(w.lastSummary()).toMatchObject({ planned: { disable: 1 }, outcomes: { ok: 1 } });
+    expect([visible('C1'), visible('C2'), visible('C3')]).toEqual([true, true, false]);
+    expect(w.sandbox.courses.byIdnumber('C3')).toBeDefined();
+  }, 120_000);
 });
