@@ -189,6 +189,7 @@ async function conductRun<S extends SummaryBase, P>(job: Job<S, P>, deps: Conduc
       recorded = true;
       // A run that lost its lock cannot close its record: it stays `running` until the next open marks it interrupted.
       await session.ledger.finishRun(runId, summary.status, job.record(summary)).catch(lockLostOr(logger));
+      await forgetOldImages(session.ledger, config.undoKeepDays, logger);
     }
     return summary;
   };
@@ -277,6 +278,16 @@ function outageEnding(err: unknown, summary: SummaryBase): Ending | undefined {
   if (!(err instanceof TransientError) && !(err instanceof CircuitOpenError)) return undefined;
   summary.error = { code: 'unreachable', message: err.message };
   return { status: 'aborted', exitCode: EXIT.refused, message: `Nothing was sent to Moodle: it stopped answering while the run planned (${err.message}). Run the same command again once the site answers.` };
+}
+
+/** Retention of before-images (config undoKeepDays): those of runs older than that are forgotten; a failure is a warning. */
+async function forgetOldImages(ledger: LedgerStore, keepDays: number, logger: winston.Logger): Promise<void> {
+  try {
+    const n = await ledger.images.purge(new Date(Date.now() - keepDays * 86_400_000));
+    if (n > 0) logger.info(`retention: forgot the before-images of ${n} record(s) of runs older than ${keepDays} days (undoKeepDays)`);
+  } catch (err) {
+    logger.warn(`retention: the before-images of old runs were not forgotten: ${(err as Error).message}`);
+  }
 }
 
 /** A ledger write after the lock was lost is logged, not thrown (the run's own report says what happened). */

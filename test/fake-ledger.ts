@@ -84,6 +84,9 @@ export class FakeLedger implements LedgerStore {
   get pictures(): never {
     return unused('pictures')();
   }
+  get images(): never {
+    return unused('images')();
+  }
   get transfer(): never {
     return unused('transfer')();
   }

@@ -12,7 +12,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync }
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { findJob, runJob } from '../src/automation/index.js';
-import { SqliteLedger } from '../src/ledger/index.js';
+import { LEDGER_SCHEMA_VERSION, SqliteLedger } from '../src/ledger/index.js';
 import type { RunsDocument } from '../src/report/json-output.js';
 import { captureLogger, configFor } from './automation-helpers.js';
 import { CLI, SIS_HEADER, persons, sisFile, workspace, type Workspace } from './helpers.js';
@@ -71,9 +71,9 @@ afterAll(() => w.close());
 describe('mdlsync ledger export and import', () => {
   test('-o FILE: mode 0600, a header, a line per record of every table that holds state, an end line', async () => {
     const r = await w.cli(['ledger', 'export', '-o', 'one.jsonl']);
-    expect(r).toMatchObject({ code: 0, stdout: expect.stringMatching(/^exported \d+ links, \d+ runs, 1 retry, \d+ export state rows, 1 picture and the password secret from .*ledger\.db to one\.jsonl\n$/) });
+    expect(r).toMatchObject({ code: 0, stdout: expect.stringMatching(/^exported \d+ links, \d+ runs, 1 retry, \d+ export state rows, 1 picture, \d+ before-images and the password secret from .*ledger\.db to one\.jsonl\n$/) });
     expect(statSync(at('one.jsonl')).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(lines('one.jsonl')[0])).toEqual({ format: 'mdlsync-ledger', version: 1, schemaVersion: 9, exportedAt: expect.any(String), site: w.sandbox.url });
+    expect(JSON.parse(lines('one.jsonl')[0])).toEqual({ format: 'mdlsync-ledger', version: 1, schemaVersion: LEDGER_SCHEMA_VERSION, exportedAt: expect.any(String), site: w.sandbox.url });
     const c = counts('one.jsonl');
     expect(c).toMatchObject({ retries: 1, pictures: 1, ledger_secrets: 1 });
     for (const table of ['links', 'runs', 'export_state']) expect(c[table]).toBeGreaterThan(0);
@@ -136,9 +136,9 @@ describe('mdlsync ledger export and import', () => {
   });
 
   test('a file of a newer schema is refused, before a ledger is made for it', async () => {
-    writeFileSync(at('newer.jsonl'), lines('one.jsonl').map((l, i) => (i === 0 ? l.replace('"schemaVersion":9', '"schemaVersion":99') : l)).join('\n'));
+    writeFileSync(at('newer.jsonl'), lines('one.jsonl').map((l, i) => (i === 0 ? l.replace(`"schemaVersion":${LEDGER_SCHEMA_VERSION}`, '"schemaVersion":99') : l)).join('\n'));
     const r = await w.cli(['ledger', 'import', 'newer.jsonl', '--ledger', join('newer', 'ledger.db')]);
-    expect(r).toMatchObject({ code: 1, stderr: expect.stringMatching(/newer\.jsonl holds a ledger of schema version 99, newer than this mdlsync knows \(9\): upgrade mdlsync/) });
+    expect(r).toMatchObject({ code: 1, stderr: expect.stringMatching(new RegExp(`newer\\.jsonl holds a ledger of schema version 99, newer than this mdlsync knows \\(${LEDGER_SCHEMA_VERSION}\\): upgrade mdlsync`)) });
     expect(() => statSync(at('newer'))).toThrow();
   });
 

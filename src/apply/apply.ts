@@ -16,8 +16,15 @@ export async function applyPlan(plan: { actions: readonly Action[] }, deps: Appl
   const type = actions[0]?.entity ?? 'persons';
   const stray = actions.find((a) => a.entity !== type);
   if (stray) throw new Error(`applyPlan: one plan holds one entity's actions (${type}), not ${stray.entity}`);
-  const applier = entity(type).applier;
-  const engine = new BatchEngine(actions, deps, applier.redact ? (m, a) => applier.redact!(m, a) : undefined);
+  const def = entity(type);
+  const applier = def.applier;
+  const fields = def.undo?.fields;
+  const engine = new BatchEngine(
+    actions,
+    deps,
+    applier.redact ? (m, a) => applier.redact!(m, a) : undefined,
+    fields ? (a) => keptFields(fields(a)) : undefined,
+  );
   const unchanged: Row[] = [];
   const send: Row[] = [];
   actions.forEach((action, index) => {
@@ -38,4 +45,10 @@ export async function applyPlan(plan: { actions: readonly Action[] }, deps: Appl
     engine.halt(err);
   }
   return engine.results();
+}
+
+/** The values kept for an undo, as the ledger stores them (JSON with sorted keys: the same values, the same text). */
+function keptFields(values: Record<string, string> | undefined): string | undefined {
+  if (values === undefined) return undefined;
+  return JSON.stringify(Object.fromEntries(Object.entries(values).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))));
 }

@@ -90,6 +90,8 @@ export class BatchEngine {
     readonly deps: ApplyDeps,
     /** Removes secrets (a person's password) from messages Moodle may have built from submitted values. */
     private readonly redact: (message: string, action: Action) => string = (m) => m,
+    /** The values of an action the ledger keeps for a later undo (the entity's undo.fields), as JSON; undefined: none. */
+    private readonly fieldsOf: (action: Action) => string | undefined = () => undefined,
   ) {
     this.outcomes = new Array<Outcome | undefined>(actions.length);
     this.options = deps.options;
@@ -155,7 +157,10 @@ export class BatchEngine {
   link(row: Row, moodleId: number, hash: string | null = row.action.hash ?? null): LinkWrite {
     const a = row.action;
     const status: LinkStatus = a.status ?? (a.kind === 'disable' ? 'disabled' : 'active');
-    return { entity: a.entity, key: a.key, moodleId, dataSource: a.dataSource, hash, state: a.state ?? null, status, runId: this.deps.runId };
+    const link: LinkWrite = { entity: a.entity, key: a.key, moodleId, dataSource: a.dataSource, hash, state: a.state ?? null, status, runId: this.deps.runId, action: a.kind };
+    const fields = this.fieldsOf(a);
+    if (fields !== undefined) link.fields = fields;
+    return link;
   }
 
   async writeLinks(links: (LinkWrite | null)[]): Promise<void> {

@@ -22,6 +22,7 @@ function describeCounts(c: ExportCounts): string {
     n(c.retries, 'retry', 'retries'),
     n(c.export_state, 'export state row', 'export state rows'),
     n(c.pictures, 'picture', 'pictures'),
+    n(c.before_images, 'before-image', 'before-images'),
   ];
   return `${parts.join(', ')} and ${c.ledger_secrets > 0 ? 'the password secret' : 'no password secret'}`;
 }
@@ -151,7 +152,7 @@ export function registerLedger(program: Command): void {
     .argument('<file>', 'a file mdlsync ledger export wrote')
     .description('load a ledger export into the ledger (a new one, or --replace): all of it in one transaction, or nothing')
     .option('--ledger <file>', 'ledger database file (made when missing)')
-    .option('--replace', 'replace what the ledger holds (links, runs, retries, export state, pictures, its secret)')
+    .option('--replace', 'replace what the ledger holds (links, runs, retries, export state, pictures, before-images, its secret)')
     .option('--other-site', 'import an export made for another Moodle URL (the site moved to this one)')
     .option('--wait <seconds>', 'wait this long for a run holding the ledger (default: refuse at once)', positiveInt)
     .action(async (file: string, flags: { ledger?: string; replace?: boolean; otherSite?: boolean; wait?: number }, cmd: Command) => {

@@ -37,6 +37,7 @@ const COMMANDS: Record<string, () => Promise<Register[]>> = {
   held: async () => [(await import('./held.js')).registerHeld],
   approve: async () => [(await import('./held.js')).registerHeld],
   discard: async () => [(await import('./held.js')).registerHeld],
+  undo: async () => [(await import('./undo.js')).registerUndo],
 };
 
 /** Names registered by another name's module (`plan` with `run`, `approve` and `discard` with `held`). */

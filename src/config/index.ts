@@ -219,6 +219,8 @@ export const configSchema = z
     /** Retention: archive day folders / report run folders older than this many days are pruned after each run (absent = keep forever). */
     archiveKeepDays: z.number().int().min(1).optional(),
     reportsKeepDays: z.number().int().min(1).optional(),
+    /** Before-images of runs (what `mdlsync undo RUNID` puts back) are kept this many days, then forgotten after a run. */
+    undoKeepDays: z.number().int().min(1).default(90),
     dataSource: z.string().min(1).nullable().default(null),
     /**
      * Data sources that own containers together (Blackboard: SIS.PERSON, SIS.COURSE, SIS.MEMBERSHIP): a row of one may

@@ -8,7 +8,7 @@ import type { EntityApplier } from '../apply/engine.js';
 import type { HeaderAnalysis, HeaderTable } from '../feed/columns.js';
 import type { RowMapper } from '../feed/rows.js';
 import type { FeedInfo, FeedOptions } from '../feed/types.js';
-import type { LedgerStore } from '../ledger/types.js';
+import type { BeforeImage, LedgerStore } from '../ledger/types.js';
 import type { MoodleCaller } from '../moodle/types.js';
 import type { ContextBase, EntityPlanner } from '../plan/fold.js';
 import type { Action, PlanOptions } from '../plan/types.js';
@@ -51,6 +51,37 @@ export interface EntitySettings {
   observers?: ObserverSettings;
 }
 
+/** What an undo needs to know when it reverses a record (src/undo/). */
+export interface UndoContext {
+  settings: EntitySettings;
+  /** `--including-creates`: what the run created is suspended (never deleted); otherwise it is left. */
+  includingCreates: boolean;
+}
+
+/** An undo leaves a record alone, and why (listed in its plan as unchanged). */
+export interface UndoLeft {
+  left: string;
+}
+
+/**
+ * How `mdlsync undo RUNID` reverses this type's records (src/undo/), from the run's before-images: what the ledger
+ * keeps of a row's values, the reversing action, and what Moodle must still show for the reversal to go ahead.
+ */
+export interface EntityUndo<T extends EntityType> {
+  /** The values of an action the ledger keeps (links.fields) so a later undo can restore them; never a password. */
+  fields?(action: Action<T>): Record<string, string> | undefined;
+  /**
+   * The action that puts the record back as the image's `before` says, or why it is left; `fields`: the values the
+   * link holds now (LinkWrite.fields), which are the run's while the link is as the run left it.
+   */
+  reverse(image: BeforeImage, ctx: UndoContext, fields: string | null): Action<T> | UndoLeft;
+  /**
+   * The reversals whose record Moodle no longer shows as the run left it (changed by hand since): key → why. Read
+   * only; `fields` is what the ledger holds now of each key's values.
+   */
+  changedInMoodle?(client: MoodleCaller, planned: readonly { action: Action<T>; image: BeforeImage; fields: string | null }[], reads: LookupReads): Promise<Map<string, string>>;
+}
+
 export interface EntityDefinition<T extends EntityType = EntityType> {
   type: T;
   /** Types whose records this one refers to: they come earlier in the list, so they run first. */
@@ -75,6 +106,8 @@ export interface EntityDefinition<T extends EntityType = EntityType> {
   planner(options: PlanOptions<T>, settings: EntitySettings, sink?: (action: Action<T>) => void): EntityPlanner<T, ContextBase>;
   lookup(client: MoodleCaller, ledger: LedgerStore, reads: LookupReads, settings: EntitySettings): EntityLookup<RecordOf<T>, ContextBase>;
   applier: EntityApplier<T>;
+  /** How `mdlsync undo` reverses its records; absent: an undo lists them and leaves them. */
+  undo?: EntityUndo<T>;
 }
 
 /** Any type's definition, discriminated by `type`. */

@@ -83,5 +83,5 @@ export function functionsFrom(types: readonly EntityType[], names: readonly stri
   return names;
 }
 
-export type { AnyEntityDefinition, EntityDefinition, EntityLookup, EntitySettings, LookupReads } from './definition.js';
+export type { AnyEntityDefinition, EntityDefinition, EntityLookup, EntitySettings, EntityUndo, LookupReads, UndoContext, UndoLeft } from './definition.js';
 export type { EntityRecord, EntityType, RecordOf } from './types.js';

@@ -39,6 +39,7 @@ eachBackend((b) => {
         { version: 7, name: 'link state' },
         { version: 8, name: 'export state' },
         { version: 9, name: 'user pictures' },
+        { version: 10, name: 'before-images' },
       ]);
     });
 
@@ -266,6 +267,37 @@ eachBackend((b) => {
       expect(await one(l, 'g', 'groups')).toMatchObject({ hash: null, state: 'g1;name=A' });
       await l.writeLinks([w('g', { entity: 'groups', hash: null })]);
       expect(await one(l, 'g', 'groups')).toMatchObject({ state: null });
+    });
+  });
+
+  describe('before-images', () => {
+    it("keep, per run, each link as it was before the run's first write and as its last write left it", async () => {
+      const l = await b.open();
+      const runA = '20261201T100000000Z-aaaa';
+      const runB = '20261202T100000000Z-bbbb';
+      await l.writeLinks([w('P1', { runId: runA, fields: '{"email":"a@x"}', action: 'create' })]);
+      // Two writes of one key in one call and another in a later call: the first before stays, the last after wins.
+      await l.writeLinks([w('P1', { runId: runB, hash: 'h2', fields: '{"email":"b@x"}', action: 'update' }), w('P2', { runId: runB, action: 'create' }), w('P2', { runId: runB, status: 'disabled', hash: 'h3' })]);
+      await l.writeLinks([w('P1', { runId: runB, status: 'disabled', hash: 'h2', action: 'disable' })]);
+      expect(await l.images.forRun(runA)).toEqual([
+        { runId: runA, entity: 'persons', key: 'P1', before: null, after: { moodleId: 100, dataSource: 'SIS', status: 'active', hash: 'h1', state: null, action: 'create' } },
+      ]);
+      expect(await l.images.forRun(runB)).toEqual([
+        {
+          runId: runB,
+          entity: 'persons',
+          key: 'P1',
+          before: { moodleId: 100, dataSource: 'SIS', status: 'active', hash: 'h1', state: null, fields: '{"email":"a@x"}' },
+          after: { moodleId: 100, dataSource: 'SIS', status: 'disabled', hash: 'h2', state: null, action: 'disable' },
+        },
+        { runId: runB, entity: 'persons', key: 'P2', before: null, after: { moodleId: 100, dataSource: 'SIS', status: 'disabled', hash: 'h3', state: null } },
+      ]);
+      // A write without fields keeps the link's.
+      expect(await l.images.fields('persons', ['P1', 'P2', 'P9'])).toEqual(new Map([['P1', '{"email":"b@x"}'], ['P2', null]]));
+      // Retention: runs started before the instant are forgotten.
+      expect(await l.images.purge(new Date('2026-12-02T00:00:00.000Z'))).toBe(1);
+      expect(await l.images.forRun(runA)).toEqual([]);
+      expect(await l.images.forRun(runB)).toHaveLength(2);
     });
   });
 

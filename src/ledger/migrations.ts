@@ -185,6 +185,27 @@ export const LEDGER_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX pictures_moodle_id ON pictures (moodle_id);
     `,
   },
+  {
+    version: 10,
+    name: 'before-images',
+    // For `mdlsync undo RUNID`: per run, every link it wrote as it was before the run's first write of it (null: the
+    // run made it) and as its last write left it, JSON (LinkImage), written by writeLinks in the same transaction;
+    // pruned after undoKeepDays. WITHOUT ROWID: the key is the table (a rowid table would keep it twice, as its
+    // primary-key index). links.fields: the values mdlsync last sent (persons' fields, never a password), so
+    // the before-image of an update knows the values it replaced.
+    sql: `
+      ALTER TABLE links ADD COLUMN fields TEXT;
+      CREATE TABLE before_images (
+        run_id       TEXT    NOT NULL,
+        entity       TEXT    NOT NULL,
+        key          TEXT    NOT NULL,
+        moodle_id    INTEGER NOT NULL,
+        before_state TEXT,
+        after_state  TEXT    NOT NULL,
+        PRIMARY KEY (run_id, entity, key)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 /** The schema version this build writes. */

@@ -1,5 +1,5 @@
 /** A ledger row as both backends read it: links as arrays in LINK_COLUMNS order, runs as objects. */
-import type { LedgerLink, LinkStatus, PlanLink, RunRecord } from './types.js';
+import type { BeforeImage, LedgerLink, LinkImage, LinkStatus, LinkWrite, PlanLink, RunRecord } from './types.js';
 
 /** The columns a link is read in, in this order (array rows skip building a row object per link). */
 export const LINK_COLUMNS = 'entity, key, moodle_id, data_source, hash, status, first_seen, last_seen, last_run, disabled_at, data, state';
@@ -83,4 +83,44 @@ export const LINK_UPSERT_CONFLICT = `ON CONFLICT (entity, key) DO UPDATE SET
     last_seen   = excluded.last_seen,
     last_run    = excluded.last_run,
     disabled_at = CASE WHEN excluded.status = 'disabled' THEN coalesce(links.disabled_at, excluded.disabled_at) END,
-    data        = coalesce(excluded.data, links.data)`;
+    data        = coalesce(excluded.data, links.data),
+    fields      = coalesce(excluded.fields, links.fields)`;
+
+/** The link as a before-image keeps it (LinkImage), built by the database from the row a write replaces (alias `l`). */
+export function imageOfLink(fn: 'json_object' | 'json_build_object'): string {
+  return `${fn}('moodleId', l.moodle_id, 'dataSource', l.data_source, 'status', l.status, 'hash', l.hash, 'state', l.state, 'fields', l.fields)`;
+}
+
+/**
+ * A write as its before-image's `after` keeps it. Not the values it sent: while the link is as the run left it (the
+ * only case an undo acts on), the link's own fields are those (BeforeImageStore.fields).
+ */
+export function imageAfter(l: LinkWrite): string {
+  const after: Record<string, unknown> = { moodleId: l.moodleId, dataSource: l.dataSource, status: l.status, hash: l.hash, state: l.state ?? null };
+  if (l.action !== undefined) after.action = l.action;
+  return JSON.stringify(after);
+}
+
+/** A before_images row as both backends read it. */
+export interface ImageRow {
+  run_id: string;
+  entity: string;
+  key: string;
+  before_state: string | null;
+  after_state: string;
+}
+
+export function toImage(r: ImageRow): BeforeImage {
+  return {
+    runId: r.run_id,
+    entity: r.entity,
+    key: r.key,
+    before: r.before_state === null ? null : (JSON.parse(r.before_state) as LinkImage),
+    after: JSON.parse(r.after_state) as BeforeImage['after'],
+  };
+}
+
+/** Run ids of runs started before this instant sort before this text (a run id starts with its UTC start: newRunId). */
+export function runIdBefore(at: Date): string {
+  return at.toISOString().replace(/[-:.]/g, '');
+}

@@ -6,7 +6,8 @@ import { basename, dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { LedgerLink, LedgerStore, LinkStatus, LinkWrite, LockHolder, LockOwner, LockScope, PlanLink, RunRecord } from './types.js';
 import { migrate } from './migrations.js';
-import { LINK_COLUMNS, LINK_UPSERT_CONFLICT, PLAN_LINK_COLUMNS, toLink, toPlanLink, toRun, type LinkRow, type PlanLinkRow, type RunRow } from './rows.js';
+import { LINK_COLUMNS, LINK_UPSERT_CONFLICT, PLAN_LINK_COLUMNS, imageAfter, imageOfLink, toLink, toPlanLink, toRun, type LinkRow, type PlanLinkRow, type RunRow } from './rows.js';
+import { ImageTable } from './images.js';
 import { LedgerError } from './errors.js';
 import { PictureTable } from './pictures.js';
 import { RetryTable } from './retries.js';
@@ -97,9 +98,21 @@ function toHolder(r: LockRow): LockHolder {
 
 /** Links per multi-row upsert statement (WRITE_ROWS × UPSERT_PARAMS bound values). */
 const WRITE_ROWS = 50;
-const UPSERT_PARAMS = 12;
-const UPSERT_HEAD = `INSERT INTO links (${LINK_COLUMNS}) VALUES `;
-const UPSERT_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const UPSERT_PARAMS = 13;
+const UPSERT_HEAD = `INSERT INTO links (${LINK_COLUMNS}, fields) VALUES `;
+const UPSERT_ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+
+/**
+ * A write's before-image: the link as it is now (none: the run makes it), unless the run already wrote the link (its
+ * first before stays); the write as `after` (the run's last write wins). Run before the link's upsert.
+ */
+function imageSql(rows: number): string {
+  return `INSERT INTO before_images (run_id, entity, key, moodle_id, before_state, after_state)
+  SELECT w.column1, w.column2, w.column3, w.column4, (SELECT ${imageOfLink('json_object')} FROM links l WHERE l.entity = w.column2 AND l.key = w.column3), w.column5
+    FROM (VALUES ${new Array<string>(rows).fill('(?, ?, ?, ?, ?)').join(', ')}) AS w WHERE true
+  ON CONFLICT (run_id, entity, key) DO UPDATE SET moodle_id = excluded.moodle_id, after_state = excluded.after_state`;
+}
+const IMAGE_PARAMS = 5;
 const UPSERT_TAIL = `\n  ${LINK_UPSERT_CONFLICT}`;
 
 /** "?, ?, …" for an IN list of IN_CHUNK keys. */
@@ -124,6 +137,7 @@ export class SqliteLedger implements LedgerStore {
   private exportTable?: ExportStateTable;
   private retryTable?: RetryTable;
   private pictureTable?: PictureTable;
+  private imageTable?: ImageTable;
   /** Set by a heartbeat that found the writer lock taken over: the apply engine then sends nothing more. */
   private lost: string | null = null;
 
@@ -274,15 +288,34 @@ export class SqliteLedger implements LedgerStore {
       p[at + 9] = l.status === 'disabled' ? now : null;
       p[at + 10] = l.data ?? null;
       p[at + 11] = l.state ?? null;
+      p[at + 12] = l.fields ?? null;
+    };
+    // Each chunk's before-images first (the links as they are), then the chunk's upsert.
+    const images = this.stmt(imageSql(WRITE_ROWS));
+    const image = this.stmt(imageSql(1));
+    const imageParams = new Array<string | number | null>(WRITE_ROWS * IMAGE_PARAMS);
+    const fillImage = (p: (string | number | null)[], at: number, l: LinkWrite) => {
+      p[at] = l.runId;
+      p[at + 1] = l.entity;
+      p[at + 2] = l.key;
+      p[at + 3] = l.moodleId;
+      p[at + 4] = imageAfter(l);
     };
     const one = new Array<string | number | null>(UPSERT_PARAMS);
+    const oneImage = new Array<string | number | null>(IMAGE_PARAMS);
     this.db.transaction(() => {
       let i = 0;
       for (; i + WRITE_ROWS <= links.length; i += WRITE_ROWS) {
-        for (let j = 0; j < WRITE_ROWS; j++) fill(params, j * UPSERT_PARAMS, links[i + j]);
+        for (let j = 0; j < WRITE_ROWS; j++) {
+          fillImage(imageParams, j * IMAGE_PARAMS, links[i + j]);
+          fill(params, j * UPSERT_PARAMS, links[i + j]);
+        }
+        images.run(imageParams);
         batch.run(params);
       }
       for (; i < links.length; i++) {
+        fillImage(oneImage, 0, links[i]);
+        image.run(oneImage);
         fill(one, 0, links[i]);
         single.run(one);
       }
@@ -460,6 +493,11 @@ export class SqliteLedger implements LedgerStore {
   /** Pictures sent by `mdlsync pictures` (migration 9). */
   get pictures(): PictureTable {
     return (this.pictureTable ??= new PictureTable(this.db));
+  }
+
+  /** What each run changed, as it was before (migration 10). */
+  get images(): ImageTable {
+    return (this.imageTable ??= new ImageTable(this.db));
   }
 
   /** Reads every record for `mdlsync ledger export`, and loads an export (see transfer/format.ts). */

@@ -48,6 +48,47 @@ export interface LinkWrite {
   runId: string;
   /** JSON to store in the link's data column; undefined or null keeps what the link holds. */
   data?: string | null;
+  /**
+   * JSON of the values mdlsync sent (the entity's `undo.fields`: never a password), for a later undo to restore them;
+   * undefined or null keeps what the link holds (migration 10).
+   */
+  fields?: string | null;
+  /** The plan's action kind that made this write (create, adopt, update …), kept in the run's before-image. */
+  action?: string;
+}
+
+/** What the ledger knew of a link at one moment, as a before-image keeps it (migration 10). */
+export interface LinkImage {
+  moodleId: number;
+  dataSource: string | null;
+  status: LinkStatus;
+  hash: string | null;
+  state: string | null;
+  /** JSON of the values mdlsync had sent (LinkWrite.fields); null when the link kept none. */
+  fields: string | null;
+}
+
+/**
+ * One record a run changed: the link as it was before the run's first write of it (null: the run made the link, by
+ * a create or an adoption) and as the run's last write left it. What `mdlsync undo RUNID` puts back.
+ */
+export interface BeforeImage {
+  runId: string;
+  entity: string;
+  key: string;
+  before: LinkImage | null;
+  /** `action`: the plan's action kind of the write, when the writer said it (the values it sent are the link's own). */
+  after: Omit<LinkImage, 'fields'> & { action?: string };
+}
+
+/** The before-images every writeLinks records (migration 10), for `mdlsync undo` and its retention (undoKeepDays). */
+export interface BeforeImageStore {
+  /** Every record the run changed, by entity and key. */
+  forRun(runId: string): Promise<BeforeImage[]>;
+  /** The values a link holds now (LinkWrite.fields), for these keys. */
+  fields(entity: string, keys: readonly string[]): Promise<Map<string, string | null>>;
+  /** Forgets the images of runs started before this instant; returns how many were removed. */
+  purge(before: Date): Promise<number>;
 }
 
 export interface RunRecord {
@@ -110,7 +151,10 @@ export interface LedgerStore {
   hasLinks(entity: string): Promise<boolean>;
   /** Number of links in a scope with a status (default active). */
   countLinks(entity: string, dataSource: string | null, status?: LinkStatus): Promise<number>;
-  /** Upserts in one transaction: lastSeen/lastRun now, firstSeen kept, disabledAt set on disable and cleared on enable. */
+  /**
+   * Upserts in one transaction: lastSeen/lastRun now, firstSeen kept, disabledAt set on disable and cleared on enable;
+   * in the same transaction, each link's before-image for its run (images).
+   */
   writeLinks(links: readonly LinkWrite[]): Promise<void>;
   /** Marks unchanged rows as seen by this run (lastSeen/lastRun), in one transaction. */
   markSeen(entity: string, keys: readonly string[], runId: string): Promise<void>;
@@ -152,6 +196,8 @@ export interface LedgerStore {
   readonly retries: RetryStore;
   /** Pictures sent by `mdlsync pictures` (migration 9). */
   readonly pictures: PictureStore;
+  /** What each run changed, as it was before (migration 10): `mdlsync undo`. */
+  readonly images: BeforeImageStore;
   /** Reads every record for `mdlsync ledger export`, and loads an export (see transfer/format.ts). */
   readonly transfer: TransferStore;
   /** The latest migration applied (for `doctor`). */

@@ -40,7 +40,8 @@ export interface RunSummary extends SummaryBase {
   file: string;
   sha256: string;
   type: string | null;
-  op: Op;
+  /** The run's operation; `undo` for `mdlsync undo`. */
+  op: Op | 'undo';
   dataSource: string | null;
   dryRun: boolean;
   rows: number;
@@ -62,6 +63,10 @@ export interface RunSummary extends SummaryBase {
   held?: { runId: string; approve: string; discard: string } | null;
   /** A run that applied a held plan (`mdlsync approve`): the run that held it. */
   approved?: string;
+  /** `mdlsync undo RUNID` (op `undo`): the run it reverses. */
+  undone?: string;
+  /** `mdlsync undo`: the records it leaves as they are (changed since, or not undone), and the first few with why. */
+  left?: { count: number; first: string[] };
 }
 
 export function countOutcomes(outcomes: readonly Outcome[]): Record<OutcomeKind, number> {

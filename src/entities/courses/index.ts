@@ -6,6 +6,7 @@ import { courseRowMapper } from './feed.js';
 import { COURSE_HEADERS } from './headers.js';
 import { courseLookup } from './lookup.js';
 import { CoursePlanner } from './rules.js';
+import { COURSE_UNDO } from './undo.js';
 
 /** The wsfunctions a courses run calls; `run` checks the token's service offers them first. */
 const COURSE_RUN_FUNCTIONS: readonly string[] = [
@@ -32,4 +33,5 @@ export const courses: EntityDefinition<'courses'> = {
   planner: (options, settings, sink) => new CoursePlanner({ ...options, disable: settings.courses?.disable === 'delete' ? 'delete' : 'suspend' }, sink),
   lookup: (client, ledger, reads) => courseLookup(client, ledger, reads),
   applier: coursesApplier,
+  undo: COURSE_UNDO,
 };

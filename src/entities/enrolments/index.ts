@@ -5,6 +5,7 @@ import { enrolmentsApplier } from './apply.js';
 import { ENROLMENT_HEADERS, enrolmentRowMapper } from './feed.js';
 import { enrolmentLookup } from './lookup.js';
 import { EnrolmentPlanner } from './rules.js';
+import { ENROLMENT_UNDO } from './undo.js';
 
 /** The wsfunctions an enrolments run calls; `run` checks the token's service offers them. */
 const ENROLMENT_RUN_FUNCTIONS: readonly string[] = [
@@ -27,4 +28,5 @@ export const enrolments: EntityDefinition<'enrolments'> = {
   planner: (options, settings, sink) => new EnrolmentPlanner(options, settings.enrolments, sink),
   lookup: (client, ledger, reads) => enrolmentLookup(client, ledger, reads),
   applier: enrolmentsApplier,
+  undo: ENROLMENT_UNDO,
 };

@@ -5,6 +5,7 @@ import { groupMembersApplier } from './apply.js';
 import { GROUP_MEMBER_HEADERS, groupMemberRowMapper } from './feed.js';
 import { groupMemberLookup } from './lookup.js';
 import { GroupMemberPlanner } from './rules.js';
+import { GROUP_MEMBER_UNDO } from './undo.js';
 
 /** The wsfunctions a group-members run calls. */
 const GROUP_MEMBER_RUN_FUNCTIONS: readonly string[] = [
@@ -28,4 +29,5 @@ export const groupMembers: EntityDefinition<'group-members'> = {
   planner: (options, _settings, sink) => new GroupMemberPlanner(options, sink),
   lookup: (client, ledger, reads) => groupMemberLookup(client, ledger, reads),
   applier: groupMembersApplier,
+  undo: GROUP_MEMBER_UNDO,
 };

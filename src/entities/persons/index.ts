@@ -7,6 +7,7 @@ import { personRowMapper } from './feed.js';
 import { PERSON_HEADERS } from './headers.js';
 import { resolvePersons } from './lookup.js';
 import { PersonPlanner } from './rules.js';
+import { PERSON_UNDO } from './undo.js';
 
 export const persons: EntityDefinition<'persons'> = {
   type: 'persons',
@@ -21,4 +22,5 @@ export const persons: EntityDefinition<'persons'> = {
   // Usernames are left to the applier (see ResolveOptions.byUsername): a first load then costs few look-ups.
   lookup: (client, _ledger, reads) => async (unplaced) => (unplaced.length > 0 ? resolvePersons(client, unplaced, { byUsername: false, ...reads }) : new Map()),
   applier: personsApplier,
+  undo: PERSON_UNDO,
 };

@@ -24,9 +24,9 @@ export const USER_FIELD_LIMITS = {
   lastnamephonetic: 255,
 } as const;
 
-/** "firstname is 101 characters; Moodle allows at most 100" for every value over its column size, or undefined. */
 const LIMITS = Object.entries(USER_FIELD_LIMITS);
 
+/** "firstname is 101 characters; Moodle allows at most 100" for every value over its column size, or undefined. */
 export function tooLongFields(values: object): string | undefined {
   let over: string[] | undefined;
   // The limits' list is made once: Object.entries per row cost ~1 µs, most of this check on a row of short values.

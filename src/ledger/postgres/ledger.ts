@@ -13,6 +13,7 @@ import { PgLinkStore } from './links.js';
 import { PgLocks, markInterruptedRuns } from './locks.js';
 import { currentVersion, migratePg } from './migrations.js';
 import { PgPictureStore } from './pictures.js';
+import { PgImageStore } from './images.js';
 import { PgRetryStore } from './retries.js';
 import { PgTransfer } from './transfer.js';
 
@@ -34,6 +35,7 @@ export class PostgresLedger implements LedgerStore {
   readonly exports: PgExportStateStore;
   readonly retries: PgRetryStore;
   readonly pictures: PgPictureStore;
+  readonly images: PgImageStore;
   private readonly links: PgLinkStore;
   private readonly locks: PgLocks;
   private key: Buffer | null = null;
@@ -47,6 +49,7 @@ export class PostgresLedger implements LedgerStore {
     this.exports = new PgExportStateStore(conn, t);
     this.retries = new PgRetryStore(conn, t, processAlive);
     this.pictures = new PgPictureStore(conn, t);
+    this.images = new PgImageStore(conn, t);
   }
 
   /** The URL without its password, and the schema: `postgres://me:***@db/mdlsync#mdlsync`. */

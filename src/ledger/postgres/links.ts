@@ -7,7 +7,7 @@
 import { LedgerError } from '../errors.js';
 import type { LedgerLink, LinkStatus, LinkWrite, PlanLink, RunRecord } from '../types.js';
 import type { LedgerConnection, Runner, Tables } from './connection.js';
-import { LINK_UPSERT_CONFLICT, PLAN_LINK_COLUMNS, toLink, toPlanLink, toRun, type LinkRow, type PlanLinkRow, type RunRow } from '../rows.js';
+import { LINK_UPSERT_CONFLICT, PLAN_LINK_COLUMNS, imageAfter, imageOfLink, toLink, toPlanLink, toRun, type LinkRow, type PlanLinkRow, type RunRow } from '../rows.js';
 
 /** Rows per write statement: bounds a statement's parameters (arrays) and its memory on both sides. */
 const WRITE_ROWS = 5000;
@@ -44,7 +44,7 @@ function lastWrites(links: readonly LinkWrite[]): readonly LinkWrite[] {
       return;
     }
     merged ??= [...links];
-    merged[at] = { ...l, data: l.data ?? merged[at]!.data };
+    merged[at] = { ...l, data: l.data ?? merged[at]!.data, fields: l.fields ?? merged[at]!.fields };
     merged[i] = null;
   });
   return merged ? (merged as (LinkWrite | null)[]).filter((l): l is LinkWrite => l !== null) : links;
@@ -60,10 +60,17 @@ export class PgLinkStore {
   ) {
     this.read = `SELECT l.entity, l.key, l.moodle_id, l.data_source, l.hash, l.status, l.first_seen, ${PG_SEEN_AT}, ${PG_SEEN_RUN},
       l.disabled_at, l.data, l.state, l.id FROM ${t.links} l ${seenJoin(t)}`;
-    this.upsert = `INSERT INTO ${t.links} AS links (entity, key, moodle_id, data_source, hash, status, first_seen, last_seen, last_run, disabled_at, data, state)
-      SELECT e, k, m, ds, h, st, $10::text, $10::text, r, CASE WHEN st = 'disabled' THEN $10::text END, d, s
-        FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
-          AS w(e, k, m, ds, h, st, r, d, s)
+    // One statement: the before-images (read from the links as they were when it began, as every part of a statement
+    // sees them) and the upsert. An image the run already has keeps its first before; its after is the last write.
+    this.upsert = `WITH w AS (
+        SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $11::text[], $12::text[])
+          AS w(e, k, m, ds, h, st, r, d, s, f, a)),
+      images AS (
+        INSERT INTO ${t.of('before_images')} (run_id, entity, key, moodle_id, before_state, after_state)
+        SELECT w.r, w.e, w.k, w.m, (SELECT ${imageOfLink('json_build_object')}::text FROM ${t.links} l WHERE l.entity = w.e AND l.key = w.k), w.a FROM w
+        ON CONFLICT (run_id, entity, key) DO UPDATE SET moodle_id = excluded.moodle_id, after_state = excluded.after_state)
+      INSERT INTO ${t.links} AS links (entity, key, moodle_id, data_source, hash, status, first_seen, last_seen, last_run, disabled_at, data, state, fields)
+      SELECT e, k, m, ds, h, st, $10::text, $10::text, r, CASE WHEN st = 'disabled' THEN $10::text END, d, s, f FROM w
       ${LINK_UPSERT_CONFLICT}`;
   }
 
@@ -168,6 +175,8 @@ export class PgLinkStore {
           part.map((l) => l.data ?? null),
           part.map((l) => l.state ?? null),
           now,
+          part.map((l) => l.fields ?? null),
+          part.map((l) => imageAfter(l)),
         ],
         true,
       );

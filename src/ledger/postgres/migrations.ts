@@ -142,6 +142,17 @@ export function pgLedgerMigrations(s: string): Migration[] {
         PRIMARY KEY (match_by, name)
       );
       CREATE INDEX pictures_moodle_id ON ${q('pictures')} (moodle_id);`,
+    10: `
+      ALTER TABLE ${q('links')} ADD COLUMN fields TEXT;
+      CREATE TABLE ${q('before_images')} (
+        run_id       ${T} NOT NULL,
+        entity       ${T} NOT NULL,
+        key          ${T} NOT NULL,
+        moodle_id    BIGINT NOT NULL,
+        before_state TEXT,
+        after_state  TEXT NOT NULL,
+        PRIMARY KEY (run_id, entity, key)
+      );`,
   };
   // Same versions and names as SQLite's: a version means the same schema on both backends.
   return LEDGER_MIGRATIONS.map((m) => {

@@ -198,7 +198,7 @@ suite('PostgreSQL ledger', () => {
       };
       const first = await text(lite);
       const pgl = await open(schema());
-      expect(await load(pgl, first)).toEqual({ links: 7, runs: 1, retries: 1, export_state: 3, pictures: 1, ledger_secrets: 1 });
+      expect(await load(pgl, first)).toEqual({ links: 7, runs: 1, retries: 1, export_state: 3, pictures: 1, before_images: 7, ledger_secrets: 1 });
       expect(await text(pgl)).toBe(first);
       expect((await pgl.passwordKey()).equals(await lite.passwordKey())).toBe(true);
       expect(await pgl.retries.list()).toEqual(await lite.retries.list());

@@ -38,7 +38,7 @@ export interface TableSpec {
   secret?: true;
 }
 
-export type TableName = 'links' | 'runs' | 'retries' | 'export_state' | 'pictures' | 'ledger_secrets';
+export type TableName = 'links' | 'runs' | 'retries' | 'export_state' | 'pictures' | 'before_images' | 'ledger_secrets';
 
 const text = (name: string, more: Partial<ColumnSpec> = {}): ColumnSpec => ({ name, type: 'text', ...more });
 const int = (name: string, more: Partial<ColumnSpec> = {}): ColumnSpec => ({ name, type: 'integer', ...more });
@@ -51,7 +51,7 @@ export const EXPORT_TABLES: readonly TableSpec[] = [
     columns: [
       text('entity'), text('key'), int('moodle_id'), text('data_source', opt), text('hash', opt),
       text('status', { values: ['active', 'disabled'] }), text('first_seen'), text('last_seen'), text('last_run', opt),
-      text('disabled_at', opt), text('data', opt), text('state', opt),
+      text('disabled_at', opt), text('data', opt), text('state', opt), text('fields', opt),
     ],
     order: 'learnt',
   },
@@ -84,6 +84,12 @@ export const EXPORT_TABLES: readonly TableSpec[] = [
     ],
     order: ['match_by', 'name'],
   },
+  // What each recent run changed (schema 10): exported so that `mdlsync undo` of a run made before a move still works.
+  {
+    name: 'before_images',
+    columns: [text('run_id'), text('entity'), text('key'), int('moodle_id'), text('before_state', opt), text('after_state')],
+    order: ['run_id', 'entity', 'key'],
+  },
   // The password HMAC key: without it, persons' hashes under `passwords: always` no longer match (see README).
   { name: 'ledger_secrets', columns: [text('name'), { name: 'value', type: 'bytes' }], order: ['name'], secret: true },
 ];
@@ -95,7 +101,10 @@ const TABLES = new Map(EXPORT_TABLES.map((t) => [t.name as string, t]));
  * FIRST_EXPORT_SCHEMA (a new column's value, a value that moved): a migration that changes an exported table adds
  * its entry, one that does not adds the identity (test/ledger-transfer keeps every version listed).
  */
-export const ROW_UPGRADES: Readonly<Record<number, (table: TableName, row: Record<string, unknown>) => Record<string, unknown>>> = {};
+export const ROW_UPGRADES: Readonly<Record<number, (table: TableName, row: Record<string, unknown>) => Record<string, unknown>>> = {
+  // 10: links keep the values mdlsync sent (none known for what an older mdlsync sent); before_images is new.
+  10: (table, row) => (table === 'links' ? { ...row, fields: null } : row),
+};
 
 /** A value as the ledger holds it. */
 export type DbValue = string | number | bigint | Buffer | null;
