@@ -168,15 +168,34 @@ describe('AdaptiveLimiter', () => {
   });
 
   it('ignores a slow reply to a call sent before the limit was cut (it would cut twice for one jump)', () => {
-    const l = new AdaptiveLimiter(8);
-    for (let i = 0; i < 5; i++) l.observe('f:50', 20, l.limit);
-    expect(l.limit).toBe(4);
-    l.observe('f:50', 40, 4); // the jump: halved
+    const l = new AdaptiveLimiter(4);
+    for (let i = 0; i < 9; i++) l.observe('f:50', 20, l.limit);
+    expect(l.limit).toBe(4); // and a full window held there: no longer a probe
+    l.observe('f:50', 40, 4); // the site slowed down: halved
     expect(l.limit).toBe(2);
     l.observe('f:50', 40, 4); // sent with 4 in flight, answered after the cut
     expect(l.limit).toBe(2);
     l.observe('f:50', 40, 2); // at the level now: a jump again
     expect(l.limit).toBe(1);
+  });
+
+  it('backs off one step when the level just grown into jumps, by half when the level below had wobbled', () => {
+    const clean = new AdaptiveLimiter(8);
+    for (let i = 0; i < 5; i++) clean.observe('f:50', 20);
+    expect(clean.limit).toBe(4);
+    clean.observe('f:50', 40); // the probe of 4 found the knee
+    expect(clean.limit).toBe(3);
+    for (let i = 0; i < 19; i++) clean.observe('f:50', 20);
+    expect(clean.limit).toBe(3); // 4 is not tried again for 20 calls
+    clean.observe('f:50', 20);
+    clean.observe('f:50', 20);
+    expect(clean.limit).toBe(4);
+
+    const wobbly = new AdaptiveLimiter(8);
+    for (const ms of [20, 20, 20, 27, 20, 20]) wobbly.observe('f:50', ms);
+    expect(wobbly.limit).toBe(4);
+    wobbly.observe('f:50', 40); // 3 had a call above 1.25 ×: the jump may be strain
+    expect(wobbly.limit).toBe(2);
   });
 
   it('never runs more than the limit at once, and measures calls', async () => {

@@ -6,8 +6,10 @@
  * "Holds" is against the best of the recent calls, not of the whole run: on a large site each new user costs more
  * than the last (Moodle's duplicate-email check reads the whole user table, see the README's *First store and Moodle's
  * email check*), a slow trend that is the same at every concurrency and that an all-time best reads as a site under
- * strain. A jump within the last calls is what more calls in flight (or a strained site) cause, and it still halves.
- * A level that made the latency jump is not tried again for a while: the level below is kept, then probed again.
+ * strain. A jump within the last calls is what more calls in flight (or a strained site) cause, and it still backs
+ * off: one step when it comes right after the limit grew from a level where every call held (the probe found the
+ * knee: on a saturated site a call more in flight only waits, and halving would idle a worker), else by half. The
+ * level that jumped is not tried again for a while.
  */
 import { MdlsyncError } from '../errors.js';
 
@@ -47,8 +49,10 @@ export class AdaptiveLimiter {
   /** The level the limit may not grow past (after a jump at the level above), and calls left until it is lifted. */
   private ceiling = Infinity;
   private probeIn = 0;
-  /** The level below the last jump that halved the limit (0: none yet): a later jump above it is a probe that failed. */
-  private held = 0;
+  /** The limit just grew from a level where every call held, and this level has not yet held for a full window. */
+  private probing = false;
+  /** Every call answered at this level since the limit reached it held (none between 1.25 × and 1.5 × the best). */
+  private clean = true;
   private readonly waiting: (() => void)[] = [];
 
   constructor(
@@ -104,42 +108,44 @@ export class AdaptiveLimiter {
     if (this.ceiling < Infinity && --this.probeIn <= 0) this.ceiling = Infinity;
     if (perRecordMs > SHRINK_ABOVE * best) {
       this.jumped();
-    } else if (perRecordMs <= GROW_WITHIN * best && level === this.limitNow) {
-      // Grow only after a full window of good calls at the current level, so one lucky call does not ramp up (and
-      // calls sent with fewer in flight do not speak for it).
-      if (++this.goodSinceChange >= this.limitNow && this.limitNow < Math.min(this.cap, this.ceiling)) {
+    } else if (level < this.limitNow) {
+      // Sent with fewer in flight: it does not speak for the level now.
+    } else if (perRecordMs > GROW_WITHIN * best) {
+      this.clean = false;
+    } else if (++this.goodSinceChange >= this.limitNow) {
+      // Grow only after a full window of good calls at the current level, so one lucky call does not ramp up.
+      this.probing = false;
+      if (this.limitNow < Math.min(this.cap, this.ceiling)) {
+        this.probing = this.clean;
         this.limitNow++;
         this.goodSinceChange = 0;
+        this.clean = true;
         this.pump();
       }
     }
   }
 
   onTransient(): void {
-    this.shrink();
+    this.shrink(Math.floor(this.limitNow / 2));
   }
 
   /**
-   * The latency jumped at the current level. The first jump halves (the site may be under strain); a jump after the
-   * limit grew past a level where it held is a probe that found the knee: back one step, to the level grown from
-   * (it held for a full window), since halving there would idle the site for nothing. Either way the level below
-   * the jump is the ceiling for a while: on a saturated site every level above the knee makes the latency jump.
+   * The latency jumped at the current level. Right after growing from a level where every call held, this is the
+   * probe finding the knee: back to that level. Otherwise the site may be under strain: halve. Either way the level
+   * below the jump is the ceiling for a while, since growing straight back into the jump would repeat it.
    */
   private jumped(): void {
-    if (this.held > 0 && this.limitNow > this.held) {
-      this.limitNow--;
-      this.goodSinceChange = 0;
-    } else {
-      this.held = Math.max(1, this.limitNow - 1);
-      this.shrink();
-    }
-    this.ceiling = Math.max(this.limitNow, this.held);
+    const from = this.limitNow;
+    this.shrink(this.probing ? from - 1 : Math.floor(from / 2));
+    this.ceiling = Math.max(1, from - 1);
     this.probeIn = PROBE_AFTER;
   }
 
-  private shrink(): void {
-    this.limitNow = Math.max(1, Math.floor(this.limitNow / 2));
+  private shrink(to: number): void {
+    this.limitNow = Math.max(1, to);
     this.goodSinceChange = 0;
+    this.probing = false;
+    this.clean = true;
   }
 
   private acquire(signal?: AbortSignal): Promise<void> {
