@@ -7,9 +7,9 @@
  * than the last (Moodle's duplicate-email check reads the whole user table, see the README's *First store and Moodle's
  * email check*), a slow trend that is the same at every concurrency and that an all-time best reads as a site under
  * strain. A jump within the last calls is what more calls in flight (or a strained site) cause, and it still backs
- * off: one step when it comes right after the limit grew from a level where every call held (the probe found the
- * knee: on a saturated site a call more in flight only waits, and halving would idle a worker), else by half. The
- * level that jumped is not tried again for a while.
+ * off: one step when it comes right after the limit grew from a level where the latency held steadily (the probe
+ * found the knee: on a saturated site a call more in flight only waits, and halving would idle a worker; that level
+ * is not tried again for a while), else by half.
  */
 import { MdlsyncError } from '../errors.js';
 
@@ -49,10 +49,10 @@ export class AdaptiveLimiter {
   /** The level the limit may not grow past (after a jump at the level above), and calls left until it is lifted. */
   private ceiling = Infinity;
   private probeIn = 0;
-  /** The limit just grew from a level where every call held, and this level has not yet held for a full window. */
+  /** The limit just grew from a level where the latency held steadily, and this level has not held a full window yet. */
   private probing = false;
-  /** Every call answered at this level since the limit reached it held (none between 1.25 × and 1.5 × the best). */
-  private clean = true;
+  /** Calls answered at this level since the limit reached it between 1.25 × and 1.5 × the best (goodSinceChange: within). */
+  private wobbles = 0;
   private readonly waiting: (() => void)[] = [];
 
   constructor(
@@ -111,15 +111,16 @@ export class AdaptiveLimiter {
     } else if (level < this.limitNow) {
       // Sent with fewer in flight: it does not speak for the level now.
     } else if (perRecordMs > GROW_WITHIN * best) {
-      this.clean = false;
+      this.wobbles++;
     } else if (++this.goodSinceChange >= this.limitNow) {
       // Grow only after a full window of good calls at the current level, so one lucky call does not ramp up.
       this.probing = false;
       if (this.limitNow < Math.min(this.cap, this.ceiling)) {
-        this.probing = this.clean;
+        // Steady: at most one call in five wobbled (a machine's noise does; a site near its limit wobbles more).
+        this.probing = this.wobbles * 4 <= this.goodSinceChange;
         this.limitNow++;
         this.goodSinceChange = 0;
-        this.clean = true;
+        this.wobbles = 0;
         this.pump();
       }
     }
@@ -130,22 +131,22 @@ export class AdaptiveLimiter {
   }
 
   /**
-   * The latency jumped at the current level. Right after growing from a level where every call held, this is the
-   * probe finding the knee: back to that level. Otherwise the site may be under strain: halve. Either way the level
-   * below the jump is the ceiling for a while, since growing straight back into the jump would repeat it.
+   * The latency jumped at the current level. Right after growing from a level where it held steadily, this is the
+   * probe finding the knee: back to that level, and stay there for a while, since growing straight back into the
+   * jump would repeat it. Otherwise the site may be under strain: halve, and grow again as the latency holds.
    */
   private jumped(): void {
-    const from = this.limitNow;
-    this.shrink(this.probing ? from - 1 : Math.floor(from / 2));
-    this.ceiling = Math.max(1, from - 1);
+    if (!this.probing) return this.shrink(Math.floor(this.limitNow / 2));
+    this.ceiling = this.limitNow - 1;
     this.probeIn = PROBE_AFTER;
+    this.shrink(this.limitNow - 1);
   }
 
   private shrink(to: number): void {
     this.limitNow = Math.max(1, to);
     this.goodSinceChange = 0;
     this.probing = false;
-    this.clean = true;
+    this.wobbles = 0;
   }
 
   private acquire(signal?: AbortSignal): Promise<void> {
