@@ -75,7 +75,7 @@ async function store(work: string, n: number, siteUsers: number, index: boolean,
     const s = lastSummary(dir);
     if (s.outcomes.ok !== n) throw new Error(`email-scan bench: ${n} persons, ${setting}, outcomes ${JSON.stringify(s.outcomes)}`);
     const note = s.siteHints?.find((h) => h.code === 'email-scan');
-    // More calls than the same store usually makes (1,000 persons: 22; 20,000: 422) were retried after a transient
+    // More calls than the same store usually makes (1,000 persons: 23; 20,000: 422) were retried after a transient
     // failure, which also halves the calls in flight, and a fixed setting never grows back: not the setting's speed.
     return { seconds, load: Math.max(load, loadavg()[0]), calls: s.moodleCalls.total, note: note?.message.split(':')[0] };
   } finally {
