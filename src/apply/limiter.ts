@@ -51,7 +51,7 @@ export class AdaptiveLimiter {
   private probeIn = 0;
   /** The limit just grew from a level where the latency held steadily, and this level has not held a full window yet. */
   private probing = false;
-  /** Calls answered at this level since the limit reached it between 1.25 × and 1.5 × the best (goodSinceChange: within). */
+  /** Calls at this level since the limit reached it that came between 1.25 × and 1.5 × the best (goodSinceChange: within). */
   private wobbles = 0;
   private readonly waiting: (() => void)[] = [];
 
