@@ -44,6 +44,8 @@ class FakeMoodle implements MoodleCaller {
   readonly calls: { fn: string; params: Params }[] = [];
   readonly faults: Fault[] = [];
   latencyMs = 0;
+  /** When set, a call's latency from the calls in flight as it starts (itself included), instead of latencyMs. */
+  latencyWith?: (inFlight: number) => number;
   inFlight = 0;
   maxInFlight = 0;
   private nextId = 100;
@@ -63,7 +65,7 @@ class FakeMoodle implements MoodleCaller {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
-      await new Promise((r) => setTimeout(r, this.latencyMs));
+      await new Promise((r) => setTimeout(r, this.latencyWith?.(this.inFlight) ?? this.latencyMs));
       const i = this.faults.findIndex((f) => f.fn === fn);
       const fault = i >= 0 ? this.faults.splice(i, 1)[0] : undefined;
       if (fault?.mode === 'fail') throw new TransientError('http-status', 'HTTP 503', 503);
@@ -535,9 +537,10 @@ describe('applyPlan: concurrency, progress, stopping', () => {
       let measuring = false;
       const outcomes = await apply(Array.from({ length: 200 }, (_, i) => action('create', person(i))), moodle, undefined, { batchSize: 5, concurrency: 4, ...options }, {
         onProgress: (p) => {
-          // After the first batches, each call takes far longer: what a call waiting for the rate looks like. The
-          // limiter has had several slow calls to react to by the time half the rows are in: measured from there.
-          if (p.done >= 20) moodle.latencyMs = 40;
+          // After the first batches, each call takes far longer, the more so the more calls are in flight: what a
+          // call waiting for the rate looks like, or a site overloaded. The limiter has had several slow calls to
+          // react to by the time half the rows are in: measured from there.
+          if (p.done >= 20) moodle.latencyWith = (n) => 20 * n * n;
           if (!measuring && p.done >= 100) {
             measuring = true;
             moodle.maxInFlight = moodle.inFlight;

@@ -21,8 +21,10 @@
  *     BENCH_GRADES=0 skips this part, BENCH_GRADES_COMPLETIONS=0 its completion export (one call per student and course).
  *  7. the mirror (mirror.ts): 1,000 courses, 20,000 modules, 50,000 users; BENCH_MIRROR=0 skips it.
  *  8. first store and Moodle's email check (email-scan.ts): 1k and 20k persons on the real site's cost model with the
- *     growing duplicate-email scan, with and without the lower(email) index; BENCH_EMAIL_SCAN=0 skips it,
- *     BENCH_EMAIL_SCAN_SIZES sets the sizes (default 1000,20000).
+ *     growing duplicate-email scan, with and without the lower(email) index, at fixed concurrency 1–4 and adaptive;
+ *     BENCH_EMAIL_SCAN=0 skips it, BENCH_EMAIL_SCAN_SIZES sets the sizes (default 1000,20000), BENCH_EMAIL_SCAN_SETTINGS
+ *     the concurrency settings (default 1,2,3,4,adaptive), BENCH_EMAIL_SCAN_INDEX the sites (default no,yes); alone:
+ *     node dist/bench/email-scan-main.js.
  *  9. start-up (startup.ts): `mdlsync --version` and the unchanged run of 20,000 persons, end to end; BENCH_STARTUP=0
  *     skips it.
  */
