@@ -10,7 +10,10 @@ import type { Outcome } from './types.js';
 
 export type { ApplyDeps } from './engine.js';
 
-/** Executes the plan; one Outcome per action, in the plan's order. A plan holds one entity's actions. */
+/**
+ * Executes the plan; one Outcome per action, in the plan's order. A plan holds one entity's actions. With
+ * deps.onOutcome the outcomes go there instead, one at a time, and none is returned (a large run keeps none of them).
+ */
 export async function applyPlan(plan: { actions: readonly Action[] }, deps: ApplyDeps): Promise<Outcome[]> {
   const actions = plan.actions;
   const type = actions[0]?.entity ?? 'persons';
@@ -37,5 +40,10 @@ export async function applyPlan(plan: { actions: readonly Action[] }, deps: Appl
     // The writer lock was lost in a ledger write between calls: what was not sent fails as such (any other error throws).
     engine.halt(err);
   }
-  return engine.results();
+  if (!deps.onOutcome) return engine.results();
+  for (const o of engine.finalOutcomes()) {
+    const wait = deps.onOutcome(o);
+    if (wait) await wait;
+  }
+  return [];
 }
