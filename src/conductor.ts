@@ -34,6 +34,7 @@ import {
   type SummaryBase,
 } from './report/index.js';
 import { MoodleSession, type SessionOpenOptions, type SessionRefusal } from './session.js';
+import { boundHeapGrowth } from './heap.js';
 
 export { EXIT } from './errors.js';
 import { EXIT, MdlsyncError } from './errors.js';
@@ -153,6 +154,8 @@ function isEnding<S extends SummaryBase>(x: Ending | Applied<S> | Prepared<unkno
 /** Runs one job from its run id to its closing sentence; returns its summary (summary.exitCode is the exit code). */
 export async function conduct<S extends SummaryBase, P>(job: Job<S, P>, deps: ConductorDeps): Promise<S> {
   requireMoodle(deps.config); // no Moodle configured: stop before any report folder exists
+  // A run of many rows holds its plan until applied: garbage between collections is bounded by what is live.
+  boundHeapGrowth();
   const startedAt = new Date();
   const runId = newRunId(startedAt);
   // Every log line of the run names it (reports/mdlsync.log, --log-format json), also when runs overlap (schedule).
