@@ -21,25 +21,31 @@ export async function applyPlan(plan: { actions: readonly Action[] }, deps: Appl
   if (stray) throw new Error(`applyPlan: one plan holds one entity's actions (${type}), not ${stray.entity}`);
   const applier = entity(type).applier;
   const engine = new BatchEngine(actions, deps, applier.redact ? (m, a) => applier.redact!(m, a) : undefined);
-  const unchanged: Row[] = [];
-  const send: Row[] = [];
+  // The unchanged rows' keys only: a row object each would stay alive while the outcomes stream out (500k of them).
+  let unchanged: string[] = [];
+  let send: Row[] = [];
   actions.forEach((action, index) => {
     const row = { index, action };
     if (action.kind === 'unchanged') {
-      unchanged.push(row);
+      unchanged.push(action.key);
       engine.settle(row, 'unchanged', { moodleId: action.moodleId });
     } else if (action.kind === 'fail') engine.fail(row, action.error?.code ?? 'failed', action.error?.message ?? action.reason);
     else send.push(row);
   });
-  const run = applier.prepare(engine, send);
+  let run: (() => Promise<void>) | null = applier.prepare(engine, send);
   try {
-    await engine.markSeen(unchanged);
+    await engine.markSeen(type, unchanged);
     engine.progress();
     await run();
   } catch (err) {
     // The writer lock was lost in a ledger write between calls: what was not sent fails as such (any other error throws).
     engine.halt(err);
   }
+  // What was sorted and built for the calls is garbage before the outcomes stream out (an async function's saved
+  // locals would keep it alive).
+  unchanged = [];
+  send = [];
+  run = null;
   if (!deps.onOutcome) return engine.results();
   for (const o of engine.finalOutcomes()) {
     const wait = deps.onOutcome(o);

@@ -206,16 +206,9 @@ export class BatchEngine {
     await this.writeLinks(rows.map((row) => this.landed(row, row.action.moodleId!)));
   }
 
-  async markSeen(rows: Row[]): Promise<void> {
-    const byEntity = new Map<string, string[]>();
-    for (const r of rows) {
-      const keys = byEntity.get(r.action.entity);
-      if (keys) keys.push(r.action.key);
-      else byEntity.set(r.action.entity, [r.action.key]);
-    }
-    for (const [entity, keys] of byEntity) {
-      for (let i = 0; i < keys.length; i += MARK_SEEN_CHUNK) await this.deps.ledger.markSeen(entity, keys.slice(i, i + MARK_SEEN_CHUNK), this.deps.runId);
-    }
+  /** Marks the entity's unchanged keys seen by this run, a chunk per ledger write. */
+  async markSeen(entity: EntityType, keys: readonly string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += MARK_SEEN_CHUNK) await this.deps.ledger.markSeen(entity, keys.slice(i, i + MARK_SEEN_CHUNK), this.deps.runId);
   }
 
   progress(): void {
