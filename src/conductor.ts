@@ -9,7 +9,8 @@
  * 4. the job's work (plan, apply) with the open session: it either ends the command itself (a refusal, a dry run,
  *    nothing to do) or hands back what it applied;
  * 5. the finish: outcome counts, rows.csv, summary.json, report.html, status, exit code and the closing sentence, the
- *    ledger's run record, and the session closed in a finally whatever happened.
+ *    ledger's run record, and the session closed in a finally whatever happened. A job with many rows streams its
+ *    outcomes into the context's OutcomeLog (rows.csv written as they come) instead of handing back an array.
  */
 import { hostname, userInfo } from 'node:os';
 import type winston from 'winston';
@@ -22,19 +23,18 @@ import { isLockLost } from './ledger/errors.js';
 import { CircuitOpenError, TransientError, type MoodleClient, type SiteInfo } from './moodle/index.js';
 import {
   addHints,
-  countOutcomes,
   ensureReportDir,
-  failedRowsOf,
   newRunId,
+  OutcomeLog,
   withRunId,
   writeHtmlReport,
-  writeRowsCsv,
   writeSummary,
   type FailedRows,
   type RunStatus,
   type SummaryBase,
 } from './report/index.js';
 import { MoodleSession, type SessionOpenOptions, type SessionRefusal } from './session.js';
+import { boundHeapGrowth } from './heap.js';
 
 export { EXIT } from './errors.js';
 import { EXIT, MdlsyncError } from './errors.js';
@@ -76,6 +76,8 @@ export interface Ending {
   message: string;
   /** Rows to count in summary.outcomes; rows.csv holds them when the status is ok or failed-rows. */
   rows?: readonly Outcome[];
+  /** The rows as the job streamed them into its context's OutcomeLog (instead of `rows`). */
+  log?: OutcomeLog;
   /** false: summary.moodleCalls keeps what the job last put there (a run refused at its preflight says 0). */
   countCalls?: boolean;
   /** A dry run: the rows its plan marks invalid, for report.html (an applied run's failed rows come from `rows`). */
@@ -84,7 +86,8 @@ export interface Ending {
 
 /** What a job applied: the conductor counts it, writes rows.csv and closes with the job's sentence. */
 export interface Applied<S extends SummaryBase> {
-  applied: readonly Outcome[];
+  /** The outcomes, or the context's OutcomeLog they streamed into. */
+  applied: readonly Outcome[] | OutcomeLog;
   /** Not all went through even without a failed row (a refresh whose disables were held back). */
   incomplete?: boolean;
   /** The closing sentence, once summary.outcomes holds the counts; `failed`: the run ends with exit 2. */
@@ -107,6 +110,11 @@ export interface JobContext<S extends SummaryBase> extends RunStart {
   siteInfo: SiteInfo | null;
   /** Records the run in the ledger's runs table, just before the first write; the conductor closes the record. */
   startRun(record: Omit<RunRecord, 'id' | 'startedAt' | 'finishedAt' | 'status' | 'summary'>): Promise<void>;
+  /**
+   * The run's outcome log: rows.csv written as the outcomes come (the same one on every call). The finish keeps the
+   * file when the run ends ok or with failed rows, and removes it otherwise (also when the job throws).
+   */
+  outcomeLog(): OutcomeLog;
 }
 
 export interface Job<S extends SummaryBase, P> {
@@ -146,6 +154,8 @@ function isEnding<S extends SummaryBase>(x: Ending | Applied<S> | Prepared<unkno
 /** Runs one job from its run id to its closing sentence; returns its summary (summary.exitCode is the exit code). */
 export async function conduct<S extends SummaryBase, P>(job: Job<S, P>, deps: ConductorDeps): Promise<S> {
   requireMoodle(deps.config); // no Moodle configured: stop before any report folder exists
+  // A run of many rows holds its plan until applied: garbage between collections is bounded by what is live.
+  boundHeapGrowth();
   const startedAt = new Date();
   const runId = newRunId(startedAt);
   // Every log line of the run names it (reports/mdlsync.log, --log-format json), also when runs overlap (schedule).
@@ -166,20 +176,26 @@ async function conductRun<S extends SummaryBase, P>(job: Job<S, P>, deps: Conduc
   // The ledger's run record: opened by the job's startRun, closed by finish (or, stopped midway, by the finally).
   let started = false;
   let recorded = false;
+  let streamed = null as OutcomeLog | null;
+  const outcomeLog = (): OutcomeLog => (streamed ??= new OutcomeLog(reportDir));
 
   const finish = async (end: Ending): Promise<S> => {
     await job.beforeReport?.(summary);
     summary.status = end.status;
     summary.exitCode = end.exitCode;
     summary.message = redact(end.message);
-    if (end.rows) summary.outcomes = countOutcomes(end.rows);
-    addHints(summary, end.rows);
+    const log = end.log ?? (end.rows ? await OutcomeLog.of(reportDir, end.rows) : undefined);
+    if (log) summary.outcomes = { ...log.counts };
+    addHints(summary, log?.failed);
     if (session && end.countCalls !== false) summary.moodleCalls = session.calls();
     summary.finishedAt = new Date().toISOString();
-    if (end.rows && (end.status === 'ok' || end.status === 'failed-rows')) await writeRowsCsv(reportDir, end.rows);
+    if (log && (end.status === 'ok' || end.status === 'failed-rows')) await log.keep();
+    // Streamed rows of an ending without rows.csv (a refusal, an outage), or of a job that handed back an array.
+    await log?.discard();
+    await streamed?.discard();
     await writeSummary(reportDir, summary);
     // The page is for reading; a page that cannot be written costs the run nothing but a warning.
-    await writeHtmlReport(reportDir, summary, end.invalidRows ?? failedRowsOf(end.rows ?? []), { secrets }).catch((err: unknown) =>
+    await writeHtmlReport(reportDir, summary, end.invalidRows ?? log?.failedRows, { secrets }).catch((err: unknown) =>
       logger.warn(`report.html could not be written: ${(err as Error).message}`),
     );
     await job.afterReport?.(summary);
@@ -195,26 +211,27 @@ async function conductRun<S extends SummaryBase, P>(job: Job<S, P>, deps: Conduc
   };
 
   /** Applied rows: counted first; the status, exit code and sentence follow from the counts. */
-  const close = (done: Applied<S>): Ending => {
-    summary.outcomes = countOutcomes(done.applied);
+  const close = async (done: Applied<S>): Promise<Ending> => {
+    const log = done.applied instanceof OutcomeLog ? done.applied : await OutcomeLog.of(reportDir, done.applied);
+    summary.outcomes = { ...log.counts };
     const failed = summary.outcomes.failed > 0 || (done.incomplete ?? false);
     // The circuit breaker opened, or the writer lock was lost: the run stopped sending, which is no fault of some rows (exit 3).
     for (const code of STOPS) {
-      const stopped = done.applied.filter((o) => o.errorcode === code);
+      const stopped = log.failed.filter((o) => o.errorcode === code);
       if (stopped.length === 0) continue;
       summary.error = { code, message: (stopped[0].message ?? '').replace(/(: this run stopped writing)?(; (not sent|unknown whether|another process)| Moodle took).*$/, '') };
       return {
         status: 'failed-rows',
         exitCode: EXIT.refused,
         message: `${done.closing(summary, failed)} The run stopped sending: ${summary.error.message}. The ${stopped.length} row(s) it did not apply are kept for the next try (the tryback or retry file).`,
-        rows: done.applied,
+        log,
       };
     }
     return {
       status: failed ? 'failed-rows' : 'ok',
       exitCode: failed ? EXIT.failedRows : EXIT.ok,
       message: done.closing(summary, failed),
-      rows: done.applied,
+      log,
     };
   };
 
@@ -244,9 +261,10 @@ async function conductRun<S extends SummaryBase, P>(job: Job<S, P>, deps: Conduc
           await open.ledger.startRun({ ...record, id: runId, startedAt: summary.startedAt });
           started = true;
         },
+        outcomeLog,
       };
       const done = await job.work(ctx, prepared.state);
-      end = isEnding(done) ? done : close(done);
+      end = isEnding(done) ? done : await close(done);
     } catch (err) {
       const reported = job.failed?.(err, summary) ?? ledgerEnding(err, summary) ?? (started ? undefined : outageEnding(err, summary));
       if (!reported) throw err;
@@ -254,6 +272,7 @@ async function conductRun<S extends SummaryBase, P>(job: Job<S, P>, deps: Conduc
     }
     return await finish(end);
   } finally {
+    await streamed?.discard();
     if (started && !recorded) await session?.ledger.finishRun(runId, 'aborted', null).catch(lockLostOr(logger));
     await session?.close();
   }

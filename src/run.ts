@@ -16,7 +16,6 @@ import { ConfigError, type Config } from './config/index.js';
 import { EXIT, applyOptions, conduct, type Ending, type Job, type RunStart } from './conductor.js';
 import { FeedFileError, checkFeedPath, readRawRecords, type AnyFeed, type EntityRecord, type EntityType, type FeedEncoding, type FeedInfo } from './feed/index.js';
 import { openFeedSet, type FeedSet } from './feed/feed-set.js';
-import { countOutcomes } from './report/types.js';
 import { planFeed } from './plan/chunks.js';
 import { defaultPlanOptions } from './plan/index.js';
 import type { Action, Op, Plan, PlanOptions } from './plan/types.js';
@@ -112,7 +111,7 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
     // A run refused before planning has always reported no Moodle calls.
     refused: (r) => ({ status: 'aborted', message: `Nothing was written: ${r.message}${r.stage === 'locked' ? '.' : ''}`, countCalls: false }),
 
-    work: async ({ client, ledger, summary, reportDir, runId, startedAt, startRun }, set) => {
+    work: async ({ client, ledger, summary, reportDir, runId, startedAt, startRun, outcomeLog }, set) => {
       // A dry run streams its plan to plan.csv instead of holding every action; report.html lists its invalid rows.
       const planCsv = dryRun ? openPlanCsv(reportDir) : null;
       const lookupSize = lookupChunk(config.moodle.maxInputVars);
@@ -126,7 +125,8 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
       const noteInvalid = (a: Action): void => {
         if (a.error) invalid.add({ line: a.line, key: a.key, type: multi ? a.entity : undefined, action: a.kind, code: a.error.code, message: a.error.message });
       };
-      const outcomes: Outcome[] = [];
+      // The applied rows stream into rows.csv part after part; only the counts and the failed rows stay.
+      const outcomes = outcomeLog();
       let incomplete = false;
       let started = false;
       // Lines an earlier part's row leaves alone as a whole (Upload users' "add new only" and an existing account).
@@ -174,15 +174,15 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
           if (!dryRun) await writePlanCsv(reportDir, plan.actions);
           if (!dryRun) for (const a of plan.actions) noteInvalid(a);
           const what = dryRun ? `Dry run: this ${req.op === 'refresh' || req.op === 'refresh-ds' ? 'refresh' : 'run'} would be refused` : 'Refused, nothing was written';
-          const before = outcomes.length > 0 ? ` (the ${set.parts.slice(0, i).map((p) => p.info.type).join(' and ')} rows before it were applied)` : '';
+          const before = outcomes.total > 0 ? ` (the ${set.parts.slice(0, i).map((p) => p.info.type).join(' and ')} rows before it were applied)` : '';
           const where = multi ? ` for its ${type} rows` : '';
           // A whole file refused keeps its plan for `mdlsync approve` (a file that fans out is run again instead).
           const held = !dryRun && !multi ? await holdRefused(config, { runId, file: req.file, sha256: summary.sha256, request: heldRequest(req, type, dataSource), plan, ledger }) : null;
           if (held) summary.held = { runId: held.runId, approve: held.approve, discard: held.discard };
           if (held && held.replaced.length > 0) deps.logger.info(`the held plan(s) ${held.replaced.join(', ')} of the same file were replaced by this one`);
           const keep = held ? `. The plan is held: apply it as planned with ${held.approve}, or drop it with ${held.discard}` : '';
-          if (outcomes.length === 0) return { status: 'refused', exitCode: EXIT.refused, message: `${what}${where}: ${plan.guard.message}${keep}`, invalidRows: invalid };
-          summary.tryback = await writeTrybackFor(set.source, outcomes, reportDir);
+          if (outcomes.total === 0) return { status: 'refused', exitCode: EXIT.refused, message: `${what}${where}: ${plan.guard.message}${keep}`, invalidRows: invalid };
+          summary.tryback = await writeTrybackFor(set.source, outcomes.failed, reportDir);
           return { applied: outcomes, incomplete: true, closing: () => `Refused${where}, nothing of them was written${before}: ${plan.guard!.message}` };
         }
         if (dryRun) continue;
@@ -190,10 +190,9 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
           await startRun({ file: req.file, sha256: summary.sha256, type, op: req.op, dataSource });
           started = true;
         }
-        const applied = await applyPlan(plan, { client, ledger, runId, options: applyOptions(config), onProgress: (p) => deps.progress?.update(p), onCall: emailScan.observe });
-        if (part) part.outcomes = countOutcomes(applied);
-        // One at a time: spreading a file's worth of outcomes into push's arguments overflows the stack.
-        for (const o of applied) outcomes.push(o);
+        const before = { ...outcomes.counts };
+        await applyPlan(plan, { client, ledger, runId, options: applyOptions(config), onProgress: (p) => deps.progress?.update(p), onCall: emailScan.observe, onOutcome: (o) => outcomes.add(o) });
+        if (part) part.outcomes = countsSince(before, outcomes.counts);
         incomplete ||= plan.guard?.disablesSkipped ?? false;
         logger.debug(`applied ${type} after ${elapsed(startedAt)}`);
       }
@@ -215,8 +214,8 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
         summary.siteHints = [emailScanHint(scan)];
         logger.warn(`site: ${summary.siteHints[0].message}`);
       }
-      const transient = req.retryDir ? outcomes.filter(isTransientFailure) : [];
-      summary.tryback = await writeTrybackFor(set.source, transient.length > 0 ? outcomes.filter((o) => !isTransientFailure(o)) : outcomes, reportDir);
+      const transient = req.retryDir ? outcomes.failed.filter(isTransientFailure) : [];
+      summary.tryback = await writeTrybackFor(set.source, transient.length > 0 ? outcomes.failed.filter((o) => !isTransientFailure(o)) : outcomes.failed, reportDir);
       if (transient.length > 0) summary.retry = await keepForRetry(set.source, transient, req.retryDir as string, runId);
       logger.debug(`reported after ${elapsed(startedAt)}`);
       // Disables a refresh held back (unreadable rows) leave the run incomplete even when no row failed.
@@ -436,6 +435,13 @@ function withoutLines(feed: AnyFeed, lines: ReadonlySet<number>): AnyFeed {
       for await (const item of items()) if (!lines.has(item.line)) yield item;
     },
   } as AnyFeed;
+}
+
+/** What a part added to the run's outcome counts. */
+function countsSince(before: RunSummary['outcomes'], now: RunSummary['outcomes']): RunSummary['outcomes'] {
+  const out = { ...now };
+  for (const k of Object.keys(out) as Array<keyof typeof out>) out[k] -= before[k];
+  return out;
 }
 
 /** The planned counts of a file's parts, added up. */

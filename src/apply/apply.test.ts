@@ -5,7 +5,7 @@ import type { MoodleCaller, MoodleUser } from '../moodle/types.js';
 import type { Action, ActionOf } from '../plan/types.js';
 import { DEFAULT_APPLY_OPTIONS, applyPlan } from './index.js';
 import { resolvePersons } from '../entities/persons/lookup.js';
-import type { ApplyOptions, ApplyProgress } from './types.js';
+import type { ApplyOptions, ApplyProgress, Outcome } from './types.js';
 import { FakeLedger } from '../../test/fake-ledger.js';
 import { lockLostError } from '../ledger/errors.js';
 import type { LinkWrite } from '../ledger/types.js';
@@ -526,6 +526,45 @@ describe('applyPlan: updates, relinks, deletes', () => {
     expect(ledger.seen).toEqual(['K1']);
     expect(moodle.calls).toHaveLength(0);
     expect(progress.at(-1)).toEqual({ done: 2, total: 2, failed: 1 });
+  });
+});
+
+describe('applyPlan: outcomes to a sink', () => {
+  it('with onOutcome, the outcomes a return would give go there one by one in the plan order (a read-back warning too), and none is returned', async () => {
+    const plan = (): Action[] => [
+      action('unchanged', person(0), { moodleId: 7 }),
+      ...Array.from({ length: 12 }, (_, i) => action('create', person(i + 1))),
+      action('fail', person(20), { error: { code: 'duplicate-key', message: 'Key K20 is also on line 3' } }),
+      action('create', person(21, { email: 'not-an-email' })),
+    ];
+    const timedOut = (): FakeMoodle => {
+      const moodle = new FakeMoodle();
+      moodle.faults.push({ fn: 'core_user_create_users', mode: 'commit-then-timeout' });
+      return moodle;
+    };
+    const returned = await apply(plan(), timedOut(), new FakeLedger(), { batchSize: 5 });
+    const sunk: Outcome[] = [];
+    let waited = 0;
+    const none = await applyPlan(
+      { actions: plan() },
+      {
+        client: timedOut(),
+        ledger: new FakeLedger(),
+        runId: 'r1',
+        options: { ...DEFAULT_APPLY_OPTIONS, backoffMs: 1, batchSize: 5 },
+        // Every third outcome asks to wait, as rows.csv does when its stream is full.
+        onOutcome: (o) => {
+          sunk.push(o);
+          return sunk.length % 3 === 0 ? new Promise<void>((r) => setTimeout(() => r(void waited++), 1)) : undefined;
+        },
+      },
+    );
+    expect(none).toEqual([]);
+    expect(sunk).toEqual(returned);
+    expect(sunk.map((o) => o.key)).toEqual(plan().map((a) => a.key));
+    expect(sunk.some((o) => o.outcome === 'ok' && o.message?.includes('saved in Moodle (read back)'))).toBe(true);
+    expect(sunk.map((o) => o.outcome)).toEqual(['unchanged', ...Array(12).fill('ok'), 'failed', 'failed']);
+    expect(waited).toBe(5);
   });
 });
 

@@ -10,7 +10,10 @@ import type { Outcome } from './types.js';
 
 export type { ApplyDeps } from './engine.js';
 
-/** Executes the plan; one Outcome per action, in the plan's order. A plan holds one entity's actions. */
+/**
+ * Executes the plan; one Outcome per action, in the plan's order. A plan holds one entity's actions. With
+ * deps.onOutcome the outcomes go there instead, one at a time, and none is returned (a large run keeps none of them).
+ */
 export async function applyPlan(plan: { actions: readonly Action[] }, deps: ApplyDeps): Promise<Outcome[]> {
   const actions = plan.actions;
   const type = actions[0]?.entity ?? 'persons';
@@ -25,26 +28,37 @@ export async function applyPlan(plan: { actions: readonly Action[] }, deps: Appl
     applier.redact ? (m, a) => applier.redact!(m, a) : undefined,
     fields ? (a) => keptFields(fields(a)) : undefined,
   );
-  const unchanged: Row[] = [];
-  const send: Row[] = [];
+  // The unchanged rows' keys only: a row object each would stay alive while the outcomes stream out (500k of them).
+  let unchanged: string[] = [];
+  let send: Row[] = [];
   actions.forEach((action, index) => {
     const row = { index, action };
     if (action.kind === 'unchanged') {
-      unchanged.push(row);
+      unchanged.push(action.key);
       engine.settle(row, 'unchanged', { moodleId: action.moodleId });
     } else if (action.kind === 'fail') engine.fail(row, action.error?.code ?? 'failed', action.error?.message ?? action.reason);
     else send.push(row);
   });
-  const run = applier.prepare(engine, send);
+  let run: (() => Promise<void>) | null = applier.prepare(engine, send);
   try {
-    await engine.markSeen(unchanged);
+    await engine.markSeen(type, unchanged);
     engine.progress();
     await run();
   } catch (err) {
     // The writer lock was lost in a ledger write between calls: what was not sent fails as such (any other error throws).
     engine.halt(err);
   }
-  return engine.results();
+  // What was sorted and built for the calls is garbage before the outcomes stream out (an async function's saved
+  // locals would keep it alive).
+  unchanged = [];
+  send = [];
+  run = null;
+  if (!deps.onOutcome) return engine.results();
+  for (const o of engine.finalOutcomes()) {
+    const wait = deps.onOutcome(o);
+    if (wait) await wait;
+  }
+  return [];
 }
 
 /** The values kept for an undo, as the ledger stores them (JSON with sorted keys: the same values, the same text). */

@@ -26,6 +26,11 @@ export interface ApplyDeps {
   extraOutcomes?: (outcomes: Outcome[]) => void;
   /** Told of every batch call Moodle answered: what the site spends per record (see email-scan.ts). */
   onCall?: (call: TimedCall) => void;
+  /**
+   * Where the outcomes go, one per action in the plan's order once the plan is applied (a run streams them to
+   * rows.csv): applyPlan then returns none. A promise it returns is awaited before the next outcome (back-pressure).
+   */
+  onOutcome?: (outcome: Outcome) => void | Promise<void>;
 }
 
 /** A batch call Moodle answered: its function, records, time from sent to answered, and the reply. */
@@ -73,8 +78,20 @@ const MARK_SEEN_CHUNK = 500;
 /** Said of a row whose call may have been saved and could not be checked: the next run's plan reads it back. */
 const UNKNOWN_NOTE = '; unknown whether Moodle saved it: verified on the next run';
 
+/** Outcome kinds as stored per row (0: no outcome yet). */
+const KINDS: readonly OutcomeKind[] = ['ok', 'unchanged', 'failed', 'relinked'];
+
 export class BatchEngine {
-  private readonly outcomes: (Outcome | undefined)[];
+  /**
+   * Each row's outcome, kept compact (a 500k-row plan would otherwise hold 500k objects until the report): its kind
+   * (index in KINDS + 1), its Moodle id (NaN: none), and the few with a code or a message beside. An Outcome object
+   * is made only when asked for.
+   */
+  private readonly kinds: Uint8Array;
+  private readonly moodleIds: Float64Array;
+  private readonly notes = new Map<number, { errorcode?: OutcomeCode; message?: string }>();
+  /** Rows an applier settled as another action than planned (a create found in Moodle settles as an adopt). */
+  private readonly settledAs = new Map<number, Action>();
   private readonly limiter: AdaptiveLimiter;
   readonly options: ApplyOptions;
   private done = 0;
@@ -93,7 +110,8 @@ export class BatchEngine {
     /** The values of an action the ledger keeps for a later undo (the entity's undo.fields), as JSON; undefined: none. */
     private readonly fieldsOf: (action: Action) => string | undefined = () => undefined,
   ) {
-    this.outcomes = new Array<Outcome | undefined>(actions.length);
+    this.kinds = new Uint8Array(actions.length);
+    this.moodleIds = new Float64Array(actions.length).fill(NaN);
     this.options = deps.options;
     // Under a rate limit the latency says nothing about the site (see ApplyOptions): start at the cap, never grow.
     const rated = deps.options.maxRequestsPerSecond !== undefined;
@@ -112,16 +130,22 @@ export class BatchEngine {
   }
 
   settle(row: Row, outcome: OutcomeKind, extra: Partial<Outcome> = {}): void {
-    if (this.outcomes[row.index] === undefined) {
+    const i = row.index;
+    if (this.kinds[i] === 0) {
       this.done++;
       if (outcome === 'failed') this.failedCount++;
     }
-    this.outcomes[row.index] = this.outcomeFor(row, outcome, extra);
+    this.kinds[i] = KINDS.indexOf(outcome) + 1;
+    this.moodleIds[i] = extra.moodleId ?? NaN;
+    if (extra.errorcode !== undefined || extra.message !== undefined) this.notes.set(i, { errorcode: extra.errorcode, message: extra.message });
+    else this.notes.delete(i);
+    if (row.action !== this.actions[i]) this.settledAs.set(i, row.action);
+    else this.settledAs.delete(i);
   }
 
   fail(row: Row, errorcode: OutcomeCode, message: string, moodleId?: number): void {
     // A row Moodle confirmed stays confirmed, whatever goes wrong later in its batch.
-    const prev = this.outcomes[row.index];
+    const prev = this.outcomeOf(row);
     if (prev && prev.outcome !== 'failed') return;
     this.settle(row, 'failed', { errorcode, message: this.redact(message, row.action), moodleId });
   }
@@ -132,7 +156,7 @@ export class BatchEngine {
    */
   private unrecorded(rows: Row[], err: Error): void {
     for (const row of rows) {
-      const prev = this.outcomes[row.index];
+      const prev = this.outcomeOf(row);
       if (prev?.outcome === 'failed') continue;
       if (prev) this.done--;
       this.settle(row, 'failed', { errorcode: 'ledger-lock-lost', moodleId: prev?.moodleId, message: `${err.message} Moodle took this row, the ledger did not record it: the tryback's run finds it in Moodle and links it.` });
@@ -149,9 +173,17 @@ export class BatchEngine {
     return err;
   }
 
-  /** The outcome so far of a row, if it has one. */
+  /** The outcome so far of a row, if it has one (a copy: settle, fail and note change it). */
   outcomeOf(row: Row): Outcome | undefined {
-    return this.outcomes[row.index];
+    return this.outcomeAt(row.index);
+  }
+
+  private outcomeAt(index: number): Outcome | undefined {
+    const kind = this.kinds[index];
+    if (kind === 0) return undefined;
+    const id = this.moodleIds[index];
+    const note = this.notes.get(index);
+    return this.outcomeFor({ index, action: this.settledAs.get(index) ?? this.actions[index] }, KINDS[kind - 1], { moodleId: Number.isNaN(id) ? undefined : id, errorcode: note?.errorcode, message: note?.message });
   }
 
   link(row: Row, moodleId: number, hash: string | null = row.action.hash ?? null): LinkWrite {
@@ -179,16 +211,9 @@ export class BatchEngine {
     await this.writeLinks(rows.map((row) => this.landed(row, row.action.moodleId!)));
   }
 
-  async markSeen(rows: Row[]): Promise<void> {
-    const byEntity = new Map<string, string[]>();
-    for (const r of rows) {
-      const keys = byEntity.get(r.action.entity);
-      if (keys) keys.push(r.action.key);
-      else byEntity.set(r.action.entity, [r.action.key]);
-    }
-    for (const [entity, keys] of byEntity) {
-      for (let i = 0; i < keys.length; i += MARK_SEEN_CHUNK) await this.deps.ledger.markSeen(entity, keys.slice(i, i + MARK_SEEN_CHUNK), this.deps.runId);
-    }
+  /** Marks the entity's unchanged keys seen by this run, a chunk per ledger write. */
+  async markSeen(entity: EntityType, keys: readonly string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += MARK_SEEN_CHUNK) await this.deps.ledger.markSeen(entity, keys.slice(i, i + MARK_SEEN_CHUNK), this.deps.runId);
   }
 
   progress(): void {
@@ -202,16 +227,16 @@ export class BatchEngine {
 
   /** One Outcome per action, in the plan's order; after a lost lock, the rows never sent say so. */
   results(): Outcome[] {
+    const out: Outcome[] = [];
+    for (const o of this.finalOutcomes()) out.push(o);
+    return out;
+  }
+
+  /** results() one at a time, each made as it is taken: nothing holds them all. */
+  *finalOutcomes(): Generator<Outcome> {
     const lost = this.fatal && isLockLost(this.fatal) ? this.fatal : null;
-    return this.outcomes.map(
-      (o, index) =>
-        o ??
-        this.outcomeFor(
-          { index, action: this.actions[index] },
-          'failed',
-          lost ? { errorcode: 'ledger-lock-lost', message: `${lost.message.replace(/\.$/, '')}; not sent` } : { errorcode: 'internal', message: 'No outcome recorded' },
-        ),
-    );
+    const none = lost ? { errorcode: 'ledger-lock-lost' as const, message: `${lost.message.replace(/\.$/, '')}; not sent` } : { errorcode: 'internal' as const, message: 'No outcome recorded' };
+    for (let index = 0; index < this.actions.length; index++) yield this.outcomeAt(index) ?? this.outcomeFor({ index, action: this.actions[index] }, 'failed', none);
   }
 
   /**
@@ -308,7 +333,7 @@ export class BatchEngine {
         }
       }
       if (err instanceof AbortError || this.deps.signal?.aborted) {
-        for (const it of pending) if (!this.outcomes[it.row.index]) this.fail(it.row, 'aborted', 'The run was aborted before Moodle confirmed this row');
+        for (const it of pending) if (this.kinds[it.row.index] === 0) this.fail(it.row, 'aborted', 'The run was aborted before Moodle confirmed this row');
         return;
       }
       const unknown = maybeSaved !== undefined ? UNKNOWN_NOTE : '';
@@ -425,9 +450,9 @@ export class BatchEngine {
     const said = err instanceof MoodleError ? `Moodle answered "${err.errorcode}"` : `the call ${failureOf(err)}`;
     const warning = `warning: ${said} but the row is saved in Moodle (read back)`;
     for (const it of items) {
-      const o = this.outcomes[it.row.index];
+      const o = this.outcomeAt(it.row.index);
       if (!o || o.outcome === 'failed' || o.message?.includes(warning)) continue;
-      o.message = o.message ? `${o.message}; ${warning}` : warning;
+      this.notes.set(it.row.index, { errorcode: o.errorcode, message: o.message ? `${o.message}; ${warning}` : warning });
     }
   }
 

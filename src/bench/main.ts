@@ -27,6 +27,9 @@
  *     node dist/bench/email-scan-main.js.
  *  9. start-up (startup.ts): `mdlsync --version` and the unchanged run of 20,000 persons, end to end; BENCH_STARTUP=0
  *     skips it.
+ * 10. memory of a large run: peak RSS and seconds of a whole `mdlsync run` of BENCH_MEMORY_ENROLMENTS enrolments
+ *     (default 500,000, over 50,000 persons and 1,000 courses stored first) into a sandbox process, then of its
+ *     unchanged re-run; each CLI process reports its own peak (peak-rss.ts). BENCH_MEMORY=0 skips it.
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -94,6 +97,15 @@ async function timedRun(file: string, cwd: string, env: Record<string, string>, 
   return { seconds: (Date.now() - t) / 1000, summary: lastSummary(cwd) };
 }
 
+/** timedRun, with the CLI process's own peak RSS (MB) reported by the preloaded peak-rss.js. */
+async function measuredRun(file: string, cwd: string, env: Record<string, string>) {
+  const rssFile = join(cwd, `peak-rss-${Date.now()}.txt`);
+  const t = Date.now();
+  await node(['--import', join(DIST, 'bench', 'peak-rss.js'), CLI, 'run', file, '--quiet'], { ...env, BENCH_PEAK_RSS_FILE: rssFile }, cwd);
+  const seconds = (Date.now() - t) / 1000;
+  return { seconds, peakRssMb: Math.round(Number(readFileSync(rssFile, 'utf8')) / 1024), summary: lastSummary(cwd) };
+}
+
 async function main(): Promise<void> {
   const out: string[] = [];
   const say = (s: string) => {
@@ -147,6 +159,7 @@ async function main(): Promise<void> {
   if (process.env.BENCH_MIRROR !== '0') await mirrorBench(say);
   if (process.env.BENCH_EMAIL_SCAN !== '0') await emailScanBench(say, work);
   if (process.env.BENCH_STARTUP !== '0') await startupBench(say, work, CLI, startSandboxProcess);
+  if (process.env.BENCH_MEMORY !== '0') await memoryBench(say);
   writeFileSync(join(process.cwd(), 'bench-results.md'), out.join('\n') + '\n');
   rmSync(work, { recursive: true, force: true });
 }
@@ -270,6 +283,34 @@ async function classroom(say: (s: string) => void): Promise<void> {
   say('');
   say(`- unchanged re-run of the ${storeEnrolments.toLocaleString('en')} enrolments: ${writes(again.summary.moodleCalls.byFunction)} write calls, ${again.summary.moodleCalls.total} calls in all (${JSON.stringify(again.summary.moodleCalls.byFunction)}), ${again.seconds.toFixed(2)} s, outcomes ${JSON.stringify(again.summary.outcomes)}`);
   sb.stop();
+}
+
+/** Peak RSS of a whole run of a large enrolment file: its first store into a sandbox process, then the unchanged re-run. */
+async function memoryBench(say: (s: string) => void): Promise<void> {
+  const n = Number(process.env.BENCH_MEMORY_ENROLMENTS ?? 500000);
+  const nPersons = 50000;
+  const nCourses = 1000;
+  const sb = await startSandboxProcess({ passwordPolicy: true });
+  const dir = mkdtempSync(join(work, 'memory-'));
+  const env = { MDLSYNC_URL: sb.url, MDLSYNC_TOKEN: sb.token };
+  try {
+    const files = { persons: join(dir, 'persons.txt'), courses: join(dir, 'courses.txt'), enrolments: join(dir, 'enrolments.txt') };
+    await generatePersons(files.persons, nPersons, { prefix: 'p' });
+    await generateCourses(files.courses, nCourses);
+    await generateEnrolments(files.enrolments, n, nCourses, nPersons);
+    await timedRun(files.persons, dir, env);
+    await timedRun(files.courses, dir, env);
+    say('');
+    say(`## memory of a large run: \`mdlsync run\` of ${n.toLocaleString('en')} enrolments (over ${nPersons.toLocaleString('en')} persons and ${nCourses.toLocaleString('en')} courses stored before), sandbox in its own process`);
+    say('| run | peak RSS | seconds | outcomes |');
+    say('|---|---:|---:|---|');
+    for (const label of ['first store', 'unchanged re-run']) {
+      const r = await measuredRun(files.enrolments, dir, env);
+      say(`| ${label} | ${r.peakRssMb} MB | ${r.seconds.toFixed(2)} | ${JSON.stringify(r.summary.outcomes)} |`);
+    }
+  } finally {
+    sb.stop();
+  }
 }
 
 async function cohortMembers(say: (s: string) => void): Promise<void> {

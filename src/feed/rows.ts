@@ -100,11 +100,24 @@ export function baseCell(record: RecordBase, kind: ColumnKind, column: string, v
       return undefined;
     }
     case 'dataSource':
-      record.dataSource = v;
+      record.dataSource = sharedDataSource(v);
       return undefined;
     default:
       return undefined;
   }
+}
+
+/**
+ * A file names a few data sources over many rows: the rows (and their planned actions, which a run holds until it
+ * has applied them) share one string per value instead of a copy each (~11 MB for 500k rows). Bounded, since a watch
+ * lives on.
+ */
+const dataSources = new Map<string, string>();
+function sharedDataSource(v: string): string {
+  const seen = dataSources.get(v);
+  if (seen !== undefined) return seen;
+  if (dataSources.size < 1000) dataSources.set(v, v);
+  return v;
 }
 
 /** The "key column(s) … empty" error. */

@@ -67,7 +67,7 @@ function approveJob(held: HeldPlan, deps: ApproveDeps, wait: number | undefined)
     },
     refused: (r) => ({ status: 'aborted', message: `Nothing was written: ${r.message}${r.stage === 'locked' ? '.' : ''}`, countCalls: false }),
 
-    work: async ({ client, ledger, summary, reportDir, runId, startRun }, set) => {
+    work: async ({ client, ledger, summary, reportDir, runId, startRun, outcomeLog }, set) => {
       const changed = await changesSince(held, ledger, client, lookupChunk(config.moodle.maxInputVars));
       if (changed.length > 0) {
         const plan = await replan(set, held, config, ledger, client);
@@ -92,11 +92,12 @@ function approveJob(held: HeldPlan, deps: ApproveDeps, wait: number | undefined)
       }
       summary.guard = { ...held.guard, refused: false, forced: true, message: `approved (held as ${held.runId}): ${held.guard.message}` };
       await startRun({ file: held.file, sha256: held.sha256, type: req.type, op: req.op, dataSource: req.dataSource });
-      const outcomes = await applyPlan({ actions: held.actions }, { client, ledger, runId, options: applyOptions(config), onProgress: (p) => deps.progress?.update(p) });
+      const outcomes = outcomeLog();
+      await applyPlan({ actions: held.actions }, { client, ledger, runId, options: applyOptions(config), onProgress: (p) => deps.progress?.update(p), onOutcome: (o) => outcomes.add(o) });
       deps.progress?.stop();
       applied = true;
       await closeHeldRun(ledger, held.runId, 'approved', { by: runId });
-      const failed = outcomes.filter((o) => o.outcome === 'failed' && o.line !== null);
+      const failed = outcomes.failed.filter((o) => o.line !== null);
       if (failed.length > 0) {
         const lines = [...new Set(failed.map((o) => o.line as number))];
         const raw = await readRawRecords(set.source, new Set(lines));

@@ -11,3 +11,4 @@ export * from './retention.js';
 export * from './failed-rows.js';
 export * from './html.js';
 export * from './find-page.js';
+export * from './outcome-log.js';

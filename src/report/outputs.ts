@@ -60,7 +60,22 @@ const ROWS_CSV_COLUMNS = ['line', 'key', 'action', 'outcome', 'moodle_id', 'erro
  * csv-stringify/sync: a 500k-row file took ~2 s through the streaming stringifier's per-record writes.
  */
 export async function writeRowsCsv(dir: string, outcomes: Iterable<Outcome>): Promise<string> {
-  const path = join(dir, 'rows.csv');
+  const csv = openRowsCsv(join(dir, 'rows.csv'));
+  for (const o of outcomes) {
+    const wait = csv.write(o);
+    if (wait) await wait;
+  }
+  return csv.close();
+}
+
+/** A rows.csv opened to be written row by row as the outcomes come (writeRowsCsv's lines; write() may ask to wait). */
+export interface RowsCsvWriter {
+  /** A promise when the batch was flushed and the file asks to wait (or failed: close() throws it). */
+  write(o: Outcome): Promise<void> | undefined;
+  close(): Promise<string>;
+}
+
+export function openRowsCsv(path: string): RowsCsvWriter {
   const out = createWriteStream(path, { mode: 0o600 });
   // A write error (disk full) is thrown by finished() below; the listener keeps it from being an uncaught event.
   out.on('error', () => {});
@@ -70,17 +85,19 @@ export async function writeRowsCsv(dir: string, outcomes: Iterable<Outcome>): Pr
     batch = [];
     if (!more && !out.errored) await once(out, 'drain');
   };
-  for (const o of outcomes) {
-    batch.push([o.line ?? '', o.key, o.action, o.outcome, o.moodleId ?? '', o.errorcode ?? '', o.message ?? '', o.type ?? '', hintFor(o.errorcode, o.message) ?? ''].map(redactCell));
-    if (batch.length >= ROWS_CSV_BATCH) {
-      await flush();
-      if (out.errored) break;
-    }
-  }
-  if (batch.length > 0) await flush();
-  out.end();
-  await finished(out);
-  return path;
+  return {
+    write: (o) => {
+      if (out.errored) return undefined;
+      batch.push([o.line ?? '', o.key, o.action, o.outcome, o.moodleId ?? '', o.errorcode ?? '', o.message ?? '', o.type ?? '', hintFor(o.errorcode, o.message) ?? ''].map(redactCell));
+      return batch.length >= ROWS_CSV_BATCH ? flush() : undefined;
+    },
+    close: async () => {
+      if (batch.length > 0 && !out.errored) await flush();
+      out.end();
+      await finished(out);
+      return path;
+    },
+  };
 }
 
 /** Our own files are named after the input, but never show a secret its name holds. */
