@@ -74,6 +74,36 @@ describe('group members', () => {
   });
 });
 
+describe('cohort members', () => {
+  const reverse = (i: BeforeImage, including = false) => entity('cohort-members').undo!.reverse(i, { ...ctx, includingCreates: including }, null);
+  const state = 'cm1;cohort=5';
+  it('a removal is added back to the same cohort; one added again is removed again; an addition is removed only with --including-creates', () => {
+    expect(reverse(image('cohort-members', 'K1|P1', link({ hash: null, state }), link({ hash: null, state, status: 'disabled' })))).toMatchObject({
+      kind: 'enable',
+      moodleId: 7,
+      state,
+      status: 'active',
+      member: { call: 'add', cohortId: 5 },
+      reason: 'undo: removed by the run, added back to cohort K1',
+    });
+    expect(reverse(image('cohort-members', 'K1|P1', link({ hash: null, state, status: 'disabled' }), link({ hash: null, state })))).toMatchObject({
+      kind: 'disable',
+      status: 'disabled',
+      member: { call: 'remove', cohortId: 5 },
+      reason: 'undo: added again by the run, removed from cohort K1 again',
+    });
+    const added = image('cohort-members', 'K1|P1', null, link({ hash: null, state }));
+    expect(reverse(added)).toEqual({ left: 'added by the run: left (--including-creates removes it from the cohort)' });
+    expect(reverse(added, true)).toMatchObject({ kind: 'disable', status: 'disabled', member: { call: 'remove', cohortId: 5 } });
+  });
+
+  it('leaves what it cannot put back: no cohort kept, a move to another cohort, nothing changed', () => {
+    expect(reverse(image('cohort-members', 'K1|P1', link({ hash: null, state: null }), link({ hash: null, state: null, status: 'disabled' })))).toEqual({ left: 'the ledger kept no cohort from before the run' });
+    expect(reverse(image('cohort-members', 'K1|P1', link({ hash: null, state }), link({ hash: null, state: 'cm1;cohort=6' })))).toEqual({ left: expect.stringMatching(/^moved to another Moodle cohort/) });
+    expect(reverse(image('cohort-members', 'K1|P1', link({ hash: null, state }), link({ hash: null, state })))).toEqual({ left: 'the run changed nothing mdlsync can put back' });
+  });
+});
+
 describe('planUndoPart', () => {
   it('leaves a record a later run wrote, and one Moodle no longer shows as the run left it', async () => {
     const ledger = SqliteLedger.open(':memory:');
@@ -95,6 +125,43 @@ describe('planUndoPart', () => {
         ['P3', 'unchanged', 'left: changed since the run: the account is not suspended any more (by hand or by another tool)'],
       ]);
       expect(part.plan.counts).toMatchObject({ enable: 1, unchanged: 2 });
+      expect(part.plan.guard).toBeNull();
+    } finally {
+      await ledger.close();
+    }
+  });
+});
+
+describe('planUndoPart of cohort members', () => {
+  it('leaves a membership re-added by hand and one whose cohort is gone, never asking get_cohort_members for a gone cohort', async () => {
+    const ledger = SqliteLedger.open(':memory:');
+    try {
+      const w = (key: string, moodleId: number, cohort: number, status: 'active' | 'disabled', runId: string) => ({ entity: 'cohort-members', key, moodleId, dataSource: 'SIS', hash: null, state: `cm1;cohort=${cohort}`, status, runId });
+      const all = (status: 'active' | 'disabled', runId: string) => [w('K1|P1', 1, 5, status, runId), w('K1|P2', 2, 5, status, runId), w('K2|P3', 3, 6, status, runId)];
+      await ledger.writeLinks(all('active', 'r0'));
+      await ledger.writeLinks(all('disabled', 'r1'));
+      // P2 was put back in cohort 5 by hand; cohort 6 was deleted in Moodle since.
+      const asked: number[][] = [];
+      const client: MoodleCaller = {
+        call: async <T>(fn: string, params?: Record<string, unknown>) => {
+          const ids = (params?.cohortids ?? []) as number[];
+          if (fn === 'core_cohort_get_cohorts') return ids.filter((id) => id === 5).map((id) => ({ id, idnumber: 'K1', name: 'K1' })) as T;
+          if (fn === 'core_cohort_get_cohort_members') {
+            asked.push(ids);
+            if (ids.some((id) => id !== 5)) throw new Error('invalidrecord');
+            return [{ cohortid: 5, userids: [2, 9] }] as T;
+          }
+          return [] as T;
+        },
+      };
+      const part = await planUndoPart('cohort-members', await ledger.images.forRun('r1'), ledger, client, { settings: {}, includingCreates: false, reads: { retries: 1, backoffMs: 1, chunkSize: 100 }, guard, force: false });
+      expect(part.plan.actions.map((a) => [a.key, a.kind, a.reason])).toEqual([
+        ['K1|P1', 'enable', 'undo: removed by the run, added back to cohort K1'],
+        ['K1|P2', 'unchanged', 'left: changed since the run: a member of the cohort again (by hand or by another tool)'],
+        ['K2|P3', 'unchanged', 'left: changed since the run: cohort 6 is no longer in Moodle'],
+      ]);
+      expect(part.plan.actions[0]).toMatchObject({ moodleId: 1, member: { call: 'add', cohortId: 5 } });
+      expect(asked).toEqual([[5]]);
       expect(part.plan.guard).toBeNull();
     } finally {
       await ledger.close();

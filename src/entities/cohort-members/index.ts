@@ -5,6 +5,7 @@ import { cohortMembersApplier } from './apply.js';
 import { COHORT_MEMBER_HEADERS, cohortMemberRowMapper } from './feed.js';
 import { cohortMemberLookup } from './lookup.js';
 import { CohortMemberPlanner } from './rules.js';
+import { COHORT_MEMBER_UNDO } from './undo.js';
 
 /** The wsfunctions a cohort-members run calls. */
 const COHORT_MEMBER_RUN_FUNCTIONS: readonly string[] = [
@@ -26,4 +27,5 @@ export const cohortMembers: EntityDefinition<'cohort-members'> = {
   planner: (options, _settings, sink) => new CohortMemberPlanner(options, sink),
   lookup: (client, ledger, reads) => cohortMemberLookup(client, ledger, reads),
   applier: cohortMembersApplier,
+  undo: COHORT_MEMBER_UNDO,
 };
