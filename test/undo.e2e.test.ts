@@ -2,11 +2,12 @@
  * `mdlsync undo RUNID` (README "When a run goes wrong"): forced refreshes that suspended 500 persons, removed their
  * enrolments and their group memberships are undone to the exact state before (accounts active, enrolments with the
  * same roles and dates, group memberships back); a record changed by hand after the run is listed and left alone.
+ * Courses a refresh hid and cohort memberships a refresh removed are put back the same way.
  */
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MoodleClient, createCourses, updateCourses, updateUsers } from '../src/moodle/index.js';
+import { MoodleClient, addCohortMembers, createCourses, updateCourses, updateUsers } from '../src/moodle/index.js';
 import { PG_URL, pgAdmin } from '../src/ledger/test-backends.js';
 import { SqliteLedger } from '../src/ledger/index.js';
 import { SIS_HEADER, persons, sisFile, workspace, type Workspace } from './helpers.js';
@@ -250,5 +251,43 @@ describe('mdlsync undo', () => {
     expect(w.lastSummary()).toMatchObject({ planned: { disable: 1 }, outcomes: { ok: 1 } });
     expect([visible('C1'), visible('C2'), visible('C3')]).toEqual([true, true, false]);
     expect(w.sandbox.courses.byIdnumber('C3')).toBeDefined();
+  }, 120_000);
+
+  test('cohort memberships a forced refresh removed are added back to their cohorts; one re-added by hand since is left', async () => {
+    const w = await workspace();
+    ws = w;
+    const KH = ['EXTERNAL_COHORT_KEY', 'NAME', 'DESCRIPTION'];
+    const CMH = ['EXTERNAL_COHORT_KEY', 'EXTERNAL_PERSON_KEY'];
+    const twenty = persons(20).map((p) => p[0]);
+    expect((await w.cli(['run', w.write('people.txt', sisFile(SIS_HEADER, persons(20)))])).code).toBe(0);
+    expect((await w.cli(['run', w.write('cohorts.txt', sisFile(KH, [['Y1', 'Year 1', ''], ['Y2', 'Year 2', '']]))])).code).toBe(0);
+    const rows = [...twenty.map((k) => ['Y1', k]), ...twenty.slice(0, 5).map((k) => ['Y2', k])];
+    expect((await w.cli(['run', w.write('members.txt', sisFile(CMH, rows))])).code).toBe(0);
+    const ids = (keys: string[]) => keys.map((k) => w.sandbox.users.byIdnumber(k)[0].id).sort((a, b) => a - b);
+    const site = () => [w.sandbox.cohorts.cohortMembers('Y1'), w.sandbox.cohorts.cohortMembers('Y2')];
+    const before = site();
+    expect(before).toEqual([ids(twenty), ids(twenty.slice(0, 5))]);
+
+    const run = await forcedEmptyRefresh(w, 'members-empty.txt', CMH);
+    expect(site()).toEqual([[], []]);
+    // An admin puts P0003 back in Y2 by hand after the run.
+    const client = new MoodleClient({ url: w.sandbox.url, token: w.sandbox.token });
+    await addCohortMembers(client, [{ cohortid: w.sandbox.cohorts.byIdnumber('Y2')!.id, userid: ids(['P0003'])[0] }]);
+    await client.close();
+
+    const dry = await w.cli(['undo', run]);
+    expect(dry.code).toBe(0);
+    expect(readFileSync(join(w.lastSummary().reportDir, 'plan.csv'), 'utf8')).toMatch(/,Y1\|P0001,enable,\d+,"?undo: removed by the run, added back to cohort Y1/);
+    const r = await w.cli(['undo', run, '--apply']);
+    expect(r.code).toBe(0);
+    expect(w.lastSummary()).toMatchObject({ status: 'ok', undone: run, planned: { enable: 24, unchanged: 1 }, outcomes: { ok: 24, unchanged: 1, failed: 0 } });
+    expect(r.stdout).toMatch(/^ {2}cohort-members Y2\|P0003: changed since the run: a member of the cohort again \(by hand or by another tool\)$/m);
+    expect(readFileSync(join(w.lastSummary().reportDir, 'rows.csv'), 'utf8')).toMatch(/,Y2\|P0003,unchanged,unchanged,\d+,,"?left: changed since the run: a member of the cohort again/);
+    expect(site()).toEqual(before);
+    // The ledger holds the 24 memberships as before the run (P0003 in Y2 stays as the run left it: out of the ledger).
+    w.sandbox.stats.reset();
+    expect((await w.cli(['run', w.write('members-again.txt', sisFile(CMH, rows))])).code).toBe(0);
+    expect(w.lastSummary()).toMatchObject({ planned: { unchanged: 24, enable: 1 } });
+    expect(site()).toEqual(before);
   }, 120_000);
 });
