@@ -54,6 +54,7 @@ beforeAll(async () => {
   copy = mkdtempSync(join(tmpdir(), 'mdlsync-toy-'));
   cpSync(join(ROOT, 'src'), join(copy, 'src'), { recursive: true });
   cpSync(join(ROOT, 'bin'), join(copy, 'bin'), { recursive: true });
+  cpSync(join(ROOT, 'scripts', 'bundle.mjs'), join(copy, 'scripts', 'bundle.mjs'));
   for (const f of ['package.json', 'tsconfig.json', 'tsconfig.build.json']) cpSync(join(ROOT, f), join(copy, f));
   symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir');
 
@@ -72,6 +73,8 @@ beforeAll(async () => {
 
   // The project's compiler and build settings; a type error in the toy or a check it trips fails here.
   execFileSync(process.execPath, [join(copy, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: copy, stdio: 'pipe' });
+  // … and the bundle bin/mdlsync.js runs, made as `npm run build` makes it.
+  execFileSync(process.execPath, [join(copy, 'scripts', 'bundle.mjs')], { cwd: copy, stdio: 'pipe' });
   ws = await workspace();
 }, 300_000);
 

@@ -8,30 +8,29 @@ import { getCohortMembers, getCohorts } from '../../moodle/index.js';
 import type { MoodleCaller } from '../../moodle/types.js';
 import { retrier } from '../../resolve/common.js';
 import type { EntityUndo, LookupReads, UndoContext, UndoLeft } from '../definition.js';
+import { reverseMembership, type MembershipUndo } from '../membership-undo.js';
 import { cohortMemberKeyParts, parseCohortMemberState, type CohortMemberAction } from './rules.js';
 
+const MEMBERSHIP: MembershipUndo<CohortMemberAction> = {
+  noun: 'cohort',
+  container: (key) => cohortMemberKeyParts(key).cohort,
+  idOf: parseCohortMemberState,
+  action: (key, kind, call, cohortId, link, reason) => ({
+    entity: 'cohort-members',
+    key,
+    line: null,
+    kind,
+    moodleId: link.moodleId,
+    dataSource: link.dataSource,
+    state: link.state ?? undefined,
+    status: kind === 'enable' ? 'active' : 'disabled',
+    member: { call, cohortId },
+    reason,
+  }),
+};
+
 function reverse(image: BeforeImage, ctx: UndoContext): CohortMemberAction | UndoLeft {
-  const { before, after } = image;
-  const base = { entity: 'cohort-members' as const, key: image.key, line: null, moodleId: after.moodleId };
-  const cohort = cohortMemberKeyParts(image.key).cohort;
-  if (before === null) {
-    if (!ctx.includingCreates) return { left: 'added by the run: left (--including-creates removes it from the cohort)' };
-    const cohortId = parseCohortMemberState(after.state);
-    if (cohortId === undefined || after.status === 'disabled') return { left: 'added by the run, but the ledger kept no cohort of it' };
-    return { ...base, kind: 'disable', dataSource: after.dataSource, state: after.state ?? undefined, status: 'disabled', member: { call: 'remove', cohortId }, reason: `undo: added by the run, removed from cohort ${cohort}` };
-  }
-  if (before.status === 'active' && after.status === 'disabled') {
-    const was = parseCohortMemberState(before.state);
-    if (was === undefined) return { left: 'the ledger kept no cohort from before the run' };
-    return { ...base, moodleId: before.moodleId, kind: 'enable', dataSource: before.dataSource, state: before.state ?? undefined, status: 'active', member: { call: 'add', cohortId: was }, reason: `undo: removed by the run, added back to cohort ${cohort}` };
-  }
-  if (before.status === 'disabled' && after.status === 'active') {
-    const now = parseCohortMemberState(after.state);
-    if (now === undefined) return { left: 'the ledger kept no cohort the run added to' };
-    return { ...base, kind: 'disable', dataSource: before.dataSource, state: before.state ?? undefined, status: 'disabled', member: { call: 'remove', cohortId: now }, reason: `undo: added again by the run, removed from cohort ${cohort} again` };
-  }
-  if (before.state !== after.state) return { left: 'moved to another Moodle cohort by the run: put back by hand' };
-  return { left: 'the run changed nothing mdlsync can put back' };
+  return reverseMembership(image, ctx, MEMBERSHIP);
 }
 
 /**

@@ -8,30 +8,29 @@ import { getGroupMembers } from '../../moodle/index.js';
 import type { MoodleCaller } from '../../moodle/types.js';
 import { retrier } from '../../resolve/common.js';
 import type { EntityUndo, LookupReads, UndoContext, UndoLeft } from '../definition.js';
+import { reverseMembership, type MembershipUndo } from '../membership-undo.js';
 import { memberKeyParts, parseGroupMemberState, type GroupMemberAction } from './rules.js';
 
+const MEMBERSHIP: MembershipUndo<GroupMemberAction> = {
+  noun: 'group',
+  container: (key) => memberKeyParts(key).group,
+  idOf: parseGroupMemberState,
+  action: (key, kind, call, groupId, link, reason) => ({
+    entity: 'group-members',
+    key,
+    line: null,
+    kind,
+    moodleId: link.moodleId,
+    dataSource: link.dataSource,
+    state: link.state ?? undefined,
+    status: kind === 'enable' ? 'active' : 'disabled',
+    member: call === 'add' ? { call, groupId, leave: [] } : { call, groupId },
+    reason,
+  }),
+};
+
 function reverse(image: BeforeImage, ctx: UndoContext): GroupMemberAction | UndoLeft {
-  const { before, after } = image;
-  const base = { entity: 'group-members' as const, key: image.key, line: null, moodleId: after.moodleId };
-  const group = memberKeyParts(image.key).group;
-  if (before === null) {
-    if (!ctx.includingCreates) return { left: 'added by the run: left (--including-creates removes it from the group)' };
-    const groupId = parseGroupMemberState(after.state);
-    if (groupId === undefined || after.status === 'disabled') return { left: 'added by the run, but the ledger kept no group of it' };
-    return { ...base, kind: 'disable', dataSource: after.dataSource, state: after.state ?? undefined, status: 'disabled', member: { call: 'remove', groupId }, reason: `undo: added by the run, removed from group ${group}` };
-  }
-  const was = parseGroupMemberState(before.state);
-  if (before.status === 'active' && after.status === 'disabled') {
-    if (was === undefined) return { left: 'the ledger kept no group from before the run' };
-    return { ...base, moodleId: before.moodleId, kind: 'enable', dataSource: before.dataSource, state: before.state ?? undefined, status: 'active', member: { call: 'add', groupId: was, leave: [] }, reason: `undo: removed by the run, added back to group ${group}` };
-  }
-  if (before.status === 'disabled' && after.status === 'active') {
-    const now = parseGroupMemberState(after.state);
-    if (now === undefined) return { left: 'the ledger kept no group the run added to' };
-    return { ...base, kind: 'disable', dataSource: before.dataSource, state: before.state ?? undefined, status: 'disabled', member: { call: 'remove', groupId: now }, reason: `undo: added again by the run, removed from group ${group} again` };
-  }
-  if (before.state !== after.state) return { left: 'moved to another Moodle group by the run: put back by hand' };
-  return { left: 'the run changed nothing mdlsync can put back' };
+  return reverseMembership(image, ctx, MEMBERSHIP);
 }
 
 /** Moodle must still show what the run left: the person out of the group it removed them from, in the one it added them to. */
