@@ -69,6 +69,21 @@ export interface RunStart {
   reportDir: string;
 }
 
+/** What every summary starts from before anything happened: the run's id and start, every count at zero. */
+export function startingSummary(start: RunStart): Pick<SummaryBase, 'runId' | 'startedAt' | 'finishedAt' | 'status' | 'exitCode' | 'message' | 'outcomes' | 'moodleCalls' | 'reportDir'> {
+  return {
+    runId: start.runId,
+    startedAt: start.startedAt.toISOString(),
+    finishedAt: '',
+    status: 'ok',
+    exitCode: EXIT.ok,
+    message: '',
+    outcomes: { ok: 0, unchanged: 0, failed: 0, relinked: 0 },
+    moodleCalls: { total: 0, byFunction: {} },
+    reportDir: start.reportDir,
+  };
+}
+
 /** A command that ends as the job says: a refusal, a dry run, nothing to do. */
 export interface Ending {
   status: RunStatus;

@@ -13,7 +13,7 @@ import { linkConfirmer } from './resolve/confirm.js';
 import type { Outcome } from './apply/types.js';
 import { RUN_ORDER, entity, functionsOf, writesOf, type EntityLookup, type EntitySettings } from './entities/index.js';
 import { ConfigError, type Config } from './config/index.js';
-import { EXIT, applyOptions, conduct, type Ending, type Job, type RunStart } from './conductor.js';
+import { EXIT, applyOptions, conduct, startingSummary, type Ending, type Job, type RunStart } from './conductor.js';
 import { FeedFileError, checkFeedPath, readRawRecords, type AnyFeed, type EntityRecord, type EntityType, type FeedEncoding, type FeedInfo } from './feed/index.js';
 import { openFeedSet, type FeedSet } from './feed/feed-set.js';
 import { planFeed } from './plan/chunks.js';
@@ -378,18 +378,10 @@ export function newRunSummary(
   what: Pick<RunSummary, 'file' | 'sha256' | 'type' | 'op' | 'dataSource' | 'dryRun'> & Partial<RunSummary>,
 ): RunSummary {
   return {
-    runId: start.runId,
-    startedAt: start.startedAt.toISOString(),
-    finishedAt: '',
-    status: 'ok',
-    exitCode: EXIT.ok,
-    message: '',
+    ...startingSummary(start),
     rows: 0,
     planned: null,
-    outcomes: { ok: 0, unchanged: 0, failed: 0, relinked: 0 },
     guard: null,
-    moodleCalls: { total: 0, byFunction: {} },
-    reportDir: start.reportDir,
     archivedAs: null,
     tryback: null,
     ...what,

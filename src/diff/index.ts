@@ -9,7 +9,7 @@ import type winston from 'winston';
 import { applyPlan } from '../apply/index.js';
 import type { Outcome } from '../apply/types.js';
 import type { Config } from '../config/index.js';
-import { EXIT, applyOptions, conduct, type Job } from '../conductor.js';
+import { EXIT, applyOptions, conduct, startingSummary, type Job } from '../conductor.js';
 import { entity, functionsOf } from '../entities/index.js';
 import type { EntityLookup } from '../entities/index.js';
 import type { AnyFeed, EntityRecord, EntityType, FeedEncoding, FeedItem } from '../feed/index.js';
@@ -142,25 +142,17 @@ function diffJob(req: DiffRequest, deps: DiffDeps, rows: DiffRow[]): Job<DiffSum
     connections: config.moodle.concurrency + 2,
     logWaiting: true,
     summary: async (start) => ({
+      ...startingSummary(start),
       kind: 'diff',
-      runId: start.runId,
       file: req.file,
       sha256: await sha256File(req.file),
       type: req.type ?? null,
       dataSource,
       repair,
       recreateDeleted,
-      startedAt: start.startedAt.toISOString(),
-      finishedAt: '',
-      status: 'ok',
-      exitCode: EXIT.ok,
-      message: '',
       rows: 0,
       findings: countFindings([]),
       drift: false,
-      outcomes: { ok: 0, unchanged: 0, failed: 0, relinked: 0 },
-      moodleCalls: { total: 0, byFunction: {} },
-      reportDir: start.reportDir,
     }),
     opening: (s) => `diff ${s.runId}: ${req.file}${dataSource ? ` (data source ${dataSource})` : ''}${repair ? ' [repair]' : ''}`,
 

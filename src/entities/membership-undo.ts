@@ -40,3 +40,24 @@ export function reverseMembership<A>(image: BeforeImage, ctx: UndoContext, m: Me
   if (before.state !== after.state) return { left: `moved to another Moodle ${m.noun} by the run: put back by hand` };
   return { left: 'the run changed nothing mdlsync can put back' };
 }
+
+/**
+ * The reversals whose membership Moodle no longer shows as the run left it, key → why: already a member of the
+ * container the undo would add to, or no longer in the one it would remove from. `members`: container id → user ids.
+ */
+export function membershipsChanged<A extends { key: string; moodleId?: number }>(
+  planned: readonly { action: A }[],
+  target: (a: A) => { call: 'add' | 'remove'; id: number } | undefined,
+  members: ReadonlyMap<number, ReadonlySet<number>>,
+  noun: string,
+  out = new Map<string, string>(),
+): Map<string, string> {
+  for (const { action: a } of planned) {
+    const t = target(a);
+    if (!t || out.has(a.key)) continue;
+    const isMember = members.get(t.id)?.has(a.moodleId as number) ?? false;
+    if (t.call === 'add' && isMember) out.set(a.key, `changed since the run: a member of the ${noun} again (by hand or by another tool)`);
+    else if (t.call === 'remove' && !isMember) out.set(a.key, `changed since the run: no longer a member of the ${noun}`);
+  }
+  return out;
+}

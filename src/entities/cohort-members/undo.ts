@@ -8,7 +8,7 @@ import { getCohortMembers, getCohorts } from '../../moodle/index.js';
 import type { MoodleCaller } from '../../moodle/types.js';
 import { retrier } from '../../resolve/common.js';
 import type { EntityUndo, LookupReads, UndoContext, UndoLeft } from '../definition.js';
-import { reverseMembership, type MembershipUndo } from '../membership-undo.js';
+import { membershipsChanged, reverseMembership, type MembershipUndo } from '../membership-undo.js';
 import { cohortMemberKeyParts, parseCohortMemberState, type CohortMemberAction } from './rules.js';
 
 const MEMBERSHIP: MembershipUndo<CohortMemberAction> = {
@@ -53,17 +53,10 @@ async function changedInMoodle(client: MoodleCaller, planned: readonly { action:
     for (const c of await retry(() => getCohortMembers(client, there.slice(i, i + reads.chunkSize)))) members.set(c.cohortid, new Set(c.userids));
   }
   for (const { action: a } of planned) {
-    const t = a.member;
-    if (!t || t.cohortId === undefined) continue;
-    if (!live.has(t.cohortId)) {
-      out.set(a.key, `changed since the run: cohort ${t.cohortId} is no longer in Moodle`);
-      continue;
-    }
-    const isMember = members.get(t.cohortId)?.has(a.moodleId as number) ?? false;
-    if (t.call === 'add' && isMember) out.set(a.key, 'changed since the run: a member of the cohort again (by hand or by another tool)');
-    else if (t.call === 'remove' && !isMember) out.set(a.key, 'changed since the run: no longer a member of the cohort');
+    const id = a.member?.cohortId;
+    if (id !== undefined && !live.has(id)) out.set(a.key, `changed since the run: cohort ${id} is no longer in Moodle`);
   }
-  return out;
+  return membershipsChanged(planned, (a) => (a.member?.cohortId !== undefined ? { call: a.member.call, id: a.member.cohortId } : undefined), members, 'cohort', out);
 }
 
 export const COHORT_MEMBER_UNDO: EntityUndo<'cohort-members'> = { reverse, changedInMoodle };

@@ -8,7 +8,7 @@ import { getGroupMembers } from '../../moodle/index.js';
 import type { MoodleCaller } from '../../moodle/types.js';
 import { retrier } from '../../resolve/common.js';
 import type { EntityUndo, LookupReads, UndoContext, UndoLeft } from '../definition.js';
-import { reverseMembership, type MembershipUndo } from '../membership-undo.js';
+import { membershipsChanged, reverseMembership, type MembershipUndo } from '../membership-undo.js';
 import { memberKeyParts, parseGroupMemberState, type GroupMemberAction } from './rules.js';
 
 const MEMBERSHIP: MembershipUndo<GroupMemberAction> = {
@@ -43,14 +43,7 @@ async function changedInMoodle(client: MoodleCaller, planned: readonly { action:
   for (let i = 0; i < groups.length; i += reads.chunkSize) {
     for (const g of await retry(() => getGroupMembers(client, groups.slice(i, i + reads.chunkSize)))) members.set(g.groupid, new Set(g.userids));
   }
-  for (const { action: a } of planned) {
-    const t = a.member;
-    if (!t || t.groupId === undefined) continue;
-    const isMember = members.get(t.groupId)?.has(a.moodleId as number) ?? false;
-    if (t.call === 'add' && isMember) out.set(a.key, 'changed since the run: a member of the group again (by hand or by another tool)');
-    else if (t.call === 'remove' && !isMember) out.set(a.key, 'changed since the run: no longer a member of the group');
-  }
-  return out;
+  return membershipsChanged(planned, (a) => (a.member?.groupId !== undefined ? { call: a.member.call, id: a.member.groupId } : undefined), members, 'group', out);
 }
 
 export const GROUP_MEMBER_UNDO: EntityUndo<'group-members'> = { reverse, changedInMoodle };
