@@ -29,7 +29,7 @@ import type { EnrolmentAction } from './entities/enrolments/rules.js';
 import { PersonPlanner, defaultPlanOptions } from './entities/persons/rules.js';
 import type { Action } from './plan/types.js';
 import type { SummaryBase } from './report/index.js';
-import { EXIT, applyOptions, conduct, type Ending, type Job } from './conductor.js';
+import { EXIT, applyOptions, conduct, startingSummary, type Ending, type Job } from './conductor.js';
 import { functionsFrom } from './entities/index.js';
 
 export type LifecycleCommand = 'block' | 'unblock' | 'unenrol' | 'password';
@@ -100,20 +100,12 @@ function lifecycleJob(req: LifecycleRequest, config: Config, rows: Outcome[]): J
     connections: 2,
     secrets: [secret],
     summary: (start) => ({
+      ...startingSummary(start),
       kind: `user-${req.command}`,
-      runId: start.runId,
       person: key,
       ...(req.course !== undefined ? { course: req.course } : {}),
       moodleId: null,
-      startedAt: start.startedAt.toISOString(),
-      finishedAt: '',
-      status: 'ok',
-      exitCode: EXIT.ok,
-      message: '',
       enrolments: 0,
-      outcomes: { ok: 0, unchanged: 0, failed: 0, relinked: 0 },
-      moodleCalls: { total: 0, byFunction: {} },
-      reportDir: start.reportDir,
     }),
     opening: (s) => `${what}: run ${s.runId}`,
     prepare: () => Promise.resolve({ open: { functions: LIFECYCLE_FUNCTIONS[req.command], lock: true, wait: req.wait }, state: undefined }),

@@ -10,7 +10,7 @@ import { applyPlan } from './apply/index.js';
 import { lookupChunk } from './resolve/index.js';
 import type { Outcome } from './apply/types.js';
 import type { Config } from './config/index.js';
-import { EXIT, applyOptions, conduct, type Job } from './conductor.js';
+import { EXIT, applyOptions, conduct, startingSummary, type Job } from './conductor.js';
 import type { LedgerLink, LedgerStore } from './ledger/index.js';
 import { getUsersByField, type MoodleClient, type MoodleUser } from './moodle/index.js';
 import type { Action } from './plan/types.js';
@@ -148,24 +148,16 @@ function purgeJob(req: PurgeRequest, deps: PurgeDeps, items: PurgeItem[]): Job<P
     summary: (start) => {
       const cutoffMs = (req.now ?? start.startedAt).getTime() - req.olderThanDays * DAY_MS;
       return {
+        ...startingSummary(start),
         kind: 'purge',
-        runId: start.runId,
         entity,
         olderThanDays: req.olderThanDays,
         cutoff: new Date(cutoffMs).toISOString(),
         dryRun,
-        startedAt: start.startedAt.toISOString(),
-        finishedAt: '',
-        status: 'ok',
-        exitCode: EXIT.ok,
-        message: '',
         candidates: 0,
         kept: 0,
         undated: 0,
         guard: null,
-        outcomes: { ok: 0, unchanged: 0, failed: 0, relinked: 0 },
-        moodleCalls: { total: 0, byFunction: {} },
-        reportDir: start.reportDir,
       };
     },
     opening: (s) => `purge ${s.runId}: ${entity} disabled more than ${req.olderThanDays} day(s) ago (before ${s.cutoff})${dryRun ? ' [dry run]' : ''}`,

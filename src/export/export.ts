@@ -22,7 +22,7 @@ import type winston from 'winston';
 import type { Outcome } from '../apply/types.js';
 import { backoffDelay, sleep } from '../apply/limiter.js';
 import type { Config } from '../config/index.js';
-import { conduct, EXIT, type Job } from '../conductor.js';
+import { conduct, startingSummary, EXIT, type Job } from '../conductor.js';
 import { exportRowKey, type ExportedRow, type LedgerStore } from '../ledger/index.js';
 import {
   getActivitiesCompletionStatus, getCourseCompletionStatus, getCoursesByField, getEnrolledUsers, getGradeItems,
@@ -236,10 +236,9 @@ function exportJob(req: ExportRequest, deps: ExportDeps): Job<ExportSummary, voi
   return {
     connections: config.moodle.concurrency + 1,
     summary: (start) => ({
-      kind: 'export', what: req.kind, runId: start.runId, startedAt: start.startedAt.toISOString(), finishedAt: '',
-      status: 'ok', exitCode: EXIT.ok, message: '', scope, dialect, output: req.output ?? '-', changesOnly: req.changes ?? false,
+      ...startingSummary(start),
+      kind: 'export', what: req.kind, scope, dialect, output: req.output ?? '-', changesOnly: req.changes ?? false,
       courses: { total: 0, exported: 0, failed: 0, notTracked: 0 }, rows: { read: 0, written: 0, unchanged: 0 }, sha256: null,
-      outcomes: { ok: 0, unchanged: 0, failed: 0, relinked: 0 }, moodleCalls: { total: 0, byFunction: {} }, reportDir: start.reportDir,
     }),
     opening: (s) => `export ${req.kind} ${s.runId}: ${scope}${s.changesOnly ? ', changes only' : ''} → ${s.output}`,
     prepare: () => Promise.resolve({ open: { functions: EXPORT_FUNCTIONS[req.kind], lock: false }, state: undefined }),

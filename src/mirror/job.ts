@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type winston from 'winston';
 import type { Config } from '../config/index.js';
-import { EXIT, conduct, type Job } from '../conductor.js';
+import { EXIT, conduct, startingSummary, type Job } from '../conductor.js';
 import { redactUrl } from '../db/index.js';
 import { MdlsyncError } from '../errors.js';
 import { capabilitiesFor } from '../moodle/capabilities.js';
@@ -115,16 +115,11 @@ function mirrorJob(req: MirrorRequest, deps: MirrorDeps, opened: (s: MirrorStore
   return {
     connections: config.moodle.concurrency + 1,
     summary: (start) => ({
+      ...startingSummary(start),
       kind: 'mirror',
-      runId: start.runId,
       database: redactUrl(target),
       full,
       firstPass: false,
-      startedAt: start.startedAt.toISOString(),
-      finishedAt: '',
-      status: 'ok',
-      exitCode: EXIT.ok,
-      message: '',
       detection: null,
       courses: 0,
       contentRead: 0,
@@ -134,9 +129,6 @@ function mirrorJob(req: MirrorRequest, deps: MirrorDeps, opened: (s: MirrorStore
       notified: 0,
       notifyFailed: 0,
       skipped: [],
-      outcomes: { ok: 0, unchanged: 0, failed: 0, relinked: 0 },
-      moodleCalls: { total: 0, byFunction: {} },
-      reportDir: start.reportDir,
     }),
     opening: (s) => `mirror ${s.runId}: Moodle into ${s.database}${full ? ' (full pass)' : ''}`,
     prepare: async (summary) => {

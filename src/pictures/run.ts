@@ -15,7 +15,7 @@ import { readFile } from 'node:fs/promises';
 import type winston from 'winston';
 import type { ApplyProgress, Outcome } from '../apply/types.js';
 import { requireMoodle, type Config } from '../config/index.js';
-import { EXIT, conduct, type Ending, type Job } from '../conductor.js';
+import { EXIT, conduct, startingSummary, type Ending, type Job } from '../conductor.js';
 import type { PictureMatch } from '../ledger/index.js';
 import { PICTURE_FUNCTIONS, isTransient } from '../moodle/index.js';
 import { archiveInput, type SummaryBase } from '../report/index.js';
@@ -104,21 +104,13 @@ function picturesJob(req: PicturesRequest, config: Config, rows: Outcome[], held
   return {
     connections: concurrency,
     summary: (start) => ({
+      ...startingSummary(start),
       kind: 'pictures',
-      runId: start.runId,
       source: req.source,
       sourceKind: null,
       match: req.match,
       maxBytes: null,
       files: 0,
-      startedAt: start.startedAt.toISOString(),
-      finishedAt: '',
-      status: 'ok',
-      exitCode: EXIT.ok,
-      message: '',
-      outcomes: { ok: 0, unchanged: 0, failed: 0, relinked: 0 },
-      moodleCalls: { total: 0, byFunction: {} },
-      reportDir: start.reportDir,
       archivedAs: null,
       tryback: null,
     }),
