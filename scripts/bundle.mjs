@@ -2,9 +2,25 @@
 // loaded part, which bin/mdlsync.js runs. Why: a command otherwise resolves, reads and compiles some 300 files (zod
 // alone is 95) before it starts, about a third of an unchanged nightly run. Native and optional packages stay outside.
 import { rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 
 const outdir = new URL('../dist/bundle/', import.meta.url).pathname;
+
+/**
+ * zod's `z` namespace re-exports every locale (about 40 languages, 360 kB: a third of what the config's validation
+ * loads), and a namespace cannot be tree-shaken. mdlsync's messages are zod's English ones (zod configures `en`
+ * itself, from its own import of en.js), so the bundle's `z.locales` holds English only.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: join(args.resolveDir, '../locales/en.js'), namespace: 'zod-locales' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({ contents: `export { default as en } from ${JSON.stringify(args.path)};`, resolveDir: dirname(args.path) }));
+  },
+};
 rmSync(outdir, { recursive: true, force: true });
 await build({
   entryPoints: { main: new URL('../dist/cli/main.js', import.meta.url).pathname },
@@ -25,4 +41,5 @@ await build({
   chunkNames: '[name]-[hash]',
   legalComments: 'eof',
   logLevel: 'warning',
+  plugins: [zodEnglishOnly],
 });

@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { createSecureContext, rootCertificates } from 'node:tls';
-import { EnvHttpProxyAgent, FormData, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { newAgent, newFormData } from './undici-core.js';
 import { encodeForm } from './encode.js';
 import { MoodleError, ProtocolError, TlsError, TransientError, isMoodleErrorBody } from './errors.js';
 import { RateLimiter } from './rate.js';
@@ -109,7 +110,7 @@ export class MoodleClient implements MoodleCaller {
     // Given explicitly, rejectUnauthorized wins over NODE_TLS_REJECT_UNAUTHORIZED=0: nothing turns verification off.
     // One secure context for every connection: parsing the public roots again for each one costs some 70 ms.
     const tls = { rejectUnauthorized: true, ...(opts.ca !== undefined ? { secureContext: createSecureContext({ ca: trustedRoots(opts.ca) }) } : {}) };
-    this.pool = new EnvHttpProxyAgent({
+    this.pool = newAgent({
       // Per origin, direct or through the proxy: the cap on connections (keep-alive) to the site.
       connections: opts.connections ?? 8,
       headersTimeout: timeout,
@@ -160,7 +161,7 @@ export class MoodleClient implements MoodleCaller {
   async upload(files: readonly UploadFile[], itemid = 0): Promise<unknown> {
     this.stats.calls++;
     this.stats.byFunction[UPLOAD_SCRIPT] = (this.stats.byFunction[UPLOAD_SCRIPT] ?? 0) + 1;
-    const form = new FormData();
+    const form = await newFormData();
     form.append('token', this.token);
     form.append('filearea', 'draft');
     form.append('itemid', String(itemid));
