@@ -6,7 +6,6 @@ import { basename, extname, join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import { stringify as stringifySync } from 'csv-stringify/sync';
-import iconv from 'iconv-lite';
 import type { Outcome } from '../apply/types.js';
 import type { FeedEncoding, FeedInfo } from '../feed/types.js';
 import { writePrivateFile } from './files.js';
@@ -50,8 +49,12 @@ function openCsv(path: string, columns: string[]) {
   };
 }
 
-/** Records stringified per write: csv-stringify's sync API on a batch is faster than its stream, record by record. */
-const ROWS_CSV_BATCH = 5000;
+/**
+ * Records stringified per write: csv-stringify's sync API on a batch is faster than its stream, record by record; and a
+ * small batch is faster than a large one, whose pieces all outlive the young generation's collections (20,000 rows:
+ * about 300 ms of CPU in batches of 5,000, 125 ms in batches of 100; 500,000: 2.0–2.5 s against 1.3–1.6 s).
+ */
+const ROWS_CSV_BATCH = 100;
 /** `hint` last: readers that take the columns by position keep working. */
 const ROWS_CSV_COLUMNS = ['line', 'key', 'action', 'outcome', 'moodle_id', 'errorcode', 'message', 'type', 'hint'];
 
@@ -108,10 +111,15 @@ export function trybackName(input: string): string {
   return `${stem}.tryback${ext || '.txt'}`;
 }
 
-/** Back into the input's encoding (iconv-lite: Node 20's own windows-1252 support is really Latin-1). */
-function encodeText(text: string, encoding: FeedEncoding): Buffer {
-  if (encoding === 'utf8') return Buffer.from(text, 'utf8');
-  return iconv.encode(text, encoding === 'latin1' ? 'latin1' : 'win1252');
+/**
+ * Back into the input's encoding. iconv-lite (Node 20's own windows-1252 support is really Latin-1) is loaded only for
+ * a file that needs it: its tables are about half a megabyte, which every run would otherwise load and compile.
+ */
+async function encoderFor(encoding: FeedEncoding): Promise<(text: string) => Buffer> {
+  if (encoding === 'utf8') return (text) => Buffer.from(text, 'utf8');
+  const { default: iconv } = await import('iconv-lite');
+  const name = encoding === 'latin1' ? 'latin1' : 'win1252';
+  return (text) => iconv.encode(text, name);
 }
 
 function redactCell<T>(cell: T): T | string {
@@ -138,8 +146,9 @@ export async function writeTryback(
   const rows = failed.filter((o) => o.line !== null && o.line !== info.headerLine && rawByLine.has(o.line));
   if (rows.length === 0) return null;
   const path = join(dir, trybackName(info.path));
-  const asBytes = (raw: Buffer | string): Buffer => (typeof raw === 'string' ? encodeText(raw, info.encoding) : raw);
-  const end = encodeText(eol, info.encoding);
+  const encodeText = await encoderFor(info.encoding);
+  const asBytes = (raw: Buffer | string): Buffer => (typeof raw === 'string' ? encodeText(raw) : raw);
+  const end = encodeText(eol);
   const handle = await open(path, 'w', 0o600);
   try {
     // A headerless format (enrol_flatfile) has none to give back.
@@ -147,7 +156,7 @@ export async function writeTryback(
     for (const o of rows) {
       // The rows stay as received (they are the input, like the archive); the comments are ours, so redacted.
       const comment = redactText(`# line ${o.line}: ${o.errorcode ?? 'failed'}: ${oneLine(o.message ?? '')}`);
-      await handle.write(Buffer.concat([encodeText(comment, info.encoding), end, asBytes(rawByLine.get(o.line as number) as Buffer | string), end]));
+      await handle.write(Buffer.concat([encodeText(comment), end, asBytes(rawByLine.get(o.line as number) as Buffer | string), end]));
     }
   } finally {
     await handle.close();
