@@ -75,8 +75,11 @@ const coursesSchema = z
     disable: z.enum(['hide', 'delete']).default('hide'),
     /** Separator of the levels of a CATEGORY path such as 2026/September/Morning. */
     pathSeparator: z.string().min(1).default('/'),
-    /** Time zone of START_DATE / END_DATE without an offset (default: the machine's). */
-    timezone: timezoneSchema.default(() => Intl.DateTimeFormat().resolvedOptions().timeZone),
+    /**
+     * Time zone of START_DATE / END_DATE without an offset; absent: the machine's, looked up where a date needs it
+     * (asking ICU for it costs some 30 ms, which every command would pay for a value most runs never use).
+     */
+    timezone: timezoneSchema.optional(),
   })
   .strict();
 

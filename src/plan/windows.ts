@@ -2,7 +2,7 @@
  * Additions-only windows (config guard.additionsOnly): spans of time (term rollover, when the SIS is known to be
  * incomplete) in which a refresh stores and holds every disable. Pure: the caller passes the instant to check.
  */
-import { parseCourseDate } from '../feed/dates.js';
+import { localTimeZone, parseCourseDate } from '../feed/dates.js';
 import type { AdditionsOnlyWindow } from './types.js';
 
 const PLAIN_DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -23,11 +23,12 @@ function nextDay(date: string): string {
   return new Date(Date.UTC(y, m - 1, d + 1)).toISOString().slice(0, 10);
 }
 
-/** The first window `now` (epoch ms) falls in, or undefined. */
+/** The first window `now` (epoch ms) falls in, or undefined. Plain dates are in `timezone`, absent: the machine's. */
 export function activeWindow(windows: readonly AdditionsOnlyWindow[] | undefined, now: number | undefined, timezone?: string): AdditionsOnlyWindow | undefined {
-  if (!windows || now === undefined) return undefined;
+  if (!windows || windows.length === 0 || now === undefined) return undefined;
+  const zone = timezone ?? localTimeZone();
   return windows.find((w) => {
-    const span = windowSpan(w, timezone);
+    const span = windowSpan(w, zone);
     return span !== undefined && now >= span.start && now < span.end;
   });
 }
