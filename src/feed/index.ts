@@ -8,7 +8,7 @@ import { ENTITIES, ENTITY_TYPES, entity } from '../entities/index.js';
 import { analyseHeaderWith, type HeaderAnalysis } from './headers.js';
 import { CANDIDATE_DELIMITERS, checkSingleColumn, detectDelimiter, showDelimiter } from './delimiter.js';
 import type { RowMapper, RowResult } from './rows.js';
-import { DEFAULT_MAX_RECORD_SIZE, checkFeedPath, decodedChunks, fileError, physicalLines, scanRecords, utf16Bom, type ScannedRecord } from './read.js';
+import { DEFAULT_MAX_RECORD_SIZE, checkFeedPath, decodedChunks, fileError, physicalLines, scanRecords, utf16Bom, type RecordMaker, type ScannedRecord } from './read.js';
 import type { RowCode } from '../errors.js';
 import { FeedFileError, type EntityType, type FeedEncoding, type FeedInfo, type FeedItem, type FeedOptions, type RecordOf } from './types.js';
 
@@ -121,14 +121,10 @@ async function* itemBatches<R extends RecordOf<EntityType>>(info: FeedInfo, head
     lastKeyColumn: Math.max(-1, ...keyColumns(header)),
     hasPasswords: header.specs.some((s) => s.kind === 'text' && s.target === 'password'),
   };
-  for await (const scanned of scanRecords(info.path, { delimiter: info.delimiter, encoding: info.encoding, maxRecordSize })) {
-    const batch: FeedItem<R>[] = [];
-    for (let i = 0; i < scanned.length; i++) {
-      const item = toItem(scanned[i], info.headerLine, mapper, maxRecordSize, keys);
-      if (item !== undefined) batch.push(item);
-    }
-    if (batch.length > 0) yield batch;
-  }
+  const headerLine = info.headerLine;
+  // Each record becomes its item as the scanner reads it: no ScannedRecord in between.
+  const make: RecordMaker<FeedItem<R>> = (line, endLine, cells, problem) => toItem(line, endLine, cells, problem, headerLine, mapper, maxRecordSize, keys);
+  yield* scanRecords(info.path, { delimiter: info.delimiter, encoding: info.encoding, maxRecordSize }, make);
 }
 
 /**
@@ -160,23 +156,31 @@ function items<R extends RecordOf<EntityType>>(batches: AsyncIterable<FeedItem<R
   };
 }
 
-function toItem<R extends RecordOf<EntityType>>(r: ScannedRecord, headerLine: number, mapper: RowMapper<R>, maxRecordSize: number, keys: KeyCheck): FeedItem<R> | undefined {
+function toItem<R extends RecordOf<EntityType>>(
+  line: number,
+  endLine: number,
+  cells: string[],
+  problem: ScannedRecord['problem'],
+  headerLine: number,
+  mapper: RowMapper<R>,
+  maxRecordSize: number,
+  keys: KeyCheck,
+): FeedItem<R> | undefined {
   // The header itself, and whitespace-only lines before it (csv-parse skips only truly empty lines).
-  if (r.line <= headerLine) return undefined;
-  const line = r.line;
-  if (r.problem === 'record-too-large') {
+  if (line <= headerLine) return undefined;
+  if (problem === 'record-too-large') {
     return { line, error: { line, code: 'record-too-large', message: `the row is longer than ${maxRecordSize} characters, the most a row may have`, keyUnread: true } };
   }
-  if (r.problem === 'unterminated-quote') {
-    const lines = r.endLine > line ? `lines ${line} to ${r.endLine}` : `line ${line}`;
+  if (problem === 'unterminated-quote') {
+    const lines = endLine > line ? `lines ${line} to ${endLine}` : `line ${line}`;
     const message = `a quoted value starting on line ${line} is never closed, so ${lines} could not be read: close the quote, or double the quotes inside the value`;
-    return { line, error: { line, code: 'unterminated-quote', message, keyUnread: true, endLine: r.endLine } };
+    return { line, error: { line, code: 'unterminated-quote', message, keyUnread: true, endLine } };
   }
-  if (isBlank(r.cells)) return undefined;
-  const res = trustKey(mapper.map(r.cells, r.endLine - line + 1), r.cells, keys);
+  if (isBlank(cells)) return undefined;
+  const res = trustKey(mapper.map(cells, endLine - line + 1), cells, keys);
   if (res.record) return { line, record: res.record };
-  const error = keys.hasPasswords ? { ...res.error!, message: maskCells(res.error!.message, r.cells) } : res.error!;
-  return { line, error: { line, ...error, ...(r.endLine > line ? { endLine: r.endLine } : {}) } };
+  const error = keys.hasPasswords ? { ...res.error!, message: maskCells(res.error!.message, cells) } : res.error!;
+  return { line, error: { line, ...error, ...(endLine > line ? { endLine } : {}) } };
 }
 
 /**

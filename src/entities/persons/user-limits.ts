@@ -24,13 +24,19 @@ export const USER_FIELD_LIMITS = {
   lastnamephonetic: 255,
 } as const;
 
-const LIMITS = Object.entries(USER_FIELD_LIMITS);
+/**
+ * The limits as two lists made once, walked by index: Object.entries per row cost ~1 µs, and destructuring each
+ * entry is slow in the planner's first (not yet optimised) rows, which are all of a nightly run's.
+ */
+const LIMITED = Object.keys(USER_FIELD_LIMITS) as Array<keyof typeof USER_FIELD_LIMITS>;
+const MAXIMA = LIMITED.map((field) => USER_FIELD_LIMITS[field]);
 
 /** "firstname is 101 characters; Moodle allows at most 100" for every value over its column size, or undefined. */
 export function tooLongFields(values: object): string | undefined {
   let over: string[] | undefined;
-  // The limits' list is made once: Object.entries per row cost ~1 µs, most of this check on a row of short values.
-  for (const [field, max] of LIMITS) {
+  for (let i = 0; i < LIMITED.length; i++) {
+    const field = LIMITED[i];
+    const max = MAXIMA[i];
     const v = (values as Record<string, unknown>)[field];
     // UTF-16 units are never fewer than characters, so only a long value is counted (on the planner's hot path).
     if (typeof v !== 'string' || v.length <= max) continue;
