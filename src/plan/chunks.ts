@@ -82,8 +82,9 @@ export async function planChunks<T extends EntityType, C extends ContextBase>(
     // relinking the key to whatever Moodle record the SIS names.
     // One look-up per key, for its first row: results are keyed by key, so a later row of the key (a duplicate, which
     // fails) would otherwise hand the first row its own match (another MOODLE_ID's account, or the idnumber's).
+    // As many links as records: every record has its own key, linked (links hold only the records' keys), so none is unknown.
     const firstOfKey = new Set<string>();
-    const unknown = records.filter((r) => !links.has(r.key) && !firstOfKey.has(r.key) && firstOfKey.add(r.key));
+    const unknown = links.size === records.length ? [] : records.filter((r) => !links.has(r.key) && !firstOfKey.has(r.key) && firstOfKey.add(r.key));
     const found = lookup && records.length > 0 ? await lookup(unknown, records) : undefined;
     const confirmed = confirm && links.size > 0 ? await confirm(confirmable(records, links)) : undefined;
     for (const item of chunk) {
