@@ -336,6 +336,31 @@ describe('format', () => {
     expect(seen).toEqual([2]);
   });
 
+  test('batches give the items, in order, over many chunks of the file; multi-byte and long cells read whole', async () => {
+    // ~300 KB: several of the reader's chunks, so rows and multi-byte characters fall across chunk boundaries.
+    const rows: string[] = [];
+    for (let i = 1; i <= 3000; i++) {
+      const first = i % 7 === 0 ? `Zoë-${'é'.repeat(i % 40)}` : `First${i}`;
+      const dept = i % 11 === 0 ? `${'€'.repeat(30)} budget ${'x'.repeat(i % 90)}` : '';
+      rows.push(i % 13 === 0 ? `P${i}|p${i}|only-three` : `P${i}|p${i}|${first}|Last${i}|${dept}`);
+    }
+    const path = file(`EXTERNAL_PERSON_KEY|USER_ID|FIRSTNAME|LASTNAME|DEPARTMENT\n${rows.join('\n')}\n`);
+    const feed = await openFeed(path);
+    const batched: FeedItem[] = [];
+    let batches = 0;
+    for await (const batch of feed.batches!()) {
+      expect(batch.length).toBeGreaterThan(0);
+      batches++;
+      batched.push(...(batch as FeedItem[]));
+    }
+    const items = await readAll(path);
+    expect(batches).toBeGreaterThan(1);
+    expect(batched).toEqual(items);
+    expect(items).toHaveLength(3000);
+    expect(records(items).find((r) => r.key === 'P77')?.fields).toMatchObject({ firstname: `Zoë-${'é'.repeat(37)}`, department: `${'€'.repeat(30)} budget ${'x'.repeat(77)}` });
+    expect(errors(items).map((e) => e.line)).toEqual(Array.from({ length: 230 }, (_, k) => 13 * (k + 1) + 1));
+  });
+
   test('header only: zero items, no error', async () => {
     expect(await readAll(file('EXTERNAL_PERSON_KEY|USER_ID\n'))).toEqual([]);
     expect(await readAll(file('# c\nEXTERNAL_PERSON_KEY|USER_ID'))).toEqual([]);

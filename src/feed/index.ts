@@ -8,7 +8,7 @@ import { ENTITIES, ENTITY_TYPES, entity } from '../entities/index.js';
 import { analyseHeaderWith, type HeaderAnalysis } from './headers.js';
 import { CANDIDATE_DELIMITERS, checkSingleColumn, detectDelimiter, showDelimiter } from './delimiter.js';
 import type { RowMapper, RowResult } from './rows.js';
-import { DEFAULT_MAX_RECORD_SIZE, checkFeedPath, decodedChunks, fileError, physicalLines, scanRecords, utf16Bom, type ScannedRecord } from './read.js';
+import { DEFAULT_MAX_RECORD_SIZE, checkFeedPath, decodedChunks, fileError, physicalLines, scanRecords, utf16Bom, type RecordMaker, type ScannedRecord } from './read.js';
 import type { RowCode } from '../errors.js';
 import { FeedFileError, type EntityType, type FeedEncoding, type FeedInfo, type FeedItem, type FeedOptions, type RecordOf } from './types.js';
 
@@ -19,6 +19,11 @@ export * from './types.js';
 export interface Feed<T extends EntityType = EntityType> {
   info: FeedInfo<T>;
   items(): AsyncIterable<FeedItem<RecordOf<T>>>;
+  /**
+   * The same items, a batch (the rows of one chunk of the file) at a time: the planner's loop then awaits once a
+   * batch instead of once a row. Optional: a feed made of items() alone is planned item by item.
+   */
+  batches?(): AsyncIterable<FeedItem<RecordOf<T>>[]>;
 }
 
 /** Any entity's feed, discriminated by `info.type`. */
@@ -103,47 +108,47 @@ export function nativeFeed(path: string, head: HeaderLine, header: HeaderAnalysi
     headerText: head.headerText,
   };
   const mapper = entity(info.type).rowMapper(header, head.columns, opts) as RowMapper<RecordOf<EntityType>>;
-  return { info, items: () => items<RecordOf<EntityType>>(info, header, head.maxRecordSize, mapper) } as AnyFeed;
+  const batches = (): AsyncIterable<FeedItem<RecordOf<EntityType>>[]> => itemBatches(info, header, head.maxRecordSize, mapper);
+  return { info, items: () => items(batches()), batches } as AnyFeed;
+}
+
+/** The data rows of the file, a scanner's batch (one chunk of the file) at a time; batches are never empty. */
+async function* itemBatches<R extends RecordOf<EntityType>>(info: FeedInfo, header: HeaderAnalysis, maxRecordSize: number, mapper: RowMapper<R>): AsyncGenerator<FeedItem<R>[]> {
+  const keys: KeyCheck = {
+    columns: info.columns,
+    delimiter: info.delimiter,
+    keyColumns: keyColumns(header),
+    lastKeyColumn: Math.max(-1, ...keyColumns(header)),
+    hasPasswords: header.specs.some((s) => s.kind === 'text' && s.target === 'password'),
+  };
+  const headerLine = info.headerLine;
+  // Each record becomes its item as the scanner reads it: no ScannedRecord in between.
+  const make: RecordMaker<FeedItem<R>> = (line, endLine, cells, problem) => toItem(line, endLine, cells, problem, headerLine, mapper, maxRecordSize, keys);
+  yield* scanRecords(info.path, { delimiter: info.delimiter, encoding: info.encoding, maxRecordSize }, make);
 }
 
 /**
- * The data rows. A plain iterator over the scanner's batches rather than an async generator: a generator's
+ * The data rows one by one. A plain iterator over the batches rather than an async generator: a generator's
  * per-yield await cost a third of the reader's time on simple rows.
  */
-function items<R extends RecordOf<EntityType>>(info: FeedInfo, header: HeaderAnalysis, maxRecordSize: number, mapper: RowMapper<R>): AsyncIterable<FeedItem<R>> {
+function items<R extends RecordOf<EntityType>>(batches: AsyncIterable<FeedItem<R>[]>): AsyncIterable<FeedItem<R>> {
   return {
     [Symbol.asyncIterator](): AsyncIterator<FeedItem<R>> {
-      const scan = scanRecords(info.path, { delimiter: info.delimiter, encoding: info.encoding, maxRecordSize });
-      const keys: KeyCheck = {
-        columns: info.columns,
-        delimiter: info.delimiter,
-        keyColumns: keyColumns(header),
-        lastKeyColumn: Math.max(-1, ...keyColumns(header)),
-        hasPasswords: header.specs.some((s) => s.kind === 'text' && s.target === 'password'),
-      };
-      let batch: ScannedRecord[] = [];
+      const source = batches[Symbol.asyncIterator]();
+      let batch: FeedItem<R>[] = [];
       let i = 0;
-      const nextItem = (): FeedItem<R> | undefined => {
-        while (i < batch.length) {
-          const r = batch[i++];
-          const item = toItem(r, info.headerLine, mapper, maxRecordSize, keys);
-          if (item !== undefined) return item;
-        }
-        return undefined;
-      };
       return {
         async next(): Promise<IteratorResult<FeedItem<R>>> {
-          for (;;) {
-            const item = nextItem();
-            if (item !== undefined) return { value: item, done: false };
-            const more = await scan.next();
+          while (i >= batch.length) {
+            const more = await source.next();
             if (more.done) return { value: undefined, done: true };
             batch = more.value;
             i = 0;
           }
+          return { value: batch[i++], done: false };
         },
         async return(): Promise<IteratorResult<FeedItem<R>>> {
-          await scan.return(undefined); // closes the file
+          await source.return?.(undefined); // closes the file
           return { value: undefined, done: true };
         },
       };
@@ -151,23 +156,31 @@ function items<R extends RecordOf<EntityType>>(info: FeedInfo, header: HeaderAna
   };
 }
 
-function toItem<R extends RecordOf<EntityType>>(r: ScannedRecord, headerLine: number, mapper: RowMapper<R>, maxRecordSize: number, keys: KeyCheck): FeedItem<R> | undefined {
+function toItem<R extends RecordOf<EntityType>>(
+  line: number,
+  endLine: number,
+  cells: string[],
+  problem: ScannedRecord['problem'],
+  headerLine: number,
+  mapper: RowMapper<R>,
+  maxRecordSize: number,
+  keys: KeyCheck,
+): FeedItem<R> | undefined {
   // The header itself, and whitespace-only lines before it (csv-parse skips only truly empty lines).
-  if (r.line <= headerLine) return undefined;
-  const line = r.line;
-  if (r.problem === 'record-too-large') {
+  if (line <= headerLine) return undefined;
+  if (problem === 'record-too-large') {
     return { line, error: { line, code: 'record-too-large', message: `the row is longer than ${maxRecordSize} characters, the most a row may have`, keyUnread: true } };
   }
-  if (r.problem === 'unterminated-quote') {
-    const lines = r.endLine > line ? `lines ${line} to ${r.endLine}` : `line ${line}`;
+  if (problem === 'unterminated-quote') {
+    const lines = endLine > line ? `lines ${line} to ${endLine}` : `line ${line}`;
     const message = `a quoted value starting on line ${line} is never closed, so ${lines} could not be read: close the quote, or double the quotes inside the value`;
-    return { line, error: { line, code: 'unterminated-quote', message, keyUnread: true, endLine: r.endLine } };
+    return { line, error: { line, code: 'unterminated-quote', message, keyUnread: true, endLine } };
   }
-  if (isBlank(r.cells)) return undefined;
-  const res = trustKey(mapper.map(r.cells, r.endLine - line + 1), r.cells, keys);
+  if (isBlank(cells)) return undefined;
+  const res = trustKey(mapper.map(cells, endLine - line + 1), cells, keys);
   if (res.record) return { line, record: res.record };
-  const error = keys.hasPasswords ? { ...res.error!, message: maskCells(res.error!.message, r.cells) } : res.error!;
-  return { line, error: { line, ...error, ...(r.endLine > line ? { endLine: r.endLine } : {}) } };
+  const error = keys.hasPasswords ? { ...res.error!, message: maskCells(res.error!.message, cells) } : res.error!;
+  return { line, error: { line, ...error, ...(endLine > line ? { endLine } : {}) } };
 }
 
 /**

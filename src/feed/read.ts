@@ -137,6 +137,15 @@ export interface ScannedRecord {
   problem?: 'record-too-large' | 'unterminated-quote';
 }
 
+/**
+ * What the scan makes of each record (its start line, end line, cells and problem, as in ScannedRecord); undefined
+ * leaves the record out of the batch. A caller that turns records into its own items at once saves the
+ * ScannedRecord in between.
+ */
+export type RecordMaker<T> = (line: number, endLine: number, cells: string[], problem: ScannedRecord['problem']) => T | undefined;
+
+const scanned: RecordMaker<ScannedRecord> = (line, endLine, cells, problem) => (problem ? { line, endLine, cells, problem } : { line, endLine, cells });
+
 export interface ScanOptions {
   delimiter: string;
   encoding: FeedEncoding;
@@ -147,7 +156,28 @@ export interface ScanOptions {
 interface CsvCore {
   parse(buf: Buffer | undefined, end: boolean, push: (record: string[]) => void, close: () => void): Error | undefined;
   info: { lines: number; comment_lines: number; empty_lines: number };
-  state: { field: { length: number }; record: string[] };
+  state: { field: CsvField; record: string[] };
+}
+
+/** csv-parse's buffer of the pending field (a ResizeableBuffer): its bytes are `buf[0, length)`. */
+interface CsvField {
+  buf?: unknown;
+  length: number;
+  toString(encoding?: BufferEncoding): unknown;
+}
+
+/**
+ * csv-parse makes each cell's string from a Buffer view of its bytes (`buf.slice(0, length).toString(encoding)`):
+ * a Buffer object per cell, 8 a row of a persons file, which the collector then has to sweep. Decoding the same
+ * bytes in place gives the same string without the view. Only this parser's own field buffer is changed; a
+ * csv-parse whose buffer is shaped otherwise keeps its own way.
+ */
+function decodeInPlace(field: CsvField): void {
+  if (!Buffer.isBuffer(field.buf) || typeof field.length !== 'number' || typeof field.toString !== 'function') return;
+  const viaView = field.toString;
+  field.toString = function (this: CsvField & { buf: Buffer }, encoding?: BufferEncoding): unknown {
+    return encoding ? this.buf.toString(encoding, 0, this.length) : viaView.call(this, encoding);
+  };
 }
 
 function csvCore(delimiter: string): CsvCore {
@@ -162,6 +192,7 @@ function csvCore(delimiter: string): CsvCore {
   });
   const core = (parser as unknown as { api?: CsvCore }).api;
   if (typeof core?.parse !== 'function') throw new Error('csv-parse no longer exposes its parser core (api): check the csv-parse version');
+  decodeInPlace(core.state.field);
   return core;
 }
 
@@ -171,7 +202,9 @@ function csvCore(delimiter: string): CsvCore {
  * the pending record is measured and, once over the limit, its content is dropped while csv-parse keeps
  * tracking quotes and lines, so the record still ends where it really ends and the next rows read normally.
  */
-export async function* scanRecords(path: string, opts: ScanOptions): AsyncGenerator<ScannedRecord[]> {
+export function scanRecords(path: string, opts: ScanOptions): AsyncGenerator<ScannedRecord[]>;
+export function scanRecords<T>(path: string, opts: ScanOptions, make: RecordMaker<T>): AsyncGenerator<T[]>;
+export async function* scanRecords<T>(path: string, opts: ScanOptions, make: RecordMaker<T | ScannedRecord> = scanned): AsyncGenerator<Array<T | ScannedRecord>> {
   const core = csvCore(opts.delimiter);
   const info = core.info;
   const state = core.state;
@@ -180,7 +213,7 @@ export async function* scanRecords(path: string, opts: ScanOptions): AsyncGenera
   let prevComments = 0;
   let prevEmpty = 0;
   let oversize = false;
-  let batch: ScannedRecord[] = [];
+  let batch: Array<T | ScannedRecord> = [];
 
   // Lines between two records are comment or empty lines, each exactly one line (after LF normalisation).
   const startLine = () => prevEnd + 1 + (info.comment_lines - prevComments) + (info.empty_lines - prevEmpty);
@@ -196,7 +229,8 @@ export async function* scanRecords(path: string, opts: ScanOptions): AsyncGenera
       for (let i = 0; i < cells.length; i++) size += cells[i].length;
       if (size > max) problem = 'record-too-large';
     }
-    batch.push(problem ? { line, endLine, cells: [], problem } : { line, endLine, cells });
+    const made = problem ? make(line, endLine, [], problem) : make(line, endLine, cells, undefined);
+    if (made !== undefined) batch.push(made);
     prevEnd = endLine;
     prevComments = info.comment_lines;
     prevEmpty = info.empty_lines;
@@ -225,7 +259,8 @@ export async function* scanRecords(path: string, opts: ScanOptions): AsyncGenera
     if ((err as Error & { code?: string }).code !== 'CSV_QUOTE_NOT_CLOSED') {
       throw new FeedFileError('unreadable', `cannot parse ${path} near line ${info.lines}: ${err.message}`);
     }
-    batch.push({ line: startLine(), endLine: info.lines, cells: [], problem: 'unterminated-quote' });
+    const made = make(startLine(), info.lines, [], 'unterminated-quote');
+    if (made !== undefined) batch.push(made);
   }
   if (batch.length > 0) yield batch;
 }

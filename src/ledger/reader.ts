@@ -42,20 +42,26 @@ export class LinkReader {
       return links;
     }
     const out = new Map<string, PlanLink>();
-    const wanted = new Set<string>();
-    for (const k of keys) {
-      const link = this.window.get(k);
-      if (link) {
-        out.set(k, link);
-        this.window.delete(k);
-      } else wanted.add(k);
+    let lacking: readonly string[] = keys;
+    if (this.window.size > 0) {
+      const rest: string[] = [];
+      for (const k of keys) {
+        const link = this.window.get(k);
+        if (link) {
+          out.set(k, link);
+          this.window.delete(k);
+        } else rest.push(k);
+      }
+      lacking = rest;
     }
-    if (this.scanning && wanted.size > 0) await this.scan(keys, wanted, out);
-    if (wanted.size > 0) for (const [k, link] of await this.ledger.getLinks(this.entity, [...wanted])) out.set(k, planPart(link));
+    const wanted = new Wanted(lacking, out);
+    if (this.scanning && wanted.size > 0) await this.scan(keys, wanted);
+    const rest = wanted.rest();
+    if (rest.length > 0) for (const [k, link] of await this.ledger.getLinks(this.entity, rest)) out.set(k, planPart(link));
     return out;
   }
 
-  private async scan(keys: readonly string[], wanted: Set<string>, out: Map<string, PlanLink>): Promise<void> {
+  private async scan(keys: readonly string[], wanted: Wanted): Promise<void> {
     // The scan starts where the file's first linked key sits: a file of one data source or course may begin anywhere.
     if (this.after === null) {
       let first = 0;
@@ -67,10 +73,7 @@ export class LinkReader {
     while (wanted.size > 0 && budget > 0) {
       const page = await this.ledger.linkPage!(this.entity, this.after, PAGE);
       budget -= page.links.length;
-      for (const link of page.links) {
-        if (wanted.delete(link.key)) out.set(link.key, link);
-        else this.window.set(link.key, link);
-      }
+      for (const link of page.links) if (!wanted.take(link)) this.window.set(link.key, link);
       if (page.links.length < PAGE) {
         this.scanning = false;
         break;
@@ -87,5 +90,53 @@ export class LinkReader {
       this.scanning = false;
       this.window.clear();
     }
+  }
+}
+
+/**
+ * The keys a chunk still wants from the scan, taking the links it brings into `out`. A file in the ledger's order asks
+ * for its keys in the order the scan brings them: while it does, a link is compared with the next key alone, instead
+ * of two set look-ups a row (one of them hashing the ledger's copy of the key). At the first link out of that order
+ * (a new key, a shuffle, a duplicate) the keys still wanted become a set.
+ */
+class Wanted {
+  /** keys[next] is the next key expected, while the links come in the keys' order. */
+  private next = 0;
+  private set: Set<string> | undefined;
+
+  constructor(
+    private readonly keys: readonly string[],
+    private readonly out: Map<string, PlanLink>,
+  ) {}
+
+  /** How many keys are still wanted (in order, duplicates count until the order breaks). */
+  get size(): number {
+    return this.set ? this.set.size : this.keys.length - this.next;
+  }
+
+  /** Takes the link into `out` when its key is wanted. */
+  take(link: PlanLink): boolean {
+    if (this.set === undefined) {
+      if (link.key === this.keys[this.next]) {
+        this.out.set(link.key, link);
+        this.next++;
+        return true;
+      }
+      this.set = this.unanswered();
+    }
+    if (!this.set.delete(link.key)) return false;
+    this.out.set(link.key, link);
+    return true;
+  }
+
+  /** The keys still wanted, each once: what getLinks is asked for. */
+  rest(): string[] {
+    return [...(this.set ?? this.unanswered())];
+  }
+
+  private unanswered(): Set<string> {
+    const set = new Set<string>();
+    for (let i = this.next; i < this.keys.length; i++) if (!this.out.has(this.keys[i])) set.add(this.keys[i]);
+    return set;
   }
 }

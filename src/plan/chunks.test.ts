@@ -75,3 +75,38 @@ describe('planChunks and the update guard', () => {
     expect(over.plan.guard).toMatchObject({ kind: 'update', owned: 400, limit: 100, refused: true, updates: { count: 101 } });
   });
 });
+
+describe('planChunks over a feed with batches', () => {
+  const person = (i: number): PersonRecord => ({ key: `P${i % 40}`, fields: { username: `p${i}`, firstname: 'A', lastname: 'B', idnumber: `P${i % 40}` }, available: true });
+
+  it('plans the batches (not the items) exactly as it plans the same items one by one', async () => {
+    ledger = SqliteLedger.open(':memory:');
+    const o = defaultPlanOptions({ op: 'store', dataSource: 'SIS' });
+    const hash = (r: PersonRecord) => new PersonPlanner(o).add({ line: 2, record: r }, {}).hash ?? null;
+    // Half the keys linked (some unchanged, some changed), a duplicate key every 40 rows, a row error.
+    await ledger.writeLinks(Array.from({ length: 20 }, (_, i) => ({ entity: 'persons', key: `P${i}`, moodleId: i + 1, dataSource: 'SIS', hash: i % 2 ? hash(person(i)) : 'old', status: 'active' as const, runId: 'r0' })));
+    const items: FeedItem[] = Array.from({ length: 50 }, (_, i) =>
+      i === 7 ? { line: i + 2, error: { line: i + 2, code: 'short-row', message: 'the row has 2 values, the header has 5' } } : { line: i + 2, record: person(i) },
+    );
+    const sizes = [1, 6, 2, 13, 9, 19];
+    const batches: FeedItem[][] = [];
+    for (let at = 0, k = 0; at < items.length; at += sizes[k++ % sizes.length]) batches.push(items.slice(at, at + sizes[k % sizes.length]));
+    const byItems = await planChunks({ items: async function* () { yield* items; } }, new PersonPlanner(o), ledger, undefined, 4);
+    const byBatches = await planChunks(
+      {
+        items: () => {
+          throw new Error('items() read although the feed has batches');
+        },
+        batches: async function* () { yield* batches; },
+      },
+      new PersonPlanner(o),
+      ledger,
+      undefined,
+      4,
+    );
+    expect(batches.flat()).toEqual(items);
+    expect(byBatches.actions).toEqual(byItems.actions);
+    expect(byBatches.actions).toHaveLength(50);
+    expect(byBatches.counts).toMatchObject({ unchanged: 9, update: 11, create: 20, fail: 10 });
+  });
+});

@@ -39,16 +39,27 @@ export type LinkConfirmer = (rows: ReadonlyArray<{ record: EntityRecord; link: P
 export async function planFeed(feed: AnyFeed, options: PlanOptions, ledger: LedgerStore, opts: PlanFeedOptions = {}): Promise<Plan> {
   const o: PlanOptions = { ...options, entity: feed.info.type };
   const planner = entity(feed.info.type).planner(o, opts, opts.sink);
-  return planChunks(feed as { items(): AsyncIterable<FeedItem<EntityRecord>> }, planner, ledger, opts.lookup as EntityLookup<EntityRecord> | undefined, opts.chunkSize, opts.confirm);
+  return planChunks(feed as PlannedFeed<EntityType>, planner, ledger, opts.lookup as EntityLookup<EntityRecord> | undefined, opts.chunkSize, opts.confirm);
 }
 
-/** A row whose MOODLE_ID is its active link's: one a confirmer may take as a link confirmation. */
-function confirmable<R extends EntityRecord>(record: R, link: PlanLink | undefined): Array<{ record: R; link: PlanLink }> {
-  return link && link.status === 'active' && record.moodleId === link.moodleId ? [{ record, link }] : [];
+/** The rows whose MOODLE_ID is their active link's: those a confirmer may take as link confirmations. */
+function confirmable<R extends EntityRecord>(records: readonly R[], links: ReadonlyMap<string, PlanLink>): Array<{ record: R; link: PlanLink }> {
+  const out: Array<{ record: R; link: PlanLink }> = [];
+  for (const record of records) {
+    const link = record.moodleId === undefined ? undefined : links.get(record.key);
+    if (link && link.status === 'active' && record.moodleId === link.moodleId) out.push({ record, link });
+  }
+  return out;
+}
+
+/** What the planner reads of a feed: its items, or the same a batch at a time when it has batches. */
+export interface PlannedFeed<T extends EntityType> {
+  items(): AsyncIterable<FeedItem<RecordOf<T>>>;
+  batches?(): AsyncIterable<FeedItem<RecordOf<T>>[]>;
 }
 
 export async function planChunks<T extends EntityType, C extends ContextBase>(
-  feed: { items(): AsyncIterable<FeedItem<RecordOf<T>>> },
+  feed: PlannedFeed<T>,
   planner: EntityPlanner<T, C>,
   ledger: LedgerStore,
   lookup: EntityLookup<RecordOf<T>, C> | undefined,
@@ -71,10 +82,11 @@ export async function planChunks<T extends EntityType, C extends ContextBase>(
     // relinking the key to whatever Moodle record the SIS names.
     // One look-up per key, for its first row: results are keyed by key, so a later row of the key (a duplicate, which
     // fails) would otherwise hand the first row its own match (another MOODLE_ID's account, or the idnumber's).
+    // As many links as records: every record has its own key, linked (links hold only the records' keys), so none is unknown.
     const firstOfKey = new Set<string>();
-    const unknown = records.filter((r) => !links.has(r.key) && !firstOfKey.has(r.key) && firstOfKey.add(r.key));
+    const unknown = links.size === records.length ? [] : records.filter((r) => !links.has(r.key) && !firstOfKey.has(r.key) && firstOfKey.add(r.key));
     const found = lookup && records.length > 0 ? await lookup(unknown, records) : undefined;
-    const confirmed = confirm && links.size > 0 ? await confirm(records.flatMap((r) => confirmable(r, links.get(r.key)))) : undefined;
+    const confirmed = confirm && links.size > 0 ? await confirm(confirmable(records, links)) : undefined;
     for (const item of chunk) {
       const r = item.record;
       const link = r && links.get(r.key);
@@ -87,9 +99,19 @@ export async function planChunks<T extends EntityType, C extends ContextBase>(
     }
     chunk = [];
   };
-  for await (const item of feed.items()) {
-    chunk.push(item);
-    if (chunk.length >= chunkSize) await flush();
+  // A batch at a time when the feed has batches: one await per batch, not one per row.
+  if (feed.batches) {
+    for await (const batch of feed.batches()) {
+      for (let i = 0; i < batch.length; i++) {
+        chunk.push(batch[i]);
+        if (chunk.length >= chunkSize) await flush();
+      }
+    }
+  } else {
+    for await (const item of feed.items()) {
+      chunk.push(item);
+      if (chunk.length >= chunkSize) await flush();
+    }
   }
   await flush();
   const refresh = options.op === 'refresh' || options.op === 'refresh-ds';

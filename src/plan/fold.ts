@@ -500,14 +500,18 @@ export class EntityPlanner<T extends EntityType, C extends ContextBase> implemen
     if (!rowSource) return undefined;
     // A container (an enrolment's course) may be owned by another data source of the row's family; the row's own
     // link never: a record changes owner only when nobody owns it.
-    const containers = (this.rules.owners?.(r, ctx) ?? []).filter((o) => !o.dataSource || !sameDataSourceFamily(o.dataSource, rowSource, this.options.dataSourceFamilies));
-    const owners = [...containers, { what: `${this.rules.recordNoun} ${r.key}`, dataSource: ctx.link?.dataSource, hint: undefined }];
-    for (const o of owners) {
-      if (!o.dataSource || o.dataSource === rowSource) continue;
-      const hint = o.hint ?? `send the row from data source ${o.dataSource}`;
-      return this.fail(r, line, ctx, 'data-source-mismatch', `${o.what} belongs to data source ${o.dataSource}, this row to ${rowSource}: ${hint}`);
+    // Containers first, then the row's own link; no arrays on the hot path (every row passes here).
+    const containers = this.rules.owners?.(r, ctx);
+    if (containers) {
+      for (const o of containers) {
+        if (!o.dataSource || sameDataSourceFamily(o.dataSource, rowSource, this.options.dataSourceFamilies)) continue;
+        const hint = o.hint ?? `send the row from data source ${o.dataSource}`;
+        return this.fail(r, line, ctx, 'data-source-mismatch', `${o.what} belongs to data source ${o.dataSource}, this row to ${rowSource}: ${hint}`);
+      }
     }
-    return undefined;
+    const own = ctx.link?.dataSource;
+    if (!own || own === rowSource) return undefined;
+    return this.fail(r, line, ctx, 'data-source-mismatch', `${this.rules.recordNoun} ${r.key} belongs to data source ${own}, this row to ${rowSource}: send the row from data source ${own}`);
   }
 
   /** Failures shared by every row op: a MOODLE_ID that disagrees with the ledger, an ambiguous lookup. */

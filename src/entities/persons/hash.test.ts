@@ -46,6 +46,34 @@ describe('personContentHash', () => {
     expect(personContentHash(routed, 'always', key)).toBe(h);
   });
 
+  it('gives the hashes ledgers already hold: what is hashed and how never changes (else every link reads as changed)', () => {
+    // Values computed by the first implementation; a field order, a separator or an encoding changed breaks them.
+    const secret = Buffer.alloc(32, 7);
+    const sis: PersonRecord = {
+      key: 'B0000001',
+      available: true,
+      fields: { idnumber: 'B0000001', username: 'b0000001', password: 'Secret-0000001x', firstname: 'First0000001', lastname: 'Last0000001', email: 'b0000001@example.edu' },
+    };
+    // Every field, given in reverse order, with non-ASCII values and an empty custom field.
+    const every: PersonRecord = {
+      key: 'zoë',
+      available: false,
+      fields: {
+        maildisplay: '2', mailformat: '0', theme: 'boost', interests: 'a;b', lastnamephonetic: 'x', firstnamephonetic: 'y', alternatename: 'Al', middlename: 'M',
+        description: 'Zoë € 😀', address: '1 Rue', phone2: '2', phone1: '1', department: 'D', institution: 'I', timezone: 'Europe/Paris', country: 'FR', city: 'Lyon',
+        lang: 'fr', auth: 'manual', idnumber: 'zoë', email: 'z@x.fr', lastname: 'Ø', firstname: 'Zoë', password: 'pw', username: 'zoe',
+      },
+      customfields: { b: '1', a: '' },
+    };
+    const sparse: PersonRecord = { key: 'k', fields: { username: 'u', email: undefined, firstname: 'F' } };
+    expect(personContentHash(base, 'create-only')).toBe('FMdADhWM1U0cCnDWz5Kj6cNefZyqik1eWsuo5zYr6-8');
+    expect(personContentHash(sis, 'create-only')).toBe('BdkHdzJlTvCurYEB3ErCkftNjHo12bCtRl50-yO2i5c');
+    expect(personContentHash(sis, 'always', secret)).toBe('T12SMubsfmOdBGQ69lf8qM7dX7AF0Uxj4RMir9IYx34');
+    expect(personContentHash(every, 'create-only')).toBe('oh9icYiEyiiJiyxgUDwAFWpBOMCruMQcelSUQ6ypr2Y');
+    expect(personContentHash(every, 'always', secret)).toBe('f9d-sorFRdT5l4PE4ZXoaH6UMFD1VotDHyOtdrWbglg');
+    expect(personContentHash(sparse, 'create-only')).toBe('h3LZLs0L4L8_2Re-GBWwy9McxNt4Sr-6L7GdKrTPH8w');
+  });
+
   it('cannot be fooled by values that contain separators', () => {
     const a: PersonRecord = { key: 'k', fields: { firstname: 'a","lastname', lastname: 'b' } };
     const b: PersonRecord = { key: 'k', fields: { firstname: 'a', lastname: 'lastname","b' } };

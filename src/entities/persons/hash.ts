@@ -1,6 +1,6 @@
 import { createHmac, hash } from 'node:crypto';
 import { USER_TEXT_FIELDS } from './record.js';
-import type { PersonRecord } from './record.js';
+import type { PersonRecord, UserTextField } from './record.js';
 
 /** Bumped when the hashed content changes shape, so old ledger hashes read as "changed" rather than collide. */
 const HASH_VERSION = 'p1';
@@ -10,6 +10,32 @@ const HASH_VERSION = 'p1';
  * Only USER_TEXT_FIELDS reach Moodle (apply/ sends no others), so only they count.
  */
 const SORTED_FIELDS = [...USER_TEXT_FIELDS].sort();
+/** Each field's place in SORTED_FIELDS; a name not in it is not hashed. */
+const RANK = new Map<string, number>(SORTED_FIELDS.map((name, i) => [name, i]));
+
+/** The names a record has, in SORTED_FIELDS order: reused by every call (hashing is synchronous, never re-entered). */
+const names: string[] = [];
+const ranks: number[] = [];
+
+/**
+ * How many of SORTED_FIELDS `fields` has; they are then names[0, n), in SORTED_FIELDS order. A row has a handful
+ * of the 25 fields: walking its own (insertion sort by rank) costs a third of probing all 25 for each row.
+ */
+function sortedNames(fields: object): number {
+  let n = 0;
+  for (const name in fields) {
+    const rank = RANK.get(name);
+    if (rank === undefined) continue;
+    let j = n++;
+    for (; j > 0 && ranks[j - 1] > rank; j--) {
+      names[j] = names[j - 1];
+      ranks[j] = ranks[j - 1];
+    }
+    names[j] = name;
+    ranks[j] = rank;
+  }
+  return n;
+}
 
 /** name=length:value; — the length prefix keeps it unambiguous whatever a value contains. */
 function part(name: string, value: string): string {
@@ -27,7 +53,9 @@ export function personContentHash(record: PersonRecord, passwords: 'create-only'
   const fields = record.fields;
   // Unsaid availability (a Moodle-dialect file without `suspended`) differs from Y: saying it later must be sent.
   let canonical = HASH_VERSION + (record.available === undefined ? '|-|' : record.available ? '|Y|' : '|N|');
-  for (const name of SORTED_FIELDS) {
+  const n = sortedNames(fields);
+  for (let i = 0; i < n; i++) {
+    const name = names[i] as UserTextField;
     const value = fields[name];
     if (value === undefined) continue;
     if (name === 'password') {

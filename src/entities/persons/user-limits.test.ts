@@ -17,6 +17,10 @@ describe('tooLongFields', () => {
     expect(tooLongFields({ username: 'u'.repeat(101), phone1: '1'.repeat(21) })).toBe(
       'username is 101 characters; Moodle allows at most 100; phone1 is 21 characters; Moodle allows at most 20',
     );
+    // Named in the table's order, whatever order the record has them in.
+    expect(tooLongFields({ phone1: '1'.repeat(21), city: 'C'.repeat(120), username: 'u'.repeat(101) })).toBe(
+      'username is 101 characters; Moodle allows at most 100; phone1 is 21 characters; Moodle allows at most 20',
+    );
     expect(tooLongFields({ firstname: '😀'.repeat(100) })).toBeUndefined();
   });
 });
