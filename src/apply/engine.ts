@@ -75,6 +75,12 @@ const FATAL_ERRORCODES = new Set([
   'servicerequireslogin',
 ]);
 const MARK_SEEN_CHUNK = 500;
+/**
+ * Batches runBatches keeps started at once (waiting for a call slot, in flight, backing off, being read back):
+ * enough that a batch backing off leaves plenty to fill the slots and to tell a site that is down (siteDown) as
+ * when every batch was started at once, few enough that a large group is not built up front (64 × 50 records).
+ */
+const BATCHES_STARTED = 64;
 /** Said of a row whose call may have been saved and could not be checked: the next run's plan reads it back. */
 const UNKNOWN_NOTE = '; unknown whether Moodle saved it: verified on the next run';
 
@@ -479,19 +485,26 @@ export class BatchEngine {
     return !(err instanceof TransientError);
   }
 
-  /** Runs batches concurrently (the limiter decides how many calls are in flight), reporting progress after each. */
-  async runBatches<T>(batches: T[][], fn: (batch: T[]) => Promise<void>): Promise<void> {
-    await Promise.all(
-      batches.map(async (batch) => {
+  /**
+   * Runs batches concurrently (the limiter decides how many calls are in flight), reporting progress after each. The
+   * batches are taken in order, a new one as one ends, BATCHES_STARTED at a time at most: a group packed lazily
+   * (prepare.ts sendPacked) is built batch by batch as it is sent, and a batch is garbage once done (a 500k-row group
+   * would otherwise hold every record's call input and a waiting call per batch up front).
+   */
+  async runBatches<T>(batches: Iterable<T[]>, fn: (batch: T[]) => Promise<void>): Promise<void> {
+    const next = batches[Symbol.iterator]();
+    const take = async (): Promise<void> => {
+      for (let b = next.next(); !b.done; b = next.next()) {
         try {
-          await fn(batch);
+          await fn(b.value);
         } catch (err) {
           // A write refused after the lock was lost: the other batches stop at their next call, none left in flight.
           this.halt(err);
         }
         this.progress();
-      }),
-    );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(BATCHES_STARTED, 2 * this.limiter.cap) }, take));
   }
 
   failTooBig<T extends { row: Row }>(tooBig: { item: T; vars: number; budget: number }[]): void {

@@ -6,7 +6,7 @@
  */
 import type { EntityType } from '../feed/types.js';
 import type { BatchEngine, BatchSpec, Row } from './engine.js';
-import { LocalRowError, pack } from './pack.js';
+import { LocalRowError, packing } from './pack.js';
 
 /** The groups of an applier: group name → its items, each group a list. */
 export type Groups<G> = { [K in keyof G]: G[K][] };
@@ -48,10 +48,24 @@ function isList<S>(placed: S | readonly S[]): placed is readonly S[] {
   return Array.isArray(placed);
 }
 
-/** Sends one group's items: packed by their form variables (too big alone: failed), the batches through the engine. */
-export async function sendPacked<I extends { row: Row }, R>(engine: BatchEngine, items: I[], leaves: (item: I) => number, spec: BatchSpec<I, R>): Promise<void> {
-  if (items.length === 0) return;
-  const { batches, tooBig } = pack(items, leaves, engine.options);
-  engine.failTooBig(tooBig);
-  await engine.runBatches(batches, (b) => engine.sendBatch(b, spec));
+/**
+ * Sends one group's items: packed by their form variables (too big alone: failed), the batches through the engine.
+ * The items may be a lazy list (built()): each batch's items are then built as it is packed, just before it is sent.
+ */
+export async function sendPacked<I extends { row: Row }, R>(engine: BatchEngine, items: Iterable<I>, leaves: (item: I) => number, spec: BatchSpec<I, R>): Promise<void> {
+  await engine.runBatches(
+    packing(items, leaves, engine.options, (big) => engine.failTooBig([big])),
+    (b) => engine.sendBatch(b, spec),
+  );
+}
+
+/**
+ * The items of a group as a lazy list: `build` makes a row's item (undefined: the row has none there) only when
+ * sendPacked takes it, so a group of 500k rows never holds every record's call input at once.
+ */
+export function* built<S, I>(sources: Iterable<S>, build: (source: S) => I | undefined): Generator<I> {
+  for (const s of sources) {
+    const item = build(s);
+    if (item !== undefined) yield item;
+  }
 }

@@ -12,8 +12,8 @@ import type { RoleAssignmentInput } from '../../moodle/index.js';
 import type { ManualEnrolmentInput, ManualUnenrolmentInput } from '../../moodle/types.js';
 import { courseKeyOf, type EnrolmentAction } from './rules.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from '../../apply/engine.js';
-import { LocalRowError, pack } from '../../apply/pack.js';
-import { prepareRows, sendPacked } from '../../apply/prepare.js';
+import { LocalRowError } from '../../apply/pack.js';
+import { built, prepareRows, sendPacked } from '../../apply/prepare.js';
 
 type EnrolmentRow = Row<'enrolments'>;
 
@@ -40,6 +40,22 @@ const targetOf = (row: EnrolmentRow): NonNullable<EnrolmentAction['enrolment']> 
   return t;
 };
 
+/** The enrol call's record of a row (every call but unenrol): role, both dates and suspend, always sent. */
+function enrolItem(row: EnrolmentRow): EnrolItem | undefined {
+  const t = targetOf(row);
+  if (t.call === 'unenrol') return undefined;
+  const input: ManualEnrolmentInput = { roleid: t.roleId!, userid: row.action.moodleId!, courseid: t.courseId!, suspend: t.suspend ? 1 : 0 };
+  // Omitted dates reset to 0 on a re-enrol, so they are always sent.
+  input.timestart = t.timestart ?? 0;
+  input.timeend = t.timeend ?? 0;
+  return { row, input };
+}
+
+function unenrolItem(row: EnrolmentRow): UnenrolItem | undefined {
+  const t = targetOf(row);
+  return t.call === 'unenrol' ? { row, input: { userid: row.action.moodleId!, courseid: t.courseId! } } : undefined;
+}
+
 export const enrolmentsApplier: EntityApplier<'enrolments'> = {
   prepare(engine, rows) {
     return prepareRows(
@@ -62,30 +78,12 @@ export const enrolmentsApplier: EntityApplier<'enrolments'> = {
         // The course is gone from Moodle, and its enrolments with it: nothing left to disable.
         for (const row of gone) engine.settle(row, 'ok', { moodleId: row.action.moodleId, message: targetOf(row).gone });
         await engine.writeLinks(gone.map((row) => engine.link(row, row.action.moodleId!)));
-        const enrols: EnrolItem[] = [];
-        const unenrols: UnenrolItem[] = [];
-        for (const row of ready) {
-          const t = targetOf(row);
-          const courseid = t.courseId!;
-          const userid = row.action.moodleId!;
-          if (t.call === 'unenrol') unenrols.push({ row, input: { userid, courseid } });
-          else {
-            const input: ManualEnrolmentInput = { roleid: t.roleId!, userid, courseid, suspend: t.suspend ? 1 : 0 };
-            // Omitted dates reset to 0 on a re-enrol, so they are always sent.
-            input.timestart = t.timestart ?? 0;
-            input.timeend = t.timeend ?? 0;
-            enrols.push({ row, input });
-          }
-        }
-        const enrolBatches = pack(enrols, (i) => enrolmentLeaves(i.input), engine.options);
-        engine.failTooBig(enrolBatches.tooBig);
-        const unenrolBatches = pack(unenrols, (i) => enrolmentLeaves(i.input), engine.options);
-        engine.failTooBig(unenrolBatches.tooBig);
+        // Each call's records are built as its batch is packed and sent (built()), not all before the first call.
         const roleChanges: UnassignItem[] = [];
-        await engine.runBatches(enrolBatches.batches, (b) => engine.sendBatch(b, enrolSpec(engine, roleChanges)));
+        await sendPacked(engine, built(ready, enrolItem), (i) => enrolmentLeaves(i.input), enrolSpec(engine, roleChanges));
         // Only after the new role is confirmed; the link (with its new state) waits for the unassign, so a failure is retried.
         await sendPacked(engine, roleChanges, (i) => roleAssignmentLeaves(i.input), unassignSpec(engine));
-        await engine.runBatches(unenrolBatches.batches, (b) => engine.sendBatch(b, unenrolSpec(engine)));
+        await sendPacked(engine, built(ready, unenrolItem), (i) => enrolmentLeaves(i.input), unenrolSpec(engine));
       },
     );
   },

@@ -204,6 +204,21 @@ function describe(s: EnrolmentState): string {
   return `${s.role}${s.suspend ? ', suspended' : ''}`;
 }
 
+/** Distinct strings shared() keeps: far more than a file's roles × dates × suspend, bounded for a long-lived watch. */
+const SHARED_MAX = 4096;
+const sharedStrings = new Map<string, string>();
+
+/**
+ * One string object per distinct value: every planned send holds its link state and reason until it is applied, and
+ * each built afresh is a chain of pieces (~200 bytes a row); 500k enrolments share a few values.
+ */
+function shared(s: string): string {
+  const known = sharedStrings.get(s);
+  if (known !== undefined) return known;
+  if (sharedStrings.size < SHARED_MAX) sharedStrings.set(s, s);
+  return s;
+}
+
 /** "role student → editingteacher: assign editingteacher, remove student". */
 function roleChange(old: string, now: string): string {
   return `role ${old} → ${now}: assign ${now}, remove ${old}`;
@@ -330,7 +345,7 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
       if (same) return same;
       const enrolment: EnrolmentTarget = { call: 'enrol', courseId: ctx.courseId, roleId: role.id, role: role.shortname, timestart: state.start, timeend: state.end, suspend: state.suspend };
       if (r.fields.courseBy) enrolment.courseBy = r.fields.courseBy;
-      const send = { ...base, moodleId: userId, record: r, state: h, status: 'active' as const, enrolment };
+      const send = { ...base, moodleId: userId, record: r, state: shared(h), status: 'active' as const, enrolment };
       if (link && link.status === 'active') {
         const reowned = base.dataSource !== link.dataSource;
         const moved = link.moodleId !== userId;
@@ -355,7 +370,7 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
         if (unassign) return { kind: 'enable', ...send, enrolment: { ...enrolment, unassign }, reason: `${reason}; ${roleChange(unassign.role, role.shortname)}` } satisfies EnrolmentAction;
         return { kind: 'enable', ...send, reason } satisfies EnrolmentAction;
       }
-      return { kind: 'create', ...send, reason: `new enrolment as ${describe(state)}` } satisfies EnrolmentAction;
+      return { kind: 'create', ...send, reason: shared(`new enrolment as ${describe(state)}`) } satisfies EnrolmentAction;
     },
 
     ...removalRules(removal),
