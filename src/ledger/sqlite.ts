@@ -336,10 +336,6 @@ export class SqliteLedger implements LedgerStore {
     })();
   }
 
-  /**
-   * A seen mark per link (link_seen → seen_runs), not a links row rewrite. The run's seen_runs row takes the time of
-   * its latest mark, so every link a run marked reads as seen at that time (seconds apart at most within a run).
-   */
   /** The page cache for the upserts' index look-ups, from the first link written on (reads stay at READ_CACHE_KIB). */
   private cacheForWrites(): void {
     if (this.writing) return;
@@ -347,6 +343,10 @@ export class SqliteLedger implements LedgerStore {
     this.db.pragma(`cache_size = -${WRITE_CACHE_KIB}`);
   }
 
+  /**
+   * A seen mark per link (link_seen → seen_runs), not a links row rewrite. The run's seen_runs row takes the time of
+   * its latest mark, so every link a run marked reads as seen at that time (seconds apart at most within a run).
+   */
   async markSeen(entity: string, keys: readonly string[], runId: string): Promise<void> {
     if (keys.length === 0) return;
     const run = this.stmt(
