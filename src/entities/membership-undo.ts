@@ -5,7 +5,8 @@
  * left with the reason.
  */
 import type { BeforeImage, LinkImage } from '../ledger/types.js';
-import type { UndoContext, UndoLeft } from './definition.js';
+import { readInChunks } from '../resolve/common.js';
+import type { LookupReads, UndoContext, UndoLeft } from './definition.js';
 
 export interface MembershipUndo<A> {
   /** 'group' or 'cohort', for the reasons. */
@@ -16,6 +17,8 @@ export interface MembershipUndo<A> {
   idOf(state: string | null | undefined): number | undefined;
   /** The reversing action of the row `key`: add to or remove from the container `id`, the link as the undo leaves it. */
   action(key: string, kind: 'enable' | 'disable', call: 'add' | 'remove', id: number, link: Pick<LinkImage, 'moodleId' | 'dataSource' | 'state'>, reason: string): A;
+  /** What a reversing action does: add to or remove from the container `id`. */
+  target(a: A): { call: 'add' | 'remove'; id: number } | undefined;
 }
 
 export function reverseMembership<A>(image: BeforeImage, ctx: UndoContext, m: MembershipUndo<A>): A | UndoLeft {
@@ -43,21 +46,33 @@ export function reverseMembership<A>(image: BeforeImage, ctx: UndoContext, m: Me
 
 /**
  * The reversals whose membership Moodle no longer shows as the run left it, key → why: already a member of the
- * container the undo would add to, or no longer in the one it would remove from. `members`: container id → user ids.
+ * container the undo would add to, or no longer in the one it would remove from. `readMembers` answers the members of
+ * a chunk of containers (retried, chunked by `reads`); `out` may hold reasons already found, which stand.
  */
-export function membershipsChanged<A extends { key: string; moodleId?: number }>(
+export async function membershipsChanged<A extends { key: string; moodleId?: number }>(
   planned: readonly { action: A }[],
-  target: (a: A) => { call: 'add' | 'remove'; id: number } | undefined,
-  members: ReadonlyMap<number, ReadonlySet<number>>,
-  noun: string,
+  m: MembershipUndo<A>,
+  reads: LookupReads,
+  readMembers: (ids: number[]) => Promise<readonly { id: number; userids: readonly number[] }[]>,
   out = new Map<string, string>(),
-): Map<string, string> {
+): Promise<Map<string, string>> {
+  const members = new Map((await readInChunks(containersOf(planned, m), reads, readMembers)).map((c) => [c.id, new Set(c.userids)]));
   for (const { action: a } of planned) {
-    const t = target(a);
+    const t = m.target(a);
     if (!t || out.has(a.key)) continue;
     const isMember = members.get(t.id)?.has(a.moodleId as number) ?? false;
-    if (t.call === 'add' && isMember) out.set(a.key, `changed since the run: a member of the ${noun} again (by hand or by another tool)`);
-    else if (t.call === 'remove' && !isMember) out.set(a.key, `changed since the run: no longer a member of the ${noun}`);
+    if (t.call === 'add' && isMember) out.set(a.key, `changed since the run: a member of the ${m.noun} again (by hand or by another tool)`);
+    else if (t.call === 'remove' && !isMember) out.set(a.key, `changed since the run: no longer a member of the ${m.noun}`);
   }
   return out;
+}
+
+/** The containers the reversals add to or remove from, each once. */
+export function containersOf<A>(planned: readonly { action: A }[], m: MembershipUndo<A>): number[] {
+  const ids = new Set<number>();
+  for (const { action } of planned) {
+    const t = m.target(action);
+    if (t) ids.add(t.id);
+  }
+  return [...ids];
 }

@@ -48,6 +48,18 @@ export function retrier(opts: { retries?: number; backoffMs?: number } = {}): Re
   };
 }
 
+/** `read` over `ids` a chunk of `reads.chunkSize` at a time, each chunk retried: every chunk's answers, in order. */
+export async function readInChunks<I, T>(
+  ids: readonly I[],
+  reads: { retries?: number; backoffMs?: number; chunkSize: number },
+  read: (chunk: I[]) => Promise<readonly T[]>,
+): Promise<T[]> {
+  const retry = retrier(reads);
+  const out: T[] = [];
+  for (let i = 0; i < ids.length; i += reads.chunkSize) out.push(...(await retry(() => read(ids.slice(i, i + reads.chunkSize)))));
+  return out;
+}
+
 const UNKNOWN: { id?: number; problem?: string } = Object.freeze({});
 
 /** Person keys → Moodle user ids, kept for the run. */

@@ -6,9 +6,9 @@
 import type { BeforeImage } from '../../ledger/types.js';
 import { getCohortMembers, getCohorts } from '../../moodle/index.js';
 import type { MoodleCaller } from '../../moodle/types.js';
-import { retrier } from '../../resolve/common.js';
+import { readInChunks } from '../../resolve/common.js';
 import type { EntityUndo, LookupReads, UndoContext, UndoLeft } from '../definition.js';
-import { membershipsChanged, reverseMembership, type MembershipUndo } from '../membership-undo.js';
+import { containersOf, membershipsChanged, reverseMembership, type MembershipUndo } from '../membership-undo.js';
 import { cohortMemberKeyParts, parseCohortMemberState, type CohortMemberAction } from './rules.js';
 
 const MEMBERSHIP: MembershipUndo<CohortMemberAction> = {
@@ -27,6 +27,7 @@ const MEMBERSHIP: MembershipUndo<CohortMemberAction> = {
     member: { call, cohortId },
     reason,
   }),
+  target: (a) => (a.member?.cohortId !== undefined ? { call: a.member.call, id: a.member.cohortId } : undefined),
 };
 
 function reverse(image: BeforeImage, ctx: UndoContext): CohortMemberAction | UndoLeft {
@@ -39,24 +40,18 @@ function reverse(image: BeforeImage, ctx: UndoContext): CohortMemberAction | Und
  * (get_cohorts skips unknown ids); a cohort gone since leaves its memberships.
  */
 async function changedInMoodle(client: MoodleCaller, planned: readonly { action: CohortMemberAction; image: BeforeImage }[], reads: LookupReads): Promise<Map<string, string>> {
+  const cohorts = containersOf(planned, MEMBERSHIP);
+  const live = new Set((await readInChunks(cohorts, reads, (chunk) => getCohorts(client, chunk))).map((c) => c.id));
   const out = new Map<string, string>();
-  const cohorts = [...new Set(planned.flatMap((p) => (p.action.member?.cohortId !== undefined ? [p.action.member.cohortId] : [])))];
-  if (cohorts.length === 0) return out;
-  const retry = retrier(reads);
-  const live = new Set<number>();
-  for (let i = 0; i < cohorts.length; i += reads.chunkSize) {
-    for (const c of await retry(() => getCohorts(client, cohorts.slice(i, i + reads.chunkSize)))) live.add(c.id);
-  }
-  const there = cohorts.filter((id) => live.has(id));
-  const members = new Map<number, Set<number>>();
-  for (let i = 0; i < there.length; i += reads.chunkSize) {
-    for (const c of await retry(() => getCohortMembers(client, there.slice(i, i + reads.chunkSize)))) members.set(c.cohortid, new Set(c.userids));
-  }
   for (const { action: a } of planned) {
     const id = a.member?.cohortId;
     if (id !== undefined && !live.has(id)) out.set(a.key, `changed since the run: cohort ${id} is no longer in Moodle`);
   }
-  return membershipsChanged(planned, (a) => (a.member?.cohortId !== undefined ? { call: a.member.call, id: a.member.cohortId } : undefined), members, 'cohort', out);
+  const membersOfLive = async (ids: number[]) => {
+    const there = ids.filter((id) => live.has(id));
+    return there.length === 0 ? [] : (await getCohortMembers(client, there)).map((c) => ({ id: c.cohortid, userids: c.userids }));
+  };
+  return membershipsChanged(planned, MEMBERSHIP, reads, membersOfLive, out);
 }
 
 export const COHORT_MEMBER_UNDO: EntityUndo<'cohort-members'> = { reverse, changedInMoodle };

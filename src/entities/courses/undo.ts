@@ -5,7 +5,7 @@
  */
 import type { BeforeImage } from '../../ledger/types.js';
 import type { MoodleCaller } from '../../moodle/types.js';
-import { retrier } from '../../resolve/common.js';
+import { readInChunks } from '../../resolve/common.js';
 import { coursesByIds } from '../../resolve/names.js';
 import type { EntityUndo, LookupReads, UndoContext, UndoLeft } from '../definition.js';
 import type { CourseAction } from './rules.js';
@@ -48,10 +48,8 @@ function reverse(image: BeforeImage, ctx: UndoContext): CourseAction | UndoLeft 
 async function changedInMoodle(client: MoodleCaller, planned: readonly { action: CourseAction; image: BeforeImage }[], reads: LookupReads): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (planned.length === 0) return out;
-  const retry = retrier(reads);
   const ids = [...new Set(planned.map((p) => p.action.moodleId as number))];
-  const found = new Map<number, { visible?: number }>();
-  for (let i = 0; i < ids.length; i += reads.chunkSize) for (const c of await retry(() => coursesByIds(client, ids.slice(i, i + reads.chunkSize)))) found.set(c.id, c);
+  const found = new Map<number, { visible?: number }>((await readInChunks(ids, reads, (chunk) => coursesByIds(client, chunk))).map((c) => [c.id, c]));
   for (const { action: a } of planned) {
     const c = found.get(a.moodleId as number);
     if (!c) out.set(a.key, `Moodle course ${a.moodleId} no longer exists`);

@@ -6,7 +6,6 @@
 import type { BeforeImage } from '../../ledger/types.js';
 import { getGroupMembers } from '../../moodle/index.js';
 import type { MoodleCaller } from '../../moodle/types.js';
-import { retrier } from '../../resolve/common.js';
 import type { EntityUndo, LookupReads, UndoContext, UndoLeft } from '../definition.js';
 import { membershipsChanged, reverseMembership, type MembershipUndo } from '../membership-undo.js';
 import { memberKeyParts, parseGroupMemberState, type GroupMemberAction } from './rules.js';
@@ -27,6 +26,7 @@ const MEMBERSHIP: MembershipUndo<GroupMemberAction> = {
     member: call === 'add' ? { call, groupId, leave: [] } : { call, groupId },
     reason,
   }),
+  target: (a) => (a.member?.groupId !== undefined ? { call: a.member.call, id: a.member.groupId } : undefined),
 };
 
 function reverse(image: BeforeImage, ctx: UndoContext): GroupMemberAction | UndoLeft {
@@ -34,16 +34,8 @@ function reverse(image: BeforeImage, ctx: UndoContext): GroupMemberAction | Undo
 }
 
 /** Moodle must still show what the run left: the person out of the group it removed them from, in the one it added them to. */
-async function changedInMoodle(client: MoodleCaller, planned: readonly { action: GroupMemberAction; image: BeforeImage }[], reads: LookupReads): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  const groups = [...new Set(planned.flatMap((p) => (p.action.member?.groupId !== undefined ? [p.action.member.groupId] : [])))];
-  if (groups.length === 0) return out;
-  const retry = retrier(reads);
-  const members = new Map<number, Set<number>>();
-  for (let i = 0; i < groups.length; i += reads.chunkSize) {
-    for (const g of await retry(() => getGroupMembers(client, groups.slice(i, i + reads.chunkSize)))) members.set(g.groupid, new Set(g.userids));
-  }
-  return membershipsChanged(planned, (a) => (a.member?.groupId !== undefined ? { call: a.member.call, id: a.member.groupId } : undefined), members, 'group', out);
+function changedInMoodle(client: MoodleCaller, planned: readonly { action: GroupMemberAction; image: BeforeImage }[], reads: LookupReads): Promise<Map<string, string>> {
+  return membershipsChanged(planned, MEMBERSHIP, reads, async (ids) => (await getGroupMembers(client, ids)).map((g) => ({ id: g.groupid, userids: g.userids })));
 }
 
 export const GROUP_MEMBER_UNDO: EntityUndo<'group-members'> = { reverse, changedInMoodle };
