@@ -151,8 +151,8 @@ export class BatchEngine {
 
   fail(row: Row, errorcode: OutcomeCode, message: string, moodleId?: number): void {
     // A row Moodle confirmed stays confirmed, whatever goes wrong later in its batch.
-    const prev = this.outcomeOf(row);
-    if (prev && prev.outcome !== 'failed') return;
+    const prev = this.kinds[row.index];
+    if (prev !== 0 && KINDS[prev - 1] !== 'failed') return;
     this.settle(row, 'failed', { errorcode, message: this.redact(message, row.action), moodleId });
   }
 

@@ -7,7 +7,7 @@
 import { entity, type EntityLookup, type EntitySettings } from '../entities/index.js';
 import type { PersonRecord } from '../entities/persons/record.js';
 import type { RowContext } from '../entities/persons/rules.js';
-import type { AnyFeed, EntityRecord, EntityType, FeedItem, RecordOf } from '../feed/index.js';
+import type { AnyFeed, EntityRecord, EntityType, Feed, FeedItem, RecordOf } from '../feed/index.js';
 import { LinkReader } from '../ledger/reader.js';
 import type { PlanLink, LedgerStore } from '../ledger/types.js';
 import type { ContextBase, EntityPlanner } from './fold.js';
@@ -53,10 +53,7 @@ function confirmable<R extends EntityRecord>(records: readonly R[], links: Reado
 }
 
 /** What the planner reads of a feed: its items, or the same a batch at a time when it has batches. */
-export interface PlannedFeed<T extends EntityType> {
-  items(): AsyncIterable<FeedItem<RecordOf<T>>>;
-  batches?(): AsyncIterable<FeedItem<RecordOf<T>>[]>;
-}
+export type PlannedFeed<T extends EntityType> = Pick<Feed<T>, 'items' | 'batches'>;
 
 export async function planChunks<T extends EntityType, C extends ContextBase>(
   feed: PlannedFeed<T>,
