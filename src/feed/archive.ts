@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import yauzl from 'yauzl';
+import type { Entry } from 'yauzl';
 import { kindClaiming } from '../dialects/index.js';
 import { readHeader } from './index.js';
 import { FeedFileError, type FeedEncoding } from './types.js';
@@ -79,8 +79,12 @@ async function ignoredWhy(archive: string, path: string, opts: { encoding?: Feed
   return undefined;
 }
 
-/** Unpacks the `.csv` entries of a zip into dir (base names only); other entries are named in `skipped`. */
-function extractCsvFiles(zipPath: string, dir: string): Promise<{ extracted: string[]; skipped: string[] }> {
+/**
+ * Unpacks the `.csv` entries of a zip into dir (base names only); other entries are named in `skipped`. yauzl is
+ * loaded for a zip only: a run of a plain file does not read and compile it.
+ */
+async function extractCsvFiles(zipPath: string, dir: string): Promise<{ extracted: string[]; skipped: string[] }> {
+  const { default: yauzl } = await import('yauzl');
   return new Promise((resolve, reject) => {
     yauzl.open(zipPath, { lazyEntries: true }, (openErr, zip) => {
       if (openErr) {
@@ -96,7 +100,7 @@ function extractCsvFiles(zipPath: string, dir: string): Promise<{ extracted: str
       };
       zip.on('error', (err: Error) => fail(new FeedFileError('unreadable', `${basename(zipPath)}: ${err.message}`)));
       zip.on('end', () => resolve({ extracted, skipped }));
-      zip.on('entry', (entry: yauzl.Entry) => {
+      zip.on('entry', (entry: Entry) => {
         const name = entry.fileName;
         // Folders, and the resource forks macOS adds to archives it makes.
         if (name.endsWith('/') || name.startsWith('__MACOSX/') || basename(name).startsWith('.')) {
