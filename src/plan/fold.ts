@@ -8,8 +8,9 @@ import type { RowCode } from '../errors.js';
 import type { EntityType, FeedItem, RecordOf, RowCommand } from '../feed/types.js';
 import type { PlanLink } from '../ledger/types.js';
 import { ACTION_KINDS, ANY_FIELD, OPS, baseAction } from './types.js';
-import type { ActionCounts, ActionKind, ActionOf, AdditionsOnlyWindow, GuardVerdict, Plan, PlanOptions } from './types.js';
+import type { Action, ActionCounts, ActionKind, ActionOf, AdditionsOnlyWindow, GuardVerdict, Plan, PlanOptions } from './types.js';
 import { activeWindow } from './windows.js';
+import { CompactActions, type CompactPlan } from './compact.js';
 
 /** A Moodle object found for a key the ledger lacks. */
 export interface MatchBase {
@@ -175,7 +176,7 @@ export function updateReason(link: PlanLink, hash: string, dataSource: string | 
 const VIA: Record<MatchBase['via'], string> = { 'moodle-id': 'MOODLE_ID', idnumber: 'idnumber', username: 'username', name: 'name under its parent', shortname: 'shortname' };
 
 export class EntityPlanner<T extends EntityType, C extends ContextBase> implements RowPlanning<T, C> {
-  private readonly actions: ActionOf<T>[] = [];
+  private actions: ActionOf<T>[] | CompactActions<ActionOf<T>> = [];
   private readonly counts = emptyCounts();
   /** key → line of its first row (records and keyed row errors alike). */
   private readonly seen = new Map<string, number>();
@@ -222,6 +223,15 @@ export class EntityPlanner<T extends EntityType, C extends ContextBase> implemen
     this.held = rules.settle ? [] : null;
     const refresh = options.op === 'refresh' || options.op === 'refresh-ds';
     this.window = refresh ? activeWindow(options.guard.additionsOnly, options.now, options.guard.timezone) : undefined;
+  }
+
+  /**
+   * Keeps the plan's actions compact (CompactActions) rather than as an array; the plan then comes from finishCompact.
+   * A run that applies its plan holds every action until then (500k enrolments: ~630 bytes a row as objects).
+   */
+  keepCompact(): void {
+    if (this.rows > 0 || this.actions.length > 0 || this.sink) throw new Error(`${this.name}.keepCompact: before the first row, and without a sink.`);
+    this.actions = new CompactActions<ActionOf<T>>();
   }
 
   /** Plans one row. With rules that settle, the returned action may still change at finish. */
@@ -336,6 +346,20 @@ export class EntityPlanner<T extends EntityType, C extends ContextBase> implemen
 
   /** Ends the plan; `ownedActive`: owned links not yet given to addOwned (tests pass them here). */
   finish(ownedActive: Iterable<PlanLink> = []): Plan<T> {
+    if (this.actions instanceof CompactActions) throw new Error(`${this.name}.finish: the actions are compact, call finishCompact.`);
+    const actions = this.actions;
+    return { ...this.end(ownedActive), actions };
+  }
+
+  /** finish() of a planner that keeps its actions compact (keepCompact). */
+  finishCompact(ownedActive: Iterable<PlanLink> = []): CompactPlan<T> {
+    if (!(this.actions instanceof CompactActions)) throw new Error(`${this.name}.finishCompact: keepCompact was not called.`);
+    // ActionOf<T> is one of the union's members (as finish's array is).
+    const actions = this.actions as unknown as CompactActions<Action<T>>;
+    return { ...this.end(ownedActive), actions };
+  }
+
+  private end(ownedActive: Iterable<PlanLink>): Omit<Plan<T>, 'actions'> {
     if (this.finished) throw new Error(`${this.name}.finish called twice.`);
     for (const link of ownedActive) this.addOwned(link);
     this.finished = true;
@@ -354,7 +378,7 @@ export class EntityPlanner<T extends EntityType, C extends ContextBase> implemen
       this.rules.settle?.(this.held, this);
       for (const a of this.held) this.emit(a);
     }
-    return { options: o, actions: this.actions, counts: this.counts, rows: this.rows, guard };
+    return { options: o, counts: this.counts, rows: this.rows, guard };
   }
 
   private verdict(scope: string | null, owned: number, toDisable: number): GuardVerdict {

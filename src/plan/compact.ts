@@ -1,0 +1,187 @@
+/**
+ * A plan's actions kept compact: a large run holds every planned action until the plan is applied, and most of them
+ * differ only in their key, line and Moodle id (500k enrolments: a few thousand distinct courses, roles, dates, link
+ * states and reasons). Such an action is kept as its key, line, Moodle id and the index of a shared template (an
+ * earlier action with the same other values); `at(i)` makes it again, equal to the action given, with its properties
+ * in the same order. An action that carries the file's record or an error, or anything but plain values, is kept as
+ * it is.
+ */
+import type { EntityType } from '../feed/types.js';
+import type { Action, ActionBase, Plan } from './types.js';
+
+/** A plan whose actions are kept compact until applied (EntityPlanner.keepCompact): `mdlsync run`'s. */
+export type CompactPlan<T extends EntityType = EntityType> = Omit<Plan<T>, 'actions'> & { actions: CompactActions<Action<T>> };
+
+/** What reading a plan's actions needs: an array is one, and so is CompactActions. */
+export interface ActionList<A extends ActionBase = Action> extends Iterable<A> {
+  readonly length: number;
+  at(index: number): A | undefined;
+}
+
+/** An action list whose actions the resolve step may replace (EntityLookup.complete). */
+export interface ActionSlots<A extends ActionBase = Action> extends ActionList<A> {
+  set(index: number, action: A): void;
+}
+
+/** An array as ActionSlots. */
+export function arraySlots<A extends ActionBase>(actions: A[]): ActionSlots<A> {
+  return {
+    get length() {
+      return actions.length;
+    },
+    at: (index) => actions[index],
+    set: (index, action) => void (actions[index] = action),
+    [Symbol.iterator]: () => actions[Symbol.iterator](),
+  };
+}
+
+/** Distinct templates kept at most: far more than a file's courses × roles × dates; beyond, actions are kept whole. */
+const MAX_TEMPLATES = 16384;
+const WHOLE = -1;
+
+export class CompactActions<A extends ActionBase = Action> implements ActionSlots<A> {
+  private count = 0;
+  /** Per action: its template's index, or WHOLE (the action is in `whole`). */
+  private templateOf = new Int32Array(1024);
+  private lines = new Float64Array(1024);
+  private ids = new Float64Array(1024);
+  private readonly keys: string[] = [];
+  private readonly whole: (A | undefined)[] = [];
+  private readonly templates: A[] = [];
+  private readonly bySignature = new Map<string, number>();
+
+  get length(): number {
+    return this.count;
+  }
+
+  push(action: A): void {
+    const i = this.count++;
+    if (i === this.templateOf.length) this.grow();
+    const t = this.templateFor(action);
+    this.templateOf[i] = t;
+    if (t === WHOLE) {
+      this.keys.push('');
+      this.whole.push(action);
+      return;
+    }
+    this.keys.push(flat(action.key));
+    this.whole.push(undefined);
+    this.lines[i] = action.line ?? NaN;
+    this.ids[i] = action.moodleId ?? NaN;
+  }
+
+  at(index: number): A | undefined {
+    if (index < 0 || index >= this.count) return undefined;
+    const t = this.templateOf[index];
+    if (t === WHOLE) return this.whole[index];
+    // The spread keeps the template's property order; key, line and moodleId are among its own properties.
+    const a = { ...this.templates[t] };
+    a.key = this.keys[index];
+    const line = this.lines[index];
+    a.line = Number.isNaN(line) ? null : line;
+    if ('moodleId' in a) {
+      const id = this.ids[index];
+      a.moodleId = Number.isNaN(id) ? undefined : id;
+    }
+    return a;
+  }
+
+  /** Replaces an action (the resolve step placing a course): kept whole. */
+  set(index: number, action: A): void {
+    if (index < 0 || index >= this.count) throw new RangeError(`CompactActions.set: no action ${index}`);
+    this.templateOf[index] = WHOLE;
+    this.keys[index] = '';
+    this.whole[index] = action;
+  }
+
+  *[Symbol.iterator](): Iterator<A> {
+    for (let i = 0; i < this.count; i++) yield this.at(i)!;
+  }
+
+  private grow(): void {
+    const size = this.templateOf.length * 2;
+    const copy = <C extends Int32Array | Float64Array>(from: C, to: C): C => (to.set(from), to);
+    this.templateOf = copy(this.templateOf, new Int32Array(size));
+    this.lines = copy(this.lines, new Float64Array(size));
+    this.ids = copy(this.ids, new Float64Array(size));
+  }
+
+  private templateFor(action: A): number {
+    if (action.record !== undefined || action.error !== undefined) return WHOLE;
+    const sig = signature(action);
+    if (sig === undefined) return WHOLE;
+    const known = this.bySignature.get(sig);
+    if (known !== undefined) return known;
+    if (this.templates.length >= MAX_TEMPLATES) return WHOLE;
+    this.templates.push(action);
+    this.bySignature.set(sig, this.templates.length - 1);
+    return this.templates.length - 1;
+  }
+}
+
+/**
+ * The key as one flat string: a key joined from two cells (`COURSE|PERSON`) is a chain that holds both cells, ~100
+ * bytes where the flat string takes ~40 (JSON.parse makes a new flat string; the round trip keeps every string as it was).
+ */
+function flat(key: string): string {
+  return JSON.parse(JSON.stringify(key)) as string;
+}
+
+/**
+ * The action's properties in order, with their values but for key, line and moodleId (only named): two actions with
+ * one signature differ in those three at most. Undefined: a value that is not plain (a Date, an array, a class).
+ */
+function signature(action: ActionBase): string | undefined {
+  let s = '';
+  for (const k in action) {
+    if (k === 'key' || k === 'line' || k === 'moodleId') {
+      // A line or id that is no number (or null, undefined) could not be kept in the typed arrays.
+      const v = (action as unknown as Record<string, unknown>)[k];
+      if (k === 'key' ? typeof v !== 'string' : v !== undefined && v !== null && typeof v !== 'number') return undefined;
+      if (k === 'line' && v === undefined) return undefined;
+      s += `${k};`;
+      continue;
+    }
+    const v = plain((action as unknown as Record<string, unknown>)[k]);
+    if (v === undefined) return undefined;
+    s += `${k}=${v};`;
+  }
+  return s;
+}
+
+/** A value as text that tells every plain value apart (typed, with its length); undefined when it is not plain. */
+function plain(v: unknown): string | undefined {
+  switch (typeof v) {
+    case 'string':
+      return `s${v.length}:${v}`;
+    case 'number':
+      return `n${v}`;
+    case 'boolean':
+      return v ? 't' : 'f';
+    case 'undefined':
+      return 'u';
+    case 'object': {
+      if (v === null) return 'z';
+      if (Object.getPrototypeOf(v) !== Object.prototype) return undefined;
+      let s = '{';
+      for (const k in v) {
+        const inner = plain((v as Record<string, unknown>)[k]);
+        if (inner === undefined) return undefined;
+        s += `${k}=${inner},`;
+      }
+      return `${s}}`;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The actions of a list that `test` picks, with their places, in order (one pass: a compact list makes each anew). */
+export function picked<A extends ActionBase, P extends A>(actions: ActionList<A>, test: (a: A) => a is P): { index: number; action: P }[] {
+  const out: { index: number; action: P }[] = [];
+  for (let index = 0; index < actions.length; index++) {
+    const action = actions.at(index)!;
+    if (test(action)) out.push({ index, action });
+  }
+  return out;
+}
