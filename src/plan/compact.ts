@@ -64,7 +64,7 @@ export class CompactActions<A extends ActionBase = Action> implements ActionSlot
       this.whole.push(action);
       return;
     }
-    this.keys.push(flat(action.key));
+    this.keys.push(action.key);
     this.whole.push(undefined);
     this.lines[i] = action.line ?? NaN;
     this.ids[i] = action.moodleId ?? NaN;
@@ -120,10 +120,11 @@ export class CompactActions<A extends ActionBase = Action> implements ActionSlot
 }
 
 /**
- * The key as one flat string: a key joined from two cells (`COURSE|PERSON`) is a chain that holds both cells, ~100
- * bytes where the flat string takes ~40 (JSON.parse makes a new flat string; the round trip keeps every string as it was).
+ * A key as one flat string: a key joined from two cells (`COURSE|PERSON`) is a chain that holds both cells, ~100
+ * bytes where the flat string takes ~40 (JSON.parse makes a new flat string; the round trip keeps every string as it
+ * was). A planner that keeps its plan compact flattens each row's key before it keeps it (seen keys, actions).
  */
-function flat(key: string): string {
+export function flatKey(key: string): string {
   return JSON.parse(JSON.stringify(key)) as string;
 }
 

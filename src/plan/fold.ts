@@ -10,7 +10,7 @@ import type { PlanLink } from '../ledger/types.js';
 import { ACTION_KINDS, ANY_FIELD, OPS, baseAction } from './types.js';
 import type { Action, ActionCounts, ActionKind, ActionOf, AdditionsOnlyWindow, GuardVerdict, Plan, PlanOptions } from './types.js';
 import { activeWindow } from './windows.js';
-import { CompactActions, type CompactPlan } from './compact.js';
+import { CompactActions, flatKey, type CompactPlan } from './compact.js';
 
 /** A Moodle object found for a key the ledger lacks. */
 export interface MatchBase {
@@ -257,6 +257,8 @@ export class EntityPlanner<T extends EntityType, C extends ContextBase> implemen
     }
     const r = item.record;
     const line = item.line;
+    // A plan kept compact keeps each key, flat, until applied (the seen map until finish): the row's cells go.
+    if (this.actions instanceof CompactActions) r.key = flatKey(r.key);
     const first = this.seen.get(r.key);
     if (first !== undefined) return this.push(this.fail(r, line, ctx, 'duplicate-key', `duplicate key, first seen on line ${first}`));
     this.seen.set(r.key, line);
