@@ -51,12 +51,14 @@ describe('CompactActions', () => {
     const dated = { ...create('C1|P1', 2, 40), when: new Date(0) } as unknown as Action;
     const listed = { ...create('C1|P2', 3, 41), parts: [1, 2] } as unknown as Action;
     const withRecord = { ...create('C1|P3', 4, 42), record: { key: 'C1|P3', fields: { course: 'C1', person: 'P3' } } } as Action;
+    // A Moodle id of null, a line left undefined: NaN could not tell them from undefined and null.
+    const nullId = { ...create('C1|P4', 5, 40), moodleId: null } as unknown as Action;
+    const noLine = { ...create('C1|P5', 6, 40), line: undefined } as unknown as Action;
     const list = new CompactActions<Action>();
-    for (const a of [dated, listed, withRecord]) list.push(a);
+    const given = [dated, listed, withRecord, nullId, noLine];
+    for (const a of [create('C1|P0', 1, 39), ...given]) list.push(a);
     // Kept whole: the very objects come back.
-    expect(list.at(0)).toBe(dated);
-    expect(list.at(1)).toBe(listed);
-    expect(list.at(2)).toBe(withRecord);
+    given.forEach((a, i) => expect(list.at(i + 1)).toBe(a));
   });
 
   it('tells apart values that print alike (a string and a number, an absent and an undefined property)', () => {

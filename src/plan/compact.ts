@@ -136,10 +136,10 @@ function signature(action: ActionBase): string | undefined {
   let s = '';
   for (const k in action) {
     if (k === 'key' || k === 'line' || k === 'moodleId') {
-      // A line or id that is no number (or null, undefined) could not be kept in the typed arrays.
+      // Kept in the typed arrays: a line is a number or null, a Moodle id a number or undefined (NaN stands for those).
       const v = (action as unknown as Record<string, unknown>)[k];
-      if (k === 'key' ? typeof v !== 'string' : v !== undefined && v !== null && typeof v !== 'number') return undefined;
-      if (k === 'line' && v === undefined) return undefined;
+      const kept = k === 'key' ? typeof v === 'string' : k === 'line' ? v === null || (typeof v === 'number' && !Number.isNaN(v)) : v === undefined || (typeof v === 'number' && !Number.isNaN(v));
+      if (!kept) return undefined;
       s += `${k};`;
       continue;
     }
