@@ -350,7 +350,8 @@ export class EntityPlanner<T extends EntityType, C extends ContextBase> implemen
   finish(ownedActive: Iterable<PlanLink> = []): Plan<T> {
     if (this.actions instanceof CompactActions) throw new Error(`${this.name}.finish: the actions are compact, call finishCompact.`);
     const actions = this.actions;
-    return { ...this.end(ownedActive), actions };
+    const { options, counts, rows, guard } = this.end(ownedActive);
+    return { options, actions, counts, rows, guard };
   }
 
   /** finish() of a planner that keeps its actions compact (keepCompact). */
@@ -358,7 +359,8 @@ export class EntityPlanner<T extends EntityType, C extends ContextBase> implemen
     if (!(this.actions instanceof CompactActions)) throw new Error(`${this.name}.finishCompact: keepCompact was not called.`);
     // ActionOf<T> is one of the union's members (as finish's array is).
     const actions = this.actions as unknown as CompactActions<Action<T>>;
-    return { ...this.end(ownedActive), actions };
+    const { options, counts, rows, guard } = this.end(ownedActive);
+    return { options, actions, counts, rows, guard };
   }
 
   private end(ownedActive: Iterable<PlanLink>): Omit<Plan<T>, 'actions'> {
