@@ -18,7 +18,6 @@ export type { ApplyDeps } from './engine.js';
 export async function applyPlan(plan: { actions: ActionList<Action> }, deps: ApplyDeps): Promise<Outcome[]> {
   const actions = plan.actions;
   const type = actions.at(0)?.entity ?? 'persons';
-  for (const a of actions) if (a.entity !== type) throw new Error(`applyPlan: one plan holds one entity's actions (${type}), not ${a.entity}`);
   const def = entity(type);
   const applier = def.applier;
   const fields = def.undo?.fields;
@@ -30,15 +29,19 @@ export async function applyPlan(plan: { actions: ActionList<Action> }, deps: App
   );
   // The unchanged rows' keys only: a row object each would stay alive while the outcomes stream out (500k of them).
   let unchanged: string[] = [];
+  // Which rows are sent, one byte each: they are made again as the applier sorts them (a compact plan's actions are
+  // not all made at once), the others not.
+  const sent = new Uint8Array(actions.length);
   for (let index = 0; index < actions.length; index++) {
     const action = actions.at(index)!;
+    if (action.entity !== type) throw new Error(`applyPlan: one plan holds one entity's actions (${type}), not ${action.entity}`);
     if (action.kind === 'unchanged') {
       unchanged.push(action.key);
       engine.settle({ index, action }, 'unchanged', { moodleId: action.moodleId });
     } else if (action.kind === 'fail') engine.fail({ index, action }, action.error?.code ?? 'failed', action.error?.message ?? action.reason);
+    else sent[index] = 1;
   }
-  // The rows to send, each made as the applier sorts it: a compact plan's actions are not all made at once.
-  let send: Iterable<Row> = rowsToSend(actions);
+  let send: Iterable<Row> = rowsToSend(actions, sent);
   let run: (() => Promise<void>) | null = applier.prepare(engine, send);
   try {
     await engine.markSeen(type, unchanged);
@@ -61,11 +64,8 @@ export async function applyPlan(plan: { actions: ActionList<Action> }, deps: App
   return [];
 }
 
-function* rowsToSend(actions: ActionList<Action>): Generator<Row> {
-  for (let index = 0; index < actions.length; index++) {
-    const action = actions.at(index)!;
-    if (action.kind !== 'unchanged' && action.kind !== 'fail') yield { index, action };
-  }
+function* rowsToSend(actions: ActionList<Action>, sent: Uint8Array): Generator<Row> {
+  for (let index = 0; index < sent.length; index++) if (sent[index] === 1) yield { index, action: actions.at(index)! };
 }
 
 /** The values kept for an undo, as the ledger stores them (JSON with sorted keys: the same values, the same text). */

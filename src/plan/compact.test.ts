@@ -66,10 +66,14 @@ describe('CompactActions', () => {
     const b = { ...create('C1|P2', 3, 41), dataSource: '5' } as Action;
     const c = { ...create('C1|P3', 4, 42), dataSource: 5 } as unknown as Action;
     const d = { ...create('C1|P4', 5, 43), hash: undefined } as Action;
+    const zero = create('C1|P6', 7, 45);
+    const minusZero = { ...zero, key: 'C1|P7', line: 8, enrolment: { ...(zero as { enrolment: object }).enrolment, timestart: -0 } } as Action;
     const list = new CompactActions<Action>();
-    for (const x of [a, b, c, d]) list.push(x);
+    for (const x of [a, b, c, d, zero, minusZero]) list.push(x);
     same(list.at(1), b);
     same(list.at(2), c);
+    expect(Object.is((list.at(5) as { enrolment: { timestart: number } }).enrolment.timestart, -0)).toBe(true);
+    expect(Object.is((list.at(4) as { enrolment: { timestart: number } }).enrolment.timestart, 0)).toBe(true);
     expect(Object.keys(list.at(3)!)).toEqual(Object.keys(d));
     expect(Object.keys(list.at(0)!)).not.toContain('hash');
   });

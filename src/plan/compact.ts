@@ -49,6 +49,9 @@ export class CompactActions<A extends ActionBase = Action> implements ActionSlot
   private readonly whole: (A | undefined)[] = [];
   private readonly templates: A[] = [];
   private readonly bySignature = new Map<string, number>();
+  /** The template the last action took, and its property names in order. */
+  private last = WHOLE;
+  private lastKeys: string[] = [];
 
   get length(): number {
     return this.count;
@@ -108,14 +111,19 @@ export class CompactActions<A extends ActionBase = Action> implements ActionSlot
 
   private templateFor(action: A): number {
     if (action.record !== undefined || action.error !== undefined) return WHOLE;
+    // Rows in a row mostly share one template (a re-run's unchanged rows): compared first, no signature made.
+    if (this.last !== WHOLE && sameTemplate(action, this.templates[this.last], this.lastKeys)) return this.last;
     const sig = signature(action);
     if (sig === undefined) return WHOLE;
-    const known = this.bySignature.get(sig);
-    if (known !== undefined) return known;
-    if (this.templates.length >= MAX_TEMPLATES) return WHOLE;
-    this.templates.push(action);
-    this.bySignature.set(sig, this.templates.length - 1);
-    return this.templates.length - 1;
+    let t = this.bySignature.get(sig);
+    if (t === undefined) {
+      if (this.templates.length >= MAX_TEMPLATES) return WHOLE;
+      t = this.templates.push(action) - 1;
+      this.bySignature.set(sig, t);
+    }
+    this.last = t;
+    this.lastKeys = Object.keys(this.templates[t]);
+    return t;
   }
 }
 
@@ -125,7 +133,8 @@ export class CompactActions<A extends ActionBase = Action> implements ActionSlot
  * was). A planner that keeps its plan compact flattens each row's key before it keeps it (seen keys, actions).
  */
 export function flatKey(key: string): string {
-  return JSON.parse(JSON.stringify(key)) as string;
+  // V8 joins strings shorter than 13 characters into a flat one at once: nothing to do.
+  return key.length < 13 ? key : (JSON.parse(JSON.stringify(key)) as string);
 }
 
 /**
@@ -136,10 +145,7 @@ function signature(action: ActionBase): string | undefined {
   let s = '';
   for (const k in action) {
     if (k === 'key' || k === 'line' || k === 'moodleId') {
-      // Kept in the typed arrays: a line is a number or null, a Moodle id a number or undefined (NaN stands for those).
-      const v = (action as unknown as Record<string, unknown>)[k];
-      const kept = k === 'key' ? typeof v === 'string' : k === 'line' ? v === null || (typeof v === 'number' && !Number.isNaN(v)) : v === undefined || (typeof v === 'number' && !Number.isNaN(v));
-      if (!kept) return undefined;
+      if (!keptApart(k, (action as unknown as Record<string, unknown>)[k])) return undefined;
       s += `${k};`;
       continue;
     }
@@ -150,13 +156,47 @@ function signature(action: ActionBase): string | undefined {
   return s;
 }
 
+/** Whether key, line or moodleId can be kept in the typed arrays: a line a number or null, an id a number or undefined (NaN stands for those). */
+function keptApart(k: 'key' | 'line' | 'moodleId', v: unknown): boolean {
+  if (k === 'key') return typeof v === 'string';
+  if (typeof v === 'number') return !Number.isNaN(v);
+  return k === 'line' ? v === null : v === undefined;
+}
+
+/** Whether the action has the template's properties in its order, with the same values but for key, line and moodleId. */
+function sameTemplate(action: ActionBase, template: ActionBase, keys: readonly string[]): boolean {
+  const a = action as unknown as Record<string, unknown>;
+  const t = template as unknown as Record<string, unknown>;
+  let i = 0;
+  for (const k in a) {
+    if (k !== keys[i++]) return false;
+    if (k === 'key' || k === 'line' || k === 'moodleId') {
+      if (!keptApart(k, a[k])) return false;
+    } else if (!samePlain(a[k], t[k])) return false;
+  }
+  return i === keys.length;
+}
+
+/** Plain values alike (what `plain` would print alike): primitives by Object.is, plain objects property by property in order. */
+function samePlain(x: unknown, y: unknown): boolean {
+  if (typeof x !== 'object' || x === null) return Object.is(x, y);
+  if (typeof y !== 'object' || y === null || Object.getPrototypeOf(x) !== Object.prototype || Object.getPrototypeOf(y) !== Object.prototype) return false;
+  const xs = Object.keys(x);
+  const ys = Object.keys(y);
+  if (xs.length !== ys.length) return false;
+  for (let i = 0; i < xs.length; i++) {
+    if (xs[i] !== ys[i] || !samePlain((x as Record<string, unknown>)[xs[i]], (y as Record<string, unknown>)[ys[i]])) return false;
+  }
+  return true;
+}
+
 /** A value as text that tells every plain value apart (typed, with its length); undefined when it is not plain. */
 function plain(v: unknown): string | undefined {
   switch (typeof v) {
     case 'string':
       return `s${v.length}:${v}`;
     case 'number':
-      return `n${v}`;
+      return Object.is(v, -0) ? 'n-0' : `n${v}`;
     case 'boolean':
       return v ? 't' : 'f';
     case 'undefined':
