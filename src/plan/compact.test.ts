@@ -78,6 +78,18 @@ describe('CompactActions', () => {
     expect(Object.keys(list.at(0)!)).not.toContain('hash');
   });
 
+  it('keeps every action whole when told its entity shares no templates', () => {
+    const given = [create('C1|P1', 2, 40), create('C1|P2', 3, 41)];
+    const list = new CompactActions<Action>(false);
+    for (const a of given) list.push(a);
+    given.forEach((a, i) => expect(list.at(i)).toBe(a));
+    // Shared by template: equal, not the same object.
+    const shared = new CompactActions<Action>();
+    for (const a of given) shared.push(a);
+    expect(shared.at(1)).not.toBe(given[1]);
+    same(shared.at(1), given[1]);
+  });
+
   it('replaces an action in place (the resolve step)', () => {
     const list = new CompactActions<Action>();
     list.push(create('C1|P1', 2, 40));

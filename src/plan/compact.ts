@@ -40,6 +40,12 @@ const MAX_TEMPLATES = 16384;
 const WHOLE = -1;
 
 export class CompactActions<A extends ActionBase = Action> implements ActionSlots<A> {
+  /**
+   * @param sharesTemplates whether actions are kept by template at all: an entity whose actions carry their records
+   * (persons, courses) would only pay for the comparisons (EntityRules.sharesTemplates).
+   */
+  constructor(readonly sharesTemplates = true) {}
+
   private count = 0;
   /** Per action: its template's index, or WHOLE (the action is in `whole`). */
   private templateOf = new Int32Array(1024);
@@ -110,7 +116,7 @@ export class CompactActions<A extends ActionBase = Action> implements ActionSlot
   }
 
   private templateFor(action: A): number {
-    if (action.record !== undefined || action.error !== undefined) return WHOLE;
+    if (!this.sharesTemplates || action.record !== undefined || action.error !== undefined) return WHOLE;
     // Rows in a row mostly share one template (a re-run's unchanged rows): compared first, no signature made.
     if (this.last !== WHOLE && sameTemplate(action, this.templates[this.last], this.lastKeys)) return this.last;
     const sig = signature(action);

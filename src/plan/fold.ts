@@ -76,6 +76,11 @@ export interface EntityRules<T extends EntityType, C extends ContextBase> {
    * (an enrolment's role and dates). Absent: the fold compares the content hash (or state) and counts ANY_FIELD.
    */
   changedFields?(link: PlanLink, action: ActionOf<T>): readonly string[];
+  /**
+   * The actions carry no row's record and repeat all but their key, line and Moodle id (memberships: a few thousand
+   * containers, roles and reasons): a plan kept until applied shares the rest (CompactActions). Absent: kept whole.
+   */
+  sharesTemplates?: true;
 }
 
 /**
@@ -231,7 +236,7 @@ export class EntityPlanner<T extends EntityType, C extends ContextBase> implemen
    */
   keepCompact(): void {
     if (this.rows > 0 || this.actions.length > 0 || this.sink) throw new Error(`${this.name}.keepCompact: before the first row, and without a sink.`);
-    this.actions = new CompactActions<ActionOf<T>>();
+    this.actions = new CompactActions<ActionOf<T>>(this.rules.sharesTemplates === true);
   }
 
   /** Plans one row. With rules that settle, the returned action may still change at finish. */
@@ -258,7 +263,7 @@ export class EntityPlanner<T extends EntityType, C extends ContextBase> implemen
     const r = item.record;
     const line = item.line;
     // A plan kept compact keeps each key, flat, until applied (the seen map until finish): the row's cells go.
-    if (this.actions instanceof CompactActions) r.key = flatKey(r.key);
+    if (this.actions instanceof CompactActions && this.actions.sharesTemplates) r.key = flatKey(r.key);
     const first = this.seen.get(r.key);
     if (first !== undefined) return this.push(this.fail(r, line, ctx, 'duplicate-key', `duplicate key, first seen on line ${first}`));
     this.seen.set(r.key, line);

@@ -79,6 +79,8 @@ const MEMBER_REMOVAL = containerRemoval<'cohort-members', MC, { member: CohortMe
 
 export const COHORT_MEMBER_RULES: EntityRules<'cohort-members', MC> = {
   moodleNoun: 'user',
+  // Their sends and unchanged rows repeat all but key, line and user: a run's plan shares the rest until applied.
+  sharesTemplates: true,
   recordNoun: 'cohort membership',
   // A cohort owned by another data source is not this row's to fill or empty (the fold checks every row).
   owners: (r, ctx) => [{ what: `cohort ${r.fields.cohort}`, dataSource: ctx.cohortDataSource, hint: "send its members from the cohort's data source" }],

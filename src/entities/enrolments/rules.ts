@@ -323,6 +323,8 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
 
   return {
     changedFields: changedEnrolmentFields,
+    // Its sends and unchanged rows repeat all but key, line and user: a run's plan shares the rest until applied.
+    sharesTemplates: true,
     moodleNoun: 'user',
     recordNoun: 'enrolment',
 

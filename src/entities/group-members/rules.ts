@@ -74,6 +74,8 @@ const MEMBER_REMOVAL = containerRemoval<'group-members', MC, { member: GroupMemb
 
 export const GROUP_MEMBER_RULES: EntityRules<'group-members', MC> = {
   moodleNoun: 'user',
+  // Their sends and unchanged rows repeat all but key, line and user: a run's plan shares the rest until applied.
+  sharesTemplates: true,
   recordNoun: 'group membership',
   // A group owned by another data source is not this row's to fill or empty (the fold checks every row).
   owners: (r, ctx) => [{ what: `group ${r.fields.group} of course ${r.fields.course}`, dataSource: ctx.groupDataSource, hint: "send its members from the group's data source" }],
