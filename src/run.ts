@@ -16,9 +16,10 @@ import { ConfigError, type Config } from './config/index.js';
 import { EXIT, applyOptions, conduct, startingSummary, type Ending, type Job, type RunStart } from './conductor.js';
 import { FeedFileError, checkFeedPath, readRawRecords, type AnyFeed, type EntityRecord, type EntityType, type FeedEncoding, type FeedInfo } from './feed/index.js';
 import { openFeedSet, type FeedSet } from './feed/feed-set.js';
-import { planFeed } from './plan/chunks.js';
+import { planFeed, planFeedCompact } from './plan/chunks.js';
 import { defaultPlanOptions } from './plan/index.js';
 import type { Action, Op, Plan, PlanOptions } from './plan/types.js';
+import type { CompactPlan } from './plan/compact.js';
 import { Refusal } from './refusal.js';
 import { heldRequest, holdRefused } from './held/store.js';
 import {
@@ -148,19 +149,19 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
         const noteSkip = (a: Action): void => {
           if (laterParts && a.skipsLine && a.line !== null) skipped.add(a.line);
         };
-        const plan = await planFeed(skipped.size > 0 ? withoutLines(feed, skipped) : feed, partOptions, ledger, {
-          lookup,
-          sink: planCsv
-            ? (a) => {
+        const planned = skipped.size > 0 ? withoutLines(feed, skipped) : feed;
+        const planning = { lookup, chunkSize: 2 * lookupSize, confirm: linkConfirmer(feed.info, client, reads), ...settings };
+        // A run keeps its plan compact until it is applied (CompactActions); a dry run keeps none of it.
+        const plan: Plan | CompactPlan = planCsv
+          ? await planFeed(planned, partOptions, ledger, {
+              ...planning,
+              sink: (a) => {
                 noteSkip(a);
                 noteInvalid(a);
                 planCsv.write(a);
-              }
-            : undefined,
-          chunkSize: 2 * lookupSize,
-          confirm: linkConfirmer(feed.info, client, reads),
-          ...settings,
-        });
+              },
+            })
+          : await planFeedCompact(planned, partOptions, ledger, planning);
         if (laterParts) for (const a of plan.actions) noteSkip(a);
         logger.debug(`planned ${plan.rows} ${type} rows in ${elapsed(startedAt)}`);
         summary.rows = Math.max(summary.rows, plan.rows);
@@ -177,7 +178,7 @@ function runJob(req: RunRequest, deps: RunDeps, dataSource: string | null): Job<
           const before = outcomes.total > 0 ? ` (the ${set.parts.slice(0, i).map((p) => p.info.type).join(' and ')} rows before it were applied)` : '';
           const where = multi ? ` for its ${type} rows` : '';
           // A whole file refused keeps its plan for `mdlsync approve` (a file that fans out is run again instead).
-          const held = !dryRun && !multi ? await holdRefused(config, { runId, file: req.file, sha256: summary.sha256, request: heldRequest(req, type, dataSource), plan, ledger }) : null;
+          const held = !dryRun && !multi ? await holdRefused(config, { runId, file: req.file, sha256: summary.sha256, request: heldRequest(req, type, dataSource), plan: { ...plan, actions: [...plan.actions] }, ledger }) : null;
           if (held) summary.held = { runId: held.runId, approve: held.approve, discard: held.discard };
           if (held && held.replaced.length > 0) deps.logger.info(`the held plan(s) ${held.replaced.join(', ')} of the same file were replaced by this one`);
           const keep = held ? `. The plan is held: apply it as planned with ${held.approve}, or drop it with ${held.discard}` : '';

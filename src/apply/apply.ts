@@ -4,6 +4,7 @@
  * backoff, bisection of failed all-or-nothing calls, a ledger write after every confirmed batch).
  */
 import type { Action } from '../plan/types.js';
+import type { ActionList } from '../plan/compact.js';
 import { BatchEngine, type ApplyDeps, type Row } from './engine.js';
 import { entity } from '../entities/index.js';
 import type { Outcome } from './types.js';
@@ -14,11 +15,9 @@ export type { ApplyDeps } from './engine.js';
  * Executes the plan; one Outcome per action, in the plan's order. A plan holds one entity's actions. With
  * deps.onOutcome the outcomes go there instead, one at a time, and none is returned (a large run keeps none of them).
  */
-export async function applyPlan(plan: { actions: readonly Action[] }, deps: ApplyDeps): Promise<Outcome[]> {
+export async function applyPlan(plan: { actions: ActionList<Action> }, deps: ApplyDeps): Promise<Outcome[]> {
   const actions = plan.actions;
-  const type = actions[0]?.entity ?? 'persons';
-  const stray = actions.find((a) => a.entity !== type);
-  if (stray) throw new Error(`applyPlan: one plan holds one entity's actions (${type}), not ${stray.entity}`);
+  const type = actions.at(0)?.entity ?? 'persons';
   const def = entity(type);
   const applier = def.applier;
   const fields = def.undo?.fields;
@@ -30,15 +29,19 @@ export async function applyPlan(plan: { actions: readonly Action[] }, deps: Appl
   );
   // The unchanged rows' keys only: a row object each would stay alive while the outcomes stream out (500k of them).
   let unchanged: string[] = [];
-  let send: Row[] = [];
-  actions.forEach((action, index) => {
-    const row = { index, action };
+  // Which rows are sent, one byte each: they are made again as the applier sorts them (a compact plan's actions are
+  // not all made at once), the others not.
+  const sent = new Uint8Array(actions.length);
+  for (let index = 0; index < actions.length; index++) {
+    const action = actions.at(index)!;
+    if (action.entity !== type) throw new Error(`applyPlan: one plan holds one entity's actions (${type}), not ${action.entity}`);
     if (action.kind === 'unchanged') {
       unchanged.push(action.key);
-      engine.settle(row, 'unchanged', { moodleId: action.moodleId });
-    } else if (action.kind === 'fail') engine.fail(row, action.error?.code ?? 'failed', action.error?.message ?? action.reason);
-    else send.push(row);
-  });
+      engine.settle({ index, action }, 'unchanged', { moodleId: action.moodleId });
+    } else if (action.kind === 'fail') engine.fail({ index, action }, action.error?.code ?? 'failed', action.error?.message ?? action.reason);
+    else sent[index] = 1;
+  }
+  let send: Iterable<Row> = rowsToSend(actions, sent);
   let run: (() => Promise<void>) | null = applier.prepare(engine, send);
   try {
     await engine.markSeen(type, unchanged);
@@ -59,6 +62,10 @@ export async function applyPlan(plan: { actions: readonly Action[] }, deps: Appl
     if (wait) await wait;
   }
   return [];
+}
+
+function* rowsToSend(actions: ActionList<Action>, sent: Uint8Array): Generator<Row> {
+  for (let index = 0; index < sent.length; index++) if (sent[index] === 1) yield { index, action: actions.at(index)! };
 }
 
 /** The values kept for an undo, as the ledger stores them (JSON with sorted keys: the same values, the same text). */

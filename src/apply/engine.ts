@@ -11,6 +11,7 @@ import type { LedgerStore, LinkStatus, LinkWrite } from '../ledger/types.js';
 import { CircuitOpenError, MoodleError, ProtocolError, TlsError, TransientError, isTransient, mayHaveCommitted } from '../moodle/index.js';
 import type { MoodleCaller } from '../moodle/index.js';
 import type { Action } from '../plan/types.js';
+import type { ActionList } from '../plan/compact.js';
 import { AbortError, AdaptiveLimiter, backoffDelay, sleep } from './limiter.js';
 import { LocalRowError } from './pack.js';
 import type { ApplyOptions, ApplyProgress, Outcome, OutcomeKind } from './types.js';
@@ -109,7 +110,7 @@ export class BatchEngine {
   private lastSuccess = Date.now();
 
   constructor(
-    private readonly actions: readonly Action[],
+    private readonly actions: ActionList<Action>,
     readonly deps: ApplyDeps,
     /** Removes secrets (a person's password) from messages Moodle may have built from submitted values. */
     private readonly redact: (message: string, action: Action) => string = (m) => m,
@@ -145,7 +146,8 @@ export class BatchEngine {
     this.moodleIds[i] = extra.moodleId ?? NaN;
     if (extra.errorcode !== undefined || extra.message !== undefined) this.notes.set(i, { errorcode: extra.errorcode, message: extra.message });
     else this.notes.delete(i);
-    if (row.action !== this.actions[i]) this.settledAs.set(i, row.action);
+    const planned = this.actions.at(i)!;
+    if (row.action !== planned && !sameOutcomeFields(row.action, planned)) this.settledAs.set(i, row.action);
     else this.settledAs.delete(i);
   }
 
@@ -189,7 +191,7 @@ export class BatchEngine {
     if (kind === 0) return undefined;
     const id = this.moodleIds[index];
     const note = this.notes.get(index);
-    return this.outcomeFor({ index, action: this.settledAs.get(index) ?? this.actions[index] }, KINDS[kind - 1], { moodleId: Number.isNaN(id) ? undefined : id, errorcode: note?.errorcode, message: note?.message });
+    return this.outcomeFor({ index, action: this.settledAs.get(index) ?? this.actions.at(index)! }, KINDS[kind - 1], { moodleId: Number.isNaN(id) ? undefined : id, errorcode: note?.errorcode, message: note?.message });
   }
 
   link(row: Row, moodleId: number, hash: string | null = row.action.hash ?? null): LinkWrite {
@@ -226,6 +228,11 @@ export class BatchEngine {
     this.deps.onProgress?.({ done: this.done, total: this.actions.length, failed: this.failedCount });
   }
 
+  /** The plan's row at `index` (a compact plan makes its action anew: keep it no longer than its call needs). */
+  row(index: number): Row {
+    return { index, action: this.actions.at(index)! };
+  }
+
   targetId(a: Action): number {
     if (a.moodleId === undefined) throw new LocalRowError('missing-moodle-id', `A ${a.kind} needs the Moodle id of the ${a.entity === 'persons' ? 'account' : 'record'}`);
     return a.moodleId;
@@ -242,7 +249,7 @@ export class BatchEngine {
   *finalOutcomes(): Generator<Outcome> {
     const lost = this.fatal && isLockLost(this.fatal) ? this.fatal : null;
     const none = lost ? { errorcode: 'ledger-lock-lost' as const, message: `${lost.message.replace(/\.$/, '')}; not sent` } : { errorcode: 'internal' as const, message: 'No outcome recorded' };
-    for (let index = 0; index < this.actions.length; index++) yield this.outcomeAt(index) ?? this.outcomeFor({ index, action: this.actions[index] }, 'failed', none);
+    for (let index = 0; index < this.actions.length; index++) yield this.outcomeAt(index) ?? this.outcomeFor({ index, action: this.actions.at(index)! }, 'failed', none);
   }
 
   /**
@@ -514,6 +521,14 @@ export class BatchEngine {
   }
 }
 
+/**
+ * Whether a row settled as this action reports as the planned one (outcomes show its line, type, key and kind): a
+ * compact plan makes a new but equal action each time it is asked, which is no other action.
+ */
+function sameOutcomeFields(a: Action, b: Action): boolean {
+  return a.kind === b.kind && a.key === b.key && a.line === b.line && a.entity === b.entity;
+}
+
 /** A failure that carries no Moodle answer, in a few words (the full message names the site's URL). */
 function failureOf(err: unknown): string {
   if (!(err instanceof TransientError)) return `failed (${(err as Error).message})`;
@@ -544,5 +559,5 @@ export function codeOf(err: unknown): OutcomeCode {
 export interface EntityApplier<T extends EntityType> {
   redact?(message: string, action: Action<T>): string;
   /** Synchronous part: classify and build; the returned function sends. */
-  prepare(engine: BatchEngine, rows: Row<T>[]): () => Promise<void>;
+  prepare(engine: BatchEngine, rows: Iterable<Row<T>>): () => Promise<void>;
 }

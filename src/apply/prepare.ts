@@ -21,7 +21,7 @@ export type Sorted<G> = { [K in keyof G]: { to: K; item: G[K] } }[keyof G];
  */
 export function prepareRows<T extends EntityType, G>(
   engine: BatchEngine,
-  rows: readonly Row<T>[],
+  rows: Iterable<Row<T>>,
   groups: Groups<G>,
   sort: (row: Row<T>) => Sorted<G> | readonly Sorted<G>[] | undefined,
   send: (groups: Groups<G>) => Promise<void>,

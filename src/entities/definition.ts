@@ -12,6 +12,7 @@ import type { BeforeImage, LedgerStore } from '../ledger/types.js';
 import type { MoodleCaller } from '../moodle/types.js';
 import type { ContextBase, EntityPlanner } from '../plan/fold.js';
 import type { Action, PlanOptions } from '../plan/types.js';
+import type { ActionSlots } from '../plan/compact.js';
 import type { InstitutionRoleSettings } from './institution-roles/rules.js';
 import type { ObserverSettings } from './observers/rules.js';
 import type { EnrolmentSettings } from './enrolments/rules.js';
@@ -27,7 +28,7 @@ export interface EntityLookup<R, C extends ContextBase = ContextBase> {
    * After the fold, when the plan is to be applied: what the plan's own actions still need from Moodle (an enrolment
    * disable's course, which its ledger link does not hold), through the same caches; may replace actions in place.
    */
-  complete?(actions: Action[]): Promise<void>;
+  complete?(actions: ActionSlots<Action>): Promise<void>;
 }
 
 /** How look-ups read: retries of transient errors, and values per look-up call. */

@@ -12,6 +12,7 @@ import { LinkReader } from '../ledger/reader.js';
 import type { PlanLink, LedgerStore } from '../ledger/types.js';
 import type { ContextBase, EntityPlanner } from './fold.js';
 import type { Action, AnyAction, Plan, PlanOptions } from './types.js';
+import { arraySlots, type ActionSlots, type CompactPlan } from './compact.js';
 
 const NO_CONTEXT: ContextBase = Object.freeze({});
 
@@ -42,6 +43,13 @@ export async function planFeed(feed: AnyFeed, options: PlanOptions, ledger: Ledg
   return planChunks(feed as PlannedFeed<EntityType>, planner, ledger, opts.lookup as EntityLookup<EntityRecord> | undefined, opts.chunkSize, opts.confirm);
 }
 
+/** planFeed with the plan's actions kept compact until applied (`mdlsync run`: see CompactActions). */
+export async function planFeedCompact(feed: AnyFeed, options: PlanOptions, ledger: LedgerStore, opts: Omit<PlanFeedOptions, 'sink'> = {}): Promise<CompactPlan> {
+  const o: PlanOptions = { ...options, entity: feed.info.type };
+  const planner = entity(feed.info.type).planner(o, opts);
+  return planChunksCompact(feed as PlannedFeed<EntityType>, planner, ledger, opts.lookup as EntityLookup<EntityRecord> | undefined, opts.chunkSize, opts.confirm);
+}
+
 /** The rows whose MOODLE_ID is their active link's: those a confirmer may take as link confirmations. */
 function confirmable<R extends EntityRecord>(records: readonly R[], links: ReadonlyMap<string, PlanLink>): Array<{ record: R; link: PlanLink }> {
   const out: Array<{ record: R; link: PlanLink }> = [];
@@ -63,6 +71,45 @@ export async function planChunks<T extends EntityType, C extends ContextBase>(
   chunkSize = DEFAULT_PLAN_CHUNK,
   confirm?: LinkConfirmer,
 ): Promise<Plan<T>> {
+  await foldFeed(feed, planner, ledger, lookup, chunkSize, confirm);
+  const plan = planner.finish();
+  await completePlan(plan, arraySlots(plan.actions as Action[]), lookup); // ActionOf<T> is one of the union's members
+  return plan;
+}
+
+/** planChunks with the plan's actions kept compact until applied (`mdlsync run`: see CompactActions). */
+export async function planChunksCompact<T extends EntityType, C extends ContextBase>(
+  feed: PlannedFeed<T>,
+  planner: EntityPlanner<T, C>,
+  ledger: LedgerStore,
+  lookup: EntityLookup<RecordOf<T>, C> | undefined,
+  chunkSize = DEFAULT_PLAN_CHUNK,
+  confirm?: LinkConfirmer,
+): Promise<CompactPlan<T>> {
+  planner.keepCompact();
+  await foldFeed(feed, planner, ledger, lookup, chunkSize, confirm);
+  const plan = planner.finishCompact();
+  await completePlan(plan, plan.actions as unknown as ActionSlots<Action>, lookup);
+  return plan;
+}
+
+/**
+ * The resolve step of the plan's own actions (an enrolment disable's course): only for a plan that is kept (a dry
+ * run streams to its sink) and will be applied (a refused refresh applies nothing, so asks nothing).
+ */
+async function completePlan(plan: Pick<Plan, 'guard'>, actions: ActionSlots<Action>, lookup: { complete?: (actions: ActionSlots<Action>) => Promise<void> } | undefined): Promise<void> {
+  if (lookup?.complete && actions.length > 0 && !plan.guard?.refused) await lookup.complete(actions);
+}
+
+/** Folds the feed's rows, then a refresh's owned links, into the planner (not finished). */
+async function foldFeed<T extends EntityType, C extends ContextBase>(
+  feed: PlannedFeed<T>,
+  planner: EntityPlanner<T, C>,
+  ledger: LedgerStore,
+  lookup: EntityLookup<RecordOf<T>, C> | undefined,
+  chunkSize: number,
+  confirm: LinkConfirmer | undefined,
+): Promise<void> {
   const options = planner.options;
   const entity = options.entity;
   let chunk: FeedItem<RecordOf<T>>[] = [];
@@ -115,9 +162,4 @@ export async function planChunks<T extends EntityType, C extends ContextBase>(
   if (refresh) for await (const link of ledger.activeLinks(entity, options.op === 'refresh-ds' ? options.dataSource : null)) planner.addOwned(link);
   // A store's update guard needs the owned count only when its updates could be over the limit: no read otherwise.
   if (planner.updatesNeedOwned()) planner.setOwnedForUpdates(await ledger.countLinks(entity, null, 'active'));
-  const plan = planner.finish();
-  // The resolve step of the plan's own actions (an enrolment disable's course): only for a plan that is kept
-  // (a dry run streams to its sink) and will be applied (a refused refresh applies nothing, so asks nothing).
-  if (lookup?.complete && plan.actions.length > 0 && !plan.guard?.refused) await lookup.complete(plan.actions as Action[]); // ActionOf<T> is one of the union's members
-  return plan;
 }

@@ -8,8 +8,9 @@ import type { RowCode } from '../errors.js';
 import type { EntityType, FeedItem, RecordOf, RowCommand } from '../feed/types.js';
 import type { PlanLink } from '../ledger/types.js';
 import { ACTION_KINDS, ANY_FIELD, OPS, baseAction } from './types.js';
-import type { ActionCounts, ActionKind, ActionOf, AdditionsOnlyWindow, GuardVerdict, Plan, PlanOptions } from './types.js';
+import type { Action, ActionCounts, ActionKind, ActionOf, AdditionsOnlyWindow, GuardVerdict, Plan, PlanOptions } from './types.js';
 import { activeWindow } from './windows.js';
+import { CompactActions, flatKey, type CompactPlan } from './compact.js';
 
 /** A Moodle object found for a key the ledger lacks. */
 export interface MatchBase {
@@ -75,6 +76,11 @@ export interface EntityRules<T extends EntityType, C extends ContextBase> {
    * (an enrolment's role and dates). Absent: the fold compares the content hash (or state) and counts ANY_FIELD.
    */
   changedFields?(link: PlanLink, action: ActionOf<T>): readonly string[];
+  /**
+   * The actions carry no row's record and repeat all but their key, line and Moodle id (memberships: a few thousand
+   * containers, roles and reasons): a plan kept until applied shares the rest (CompactActions). Absent: kept whole.
+   */
+  sharesTemplates?: true;
 }
 
 /**
@@ -175,7 +181,7 @@ export function updateReason(link: PlanLink, hash: string, dataSource: string | 
 const VIA: Record<MatchBase['via'], string> = { 'moodle-id': 'MOODLE_ID', idnumber: 'idnumber', username: 'username', name: 'name under its parent', shortname: 'shortname' };
 
 export class EntityPlanner<T extends EntityType, C extends ContextBase> implements RowPlanning<T, C> {
-  private readonly actions: ActionOf<T>[] = [];
+  private actions: ActionOf<T>[] | CompactActions<ActionOf<T>> = [];
   private readonly counts = emptyCounts();
   /** key → line of its first row (records and keyed row errors alike). */
   private readonly seen = new Map<string, number>();
@@ -224,6 +230,15 @@ export class EntityPlanner<T extends EntityType, C extends ContextBase> implemen
     this.window = refresh ? activeWindow(options.guard.additionsOnly, options.now, options.guard.timezone) : undefined;
   }
 
+  /**
+   * Keeps the plan's actions compact (CompactActions) rather than as an array; the plan then comes from finishCompact.
+   * A run that applies its plan holds every action until then (500k enrolments: ~630 bytes a row as objects).
+   */
+  keepCompact(): void {
+    if (this.rows > 0 || this.actions.length > 0 || this.sink) throw new Error(`${this.name}.keepCompact: before the first row, and without a sink.`);
+    this.actions = new CompactActions<ActionOf<T>>(this.rules.sharesTemplates === true);
+  }
+
   /** Plans one row. With rules that settle, the returned action may still change at finish. */
   add(item: FeedItem<RecordOf<T>>, ctx: C): ActionOf<T> {
     if (this.finished) throw new Error(`${this.name}.add after finish: start a new planner for a new file.`);
@@ -247,6 +262,8 @@ export class EntityPlanner<T extends EntityType, C extends ContextBase> implemen
     }
     const r = item.record;
     const line = item.line;
+    // A plan kept compact keeps each key, flat, until applied (the seen map until finish): the row's cells go.
+    if (this.actions instanceof CompactActions && this.actions.sharesTemplates) r.key = flatKey(r.key);
     const first = this.seen.get(r.key);
     if (first !== undefined) return this.push(this.fail(r, line, ctx, 'duplicate-key', `duplicate key, first seen on line ${first}`));
     this.seen.set(r.key, line);
@@ -336,6 +353,22 @@ export class EntityPlanner<T extends EntityType, C extends ContextBase> implemen
 
   /** Ends the plan; `ownedActive`: owned links not yet given to addOwned (tests pass them here). */
   finish(ownedActive: Iterable<PlanLink> = []): Plan<T> {
+    if (this.actions instanceof CompactActions) throw new Error(`${this.name}.finish: the actions are compact, call finishCompact.`);
+    const actions = this.actions;
+    const { options, counts, rows, guard } = this.end(ownedActive);
+    return { options, actions, counts, rows, guard };
+  }
+
+  /** finish() of a planner that keeps its actions compact (keepCompact). */
+  finishCompact(ownedActive: Iterable<PlanLink> = []): CompactPlan<T> {
+    if (!(this.actions instanceof CompactActions)) throw new Error(`${this.name}.finishCompact: keepCompact was not called.`);
+    // ActionOf<T> is one of the union's members (as finish's array is).
+    const actions = this.actions as unknown as CompactActions<Action<T>>;
+    const { options, counts, rows, guard } = this.end(ownedActive);
+    return { options, actions, counts, rows, guard };
+  }
+
+  private end(ownedActive: Iterable<PlanLink>): Omit<Plan<T>, 'actions'> {
     if (this.finished) throw new Error(`${this.name}.finish called twice.`);
     for (const link of ownedActive) this.addOwned(link);
     this.finished = true;
@@ -354,7 +387,7 @@ export class EntityPlanner<T extends EntityType, C extends ContextBase> implemen
       this.rules.settle?.(this.held, this);
       for (const a of this.held) this.emit(a);
     }
-    return { options: o, actions: this.actions, counts: this.counts, rows: this.rows, guard };
+    return { options: o, counts: this.counts, rows: this.rows, guard };
   }
 
   private verdict(scope: string | null, owned: number, toDisable: number): GuardVerdict {

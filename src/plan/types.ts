@@ -35,7 +35,10 @@ export interface ActionBase<T extends EntityType = EntityType> {
   line: number | null;
   /** Target Moodle id when known (ledger link, MOODLE_ID or adoption match). */
   moodleId?: number;
-  /** The file's row, for create/adopt/update/enable (and disable/delete from a row). */
+  /**
+   * The file's row, for create/adopt/update/enable (and disable/delete from a row), where the applier builds its call
+   * from it; an enrolment's carries none (its target holds the call).
+   */
   record?: RecordOf<T>;
   /** Content hash to store in the ledger once Moodle confirms the action. */
   hash?: string;

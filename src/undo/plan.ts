@@ -5,6 +5,7 @@
  * (the entity's undo.changedInMoodle: an account un-suspended by hand, an enrolment made again). Those are listed as
  * left (unchanged, with the reason) and never touched. Passwords are never restored: the ledger never kept them.
  */
+import { arraySlots } from '../plan/compact.js';
 import { RUN_ORDER, entity, type EntityLookup, type EntitySettings, type EntityType, type LookupReads } from '../entities/index.js';
 import type { EntityRecord } from '../feed/index.js';
 import type { BeforeImage, LedgerLink, LedgerStore } from '../ledger/types.js';
@@ -83,7 +84,7 @@ export async function planUndoPart(
     const lookup = def.lookup(client, ledger, opts.reads, opts.settings) as EntityLookup<EntityRecord>;
     if (lookup.complete) {
       const toComplete = send.map((s) => actions[s.index]);
-      await lookup.complete(toComplete);
+      await lookup.complete(arraySlots(toComplete));
       send.forEach((s, i) => (actions[s.index] = toComplete[i]));
     }
     if (undo.changedInMoodle) {

@@ -4,7 +4,7 @@ import { addCohortMembers, cohortMemberLeaves, deleteCohortMembers } from '../..
 import type { CohortMemberInput, CohortMemberWarning, MoodleCohort } from '../../moodle/index.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from '../../apply/engine.js';
 import { LocalRowError } from '../../apply/pack.js';
-import { prepareRows, sendPacked } from '../../apply/prepare.js';
+import { built, prepareRows, sendPacked } from '../../apply/prepare.js';
 import { existingCohorts, mapAddWarnings, memberVerifier } from '../cohorts/apply.js';
 
 type MemberRow = Row<'cohort-members'>;
@@ -18,10 +18,16 @@ interface MemberItem {
 
 export const cohortMembersApplier: EntityApplier<'cohort-members'> = {
   prepare(engine, rows) {
+    // The adds are kept as their places in the plan and their calls built as they are sent (built()): a compact plan
+    // of many memberships never holds every row's action and call input at once.
+    const addItem = (index: number): MemberItem => {
+      const row = engine.row(index) as MemberRow;
+      return { row, input: { cohortid: row.action.member!.cohortId!, userid: row.action.moodleId! } };
+    };
     return prepareRows(
       engine,
       rows,
-      { adds: [] as MemberItem[], removes: [] as MemberItem[] },
+      { adds: [] as number[], removes: [] as MemberItem[] },
       (row) => {
         const userid = engine.targetId(row.action);
         const t = row.action.member;
@@ -31,10 +37,10 @@ export const cohortMembersApplier: EntityApplier<'cohort-members'> = {
           return undefined;
         }
         if (t.cohortId === undefined) throw new LocalRowError('internal', 'the planned cohort membership has no cohort: the resolve step did not place it');
-        return { to: t.call === 'remove' ? 'removes' : 'adds', item: { row, input: { cohortid: t.cohortId, userid } } };
+        return t.call === 'remove' ? { to: 'removes', item: { row, input: { cohortid: t.cohortId, userid } } } : { to: 'adds', item: row.index };
       },
       async ({ adds, removes }) => {
-        await sendPacked(engine, adds, (i) => cohortMemberLeaves(i.input), addSpec(engine));
+        await sendPacked(engine, built(adds, addItem), (i) => cohortMemberLeaves(i.input), addSpec(engine));
 
         // An unknown cohort id makes delete_cohort_members fail with invalidrecord, which stops the run: check first.
         const have = removes.length > 0 ? await existingCohorts(engine, removes.map((r) => r.input.cohortid)) : new Map<number, MoodleCohort>();

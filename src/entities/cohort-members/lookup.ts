@@ -2,6 +2,7 @@
  * Cohort-member look-ups: the cohort (ledger, then the cohort directory; by name: the directory only) and the person
  * (by idnumber: ledger, then Moodle; by username: Moodle).
  */
+import { picked } from '../../plan/compact.js';
 import type { CohortMemberRecord } from './record.js';
 import type { LedgerStore } from '../../ledger/types.js';
 import type { MoodleCaller } from '../../moodle/types.js';
@@ -72,14 +73,14 @@ export function cohortMemberLookup(
   // A refresh's removal whose link does not name its cohort: the cohort's own link does.
   lookup.complete = async (actions) => {
     const waiting = (a: Action): a is CohortMemberAction => a.entity === 'cohort-members' && a.member?.call === 'remove' && a.member.cohortId === undefined && a.member.unplaced === undefined;
-    const keys = actions.filter(waiting).map((a) => cohortMemberKeyParts(a.key).cohort);
+    const waitingOnes = picked(actions, waiting);
+    const keys = waitingOnes.map(({ action: a }) => cohortMemberKeyParts(a.key).cohort);
     if (keys.length === 0) return;
     const places = await containersFromLedger(ledger, 'cohorts', keys);
-    actions.forEach((a, i) => {
-      if (!waiting(a)) return;
+    for (const { index, action: a } of waitingOnes) {
       const place = places.get(cohortMemberKeyParts(a.key).cohort)!;
-      actions[i] = { ...a, member: { ...a.member!, ...('id' in place ? { cohortId: place.id } : place) } };
-    });
+      actions.set(index, { ...a, member: { ...a.member!, ...('id' in place ? { cohortId: place.id } : place) } });
+    }
   };
   return lookup;
 }

@@ -79,6 +79,8 @@ const MEMBER_REMOVAL = containerRemoval<'cohort-members', MC, { member: CohortMe
 
 export const COHORT_MEMBER_RULES: EntityRules<'cohort-members', MC> = {
   moodleNoun: 'user',
+  // Their sends and unchanged rows repeat all but key, line and user: a run's plan shares the rest until applied.
+  sharesTemplates: true,
   recordNoun: 'cohort membership',
   // A cohort owned by another data source is not this row's to fill or empty (the fold checks every row).
   owners: (r, ctx) => [{ what: `cohort ${r.fields.cohort}`, dataSource: ctx.cohortDataSource, hint: "send its members from the cohort's data source" }],
@@ -93,7 +95,8 @@ export const COHORT_MEMBER_RULES: EntityRules<'cohort-members', MC> = {
     const same = unchangedByState(r, line, link, state, dataSource, p, ctx.userId);
     if (same) return same;
     const base = { entity: p.options.entity, key: r.key, line, dataSource };
-    const send = { ...base, moodleId: ctx.userId, record: r, state, status: 'active' as const, member: { call: 'add' as const, cohortId: ctx.cohortId } };
+    // No `record`: the target holds what is sent, and a plan kept until applied shares all else (CompactActions).
+    const send = { ...base, moodleId: ctx.userId, state, status: 'active' as const, member: { call: 'add' as const, cohortId: ctx.cohortId } };
     if (link && link.status === 'active') {
       const reowned = base.dataSource !== link.dataSource;
       const reason = link.state !== state ? 'the cohort is another Moodle cohort now' : link.moodleId !== ctx.userId ? `person ${r.fields.person} is now Moodle user ${ctx.userId}` : reowned ? 'data source changed' : 'full re-send';

@@ -58,10 +58,13 @@ function unenrolItem(row: EnrolmentRow): UnenrolItem | undefined {
 
 export const enrolmentsApplier: EntityApplier<'enrolments'> = {
   prepare(engine, rows) {
+    // The rows to send are kept as their places in the plan and made again as their calls are built: a compact plan
+    // (500k enrolments) then never holds every row's action at once.
+    const rowAt = (index: number): EnrolmentRow => engine.row(index) as EnrolmentRow;
     return prepareRows(
       engine,
       rows,
-      { ready: [] as EnrolmentRow[], gone: [] as EnrolmentRow[] },
+      { ready: [] as number[], gone: [] as EnrolmentRow[] },
       (row) => {
         engine.targetId(row.action);
         const t = targetOf(row);
@@ -72,7 +75,7 @@ export const enrolmentsApplier: EntityApplier<'enrolments'> = {
         }
         if (t.gone !== undefined) return { to: 'gone', item: row };
         if (t.courseId === undefined) throw new LocalRowError('internal', 'the planned enrolment has no course: the resolve step did not place it');
-        return { to: 'ready', item: row };
+        return { to: 'ready', item: row.index };
       },
       async ({ ready, gone }) => {
         // The course is gone from Moodle, and its enrolments with it: nothing left to disable.
@@ -80,10 +83,10 @@ export const enrolmentsApplier: EntityApplier<'enrolments'> = {
         await engine.writeLinks(gone.map((row) => engine.link(row, row.action.moodleId!)));
         // Each call's records are built as its batch is packed and sent (built()), not all before the first call.
         const roleChanges: UnassignItem[] = [];
-        await sendPacked(engine, built(ready, enrolItem), (i) => enrolmentLeaves(i.input), enrolSpec(engine, roleChanges));
+        await sendPacked(engine, built(ready, (i) => enrolItem(rowAt(i))), (i) => enrolmentLeaves(i.input), enrolSpec(engine, roleChanges));
         // Only after the new role is confirmed; the link (with its new state) waits for the unassign, so a failure is retried.
         await sendPacked(engine, roleChanges, (i) => roleAssignmentLeaves(i.input), unassignSpec(engine));
-        await sendPacked(engine, built(ready, unenrolItem), (i) => enrolmentLeaves(i.input), unenrolSpec(engine));
+        await sendPacked(engine, built(ready, (i) => unenrolItem(rowAt(i))), (i) => enrolmentLeaves(i.input), unenrolSpec(engine));
       },
     );
   },

@@ -6,7 +6,7 @@ import { SqliteLedger } from '../../ledger/index.js';
 import type { LinkWrite } from '../../ledger/types.js';
 import type { MoodleCaller } from '../../moodle/types.js';
 import { DEFAULT_APPLY_OPTIONS, applyPlan } from '../../apply/index.js';
-import { planChunks } from '../../plan/chunks.js';
+import { planChunks, planChunksCompact } from '../../plan/chunks.js';
 import { defaultPlanOptions } from '../../plan/index.js';
 import type { AnyAction, Op } from '../../plan/types.js';
 import type { FeedItem } from '../../feed/types.js';
@@ -93,6 +93,44 @@ describe('the enrolments resolve step: a disable the fold could not place gets i
     expect(moodle.calls.slice(before).map((c) => c.fn)).toEqual(['enrol_manual_unenrol_users']);
     expect((await ledger.getLinks('enrolments', ['GONE|P3'])).get('GONE|P3')?.status).toBe('disabled');
     expect((await ledger.getLinks('enrolments', ['TWIN|P4'])).get('TWIN|P4')?.status).toBe('active');
+  });
+
+  it('a plan kept compact (mdlsync run) places the same courses with the same calls, and applies with the same calls, outcomes and links', async () => {
+    const rows = [rec('C1', 'P1'), rec('C2', 'P2'), rec('C2', 'P1'), rec('C1', 'P4'), rec('NONE', 'P1')];
+    const refresh = () => new EnrolmentPlanner(defaultPlanOptions({ op: 'refresh', entity: 'enrolments', force: true }), DEFAULT_ENROLMENT_SETTINGS);
+    const arrayMoodle = new FakeMoodle();
+    const asArray = await planChunks(feed(rows), refresh(), ledger, enrolmentLookup(arrayMoodle, ledger, { retries: 1, backoffMs: 1 }));
+    const other = SqliteLedger.open(':memory:');
+    try {
+      await other.writeLinks([
+        { entity: 'courses', key: 'C1', moodleId: 7, dataSource: null, hash: null, status: 'active', runId: 'r0' },
+        enrolment('C1|P1', 40),
+        enrolment('C2|P2', 41),
+        enrolment('GONE|P3', 42),
+        enrolment('TWIN|P4', 43),
+      ]);
+      const compactMoodle = new FakeMoodle();
+      const compact = await planChunksCompact(feed(rows.map((r) => ({ ...r, fields: { ...r.fields } }))), refresh(), other, enrolmentLookup(compactMoodle, other, { retries: 1, backoffMs: 1 }));
+      expect([...compact.actions]).toStrictEqual(asArray.actions);
+      expect(JSON.stringify([...compact.actions])).toBe(JSON.stringify(asArray.actions));
+      expect(compact.counts).toEqual(asArray.counts);
+      expect(compactMoodle.calls).toEqual(arrayMoodle.calls);
+      // Creates, unchanged rows, a row that fails, disables of a course gone and of one that could not be placed.
+      expect(asArray.counts).toMatchObject({ create: 2, unchanged: 2, fail: 1, disable: 2 });
+
+      const arrayFrom = arrayMoodle.calls.length;
+      const compactFrom = compactMoodle.calls.length;
+      const a = await applyPlan({ actions: asArray.actions as AnyAction[] }, { client: arrayMoodle, ledger, runId: 'r1', options: DEFAULT_APPLY_OPTIONS });
+      const b = await applyPlan(compact, { client: compactMoodle, ledger: other, runId: 'r1', options: DEFAULT_APPLY_OPTIONS });
+      expect(b).toEqual(a);
+      expect(a.map((o) => `${o.key}:${o.outcome}`)).toEqual(['C1|P1:unchanged', 'C2|P2:unchanged', 'C2|P1:ok', 'C1|P4:ok', 'NONE|P1:failed', 'GONE|P3:ok', 'TWIN|P4:failed']);
+      expect(compactMoodle.calls.slice(compactFrom)).toEqual(arrayMoodle.calls.slice(arrayFrom));
+      const keys = ['C1|P1', 'C2|P2', 'C2|P1', 'C1|P4', 'GONE|P3', 'TWIN|P4'];
+      const strip = (links: Map<string, object>) => [...links].map(([k, l]) => [k, { ...l, firstSeen: '', lastSeen: '', disabledAt: null }]);
+      expect(strip(await other.getLinks('enrolments', keys))).toEqual(strip(await ledger.getLinks('enrolments', keys)));
+    } finally {
+      await other.close();
+    }
   });
 
   it('a refused refresh asks Moodle nothing about the courses of the disables it will not apply', async () => {

@@ -4,6 +4,7 @@
  * since many rows share a course or a person; the same answers place the courses of the plan's own disables after
  * the fold (placeCourses).
  */
+import { picked } from '../../plan/compact.js';
 import type { EnrolmentRecord } from './record.js';
 import type { LedgerStore } from '../../ledger/types.js';
 import type { MoodleCaller } from '../../moodle/types.js';
@@ -80,8 +81,11 @@ export function enrolmentLookup(client: MoodleCaller, ledger: LedgerStore, opts:
     return out;
   };
   lookup.complete = async (actions) => {
-    const placed = await placeCourses(ends.courses, actions);
-    placed.forEach((a, i) => (actions[i] = a));
+    // Only the actions placeCourses would change (a compact plan makes each action anew when asked for it).
+    const waiting = picked(actions, (a): a is EnrolmentAction => a.entity === 'enrolments' && needsCourse(a));
+    if (waiting.length === 0) return;
+    const placed = await placeCourses(ends.courses, waiting.map((w) => w.action));
+    placed.forEach((a, i) => actions.set(waiting[i].index, a));
   };
   return lookup;
 }

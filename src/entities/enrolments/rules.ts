@@ -323,6 +323,8 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
 
   return {
     changedFields: changedEnrolmentFields,
+    // Its sends and unchanged rows repeat all but key, line and user: a run's plan shares the rest until applied.
+    sharesTemplates: true,
     moodleNoun: 'user',
     recordNoun: 'enrolment',
 
@@ -345,7 +347,8 @@ export function enrolmentRules(settings: EnrolmentSettings = DEFAULT_ENROLMENT_S
       if (same) return same;
       const enrolment: EnrolmentTarget = { call: 'enrol', courseId: ctx.courseId, roleId: role.id, role: role.shortname, timestart: state.start, timeend: state.end, suspend: state.suspend };
       if (r.fields.courseBy) enrolment.courseBy = r.fields.courseBy;
-      const send = { ...base, moodleId: userId, record: r, state: shared(h), status: 'active' as const, enrolment };
+      // No `record`: the target holds what is sent, and a plan kept until applied shares all else (CompactActions).
+      const send = { ...base, moodleId: userId, state: shared(h), status: 'active' as const, enrolment };
       if (link && link.status === 'active') {
         const reowned = base.dataSource !== link.dataSource;
         const moved = link.moodleId !== userId;

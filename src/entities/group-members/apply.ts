@@ -3,8 +3,8 @@ import type { LinkWrite } from '../../ledger/types.js';
 import { addGroupMembers, deleteGroupMembers, groupMemberLeaves } from '../../moodle/index.js';
 import type { GroupMemberInput } from '../../moodle/types.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from '../../apply/engine.js';
-import { LocalRowError, pack } from '../../apply/pack.js';
-import { prepareRows } from '../../apply/prepare.js';
+import { LocalRowError } from '../../apply/pack.js';
+import { built, prepareRows, sendPacked } from '../../apply/prepare.js';
 
 type MemberRow = Row<'group-members'>;
 
@@ -20,10 +20,18 @@ interface ShiftItem {
 
 export const groupMembersApplier: EntityApplier<'group-members'> = {
   prepare(engine, rows) {
+    // The adds are kept as their places in the plan and their calls built as they are sent (built()): a compact plan
+    // of many memberships never holds every row's action and call input at once.
+    const addItem = (index: number): MemberItem | undefined => {
+      const row = engine.row(index) as MemberRow;
+      // A row whose shift failed to leave its other groups is not added.
+      if (engine.outcomeOf(row)?.outcome === 'failed') return undefined;
+      return { row, input: { groupid: row.action.member!.groupId!, userid: row.action.moodleId! } };
+    };
     return prepareRows(
       engine,
       rows,
-      { adds: [] as MemberItem[], removes: [] as MemberItem[], shifts: [] as ShiftItem[] },
+      { adds: [] as number[], removes: [] as MemberItem[], shifts: [] as ShiftItem[] },
       (row) => {
         const userid = engine.targetId(row.action);
         const t = row.action.member;
@@ -33,10 +41,9 @@ export const groupMembersApplier: EntityApplier<'group-members'> = {
           return undefined;
         }
         if (t.groupId === undefined) throw new LocalRowError('internal', 'the planned group membership has no group: the resolve step did not place it');
-        const item = { row, input: { groupid: t.groupId, userid } };
-        if (t.call === 'remove') return { to: 'removes', item };
-        if (t.leave && t.leave.length > 0) return [{ to: 'adds', item }, { to: 'shifts', item: { row, leave: t.leave } }];
-        return { to: 'adds', item };
+        if (t.call === 'remove') return { to: 'removes', item: { row, input: { groupid: t.groupId, userid } } };
+        if (t.leave && t.leave.length > 0) return [{ to: 'adds', item: row.index }, { to: 'shifts', item: { row, leave: t.leave } }];
+        return { to: 'adds', item: row.index };
       },
       async ({ adds, removes, shifts }) => {
         // Shift: leave the other managed groups first, one call per row; a row whose leave fails is not added.
@@ -44,13 +51,8 @@ export const groupMembersApplier: EntityApplier<'group-members'> = {
           shifts.map((s) => [s]),
           (b) => engine.sendBatch(b, leaveSpec(engine)),
         );
-        const ready = adds.filter((a) => engine.outcomeOf(a.row)?.outcome !== 'failed');
-        const addBatches = pack(ready, (i) => groupMemberLeaves(i.input), engine.options);
-        engine.failTooBig(addBatches.tooBig);
-        const removeBatches = pack(removes, (i) => groupMemberLeaves(i.input), engine.options);
-        engine.failTooBig(removeBatches.tooBig);
-        await engine.runBatches(addBatches.batches, (b) => engine.sendBatch(b, memberSpec(engine, 'core_group_add_group_members')));
-        await engine.runBatches(removeBatches.batches, (b) => engine.sendBatch(b, memberSpec(engine, 'core_group_delete_group_members')));
+        await sendPacked(engine, built(adds, addItem), (i) => groupMemberLeaves(i.input), memberSpec(engine, 'core_group_add_group_members'));
+        await sendPacked(engine, removes, (i) => groupMemberLeaves(i.input), memberSpec(engine, 'core_group_delete_group_members'));
       },
     );
   },

@@ -1,4 +1,5 @@
 /** Group-member look-ups: the group (through the course), the person and whether they are enrolled. */
+import { picked } from '../../plan/compact.js';
 import type { GroupMemberRecord } from './record.js';
 import type { LedgerLink, LedgerStore } from '../../ledger/types.js';
 import { getEnrolledUsers, getGroupMembers } from '../../moodle/index.js';
@@ -141,14 +142,14 @@ export function groupMemberLookup(
       const k = memberKeyParts(key);
       return `${k.course}|${k.group}`;
     };
-    const keys = actions.filter(waiting).map((a) => groupKey(a.key));
+    const waitingOnes = picked(actions, waiting);
+    const keys = waitingOnes.map(({ action: a }) => groupKey(a.key));
     if (keys.length === 0) return;
     const places = await containersFromLedger(ledger, 'groups', keys);
-    actions.forEach((a, i) => {
-      if (!waiting(a)) return;
+    for (const { index, action: a } of waitingOnes) {
       const place = places.get(groupKey(a.key))!;
-      actions[i] = { ...a, member: { ...a.member!, ...('id' in place ? { groupId: place.id } : place) } };
-    });
+      actions.set(index, { ...a, member: { ...a.member!, ...('id' in place ? { groupId: place.id } : place) } });
+    }
   };
   return lookup;
 }

@@ -74,6 +74,8 @@ const MEMBER_REMOVAL = containerRemoval<'group-members', MC, { member: GroupMemb
 
 export const GROUP_MEMBER_RULES: EntityRules<'group-members', MC> = {
   moodleNoun: 'user',
+  // Their sends and unchanged rows repeat all but key, line and user: a run's plan shares the rest until applied.
+  sharesTemplates: true,
   recordNoun: 'group membership',
   // A group owned by another data source is not this row's to fill or empty (the fold checks every row).
   owners: (r, ctx) => [{ what: `group ${r.fields.group} of course ${r.fields.course}`, dataSource: ctx.groupDataSource, hint: "send its members from the group's data source" }],
@@ -92,7 +94,8 @@ export const GROUP_MEMBER_RULES: EntityRules<'group-members', MC> = {
     const same = leave.length === 0 ? unchangedByState(r, line, link, state, base.dataSource, p, ctx.userId) : undefined;
     if (same) return same;
     const member: GroupMemberTarget = { call: 'add', groupId: ctx.groupId, leave };
-    const send = { ...base, moodleId: ctx.userId, record: r, state, status: 'active' as const, member };
+    // No `record`: the target holds what is sent, and a plan kept until applied shares all else (CompactActions).
+    const send = { ...base, moodleId: ctx.userId, state, status: 'active' as const, member };
     const leaving = leave.length > 0 ? `; leave ${leave.map((l) => memberKeyParts(l.key).group).join(', ')} first (shift)` : '';
     if (link && link.status === 'active') {
       const reowned = base.dataSource !== link.dataSource;
