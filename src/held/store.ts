@@ -1,7 +1,7 @@
 /**
  * Held plans: a refresh the guard refused keeps its plan (every row's action and reason, the guard's numbers, the
  * ledger links it was computed on) and a copy of its input in the state folder, `STATE/held/RUNID.json` and
- * `STATE/held/RUNID.input`, both 0600 (the actions hold the file's records, passwords included). Files rather than
+ * `STATE/held/RUNID.input`, both 0600 (a person's action holds its record, a password included). Files rather than
  * ledger tables: both ledger backends keep their schema, and a plan is only ever approved on the host that holds it.
  */
 import { chmod, copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
