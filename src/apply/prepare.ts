@@ -69,3 +69,12 @@ export function* built<S, I>(sources: Iterable<S>, build: (source: S) => I | und
     if (item !== undefined) yield item;
   }
 }
+
+/**
+ * built() over rows kept as their places in the plan: each row is made again (BatchEngine.row) only as its item is
+ * built, so a compact plan's group never holds every row's action at once.
+ */
+export function builtAt<T extends EntityType, I>(engine: BatchEngine, places: Iterable<number>, build: (row: Row<T>) => I | undefined): Generator<I> {
+  // A plan holds one entity's actions (applyPlan checks): the row at a place of a T applier is a Row<T>.
+  return built(places, (index) => build(engine.row(index) as Row<T>));
+}

@@ -4,7 +4,7 @@ import { addCohortMembers, cohortMemberLeaves, deleteCohortMembers } from '../..
 import type { CohortMemberInput, CohortMemberWarning, MoodleCohort } from '../../moodle/index.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from '../../apply/engine.js';
 import { LocalRowError } from '../../apply/pack.js';
-import { built, prepareRows, sendPacked } from '../../apply/prepare.js';
+import { builtAt, prepareRows, sendPacked } from '../../apply/prepare.js';
 import { existingCohorts, mapAddWarnings, memberVerifier } from '../cohorts/apply.js';
 
 type MemberRow = Row<'cohort-members'>;
@@ -18,12 +18,9 @@ interface MemberItem {
 
 export const cohortMembersApplier: EntityApplier<'cohort-members'> = {
   prepare(engine, rows) {
-    // The adds are kept as their places in the plan and their calls built as they are sent (built()): a compact plan
+    // The adds are kept as their places in the plan and their calls built as they are sent (builtAt): a compact plan
     // of many memberships never holds every row's action and call input at once.
-    const addItem = (index: number): MemberItem => {
-      const row = engine.row(index) as MemberRow;
-      return { row, input: { cohortid: row.action.member!.cohortId!, userid: row.action.moodleId! } };
-    };
+    const addItem = (row: MemberRow): MemberItem => ({ row, input: { cohortid: row.action.member!.cohortId!, userid: row.action.moodleId! } });
     return prepareRows(
       engine,
       rows,
@@ -40,7 +37,7 @@ export const cohortMembersApplier: EntityApplier<'cohort-members'> = {
         return t.call === 'remove' ? { to: 'removes', item: { row, input: { cohortid: t.cohortId, userid } } } : { to: 'adds', item: row.index };
       },
       async ({ adds, removes }) => {
-        await sendPacked(engine, built(adds, addItem), (i) => cohortMemberLeaves(i.input), addSpec(engine));
+        await sendPacked(engine, builtAt(engine, adds, addItem), (i) => cohortMemberLeaves(i.input), addSpec(engine));
 
         // An unknown cohort id makes delete_cohort_members fail with invalidrecord, which stops the run: check first.
         const have = removes.length > 0 ? await existingCohorts(engine, removes.map((r) => r.input.cohortid)) : new Map<number, MoodleCohort>();

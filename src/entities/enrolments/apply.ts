@@ -13,7 +13,7 @@ import type { ManualEnrolmentInput, ManualUnenrolmentInput } from '../../moodle/
 import { courseKeyOf, type EnrolmentAction } from './rules.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from '../../apply/engine.js';
 import { LocalRowError } from '../../apply/pack.js';
-import { built, prepareRows, sendPacked } from '../../apply/prepare.js';
+import { builtAt, prepareRows, sendPacked } from '../../apply/prepare.js';
 
 type EnrolmentRow = Row<'enrolments'>;
 
@@ -58,9 +58,8 @@ function unenrolItem(row: EnrolmentRow): UnenrolItem | undefined {
 
 export const enrolmentsApplier: EntityApplier<'enrolments'> = {
   prepare(engine, rows) {
-    // The rows to send are kept as their places in the plan and made again as their calls are built: a compact plan
-    // (500k enrolments) then never holds every row's action at once.
-    const rowAt = (index: number): EnrolmentRow => engine.row(index) as EnrolmentRow;
+    // The rows to send are kept as their places in the plan and made again as their calls are built (builtAt): a
+    // compact plan (500k enrolments) then never holds every row's action at once.
     return prepareRows(
       engine,
       rows,
@@ -81,12 +80,12 @@ export const enrolmentsApplier: EntityApplier<'enrolments'> = {
         // The course is gone from Moodle, and its enrolments with it: nothing left to disable.
         for (const row of gone) engine.settle(row, 'ok', { moodleId: row.action.moodleId, message: targetOf(row).gone });
         await engine.writeLinks(gone.map((row) => engine.link(row, row.action.moodleId!)));
-        // Each call's records are built as its batch is packed and sent (built()), not all before the first call.
+        // Each call's records are built as its batch is packed and sent, not all before the first call.
         const roleChanges: UnassignItem[] = [];
-        await sendPacked(engine, built(ready, (i) => enrolItem(rowAt(i))), (i) => enrolmentLeaves(i.input), enrolSpec(engine, roleChanges));
+        await sendPacked(engine, builtAt(engine, ready, enrolItem), (i) => enrolmentLeaves(i.input), enrolSpec(engine, roleChanges));
         // Only after the new role is confirmed; the link (with its new state) waits for the unassign, so a failure is retried.
         await sendPacked(engine, roleChanges, (i) => roleAssignmentLeaves(i.input), unassignSpec(engine));
-        await sendPacked(engine, built(ready, (i) => unenrolItem(rowAt(i))), (i) => enrolmentLeaves(i.input), unenrolSpec(engine));
+        await sendPacked(engine, builtAt(engine, ready, unenrolItem), (i) => enrolmentLeaves(i.input), unenrolSpec(engine));
       },
     );
   },

@@ -4,7 +4,7 @@ import { addGroupMembers, deleteGroupMembers, groupMemberLeaves } from '../../mo
 import type { GroupMemberInput } from '../../moodle/types.js';
 import type { BatchEngine, BatchSpec, EntityApplier, Row } from '../../apply/engine.js';
 import { LocalRowError } from '../../apply/pack.js';
-import { built, prepareRows, sendPacked } from '../../apply/prepare.js';
+import { builtAt, prepareRows, sendPacked } from '../../apply/prepare.js';
 
 type MemberRow = Row<'group-members'>;
 
@@ -20,10 +20,9 @@ interface ShiftItem {
 
 export const groupMembersApplier: EntityApplier<'group-members'> = {
   prepare(engine, rows) {
-    // The adds are kept as their places in the plan and their calls built as they are sent (built()): a compact plan
+    // The adds are kept as their places in the plan and their calls built as they are sent (builtAt): a compact plan
     // of many memberships never holds every row's action and call input at once.
-    const addItem = (index: number): MemberItem | undefined => {
-      const row = engine.row(index) as MemberRow;
+    const addItem = (row: MemberRow): MemberItem | undefined => {
       // A row whose shift failed to leave its other groups is not added.
       if (engine.outcomeOf(row)?.outcome === 'failed') return undefined;
       return { row, input: { groupid: row.action.member!.groupId!, userid: row.action.moodleId! } };
@@ -51,7 +50,7 @@ export const groupMembersApplier: EntityApplier<'group-members'> = {
           shifts.map((s) => [s]),
           (b) => engine.sendBatch(b, leaveSpec(engine)),
         );
-        await sendPacked(engine, built(adds, addItem), (i) => groupMemberLeaves(i.input), memberSpec(engine, 'core_group_add_group_members'));
+        await sendPacked(engine, builtAt(engine, adds, addItem), (i) => groupMemberLeaves(i.input), memberSpec(engine, 'core_group_add_group_members'));
         await sendPacked(engine, removes, (i) => groupMemberLeaves(i.input), memberSpec(engine, 'core_group_delete_group_members'));
       },
     );
