@@ -101,6 +101,21 @@ describe('CompactActions', () => {
     expect(() => list.set(2, placed)).toThrow(RangeError);
   });
 
+  it('gives the same object for a row asked twice in a row, as an array would; a replaced row gives its replacement', () => {
+    const list = new CompactActions<Action>();
+    list.push(create('C1|P1', 2, 40));
+    list.push(create('C1|P2', 3, 41));
+    const first = list.at(1);
+    expect(list.at(1)).toBe(first);
+    same(list.at(0), create('C1|P1', 2, 40));
+    expect(list.at(1)).not.toBe(first);
+    same(list.at(1), first);
+    list.at(1);
+    const placed = create('C1|P2', 3, 41, 99);
+    list.set(1, placed);
+    expect(list.at(1)).toBe(placed);
+  });
+
   it('picks the actions a test names with their places, from an array as from a compact list', () => {
     const given = [create('C1|P1', 2, 40), create('C2|P2', 3, 41, 8), create('C1|P3', 4, 42)];
     const list = new CompactActions<Action>();

@@ -55,6 +55,8 @@ export class CompactActions<A extends ActionBase = Action> implements ActionSlot
   private readonly whole: (A | undefined)[] = [];
   private readonly templates: A[] = [];
   private readonly bySignature = new Map<string, number>();
+  /** The action at() made last: asked for the same row twice in a row, it gives the same object, as an array would. */
+  private made: { index: number; action: A } | null = null;
   /** The template the last action took, and its property names in order. */
   private last = WHOLE;
   private lastKeys: string[] = [];
@@ -83,6 +85,8 @@ export class CompactActions<A extends ActionBase = Action> implements ActionSlot
     if (index < 0 || index >= this.count) return undefined;
     const t = this.templateOf[index];
     if (t === WHOLE) return this.whole[index];
+    // Asked again for the same row (the apply sorts a row, then settles it): the same action, made once.
+    if (this.made?.index === index) return this.made.action;
     // The spread keeps the template's property order; key, line and moodleId are among its own properties.
     const a = { ...this.templates[t] };
     a.key = this.keys[index];
@@ -92,6 +96,7 @@ export class CompactActions<A extends ActionBase = Action> implements ActionSlot
       const id = this.ids[index];
       a.moodleId = Number.isNaN(id) ? undefined : id;
     }
+    this.made = { index, action: a };
     return a;
   }
 
